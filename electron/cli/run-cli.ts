@@ -1,0 +1,128 @@
+// `npm run lab -- <command>`: the archive from the terminal. Commands are a table so later
+// commands (train, sweep, golden) slot in beside these; all talk to the store through the same
+// contract handlers the app uses, so validation is identical.
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { ApiError, type Run } from '../../shared/contract'
+import { defaultArchivePath, openServices, type Services } from '../store'
+import { formatTable, formatTime } from './table'
+
+export interface CliIo {
+  out(line: string): void
+  err(line: string): void
+}
+
+export class UsageError extends Error {}
+
+interface Command {
+  usage: string
+  summary: string
+  options: NonNullable<ParseArgsConfig['options']>
+  run(ctx: { services: Services; positionals: string[]; values: Record<string, unknown>; io: CliIo }): Promise<void>
+}
+
+const DB_OPTION = { db: { type: 'string' } } as const
+
+const COMMANDS: Record<string, Command> = {
+  'runs list': {
+    usage: 'runs list [--db PATH] [--status S] [--norm N] [--tag T] [--json]',
+    summary: 'list the runs in the archive, newest first',
+    options: { ...DB_OPTION, status: { type: 'string' }, norm: { type: 'string' }, tag: { type: 'string' }, json: { type: 'boolean' } },
+    async run({ services, values, io }) {
+      const filter: Record<string, unknown> = {}
+      for (const key of ['status', 'norm', 'tag'] as const) if (values[key] !== undefined) filter[key] = values[key]
+      const runs = await call<Run[]>(services, 'listRuns', { filter })
+      if (values.json) return io.out(JSON.stringify(runs, null, 2))
+      if (runs.length === 0) return io.out('The archive has no runs yet.')
+      io.out(
+        formatTable(
+          ['id', 'name', 'status', 'task', 'cell', 'norm', 'batch', 'seed', 'created'],
+          runs.map((r) => [String(r.id), r.name, r.status, r.task, r.cell, r.norm, String(r.batchSize), String(r.seed), formatTime(r.createdAt)]),
+        ),
+      )
+    },
+  },
+  'runs show': {
+    usage: 'runs show <id> [--db PATH] [--json]',
+    summary: 'show one run with its configuration and what was recorded',
+    options: { ...DB_OPTION, json: { type: 'boolean' } },
+    async run({ services, positionals, values, io }) {
+      if (positionals.length !== 1) throw new UsageError('runs show takes exactly one run id')
+      const id = Number(positionals[0])
+      if (!Number.isInteger(id) || id <= 0) throw new UsageError(`"${positionals[0]}" is not a run id (a positive whole number)`)
+      const run = await call<Run>(services, 'getRun', { id })
+      const series = await call<{ layer: number; term: string; recordedSteps: number; timeSteps: number }[]>(services, 'listTimestepSeries', { runId: id })
+      const metrics = await call<{ series: { name: string; steps: number[]; values: number[] }[] }>(services, 'queryMetrics', { runIds: [id] })
+      if (values.json) return io.out(JSON.stringify({ run, timestepSeries: series, metrics: metrics.series.map((s) => ({ name: s.name, points: s.steps.length })) }, null, 2))
+      const last = (s: { values: number[] }) => s.values[s.values.length - 1]
+      io.out(
+        [
+          `Run ${run.id}: ${run.name}`,
+          `  status      ${run.status}${run.error ? ` (${run.error})` : ''}`,
+          `  model       ${run.cell} + ${run.norm}, batch ${run.batchSize}, seed ${run.seed}, task ${run.task}`,
+          `  device      ${run.device ? `${run.device.backend}${run.device.gpuRenderer ? ` on ${run.device.gpuRenderer}` : ''}` : '-'}`,
+          `  created     ${formatTime(run.createdAt)}   started ${formatTime(run.startedAt)}   ended ${formatTime(run.endedAt)}`,
+          `  tags        ${run.tags.join(', ') || '-'}${run.starred ? '   ★ starred' : ''}`,
+          `  config      ${JSON.stringify(run.config)}  (hash ${run.configHash})`,
+          `  metrics     ${metrics.series.map((s) => `${s.name}: ${s.steps.length} points, last ${last(s)?.toPrecision(4) ?? '-'}`).join('; ') || '-'}`,
+          `  statistics  ${series.map((s) => `layer ${s.layer} ${s.term}: ${s.recordedSteps} steps × ${s.timeSteps} time steps`).join('; ') || '-'}`,
+          ...(run.notes ? [`  notes       ${run.notes}`] : []),
+        ].join('\n'),
+      )
+    },
+  },
+}
+
+async function call<T>(services: Services, name: string, payload: unknown): Promise<T> {
+  const envelope = await services.dispatch(name, payload)
+  if (!envelope.ok) throw ApiError.fromBody(envelope.error)
+  return envelope.value as T
+}
+
+export function usage(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length))
+  return [
+    'Usage: npm run lab -- <command> [options]',
+    '',
+    'Commands:',
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    '',
+    `--db defaults to the app's archive: ${defaultArchivePath()}`,
+  ].join('\n')
+}
+
+/** Runs one CLI invocation; returns the process exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+    io.out(usage())
+    return argv.length === 0 ? 2 : 0
+  }
+  const key = `${argv[0]} ${argv[1] ?? ''}`.trim()
+  const command = COMMANDS[key]
+  if (!command) {
+    io.err(`Unknown command "${argv.slice(0, 2).join(' ')}".`)
+    io.err(usage())
+    return 2
+  }
+  let parsed: { values: Record<string, unknown>; positionals: string[] }
+  try {
+    parsed = parseArgs({ args: argv.slice(2), options: command.options, allowPositionals: true, strict: true })
+  } catch (error) {
+    io.err(`${(error as Error).message}\nUsage: npm run lab -- ${command.usage}`)
+    return 2
+  }
+  let services: Services | undefined
+  try {
+    services = await openServices({ dbPath: (parsed.values.db as string | undefined) ?? defaultArchivePath(), host: 'cli' })
+    await command.run({ services, positionals: parsed.positionals, values: parsed.values, io })
+    return 0
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${error.message}\nUsage: npm run lab -- ${command.usage}`)
+      return 2
+    }
+    io.err(`Error: ${(error as Error).message}`)
+    return 1
+  } finally {
+    await services?.close()
+  }
+}

@@ -1,0 +1,200 @@
+// Web mode: the built renderer and the contract's services over HTTP on 127.0.0.1 only.
+// Every API call needs the per-launch token; the page gets it from the URL fragment printed at
+// start (a fragment never reaches the server or its logs). COOP/COEP make the page
+// cross-origin isolated so the wasm backend may use threads.
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { extname, join, normalize, sep } from 'node:path'
+import { ApiError, type Dispatch, type EventBus, type Envelope } from '../../shared/contract'
+import { CONTENT_SECURITY_POLICY } from '../../shared/security/csp'
+
+export interface WebServerOptions {
+  dispatch: Dispatch
+  bus: EventBus
+  /** The built renderer (out/renderer). */
+  staticDir: string
+  token?: string
+  maxBodyBytes?: number
+}
+
+export interface WebServer {
+  server: Server
+  token: string
+  /** Resolves with the URL to open (token in the fragment) once listening. */
+  listen(port: number): Promise<string>
+  close(): Promise<void>
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+}
+
+export function createWebServer(options: WebServerOptions): WebServer {
+  const token = options.token ?? randomBytes(24).toString('base64url')
+  const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024
+  let port = 0
+  const streams = new Set<ServerResponse>()
+
+  const tokenOk = (given: string | null | undefined): boolean => {
+    if (!given) return false
+    const a = Buffer.from(given)
+    const b = Buffer.from(token)
+    return a.length === b.length && timingSafeEqual(a, b)
+  }
+
+  // Only our own origin: refuses DNS-rebinding pages that reach 127.0.0.1 under another name.
+  const hostOk = (req: IncomingMessage): boolean => req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`
+
+  const server = createServer((req, res) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v)
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, fail(new ApiError('internal', (error as Error).message)))
+      else res.destroy()
+    })
+  })
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!hostOk(req)) return sendJson(res, 421, fail(new ApiError('unauthorized', 'Unexpected Host header')))
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
+
+    if (url.pathname === '/api/events') {
+      if (!tokenOk(url.searchParams.get('token'))) return sendJson(res, 401, fail(unauthorized()))
+      return openEventStream(res)
+    }
+    if (url.pathname.startsWith('/api/')) {
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+      if (!tokenOk(bearer)) return sendJson(res, 401, fail(unauthorized()))
+      if (req.method !== 'POST') return sendJson(res, 405, fail(new ApiError('invalid_request', 'Use POST for API requests')))
+      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+        return sendJson(res, 415, fail(new ApiError('invalid_request', 'API requests must be application/json')))
+      }
+      const name = decodeURIComponent(url.pathname.slice('/api/'.length))
+      let payload: unknown
+      try {
+        const body = await readBody(req, maxBody)
+        payload = body.length === 0 ? {} : JSON.parse(body.toString('utf8'))
+      } catch (error) {
+        return sendJson(res, 400, fail(new ApiError('invalid_request', `The request body is not valid JSON: ${(error as Error).message}`)))
+      }
+      const envelope = await options.dispatch(name, payload)
+      return sendJson(res, envelope.ok ? 200 : statusOf(envelope.error.code), envelope)
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, fail(new ApiError('invalid_request', 'Method not allowed')))
+    return serveStatic(url.pathname, res)
+  }
+
+  function serveStatic(pathname: string, res: ServerResponse): void {
+    const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '')
+    const file = normalize(join(options.staticDir, relative))
+    if (!file.startsWith(normalize(options.staticDir + sep)) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
+      res.end('Not found')
+      return
+    }
+    res.writeHead(200, {
+      'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+      'Cache-Control': relative === 'index.html' ? 'no-store' : 'public, max-age=300',
+    })
+    createReadStream(file).pipe(res)
+  }
+
+  function openEventStream(res: ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
+    res.write(': connected\n\n')
+    streams.add(res)
+    res.on('close', () => streams.delete(res))
+  }
+
+  const unsubscribe = options.bus.subscribe((name, payload) => {
+    const frame = `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`
+    for (const stream of streams) stream.write(frame)
+  })
+
+  return {
+    server,
+    token,
+    listen: (wanted) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(wanted, '127.0.0.1', () => {
+          const address = server.address()
+          port = typeof address === 'object' && address ? address.port : wanted
+          resolve(`http://127.0.0.1:${port}/#token=${token}`)
+        })
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        unsubscribe()
+        for (const stream of streams) stream.end()
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
+
+function unauthorized(): ApiError {
+  return new ApiError('unauthorized', 'Missing or wrong token: open the URL that `npm run serve` printed')
+}
+
+function fail(error: ApiError): Envelope {
+  return { ok: false, error: error.toBody() }
+}
+
+function statusOf(code: string): number {
+  switch (code) {
+    case 'invalid_request':
+      return 400
+    case 'unknown_request':
+    case 'not_found':
+      return 404
+    case 'conflict':
+      return 409
+    case 'unauthorized':
+      return 401
+    default:
+      return 500
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
+  res.end(text)
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        reject(new Error(`the body is larger than ${limit} bytes`))
+        req.destroy()
+      } else chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}

@@ -1,0 +1,5 @@
+export { Archive, canonicalJson, configHash, decimate } from './archive'
+export { createHandlers, type HandlerContext } from './handlers'
+export { APP_VERSION, openServices, type ServiceOptions, type Services } from './services'
+export { ArchiveRefusedError, loadMigrations, type Migration } from './migrations'
+export { defaultArchivePath, shippedMigrationsDir, userDataDir } from './paths'

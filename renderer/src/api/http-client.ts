@@ -1,0 +1,54 @@
+// The browser's transport for `npm run serve`: POST /api/<request> with the per-launch token,
+// and Server-Sent Events for pushes. Same contract, same envelopes as IPC.
+import { createApi, isEventName, type Envelope, type EventName, type EventOf, type NormLabBridge } from '../../../shared/contract'
+
+const TOKEN_KEY = 'normlab.token'
+
+/** Takes the token from the URL fragment (then hides it) or from this tab's session storage. */
+export function takeToken(location: Location, storage: Storage, history: History): string | null {
+  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash)
+  if (match?.[1]) {
+    const token = decodeURIComponent(match[1])
+    storage.setItem(TOKEN_KEY, token)
+    history.replaceState(null, '', location.pathname + location.search)
+    return token
+  }
+  return storage.getItem(TOKEN_KEY)
+}
+
+export function createHttpBridge(token: string | null, base = ''): NormLabBridge {
+  const api = createApi(async (name, payload) => {
+    const response = await fetch(`${base}/api/${name}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(payload),
+    })
+    const body = (await response.json().catch(() => null)) as Envelope | null
+    if (body && typeof body === 'object' && 'ok' in body) return body
+    return { ok: false, error: { code: 'internal', message: `HTTP ${response.status} from the NormLab server` } }
+  })
+
+  let source: EventSource | null = null
+  const listeners = new Map<EventName, Set<(payload: unknown) => void>>()
+  const ensureSource = () => {
+    if (source || !token) return
+    source = new EventSource(`${base}/api/events?token=${encodeURIComponent(token)}`)
+  }
+
+  return {
+    ...api,
+    onEvent<K extends EventName>(name: K, listener: (payload: EventOf<K>) => void) {
+      if (!isEventName(name)) throw new Error(`Unknown event "${String(name)}"`)
+      ensureSource()
+      const wrapped = (event: MessageEvent<string>) => listener(JSON.parse(event.data) as EventOf<K>)
+      source?.addEventListener(name, wrapped)
+      const set = listeners.get(name) ?? new Set()
+      set.add(wrapped as (payload: unknown) => void)
+      listeners.set(name, set)
+      return () => {
+        source?.removeEventListener(name, wrapped)
+        set.delete(wrapped as (payload: unknown) => void)
+      }
+    },
+  }
+}

@@ -1,0 +1,32 @@
+import i18next from 'i18next'
+import { initReactI18next } from 'react-i18next'
+import { en } from './en'
+import { zhCN } from './zh-CN'
+
+export const LANGUAGES = ['en', 'zh-CN'] as const
+export type Language = (typeof LANGUAGES)[number]
+const STORAGE_KEY = 'normlab.language'
+
+function initialLanguage(): Language {
+  const saved = localStorage.getItem(STORAGE_KEY)
+  if (saved === 'en' || saved === 'zh-CN') return saved
+  return navigator.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en'
+}
+
+void i18next.use(initReactI18next).init({
+  resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } },
+  lng: initialLanguage(),
+  fallbackLng: 'en',
+  interpolation: { escapeValue: false },
+  returnNull: false,
+  showSupportNotice: false,
+})
+
+export function setLanguage(language: Language): void {
+  localStorage.setItem(STORAGE_KEY, language)
+  void i18next.changeLanguage(language)
+  document.documentElement.lang = language
+}
+
+document.documentElement.lang = i18next.language
+export { i18next }

@@ -1,0 +1,7 @@
+export * from './schemas'
+export * from './requests'
+export * from './events'
+export * from './errors'
+export * from './dispatch'
+export * from './client'
+export * from './bridge'

@@ -1,0 +1,201 @@
+// The one contract between the renderer and the Node side: request name → request and response
+// schemas. Handlers, the preload bridge, the HTTP client and channel names are all derived from it.
+import { z } from 'zod'
+import {
+  DeviceInfo,
+  EvaluationResult,
+  Id,
+  Layer,
+  MetricName,
+  MetricPoint,
+  MetricSeries,
+  Name,
+  Notes,
+  PopulationRecord,
+  Run,
+  RunConfig,
+  RunFilter,
+  RunStatus,
+  Step,
+  Study,
+  Tags,
+  Term,
+  TimestepRecord,
+} from './schemas'
+
+const Empty = z.strictObject({})
+const ByRun = z.strictObject({ runId: Id })
+const Appended = z.strictObject({ written: z.number().int().min(0) })
+
+export const EnvironmentInfo = z.strictObject({
+  appVersion: z.string(),
+  archivePath: z.string(),
+  schemaVersion: z.number().int(),
+  /** Which host serves the contract: the Electron main process, `npm run serve`, or the CLI. */
+  host: z.enum(['electron', 'web', 'cli']),
+})
+
+export const TimestepProfile = z.strictObject({
+  step: Step,
+  layer: Layer,
+  term: Term,
+  count: z.array(z.number()),
+  mean: z.array(z.number().nullable()),
+  var: z.array(z.number().nullable()),
+  featureMean: z.array(z.array(z.number().nullable())).nullable(),
+  featureVar: z.array(z.array(z.number().nullable())).nullable(),
+})
+
+export const TimestepGrid = z.strictObject({
+  layer: Layer,
+  term: Term,
+  field: z.enum(['mean', 'var', 'count']),
+  /** The training steps of the rows, ascending. */
+  steps: z.array(z.number()),
+  /** Time steps per row (the longest recorded). */
+  timeSteps: z.number().int(),
+  /** values[i][t]: the field at training step steps[i] and time step t; null where nothing was valid. */
+  values: z.array(z.array(z.number().nullable())),
+  /** How many recorded steps exist in all (rows may be decimated to maxRows). */
+  totalSteps: z.number().int(),
+})
+
+export const TimestepSeriesInfo = z.strictObject({
+  layer: Layer,
+  term: Term,
+  timeSteps: z.number().int(),
+  features: z.number().int(),
+  recordedSteps: z.number().int(),
+  firstStep: z.number().int(),
+  lastStep: z.number().int(),
+})
+
+export const PopulationSnapshot = z.strictObject({
+  step: Step,
+  records: z.array(PopulationRecord),
+})
+
+export const contract = {
+  getEnvironment: { request: Empty, response: EnvironmentInfo },
+
+  createStudy: {
+    request: z.strictObject({ name: Name, description: Notes.default('') }),
+    response: Study,
+  },
+  listStudies: { request: Empty, response: z.array(Study) },
+
+  createRun: {
+    request: z.strictObject({
+      name: Name,
+      config: RunConfig,
+      studyId: Id.nullable().default(null),
+      status: z.enum(['queued', 'running']).default('queued'),
+      tags: Tags.default([]),
+      notes: Notes.default(''),
+      device: DeviceInfo.nullable().default(null),
+    }),
+    response: Run,
+  },
+  listRuns: {
+    request: z.strictObject({ filter: RunFilter.default({}) }),
+    response: z.array(Run),
+  },
+  getRun: { request: z.strictObject({ id: Id }), response: Run },
+  updateRun: {
+    request: z
+      .strictObject({
+        id: Id,
+        name: Name.optional(),
+        tags: Tags.optional(),
+        notes: Notes.optional(),
+        starred: z.boolean().optional(),
+        status: RunStatus.optional(),
+        device: DeviceInfo.optional(),
+        /** Why a run failed or diverged. */
+        error: z.string().max(10_000).nullable().optional(),
+      })
+      .refine((r) => Object.keys(r).length > 1, 'nothing to update: give at least one field besides id'),
+    response: Run,
+  },
+  deleteRun: { request: z.strictObject({ id: Id }), response: z.strictObject({ deleted: z.boolean() }) },
+
+  appendMetrics: {
+    request: z.strictObject({ runId: Id, points: z.array(MetricPoint).min(1).max(100_000) }),
+    response: Appended,
+  },
+  queryMetrics: {
+    request: z.strictObject({
+      runIds: z.array(Id).min(1).max(100),
+      names: z.array(MetricName).max(50).optional(),
+    }),
+    response: z.strictObject({ series: z.array(MetricSeries) }),
+  },
+
+  appendTimestepStats: {
+    request: z.strictObject({ runId: Id, records: z.array(TimestepRecord).min(1).max(10_000) }),
+    response: Appended,
+  },
+  listTimestepSeries: { request: ByRun, response: z.array(TimestepSeriesInfo) },
+  getTimestepProfile: {
+    request: z.strictObject({
+      runId: Id,
+      layer: Layer.default(0),
+      term: Term,
+      /** The recorded step at or before this one; the latest when omitted. */
+      step: Step.optional(),
+    }),
+    response: TimestepProfile,
+  },
+  getTimestepGrid: {
+    request: z.strictObject({
+      runId: Id,
+      layer: Layer.default(0),
+      term: Term,
+      field: z.enum(['mean', 'var', 'count']),
+      maxRows: z.number().int().min(1).max(100_000).default(2000),
+    }),
+    response: TimestepGrid,
+  },
+
+  appendPopulationStats: {
+    request: z.strictObject({ runId: Id, step: Step, records: z.array(PopulationRecord).min(1).max(64) }),
+    response: Appended,
+  },
+  getPopulationStats: {
+    request: z.strictObject({ runId: Id, step: Step.optional() }),
+    response: PopulationSnapshot.nullable(),
+  },
+
+  appendEvaluations: {
+    request: z.strictObject({ runId: Id, results: z.array(EvaluationResult).min(1).max(10_000) }),
+    response: Appended,
+  },
+  listEvaluations: {
+    request: z.strictObject({ runIds: z.array(Id).min(1).max(100) }),
+    response: z.array(EvaluationResult.extend({ runId: Id })),
+  },
+} as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>
+
+export type Contract = typeof contract
+export type RequestName = keyof Contract
+/** What a caller sends (defaults may be left out). */
+export type RequestInput<K extends RequestName> = z.input<Contract[K]['request']>
+/** What a handler receives: validated, defaults filled in. */
+export type RequestOf<K extends RequestName> = z.output<Contract[K]['request']>
+export type ResponseOf<K extends RequestName> = z.output<Contract[K]['response']>
+
+/** The Node side implements this: one typed handler per request. */
+export type Handlers = { [K in RequestName]: (request: RequestOf<K>) => Promise<ResponseOf<K>> }
+/** The renderer calls this: one named function per request. */
+export type NormLabApi = { [K in RequestName]: (request: RequestInput<K>) => Promise<ResponseOf<K>> }
+
+export const requestNames = Object.keys(contract) as RequestName[]
+
+export function isRequestName(name: string): name is RequestName {
+  return Object.prototype.hasOwnProperty.call(contract, name)
+}
+
+/** The IPC channel of a request; the only place channel names are made. */
+export function channelOf(name: RequestName): `normlab:${RequestName}` {
+  return `normlab:${name}`
+}

@@ -1,0 +1,189 @@
+// Domain schemas shared by every side of the contract. zod gives both the runtime check at the
+// boundary and the static types, so the two can never drift apart.
+import { z } from 'zod'
+
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'interrupted', 'diverged'] as const
+export const CELLS = ['rnn', 'lstm', 'gru'] as const
+export const NORMS = ['none', 'bn_step', 'bn_seq', 'ln', 'gn'] as const
+/** Normalizer terms of a recurrent cell: input `N_x(x Wx)`, recurrent `N_h(h Wh)`, cell `N_c(c)`. */
+export const TERMS = ['x', 'h', 'c'] as const
+/** What BN does at time steps past the last one it has population statistics for. */
+export const BN_POLICIES = ['last', 'global', 'batch', 'error'] as const
+
+export const RunStatus = z.enum(RUN_STATUSES)
+export type RunStatus = z.infer<typeof RunStatus>
+export const Cell = z.enum(CELLS)
+export type Cell = z.infer<typeof Cell>
+export const Norm = z.enum(NORMS)
+export type Norm = z.infer<typeof Norm>
+export const Term = z.enum(TERMS)
+export type Term = z.infer<typeof Term>
+export const BnPolicy = z.enum(BN_POLICIES)
+export type BnPolicy = z.infer<typeof BnPolicy>
+
+export const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
+export const Step = z.number().int().min(0).max(1e9)
+export const Layer = z.number().int().min(0).max(63)
+const Name = z.string().trim().min(1, 'must not be empty').max(200)
+const Tag = z.string().trim().min(1, 'a tag must not be empty').max(64)
+const Tags = z.array(Tag).max(64).transform((tags) => [...new Set(tags)])
+const Notes = z.string().max(100_000)
+/** Epoch milliseconds. */
+const Time = z.number().int().min(0)
+const MetricName = z.string().regex(/^[A-Za-z][A-Za-z0-9_./-]{0,63}$/, 'a metric name is a letter then up to 63 of A-Z a-z 0-9 _ . / -')
+/** A statistic of a time step with no valid samples has no value: null. */
+const MaybeNumber = z.number().nullable()
+
+/**
+ * A run's full configuration. The fields people filter on are required and typed here; the
+ * engine's remaining settings ride along as JSON and are validated by the engine's own schema.
+ */
+export const RunConfig = z
+  .object({
+    task: z.string().trim().min(1).max(64),
+    cell: Cell,
+    norm: Norm,
+    batchSize: z.number().int().min(1).max(65_536),
+    seed: z.number().int().min(0).max(2_147_483_647),
+  })
+  .catchall(z.json())
+export type RunConfig = z.infer<typeof RunConfig>
+
+/** Where a run computed: the tfjs backend and what the GPU said about itself. */
+export const DeviceInfo = z.strictObject({
+  backend: z.string().min(1).max(32),
+  gpuRenderer: z.string().max(500).nullable().default(null),
+  webglVersion: z.number().int().min(0).max(2).nullable().default(null),
+  floatPrecision: z.union([z.literal(16), z.literal(32)]).nullable().default(null),
+})
+export type DeviceInfo = z.infer<typeof DeviceInfo>
+
+export const Run = z.strictObject({
+  id: Id,
+  studyId: Id.nullable(),
+  name: z.string(),
+  status: RunStatus,
+  config: RunConfig,
+  configHash: z.string(),
+  task: z.string(),
+  cell: Cell,
+  norm: Norm,
+  batchSize: z.number().int(),
+  seed: z.number().int(),
+  device: DeviceInfo.nullable(),
+  createdAt: Time,
+  startedAt: Time.nullable(),
+  endedAt: Time.nullable(),
+  tags: z.array(z.string()),
+  notes: z.string(),
+  starred: z.boolean(),
+  error: z.string().nullable(),
+})
+export type Run = z.infer<typeof Run>
+
+export const Study = z.strictObject({
+  id: Id,
+  name: z.string(),
+  description: z.string(),
+  createdAt: Time,
+  runCount: z.number().int().min(0),
+})
+export type Study = z.infer<typeof Study>
+
+export const MetricPoint = z.strictObject({
+  name: MetricName,
+  step: Step,
+  value: z.number(),
+  /** Milliseconds since the run started, for curves against wall time. */
+  wallMs: z.number().min(0),
+})
+export type MetricPoint = z.infer<typeof MetricPoint>
+
+export const MetricSeries = z.strictObject({
+  runId: Id,
+  name: z.string(),
+  steps: z.array(z.number()),
+  values: z.array(z.number()),
+  wallMs: z.array(z.number()),
+})
+export type MetricSeries = z.infer<typeof MetricSeries>
+
+/** A matrix of T rows (time steps) by C columns (features). */
+const Matrix = z
+  .array(z.array(MaybeNumber).max(65_536))
+  .max(100_000)
+  .refine((rows) => rows.every((r) => r.length === rows[0]?.length), 'every row must have the same number of features')
+
+/**
+ * One recorded training step's statistics of one normalizer term, for every time step.
+ * They are batch statistics of the pre-normalization activation over the valid samples of each
+ * time step: for BN exactly what it normalizes with; for LN, GN and no norm the same quantity,
+ * recorded so that "positions come from different distributions" is visible in every run.
+ * `mean`/`var` summarize the per-feature vectors (their average over features).
+ */
+export const TimestepRecord = z
+  .strictObject({
+    step: Step,
+    layer: Layer,
+    term: Term,
+    count: z.array(z.number().int().min(0)).min(1).max(100_000),
+    mean: z.array(MaybeNumber),
+    var: z.array(MaybeNumber),
+    featureMean: Matrix.optional(),
+    featureVar: Matrix.optional(),
+  })
+  .superRefine((r, ctx) => {
+    const T = r.count.length
+    for (const key of ['mean', 'var', 'featureMean', 'featureVar'] as const) {
+      const v = r[key]
+      if (v !== undefined && v.length !== T) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `has ${v.length} time steps but count has ${T}` })
+      }
+    }
+    if ((r.featureMean === undefined) !== (r.featureVar === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['featureVar'], message: 'featureMean and featureVar come together' })
+    } else if (r.featureMean && r.featureVar && r.featureMean[0]?.length !== r.featureVar[0]?.length) {
+      ctx.addIssue({ code: 'custom', path: ['featureVar'], message: 'featureMean and featureVar must have the same features' })
+    }
+  })
+export type TimestepRecord = z.infer<typeof TimestepRecord>
+
+/** Population (running) statistics of one normalizer term per time step, and how often each step was updated. */
+export const PopulationRecord = z
+  .strictObject({
+    layer: Layer,
+    term: Term,
+    mean: Matrix,
+    var: Matrix,
+    seen: z.array(z.number().int().min(0)),
+  })
+  .superRefine((r, ctx) => {
+    if (r.mean.length !== r.seen.length || r.var.length !== r.seen.length) {
+      ctx.addIssue({ code: 'custom', path: ['seen'], message: 'mean, var and seen must cover the same time steps' })
+    }
+  })
+export type PopulationRecord = z.infer<typeof PopulationRecord>
+
+export const EvaluationResult = z.strictObject({
+  step: Step,
+  /** The BN policy used past the trained length; "none" for models without per-step BN. */
+  policy: z.enum([...BN_POLICIES, 'none']),
+  length: z.number().int().min(1).max(100_000),
+  metric: MetricName,
+  value: z.number(),
+})
+export type EvaluationResult = z.infer<typeof EvaluationResult>
+
+export const RunFilter = z.strictObject({
+  text: z.string().max(200).optional(),
+  task: z.string().max(64).optional(),
+  cell: Cell.optional(),
+  norm: Norm.optional(),
+  batchSize: z.number().int().optional(),
+  status: RunStatus.optional(),
+  tag: Tag.optional(),
+  studyId: Id.optional(),
+  starred: z.boolean().optional(),
+})
+
+export { Name, Tag, Tags, Notes, MetricName, Time }

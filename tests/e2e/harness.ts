@@ -1,0 +1,84 @@
+// Starts `npm run serve` for real on a temp archive and drives Debian's Chromium through
+// playwright-core. Never downloads a browser: CHROMIUM_PATH or /usr/bin/chromium.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser } from 'playwright-core'
+import { ROOT } from '../helpers/temp'
+
+export const ARTIFACTS = join(ROOT, 'test-results')
+mkdirSync(ARTIFACTS, { recursive: true })
+
+export interface Served {
+  url: string
+  origin: string
+  token: string
+  process: ChildProcess
+  output(): string
+  stop(): Promise<void>
+}
+
+export function serve(args: string[]): Promise<Served> {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'electron/server/main.ts'), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not print a URL in time:\n${output}`)), 120_000)
+    const check = () => {
+      const match = /Open (http:\/\/127\.0\.0\.1:\d+)\/#token=([\w-]+)/.exec(output)
+      if (!match) return
+      clearTimeout(timer)
+      child.stdout.off('data', check)
+      resolve({
+        url: `${match[1]}/#token=${match[2]}`,
+        origin: match[1]!,
+        token: match[2]!,
+        process: child,
+        output: () => output,
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done()
+            child.once('exit', () => done())
+            child.kill('SIGTERM')
+          }),
+      })
+    }
+    child.stdout.on('data', check)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`serve exited with ${code}:\n${output}`))
+    })
+  })
+}
+
+/** Runs serve to completion (for start-up failures); returns its exit code and output. */
+export function serveExit(args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'electron/server/main.ts'), ...args], { cwd: ROOT })
+  let output = ''
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })))
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  })
+}
+
+export async function callApi<T>(served: Served, name: string, payload: unknown): Promise<T> {
+  const res = await fetch(`${served.origin}/api/${name}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${served.token}` },
+    body: JSON.stringify(payload),
+  })
+  const body = (await res.json()) as { ok: boolean; value: T; error?: { message: string } }
+  if (!body.ok) throw new Error(body.error?.message)
+  return body.value
+}

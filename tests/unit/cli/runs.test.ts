@@ -1,0 +1,63 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { runCli } from '../../../electron/cli/run-cli'
+import { openServices } from '../../../electron/store'
+import { MIGRATIONS, sampleConfig, tempDir } from '../../helpers/temp'
+
+let tmp: ReturnType<typeof tempDir>
+let db: string
+beforeEach(() => {
+  tmp = tempDir()
+  db = tmp.file('cli.sqlite')
+})
+afterEach(() => tmp.cleanup())
+
+async function cli(...argv: string[]) {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
+  return { code, out: out.join('\n'), err: err.join('\n') }
+}
+
+async function seed() {
+  const services = await openServices({ dbPath: db, host: 'cli', migrationsDir: MIGRATIONS })
+  const run = await services.handlers.createRun({ name: 'BN small batch', config: sampleConfig({ batchSize: 2 }), studyId: null, status: 'queued', tags: ['demo'], notes: 'n', device: null })
+  await services.handlers.appendMetrics({ runId: run.id, points: [{ name: 'loss', step: 0, value: 2.5, wallMs: 0 }, { name: 'loss', step: 1, value: 1.25, wallMs: 5 }] })
+  await services.close()
+  return run
+}
+
+describe('npm run lab -- runs', () => {
+  it('says so when the archive is empty', async () => {
+    expect(await cli('runs', 'list', '--db', db)).toMatchObject({ code: 0, out: 'The archive has no runs yet.' })
+  })
+
+  it('lists runs as a table and as JSON', async () => {
+    const run = await seed()
+    const table = await cli('runs', 'list', '--db', db)
+    expect(table.code).toBe(0)
+    expect(table.out.split('\n')[0]).toMatch(/^id\s+name\s+status\s+task\s+cell\s+norm\s+batch\s+seed\s+created$/)
+    expect(table.out).toMatch(new RegExp(`^${run.id}\\s+BN small batch\\s+queued\\s+adding\\s+lstm\\s+bn_step\\s+2\\s+1\\s`, 'm'))
+    const json = await cli('runs', 'list', '--db', db, '--json')
+    expect(JSON.parse(json.out)).toEqual([expect.objectContaining({ id: run.id, batchSize: 2 })])
+    expect((await cli('runs', 'list', '--db', db, '--norm', 'ln')).out).toBe('The archive has no runs yet.')
+  })
+
+  it('shows one run with its metrics', async () => {
+    const run = await seed()
+    const shown = await cli('runs', 'show', String(run.id), '--db', db)
+    expect(shown.code).toBe(0)
+    expect(shown.out).toMatch(/^Run \d+: BN small batch/)
+    expect(shown.out).toMatch(/model\s+lstm \+ bn_step, batch 2, seed 1, task adding/)
+    expect(shown.out).toMatch(/loss: 2 points, last 1\.250/)
+  })
+
+  it('gives clear errors for unknown commands, bad options, bad ids and missing runs', async () => {
+    expect(await cli('runs', 'explode', '--db', db)).toMatchObject({ code: 2, err: expect.stringMatching(/^Unknown command "runs explode"/) })
+    expect(await cli('runs', 'list', '--db', db, '--colour', 'red')).toMatchObject({ code: 2, err: expect.stringMatching(/Unknown option '--colour'/) })
+    expect(await cli('runs', 'show', 'abc', '--db', db)).toMatchObject({ code: 2, err: expect.stringMatching(/"abc" is not a run id/) })
+    expect(await cli('runs', 'show', '--db', db)).toMatchObject({ code: 2, err: expect.stringMatching(/exactly one run id/) })
+    expect(await cli('runs', 'show', '77', '--db', db)).toMatchObject({ code: 1, err: 'Error: run 77 does not exist' })
+    expect((await cli()).code).toBe(2)
+    expect(await cli('help')).toMatchObject({ code: 0, out: expect.stringMatching(/^Usage: npm run lab -- <command>/) })
+  })
+})

@@ -1,0 +1,83 @@
+// A stand-in for the `electron` module: its binary cannot run here, and the shell is kept thin
+// enough that what is left to test is which calls it makes.
+import { vi } from 'vitest'
+
+type Listener = (...args: unknown[]) => unknown
+
+export class FakeWebContents {
+  listeners = new Map<string, Listener[]>()
+  openHandler: (() => { action: string }) | null = null
+  sent: [string, unknown][] = []
+  on(event: string, listener: Listener) {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener])
+    return this
+  }
+  setWindowOpenHandler(handler: () => { action: string }) {
+    this.openHandler = handler
+  }
+  send(channel: string, payload: unknown) {
+    this.sent.push([channel, payload])
+  }
+  emit(event: string, ...args: unknown[]) {
+    for (const l of this.listeners.get(event) ?? []) l(...args)
+  }
+}
+
+export class FakeBrowserWindow {
+  static instances: FakeBrowserWindow[] = []
+  static getAllWindows() {
+    return FakeBrowserWindow.instances
+  }
+  webContents = new FakeWebContents()
+  loaded: { file?: string; url?: string } = {}
+  constructor(readonly options: Record<string, unknown>) {
+    FakeBrowserWindow.instances.push(this)
+  }
+  once() {
+    return this
+  }
+  show() {}
+  loadFile(file: string) {
+    this.loaded.file = file
+    return Promise.resolve()
+  }
+  loadURL(url: string) {
+    this.loaded.url = url
+    return Promise.resolve()
+  }
+}
+
+export function createElectronMock() {
+  const handlers = new Map<string, Listener>()
+  const appListeners = new Map<string, Listener>()
+  let resolveReady: () => void = () => {}
+  const ready = new Promise<void>((resolve) => (resolveReady = resolve))
+  return {
+    handlers,
+    appListeners,
+    fireReady: () => resolveReady(),
+    module: {
+      app: {
+        isPackaged: false,
+        getVersion: () => '9.9.9-test',
+        whenReady: () => ready,
+        on: (event: string, listener: Listener) => appListeners.set(event, listener),
+        quit: vi.fn(),
+      },
+      BrowserWindow: FakeBrowserWindow,
+      dialog: { showErrorBox: vi.fn() },
+      ipcMain: {
+        handle: (channel: string, listener: Listener) => handlers.set(channel, listener),
+        removeHandler: (channel: string) => handlers.delete(channel),
+      },
+      session: {
+        defaultSession: {
+          setPermissionRequestHandler: vi.fn(),
+          webRequest: { onHeadersReceived: vi.fn() },
+        },
+      },
+      contextBridge: { exposeInMainWorld: vi.fn() },
+      ipcRenderer: { invoke: vi.fn(), on: vi.fn(), removeListener: vi.fn() },
+    },
+  }
+}

@@ -1,0 +1,100 @@
+import { pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { channelOf, eventChannelOf, requestNames, type Envelope } from '../../../shared/contract'
+import { tempDir } from '../../helpers/temp'
+import { createElectronMock, FakeBrowserWindow, FakeWebContents } from './electron-mock'
+
+const electron = createElectronMock()
+vi.mock('electron', () => electron.module)
+
+const { registerIpc, trustedSender } = await import('../../../electron/main/ipc')
+const { lockDownContents, secureWebPreferences } = await import('../../../electron/main/window')
+
+const frame = (url: string, parent: unknown = null) => ({ url, parent }) as never
+
+describe('window security', () => {
+  it('isolates, sandboxes and denies Node to the renderer', () => {
+    expect(secureWebPreferences('/app/preload.cjs')).toMatchObject({
+      preload: '/app/preload.cjs',
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      sandbox: true,
+      webSecurity: true,
+      webviewTag: false,
+    })
+  })
+
+  it('prevents navigation, redirects and webviews, and denies new windows', () => {
+    const contents = new FakeWebContents()
+    lockDownContents(contents as never)
+    for (const event of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+      const e = { preventDefault: vi.fn() }
+      contents.emit(event, e)
+      expect(e.preventDefault, event).toHaveBeenCalledOnce()
+    }
+    expect(contents.openHandler!()).toEqual({ action: 'deny' })
+  })
+})
+
+describe('IPC registration', () => {
+  it('registers exactly one channel per contract request, named from the contract', () => {
+    const handlers = new Map<string, unknown>()
+    registerIpc({ handle: (c: string, l: unknown) => handlers.set(c, l) } as never, vi.fn(), () => true)
+    expect([...handlers.keys()].sort()).toEqual(requestNames.map(channelOf).sort())
+  })
+
+  it('refuses requests from frames that are not our own top-level page, without dispatching', async () => {
+    const handlers = new Map<string, (event: unknown, payload: unknown) => Promise<Envelope>>()
+    const dispatch = vi.fn(async () => ({ ok: true as const, value: [] }))
+    const check = trustedSender(['file:///app/out/renderer/index.html'])
+    registerIpc({ handle: (c: string, l: never) => handlers.set(c, l) } as never, dispatch, check)
+    const listRuns = handlers.get(channelOf('listRuns'))!
+
+    const foreign = await listRuns({ senderFrame: frame('https://evil.example/') }, {})
+    expect(foreign).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
+    const iframe = await listRuns({ senderFrame: frame('file:///app/out/renderer/index.html', {}) }, {})
+    expect(iframe).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
+    expect(await listRuns({ senderFrame: null }, {})).toMatchObject({ ok: false })
+    expect(dispatch).not.toHaveBeenCalled()
+
+    expect(await listRuns({ senderFrame: frame('file:///app/out/renderer/index.html') }, { filter: {} })).toEqual({ ok: true, value: [] })
+    expect(dispatch).toHaveBeenCalledWith('listRuns', { filter: {} })
+  })
+})
+
+describe('main process start-up', () => {
+  const tmp = tempDir()
+  const dbPath = tmp.file('app.sqlite')
+  beforeAll(() => {
+    process.env.NORMLAB_DB = dbPath
+  })
+  afterAll(async () => {
+    await electron.appListeners.get('will-quit')?.()
+    delete process.env.NORMLAB_DB
+    tmp.cleanup()
+  })
+
+  it('opens the archive, serves the contract over IPC, and opens one locked-down window', async () => {
+    await import('../../../electron/main/index')
+    electron.fireReady()
+    await vi.waitFor(() => expect(FakeBrowserWindow.instances).toHaveLength(1), { timeout: 5000 })
+
+    const window = FakeBrowserWindow.instances[0]!
+    expect(window.options.webPreferences).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true })
+    expect(String((window.options.webPreferences as { preload: string }).preload)).toMatch(/preload[\\/]index\.cjs$/)
+    expect(window.loaded.file).toMatch(/renderer[\\/]index\.html$/)
+    expect(electron.module.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled()
+    expect(electron.module.session.defaultSession.webRequest.onHeadersReceived).toHaveBeenCalled()
+
+    // A real request through the registered handler reaches the real SQLite archive.
+    const page = frame(pathToFileURL(window.loaded.file!).href)
+    const createRun = electron.handlers.get(channelOf('createRun'))!
+    const created = (await createRun({ senderFrame: page }, { name: 'via ipc', config: { task: 'adding', cell: 'lstm', norm: 'ln', batchSize: 4, seed: 0 } })) as Envelope<{ id: number }>
+    expect(created.ok).toBe(true)
+    const env = (await electron.handlers.get(channelOf('getEnvironment'))!({ senderFrame: page }, {})) as Envelope<{ archivePath: string; host: string; appVersion: string }>
+    expect(env).toEqual({ ok: true, value: expect.objectContaining({ archivePath: dbPath, host: 'electron', appVersion: '9.9.9-test' }) })
+    // Writes are pushed to the window on the event channel.
+    expect(window.webContents.sent).toContainEqual([eventChannelOf('runsChanged'), expect.objectContaining({ change: 'created' })])
+  })
+})

@@ -1,0 +1,108 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createWebServer, type WebServer } from '../../../electron/server/http'
+import { openServices, type Services } from '../../../electron/store'
+import { MIGRATIONS, sampleConfig, tempDir } from '../../helpers/temp'
+
+let tmp: ReturnType<typeof tempDir>
+let services: Services
+let web: WebServer
+let base: string
+
+beforeEach(async () => {
+  tmp = tempDir()
+  const staticDir = tmp.file('static')
+  mkdirSync(staticDir)
+  writeFileSync(`${staticDir}/index.html`, '<!doctype html><title>NormLab</title>')
+  writeFileSync(tmp.file('secret.txt'), 'outside the static folder')
+  services = await openServices({ dbPath: tmp.file('a.sqlite'), host: 'web', migrationsDir: MIGRATIONS })
+  web = createWebServer({ dispatch: services.dispatch, bus: services.bus, staticDir })
+  const url = await web.listen(0)
+  base = url.slice(0, url.indexOf('/#'))
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{20,}$/)
+})
+afterEach(async () => {
+  await web.close()
+  await services.close()
+  tmp.cleanup()
+})
+
+const post = (name: string, body: unknown, token: string | null = web.token) =>
+  fetch(`${base}/api/${name}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  })
+
+describe('web mode server', () => {
+  it('refuses API requests without the token or with a wrong one, and writes nothing', async () => {
+    for (const token of [null, 'wrong', `${web.token}x`]) {
+      const res = await post('createRun', { name: 'r', config: sampleConfig() }, token)
+      expect(res.status).toBe(401)
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized')
+    }
+    expect(await services.archive.countRows('runs')).toBe(0)
+  })
+
+  it('serves the contract with the token, with typed errors and HTTP status codes', async () => {
+    const created = await post('createRun', { name: 'r', config: sampleConfig() })
+    expect(created.status).toBe(200)
+    const body = (await created.json()) as { ok: boolean; value: { id: number } }
+    expect(body.ok).toBe(true)
+    expect((await post('getRun', { id: body.value.id })).status).toBe(200)
+    expect((await post('getRun', { id: 12345 })).status).toBe(404)
+    expect((await post('getRun', { id: 'one' })).status).toBe(400)
+    expect((await post('noSuchThing', {})).status).toBe(404)
+  })
+
+  it('refuses malformed bodies, other methods and other content types', async () => {
+    const bad = await fetch(`${base}/api/listRuns`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}` }, body: '{nope' })
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/not valid JSON/)
+    expect((await fetch(`${base}/api/listRuns`, { headers: { Authorization: `Bearer ${web.token}` } })).status).toBe(405)
+    const form = await fetch(`${base}/api/listRuns`, { method: 'POST', headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${web.token}` }, body: '{}' })
+    expect(form.status).toBe(415)
+  })
+
+  it('sends cross-origin isolation and CSP headers on pages and API', async () => {
+    for (const res of [await fetch(`${base}/`), await post('listRuns', {})]) {
+      expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin')
+      expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp')
+      expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'/)
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    }
+  })
+
+  it('serves only files inside the static folder', async () => {
+    expect(await (await fetch(`${base}/`)).text()).toMatch(/NormLab/)
+    const port = new URL(base).port
+    const status = await new Promise<number>((resolve) => {
+      request({ host: '127.0.0.1', port, path: '/../secret.txt' }, (res) => resolve(res.statusCode ?? 0)).end()
+    })
+    expect(status).toBe(404)
+    expect((await fetch(`${base}/%2e%2e/secret.txt`)).status).toBe(404)
+  })
+
+  it('refuses a request whose Host is not our own (DNS rebinding)', async () => {
+    const port = new URL(base).port
+    const status = await new Promise<number>((resolve) => {
+      request({ host: '127.0.0.1', port, path: '/', headers: { Host: `evil.example:${port}` } }, (res) => resolve(res.statusCode ?? 0)).end()
+    })
+    expect(status).toBe(421)
+  })
+
+  it('pushes events over Server-Sent Events, only with the token', async () => {
+    expect((await fetch(`${base}/api/events`)).status).toBe(401)
+    const controller = new AbortController()
+    const res = await fetch(`${base}/api/events?token=${web.token}`, { signal: controller.signal })
+    expect(res.headers.get('content-type')).toBe('text/event-stream')
+    const reader = res.body!.getReader()
+    await reader.read() // the ": connected" comment
+    await post('createRun', { name: 'r', config: sampleConfig() })
+    let text = ''
+    while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value)
+    expect(text).toMatch(/^event: runsChanged\ndata: \{"runIds":\[1\],"change":"created","status":"queued"\}/)
+    controller.abort()
+  })
+})
