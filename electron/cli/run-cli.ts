@@ -1,8 +1,11 @@
 // `npm run lab -- <command>`: the archive from the terminal. Commands are a table so later
 // commands (train, sweep, golden) slot in beside these; all talk to the store through the same
 // contract handlers the app uses, so validation is identical.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ApiError, type Run } from '../../shared/contract'
+import { asGoldenCase, runGoldenCase } from '../../shared/engine/golden'
 import { defaultArchivePath, openServices, type Services } from '../store'
 import { formatTable, formatTime } from './table'
 
@@ -17,12 +20,52 @@ interface Command {
   usage: string
   summary: string
   options: NonNullable<ParseArgsConfig['options']>
+  /** Commands that do not touch the archive leave it closed. */
+  archive?: false
   run(ctx: { services: Services; positionals: string[]; values: Record<string, unknown>; io: CliIo }): Promise<void>
 }
+
+/** Thrown by a command to end with a non-zero exit code after it has printed its own report. */
+export class CheckFailed extends Error {}
 
 const DB_OPTION = { db: { type: 'string' } } as const
 
 const COMMANDS: Record<string, Command> = {
+  golden: {
+    usage: 'golden <dir> [--backend cpu|wasm]',
+    summary: 'run every PyTorch reference case (*.json) in a folder and print each worst error',
+    options: { backend: { type: 'string', default: 'cpu' } },
+    archive: false,
+    async run({ positionals, values, io }) {
+      if (positionals.length !== 1) throw new UsageError('golden takes exactly one folder of reference cases')
+      const dir = positionals[0]!
+      let files: string[]
+      try {
+        files = statSync(dir).isDirectory() ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : []
+      } catch {
+        throw new UsageError(`${dir} is not a folder`)
+      }
+      if (files.length === 0) throw new UsageError(`${dir} holds no *.json reference cases`)
+      const { useNodeBackend } = await import('./node-backend')
+      const backend = await useNodeBackend(values.backend as string)
+      io.out(`Reference cases in ${dir} on the ${backend} backend:`)
+      let failures = 0
+      for (const file of files) {
+        let result
+        try {
+          result = await runGoldenCase(file, asGoldenCase(file, JSON.parse(readFileSync(join(dir, file), 'utf8'))))
+        } catch (error) {
+          result = { name: file, pass: false, worstAbs: Infinity, worstRatio: Infinity, comparisons: [], error: (error as Error).message }
+        }
+        if (!result.pass) failures++
+        io.out(`  ${result.pass ? 'pass' : 'FAIL'}  ${file.padEnd(32)} worst |a-b| ${result.worstAbs.toExponential(2)}  (${result.worstRatio.toFixed(3)} of tolerance)`)
+        if (result.error) io.out(`        ${result.error}`)
+        for (const c of result.comparisons.filter((c) => !c.pass)) io.out(`        ${c.name}: worst |a-b| ${c.worstAbs.toExponential(2)}`)
+      }
+      io.out(`${files.length - failures} passed, ${failures} failed`)
+      if (failures > 0) throw new CheckFailed(`${failures} reference case(s) failed`)
+    },
+  },
   'runs list': {
     usage: 'runs list [--db PATH] [--status S] [--norm N] [--tag T] [--json]',
     summary: 'list the runs in the archive, newest first',
@@ -96,7 +139,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.out(usage())
     return argv.length === 0 ? 2 : 0
   }
-  const key = `${argv[0]} ${argv[1] ?? ''}`.trim()
+  const two = `${argv[0]} ${argv[1] ?? ''}`.trim()
+  const key = COMMANDS[two] ? two : argv[0]!
   const command = COMMANDS[key]
   if (!command) {
     io.err(`Unknown command "${argv.slice(0, 2).join(' ')}".`)
@@ -105,17 +149,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   let parsed: { values: Record<string, unknown>; positionals: string[] }
   try {
-    parsed = parseArgs({ args: argv.slice(2), options: command.options, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args: argv.slice(key.split(' ').length), options: command.options, allowPositionals: true, strict: true })
   } catch (error) {
     io.err(`${(error as Error).message}\nUsage: npm run lab -- ${command.usage}`)
     return 2
   }
   let services: Services | undefined
   try {
-    services = await openServices({ dbPath: (parsed.values.db as string | undefined) ?? defaultArchivePath(), host: 'cli' })
-    await command.run({ services, positionals: parsed.positionals, values: parsed.values, io })
+    if (command.archive !== false) services = await openServices({ dbPath: (parsed.values.db as string | undefined) ?? defaultArchivePath(), host: 'cli' })
+    await command.run({ services: services!, positionals: parsed.positionals, values: parsed.values, io })
     return 0
   } catch (error) {
+    if (error instanceof CheckFailed) return 1
     if (error instanceof UsageError) {
       io.err(`${error.message}\nUsage: npm run lab -- ${command.usage}`)
       return 2

@@ -19,7 +19,7 @@ export interface Served {
 }
 
 export function serve(args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'electron/server/main.ts'), ...args], {
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/server/main.ts', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -57,7 +57,7 @@ export function serve(args: string[]): Promise<Served> {
 
 /** Runs serve to completion (for start-up failures); returns its exit code and output. */
 export function serveExit(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'electron/server/main.ts'), ...args], { cwd: ROOT })
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/server/main.ts', ...args], { cwd: ROOT })
   let output = ''
   child.stdout.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr.on('data', (d: Buffer) => (output += d.toString()))

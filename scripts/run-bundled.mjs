@@ -1,0 +1,55 @@
+// Runs a TypeScript entry point under Node by bundling it with esbuild first (cached in
+// out/node/, rebuilt only when a source is newer). tfjs-core's ESM build cannot be imported by
+// Node directly (directory imports), so the CLI, web server and benchmarks run bundled.
+import { build } from 'esbuild'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { basename, dirname, join, relative } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const [entry, ...args] = process.argv.slice(2)
+if (!entry) {
+  console.error('usage: node scripts/run-bundled.mjs <entry.ts> [args…]')
+  process.exit(2)
+}
+
+const outfile = join(root, 'out', 'node', relative(root, entry).replace(/[\\/]/g, '_').replace(/\.ts$/, '.mjs'))
+
+function newest(path) {
+  if (!existsSync(path)) return 0
+  const stat = statSync(path)
+  if (!stat.isDirectory()) return stat.mtimeMs
+  return readdirSync(path).reduce((max, name) => Math.max(max, newest(join(path, name))), stat.mtimeMs)
+}
+
+const sources = Math.max(...['shared', 'electron', 'scripts', 'package.json', 'package-lock.json'].map((p) => newest(join(root, p))))
+if (!existsSync(outfile) || statSync(outfile).mtimeMs < sources) {
+  await build({
+    entryPoints: [join(root, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // The native addon stays a real require; everything else is bundled.
+    external: ['sqlite3', 'electron'],
+    mainFields: ['module', 'main'],
+    sourcemap: 'inline',
+    logLevel: 'error',
+    // CommonJS dependencies inside the ESM bundle expect require, __filename and __dirname.
+    banner: {
+      js: [
+        "import { createRequire as __nlRequire } from 'node:module'",
+        "import { fileURLToPath as __nlPath } from 'node:url'",
+        "import { dirname as __nlDirname } from 'node:path'",
+        'const require = __nlRequire(import.meta.url)',
+        'const __filename = __nlPath(import.meta.url)',
+        'const __dirname = __nlDirname(__filename)',
+      ].join(';'),
+    },
+  })
+}
+
+process.argv = [process.argv[0], outfile, ...args]
+process.title = `normlab ${basename(entry)}`
+await import(pathToFileURL(outfile).href)

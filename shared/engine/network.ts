@@ -1,0 +1,109 @@
+// A recurrent network with its variables and population statistics, and one training step.
+// Nothing here reads a tensor back: a step returns kept tensors that the caller reads in one
+// batched, asynchronous readback and then disposes.
+import { forward, type ForwardOptions, type ForwardResult, type StepMoments } from './model'
+import { lossOf, type Target } from './losses'
+import { Population } from './population'
+import { paramShapes, type ModelSpec, type TermName } from './spec'
+import { tf, type Tensor, type Tensor3D } from './tf'
+
+export type ParamValues = Record<string, Float32Array | number[]>
+
+export interface StepTensors {
+  loss: tf.Scalar
+  accuracy: tf.Scalar
+  gradNorm: tf.Scalar
+  counts: number[]
+  /** Per-time-step pre-normalization statistics, when recorded. */
+  recorded: Partial<Record<TermName, StepMoments>>
+}
+
+export interface StepOptions {
+  /** Clip the global gradient norm to this (0: no clipping). */
+  clipNorm?: number
+  record?: boolean
+}
+
+export class RecurrentNet {
+  readonly vars: Record<string, tf.Variable>
+  readonly population: Population
+
+  constructor(
+    readonly spec: ModelSpec,
+    values: ParamValues,
+    momentum = 0.1,
+  ) {
+    const shapes = paramShapes(spec)
+    const missing = Object.keys(shapes).filter((k) => !(k in values))
+    if (missing.length > 0) throw new Error(`missing parameters: ${missing.join(', ')}`)
+    this.vars = Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, tf.variable(tf.tensor(values[name]!, shape), true, undefined)]))
+    this.population = new Population(momentum)
+  }
+
+  forward(x: Tensor3D, lengths: readonly number[], options: ForwardOptions): ForwardResult {
+    return forward(this.spec, this.vars, x, lengths, { population: this.population, ...options })
+  }
+
+  /** One optimizer step on a batch; BN's population statistics move with it. */
+  trainStep(x: Tensor3D, lengths: readonly number[], target: Target, optimizer: tf.Optimizer, options: StepOptions = {}): StepTensors {
+    const varList = Object.values(this.vars)
+    let kept: { accuracy: tf.Scalar; bnStats: ForwardResult['bnStats']; recorded: ForwardResult['recorded']; counts: number[] } | null = null
+    const { value, grads } = tf.variableGrads(() => {
+      const out = this.forward(x, lengths, { mode: 'train', record: options.record ?? false, sequenceOutput: target.kind === 'sequence' })
+      const { loss, accuracy } = lossOf(target, out.logits, out.hidden, this.vars.Wy!, this.vars.by!)
+      // variableGrads disposes everything but the loss: keep what outlives the step.
+      for (const m of [...Object.values(out.bnStats), ...Object.values(out.recorded)]) {
+        tf.keep(m.mean)
+        tf.keep(m.variance)
+      }
+      kept = { accuracy: tf.keep(accuracy as tf.Scalar), bnStats: out.bnStats, recorded: out.recorded, counts: out.counts }
+      return loss as tf.Scalar
+    }, varList)
+    const k = kept!
+    const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar)
+    const clip = options.clipNorm ?? 0
+    const applied =
+      clip > 0
+        ? tf.tidy(() => {
+            const scale = tf.minimum(1, tf.div(clip, tf.add(gradNorm, 1e-6)))
+            return Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, scale)]))
+          })
+        : grads
+    optimizer.applyGradients(applied as Record<string, tf.Tensor>)
+    tf.dispose(grads)
+    if (applied !== grads) tf.dispose(applied)
+
+    for (const [term, m] of Object.entries(k.bnStats) as [TermName, StepMoments][]) {
+      const counts = this.spec.norm === 'bn_seq' ? [k.counts.reduce((a, b) => a + b, 0)] : k.counts
+      this.population.update(term, m, counts)
+    }
+    // Dispose BN statistics that are not also the recorded ones (bn_step shares the x term's).
+    const recordedTensors = new Set<Tensor>(Object.values(k.recorded).flatMap((m) => [m.mean, m.variance]))
+    for (const m of Object.values(k.bnStats)) for (const t of [m.mean, m.variance]) if (!recordedTensors.has(t)) t.dispose()
+    return { loss: value, accuracy: k.accuracy, gradNorm, counts: k.counts, recorded: k.recorded }
+  }
+
+  /** Loss and accuracy on a batch with population statistics (no gradient). */
+  evaluate(x: Tensor3D, lengths: readonly number[], target: Target, policy: ForwardOptions['policy']): { loss: tf.Scalar; accuracy: tf.Scalar } {
+    return tf.tidy(() => {
+      const out = this.forward(x, lengths, { mode: 'eval', policy, sequenceOutput: target.kind === 'sequence' })
+      const r = lossOf(target, out.logits, out.hidden, this.vars.Wy!, this.vars.by!)
+      return { loss: r.loss as tf.Scalar, accuracy: r.accuracy as tf.Scalar }
+    })
+  }
+
+  async paramValues(): Promise<Record<string, Float32Array>> {
+    const out: Record<string, Float32Array> = {}
+    for (const [name, v] of Object.entries(this.vars)) out[name] = (await v.data()) as Float32Array
+    return out
+  }
+
+  dispose(): void {
+    tf.dispose(Object.values(this.vars))
+    this.population.dispose()
+  }
+}
+
+export function disposeStep(step: StepTensors): void {
+  tf.dispose([step.loss, step.accuracy, step.gradNorm, ...Object.values(step.recorded).flatMap((m) => [m.mean, m.variance])])
+}
