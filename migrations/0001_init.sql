@@ -64,6 +64,7 @@ CREATE TABLE timestep_stats (
   time_steps INTEGER NOT NULL,     -- T
   features   INTEGER NOT NULL,     -- C (0 when no per-feature vectors were recorded)
   count      BLOB    NOT NULL,     -- Int32[T]: valid samples per time step
+  norm_count BLOB,                 -- Int32[T]: values behind each normalizer statistic (NULL: no normalizer)
   mean       BLOB    NOT NULL,     -- Float32[T]: mean over features of the batch mean (NaN: no valid sample)
   var        BLOB    NOT NULL      -- Float32[T]: mean over features of the batch variance
 );

@@ -3,34 +3,20 @@
 // contract handlers the app uses, so validation is identical.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { parseArgs } from 'node:util'
 import { ApiError, type Run } from '../../shared/contract'
 import { asGoldenCase, runGoldenCase } from '../../shared/engine/golden'
 import { defaultArchivePath, openServices, type Services } from '../store'
+import { CheckFailed, DB_OPTION, UsageError, type CliIo, type Command } from './command'
 import { formatTable, formatTime } from './table'
+import { sweepCommand, trainCommand } from './train-commands'
 
-export interface CliIo {
-  out(line: string): void
-  err(line: string): void
-}
+export { CheckFailed, UsageError, type CliIo }
 
-export class UsageError extends Error {}
-
-interface Command {
-  usage: string
-  summary: string
-  options: NonNullable<ParseArgsConfig['options']>
-  /** Commands that do not touch the archive leave it closed. */
-  archive?: false
-  run(ctx: { services: Services; positionals: string[]; values: Record<string, unknown>; io: CliIo }): Promise<void>
-}
-
-/** Thrown by a command to end with a non-zero exit code after it has printed its own report. */
-export class CheckFailed extends Error {}
-
-const DB_OPTION = { db: { type: 'string' } } as const
 
 const COMMANDS: Record<string, Command> = {
+  train: trainCommand,
+  sweep: sweepCommand,
   golden: {
     usage: 'golden <dir> [--backend cpu|wasm]',
     summary: 'run every PyTorch reference case (*.json) in a folder and print each worst error',
@@ -134,7 +120,7 @@ export function usage(): string {
 }
 
 /** Runs one CLI invocation; returns the process exit code. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, interrupted: () => boolean = () => false): Promise<number> {
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
     io.out(usage())
     return argv.length === 0 ? 2 : 0
@@ -157,7 +143,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let services: Services | undefined
   try {
     if (command.archive !== false) services = await openServices({ dbPath: (parsed.values.db as string | undefined) ?? defaultArchivePath(), host: 'cli' })
-    await command.run({ services: services!, positionals: parsed.positionals, values: parsed.values, io })
+    await command.run({ services: services!, positionals: parsed.positionals, values: parsed.values, io, interrupted })
     return 0
   } catch (error) {
     if (error instanceof CheckFailed) return 1

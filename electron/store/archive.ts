@@ -337,6 +337,7 @@ export class Archive {
         r.count.length,
         r.featureMean?.[0]?.length ?? 0,
         int32Blob(r.count),
+        r.normCount ? int32Blob(r.normCount) : null,
         float32Blob(r.mean),
         float32Blob(r.var),
       ])
@@ -345,10 +346,10 @@ export class Archive {
       for (let start = 0; start < rows.length; start += perStatement) {
         const chunk = rows.slice(start, start + perStatement)
         const inserted = await this.db.all<{ id: number }>(
-          `INSERT INTO timestep_stats (run_id, layer, term, step, time_steps, features, count, mean, var)
-           VALUES ${chunk.map(() => '(?,?,?,?,?,?,?,?,?)').join(',')}
+          `INSERT INTO timestep_stats (run_id, layer, term, step, time_steps, features, count, norm_count, mean, var)
+           VALUES ${chunk.map(() => '(?,?,?,?,?,?,?,?,?,?)').join(',')}
            ON CONFLICT (run_id, layer, term, step) DO UPDATE SET time_steps = excluded.time_steps,
-             features = excluded.features, count = excluded.count, mean = excluded.mean, var = excluded.var
+             features = excluded.features, count = excluded.count, norm_count = excluded.norm_count, mean = excluded.mean, var = excluded.var
            RETURNING id`,
           chunk.flat(),
         )
@@ -380,8 +381,8 @@ export class Archive {
   getTimestepProfile(req: RequestOf<'getTimestepProfile'>): Promise<ResponseOf<'getTimestepProfile'>> {
     return this.db.exclusive(async () => {
       await this.requireRun(req.runId)
-      const row = await this.db.get<{ step: number; features: number; count: Buffer; mean: Buffer; var: Buffer; feature_mean: Buffer | null; feature_var: Buffer | null }>(
-        `SELECT s.step, s.features, s.count, s.mean, s.var, f.feature_mean, f.feature_var
+      const row = await this.db.get<{ step: number; features: number; count: Buffer; norm_count: Buffer | null; mean: Buffer; var: Buffer; feature_mean: Buffer | null; feature_var: Buffer | null }>(
+        `SELECT s.step, s.features, s.count, s.norm_count, s.mean, s.var, f.feature_mean, f.feature_var
          FROM timestep_stats s LEFT JOIN timestep_features f ON f.stat_id = s.id
          WHERE s.run_id = ? AND s.layer = ? AND s.term = ? ${req.step === undefined ? '' : 'AND s.step <= ?'}
          ORDER BY s.step DESC LIMIT 1`,
@@ -395,6 +396,7 @@ export class Archive {
         layer: req.layer,
         term: req.term,
         count: readInt32(row.count),
+        normCount: row.norm_count ? readInt32(row.norm_count) : null,
         mean: readFloat32(row.mean),
         var: readFloat32(row.var),
         featureMean: row.feature_mean ? readMatrix(row.feature_mean, row.features) : null,
@@ -418,14 +420,15 @@ export class Archive {
         params.push(JSON.stringify(decimate(steps, req.maxRows)))
       }
       // The column name comes from a closed enum validated by the contract.
-      const picked = await this.db.all<{ step: number; time_steps: number; blob: Buffer }>(
-        `SELECT step, time_steps, ${req.field} AS blob FROM timestep_stats WHERE ${where} ${filter} ORDER BY step`,
+      const column = req.field === 'normCount' ? 'norm_count' : req.field
+      const picked = await this.db.all<{ step: number; time_steps: number; blob: Buffer | null }>(
+        `SELECT step, time_steps, ${column} AS blob FROM timestep_stats WHERE ${where} ${filter} ORDER BY step`,
         params,
       )
       const timeSteps = picked.reduce((max, r) => Math.max(max, r.time_steps), 0)
-      const read = req.field === 'count' ? readInt32 : readFloat32
+      const read = req.field === 'count' || req.field === 'normCount' ? readInt32 : readFloat32
       const values = picked.map((r) => {
-        const row: (number | null)[] = read(r.blob)
+        const row: (number | null)[] = r.blob ? read(r.blob) : []
         while (row.length < timeSteps) row.push(null)
         return row
       })

@@ -40,6 +40,7 @@ export const TimestepProfile = z.strictObject({
   layer: Layer,
   term: Term,
   count: z.array(z.number()),
+  normCount: z.array(z.number()).nullable(),
   mean: z.array(z.number().nullable()),
   var: z.array(z.number().nullable()),
   featureMean: z.array(z.array(z.number().nullable())).nullable(),
@@ -49,7 +50,7 @@ export const TimestepProfile = z.strictObject({
 export const TimestepGrid = z.strictObject({
   layer: Layer,
   term: Term,
-  field: z.enum(['mean', 'var', 'count']),
+  field: z.enum(['mean', 'var', 'count', 'normCount']),
   /** The training steps of the rows, ascending. */
   steps: z.array(z.number()),
   /** Time steps per row (the longest recorded). */
@@ -151,7 +152,7 @@ export const contract = {
       runId: Id,
       layer: Layer.default(0),
       term: Term,
-      field: z.enum(['mean', 'var', 'count']),
+      field: z.enum(['mean', 'var', 'count', 'normCount']),
       maxRows: z.number().int().min(1).max(100_000).default(2000),
     }),
     response: TimestepGrid,

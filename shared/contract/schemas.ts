@@ -127,6 +127,12 @@ export const TimestepRecord = z
     layer: Layer,
     term: Term,
     count: z.array(z.number().int().min(0)).min(1).max(100_000),
+    /**
+     * How many values each of the normalizer's own statistics averages at each step: the valid
+     * samples for per-step BN, every valid (sample, step) pair for sequence-wise BN, the features
+     * for LN (per group for GN). Absent where the term has no normalizer.
+     */
+    normCount: z.array(z.number().int().min(0)).optional(),
     mean: z.array(MaybeNumber),
     var: z.array(MaybeNumber),
     featureMean: Matrix.optional(),
@@ -134,7 +140,7 @@ export const TimestepRecord = z
   })
   .superRefine((r, ctx) => {
     const T = r.count.length
-    for (const key of ['mean', 'var', 'featureMean', 'featureVar'] as const) {
+    for (const key of ['normCount', 'mean', 'var', 'featureMean', 'featureVar'] as const) {
       const v = r[key]
       if (v !== undefined && v.length !== T) {
         ctx.addIssue({ code: 'custom', path: [key], message: `has ${v.length} time steps but count has ${T}` })

@@ -5,7 +5,7 @@ import { forward, type ForwardOptions, type ForwardResult, type StepMoments } fr
 import { lossOf, type Target } from './losses'
 import { Population } from './population'
 import { paramShapes, type ModelSpec, type TermName } from './spec'
-import { tf, type Tensor, type Tensor3D } from './tf'
+import { tf, variableFrom, type Tensor, type Tensor3D } from './tf'
 
 export type ParamValues = Record<string, Float32Array | number[]>
 
@@ -36,7 +36,7 @@ export class RecurrentNet {
     const shapes = paramShapes(spec)
     const missing = Object.keys(shapes).filter((k) => !(k in values))
     if (missing.length > 0) throw new Error(`missing parameters: ${missing.join(', ')}`)
-    this.vars = Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, tf.variable(tf.tensor(values[name]!, shape), true, undefined)]))
+    this.vars = Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, variableFrom(tf.tensor(values[name]!, shape), true)]))
     this.population = new Population(momentum)
   }
 

@@ -4,7 +4,7 @@
 // training never waits on a readback; `seen[t]` counts the updates of step t on the CPU side.
 import type { Moments } from './normalizers'
 import type { Policy, TermName } from './spec'
-import { tf, type Tensor2D } from './tf'
+import { tf, variableFrom, type Tensor2D } from './tf'
 
 export interface TermPopulation {
   mean: tf.Variable
@@ -23,8 +23,8 @@ export class Population {
     let pop = this.terms.get(term)
     if (!pop) {
       pop = {
-        mean: tf.variable(tf.zeros([steps, features]), false),
-        variance: tf.variable(tf.ones([steps, features]), false),
+        mean: variableFrom(tf.zeros([steps, features]), false),
+        variance: variableFrom(tf.ones([steps, features]), false),
         seen: new Array<number>(steps).fill(0),
       }
       this.terms.set(term, pop)
@@ -34,7 +34,7 @@ export class Population {
       const grow = (v: tf.Variable, fill: number) => {
         const grown = tf.tidy(() => tf.concat([v, tf.fill([extra, features], fill)], 0))
         v.dispose()
-        return tf.variable(grown, false)
+        return variableFrom(grown, false)
       }
       pop.mean = grow(pop.mean, 0)
       pop.variance = grow(pop.variance, 1)

@@ -1,0 +1,43 @@
+// What a CLI command is. Commands live in small files and are listed in run-cli.ts.
+import type { ParseArgsConfig } from 'node:util'
+import { ApiError, type NormLabApi } from '../../shared/contract'
+import { createApi } from '../../shared/contract'
+import type { Services } from '../store'
+
+export interface CliIo {
+  out(line: string): void
+  err(line: string): void
+  /** Progress output (stderr); may redraw one line when it is a terminal. */
+  progress?(line: string, done: boolean): void
+}
+
+export interface CommandContext {
+  services: Services
+  positionals: string[]
+  values: Record<string, unknown>
+  io: CliIo
+  /** Becomes true on Ctrl-C: long commands stop at the next step and keep what they wrote. */
+  interrupted: () => boolean
+}
+
+export interface Command {
+  usage: string
+  summary: string
+  options: NonNullable<ParseArgsConfig['options']>
+  /** Commands that do not touch the archive leave it closed. */
+  archive?: false
+  run(ctx: CommandContext): Promise<void>
+}
+
+export const DB_OPTION = { db: { type: 'string' } } as const
+
+export class UsageError extends Error {}
+/** Thrown by a command to end with a non-zero exit code after it has printed its own report. */
+export class CheckFailed extends Error {}
+
+/** The typed contract API over a host's dispatch: the CLI goes through the same validation as the app. */
+export function apiOf(services: Services): NormLabApi {
+  return createApi((name, payload) => services.dispatch(name, payload))
+}
+
+export { ApiError }

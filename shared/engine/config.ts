@@ -1,0 +1,67 @@
+// A training run's full configuration, validated before anything runs or is written.
+import { z } from 'zod'
+import { BATCHING } from './data/batch'
+import { LengthDistribution } from './data/lengths'
+import { COPY_MIN_LENGTH } from './data/tasks/copy'
+import { NORM_KINDS } from './normalizers'
+import { CELL_KINDS, GATES, POLICIES } from './spec'
+
+export const TASKS = ['adding', 'copy', 'mnist', 'words', 'user'] as const
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const
+
+export const TrainConfig = z
+  .strictObject({
+    task: z.enum(TASKS),
+    /** Training lengths (adding, copy). MNIST is always 28; words and user data have their own. */
+    lengths: LengthDistribution.default({ kind: 'uniform', min: 10, max: 50 }),
+    cell: z.enum(CELL_KINDS).default('lstm'),
+    norm: z.enum(NORM_KINDS).default('bn_step'),
+    hidden: z.number().int().min(1).max(1024).default(64),
+    /** GroupNorm groups; must divide the gate width and, for the LSTM, the hidden size. */
+    groups: z.number().int().min(1).max(256).default(4),
+    eps: z.number().positive().max(1).default(1e-5),
+    /** Initial BN gamma: 0.1 following Cooijmans et al. (keeps tanh/sigmoid out of saturation). */
+    bnGamma: z.number().min(0).max(10).default(0.1),
+    /** Initial LN/GN gamma. */
+    normGamma: z.number().min(0).max(10).default(1),
+    momentum: z.number().gt(0).max(1).default(0.1),
+    batchSize: z.number().int().min(1).max(4096).default(32),
+    steps: z.number().int().min(1).max(1_000_000).default(500),
+    optimizer: z.enum(OPTIMIZERS).default('adam'),
+    lr: z.number().positive().max(10).default(1e-3),
+    /** Clip the global gradient norm (0: off). */
+    clipNorm: z.number().min(0).default(1),
+    seed: z.number().int().min(0).max(2_147_483_647).default(0),
+    batching: z.enum(BATCHING).default('mask'),
+    /** Record per-time-step statistics every k steps (0: never). */
+    recordEvery: z.number().int().min(0).default(10),
+    /** Also keep the per-feature vectors, not just their summaries. */
+    recordFeatures: z.boolean().default(true),
+    /** Evaluate on held-out data every k steps (0: only at the end). */
+    evalEvery: z.number().int().min(0).default(100),
+    evalSamples: z.number().int().min(1).max(100_000).default(256),
+    /** Length generalization: multiples of the longest training length (generated tasks). */
+    evalLengths: z.array(z.number().min(0.1).max(64)).max(16).default([1, 1.5, 2, 4]),
+    /** BN policies past the trained length to evaluate with. */
+    evalPolicies: z.array(z.enum(POLICIES)).min(1).max(4).default(['last', 'global', 'batch']),
+    /** User data: a JSONL or CSV file (the CLI reads it; the app uploads it). */
+    dataFile: z.string().max(4096).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const width = GATES[c.cell] * c.hidden
+    if (c.norm === 'gn' && (width % c.groups !== 0 || (c.cell === 'lstm' && c.hidden % c.groups !== 0))) {
+      ctx.addIssue({ code: 'custom', path: ['groups'], message: `GroupNorm needs ${c.groups} groups to divide the gate width ${width}${c.cell === 'lstm' ? ` and the hidden size ${c.hidden}` : ''}` })
+    }
+    if (c.lengths.kind !== 'fixed' && c.lengths.min > c.lengths.max) {
+      ctx.addIssue({ code: 'custom', path: ['lengths', 'min'], message: `min (${c.lengths.min}) is above max (${c.lengths.max})` })
+    }
+    const shortest = c.lengths.kind === 'fixed' ? c.lengths.length : c.lengths.min
+    if (c.task === 'copy' && shortest < COPY_MIN_LENGTH) {
+      ctx.addIssue({ code: 'custom', path: ['lengths'], message: `copy memory needs sequences of at least ${COPY_MIN_LENGTH} steps` })
+    }
+    if (c.task === 'adding' && shortest < 2) ctx.addIssue({ code: 'custom', path: ['lengths'], message: 'the adding problem needs at least 2 steps' })
+    if (c.task === 'user' && !c.dataFile) ctx.addIssue({ code: 'custom', path: ['dataFile'], message: 'the user task needs a data file (JSONL or CSV)' })
+  })
+
+export type TrainConfig = z.output<typeof TrainConfig>
+export type TrainConfigInput = z.input<typeof TrainConfig>

@@ -1,0 +1,254 @@
+// The training loop: backend-agnostic, no DOM, reports through hooks. One asynchronous readback
+// per step (loss, accuracy, gradient norm and, on recording steps, every per-time-step
+// statistic, concatenated), so the loop never blocks on the device more than once a step.
+import { createBatcher, evalBatches } from './batcher'
+import type { Batch } from './data/batch'
+import type { Task } from './data/task'
+import type { TrainConfig } from './config'
+import { initParams } from './init'
+import { RecurrentNet, disposeStep, type StepTensors } from './network'
+import { PopulationError } from './population'
+import { Rng } from './rng'
+import { recordedTerms, type ModelSpec, type Policy, type TermName } from './spec'
+import { tf } from './tf'
+
+export interface StepReport {
+  step: number
+  loss: number
+  accuracy: number
+  gradNorm: number
+  lr: number
+  /** Milliseconds since training started. */
+  wallMs: number
+  /** This step's duration, readback included. */
+  stepMs: number
+  /** Valid samples per time step in this batch. */
+  counts: number[]
+}
+
+export interface TimestepStatsReport {
+  step: number
+  layer: number
+  term: TermName
+  count: number[]
+  /** Values behind each normalizer statistic per step (absent: the term has no normalizer). */
+  normCount?: number[]
+  mean: (number | null)[]
+  var: (number | null)[]
+  featureMean?: (number | null)[][]
+  featureVar?: (number | null)[][]
+}
+
+export interface EvalReport {
+  step: number
+  loss: number
+  accuracy: number
+}
+
+export interface PopulationReport {
+  step: number
+  records: { layer: number; term: TermName; mean: number[][]; var: number[][]; seen: number[] }[]
+}
+
+export interface LengthEvalReport {
+  step: number
+  policy: Policy | 'none'
+  length: number
+  metric: 'loss' | 'accuracy'
+  value: number
+}
+
+export interface TrainerHooks {
+  onStep?(report: StepReport): void | Promise<void>
+  onTimestepStats?(records: TimestepStatsReport[]): void | Promise<void>
+  onEval?(report: EvalReport): void | Promise<void>
+  onPopulation?(report: PopulationReport): void | Promise<void>
+  onLengthEval?(results: LengthEvalReport[]): void | Promise<void>
+  /** Checked before every step: stop early, keeping everything so far. */
+  shouldStop?(): boolean
+  /** Awaited before every step: resolves when not paused. */
+  whilePaused?(): Promise<void>
+  /** A clock in milliseconds (defaults to Date.now). */
+  now?(): number
+}
+
+export interface TrainResult {
+  status: 'completed' | 'diverged' | 'interrupted'
+  steps: number
+  error: string | null
+  finalLoss: number | null
+}
+
+export function modelSpecOf(config: TrainConfig, task: Task): ModelSpec {
+  return { cell: config.cell, norm: config.norm, inputSize: task.inputSize, hidden: config.hidden, outputs: task.outputs, groups: config.groups, eps: config.eps }
+}
+
+export function createOptimizer(config: TrainConfig): tf.Optimizer {
+  switch (config.optimizer) {
+    case 'sgd':
+      return tf.train.sgd(config.lr)
+    case 'rmsprop':
+      return tf.train.rmsprop(config.lr)
+    default:
+      return tf.train.adam(config.lr)
+  }
+}
+
+const EVAL_BATCH = 128
+
+export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks = {}): Promise<TrainResult> {
+  const now = hooks.now ?? (() => Date.now())
+  const spec = modelSpecOf(config, task)
+  const net = new RecurrentNet(spec, initParams(spec, config.seed, { bn: config.bnGamma, norm: config.normGamma }), config.momentum)
+  const optimizer = createOptimizer(config)
+  const nextBatch = createBatcher(task, config.batchSize, config.batching, Rng.derive(config.seed, 'data'))
+  const heldOut = evalBatches(task.heldOut(config.evalSamples), EVAL_BATCH, task)
+  const started = now()
+  let lastLoss: number | null = null
+  let step = 0
+  try {
+    for (step = 1; step <= config.steps; step++) {
+      await hooks.whilePaused?.()
+      if (hooks.shouldStop?.()) return { status: 'interrupted', steps: step - 1, error: null, finalLoss: lastLoss }
+      const record = config.recordEvery > 0 && (step === 1 || step % config.recordEvery === 0)
+      const stepStart = now()
+      const batch = nextBatch()
+      const out = runStep(net, optimizer, batch, config, record)
+      const { scalars, stats } = await readStep(out, spec, config.recordFeatures && record)
+      disposeStep(out)
+      const [loss, accuracy, gradNorm] = scalars
+      lastLoss = loss
+      await hooks.onStep?.({ step, loss, accuracy, gradNorm, lr: config.lr, wallMs: now() - started, stepMs: now() - stepStart, counts: out.counts })
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+        return { status: 'diverged', steps: step, error: `the loss became ${loss} at step ${step}`, finalLoss: loss }
+      }
+      if (record) await hooks.onTimestepStats?.(stats.map((s) => ({ ...s, step })))
+      if ((config.evalEvery > 0 && step % config.evalEvery === 0) || step === config.steps) {
+        await hooks.onEval?.({ step, ...(await evaluate(net, heldOut, 'last')) })
+        await hooks.onPopulation?.(await populationReport(net, step))
+      }
+    }
+    await hooks.onLengthEval?.(await lengthEvaluation(net, task, config, config.steps))
+    return { status: 'completed', steps: config.steps, error: null, finalLoss: lastLoss }
+  } finally {
+    optimizer.dispose()
+    net.dispose()
+  }
+}
+
+export function runStep(net: RecurrentNet, optimizer: tf.Optimizer, batch: Batch, config: Pick<TrainConfig, 'clipNorm'>, record: boolean): StepTensors {
+  const x = tf.tensor3d(batch.x, [batch.N, batch.T, batch.D])
+  try {
+    return net.trainStep(x, batch.lengths, batch.target, optimizer, { clipNorm: config.clipNorm, record })
+  } finally {
+    x.dispose()
+  }
+}
+
+/** One readback for the whole step: scalars first, then each recorded term's mean and variance rows. */
+async function readStep(out: StepTensors, spec: ModelSpec, withFeatures: boolean): Promise<{ scalars: [number, number, number]; stats: Omit<TimestepStatsReport, 'step'>[] }> {
+  const terms = recordedTerms(spec).filter(({ term }) => out.recorded[term])
+  const flat = tf.tidy(() =>
+    tf.concat([
+      tf.stack([out.loss, out.accuracy, out.gradNorm]),
+      ...terms.flatMap(({ term }) => [tf.reshape(out.recorded[term]!.mean, [-1]), tf.reshape(out.recorded[term]!.variance, [-1])]),
+    ]),
+  )
+  const values = (await flat.data()) as Float32Array
+  flat.dispose()
+  const T = out.counts.length
+  let offset = 3
+  const stats = terms.map(({ term, features }) => {
+    const take = () => {
+      const rows: (number | null)[][] = []
+      for (let t = 0; t < T; t++) {
+        const row = Array.from(values.subarray(offset + t * features, offset + (t + 1) * features))
+        rows.push(out.counts[t] === 0 ? row.map(() => null) : row)
+      }
+      offset += T * features
+      return rows
+    }
+    const mean = take()
+    const variance = take()
+    const summary = (rows: (number | null)[][]) => rows.map((r, t) => (out.counts[t] === 0 ? null : (r as number[]).reduce((a, v) => a + v, 0) / features))
+    const normCount = normCountOf(spec, term, features, out.counts)
+    return {
+      layer: 0,
+      term,
+      count: [...out.counts],
+      ...(normCount ? { normCount } : {}),
+      mean: summary(mean),
+      var: summary(variance),
+      ...(withFeatures ? { featureMean: mean, featureVar: variance } : {}),
+    }
+  })
+  return { scalars: [values[0]!, values[1]!, values[2]!], stats }
+}
+
+/**
+ * How many values each statistic of the term's normalizer averages at each step: BN's shrink
+ * with the valid samples, LN's and GN's are the (grouped) features at every step.
+ */
+export function normCountOf(spec: ModelSpec, term: TermName, features: number, counts: readonly number[]): number[] | null {
+  const valid = (value: number) => counts.map((n) => (n > 0 ? value : 0))
+  switch (spec.norm) {
+    case 'bn_step':
+      return [...counts]
+    case 'bn_seq':
+      return term === 'x' ? valid(counts.reduce((a, b) => a + b, 0)) : null
+    case 'ln':
+      return valid(features)
+    case 'gn':
+      return valid(features / spec.groups)
+    default:
+      return null
+  }
+}
+
+/** Mean loss and accuracy over batches, weighted by batch size. */
+export async function evaluate(net: RecurrentNet, batches: readonly Batch[], policy: Policy): Promise<{ loss: number; accuracy: number }> {
+  let loss = 0
+  let accuracy = 0
+  let total = 0
+  for (const batch of batches) {
+    const result = tf.tidy(() => {
+      const x = tf.tensor3d(batch.x, [batch.N, batch.T, batch.D])
+      const r = net.evaluate(x, batch.lengths, batch.target, policy)
+      return tf.stack([r.loss, r.accuracy])
+    })
+    const [l, a] = (await result.data()) as Float32Array
+    result.dispose()
+    loss += l! * batch.N
+    accuracy += a! * batch.N
+    total += batch.N
+  }
+  return { loss: loss / Math.max(1, total), accuracy: accuracy / Math.max(1, total) }
+}
+
+async function populationReport(net: RecurrentNet, step: number): Promise<PopulationReport> {
+  const snapshot = await net.population.snapshot()
+  return { step, records: snapshot.map((s) => ({ layer: 0, term: s.term, mean: s.mean, var: s.variance, seen: s.seen })) }
+}
+
+/** Metric at T, 1.5T, 2T, 4T… for each BN policy past the trained length (generated tasks only). */
+export async function lengthEvaluation(net: RecurrentNet, task: Task, config: TrainConfig, step: number): Promise<LengthEvalReport[]> {
+  if (!task.atLength) return []
+  const results: LengthEvalReport[] = []
+  const policies: (Policy | 'none')[] = config.norm === 'bn_step' ? config.evalPolicies : ['none']
+  for (const multiple of config.evalLengths) {
+    const length = Math.max(1, Math.round(multiple * task.trainLength))
+    const rng = Rng.derive(config.seed, `length-eval/${length}`)
+    const samples = Array.from({ length: Math.min(config.evalSamples, 512) }, () => task.atLength!(rng, length))
+    const batches = evalBatches(samples, Math.max(8, Math.floor(EVAL_BATCH * Math.min(1, 100 / length))), task)
+    for (const policy of policies) {
+      try {
+        const r = await evaluate(net, batches, policy === 'none' ? 'last' : policy)
+        results.push({ step, policy, length, metric: 'loss', value: r.loss }, { step, policy, length, metric: 'accuracy', value: r.accuracy })
+      } catch (error) {
+        // The "error" policy refuses lengths past training: that refusal is the result.
+        if (!(error instanceof PopulationError)) throw error
+      }
+    }
+  }
+  return results
+}
