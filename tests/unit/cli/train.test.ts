@@ -1,0 +1,117 @@
+import { writeFileSync } from 'node:fs'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { runCli } from '../../../electron/cli/run-cli'
+import { openServices, type Services } from '../../../electron/store'
+import { createApi, type NormLabApi } from '../../../shared/contract'
+import { MIGRATIONS, tempDir } from '../../helpers/temp'
+
+let tmp: ReturnType<typeof tempDir>
+let db: string
+beforeEach(() => {
+  tmp = tempDir()
+  db = tmp.file('train.sqlite')
+})
+afterEach(() => tmp.cleanup())
+
+async function cli(argv: string[], interrupted: () => boolean = () => false) {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, interrupted)
+  return { code, out: out.join('\n'), err: err.join('\n') }
+}
+
+async function withApi<T>(fn: (api: NormLabApi, services: Services) => Promise<T>): Promise<T> {
+  const services = await openServices({ dbPath: db, host: 'cli', migrationsDir: MIGRATIONS })
+  try {
+    return await fn(createApi((name, payload) => services.dispatch(name, payload)), services)
+  } finally {
+    await services.close()
+  }
+}
+
+const SMALL = ['--hidden', '8', '--record-every', '4', '--eval-every', '6', '--backend', 'wasm', '--db']
+
+describe('npm run lab -- train / sweep', () => {
+  it('refuses an invalid configuration before writing anything', async () => {
+    const bad = await cli(['train', '--task', 'adding', '--norm', 'batchnorm', '--batch', '0', ...SMALL, db])
+    expect(bad.code).toBe(2)
+    expect(bad.err).toMatch(/The configuration is invalid; nothing was written/)
+    expect(bad.err).toMatch(/norm: /)
+    expect(bad.err).toMatch(/batchSize: /)
+    const sweep = await cli(['sweep', '--task', 'adding', '--norm', 'ln,gn', '--hidden', '10', '--db', db])
+    expect(sweep.code).toBe(2)
+    expect(sweep.err).toMatch(/combination cell=- norm=gn .*groups: GroupNorm needs 4 groups/s)
+    await withApi(async (_api, services) => {
+      expect(await services.archive.countRows('runs')).toBe(0)
+      expect(await services.archive.countRows('studies')).toBe(0)
+    })
+  })
+
+  it('refuses bad user data with its line and field, writing nothing', async () => {
+    const file = tmp.file('data.jsonl')
+    writeFileSync(file, '{"x": [[1]], "label": 0}\n{"x": [[1]], "label": "one"}\n')
+    const result = await cli(['train', '--task', 'user', '--data', file, ...SMALL, db])
+    expect(result.code).toBe(2)
+    expect(result.err).toMatch(/line 2, label: must be a finite number, got "one"/)
+    await withApi(async (_api, services) => expect(await services.archive.countRows('runs')).toBe(0))
+  })
+
+  it('sweeps norms × batch sizes into one study whose statistics, counts, population statistics and length evaluations are queryable', async () => {
+    const result = await cli(['sweep', '--task', 'adding', '--norm', 'bn_step,ln', '--batch', '2,8', '--steps', '12', '--lengths', '3-12', ...SMALL, db])
+    expect(result.err).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.out).toMatch(/Study 1 done: 4 completed/)
+    await withApi(async (api) => {
+      const [study] = await api.listStudies({})
+      expect(study).toMatchObject({ runCount: 4 })
+      const runs = await api.listRuns({ filter: { studyId: study!.id } })
+      expect(runs.map((r) => `${r.norm}/${r.batchSize}`).sort()).toEqual(['bn_step/2', 'bn_step/8', 'ln/2', 'ln/8'])
+      for (const run of runs) {
+        expect(run.status).toBe('completed')
+        expect(run.device?.backend).toBe('wasm')
+        const series = await api.listTimestepSeries({ runId: run.id })
+        expect(series.map((s) => s.term)).toEqual(['x', 'h', 'c'])
+        const profile = await api.getTimestepProfile({ runId: run.id, term: 'h' })
+        expect(profile.featureMean).not.toBeNull()
+        const grid = await api.getTimestepGrid({ runId: run.id, term: 'x', field: 'count' })
+        expect(grid.steps).toEqual([1, 4, 8, 12])
+        const metrics = await api.queryMetrics({ runIds: [run.id], names: ['loss', 'eval/loss'] })
+        expect(metrics.series.map((s) => s.steps.length)).toEqual([12, 2])
+        const evaluations = await api.listEvaluations({ runIds: [run.id] })
+        const lengths = [...new Set(evaluations.map((e) => e.length))].sort((a, b) => a - b)
+        expect(lengths).toEqual([12, 18, 24, 48])
+        const policies = [...new Set(evaluations.map((e) => e.policy))].sort()
+        if (run.norm === 'bn_step') {
+          expect(policies).toEqual(['batch', 'global', 'last'])
+          const population = await api.getPopulationStats({ runId: run.id })
+          expect(population!.records.map((r) => r.term)).toEqual(['x', 'h', 'c'])
+          expect(population!.records[0]!.seen[0]).toBe(12)
+          // Batch 2 with lengths 3–12: some recorded step has a late time step with one valid sample.
+          if (run.batchSize === 2) {
+            const counts = (await api.getTimestepGrid({ runId: run.id, term: 'h', field: 'normCount' })).values.flat()
+            expect(counts).toContain(1)
+          }
+        } else {
+          expect(policies).toEqual(['none'])
+          const normCounts = (await api.getTimestepGrid({ runId: run.id, term: 'h', field: 'normCount' })).values.flat().filter((v) => v !== null && v > 0)
+          expect(new Set(normCounts)).toEqual(new Set([32]))
+        }
+      }
+    })
+  })
+
+  it('Ctrl-C marks the run interrupted and keeps what was written', async () => {
+    let checks = 0
+    const result = await cli(['train', '--task', 'adding', '--steps', '500', '--record-every', '1', '--hidden', '8', '--backend', 'wasm', '--db', db], () => ++checks > 5) // five steps run, the sixth check stops
+    expect(result.code).toBe(0)
+    expect(result.out).toMatch(/Run 1 interrupted after 5 steps/)
+    await withApi(async (api) => {
+      const run = await api.getRun({ id: 1 })
+      expect(run.status).toBe('interrupted')
+      expect(run.endedAt).not.toBeNull()
+      const metrics = await api.queryMetrics({ runIds: [1], names: ['loss'] })
+      expect(metrics.series[0]!.steps).toEqual([1, 2, 3, 4, 5])
+      expect((await api.getTimestepGrid({ runId: 1, term: 'x', field: 'mean' })).steps).toEqual([1, 2, 3, 4, 5])
+    })
+  })
+})
