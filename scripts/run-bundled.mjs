@@ -31,8 +31,8 @@ if (!existsSync(outfile) || statSync(outfile).mtimeMs < sources) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    // The native addon stays a real require; everything else is bundled.
-    external: ['sqlite3', 'electron'],
+    // Native and self-locating packages stay real imports; everything else (tfjs above all) is bundled.
+    external: ['sqlite3', 'electron', 'playwright-core', 'esbuild'],
     mainFields: ['module', 'main'],
     sourcemap: 'inline',
     logLevel: 'error',

@@ -1,10 +1,11 @@
 // The reference check: runs a PyTorch reference case (goldens/README.md) on whatever tfjs backend
 // is active and compares every value with |a - b| <= atol + rtol·|b|. Used by the unit tests (cpu),
 // `npm run lab -- golden` (cpu or wasm) and the app's self-check (the user's GPU).
-import { perStepMoments, sequenceMask, sequenceMoments, affineNormalize, layerNorm, groupNorm, countsPerStep, type NormKind } from './normalizers'
+import { stepInputs } from './model'
+import { countsPerStep, groupNorm, layerNorm, rowWeights, stepWeights, weightedBatchNorm, type NormKind } from './normalizers'
 import { RecurrentNet } from './network'
 import type { CellKind, ModelSpec } from './spec'
-import { tf, type Tensor, type Tensor3D } from './tf'
+import { tf, type Tensor, type Tensor2D } from './tf'
 
 type Nested = number | Nested[]
 interface Tolerance {
@@ -138,60 +139,97 @@ async function values(t: Tensor): Promise<Float32Array> {
   return (await t.data()) as Float32Array
 }
 
+/** Per-step [N, C] arrays back into batch-major [N, T, C] order. */
+function batchMajor(steps: Float32Array[], N: number, T: number, C: number): Float32Array {
+  const out = new Float32Array(N * T * C)
+  steps.forEach((step, t) => {
+    for (let n = 0; n < N; n++) out.set(step.subarray(n * C, (n + 1) * C), (n * T + t) * C)
+  })
+  return out
+}
+
+/**
+ * Runs a normalizer case through the same per-step functions the model uses: one [N, C] tensor
+ * per time step, BN statistics as weighted sums over the valid samples.
+ */
 async function runNorm(c: NormCase): Promise<Comparison[]> {
   const tol = c.meta.tolerance
-  const x = tf.tensor3d(flat(c.x), [c.N, c.T, c.C])
+  const { N, T, C, lengths } = c
+  const eps = c.meta.eps
+  const counts = countsPerStep(lengths, T)
+  const total = counts.reduce((a, k) => a + k, 0)
+  const steps = stepInputs(flat(c.x), N, T, C)
+  const dys = stepInputs(flat(c.dy), N, T, C)
+  const masks = counts.map((_, t) => tf.tensor2d(lengths.map((l) => (t < l ? 1 : 0)), [N, 1]))
   const gamma = tf.tensor1d(c.gamma)
   const beta = tf.tensor1d(c.beta)
-  const mask = sequenceMask(c.lengths, c.T)
-  const counts = countsPerStep(c.lengths, c.T)
-  const maskOrOnes = mask ?? tf.ones([c.N, c.T, 1])
-  const dy = tf.tensor3d(flat(c.dy), [c.N, c.T, c.C])
-  const eps = c.meta.eps
-  const apply = (xv: Tensor3D, g: Tensor, b: Tensor) => {
+  const valid = counts.map((k, t) => (k > 0 ? t : -1)).filter((t) => t >= 0)
+
+  /** y per step, and BN's statistics (rows [1, C]) where it has them. */
+  const apply = (xs: Tensor[], g: Tensor, b: Tensor): { ys: Tensor[]; means: Tensor[]; vars: Tensor[] } => {
+    const p = { gamma: g, beta: b }
     switch (c.norm) {
-      case 'bn_step':
-        return affineNormalize(xv, perStepMoments(xv, mask, counts), { gamma: g, beta: b }, eps)
-      case 'bn_seq':
-        return affineNormalize(xv, sequenceMoments(xv, mask, counts.reduce((a, k) => a + k, 0)), { gamma: g, beta: b }, eps)
+      case 'bn_step': {
+        const ys: Tensor[] = []
+        const means: Tensor[] = []
+        const vars: Tensor[] = []
+        xs.forEach((x, t) => {
+          if (counts[t] === 0) return void ys.push(tf.zerosLike(x))
+          const r = weightedBatchNorm(x as Tensor2D, rowWeights(stepWeights(lengths, t, counts[t]!)), p, eps)
+          ys.push(r.y)
+          means.push(r.mean)
+          vars.push(r.variance)
+        })
+        return { ys, means, vars }
+      }
+      case 'bn_seq': {
+        const w = new Float32Array(valid.length * N)
+        valid.forEach((t, i) => lengths.forEach((l, n) => (w[i * N + n] = t < l ? 1 / total : 0)))
+        const r = weightedBatchNorm(tf.concat(valid.map((t) => xs[t]!), 0) as Tensor2D, rowWeights(w), p, eps)
+        const parts = tf.split(r.y, valid.length, 0)
+        const ys = xs.map((x) => tf.zerosLike(x))
+        valid.forEach((t, i) => (ys[t] = parts[i]!))
+        return { ys, means: [r.mean], vars: [r.variance] }
+      }
       case 'ln':
-        return layerNorm(xv, { gamma: g, beta: b }, eps)
+        return { ys: xs.map((x) => layerNorm(x as Tensor2D, p, eps)), means: [], vars: [] }
       case 'gn':
-        return groupNorm(xv, c.groups!, { gamma: g, beta: b }, eps)
+        return { ys: xs.map((x) => groupNorm(x as Tensor2D, c.groups!, p, eps)), means: [], vars: [] }
       default:
         throw new Error(`no reference check for norm ${c.norm}`)
     }
   }
-  const f = (xv: Tensor, g: Tensor, b: Tensor) => tf.sum(tf.mul(tf.mul(apply(xv as Tensor3D, g, b), dy), maskOrOnes))
-  const [dx, dgamma, dbeta] = tf.grads(f)([x, gamma, beta])
-  const y = tf.mul(apply(x, gamma, beta), maskOrOnes)
-  const valid = validPositions(c.lengths, c.T, c.C)
-  const out: Comparison[] = [
-    compare('y', await values(y), c.y, tol, valid),
-    compare('dx', await values(dx!), c.dx, tol),
-    compare('dgamma', await values(dgamma!), c.dgamma, tol),
-    compare('dbeta', await values(dbeta!), c.dbeta, tol),
-  ]
-  const stats: { mean: Tensor; variance: Tensor } = tf.tidy(() => {
-    const total = counts.reduce((a, k) => a + k, 0)
-    const m =
-      c.norm === 'bn_step'
-        ? perStepMoments(x, mask, counts)
-        : c.norm === 'bn_seq'
-          ? sequenceMoments(x, mask, total)
-          : c.norm === 'ln'
-            ? tf.moments(x, -1)
-            : tf.moments(tf.reshape(x, [c.N, c.T, c.groups!, c.C / c.groups!]), -1)
-    return { mean: m.mean, variance: m.variance }
-  })
-  const statsValid = c.norm === 'ln' ? validPositions(c.lengths, c.T, 1) : c.norm === 'gn' ? validPositions(c.lengths, c.T, c.groups!) : undefined
-  out.push(compare('mean', await values(stats.mean), c.mean, tol, statsValid), compare('var', await values(stats.variance), c.var, tol, statsValid))
-  if (c.count !== undefined) {
-    const want = c.norm === 'bn_seq' ? [counts.reduce((a, k) => a + k, 0)] : counts
-    out.push(compare('count', want, c.count, tol))
+  // loss = sum over valid positions of y · dy
+  const lossOf = (...args: Tensor[]) => {
+    const { ys } = apply(args.slice(0, T), args[T]!, args[T + 1]!)
+    return tf.addN(ys.map((y, t) => tf.sum(tf.mul(tf.mul(y, dys[t]!), masks[t]!))))
   }
-  tf.dispose([x, gamma, beta, dy, dx, dgamma, dbeta, y, stats.mean, stats.variance, maskOrOnes])
-  if (mask) mask.dispose()
+  const grads = tf.grads(lossOf)([...steps, gamma, beta])
+  const forward = tf.tidy(() => {
+    const r = apply(steps, gamma, beta)
+    return { ys: r.ys.map((y, t) => tf.mul(y, masks[t]!)), means: r.means, vars: r.vars }
+  })
+  const read = async (ts: Tensor[]) => Promise.all(ts.map(values))
+  const valid3 = validPositions(lengths, T, C)
+  const out: Comparison[] = [
+    compare('y', batchMajor(await read(forward.ys), N, T, C), c.y, tol, valid3),
+    compare('dx', batchMajor(await read(grads.slice(0, T)), N, T, C), c.dx, tol),
+    compare('dgamma', await values(grads[T]!), c.dgamma, tol),
+    compare('dbeta', await values(grads[T + 1]!), c.dbeta, tol),
+  ]
+  if (c.norm === 'bn_step' || c.norm === 'bn_seq') {
+    const concatenated = async (rows: Tensor[]) => Float32Array.from((await read(rows)).flatMap((r) => Array.from(r)))
+    out.push(compare('mean', await concatenated(forward.means), c.mean, tol), compare('var', await concatenated(forward.vars), c.var, tol))
+    out.push(compare('count', c.norm === 'bn_seq' ? [total] : counts, c.count!, tol))
+  } else {
+    // LN and GN statistics of the reference, per valid (n, t) (and group).
+    const x = tf.tensor3d(flat(c.x), [N, T, C])
+    const m = c.norm === 'ln' ? tf.moments(x, -1) : tf.moments(tf.reshape(x, [N, T, c.groups!, C / c.groups!]), -1)
+    const inner = c.norm === 'ln' ? 1 : c.groups!
+    out.push(compare('mean', await values(m.mean), c.mean, tol, validPositions(lengths, T, inner)), compare('var', await values(m.variance), c.var, tol, validPositions(lengths, T, inner)))
+    tf.dispose([x, m.mean, m.variance])
+  }
+  tf.dispose([...steps, ...dys, ...masks, gamma, beta, ...grads, ...forward.ys, ...forward.means, ...forward.vars])
   return out
 }
 
@@ -204,7 +242,7 @@ const paramsOf = (p: Record<string, Nested>) => Object.fromEntries(Object.entrie
 async function runCell(c: CellCase): Promise<Comparison[]> {
   const tol = c.meta.tolerance
   const net = new RecurrentNet(specOf(c, c.meta.eps, c.groups), paramsOf(c.params))
-  const x = tf.tensor3d(flat(c.x), [c.N, c.T, c.D])
+  const x = stepInputs(flat(c.x), c.N, c.T, c.D)
   const names = Object.keys(net.vars)
   let logits: Tensor | null = null
   let hLast: Tensor | null = null
@@ -236,7 +274,7 @@ async function runCell(c: CellCase): Promise<Comparison[]> {
     }
     out.push(compare(`batch_stats ${term} mean`, await values(mine.mean), stats.mean, tol), compare(`batch_stats ${term} var`, await values(mine.variance), stats.var, tol))
   }
-  tf.dispose([x, loss, logits!, hLast!, ...Object.values(grads), ...Object.values(bnStats).flatMap((m) => [m.mean, m.variance])])
+  tf.dispose([...x, loss, logits!, hLast!, ...Object.values(grads), ...Object.values(bnStats).flatMap((m) => [m.mean, m.variance])])
   net.dispose()
   return out
 }
@@ -247,10 +285,10 @@ async function runTrain(c: TrainCase): Promise<Comparison[]> {
   const optimizer = tf.train.sgd(c.lr)
   const out: Comparison[] = []
   for (const [i, batch] of c.batches.entries()) {
-    const x = tf.tensor3d(flat(batch.x), [c.N, batch.lengths.length ? flat(batch.x).length / (c.N * c.D) : 0, c.D])
+    const x = stepInputs(flat(batch.x), c.N, flat(batch.x).length / (c.N * c.D), c.D)
     const step = net.trainStep(x, batch.lengths, { kind: 'class', labels: batch.labels }, optimizer)
     out.push(compare(`loss at step ${i + 1}`, await values(step.loss), batch.loss, tol))
-    tf.dispose([x, step.loss, step.accuracy, step.gradNorm])
+    tf.dispose([...x, step.loss, step.accuracy, step.gradNorm, ...Object.values(step.recorded).flatMap((m) => [m.mean, m.variance])])
   }
   const final = await net.paramValues()
   for (const [name, want] of Object.entries(c.final_params)) out.push(compare(`final ${name}`, final[name]!, want, tol))
@@ -267,14 +305,14 @@ async function runTrain(c: TrainCase): Promise<Comparison[]> {
     )
   }
   const testT = flat(c.test.x).length / (c.N * c.D)
-  const x = tf.tensor3d(flat(c.test.x), [c.N, testT, c.D])
+  const x = stepInputs(flat(c.test.x), c.N, testT, c.D)
   const evaluated = tf.tidy(() => {
     const r = net.forward(x, c.test.lengths, { mode: 'eval', policy: c.eval_policy })
     return [r.logits, r.hLast]
   })
   out.push(compare(`test logits (policy ${c.eval_policy})`, await values(evaluated[0]!), c.test.logits, tol))
   out.push(compare(`test h_last (policy ${c.eval_policy})`, await values(evaluated[1]!), c.test.h_last, tol))
-  tf.dispose([x, ...evaluated])
+  tf.dispose([...x, ...evaluated])
   optimizer.dispose()
   net.dispose()
   return out

@@ -1,15 +1,17 @@
-// The recurrent model: x·Wx for every step at once (its normalizer too), then the recurrence
-// step by step. Formulas: goldens/README.md (RNN, LSTM) and docs/engine.md (GRU).
-// Padded positions carry h and c unchanged; a step with no valid sample is skipped.
+// The recurrent model, one time step after another. Formulas: goldens/README.md (RNN, LSTM) and
+// docs/engine.md (GRU). Padded positions carry h and c unchanged; a step with no valid sample is
+// skipped. Each time step's input arrives as its own [N, D] tensor (see stepInputs): slicing a
+// [N, T, D] tensor per step costs time proportional to the whole tensor on the wasm backend.
+import { matMul } from './fast-ops'
 import {
-  affineNormalize,
   countsPerStep,
+  rowWeights,
   groupNorm,
   layerNorm,
-  maskedBatchMoments,
-  perStepMoments,
-  sequenceMask,
-  sequenceMoments,
+  normalizeWith,
+  stepWeights,
+  weightedBatchNorm,
+  weightedMoments,
   type Affine,
   type Moments,
 } from './normalizers'
@@ -30,7 +32,7 @@ export interface ForwardOptions {
   sequenceOutput?: boolean
 }
 
-/** Per-time-step statistics of one term: rows [T, C]; all-zero rows at steps with no valid sample. */
+/** Per-time-step statistics of one term: rows [T, C]; zero rows at steps with no valid sample. */
 export type StepMoments = Moments
 
 export interface ForwardResult {
@@ -45,105 +47,92 @@ export interface ForwardResult {
   recorded: Partial<Record<TermName, StepMoments>>
 }
 
+/** Splits batch-major values [N, T, D] into T tensors [N, D], on the CPU side. */
+export function stepInputs(values: ArrayLike<number>, N: number, T: number, D: number): Tensor2D[] {
+  const steps: Tensor2D[] = []
+  for (let t = 0; t < T; t++) {
+    const step = new Float32Array(N * D)
+    for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) step[n * D + d] = values[(n * T + t) * D + d]!
+    steps.push(tf.tensor2d(step, [N, D]))
+  }
+  return steps
+}
+
 const affine = (params: Params, term: TermName): Affine => ({ gamma: params[`gamma_${term}`]!, beta: params[`beta_${term}`]! })
 
-export function forward(spec: ModelSpec, params: Params, x: Tensor3D, lengths: readonly number[], options: ForwardOptions): ForwardResult {
-  const [N, T, D] = x.shape
+export function forward(spec: ModelSpec, params: Params, xs: readonly Tensor2D[], lengths: readonly number[], options: ForwardOptions): ForwardResult {
+  const T = xs.length
+  const N = xs[0]?.shape[0] ?? 0
+  if (T === 0) throw new Error('a batch needs at least one time step')
   if (lengths.length !== N) throw new Error(`got ${lengths.length} lengths for a batch of ${N}`)
   const H = spec.hidden
   const width = GATES[spec.cell] * H
   const counts = countsPerStep(lengths, T)
-  const maskNT = sequenceMask(lengths, T)
   const train = options.mode === 'train'
   const policy = options.policy ?? 'last'
   const bnStats: ForwardResult['bnStats'] = {}
   const recorded: ForwardResult['recorded'] = {}
 
-  // ---- the input term, all steps at once ----
-  const xw = tf.reshape(tf.matMul(tf.reshape(x, [N * T, D]), params.Wx!), [N, T, width]) as Tensor3D
-  let xStepMoments: Moments | null = null
-  const stepMomentsOfX = () => (xStepMoments ??= perStepMoments(xw, maskNT, counts))
-  let xn: Tensor
-  switch (spec.norm) {
-    case 'none':
-      xn = xw
-      break
-    case 'ln':
-      xn = layerNorm(xw, affine(params, 'x'), spec.eps)
-      break
-    case 'gn':
-      xn = groupNorm(xw, spec.groups, affine(params, 'x'), spec.eps)
-      break
-    case 'bn_seq': {
-      let m: Moments
-      if (train) {
-        m = sequenceMoments(xw, maskNT, lengths.reduce((a, l) => a + Math.min(l, T), 0))
-        bnStats.x = { mean: tf.expandDims(m.mean, 0), variance: tf.expandDims(m.variance, 0) }
-      } else {
-        const rows = options.population!.rows('x', 1, 'last').moments
-        m = { mean: tf.squeeze(rows.mean, [0]), variance: tf.squeeze(rows.variance, [0]) }
-      }
-      xn = affineNormalize(xw, m, affine(params, 'x'), spec.eps)
-      break
-    }
-    case 'bn_step': {
-      let m: Moments
-      if (train) {
-        m = stepMomentsOfX()
-        bnStats.x = m
-      } else {
-        const { moments, past } = options.population!.rows('x', T, policy)
-        m = past > 0 ? concatRows(moments, stepMomentsOfX(), T) : moments
-      }
-      xn = affineNormalize(xw, m, affine(params, 'x'), spec.eps)
-      break
-    }
-  }
-  if (options.record) recorded.x = stepMomentsOfX()
-  const xs = tf.unstack(tf.add(xn, params.b!), 1) as Tensor2D[]
+  // Weight columns (mask / count) and keep-masks, built on the CPU side; shared when all are valid.
+  const full = rowWeights(new Float32Array(N).fill(1 / N))
+  const weights = counts.map((c, t) => (c === 0 ? null : c === N ? full : rowWeights(stepWeights(lengths, t, c))))
+  const keep = counts.map((c, t) => {
+    if (c === 0 || c === N) return null
+    const values = new Uint8Array(N * H)
+    lengths.forEach((length, n) => t < length && values.fill(1, n * H, (n + 1) * H))
+    return tf.tensor2d(values, [N, H], 'bool')
+  })
 
-  // ---- per-step masks, only where some samples have ended ----
-  const stepMask: (Tensor2D | null)[] = new Array(T).fill(null)
-  const stepKeep: (Tensor | null)[] = new Array(T).fill(null)
-  if (maskNT) {
-    const masks = tf.unstack(maskNT, 1) as Tensor2D[]
-    for (let t = 0; t < T; t++) {
-      if (counts[t]! > 0 && counts[t]! < N) {
-        stepMask[t] = masks[t]!
-        stepKeep[t] = tf.cast(tf.tile(masks[t]!, [1, H]), 'bool')
-      }
+  // Sequence-wise BN: one set of statistics over every valid (sample, step) pair of x·Wx.
+  let sequenceStats: Moments | null = null
+  if (spec.norm === 'bn_seq') {
+    if (train) {
+      const valid = counts.map((c, t) => (c > 0 ? t : -1)).filter((t) => t >= 0)
+      const total = counts.reduce((a, c) => a + c, 0)
+      const w = new Float32Array(valid.length * N)
+      valid.forEach((t, i) => lengths.forEach((length, n) => (w[i * N + n] = t < length ? 1 / total : 0)))
+      const all = matMul(tf.concat(valid.map((t) => xs[t]!), 0), params.Wx as Tensor2D)
+      sequenceStats = weightedMoments(all, rowWeights(w))
+      bnStats.x = sequenceStats
+    } else {
+      sequenceStats = options.population!.rows('x', 1, 'last').moments
     }
   }
 
-  // ---- the recurrence ----
-  const termRows: Record<'h' | 'c', { bn: Moments[]; rec: Moments[] }> = { h: { bn: [], rec: [] }, c: { bn: [], rec: [] } }
-  const populationRows: Partial<Record<'h' | 'c', { moments: Moments; past: number; mean: Tensor2D[]; variance: Tensor2D[] }>> = {}
+  // Per-step BN at evaluation: population rows per step (the policy fills steps past training).
+  const populationRows: Partial<Record<TermName, { mean: Tensor[]; variance: Tensor[] }>> = {}
   if (!train && spec.norm === 'bn_step') {
-    for (const term of spec.cell === 'lstm' ? (['h', 'c'] as const) : (['h'] as const)) {
-      const rows = options.population!.rows(term, T, policy)
-      populationRows[term] = { ...rows, mean: tf.unstack(rows.moments.mean) as Tensor2D[], variance: tf.unstack(rows.moments.variance) as Tensor2D[] }
+    for (const term of spec.cell === 'lstm' ? (['x', 'h', 'c'] as const) : (['x', 'h'] as const)) {
+      const { moments } = options.population!.rows(term, T, policy)
+      populationRows[term] = { mean: tf.split(moments.mean, moments.mean.shape[0]!, 0), variance: tf.split(moments.variance, moments.variance.shape[0]!, 0) }
     }
   }
-  const zeroRow = (features: number): Moments => ({ mean: tf.zeros([features]), variance: tf.zeros([features]) })
 
-  /** Normalizes one step's recurrent or cell term, keeping what BN used and what is recorded. */
-  const normalizeStep = (term: 'h' | 'c', v: Tensor2D, t: number): Tensor => {
-    let batch: Moments | null = null
-    const batchMoments = () => (batch ??= maskedBatchMoments(v, stepMask[t]!, counts[t]!))
+  const bnRows: Record<TermName, Moments[]> = { x: [], h: [], c: [] }
+  const recRows: Record<TermName, Moments[]> = { x: [], h: [], c: [] }
+
+  /** Normalizes one step's input, recurrent or cell term, keeping what BN used and what is recorded. */
+  const normalize = (term: TermName, v: Tensor2D, t: number): Tensor => {
+    const w = weights[t]!
     let out: Tensor = v
+    let stats: Moments | null = null
     switch (spec.norm) {
       case 'bn_step': {
-        let m: Moments
-        if (train) {
-          m = batchMoments()
-          termRows[term].bn[t] = m
+        const rows = populationRows[term]
+        if (!train && rows && t < rows.mean.length) {
+          out = normalizeWith(v, { mean: rows.mean[t]!, variance: rows.variance[t]! }, affine(params, term), spec.eps)
         } else {
-          const rows = populationRows[term]!
-          m = t < rows.mean.length ? { mean: rows.mean[t]!, variance: rows.variance[t]! } : batchMoments()
+          // Training, or evaluation past the trained length under the "batch" policy.
+          const r = weightedBatchNorm(v, w, affine(params, term), spec.eps)
+          out = r.y
+          stats = { mean: r.mean, variance: r.variance }
+          if (train) bnRows[term][t] = stats
         }
-        out = affineNormalize(v, m, affine(params, term), spec.eps)
         break
       }
+      case 'bn_seq':
+        if (term === 'x') out = normalizeWith(v, sequenceStats!, affine(params, 'x'), spec.eps)
+        break
       case 'ln':
         out = layerNorm(v, affine(params, term), spec.eps)
         break
@@ -153,7 +142,7 @@ export function forward(spec: ModelSpec, params: Params, x: Tensor3D, lengths: r
       default:
         break
     }
-    if (options.record) termRows[term].rec[t] = batchMoments()
+    if (options.record) recRows[term][t] = stats ?? weightedMoments(v, w)
     return out
   }
 
@@ -165,49 +154,45 @@ export function forward(spec: ModelSpec, params: Params, x: Tensor3D, lengths: r
       if (options.sequenceOutput) hs.push(h)
       continue
     }
-    const hw = normalizeStep('h', tf.matMul(h, params.Wh!), t)
+    const xn = normalize('x', matMul(xs[t]!, params.Wx as Tensor2D), t)
+    const hn = normalize('h', matMul(h, params.Wh as Tensor2D), t)
     let hNew: Tensor2D
     let cNew: Tensor2D | null = null
     if (spec.cell === 'rnn') {
-      hNew = tf.tanh(tf.add(xs[t]!, hw)) as Tensor2D
+      hNew = tf.tanh(tf.add(tf.add(xn, hn), params.b!)) as Tensor2D
     } else if (spec.cell === 'lstm') {
-      const [i, f, g, o] = tf.split(tf.add(xs[t]!, hw), 4, 1) as [Tensor2D, Tensor2D, Tensor2D, Tensor2D]
+      const [i, f, g, o] = tf.split(tf.add(tf.add(xn, hn), params.b!), 4, 1) as [Tensor2D, Tensor2D, Tensor2D, Tensor2D]
       cNew = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as Tensor2D
-      hNew = tf.mul(tf.sigmoid(o), tf.tanh(normalizeStep('c', cNew, t))) as Tensor2D
+      hNew = tf.mul(tf.sigmoid(o), tf.tanh(normalize('c', cNew, t))) as Tensor2D
     } else {
-      const [xr, xz, xnGate] = tf.split(xs[t]!, 3, 1) as [Tensor2D, Tensor2D, Tensor2D]
-      const [hr, hz, hn] = tf.split(hw, 3, 1) as [Tensor2D, Tensor2D, Tensor2D]
+      // GRU: r and z from both terms (bias inside), n = tanh(x-part + r ⊙ h-part).
+      const [xr, xz, xg] = tf.split(tf.add(xn, params.b!), 3, 1) as [Tensor2D, Tensor2D, Tensor2D]
+      const [hr, hz, hg] = tf.split(hn, 3, 1) as [Tensor2D, Tensor2D, Tensor2D]
       const r = tf.sigmoid(tf.add(xr, hr))
       const z = tf.sigmoid(tf.add(xz, hz))
-      const n = tf.tanh(tf.add(xnGate, tf.mul(r, hn)))
+      const n = tf.tanh(tf.add(xg, tf.mul(r, hg)))
       hNew = tf.add(n, tf.mul(z, tf.sub(h, n))) as Tensor2D // (1 - z) n + z h
     }
-    const keep = stepKeep[t]
-    h = keep ? (tf.where(keep, hNew, h) as Tensor2D) : hNew
-    if (cNew) c = keep ? (tf.where(keep, cNew, c) as Tensor2D) : cNew
+    const k = keep[t]
+    h = k ? (tf.where(k, hNew, h) as Tensor2D) : hNew
+    if (cNew) c = k ? (tf.where(k, cNew, c) as Tensor2D) : cNew
     if (options.sequenceOutput) hs.push(h)
   }
 
-  // Stack per-step rows into [T, C], zero rows where a step had no valid sample.
+  // Stack per-step rows [1, C] into [T, C]; zero rows where a step had no valid sample.
   const stackRows = (rows: Moments[], features: number): Moments => {
-    const filled = Array.from({ length: T }, (_, t) => rows[t] ?? zeroRow(features))
-    return { mean: tf.stack(filled.map((m) => m.mean)), variance: tf.stack(filled.map((m) => m.variance)) }
+    const filled = Array.from({ length: T }, (_, t) => rows[t] ?? { mean: tf.zeros([1, features]), variance: tf.zeros([1, features]) })
+    return { mean: tf.concat(filled.map((m) => m.mean), 0), variance: tf.concat(filled.map((m) => m.variance), 0) }
   }
-  for (const term of ['h', 'c'] as const) {
-    const features = term === 'h' ? width : H
-    if (termRows[term].bn.length > 0) bnStats[term] = stackRows(termRows[term].bn, features)
-    if (termRows[term].rec.length > 0) recorded[term] = stackRows(termRows[term].rec, features)
+  for (const term of ['x', 'h', 'c'] as const) {
+    const features = term === 'c' ? H : width
+    if (bnRows[term].length > 0) bnStats[term] = stackRows(bnRows[term], features)
+    // In BN training the recorded statistics are the ones BN used: share the tensors.
+    if (recRows[term].length > 0) recorded[term] = recRows[term] === bnRows[term] || (train && spec.norm === 'bn_step') ? bnStats[term]! : stackRows(recRows[term], features)
   }
 
-  const logits = tf.add(tf.matMul(h, params.Wy!), params.by!) as Tensor2D
+  const logits = tf.add(matMul(h, params.Wy as Tensor2D), params.by!) as Tensor2D
   return { hLast: h, logits, hidden: options.sequenceOutput ? (tf.stack(hs, 1) as Tensor3D) : null, counts, bnStats, recorded }
-}
-
-/** Population rows for the trained steps, then the batch's own rows for the steps past them. */
-function concatRows(population: Moments, batch: Moments, T: number): Moments {
-  const within = population.mean.shape[0]!
-  const tail = (t: Tensor) => tf.slice(t, [within, 0], [T - within, -1])
-  return { mean: tf.concat([population.mean, tail(batch.mean)], 0), variance: tf.concat([population.variance, tail(batch.variance)], 0) }
 }
 
 /** Mean softmax cross-entropy of logits [N, K] against integer labels. */

@@ -5,7 +5,7 @@ import { forward, type ForwardOptions, type ForwardResult, type StepMoments } fr
 import { lossOf, type Target } from './losses'
 import { Population } from './population'
 import { paramShapes, type ModelSpec, type TermName } from './spec'
-import { tf, variableFrom, type Tensor, type Tensor3D } from './tf'
+import { tf, variableFrom, type Tensor, type Tensor2D } from './tf'
 
 export type ParamValues = Record<string, Float32Array | number[]>
 
@@ -40,16 +40,17 @@ export class RecurrentNet {
     this.population = new Population(momentum)
   }
 
-  forward(x: Tensor3D, lengths: readonly number[], options: ForwardOptions): ForwardResult {
-    return forward(this.spec, this.vars, x, lengths, { population: this.population, ...options })
+  /** xs: one [N, D] tensor per time step (see stepInputs). */
+  forward(xs: readonly Tensor2D[], lengths: readonly number[], options: ForwardOptions): ForwardResult {
+    return forward(this.spec, this.vars, xs, lengths, { population: this.population, ...options })
   }
 
   /** One optimizer step on a batch; BN's population statistics move with it. */
-  trainStep(x: Tensor3D, lengths: readonly number[], target: Target, optimizer: tf.Optimizer, options: StepOptions = {}): StepTensors {
+  trainStep(xs: readonly Tensor2D[], lengths: readonly number[], target: Target, optimizer: tf.Optimizer, options: StepOptions = {}): StepTensors {
     const varList = Object.values(this.vars)
     let kept: { accuracy: tf.Scalar; bnStats: ForwardResult['bnStats']; recorded: ForwardResult['recorded']; counts: number[] } | null = null
     const { value, grads } = tf.variableGrads(() => {
-      const out = this.forward(x, lengths, { mode: 'train', record: options.record ?? false, sequenceOutput: target.kind === 'sequence' })
+      const out = this.forward(xs, lengths, { mode: 'train', record: options.record ?? false, sequenceOutput: target.kind === 'sequence' })
       const { loss, accuracy } = lossOf(target, out.logits, out.hidden, this.vars.Wy!, this.vars.by!)
       // variableGrads disposes everything but the loss: keep what outlives the step.
       for (const m of [...Object.values(out.bnStats), ...Object.values(out.recorded)]) {
@@ -84,9 +85,9 @@ export class RecurrentNet {
   }
 
   /** Loss and accuracy on a batch with population statistics (no gradient). */
-  evaluate(x: Tensor3D, lengths: readonly number[], target: Target, policy: ForwardOptions['policy']): { loss: tf.Scalar; accuracy: tf.Scalar } {
+  evaluate(xs: readonly Tensor2D[], lengths: readonly number[], target: Target, policy: ForwardOptions['policy']): { loss: tf.Scalar; accuracy: tf.Scalar } {
     return tf.tidy(() => {
-      const out = this.forward(x, lengths, { mode: 'eval', policy, sequenceOutput: target.kind === 'sequence' })
+      const out = this.forward(xs, lengths, { mode: 'eval', policy, sequenceOutput: target.kind === 'sequence' })
       const r = lossOf(target, out.logits, out.hidden, this.vars.Wy!, this.vars.by!)
       return { loss: r.loss as tf.Scalar, accuracy: r.accuracy as tf.Scalar }
     })

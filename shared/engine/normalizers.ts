@@ -1,7 +1,13 @@
 // The normalizers, written once for every backend. Masking: a padded position (t >= length[n])
 // never enters a statistic; a time step with one valid sample has variance 0 (output = beta,
 // never NaN). Formulas follow the PyTorch reference in goldens/README.md.
-import { tf, type Tensor, type Tensor2D, type Tensor3D } from './tf'
+//
+// Speed: batch statistics are weighted sums over samples done as one matMul with a weight column
+// w[n] = mask[n] / count (built on the CPU side from the lengths, so no readback and no slicing:
+// on the wasm backend a slice costs time proportional to its whole input).
+import { weightedRowSum } from './fast-ops'
+import { fusedFeatureNorm, fusedWeightedBatchNorm, type Stash } from './fused-norms'
+import { tf, type Tensor, type Tensor2D } from './tf'
 
 export const NORM_KINDS = ['none', 'bn_step', 'bn_seq', 'ln', 'gn'] as const
 export type NormKind = (typeof NORM_KINDS)[number]
@@ -11,78 +17,67 @@ export interface Affine {
   beta: Tensor
 }
 
+/** Statistics of one normalizer application: [1, C] rows for batch statistics. */
 export interface Moments {
   mean: Tensor
   variance: Tensor
 }
 
-/** (x - mean) / sqrt(var + eps) * gamma + beta, broadcasting over leading axes. */
-export function affineNormalize(x: Tensor, m: Moments, p: Affine, eps: number): Tensor {
-  const scale = tf.mul(p.gamma, tf.rsqrt(tf.add(m.variance, eps)))
-  return tf.add(tf.mul(tf.sub(x, m.mean), scale), p.beta)
+export interface Normalized extends Moments {
+  y: Tensor
+}
+
+/** (x - mean) · gamma / sqrt(var + eps) + beta, from already centered values. */
+export function scaleShift(centered: Tensor, variance: Tensor, p: Affine, eps: number): Tensor {
+  return tf.add(tf.mul(centered, tf.mul(p.gamma, tf.rsqrt(tf.add(variance, eps)))), p.beta)
+}
+
+/** Weights of the rows of a batch: w[n] = mask[n] / count, as a column [R, 1] and a row [1, R]. */
+export interface RowWeights {
+  col: Tensor2D
+  row: Tensor2D
+}
+
+export function rowWeights(values: Float32Array): RowWeights {
+  return { col: tf.tensor2d(values, [values.length, 1]), row: tf.tensor2d(values, [1, values.length]) }
 }
 
 /**
- * Biased moments over the samples (axis 0) of x [N, C], counting only rows where mask [N, 1] is 1.
- * `count` is the number of valid rows (known on the CPU side from the lengths, so no readback);
- * with mask null every row is valid.
+ * Biased moments over the rows of v [R, C] weighted by w (mask / count, so the valid rows'
+ * weights sum to 1), and v normalized with them: batch normalization over the valid rows.
  */
-export function maskedBatchMoments(x: Tensor2D, mask: Tensor2D | null, count: number): Moments {
-  if (mask === null) {
-    const { mean, variance } = tf.moments(x, 0)
-    return { mean, variance }
-  }
-  const inv = 1 / Math.max(count, 1)
-  const mean = tf.mul(tf.sum(tf.mul(x, mask), 0), inv)
-  const centered = tf.mul(tf.sub(x, mean), mask)
-  const variance = tf.mul(tf.sum(tf.square(centered), 0), inv)
+export function weightedBatchNorm(v: Tensor2D, w: RowWeights, p: Affine, eps: number): Normalized {
+  const stash: Stash = {}
+  const y = fusedWeightedBatchNorm(v, w.col, w.row, p, eps, stash)
+  // The op keeps its statistics past its own scope; hand them to the caller's scope.
+  const mean = tf.clone(stash.moments!.mean)
+  const variance = tf.clone(stash.moments!.variance)
+  tf.dispose([stash.moments!.mean, stash.moments!.variance])
+  return { y, mean, variance }
+}
+
+/** The same moments without normalizing (recording a term that BN does not normalize). */
+export function weightedMoments(v: Tensor2D, w: RowWeights): Moments {
+  const mean = weightedRowSum(v, w.col, w.row)
+  const variance = weightedRowSum(tf.square(tf.sub(v, mean)) as Tensor2D, w.col, w.row)
   return { mean, variance }
 }
 
-/**
- * Per-time-step moments of x [N, T, C] over the valid samples of each step (Cooijmans' BN).
- * maskNT is [N, T, 1]; counts[t] valid samples per step. Returns mean, variance [T, C].
- */
-export function perStepMoments(x: Tensor3D, maskNT: Tensor3D | null, counts: readonly number[]): Moments {
-  if (maskNT === null) {
-    const { mean, variance } = tf.moments(x, 0)
-    return { mean, variance }
-  }
-  const inv = tf.tensor2d(counts.map((c) => 1 / Math.max(c, 1)), [counts.length, 1])
-  const mean = tf.mul(tf.sum(tf.mul(x, maskNT), 0), inv)
-  const centered = tf.mul(tf.sub(x, mean), maskNT)
-  const variance = tf.mul(tf.sum(tf.square(centered), 0), inv)
-  return { mean, variance }
+/** Normalizes v with given statistics (BN at evaluation, with population statistics). */
+export function normalizeWith(v: Tensor, m: Moments, p: Affine, eps: number): Tensor {
+  return scaleShift(tf.sub(v, m.mean), m.variance, p, eps)
 }
 
-/** Moments of x [N, T, C] over every valid (n, t) pair (Laurent's sequence-wise BN). Returns [C]. */
-export function sequenceMoments(x: Tensor3D, maskNT: Tensor3D | null, total: number): Moments {
-  if (maskNT === null) {
-    const { mean, variance } = tf.moments(x, [0, 1])
-    return { mean, variance }
-  }
-  const inv = 1 / Math.max(total, 1)
-  const mean = tf.mul(tf.sum(tf.mul(x, maskNT), [0, 1]), inv)
-  const centered = tf.mul(tf.sub(x, mean), maskNT)
-  const variance = tf.mul(tf.sum(tf.square(centered), [0, 1]), inv)
-  return { mean, variance }
+/** LayerNorm over the features: each sample on its own. x is [R, C]. */
+export function layerNorm(x: Tensor2D, p: Affine, eps: number): Tensor2D {
+  return fusedFeatureNorm(x, 1, p, eps)
 }
 
-/** LayerNorm over the last axis: each sample (and time step) on its own. */
-export function layerNorm(x: Tensor, p: Affine, eps: number): Tensor {
-  const { mean, variance } = tf.moments(x, -1, true)
-  return affineNormalize(x, { mean, variance }, p, eps)
-}
-
-/** GroupNorm over `groups` contiguous groups of the last axis. */
-export function groupNorm(x: Tensor, groups: number, p: Affine, eps: number): Tensor {
-  const shape = x.shape
-  const C = shape[shape.length - 1]!
+/** GroupNorm over `groups` contiguous groups of the features. x is [R, C]. */
+export function groupNorm(x: Tensor2D, groups: number, p: Affine, eps: number): Tensor2D {
+  const C = x.shape[1]
   if (C % groups !== 0) throw new Error(`GroupNorm needs the features (${C}) to divide into ${groups} groups`)
-  const grouped = tf.reshape(x, [...shape.slice(0, -1), groups, C / groups])
-  const { mean, variance } = tf.moments(grouped, -1, true)
-  const normalized = tf.reshape(tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, eps))), shape)
-  return tf.add(tf.mul(normalized, p.gamma), p.beta)
+  return fusedFeatureNorm(x, groups, p, eps)
 }
 
 /** The number of valid samples at each time step. */
@@ -92,10 +87,9 @@ export function countsPerStep(lengths: readonly number[], T: number): number[] {
   return counts
 }
 
-/** Mask [N, T, 1] with 1 where t < lengths[n]; null when every position is valid. */
-export function sequenceMask(lengths: readonly number[], T: number): Tensor3D | null {
-  if (lengths.every((l) => l >= T)) return null
-  const values = new Float32Array(lengths.length * T)
-  lengths.forEach((length, n) => values.fill(1, n * T, n * T + Math.min(length, T)))
-  return tf.tensor3d(values, [lengths.length, T, 1])
+/** Weights w[n] = [t < lengths[n]] / count for one step (all zero when no sample is valid). */
+export function stepWeights(lengths: readonly number[], t: number, count: number): Float32Array {
+  const w = new Float32Array(lengths.length)
+  if (count > 0) lengths.forEach((length, n) => (w[n] = t < length ? 1 / count : 0))
+  return w
 }

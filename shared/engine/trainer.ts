@@ -6,6 +6,7 @@ import type { Batch } from './data/batch'
 import type { Task } from './data/task'
 import type { TrainConfig } from './config'
 import { initParams } from './init'
+import { stepInputs } from './model'
 import { RecurrentNet, disposeStep, type StepTensors } from './network'
 import { PopulationError } from './population'
 import { Rng } from './rng'
@@ -137,11 +138,11 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
 }
 
 export function runStep(net: RecurrentNet, optimizer: tf.Optimizer, batch: Batch, config: Pick<TrainConfig, 'clipNorm'>, record: boolean): StepTensors {
-  const x = tf.tensor3d(batch.x, [batch.N, batch.T, batch.D])
+  const xs = stepInputs(batch.x, batch.N, batch.T, batch.D)
   try {
-    return net.trainStep(x, batch.lengths, batch.target, optimizer, { clipNorm: config.clipNorm, record })
+    return net.trainStep(xs, batch.lengths, batch.target, optimizer, { clipNorm: config.clipNorm, record })
   } finally {
-    x.dispose()
+    tf.dispose(xs)
   }
 }
 
@@ -212,8 +213,7 @@ export async function evaluate(net: RecurrentNet, batches: readonly Batch[], pol
   let total = 0
   for (const batch of batches) {
     const result = tf.tidy(() => {
-      const x = tf.tensor3d(batch.x, [batch.N, batch.T, batch.D])
-      const r = net.evaluate(x, batch.lengths, batch.target, policy)
+      const r = net.evaluate(stepInputs(batch.x, batch.N, batch.T, batch.D), batch.lengths, batch.target, policy)
       return tf.stack([r.loss, r.accuracy])
     })
     const [l, a] = (await result.data()) as Float32Array

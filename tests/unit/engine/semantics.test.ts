@@ -4,7 +4,8 @@ import { TrainConfig } from '../../../shared/engine/config'
 import { addingTask } from '../../../shared/engine/data/tasks/adding'
 import { initParams } from '../../../shared/engine/init'
 import { RecurrentNet } from '../../../shared/engine/network'
-import { affineNormalize, countsPerStep, maskedBatchMoments } from '../../../shared/engine/normalizers'
+import { stepInputs } from '../../../shared/engine/model'
+import { countsPerStep, rowWeights, stepWeights, weightedBatchNorm } from '../../../shared/engine/normalizers'
 import { PopulationError } from '../../../shared/engine/population'
 import type { ModelSpec } from '../../../shared/engine/spec'
 import { tf } from '../../../shared/engine/tf'
@@ -19,15 +20,15 @@ const spec = (norm: ModelSpec['norm'], cell: ModelSpec['cell'] = 'lstm'): ModelS
 describe('masking', () => {
   it('a step with one valid sample has variance 0 and outputs beta, with finite gradients', () => {
     const x = tf.tensor2d([[3, -1], [5, 7], [9, 9]])
-    const mask = tf.tensor2d([[0], [1], [0]])
-    const m = maskedBatchMoments(x, mask, 1)
-    expect(Array.from(m.variance.dataSync())).toEqual([0, 0])
-    expect(Array.from(m.mean.dataSync())).toEqual([5, 7])
+    const w = rowWeights(stepWeights([1, 4, 1], 2, 1)) // at t = 2 only the second sample is valid
     const gamma = tf.tensor1d([0.1, 0.1])
     const beta = tf.tensor1d([0.25, -0.5])
-    const y = affineNormalize(x, m, { gamma, beta }, 1e-5)
-    expect(Array.from(y.dataSync()).slice(2, 4)).toEqual([0.25, -0.5])
-    const g = tf.grad((xv: tf.Tensor) => tf.sum(tf.mul(affineNormalize(xv, maskedBatchMoments(xv as tf.Tensor2D, mask, 1), { gamma, beta }, 1e-5), mask)))(x)
+    const r = weightedBatchNorm(x, w, { gamma, beta }, 1e-5)
+    expect(Array.from(r.variance.dataSync())).toEqual([0, 0])
+    expect(Array.from(r.mean.dataSync())).toEqual([5, 7])
+    expect(Array.from(r.y.dataSync()).slice(2, 4)).toEqual([0.25, -0.5])
+    const mask = tf.tensor2d([[0], [1], [0]])
+    const g = tf.grad((xv: tf.Tensor) => tf.sum(tf.mul(weightedBatchNorm(xv as tf.Tensor2D, w, { gamma, beta }, 1e-5).y, mask)))(x)
     expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true)
   })
 
@@ -37,8 +38,8 @@ describe('masking', () => {
       const net = new RecurrentNet(s, initParams(s, 3, { bn: 0.1, norm: 1 }))
       const long = Array.from({ length: 7 * 2 }, (_, i) => Math.sin(i))
       const short = Array.from({ length: 3 * 2 }, (_, i) => Math.cos(i))
-      const padded = tf.tensor3d([...long, ...short, ...new Array(8).fill(42)], [2, 7, 2])
-      const alone = tf.tensor3d(short, [1, 3, 2])
+      const padded = stepInputs([...long, ...short, ...new Array(8).fill(42)], 2, 7, 2)
+      const alone = stepInputs(short, 1, 3, 2)
       const batched = net.forward(padded, [7, 3], { mode: 'train' }).hLast.arraySync()[1]!
       const single = net.forward(alone, [3], { mode: 'train' }).hLast.arraySync()[0]!
       batched.forEach((v, i) => expect(v).toBeCloseTo(single[i]!, 6))
@@ -57,9 +58,9 @@ describe('population statistics policies', () => {
     const s = spec('bn_step')
     const net = new RecurrentNet(s, initParams(s, 3, { bn: 0.1, norm: 1 }))
     const optimizer = tf.train.sgd(0.1)
-    const x = tf.randomUniform([4, 5, 2], 0, 1, 'float32', 1) as tf.Tensor3D
+    const x = stepInputs(tf.randomUniform([4, 5, 2], 0, 1, 'float32', 1).dataSync(), 4, 5, 2)
     tf.dispose(Object.values(net.trainStep(x, [5, 4, 3, 2], { kind: 'regression', values: [1, 1, 1, 1] }, optimizer)).filter((v) => v instanceof tf.Tensor))
-    const longer = tf.randomUniform([2, 9, 2], 0, 1, 'float32', 2) as tf.Tensor3D
+    const longer = stepInputs(tf.randomUniform([2, 9, 2], 0, 1, 'float32', 2).dataSync(), 2, 9, 2)
     expect(() => net.forward(longer, [9, 9], { mode: 'eval', policy: 'error' })).toThrow(PopulationError)
     expect(() => net.forward(longer, [9, 9], { mode: 'eval', policy: 'error' })).toThrow(/time steps 0–4 only, but this sequence has 9 steps/)
     const outputs = (['last', 'global', 'batch'] as const).map((policy) => net.forward(longer, [9, 9], { mode: 'eval', policy }).hLast.arraySync().flat())
