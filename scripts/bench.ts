@@ -1,5 +1,5 @@
 // `npm run bench`: milliseconds per training step (median), printed as JSON. Not a test.
-// Node backends (wasm, cpu) here; `--browser` adds Chromium's webgl and wasm through web mode.
+// Node backends (wasm, cpu), then Chromium's webgl and wasm (`--no-browser` skips Chromium).
 import { useNodeBackend } from '../electron/cli/node-backend'
 import { BENCH_CASES, benchLabel, timeTrainingStep } from '../shared/engine/benchmark'
 
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
       process.stderr.write(`${backend} ${c.norm} h${c.hidden}: ${round(never)} ms\n`)
     }
   }
-  if (args.includes('--browser')) {
+  if (!args.includes('--no-browser')) {
     const { browserBench } = await import('./bench-browser')
     rows.push(...(await browserBench(steps)))
   }
