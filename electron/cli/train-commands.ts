@@ -6,6 +6,7 @@ import type { NormLabApi } from '../../shared/contract'
 import { TrainConfig } from '../../shared/engine/config'
 import type { Task } from '../../shared/engine/data/task'
 import { train, type TrainResult } from '../../shared/engine/trainer'
+import { runName } from '../../shared/lab/naming'
 import { createRunRecorder } from '../../shared/lab/run-recorder'
 import { apiOf, DB_OPTION, UsageError, type Command, type CommandContext } from './command'
 import { taskFor } from './node-tasks'
@@ -97,10 +98,6 @@ export function validateConfig(raw: unknown, label = 'configuration'): TrainConf
     throw new UsageError(`The ${label} is invalid; nothing was written:\n${lines.join('\n')}`)
   }
   return parsed.data
-}
-
-function runName(config: TrainConfig): string {
-  return `${config.cell.toUpperCase()} ${config.norm} · ${config.task} · batch ${config.batchSize} · seed ${config.seed}`
 }
 
 async function runOne(ctx: CommandContext, api: NormLabApi, config: TrainConfig, task: Task, backend: string, studyId: number | null, label: string): Promise<TrainResult> {

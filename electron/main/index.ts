@@ -1,6 +1,6 @@
 // The Electron main process: opens the archive, registers the contract on IPC, opens one
 // locked-down window. Everything else lives in electron/store and shared/.
-import { app, BrowserWindow, dialog, ipcMain, session } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { eventChannelOf } from '../../shared/contract'
@@ -18,7 +18,13 @@ let services: Services | undefined
 
 async function start(): Promise<void> {
   try {
-    services = await openServices({ dbPath: defaultArchivePath(), host: 'electron', markInterrupted: true, appVersion: app.getVersion() })
+    services = await openServices({
+      dbPath: defaultArchivePath(),
+      host: 'electron',
+      markInterrupted: true,
+      appVersion: app.getVersion(),
+      reveal: (path) => shell.showItemInFolder(path),
+    })
   } catch (error) {
     dialog.showErrorBox('NormLab cannot open its archive', (error as Error).message)
     app.quit()

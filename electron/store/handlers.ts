@@ -8,14 +8,21 @@ export interface HandlerContext {
   appVersion: string
   host: 'electron' | 'web' | 'cli'
   bus: EventBus
+  /** Shows a file in the system's file manager; only the Electron host has one. */
+  reveal?: (path: string) => void
 }
 
-export function createHandlers({ archive, appVersion, host, bus }: HandlerContext): Handlers {
+export function createHandlers({ archive, appVersion, host, bus, reveal }: HandlerContext): Handlers {
   const changed = (runIds: number[], change: EventOf<'runsChanged'>['change'], status?: RunStatus) =>
     bus.emit('runsChanged', status === undefined ? { runIds, change } : { runIds, change, status })
 
   return {
     getEnvironment: async () => ({ appVersion, archivePath: archive.path, schemaVersion: archive.schemaVersion, host }),
+    revealArchive: async () => {
+      if (!reveal) return { revealed: false }
+      reveal(archive.path)
+      return { revealed: true }
+    },
 
     createStudy: (req) => archive.createStudy(req),
     listStudies: () => archive.listStudies(),

@@ -24,6 +24,7 @@ export interface ServiceOptions {
   markInterrupted?: boolean
   appVersion?: string
   onInternalError?: (error: unknown) => void
+  reveal?: (path: string) => void
 }
 
 export async function openServices(options: ServiceOptions): Promise<Services> {
@@ -32,7 +33,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     markInterrupted: options.markInterrupted ?? false,
   })
   const bus = createEventBus()
-  const handlers = createHandlers({ archive, bus, host: options.host, appVersion: options.appVersion ?? APP_VERSION })
+  const handlers = createHandlers({ archive, bus, host: options.host, appVersion: options.appVersion ?? APP_VERSION, ...(options.reveal ? { reveal: options.reveal } : {}) })
   const dispatch = createDispatch(handlers, options.onInternalError ?? ((e) => console.error('[normlab] internal error:', e)))
   return { archive, bus, handlers, dispatch, close: () => archive.close() }
 }

@@ -1,28 +1,27 @@
-import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { startComputeBackend, type BackendInfo } from './backend/compute-backend'
-import { EnvBadge, type BackendState } from './components/EnvBadge'
+import { EnvBadge } from './components/EnvBadge'
 import { LanguageSwitch } from './components/LanguageSwitch'
 import { ComparePage } from './pages/ComparePage'
+import { LivePage } from './pages/LivePage'
 import { NewExperimentPage } from './pages/NewExperimentPage'
 import { RunsPage } from './pages/RunsPage'
 import { SettingsPage } from './pages/SettingsPage'
+import { hrefOf, useRoute, type Route } from './state/router'
+import { TrainingProvider, useTraining } from './state/training'
 
-const PAGES = ['runs', 'newExperiment', 'compare', 'settings'] as const
-type Page = (typeof PAGES)[number]
+const NAV: { route: Route; key: string }[] = [
+  { route: { page: 'runs' }, key: 'nav.runs' },
+  { route: { page: 'new' }, key: 'nav.newExperiment' },
+  { route: { page: 'live' }, key: 'nav.live' },
+  { route: { page: 'compare', runIds: [] }, key: 'nav.compare' },
+  { route: { page: 'settings' }, key: 'nav.settings' },
+]
 
-export function App() {
+function Frame() {
   const { t } = useTranslation()
-  const [page, setPage] = useState<Page>('runs')
-  const [backend, setBackend] = useState<BackendState>({ state: 'starting' })
-
-  useEffect(() => {
-    startComputeBackend('webgl').then(
-      (info: BackendInfo) => setBackend({ state: 'ready', info }),
-      (error: unknown) => setBackend({ state: 'failed', reason: (error as Error).message }),
-    )
-  }, [])
-
+  const route = useRoute()
+  const training = useTraining()
+  const live = training.live
   return (
     <div className="app">
       <header className="app-header">
@@ -31,23 +30,33 @@ export function App() {
           <span className="brand-tagline">{t('app.tagline')}</span>
         </div>
         <nav className="app-nav" aria-label="main">
-          {PAGES.map((p) => (
-            <button key={p} type="button" className={p === page ? 'nav-item active' : 'nav-item'} aria-current={p === page ? 'page' : undefined} onClick={() => setPage(p)}>
-              {t(`nav.${p}`)}
-            </button>
+          {NAV.map(({ route: r, key }) => (
+            <a key={r.page} href={hrefOf(r)} className={r.page === route.page ? 'nav-item active' : 'nav-item'} aria-current={r.page === route.page ? 'page' : undefined}>
+              {t(key)}
+              {r.page === 'live' && live && <span className="nav-pulse" aria-label={t('live.running')} />}
+            </a>
           ))}
         </nav>
         <div className="header-tools">
-          <EnvBadge backend={backend} />
+          <EnvBadge backend={training.backend} />
           <LanguageSwitch />
         </div>
       </header>
       <main className="app-main">
-        {page === 'runs' && <RunsPage />}
-        {page === 'newExperiment' && <NewExperimentPage />}
-        {page === 'compare' && <ComparePage />}
-        {page === 'settings' && <SettingsPage backend={backend} />}
+        {route.page === 'runs' && <RunsPage />}
+        {route.page === 'new' && <NewExperimentPage />}
+        {route.page === 'live' && <LivePage />}
+        {route.page === 'compare' && <ComparePage key={route.runIds.join(',')} runIds={route.runIds} />}
+        {route.page === 'settings' && <SettingsPage />}
       </main>
     </div>
+  )
+}
+
+export function App() {
+  return (
+    <TrainingProvider>
+      <Frame />
+    </TrainingProvider>
   )
 }

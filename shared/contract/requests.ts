@@ -78,6 +78,8 @@ export const PopulationSnapshot = z.strictObject({
 
 export const contract = {
   getEnvironment: { request: Empty, response: EnvironmentInfo },
+  /** Shows the archive file in the system's file manager (Electron only; false elsewhere). */
+  revealArchive: { request: Empty, response: z.strictObject({ revealed: z.boolean() }) },
 
   createStudy: {
     request: z.strictObject({ name: Name, description: Notes.default('') }),

@@ -50,17 +50,22 @@ export const TrainConfig = z
   .superRefine((c, ctx) => {
     const width = GATES[c.cell] * c.hidden
     if (c.norm === 'gn' && (width % c.groups !== 0 || (c.cell === 'lstm' && c.hidden % c.groups !== 0))) {
-      ctx.addIssue({ code: 'custom', path: ['groups'], message: `GroupNorm needs ${c.groups} groups to divide the gate width ${width}${c.cell === 'lstm' ? ` and the hidden size ${c.hidden}` : ''}` })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['groups'],
+        message: `GroupNorm needs ${c.groups} groups to divide the gate width ${width}${c.cell === 'lstm' ? ` and the hidden size ${c.hidden}` : ''}`,
+        params: { key: 'groupsDivide', values: { groups: c.groups, width, hidden: c.hidden } },
+      })
     }
     if (c.lengths.kind !== 'fixed' && c.lengths.min > c.lengths.max) {
-      ctx.addIssue({ code: 'custom', path: ['lengths', 'min'], message: `min (${c.lengths.min}) is above max (${c.lengths.max})` })
+      ctx.addIssue({ code: 'custom', path: ['lengths', 'min'], message: `min (${c.lengths.min}) is above max (${c.lengths.max})`, params: { key: 'minAboveMax', values: { min: c.lengths.min, max: c.lengths.max } } })
     }
     const shortest = c.lengths.kind === 'fixed' ? c.lengths.length : c.lengths.min
     if (c.task === 'copy' && shortest < COPY_MIN_LENGTH) {
-      ctx.addIssue({ code: 'custom', path: ['lengths'], message: `copy memory needs sequences of at least ${COPY_MIN_LENGTH} steps` })
+      ctx.addIssue({ code: 'custom', path: ['lengths'], message: `copy memory needs sequences of at least ${COPY_MIN_LENGTH} steps`, params: { key: 'copyMinLength', values: { min: COPY_MIN_LENGTH } } })
     }
-    if (c.task === 'adding' && shortest < 2) ctx.addIssue({ code: 'custom', path: ['lengths'], message: 'the adding problem needs at least 2 steps' })
-    if (c.task === 'user' && !c.dataFile) ctx.addIssue({ code: 'custom', path: ['dataFile'], message: 'the user task needs a data file (JSONL or CSV)' })
+    if (c.task === 'adding' && shortest < 2) ctx.addIssue({ code: 'custom', path: ['lengths'], message: 'the adding problem needs at least 2 steps', params: { key: 'addingMinLength', values: {} } })
+    if (c.task === 'user' && !c.dataFile) ctx.addIssue({ code: 'custom', path: ['dataFile'], message: 'the user task needs a data file (JSONL or CSV)', params: { key: 'needsDataFile', values: {} } })
   })
 
 export type TrainConfig = z.output<typeof TrainConfig>

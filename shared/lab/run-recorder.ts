@@ -6,7 +6,13 @@ import type { EvalReport, LengthEvalReport, PopulationReport, StepReport, Timest
 
 type MetricPoint = { name: string; step: number; value: number; wallMs: number }
 
-export interface RunRecorder extends Required<Pick<TrainerHooks, 'onStep' | 'onTimestepStats' | 'onEval' | 'onPopulation' | 'onLengthEval'>> {
+/** The trainer's reporting hooks, each resolving when its write is done. */
+export interface RunRecorder extends Pick<TrainerHooks, 'onStep' | 'onTimestepStats' | 'onEval' | 'onPopulation' | 'onLengthEval'> {
+  onStep(report: StepReport): Promise<void>
+  onTimestepStats(records: TimestepStatsReport[]): Promise<void>
+  onEval(report: EvalReport): Promise<void>
+  onPopulation(report: PopulationReport): Promise<void>
+  onLengthEval(results: LengthEvalReport[]): Promise<void>
   /** Writes whatever is buffered. */
   flush(): Promise<void>
 }

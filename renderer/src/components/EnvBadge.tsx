@@ -1,11 +1,16 @@
 import { useTranslation } from 'react-i18next'
-import type { BackendInfo } from '../backend/compute-backend'
+import type { TrainingState } from '../training/controller'
 
-export type BackendState = { state: 'starting' } | { state: 'ready'; info: BackendInfo } | { state: 'failed'; reason: string }
-
-export function EnvBadge({ backend }: { backend: BackendState }) {
+/** The compute backend the training worker got: backend, WebGL version, GPU, float32 support. */
+export function EnvBadge({ backend }: { backend: TrainingState['backend'] }) {
   const { t } = useTranslation()
-  if (backend.state === 'starting') return <div className="env-badge" data-testid="env-badge" data-state="starting">{t('backend.initializing')}</div>
+  if (backend.state === 'starting') {
+    return (
+      <div className="env-badge" data-testid="env-badge" data-state="starting">
+        {t('backend.initializing')}
+      </div>
+    )
+  }
   if (backend.state === 'failed') {
     return (
       <div className="env-badge error" data-testid="env-badge" data-state="failed">
@@ -23,7 +28,7 @@ export function EnvBadge({ backend }: { backend: BackendState }) {
       {info.backend === 'webgl' && <span className="env-gpu">{info.gpuRenderer ?? t('backend.unknownGpu')}</span>}
       {info.float32 !== null && <span className={info.float32 ? '' : 'warn'}>{info.float32 ? t('backend.float32Yes') : t('backend.float32No')}</span>}
       {info.fallbackReason && (
-        <span className="warn" role="status">
+        <span className="warn" role="status" data-testid="backend-fallback">
           {t('backend.fallback', { reason: info.fallbackReason, backend: info.backend })}
         </span>
       )}

@@ -1,5 +1,6 @@
 import i18next from 'i18next'
 import { initReactI18next } from 'react-i18next'
+import { z } from 'zod'
 import { en } from './en'
 import { zhCN } from './zh-CN'
 
@@ -22,11 +23,18 @@ void i18next.use(initReactI18next).init({
   showSupportNotice: false,
 })
 
+/** zod's own messages (e.g. "too small") follow the interface language too. */
+function applyValidatorLanguage(language: string): void {
+  z.config(language === 'zh-CN' ? z.locales.zhCN() : z.locales.en())
+}
+
 export function setLanguage(language: Language): void {
   localStorage.setItem(STORAGE_KEY, language)
+  applyValidatorLanguage(language)
   void i18next.changeLanguage(language)
   document.documentElement.lang = language
 }
 
 document.documentElement.lang = i18next.language
+applyValidatorLanguage(i18next.language)
 export { i18next }

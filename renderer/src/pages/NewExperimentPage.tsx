@@ -1,12 +1,95 @@
+import { useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { runName } from '../../../shared/lab/naming'
+import { PRESET_IDS, PRESETS, type PresetId } from '../../../shared/lab/experiment'
+import { api } from '../api'
+import { ExperimentForm } from '../components/ExperimentForm'
+import { formFromDraft, validateForm, type FormState } from '../components/experiment-form-state'
+import { navigate } from '../state/router'
+import { useTrainingController } from '../state/training'
 
 export function NewExperimentPage() {
-  const { t } = useTranslation()
+  const { t, i18n } = useTranslation()
+  const controller = useTrainingController()
+  const [preset, setPreset] = useState<PresetId | null>('bnVsLn')
+  const [form, setForm] = useState<FormState>(() => formFromDraft(PRESETS.bnVsLn))
+  const [file, setFile] = useState<File | null>(null)
+  const [studyName, setStudyName] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [failure, setFailure] = useState<string | null>(null)
+  // Re-validated when the language changes, so zod's messages follow it.
+  const language = i18n.language
+  const { configs, errors } = useMemo(() => {
+    void language
+    return validateForm(form, form.task === 'user' ? file?.name : undefined)
+  }, [form, file, language])
+  const hasErrors = Object.keys(errors).length > 0
+
+  const choose = (id: PresetId) => {
+    setPreset(id)
+    setForm(formFromDraft(PRESETS[id]))
+  }
+
+  const run = async () => {
+    setBusy(true)
+    setFailure(null)
+    try {
+      const userData = form.task === 'user' && file ? await file.text() : undefined
+      const name = studyName.trim() || (preset ? t(`presets.${preset}.title`) : t('newExperiment.defaultStudy', { date: new Date().toLocaleString() }))
+      const study = await api.createStudy({ name, description: preset ? t(`presets.${preset}.body`) : '' })
+      const queued = []
+      for (const config of configs) {
+        const created = await api.createRun({ name: runName(config), config, studyId: study.id, status: 'queued', tags: preset ? [preset] : [] })
+        queued.push({ runId: created.id, name: created.name, config, ...(userData ? { userData } : {}) })
+      }
+      controller.enqueue(queued)
+      navigate({ page: 'live' })
+    } catch (error) {
+      setFailure((error as Error).message)
+    } finally {
+      setBusy(false)
+    }
+  }
+
   return (
-    <section className="page">
-      <h1>{t('newExperiment.title')}</h1>
-      <p>{t('newExperiment.body')}</p>
-      <p className="muted">{t('newExperiment.pending')}</p>
+    <section className="page" aria-labelledby="new-title">
+      <h1 id="new-title">{t('newExperiment.title')}</h1>
+      <p className="muted">{t('newExperiment.body')}</p>
+      <div className="presets" role="list">
+        {PRESET_IDS.map((id) => (
+          <button key={id} type="button" role="listitem" className={preset === id ? 'preset active' : 'preset'} data-testid={`preset-${id}`} onClick={() => choose(id)}>
+            <strong>{t(`presets.${id}.title`)}</strong>
+            <span>{t(`presets.${id}.body`)}</span>
+          </button>
+        ))}
+      </div>
+      <ExperimentForm
+        form={form}
+        errors={errors}
+        onChange={(f) => {
+          setForm(f)
+          setPreset(null)
+        }}
+        onFile={setFile}
+        fileName={file?.name ?? null}
+      />
+      <div className="run-bar">
+        <label className="field">
+          <span className="field-label">{t('newExperiment.studyName')}</span>
+          <input value={studyName} placeholder={preset ? t(`presets.${preset}.title`) : ''} onChange={(e) => setStudyName(e.target.value)} aria-label={t('newExperiment.studyName')} />
+        </label>
+        <span className="muted" data-testid="run-count">
+          {hasErrors ? t('newExperiment.fixErrors') : t('newExperiment.willCreate', { count: configs.length })}
+        </span>
+        <button type="button" className="primary" data-testid="run-experiment" disabled={hasErrors || busy || configs.length === 0} onClick={() => void run()}>
+          {t('newExperiment.run')}
+        </button>
+      </div>
+      {failure && (
+        <p className="error" role="alert">
+          {failure}
+        </p>
+      )}
     </section>
   )
 }

@@ -38,6 +38,7 @@ describe('the contract', () => {
     await services.dispatch('appendTimestepStats', { runId: run.id, records: [{ step: 0, layer: 0, term: 'x', count: [2, 1], mean: [0.5, 1], var: [0.25, 0] }] })
     const requests: Record<string, unknown> = {
       getEnvironment: {},
+      revealArchive: {},
       listRuns: {},
       getRun: { id: run.id },
       queryMetrics: { runIds: [run.id] },

@@ -66,6 +66,7 @@ export function createElectronMock() {
       },
       BrowserWindow: FakeBrowserWindow,
       dialog: { showErrorBox: vi.fn() },
+      shell: { showItemInFolder: vi.fn() },
       ipcMain: {
         handle: (channel: string, listener: Listener) => handlers.set(channel, listener),
         removeHandler: (channel: string) => handlers.delete(channel),

@@ -94,6 +94,9 @@ describe('main process start-up', () => {
     expect(created.ok).toBe(true)
     const env = (await electron.handlers.get(channelOf('getEnvironment'))!({ senderFrame: page }, {})) as Envelope<{ archivePath: string; host: string; appVersion: string }>
     expect(env).toEqual({ ok: true, value: expect.objectContaining({ archivePath: dbPath, host: 'electron', appVersion: '9.9.9-test' }) })
+    // Only the Electron host can show the archive in the file manager.
+    expect(await electron.handlers.get(channelOf('revealArchive'))!({ senderFrame: page }, {})).toEqual({ ok: true, value: { revealed: true } })
+    expect(electron.module.shell.showItemInFolder).toHaveBeenCalledWith(dbPath)
     // Writes are pushed to the window on the event channel.
     expect(window.webContents.sent).toContainEqual([eventChannelOf('runsChanged'), expect.objectContaining({ change: 'created' })])
   })

@@ -1,0 +1,103 @@
+// A chart.js line chart for large series: no point objects per sample ({x, y} arrays parsed once,
+// decimated by LTTB above a few hundred points), zoom with the wheel, pan by dragging.
+import { useEffect, useRef } from 'react'
+import type { ChartDataset, ChartOptions } from 'chart.js'
+import { Chart, themeColors } from './setup'
+
+export interface Series {
+  label: string
+  points: { x: number; y: number | null }[]
+  color: string
+  /** Drawn thin and translucent (raw curve behind a smoothed one); hidden from the legend. */
+  faint?: boolean
+  dashed?: boolean
+  /** 'y2' puts it on the right axis (valid counts beside statistics). */
+  axis?: 'y' | 'y2'
+  kind?: 'line' | 'bar'
+  /** Fill down to the previous dataset (a ±std band). */
+  fillToPrevious?: boolean
+  hidden?: boolean
+}
+
+export interface LineChartProps {
+  series: Series[]
+  xTitle: string
+  yTitle: string
+  y2Title?: string
+  logY?: boolean
+  height?: number
+  zoom?: boolean
+  testId?: string
+  /** Incremented by the parent to reset zoom. */
+  resetKey?: number
+}
+
+export function LineChart({ series, xTitle, yTitle, y2Title, logY = false, height = 260, zoom = true, testId, resetKey = 0 }: LineChartProps) {
+  const canvas = useRef<HTMLCanvasElement>(null)
+  const chart = useRef<Chart | null>(null)
+
+  useEffect(() => {
+    const { text, grid } = themeColors()
+    const options: ChartOptions<'line'> = {
+      responsive: true,
+      maintainAspectRatio: false,
+      parsing: false,
+      normalized: true,
+      animation: false,
+      interaction: { mode: 'nearest', intersect: false },
+      scales: {
+        x: { type: 'linear', title: { display: true, text: xTitle, color: text }, ticks: { color: text }, grid: { color: grid } },
+        y: { type: logY ? 'logarithmic' : 'linear', title: { display: true, text: yTitle, color: text }, ticks: { color: text }, grid: { color: grid } },
+        ...(y2Title ? { y2: { type: 'linear' as const, position: 'right' as const, beginAtZero: true, title: { display: true, text: y2Title, color: text }, ticks: { color: text }, grid: { drawOnChartArea: false } } } : {}),
+      },
+      plugins: {
+        decimation: { enabled: true, algorithm: 'lttb', samples: 600, threshold: 800 },
+        legend: { labels: { color: text, filter: (item, data) => !(data.datasets[item.datasetIndex!] as { faint?: boolean }).faint } },
+        tooltip: { enabled: true },
+        zoom: zoom ? { zoom: { wheel: { enabled: true }, drag: { enabled: false }, mode: 'x' }, pan: { enabled: true, mode: 'x' } } : undefined,
+      },
+    }
+    chart.current = new Chart(canvas.current!, { type: 'line', data: { datasets: [] }, options })
+    return () => {
+      chart.current?.destroy()
+      chart.current = null
+    }
+  }, [xTitle, yTitle, y2Title, logY, zoom])
+
+  useEffect(() => {
+    const c = chart.current
+    if (!c) return
+    c.data.datasets = series.map((s) => {
+      const base = {
+        label: s.label,
+        data: s.points,
+        borderColor: s.color,
+        backgroundColor: s.fillToPrevious ? s.color : s.color,
+        yAxisID: s.axis ?? 'y',
+        hidden: s.hidden ?? false,
+        faint: s.faint ?? false,
+      }
+      if (s.kind === 'bar') return { ...base, type: 'bar', barPercentage: 1, categoryPercentage: 1 } as unknown as ChartDataset<'line'>
+      return {
+        ...base,
+        type: 'line',
+        borderWidth: s.faint ? 1 : 1.8,
+        borderDash: s.dashed ? [5, 4] : [],
+        pointRadius: 0,
+        spanGaps: false,
+        fill: s.fillToPrevious ? '-1' : false,
+      } as ChartDataset<'line'>
+    })
+    c.update('none')
+  }, [series])
+
+  useEffect(() => {
+    if (resetKey > 0) chart.current?.resetZoom()
+  }, [resetKey])
+
+  return (
+    <div className="chart" style={{ height }} data-testid={testId} data-series={series.length}>
+      <canvas ref={canvas} />
+    </div>
+  )
+}

@@ -1,0 +1,40 @@
+// chart.js, registered once: line/bar charts with decimation, zoom and pan, no animation.
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Decimation,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+} from 'chart.js'
+import zoomPlugin from 'chartjs-plugin-zoom'
+
+Chart.register(LineController, LineElement, PointElement, BarController, BarElement, LinearScale, LogarithmicScale, CategoryScale, Decimation, Filler, Legend, Tooltip, zoomPlugin)
+Chart.defaults.animation = false
+Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily
+
+export const PALETTE = ['#3056d3', '#d9480f', '#2b8a3e', '#9c36b5', '#e67700', '#0b7285', '#c2255c', '#5c940d', '#495057', '#1864ab']
+
+export function colorAt(i: number): string {
+  return PALETTE[i % PALETTE.length]!
+}
+
+/** The same color, translucent. */
+export function faint(color: string, alpha = 0.25): string {
+  const n = parseInt(color.slice(1), 16)
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`
+}
+
+export function themeColors(): { text: string; grid: string } {
+  const style = getComputedStyle(document.documentElement)
+  return { text: style.getPropertyValue('--muted').trim() || '#666', grid: style.getPropertyValue('--border').trim() || '#ddd' }
+}
+
+export { Chart }

@@ -1,0 +1,47 @@
+import { useEffect, useMemo, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import type { ResponseOf, Run } from '../../../shared/contract'
+import { api } from '../api'
+import { LineChart, type Series } from '../charts/LineChart'
+import { colorAt } from '../charts/setup'
+
+type Evaluations = ResponseOf<'listEvaluations'>
+
+export function LengthSection({ runs }: { runs: Run[] }) {
+  const { t } = useTranslation()
+  const [rows, setRows] = useState<Evaluations>([])
+  const [metric, setMetric] = useState<'loss' | 'accuracy'>('loss')
+  useEffect(() => {
+    let cancelled = false
+    if (runs.length === 0) return
+    void api.listEvaluations({ runIds: runs.map((r) => r.id) }).then((r) => !cancelled && setRows(r), () => !cancelled && setRows([]))
+    return () => {
+      cancelled = true
+    }
+  }, [runs])
+  const series = useMemo<Series[]>(() => {
+    const out: Series[] = []
+    runs.forEach((run, i) => {
+      const mine = rows.filter((r) => r.runId === run.id && r.metric === metric)
+      const lastStep = Math.max(-1, ...mine.map((r) => r.step))
+      const policies = [...new Set(mine.map((r) => r.policy))]
+      policies.forEach((policy, k) => {
+        const points = mine.filter((r) => r.policy === policy && r.step === lastStep).sort((a, b) => a.length - b.length).map((r) => ({ x: r.length, y: r.value }))
+        out.push({ label: `#${run.id} ${t(`norm.${run.norm}`)} · ${t(`policy.${policy}.name`)}`, points, color: colorAt(i), dashed: k > 0 })
+      })
+    })
+    return out
+  }, [rows, runs, metric, t])
+  if (rows.length === 0) return null
+  return (
+    <section className="card" data-testid="length-section">
+      <h2>{t('compare.lengths')}</h2>
+      <p className="muted">{t('compare.lengthsBody')}</p>
+      <select value={metric} onChange={(e) => setMetric(e.target.value as 'loss' | 'accuracy')} aria-label={t('compare.metric')}>
+        <option value="loss">{t('metric.loss')}</option>
+        <option value="accuracy">{t('metric.accuracy')}</option>
+      </select>
+      <LineChart series={series} xTitle={t('compare.evalLength')} yTitle={t(`metric.${metric}`)} zoom={false} />
+    </section>
+  )
+}

@@ -1,0 +1,109 @@
+// The form's own state (numbers as typed text) and its conversion to an experiment draft, with
+// an error per field for anything that is not a number or a list of numbers.
+import { BATCHING, type Batching } from '../../../shared/engine/data/batch'
+import type { NormKind } from '../../../shared/engine/normalizers'
+import type { CellKind, Policy } from '../../../shared/engine/spec'
+import { expandExperiment, type DraftErrors, type ExperimentDraft } from '../../../shared/lab/experiment'
+import type { TrainConfig } from '../../../shared/engine/config'
+
+export interface FormState {
+  task: TrainConfig['task']
+  lengthKind: 'fixed' | 'uniform' | 'longtail'
+  lengthMin: string
+  lengthMax: string
+  lengthFixed: string
+  cell: CellKind
+  norms: NormKind[]
+  batchSizes: string
+  seeds: string
+  batchings: Batching[]
+  hidden: string
+  groups: string
+  steps: string
+  lr: string
+  optimizer: TrainConfig['optimizer']
+  clipNorm: string
+  recordEvery: string
+  evalEvery: string
+  evalLengths: string
+  evalPolicies: Policy[]
+}
+
+export function formFromDraft(d: ExperimentDraft): FormState {
+  return {
+    task: d.task,
+    lengthKind: d.lengths.kind,
+    lengthMin: String(d.lengths.kind === 'fixed' ? d.lengths.length : d.lengths.min),
+    lengthMax: String(d.lengths.kind === 'fixed' ? d.lengths.length : d.lengths.max),
+    lengthFixed: String(d.lengths.kind === 'fixed' ? d.lengths.length : d.lengths.max),
+    cell: d.cell,
+    norms: [...d.norms],
+    batchSizes: d.batchSizes.join(', '),
+    seeds: d.seeds.join(', '),
+    batchings: [...d.batchings],
+    hidden: String(d.hidden),
+    groups: String(d.groups),
+    steps: String(d.steps),
+    lr: String(d.lr),
+    optimizer: d.optimizer,
+    clipNorm: String(d.clipNorm),
+    recordEvery: String(d.recordEvery),
+    evalEvery: String(d.evalEvery),
+    evalLengths: d.evalLengths.join(', '),
+    evalPolicies: [...d.evalPolicies],
+  }
+}
+
+const NOT_A_NUMBER = { message: 'must be a number', key: 'notANumber' }
+const NOT_A_LIST = { message: 'must be numbers separated by commas', key: 'notAList' }
+
+function number(text: string): number | null {
+  const value = Number(text.trim())
+  return text.trim() === '' || !Number.isFinite(value) ? null : value
+}
+
+function numberList(text: string): number[] | null {
+  const parts = text.split(/[,，\s]+/).filter((p) => p !== '')
+  const values = parts.map(number)
+  return values.some((v) => v === null) ? null : (values as number[])
+}
+
+/** The draft and every field error; `configs` is what Run would create. */
+export function validateForm(form: FormState, dataFile?: string): { configs: TrainConfig[]; errors: DraftErrors } {
+  const errors: DraftErrors = {}
+  const num = (field: keyof ExperimentDraft | 'lengths.min' | 'lengths.max' | 'lengths.length', text: string) => {
+    const v = number(text)
+    if (v === null) errors[field] = NOT_A_NUMBER
+    return v ?? 0
+  }
+  const list = (field: keyof ExperimentDraft, text: string) => {
+    const v = numberList(text)
+    if (v === null) errors[field] = NOT_A_LIST
+    return v ?? []
+  }
+  const lengths =
+    form.lengthKind === 'fixed'
+      ? { kind: 'fixed' as const, length: num('lengths.length', form.lengthFixed) }
+      : { kind: form.lengthKind, min: num('lengths.min', form.lengthMin), max: num('lengths.max', form.lengthMax) }
+  const draft: ExperimentDraft = {
+    task: form.task,
+    lengths,
+    cell: form.cell,
+    norms: form.norms,
+    batchSizes: list('batchSizes', form.batchSizes),
+    seeds: list('seeds', form.seeds),
+    batchings: form.batchings.filter((b) => (BATCHING as readonly string[]).includes(b)),
+    hidden: num('hidden', form.hidden),
+    groups: num('groups', form.groups),
+    steps: num('steps', form.steps),
+    lr: num('lr', form.lr),
+    optimizer: form.optimizer,
+    clipNorm: num('clipNorm', form.clipNorm),
+    recordEvery: num('recordEvery', form.recordEvery),
+    evalEvery: num('evalEvery', form.evalEvery),
+    evalLengths: list('evalLengths', form.evalLengths),
+    evalPolicies: form.evalPolicies,
+  }
+  if (Object.keys(errors).length > 0) return { configs: [], errors }
+  return expandExperiment(draft, dataFile)
+}

@@ -1,0 +1,97 @@
+import { useMemo } from 'react'
+import { useTranslation } from 'react-i18next'
+import { LineChart, type Series } from '../charts/LineChart'
+import { ProfileChart } from '../charts/ProfileChart'
+import { colorAt } from '../charts/setup'
+import { hrefOf } from '../state/router'
+import { useTraining, useTrainingController } from '../state/training'
+
+function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms <= 0) return '—'
+  const s = Math.round(ms / 1000)
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`
+}
+
+export function LivePage() {
+  const { t } = useTranslation()
+  const state = useTraining()
+  const controller = useTrainingController()
+  const live = state.live
+
+  const curves = useMemo<Series[]>(() => {
+    if (!live) return []
+    return [
+      { label: t('metric.loss'), points: live.loss.map((p) => ({ x: p.step, y: p.value })), color: colorAt(0) },
+      { label: t('metric.evalLoss'), points: live.evalLoss.map((p) => ({ x: p.step, y: p.value })), color: colorAt(1) },
+    ]
+  }, [live, t])
+  const accuracy = useMemo<Series[]>(() => (live ? [{ label: t('metric.accuracy'), points: live.accuracy.map((p) => ({ x: p.step, y: p.value })), color: colorAt(2) }] : []), [live, t])
+
+  if (!live) {
+    return (
+      <section className="page">
+        <h1>{t('live.title')}</h1>
+        <div className="empty-state" data-testid="live-idle">
+          <h2>{t('live.idleTitle')}</h2>
+          <p>{t('live.idleBody')}</p>
+          <a className="button" href="#/new">
+            {t('nav.newExperiment')}
+          </a>
+        </div>
+        {state.lastError && <p className="error">{state.lastError}</p>}
+      </section>
+    )
+  }
+
+  const fraction = live.step / Math.max(1, live.totalSteps)
+  const batchFraction = (state.batch.done + fraction) / Math.max(1, state.batch.total)
+  return (
+    <section className="page" data-testid="live-view" data-run-id={live.runId}>
+      <h1>{t('live.title')}</h1>
+      <div className="live-head">
+        <div>
+          <h2>{live.name}</h2>
+          <progress max={1} value={fraction} aria-label={t('live.runProgress')} />
+          <div className="muted" data-testid="live-progress">
+            {t('live.progress', { step: live.step, total: live.totalSteps, rate: live.stepsPerSecond.toFixed(1), eta: duration(live.etaMs) })}
+          </div>
+          {state.batch.total > 1 && (
+            <>
+              <progress max={1} value={batchFraction} aria-label={t('live.studyProgress')} />
+              <div className="muted">{t('live.studyRuns', { done: state.batch.done, total: state.batch.total })}</div>
+            </>
+          )}
+        </div>
+        <div className="controls">
+          {state.paused ? (
+            <button type="button" onClick={() => controller.resume()}>
+              {t('live.resume')}
+            </button>
+          ) : (
+            <button type="button" onClick={() => controller.pause()}>
+              {t('live.pause')}
+            </button>
+          )}
+          <button type="button" className="danger" onClick={() => controller.stop()}>
+            {t('live.stop')}
+          </button>
+          <a className="button" href={hrefOf({ page: 'compare', runIds: [live.runId] })}>
+            {t('live.openRun')}
+          </a>
+        </div>
+      </div>
+      {state.lastError && <p className="error">{state.lastError}</p>}
+      <div className="grid-2">
+        <LineChart series={curves} xTitle={t('axis.step')} yTitle={t('metric.loss')} testId="live-loss" zoom={false} />
+        <LineChart series={accuracy} xTitle={t('axis.step')} yTitle={t('metric.accuracy')} testId="live-accuracy" zoom={false} />
+      </div>
+      <h2>{t('live.profileTitle')}</h2>
+      <p className="muted">{t('live.profileBody')}</p>
+      <div className="grid-3">
+        {live.profile.map((record, i) => (
+          <ProfileChart key={record.term} data={record} colorIndex={i} title={t(`term.${record.term}`, { step: record.step })} testId={`live-profile-${record.term}`} />
+        ))}
+      </div>
+    </section>
+  )
+}

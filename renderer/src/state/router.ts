@@ -1,0 +1,45 @@
+// A tiny hash router: #/runs, #/new, #/live, #/compare?runs=1,2, #/settings.
+import { useSyncExternalStore } from 'react'
+
+export type Route =
+  | { page: 'runs' }
+  | { page: 'new' }
+  | { page: 'live' }
+  | { page: 'compare'; runIds: number[] }
+  | { page: 'settings' }
+
+export function parseRoute(hash: string): Route {
+  const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?')
+  switch (path) {
+    case 'new':
+      return { page: 'new' }
+    case 'live':
+      return { page: 'live' }
+    case 'settings':
+      return { page: 'settings' }
+    case 'compare': {
+      const ids = new URLSearchParams(query).get('runs') ?? ''
+      return { page: 'compare', runIds: ids.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0) }
+    }
+    default:
+      return { page: 'runs' }
+  }
+}
+
+export function hrefOf(route: Route): string {
+  return route.page === 'compare' ? `#/compare?runs=${route.runIds.join(',')}` : `#/${route.page}`
+}
+
+export function navigate(route: Route): void {
+  window.location.hash = hrefOf(route)
+}
+
+const subscribe = (l: () => void) => {
+  window.addEventListener('hashchange', l)
+  return () => window.removeEventListener('hashchange', l)
+}
+
+export function useRoute(): Route {
+  const hash = useSyncExternalStore(subscribe, () => window.location.hash)
+  return parseRoute(hash)
+}

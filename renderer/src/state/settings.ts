@@ -1,0 +1,54 @@
+// User preferences kept in this browser profile: compute backend and theme.
+import { useSyncExternalStore } from 'react'
+import type { BackendName } from '../training/protocol'
+
+export type Theme = 'system' | 'light' | 'dark'
+
+export interface Settings {
+  backend: BackendName
+  theme: Theme
+}
+
+const KEY = 'normlab.settings'
+const listeners = new Set<() => void>()
+
+function read(): Settings {
+  try {
+    const value = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<Settings>
+    return {
+      backend: value.backend === 'wasm' || value.backend === 'cpu' ? value.backend : 'webgl',
+      theme: value.theme === 'light' || value.theme === 'dark' ? value.theme : 'system',
+    }
+  } catch {
+    return { backend: 'webgl', theme: 'system' }
+  }
+}
+
+let current = read()
+
+export function applyTheme(theme: Theme): void {
+  if (theme === 'system') delete document.documentElement.dataset.theme
+  else document.documentElement.dataset.theme = theme
+}
+applyTheme(current.theme)
+
+export function getSettings(): Settings {
+  return current
+}
+
+export function updateSettings(patch: Partial<Settings>): void {
+  current = { ...current, ...patch }
+  localStorage.setItem(KEY, JSON.stringify(current))
+  applyTheme(current.theme)
+  for (const l of listeners) l()
+}
+
+export function useSettings(): Settings {
+  return useSyncExternalStore(
+    (l) => {
+      listeners.add(l)
+      return () => listeners.delete(l)
+    },
+    () => current,
+  )
+}

@@ -1,0 +1,37 @@
+// Messages between the page and the training worker.
+import type { TrainConfig } from '../../../shared/engine/config'
+import type { CaseResult } from '../../../shared/engine/golden'
+import type { EvalReport, LengthEvalReport, PopulationReport, StepReport, TimestepStatsReport, TrainResult } from '../../../shared/engine/trainer'
+
+export type BackendName = 'webgl' | 'wasm' | 'cpu'
+export const BACKENDS: BackendName[] = ['webgl', 'wasm', 'cpu']
+
+export interface BackendInfo {
+  backend: BackendName
+  webglVersion: number | null
+  gpuRenderer: string | null
+  float32: boolean | null
+  /** Why the preferred backend was not used, when it was not. */
+  fallbackReason: string | null
+}
+
+export type ToWorker =
+  | { type: 'init'; preferred: BackendName }
+  | { type: 'train'; runId: number; config: TrainConfig; userData?: string }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'selfCheck' }
+
+export type FromWorker =
+  | { type: 'backend'; info: BackendInfo }
+  | { type: 'backendFailed'; reason: string }
+  | { type: 'step'; runId: number; report: StepReport }
+  | { type: 'stats'; runId: number; records: TimestepStatsReport[] }
+  | { type: 'eval'; runId: number; report: EvalReport }
+  | { type: 'population'; runId: number; report: PopulationReport }
+  | { type: 'lengthEval'; runId: number; results: LengthEvalReport[] }
+  | { type: 'done'; runId: number; result: TrainResult }
+  | { type: 'failed'; runId: number; error: string }
+  | { type: 'selfCheckCase'; result: CaseResult }
+  | { type: 'selfCheckDone'; backend: BackendName }
