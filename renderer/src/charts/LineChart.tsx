@@ -2,6 +2,7 @@
 // decimated by LTTB above a few hundred points), zoom with the wheel, pan by dragging.
 import { useEffect, useRef } from 'react'
 import type { ChartDataset, ChartOptions } from 'chart.js'
+import { scheduleChartWork } from './schedule'
 import { Chart, themeColors } from './setup'
 
 export interface Series {
@@ -32,9 +33,39 @@ export interface LineChartProps {
   resetKey?: number
 }
 
+/** Puts the series into the chart and redraws it (no animation). */
+function fill(c: Chart, series: Series[]): void {
+  c.data.datasets = series.map((s) => {
+    const base = {
+      label: s.label,
+      data: s.points,
+      borderColor: s.color,
+      backgroundColor: s.color,
+      yAxisID: s.axis ?? 'y',
+      hidden: s.hidden ?? false,
+      faint: s.faint ?? false,
+    }
+    if (s.kind === 'bar') return { ...base, type: 'bar', barPercentage: 1, categoryPercentage: 1 } as unknown as ChartDataset<'line'>
+    return {
+      ...base,
+      type: 'line',
+      borderWidth: s.faint ? 1 : 1.8,
+      borderDash: s.dashed ? [5, 4] : [],
+      pointRadius: 0,
+      spanGaps: false,
+      fill: s.fillToPrevious ? '-1' : false,
+    } as ChartDataset<'line'>
+  })
+  c.update('none')
+}
+
 export function LineChart({ series, xTitle, yTitle, y2Title, logY = false, height = 260, zoom = true, testId, resetKey = 0 }: LineChartProps) {
   const canvas = useRef<HTMLCanvasElement>(null)
   const chart = useRef<Chart | null>(null)
+  const latest = useRef(series)
+  useEffect(() => {
+    latest.current = series
+  }, [series])
 
   useEffect(() => {
     const { text, grid } = themeColors()
@@ -57,9 +88,13 @@ export function LineChart({ series, xTitle, yTitle, y2Title, logY = false, heigh
         zoom: zoom ? { zoom: { wheel: { enabled: true }, drag: { enabled: false }, mode: 'x' }, pan: { enabled: true, mode: 'x' } } : undefined,
       },
     }
-    chart.current = new Chart(canvas.current!, { type: 'line', data: { datasets: [] }, options })
+    const created = new Chart(canvas.current!, { type: 'line', data: { datasets: [] }, options })
+    chart.current = created
+    // A chart made anew (new axis titles, a new language) starts from the latest series.
+    const cancel = scheduleChartWork(() => fill(created, latest.current))
     return () => {
-      chart.current?.destroy()
+      cancel()
+      created.destroy()
       chart.current = null
     }
   }, [xTitle, yTitle, y2Title, logY, zoom])
@@ -67,28 +102,7 @@ export function LineChart({ series, xTitle, yTitle, y2Title, logY = false, heigh
   useEffect(() => {
     const c = chart.current
     if (!c) return
-    c.data.datasets = series.map((s) => {
-      const base = {
-        label: s.label,
-        data: s.points,
-        borderColor: s.color,
-        backgroundColor: s.fillToPrevious ? s.color : s.color,
-        yAxisID: s.axis ?? 'y',
-        hidden: s.hidden ?? false,
-        faint: s.faint ?? false,
-      }
-      if (s.kind === 'bar') return { ...base, type: 'bar', barPercentage: 1, categoryPercentage: 1 } as unknown as ChartDataset<'line'>
-      return {
-        ...base,
-        type: 'line',
-        borderWidth: s.faint ? 1 : 1.8,
-        borderDash: s.dashed ? [5, 4] : [],
-        pointRadius: 0,
-        spanGaps: false,
-        fill: s.fillToPrevious ? '-1' : false,
-      } as ChartDataset<'line'>
-    })
-    c.update('none')
+    return scheduleChartWork(() => fill(c, series))
   }, [series])
 
   useEffect(() => {

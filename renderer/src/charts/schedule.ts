@@ -1,0 +1,29 @@
+// Chart redraws run one per task: when training updates five charts at once, the page gets a
+// chance to handle input between them instead of one long task (kept under 50 ms each).
+const queue: (() => void)[] = []
+let scheduled = false
+
+function runOne(): void {
+  scheduled = false
+  const work = queue.shift()
+  work?.()
+  if (queue.length > 0) schedule()
+}
+
+function schedule(): void {
+  if (scheduled) return
+  scheduled = true
+  setTimeout(runOne, 0)
+}
+
+/** Queues a redraw; returns a cancel function for a chart that unmounts first. */
+export function scheduleChartWork(work: () => void): () => void {
+  let cancelled = false
+  queue.push(() => {
+    if (!cancelled) work()
+  })
+  schedule()
+  return () => {
+    cancelled = true
+  }
+}

@@ -1,0 +1,137 @@
+// The lab as a person uses it: the "BN vs LN on variable-length sequences" preset trained on
+// WebGL in the page's worker, the live view, the archive, the compare view, 简体中文.
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SqliteDb } from '../../electron/store/sqlite'
+import { tempDir } from '../helpers/temp'
+import { ARTIFACTS, launchChromium, serve, type Served } from './harness'
+
+/**
+ * Runs in the page: records every main-thread task over 50 ms (Long Tasks API) and, to explain a
+ * failure, the long animation frames that blocked, with the scripts that ran in them.
+ */
+const OBSERVE_LONG_TASKS = `
+  window.__longTasks = []
+  window.__blockingFrames = []
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration })
+  }).observe({ type: 'longtask' })
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.blockingDuration > 0) window.__blockingFrames.push({
+        start: e.startTime, duration: e.duration, blocking: e.blockingDuration,
+        scripts: e.scripts.map((x) => x.invoker + ' ' + x.sourceFunctionName + ' ' + Math.round(x.duration) + 'ms'),
+      })
+    }
+  }).observe({ type: 'long-animation-frame' })
+`
+
+const tmp = tempDir('normlab-lab-')
+const dbPath = tmp.file('lab.sqlite')
+let served: Served
+let browser: Browser
+let page: Page
+const pageErrors: string[] = []
+let longTasks: { start: number; duration: number }[] = []
+/** Long animation frames with the scripts in them: what to look at when the assertion fails. */
+let blockingFrames: unknown[] = []
+
+beforeAll(async () => {
+  served = await serve(['--port', '0', '--db', dbPath])
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+  await page.goto(served.url)
+  await page.locator('[data-testid=env-badge][data-state=ready]').waitFor({ timeout: 60_000 })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await served?.stop()
+  tmp.cleanup()
+})
+
+describe('the lab in Chromium on WebGL', () => {
+  it('trains the BN vs LN preset in the worker on WebGL and shows BN’s valid count falling at late steps', async () => {
+    expect(await page.getByTestId('env-badge').getAttribute('data-backend')).toBe('webgl')
+    await page.getByRole('link', { name: 'New experiment' }).click()
+    await page.getByTestId('preset-bnVsLn').click()
+    // Few, short steps: SwiftShader's WebGL is slow; the lab's behaviour is the same.
+    await page.getByRole('textbox', { name: 'Steps', exact: true }).fill('12')
+    await page.getByRole('textbox', { name: 'Longest' }).fill('24')
+    await page.getByRole('textbox', { name: 'Record statistics every' }).fill('3')
+    await page.getByRole('textbox', { name: 'Evaluate every' }).fill('6')
+    await page.getByRole('textbox', { name: 'Test lengths (× training length)' }).fill('1, 2')
+    expect(await page.getByTestId('run-count').textContent()).toMatch(/^2 runs/)
+    await page.screenshot({ path: join(ARTIFACTS, 'lab-new-experiment.png'), fullPage: true })
+    await page.getByTestId('run-experiment').click()
+
+    await page.getByTestId('live-view').waitFor({ timeout: 30_000 })
+    // The first run is BN: its recorded profile has late steps with a single valid sample.
+    await page.locator('[data-testid=live-profile-h][data-min-count="1"]').waitFor({ timeout: 120_000 })
+    // From here on every main-thread task is driven by training: reports, archive writes, charts.
+    await page.evaluate(OBSERVE_LONG_TASKS)
+    await page.screenshot({ path: join(ARTIFACTS, 'lab-live.png'), fullPage: true })
+    expect(Number(await page.getByTestId('live-loss').getAttribute('data-series'))).toBe(2)
+    await page.getByTestId('live-idle').waitFor({ timeout: 360_000 })
+    longTasks = (await page.evaluate('window.__longTasks')) as typeof longTasks
+    blockingFrames = (await page.evaluate('window.__blockingFrames')) as unknown[]
+  })
+
+  it('never blocked the page while training: no main-thread task over 50 ms', () => {
+    expect(longTasks, `blocking frames: ${JSON.stringify(blockingFrames, null, 1)}`).toEqual([])
+  })
+
+  it('kept both runs in the archive file with their per-timestep statistics', async () => {
+    const db = await SqliteDb.open(dbPath, { readonly: true })
+    try {
+      const runs = await db.all<{ id: number; norm: string; status: string; backend: string }>('SELECT id, norm, status, backend FROM runs ORDER BY id')
+      expect(runs.map((r) => [r.norm, r.status, r.backend])).toEqual([
+        ['bn_step', 'completed', 'webgl'],
+        ['ln', 'completed', 'webgl'],
+      ])
+      for (const run of runs) {
+        const stats = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM timestep_stats WHERE run_id = ?', [run.id])
+        expect(stats!.n, `statistics of run ${run.id}`).toBe(3 * 5) // x, h, c at steps 1, 3, 6, 9, 12
+        const loss = await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM metrics WHERE run_id = ? AND name = 'loss'", [run.id])
+        expect(loss!.n).toBe(12)
+        const evaluations = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM evaluations WHERE run_id = ?', [run.id])
+        expect(evaluations!.n).toBeGreaterThan(0)
+      }
+      const population = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM population_stats WHERE run_id = ?', [runs[0]!.id])
+      expect(population!.n).toBeGreaterThan(0)
+    } finally {
+      await db.close()
+    }
+  })
+
+  it('compares both runs: curves drawn, BN’s statistics from one sample at late steps, LN’s from every feature', async () => {
+    await page.getByRole('link', { name: 'Runs' }).click()
+    const checks = page.locator('[data-testid=runs-table] tbody input[type=checkbox]')
+    await checks.nth(0).check()
+    await checks.nth(1).check()
+    await page.getByTestId('compare-selected').click()
+    await page.getByTestId('compare-page').waitFor()
+    await page.locator('[data-testid=compare-curves][data-series="4"]').waitFor()
+    const [ln, bn] = [2, 1]
+    await page.locator(`[data-testid=profile-${bn}][data-min-count="1"]`).waitFor({ timeout: 20_000 })
+    await page.locator(`[data-testid=profile-${ln}]`).waitFor()
+    await page.getByTestId(`heatmap-${bn}`).waitFor()
+    await page.getByTestId('length-section').waitFor()
+    await page.screenshot({ path: join(ARTIFACTS, 'lab-compare.png'), fullPage: true })
+  })
+
+  it('switches the whole interface to 简体中文', async () => {
+    await page.getByTestId('language-switch').selectOption('zh-CN')
+    await page.getByRole('heading', { name: '对比 2 次运行' }).waitFor()
+    await page.getByRole('heading', { name: '逐时间步统计量' }).waitFor()
+    expect(await page.getByRole('link', { name: '新建实验' }).count()).toBe(1)
+    await page.screenshot({ path: join(ARTIFACTS, 'lab-compare-zh.png'), fullPage: true })
+    await page.getByTestId('language-switch').selectOption('en')
+  })
+
+  it('had no uncaught errors in the page', () => {
+    expect(pageErrors).toEqual([])
+  })
+})
