@@ -1,6 +1,6 @@
 // A chart.js line chart for large series: no point objects per sample ({x, y} arrays parsed once,
 // decimated by LTTB above a few hundred points), zoom with the wheel, pan by dragging.
-import { useEffect, useRef } from 'react'
+import { memo, useEffect, useRef } from 'react'
 import type { ChartDataset, ChartOptions } from 'chart.js'
 import { scheduleChartWork } from './schedule'
 import { Chart, themeColors } from './setup'
@@ -59,7 +59,7 @@ function fill(c: Chart, series: Series[]): void {
   c.update('none')
 }
 
-export function LineChart({ series, xTitle, yTitle, y2Title, logY = false, height = 260, zoom = true, testId, resetKey = 0 }: LineChartProps) {
+export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Title, logY = false, height = 260, zoom = true, testId, resetKey = 0 }: LineChartProps) {
   const canvas = useRef<HTMLCanvasElement>(null)
   const chart = useRef<Chart | null>(null)
   const latest = useRef(series)
@@ -114,4 +114,4 @@ export function LineChart({ series, xTitle, yTitle, y2Title, logY = false, heigh
       <canvas ref={canvas} />
     </div>
   )
-}
+})

@@ -1,7 +1,7 @@
 // One recorded training step of one normalizer term, against the time step: the batch mean with
 // a ±1 std band, and on the right axis how many valid samples (bars) and how many values each
 // normalizer statistic averaged (dashed). BN's count falls at late steps; LN's does not.
-import { useMemo } from 'react'
+import { memo, useMemo } from 'react'
 import { useTranslation } from 'react-i18next'
 import { LineChart, type Series } from './LineChart'
 import { colorAt, faint } from './setup'
@@ -13,7 +13,7 @@ export interface ProfileData {
   var: (number | null)[]
 }
 
-export function ProfileChart({ data, title, colorIndex = 0, height = 220, testId }: { data: ProfileData; title: string; colorIndex?: number; height?: number; testId?: string }) {
+export const ProfileChart = memo(function ProfileChart({ data, title, colorIndex = 0, height = 220, testId }: { data: ProfileData; title: string; colorIndex?: number; height?: number; testId?: string }) {
   const { t } = useTranslation()
   const series = useMemo<Series[]>(() => {
     const color = colorAt(colorIndex)
@@ -33,4 +33,4 @@ export function ProfileChart({ data, title, colorIndex = 0, height = 220, testId
       <LineChart series={series} xTitle={t('profile.timeStep')} yTitle={t('profile.activation')} y2Title={t('profile.count')} height={height} zoom={false} />
     </div>
   )
-}
+})

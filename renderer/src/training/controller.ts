@@ -6,6 +6,7 @@ import type { TrainConfig } from '../../../shared/engine/config'
 import type { CaseResult } from '../../../shared/engine/golden'
 import type { TimestepStatsReport } from '../../../shared/engine/trainer'
 import { createRunRecorder, type RunRecorder } from '../../../shared/lab/run-recorder'
+import { unpackPopulation, unpackStats, type PackedStats } from './packing'
 import type { BackendInfo, BackendName, FromWorker, ToWorker } from './protocol'
 
 export interface QueuedRun {
@@ -26,8 +27,8 @@ export interface LiveRun {
   loss: { step: number; value: number }[]
   accuracy: { step: number; value: number }[]
   evalLoss: { step: number; value: number }[]
-  /** The latest recorded per-timestep statistics, per term. */
-  profile: TimestepStatsReport[]
+  /** The latest recorded per-timestep statistics, per term (summaries; the live view needs no per-feature vectors). */
+  profile: Omit<TimestepStatsReport, 'featureMean' | 'featureVar'>[]
 }
 
 export interface TrainingState {
@@ -148,8 +149,15 @@ export class TrainingController {
     this.send({ type: 'train', runId: next.runId, config: next.config, ...(next.userData ? { userData: next.userData } : {}) })
   }
 
+  /**
+   * Queues an archive write. Each starts in a task of its own (never inside the worker's message
+   * handler), so unpacking and serializing a step's statistics does not add to one long task.
+   */
   private write(work: () => Promise<unknown>): Promise<unknown> {
-    this.writes = this.writes.then(work).catch((error: unknown) => this.update({ lastError: (error as Error).message }))
+    this.writes = this.writes
+      .then(() => new Promise((resolve) => setTimeout(resolve, 0)))
+      .then(work)
+      .catch((error: unknown) => this.update({ lastError: (error as Error).message }))
     return this.writes
   }
 
@@ -179,16 +187,18 @@ export class TrainingController {
         live.etaMs = ((live.totalSteps - r.step) / Math.max(live.stepsPerSecond, 1e-9)) * 1000
         return this.publishSoon()
       }
-      case 'stats':
-        void this.write(() => recorder.onTimestepStats(message.records))
-        live.profile = message.records
+      case 'stats': {
+        const records: PackedStats[] = message.records
+        void this.write(() => recorder.onTimestepStats(unpackStats(records)))
+        live.profile = records.map(({ featureMean: _m, featureVar: _v, ...summary }) => summary)
         return this.publishSoon()
+      }
       case 'eval':
         void this.write(() => recorder.onEval(message.report))
         live.evalLoss.push({ step: message.report.step, value: message.report.loss })
         return this.publishSoon()
       case 'population':
-        void this.write(() => recorder.onPopulation(message.report))
+        void this.write(() => recorder.onPopulation(unpackPopulation(message.report)))
         return
       case 'lengthEval':
         void this.write(() => recorder.onLengthEval(message.results))

@@ -1,7 +1,8 @@
 // Messages between the page and the training worker.
 import type { TrainConfig } from '../../../shared/engine/config'
 import type { CaseResult } from '../../../shared/engine/golden'
-import type { EvalReport, LengthEvalReport, PopulationReport, StepReport, TimestepStatsReport, TrainResult } from '../../../shared/engine/trainer'
+import type { EvalReport, LengthEvalReport, StepReport, TrainResult } from '../../../shared/engine/trainer'
+import type { PackedPopulation, PackedStats } from './packing'
 
 export type BackendName = 'webgl' | 'wasm' | 'cpu'
 export const BACKENDS: BackendName[] = ['webgl', 'wasm', 'cpu']
@@ -27,9 +28,9 @@ export type FromWorker =
   | { type: 'backend'; info: BackendInfo }
   | { type: 'backendFailed'; reason: string }
   | { type: 'step'; runId: number; report: StepReport }
-  | { type: 'stats'; runId: number; records: TimestepStatsReport[] }
+  | { type: 'stats'; runId: number; records: PackedStats[] }
   | { type: 'eval'; runId: number; report: EvalReport }
-  | { type: 'population'; runId: number; report: PopulationReport }
+  | { type: 'population'; runId: number; report: PackedPopulation }
   | { type: 'lengthEval'; runId: number; results: LengthEvalReport[] }
   | { type: 'done'; runId: number; result: TrainResult }
   | { type: 'failed'; runId: number; error: string }

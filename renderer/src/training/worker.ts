@@ -17,6 +17,7 @@ import { asGoldenCase, runGoldenCase } from '../../../shared/engine/golden'
 import { tf } from '../../../shared/engine/tf'
 import { train } from '../../../shared/engine/trainer'
 import type { TrainConfig } from '../../../shared/engine/config'
+import { packPopulation, packStats } from './packing'
 import { BACKENDS, type BackendInfo, type BackendName, type FromWorker, type ToWorker } from './protocol'
 
 declare const self: DedicatedWorkerGlobalScope
@@ -28,7 +29,7 @@ setWasmPaths({
 })
 tf.env().set('PROD', true)
 
-const post = (message: FromWorker) => self.postMessage(message)
+const post = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer)
 
 function gpuRenderer(): string | null {
   try {
@@ -114,9 +115,15 @@ async function runTraining(runId: number, config: TrainConfig, userData?: string
     const task = await taskFor(config, userData)
     const result = await train(config, task, {
       onStep: (report) => post({ type: 'step', runId, report }),
-      onTimestepStats: (records) => post({ type: 'stats', runId, records }),
+      onTimestepStats: (records) => {
+        const packed = packStats(records)
+        post({ type: 'stats', runId, records: packed.records }, packed.transfer)
+      },
       onEval: (report) => post({ type: 'eval', runId, report }),
-      onPopulation: (report) => post({ type: 'population', runId, report }),
+      onPopulation: (report) => {
+        const packed = packPopulation(report)
+        post({ type: 'population', runId, report: packed.report }, packed.transfer)
+      },
       onLengthEval: (results) => post({ type: 'lengthEval', runId, results }),
       shouldStop: () => stopped,
       whilePaused: () => (paused && !stopped ? new Promise<void>((resolve) => resumeWaiters.push(resolve)) : Promise.resolve()),
