@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import {
+  matrixShape,
   notFound,
   type EvaluationResult,
   type MetricSeries,
@@ -335,7 +336,7 @@ export class Archive {
         r.term,
         r.step,
         r.count.length,
-        r.featureMean?.[0]?.length ?? 0,
+        r.featureMean ? matrixShape(r.featureMean).columns : 0,
         int32Blob(r.count),
         r.normCount ? int32Blob(r.normCount) : null,
         float32Blob(r.mean),
@@ -447,7 +448,7 @@ export class Archive {
         r.layer,
         r.term,
         r.seen.length,
-        r.mean[0]?.length ?? 0,
+        matrixShape(r.mean).columns,
         matrixBlob(r.mean),
         matrixBlob(r.var),
         int32Blob(r.seen),

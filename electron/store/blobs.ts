@@ -1,3 +1,5 @@
+import { packedBytes, type Matrix } from '../../shared/contract'
+
 // Packs number arrays into little-endian BLOBs and back. NaN stands for "no value" (null).
 export function float32Blob(values: readonly (number | null)[]): Buffer {
   const array = Float32Array.from(values, (v) => (v === null ? Number.NaN : v))
@@ -9,8 +11,13 @@ export function int32Blob(values: readonly number[]): Buffer {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength)
 }
 
-export function matrixBlob(rows: readonly (readonly (number | null)[])[]): Buffer {
-  return float32Blob(rows.flat())
+/** A matrix as a Float32 BLOB: nested arrays are converted, packed ones decoded straight to bytes. */
+export function matrixBlob(m: Matrix): Buffer {
+  if (!Array.isArray(m)) {
+    const bytes = packedBytes(m)
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+  return float32Blob(m.flat())
 }
 
 // A Buffer from sqlite3 may start at any byte offset; typed arrays need alignment, so copy.

@@ -12,6 +12,7 @@ import {
   Name,
   Notes,
   PopulationRecord,
+  PopulationRecordRead,
   Run,
   RunConfig,
   RunFilter,
@@ -73,7 +74,7 @@ export const TimestepSeriesInfo = z.strictObject({
 
 export const PopulationSnapshot = z.strictObject({
   step: Step,
-  records: z.array(PopulationRecord),
+  records: z.array(PopulationRecordRead),
 })
 
 export const contract = {

@@ -108,11 +108,28 @@ export const MetricSeries = z.strictObject({
 })
 export type MetricSeries = z.infer<typeof MetricSeries>
 
-/** A matrix of T rows (time steps) by C columns (features). */
-const Matrix = z
+/** A matrix of T rows (time steps) by C columns (features), as nested arrays… */
+const NestedMatrix = z
   .array(z.array(MaybeNumber).max(65_536))
   .max(100_000)
   .refine((rows) => rows.every((r) => r.length === rows[0]?.length), 'every row must have the same number of features')
+
+/** …or packed (see packed.ts): what the training worker sends, so the page never touches the numbers. */
+const PackedMatrixSchema = z
+  .strictObject({
+    rows: z.number().int().min(0).max(100_000),
+    columns: z.number().int().min(0).max(65_536),
+    base64: z.string().max(200_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+  })
+  .refine((m) => Math.floor((m.base64.replace(/=+$/, '').length * 3) / 4) === m.rows * m.columns * 4, 'must hold rows × columns float32 values')
+
+const Matrix = z.union([NestedMatrix, PackedMatrixSchema])
+export type Matrix = z.infer<typeof Matrix>
+
+/** Rows and columns of either form. */
+export function matrixShape(m: Matrix): { rows: number; columns: number } {
+  return Array.isArray(m) ? { rows: m.length, columns: m[0]?.length ?? 0 } : { rows: m.rows, columns: m.columns }
+}
 
 /**
  * One recorded training step's statistics of one normalizer term, for every time step.
@@ -140,15 +157,21 @@ export const TimestepRecord = z
   })
   .superRefine((r, ctx) => {
     const T = r.count.length
-    for (const key of ['normCount', 'mean', 'var', 'featureMean', 'featureVar'] as const) {
+    for (const key of ['normCount', 'mean', 'var'] as const) {
       const v = r[key]
       if (v !== undefined && v.length !== T) {
         ctx.addIssue({ code: 'custom', path: [key], message: `has ${v.length} time steps but count has ${T}` })
       }
     }
+    for (const key of ['featureMean', 'featureVar'] as const) {
+      const v = r[key]
+      if (v !== undefined && matrixShape(v).rows !== T) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `has ${matrixShape(v).rows} time steps but count has ${T}` })
+      }
+    }
     if ((r.featureMean === undefined) !== (r.featureVar === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['featureVar'], message: 'featureMean and featureVar come together' })
-    } else if (r.featureMean && r.featureVar && r.featureMean[0]?.length !== r.featureVar[0]?.length) {
+    } else if (r.featureMean && r.featureVar && matrixShape(r.featureMean).columns !== matrixShape(r.featureVar).columns) {
       ctx.addIssue({ code: 'custom', path: ['featureVar'], message: 'featureMean and featureVar must have the same features' })
     }
   })
@@ -164,11 +187,20 @@ export const PopulationRecord = z
     seen: z.array(z.number().int().min(0)),
   })
   .superRefine((r, ctx) => {
-    if (r.mean.length !== r.seen.length || r.var.length !== r.seen.length) {
+    if (matrixShape(r.mean).rows !== r.seen.length || matrixShape(r.var).rows !== r.seen.length) {
       ctx.addIssue({ code: 'custom', path: ['seen'], message: 'mean, var and seen must cover the same time steps' })
     }
   })
 export type PopulationRecord = z.infer<typeof PopulationRecord>
+
+/** What reads return: always nested arrays. */
+export const PopulationRecordRead = z.strictObject({
+  layer: Layer,
+  term: Term,
+  mean: NestedMatrix,
+  var: NestedMatrix,
+  seen: z.array(z.number().int().min(0)),
+})
 
 export const EvaluationResult = z.strictObject({
   step: Step,

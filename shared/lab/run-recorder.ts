@@ -1,17 +1,21 @@
 // Writes what a training run reports into the archive through the contract: the CLI (Node) and
 // the app (renderer, training in a worker) use the same recorder. Metrics are buffered and
 // written in batches; one recorded step's statistics are one request, hence one transaction.
-import type { NormLabApi } from '../contract'
+import type { NormLabApi, RequestInput } from '../contract'
 import type { EvalReport, LengthEvalReport, PopulationReport, StepReport, TimestepStatsReport, TrainerHooks } from '../engine/trainer'
 
 type MetricPoint = { name: string; step: number; value: number; wallMs: number }
 
+/** Statistics as the trainer reports them, or with their matrices packed (see contract/packed.ts). */
+type StatsRecords = TimestepStatsReport[] | RequestInput<'appendTimestepStats'>['records']
+type Population = PopulationReport | { step: number; records: RequestInput<'appendPopulationStats'>['records'] }
+
 /** The trainer's reporting hooks, each resolving when its write is done. */
 export interface RunRecorder extends Pick<TrainerHooks, 'onStep' | 'onTimestepStats' | 'onEval' | 'onPopulation' | 'onLengthEval'> {
   onStep(report: StepReport): Promise<void>
-  onTimestepStats(records: TimestepStatsReport[]): Promise<void>
+  onTimestepStats(records: StatsRecords): Promise<void>
   onEval(report: EvalReport): Promise<void>
-  onPopulation(report: PopulationReport): Promise<void>
+  onPopulation(report: Population): Promise<void>
   onLengthEval(results: LengthEvalReport[]): Promise<void>
   /** Writes whatever is buffered. */
   flush(): Promise<void>
@@ -54,14 +58,14 @@ export function createRunRecorder(api: NormLabApi, runId: number, options: Recor
         await flush()
       }
     },
-    async onTimestepStats(records: TimestepStatsReport[]) {
+    async onTimestepStats(records: StatsRecords) {
       if (records.length > 0) await api.appendTimestepStats({ runId, records })
     },
     async onEval(r: EvalReport) {
       buffer.push({ name: 'eval/loss', step: r.step, value: r.loss, wallMs: 0 }, { name: 'eval/accuracy', step: r.step, value: r.accuracy, wallMs: 0 })
       await flush()
     },
-    async onPopulation(r: PopulationReport) {
+    async onPopulation(r: Population) {
       if (r.records.length > 0) await api.appendPopulationStats({ runId, step: r.step, records: r.records })
     },
     async onLengthEval(results: LengthEvalReport[]) {

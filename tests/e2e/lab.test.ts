@@ -27,6 +27,10 @@ const OBSERVE_LONG_TASKS = `
   }).observe({ type: 'long-animation-frame' })
 `
 
+/** The page's own measures of its training-driven work (controller.ts, charts/schedule.ts), slowest first. */
+const SLOWEST_MEASURES = `performance.getEntriesByType('measure').filter((e) => e.name.startsWith('normlab:'))
+  .map((e) => [e.name.slice(8), Math.round(e.duration)]).sort((a, b) => b[1] - a[1]).slice(0, 12)`
+
 const tmp = tempDir('normlab-lab-')
 const dbPath = tmp.file('lab.sqlite')
 let served: Served
@@ -77,6 +81,7 @@ describe('the lab in Chromium on WebGL', () => {
     await page.getByTestId('live-idle').waitFor({ timeout: 360_000 })
     longTasks = (await page.evaluate('window.__longTasks')) as typeof longTasks
     blockingFrames = (await page.evaluate('window.__blockingFrames')) as unknown[]
+    console.log('slowest main-thread work (ms)', JSON.stringify(await page.evaluate(SLOWEST_MEASURES)))
   })
 
   it('never blocked the page while training: no main-thread task over 50 ms', () => {

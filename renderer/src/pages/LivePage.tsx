@@ -1,4 +1,4 @@
-import { useMemo } from 'react'
+import { useDeferredValue, useMemo } from 'react'
 import { useTranslation } from 'react-i18next'
 import { LineChart, type Series } from '../charts/LineChart'
 import { ProfileChart } from '../charts/ProfileChart'
@@ -17,15 +17,18 @@ export function LivePage() {
   const state = useTraining()
   const controller = useTrainingController()
   const live = state.live
+  // Charts render from a deferred copy: React renders that part interruptibly, so a burst of
+  // training updates never turns into one long main-thread task.
+  const chartLive = useDeferredValue(live)
 
   const curves = useMemo<Series[]>(() => {
-    if (!live) return []
+    if (!chartLive) return []
     return [
-      { label: t('metric.loss'), points: live.loss.map((p) => ({ x: p.step, y: p.value })), color: colorAt(0) },
-      { label: t('metric.evalLoss'), points: live.evalLoss.map((p) => ({ x: p.step, y: p.value })), color: colorAt(1) },
+      { label: t('metric.loss'), points: chartLive.loss.map((p) => ({ x: p.step, y: p.value })), color: colorAt(0) },
+      { label: t('metric.evalLoss'), points: chartLive.evalLoss.map((p) => ({ x: p.step, y: p.value })), color: colorAt(1) },
     ]
-  }, [live, t])
-  const accuracy = useMemo<Series[]>(() => (live ? [{ label: t('metric.accuracy'), points: live.accuracy.map((p) => ({ x: p.step, y: p.value })), color: colorAt(2) }] : []), [live, t])
+  }, [chartLive, t])
+  const accuracy = useMemo<Series[]>(() => (chartLive ? [{ label: t('metric.accuracy'), points: chartLive.accuracy.map((p) => ({ x: p.step, y: p.value })), color: colorAt(2) }] : []), [chartLive, t])
 
   if (!live) {
     return (
@@ -88,7 +91,7 @@ export function LivePage() {
       <h2>{t('live.profileTitle')}</h2>
       <p className="muted">{t('live.profileBody')}</p>
       <div className="grid-3">
-        {live.profile.map((record, i) => (
+        {(chartLive ?? live).profile.map((record, i) => (
           <ProfileChart key={record.term} data={record} colorIndex={i} title={t(`term.${record.term}`, { step: record.step })} testId={`live-profile-${record.term}`} />
         ))}
       </div>

@@ -6,7 +6,7 @@ import type { TrainConfig } from '../../../shared/engine/config'
 import type { CaseResult } from '../../../shared/engine/golden'
 import type { TimestepStatsReport } from '../../../shared/engine/trainer'
 import { createRunRecorder, type RunRecorder } from '../../../shared/lab/run-recorder'
-import { unpackPopulation, unpackStats, type PackedStats } from './packing'
+import type { PackedStats } from './packing'
 import type { BackendInfo, BackendName, FromWorker, ToWorker } from './protocol'
 
 export interface QueuedRun {
@@ -153,15 +153,27 @@ export class TrainingController {
    * Queues an archive write. Each starts in a task of its own (never inside the worker's message
    * handler), so unpacking and serializing a step's statistics does not add to one long task.
    */
-  private write(work: () => Promise<unknown>): Promise<unknown> {
+  private write(work: () => Promise<unknown>, label = 'write'): Promise<unknown> {
     this.writes = this.writes
       .then(() => new Promise((resolve) => setTimeout(resolve, 0)))
-      .then(work)
+      .then(() => {
+        // The synchronous part (unpacking, serializing) is what could block the page: measure it.
+        const start = performance.now()
+        const pending = work()
+        performance.measure(`normlab:${label}`, { start, end: performance.now() })
+        return pending
+      })
       .catch((error: unknown) => this.update({ lastError: (error as Error).message }))
     return this.writes
   }
 
   private receive(message: FromWorker): void {
+    const start = performance.now()
+    this.handle(message)
+    performance.measure(`normlab:message-${message.type}`, { start, end: performance.now() })
+  }
+
+  private handle(message: FromWorker): void {
     const live = this.live
     const recorder = this.recorder
     switch (message.type) {
@@ -178,7 +190,7 @@ export class TrainingController {
     switch (message.type) {
       case 'step': {
         const r = message.report
-        void this.write(() => recorder.onStep(r))
+        void this.write(() => recorder.onStep(r), 'write-step')
         live.step = r.step
         if (Number.isFinite(r.loss)) live.loss.push({ step: r.step, value: r.loss })
         live.accuracy.push({ step: r.step, value: r.accuracy })
@@ -189,7 +201,7 @@ export class TrainingController {
       }
       case 'stats': {
         const records: PackedStats[] = message.records
-        void this.write(() => recorder.onTimestepStats(unpackStats(records)))
+        void this.write(() => recorder.onTimestepStats(records), 'write-stats')
         live.profile = records.map(({ featureMean: _m, featureVar: _v, ...summary }) => summary)
         return this.publishSoon()
       }
@@ -198,7 +210,7 @@ export class TrainingController {
         live.evalLoss.push({ step: message.report.step, value: message.report.loss })
         return this.publishSoon()
       case 'population':
-        void this.write(() => recorder.onPopulation(unpackPopulation(message.report)))
+        void this.write(() => recorder.onPopulation(message.report), 'write-population')
         return
       case 'lengthEval':
         void this.write(() => recorder.onLengthEval(message.results))
@@ -227,7 +239,10 @@ export class TrainingController {
       this.publishTimer = null
       if (!this.dirty || !this.live) return
       this.dirty = false
+      const start = performance.now()
       this.update({ live: { ...this.live } })
+      // React renders the update in a microtask queued before this one: the measure covers it.
+      queueMicrotask(() => performance.measure('normlab:publish', { start, end: performance.now() }))
     }, PUBLISH_EVERY_MS)
   }
 

@@ -29,7 +29,7 @@ setWasmPaths({
 })
 tf.env().set('PROD', true)
 
-const post = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer)
+const post = (message: FromWorker) => self.postMessage(message)
 
 function gpuRenderer(): string | null {
   try {
@@ -115,15 +115,9 @@ async function runTraining(runId: number, config: TrainConfig, userData?: string
     const task = await taskFor(config, userData)
     const result = await train(config, task, {
       onStep: (report) => post({ type: 'step', runId, report }),
-      onTimestepStats: (records) => {
-        const packed = packStats(records)
-        post({ type: 'stats', runId, records: packed.records }, packed.transfer)
-      },
+      onTimestepStats: (records) => post({ type: 'stats', runId, records: packStats(records) }),
       onEval: (report) => post({ type: 'eval', runId, report }),
-      onPopulation: (report) => {
-        const packed = packPopulation(report)
-        post({ type: 'population', runId, report: packed.report }, packed.transfer)
-      },
+      onPopulation: (report) => post({ type: 'population', runId, report: packPopulation(report) }),
       onLengthEval: (results) => post({ type: 'lengthEval', runId, results }),
       shouldStop: () => stopped,
       whilePaused: () => (paused && !stopped ? new Promise<void>((resolve) => resumeWaiters.push(resolve)) : Promise.resolve()),

@@ -1,31 +1,31 @@
 import { describe, expect, it } from 'vitest'
-import { pack, packPopulation, packStats, unpack, unpackPopulation, unpackStats } from '../../../renderer/src/training/packing'
+import { contract, packMatrix, unpackMatrix } from '../../../shared/contract'
+import { packPopulation, packStats } from '../../../renderer/src/training/packing'
 
-describe('worker message packing', () => {
-  it('round-trips matrices, nulls included, as one transferable buffer each', () => {
+describe('packed matrices', () => {
+  it('round-trip through base64 float32, nulls included', () => {
     const rows = [
       [1.5, -2, null],
       [null, null, null],
-      [0.25, 3, 4],
+      [0.25, 3, 1e-7],
     ]
-    const packed = pack(rows)
+    const packed = packMatrix(rows)
     expect(packed).toMatchObject({ rows: 3, columns: 3 })
-    expect(unpack(packed)).toEqual(rows)
+    const back = unpackMatrix(packed)
+    expect(back[0]).toEqual([1.5, -2, null])
+    expect(back[1]).toEqual([null, null, null])
+    expect(back[2]![2]).toBeCloseTo(1e-7, 12)
+    for (let n = 0; n < 7; n++) expect(unpackMatrix(packMatrix([Array.from({ length: n }, (_, i) => i)]))).toEqual(n === 0 ? [[]] : [Array.from({ length: n }, (_, i) => i)])
   })
 
-  it('round-trips per-timestep statistics and population snapshots', () => {
-    const records = [
-      { step: 3, layer: 0, term: 'x' as const, count: [2, 1], normCount: [2, 1], mean: [0.5, 1], var: [0.25, 0], featureMean: [[0.5, 0.5], [1, 1]], featureVar: [[0.25, 0.25], [0, 0]] },
-      { step: 3, layer: 0, term: 'h' as const, count: [2, 1], mean: [0, 0], var: [0, 0] },
-    ]
-    const { records: packed, transfer } = packStats(records)
-    expect(transfer).toHaveLength(2)
-    expect(unpackStats(packed)).toEqual(records)
-    const report = { step: 9, records: [{ layer: 0, term: 'c' as const, mean: [[0.1], [0.2]], var: [[1], [0.5]], seen: [9, 3] }] }
-    const p = packPopulation(report)
-    expect(p.transfer).toHaveLength(2)
-    const back = unpackPopulation(p.report)
-    expect(back.records[0]!.seen).toEqual([9, 3])
-    expect(back.records[0]!.mean[1]![0]).toBeCloseTo(0.2, 6)
+  it('are accepted by the contract where matrices are, and refused when their size is wrong', () => {
+    const record = { step: 3, layer: 0, term: 'x' as const, count: [2, 1], mean: [0.5, 1], var: [0.25, 0] }
+    const [packed] = packStats([{ ...record, featureMean: [[0.5, 0.5], [1, 1]], featureVar: [[0.25, 0.25], [0, 0]] }])
+    expect(contract.appendTimestepStats.request.safeParse({ runId: 1, records: [packed] }).success).toBe(true)
+    const short = { ...packed!, featureMean: { rows: 2, columns: 2, base64: packMatrix([[1, 2]]).base64 } }
+    const refused = contract.appendTimestepStats.request.safeParse({ runId: 1, records: [short] })
+    expect(refused.success).toBe(false)
+    const population = packPopulation({ step: 9, records: [{ layer: 0, term: 'c', mean: [[0.1], [0.2]], var: [[1], [0.5]], seen: [9, 3] }] })
+    expect(contract.appendPopulationStats.request.safeParse({ runId: 1, ...population }).success).toBe(true)
   })
 })

@@ -260,3 +260,16 @@ describe('decimate', () => {
     expect(decimate([1, 2, 3], 1)).toEqual([3])
   })
 })
+
+describe('packed matrices', () => {
+  it('stores packed per-feature vectors and population statistics exactly like nested ones', async () => {
+    const { packMatrix } = await import('../../../shared/contract')
+    const run = await createRun()
+    const nested = record(7, 'h', 4, 3)
+    await archive.appendTimestepStats({ runId: run.id, records: [{ ...nested, featureMean: packMatrix(nested.featureMean), featureVar: packMatrix(nested.featureVar) }] })
+    const profile = await archive.getTimestepProfile({ runId: run.id, layer: 0, term: 'h' })
+    expect(profile.featureMean!.map((row) => row.map((v) => (v === null ? null : Math.round(v * 1000) / 1000)))).toEqual(nested.featureMean.map((row) => row.map((v) => (v === null ? null : Math.round(v * 1000) / 1000))))
+    await archive.appendPopulationStats({ runId: run.id, step: 7, records: [{ layer: 0, term: 'h', mean: packMatrix([[1, 2], [3, 4]]), var: packMatrix([[5, 6], [7, 8]]), seen: [7, 2] }] })
+    expect((await archive.getPopulationStats({ runId: run.id }))!.records[0]).toEqual({ layer: 0, term: 'h', mean: [[1, 2], [3, 4]], var: [[5, 6], [7, 8]], seen: [7, 2] })
+  })
+})

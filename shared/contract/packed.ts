@@ -1,0 +1,82 @@
+// Matrices in a compact form for the contract: little-endian Float32 values, base64-encoded.
+// The training worker packs them, so the page only passes strings along and the archive decodes
+// them straight into its BLOBs: no per-number work on the page's thread. NaN means "no value".
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+const LOOKUP = new Uint8Array(128)
+for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i
+
+export interface PackedMatrix {
+  rows: number
+  columns: number
+  /** rows × columns Float32 values, row-major, little-endian, base64. */
+  base64: string
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let out = ''
+  let i = 0
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!
+  }
+  const rest = bytes.length - i
+  if (rest === 1) {
+    const n = bytes[i]! << 16
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + '=='
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + '='
+  }
+  return out
+}
+
+function fromBase64(text: string): Uint8Array {
+  const clean = text.replace(/=+$/, '')
+  const bytes = new Uint8Array(Math.floor((clean.length * 3) / 4))
+  let o = 0
+  for (let i = 0; i < clean.length; i += 4) {
+    const n = (LOOKUP[clean.charCodeAt(i)]! << 18) | (LOOKUP[clean.charCodeAt(i + 1)]! << 12) | (LOOKUP[clean.charCodeAt(i + 2)]! << 6) | LOOKUP[clean.charCodeAt(i + 3)]!
+    bytes[o++] = n >> 16
+    if (o < bytes.length) bytes[o++] = (n >> 8) & 255
+    if (o < bytes.length) bytes[o++] = n & 255
+  }
+  return bytes
+}
+
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+
+/** Packs rows of numbers (null: no value) into the compact form. */
+export function packMatrix(rows: readonly (readonly (number | null)[])[]): PackedMatrix {
+  const columns = rows[0]?.length ?? 0
+  const values = new Float32Array(rows.length * columns)
+  rows.forEach((row, r) => row.forEach((v, c) => (values[r * columns + c] = v === null ? Number.NaN : v)))
+  return packFloat32(values, rows.length, columns)
+}
+
+export function packFloat32(values: Float32Array, rows: number, columns: number): PackedMatrix {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
+  if (!littleEndian) for (let i = 0; i < bytes.length; i += 4) bytes.subarray(i, i + 4).reverse()
+  return { rows, columns, base64: toBase64(bytes) }
+}
+
+/** The raw little-endian Float32 bytes of a packed matrix. */
+export function packedBytes(m: PackedMatrix): Uint8Array {
+  return fromBase64(m.base64)
+}
+
+export function unpackMatrix(m: PackedMatrix): (number | null)[][] {
+  const bytes = packedBytes(m)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const out: (number | null)[][] = []
+  for (let r = 0; r < m.rows; r++) {
+    const row = new Array<number | null>(m.columns)
+    for (let c = 0; c < m.columns; c++) {
+      const v = view.getFloat32((r * m.columns + c) * 4, true)
+      row[c] = v !== v ? null : v
+    }
+    out.push(row)
+  }
+  return out
+}
+
+export const isPackedMatrix = (m: unknown): m is PackedMatrix => typeof m === 'object' && m !== null && !Array.isArray(m) && 'base64' in m
