@@ -7,7 +7,7 @@ import { NewExperimentPage } from './pages/NewExperimentPage'
 import { RunsPage } from './pages/RunsPage'
 import { SettingsPage } from './pages/SettingsPage'
 import { hrefOf, useRoute, type Route } from './state/router'
-import { TrainingProvider, useTraining } from './state/training'
+import { TrainingProvider, useTrainingSelector } from './state/training'
 
 const NAV: { route: Route; key: string }[] = [
   { route: { page: 'runs' }, key: 'nav.runs' },
@@ -20,8 +20,9 @@ const NAV: { route: Route; key: string }[] = [
 function Frame() {
   const { t } = useTranslation()
   const route = useRoute()
-  const training = useTraining()
-  const live = training.live
+  // Only what the frame shows: it must not re-render on every training report.
+  const backend = useTrainingSelector((s) => s.backend)
+  const training = useTrainingSelector((s) => s.live !== null)
   return (
     <div className="app">
       <header className="app-header">
@@ -33,12 +34,12 @@ function Frame() {
           {NAV.map(({ route: r, key }) => (
             <a key={r.page} href={hrefOf(r)} className={r.page === route.page ? 'nav-item active' : 'nav-item'} aria-current={r.page === route.page ? 'page' : undefined}>
               {t(key)}
-              {r.page === 'live' && live && <span className="nav-pulse" aria-label={t('live.running')} />}
+              {r.page === 'live' && training && <span className="nav-pulse" aria-label={t('live.running')} />}
             </a>
           ))}
         </nav>
         <div className="header-tools">
-          <EnvBadge backend={training.backend} />
+          <EnvBadge backend={backend} />
           <LanguageSwitch />
         </div>
       </header>

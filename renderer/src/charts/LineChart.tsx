@@ -91,19 +91,19 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
     const created = new Chart(canvas.current!, { type: 'line', data: { datasets: [] }, options })
     chart.current = created
     // A chart made anew (new axis titles, a new language) starts from the latest series.
-    const cancel = scheduleChartWork(() => fill(created, latest.current))
+    const cancel = scheduleChartWork(() => fill(created, latest.current), `${testId ?? yTitle}:create`)
     return () => {
       cancel()
       created.destroy()
       chart.current = null
     }
-  }, [xTitle, yTitle, y2Title, logY, zoom])
+  }, [xTitle, yTitle, y2Title, logY, zoom, testId])
 
   useEffect(() => {
     const c = chart.current
     if (!c) return
-    return scheduleChartWork(() => fill(c, series))
-  }, [series])
+    return scheduleChartWork(() => fill(c, series), testId ?? yTitle)
+  }, [series, testId, yTitle])
 
   useEffect(() => {
     if (resetKey > 0) chart.current?.resetZoom()

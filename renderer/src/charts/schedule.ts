@@ -1,15 +1,15 @@
 // Chart redraws run one per task: when training updates five charts at once, the page gets a
 // chance to handle input between them instead of one long task (kept under 50 ms each).
-const queue: (() => void)[] = []
+const queue: { work: () => void; label: string }[] = []
 let scheduled = false
 
 function runOne(): void {
   scheduled = false
-  const work = queue.shift()
+  const item = queue.shift()
   const start = performance.now()
-  work?.()
+  item?.work()
   // Visible in the browser's performance timeline (and to the end-to-end test).
-  performance.measure('normlab:chart-redraw', { start, end: performance.now() })
+  if (item) performance.measure(`normlab:chart-redraw:${item.label}`, { start, end: performance.now() })
   if (queue.length > 0) schedule()
 }
 
@@ -20,10 +20,13 @@ function schedule(): void {
 }
 
 /** Queues a redraw; returns a cancel function for a chart that unmounts first. */
-export function scheduleChartWork(work: () => void): () => void {
+export function scheduleChartWork(work: () => void, label = 'chart'): () => void {
   let cancelled = false
-  queue.push(() => {
-    if (!cancelled) work()
+  queue.push({
+    label,
+    work: () => {
+      if (!cancelled) work()
+    },
   })
   schedule()
   return () => {

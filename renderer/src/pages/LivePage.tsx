@@ -1,10 +1,10 @@
-import { useDeferredValue, useMemo } from 'react'
+import { useMemo } from 'react'
 import { useTranslation } from 'react-i18next'
 import { LineChart, type Series } from '../charts/LineChart'
 import { ProfileChart } from '../charts/ProfileChart'
 import { colorAt } from '../charts/setup'
 import { hrefOf } from '../state/router'
-import { useTraining, useTrainingController } from '../state/training'
+import { useTrainingController, useTrainingTransition } from '../state/training'
 
 function duration(ms: number): string {
   if (!Number.isFinite(ms) || ms <= 0) return '—'
@@ -14,12 +14,10 @@ function duration(ms: number): string {
 
 export function LivePage() {
   const { t } = useTranslation()
-  const state = useTraining()
+  const state = useTrainingTransition()
   const controller = useTrainingController()
   const live = state.live
-  // Charts render from a deferred copy: React renders that part interruptibly, so a burst of
-  // training updates never turns into one long main-thread task.
-  const chartLive = useDeferredValue(live)
+  const chartLive = live
 
   const curves = useMemo<Series[]>(() => {
     if (!chartLive) return []
@@ -91,7 +89,7 @@ export function LivePage() {
       <h2>{t('live.profileTitle')}</h2>
       <p className="muted">{t('live.profileBody')}</p>
       <div className="grid-3">
-        {(chartLive ?? live).profile.map((record, i) => (
+        {live.profile.map((record, i) => (
           <ProfileChart key={record.term} data={record} colorIndex={i} title={t(`term.${record.term}`, { step: record.step })} testId={`live-profile-${record.term}`} />
         ))}
       </div>

@@ -1,5 +1,5 @@
 // One training controller for the whole page, shared through React context.
-import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react'
+import { createContext, startTransition, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react'
 import { api } from '../api'
 import { TrainingController, type TrainingState } from '../training/controller'
 import { getSettings } from './settings'
@@ -21,4 +21,27 @@ export function useTrainingController(): TrainingController {
 export function useTraining(): TrainingState {
   const controller = useTrainingController()
   return useSyncExternalStore(controller.subscribe, controller.getState)
+}
+
+/** One slice of the state: the component re-renders only when that slice changes. */
+export function useTrainingSelector<T>(select: (state: TrainingState) => T): T {
+  const controller = useTrainingController()
+  return useSyncExternalStore(controller.subscribe, () => select(controller.getState()))
+}
+
+/**
+ * The state for views that redraw while training (the live view): updates arrive as React
+ * transitions, which render interruptibly, so a burst of reports never blocks the page.
+ */
+export function useTrainingTransition(): TrainingState {
+  const controller = useTrainingController()
+  const [state, setState] = useState(controller.getState)
+  useEffect(
+    () =>
+      controller.subscribe(() => {
+        startTransition(() => setState(controller.getState()))
+      }),
+    [controller],
+  )
+  return state
 }
