@@ -146,9 +146,9 @@ async function startBackend(values: Record<string, unknown>): Promise<string> {
   }
 }
 
-function taskOrUsage(config: TrainConfig): Task {
+async function taskOrUsage(config: TrainConfig): Promise<Task> {
   try {
-    return taskFor(config)
+    return await taskFor(config)
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\nNothing was written.`)
   }
@@ -161,7 +161,7 @@ export const trainCommand: Command = {
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
     const config = validateConfig(rawConfig(ctx.values, ctx.values as Record<string, string | undefined>))
-    const task = taskOrUsage(config)
+    const task = await taskOrUsage(config)
     const backend = await startBackend(ctx.values)
     const result = await runOne(ctx, apiOf(ctx.services), config, task, backend, null, 'train')
     if (result.status === 'diverged') process.exitCode = 3
@@ -189,7 +189,7 @@ export const sweepCommand: Command = {
             const single = { ...(ctx.values as Record<string, string | undefined>), cell, norm, batch, seed }
             configs.push(validateConfig(rawConfig(ctx.values, single), `combination cell=${cell ?? '-'} norm=${norm ?? '-'} batch=${batch ?? '-'} seed=${seed ?? '-'}`))
           }
-    const tasks = configs.map(taskOrUsage)
+    const tasks = await Promise.all(configs.map(taskOrUsage))
     const backend = await startBackend(ctx.values)
     const api = apiOf(ctx.services)
     const studyName = (ctx.values.study as string | undefined) ?? `Sweep ${new Date().toISOString().slice(0, 16).replace('T', ' ')}: ${GRID_FLAGS.filter((f) => ctx.values[f] !== undefined).map((f) => `${f} ${String(ctx.values[f])}`).join(' × ')}`

@@ -32,9 +32,18 @@ export function faint(color: string, alpha = 0.25): string {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`
 }
 
+/** A theme color as the canvas needs it: CSS variables hold light-dark(), which only CSS resolves. */
+function resolveColor(variable: string, fallback: string): string {
+  const probe = document.createElement('span')
+  probe.style.color = `var(${variable}, ${fallback})`
+  document.body.appendChild(probe)
+  const value = getComputedStyle(probe).color
+  probe.remove()
+  return value || fallback
+}
+
 export function themeColors(): { text: string; grid: string } {
-  const style = getComputedStyle(document.documentElement)
-  return { text: style.getPropertyValue('--muted').trim() || '#666', grid: style.getPropertyValue('--border').trim() || '#ddd' }
+  return { text: resolveColor('--muted', '#666'), grid: resolveColor('--border', '#ddd') }
 }
 
 export { Chart }

@@ -9,6 +9,7 @@ export function BatchSweepSection({ runs, series }: { runs: Run[]; series: Metri
   const { t } = useTranslation()
   const sizes = new Set(runs.map((r) => r.batchSize))
   const metric = series.some((s) => s.name === 'eval/loss') ? 'eval/loss' : 'loss'
+  const metricLabel = t(`metricName.${metric.replace('/', '_')}`, { defaultValue: metric })
   const lines = useMemo<Series[]>(() => {
     const byNorm = new Map<string, Map<number, number[]>>()
     for (const run of runs) {
@@ -29,8 +30,8 @@ export function BatchSweepSection({ runs, series }: { runs: Run[]; series: Metri
   return (
     <section className="card" data-testid="batch-sweep">
       <h2>{t('compare.batchSweep')}</h2>
-      <p className="muted">{t('compare.batchSweepBody', { metric })}</p>
-      <LineChart series={lines} xTitle={t('runs.columns.batch')} yTitle={metric} logY={false} zoom={false} />
+      <p className="muted">{t('compare.batchSweepBody', { metric: metricLabel })}</p>
+      <LineChart series={lines} xTitle={t('runs.columns.batch')} yTitle={metricLabel} logY={false} zoom={false} />
     </section>
   )
 }

@@ -74,7 +74,7 @@ export function MetricCurves({ runs, series }: { runs: Run[]; series: MetricSeri
         </button>
       </div>
       <p className="muted small">{t('compare.zoomHint')}</p>
-      <LineChart series={chartSeries} xTitle={xMode === 'step' ? t('axis.step') : t('axis.wallSeconds')} yTitle={metric} logY={logY} resetKey={reset} testId="compare-curves" height={300} />
+      <LineChart series={chartSeries} xTitle={xMode === 'step' ? t('axis.step') : t('axis.wallSeconds')} yTitle={t(`metricName.${metric.replace('/', '_')}`, { defaultValue: metric })} logY={logY} resetKey={reset} testId="compare-curves" height={300} />
       <table className="summary-table">
         <thead>
           <tr>

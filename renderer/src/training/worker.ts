@@ -8,11 +8,7 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
 import type { Task } from '../../../shared/engine/data/task'
-import { addingTask } from '../../../shared/engine/data/tasks/adding'
-import { copyTask } from '../../../shared/engine/data/tasks/copy'
-import { mnistTask } from '../../../shared/engine/data/tasks/mnist'
-import { parseCsv, parseJsonl, userTask } from '../../../shared/engine/data/tasks/user'
-import { wordsTask } from '../../../shared/engine/data/tasks/words'
+import { createTask } from '../../../shared/engine/data/tasks'
 import { asGoldenCase, runGoldenCase } from '../../../shared/engine/golden'
 import { tf } from '../../../shared/engine/tf'
 import { train } from '../../../shared/engine/trainer'
@@ -86,22 +82,14 @@ async function mnistDigits(): Promise<number[][]> {
   return Promise.all(byDigit.map(async ([, load]) => ((await load()) as { data: number[] }).data))
 }
 
-async function taskFor(config: TrainConfig, userData?: string): Promise<Task> {
-  switch (config.task) {
-    case 'adding':
-      return addingTask(config.lengths, config.seed)
-    case 'copy':
-      return copyTask(config.lengths, config.seed)
-    case 'words':
-      return wordsTask(config.seed)
-    case 'mnist':
-      return mnistTask(await mnistDigits(), config.seed)
-    case 'user': {
-      if (!userData) throw new Error('the user task needs its data file')
-      const csv = (config.dataFile ?? '').toLowerCase().endsWith('.csv')
-      return userTask(csv ? parseCsv(userData) : parseJsonl(userData), config.seed)
-    }
-  }
+function taskFor(config: TrainConfig, userData?: string): Promise<Task> {
+  return createTask(config, {
+    mnistDigits,
+    userText: async () => {
+      if (userData === undefined) throw new Error('the user task needs its data file')
+      return userData
+    },
+  })
 }
 
 let paused = false

@@ -1,10 +1,10 @@
 // The adding problem (Hochreiter & Schmidhuber 1997; Le et al. 2015): two channels, a random
 // value and a marker; the target is the sum of the two marked values, one marker in each half
 // of the sequence. Predicting 1 always gives MSE ≈ 0.167.
-import { Rng } from '../../rng'
+import type { Rng } from '../../rng'
 import type { Sample } from '../batch'
 import { maxLength, sampleLength, type LengthDistribution } from '../lengths'
-import type { Task } from '../task'
+import { generatedHeldOut, type Task } from '../task'
 
 export function addingSample(rng: Rng, length: number): Sample {
   const L = Math.max(2, length)
@@ -19,19 +19,15 @@ export function addingSample(rng: Rng, length: number): Sample {
 }
 
 export function addingTask(lengths: LengthDistribution, seed: number): Task {
-  const heldOutRng = Rng.derive(seed, 'adding/held-out')
-  const heldOut: Sample[] = []
+  const draw = (rng: Rng) => addingSample(rng, sampleLength(lengths, rng))
   return {
     name: 'adding',
     inputSize: 2,
     outputs: 1,
     targetKind: 'regression',
     trainLength: maxLength(lengths),
-    train: (rng) => addingSample(rng, sampleLength(lengths, rng)),
-    heldOut: (count) => {
-      while (heldOut.length < count) heldOut.push(addingSample(heldOutRng, sampleLength(lengths, heldOutRng)))
-      return heldOut.slice(0, count)
-    },
+    train: draw,
+    heldOut: generatedHeldOut(seed, 'adding', draw),
     atLength: (rng, length) => addingSample(rng, length),
   }
 }

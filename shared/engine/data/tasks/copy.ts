@@ -1,9 +1,9 @@
 // Copy memory (Arjovsky et al. 2016): K symbols, a blank delay, a delimiter, then the model must
 // emit the K symbols. Variable lengths vary the delay. Scored on the K answer steps only.
-import { Rng } from '../../rng'
+import type { Rng } from '../../rng'
 import type { Sample } from '../batch'
 import { maxLength, sampleLength, type LengthDistribution } from '../lengths'
-import type { Task } from '../task'
+import { generatedHeldOut, type Task } from '../task'
 
 export const COPY_SYMBOLS = 8
 export const COPY_K = 5
@@ -30,19 +30,15 @@ export function copySample(rng: Rng, length: number): Sample {
 }
 
 export function copyTask(lengths: LengthDistribution, seed: number): Task {
-  const heldOutRng = Rng.derive(seed, 'copy/held-out')
-  const heldOut: Sample[] = []
+  const draw = (rng: Rng) => copySample(rng, sampleLength(lengths, rng))
   return {
     name: 'copy',
     inputSize: D,
     outputs: COPY_SYMBOLS + 1,
     targetKind: 'sequence',
     trainLength: maxLength(lengths),
-    train: (rng) => copySample(rng, sampleLength(lengths, rng)),
-    heldOut: (count) => {
-      while (heldOut.length < count) heldOut.push(copySample(heldOutRng, sampleLength(lengths, heldOutRng)))
-      return heldOut.slice(0, count)
-    },
+    train: draw,
+    heldOut: generatedHeldOut(seed, 'copy', draw),
     atLength: (rng, length) => copySample(rng, length),
   }
 }

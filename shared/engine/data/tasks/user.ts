@@ -7,9 +7,8 @@
 //   sequence,step,label,f1,f2
 //   a,0,1,0.1,2.0
 //   a,1,1,0.3,1.5
-import { Rng } from '../../rng'
 import type { Sample, TargetKind } from '../batch'
-import { epochSampler, type Task } from '../task'
+import { datasetTask, type Task } from '../task'
 
 export interface UserProblem {
   line: number
@@ -165,18 +164,5 @@ export function parseCsv(text: string): UserData {
 }
 
 export function userTask(data: UserData, seed: number, heldOutFraction = 0.2): Task {
-  const order = Rng.derive(seed, 'user/split').shuffle(data.samples.map((_, i) => i))
-  const split = Math.max(1, Math.floor(order.length * (1 - heldOutFraction)))
-  const trainIdx = order.slice(0, split)
-  const heldIdx = order.slice(split)
-  const nextIndex = epochSampler(trainIdx.length)
-  return {
-    name: 'user',
-    inputSize: data.inputSize,
-    outputs: data.outputs,
-    targetKind: data.targetKind,
-    trainLength: Math.max(...trainIdx.map((i) => data.samples[i]!.length)),
-    train: (rng) => data.samples[trainIdx[nextIndex(rng)]!]!,
-    heldOut: (count) => (heldIdx.length > 0 ? heldIdx : trainIdx).slice(0, count).map((i) => data.samples[i]!),
-  }
+  return datasetTask(data.samples, seed, heldOutFraction, (sample) => sample, { name: 'user', inputSize: data.inputSize, outputs: data.outputs, targetKind: data.targetKind })
 }

@@ -1,8 +1,7 @@
 // Which language does a word come from? One letter per step (one-hot), a natural
 // variable-length task: words run from 3 to 13 letters, so late steps have few samples.
-import { Rng } from '../../rng'
 import type { Sample } from '../batch'
-import { epochSampler, type Task } from '../task'
+import { datasetTask, type Task } from '../task'
 import { WORD_LISTS } from './words-data'
 
 export const LANGUAGES = Object.keys(WORD_LISTS)
@@ -22,19 +21,6 @@ export function encodeWord(word: string): Float32Array {
 
 export function wordsTask(seed: number, heldOutFraction = 0.2): Task {
   const words = LANGUAGES.flatMap((language, label) => WORD_LISTS[language]!.split(/\s+/).map((word) => ({ word, label })))
-  Rng.derive(seed, 'words/split').shuffle(words)
-  const split = Math.floor(words.length * (1 - heldOutFraction))
   const toSample = ({ word, label }: { word: string; label: number }): Sample => ({ x: encodeWord(word), length: [...word].length, label })
-  const trainWords = words.slice(0, split)
-  const heldWords = words.slice(split)
-  const nextIndex = epochSampler(trainWords.length)
-  return {
-    name: 'words',
-    inputSize: ALPHABET.length,
-    outputs: LANGUAGES.length,
-    targetKind: 'class',
-    trainLength: Math.max(...trainWords.map((w) => [...w.word].length)),
-    train: (rng) => toSample(trainWords[nextIndex(rng)]!),
-    heldOut: (count) => heldWords.slice(0, count).map(toSample),
-  }
+  return datasetTask(words, seed, heldOutFraction, toSample, { name: 'words', inputSize: ALPHABET.length, outputs: LANGUAGES.length, targetKind: 'class' })
 }
