@@ -136,6 +136,16 @@ describe('the lab in Chromium on WebGL', () => {
     await page.getByTestId('language-switch').selectOption('en')
   })
 
+  it('finds both runs in the archive after the app restarts', async () => {
+    await served.stop()
+    served = await serve(['--port', '0', '--db', dbPath, '--no-build'])
+    await page.goto(served.url)
+    const rows = page.locator('[data-testid=runs-table] tbody tr')
+    await rows.first().waitFor()
+    expect(await rows.count()).toBe(2)
+    expect(await page.locator('[data-testid=runs-table] .status-completed').count()).toBe(2)
+  })
+
   it('had no uncaught errors in the page', () => {
     expect(pageErrors).toEqual([])
   })

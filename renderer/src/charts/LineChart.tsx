@@ -88,14 +88,19 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
         zoom: zoom ? { zoom: { wheel: { enabled: true }, drag: { enabled: false }, mode: 'x' }, pan: { enabled: true, mode: 'x' } } : undefined,
       },
     }
-    const created = new Chart(canvas.current!, { type: 'line', data: { datasets: [] }, options })
-    chart.current = created
-    // A chart made anew (new axis titles, a new language) starts from the latest series.
-    const cancel = scheduleChartWork(() => fill(created, latest.current), `${testId ?? yTitle}:create`)
+    // Creating a chart draws it: that too is a task of its own, filled with the latest series.
+    let created: Chart | null = null
+    const label = testId ?? yTitle
+    const cancel = scheduleChartWork(() => {
+      created = new Chart(canvas.current!, { type: 'line', data: { datasets: [] }, options })
+      chart.current = created
+      fill(created, latest.current)
+    }, `${label}:create`)
     return () => {
       cancel()
-      created.destroy()
       chart.current = null
+      const done = created
+      if (done) scheduleChartWork(() => done.destroy(), `${label}:destroy`)
     }
   }, [xTitle, yTitle, y2Title, logY, zoom, testId])
 
