@@ -17,16 +17,15 @@ export function LivePage() {
   const state = useTrainingTransition()
   const controller = useTrainingController()
   const live = state.live
-  const chartLive = live
 
   const curves = useMemo<Series[]>(() => {
-    if (!chartLive) return []
+    if (!live) return []
     return [
-      { label: t('metric.loss'), points: chartLive.loss.map((p) => ({ x: p.step, y: p.value })), color: colorAt(0) },
-      { label: t('metric.evalLoss'), points: chartLive.evalLoss.map((p) => ({ x: p.step, y: p.value })), color: colorAt(1) },
+      { label: t('metric.loss'), points: live.loss.map((p) => ({ x: p.step, y: p.value })), color: colorAt(0) },
+      { label: t('metric.evalLoss'), points: live.evalLoss.map((p) => ({ x: p.step, y: p.value })), color: colorAt(1) },
     ]
-  }, [chartLive, t])
-  const accuracy = useMemo<Series[]>(() => (chartLive ? [{ label: t('metric.accuracy'), points: chartLive.accuracy.map((p) => ({ x: p.step, y: p.value })), color: colorAt(2) }] : []), [chartLive, t])
+  }, [live, t])
+  const accuracy = useMemo<Series[]>(() => (live ? [{ label: t('metric.accuracy'), points: live.accuracy.map((p) => ({ x: p.step, y: p.value })), color: colorAt(2) }] : []), [live, t])
 
   if (!live) {
     return (
