@@ -85,7 +85,8 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
         decimation: { enabled: true, algorithm: 'lttb', samples: 600, threshold: 800 },
         legend: { labels: { color: text, filter: (item, data) => !(data.datasets[item.datasetIndex!] as { faint?: boolean }).faint } },
         tooltip: { enabled: true },
-        zoom: zoom ? { zoom: { wheel: { enabled: true }, drag: { enabled: false }, mode: 'x' }, pan: { enabled: true, mode: 'x' } } : undefined,
+        // `false` switches the plugin off for this chart (no gesture handlers to set up).
+        zoom: zoom ? { zoom: { wheel: { enabled: true }, drag: { enabled: false }, mode: 'x' }, pan: { enabled: true, mode: 'x' } } : (false as never),
       },
     }
     // Creating a chart draws it: that too is a task of its own, filled with the latest series.

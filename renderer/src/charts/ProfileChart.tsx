@@ -28,7 +28,7 @@ export const ProfileChart = memo(function ProfileChart({ data, title, colorIndex
     ]
   }, [data, colorIndex, t])
   return (
-    <div className="profile-chart" data-testid={testId} data-min-count={Math.min(...data.count.filter((c) => c > 0))} data-last-count={data.count[data.count.length - 1]}>
+    <div className="profile-chart" data-testid={testId} data-min-count={data.count.some((c) => c > 0) ? Math.min(...data.count.filter((c) => c > 0)) : undefined}>
       <h4>{title}</h4>
       <LineChart series={series} xTitle={t('profile.timeStep')} yTitle={t('profile.activation')} y2Title={t('profile.count')} height={height} zoom={false} />
     </div>

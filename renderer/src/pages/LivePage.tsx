@@ -6,6 +6,8 @@ import { colorAt } from '../charts/setup'
 import { hrefOf } from '../state/router'
 import { useTrainingController, useTrainingTransition } from '../state/training'
 
+const EMPTY_PROFILE = { count: [], normCount: null, mean: [], var: [] }
+
 function duration(ms: number): string {
   if (!Number.isFinite(ms) || ms <= 0) return '—'
   const s = Math.round(ms / 1000)
@@ -88,9 +90,11 @@ export function LivePage() {
       <h2>{t('live.profileTitle')}</h2>
       <p className="muted">{t('live.profileBody')}</p>
       <div className="grid-3">
-        {live.profile.map((record, i) => (
-          <ProfileChart key={record.term} data={record} colorIndex={i} title={t(`term.${record.term}`, { step: record.step })} testId={`live-profile-${record.term}`} />
-        ))}
+        {/* One slot per term of the cell, kept mounted across runs: charts redraw instead of being rebuilt. */}
+        {(live.cell === 'lstm' ? (['x', 'h', 'c'] as const) : (['x', 'h'] as const)).map((term, i) => {
+          const record = live.profile.find((r) => r.term === term)
+          return <ProfileChart key={term} data={record ?? EMPTY_PROFILE} colorIndex={i} title={t(`term.${term}`, { step: record?.step ?? '—' })} testId={`live-profile-${term}`} />
+        })}
       </div>
     </section>
   )

@@ -19,6 +19,7 @@ export interface QueuedRun {
 export interface LiveRun {
   runId: number
   name: string
+  cell: TrainConfig['cell']
   totalSteps: number
   step: number
   startedAt: number
@@ -137,7 +138,7 @@ export class TrainingController {
     this.update({ queue: rest })
     const backend = this.state.backend.state === 'ready' ? this.state.backend.info : null
     this.recorder = createRunRecorder(this.api, next.runId)
-    this.live = { runId: next.runId, name: next.name, totalSteps: next.config.steps, step: 0, startedAt: performance.now(), stepsPerSecond: 0, etaMs: 0, loss: [], accuracy: [], evalLoss: [], profile: [] }
+    this.live = { runId: next.runId, name: next.name, cell: next.config.cell, totalSteps: next.config.steps, step: 0, startedAt: performance.now(), stepsPerSecond: 0, etaMs: 0, loss: [], accuracy: [], evalLoss: [], profile: [] }
     this.update({ live: this.live })
     await this.write(() =>
       this.api.updateRun({
