@@ -78,5 +78,3 @@ export function unpackMatrix(m: PackedMatrix): (number | null)[][] {
   }
   return out
 }
-
-export const isPackedMatrix = (m: unknown): m is PackedMatrix => typeof m === 'object' && m !== null && !Array.isArray(m) && 'base64' in m

@@ -3,7 +3,7 @@
 // `npm run lab -- golden` (cpu or wasm) and the app's self-check (the user's GPU).
 import { stepInputs } from './model'
 import { countsPerStep, groupNorm, layerNorm, rowWeights, stepWeights, weightedBatchNorm, type NormKind } from './normalizers'
-import { RecurrentNet } from './network'
+import { disposeStep, RecurrentNet } from './network'
 import type { CellKind, ModelSpec } from './spec'
 import { tf, type Tensor, type Tensor2D } from './tf'
 
@@ -288,7 +288,8 @@ async function runTrain(c: TrainCase): Promise<Comparison[]> {
     const x = stepInputs(flat(batch.x), c.N, flat(batch.x).length / (c.N * c.D), c.D)
     const step = net.trainStep(x, batch.lengths, { kind: 'class', labels: batch.labels }, optimizer)
     out.push(compare(`loss at step ${i + 1}`, await values(step.loss), batch.loss, tol))
-    tf.dispose([...x, step.loss, step.accuracy, step.gradNorm, ...Object.values(step.recorded).flatMap((m) => [m.mean, m.variance])])
+    tf.dispose(x)
+    disposeStep(step)
   }
   const final = await net.paramValues()
   for (const [name, want] of Object.entries(c.final_params)) out.push(compare(`final ${name}`, final[name]!, want, tol))

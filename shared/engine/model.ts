@@ -16,7 +16,7 @@ import {
   type Moments,
 } from './normalizers'
 import type { Population } from './population'
-import { GATES, type ModelSpec, type Policy, type TermName } from './spec'
+import { cellTerms, GATES, type ModelSpec, type Policy, type TermName } from './spec'
 import { tf, type Tensor, type Tensor2D, type Tensor3D } from './tf'
 
 export type Params = Record<string, Tensor>
@@ -95,15 +95,15 @@ export function forward(spec: ModelSpec, params: Params, xs: readonly Tensor2D[]
       sequenceStats = weightedMoments(all, rowWeights(w))
       bnStats.x = sequenceStats
     } else {
-      sequenceStats = options.population!.rows('x', 1, 'last').moments
+      sequenceStats = options.population!.rows('x', 1, 'last')
     }
   }
 
   // Per-step BN at evaluation: population rows per step (the policy fills steps past training).
   const populationRows: Partial<Record<TermName, { mean: Tensor[]; variance: Tensor[] }>> = {}
   if (!train && spec.norm === 'bn_step') {
-    for (const term of spec.cell === 'lstm' ? (['x', 'h', 'c'] as const) : (['x', 'h'] as const)) {
-      const { moments } = options.population!.rows(term, T, policy)
+    for (const term of cellTerms(spec.cell)) {
+      const moments = options.population!.rows(term, T, policy)
       populationRows[term] = { mean: tf.split(moments.mean, moments.mean.shape[0]!, 0), variance: tf.split(moments.variance, moments.variance.shape[0]!, 0) }
     }
   }
@@ -188,7 +188,7 @@ export function forward(spec: ModelSpec, params: Params, xs: readonly Tensor2D[]
     const features = term === 'c' ? H : width
     if (bnRows[term].length > 0) bnStats[term] = stackRows(bnRows[term], features)
     // In BN training the recorded statistics are the ones BN used: share the tensors.
-    if (recRows[term].length > 0) recorded[term] = recRows[term] === bnRows[term] || (train && spec.norm === 'bn_step') ? bnStats[term]! : stackRows(recRows[term], features)
+    if (recRows[term].length > 0) recorded[term] = train && spec.norm === 'bn_step' ? bnStats[term]! : stackRows(recRows[term], features)
   }
 
   const logits = tf.add(matMul(h, params.Wy as Tensor2D), params.by!) as Tensor2D

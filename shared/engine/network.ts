@@ -78,7 +78,7 @@ export class RecurrentNet {
       const counts = this.spec.norm === 'bn_seq' ? [k.counts.reduce((a, b) => a + b, 0)] : k.counts
       this.population.update(term, m, counts)
     }
-    // Dispose BN statistics that are not also the recorded ones (bn_step shares the x term's).
+    // Dispose BN statistics that are not also the recorded ones (per-step BN records what it used).
     const recordedTensors = new Set<Tensor>(Object.values(k.recorded).flatMap((m) => [m.mean, m.variance]))
     for (const m of Object.values(k.bnStats)) for (const t of [m.mean, m.variance]) if (!recordedTensors.has(t)) t.dispose()
     return { loss: value, accuracy: k.accuracy, gradNorm, counts: k.counts, recorded: k.recorded }

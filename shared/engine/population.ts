@@ -75,9 +75,10 @@ export class Population {
   /**
    * Statistics for time steps 0..T-1 at evaluation. Steps past the last trained one follow the
    * policy: `last` repeats the last trained step (Cooijmans), `global` averages the trained steps,
-   * `batch` returns null rows (the caller uses the batch's own statistics), `error` refuses.
+   * `batch` returns only the trained rows (the caller uses the batch's own statistics past them),
+   * `error` refuses.
    */
-  rows(term: TermName, T: number, policy: Policy): { moments: Moments; past: number } {
+  rows(term: TermName, T: number, policy: Policy): Moments {
     const pop = this.terms.get(term)
     const last = this.lastSeen(term)
     if (!pop || last < 0) throw new PopulationError(`BN has no population statistics for the ${term} term yet: train before evaluating`)
@@ -90,7 +91,7 @@ export class Population {
     }
     const within = Math.min(T, last + 1)
     const head = (v: tf.Variable) => tf.slice(v, [0, 0], [within, -1]) as Tensor2D
-    if (past === 0 || policy === 'batch') return { moments: { mean: head(pop.mean), variance: head(pop.variance) }, past }
+    if (past === 0 || policy === 'batch') return { mean: head(pop.mean), variance: head(pop.variance) }
     const tail = (v: tf.Variable) => {
       const row =
         policy === 'last'
@@ -98,7 +99,7 @@ export class Population {
           : tf.div(tf.sum(tf.mul(tf.slice(v, [0, 0], [last + 1, -1]), seenMask(pop.seen, last)), 0, true), pop.seen.slice(0, last + 1).filter((s) => s > 0).length)
       return tf.concat([head(v), tf.tile(row, [past, 1])], 0) as Tensor2D
     }
-    return { moments: { mean: tail(pop.mean), variance: tail(pop.variance) }, past: 0 }
+    return { mean: tail(pop.mean), variance: tail(pop.variance) }
   }
 
   /** A JSON-ready snapshot for the archive. */

@@ -22,6 +22,11 @@ export interface ModelSpec {
   eps: number
 }
 
+/** The terms a cell has: input and recurrent, and the LSTM's cell state. */
+export function cellTerms(cell: CellKind): readonly TermName[] {
+  return cell === 'lstm' ? TERM_NAMES : (['x', 'h'] as const)
+}
+
 /** Which normalizer terms a model has, with their widths. */
 export function normalizedTerms(spec: ModelSpec): { term: TermName; features: number }[] {
   const width = GATES[spec.cell] * spec.hidden
@@ -31,22 +36,13 @@ export function normalizedTerms(spec: ModelSpec): { term: TermName; features: nu
     case 'bn_seq':
       return [{ term: 'x', features: width }]
     default:
-      return [
-        { term: 'x', features: width },
-        { term: 'h', features: width },
-        ...(spec.cell === 'lstm' ? [{ term: 'c' as const, features: spec.hidden }] : []),
-      ]
+      return recordedTerms(spec)
   }
 }
 
 /** Terms whose activations are recorded per time step (every model, normalized or not). */
 export function recordedTerms(spec: ModelSpec): { term: TermName; features: number }[] {
-  const width = GATES[spec.cell] * spec.hidden
-  return [
-    { term: 'x', features: width },
-    { term: 'h', features: width },
-    ...(spec.cell === 'lstm' ? [{ term: 'c' as const, features: spec.hidden }] : []),
-  ]
+  return cellTerms(spec.cell).map((term) => ({ term, features: term === 'c' ? spec.hidden : GATES[spec.cell] * spec.hidden }))
 }
 
 export function paramShapes(spec: ModelSpec): Record<string, number[]> {

@@ -29,7 +29,6 @@ export function createHttpBridge(token: string | null, base = ''): NormLabBridge
   })
 
   let source: EventSource | null = null
-  const listeners = new Map<EventName, Set<(payload: unknown) => void>>()
   const ensureSource = () => {
     if (source || !token) return
     source = new EventSource(`${base}/api/events?token=${encodeURIComponent(token)}`)
@@ -42,13 +41,7 @@ export function createHttpBridge(token: string | null, base = ''): NormLabBridge
       ensureSource()
       const wrapped = (event: MessageEvent<string>) => listener(JSON.parse(event.data) as EventOf<K>)
       source?.addEventListener(name, wrapped)
-      const set = listeners.get(name) ?? new Set()
-      set.add(wrapped as (payload: unknown) => void)
-      listeners.set(name, set)
-      return () => {
-        source?.removeEventListener(name, wrapped)
-        set.delete(wrapped as (payload: unknown) => void)
-      }
+      return () => source?.removeEventListener(name, wrapped)
     },
   }
 }

@@ -1,6 +1,7 @@
 import { useMemo } from 'react'
 import { useTranslation } from 'react-i18next'
 import { LineChart, type Series } from '../charts/LineChart'
+import { cellTerms } from '../../../shared/engine/spec'
 import { ProfileChart } from '../charts/ProfileChart'
 import { colorAt } from '../charts/setup'
 import { hrefOf } from '../state/router'
@@ -91,7 +92,7 @@ export function LivePage() {
       <p className="muted">{t('live.profileBody')}</p>
       <div className="grid-3">
         {/* One slot per term of the cell, kept mounted across runs: charts redraw instead of being rebuilt. */}
-        {(live.cell === 'lstm' ? (['x', 'h', 'c'] as const) : (['x', 'h'] as const)).map((term, i) => {
+        {cellTerms(live.cell).map((term, i) => {
           const record = live.profile.find((r) => r.term === term)
           return <ProfileChart key={term} data={record ?? EMPTY_PROFILE} colorIndex={i} title={t(`term.${term}`, { step: record?.step ?? '—' })} testId={`live-profile-${term}`} />
         })}

@@ -152,13 +152,13 @@ export class TrainingController {
 
   /**
    * Queues an archive write. Each starts in a task of its own (never inside the worker's message
-   * handler), so unpacking and serializing a step's statistics does not add to one long task.
+   * handler), so serializing a step's statistics does not add to one long task.
    */
   private write(work: () => Promise<unknown>, label = 'write'): Promise<unknown> {
     this.writes = this.writes
       .then(() => new Promise((resolve) => setTimeout(resolve, 0)))
       .then(() => {
-        // The synchronous part (unpacking, serializing) is what could block the page: measure it.
+        // The synchronous part (serializing the request) is what could block the page: measure it.
         const start = performance.now()
         const pending = work()
         performance.measure(`normlab:${label}`, { start, end: performance.now() })
