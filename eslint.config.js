@@ -72,7 +72,7 @@ export const layerRules = [
 ]
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', '.gpu/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

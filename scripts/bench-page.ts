@@ -1,21 +1,83 @@
-// The browser side of `npm run bench -- --browser`: the same timing code on webgl and wasm.
+// The browser side of `npm run bench` and of ../shared/gpu-bench: the same timing code on webgl and
+// wasm, and the numerics self-check (every reference case) on a backend, as JSON.
 import '@tensorflow/tfjs-backend-webgl'
+import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { BENCH_CASES, benchLabel, timeTrainingStep } from '../shared/engine/benchmark'
+import { asGoldenCase } from '../shared/engine/golden'
+import { checkNumerics, REFERENCE_CASES } from '../shared/engine/numerics'
 import { tf } from '../shared/engine/tf'
+import { installPaddingSafeMatMul } from '../shared/engine/webgl/packed-matmul'
+import { poisonPackedPadding } from '../shared/engine/webgl/poison-padding'
 
 setWasmPaths('./')
+installPaddingSafeMatMul()
 
-async function runBench(backend: string, steps: number) {
+async function useBackend(backend: string): Promise<void> {
   if (!(await tf.setBackend(backend))) throw new Error(`${backend} did not start`)
   await tf.ready()
+}
+
+function rendererString(): string | null {
+  if (tf.getBackend() !== 'webgl') return null
+  const gl = (tf.backend() as MathBackendWebGL).gpgpu.gl
+  const ext = gl.getExtension('WEBGL_debug_renderer_info')
+  return String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER))
+}
+
+async function runBench(backend: string, steps: number) {
+  await useBackend(backend)
   const rows = []
   for (const c of BENCH_CASES) {
     const never = await timeTrainingStep(c, false, steps, () => performance.now())
     const every = await timeTrainingStep(c, true, steps, () => performance.now())
     rows.push({ model: benchLabel(c), norm: c.norm, never, every })
   }
-  return { rows, renderer: tf.getBackend() === 'webgl' ? tf.env().getNumber('WEBGL_VERSION') : null }
+  return { rows, renderer: rendererString() }
 }
 
-;(globalThis as unknown as { runBench: typeof runBench }).runBench = runBench
+/** One pass of the self-check: which matMul kernel WebGL uses, and whether padding is poisoned. */
+export interface SelfCheckPass {
+  name: string
+  matMul: 'padding-safe' | 'tfjs'
+  poison: boolean
+}
+
+/**
+ * On WebGL: as training computes (plain); with texture padding poisoned (strict), which also fails
+ * any kernel that reads past a tensor's edge; and with tfjs's own packed matMul (the bug fixed in
+ * shared/engine/webgl/packed-matmul.ts), to show what this GPU does with it. Elsewhere: plain.
+ */
+const DEFAULT_PASSES: SelfCheckPass[] = [
+  { name: 'plain', matMul: 'padding-safe', poison: false },
+  { name: 'strict', matMul: 'padding-safe', poison: true },
+  { name: 'withTfjsMatMul', matMul: 'tfjs', poison: false },
+]
+
+/** Every reference case on the backend, once per pass (the gpu-bench entry passes a number: the defaults). */
+async function runSelfCheck(backend: string, passes: SelfCheckPass[] | number = DEFAULT_PASSES) {
+  await useBackend(backend)
+  // esbuild bundles every file this template can name (shared/goldens/*.json).
+  const load = async (name: string) => ((await import(`../shared/goldens/${name.replace(/\.json$/, '')}.json`)) as { default: unknown }).default
+  const cases = await Promise.all(REFERENCE_CASES.map(async (name) => ({ name, data: asGoldenCase(name, await load(name)) })))
+  const webgl = backend === 'webgl'
+  const chosen = typeof passes === 'number' ? DEFAULT_PASSES : passes
+  const out: Record<string, unknown> = {}
+  for (const pass of webgl ? chosen : chosen.slice(0, 1)) {
+    installPaddingSafeMatMul(pass.matMul === 'padding-safe')
+    const unpoison = webgl && pass.poison ? poisonPackedPadding(tf.backend() as MathBackendWebGL) : () => {}
+    try {
+      const r = await checkNumerics(cases, { backend, gpuRenderer: rendererString(), appVersion: 'bench', strict: webgl && pass.poison }, { now: () => performance.now() })
+      out[pass.name] = {
+        summary: r.summary,
+        cases: r.results.map((c) => ({ name: c.name, pass: c.pass, worstRatio: c.worstRatio, failing: c.comparisons.filter((x) => !x.pass).map((x) => `${x.name}: ${x.worstRatio}`), error: c.error ?? null })),
+      }
+    } finally {
+      unpoison()
+      installPaddingSafeMatMul(true)
+    }
+  }
+  return out
+}
+
+Object.assign(globalThis, { runBench, runSelfCheck })

@@ -2,18 +2,7 @@
 // Node backends (wasm, cpu), then Chromium's webgl and wasm (`--no-browser` skips Chromium).
 import { useNodeBackend } from '../electron/cli/node-backend'
 import { BENCH_CASES, benchLabel, timeTrainingStep } from '../shared/engine/benchmark'
-
-export interface BenchRow {
-  where: 'node' | 'chromium'
-  backend: string
-  model: string
-  norm: string
-  msPerStep: number
-  msPerStepRecordingEveryStep: number
-  recordingOverheadPct: number
-}
-
-export const round = (x: number) => Math.round(x * 10) / 10
+import { round, type BenchRow } from './bench-rows'
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2)

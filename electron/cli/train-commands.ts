@@ -10,6 +10,7 @@ import { runName } from '../../shared/lab/naming'
 import { createRunRecorder } from '../../shared/lab/run-recorder'
 import { apiOf, DB_OPTION, UsageError, type Command, type CommandContext } from './command'
 import { taskFor } from './node-tasks'
+import type { GatedBackend } from './numerics-gate'
 import { progressLine } from './progress'
 
 const CONFIG_FLAGS = {
@@ -100,13 +101,13 @@ export function validateConfig(raw: unknown, label = 'configuration'): TrainConf
   return parsed.data
 }
 
-async function runOne(ctx: CommandContext, api: NormLabApi, config: TrainConfig, task: Task, backend: string, studyId: number | null, label: string): Promise<TrainResult> {
+async function runOne(ctx: CommandContext, api: NormLabApi, config: TrainConfig, task: Task, gated: GatedBackend, studyId: number | null, label: string): Promise<TrainResult> {
   const run = await api.createRun({
     name: runName(config),
     config,
     studyId,
     status: 'running',
-    device: { backend, gpuRenderer: null, webglVersion: null, floatPrecision: 32 },
+    device: { backend: gated.backend, gpuRenderer: null, webglVersion: null, floatPrecision: 32, numerics: gated.numerics },
   })
   ctx.io.out(`Run ${run.id}: ${run.name}`)
   const recorder = createRunRecorder(api, run.id)
@@ -137,10 +138,13 @@ async function runOne(ctx: CommandContext, api: NormLabApi, config: TrainConfig,
   }
 }
 
-async function startBackend(values: Record<string, unknown>): Promise<string> {
-  const { useNodeBackend } = await import('./node-backend')
+/** The backend asked for, or the next one that passes the numerics gate. */
+async function startBackend(ctx: CommandContext): Promise<GatedBackend> {
+  const { gatedNodeBackend } = await import('./numerics-gate')
   try {
-    return await useNodeBackend(values.backend as string)
+    const gated = await gatedNodeBackend(ctx.values.backend as string, (line) => ctx.io.err(line))
+    ctx.io.out(`Backend ${gated.backend}: ${gated.numerics.passed} of ${gated.numerics.cases} reference cases pass (worst ${gated.numerics.worstRatio?.toFixed(2)} of tolerance, ${gated.numerics.ms} ms)`)
+    return gated
   } catch (error) {
     throw new UsageError((error as Error).message)
   }
@@ -162,7 +166,7 @@ export const trainCommand: Command = {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
     const config = validateConfig(rawConfig(ctx.values, ctx.values as Record<string, string | undefined>))
     const task = await taskOrUsage(config)
-    const backend = await startBackend(ctx.values)
+    const backend = await startBackend(ctx)
     const result = await runOne(ctx, apiOf(ctx.services), config, task, backend, null, 'train')
     if (result.status === 'diverged') process.exitCode = 3
   },
@@ -190,7 +194,7 @@ export const sweepCommand: Command = {
             configs.push(validateConfig(rawConfig(ctx.values, single), `combination cell=${cell ?? '-'} norm=${norm ?? '-'} batch=${batch ?? '-'} seed=${seed ?? '-'}`))
           }
     const tasks = await Promise.all(configs.map(taskOrUsage))
-    const backend = await startBackend(ctx.values)
+    const backend = await startBackend(ctx)
     const api = apiOf(ctx.services)
     const studyName = (ctx.values.study as string | undefined) ?? `Sweep ${new Date().toISOString().slice(0, 16).replace('T', ' ')}: ${GRID_FLAGS.filter((f) => ctx.values[f] !== undefined).map((f) => `${f} ${String(ctx.values[f])}`).join(' × ')}`
     const study = await api.createStudy({ name: studyName, description: `${configs.length} runs on ${configs[0]!.task}` })

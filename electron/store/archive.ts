@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import {
+  DeviceInfo,
   matrixShape,
   notFound,
   type EvaluationResult,
@@ -60,7 +61,8 @@ function toRun(row: RunRow): Run {
     norm: row.norm,
     batchSize: row.batch_size,
     seed: row.seed,
-    device: row.device_json === null ? null : (JSON.parse(row.device_json) as Run['device']),
+    // Parsed, not cast: rows written before a field existed get its default (numerics: null).
+    device: row.device_json === null ? null : DeviceInfo.parse(JSON.parse(row.device_json)),
     createdAt: row.created_at,
     startedAt: row.started_at,
     endedAt: row.ended_at,

@@ -49,12 +49,36 @@ export const RunConfig = z
   .catchall(z.json())
 export type RunConfig = z.infer<typeof RunConfig>
 
-/** Where a run computed: the tfjs backend and what the GPU said about itself. */
+/**
+ * The numerics gate's outcome on one backend (shared/engine/numerics.ts): PyTorch reference cases
+ * run there before anything trained on it.
+ */
+export const NumericsCheck = z.strictObject({
+  backend: z.string().min(1).max(32),
+  /** The GPU's renderer string (WebGL); null on CPU backends. */
+  gpuRenderer: z.string().max(500).nullable(),
+  appVersion: z.string().max(64),
+  /** WebGL: texture padding was poisoned with NaN, so a kernel reading it would have failed. */
+  strict: z.boolean(),
+  cases: z.number().int().min(0).max(1000),
+  passed: z.number().int().min(0).max(1000),
+  /** The largest error as a multiple of its tolerance (≤ 1 passes); null when not finite. */
+  worstRatio: z.number().min(0).nullable(),
+  /** The first failing case and value, in words; null when every case passed. */
+  failure: z.string().max(2000).nullable(),
+  /** Epoch ms. */
+  checkedAt: z.number().int().min(0),
+  ms: z.number().min(0),
+})
+export type NumericsCheck = z.infer<typeof NumericsCheck>
+
+/** Where a run computed: the tfjs backend, what the GPU said about itself, and its numerics check. */
 export const DeviceInfo = z.strictObject({
   backend: z.string().min(1).max(32),
   gpuRenderer: z.string().max(500).nullable().default(null),
   webglVersion: z.number().int().min(0).max(2).nullable().default(null),
   floatPrecision: z.union([z.literal(16), z.literal(32)]).nullable().default(null),
+  numerics: NumericsCheck.nullable().default(null),
 })
 export type DeviceInfo = z.infer<typeof DeviceInfo>
 

@@ -6,6 +6,9 @@ import { countsPerStep, groupNorm, layerNorm, rowWeights, stepWeights, weightedB
 import { disposeStep, RecurrentNet } from './network'
 import type { CellKind, ModelSpec } from './spec'
 import { tf, type Tensor, type Tensor2D } from './tf'
+import type { CaseResult, Comparison } from './golden-result'
+
+export type { CaseResult, Comparison } from './golden-result'
 
 type Nested = number | Nested[]
 interface Tolerance {
@@ -87,25 +90,6 @@ export interface TrainCase {
 }
 
 export type GoldenCase = NormCase | CellCase | TrainCase
-
-export interface Comparison {
-  name: string
-  /** Largest |a - b|. */
-  worstAbs: number
-  /** Largest |a - b| / (atol + rtol·|b|): 1 or less passes. */
-  worstRatio: number
-  pass: boolean
-}
-
-export interface CaseResult {
-  name: string
-  kind: GoldenCase['kind']
-  pass: boolean
-  worstAbs: number
-  worstRatio: number
-  comparisons: Comparison[]
-  error?: string
-}
 
 const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v])
 

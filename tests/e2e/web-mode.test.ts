@@ -37,6 +37,8 @@ describe('web mode in Chromium', () => {
     expect(await badge.getAttribute('data-backend')).toBe('webgl')
     expect(await badge.textContent()).toMatch(/WebGL 2/)
     expect(await badge.textContent()).toMatch(/float32 textures/)
+    // WebGL passed the numerics gate before it became the backend (a fresh profile: checked now).
+    expect(await page.getByTestId('backend-numerics').textContent()).toMatch(/numerics checked: 6 of 6 reference cases pass/)
     // The token left the address bar once the page took it.
     expect(page.url()).not.toContain('token=')
     await page.getByTestId('runs-empty').waitFor()
@@ -65,6 +67,20 @@ describe('web mode in Chromium', () => {
     await db.close()
     expect(stored).toEqual({ name: 'BN-LSTM on variable lengths', norm: 'bn_step' })
     await page.screenshot({ path: join(ARTIFACTS, 'web-mode-run.png') })
+  })
+
+  it('runs the full numerics self-check on WebGL from Settings: every reference case passes, padding poisoned', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click()
+    await page.getByTestId('self-check').click()
+    const summary = page.getByTestId('self-check-summary')
+    await page.locator('[data-testid=self-check]:not([disabled])').waitFor({ timeout: 120_000 })
+    expect(await summary.textContent()).toBe('20 of 20 cases pass on webgl.')
+    expect(await page.locator('[data-testid=self-check-table] tr[data-pass=false]').count()).toBe(0)
+    await page.screenshot({ path: join(ARTIFACTS, 'web-mode-self-check.png'), fullPage: true })
+    // The full check is remembered for this GPU and app version, strict on WebGL.
+    const remembered = (await page.evaluate(`JSON.parse(localStorage.getItem('normlab.numerics') ?? '{}')`)) as Record<string, { backend: string; cases: number; strict: boolean }>
+    expect(Object.values(remembered)).toEqual([expect.objectContaining({ backend: 'webgl', cases: 20, strict: true })])
+    await page.getByRole('link', { name: 'Runs' }).click()
   })
 
   it('refuses API requests without the token', async () => {

@@ -1,13 +1,17 @@
 import { useTranslation } from 'react-i18next'
 import type { TrainingState } from '../training/controller'
 
-/** The compute backend the training worker got: backend, WebGL version, GPU, float32 support. */
+/**
+ * The compute backend the training worker got: backend, WebGL version, GPU, float32 support, its
+ * numerics check, and why a preferred backend was skipped (with the full self-check one click away).
+ */
 export function EnvBadge({ backend }: { backend: TrainingState['backend'] }) {
   const { t } = useTranslation()
   if (backend.state === 'starting') {
+    const label = backend.trying === null ? t('backend.initializing') : t(backend.phase === 'checking' ? 'backend.checkingOne' : 'backend.startingOne', { backend: backend.trying })
     return (
-      <div className="env-badge" data-testid="env-badge" data-state="starting">
-        {t('backend.initializing')}
+      <div className="env-badge" data-testid="env-badge" data-state="starting" data-phase={backend.phase} role="status">
+        {label}
       </div>
     )
   }
@@ -19,17 +23,21 @@ export function EnvBadge({ backend }: { backend: TrainingState['backend'] }) {
     )
   }
   const { info } = backend
+  const numerics = info.numerics
   return (
-    <div className="env-badge" data-testid="env-badge" data-state="ready" data-backend={info.backend} title={info.fallbackReason ?? undefined}>
+    <div className="env-badge" data-testid="env-badge" data-state="ready" data-backend={info.backend}>
       <span className="env-backend">
         {t('backend.label')}: <strong>{info.backend}</strong>
       </span>
       {info.webglVersion !== null && <span>{t('backend.webglVersion', { version: info.webglVersion })}</span>}
       {info.backend === 'webgl' && <span className="env-gpu">{info.gpuRenderer ?? t('backend.unknownGpu')}</span>}
       {info.float32 !== null && <span className={info.float32 ? '' : 'warn'}>{info.float32 ? t('backend.float32Yes') : t('backend.float32No')}</span>}
+      <span className="ok" data-testid="backend-numerics" title={numerics.strict ? t('backend.numericsStrict') : undefined}>
+        {t('backend.numericsOk', { passed: numerics.passed, cases: numerics.cases, worst: numerics.worstRatio === null ? '—' : numerics.worstRatio.toFixed(2) })}
+      </span>
       {info.fallbackReason && (
         <span className="warn" role="status" data-testid="backend-fallback">
-          {t('backend.fallback', { reason: info.fallbackReason, backend: info.backend })}
+          {t('backend.fallback', { reason: info.fallbackReason, backend: info.backend })} <a href="#/settings">{t('backend.openSelfCheck')}</a>
         </span>
       )}
     </div>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { ResponseOf } from '../../../shared/contract'
+import { describeFailure } from '../../../shared/engine/golden-result'
 import { api, transport } from '../api'
 import { EnvBadge } from '../components/EnvBadge'
 import { LanguageSwitch } from '../components/LanguageSwitch'
@@ -86,6 +87,7 @@ export function SettingsPage() {
                 <th>{t('selfCheck.result')}</th>
                 <th>{t('selfCheck.worstError')}</th>
                 <th>{t('selfCheck.ofTolerance')}</th>
+                <th>{t('selfCheck.detail')}</th>
               </tr>
             </thead>
             <tbody>
@@ -94,9 +96,8 @@ export function SettingsPage() {
                   <td className="mono">{r.name}</td>
                   <td className={r.pass ? 'ok' : 'error'}>{r.pass ? t('selfCheck.pass') : t('selfCheck.fail')}</td>
                   <td className="num">{Number.isFinite(r.worstAbs) ? r.worstAbs.toExponential(2) : '—'}</td>
-                  <td className="num" title={r.error ?? r.comparisons.filter((c) => !c.pass).map((c) => c.name).join(', ')}>
-                    {Number.isFinite(r.worstRatio) ? r.worstRatio.toFixed(3) : '—'}
-                  </td>
+                  <td className="num">{Number.isFinite(r.worstRatio) ? r.worstRatio.toFixed(3) : '—'}</td>
+                  <td className="detail">{r.pass ? '' : describeFailure(r).slice(r.name.length + 2)}</td>
                 </tr>
               ))}
             </tbody>

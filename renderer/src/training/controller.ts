@@ -3,10 +3,11 @@
 // state that React reads changes at most a few times a second, so charts never stall the page.
 import type { NormLabApi } from '../../../shared/contract'
 import type { TrainConfig } from '../../../shared/engine/config'
-import type { CaseResult } from '../../../shared/engine/golden'
+import type { CaseResult } from '../../../shared/engine/golden-result'
 import type { TimestepStatsReport } from '../../../shared/engine/trainer'
 import { createRunRecorder, type RunRecorder } from '../../../shared/lab/run-recorder'
 import type { PackedStats } from './packing'
+import { numericsFault, rememberCheck, rememberedChecks } from '../state/numerics-cache'
 import type { BackendInfo, BackendName, FromWorker, ToWorker } from './protocol'
 
 export interface QueuedRun {
@@ -33,7 +34,10 @@ export interface LiveRun {
 }
 
 export interface TrainingState {
-  backend: { state: 'starting' } | { state: 'ready'; info: BackendInfo } | { state: 'failed'; reason: string }
+  backend:
+    | { state: 'starting'; trying: BackendName | null; phase: 'starting' | 'checking' }
+    | { state: 'ready'; info: BackendInfo }
+    | { state: 'failed'; reason: string }
   live: LiveRun | null
   queue: QueuedRun[]
   /** Runs of the current batch of work: done so far and in all. */
@@ -52,7 +56,7 @@ export class TrainingController {
   private worker: Worker
   private listeners = new Set<Listener>()
   private state: TrainingState = {
-    backend: { state: 'starting' },
+    backend: { state: 'starting', trying: null, phase: 'starting' },
     live: null,
     queue: [],
     batch: { done: 0, total: 0 },
@@ -66,15 +70,28 @@ export class TrainingController {
   private dirty = false
   private publishTimer: ReturnType<typeof setTimeout> | null = null
   private live: LiveRun | null = null
+  private preferred: BackendName
+  /** The app's version: gate results hold for one version (the page learns it from the archive host). */
+  private readonly appVersion: Promise<string>
 
   constructor(
     private readonly api: NormLabApi,
     preferred: BackendName,
     createWorker: () => Worker = () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }),
   ) {
+    this.preferred = preferred
     this.worker = createWorker()
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data)
-    this.send({ type: 'init', preferred })
+    this.appVersion = api.getEnvironment({}).then(
+      (env) => env.appVersion,
+      () => 'unknown',
+    )
+    void this.init()
+  }
+
+  private async init(): Promise<void> {
+    const fault = numericsFault()
+    this.send({ type: 'init', preferred: this.preferred, appVersion: await this.appVersion, checked: rememberedChecks(), ...(fault ? { numericsFault: fault } : {}) })
   }
 
   getState = (): TrainingState => this.state
@@ -85,8 +102,9 @@ export class TrainingController {
   }
 
   setPreferredBackend(preferred: BackendName): void {
-    this.update({ backend: { state: 'starting' } })
-    this.send({ type: 'init', preferred })
+    this.preferred = preferred
+    this.update({ backend: { state: 'starting', trying: null, phase: 'starting' } })
+    void this.init()
   }
 
   /** Adds runs (already created in the archive as "queued") and starts if idle. */
@@ -144,7 +162,9 @@ export class TrainingController {
       this.api.updateRun({
         id: next.runId,
         status: 'running',
-        ...(backend ? { device: { backend: backend.backend, gpuRenderer: backend.gpuRenderer, webglVersion: backend.webglVersion, floatPrecision: backend.float32 === false ? 16 : 32 } } : {}),
+        ...(backend
+          ? { device: { backend: backend.backend, gpuRenderer: backend.gpuRenderer, webglVersion: backend.webglVersion, floatPrecision: backend.float32 === false ? 16 : 32, numerics: backend.numerics } }
+          : {}),
       }),
     )
     this.send({ type: 'train', runId: next.runId, config: next.config, ...(next.userData ? { userData: next.userData } : {}) })
@@ -178,8 +198,18 @@ export class TrainingController {
     const live = this.live
     const recorder = this.recorder
     switch (message.type) {
+      case 'backendProgress':
+        return this.update({ backend: { state: 'starting', trying: message.backend, phase: message.phase } })
       case 'backend':
         return this.update({ backend: { state: 'ready', info: message.info } })
+      case 'numerics': {
+        rememberCheck(message.summary)
+        const active = this.state.backend.state === 'ready' ? this.state.backend.info : null
+        if (active?.backend !== message.summary.backend) return
+        // A full self-check that failed on the backend in use: choose again, skipping it.
+        if (message.summary.failure !== null) return this.live === null ? this.setPreferredBackend(this.preferred) : undefined
+        return this.update({ backend: { state: 'ready', info: { ...active, numerics: message.summary } } })
+      }
       case 'backendFailed':
         return this.update({ backend: { state: 'failed', reason: message.reason } })
       case 'selfCheckCase':

@@ -1,6 +1,7 @@
 // Messages between the page and the training worker.
 import type { TrainConfig } from '../../../shared/engine/config'
-import type { CaseResult } from '../../../shared/engine/golden'
+import type { CaseResult } from '../../../shared/engine/golden-result'
+import type { NumericsSummary } from '../../../shared/engine/numerics'
 import type { EvalReport, LengthEvalReport, StepReport, TrainResult } from '../../../shared/engine/trainer'
 import type { PackedPopulation, PackedStats } from './packing'
 
@@ -14,10 +15,22 @@ export interface BackendInfo {
   float32: boolean | null
   /** Why the preferred backend was not used, when it was not. */
   fallbackReason: string | null
+  /** The numerics gate this backend passed (now, or earlier with the same GPU and app version). */
+  numerics: NumericsSummary
+}
+
+export interface InitMessage {
+  type: 'init'
+  preferred: BackendName
+  appVersion: string
+  /** Gate results the page remembers; a backend with a matching one is not checked again. */
+  checked: NumericsSummary[]
+  /** Test hook: this backend computes its gate with the bug the gate exists for, so it fails. */
+  numericsFault?: BackendName
 }
 
 export type ToWorker =
-  | { type: 'init'; preferred: BackendName }
+  | InitMessage
   | { type: 'train'; runId: number; config: TrainConfig; userData?: string }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -25,7 +38,9 @@ export type ToWorker =
   | { type: 'selfCheck' }
 
 export type FromWorker =
+  | { type: 'backendProgress'; backend: BackendName; phase: 'starting' | 'checking' }
   | { type: 'backend'; info: BackendInfo }
+  | { type: 'numerics'; summary: NumericsSummary }
   | { type: 'backendFailed'; reason: string }
   | { type: 'step'; runId: number; report: StepReport }
   | { type: 'stats'; runId: number; records: PackedStats[] }

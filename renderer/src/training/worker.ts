@@ -1,78 +1,64 @@
 /// <reference lib="webworker" />
-// The training worker: tfjs on WebGL (OffscreenCanvas), else wasm, else cpu. Trains one run at
-// a time and posts every report to the page, which writes it to the archive. Never touches the DOM.
-import '@tensorflow/tfjs-backend-webgl'
-import '@tensorflow/tfjs-backend-cpu'
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
-import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
-import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
-import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
+// The training worker: tfjs on WebGL (OffscreenCanvas), else wasm, else cpu, each gated on its
+// numerics (backends.ts). Trains one run at a time and posts every report to the page, which
+// writes it to the archive. Never touches the DOM.
 import type { Task } from '../../../shared/engine/data/task'
 import { createTask } from '../../../shared/engine/data/tasks'
-import { asGoldenCase, runGoldenCase } from '../../../shared/engine/golden'
+import type { NumericsSummary } from '../../../shared/engine/numerics'
 import { tf } from '../../../shared/engine/tf'
 import { train } from '../../../shared/engine/trainer'
 import type { TrainConfig } from '../../../shared/engine/config'
+import { runNumericsCheck, startBackend, gpuRenderer } from './backends'
 import { packPopulation, packStats } from './packing'
-import { BACKENDS, type BackendInfo, type BackendName, type FromWorker, type ToWorker } from './protocol'
+import { BACKENDS, type BackendInfo, type BackendName, type FromWorker, type InitMessage, type ToWorker } from './protocol'
 
 declare const self: DedicatedWorkerGlobalScope
 
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': wasmUrl,
-  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
-})
-tf.env().set('PROD', true)
-
 const post = (message: FromWorker) => self.postMessage(message)
 
-function gpuRenderer(): string | null {
-  try {
-    const gl = new OffscreenCanvas(1, 1).getContext('webgl2')
-    if (!gl) return null
-    const ext = gl.getExtension('WEBGL_debug_renderer_info')
-    const value = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)
-    gl.getExtension('WEBGL_lose_context')?.loseContext()
-    return typeof value === 'string' ? value : null
-  } catch {
-    return null
-  }
-}
+let appVersion = 'unknown'
 
-async function trySet(name: BackendName): Promise<string | null> {
-  try {
-    if (!(await tf.setBackend(name))) return `${name} did not initialize`
-    await tf.ready()
-    // A real computation, so a backend that registers but cannot run is caught here.
-    const probe = tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4]))
-    const values = await probe.data()
-    probe.dispose()
-    return values[0] === 4 && values[1] === 6 ? null : `${name} computed a wrong sum`
-  } catch (error) {
-    return (error as Error).message || String(error)
-  }
-}
-
-async function init(preferred: BackendName): Promise<void> {
-  const order = [preferred, ...BACKENDS.filter((b) => b !== preferred)]
-  let firstFailure: string | null = null
+/**
+ * Tries the backends in order: each must start and pass the numerics gate (or have passed it
+ * before with the same GPU renderer and app version, as the page remembers). The reasons the
+ * earlier ones were skipped travel with the one that is used.
+ */
+async function init(message: InitMessage): Promise<void> {
+  appVersion = message.appVersion
+  const order = [message.preferred, ...BACKENDS.filter((b) => b !== message.preferred)]
+  const skipped: string[] = []
   for (const name of order) {
-    const failure = await trySet(name)
-    if (failure === null) {
-      const webgl = name === 'webgl'
-      const info: BackendInfo = {
-        backend: name,
-        webglVersion: webgl ? tf.env().getNumber('WEBGL_VERSION') : null,
-        gpuRenderer: webgl ? gpuRenderer() : null,
-        float32: webgl ? tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') : null,
-        fallbackReason: name === preferred ? null : `${preferred}: ${firstFailure ?? 'unavailable'}`,
-      }
-      return post({ type: 'backend', info })
+    post({ type: 'backendProgress', backend: name, phase: 'starting' })
+    const failure = await startBackend(name)
+    if (failure !== null) {
+      skipped.push(`${name}: ${failure}`)
+      continue
     }
-    firstFailure ??= failure
+    const webgl = name === 'webgl'
+    const renderer = webgl ? gpuRenderer() : null
+    let numerics: NumericsSummary | undefined = message.checked.find((s) => s.backend === name && s.gpuRenderer === renderer && s.appVersion === appVersion)
+    if (!numerics) {
+      post({ type: 'backendProgress', backend: name, phase: 'checking' })
+      const fault = message.numericsFault === name
+      numerics = (await runNumericsCheck({ backend: name, appVersion, full: false, fault })).summary
+      // A result computed under the test hook says nothing about this GPU: never remember it.
+      if (!fault) post({ type: 'numerics', summary: numerics })
+    }
+    if (numerics.failure !== null) {
+      skipped.push(`${name}: numerics check failed, ${numerics.failure}`)
+      continue
+    }
+    const info: BackendInfo = {
+      backend: name,
+      webglVersion: webgl ? tf.env().getNumber('WEBGL_VERSION') : null,
+      gpuRenderer: renderer,
+      float32: webgl ? tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') : null,
+      fallbackReason: skipped.length > 0 ? skipped.join('; ') : null,
+      numerics,
+    }
+    return post({ type: 'backend', info })
   }
-  post({ type: 'backendFailed', reason: firstFailure ?? 'no backend' })
+  post({ type: 'backendFailed', reason: skipped.join('; ') || 'no backend' })
 }
 
 async function mnistDigits(): Promise<number[][]> {
@@ -117,19 +103,16 @@ async function runTraining(runId: number, config: TrainConfig, userData?: string
   }
 }
 
+/** The full self-check on the backend in use: every reference case, results as they come. */
 async function selfCheck(): Promise<void> {
-  const files = import.meta.glob('../../../shared/goldens/*.json', { import: 'default' })
-  for (const [path, load] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
-    const name = path.split('/').pop()!
-    let result
-    try {
-      result = await runGoldenCase(name, asGoldenCase(name, await load()))
-    } catch (error) {
-      result = { name, kind: 'norm' as const, pass: false, worstAbs: Infinity, worstRatio: Infinity, comparisons: [], error: (error as Error).message }
-    }
-    post({ type: 'selfCheckCase', result })
+  const backend = tf.getBackend() as BackendName
+  try {
+    const { summary } = await runNumericsCheck({ backend, appVersion, full: true, onCase: (result) => post({ type: 'selfCheckCase', result }) })
+    post({ type: 'numerics', summary })
+  } catch (error) {
+    post({ type: 'selfCheckCase', result: { name: 'self-check', kind: 'norm', pass: false, worstAbs: Infinity, worstRatio: Infinity, comparisons: [], error: (error as Error).message } })
   }
-  post({ type: 'selfCheckDone', backend: tf.getBackend() as BackendName })
+  post({ type: 'selfCheckDone', backend })
 }
 
 const wake = () => {
@@ -141,7 +124,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data
   switch (message.type) {
     case 'init':
-      void init(message.preferred)
+      void init(message)
       break
     case 'train':
       void runTraining(message.runId, message.config, message.userData)

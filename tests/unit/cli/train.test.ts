@@ -61,6 +61,8 @@ describe('npm run lab -- train / sweep', () => {
     expect(result.err).toBe('')
     expect(result.code).toBe(0)
     expect(result.out).toMatch(/Study 1 done: 4 completed/)
+    // The backend passed the numerics gate before anything trained on it.
+    expect(result.out).toMatch(/Backend wasm: 6 of 6 reference cases pass \(worst 0\.\d\d of tolerance/)
     await withApi(async (api) => {
       const [study] = await api.listStudies({})
       expect(study).toMatchObject({ runCount: 4 })
@@ -69,6 +71,7 @@ describe('npm run lab -- train / sweep', () => {
       for (const run of runs) {
         expect(run.status).toBe('completed')
         expect(run.device?.backend).toBe('wasm')
+        expect(run.device?.numerics).toMatchObject({ backend: 'wasm', cases: 6, passed: 6, failure: null, strict: false })
         const series = await api.listTimestepSeries({ runId: run.id })
         expect(series.map((s) => s.term)).toEqual(['x', 'h', 'c'])
         const profile = await api.getTimestepProfile({ runId: run.id, term: 'h' })

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import '@tensorflow/tfjs-backend-cpu'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { useNodeBackend } from '../../../electron/cli/node-backend'
 import { asGoldenCase, runGoldenCase } from '../../../shared/engine/golden'
+import { REFERENCE_CASES } from '../../../shared/engine/numerics'
 import { tf } from '../../../shared/engine/tf'
 import { ROOT } from '../../helpers/temp'
 
@@ -10,15 +11,17 @@ import { ROOT } from '../../helpers/temp'
 const DIR = join(ROOT, 'shared', 'goldens')
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()
 
-beforeAll(async () => {
-  await tf.setBackend('cpu')
+describe('the reference cases', () => {
+  it('are the ones the app ships and checks (REFERENCE_CASES lists the folder)', () => {
+    expect([...REFERENCE_CASES].sort()).toEqual(files)
+    expect(files).toHaveLength(20)
+  })
 })
 
-describe('PyTorch reference cases on the cpu backend', () => {
-  it('has every kind of case', () => {
-    expect(files.length).toBeGreaterThanOrEqual(15)
-  })
+describe.each(['cpu', 'wasm'])('PyTorch reference cases on the %s backend', (backend) => {
   it.each(files)('%s', async (file) => {
+    await useNodeBackend(backend)
+    expect(tf.getBackend()).toBe(backend)
     const result = await runGoldenCase(file, asGoldenCase(file, JSON.parse(readFileSync(join(DIR, file), 'utf8'))))
     const failed = result.comparisons.filter((c) => !c.pass).map((c) => `${c.name}: worst |a-b| ${c.worstAbs.toExponential(2)} (${c.worstRatio.toFixed(2)}× tolerance)`)
     expect(result.error).toBeUndefined()

@@ -1,0 +1,111 @@
+/// <reference lib="webworker" />
+// Runs in the training worker: starts a tfjs backend (with a time limit), reads what the GPU says
+// about itself, and gates the backend on its numerics before anything trains on it.
+import '@tensorflow/tfjs-backend-webgl'
+import '@tensorflow/tfjs-backend-cpu'
+import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
+import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
+import { asGoldenCase } from '../../../shared/engine/golden'
+import type { CaseResult } from '../../../shared/engine/golden-result'
+import { checkNumerics, GATE_CASES, type NamedCase, type NumericsSummary } from '../../../shared/engine/numerics'
+import { tf } from '../../../shared/engine/tf'
+import { installPaddingSafeMatMul } from '../../../shared/engine/webgl/packed-matmul'
+import { poisonPackedPadding } from '../../../shared/engine/webgl/poison-padding'
+import type { BackendName } from './protocol'
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmUrl,
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
+})
+tf.env().set('PROD', true)
+// Threaded wasm starts its helper workers from blob: scripts, which the page's CSP (script-src
+// 'self') refuses, so the backend never started. One thread it is: the lab's matrices are small.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
+installPaddingSafeMatMul()
+
+/** A backend that has not started after this long is given up on (ms). */
+export const BACKEND_START_LIMIT_MS = 30_000
+
+export function gpuRenderer(): string | null {
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2')
+    if (!gl) return null
+    const ext = gl.getExtension('WEBGL_debug_renderer_info')
+    const value: unknown = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)
+    gl.getExtension('WEBGL_lose_context')?.loseContext()
+    return typeof value === 'string' ? value : null
+  } catch {
+    return null
+  }
+}
+
+/** Starts a backend and runs one real computation on it; the reason it could not, or null. */
+export async function startBackend(name: BackendName, limitMs = BACKEND_START_LIMIT_MS): Promise<string | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`${name} did not start within ${limitMs / 1000} s`), limitMs)))
+  const attempt = (async () => {
+    try {
+      if (!(await tf.setBackend(name))) return `${name} did not initialize`
+      await tf.ready()
+      const probe = tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4]))
+      const values = await probe.data()
+      probe.dispose()
+      return values[0] === 4 && values[1] === 6 ? null : `${name} computed a wrong sum`
+    } catch (error) {
+      return (error as Error).message || String(error)
+    }
+  })()
+  try {
+    return await Promise.race([attempt, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** The reference cases, fetched lazily: they ship with the app as JSON chunks. */
+const caseFiles = import.meta.glob('../../../shared/goldens/*.json', { import: 'default' })
+
+export async function loadCases(names?: readonly string[]): Promise<NamedCase[]> {
+  const entries = Object.entries(caseFiles)
+    .map(([path, load]) => ({ name: path.split('/').pop()!, load }))
+    .filter((c) => !names || names.includes(c.name))
+    .sort((a, b) => a.name.localeCompare(b.name))
+  return Promise.all(entries.map(async (c) => ({ name: c.name, data: asGoldenCase(c.name, await c.load()) })))
+}
+
+export interface CheckRequest {
+  backend: BackendName
+  appVersion: string
+  /** The full self-check (every case) or the gate (a subset, stopping at the first failure). */
+  full: boolean
+  /** Test hook: compute this check with tfjs's own packed matMul, the bug the gate exists for. */
+  fault?: boolean
+  onCase?: (result: CaseResult) => void
+}
+
+/**
+ * Runs reference cases on the active backend. On WebGL the padding of every packed texture is
+ * poisoned with NaN while they run (strict), so a kernel that reads it fails here on any GPU.
+ */
+export async function runNumericsCheck(request: CheckRequest): Promise<{ summary: NumericsSummary; results: CaseResult[] }> {
+  const webgl = request.backend === 'webgl'
+  const renderer = webgl ? gpuRenderer() : null
+  const cases = await loadCases(request.full ? undefined : GATE_CASES)
+  if (request.fault) installPaddingSafeMatMul(false)
+  const unpoison = webgl ? poisonPackedPadding(tf.backend() as MathBackendWebGL) : () => {}
+  try {
+    const { summary, results } = await checkNumerics(
+      cases,
+      { backend: request.backend, gpuRenderer: renderer, appVersion: request.appVersion, strict: webgl },
+      { onCase: request.onCase, stopAtFailure: !request.full, now: () => performance.now() },
+    )
+    return { summary, results }
+  } finally {
+    unpoison()
+    installPaddingSafeMatMul(true)
+  }
+}

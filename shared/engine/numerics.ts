@@ -1,0 +1,64 @@
+// The numerics gate: before the lab trains on a backend it runs PyTorch reference cases there and
+// refuses the backend if any value is off. A GPU driver, a browser or a tfjs kernel can compute
+// wrong numbers without an error (NaN gradients on an NVIDIA GPU through ANGLE/Vulkan were the
+// first seen); the gate turns that into a fallback with a reason instead of ruined runs.
+import type { NumericsCheck } from '../contract/schemas'
+import { runGoldenCase, type GoldenCase } from './golden'
+import { describeFailure, type CaseResult } from './golden-result'
+
+/**
+ * The gate's cases: one per cell and per norm, and the training case, so every kernel a training
+ * step uses runs at least once (matMul forward and both gradients, every fused normalizer and its
+ * gradient, masking, the optimizer update, population statistics, evaluation past the trained
+ * length). The full self-check runs every case.
+ */
+export const GATE_CASES = ['cell-lstm-bn_step.json', 'cell-gru-ln.json', 'cell-rnn-gn.json', 'cell-lstm-bn_seq.json', 'cell-gru-none.json', 'train-lstm-bn_step.json'] as const
+
+/** Every reference case that ships in shared/goldens/ (a unit test keeps this list equal to the folder). */
+export const REFERENCE_CASES = [
+  ...(['rnn', 'lstm', 'gru'] as const).flatMap((cell) => (['none', 'bn_step', 'bn_seq', 'ln', 'gn'] as const).map((norm) => `cell-${cell}-${norm}.json`)),
+  ...(['bn_step', 'bn_seq', 'ln', 'gn'] as const).map((norm) => `norm-${norm}.json`),
+  'train-lstm-bn_step.json',
+]
+
+export interface NamedCase {
+  name: string
+  data: GoldenCase
+}
+
+/** The outcome of the gate on one backend, as the page caches it and each run's device info stores it. */
+export type NumericsSummary = NumericsCheck
+
+export interface CheckOptions {
+  /** Called after each case, for progress. */
+  onCase?: (result: CaseResult) => void
+  /** Stop at the first failing case (the gate), or run them all (the self-check). */
+  stopAtFailure?: boolean
+  now?: () => number
+}
+
+/** Runs reference cases on the active tfjs backend and sums them up. */
+export async function checkNumerics(cases: readonly NamedCase[], context: Pick<NumericsSummary, 'backend' | 'gpuRenderer' | 'appVersion' | 'strict'>, options: CheckOptions = {}): Promise<{ summary: NumericsSummary; results: CaseResult[] }> {
+  const now = options.now ?? (() => Date.now())
+  const started = now()
+  const results: CaseResult[] = []
+  for (const c of cases) {
+    const result = await runGoldenCase(c.name, c.data)
+    results.push(result)
+    options.onCase?.(result)
+    if (!result.pass && options.stopAtFailure) break
+  }
+  const failed = results.find((r) => !r.pass)
+  const summary: NumericsSummary = {
+    ...context,
+    cases: results.length,
+    passed: results.filter((r) => r.pass).length,
+    worstRatio: finiteOrNull(Math.max(0, ...results.map((r) => r.worstRatio))),
+    failure: failed ? describeFailure(failed) : null,
+    checkedAt: Date.now(),
+    ms: Math.round(now() - started),
+  }
+  return { summary, results }
+}
+
+const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null)

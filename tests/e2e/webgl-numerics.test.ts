@@ -1,0 +1,54 @@
+// The numerics of the WebGL engine in Chromium (SwiftShader here): every PyTorch reference case
+// passes as training computes and with texture padding poisoned (NaN in every padding lane of
+// every packed texture). The poisoned run is what catches the NaN-gradient bug a real NVIDIA GPU
+// showed: with tfjs's own packed matMul, which multiplies padding lanes into its sums, the same
+// cases fail here too.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openBenchPage, type BenchPage } from '../../scripts/bench-page-host'
+import type { SelfCheckPass } from '../../scripts/bench-page'
+
+interface PassResult {
+  summary: { cases: number; passed: number; worstRatio: number | null; failure: string | null; gpuRenderer: string | null }
+  cases: { name: string; pass: boolean; failing: string[] }[]
+}
+
+let bench: BenchPage
+
+async function selfCheck(passes: SelfCheckPass[]): Promise<Record<string, PassResult>> {
+  return (await bench.page.evaluate(`globalThis.runSelfCheck('webgl', ${JSON.stringify(passes)})`)) as Record<string, PassResult>
+}
+
+beforeAll(async () => {
+  bench = await openBenchPage()
+})
+
+afterAll(async () => {
+  await bench?.close()
+})
+
+describe('WebGL numerics against the PyTorch reference cases', () => {
+  it('passes every case, plain and with poisoned texture padding', async () => {
+    const result = await selfCheck([
+      { name: 'plain', matMul: 'padding-safe', poison: false },
+      { name: 'strict', matMul: 'padding-safe', poison: true },
+    ])
+    for (const pass of ['plain', 'strict']) {
+      const r = result[pass]!
+      expect(r.summary.gpuRenderer, 'runs on WebGL').toMatch(/\w/)
+      expect(r.summary.cases).toBe(20)
+      expect(r.cases.filter((c) => !c.pass), `${pass}: ${r.summary.failure}`).toEqual([])
+    }
+    // The training case drifted to 86× its tolerance with the padding bug; fixed it sits well inside.
+    expect(result.strict!.summary.worstRatio).toBeLessThan(1)
+  })
+
+  it('fails with tfjs’s own packed matMul once padding is poisoned: the test catches the bug class', async () => {
+    const result = await selfCheck([{ name: 'tfjs', matMul: 'tfjs', poison: true }])
+    const r = result.tfjs!
+    // Every cell case runs matMuls over an odd batch (5) or input size (3): all of them must fail.
+    const cells = r.cases.filter((c) => c.name.startsWith('cell-'))
+    expect(cells).toHaveLength(15)
+    expect(cells.filter((c) => c.pass)).toEqual([])
+    expect(r.summary.failure).toMatch(/not finite/)
+  })
+})
