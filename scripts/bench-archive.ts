@@ -23,14 +23,14 @@ function stepRecords(step: number, withFeatures: boolean) {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'normlab-bench-'))
   const archive = await Archive.open(join(dir, 'bench.sqlite'), { migrations: shippedMigrationsDir() })
-  const run = await archive.createRun({ name: 'bench', config: { task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 64, seed: 0 }, studyId: null, status: 'running', tags: [], notes: '', device: null })
+  const run = await archive.runs.create({ name: 'bench', config: { task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 64, seed: 0 }, studyId: null, status: 'running', tags: [], notes: '', device: null })
 
   // Summaries for 10,000 steps, written 100 steps per transaction as a trainer would batch them.
   let t0 = performance.now()
   for (let step = 0; step < STEPS; step += 100) {
     const records = []
     for (let s = step; s < step + 100; s++) records.push(...stepRecords(s, false))
-    await archive.appendTimestepStats({ runId: run.id, records })
+    await archive.timesteps.append({ runId: run.id, records })
   }
   const writeSummariesMs = performance.now() - t0
 
@@ -38,11 +38,11 @@ async function main() {
   const oneStep: number[] = []
   for (let i = 0; i < 20; i++) {
     t0 = performance.now()
-    await archive.appendTimestepStats({ runId: run.id, records: stepRecords(STEPS + i, true) })
+    await archive.timesteps.append({ runId: run.id, records: stepRecords(STEPS + i, true) })
     oneStep.push(performance.now() - t0)
   }
 
-  const grid = (maxRows: number) => archive.getTimestepGrid({ runId: run.id, layer: 0, term: 'x', field: 'mean', maxRows })
+  const grid = (maxRows: number) => archive.timesteps.grid({ runId: run.id, layer: 0, term: 'x', field: 'mean', maxRows })
   await grid(STEPS) // warm the page cache as a running app would have it
   const full: number[] = []
   const decimated: number[] = []
@@ -56,7 +56,7 @@ async function main() {
     decimated.push(performance.now() - t0)
   }
   const metricsT0 = performance.now()
-  await archive.appendMetrics({ runId: run.id, points: Array.from({ length: STEPS }, (_, i) => ({ name: 'loss', step: i, value: 1 / (i + 1), wallMs: i })) })
+  await archive.metrics.append({ runId: run.id, points: Array.from({ length: STEPS }, (_, i) => ({ name: 'loss', step: i, value: 1 / (i + 1), wallMs: i })) })
   const metricsMs = performance.now() - metricsT0
 
   await archive.close()

@@ -9,6 +9,7 @@ import { checkNumerics, REFERENCE_CASES } from '../shared/engine/numerics'
 import { tf } from '../shared/engine/tf'
 import { installPaddingSafeMatMul } from '../shared/engine/webgl/packed-matmul'
 import { poisonPackedPadding } from '../shared/engine/webgl/poison-padding'
+import type { SelfCheckPass } from './self-check-pass'
 
 setWasmPaths('./')
 installPaddingSafeMatMul()
@@ -36,12 +37,6 @@ async function runBench(backend: string, steps: number) {
   return { rows, renderer: rendererString() }
 }
 
-/** One pass of the self-check: which matMul kernel WebGL uses, and whether padding is poisoned. */
-export interface SelfCheckPass {
-  name: string
-  matMul: 'padding-safe' | 'tfjs'
-  poison: boolean
-}
 
 /**
  * On WebGL: as training computes (plain); with texture padding poisoned (strict), which also fails

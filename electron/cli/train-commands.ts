@@ -1,140 +1,40 @@
-// `npm run lab -- train` and `npm run lab -- sweep`: headless training into the archive, through
-// the same contract handlers as the app. Every configuration is validated before anything is
-// written; Ctrl-C marks the run interrupted and keeps everything written so far.
-import { readFileSync } from 'node:fs'
+// `npm run lab -- train` and `npm run lab -- sweep`: the CLI's adapter over the lab's one study
+// planner and run lifecycle (shared/lab). The engine runs in-process on Node's wasm (or cpu)
+// backend after the numerics gate; runs are written through the same contract handlers as the
+// app. Every combination is validated, and every task built, before anything is written; Ctrl-C
+// marks the run interrupted and keeps everything written so far.
 import type { NormLabApi } from '../../shared/contract'
-import { TrainConfig } from '../../shared/engine/config'
+import type { TrainConfig } from '../../shared/engine/config'
 import type { Task } from '../../shared/engine/data/task'
-import { train, type TrainResult } from '../../shared/engine/trainer'
-import { runName } from '../../shared/lab/naming'
-import { createRunRecorder } from '../../shared/lab/run-recorder'
+import { train } from '../../shared/engine/trainer'
+import { createStudyRuns, runOne, type QueuedRun, type RunOutcome, type TrainingHost } from '../../shared/lab/run-lifecycle'
+import { planStudy, type GridAxis, type PlannedRun } from '../../shared/lab/study-plan'
 import { apiOf, DB_OPTION, UsageError, type Command, type CommandContext } from './command'
 import { taskFor } from './node-tasks'
 import type { GatedBackend } from './numerics-gate'
 import { progressLine } from './progress'
+import { planInputFromFlags, STUDY_FLAGS } from './study-flags'
 
-const CONFIG_FLAGS = {
-  task: { type: 'string' },
-  cell: { type: 'string' },
-  norm: { type: 'string' },
-  batch: { type: 'string' },
-  steps: { type: 'string' },
-  seed: { type: 'string' },
-  hidden: { type: 'string' },
-  lr: { type: 'string' },
-  optimizer: { type: 'string' },
-  lengths: { type: 'string' },
-  batching: { type: 'string' },
-  'record-every': { type: 'string' },
-  'eval-every': { type: 'string' },
-  data: { type: 'string' },
-} as const
+/** Errors on a grid axis name the flag that sets it. */
+const FLAG_OF_AXIS: Record<GridAxis, string> = { cells: '--cell', norms: '--norm', batchSizes: '--batch', batchings: '--batching', seeds: '--seed' }
 
-const COMMON = {
-  ...DB_OPTION,
-  ...CONFIG_FLAGS,
-  config: { type: 'string' },
-  backend: { type: 'string', default: 'wasm' },
-} as const
+const OPTIONS = { ...DB_OPTION, ...STUDY_FLAGS, backend: { type: 'string', default: 'wasm' } } as const
 
-/** "30" fixed, "10-50" uniform, "longtail:5-100". */
-export function parseLengths(text: string): unknown {
-  const tail = /^longtail:(\d+)-(\d+)$/.exec(text)
-  if (tail) return { kind: 'longtail', min: Number(tail[1]), max: Number(tail[2]) }
-  const range = /^(\d+)-(\d+)$/.exec(text)
-  if (range) return { kind: 'uniform', min: Number(range[1]), max: Number(range[2]) }
-  if (/^\d+$/.test(text)) return { kind: 'fixed', length: Number(text) }
-  throw new UsageError(`--lengths "${text}" is not N, MIN-MAX or longtail:MIN-MAX`)
+/** The runs the flags describe, validated together; a usage error listing every problem otherwise. */
+export function planFromFlags(values: Record<string, unknown>, lists: boolean): PlannedRun[] {
+  const { runs, errors } = planStudy(planInputFromFlags(values, lists))
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.combination ? `combination ${e.combination}: ` : ''}${FLAG_OF_AXIS[e.field as GridAxis] ?? e.field}: ${e.message}`)
+    throw new UsageError(`The ${lists ? 'sweep' : 'configuration'} is invalid; nothing was written:\n${lines.join('\n')}`)
+  }
+  return runs
 }
 
-function number(flag: string, text: string): number {
-  const value = Number(text)
-  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${flag} must be a number, got "${text}"`)
-  return value
-}
-
-function readConfigFile(path: string): Record<string, unknown> {
-  let text: string
+async function tasksOrUsage(configs: readonly TrainConfig[]): Promise<Task[]> {
   try {
-    text = readFileSync(path, 'utf8')
+    return await Promise.all(configs.map(taskFor))
   } catch (error) {
-    throw new UsageError(`cannot read --config ${path}: ${(error as Error).message}`)
-  }
-  try {
-    const value = JSON.parse(text) as unknown
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('it must hold a JSON object')
-    return value as Record<string, unknown>
-  } catch (error) {
-    throw new UsageError(`--config ${path} is not valid: ${(error as Error).message}`)
-  }
-}
-
-/** The config file with single-valued flags laid over it. */
-function rawConfig(values: Record<string, unknown>, single: Record<string, string | undefined>): Record<string, unknown> {
-  const raw: Record<string, unknown> = values.config ? readConfigFile(values.config as string) : {}
-  const set = (key: string, value: unknown) => {
-    if (value !== undefined) raw[key] = value
-  }
-  set('task', single.task)
-  set('cell', single.cell)
-  set('norm', single.norm)
-  set('optimizer', single.optimizer)
-  set('batching', single.batching)
-  set('dataFile', single.data)
-  if (single.batch !== undefined) raw.batchSize = number('batch', single.batch)
-  if (single.steps !== undefined) raw.steps = number('steps', single.steps)
-  if (single.seed !== undefined) raw.seed = number('seed', single.seed)
-  if (single.hidden !== undefined) raw.hidden = number('hidden', single.hidden)
-  if (single.lr !== undefined) raw.lr = number('lr', single.lr)
-  if (single['record-every'] !== undefined) raw.recordEvery = number('record-every', single['record-every'])
-  if (single['eval-every'] !== undefined) raw.evalEvery = number('eval-every', single['eval-every'])
-  if (single.lengths !== undefined) raw.lengths = parseLengths(single.lengths)
-  return raw
-}
-
-export function validateConfig(raw: unknown, label = 'configuration'): TrainConfig {
-  const parsed = TrainConfig.safeParse(raw)
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`)
-    throw new UsageError(`The ${label} is invalid; nothing was written:\n${lines.join('\n')}`)
-  }
-  return parsed.data
-}
-
-async function runOne(ctx: CommandContext, api: NormLabApi, config: TrainConfig, task: Task, gated: GatedBackend, studyId: number | null, label: string): Promise<TrainResult> {
-  const run = await api.createRun({
-    name: runName(config),
-    config,
-    studyId,
-    status: 'running',
-    device: { backend: gated.backend, gpuRenderer: null, webglVersion: null, floatPrecision: 32, numerics: gated.numerics },
-  })
-  ctx.io.out(`Run ${run.id}: ${run.name}`)
-  const recorder = createRunRecorder(api, run.id)
-  const started = Date.now()
-  let lastDrawn = 0
-  try {
-    const result = await train(config, task, {
-      ...recorder,
-      onStep: async (r) => {
-        await recorder.onStep(r)
-        if (Date.now() - lastDrawn > 250 || r.step === config.steps) {
-          lastDrawn = Date.now()
-          ctx.io.progress?.(progressLine(label, r.step, config.steps, Date.now() - started, r.loss), false)
-        }
-      },
-      shouldStop: ctx.interrupted,
-    })
-    await recorder.flush()
-    ctx.io.progress?.('', true)
-    await api.updateRun({ id: run.id, status: result.status, error: result.error })
-    ctx.io.out(`Run ${run.id} ${result.status} after ${result.steps} steps${result.finalLoss === null ? '' : `, loss ${result.finalLoss.toPrecision(4)}`}${result.error ? ` (${result.error})` : ''}`)
-    return result
-  } catch (error) {
-    ctx.io.progress?.('', true)
-    await recorder.flush().catch(() => undefined)
-    await api.updateRun({ id: run.id, status: 'failed', error: (error as Error).message }).catch(() => undefined)
-    throw error
+    throw new UsageError(`${(error as Error).message}\nNothing was written.`)
   }
 }
 
@@ -150,61 +50,82 @@ async function startBackend(ctx: CommandContext): Promise<GatedBackend> {
   }
 }
 
-async function taskOrUsage(config: TrainConfig): Promise<Task> {
-  try {
-    return await taskFor(config)
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\nNothing was written.`)
+/** The engine in this process, on the gated backend. */
+function nodeHost(ctx: CommandContext, gated: GatedBackend, tasks: Map<number, Task>, label: () => string): TrainingHost {
+  return {
+    device: () => ({ backend: gated.backend, gpuRenderer: null, webglVersion: null, floatPrecision: 32, numerics: gated.numerics }),
+    async train(run, hooks) {
+      const started = Date.now()
+      let lastDrawn = 0
+      const result = await train(run.config, tasks.get(run.runId)!, {
+        ...hooks,
+        onStep: async (r) => {
+          await hooks.onStep(r)
+          if (Date.now() - lastDrawn > 250 || r.step === run.config.steps) {
+            lastDrawn = Date.now()
+            ctx.io.progress?.(progressLine(label(), r.step, run.config.steps, Date.now() - started, r.loss), false)
+          }
+        },
+        shouldStop: ctx.interrupted,
+      })
+      ctx.io.progress?.('', true)
+      return result
+    },
   }
 }
 
+/** Plans, writes and trains; returns each run's outcome. */
+async function trainPlanned(ctx: CommandContext, planned: PlannedRun[], study: { name: string; description: string } | null): Promise<{ studyId: number | null; outcomes: RunOutcome[] }> {
+  const tasks = await tasksOrUsage(planned.map((p) => p.config))
+  const gated = await startBackend(ctx)
+  const api: NormLabApi = apiOf(ctx.services)
+  const created = await createStudyRuns(api, planned, { study })
+  if (created.study) ctx.io.out(`Study ${created.study.id}: ${created.study.name} (${created.runs.length} runs)`)
+  const taskOf = new Map(created.runs.map((r, i) => [r.runId, tasks[i]!]))
+  let index = 0
+  const host = nodeHost(ctx, gated, taskOf, () => (created.runs.length > 1 ? `${index + 1}/${created.runs.length}` : 'train'))
+  const outcomes: RunOutcome[] = []
+  for (const [i, run] of created.runs.entries()) {
+    index = i
+    if (i > 0 && ctx.interrupted()) {
+      await api.updateRun({ id: run.runId, status: 'interrupted', error: 'stopped before it started' })
+      continue
+    }
+    outcomes.push(await trainOne(ctx, api, host, run))
+  }
+  return { studyId: created.study?.id ?? null, outcomes }
+}
+
+async function trainOne(ctx: CommandContext, api: NormLabApi, host: TrainingHost, run: QueuedRun): Promise<RunOutcome> {
+  ctx.io.out(`Run ${run.runId}: ${run.name}`)
+  const outcome = await runOne(api, host, run)
+  ctx.io.out(`Run ${run.runId} ${outcome.status} after ${outcome.steps} steps${outcome.finalLoss === null ? '' : `, loss ${outcome.finalLoss.toPrecision(4)}`}${outcome.error ? ` (${outcome.error})` : ''}`)
+  return outcome
+}
+
 export const trainCommand: Command = {
-  usage: 'train [--config exp.json] [--task T --cell C --norm N --batch B --steps S --seed K --hidden H --lr R --lengths 10-50 --batching mask|pad|truncate|bucket --data FILE] [--backend wasm|cpu] [--db PATH]',
+  usage: 'train [--config exp.json] [--task T --cell C --norm N --batch B --batching mask|pad|truncate|bucket --seed K --steps S --hidden H --groups G --lr R --optimizer O --lengths 10-50 --data FILE] [--backend wasm|cpu] [--db PATH]',
   summary: 'train one model headless and write the run to the archive',
-  options: COMMON,
+  options: OPTIONS,
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
-    const config = validateConfig(rawConfig(ctx.values, ctx.values as Record<string, string | undefined>))
-    const task = await taskOrUsage(config)
-    const backend = await startBackend(ctx)
-    const result = await runOne(ctx, apiOf(ctx.services), config, task, backend, null, 'train')
-    if (result.status === 'diverged') process.exitCode = 3
+    const [outcome] = (await trainPlanned(ctx, planFromFlags(ctx.values, false), null)).outcomes
+    if (outcome?.status === 'diverged') process.exitCode = 3
   },
 }
 
-const GRID_FLAGS = ['norm', 'batch', 'seed', 'cell'] as const
-
 export const sweepCommand: Command = {
-  usage: 'sweep --norm bn_step,ln --batch 2,8,64 --seed 1,2,3 [--cell lstm,gru] [any train flag] [--study NAME] [--db PATH]',
-  summary: 'train every combination of the listed values, one after another, as one study',
-  options: { ...COMMON, study: { type: 'string' } },
+  usage: 'sweep [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--db PATH]',
+  summary: 'train every combination of the listed values (the same grid as the app’s form), one after another, as one study',
+  options: { ...OPTIONS, study: { type: 'string' } },
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
-    const lists = Object.fromEntries(
-      GRID_FLAGS.map((flag) => [flag, ctx.values[flag] === undefined ? [undefined] : String(ctx.values[flag]).split(',').map((v) => v.trim())]),
-    ) as Record<(typeof GRID_FLAGS)[number], (string | undefined)[]>
-    if (Object.values(lists).some((l) => l.some((v) => v === ''))) throw new UsageError('a list flag has an empty value (check the commas)')
-    // Every combination is validated before the study or any run is written.
-    const configs: TrainConfig[] = []
-    for (const cell of lists.cell)
-      for (const norm of lists.norm)
-        for (const batch of lists.batch)
-          for (const seed of lists.seed) {
-            const single = { ...(ctx.values as Record<string, string | undefined>), cell, norm, batch, seed }
-            configs.push(validateConfig(rawConfig(ctx.values, single), `combination cell=${cell ?? '-'} norm=${norm ?? '-'} batch=${batch ?? '-'} seed=${seed ?? '-'}`))
-          }
-    const tasks = await Promise.all(configs.map(taskOrUsage))
-    const backend = await startBackend(ctx)
-    const api = apiOf(ctx.services)
-    const studyName = (ctx.values.study as string | undefined) ?? `Sweep ${new Date().toISOString().slice(0, 16).replace('T', ' ')}: ${GRID_FLAGS.filter((f) => ctx.values[f] !== undefined).map((f) => `${f} ${String(ctx.values[f])}`).join(' × ')}`
-    const study = await api.createStudy({ name: studyName, description: `${configs.length} runs on ${configs[0]!.task}` })
-    ctx.io.out(`Study ${study.id}: ${study.name} (${configs.length} runs)`)
+    const planned = planFromFlags(ctx.values, true)
+    const axes = (['cell', 'norm', 'batch', 'batching', 'seed'] as const).filter((f) => ctx.values[f] !== undefined)
+    const name = (ctx.values.study as string | undefined) ?? `Sweep ${new Date().toISOString().slice(0, 16).replace('T', ' ')}: ${axes.map((f) => `${f} ${String(ctx.values[f])}`).join(' × ')}`
+    const { studyId, outcomes } = await trainPlanned(ctx, planned, { name, description: `${planned.length} runs on ${planned[0]!.config.task}` })
     const counts: Record<string, number> = {}
-    for (const [i, config] of configs.entries()) {
-      if (ctx.interrupted()) break
-      const result = await runOne(ctx, api, config, tasks[i]!, backend, study.id, `${i + 1}/${configs.length}`)
-      counts[result.status] = (counts[result.status] ?? 0) + 1
-    }
-    ctx.io.out(`Study ${study.id} done: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}`)
+    for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1
+    ctx.io.out(`Study ${studyId} done: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ') || 'nothing trained'}`)
   },
 }

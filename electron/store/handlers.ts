@@ -24,55 +24,56 @@ export function createHandlers({ archive, appVersion, host, bus, reveal }: Handl
       return { revealed: true }
     },
 
-    createStudy: (req) => archive.createStudy(req),
-    listStudies: () => archive.listStudies(),
+    createStudy: (req) => archive.studies.create(req),
+    listStudies: () => archive.studies.list(),
 
     createRun: async (req) => {
-      const run = await archive.createRun(req)
+      const run = await archive.runs.create(req)
       changed([run.id], 'created', run.status)
       return run
     },
-    listRuns: (req) => archive.listRuns(req),
-    getRun: (req) => archive.getRun(req.id),
+    listRuns: (req) => archive.runs.list(req),
+    getRun: (req) => archive.runs.get(req.id),
     updateRun: async (req) => {
-      const run = await archive.updateRun(req)
+      const run = await archive.runs.update(req)
       changed([run.id], 'updated', run.status)
       return run
     },
     deleteRun: async (req) => {
-      const result = await archive.deleteRun(req.id)
+      const result = await archive.runs.delete(req.id)
       if (result.deleted) changed([req.id], 'deleted')
       return result
     },
 
     appendMetrics: async (req) => {
-      const result = await archive.appendMetrics(req)
+      const result = await archive.metrics.append(req)
       changed([req.runId], 'data')
       return result
     },
-    queryMetrics: (req) => archive.queryMetrics(req),
+    queryMetrics: (req) => archive.metrics.query(req),
 
     appendTimestepStats: async (req) => {
-      const result = await archive.appendTimestepStats(req)
+      const result = await archive.timesteps.append(req)
       changed([req.runId], 'data')
       return result
     },
-    listTimestepSeries: (req) => archive.listTimestepSeries(req.runId),
-    getTimestepProfile: (req) => archive.getTimestepProfile(req),
-    getTimestepGrid: (req) => archive.getTimestepGrid(req),
+    listTimestepSeries: (req) => archive.timesteps.listSeries(req.runId),
+    listRecordedSteps: (req) => archive.timesteps.recordedSteps(req),
+    getTimestepProfile: (req) => archive.timesteps.profile(req),
+    getTimestepGrid: (req) => archive.timesteps.grid(req),
 
     appendPopulationStats: async (req) => {
-      const result = await archive.appendPopulationStats(req)
+      const result = await archive.population.append(req)
       changed([req.runId], 'data')
       return result
     },
-    getPopulationStats: (req) => archive.getPopulationStats(req),
+    getPopulationStats: (req) => archive.population.get(req),
 
     appendEvaluations: async (req) => {
-      const result = await archive.appendEvaluations(req)
+      const result = await archive.evaluations.append(req)
       changed([req.runId], 'data')
       return result
     },
-    listEvaluations: (req) => archive.listEvaluations(req),
+    listEvaluations: (req) => archive.evaluations.list(req),
   }
 }

@@ -27,11 +27,17 @@ export interface ServiceOptions {
   reveal?: (path: string) => void
 }
 
+/**
+ * At an app start, runs left "running" by an app that stopped without ending them cannot still be
+ * training: they end as interrupted.
+ */
+async function markLeftoverRunsInterrupted(archive: Archive): Promise<number[]> {
+  return archive.runs.markInterrupted(await archive.runs.idsWithStatus('running'), 'the app stopped while this run was training')
+}
+
 export async function openServices(options: ServiceOptions): Promise<Services> {
-  const archive = await Archive.open(options.dbPath, {
-    migrations: options.migrationsDir ?? shippedMigrationsDir(),
-    markInterrupted: options.markInterrupted ?? false,
-  })
+  const archive = await Archive.open(options.dbPath, { migrations: options.migrationsDir ?? shippedMigrationsDir() })
+  if (options.markInterrupted) await markLeftoverRunsInterrupted(archive)
   const bus = createEventBus()
   const handlers = createHandlers({ archive, bus, host: options.host, appVersion: options.appVersion ?? APP_VERSION, ...(options.reveal ? { reveal: options.reveal } : {}) })
   const dispatch = createDispatch(handlers, options.onInternalError ?? ((e) => console.error('[normlab] internal error:', e)))

@@ -140,6 +140,11 @@ export const contract = {
     response: Appended,
   },
   listTimestepSeries: { request: ByRun, response: z.array(TimestepSeriesInfo) },
+  /** The training steps at which a term's statistics were recorded (what a step slider offers). */
+  listRecordedSteps: {
+    request: z.strictObject({ runId: Id, layer: Layer.default(0), term: Term }),
+    response: z.strictObject({ steps: z.array(Step) }),
+  },
   getTimestepProfile: {
     request: z.strictObject({
       runId: Id,

@@ -1,21 +1,16 @@
 // A training run's full configuration, validated before anything runs or is written.
 import { z } from 'zod'
-import { BATCHING } from './data/batch'
+import { BATCHINGS, CELLS, GATES, NORMS, OPTIMIZERS, POLICIES, TASKS } from '../kinds'
 import { LengthDistribution } from './data/lengths'
 import { COPY_MIN_LENGTH } from './data/tasks/copy'
-import { NORM_KINDS } from './normalizers'
-import { CELL_KINDS, GATES, POLICIES } from './spec'
-
-export const TASKS = ['adding', 'copy', 'mnist', 'words', 'user'] as const
-export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const
 
 export const TrainConfig = z
   .strictObject({
     task: z.enum(TASKS),
     /** Training lengths (adding, copy). MNIST is always 28; words and user data have their own. */
     lengths: LengthDistribution.default({ kind: 'uniform', min: 10, max: 50 }),
-    cell: z.enum(CELL_KINDS).default('lstm'),
-    norm: z.enum(NORM_KINDS).default('bn_step'),
+    cell: z.enum(CELLS).default('lstm'),
+    norm: z.enum(NORMS).default('bn_step'),
     hidden: z.number().int().min(1).max(1024).default(64),
     /** GroupNorm groups; must divide the gate width and, for the LSTM, the hidden size. */
     groups: z.number().int().min(1).max(256).default(4),
@@ -32,7 +27,7 @@ export const TrainConfig = z
     /** Clip the global gradient norm (0: off). */
     clipNorm: z.number().min(0).default(1),
     seed: z.number().int().min(0).max(2_147_483_647).default(0),
-    batching: z.enum(BATCHING).default('mask'),
+    batching: z.enum(BATCHINGS).default('mask'),
     /** Record per-time-step statistics every k steps (0: never). */
     recordEvery: z.number().int().min(0).default(10),
     /** Also keep the per-feature vectors, not just their summaries. */

@@ -1,95 +1,98 @@
 // The reference check: runs a PyTorch reference case (goldens/README.md) on whatever tfjs backend
 // is active and compares every value with |a - b| <= atol + rtol·|b|. Used by the unit tests (cpu),
 // `npm run lab -- golden` (cpu or wasm) and the app's self-check (the user's GPU).
-import { stepInputs } from './model'
-import { countsPerStep, groupNorm, layerNorm, rowWeights, stepWeights, weightedBatchNorm, type NormKind } from './normalizers'
+import { z } from 'zod'
+import { CELLS, NORMS, TERMS, type CellKind, type NormKind } from '../kinds'
+import { crossEntropy } from './losses'
+import { batchLayout, stepInputs } from './model'
+import { countsPerStep, normalizerFor } from './norms'
 import { disposeStep, RecurrentNet } from './network'
-import type { CellKind, ModelSpec } from './spec'
+import { Population } from './population'
+import type { ModelSpec } from './spec'
 import { tf, type Tensor, type Tensor2D } from './tf'
 import type { CaseResult, Comparison } from './golden-result'
 
 export type { CaseResult, Comparison } from './golden-result'
 
 type Nested = number | Nested[]
-interface Tolerance {
-  rtol: number
-  atol: number
-}
-interface Meta {
-  eps: number
-  tolerance: Tolerance
-}
-interface Stats {
-  mean: Nested
-  var: Nested
-}
+const Nested: z.ZodType<Nested> = z.lazy(() => z.union([z.number(), z.array(Nested)]))
+const NumberList = z.array(z.number())
+const Lengths = z.array(z.number().int().min(0))
+const Meta = z.object({ eps: z.number().positive(), tolerance: z.object({ rtol: z.number().min(0), atol: z.number().min(0) }) })
+const Stats = z.object({ mean: Nested, var: Nested })
+type Tolerance = z.infer<typeof Meta>['tolerance']
 
-export interface NormCase {
-  meta: Meta
-  kind: 'norm'
-  norm: NormKind
-  N: number
-  T: number
-  C: number
-  lengths: number[]
-  groups?: number
-  x: Nested
-  gamma: number[]
-  beta: number[]
-  dy: Nested
-  mean: Nested
-  var: Nested
-  count?: Nested
-  y: Nested
-  dx: Nested
-  dgamma: number[]
-  dbeta: number[]
-}
+/** The reference cases' file format (shared/goldens/README.md), checked field by field on load. */
+const NormCase = z.object({
+  meta: Meta,
+  kind: z.literal('norm'),
+  norm: z.enum(['bn_step', 'bn_seq', 'ln', 'gn']),
+  N: z.number().int().min(1),
+  T: z.number().int().min(1),
+  C: z.number().int().min(1),
+  lengths: Lengths,
+  groups: z.number().int().min(1).nullish(),
+  x: Nested,
+  gamma: NumberList,
+  beta: NumberList,
+  dy: Nested,
+  mean: Nested,
+  var: Nested,
+  count: Nested.optional(),
+  y: Nested,
+  dx: Nested,
+  dgamma: NumberList,
+  dbeta: NumberList,
+})
 
-export interface CellCase {
-  meta: Meta
-  kind: 'cell'
-  cell: CellKind
-  norm: NormKind
-  groups: number | null
-  N: number
-  T: number
-  D: number
-  H: number
-  K: number
-  lengths: number[]
-  x: Nested
-  labels: number[]
-  params: Record<string, Nested>
-  loss: number
-  logits: Nested
-  h_last: Nested
-  grads: Record<string, Nested>
-  count: number[]
-  batch_stats?: Record<'x' | 'h' | 'c', Stats>
-}
+const CellCase = z.object({
+  meta: Meta,
+  kind: z.literal('cell'),
+  cell: z.enum(CELLS),
+  norm: z.enum(NORMS),
+  groups: z.number().int().min(1).nullable(),
+  N: z.number().int().min(1),
+  T: z.number().int().min(1),
+  D: z.number().int().min(1),
+  H: z.number().int().min(1),
+  K: z.number().int().min(1),
+  lengths: Lengths,
+  x: Nested,
+  labels: z.array(z.number().int().min(0)),
+  params: z.record(z.string(), Nested),
+  loss: z.number(),
+  logits: Nested,
+  h_last: Nested,
+  grads: z.record(z.string(), Nested),
+  count: NumberList,
+  batch_stats: z.record(z.enum(TERMS), Stats).optional(),
+})
 
-export interface TrainCase {
-  meta: Meta
-  kind: 'train'
-  cell: CellKind
-  norm: NormKind
-  N: number
-  T: number
-  D: number
-  H: number
-  K: number
-  lr: number
-  momentum: number
-  eval_policy: 'last'
-  init_params: Record<string, Nested>
-  batches: { x: Nested; labels: number[]; lengths: number[]; loss: number }[]
-  final_params: Record<string, Nested>
-  running: Record<'x' | 'h' | 'c', { mean: Nested; var: Nested; seen: number[] }>
-  test: { x: Nested; lengths: number[]; logits: Nested; h_last: Nested }
-}
+const TrainCase = z.object({
+  meta: Meta,
+  kind: z.literal('train'),
+  cell: z.enum(CELLS),
+  norm: z.enum(NORMS),
+  N: z.number().int().min(1),
+  T: z.number().int().min(1),
+  D: z.number().int().min(1),
+  H: z.number().int().min(1),
+  K: z.number().int().min(1),
+  lr: z.number().positive(),
+  momentum: z.number().positive(),
+  eval_policy: z.literal('last'),
+  init_params: z.record(z.string(), Nested),
+  batches: z.array(z.object({ x: Nested, labels: z.array(z.number().int().min(0)), lengths: Lengths, loss: z.number() })).min(1),
+  final_params: z.record(z.string(), Nested),
+  running: z.record(z.enum(TERMS), z.object({ mean: Nested, var: Nested, seen: NumberList })),
+  test: z.object({ x: Nested, lengths: Lengths, logits: Nested, h_last: Nested }),
+})
 
-export type GoldenCase = NormCase | CellCase | TrainCase
+const GoldenCaseSchema = z.discriminatedUnion('kind', [NormCase, CellCase, TrainCase])
+export type NormCase = z.infer<typeof NormCase>
+export type CellCase = z.infer<typeof CellCase>
+export type TrainCase = z.infer<typeof TrainCase>
+export type GoldenCase = z.infer<typeof GoldenCaseSchema>
 
 const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v])
 
@@ -133,65 +136,44 @@ function batchMajor(steps: Float32Array[], N: number, T: number, C: number): Flo
 }
 
 /**
- * Runs a normalizer case through the same per-step functions the model uses: one [N, C] tensor
- * per time step, BN statistics as weighted sums over the valid samples.
+ * Runs a normalizer case through the normalizer object the model uses (norms/): one [N, C] tensor
+ * per time step as the input term, begin a training pass, apply step by step. The case's γ/β are
+ * the input term's.
  */
 async function runNorm(c: NormCase): Promise<Comparison[]> {
   const tol = c.meta.tolerance
   const { N, T, C, lengths } = c
-  const eps = c.meta.eps
-  const counts = countsPerStep(lengths, T)
+  const layout = batchLayout(lengths, T)
+  const { counts } = layout
   const total = counts.reduce((a, k) => a + k, 0)
   const steps = stepInputs(flat(c.x), N, T, C)
   const dys = stepInputs(flat(c.dy), N, T, C)
   const masks = counts.map((_, t) => tf.tensor2d(lengths.map((l) => (t < l ? 1 : 0)), [N, 1]))
   const gamma = tf.tensor1d(c.gamma)
   const beta = tf.tensor1d(c.beta)
-  const valid = counts.map((k, t) => (k > 0 ? t : -1)).filter((t) => t >= 0)
+  const population = new Population()
+  const normalizer = normalizerFor(c.norm)
 
-  /** y per step, and BN's statistics (rows [1, C]) where it has them. */
-  const apply = (xs: Tensor[], g: Tensor, b: Tensor): { ys: Tensor[]; means: Tensor[]; vars: Tensor[] } => {
-    const p = { gamma: g, beta: b }
-    switch (c.norm) {
-      case 'bn_step': {
-        const ys: Tensor[] = []
-        const means: Tensor[] = []
-        const vars: Tensor[] = []
-        xs.forEach((x, t) => {
-          if (counts[t] === 0) return void ys.push(tf.zerosLike(x))
-          const r = weightedBatchNorm(x as Tensor2D, rowWeights(stepWeights(lengths, t, counts[t]!)), p, eps)
-          ys.push(r.y)
-          means.push(r.mean)
-          vars.push(r.variance)
-        })
-        return { ys, means, vars }
-      }
-      case 'bn_seq': {
-        const w = new Float32Array(valid.length * N)
-        valid.forEach((t, i) => lengths.forEach((l, n) => (w[i * N + n] = t < l ? 1 / total : 0)))
-        const r = weightedBatchNorm(tf.concat(valid.map((t) => xs[t]!), 0) as Tensor2D, rowWeights(w), p, eps)
-        const parts = tf.split(r.y, valid.length, 0)
-        const ys = xs.map((x) => tf.zerosLike(x))
-        valid.forEach((t, i) => (ys[t] = parts[i]!))
-        return { ys, means: [r.mean], vars: [r.variance] }
-      }
-      case 'ln':
-        return { ys: xs.map((x) => layerNorm(x as Tensor2D, p, eps)), means: [], vars: [] }
-      case 'gn':
-        return { ys: xs.map((x) => groupNorm(x as Tensor2D, c.groups!, p, eps)), means: [], vars: [] }
-      default:
-        throw new Error(`no reference check for norm ${c.norm}`)
-    }
+  /** y per step, and the batch statistics the pass would fold into the population. */
+  const apply = (xs: Tensor2D[], g: Tensor, b: Tensor) => {
+    const pass = normalizer.begin(
+      { mode: 'train', batch: layout, affine: () => ({ gamma: g, beta: b }), population, policy: 'last', eps: c.meta.eps, groups: c.groups ?? 1 },
+      xs.map((x, t) => (counts[t]! > 0 ? x : null)),
+    )
+    const ys = xs.map((x, t) => (counts[t] === 0 ? tf.zerosLike(x) : pass.apply('x', x, t).y))
+    return { ys, updates: pass.populationUpdates() }
   }
   // loss = sum over valid positions of y · dy
   const lossOf = (...args: Tensor[]) => {
-    const { ys } = apply(args.slice(0, T), args[T]!, args[T + 1]!)
+    const { ys, updates } = apply(args.slice(0, T) as Tensor2D[], args[T]!, args[T + 1]!)
+    tf.dispose(updates.flatMap((u) => [u.moments.mean, u.moments.variance]))
     return tf.addN(ys.map((y, t) => tf.sum(tf.mul(tf.mul(y, dys[t]!), masks[t]!))))
   }
   const grads = tf.grads(lossOf)([...steps, gamma, beta])
   const forward = tf.tidy(() => {
     const r = apply(steps, gamma, beta)
-    return { ys: r.ys.map((y, t) => tf.mul(y, masks[t]!)), means: r.means, vars: r.vars }
+    const stats = r.updates[0]?.moments
+    return { ys: r.ys.map((y, t) => tf.mul(y, masks[t]!)), means: stats ? [stats.mean] : [], vars: stats ? [stats.variance] : [] }
   })
   const read = async (ts: Tensor[]) => Promise.all(ts.map(values))
   const valid3 = validPositions(lengths, T, C)
@@ -202,11 +184,11 @@ async function runNorm(c: NormCase): Promise<Comparison[]> {
     compare('dbeta', await values(grads[T + 1]!), c.dbeta, tol),
   ]
   if (c.norm === 'bn_step' || c.norm === 'bn_seq') {
-    const concatenated = async (rows: Tensor[]) => Float32Array.from((await read(rows)).flatMap((r) => Array.from(r)))
-    out.push(compare('mean', await concatenated(forward.means), c.mean, tol), compare('var', await concatenated(forward.vars), c.var, tol))
+    out.push(compare('mean', await values(forward.means[0]!), c.mean, tol), compare('var', await values(forward.vars[0]!), c.var, tol))
     out.push(compare('count', c.norm === 'bn_seq' ? [total] : counts, c.count!, tol))
   } else {
-    // LN and GN statistics of the reference, per valid (n, t) (and group).
+    // LN and GN keep no statistics: check the reference's own per-(sample, step) moments against
+    // the inputs, so a misread case file is caught.
     const x = tf.tensor3d(flat(c.x), [N, T, C])
     const m = c.norm === 'ln' ? tf.moments(x, -1) : tf.moments(tf.reshape(x, [N, T, c.groups!, C / c.groups!]), -1)
     const inner = c.norm === 'ln' ? 1 : c.groups!
@@ -214,6 +196,8 @@ async function runNorm(c: NormCase): Promise<Comparison[]> {
     tf.dispose([x, m.mean, m.variance])
   }
   tf.dispose([...steps, ...dys, ...masks, gamma, beta, ...grads, ...forward.ys, ...forward.means, ...forward.vars])
+  tf.dispose(layout.weights.flatMap((w) => (w ? [w.col, w.row] : [])))
+  population.dispose()
   return out
 }
 
@@ -230,17 +214,17 @@ async function runCell(c: CellCase): Promise<Comparison[]> {
   const names = Object.keys(net.vars)
   let logits: Tensor | null = null
   let hLast: Tensor | null = null
-  let bnStats: Record<string, { mean: Tensor; variance: Tensor }> = {}
+  const bnStats: Record<string, { mean: Tensor; variance: Tensor }> = {}
   const { value: loss, grads } = tf.variableGrads(() => {
     const out = net.forward(x, c.lengths, { mode: 'train' })
     logits = tf.keep(out.logits)
     hLast = tf.keep(out.hLast)
-    for (const m of Object.values(out.bnStats)) {
-      tf.keep(m.mean)
-      tf.keep(m.variance)
+    for (const u of out.populationUpdates) {
+      tf.keep(u.moments.mean)
+      tf.keep(u.moments.variance)
+      bnStats[u.term] = u.moments
     }
-    bnStats = out.bnStats as typeof bnStats
-    return tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(tf.tensor1d(c.labels, 'int32'), c.K), tf.logSoftmax(out.logits)), 1))) as tf.Scalar
+    return crossEntropy(out.logits, c.labels) as tf.Scalar
   }, Object.values(net.vars))
   const out: Comparison[] = [
     compare('loss', await values(loss), c.loss, tol),
@@ -315,11 +299,10 @@ export async function runGoldenCase(name: string, c: GoldenCase): Promise<CaseRe
   return { name, kind: c.kind, pass: comparisons.every((x) => x.pass), worstAbs, worstRatio, comparisons }
 }
 
-/** Checks that a parsed JSON file looks like a reference case, with a clear error if not. */
+/** Validates a parsed JSON file as a reference case, naming the file and every field that is off. */
 export function asGoldenCase(name: string, value: unknown): GoldenCase {
-  const v = value as Partial<GoldenCase> | null
-  if (!v || typeof v !== 'object') throw new Error(`${name}: not a JSON object`)
-  if (v.kind !== 'norm' && v.kind !== 'cell' && v.kind !== 'train') throw new Error(`${name}: "kind" must be norm, cell or train`)
-  if (!v.meta?.tolerance || typeof v.meta.eps !== 'number') throw new Error(`${name}: missing meta.eps or meta.tolerance`)
-  return v as GoldenCase
+  const parsed = GoldenCaseSchema.safeParse(value)
+  if (parsed.success) return parsed.data
+  const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(case)'}: ${i.message}`)
+  throw new Error(`${name} is not a reference case: ${issues.join('; ')}`)
 }

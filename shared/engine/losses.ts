@@ -1,5 +1,4 @@
 // What a model is trained to predict, and how far it is from it.
-import { crossEntropy } from './model'
 import { tf, type Tensor, type Tensor2D, type Tensor3D } from './tf'
 
 export type Target =
@@ -40,4 +39,11 @@ export function lossOf(target: Target, logits: Tensor2D, hidden: Tensor3D | null
       return { loss: tf.div(tf.sum(tf.mul(nll, weights)), total), accuracy: tf.div(tf.sum(tf.mul(correct, weights)), total) }
     }
   }
+}
+
+/** Mean softmax cross-entropy of logits [N, K] against integer labels. */
+export function crossEntropy(logits: Tensor2D, labels: readonly number[]): Tensor {
+  const K = logits.shape[1]
+  const oneHot = tf.oneHot(tf.tensor1d(labels as number[], 'int32'), K)
+  return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1)))
 }

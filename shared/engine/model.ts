@@ -1,22 +1,15 @@
-// The recurrent model, one time step after another. Formulas: goldens/README.md (RNN, LSTM) and
-// docs/engine.md (GRU). Padded positions carry h and c unchanged; a step with no valid sample is
+// The recurrent model's forward pass, one time step after another: the input and recurrent terms,
+// the normalizer (norms/), the cell (cells/), masking. Formulas: goldens/README.md and
+// docs/engine.md. Padded positions carry h and c unchanged; a step with no valid sample is
 // skipped. Each time step's input arrives as its own [N, D] tensor (see stepInputs): slicing a
 // [N, T, D] tensor per step costs time proportional to the whole tensor on the wasm backend.
+import { cellTerms, termWidth, type TermName } from '../kinds'
+import { cellFor } from './cells'
 import { matMul } from './fast-ops'
-import {
-  countsPerStep,
-  rowWeights,
-  groupNorm,
-  layerNorm,
-  normalizeWith,
-  stepWeights,
-  weightedBatchNorm,
-  weightedMoments,
-  type Affine,
-  type Moments,
-} from './normalizers'
+import { countsPerStep, normalizerFor, rowWeights, stepWeights, weightedMoments, type BatchLayout, type Moments, type PopulationUpdate } from './norms'
+import { stackRows } from './norms/batch-stats'
 import type { Population } from './population'
-import { cellTerms, GATES, type ModelSpec, type Policy, type TermName } from './spec'
+import type { ModelSpec, Policy } from './spec'
 import { tf, type Tensor, type Tensor2D, type Tensor3D } from './tf'
 
 export type Params = Record<string, Tensor>
@@ -24,7 +17,7 @@ export type Params = Record<string, Tensor>
 export interface ForwardOptions {
   /** train: batch statistics; eval: population statistics (BN) with the policy past the trained length. */
   mode: 'train' | 'eval'
-  population?: Population
+  population: Population
   policy?: Policy
   /** Also compute the per-time-step statistics of every term's pre-normalization activation. */
   record?: boolean
@@ -41,8 +34,8 @@ export interface ForwardResult {
   /** h at every step [N, T, H] when asked for. */
   hidden: Tensor3D | null
   counts: number[]
-  /** The batch statistics BN normalized with (train mode), per term, for the population update. */
-  bnStats: Partial<Record<TermName, StepMoments>>
+  /** Train mode: the batch statistics BN normalized with, for the population update. */
+  populationUpdates: PopulationUpdate[]
   /** Per-time-step pre-normalization statistics (when record is set), per term. */
   recorded: Partial<Record<TermName, StepMoments>>
 }
@@ -58,7 +51,25 @@ export function stepInputs(values: ArrayLike<number>, N: number, T: number, D: n
   return steps
 }
 
-const affine = (params: Params, term: TermName): Affine => ({ gamma: params[`gamma_${term}`]!, beta: params[`beta_${term}`]! })
+/** Where the batch's samples are valid: counts, weights (mask / count) and keep-masks per step, built on the CPU side. */
+export function batchLayout(lengths: readonly number[], T: number): BatchLayout {
+  const N = lengths.length
+  const counts = countsPerStep(lengths, T)
+  // All-valid steps share one weight tensor.
+  const full = rowWeights(new Float32Array(N).fill(1 / N))
+  const weights = counts.map((c, t) => (c === 0 ? null : c === N ? full : rowWeights(stepWeights(lengths, t, c))))
+  return { N, T, lengths, counts, weights }
+}
+
+/** Keep-masks [N, H] per step where some but not all samples are valid: padded samples keep their state. */
+function keepMasks(lengths: readonly number[], counts: readonly number[], H: number): (Tensor2D | null)[] {
+  return counts.map((c, t) => {
+    if (c === 0 || c === lengths.length) return null
+    const values = new Uint8Array(lengths.length * H)
+    lengths.forEach((length, n) => t < length && values.fill(1, n * H, (n + 1) * H))
+    return tf.tensor2d(values, [lengths.length, H], 'bool')
+  })
+}
 
 export function forward(spec: ModelSpec, params: Params, xs: readonly Tensor2D[], lengths: readonly number[], options: ForwardOptions): ForwardResult {
   const T = xs.length
@@ -66,138 +77,63 @@ export function forward(spec: ModelSpec, params: Params, xs: readonly Tensor2D[]
   if (T === 0) throw new Error('a batch needs at least one time step')
   if (lengths.length !== N) throw new Error(`got ${lengths.length} lengths for a batch of ${N}`)
   const H = spec.hidden
-  const width = GATES[spec.cell] * H
-  const counts = countsPerStep(lengths, T)
-  const train = options.mode === 'train'
-  const policy = options.policy ?? 'last'
-  const bnStats: ForwardResult['bnStats'] = {}
-  const recorded: ForwardResult['recorded'] = {}
+  const batch = batchLayout(lengths, T)
+  const { counts, weights } = batch
+  const keep = keepMasks(lengths, counts, H)
+  const cell = cellFor(spec.cell)
 
-  // Weight columns (mask / count) and keep-masks, built on the CPU side; shared when all are valid.
-  const full = rowWeights(new Float32Array(N).fill(1 / N))
-  const weights = counts.map((c, t) => (c === 0 ? null : c === N ? full : rowWeights(stepWeights(lengths, t, c))))
-  const keep = counts.map((c, t) => {
-    if (c === 0 || c === N) return null
-    const values = new Uint8Array(N * H)
-    lengths.forEach((length, n) => t < length && values.fill(1, n * H, (n + 1) * H))
-    return tf.tensor2d(values, [N, H], 'bool')
-  })
+  // The input term of every step first: it does not depend on the recurrence.
+  const inputs = xs.map((x, t) => (counts[t]! > 0 ? matMul(x, params.Wx as Tensor2D) : null))
+  const pass = normalizerFor(spec.norm).begin(
+    {
+      mode: options.mode,
+      batch,
+      affine: (term) => ({ gamma: params[`gamma_${term}`]!, beta: params[`beta_${term}`]! }),
+      population: options.population,
+      policy: options.policy ?? 'last',
+      eps: spec.eps,
+      groups: spec.groups,
+    },
+    inputs,
+  )
 
-  // Sequence-wise BN: one set of statistics over every valid (sample, step) pair of x·Wx.
-  let sequenceStats: Moments | null = null
-  if (spec.norm === 'bn_seq') {
-    if (train) {
-      const valid = counts.map((c, t) => (c > 0 ? t : -1)).filter((t) => t >= 0)
-      const total = counts.reduce((a, c) => a + c, 0)
-      const w = new Float32Array(valid.length * N)
-      valid.forEach((t, i) => lengths.forEach((length, n) => (w[i * N + n] = t < length ? 1 / total : 0)))
-      const all = matMul(tf.concat(valid.map((t) => xs[t]!), 0), params.Wx as Tensor2D)
-      sequenceStats = weightedMoments(all, rowWeights(w))
-      bnStats.x = sequenceStats
-    } else {
-      sequenceStats = options.population!.rows('x', 1, 'last')
-    }
-  }
-
-  // Per-step BN at evaluation: population rows per step (the policy fills steps past training).
-  const populationRows: Partial<Record<TermName, { mean: Tensor[]; variance: Tensor[] }>> = {}
-  if (!train && spec.norm === 'bn_step') {
-    for (const term of cellTerms(spec.cell)) {
-      const moments = options.population!.rows(term, T, policy)
-      populationRows[term] = { mean: tf.split(moments.mean, moments.mean.shape[0]!, 0), variance: tf.split(moments.variance, moments.variance.shape[0]!, 0) }
-    }
-  }
-
-  const bnRows: Record<TermName, Moments[]> = { x: [], h: [], c: [] }
-  const recRows: Record<TermName, Moments[]> = { x: [], h: [], c: [] }
-
-  /** Normalizes one step's input, recurrent or cell term, keeping what BN used and what is recorded. */
+  const recordedRows: Record<TermName, Moments[]> = { x: [], h: [], c: [] }
+  /** Normalizes one term at one step, keeping its statistics when recording. */
   const normalize = (term: TermName, v: Tensor2D, t: number): Tensor => {
-    const w = weights[t]!
-    let out: Tensor = v
-    let stats: Moments | null = null
-    switch (spec.norm) {
-      case 'bn_step': {
-        const rows = populationRows[term]
-        if (!train && rows && t < rows.mean.length) {
-          out = normalizeWith(v, { mean: rows.mean[t]!, variance: rows.variance[t]! }, affine(params, term), spec.eps)
-        } else {
-          // Training, or evaluation past the trained length under the "batch" policy.
-          const r = weightedBatchNorm(v, w, affine(params, term), spec.eps)
-          out = r.y
-          stats = { mean: r.mean, variance: r.variance }
-          if (train) bnRows[term][t] = stats
-        }
-        break
-      }
-      case 'bn_seq':
-        if (term === 'x') out = normalizeWith(v, sequenceStats!, affine(params, 'x'), spec.eps)
-        break
-      case 'ln':
-        out = layerNorm(v, affine(params, term), spec.eps)
-        break
-      case 'gn':
-        out = groupNorm(v, spec.groups, affine(params, term), spec.eps)
-        break
-      default:
-        break
-    }
-    if (options.record) recRows[term][t] = stats ?? weightedMoments(v, w)
-    return out
+    const { y, moments } = pass.apply(term, v, t)
+    if (options.record) recordedRows[term][t] = moments ?? weightedMoments(v, weights[t]!)
+    return y
   }
 
-  let h = tf.zeros([N, H]) as Tensor2D
-  let c = tf.zeros([N, H]) as Tensor2D
+  let state = { h: tf.zeros([N, H]) as Tensor2D, c: spec.cell === 'lstm' ? (tf.zeros([N, H]) as Tensor2D) : null }
   const hs: Tensor2D[] = []
   for (let t = 0; t < T; t++) {
     if (counts[t] === 0) {
-      if (options.sequenceOutput) hs.push(h)
+      if (options.sequenceOutput) hs.push(state.h)
       continue
     }
-    const xn = normalize('x', matMul(xs[t]!, params.Wx as Tensor2D), t)
-    const hn = normalize('h', matMul(h, params.Wh as Tensor2D), t)
-    let hNew: Tensor2D
-    let cNew: Tensor2D | null = null
-    if (spec.cell === 'rnn') {
-      hNew = tf.tanh(tf.add(tf.add(xn, hn), params.b!)) as Tensor2D
-    } else if (spec.cell === 'lstm') {
-      const [i, f, g, o] = tf.split(tf.add(tf.add(xn, hn), params.b!), 4, 1) as [Tensor2D, Tensor2D, Tensor2D, Tensor2D]
-      cNew = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as Tensor2D
-      hNew = tf.mul(tf.sigmoid(o), tf.tanh(normalize('c', cNew, t))) as Tensor2D
-    } else {
-      // GRU: r and z from both terms (bias inside), n = tanh(x-part + r ⊙ h-part).
-      const [xr, xz, xg] = tf.split(tf.add(xn, params.b!), 3, 1) as [Tensor2D, Tensor2D, Tensor2D]
-      const [hr, hz, hg] = tf.split(hn, 3, 1) as [Tensor2D, Tensor2D, Tensor2D]
-      const r = tf.sigmoid(tf.add(xr, hr))
-      const z = tf.sigmoid(tf.add(xz, hz))
-      const n = tf.tanh(tf.add(xg, tf.mul(r, hg)))
-      hNew = tf.add(n, tf.mul(z, tf.sub(h, n))) as Tensor2D // (1 - z) n + z h
-    }
+    const next = cell.step({
+      xn: normalize('x', inputs[t]!, t),
+      hn: normalize('h', matMul(state.h, params.Wh as Tensor2D), t),
+      b: params.b!,
+      state,
+      normalizeCell: (c) => normalize('c', c, t),
+    })
     const k = keep[t]
-    h = k ? (tf.where(k, hNew, h) as Tensor2D) : hNew
-    if (cNew) c = k ? (tf.where(k, cNew, c) as Tensor2D) : cNew
-    if (options.sequenceOutput) hs.push(h)
+    state = k ? { h: tf.where(k, next.h, state.h) as Tensor2D, c: next.c && (tf.where(k, next.c, state.c!) as Tensor2D) } : next
+    if (options.sequenceOutput) hs.push(state.h)
   }
 
-  // Stack per-step rows [1, C] into [T, C]; zero rows where a step had no valid sample.
-  const stackRows = (rows: Moments[], features: number): Moments => {
-    const filled = Array.from({ length: T }, (_, t) => rows[t] ?? { mean: tf.zeros([1, features]), variance: tf.zeros([1, features]) })
-    return { mean: tf.concat(filled.map((m) => m.mean), 0), variance: tf.concat(filled.map((m) => m.variance), 0) }
-  }
-  for (const term of ['x', 'h', 'c'] as const) {
-    const features = term === 'c' ? H : width
-    if (bnRows[term].length > 0) bnStats[term] = stackRows(bnRows[term], features)
-    // In BN training the recorded statistics are the ones BN used: share the tensors.
-    if (recRows[term].length > 0) recorded[term] = train && spec.norm === 'bn_step' ? bnStats[term]! : stackRows(recRows[term], features)
-  }
+  const recorded: ForwardResult['recorded'] = {}
+  if (options.record) for (const term of cellTerms(spec.cell)) recorded[term] = stackRows(recordedRows[term], T, termWidth(spec.cell, term, H))
 
-  const logits = tf.add(matMul(h, params.Wy as Tensor2D), params.by!) as Tensor2D
-  return { hLast: h, logits, hidden: options.sequenceOutput ? (tf.stack(hs, 1) as Tensor3D) : null, counts, bnStats, recorded }
-}
-
-/** Mean softmax cross-entropy of logits [N, K] against integer labels. */
-export function crossEntropy(logits: Tensor2D, labels: readonly number[]): Tensor {
-  const K = logits.shape[1]
-  const oneHot = tf.oneHot(tf.tensor1d(labels as number[], 'int32'), K)
-  return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1)))
+  const logits = tf.add(matMul(state.h, params.Wy as Tensor2D), params.by!) as Tensor2D
+  return {
+    hLast: state.h,
+    logits,
+    hidden: options.sequenceOutput ? (tf.stack(hs, 1) as Tensor3D) : null,
+    counts: [...counts],
+    populationUpdates: options.mode === 'train' ? pass.populationUpdates() : [],
+    recorded,
+  }
 }

@@ -5,7 +5,7 @@ import { forward, type ForwardOptions, type ForwardResult, type StepMoments } fr
 import { lossOf, type Target } from './losses'
 import { Population } from './population'
 import { paramShapes, type ModelSpec, type TermName } from './spec'
-import { tf, variableFrom, type Tensor, type Tensor2D } from './tf'
+import { tf, variableFrom, type Tensor2D } from './tf'
 
 export type ParamValues = Record<string, Float32Array | number[]>
 
@@ -41,23 +41,23 @@ export class RecurrentNet {
   }
 
   /** xs: one [N, D] tensor per time step (see stepInputs). */
-  forward(xs: readonly Tensor2D[], lengths: readonly number[], options: ForwardOptions): ForwardResult {
+  forward(xs: readonly Tensor2D[], lengths: readonly number[], options: Omit<ForwardOptions, 'population'>): ForwardResult {
     return forward(this.spec, this.vars, xs, lengths, { population: this.population, ...options })
   }
 
   /** One optimizer step on a batch; BN's population statistics move with it. */
   trainStep(xs: readonly Tensor2D[], lengths: readonly number[], target: Target, optimizer: tf.Optimizer, options: StepOptions = {}): StepTensors {
     const varList = Object.values(this.vars)
-    let kept: { accuracy: tf.Scalar; bnStats: ForwardResult['bnStats']; recorded: ForwardResult['recorded']; counts: number[] } | null = null
+    let kept: { accuracy: tf.Scalar; updates: ForwardResult['populationUpdates']; recorded: ForwardResult['recorded']; counts: number[] } | null = null
     const { value, grads } = tf.variableGrads(() => {
       const out = this.forward(xs, lengths, { mode: 'train', record: options.record ?? false, sequenceOutput: target.kind === 'sequence' })
       const { loss, accuracy } = lossOf(target, out.logits, out.hidden, this.vars.Wy!, this.vars.by!)
       // variableGrads disposes everything but the loss: keep what outlives the step.
-      for (const m of [...Object.values(out.bnStats), ...Object.values(out.recorded)]) {
+      for (const m of [...out.populationUpdates.map((u) => u.moments), ...Object.values(out.recorded)]) {
         tf.keep(m.mean)
         tf.keep(m.variance)
       }
-      kept = { accuracy: tf.keep(accuracy as tf.Scalar), bnStats: out.bnStats, recorded: out.recorded, counts: out.counts }
+      kept = { accuracy: tf.keep(accuracy as tf.Scalar), updates: out.populationUpdates, recorded: out.recorded, counts: out.counts }
       return loss as tf.Scalar
     }, varList)
     const k = kept!
@@ -74,13 +74,10 @@ export class RecurrentNet {
     tf.dispose(grads)
     if (applied !== grads) tf.dispose(applied)
 
-    for (const [term, m] of Object.entries(k.bnStats) as [TermName, StepMoments][]) {
-      const counts = this.spec.norm === 'bn_seq' ? [k.counts.reduce((a, b) => a + b, 0)] : k.counts
-      this.population.update(term, m, counts)
+    for (const u of k.updates) {
+      this.population.update(u.term, u.moments, u.counts)
+      tf.dispose([u.moments.mean, u.moments.variance])
     }
-    // Dispose BN statistics that are not also the recorded ones (per-step BN records what it used).
-    const recordedTensors = new Set<Tensor>(Object.values(k.recorded).flatMap((m) => [m.mean, m.variance]))
-    for (const m of Object.values(k.bnStats)) for (const t of [m.mean, m.variance]) if (!recordedTensors.has(t)) t.dispose()
     return { loss: value, accuracy: k.accuracy, gradNorm, counts: k.counts, recorded: k.recorded }
   }
 

@@ -2,7 +2,7 @@
 // momentum 0.1, start at mean 0 / var 1; the mean of step t moves when t had at least one valid
 // sample, the variance (unbiased, n/(n-1)) only when it had at least two. Kept as tensors so
 // training never waits on a readback; `seen[t]` counts the updates of step t on the CPU side.
-import type { Moments } from './normalizers'
+import type { Moments } from './norms/types'
 import type { Policy, TermName } from './spec'
 import { tf, variableFrom, type Tensor2D } from './tf'
 
@@ -102,11 +102,12 @@ export class Population {
     return { mean: tail(pop.mean), variance: tail(pop.variance) }
   }
 
-  /** A JSON-ready snapshot for the archive. */
-  async snapshot(): Promise<{ term: TermName; mean: number[][]; variance: number[][]; seen: number[] }[]> {
+  /** The running statistics read back, rows [T, C] flat, for the archive. */
+  async snapshot(): Promise<{ term: TermName; features: number; mean: Float32Array; variance: Float32Array; seen: number[] }[]> {
     const out = []
     for (const [term, pop] of this.terms) {
-      out.push({ term, mean: (await pop.mean.array()) as number[][], variance: (await pop.variance.array()) as number[][], seen: [...pop.seen] })
+      const [mean, variance] = (await Promise.all([pop.mean.data(), pop.variance.data()])) as [Float32Array, Float32Array]
+      out.push({ term, features: pop.mean.shape[1]!, mean, variance, seen: [...pop.seen] })
     }
     return out
   }

@@ -1,15 +1,7 @@
 // What a model is: the cell, its normalizer, sizes and normalizer settings. Pure data.
-import type { NormKind } from './normalizers'
+import { cellTerms, GATES, normalizedTerms, termWidth, type CellKind, type NormKind, type TermName } from '../kinds'
 
-export const CELL_KINDS = ['rnn', 'lstm', 'gru'] as const
-export type CellKind = (typeof CELL_KINDS)[number]
-export const TERM_NAMES = ['x', 'h', 'c'] as const
-export type TermName = (typeof TERM_NAMES)[number]
-export const POLICIES = ['last', 'global', 'batch', 'error'] as const
-export type Policy = (typeof POLICIES)[number]
-
-/** Gates per cell: the width of x·Wx and h·Wh is gates × hidden. LSTM order i, f, g, o; GRU r, z, n. */
-export const GATES: Record<CellKind, number> = { rnn: 1, lstm: 4, gru: 3 }
+export type { CellKind, NormKind, Policy, TermName } from '../kinds'
 
 export interface ModelSpec {
   cell: CellKind
@@ -22,27 +14,14 @@ export interface ModelSpec {
   eps: number
 }
 
-/** The terms a cell has: input and recurrent, and the LSTM's cell state. */
-export function cellTerms(cell: CellKind): readonly TermName[] {
-  return cell === 'lstm' ? TERM_NAMES : (['x', 'h'] as const)
-}
-
-/** Which normalizer terms a model has, with their widths. */
-export function normalizedTerms(spec: ModelSpec): { term: TermName; features: number }[] {
-  const width = GATES[spec.cell] * spec.hidden
-  switch (spec.norm) {
-    case 'none':
-      return []
-    case 'bn_seq':
-      return [{ term: 'x', features: width }]
-    default:
-      return recordedTerms(spec)
-  }
+/** The terms a model's normalizer has parameters for, with their widths. */
+export function normalizedTermWidths(spec: ModelSpec): { term: TermName; features: number }[] {
+  return normalizedTerms(spec.norm, spec.cell).map((term) => ({ term, features: termWidth(spec.cell, term, spec.hidden) }))
 }
 
 /** Terms whose activations are recorded per time step (every model, normalized or not). */
 export function recordedTerms(spec: ModelSpec): { term: TermName; features: number }[] {
-  return cellTerms(spec.cell).map((term) => ({ term, features: term === 'c' ? spec.hidden : GATES[spec.cell] * spec.hidden }))
+  return cellTerms(spec.cell).map((term) => ({ term, features: termWidth(spec.cell, term, spec.hidden) }))
 }
 
 export function paramShapes(spec: ModelSpec): Record<string, number[]> {
@@ -54,7 +33,7 @@ export function paramShapes(spec: ModelSpec): Record<string, number[]> {
     Wy: [spec.hidden, spec.outputs],
     by: [spec.outputs],
   }
-  for (const { term, features } of normalizedTerms(spec)) {
+  for (const { term, features } of normalizedTermWidths(spec)) {
     shapes[`gamma_${term}`] = [features]
     shapes[`beta_${term}`] = [features]
   }

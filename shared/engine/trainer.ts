@@ -10,8 +10,11 @@ import { stepInputs } from './model'
 import { RecurrentNet, disposeStep, type StepTensors } from './network'
 import { PopulationError } from './population'
 import { Rng } from './rng'
-import { recordedTerms, type ModelSpec, type Policy, type TermName } from './spec'
+import { normalizerFor } from './norms'
+import { recordedTerms, type ModelSpec, type Policy } from './spec'
 import { tf } from './tf'
+import { packFloat32 } from '../contract/packed'
+import type { EvaluationResult, PopulationRecord, TimestepRecord } from '../contract/schemas'
 
 export interface StepReport {
   step: number
@@ -27,44 +30,27 @@ export interface StepReport {
   counts: number[]
 }
 
-export interface TimestepStatsReport {
-  step: number
-  layer: number
-  term: TermName
-  count: number[]
-  /** Values behind each normalizer statistic per step (absent: the term has no normalizer). */
-  normCount?: number[]
-  mean: (number | null)[]
-  var: (number | null)[]
-  featureMean?: (number | null)[][]
-  featureVar?: (number | null)[][]
-}
-
 export interface EvalReport {
   step: number
   loss: number
   accuracy: number
+  /** Milliseconds since training started, as for the step it follows. */
+  wallMs: number
 }
 
+/** Population statistics after a step, in the archive's record shape (matrices packed). */
 export interface PopulationReport {
   step: number
-  records: { layer: number; term: TermName; mean: number[][]; var: number[][]; seen: number[] }[]
-}
-
-export interface LengthEvalReport {
-  step: number
-  policy: Policy | 'none'
-  length: number
-  metric: 'loss' | 'accuracy'
-  value: number
+  records: PopulationRecord[]
 }
 
 export interface TrainerHooks {
   onStep?(report: StepReport): void | Promise<void>
-  onTimestepStats?(records: TimestepStatsReport[]): void | Promise<void>
+  /** One recorded step: a record per term, in the archive's shape (per-feature matrices packed). */
+  onTimestepStats?(records: TimestepRecord[]): void | Promise<void>
   onEval?(report: EvalReport): void | Promise<void>
   onPopulation?(report: PopulationReport): void | Promise<void>
-  onLengthEval?(results: LengthEvalReport[]): void | Promise<void>
+  onLengthEval?(results: EvaluationResult[]): void | Promise<void>
   /** Checked before every step: stop early, keeping everything so far. */
   shouldStop?(): boolean
   /** Awaited before every step: resolves when not paused. */
@@ -125,7 +111,7 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
       }
       if (record) await hooks.onTimestepStats?.(stats.map((s) => ({ ...s, step })))
       if ((config.evalEvery > 0 && step % config.evalEvery === 0) || step === config.steps) {
-        await hooks.onEval?.({ step, ...(await evaluate(net, heldOut, 'last')) })
+        await hooks.onEval?.({ step, ...(await evaluate(net, heldOut, 'last')), wallMs: now() - started })
         await hooks.onPopulation?.(await populationReport(net, step))
       }
     }
@@ -146,8 +132,11 @@ export function runStep(net: RecurrentNet, optimizer: tf.Optimizer, batch: Batch
   }
 }
 
-/** One readback for the whole step: scalars first, then each recorded term's mean and variance rows. */
-async function readStep(out: StepTensors, spec: ModelSpec, withFeatures: boolean): Promise<{ scalars: [number, number, number]; stats: Omit<TimestepStatsReport, 'step'>[] }> {
+/**
+ * One readback for the whole step: scalars first, then each recorded term's mean and variance
+ * rows. Steps with no valid sample have no statistics: null summaries, NaN in the matrices.
+ */
+async function readStep(out: StepTensors, spec: ModelSpec, withFeatures: boolean): Promise<{ scalars: [number, number, number]; stats: Omit<TimestepRecord, 'step'>[] }> {
   const terms = recordedTerms(spec).filter(({ term }) => out.recorded[term])
   const flat = tf.tidy(() =>
     tf.concat([
@@ -161,18 +150,21 @@ async function readStep(out: StepTensors, spec: ModelSpec, withFeatures: boolean
   let offset = 3
   const stats = terms.map(({ term, features }) => {
     const take = () => {
-      const rows: (number | null)[][] = []
-      for (let t = 0; t < T; t++) {
-        const row = Array.from(values.subarray(offset + t * features, offset + (t + 1) * features))
-        rows.push(out.counts[t] === 0 ? row.map(() => null) : row)
-      }
+      const rows = values.slice(offset, offset + T * features)
       offset += T * features
+      for (let t = 0; t < T; t++) if (out.counts[t] === 0) rows.fill(Number.NaN, t * features, (t + 1) * features)
       return rows
     }
     const mean = take()
     const variance = take()
-    const summary = (rows: (number | null)[][]) => rows.map((r, t) => (out.counts[t] === 0 ? null : (r as number[]).reduce((a, v) => a + v, 0) / features))
-    const normCount = normCountOf(spec, term, features, out.counts)
+    const summary = (rows: Float32Array) =>
+      out.counts.map((n, t) => {
+        if (n === 0) return null
+        let sum = 0
+        for (let c = 0; c < features; c++) sum += rows[t * features + c]!
+        return sum / features
+      })
+    const normCount = normalizerFor(spec.norm).normCount(term, features, out.counts, spec.groups)
     return {
       layer: 0,
       term,
@@ -180,30 +172,10 @@ async function readStep(out: StepTensors, spec: ModelSpec, withFeatures: boolean
       ...(normCount ? { normCount } : {}),
       mean: summary(mean),
       var: summary(variance),
-      ...(withFeatures ? { featureMean: mean, featureVar: variance } : {}),
+      ...(withFeatures ? { featureMean: packFloat32(mean, T, features), featureVar: packFloat32(variance, T, features) } : {}),
     }
   })
   return { scalars: [values[0]!, values[1]!, values[2]!], stats }
-}
-
-/**
- * How many values each statistic of the term's normalizer averages at each step: BN's shrink
- * with the valid samples, LN's and GN's are the (grouped) features at every step.
- */
-export function normCountOf(spec: ModelSpec, term: TermName, features: number, counts: readonly number[]): number[] | null {
-  const valid = (value: number) => counts.map((n) => (n > 0 ? value : 0))
-  switch (spec.norm) {
-    case 'bn_step':
-      return [...counts]
-    case 'bn_seq':
-      return term === 'x' ? valid(counts.reduce((a, b) => a + b, 0)) : null
-    case 'ln':
-      return valid(features)
-    case 'gn':
-      return valid(features / spec.groups)
-    default:
-      return null
-  }
 }
 
 /** Mean loss and accuracy over batches, weighted by batch size. */
@@ -227,13 +199,16 @@ export async function evaluate(net: RecurrentNet, batches: readonly Batch[], pol
 
 async function populationReport(net: RecurrentNet, step: number): Promise<PopulationReport> {
   const snapshot = await net.population.snapshot()
-  return { step, records: snapshot.map((s) => ({ layer: 0, term: s.term, mean: s.mean, var: s.variance, seen: s.seen })) }
+  return {
+    step,
+    records: snapshot.map((s) => ({ layer: 0, term: s.term, mean: packFloat32(s.mean, s.seen.length, s.features), var: packFloat32(s.variance, s.seen.length, s.features), seen: s.seen })),
+  }
 }
 
 /** Metric at T, 1.5T, 2T, 4T… for each BN policy past the trained length (generated tasks only). */
-export async function lengthEvaluation(net: RecurrentNet, task: Task, config: TrainConfig, step: number): Promise<LengthEvalReport[]> {
+export async function lengthEvaluation(net: RecurrentNet, task: Task, config: TrainConfig, step: number): Promise<EvaluationResult[]> {
   if (!task.atLength) return []
-  const results: LengthEvalReport[] = []
+  const results: EvaluationResult[] = []
   const policies: (Policy | 'none')[] = config.norm === 'bn_step' ? config.evalPolicies : ['none']
   for (const multiple of config.evalLengths) {
     const length = Math.max(1, Math.round(multiple * task.trainLength))

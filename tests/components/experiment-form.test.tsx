@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react'
 import { useState } from 'react'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { PRESETS } from '../../shared/lab/experiment'
+import { PRESETS } from '../../shared/lab/study-plan'
 import { ExperimentForm } from '../../renderer/src/components/ExperimentForm'
 import { formFromDraft, validateForm, type FormState } from '../../renderer/src/components/experiment-form-state'
 import { i18next, setLanguage } from '../../renderer/src/i18n'
@@ -10,14 +10,14 @@ import { i18next, setLanguage } from '../../renderer/src/i18n'
 /** The form wired as the page wires it: validation on every change, Run off while anything is wrong. */
 function Harness({ initial }: { initial: FormState }) {
   const [form, setForm] = useState(initial)
-  const { configs, errors } = validateForm(form)
+  const { runs, errors } = validateForm(form)
   return (
     <>
       <ExperimentForm form={form} errors={errors} onChange={setForm} />
       <button type="button" disabled={Object.keys(errors).length > 0}>
         Run
       </button>
-      <output data-testid="count">{configs.length}</output>
+      <output data-testid="count">{runs.length}</output>
     </>
   )
 }

@@ -80,6 +80,11 @@ describe('the lab in Chromium on WebGL', () => {
     expect(Number(await page.getByTestId('live-loss').getAttribute('data-series'))).toBe(2)
     await page.getByTestId('live-idle').waitFor({ timeout: 360_000 })
     longTasks = (await page.evaluate('window.__longTasks')) as typeof longTasks
+    // The finished study stays on the Training page, with the way on to comparing its runs.
+    expect(await page.getByTestId('live-idle').getAttribute('data-finished')).toBe('true')
+    expect(await page.locator('[data-testid=finished-runs] li').count()).toBe(2)
+    expect(await page.locator('[data-testid=finished-runs] .status-completed').count()).toBe(2)
+    expect(await page.getByTestId('compare-finished').getAttribute('href')).toBe('#/compare?runs=1,2')
     blockingFrames = (await page.evaluate('window.__blockingFrames')) as unknown[]
     console.log('slowest main-thread work (ms)', JSON.stringify(await page.evaluate(SLOWEST_MEASURES)))
   })
@@ -112,7 +117,7 @@ describe('the lab in Chromium on WebGL', () => {
   })
 
   it('compares both runs: curves drawn, BN’s statistics from one sample at late steps, LN’s from every feature', async () => {
-    await page.getByRole('link', { name: 'Runs' }).click()
+    await page.getByRole('link', { name: 'Runs', exact: true }).click()
     const checks = page.locator('[data-testid=runs-table] tbody input[type=checkbox]')
     await checks.nth(0).check()
     await checks.nth(1).check()

@@ -5,7 +5,7 @@
 // cases fail here too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openBenchPage, type BenchPage } from '../../scripts/bench-page-host'
-import type { SelfCheckPass } from '../../scripts/bench-page'
+import type { SelfCheckPass } from '../../scripts/self-check-pass'
 
 interface PassResult {
   summary: { cases: number; passed: number; worstRatio: number | null; failure: string | null; gpuRenderer: string | null }

@@ -1,6 +1,7 @@
 // Training step × time step heatmap drawn straight into a canvas (one pixel block per cell, no
 // objects per cell), so 10,000 × 100 grids draw in a few milliseconds. Null cells are left blank.
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { finiteRange } from './range'
 
 export interface HeatmapProps {
   steps: number[]
@@ -31,9 +32,8 @@ function color(t: number): [number, number, number] {
 export function Heatmap({ steps, values, timeSteps, label, testId }: HeatmapProps) {
   const canvas = useRef<HTMLCanvasElement>(null)
   const [hover, setHover] = useState<string | null>(null)
-  const finite = values.flat().filter((v): v is number => v !== null && Number.isFinite(v))
-  const min = finite.length ? Math.min(...finite) : 0
-  const max = finite.length ? Math.max(...finite) : 1
+  // Once per data change (not per render or mouse move), in a loop: grids reach rows × T in the millions.
+  const { min, max } = useMemo(() => finiteRange(values) ?? { min: 0, max: 1 }, [values])
 
   useEffect(() => {
     const c = canvas.current

@@ -1,8 +1,10 @@
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { ResponseOf, Run, Term } from '../../../shared/contract'
 import { api } from '../api'
+import { ChartBoundary } from '../charts/ChartBoundary'
 import { Heatmap } from '../charts/Heatmap'
+import { useQuery } from '../data/use-query'
 
 type Grid = ResponseOf<'getTimestepGrid'>
 type Field = Grid['field']
@@ -11,16 +13,12 @@ export function HeatmapSection({ runs }: { runs: Run[] }) {
   const { t } = useTranslation()
   const [term, setTerm] = useState<Term>('h')
   const [field, setField] = useState<Field>('mean')
-  const [grids, setGrids] = useState<Record<number, Grid | null>>({})
-  useEffect(() => {
-    let cancelled = false
-    void Promise.all(runs.map((r) => api.getTimestepGrid({ runId: r.id, term, field, maxRows: 800 }).catch(() => null))).then((list) => {
-      if (!cancelled) setGrids(Object.fromEntries(runs.map((r, i) => [r.id, list[i] ?? null])))
-    })
-    return () => {
-      cancelled = true
-    }
-  }, [runs, term, field])
+  const query = useQuery(`${runs.map((r) => r.id).join(',')}|${term}|${field}`, async () => {
+    // A run without this term's statistics (no LSTM cell state, nothing recorded) has no grid.
+    const list = await Promise.all(runs.map((r) => api.getTimestepGrid({ runId: r.id, term, field, maxRows: 800 }).catch(() => null)))
+    return Object.fromEntries(runs.map((r, i) => [r.id, list[i] ?? null])) as Record<number, Grid | null>
+  })
+  const grids = query.data ?? {}
   return (
     <section className="card">
       <h2>{t('compare.heatmap')}</h2>
@@ -43,7 +41,9 @@ export function HeatmapSection({ runs }: { runs: Run[] }) {
         {runs.map((run) => {
           const g = grids[run.id]
           return g && g.steps.length > 0 ? (
-            <Heatmap key={run.id} steps={g.steps} values={g.values} timeSteps={g.timeSteps} label={`#${run.id} ${t(`norm.${run.norm}`)} · ${t('runs.columns.batch')} ${run.batchSize}`} testId={`heatmap-${run.id}`} />
+            <ChartBoundary key={run.id} name={`heatmap-${run.id}`}>
+              <Heatmap steps={g.steps} values={g.values} timeSteps={g.timeSteps} label={`#${run.id} ${t(`norm.${run.norm}`)} · ${t('runs.columns.batch')} ${run.batchSize}`} testId={`heatmap-${run.id}`} />
+            </ChartBoundary>
           ) : (
             <p key={run.id} className="muted">
               #{run.id}: {t('compare.noStatsForRun')}

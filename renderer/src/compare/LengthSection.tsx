@@ -1,29 +1,24 @@
-import { useEffect, useMemo, useState } from 'react'
+import { useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { ResponseOf, Run } from '../../../shared/contract'
 import { api } from '../api'
 import { LineChart, type Series } from '../charts/LineChart'
 import { colorAt } from '../charts/setup'
+import { useQuery } from '../data/use-query'
 
 type Evaluations = ResponseOf<'listEvaluations'>
 
 export function LengthSection({ runs }: { runs: Run[] }) {
   const { t } = useTranslation()
-  const [rows, setRows] = useState<Evaluations>([])
   const [metric, setMetric] = useState<'loss' | 'accuracy'>('loss')
-  useEffect(() => {
-    let cancelled = false
-    if (runs.length === 0) return
-    void api.listEvaluations({ runIds: runs.map((r) => r.id) }).then((r) => !cancelled && setRows(r), () => !cancelled && setRows([]))
-    return () => {
-      cancelled = true
-    }
-  }, [runs])
+  const query = useQuery(runs.map((r) => r.id).join(','), () => api.listEvaluations({ runIds: runs.map((r) => r.id) }), { enabled: runs.length > 0 })
+  const rows: Evaluations = useMemo(() => query.data ?? [], [query.data])
   const series = useMemo<Series[]>(() => {
     const out: Series[] = []
     runs.forEach((run, i) => {
       const mine = rows.filter((r) => r.runId === run.id && r.metric === metric)
-      const lastStep = Math.max(-1, ...mine.map((r) => r.step))
+      let lastStep = -1
+      for (const r of mine) if (r.step > lastStep) lastStep = r.step
       const policies = [...new Set(mine.map((r) => r.policy))]
       policies.forEach((policy, k) => {
         const points = mine.filter((r) => r.policy === policy && r.step === lastStep).sort((a, b) => a.length - b.length).map((r) => ({ x: r.length, y: r.value }))
@@ -32,6 +27,7 @@ export function LengthSection({ runs }: { runs: Run[] }) {
     })
     return out
   }, [rows, runs, metric, t])
+  if (query.status === 'error') return <p className="error">{query.error}</p>
   if (rows.length === 0) return null
   return (
     <section className="card" data-testid="length-section">

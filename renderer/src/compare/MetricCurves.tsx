@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { MetricSeries, Run } from '../../../shared/contract'
 import { LineChart, type Series } from '../charts/LineChart'
+import { bestOf } from '../charts/range'
 import { colorAt, faint } from '../charts/setup'
 import { lowerIsBetter, smooth } from './smoothing'
 
@@ -93,7 +94,7 @@ export function MetricCurves({ runs, series }: { runs: Run[]; series: MetricSeri
                 <span className="swatch" style={{ background: colorAt(i) }} /> #{run.id} {run.name}
               </td>
               <td className="num">{fmt(s?.values[s.values.length - 1])}</td>
-              <td className="num">{fmt(s && s.values.length ? (lowerIsBetter(metric) ? Math.min(...s.values) : Math.max(...s.values)) : null)}</td>
+              <td className="num">{fmt(s ? bestOf(s.values, lowerIsBetter(metric)) : null)}</td>
               <td className="num">{fmt(valueAt(s))}</td>
             </tr>
           ))}

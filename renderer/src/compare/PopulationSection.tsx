@@ -1,9 +1,11 @@
-import { useEffect, useMemo, useState } from 'react'
+import { useMemo } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { ResponseOf, Run } from '../../../shared/contract'
+import { isBatchNorm } from '../../../shared/kinds'
 import { api } from '../api'
 import { LineChart, type Series } from '../charts/LineChart'
 import { colorAt, faint } from '../charts/setup'
+import { useQuery } from '../data/use-query'
 
 type Snapshot = NonNullable<ResponseOf<'getPopulationStats'>>
 
@@ -14,18 +16,18 @@ const average = (row: (number | null)[]) => {
 
 export function PopulationSection({ runs }: { runs: Run[] }) {
   const { t } = useTranslation()
-  const [snapshots, setSnapshots] = useState<Record<number, Snapshot | null>>({})
-  const bnRuns = useMemo(() => runs.filter((r) => r.norm === 'bn_step' || r.norm === 'bn_seq'), [runs])
-  useEffect(() => {
-    let cancelled = false
-    void Promise.all(bnRuns.map((r) => api.getPopulationStats({ runId: r.id }).catch(() => null))).then((list) => {
-      if (!cancelled) setSnapshots(Object.fromEntries(bnRuns.map((r, i) => [r.id, list[i] ?? null])))
-    })
-    return () => {
-      cancelled = true
-    }
-  }, [bnRuns])
+  const bnRuns = useMemo(() => runs.filter((r) => isBatchNorm(r.norm)), [runs])
+  const query = useQuery(
+    bnRuns.map((r) => r.id).join(','),
+    async () => {
+      const list = await Promise.all(bnRuns.map((r) => api.getPopulationStats({ runId: r.id })))
+      return Object.fromEntries(bnRuns.map((r, i) => [r.id, list[i] ?? null])) as Record<number, Snapshot | null>
+    },
+    { enabled: bnRuns.length > 0 },
+  )
+  const snapshots = query.data ?? {}
   if (bnRuns.length === 0) return null
+  if (query.status === 'error') return <p className="error">{query.error}</p>
   return (
     <section className="card">
       <h2>{t('compare.population')}</h2>

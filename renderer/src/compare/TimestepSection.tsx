@@ -1,53 +1,42 @@
 // Per-timestep statistics of every compared run at a chosen training step, side by side.
-import { useEffect, useMemo, useState } from 'react'
+import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { ResponseOf, Run, Term } from '../../../shared/contract'
 import { ProfileChart } from '../charts/ProfileChart'
 import { api } from '../api'
+import { useQuery } from '../data/use-query'
 
 type Profile = ResponseOf<'getTimestepProfile'>
 
 export function TimestepSection({ runs }: { runs: Run[] }) {
   const { t } = useTranslation()
   const [term, setTerm] = useState<Term>('h')
-  const [steps, setSteps] = useState<number[]>([])
-  const [index, setIndex] = useState(-1)
-  const [profiles, setProfiles] = useState<Record<number, Profile | null>>({})
+  const [chosen, setChosen] = useState<number | null>(null)
+  const ids = runs.map((r) => r.id).join(',')
 
   // The recorded steps of the first run with statistics set the slider.
-  useEffect(() => {
-    let cancelled = false
-    void (async () => {
-      for (const run of runs) {
-        const grid = await api.getTimestepGrid({ runId: run.id, term, field: 'count', maxRows: 100_000 }).catch(() => null)
-        if (grid && grid.steps.length > 0) {
-          if (!cancelled) {
-            setSteps(grid.steps)
-            setIndex(grid.steps.length - 1)
-          }
-          return
-        }
-      }
-      if (!cancelled) setSteps([])
-    })()
-    return () => {
-      cancelled = true
+  const recorded = useQuery(`${ids}|${term}`, async () => {
+    for (const run of runs) {
+      const { steps } = await api.listRecordedSteps({ runId: run.id, term })
+      if (steps.length > 0) return steps
     }
-  }, [runs, term])
-
+    return []
+  })
+  const steps = recorded.data ?? []
+  const index = chosen === null || chosen >= steps.length ? steps.length - 1 : chosen
   const step = steps[index]
-  useEffect(() => {
-    if (step === undefined) return
-    let cancelled = false
-    void Promise.all(runs.map((run) => api.getTimestepProfile({ runId: run.id, term, step }).catch(() => null))).then((list) => {
-      if (!cancelled) setProfiles(Object.fromEntries(runs.map((r, i) => [r.id, list[i] ?? null])))
-    })
-    return () => {
-      cancelled = true
-    }
-  }, [runs, term, step])
 
-  const available = useMemo(() => runs.some((r) => r.cell === 'lstm'), [runs])
+  const profiles = useQuery(
+    `${ids}|${term}|${step}`,
+    async () => {
+      // A run with nothing recorded at or before this step has no profile to show.
+      const list = await Promise.all(runs.map((run) => api.getTimestepProfile({ runId: run.id, term, step }).catch(() => null)))
+      return Object.fromEntries(runs.map((r, i) => [r.id, list[i] ?? null])) as Record<number, Profile | null>
+    },
+    { enabled: step !== undefined },
+  )
+
+  const hasCell = runs.some((r) => r.cell === 'lstm')
   return (
     <section className="card" data-testid="timestep-section">
       <h2>{t('compare.timesteps')}</h2>
@@ -55,30 +44,39 @@ export function TimestepSection({ runs }: { runs: Run[] }) {
       <div className="toolbar">
         <label>
           {t('compare.term')}{' '}
-          <select value={term} onChange={(e) => setTerm(e.target.value as Term)} data-testid="term-select">
+          <select
+            value={term}
+            onChange={(e) => {
+              setTerm(e.target.value as Term)
+              setChosen(null)
+            }}
+            data-testid="term-select"
+          >
             <option value="x">{t('termName.x')}</option>
             <option value="h">{t('termName.h')}</option>
-            {available && <option value="c">{t('termName.c')}</option>}
+            {hasCell && <option value="c">{t('termName.c')}</option>}
           </select>
         </label>
         {steps.length > 0 && (
           <label className="grow">
             {t('compare.atTrainingStep', { step: step ?? '—' })}{' '}
-            <input type="range" min={0} max={steps.length - 1} value={Math.max(0, index)} onChange={(e) => setIndex(Number(e.target.value))} aria-label={t('compare.trainingStep')} data-testid="step-slider" />
+            <input type="range" min={0} max={steps.length - 1} value={Math.max(0, index)} onChange={(e) => setChosen(Number(e.target.value))} aria-label={t('compare.trainingStep')} data-testid="step-slider" />
           </label>
         )}
       </div>
-      {steps.length === 0 ? (
+      {recorded.status === 'error' && <p className="error">{recorded.error}</p>}
+      {profiles.status === 'error' && <p className="error">{profiles.error}</p>}
+      {recorded.status === 'ready' && steps.length === 0 ? (
         <p className="muted">{t('compare.noStats')}</p>
       ) : (
         <div className="grid-auto">
           {runs.map((run, i) => {
-            const p = profiles[run.id]
+            const p = profiles.data?.[run.id]
             return p ? (
               <ProfileChart key={run.id} data={p} colorIndex={i} title={`#${run.id} ${t(`norm.${run.norm}`)} · ${t('runs.columns.batch')} ${run.batchSize} · ${t('compare.stepShort', { step: p.step })}`} testId={`profile-${run.id}`} />
             ) : (
               <div key={run.id} className="muted profile-missing">
-                #{run.id}: {t('compare.noStatsForRun')}
+                #{run.id}: {profiles.data ? t('compare.noStatsForRun') : t('runs.loading')}
               </div>
             )
           })}

@@ -2,16 +2,13 @@
 // settings. Errors show beside their field as the user types; Run stays off until there are none.
 import type { ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
-import { BATCHING, type Batching } from '../../../shared/engine/data/batch'
-import { NORM_KINDS, type NormKind } from '../../../shared/engine/normalizers'
-import { CELL_KINDS, POLICIES, type Policy } from '../../../shared/engine/spec'
-import { OPTIMIZERS, TASKS } from '../../../shared/engine/config'
-import type { DraftErrors, DraftField, FieldError } from '../../../shared/lab/experiment'
-import type { FormState } from './experiment-form-state'
+import { BATCHINGS, CELLS, NORMS, OPTIMIZERS, POLICIES, TASKS, type Batching, type CellKind, type NormKind, type Policy } from '../../../shared/kinds'
+import type { FieldError, PlanField } from '../../../shared/lab/study-plan'
+import type { FormErrors, FormState } from './experiment-form-state'
 
 export interface ExperimentFormProps {
   form: FormState
-  errors: DraftErrors
+  errors: FormErrors
   onChange: (form: FormState) => void
   onFile?: (file: File | null) => void
   fileName?: string | null
@@ -31,7 +28,7 @@ export function ErrorText({ error, testId }: { error: FieldError; testId?: strin
   )
 }
 
-function Field({ field, label, hint, error, children }: { field: DraftField; label: string; hint?: string; error?: FieldError; children: ReactNode }) {
+function Field({ field, label, hint, error, children }: { field: PlanField; label: string; hint?: string; error?: FieldError; children: ReactNode }) {
   return (
     <div className={error ? 'field has-error' : 'field'} data-field={field}>
       <span className="field-label">{label}</span>
@@ -91,7 +88,7 @@ export function ExperimentForm({ form, errors, onChange, onFile, fileName }: Exp
         </Field>
         <Field field="batchings" error={errors['batchings']} label={t('form.batching')} hint={t('form.batchingHint')}>
           <div className="checks">
-            {BATCHING.map((b: Batching) => (
+            {BATCHINGS.map((b: Batching) => (
               <label key={b} title={t(`batching.${b}.hint`)}>
                 <input type="checkbox" checked={form.batchings.includes(b)} onChange={() => set('batchings', toggle(form.batchings, b))} />
                 {t(`batching.${b}.name`)}
@@ -103,18 +100,19 @@ export function ExperimentForm({ form, errors, onChange, onFile, fileName }: Exp
 
       <fieldset>
         <legend>{t('form.model')}</legend>
-        <Field field="cell" error={errors['cell']} label={t('form.cell')}>
-          <select aria-label={t('form.cell')} value={form.cell} onChange={(e) => set('cell', e.target.value as FormState['cell'])}>
-            {CELL_KINDS.map((c) => (
-              <option key={c} value={c}>
+        <Field field="cells" error={errors['cells']} label={t('form.cells')} hint={t('form.cellsHint')}>
+          <div className="checks">
+            {CELLS.map((c: CellKind) => (
+              <label key={c}>
+                <input type="checkbox" data-testid={`cell-${c}`} checked={form.cells.includes(c)} onChange={() => set('cells', toggle(form.cells, c))} />
                 {c.toUpperCase()}
-              </option>
+              </label>
             ))}
-          </select>
+          </div>
         </Field>
         <Field field="norms" error={errors['norms']} label={t('form.norms')} hint={t('form.normsHint')}>
           <div className="checks">
-            {NORM_KINDS.map((n: NormKind) => (
+            {NORMS.map((n: NormKind) => (
               <label key={n} title={t(`normHint.${n}`)}>
                 <input type="checkbox" data-testid={`norm-${n}`} checked={form.norms.includes(n)} onChange={() => set('norms', toggle(form.norms, n))} />
                 {t(`norm.${n}`)}

@@ -1,18 +1,17 @@
 // The form's own state (numbers as typed text) and its conversion to an experiment draft, with
 // an error per field for anything that is not a number or a list of numbers.
-import { BATCHING, type Batching } from '../../../shared/engine/data/batch'
-import type { NormKind } from '../../../shared/engine/normalizers'
-import type { CellKind, Policy } from '../../../shared/engine/spec'
-import { expandExperiment, type DraftErrors, type ExperimentDraft } from '../../../shared/lab/experiment'
-import type { TrainConfig } from '../../../shared/engine/config'
+import { BATCHINGS, type Batching, type CellKind, type NormKind, type OptimizerKind, type Policy, type TaskKind } from '../../../shared/kinds'
+import { errorsByField, planInputOf, planStudy, type ExperimentDraft, type FieldError, type PlanField, type PlannedRun } from '../../../shared/lab/study-plan'
+
+export type FormErrors = Partial<Record<PlanField, FieldError>>
 
 export interface FormState {
-  task: TrainConfig['task']
+  task: TaskKind
   lengthKind: 'fixed' | 'uniform' | 'longtail'
   lengthMin: string
   lengthMax: string
   lengthFixed: string
-  cell: CellKind
+  cells: CellKind[]
   norms: NormKind[]
   batchSizes: string
   seeds: string
@@ -21,7 +20,7 @@ export interface FormState {
   groups: string
   steps: string
   lr: string
-  optimizer: TrainConfig['optimizer']
+  optimizer: OptimizerKind
   clipNorm: string
   recordEvery: string
   evalEvery: string
@@ -36,7 +35,7 @@ export function formFromDraft(d: ExperimentDraft): FormState {
     lengthMin: String(d.lengths.kind === 'fixed' ? d.lengths.length : d.lengths.min),
     lengthMax: String(d.lengths.kind === 'fixed' ? d.lengths.length : d.lengths.max),
     lengthFixed: String(d.lengths.kind === 'fixed' ? d.lengths.length : d.lengths.max),
-    cell: d.cell,
+    cells: [...d.cells],
     norms: [...d.norms],
     batchSizes: d.batchSizes.join(', '),
     seeds: d.seeds.join(', '),
@@ -68,15 +67,15 @@ function numberList(text: string): number[] | null {
   return values.some((v) => v === null) ? null : (values as number[])
 }
 
-/** The draft and every field error; `configs` is what Run would create. */
-export function validateForm(form: FormState, dataFile?: string): { configs: TrainConfig[]; errors: DraftErrors } {
-  const errors: DraftErrors = {}
-  const num = (field: keyof ExperimentDraft | 'lengths.min' | 'lengths.max' | 'lengths.length', text: string) => {
+/** The study the form describes (shared/lab/study-plan.ts) and the first error of each field; `runs` is what Run would create. */
+export function validateForm(form: FormState, dataFile?: string): { runs: PlannedRun[]; errors: FormErrors } {
+  const errors: FormErrors = {}
+  const num = (field: PlanField, text: string) => {
     const v = number(text)
     if (v === null) errors[field] = NOT_A_NUMBER
     return v ?? 0
   }
-  const list = (field: keyof ExperimentDraft, text: string) => {
+  const list = (field: PlanField, text: string) => {
     const v = numberList(text)
     if (v === null) errors[field] = NOT_A_LIST
     return v ?? []
@@ -88,11 +87,11 @@ export function validateForm(form: FormState, dataFile?: string): { configs: Tra
   const draft: ExperimentDraft = {
     task: form.task,
     lengths,
-    cell: form.cell,
+    cells: form.cells,
     norms: form.norms,
     batchSizes: list('batchSizes', form.batchSizes),
     seeds: list('seeds', form.seeds),
-    batchings: form.batchings.filter((b) => (BATCHING as readonly string[]).includes(b)),
+    batchings: form.batchings.filter((b) => (BATCHINGS as readonly string[]).includes(b)),
     hidden: num('hidden', form.hidden),
     groups: num('groups', form.groups),
     steps: num('steps', form.steps),
@@ -104,6 +103,7 @@ export function validateForm(form: FormState, dataFile?: string): { configs: Tra
     evalLengths: list('evalLengths', form.evalLengths),
     evalPolicies: form.evalPolicies,
   }
-  if (Object.keys(errors).length > 0) return { configs: [], errors }
-  return expandExperiment(draft, dataFile)
+  if (Object.keys(errors).length > 0) return { runs: [], errors }
+  const planned = planStudy(planInputOf(draft, dataFile))
+  return { runs: planned.runs, errors: errorsByField(planned.errors) }
 }

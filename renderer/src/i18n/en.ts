@@ -6,6 +6,7 @@ export const en = {
   },
   nav: { runs: 'Runs', newExperiment: 'New experiment', live: 'Training', compare: 'Compare', settings: 'Settings' },
   language: { label: 'Language', en: 'English', zh: '简体中文' },
+  charts: { failed: 'This view could not be drawn: {{message}}' },
   common: { cancel: 'Cancel', save: 'Save' },
   backend: {
     initializing: 'Starting the compute backend…',
@@ -24,6 +25,7 @@ export const en = {
   },
   backendName: { webgl: 'WebGL (GPU)', wasm: 'WebAssembly (CPU)', cpu: 'Plain JavaScript (CPU, slowest)' },
   runs: {
+    actionError: 'That did not go through: {{message}}',
     title: 'Runs',
     emptyTitle: 'No runs yet',
     noMatch: 'No run matches these filters',
@@ -150,7 +152,8 @@ export const en = {
     batching: 'Batching',
     batchingHint: 'Each checked strategy becomes its own run.',
     model: 'Model',
-    cell: 'Recurrent cell',
+    cells: 'Cells',
+    cellsHint: 'Each one you tick is trained with every norm, batch size, batching and seed.',
     norms: 'Normalizers to compare',
     normsHint: 'Each checked norm becomes its own run. Instance norm over time needs the whole sequence (non-causal), so it is not offered for recurrent terms.',
     hidden: 'Hidden units',
@@ -197,6 +200,10 @@ export const en = {
     run: 'Run',
   },
   live: {
+    finishedStudy: 'Finished: {{name}}',
+    finishedRuns: 'Finished training',
+    compareFinished_one: 'Open the run',
+    compareFinished_other: 'Compare these {{count}} runs',
     title: 'Training',
     running: 'training',
     idleTitle: 'Nothing is training',

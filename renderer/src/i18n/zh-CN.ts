@@ -10,6 +10,7 @@ export const zhCN: Strings<typeof en> = {
   },
   nav: { runs: '运行记录', newExperiment: '新建实验', live: '训练中', compare: '对比', settings: '设置' },
   language: { label: '语言', en: 'English', zh: '简体中文' },
+  charts: { failed: '此视图无法绘制：{{message}}' },
   common: { cancel: '取消', save: '保存' },
   backend: {
     initializing: '正在启动计算后端…',
@@ -28,6 +29,7 @@ export const zhCN: Strings<typeof en> = {
   },
   backendName: { webgl: 'WebGL（GPU）', wasm: 'WebAssembly（CPU）', cpu: '纯 JavaScript（CPU，最慢）' },
   runs: {
+    actionError: '操作没有成功：{{message}}',
     title: '运行记录',
     emptyTitle: '还没有运行记录',
     noMatch: '没有符合筛选条件的运行',
@@ -154,7 +156,8 @@ export const zhCN: Strings<typeof en> = {
     batching: '批处理方式',
     batchingHint: '每个勾选的方式都会成为一次单独的运行。',
     model: '模型',
-    cell: '循环单元',
+    cells: '循环单元',
+    cellsHint: '勾选的每种单元都会与每种归一化、批大小、批处理方式和随机种子组合训练。',
     norms: '要对比的归一化方法',
     normsHint: '每个勾选的归一化方法都会成为一次单独的运行。沿时间的实例归一化需要完整序列（非因果），因此不用于循环项。',
     hidden: '隐藏单元数',
@@ -201,6 +204,10 @@ export const zhCN: Strings<typeof en> = {
     run: '开始运行',
   },
   live: {
+    finishedStudy: '已完成：{{name}}',
+    finishedRuns: '训练已完成',
+    compareFinished_one: '打开这次运行',
+    compareFinished_other: '对比这 {{count}} 次运行',
     title: '训练中',
     running: '正在训练',
     idleTitle: '当前没有训练任务',

@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import type { MetricSeries, Run } from '../../../shared/contract'
+import type { Run } from '../../../shared/contract'
 import { api } from '../api'
+import { ChartBoundary } from '../charts/ChartBoundary'
+import { useQuery } from '../data/use-query'
 import { colorAt } from '../charts/setup'
 import { BatchSweepSection } from '../compare/BatchSweepSection'
 import { ConfigDiff } from '../compare/ConfigDiff'
@@ -13,34 +14,17 @@ import { TimestepSection } from '../compare/TimestepSection'
 
 export function ComparePage({ runIds }: { runIds: number[] }) {
   const { t } = useTranslation()
-  const [runs, setRuns] = useState<Run[] | null>(null)
-  const [series, setSeries] = useState<MetricSeries[]>([])
-  const [error, setError] = useState<string | null>(null)
   const key = runIds.join(',')
-
-  // The page is keyed by its run ids (App.tsx), so a new selection starts from fresh state.
-  useEffect(() => {
-    let cancelled = false
-    const ids = key ? key.split(',').map(Number) : []
-    if (ids.length === 0) return
-    const load = async () => {
-      const found = (await Promise.all(ids.map((id) => api.getRun({ id }).catch(() => null)))).filter((r): r is Run => r !== null)
+  // Refresh while a compared run is still writing (status changes, not every data point).
+  const query = useQuery(
+    key,
+    async () => {
+      const found = (await Promise.all(runIds.map((id) => api.getRun({ id }).catch(() => null)))).filter((r): r is Run => r !== null)
       const metrics = found.length ? await api.queryMetrics({ runIds: found.map((r) => r.id) }) : { series: [] }
-      if (!cancelled) {
-        setRuns(found)
-        setSeries(metrics.series)
-      }
-    }
-    load().catch((e: unknown) => !cancelled && setError((e as Error).message))
-    // Refresh while a compared run is still writing.
-    const off = api.onEvent('runsChanged', (e) => {
-      if (e.runIds.some((id) => ids.includes(id)) && e.change !== 'data') void load()
-    })
-    return () => {
-      cancelled = true
-      off()
-    }
-  }, [key])
+      return { runs: found, series: metrics.series }
+    },
+    { enabled: runIds.length > 0, refreshOn: (e) => e.change !== 'data' && e.runIds.some((id) => runIds.includes(id)) },
+  )
 
   if (runIds.length === 0) {
     return (
@@ -55,8 +39,9 @@ export function ComparePage({ runIds }: { runIds: number[] }) {
       </section>
     )
   }
-  if (error) return <p className="error">{error}</p>
-  if (!runs) return <p className="muted">{t('runs.loading')}</p>
+  if (query.status === 'error') return <p className="error" role="alert">{query.error}</p>
+  if (!query.data) return <p className="muted">{t('runs.loading')}</p>
+  const { runs, series } = query.data
   return (
     <section className="page compare" data-testid="compare-page">
       <h1>{runs.length === 1 ? runs[0]!.name : t('compare.titleN', { count: runs.length })}</h1>
@@ -70,12 +55,25 @@ export function ComparePage({ runIds }: { runIds: number[] }) {
         ))}
       </ul>
       {runs.length < runIds.length && <p className="warn">{t('compare.someMissing')}</p>}
-      <MetricCurves runs={runs} series={series} />
-      <TimestepSection runs={runs} />
-      <HeatmapSection runs={runs} />
-      <PopulationSection runs={runs} />
-      <LengthSection runs={runs} />
-      <BatchSweepSection runs={runs} series={series} />
+      {/* One broken section never blanks the page. */}
+      <ChartBoundary name="curves">
+        <MetricCurves runs={runs} series={series} />
+      </ChartBoundary>
+      <ChartBoundary name="timesteps">
+        <TimestepSection runs={runs} />
+      </ChartBoundary>
+      <ChartBoundary name="heatmap">
+        <HeatmapSection runs={runs} />
+      </ChartBoundary>
+      <ChartBoundary name="population">
+        <PopulationSection runs={runs} />
+      </ChartBoundary>
+      <ChartBoundary name="lengths">
+        <LengthSection runs={runs} />
+      </ChartBoundary>
+      <ChartBoundary name="batch-sweep">
+        <BatchSweepSection runs={runs} series={series} />
+      </ChartBoundary>
       <ConfigDiff runs={runs} />
     </section>
   )

@@ -1,11 +1,12 @@
 import { useMemo } from 'react'
 import { useTranslation } from 'react-i18next'
 import { LineChart, type Series } from '../charts/LineChart'
-import { cellTerms } from '../../../shared/engine/spec'
+import { cellTerms } from '../../../shared/kinds'
 import { ProfileChart } from '../charts/ProfileChart'
 import { colorAt } from '../charts/setup'
 import { hrefOf } from '../state/router'
 import { useTrainingController, useTrainingTransition } from '../state/training'
+import type { FinishedBatch } from '../training/controller'
 
 const EMPTY_PROFILE = { count: [], normCount: null, mean: [], var: [] }
 
@@ -31,16 +32,21 @@ export function LivePage() {
   const accuracy = useMemo<Series[]>(() => (live ? [{ label: t('metric.accuracy'), points: live.accuracy.map((p) => ({ x: p.step, y: p.value })), color: colorAt(2) }] : []), [live, t])
 
   if (!live) {
+    const finished = state.finished
     return (
       <section className="page">
         <h1>{t('live.title')}</h1>
-        <div className="empty-state" data-testid="live-idle">
-          <h2>{t('live.idleTitle')}</h2>
-          <p>{t('live.idleBody')}</p>
-          <a className="button" href="#/new">
-            {t('nav.newExperiment')}
-          </a>
-        </div>
+        {finished && finished.runs.length > 0 ? (
+          <FinishedStudy finished={finished} />
+        ) : (
+          <div className="empty-state" data-testid="live-idle">
+            <h2>{t('live.idleTitle')}</h2>
+            <p>{t('live.idleBody')}</p>
+            <a className="button" href="#/new">
+              {t('nav.newExperiment')}
+            </a>
+          </div>
+        )}
         {state.lastError && <p className="error">{state.lastError}</p>}
       </section>
     )
@@ -98,5 +104,35 @@ export function LivePage() {
         })}
       </div>
     </section>
+  )
+}
+
+/** After a study: what trained, how each run ended, and the way on to comparing them. */
+function FinishedStudy({ finished }: { finished: FinishedBatch }) {
+  const { t } = useTranslation()
+  const ids = finished.runs.map((r) => r.runId)
+  return (
+    <div className="card" data-testid="live-idle" data-finished="true">
+      <h2>{finished.study ? t('live.finishedStudy', { name: finished.study.name }) : t('live.finishedRuns')}</h2>
+      <ul className="finished-runs" data-testid="finished-runs">
+        {finished.runs.map((run) => (
+          <li key={run.runId}>
+            <a href={hrefOf({ page: 'compare', runIds: [run.runId] })}>
+              #{run.runId} {run.name}
+            </a>{' '}
+            · <span className={`status status-${run.status}`}>{t(`status.${run.status}`)}</span>
+            {run.error && <span className="error"> · {run.error}</span>}
+          </li>
+        ))}
+      </ul>
+      <div className="controls">
+        <a className="button primary" href={hrefOf({ page: 'compare', runIds: ids })} data-testid="compare-finished">
+          {t('live.compareFinished', { count: ids.length })}
+        </a>
+        <a className="button" href="#/new">
+          {t('nav.newExperiment')}
+        </a>
+      </div>
+    </div>
   )
 }

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { runName } from '../../../shared/lab/naming'
-import { PRESET_IDS, PRESETS, type PresetId } from '../../../shared/lab/experiment'
+import { createStudyRuns } from '../../../shared/lab/run-lifecycle'
+import { PRESET_IDS, PRESETS, type PresetId } from '../../../shared/lab/study-plan'
 import { api } from '../api'
 import { ExperimentForm } from '../components/ExperimentForm'
 import { formFromDraft, validateForm, type FormState } from '../components/experiment-form-state'
@@ -19,7 +19,7 @@ export function NewExperimentPage() {
   const [failure, setFailure] = useState<string | null>(null)
   // Re-validated when the language changes, so zod's messages follow it.
   const language = i18n.language
-  const { configs, errors } = useMemo(() => {
+  const { runs, errors } = useMemo(() => {
     void language
     return validateForm(form, form.task === 'user' ? file?.name : undefined)
   }, [form, file, language])
@@ -36,13 +36,8 @@ export function NewExperimentPage() {
     try {
       const userData = form.task === 'user' && file ? await file.text() : undefined
       const name = studyName.trim() || (preset ? t(`presets.${preset}.title`) : t('newExperiment.defaultStudy', { date: new Date().toLocaleString() }))
-      const study = await api.createStudy({ name, description: preset ? t(`presets.${preset}.body`) : '' })
-      const queued = []
-      for (const config of configs) {
-        const created = await api.createRun({ name: runName(config), config, studyId: study.id, status: 'queued', tags: preset ? [preset] : [] })
-        queued.push({ runId: created.id, name: created.name, config, ...(userData ? { userData } : {}) })
-      }
-      controller.enqueue(queued)
+      const created = await createStudyRuns(api, runs, { study: { name, description: preset ? t(`presets.${preset}.body`) : '' }, tags: preset ? [preset] : [] }, userData)
+      controller.enqueue(created.runs, created.study && { id: created.study.id, name: created.study.name })
       navigate({ page: 'live' })
     } catch (error) {
       setFailure((error as Error).message)
@@ -79,9 +74,9 @@ export function NewExperimentPage() {
           <input value={studyName} placeholder={preset ? t(`presets.${preset}.title`) : ''} onChange={(e) => setStudyName(e.target.value)} aria-label={t('newExperiment.studyName')} />
         </label>
         <span className="muted" data-testid="run-count">
-          {hasErrors ? t('newExperiment.fixErrors') : t('newExperiment.willCreate', { count: configs.length })}
+          {hasErrors ? t('newExperiment.fixErrors') : t('newExperiment.willCreate', { count: runs.length })}
         </span>
-        <button type="button" className="primary" data-testid="run-experiment" disabled={hasErrors || busy || configs.length === 0} onClick={() => void run()}>
+        <button type="button" className="primary" data-testid="run-experiment" disabled={hasErrors || busy || runs.length === 0} onClick={() => void run()}>
           {t('newExperiment.run')}
         </button>
       </div>

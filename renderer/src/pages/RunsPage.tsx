@@ -1,13 +1,12 @@
-import { useCallback, useEffect, useMemo, useState } from 'react'
+import { useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { NORMS, RUN_STATUSES, type Run } from '../../../shared/contract'
-import { TASKS } from '../../../shared/engine/config'
-import { CELL_KINDS } from '../../../shared/engine/spec'
+import type { Run } from '../../../shared/contract'
+import { CELLS, NORMS, RUN_STATUSES, TASKS } from '../../../shared/kinds'
 import { api } from '../api'
 import { Dialog } from '../components/Dialog'
+import { useAction, useQuery } from '../data/use-query'
 import { hrefOf, navigate } from '../state/router'
 
-type State = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'ready'; runs: Run[] }
 type SortKey = 'id' | 'name' | 'status' | 'task' | 'cell' | 'norm' | 'batchSize' | 'seed' | 'createdAt'
 
 interface Filter {
@@ -24,14 +23,13 @@ const EMPTY_FILTER: Filter = { text: '', task: '', cell: '', norm: '', batchSize
 
 export function RunsPage() {
   const { t, i18n } = useTranslation()
-  const [state, setState] = useState<State>({ kind: 'loading' })
   const [filter, setFilter] = useState<Filter>(EMPTY_FILTER)
   const [sort, setSort] = useState<{ key: SortKey; down: boolean }>({ key: 'id', down: true })
   const [selected, setSelected] = useState<Set<number>>(new Set())
   const [editing, setEditing] = useState<Run | null>(null)
   const [deleting, setDeleting] = useState<Run | null>(null)
 
-  const load = useCallback(() => {
+  const request = useMemo(() => {
     const f: Record<string, unknown> = {}
     if (filter.text.trim()) f.text = filter.text.trim()
     if (filter.task) f.task = filter.task
@@ -41,29 +39,22 @@ export function RunsPage() {
     if (filter.tag.trim()) f.tag = filter.tag.trim()
     const batch = Number(filter.batchSize)
     if (filter.batchSize.trim() && Number.isInteger(batch)) f.batchSize = batch
-    api.listRuns({ filter: f }).then(
-      (runs) => setState({ kind: 'ready', runs }),
-      (error: unknown) => setState({ kind: 'error', message: (error as Error).message }),
-    )
+    return f
   }, [filter])
-
-  useEffect(() => {
-    load()
-    // Other windows, the CLI through this host, the training queue: refresh when runs change.
-    return api.onEvent('runsChanged', (event) => {
-      if (event.change !== 'data') load()
-    })
-  }, [load])
+  // Other windows, the CLI through this host, the training queue: refresh when runs change.
+  const query = useQuery(JSON.stringify(request), () => api.listRuns({ filter: request }), { refreshOn: (event) => event.change !== 'data' })
+  const action = useAction()
+  const all = query.data
 
   const runs = useMemo(() => {
-    if (state.kind !== 'ready') return []
-    const sorted = [...state.runs].sort((a, b) => {
+    if (!all) return []
+    const sorted = [...all].sort((a, b) => {
       const x = a[sort.key]
       const y = b[sort.key]
       return (x < y ? -1 : x > y ? 1 : 0) * (sort.down ? -1 : 1)
     })
     return sorted
-  }, [state, sort])
+  }, [all, sort])
 
   const date = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' })
   const header = (key: SortKey, label: string) => (
@@ -87,7 +78,7 @@ export function RunsPage() {
     <section className="page" aria-labelledby="runs-title">
       <div className="page-head">
         <h1 id="runs-title">{t('runs.title')}</h1>
-        {state.kind === 'ready' && <span className="muted">{t('runs.count', { count: state.runs.length })}</span>}
+        {all && <span className="muted">{t('runs.count', { count: all.length })}</span>}
         <button type="button" className="primary push-right" data-testid="compare-selected" disabled={selected.size === 0} onClick={() => navigate({ page: 'compare', runIds: [...selected] })}>
           {t('runs.compareSelected', { count: selected.size })}
         </button>
@@ -104,7 +95,7 @@ export function RunsPage() {
         </select>
         <select aria-label={t('runs.columns.cell')} value={filter.cell} onChange={set('cell')}>
           <option value="">{t('runs.filter.anyCell')}</option>
-          {CELL_KINDS.map((c) => (
+          {CELLS.map((c) => (
             <option key={c} value={c}>
               {c.toUpperCase()}
             </option>
@@ -132,13 +123,18 @@ export function RunsPage() {
           {t('runs.filter.clear')}
         </button>
       </div>
-      {state.kind === 'loading' && <p className="muted">{t('runs.loading')}</p>}
-      {state.kind === 'error' && (
+      {query.status === 'loading' && !all && <p className="muted">{t('runs.loading')}</p>}
+      {query.status === 'error' && (
         <p className="error" role="alert">
-          {t('runs.loadError', { message: state.message })}
+          {t('runs.loadError', { message: query.error })}
         </p>
       )}
-      {state.kind === 'ready' && state.runs.length === 0 && (
+      {action.error && (
+        <p className="error" role="alert" data-testid="action-error">
+          {t('runs.actionError', { message: action.error })}
+        </p>
+      )}
+      {query.status === 'ready' && all && all.length === 0 && (
         <div className="empty-state" data-testid="runs-empty">
           <h2>{JSON.stringify(filter) === JSON.stringify(EMPTY_FILTER) ? t('runs.emptyTitle') : t('runs.noMatch')}</h2>
           <p>{t('runs.emptyBody')}</p>
@@ -195,7 +191,7 @@ export function RunsPage() {
                     ))}
                   </td>
                   <td className="actions">
-                    <button type="button" className="icon" aria-pressed={run.starred} aria-label={run.starred ? t('runs.unstar') : t('runs.star')} onClick={() => void api.updateRun({ id: run.id, starred: !run.starred })}>
+                    <button type="button" className="icon" aria-pressed={run.starred} aria-label={run.starred ? t('runs.unstar') : t('runs.star')} onClick={() => void action.run(() => api.updateRun({ id: run.id, starred: !run.starred }))}>
                       {run.starred ? '★' : '☆'}
                     </button>
                     <button type="button" className="icon" aria-label={t('runs.edit')} onClick={() => setEditing(run)}>
@@ -227,7 +223,7 @@ export function RunsPage() {
                 const id = deleting.id
                 setDeleting(null)
                 setSelected((s) => new Set([...s].filter((x) => x !== id)))
-                void api.deleteRun({ id })
+                void action.run(() => api.deleteRun({ id }))
               }}
             >
               {t('runs.delete')}

@@ -1,26 +1,22 @@
-// The page's side of training: one worker, a queue of runs, and what the live view shows.
-// Reports from the worker go to the archive through the shared run recorder, in order; the
-// state that React reads changes at most a few times a second, so charts never stall the page.
+// The page's adapter over the lab's run lifecycle (shared/lab/run-lifecycle.ts): one Web Worker
+// is the training host, a queue of runs trains one after another, and the live state React reads
+// changes at most a few times a second, so charts never stall the page. Reports from the worker
+// reach the lifecycle's hooks in order, each in a task of its own.
 import type { NormLabApi } from '../../../shared/contract'
-import type { TrainConfig } from '../../../shared/engine/config'
+import type { DeviceInfo, RunStatus, TimestepRecord } from '../../../shared/contract/schemas'
 import type { CaseResult } from '../../../shared/engine/golden-result'
-import type { TimestepStatsReport } from '../../../shared/engine/trainer'
-import { createRunRecorder, type RunRecorder } from '../../../shared/lab/run-recorder'
-import type { PackedStats } from './packing'
+import type { TrainResult } from '../../../shared/engine/trainer'
+import type { CellKind } from '../../../shared/kinds'
+import { runOne, type QueuedRun, type RunHooks, type RunObserver, type TrainingHost } from '../../../shared/lab/run-lifecycle'
 import { numericsFault, rememberCheck, rememberedChecks } from '../state/numerics-cache'
 import type { BackendInfo, BackendName, FromWorker, ToWorker } from './protocol'
 
-export interface QueuedRun {
-  runId: number
-  name: string
-  config: TrainConfig
-  userData?: string
-}
+export type { QueuedRun }
 
 export interface LiveRun {
   runId: number
   name: string
-  cell: TrainConfig['cell']
+  cell: CellKind
   totalSteps: number
   step: number
   startedAt: number
@@ -30,7 +26,13 @@ export interface LiveRun {
   accuracy: { step: number; value: number }[]
   evalLoss: { step: number; value: number }[]
   /** The latest recorded per-timestep statistics, per term (summaries; the live view needs no per-feature vectors). */
-  profile: Omit<TimestepStatsReport, 'featureMean' | 'featureVar'>[]
+  profile: Omit<TimestepRecord, 'featureMean' | 'featureVar'>[]
+}
+
+/** A study (or batch of runs) that finished training: what the Training page shows afterwards. */
+export interface FinishedBatch {
+  study: { id: number; name: string } | null
+  runs: { runId: number; name: string; status: RunStatus; error: string | null }[]
 }
 
 export interface TrainingState {
@@ -42,6 +44,8 @@ export interface TrainingState {
   queue: QueuedRun[]
   /** Runs of the current batch of work: done so far and in all. */
   batch: { done: number; total: number }
+  /** The last batch of work that finished, until the next one starts. */
+  finished: FinishedBatch | null
   paused: boolean
   lastError: string | null
   selfCheck: { running: boolean; results: CaseResult[]; backend: BackendName | null }
@@ -52,6 +56,15 @@ type Listener = () => void
 /** How often the visible state may change while training (ms). */
 const PUBLISH_EVERY_MS = 250
 
+/** The run the worker is training, and where its reports go. */
+interface ActiveRun {
+  runId: number
+  hooks: RunHooks
+  /** Reports reach the hooks one after another, each in its own task. */
+  chain: Promise<void>
+  settle: { resolve(result: TrainResult): void; reject(error: Error): void }
+}
+
 export class TrainingController {
   private worker: Worker
   private listeners = new Set<Listener>()
@@ -60,13 +73,14 @@ export class TrainingController {
     live: null,
     queue: [],
     batch: { done: 0, total: 0 },
+    finished: null,
     paused: false,
     lastError: null,
     selfCheck: { running: false, results: [], backend: null },
   }
-  private recorder: RunRecorder | null = null
-  /** Archive writes happen one after another, in the order the worker reported them. */
-  private writes: Promise<unknown> = Promise.resolve()
+  private active: ActiveRun | null = null
+  private draining = false
+  private finished: FinishedBatch = { study: null, runs: [] }
   private dirty = false
   private publishTimer: ReturnType<typeof setTimeout> | null = null
   private live: LiveRun | null = null
@@ -89,11 +103,6 @@ export class TrainingController {
     void this.init()
   }
 
-  private async init(): Promise<void> {
-    const fault = numericsFault()
-    this.send({ type: 'init', preferred: this.preferred, appVersion: await this.appVersion, checked: rememberedChecks(), ...(fault ? { numericsFault: fault } : {}) })
-  }
-
   getState = (): TrainingState => this.state
 
   subscribe = (listener: Listener): (() => void) => {
@@ -107,11 +116,16 @@ export class TrainingController {
     void this.init()
   }
 
-  /** Adds runs (already created in the archive as "queued") and starts if idle. */
-  enqueue(runs: QueuedRun[]): void {
-    const idle = this.live === null && this.state.queue.length === 0
-    this.update({ queue: [...this.state.queue, ...runs], batch: idle ? { done: 0, total: runs.length } : { ...this.state.batch, total: this.state.batch.total + runs.length } })
-    if (this.live === null) void this.startNext()
+  /** Adds runs (already created in the archive as "queued", see createStudyRuns) and starts if idle. */
+  enqueue(runs: QueuedRun[], study: { id: number; name: string } | null = null): void {
+    const idle = !this.draining
+    if (idle) this.finished = { study, runs: [] }
+    this.update({
+      queue: [...this.state.queue, ...runs],
+      finished: idle ? null : this.state.finished,
+      batch: idle ? { done: 0, total: runs.length } : { ...this.state.batch, total: this.state.batch.total + runs.length },
+    })
+    if (idle) void this.drain()
   }
 
   pause(): void {
@@ -129,7 +143,10 @@ export class TrainingController {
     const cancelled = this.state.queue
     this.update({ queue: [], paused: false })
     this.send({ type: 'stop' })
-    for (const run of cancelled) this.write(() => this.api.updateRun({ id: run.runId, status: 'interrupted', error: 'stopped before it started' }))
+    for (const run of cancelled) {
+      this.finished.runs.push({ runId: run.runId, name: run.name, status: 'interrupted', error: 'stopped before it started' })
+      void this.api.updateRun({ id: run.runId, status: 'interrupted', error: 'stopped before it started' }).catch((e: unknown) => this.update({ lastError: (e as Error).message }))
+    }
   }
 
   runSelfCheck(): void {
@@ -142,50 +159,77 @@ export class TrainingController {
     this.listeners.clear()
   }
 
+  private async init(): Promise<void> {
+    const fault = numericsFault()
+    this.send({ type: 'init', preferred: this.preferred, appVersion: await this.appVersion, checked: rememberedChecks(), ...(fault ? { numericsFault: fault } : {}) })
+  }
+
   private send(message: ToWorker): void {
     this.worker.postMessage(message)
   }
 
-  private async startNext(): Promise<void> {
-    const [next, ...rest] = this.state.queue
-    if (!next) {
-      this.live = null
-      this.update({ live: null })
-      return
-    }
-    this.update({ queue: rest })
-    const backend = this.state.backend.state === 'ready' ? this.state.backend.info : null
-    this.recorder = createRunRecorder(this.api, next.runId)
-    this.live = { runId: next.runId, name: next.name, cell: next.config.cell, totalSteps: next.config.steps, step: 0, startedAt: performance.now(), stepsPerSecond: 0, etaMs: 0, loss: [], accuracy: [], evalLoss: [], profile: [] }
-    this.update({ live: this.live })
-    await this.write(() =>
-      this.api.updateRun({
-        id: next.runId,
-        status: 'running',
-        ...(backend
-          ? { device: { backend: backend.backend, gpuRenderer: backend.gpuRenderer, webglVersion: backend.webglVersion, floatPrecision: backend.float32 === false ? 16 : 32, numerics: backend.numerics } }
-          : {}),
+  /** The worker as the lifecycle's training host. */
+  private readonly host: TrainingHost = {
+    device: (): DeviceInfo | null => {
+      const backend = this.state.backend.state === 'ready' ? this.state.backend.info : null
+      return backend
+        ? { backend: backend.backend, gpuRenderer: backend.gpuRenderer, webglVersion: backend.webglVersion, floatPrecision: backend.float32 === false ? 16 : 32, numerics: backend.numerics }
+        : null
+    },
+    train: (run, hooks) =>
+      new Promise<TrainResult>((resolve, reject) => {
+        this.active = { runId: run.runId, hooks, chain: Promise.resolve(), settle: { resolve, reject } }
+        this.send({ type: 'train', runId: run.runId, config: run.config, ...(run.userData ? { userData: run.userData } : {}) })
       }),
-    )
-    this.send({ type: 'train', runId: next.runId, config: next.config, ...(next.userData ? { userData: next.userData } : {}) })
   }
 
-  /**
-   * Queues an archive write. Each starts in a task of its own (never inside the worker's message
-   * handler), so serializing a step's statistics does not add to one long task.
-   */
-  private write(work: () => Promise<unknown>, label = 'write'): Promise<unknown> {
-    this.writes = this.writes
-      .then(() => new Promise((resolve) => setTimeout(resolve, 0)))
-      .then(() => {
-        // The synchronous part (serializing the request) is what could block the page: measure it.
-        const start = performance.now()
-        const pending = work()
-        performance.measure(`normlab:${label}`, { start, end: performance.now() })
-        return pending
-      })
-      .catch((error: unknown) => this.update({ lastError: (error as Error).message }))
-    return this.writes
+  /** What the live view shows of the run in training. */
+  private readonly observer: RunObserver = {
+    onStep: (r) => {
+      const live = this.live
+      if (!live) return
+      live.step = r.step
+      if (Number.isFinite(r.loss)) live.loss.push({ step: r.step, value: r.loss })
+      live.accuracy.push({ step: r.step, value: r.accuracy })
+      live.stepsPerSecond = r.step / Math.max(r.wallMs / 1000, 1e-3)
+      live.etaMs = ((live.totalSteps - r.step) / Math.max(live.stepsPerSecond, 1e-9)) * 1000
+      this.publishSoon()
+    },
+    onTimestepStats: (records) => {
+      if (!this.live) return
+      this.live.profile = records.map(({ featureMean: _m, featureVar: _v, ...summary }) => summary)
+      this.publishSoon()
+    },
+    onEval: (r) => {
+      this.live?.evalLoss.push({ step: r.step, value: r.loss })
+      this.publishSoon()
+    },
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true
+    try {
+      for (let next = this.state.queue[0]; next; next = this.state.queue[0]) {
+        this.update({ queue: this.state.queue.slice(1) })
+        this.live = { runId: next.runId, name: next.name, cell: next.config.cell, totalSteps: next.config.steps, step: 0, startedAt: performance.now(), stepsPerSecond: 0, etaMs: 0, loss: [], accuracy: [], evalLoss: [], profile: [] }
+        this.update({ live: this.live })
+        try {
+          const outcome = await runOne(this.api, this.host, next, this.observer)
+          this.finished.runs.push({ runId: next.runId, name: next.name, status: outcome.status, error: outcome.error })
+          if (outcome.status === 'failed') this.update({ lastError: outcome.error })
+        } catch (error) {
+          // The archive refused the run's start or end: say so and go on with the next run.
+          this.finished.runs.push({ runId: next.runId, name: next.name, status: 'failed', error: (error as Error).message })
+          this.update({ lastError: (error as Error).message })
+        }
+        this.active = null
+        this.update({ batch: { ...this.state.batch, done: this.state.batch.done + 1 }, paused: false })
+      }
+    } finally {
+      this.draining = false
+      this.live = null
+      this.update({ live: null, finished: { ...this.finished, runs: [...this.finished.runs] } })
+    }
   }
 
   private receive(message: FromWorker): void {
@@ -194,14 +238,30 @@ export class TrainingController {
     performance.measure(`normlab:message-${message.type}`, { start, end: performance.now() })
   }
 
+  /** Queues a report for the lifecycle's hooks: in order, each in a task of its own, its synchronous part measured. */
+  private report(label: string, call: (hooks: RunHooks) => Promise<void>): void {
+    const active = this.active
+    if (!active) return
+    active.chain = active.chain
+      .then(() => new Promise((resolve) => setTimeout(resolve, 0)))
+      .then(() => {
+        const start = performance.now()
+        const pending = call(active.hooks)
+        performance.measure(`normlab:${label}`, { start, end: performance.now() })
+        return pending
+      })
+      // The lifecycle remembers a failed write and ends the run "failed"; keep the order going.
+      .catch((error: unknown) => this.update({ lastError: (error as Error).message }))
+  }
+
   private handle(message: FromWorker): void {
-    const live = this.live
-    const recorder = this.recorder
     switch (message.type) {
       case 'backendProgress':
         return this.update({ backend: { state: 'starting', trying: message.backend, phase: message.phase } })
       case 'backend':
         return this.update({ backend: { state: 'ready', info: message.info } })
+      case 'backendFailed':
+        return this.update({ backend: { state: 'failed', reason: message.reason } })
       case 'numerics': {
         rememberCheck(message.summary)
         const active = this.state.backend.state === 'ready' ? this.state.backend.info : null
@@ -210,55 +270,30 @@ export class TrainingController {
         if (message.summary.failure !== null) return this.live === null ? this.setPreferredBackend(this.preferred) : undefined
         return this.update({ backend: { state: 'ready', info: { ...active, numerics: message.summary } } })
       }
-      case 'backendFailed':
-        return this.update({ backend: { state: 'failed', reason: message.reason } })
       case 'selfCheckCase':
         return this.update({ selfCheck: { ...this.state.selfCheck, results: [...this.state.selfCheck.results, message.result] } })
       case 'selfCheckDone':
         return this.update({ selfCheck: { ...this.state.selfCheck, running: false, backend: message.backend } })
     }
-    if (!live || !recorder || message.runId !== live.runId) return
+    const active = this.active
+    if (!active || message.runId !== active.runId) return
     switch (message.type) {
-      case 'step': {
-        const r = message.report
-        void this.write(() => recorder.onStep(r), 'write-step')
-        live.step = r.step
-        if (Number.isFinite(r.loss)) live.loss.push({ step: r.step, value: r.loss })
-        live.accuracy.push({ step: r.step, value: r.accuracy })
-        const elapsed = r.wallMs / 1000
-        live.stepsPerSecond = r.step / Math.max(elapsed, 1e-3)
-        live.etaMs = ((live.totalSteps - r.step) / Math.max(live.stepsPerSecond, 1e-9)) * 1000
-        return this.publishSoon()
-      }
-      case 'stats': {
-        const records: PackedStats[] = message.records
-        void this.write(() => recorder.onTimestepStats(records), 'write-stats')
-        live.profile = records.map(({ featureMean: _m, featureVar: _v, ...summary }) => summary)
-        return this.publishSoon()
-      }
+      case 'step':
+        return this.report('write-step', (h) => h.onStep(message.report))
+      case 'stats':
+        return this.report('write-stats', (h) => h.onTimestepStats(message.records))
       case 'eval':
-        void this.write(() => recorder.onEval(message.report))
-        live.evalLoss.push({ step: message.report.step, value: message.report.loss })
-        return this.publishSoon()
+        return this.report('write-eval', (h) => h.onEval(message.report))
       case 'population':
-        void this.write(() => recorder.onPopulation(message.report), 'write-population')
-        return
+        return this.report('write-population', (h) => h.onPopulation(message.report))
       case 'lengthEval':
-        void this.write(() => recorder.onLengthEval(message.results))
-        return
+        return this.report('write-evaluations', (h) => h.onLengthEval(message.results))
       case 'done':
-      case 'failed': {
-        const status = message.type === 'done' ? message.result.status : 'failed'
-        const error = message.type === 'done' ? message.result.error : message.error
-        void this.write(async () => {
-          await recorder.flush()
-          await this.api.updateRun({ id: live.runId, status, error })
-        }).then(() => {
-          this.update({ batch: { ...this.state.batch, done: this.state.batch.done + 1 }, paused: false, ...(message.type === 'failed' ? { lastError: error } : {}) })
-          void this.startNext()
-        })
+        void active.chain.then(() => active.settle.resolve(message.result))
         return
-      }
+      case 'failed':
+        void active.chain.then(() => active.settle.reject(new Error(message.error)))
+        return
     }
   }
 

@@ -1,9 +1,9 @@
-// Messages between the page and the training worker.
+// Messages between the page and the training worker. Reports travel in the archive's record
+// shapes (shared/contract/schemas.ts), per-feature matrices already packed by the engine.
+import type { EvaluationResult, NumericsCheck, TimestepRecord } from '../../../shared/contract/schemas'
 import type { TrainConfig } from '../../../shared/engine/config'
 import type { CaseResult } from '../../../shared/engine/golden-result'
-import type { NumericsSummary } from '../../../shared/engine/numerics'
-import type { EvalReport, LengthEvalReport, StepReport, TrainResult } from '../../../shared/engine/trainer'
-import type { PackedPopulation, PackedStats } from './packing'
+import type { EvalReport, PopulationReport, StepReport, TrainResult } from '../../../shared/engine/trainer'
 
 export type BackendName = 'webgl' | 'wasm' | 'cpu'
 export const BACKENDS: BackendName[] = ['webgl', 'wasm', 'cpu']
@@ -16,7 +16,7 @@ export interface BackendInfo {
   /** Why the preferred backend was not used, when it was not. */
   fallbackReason: string | null
   /** The numerics gate this backend passed (now, or earlier with the same GPU and app version). */
-  numerics: NumericsSummary
+  numerics: NumericsCheck
 }
 
 export interface InitMessage {
@@ -24,7 +24,7 @@ export interface InitMessage {
   preferred: BackendName
   appVersion: string
   /** Gate results the page remembers; a backend with a matching one is not checked again. */
-  checked: NumericsSummary[]
+  checked: NumericsCheck[]
   /** Test hook: this backend computes its gate with the bug the gate exists for, so it fails. */
   numericsFault?: BackendName
 }
@@ -40,13 +40,13 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'backendProgress'; backend: BackendName; phase: 'starting' | 'checking' }
   | { type: 'backend'; info: BackendInfo }
-  | { type: 'numerics'; summary: NumericsSummary }
+  | { type: 'numerics'; summary: NumericsCheck }
   | { type: 'backendFailed'; reason: string }
   | { type: 'step'; runId: number; report: StepReport }
-  | { type: 'stats'; runId: number; records: PackedStats[] }
+  | { type: 'stats'; runId: number; records: TimestepRecord[] }
   | { type: 'eval'; runId: number; report: EvalReport }
-  | { type: 'population'; runId: number; report: PackedPopulation }
-  | { type: 'lengthEval'; runId: number; results: LengthEvalReport[] }
+  | { type: 'population'; runId: number; report: PopulationReport }
+  | { type: 'lengthEval'; runId: number; results: EvaluationResult[] }
   | { type: 'done'; runId: number; result: TrainResult }
   | { type: 'failed'; runId: number; error: string }
   | { type: 'selfCheckCase'; result: CaseResult }

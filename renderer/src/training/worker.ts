@@ -9,7 +9,6 @@ import { tf } from '../../../shared/engine/tf'
 import { train } from '../../../shared/engine/trainer'
 import type { TrainConfig } from '../../../shared/engine/config'
 import { runNumericsCheck, startBackend, gpuRenderer } from './backends'
-import { packPopulation, packStats } from './packing'
 import { BACKENDS, type BackendInfo, type BackendName, type FromWorker, type InitMessage, type ToWorker } from './protocol'
 
 declare const self: DedicatedWorkerGlobalScope
@@ -89,9 +88,9 @@ async function runTraining(runId: number, config: TrainConfig, userData?: string
     const task = await taskFor(config, userData)
     const result = await train(config, task, {
       onStep: (report) => post({ type: 'step', runId, report }),
-      onTimestepStats: (records) => post({ type: 'stats', runId, records: packStats(records) }),
+      onTimestepStats: (records) => post({ type: 'stats', runId, records }),
       onEval: (report) => post({ type: 'eval', runId, report }),
-      onPopulation: (report) => post({ type: 'population', runId, report: packPopulation(report) }),
+      onPopulation: (report) => post({ type: 'population', runId, report }),
       onLengthEval: (results) => post({ type: 'lengthEval', runId, results }),
       shouldStop: () => stopped,
       whilePaused: () => (paused && !stopped ? new Promise<void>((resolve) => resumeWaiters.push(resolve)) : Promise.resolve()),

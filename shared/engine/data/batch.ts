@@ -1,4 +1,5 @@
 // Samples, batches and the batching strategies a user picks between.
+import type { Batching } from '../../kinds'
 import type { Target } from '../losses'
 
 export interface Sample {
@@ -20,8 +21,7 @@ export interface Batch {
   target: Target
 }
 
-export const BATCHING = ['mask', 'pad', 'truncate', 'bucket'] as const
-export type Batching = (typeof BATCHING)[number]
+export type { Batching } from '../../kinds'
 
 export type TargetKind = Target['kind']
 

@@ -62,7 +62,7 @@ export function datasetTask<T>(
   const next = epochSampler(training.length)
   return {
     ...describe,
-    trainLength: describe.trainLength ?? Math.max(...training.map((item) => toSample(item).length)),
+    trainLength: describe.trainLength ?? training.reduce((max, item) => Math.max(max, toSample(item).length), 0),
     train: (rng) => toSample(training[next(rng)]!),
     heldOut: (count) => heldOut.slice(0, count).map(toSample),
   }

@@ -7,9 +7,8 @@ import { addingTask } from '../../../shared/engine/data/tasks/adding'
 import { copyTask } from '../../../shared/engine/data/tasks/copy'
 import { initParams } from '../../../shared/engine/init'
 import { RecurrentNet, disposeStep } from '../../../shared/engine/network'
-import { NORM_KINDS } from '../../../shared/engine/normalizers'
 import { Rng } from '../../../shared/engine/rng'
-import { CELL_KINDS } from '../../../shared/engine/spec'
+import { CELLS, NORMS } from '../../../shared/kinds'
 import { tf } from '../../../shared/engine/tf'
 import { createOptimizer, evaluate, lengthEvaluation, modelSpecOf, runStep, train } from '../../../shared/engine/trainer'
 
@@ -30,8 +29,8 @@ async function countAfter(calls: number, fn: () => Promise<void> | void): Promis
 }
 
 describe('no tensor leaks', () => {
-  for (const cell of CELL_KINDS) {
-    for (const norm of NORM_KINDS) {
+  for (const cell of CELLS) {
+    for (const norm of NORMS) {
       it(`trainStep, recording or not, ${cell} + ${norm}`, async () => {
         const c = config({ cell, norm })
         const task = addingTask(c.lengths, 1)

@@ -5,11 +5,12 @@ import { addingTask } from '../../../shared/engine/data/tasks/adding'
 import { initParams } from '../../../shared/engine/init'
 import { RecurrentNet } from '../../../shared/engine/network'
 import { stepInputs } from '../../../shared/engine/model'
-import { countsPerStep, rowWeights, stepWeights, weightedBatchNorm } from '../../../shared/engine/normalizers'
+import { countsPerStep, rowWeights, stepWeights, weightedBatchNorm } from '../../../shared/engine/norms'
 import { PopulationError } from '../../../shared/engine/population'
 import type { ModelSpec } from '../../../shared/engine/spec'
 import { tf } from '../../../shared/engine/tf'
-import { train, type StepReport, type TimestepStatsReport } from '../../../shared/engine/trainer'
+import { train, type StepReport } from '../../../shared/engine/trainer'
+import type { TimestepRecord } from '../../../shared/contract'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
@@ -78,7 +79,7 @@ const quick = (over: Record<string, unknown>) =>
 
 async function collect(c: TrainConfig) {
   const steps: StepReport[] = []
-  const stats: TimestepStatsReport[][] = []
+  const stats: TimestepRecord[][] = []
   const result = await train(c, addingTask(c.lengths, c.seed), { onStep: (s) => void steps.push(s), onTimestepStats: (r) => void stats.push(r) })
   return { result, steps, stats }
 }

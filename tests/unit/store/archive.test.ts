@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openServices } from '../../../electron/store/services'
 import { Archive, decimate } from '../../../electron/store'
 import { MIGRATIONS, sampleConfig, tempDir } from '../../helpers/temp'
 
@@ -15,7 +16,7 @@ afterEach(async () => {
 })
 
 const createRun = (name = 'run', overrides: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
-  archive.createRun({ name, config: sampleConfig(overrides), studyId: null, status: 'queued', tags: [], notes: '', device: null, ...extra })
+  archive.runs.create({ name, config: sampleConfig(overrides), studyId: null, status: 'queued', tags: [], notes: '', device: null, ...extra })
 
 describe('runs', () => {
   it('creates a run with its filter fields, config hash and tags, and reads it back', async () => {
@@ -24,12 +25,12 @@ describe('runs', () => {
     expect(run.tags).toEqual(['bn', 'demo'])
     expect(run.config).toEqual(sampleConfig())
     expect(run.configHash).toMatch(/^[0-9a-f]{16}$/)
-    expect(await archive.getRun(run.id)).toEqual(run)
+    expect(await archive.runs.get(run.id)).toEqual(run)
   })
 
   it('gives equal configs the same hash whatever their key order, and different configs different hashes', async () => {
     const a = await createRun('a', { hidden: 32, seed: 1 })
-    const b = await archive.createRun({ name: 'b', config: { seed: 1, hidden: 32, batchSize: 8, norm: 'bn_step', cell: 'lstm', task: 'adding' }, studyId: null, status: 'queued', tags: [], notes: '', device: null })
+    const b = await archive.runs.create({ name: 'b', config: { seed: 1, hidden: 32, batchSize: 8, norm: 'bn_step', cell: 'lstm', task: 'adding' }, studyId: null, status: 'queued', tags: [], notes: '', device: null })
     const c = await createRun('c', { hidden: 64 })
     expect(a.configHash).toBe(b.configHash)
     expect(c.configHash).not.toBe(a.configHash)
@@ -38,11 +39,11 @@ describe('runs', () => {
   it('stamps start and end times as the status moves, and stores device info', async () => {
     const run = await createRun()
     expect(run.startedAt).toBeNull()
-    const running = await archive.updateRun({ id: run.id, status: 'running', device: { backend: 'webgl', gpuRenderer: 'SwiftShader', webglVersion: 2, floatPrecision: 32, numerics: null } })
+    const running = await archive.runs.update({ id: run.id, status: 'running', device: { backend: 'webgl', gpuRenderer: 'SwiftShader', webglVersion: 2, floatPrecision: 32, numerics: null } })
     expect(running.startedAt).not.toBeNull()
     expect(running.endedAt).toBeNull()
     expect(running.device).toEqual({ backend: 'webgl', gpuRenderer: 'SwiftShader', webglVersion: 2, floatPrecision: 32, numerics: null })
-    const done = await archive.updateRun({ id: run.id, status: 'diverged', error: 'loss became NaN at step 12' })
+    const done = await archive.runs.update({ id: run.id, status: 'diverged', error: 'loss became NaN at step 12' })
     expect(done.status).toBe('diverged')
     expect(done.endedAt).not.toBeNull()
     expect(done.error).toBe('loss became NaN at step 12')
@@ -50,15 +51,15 @@ describe('runs', () => {
 
   it('updates name, tags, notes and star', async () => {
     const run = await createRun('old', {}, { tags: ['x'] })
-    const updated = await archive.updateRun({ id: run.id, name: 'new', tags: ['y', 'z'], notes: 'n', starred: true })
+    const updated = await archive.runs.update({ id: run.id, name: 'new', tags: ['y', 'z'], notes: 'n', starred: true })
     expect(updated).toMatchObject({ name: 'new', tags: ['y', 'z'], notes: 'n', starred: true })
   })
 
   it('filters by fields, tag, status, star and text', async () => {
     const bn = await createRun('bn small batch', { norm: 'bn_step', batchSize: 2 }, { tags: ['sweep'] })
     const ln = await createRun('ln run', { norm: 'ln', batchSize: 64 }, { notes: 'layer norm is batch independent' })
-    await archive.updateRun({ id: ln.id, starred: true, status: 'running' })
-    const ids = async (filter: Record<string, unknown>) => (await archive.listRuns({ filter })).map((r) => r.id)
+    await archive.runs.update({ id: ln.id, starred: true, status: 'running' })
+    const ids = async (filter: Record<string, unknown>) => (await archive.runs.list({ filter })).map((r) => r.id)
     expect(await ids({})).toEqual([ln.id, bn.id])
     expect(await ids({ norm: 'ln' })).toEqual([ln.id])
     expect(await ids({ batchSize: 2 })).toEqual([bn.id])
@@ -72,23 +73,23 @@ describe('runs', () => {
 
   it('refuses a run in a study that does not exist, and counts runs per study', async () => {
     await expect(createRun('x', {}, { studyId: 99 })).rejects.toThrow('study 99 does not exist')
-    const study = await archive.createStudy({ name: 'BN vs LN', description: '' })
+    const study = await archive.studies.create({ name: 'BN vs LN', description: '' })
     await createRun('a', {}, { studyId: study.id })
     await createRun('b', {}, { studyId: study.id })
-    expect((await archive.listStudies())[0]).toMatchObject({ name: 'BN vs LN', runCount: 2 })
+    expect((await archive.studies.list())[0]).toMatchObject({ name: 'BN vs LN', runCount: 2 })
   })
 
   it('deleting a run deletes all of its data and nothing of other runs', async () => {
     const doomed = await createRun('doomed', {}, { tags: ['t'] })
     const kept = await createRun('kept')
     for (const run of [doomed, kept]) {
-      await archive.appendMetrics({ runId: run.id, points: [{ name: 'loss', step: 0, value: 1, wallMs: 0 }] })
-      await archive.appendTimestepStats({ runId: run.id, records: [record(0, 'x', 3, 2)] })
-      await archive.appendPopulationStats({ runId: run.id, step: 0, records: [{ layer: 0, term: 'x', mean: [[0, 0]], var: [[1, 1]], seen: [1] }] })
-      await archive.appendEvaluations({ runId: run.id, results: [{ step: 0, policy: 'last', length: 10, metric: 'loss', value: 1 }] })
+      await archive.metrics.append({ runId: run.id, points: [{ name: 'loss', step: 0, value: 1, wallMs: 0 }] })
+      await archive.timesteps.append({ runId: run.id, records: [record(0, 'x', 3, 2)] })
+      await archive.population.append({ runId: run.id, step: 0, records: [{ layer: 0, term: 'x', mean: [[0, 0]], var: [[1, 1]], seen: [1] }] })
+      await archive.evaluations.append({ runId: run.id, results: [{ step: 0, policy: 'last', length: 10, metric: 'loss', value: 1 }] })
     }
-    expect(await archive.deleteRun(doomed.id)).toEqual({ deleted: true })
-    expect(await archive.deleteRun(doomed.id)).toEqual({ deleted: false })
+    expect(await archive.runs.delete(doomed.id)).toEqual({ deleted: true })
+    expect(await archive.runs.delete(doomed.id)).toEqual({ deleted: false })
     for (const table of ['runs', 'metrics', 'timestep_stats', 'timestep_features', 'population_stats', 'evaluations'] as const) {
       expect(await archive.countRows(table), table).toBe(1)
     }
@@ -101,13 +102,13 @@ describe('metrics', () => {
     const a = await createRun('a')
     const b = await createRun('b')
     const points = Array.from({ length: 2500 }, (_, i) => ({ name: 'loss', step: 2499 - i, value: 1 / (1 + i), wallMs: i * 10 }))
-    expect(await archive.appendMetrics({ runId: a.id, points })).toEqual({ written: 2500 })
-    await archive.appendMetrics({ runId: b.id, points: [{ name: 'loss', step: 0, value: 3, wallMs: 0 }, { name: 'accuracy', step: 0, value: 0.5, wallMs: 0 }] })
-    const { series } = await archive.queryMetrics({ runIds: [a.id, b.id], names: ['loss'] })
+    expect(await archive.metrics.append({ runId: a.id, points })).toEqual({ written: 2500 })
+    await archive.metrics.append({ runId: b.id, points: [{ name: 'loss', step: 0, value: 3, wallMs: 0 }, { name: 'accuracy', step: 0, value: 0.5, wallMs: 0 }] })
+    const { series } = await archive.metrics.query({ runIds: [a.id, b.id], names: ['loss'] })
     expect(series.map((s) => [s.runId, s.name, s.steps.length])).toEqual([[a.id, 'loss', 2500], [b.id, 'loss', 1]])
     expect(series[0]!.steps.slice(0, 3)).toEqual([0, 1, 2])
     expect(series[0]!.values[0]).toBeCloseTo(1 / 2500)
-    const all = await archive.queryMetrics({ runIds: [b.id] })
+    const all = await archive.metrics.query({ runIds: [b.id] })
     expect(all.series.map((s) => s.name)).toEqual(['accuracy', 'loss'])
   })
 
@@ -115,13 +116,13 @@ describe('metrics', () => {
     const run = await createRun()
     const points: { name: string; step: number; value: number | null; wallMs: number }[] = Array.from({ length: 1500 }, (_, i) => ({ name: 'loss', step: i, value: i, wallMs: 0 }))
     points.push({ name: 'loss', step: 1500, value: null, wallMs: 0 }) // NOT NULL fails in the second statement
-    await expect(archive.appendMetrics({ runId: run.id, points } as never)).rejects.toThrow(/NOT NULL/)
+    await expect(archive.metrics.append({ runId: run.id, points } as never)).rejects.toThrow(/NOT NULL/)
     expect(await archive.countRows('metrics')).toBe(0)
   })
 
   it('refuses metrics for a run that does not exist', async () => {
-    await expect(archive.appendMetrics({ runId: 42, points: [{ name: 'loss', step: 0, value: 1, wallMs: 0 }] })).rejects.toThrow('run 42 does not exist')
-    await expect(archive.queryMetrics({ runIds: [42] })).rejects.toThrow('run 42 does not exist')
+    await expect(archive.metrics.append({ runId: 42, points: [{ name: 'loss', step: 0, value: 1, wallMs: 0 }] })).rejects.toThrow('run 42 does not exist')
+    await expect(archive.metrics.query({ runIds: [42] })).rejects.toThrow('run 42 does not exist')
   })
 })
 
@@ -140,8 +141,8 @@ describe('per-timestep statistics', () => {
   it('stores a recorded step compactly and returns the profile with counts, summaries and per-feature vectors', async () => {
     const run = await createRun()
     const rec = record(10, 'h', 10, 4)
-    await archive.appendTimestepStats({ runId: run.id, records: [rec] })
-    const profile = await archive.getTimestepProfile({ runId: run.id, layer: 0, term: 'h' })
+    await archive.timesteps.append({ runId: run.id, records: [rec] })
+    const profile = await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'h' })
     expect(profile.step).toBe(10)
     expect(profile.count).toEqual([8, 7, 6, 5, 4, 3, 2, 1, 0, 0])
     expect(profile.mean[8]).toBeNull() // no valid sample: no statistic
@@ -153,70 +154,74 @@ describe('per-timestep statistics', () => {
 
   it('finds the recorded step at or before the asked one, and says clearly when there is none', async () => {
     const run = await createRun()
-    await archive.appendTimestepStats({ runId: run.id, records: [record(0, 'x', 5, 2), record(50, 'x', 5, 2), record(100, 'x', 5, 2)] })
-    expect((await archive.getTimestepProfile({ runId: run.id, layer: 0, term: 'x', step: 75 })).step).toBe(50)
-    expect((await archive.getTimestepProfile({ runId: run.id, layer: 0, term: 'x' })).step).toBe(100)
-    await expect(archive.getTimestepProfile({ runId: run.id, layer: 0, term: 'c' })).rejects.toThrow(/per-timestep statistics of run \d+, layer 0, term c/)
+    await archive.timesteps.append({ runId: run.id, records: [record(0, 'x', 5, 2), record(50, 'x', 5, 2), record(100, 'x', 5, 2)] })
+    expect((await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'x', step: 75 })).step).toBe(50)
+    expect((await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'x' })).step).toBe(100)
+    await expect(archive.timesteps.profile({ runId: run.id, layer: 0, term: 'c' })).rejects.toThrow(/per-timestep statistics of run \d+, layer 0, term c/)
   })
 
   it('re-recording a step replaces it instead of duplicating it', async () => {
     const run = await createRun()
-    await archive.appendTimestepStats({ runId: run.id, records: [record(5, 'x', 4, 2)] })
-    await archive.appendTimestepStats({ runId: run.id, records: [{ ...record(5, 'x', 4, 2), count: [1, 1, 1, 1] }] })
+    await archive.timesteps.append({ runId: run.id, records: [record(5, 'x', 4, 2)] })
+    await archive.timesteps.append({ runId: run.id, records: [{ ...record(5, 'x', 4, 2), count: [1, 1, 1, 1] }] })
     expect(await archive.countRows('timestep_stats')).toBe(1)
     expect(await archive.countRows('timestep_features')).toBe(1)
-    expect((await archive.getTimestepProfile({ runId: run.id, layer: 0, term: 'x' })).count).toEqual([1, 1, 1, 1])
+    expect((await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'x' })).count).toEqual([1, 1, 1, 1])
   })
 
   it('builds a step × time-step grid, decimated to maxRows, with the first and last step kept', async () => {
     const run = await createRun()
     const records = Array.from({ length: 300 }, (_, i) => record(i * 10, 'x', 6, 0))
-    await archive.appendTimestepStats({ runId: run.id, records: records.map(({ featureMean: _m, featureVar: _v, ...rest }) => rest) })
-    const grid = await archive.getTimestepGrid({ runId: run.id, layer: 0, term: 'x', field: 'count', maxRows: 100 })
+    await archive.timesteps.append({ runId: run.id, records: records.map(({ featureMean: _m, featureVar: _v, ...rest }) => rest) })
+    const grid = await archive.timesteps.grid({ runId: run.id, layer: 0, term: 'x', field: 'count', maxRows: 100 })
     expect(grid.totalSteps).toBe(300)
     expect(grid.steps).toHaveLength(100)
     expect(grid.steps[0]).toBe(0)
     expect(grid.steps[99]).toBe(2990)
     expect(grid.timeSteps).toBe(6)
     expect(grid.values[0]).toEqual([8, 7, 6, 5, 4, 3])
-    const means = await archive.getTimestepGrid({ runId: run.id, layer: 0, term: 'x', field: 'mean', maxRows: 2000 })
+    const means = await archive.timesteps.grid({ runId: run.id, layer: 0, term: 'x', field: 'mean', maxRows: 2000 })
     expect(means.values).toHaveLength(300)
     expect(means.values[1]![2]).toBeCloseTo(10 + 2, 5)
   })
 
   it('lists the recorded series of a run', async () => {
     const run = await createRun()
-    await archive.appendTimestepStats({ runId: run.id, records: [record(0, 'h', 5, 3), record(0, 'x', 5, 3), record(10, 'x', 5, 3), record(0, 'c', 5, 2)] })
-    expect(await archive.listTimestepSeries(run.id)).toEqual([
+    await archive.timesteps.append({ runId: run.id, records: [record(0, 'h', 5, 3), record(0, 'x', 5, 3), record(10, 'x', 5, 3), record(0, 'c', 5, 2)] })
+    expect(await archive.timesteps.listSeries(run.id)).toEqual([
       { layer: 0, term: 'x', timeSteps: 5, features: 3, recordedSteps: 2, firstStep: 0, lastStep: 10 },
       { layer: 0, term: 'h', timeSteps: 5, features: 3, recordedSteps: 1, firstStep: 0, lastStep: 0 },
       { layer: 0, term: 'c', timeSteps: 5, features: 2, recordedSteps: 1, firstStep: 0, lastStep: 0 },
     ])
+    // What a step slider needs, without reading a grid: the recorded steps alone.
+    expect(await archive.timesteps.recordedSteps({ runId: run.id, layer: 0, term: 'x' })).toEqual({ steps: [0, 10] })
+    expect(await archive.timesteps.recordedSteps({ runId: run.id, layer: 0, term: 'c' })).toEqual({ steps: [0] })
+    await expect(archive.timesteps.recordedSteps({ runId: 999, layer: 0, term: 'x' })).rejects.toThrow(/run 999/)
   })
 })
 
 describe('population statistics and evaluations', () => {
   it('returns the latest snapshot, or the one at or before a step, with per-step update counts', async () => {
     const run = await createRun()
-    expect(await archive.getPopulationStats({ runId: run.id })).toBeNull()
+    expect(await archive.population.get({ runId: run.id })).toBeNull()
     const snap = (k: number) => [
       { layer: 0, term: 'x' as const, mean: [[k, k], [k, k]], var: [[1, 1], [1, 1]], seen: [k, k - 1] },
       { layer: 0, term: 'c' as const, mean: [[k], [k]], var: [[2], [2]], seen: [k, 0] },
     ]
-    await archive.appendPopulationStats({ runId: run.id, step: 10, records: snap(10) })
-    await archive.appendPopulationStats({ runId: run.id, step: 20, records: snap(20) })
-    const latest = await archive.getPopulationStats({ runId: run.id })
+    await archive.population.append({ runId: run.id, step: 10, records: snap(10) })
+    await archive.population.append({ runId: run.id, step: 20, records: snap(20) })
+    const latest = await archive.population.get({ runId: run.id })
     expect(latest!.step).toBe(20)
     expect(latest!.records.map((r) => r.term)).toEqual(['x', 'c'])
     expect(latest!.records[0]!.seen).toEqual([20, 19])
     expect(latest!.records[1]!.mean).toEqual([[20], [20]])
-    expect((await archive.getPopulationStats({ runId: run.id, step: 15 }))!.step).toBe(10)
+    expect((await archive.population.get({ runId: run.id, step: 15 }))!.step).toBe(10)
   })
 
   it('stores evaluation results per policy and length', async () => {
     const a = await createRun('a')
     const b = await createRun('b')
-    await archive.appendEvaluations({
+    await archive.evaluations.append({
       runId: a.id,
       results: [
         { step: 100, policy: 'last', length: 50, metric: 'mse', value: 0.1 },
@@ -224,31 +229,32 @@ describe('population statistics and evaluations', () => {
         { step: 100, policy: 'batch', length: 200, metric: 'mse', value: 0.4 },
       ],
     })
-    await archive.appendEvaluations({ runId: b.id, results: [{ step: 100, policy: 'none', length: 200, metric: 'mse', value: 0.2 }] })
-    const rows = await archive.listEvaluations({ runIds: [a.id, b.id] })
+    await archive.evaluations.append({ runId: b.id, results: [{ step: 100, policy: 'none', length: 200, metric: 'mse', value: 0.2 }] })
+    const rows = await archive.evaluations.list({ runIds: [a.id, b.id] })
     expect(rows).toHaveLength(4)
     expect(rows.find((r) => r.runId === a.id && r.policy === 'batch')).toMatchObject({ length: 200, value: 0.4 })
   })
 })
 
 describe('interrupted runs', () => {
-  it('marks runs left running as interrupted when the app opens the archive again', async () => {
+  it('an app start marks runs left running as interrupted (services policy); the CLI only reads', async () => {
     const path = tmp.file('reopen.sqlite')
     const first = await Archive.open(path, { migrations: MIGRATIONS })
-    const running = await first.createRun({ name: 'r', config: sampleConfig(), studyId: null, status: 'running', tags: [], notes: '', device: null })
-    const done = await first.createRun({ name: 'd', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
-    await first.updateRun({ id: done.id, status: 'completed' })
+    const running = await first.runs.create({ name: 'r', config: sampleConfig(), studyId: null, status: 'running', tags: [], notes: '', device: null })
+    const done = await first.runs.create({ name: 'd', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
+    await first.runs.update({ id: done.id, status: 'completed' })
     await first.close()
 
-    const cli = await Archive.open(path, { migrations: MIGRATIONS })
-    expect((await cli.getRun(running.id)).status).toBe('running') // the CLI only reads
+    const cli = await openServices({ dbPath: path, host: 'cli', migrationsDir: MIGRATIONS })
+    expect((await cli.archive.runs.get(running.id)).status).toBe('running')
     await cli.close()
 
-    const app = await Archive.open(path, { migrations: MIGRATIONS, markInterrupted: true })
-    const reopened = await app.getRun(running.id)
+    const app = await openServices({ dbPath: path, host: 'web', migrationsDir: MIGRATIONS, markInterrupted: true })
+    const reopened = await app.archive.runs.get(running.id)
     expect(reopened.status).toBe('interrupted')
     expect(reopened.endedAt).not.toBeNull()
-    expect((await app.getRun(done.id)).status).toBe('completed')
+    expect(reopened.error).toMatch(/stopped while this run was training/)
+    expect((await app.archive.runs.get(done.id)).status).toBe('completed')
     await app.close()
   })
 })
@@ -266,10 +272,10 @@ describe('packed matrices', () => {
     const { packMatrix } = await import('../../../shared/contract')
     const run = await createRun()
     const nested = record(7, 'h', 4, 3)
-    await archive.appendTimestepStats({ runId: run.id, records: [{ ...nested, featureMean: packMatrix(nested.featureMean), featureVar: packMatrix(nested.featureVar) }] })
-    const profile = await archive.getTimestepProfile({ runId: run.id, layer: 0, term: 'h' })
+    await archive.timesteps.append({ runId: run.id, records: [{ ...nested, featureMean: packMatrix(nested.featureMean), featureVar: packMatrix(nested.featureVar) }] })
+    const profile = await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'h' })
     expect(profile.featureMean!.map((row) => row.map((v) => (v === null ? null : Math.round(v * 1000) / 1000)))).toEqual(nested.featureMean.map((row) => row.map((v) => (v === null ? null : Math.round(v * 1000) / 1000))))
-    await archive.appendPopulationStats({ runId: run.id, step: 7, records: [{ layer: 0, term: 'h', mean: packMatrix([[1, 2], [3, 4]]), var: packMatrix([[5, 6], [7, 8]]), seen: [7, 2] }] })
-    expect((await archive.getPopulationStats({ runId: run.id }))!.records[0]).toEqual({ layer: 0, term: 'h', mean: [[1, 2], [3, 4]], var: [[5, 6], [7, 8]], seen: [7, 2] })
+    await archive.population.append({ runId: run.id, step: 7, records: [{ layer: 0, term: 'h', mean: packMatrix([[1, 2], [3, 4]]), var: packMatrix([[5, 6], [7, 8]]), seen: [7, 2] }] })
+    expect((await archive.population.get({ runId: run.id }))!.records[0]).toEqual({ layer: 0, term: 'h', mean: [[1, 2], [3, 4]], var: [[5, 6], [7, 8]], seen: [7, 2] })
   })
 })

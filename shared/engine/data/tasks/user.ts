@@ -68,7 +68,7 @@ function finish(raws: Raw[], problems: Problems): UserData {
   const kind = first!.kind
   const D = first!.rows[0]!.length
   const samples = raws.map((r) => ({ x: Float32Array.from(r.rows.flat()), length: r.rows.length, label: r.value }))
-  const outputs = kind === 'class' ? Math.max(...raws.map((r) => r.value)) + 1 : 1
+  const outputs = kind === 'class' ? raws.reduce((max, r) => Math.max(max, r.value), 0) + 1 : 1
   if (kind === 'class' && outputs < 2) throw new UserDataError([{ line: first!.line, field: 'label', message: 'a classification needs at least two classes (labels 0 and 1)' }])
   return { samples, inputSize: D, outputs, targetKind: kind }
 }

@@ -8,8 +8,8 @@
 //   dv = inv · (dx̂ − w ⊙ (Σ dx̂ + x̂ ⊙ Σ dx̂ x̂))
 // (padded rows have w = 0 and receive dy = 0, so they get no gradient; a lone valid row gets 0.)
 // Per-sample norms (LN, GN) are the same with uniform weights over each row's features.
-import type { Affine, Moments } from './normalizers'
-import { tf, type Tensor, type Tensor2D } from './tf'
+import type { Affine, Moments } from './types'
+import { tf, type Tensor, type Tensor2D } from '../tf'
 
 type Save = (tensors: Tensor[]) => void
 type Grad = (dy: Tensor, saved: Tensor[]) => Tensor[]

@@ -1,0 +1,107 @@
+// The CLI's side of a study plan (shared/lab/study-plan.ts): a config file and flags become the
+// runs' shared settings, and the grid flags (each a comma-separated list for `sweep`, one value
+// for `train`) become the grid. Every dimension the app's form offers has a flag.
+import { readFileSync } from 'node:fs'
+import type { Grid, StudyPlanInput } from '../../shared/lab/study-plan'
+import { UsageError } from './command'
+
+/** Settings every run shares; values are validated by the engine's TrainConfig schema. */
+export const SHARED_FLAGS = {
+  task: { type: 'string' },
+  steps: { type: 'string' },
+  hidden: { type: 'string' },
+  groups: { type: 'string' },
+  lr: { type: 'string' },
+  optimizer: { type: 'string' },
+  lengths: { type: 'string' },
+  'record-every': { type: 'string' },
+  'eval-every': { type: 'string' },
+  data: { type: 'string' },
+} as const
+
+/** The grid: flag → TrainConfig field. */
+export const GRID_FLAGS = { cell: 'cell', norm: 'norm', batch: 'batchSize', batching: 'batching', seed: 'seed' } as const
+type GridFlag = keyof typeof GRID_FLAGS
+
+export const STUDY_FLAGS = {
+  ...SHARED_FLAGS,
+  cell: { type: 'string' },
+  norm: { type: 'string' },
+  batch: { type: 'string' },
+  batching: { type: 'string' },
+  seed: { type: 'string' },
+  config: { type: 'string' },
+} as const
+
+const NUMERIC = new Set(['steps', 'hidden', 'groups', 'lr', 'record-every', 'eval-every', 'batch', 'seed'])
+const FIELD: Record<keyof typeof SHARED_FLAGS, string> = {
+  task: 'task',
+  steps: 'steps',
+  hidden: 'hidden',
+  groups: 'groups',
+  lr: 'lr',
+  optimizer: 'optimizer',
+  lengths: 'lengths',
+  'record-every': 'recordEvery',
+  'eval-every': 'evalEvery',
+  data: 'dataFile',
+}
+
+/** "30" fixed, "10-50" uniform, "longtail:5-100". */
+export function parseLengths(text: string): unknown {
+  const tail = /^longtail:(\d+)-(\d+)$/.exec(text)
+  if (tail) return { kind: 'longtail', min: Number(tail[1]), max: Number(tail[2]) }
+  const range = /^(\d+)-(\d+)$/.exec(text)
+  if (range) return { kind: 'uniform', min: Number(range[1]), max: Number(range[2]) }
+  if (/^\d+$/.test(text)) return { kind: 'fixed', length: Number(text) }
+  throw new UsageError(`--lengths "${text}" is not N, MIN-MAX or longtail:MIN-MAX`)
+}
+
+function number(flag: string, text: string): number {
+  const value = Number(text)
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${flag} must be a number, got "${text}"`)
+  return value
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new UsageError(`cannot read --config ${path}: ${(error as Error).message}`)
+  }
+  try {
+    const value = JSON.parse(text) as unknown
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('it must hold a JSON object')
+    return value as Record<string, unknown>
+  } catch (error) {
+    throw new UsageError(`--config ${path} is not valid: ${(error as Error).message}`)
+  }
+}
+
+/**
+ * The plan the flags describe. `lists`: grid flags may hold comma-separated values (sweep);
+ * otherwise each takes one value (train). A grid field set in the config file is the default
+ * for its axis.
+ */
+export function planInputFromFlags(values: Record<string, unknown>, lists: boolean): StudyPlanInput {
+  const shared: Record<string, unknown> = values.config ? readConfigFile(values.config as string) : {}
+  for (const [flag, field] of Object.entries(FIELD)) {
+    const text = values[flag] as string | undefined
+    if (text === undefined) continue
+    shared[field] = flag === 'lengths' ? parseLengths(text) : NUMERIC.has(flag) ? number(flag, text) : text
+  }
+  const axis = (flag: GridFlag): unknown[] => {
+    const field = GRID_FLAGS[flag]
+    const fromFile = shared[field]
+    delete shared[field]
+    const text = values[flag] as string | undefined
+    if (text === undefined) return fromFile === undefined ? [undefined] : [fromFile]
+    const parts = lists ? text.split(',').map((v) => v.trim()) : [text.trim()]
+    if (parts.some((v) => v === '')) throw new UsageError(`--${flag} has an empty value (check the commas)`)
+    return parts.map((v) => (NUMERIC.has(flag) ? number(flag, v) : v))
+  }
+  // An axis left out gets the engine's default (undefined lets TrainConfig fill it in).
+  const grid = { cells: axis('cell'), norms: axis('norm'), batchSizes: axis('batch'), batchings: axis('batching'), seeds: axis('seed') } as unknown as Grid
+  return { shared: shared as StudyPlanInput['shared'], grid }
+}

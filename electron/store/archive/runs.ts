@@ -1,0 +1,254 @@
+// Studies and runs (with their tags): rows ↔ contract objects, and nothing else. Which runs are
+// interrupted, or may be deleted, is decided by the services that call this store.
+import { createHash } from 'node:crypto'
+import { DeviceInfo, notFound, type RequestOf, type Run, type RunStatus, type Study } from '../../../shared/contract'
+import { FINAL_STATUSES } from '../../../shared/kinds'
+import { insertMany, type Param, type SqliteDb } from '../sqlite'
+
+interface RunRow {
+  id: number
+  study_id: number | null
+  name: string
+  status: RunStatus
+  config_json: string
+  config_hash: string
+  task: string
+  cell: Run['cell']
+  norm: Run['norm']
+  batch_size: number
+  seed: number
+  device_json: string | null
+  created_at: number
+  started_at: number | null
+  ended_at: number | null
+  tags_json: string
+  notes: string
+  starred: number
+  error: string | null
+}
+
+const RUN_COLUMNS = `runs.*, (SELECT json_group_array(tag) FROM (SELECT tag FROM run_tags WHERE run_id = runs.id ORDER BY tag)) AS tags_json`
+
+function toRun(row: RunRow): Run {
+  return {
+    id: row.id,
+    studyId: row.study_id,
+    name: row.name,
+    status: row.status,
+    config: JSON.parse(row.config_json) as Run['config'],
+    configHash: row.config_hash,
+    task: row.task,
+    cell: row.cell,
+    norm: row.norm,
+    batchSize: row.batch_size,
+    seed: row.seed,
+    // Parsed, not cast: rows written before a field existed get its default (numerics: null).
+    device: row.device_json === null ? null : DeviceInfo.parse(JSON.parse(row.device_json)),
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    tags: JSON.parse(row.tags_json) as string[],
+    notes: row.notes,
+    starred: row.starred === 1,
+    error: row.error,
+  }
+}
+
+interface StudyRow {
+  id: number
+  name: string
+  description: string
+  created_at: number
+  run_count: number
+}
+const STUDY_SELECT = 'SELECT s.*, (SELECT COUNT(*) FROM runs r WHERE r.study_id = s.id) AS run_count FROM studies s'
+
+function toStudy(row: StudyRow): Study {
+  return { id: row.id, name: row.name, description: row.description, createdAt: row.created_at, runCount: row.run_count }
+}
+
+/** JSON with sorted keys, so equal configs hash equally whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value)
+}
+
+export function configHash(config: unknown): string {
+  return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 16)
+}
+
+const FINAL: ReadonlySet<RunStatus> = new Set(FINAL_STATUSES)
+
+export class StudyStore {
+  constructor(private readonly db: SqliteDb) {}
+
+  create(req: RequestOf<'createStudy'>): Promise<Study> {
+    return this.db.transaction(async () => {
+      const { lastID } = await this.db.run('INSERT INTO studies (name, description, created_at) VALUES (?, ?, ?)', [req.name, req.description, Date.now()])
+      return (await this.byId(lastID))!
+    })
+  }
+
+  list(): Promise<Study[]> {
+    return this.db.exclusive(async () => (await this.db.all<StudyRow>(`${STUDY_SELECT} ORDER BY s.id DESC`)).map(toStudy))
+  }
+
+  /** Inside a unit of work. */
+  async byId(id: number): Promise<Study | undefined> {
+    const row = await this.db.get<StudyRow>(`${STUDY_SELECT} WHERE s.id = ?`, [id])
+    return row && toStudy(row)
+  }
+}
+
+export class RunStore {
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly studies: StudyStore,
+  ) {}
+
+  create(req: RequestOf<'createRun'>): Promise<Run> {
+    return this.db.transaction(async () => {
+      if (req.studyId !== null && !(await this.studies.byId(req.studyId))) throw notFound(`study ${req.studyId}`)
+      const now = Date.now()
+      const { config } = req
+      const { lastID } = await this.db.run(
+        `INSERT INTO runs (study_id, name, status, config_json, config_hash, task, cell, norm, batch_size, seed,
+                           backend, device_json, created_at, started_at, notes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          req.studyId,
+          req.name,
+          req.status,
+          JSON.stringify(config),
+          configHash(config),
+          config.task,
+          config.cell,
+          config.norm,
+          config.batchSize,
+          config.seed,
+          req.device?.backend ?? null,
+          req.device === null ? null : JSON.stringify(req.device),
+          now,
+          req.status === 'running' ? now : null,
+          req.notes,
+        ],
+      )
+      await this.writeTags(lastID, req.tags)
+      return (await this.byId(lastID))!
+    })
+  }
+
+  list(req: RequestOf<'listRuns'>): Promise<Run[]> {
+    const where: string[] = []
+    const params: Param[] = []
+    const f = req.filter
+    const equal = (column: string, value: Param | undefined) => {
+      if (value !== undefined) {
+        where.push(`${column} = ?`)
+        params.push(value)
+      }
+    }
+    equal('task', f.task)
+    equal('cell', f.cell)
+    equal('norm', f.norm)
+    equal('batch_size', f.batchSize)
+    equal('status', f.status)
+    equal('study_id', f.studyId)
+    if (f.starred !== undefined) equal('starred', f.starred ? 1 : 0)
+    if (f.tag !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = runs.id AND t.tag = ?)')
+      params.push(f.tag)
+    }
+    if (f.text !== undefined && f.text.trim() !== '') {
+      const like = `%${f.text.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      where.push(
+        `(name LIKE ? ESCAPE '\\' OR notes LIKE ? ESCAPE '\\' OR task LIKE ? ESCAPE '\\'
+          OR EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = runs.id AND t.tag LIKE ? ESCAPE '\\'))`,
+      )
+      params.push(like, like, like, like)
+    }
+    const sql = `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC`
+    return this.db.exclusive(async () => (await this.db.all<RunRow>(sql, params)).map(toRun))
+  }
+
+  get(id: number): Promise<Run> {
+    return this.db.exclusive(() => this.require(id))
+  }
+
+  update(req: RequestOf<'updateRun'>): Promise<Run> {
+    return this.db.transaction(async () => {
+      const run = await this.require(req.id)
+      const sets: string[] = []
+      const params: Param[] = []
+      const set = (column: string, value: Param) => {
+        sets.push(`${column} = ?`)
+        params.push(value)
+      }
+      if (req.name !== undefined) set('name', req.name)
+      if (req.notes !== undefined) set('notes', req.notes)
+      if (req.starred !== undefined) set('starred', req.starred ? 1 : 0)
+      if (req.error !== undefined) set('error', req.error)
+      if (req.device !== undefined) {
+        set('backend', req.device.backend)
+        set('device_json', JSON.stringify(req.device))
+      }
+      if (req.status !== undefined && req.status !== run.status) {
+        set('status', req.status)
+        const now = Date.now()
+        if (req.status === 'running' && run.startedAt === null) set('started_at', now)
+        if (FINAL.has(req.status)) set('ended_at', now)
+        if (req.status === 'running' || req.status === 'queued') set('ended_at', null)
+      }
+      if (sets.length > 0) await this.db.run(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`, [...params, req.id])
+      if (req.tags !== undefined) {
+        await this.db.run('DELETE FROM run_tags WHERE run_id = ?', [req.id])
+        await this.writeTags(req.id, req.tags)
+      }
+      return this.require(req.id)
+    })
+  }
+
+  delete(id: number): Promise<{ deleted: boolean }> {
+    // Foreign keys cascade to every table that belongs to the run.
+    return this.db.transaction(async () => ({ deleted: (await this.db.run('DELETE FROM runs WHERE id = ?', [id])).changes > 0 }))
+  }
+
+  /** The ids of the runs in a status. */
+  idsWithStatus(status: RunStatus): Promise<number[]> {
+    return this.db.exclusive(async () => (await this.db.all<{ id: number }>('SELECT id FROM runs WHERE status = ? ORDER BY id', [status])).map((r) => r.id))
+  }
+
+  /** Ends the given runs as interrupted, with a reason; only those still running change. */
+  markInterrupted(ids: readonly number[], reason: string): Promise<number[]> {
+    if (ids.length === 0) return Promise.resolve([])
+    return this.db.transaction(async () => {
+      const rows = await this.db.all<{ id: number }>(
+        `UPDATE runs SET status = 'interrupted', ended_at = ?, error = COALESCE(error, ?) WHERE status = 'running' AND id IN (${ids.map(() => '?').join(',')}) RETURNING id`,
+        [Date.now(), reason, ...ids],
+      )
+      return rows.map((r) => r.id).sort((a, b) => a - b)
+    })
+  }
+
+  private async writeTags(runId: number, tags: readonly string[]): Promise<void> {
+    if (tags.length === 0) return
+    await insertMany(this.db, 'INSERT OR IGNORE INTO run_tags (run_id, tag)', 2, tags.map((t) => [runId, t]))
+  }
+
+  private async byId(id: number): Promise<Run | undefined> {
+    const row = await this.db.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`, [id])
+    return row && toRun(row)
+  }
+
+  private async require(id: number): Promise<Run> {
+    const run = await this.byId(id)
+    if (!run) throw notFound(`run ${id}`)
+    return run
+  }
+}

@@ -1,0 +1,58 @@
+// The lab's vocabulary, owned here once: what a task, cell, norm, term, batching strategy, BN
+// policy, optimizer and run status can be. Plain constants and types (no tfjs, no zod), so the
+// engine, the contract's schemas, the CLI and the page all import the same lists, and the page's
+// bundle carries no tensor code for them.
+
+export const TASKS = ['adding', 'copy', 'mnist', 'words', 'user'] as const
+export type TaskKind = (typeof TASKS)[number]
+
+export const CELLS = ['rnn', 'lstm', 'gru'] as const
+export type CellKind = (typeof CELLS)[number]
+
+export const NORMS = ['none', 'bn_step', 'bn_seq', 'ln', 'gn'] as const
+export type NormKind = (typeof NORMS)[number]
+
+/** Normalizer terms of a recurrent cell: input `N_x(x Wx)`, recurrent `N_h(h Wh)`, LSTM cell `N_c(c)`. */
+export const TERMS = ['x', 'h', 'c'] as const
+export type TermName = (typeof TERMS)[number]
+
+/** How variable-length sequences become a batch (engine/data/batch.ts). */
+export const BATCHINGS = ['mask', 'pad', 'truncate', 'bucket'] as const
+export type Batching = (typeof BATCHINGS)[number]
+
+/** What per-step BN does at time steps past the last one it has population statistics for. */
+export const POLICIES = ['last', 'global', 'batch', 'error'] as const
+export type Policy = (typeof POLICIES)[number]
+
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const
+export type OptimizerKind = (typeof OPTIMIZERS)[number]
+
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'interrupted', 'diverged'] as const
+export type RunStatus = (typeof RUN_STATUSES)[number]
+/** Statuses a run ends in. */
+export const FINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'interrupted', 'diverged']
+
+/** Gates per cell: x·Wx and h·Wh are gates × hidden wide. LSTM order i, f, g, o; GRU r, z, n. */
+export const GATES: Record<CellKind, number> = { rnn: 1, lstm: 4, gru: 3 }
+
+/** The terms a cell has: input and recurrent, and the LSTM's cell state. */
+export function cellTerms(cell: CellKind): readonly TermName[] {
+  return cell === 'lstm' ? TERMS : (['x', 'h'] as const)
+}
+
+/** The terms a norm normalizes in a cell (and has γ/β for): sequence-wise BN only the input. */
+export function normalizedTerms(norm: NormKind, cell: CellKind): readonly TermName[] {
+  if (norm === 'none') return []
+  if (norm === 'bn_seq') return ['x']
+  return cellTerms(cell)
+}
+
+/** Per-step or sequence-wise BN: the norms with batch and population statistics. */
+export function isBatchNorm(norm: NormKind): norm is 'bn_step' | 'bn_seq' {
+  return norm === 'bn_step' || norm === 'bn_seq'
+}
+
+/** The width of a term's pre-activation: the LSTM cell state is H wide, the gate terms G·H. */
+export function termWidth(cell: CellKind, term: TermName, hidden: number): number {
+  return term === 'c' ? hidden : GATES[cell] * hidden
+}

@@ -1,0 +1,178 @@
+// A study as the user designs it, in the app's form or on the CLI: settings every run shares, and
+// lists for the dimensions to compare (cell × norm × batch size × batching × seed). Each
+// combination becomes one run; every combination is validated here before anything is written,
+// so the form shows errors beside their fields and the CLI refuses with all of them.
+import { TrainConfig, type TrainConfigInput } from '../engine/config'
+import type { LengthDistribution } from '../engine/data/lengths'
+import type { Batching, CellKind, NormKind, OptimizerKind, Policy, TaskKind } from '../kinds'
+import { runName } from './naming'
+
+/** The grid's dimensions, outermost first (seeds innermost: a study's runs read cell by cell). */
+export const GRID_AXES = ['cells', 'norms', 'batchSizes', 'batchings', 'seeds'] as const
+export type GridAxis = (typeof GRID_AXES)[number]
+
+export interface Grid {
+  cells: CellKind[]
+  norms: NormKind[]
+  batchSizes: number[]
+  batchings: Batching[]
+  seeds: number[]
+}
+
+/** The TrainConfig fields the grid sets, one per axis. */
+type AxisField = 'cell' | 'norm' | 'batchSize' | 'batching' | 'seed'
+
+export interface StudyPlanInput {
+  /** Every other TrainConfig field the runs share (defaults fill the rest). */
+  shared: Omit<TrainConfigInput, AxisField>
+  grid: Grid
+}
+
+/** A field of the plan that can carry an error: a grid axis or a shared setting ("lengths.min"). */
+export type PlanField = GridAxis | Exclude<keyof TrainConfigInput, AxisField> | 'lengths.min' | 'lengths.max' | 'lengths.length'
+
+/** An error in English, with an i18n key and values when the UI can say it in another language. */
+export interface FieldError {
+  message: string
+  key?: string
+  values?: Record<string, unknown>
+}
+
+export interface PlanError extends FieldError {
+  field: PlanField
+  /** The combination it was found in, e.g. "cell=gru norm=gn batch=2 batching=mask seed=1". */
+  combination: string | null
+}
+
+export interface PlannedRun {
+  name: string
+  config: TrainConfig
+}
+
+/** At most this many runs in one study. */
+export const MAX_RUNS = 64
+
+const FIELD_OF_CONFIG: Record<AxisField, GridAxis> = { cell: 'cells', norm: 'norms', batchSize: 'batchSizes', batching: 'batchings', seed: 'seeds' }
+
+function fieldOf(path: readonly PropertyKey[]): PlanField {
+  const [head, second] = path.map(String)
+  if (head === 'lengths') return second === 'min' || second === 'max' || second === 'length' ? (`lengths.${second}` as PlanField) : 'lengths'
+  return FIELD_OF_CONFIG[head as AxisField] ?? ((head ?? 'task') as PlanField)
+}
+
+export function combinationLabel(c: Pick<TrainConfig, 'cell' | 'norm' | 'batchSize' | 'batching' | 'seed'>): string {
+  const show = (v: unknown) => (v === undefined ? '-' : String(v))
+  return `cell=${show(c.cell)} norm=${show(c.norm)} batch=${show(c.batchSize)} batching=${show(c.batching)} seed=${show(c.seed)}`
+}
+
+/** Every combination, in grid order. */
+export function gridCombinations(grid: Grid): Pick<TrainConfig, 'cell' | 'norm' | 'batchSize' | 'batching' | 'seed'>[] {
+  const out: Pick<TrainConfig, 'cell' | 'norm' | 'batchSize' | 'batching' | 'seed'>[] = []
+  for (const cell of grid.cells)
+    for (const norm of grid.norms)
+      for (const batchSize of grid.batchSizes)
+        for (const batching of grid.batchings) for (const seed of grid.seeds) out.push({ cell, norm, batchSize, batching, seed })
+  return out
+}
+
+/** Every run of the study, validated; or every error, with its field and combination. Nothing partial. */
+export function planStudy(input: StudyPlanInput): { runs: PlannedRun[]; errors: PlanError[] } {
+  const errors: PlanError[] = []
+  for (const axis of GRID_AXES) if (input.grid[axis].length === 0) errors.push({ field: axis, combination: null, message: 'pick at least one', key: 'pickOne' })
+  const total = GRID_AXES.reduce((n, axis) => n * input.grid[axis].length, 1)
+  if (total > MAX_RUNS) errors.push({ field: 'norms', combination: null, message: `${total} combinations; at most ${MAX_RUNS} runs per study`, key: 'tooManyRuns', values: { total, max: MAX_RUNS } })
+  if (errors.length > 0) return { runs: [], errors }
+
+  const runs: PlannedRun[] = []
+  for (const combination of gridCombinations(input.grid)) {
+    const parsed = TrainConfig.safeParse({ ...input.shared, ...combination })
+    if (parsed.success) {
+      runs.push({ name: runName(parsed.data), config: parsed.data })
+      continue
+    }
+    for (const issue of parsed.error.issues) {
+      const params = (issue as { params?: { key?: string; values?: Record<string, unknown> } }).params
+      errors.push({ field: fieldOf(issue.path), combination: combinationLabel(combination), message: issue.message, ...(params?.key ? { key: params.key, values: params.values ?? {} } : {}) })
+    }
+  }
+  return errors.length > 0 ? { runs: [], errors: collapseShared(errors, runs.length + new Set(errors.map((e) => e.combination)).size) } : { runs, errors: [] }
+}
+
+/** An error every combination has (a shared setting is wrong) is said once, without a combination. */
+function collapseShared(errors: PlanError[], combinations: number): PlanError[] {
+  const key = (e: PlanError) => `${e.field}\n${e.message}`
+  const seen = new Map<string, number>()
+  for (const e of errors) seen.set(key(e), (seen.get(key(e)) ?? 0) + 1)
+  const said = new Set<string>()
+  const out: PlanError[] = []
+  for (const e of errors) {
+    const k = key(e)
+    if (seen.get(k) !== combinations) out.push(e)
+    else if (!said.has(k)) {
+      said.add(k)
+      out.push({ ...e, combination: null })
+    }
+  }
+  return out
+}
+
+/** The first error of each field: what a form shows beside it. */
+export function errorsByField(errors: readonly PlanError[]): Partial<Record<PlanField, FieldError>> {
+  const out: Partial<Record<PlanField, FieldError>> = {}
+  for (const { field, combination: _c, ...error } of errors) out[field] ??= error
+  return out
+}
+
+/** A study as the form and the presets hold it: typed settings and the grid. */
+export interface ExperimentDraft extends Grid {
+  task: TaskKind
+  lengths: LengthDistribution
+  hidden: number
+  groups: number
+  steps: number
+  lr: number
+  optimizer: OptimizerKind
+  clipNorm: number
+  recordEvery: number
+  evalEvery: number
+  evalLengths: number[]
+  evalPolicies: Policy[]
+}
+
+export function planInputOf(draft: ExperimentDraft, dataFile?: string): StudyPlanInput {
+  const { cells, norms, batchSizes, batchings, seeds, ...shared } = draft
+  return { shared: { ...shared, ...(dataFile ? { dataFile } : {}) }, grid: { cells, norms, batchSizes, batchings, seeds } }
+}
+
+export const PRESET_IDS = ['bnVsLn', 'batchSize', 'longerTest', 'padMaskTruncate', 'allNorms'] as const
+export type PresetId = (typeof PRESET_IDS)[number]
+
+const BASE: ExperimentDraft = {
+  task: 'adding',
+  lengths: { kind: 'uniform', min: 10, max: 40 },
+  cells: ['lstm'],
+  norms: ['bn_step', 'ln'],
+  batchSizes: [16],
+  seeds: [1],
+  batchings: ['mask'],
+  hidden: 32,
+  groups: 4,
+  steps: 300,
+  lr: 0.005,
+  optimizer: 'adam',
+  clipNorm: 1,
+  recordEvery: 10,
+  evalEvery: 50,
+  evalLengths: [1, 1.5, 2, 4],
+  evalPolicies: ['last', 'global', 'batch'],
+}
+
+/** One-click studies; their titles and explanations live in the UI's string tables. */
+export const PRESETS: Record<PresetId, ExperimentDraft> = {
+  // A long tail of lengths: late steps have few valid samples in every batch.
+  bnVsLn: { ...BASE, lengths: { kind: 'longtail', min: 5, max: 60 }, norms: ['bn_step', 'ln'], batchSizes: [16] },
+  batchSize: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 30 }, norms: ['bn_step', 'ln'], batchSizes: [2, 8, 64] },
+  longerTest: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 20 }, norms: ['bn_step', 'ln'], evalLengths: [1, 1.5, 2, 4], evalPolicies: ['last', 'global', 'batch'] },
+  padMaskTruncate: { ...BASE, lengths: { kind: 'longtail', min: 5, max: 50 }, norms: ['bn_step'], batchings: ['mask', 'pad', 'truncate'] },
+  allNorms: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 40 }, norms: ['none', 'bn_step', 'bn_seq', 'ln', 'gn'] },
+}
