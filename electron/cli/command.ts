@@ -12,7 +12,13 @@ export interface CliIo {
 }
 
 export interface CommandContext {
+  /** The archive, open before `run` for commands that read one (it must exist). */
   services: Services
+  /**
+   * Commands that write open the archive themselves, after validating everything: a refused
+   * command never creates a file. Creates the archive (or takes over an empty file) and says so.
+   */
+  openForWriting(): Promise<Services>
   positionals: string[]
   values: Record<string, unknown>
   io: CliIo
@@ -24,8 +30,8 @@ export interface Command {
   usage: string
   summary: string
   options: NonNullable<ParseArgsConfig['options']>
-  /** Commands that do not touch the archive leave it closed. */
-  archive?: false
+  /** 'read' (default): opened before run, never created; 'write': the command calls openForWriting; false: no archive. */
+  archive?: 'read' | 'write' | false
   run(ctx: CommandContext): Promise<void>
 }
 

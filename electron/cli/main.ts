@@ -1,13 +1,20 @@
 import { runCli } from './run-cli'
 
-// The first Ctrl-C asks the running command to stop at the next step and keep what it wrote;
-// a second one ends the process at once.
+// Ctrl-C (SIGINT), SIGTERM (a scheduler ending the job) and SIGHUP (the terminal closed) all
+// ask the running command to stop at the next step, write what it has, and end the run as
+// "interrupted"; a second signal ends the process at once.
 let interrupted = false
-process.on('SIGINT', () => {
-  if (interrupted) process.exit(130)
-  interrupted = true
-  process.stderr.write('\nStopping after this step (Ctrl-C again to quit at once)…\n')
-})
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(code)
+    interrupted = true
+    process.stderr.write(`\n${signal}: stopping after this step and keeping what was written (again to quit at once)…\n`)
+  })
+}
 
 const tty = process.stderr.isTTY
 let lastPlain = 0

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ApiError, type Run } from '../../shared/contract'
 import { asGoldenCase, runGoldenCase } from '../../shared/engine/golden'
-import { defaultArchivePath, openServices, type Services } from '../store'
+import { ArchiveRefusedError, defaultArchivePath, openServices, type OpenReport, type Services } from '../store'
 import { CheckFailed, DB_OPTION, UsageError, type CliIo, type Command } from './command'
 import { formatTable, formatTime } from './table'
 import { sweepCommand, trainCommand } from './train-commands'
@@ -141,12 +141,33 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
     return 2
   }
   let services: Services | undefined
+  const dbPath = (parsed.values.db as string | undefined) ?? defaultArchivePath()
+  const say = (report: OpenReport) => {
+    if (report.created) io.err(`Created the archive ${dbPath}`)
+    if (report.tookOverEmpty) io.err(`${dbPath} was an empty file: it is now a NormLab archive`)
+    if (report.integrity.status === 'unchecked') io.err(`Note: the integrity check of ${dbPath} was cut short (${report.integrity.detail})`)
+    if (report.readOnly) io.err(`Warning: ${report.readOnly}. Export what you need and work on a copy.`)
+  }
+  const openForWriting = async () => {
+    if (services) return services
+    services = await openServices({ dbPath, host: 'cli', create: true })
+    say(services.archive.report)
+    if (services.archive.report.readOnly) throw new UsageError(`Nothing can be trained into it: ${services.archive.report.readOnly}.`)
+    return services
+  }
   try {
-    if (command.archive !== false) services = await openServices({ dbPath: (parsed.values.db as string | undefined) ?? defaultArchivePath(), host: 'cli' })
-    await command.run({ services: services!, positionals: parsed.positionals, values: parsed.values, io, interrupted })
+    if ((command.archive ?? 'read') === 'read') {
+      services = await openServices({ dbPath, host: 'cli', create: false })
+      say(services.archive.report)
+    }
+    await command.run({ services: services!, openForWriting, positionals: parsed.positionals, values: parsed.values, io, interrupted })
     return 0
   } catch (error) {
     if (error instanceof CheckFailed) return 1
+    if (error instanceof ArchiveRefusedError) {
+      io.err(error.message)
+      return 1
+    }
     if (error instanceof UsageError) {
       io.err(`${error.message}\nUsage: npm run lab -- ${command.usage}`)
       return 2

@@ -3,12 +3,14 @@
 // backend after the numerics gate; runs are written through the same contract handlers as the
 // app. Every combination is validated, and every task built, before anything is written; Ctrl-C
 // marks the run interrupted and keeps everything written so far.
-import type { NormLabApi } from '../../shared/contract'
+import { randomUUID } from 'node:crypto'
+import { ApiError, type NormLabApi } from '../../shared/contract'
 import type { TrainConfig } from '../../shared/engine/config'
 import type { Task } from '../../shared/engine/data/task'
 import { train } from '../../shared/engine/trainer'
-import { createStudyRuns, runOne, type QueuedRun, type RunOutcome, type TrainingHost } from '../../shared/lab/run-lifecycle'
-import { planStudy, type GridAxis, type PlannedRun } from '../../shared/lab/study-plan'
+import { createStudyRuns, runOne, type QueuedRun, type RunObserver, type RunOutcome, type TrainingHost } from '../../shared/lab/run-lifecycle'
+import { sleep } from '../../shared/timers'
+import { planStudy, planWarnings, type GridAxis, type PlannedRun } from '../../shared/lab/study-plan'
 import { apiOf, DB_OPTION, UsageError, type Command, type CommandContext } from './command'
 import { taskFor } from './node-tasks'
 import type { GatedBackend } from './numerics-gate'
@@ -28,6 +30,10 @@ export function planFromFlags(values: Record<string, unknown>, lists: boolean): 
     throw new UsageError(`The ${lists ? 'sweep' : 'configuration'} is invalid; nothing was written:\n${lines.join('\n')}`)
   }
   return runs
+}
+
+function warn(ctx: CommandContext, planned: readonly PlannedRun[]): void {
+  for (const w of planWarnings(planned)) ctx.io.err(`Warning: ${w.message}.`)
 }
 
 async function tasksOrUsage(configs: readonly TrainConfig[]): Promise<Task[]> {
@@ -50,11 +56,53 @@ async function startBackend(ctx: CommandContext): Promise<GatedBackend> {
   }
 }
 
+/** Failures no wait can cure: the file is gone, or open read-only. */
+const HOPELESS = new Set(['archive_gone', 'read_only'])
+/** How long the CLI waits before trying a blocked write again, and how often. */
+const RETRY_BLOCKED_EVERY_MS = 10_000
+const RETRY_BLOCKED_TIMES = 12
+
+/**
+ * The terminal's answer to a write that keeps failing: say so, then try again every 10 s for two
+ * minutes (a lock may go away, disk space may be freed), unless the user stops or it cannot help.
+ */
+function cliObserver(ctx: CommandContext, archivePath: string): RunObserver {
+  let tries = 0
+  return {
+    async onWriteBlocked(blocked) {
+      const code = blocked.error instanceof ApiError ? blocked.error.code : ''
+      ctx.io.progress?.('', true)
+      ctx.io.err(`Cannot write ${blocked.what} of run ${blocked.runId} to ${archivePath}: ${blocked.error.message}`)
+      if (HOPELESS.has(code) || ++tries > RETRY_BLOCKED_TIMES) {
+        ctx.io.err('Stopping: the run ends "failed" with this reason.')
+        return 'stop'
+      }
+      ctx.io.err(`Training is paused; trying again in ${RETRY_BLOCKED_EVERY_MS / 1000} s (${tries} of ${RETRY_BLOCKED_TIMES}; Ctrl-C stops).`)
+      for (let waited = 0; waited < RETRY_BLOCKED_EVERY_MS; waited += 250) {
+        if (ctx.interrupted()) return 'stop'
+        await sleep(250)
+      }
+      return 'retry'
+    },
+    onWriteUnblocked() {
+      tries = 0
+      ctx.io.err('The archive takes writes again; training goes on.')
+    },
+  }
+}
+
 /** The engine in this process, on the gated backend. */
 function nodeHost(ctx: CommandContext, gated: GatedBackend, tasks: Map<number, Task>, label: () => string): TrainingHost {
+  let stopped = false
   return {
+    owner: randomUUID().replace(/-/g, ''),
     device: () => ({ backend: gated.backend, gpuRenderer: null, webglVersion: null, floatPrecision: 32, numerics: gated.numerics }),
+    // The engine awaits every hook, so a blocked write holds training by itself.
+    stop: () => {
+      stopped = true
+    },
     async train(run, hooks) {
+      stopped = false
       const started = Date.now()
       let lastDrawn = 0
       const result = await train(run.config, tasks.get(run.runId)!, {
@@ -66,7 +114,7 @@ function nodeHost(ctx: CommandContext, gated: GatedBackend, tasks: Map<number, T
             ctx.io.progress?.(progressLine(label(), r.step, run.config.steps, Date.now() - started, r.loss), false)
           }
         },
-        shouldStop: ctx.interrupted,
+        shouldStop: () => stopped || ctx.interrupted(),
       })
       ctx.io.progress?.('', true)
       return result
@@ -76,9 +124,12 @@ function nodeHost(ctx: CommandContext, gated: GatedBackend, tasks: Map<number, T
 
 /** Plans, writes and trains; returns each run's outcome. */
 async function trainPlanned(ctx: CommandContext, planned: PlannedRun[], study: { name: string; description: string } | null): Promise<{ studyId: number | null; outcomes: RunOutcome[] }> {
+  warn(ctx, planned)
   const tasks = await tasksOrUsage(planned.map((p) => p.config))
   const gated = await startBackend(ctx)
-  const api: NormLabApi = apiOf(ctx.services)
+  // Everything is valid: only now may the archive be opened (and created).
+  const services = await ctx.openForWriting()
+  const api: NormLabApi = apiOf(services)
   const created = await createStudyRuns(api, planned, { study })
   if (created.study) ctx.io.out(`Study ${created.study.id}: ${created.study.name} (${created.runs.length} runs)`)
   const taskOf = new Map(created.runs.map((r, i) => [r.runId, tasks[i]!]))
@@ -91,14 +142,14 @@ async function trainPlanned(ctx: CommandContext, planned: PlannedRun[], study: {
       await api.updateRun({ id: run.runId, status: 'interrupted', error: 'stopped before it started' })
       continue
     }
-    outcomes.push(await trainOne(ctx, api, host, run))
+    outcomes.push(await trainOne(ctx, api, host, run, services.archive.path))
   }
   return { studyId: created.study?.id ?? null, outcomes }
 }
 
-async function trainOne(ctx: CommandContext, api: NormLabApi, host: TrainingHost, run: QueuedRun): Promise<RunOutcome> {
+async function trainOne(ctx: CommandContext, api: NormLabApi, host: TrainingHost, run: QueuedRun, archivePath: string): Promise<RunOutcome> {
   ctx.io.out(`Run ${run.runId}: ${run.name}`)
-  const outcome = await runOne(api, host, run)
+  const outcome = await runOne(api, host, run, cliObserver(ctx, archivePath))
   ctx.io.out(`Run ${run.runId} ${outcome.status} after ${outcome.steps} steps${outcome.finalLoss === null ? '' : `, loss ${outcome.finalLoss.toPrecision(4)}`}${outcome.error ? ` (${outcome.error})` : ''}`)
   return outcome
 }
@@ -107,6 +158,7 @@ export const trainCommand: Command = {
   usage: 'train [--config exp.json] [--task T --cell C --norm N --batch B --batching mask|pad|truncate|bucket --seed K --steps S --hidden H --groups G --lr R --optimizer O --lengths 10-50 --data FILE] [--backend wasm|cpu] [--db PATH]',
   summary: 'train one model headless and write the run to the archive',
   options: OPTIONS,
+  archive: 'write',
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
     const [outcome] = (await trainPlanned(ctx, planFromFlags(ctx.values, false), null)).outcomes
@@ -118,6 +170,7 @@ export const sweepCommand: Command = {
   usage: 'sweep [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--db PATH]',
   summary: 'train every combination of the listed values (the same grid as the app’s form), one after another, as one study',
   options: { ...OPTIONS, study: { type: 'string' } },
+  archive: 'write',
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
     const planned = planFromFlags(ctx.values, true)

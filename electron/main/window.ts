@@ -26,7 +26,7 @@ export function lockDownContents(contents: WebContents): void {
 
 export function createMainWindow(
   BrowserWindow: typeof BrowserWindowType,
-  options: { preloadPath: string; rendererUrl: string | null; rendererFile: string },
+  options: { preloadPath: string; rendererUrl: string },
 ): BrowserWindowType {
   const window = new BrowserWindow({
     width: 1280,
@@ -39,7 +39,6 @@ export function createMainWindow(
   })
   lockDownContents(window.webContents)
   window.once('ready-to-show', () => window.show())
-  if (options.rendererUrl) void window.loadURL(options.rendererUrl)
-  else void window.loadFile(options.rendererFile)
+  void window.loadURL(options.rendererUrl)
   return window
 }

@@ -76,23 +76,44 @@ export function createWebServer(options: WebServerOptions): WebServer {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostOk(req)) return sendJson(res, 421, fail(new ApiError('unauthorized', 'Unexpected Host header')))
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
+    let url: URL
+    let pathname: string
+    try {
+      url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
+      pathname = decodeURIComponent(url.pathname)
+    } catch {
+      return sendJson(res, 400, fail(new ApiError('invalid_request', 'The URL is malformed (a bad percent-encoding?)')))
+    }
 
-    if (url.pathname === '/api/events') {
+    if (pathname === '/api/events') {
       if (!tokenOk(url.searchParams.get('token'))) return sendJson(res, 401, fail(unauthorized()))
       return openEventStream(res)
     }
-    if (url.pathname.startsWith('/api/')) {
+    if (pathname.startsWith('/api/')) {
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
       if (!tokenOk(bearer)) return sendJson(res, 401, fail(unauthorized()))
       if (req.method !== 'POST') return sendJson(res, 405, fail(new ApiError('invalid_request', 'Use POST for API requests')))
-      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
-        return sendJson(res, 415, fail(new ApiError('invalid_request', 'API requests must be application/json')))
+      if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) {
+        return sendJson(res, 415, fail(new ApiError('invalid_request', 'API requests must be Content-Type: application/json (optionally ; charset=utf-8)')))
       }
-      const name = decodeURIComponent(url.pathname.slice('/api/'.length))
+      const name = pathname.slice('/api/'.length)
+      const tooLarge = () => {
+        res.setHeader('Connection', 'close')
+        sendJson(res, 413, fail(new ApiError('invalid_request', `The request body is larger than the limit of ${maxBody} bytes`)))
+      }
+      if (Number(req.headers['content-length'] ?? 0) > maxBody) {
+        discard(req)
+        return tooLarge()
+      }
+      let body: Buffer | null
+      try {
+        body = await readBody(req, maxBody)
+      } catch (error) {
+        return sendJson(res, 400, fail(new ApiError('invalid_request', `The request body could not be read: ${(error as Error).message}`)))
+      }
+      if (body === null) return tooLarge()
       let payload: unknown
       try {
-        const body = await readBody(req, maxBody)
         payload = body.length === 0 ? {} : JSON.parse(body.toString('utf8'))
       } catch (error) {
         return sendJson(res, 400, fail(new ApiError('invalid_request', `The request body is not valid JSON: ${(error as Error).message}`)))
@@ -101,11 +122,11 @@ export function createWebServer(options: WebServerOptions): WebServer {
       return sendJson(res, envelope.ok ? 200 : statusOf(envelope.error.code), envelope)
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, fail(new ApiError('invalid_request', 'Method not allowed')))
-    return serveStatic(url.pathname, res)
+    return serveStatic(pathname, res)
   }
 
   function serveStatic(pathname: string, res: ServerResponse): void {
-    const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '')
+    const relative = pathname === '/' ? 'index.html' : pathname.replace(/^\/+/, '')
     const file = normalize(join(options.staticDir, relative))
     if (!file.startsWith(normalize(options.staticDir + sep)) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
@@ -169,9 +190,16 @@ function statusOf(code: string): number {
     case 'not_found':
       return 404
     case 'conflict':
+    case 'read_only':
       return 409
     case 'unauthorized':
       return 401
+    case 'archive_gone':
+      return 410
+    case 'busy':
+      return 503
+    case 'storage':
+      return 507
     default:
       return 500
   }
@@ -183,18 +211,32 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** Exactly application/json, optionally with a UTF-8 charset. */
+const JSON_TYPE = /^application\/json\s*(;\s*charset=("?)utf-8\2\s*)?$/i
+
+/** Reads the body, or resolves null once it passes `limit` (the rest is discarded, so the answer still arrives). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length
-      if (size > limit) {
-        reject(new Error(`the body is larger than ${limit} bytes`))
-        req.destroy()
-      } else chunks.push(chunk)
-    })
+      if (size <= limit) return void chunks.push(chunk)
+      req.off('data', onData)
+      discard(req)
+      resolve(null)
+    }
+    req.on('data', onData)
     req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
+}
+
+/**
+ * Lets a refused body flow past without keeping it: closing the socket while the client still
+ * sends would reset the connection before it reads the answer.
+ */
+function discard(req: IncomingMessage): void {
+  req.on('data', () => undefined)
+  req.resume()
 }

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const dbPath = values.db ?? defaultArchivePath()
 
   if (!values['no-build']) buildIfNeeded(ROOT, (line) => console.error(line))
-  const services = await openServices({ dbPath, host: 'web', markInterrupted: true })
+  const services = await openServices({ dbPath, host: 'web', leaseSweepMs: 15_000 })
   const web = createWebServer({ dispatch: services.dispatch, bus: services.bus, staticDir: join(ROOT, 'out', 'renderer') })
   const url = await web.listen(port)
   console.log(`NormLab web mode, archive ${dbPath}`)

@@ -39,6 +39,7 @@ export function createHandlers({ archive, appVersion, host, bus, reveal }: Handl
       changed([run.id], 'updated', run.status)
       return run
     },
+    heartbeatRuns: async (req) => ({ renewed: await archive.runs.heartbeat(req.owner, req.runIds) }),
     deleteRun: async (req) => {
       const result = await archive.runs.delete(req.id)
       if (result.deleted) changed([req.id], 'deleted')

@@ -1,4 +1,4 @@
-export { Archive, canonicalJson, configHash, decimate, type ArchiveTable } from './archive'
+export { Archive, canonicalJson, configHash, decimate, type ArchiveTable, type OpenReport } from './archive'
 export { createHandlers, type HandlerContext } from './handlers'
 export { APP_VERSION, openServices, type ServiceOptions, type Services } from './services'
 export { ArchiveRefusedError, loadMigrations, type Migration } from './migrations'

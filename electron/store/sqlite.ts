@@ -2,26 +2,61 @@
 // unit of work runs through one queue, so a transaction never interleaves with another request's
 // statements on the same connection.
 import sqlite3 from 'sqlite3'
+import { ApiError } from '../../shared/contract'
 
 export type Param = string | number | bigint | Buffer | null
 export type Row = Record<string, unknown>
 
+/** SQLite's errors as the contract's: a lock is worth retrying, a full disk is a storage problem. */
+export function translateSqliteError(error: unknown, path: string): unknown {
+  const code = (error as { code?: string } | null)?.code
+  const message = (error as Error | null)?.message ?? String(error)
+  switch (code) {
+    case 'SQLITE_BUSY':
+    case 'SQLITE_LOCKED':
+      return new ApiError('busy', `The archive ${path} is locked by another program (${message})`)
+    case 'SQLITE_FULL':
+      return new ApiError('storage', `The disk holding the archive ${path} is full (${message})`)
+    case 'SQLITE_IOERR':
+    case 'SQLITE_CANTOPEN':
+    case 'SQLITE_READONLY':
+      return new ApiError('storage', `The archive ${path} cannot be written (${message})`)
+    case 'SQLITE_CORRUPT':
+    case 'SQLITE_NOTADB':
+      return new ApiError('read_only', `The archive ${path} is damaged (${message})`)
+    default:
+      return error
+  }
+}
+
 export class SqliteDb {
   private queue: Promise<unknown> = Promise.resolve()
+  /** Runs before every unit of work; throws to refuse it (the archive file is gone, say). */
+  guard: (() => void) | null = null
+  /** Why writes are refused, when the file is open read-only. */
+  readOnlyReason: string | null
 
   private constructor(
     private readonly db: sqlite3.Database,
     readonly path: string,
-  ) {}
+    readonly readonly: boolean,
+  ) {
+    this.readOnlyReason = readonly ? `The archive ${path} is open read-only` : null
+  }
 
   static open(path: string, { readonly = false, create = true } = {}): Promise<SqliteDb> {
     const mode = readonly ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | (create ? sqlite3.OPEN_CREATE : 0)
     return new Promise((resolve, reject) => {
       const db = new sqlite3.Database(path, mode, (error) => {
         if (error) reject(new Error(`cannot open the archive ${path}: ${error.message}`))
-        else resolve(new SqliteDb(db, path))
+        else resolve(new SqliteDb(db, path, readonly))
       })
     })
+  }
+
+  /** Stops a running statement (a bounded integrity check). */
+  interrupt(): void {
+    this.db.interrupt()
   }
 
   run(sql: string, params: readonly Param[] = []): Promise<{ changes: number; lastID: number }> {
@@ -51,6 +86,18 @@ export class SqliteDb {
 
   /** Runs `work` alone on the connection: nothing else starts until it settles. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const guarded = async () => {
+      this.guard?.()
+      try {
+        return await work()
+      } catch (error) {
+        throw translateSqliteError(error, this.path)
+      }
+    }
+    return this.enqueue(guarded)
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
     const result = this.queue.then(work, work)
     this.queue = result.catch(() => undefined)
     return result
@@ -58,6 +105,7 @@ export class SqliteDb {
 
   /** Runs `work` alone, inside one transaction: all of it is written or none of it. */
   transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.readOnlyReason !== null) return Promise.reject(new ApiError('read_only', `${this.readOnlyReason}: nothing can be written to it`))
     return this.exclusive(async () => {
       await this.exec('BEGIN IMMEDIATE')
       try {
@@ -72,7 +120,8 @@ export class SqliteDb {
   }
 
   close(): Promise<void> {
-    return this.exclusive(() => new Promise<void>((resolve, reject) => this.db.close((e) => (e ? reject(e) : resolve()))))
+    // No guard: an archive whose file is gone must still close.
+    return this.enqueue(() => new Promise<void>((resolve, reject) => this.db.close((e) => (e ? reject(e) : resolve()))))
   }
 }
 

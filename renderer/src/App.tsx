@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next'
 import { EnvBadge } from './components/EnvBadge'
 import { LanguageSwitch } from './components/LanguageSwitch'
+import { WriteBlockedDialog } from './components/WriteBlockedDialog'
 import { ComparePage } from './pages/ComparePage'
 import { LivePage } from './pages/LivePage'
 import { NewExperimentPage } from './pages/NewExperimentPage'
@@ -50,6 +51,7 @@ function Frame() {
         {route.page === 'compare' && <ComparePage key={route.runIds.join(',')} runIds={route.runIds} />}
         {route.page === 'settings' && <SettingsPage />}
       </main>
+      <WriteBlockedDialog />
     </div>
   )
 }

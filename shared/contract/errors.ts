@@ -2,7 +2,22 @@
 // as data inside a result envelope and become an ApiError again on the calling side.
 import type { z } from 'zod'
 
-export const ERROR_CODES = ['invalid_request', 'unknown_request', 'not_found', 'conflict', 'unauthorized', 'internal'] as const
+export const ERROR_CODES = [
+  'invalid_request',
+  'unknown_request',
+  'not_found',
+  'conflict',
+  'unauthorized',
+  /** Another program holds a lock on the archive: worth trying again. */
+  'busy',
+  /** The disk is full or the file cannot be written. */
+  'storage',
+  /** The archive file was deleted, moved or replaced while it was open. */
+  'archive_gone',
+  /** The archive is open read-only (it is damaged): nothing can be written. */
+  'read_only',
+  'internal',
+] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
 export interface ErrorIssue {
@@ -56,4 +71,11 @@ export function invalidRequest(name: string, error: z.ZodError): ApiError {
     .join('; ')
   const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : ''
   return new ApiError('invalid_request', `Invalid ${name} request: ${summary}${more}`, issues)
+}
+
+/** Errors that may go away by themselves (a lock held by another program, a dropped connection). */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof ApiError) return error.code === 'busy'
+  // fetch's network failures (web mode: the server restarting) are TypeErrors.
+  return error instanceof TypeError
 }

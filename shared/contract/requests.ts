@@ -25,6 +25,8 @@ import {
 } from './schemas'
 
 const Empty = z.strictObject({})
+/** A trainer's random id (see RunLease). */
+const OwnerId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'an owner id is 8 to 64 of A-Z a-z 0-9 _ -')
 const ByRun = z.strictObject({ runId: Id })
 const Appended = z.strictObject({ written: z.number().int().min(0) })
 
@@ -117,11 +119,18 @@ export const contract = {
         device: DeviceInfo.optional(),
         /** Why a run failed or diverged. */
         error: z.string().max(10_000).nullable().optional(),
+        /** With status "running": the trainer takes the run's lease (the host adds its host name and pid). */
+        lease: z.strictObject({ owner: OwnerId }).optional(),
       })
       .refine((r) => Object.keys(r).length > 1, 'nothing to update: give at least one field besides id'),
     response: Run,
   },
   deleteRun: { request: z.strictObject({ id: Id }), response: z.strictObject({ deleted: z.boolean() }) },
+  /** The trainer's heartbeat: renews the leases it holds on running runs. */
+  heartbeatRuns: {
+    request: z.strictObject({ owner: OwnerId, runIds: z.array(Id).min(1).max(100) }),
+    response: z.strictObject({ renewed: z.array(Id) }),
+  },
 
   appendMetrics: {
     request: z.strictObject({ runId: Id, points: z.array(MetricPoint).min(1).max(100_000) }),

@@ -82,6 +82,18 @@ export const DeviceInfo = z.strictObject({
 })
 export type DeviceInfo = z.infer<typeof DeviceInfo>
 
+/** Who trains a running run: the process writing it holds a lease it renews by heartbeat. */
+export const RunLease = z.strictObject({
+  /** A random id of the trainer (one app page, one CLI process). */
+  owner: z.string(),
+  /** Host name and pid of the process that writes the run to the archive. */
+  host: z.string(),
+  pid: z.number().int(),
+  /** Epoch ms of the last heartbeat. */
+  heartbeatAt: z.number(),
+})
+export type RunLease = z.infer<typeof RunLease>
+
 export const Run = z.strictObject({
   id: Id,
   studyId: Id.nullable(),
@@ -102,6 +114,7 @@ export const Run = z.strictObject({
   notes: z.string(),
   starred: z.boolean(),
   error: z.string().nullable(),
+  lease: RunLease.nullable(),
 })
 export type Run = z.infer<typeof Run>
 

@@ -92,6 +92,7 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
   const heldOut = evalBatches(task.heldOut(config.evalSamples), EVAL_BATCH, task)
   const started = now()
   let lastLoss: number | null = null
+  let firstLoss: number | null = null
   let step = 0
   try {
     for (step = 1; step <= config.steps; step++) {
@@ -106,9 +107,9 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
       const [loss, accuracy, gradNorm] = scalars
       lastLoss = loss
       await hooks.onStep?.({ step, loss, accuracy, gradNorm, lr: config.lr, wallMs: now() - started, stepMs: now() - stepStart, counts: out.counts })
-      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-        return { status: 'diverged', steps: step, error: `the loss became ${loss} at step ${step}`, finalLoss: loss }
-      }
+      firstLoss ??= loss
+      const divergence = divergedBecause(loss, gradNorm, firstLoss, step)
+      if (divergence) return { status: 'diverged', steps: step, error: divergence, finalLoss: loss }
       if (record) await hooks.onTimestepStats?.(stats.map((s) => ({ ...s, step })))
       if ((config.evalEvery > 0 && step % config.evalEvery === 0) || step === config.steps) {
         await hooks.onEval?.({ step, ...(await evaluate(net, heldOut, 'last')), wallMs: now() - started })
@@ -121,6 +122,23 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
     optimizer.dispose()
     net.dispose()
   }
+}
+
+/** A loss this many times the first step's counts as diverged: training has blown up, not learned. */
+export const DIVERGENCE_FACTOR = 1000
+/** The first loss is floored here, so a lucky tiny first loss does not make normal noise "divergence". */
+const DIVERGENCE_FLOOR = 1e-3
+
+/**
+ * Why a step means the run diverged, or null: a loss or gradient norm that is not finite, or a
+ * loss above DIVERGENCE_FACTOR × the first step's loss.
+ */
+export function divergedBecause(loss: number, gradNorm: number, firstLoss: number, step: number): string | null {
+  if (!Number.isFinite(loss)) return `the loss became ${loss} at step ${step}`
+  if (!Number.isFinite(gradNorm)) return `the gradient norm became ${gradNorm} at step ${step}`
+  const bound = DIVERGENCE_FACTOR * Math.max(Math.abs(firstLoss), DIVERGENCE_FLOOR)
+  if (loss > bound) return `the loss reached ${loss.toPrecision(4)} at step ${step}, more than ${DIVERGENCE_FACTOR}× the first step's ${firstLoss.toPrecision(4)}`
+  return null
 }
 
 export function runStep(net: RecurrentNet, optimizer: tf.Optimizer, batch: Batch, config: Pick<TrainConfig, 'clipNorm'>, record: boolean): StepTensors {

@@ -9,6 +9,11 @@ import type { TrainConfig } from '../engine/config'
 import type { EvalReport, PopulationReport, StepReport, TrainResult } from '../engine/trainer'
 import { createRunRecorder } from './run-recorder'
 import type { PlannedRun } from './study-plan'
+import { every } from '../timers'
+import { WriteQueue, type FailureDecision, type WriteFailure } from './write-queue'
+
+/** How often a trainer renews its lease on the run it trains (electron/store/run-leases.ts). */
+export const HEARTBEAT_EVERY_MS = 5000
 
 export interface QueuedRun {
   runId: number
@@ -29,17 +34,36 @@ export interface RunHooks {
 
 /** Where the engine runs. */
 export interface TrainingHost {
+  /** The trainer's id in the run's lease (one per page or CLI process). */
+  owner: string
   /** What the run computes on, stored as its device info. */
   device(): DeviceInfo | null
   /** Trains one run to its end, calling the hooks in report order and awaiting each. */
   train(run: QueuedRun, hooks: RunHooks): Promise<TrainResult>
+  /** Holds training while the archive cannot be written (hosts whose engine does not wait on the hooks). */
+  pause?(): void
+  resume?(): void
+  /** Ends training early: the engine stops at the next step, as "interrupted". */
+  stop(): void
 }
 
-/** What the user sees of a run while it trains (the live view, a progress bar). */
+/** A write that still fails after its retries, with the run and the file it was for. */
+export interface BlockedWrite extends WriteFailure {
+  runId: number
+  runName: string
+}
+
+/** What the user sees of a run while it trains (the live view, a progress bar), and who decides when writes fail. */
 export interface RunObserver {
   onStep?(report: StepReport): void
   onTimestepStats?(records: TimestepRecord[]): void
   onEval?(report: EvalReport): void
+  /**
+   * A write still fails after automatic retries: training is paused until this answers "retry"
+   * (the writes are tried again) or "stop" (training ends; the run ends "failed"). Without it, stop.
+   */
+  onWriteBlocked?(blocked: BlockedWrite): Promise<FailureDecision>
+  onWriteUnblocked?(): void
 }
 
 export interface RunOutcome {
@@ -68,53 +92,61 @@ export async function createStudyRuns(api: NormLabApi, planned: readonly Planned
 }
 
 /**
- * Trains one queued run through the host, recording everything it reports. A run whose reports
- * could not all be written never ends "completed": it ends "failed", with the write's error.
+ * Trains one queued run through the host, recording everything it reports through one write
+ * queue, renewing the run's lease while it trains. A run whose reports could not all be written
+ * never ends "completed": it ends "failed", with how many writes were lost and why.
  */
 export async function runOne(api: NormLabApi, host: TrainingHost, run: QueuedRun, observer: RunObserver = {}): Promise<RunOutcome> {
   const device = host.device()
-  await api.updateRun({ id: run.runId, status: 'running', ...(device ? { device } : {}) })
-  const recorder = createRunRecorder(api, run.runId)
-  let lostWrite: Error | null = null
-  const recording = async (write: () => Promise<void>) => {
-    try {
-      await write()
-    } catch (error) {
-      lostWrite ??= error as Error
-      throw error
-    }
-  }
+  await api.updateRun({ id: run.runId, status: 'running', lease: { owner: host.owner }, ...(device ? { device } : {}) })
+  const stopHeartbeat = every(HEARTBEAT_EVERY_MS, () => void api.heartbeatRuns({ owner: host.owner, runIds: [run.runId] }).catch(() => undefined))
+  const queue = new WriteQueue({
+    onBlocked: async (failure) => {
+      host.pause?.()
+      const decision = observer.onWriteBlocked ? await observer.onWriteBlocked({ ...failure, runId: run.runId, runName: run.name }) : 'stop'
+      if (decision === 'stop') host.stop()
+      return decision
+    },
+    onUnblocked: () => {
+      observer.onWriteUnblocked?.()
+      host.resume?.()
+    },
+  })
+  const recorder = createRunRecorder(api, run.runId, queue)
   const hooks: RunHooks = {
     onStep: (r) => {
       observer.onStep?.(r)
-      return recording(() => recorder.onStep(r))
+      return recorder.onStep(r)
     },
     onTimestepStats: (records) => {
       observer.onTimestepStats?.(records)
-      return recording(() => recorder.onTimestepStats(records))
+      return recorder.onTimestepStats(records)
     },
     onEval: (r) => {
       observer.onEval?.(r)
-      return recording(() => recorder.onEval(r))
+      return recorder.onEval(r)
     },
-    onPopulation: (r) => recording(() => recorder.onPopulation(r)),
-    onLengthEval: (results) => recording(() => recorder.onLengthEval(results)),
+    onPopulation: (r) => recorder.onPopulation(r),
+    onLengthEval: (results) => recorder.onLengthEval(results),
   }
-  const fail = async (message: string, steps: number): Promise<RunOutcome> => {
-    await api.updateRun({ id: run.runId, status: 'failed', error: message })
-    return { runId: run.runId, status: 'failed', steps, error: message, finalLoss: null }
-  }
-  let result: TrainResult
+  let result: TrainResult | null = null
+  let crash: Error | null = null
   try {
     result = await host.train(run, hooks)
-    await recording(() => recorder.flush())
   } catch (error) {
-    await recorder.flush().catch(() => undefined)
-    const lost = lostWrite as Error | null
-    return fail(lost ? `an archive write failed: ${lost.message}` : (error as Error).message || String(error), 0)
+    crash = error instanceof Error ? error : new Error(String(error))
   }
-  const lost = lostWrite as Error | null
-  if (lost) return fail(`an archive write failed: ${lost.message}`, result.steps)
+  try {
+    await recorder.flush()
+  } finally {
+    stopHeartbeat()
+  }
+  const lost = queue.lost > 0 ? `${queue.lost} archive write${queue.lost === 1 ? '' : 's'} failed, so this run is incomplete: ${queue.lostReason!.message}` : null
+  if (crash || lost || !result) {
+    const message = [crash?.message || (crash ? String(crash) : null), lost].filter(Boolean).join('; ')
+    await api.updateRun({ id: run.runId, status: 'failed', error: message })
+    return { runId: run.runId, status: 'failed', steps: result?.steps ?? 0, error: message, finalLoss: null }
+  }
   await api.updateRun({ id: run.runId, status: result.status, error: result.error })
   return { runId: run.runId, status: result.status, steps: result.steps, error: result.error, finalLoss: result.finalLoss }
 }

@@ -1,21 +1,22 @@
-// Writes what a training run reports into the archive through the contract, in the order it was
-// reported: the CLI (Node) and the app (the page, training in a worker) use the same recorder.
-// Metrics are buffered and written in batches; one recorded step's statistics are one request,
-// hence one transaction. The engine already reports in the archive's record shapes.
+// Turns what a training run reports into archive writes, in the order it was reported: the CLI
+// (Node) and the app (the page, training in a worker) use the same recorder. Metrics are buffered
+// and written in batches at least once a second (so a crash loses at most about a second of
+// them); one recorded step's statistics are one request, hence one transaction. Every write goes
+// through the run's write queue: buffered points belong to their write until it commits, so a
+// failed write keeps them (write-queue.ts). The engine already reports in the archive's shapes.
 import type { NormLabApi } from '../contract'
-import type { EvaluationResult, TimestepRecord } from '../contract/schemas'
-import type { EvalReport, PopulationReport, StepReport, TrainerHooks } from '../engine/trainer'
+import type { EvaluationResult, MetricPoint, TimestepRecord } from '../contract/schemas'
+import type { EvalReport, PopulationReport, StepReport } from '../engine/trainer'
+import type { WriteQueue } from './write-queue'
 
-type MetricPoint = { name: string; step: number; value: number; wallMs: number }
-
-/** The trainer's reporting hooks, each resolving when its write is done. */
-export interface RunRecorder extends Required<Pick<TrainerHooks, 'onStep' | 'onTimestepStats' | 'onEval' | 'onPopulation' | 'onLengthEval'>> {
+/** Each resolves when its write is done or given up (the queue counts what was lost). */
+export interface RunRecorder {
   onStep(report: StepReport): Promise<void>
   onTimestepStats(records: TimestepRecord[]): Promise<void>
   onEval(report: EvalReport): Promise<void>
   onPopulation(report: PopulationReport): Promise<void>
   onLengthEval(results: EvaluationResult[]): Promise<void>
-  /** Writes whatever is buffered. */
+  /** Queues whatever is buffered and waits for every queued write. */
   flush(): Promise<void>
 }
 
@@ -38,40 +39,48 @@ export function stepMetrics(r: StepReport): MetricPoint[] {
   return values.filter(([, v]) => Number.isFinite(v)).map(([name, value]) => ({ name, step: r.step, value, wallMs: r.wallMs }))
 }
 
-export function createRunRecorder(api: NormLabApi, runId: number, options: RecorderOptions = {}): RunRecorder {
-  const flushEveryMs = options.flushEveryMs ?? 2000
+export function createRunRecorder(api: NormLabApi, runId: number, queue: WriteQueue, options: RecorderOptions = {}): RunRecorder {
+  const flushEveryMs = options.flushEveryMs ?? 1000
   const flushEveryPoints = options.flushEveryPoints ?? 500
   let buffer: MetricPoint[] = []
   let lastFlushWall = 0
 
-  const flush = async () => {
-    if (buffer.length === 0) return
+  /** Hands the buffered points to a write of their own. */
+  const queueMetrics = (): Promise<void> => {
+    if (buffer.length === 0) return Promise.resolve()
     const points = buffer
     buffer = []
-    await api.appendMetrics({ runId, points })
+    const steps = `${points[0]!.step}–${points[points.length - 1]!.step}`
+    return queue.push(`metrics of steps ${steps}`, async () => void (await api.appendMetrics({ runId, points })))
   }
 
   return {
-    flush,
+    async flush() {
+      await queueMetrics()
+      await queue.drain()
+    },
     async onStep(r) {
       buffer.push(...stepMetrics(r))
       if (buffer.length >= flushEveryPoints || r.wallMs - lastFlushWall >= flushEveryMs) {
         lastFlushWall = r.wallMs
-        await flush()
+        await queueMetrics()
       }
     },
     async onTimestepStats(records) {
-      if (records.length > 0) await api.appendTimestepStats({ runId, records })
+      if (records.length === 0) return
+      await queue.push(`statistics at step ${records[0]!.step}`, async () => void (await api.appendTimestepStats({ runId, records })))
     },
     async onEval(r) {
       buffer.push({ name: 'eval/loss', step: r.step, value: r.loss, wallMs: r.wallMs }, { name: 'eval/accuracy', step: r.step, value: r.accuracy, wallMs: r.wallMs })
-      await flush()
+      await queueMetrics()
     },
     async onPopulation(r) {
-      if (r.records.length > 0) await api.appendPopulationStats({ runId, step: r.step, records: r.records })
+      if (r.records.length === 0) return
+      await queue.push(`population statistics at step ${r.step}`, async () => void (await api.appendPopulationStats({ runId, step: r.step, records: r.records })))
     },
     async onLengthEval(results) {
-      if (results.length > 0) await api.appendEvaluations({ runId, results })
+      if (results.length === 0) return
+      await queue.push(`length evaluations at step ${results[0]!.step}`, async () => void (await api.appendEvaluations({ runId, results })))
     },
   }
 }

@@ -4,7 +4,7 @@
 // so the form shows errors beside their fields and the CLI refuses with all of them.
 import { TrainConfig, type TrainConfigInput } from '../engine/config'
 import type { LengthDistribution } from '../engine/data/lengths'
-import type { Batching, CellKind, NormKind, OptimizerKind, Policy, TaskKind } from '../kinds'
+import { isBatchNorm, type Batching, type CellKind, type NormKind, type OptimizerKind, type Policy, type TaskKind } from '../kinds'
 import { runName } from './naming'
 
 /** The grid's dimensions, outermost first (seeds innermost: a study's runs read cell by cell). */
@@ -114,6 +114,24 @@ function collapseShared(errors: PlanError[], combinations: number): PlanError[] 
     }
   }
   return out
+}
+
+/**
+ * Things that are allowed but worth a word before training: BN over a batch of one (every
+ * statistic comes from one sample, so every normalized value becomes β) can be shown on purpose.
+ */
+export function planWarnings(runs: readonly PlannedRun[]): PlanError[] {
+  const bnOfOne = runs.filter((r) => isBatchNorm(r.config.norm) && r.config.batchSize === 1)
+  if (bnOfOne.length === 0) return []
+  return [
+    {
+      field: 'batchSizes',
+      combination: null,
+      message: `BN with batch size 1 (${bnOfOne.length} run${bnOfOne.length === 1 ? '' : 's'}): each statistic comes from one sample, so every normalized value becomes β; fine as a demonstration, not as a baseline`,
+      key: 'bnBatchOfOne',
+      values: { count: bnOfOne.length },
+    },
+  ]
 }
 
 /** The first error of each field: what a form shows beside it. */

@@ -10,10 +10,10 @@ import { i18next, setLanguage } from '../../renderer/src/i18n'
 /** The form wired as the page wires it: validation on every change, Run off while anything is wrong. */
 function Harness({ initial }: { initial: FormState }) {
   const [form, setForm] = useState(initial)
-  const { runs, errors } = validateForm(form)
+  const { runs, errors, warnings } = validateForm(form)
   return (
     <>
-      <ExperimentForm form={form} errors={errors} onChange={setForm} />
+      <ExperimentForm form={form} errors={errors} warnings={warnings} onChange={setForm} />
       <button type="button" disabled={Object.keys(errors).length > 0}>
         Run
       </button>
@@ -57,6 +57,24 @@ describe('experiment form validation', () => {
     expect(screen.getByTestId('count').textContent).toBe('6')
     fireEvent.change(field('Batch sizes'), { target: { value: '0' } })
     expect(screen.getByTestId('error-batchSizes').textContent).toMatch(/>=\s*1|too small/i)
+  })
+
+  it('warns, without refusing, when BN would normalize batches of one sample', () => {
+    renderForm()
+    expect(screen.queryByTestId('warning-batchSizes')).toBeNull()
+    fireEvent.change(field('Batch sizes'), { target: { value: '1, 8' } })
+    expect(screen.getByTestId('warning-batchSizes').textContent).toMatch(/^BN with batch size 1: each statistic comes from one sample, so every normalized value becomes β/)
+    expect(runButton().disabled).toBe(false)
+    expect(screen.getByTestId('count').textContent).toBe('4')
+  })
+
+  it('offers every cell as a grid axis: each ticked cell multiplies the runs', () => {
+    renderForm()
+    fireEvent.click(screen.getByTestId('cell-gru'))
+    expect(screen.getByTestId('count').textContent).toBe('4')
+    fireEvent.click(screen.getByTestId('cell-lstm'))
+    fireEvent.click(screen.getByTestId('cell-gru'))
+    expect(screen.getByTestId('error-cells').textContent).toBe('pick at least one')
   })
 
   it('needs at least one norm', () => {

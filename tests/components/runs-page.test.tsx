@@ -26,6 +26,7 @@ const RUN: Run = {
   notes: '',
   starred: false,
   error: null,
+  lease: null,
 }
 
 type RunsPageModule = typeof RunsPageTypes

@@ -83,6 +83,19 @@ describe('web mode in Chromium', () => {
     await page.getByRole('link', { name: 'Runs' }).click()
   })
 
+  it('starts the wasm backend in web mode when chosen (it never started here before), then goes back to WebGL', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click()
+    await page.getByTestId('backend-select').selectOption('wasm')
+    const badge = page.locator('[data-testid=env-badge][data-state=ready]').first()
+    await page.locator('[data-testid=env-badge][data-state=ready][data-backend=wasm]').first().waitFor({ timeout: 40_000 })
+    expect(await page.getByTestId('backend-numerics').first().textContent()).toMatch(/6 of 6 reference cases pass/)
+    expect(await page.getByTestId('backend-fallback').count()).toBe(0)
+    await page.getByTestId('backend-select').selectOption('webgl')
+    await page.locator('[data-testid=env-badge][data-state=ready][data-backend=webgl]').first().waitFor({ timeout: 60_000 })
+    expect(await badge.getAttribute('data-backend')).toBe('webgl')
+    await page.getByRole('link', { name: 'Runs', exact: true }).click()
+  })
+
   it('refuses API requests without the token', async () => {
     const res = await fetch(`${served.origin}/api/listRuns`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })
     expect(res.status).toBe(401)
@@ -112,14 +125,14 @@ describe('start-up refusals', () => {
     const archive = await Archive.open(newer, { migrations: MIGRATIONS })
     await archive.close()
     const db = await SqliteDb.open(newer)
-    await db.run("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (2, 'from_the_future', 'x', 0)")
+    await db.run("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (99, 'from_the_future', 'x', 0)")
     await db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     await db.close()
     const sha = () => createHash('sha256').update(readFileSync(newer)).digest('hex')
     const before = sha()
     const { code, output } = await serveExit(['--port', '0', '--db', newer, '--no-build'])
     expect(code).toBe(1)
-    expect(output).toMatch(/made by a newer version of NormLab: it has migration 0002_from_the_future/)
+    expect(output).toMatch(/made by a newer version of NormLab: it has migration 0099_from_the_future/)
     expect(sha()).toBe(before)
   })
 

@@ -25,6 +25,10 @@ interface RunRow {
   notes: string
   starred: number
   error: string | null
+  lease_owner: string | null
+  lease_host: string | null
+  lease_pid: number | null
+  lease_heartbeat: number | null
 }
 
 const RUN_COLUMNS = `runs.*, (SELECT json_group_array(tag) FROM (SELECT tag FROM run_tags WHERE run_id = runs.id ORDER BY tag)) AS tags_json`
@@ -51,7 +55,14 @@ function toRun(row: RunRow): Run {
     notes: row.notes,
     starred: row.starred === 1,
     error: row.error,
+    lease: row.lease_owner == null ? null : { owner: row.lease_owner, host: row.lease_host ?? '', pid: row.lease_pid ?? 0, heartbeatAt: row.lease_heartbeat ?? 0 },
   }
+}
+
+/** The process writing to the archive: a lease names it, so another process can tell whether it lives. */
+export interface WriterProcess {
+  host: string
+  pid: number
 }
 
 interface StudyRow {
@@ -110,6 +121,7 @@ export class RunStore {
   constructor(
     private readonly db: SqliteDb,
     private readonly studies: StudyStore,
+    private readonly writer: WriterProcess,
   ) {}
 
   create(req: RequestOf<'createRun'>): Promise<Run> {
@@ -198,12 +210,21 @@ export class RunStore {
         set('backend', req.device.backend)
         set('device_json', JSON.stringify(req.device))
       }
+      const now = Date.now()
       if (req.status !== undefined && req.status !== run.status) {
         set('status', req.status)
-        const now = Date.now()
         if (req.status === 'running' && run.startedAt === null) set('started_at', now)
         if (FINAL.has(req.status)) set('ended_at', now)
         if (req.status === 'running' || req.status === 'queued') set('ended_at', null)
+      }
+      if (req.lease !== undefined) {
+        set('lease_owner', req.lease.owner)
+        set('lease_host', this.writer.host)
+        set('lease_pid', this.writer.pid)
+        set('lease_heartbeat', now)
+      } else if (req.status !== undefined && req.status !== 'running') {
+        // A run that is not training has no trainer.
+        for (const column of ['lease_owner', 'lease_host', 'lease_pid', 'lease_heartbeat']) set(column, null)
       }
       if (sets.length > 0) await this.db.run(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`, [...params, req.id])
       if (req.tags !== undefined) {
@@ -219,9 +240,20 @@ export class RunStore {
     return this.db.transaction(async () => ({ deleted: (await this.db.run('DELETE FROM runs WHERE id = ?', [id])).changes > 0 }))
   }
 
-  /** The ids of the runs in a status. */
-  idsWithStatus(status: RunStatus): Promise<number[]> {
-    return this.db.exclusive(async () => (await this.db.all<{ id: number }>('SELECT id FROM runs WHERE status = ? ORDER BY id', [status])).map((r) => r.id))
+  /** Renews the leases `owner` holds on these runs; returns the runs it still holds. */
+  heartbeat(owner: string, ids: readonly number[]): Promise<number[]> {
+    return this.db.transaction(async () => {
+      const rows = await this.db.all<{ id: number }>(
+        `UPDATE runs SET lease_heartbeat = ? WHERE lease_owner = ? AND status = 'running' AND id IN (${ids.map(() => '?').join(',')}) RETURNING id`,
+        [Date.now(), owner, ...ids],
+      )
+      return rows.map((r) => r.id).sort((a, b) => a - b)
+    })
+  }
+
+  /** Runs in the "running" status with their leases (for the services to judge). */
+  running(): Promise<Pick<Run, 'id' | 'lease'>[]> {
+    return this.db.exclusive(async () => (await this.db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'running' ORDER BY id`)).map((r) => ({ id: r.id, lease: toRun(r).lease })))
   }
 
   /** Ends the given runs as interrupted, with a reason; only those still running change. */
@@ -229,7 +261,8 @@ export class RunStore {
     if (ids.length === 0) return Promise.resolve([])
     return this.db.transaction(async () => {
       const rows = await this.db.all<{ id: number }>(
-        `UPDATE runs SET status = 'interrupted', ended_at = ?, error = COALESCE(error, ?) WHERE status = 'running' AND id IN (${ids.map(() => '?').join(',')}) RETURNING id`,
+        `UPDATE runs SET status = 'interrupted', ended_at = ?, error = COALESCE(error, ?), lease_owner = NULL, lease_host = NULL, lease_pid = NULL, lease_heartbeat = NULL
+         WHERE status = 'running' AND id IN (${ids.map(() => '?').join(',')}) RETURNING id`,
         [Date.now(), reason, ...ids],
       )
       return rows.map((r) => r.id).sort((a, b) => a - b)

@@ -9,6 +9,8 @@ import type { FormErrors, FormState } from './experiment-form-state'
 export interface ExperimentFormProps {
   form: FormState
   errors: FormErrors
+  /** Allowed but worth a word (BN over a batch of one). */
+  warnings?: FormErrors
   onChange: (form: FormState) => void
   onFile?: (file: File | null) => void
   fileName?: string | null
@@ -39,7 +41,7 @@ function Field({ field, label, hint, error, children }: { field: PlanField; labe
   )
 }
 
-export function ExperimentForm({ form, errors, onChange, onFile, fileName }: ExperimentFormProps) {
+export function ExperimentForm({ form, errors, warnings = {}, onChange, onFile, fileName }: ExperimentFormProps) {
   const { t } = useTranslation()
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => onChange({ ...form, [key]: value })
   const lengthsApply = form.task === 'adding' || form.task === 'copy'
@@ -134,6 +136,11 @@ export function ExperimentForm({ form, errors, onChange, onFile, fileName }: Exp
         <legend>{t('form.grid')}</legend>
         <Field field="batchSizes" error={errors['batchSizes']} label={t('form.batchSizes')} hint={t('form.listHint')}>
           {text('batchSizes', t('form.batchSizes'))}
+          {warnings.batchSizes && !errors.batchSizes && (
+            <span className="field-warning" role="status" data-testid="warning-batchSizes">
+              {warnings.batchSizes.key ? t(`validation.${warnings.batchSizes.key}`, warnings.batchSizes.values ?? {}) : warnings.batchSizes.message}
+            </span>
+          )}
         </Field>
         <Field field="seeds" error={errors['seeds']} label={t('form.seeds')} hint={t('form.listHint')}>
           {text('seeds', t('form.seeds'))}

@@ -7,6 +7,14 @@ export const en = {
   nav: { runs: 'Runs', newExperiment: 'New experiment', live: 'Training', compare: 'Compare', settings: 'Settings' },
   language: { label: 'Language', en: 'English', zh: '简体中文' },
   charts: { failed: 'This view could not be drawn: {{message}}' },
+  writeBlocked: {
+    title: 'The archive refuses this run’s data',
+    body: '{{what}} of run #{{run}} ({{name}}) could not be written to {{file}}, even after retrying for half a minute:',
+    paused_one: 'Training is paused; {{count}} more write is waiting. Nothing is lost while you decide.',
+    paused_other: 'Training is paused; {{count}} more writes are waiting. Nothing is lost while you decide.',
+    retry: 'Try again',
+    stop: 'Stop training (the run ends as failed)',
+  },
   common: { cancel: 'Cancel', save: 'Save' },
   backend: {
     initializing: 'Starting the compute backend…',
@@ -179,6 +187,8 @@ export const en = {
     policiesHint: 'Each checked policy is evaluated on the longer test sequences.',
   },
   validation: {
+    bnBatchOfOne_one: 'BN with batch size 1: each statistic comes from one sample, so every normalized value becomes β. Fine as a demonstration, not as a baseline.',
+    bnBatchOfOne_other: 'BN with batch size 1 ({{count}} runs): each statistic comes from one sample, so every normalized value becomes β. Fine as a demonstration, not as a baseline.',
     pickOne: 'pick at least one',
     tooManyRuns: '{{total}} combinations; at most {{max}} runs per experiment',
     notANumber: 'must be a number',

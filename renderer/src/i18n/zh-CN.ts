@@ -11,6 +11,14 @@ export const zhCN: Strings<typeof en> = {
   nav: { runs: '运行记录', newExperiment: '新建实验', live: '训练中', compare: '对比', settings: '设置' },
   language: { label: '语言', en: 'English', zh: '简体中文' },
   charts: { failed: '此视图无法绘制：{{message}}' },
+  writeBlocked: {
+    title: '归档拒绝写入这次运行的数据',
+    body: '运行 #{{run}}（{{name}}）的{{what}}无法写入 {{file}}，重试半分钟后仍然失败：',
+    paused_one: '训练已暂停；还有 {{count}} 项写入在等待。在你决定之前不会丢失任何数据。',
+    paused_other: '训练已暂停；还有 {{count}} 项写入在等待。在你决定之前不会丢失任何数据。',
+    retry: '重试',
+    stop: '停止训练（本次运行记为失败）',
+  },
   common: { cancel: '取消', save: '保存' },
   backend: {
     initializing: '正在启动计算后端…',
@@ -183,6 +191,8 @@ export const zhCN: Strings<typeof en> = {
     policiesHint: '每个勾选的策略都会在更长的测试序列上评估。',
   },
   validation: {
+    bnBatchOfOne_one: '批大小为 1 的 BN：每个统计量只来自一个样本，因此每个归一化后的值都变成 β。可用于演示，不宜作为基线。',
+    bnBatchOfOne_other: '批大小为 1 的 BN（{{count}} 次运行）：每个统计量只来自一个样本，因此每个归一化后的值都变成 β。可用于演示，不宜作为基线。',
     pickOne: '至少选择一项',
     tooManyRuns: '共 {{total}} 种组合；每个实验最多 {{max}} 次运行',
     notANumber: '必须是数字',

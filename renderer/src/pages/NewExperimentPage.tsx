@@ -19,7 +19,7 @@ export function NewExperimentPage() {
   const [failure, setFailure] = useState<string | null>(null)
   // Re-validated when the language changes, so zod's messages follow it.
   const language = i18n.language
-  const { runs, errors } = useMemo(() => {
+  const { runs, errors, warnings } = useMemo(() => {
     void language
     return validateForm(form, form.task === 'user' ? file?.name : undefined)
   }, [form, file, language])
@@ -61,6 +61,7 @@ export function NewExperimentPage() {
       <ExperimentForm
         form={form}
         errors={errors}
+        warnings={warnings}
         onChange={(f) => {
           setForm(f)
           setPreset(null)

@@ -7,7 +7,8 @@ import type { DeviceInfo, RunStatus, TimestepRecord } from '../../../shared/cont
 import type { CaseResult } from '../../../shared/engine/golden-result'
 import type { TrainResult } from '../../../shared/engine/trainer'
 import type { CellKind } from '../../../shared/kinds'
-import { runOne, type QueuedRun, type RunHooks, type RunObserver, type TrainingHost } from '../../../shared/lab/run-lifecycle'
+import { runOne, type BlockedWrite, type QueuedRun, type RunHooks, type RunObserver, type TrainingHost } from '../../../shared/lab/run-lifecycle'
+import type { FailureDecision } from '../../../shared/lab/write-queue'
 import { numericsFault, rememberCheck, rememberedChecks } from '../state/numerics-cache'
 import type { BackendInfo, BackendName, FromWorker, ToWorker } from './protocol'
 
@@ -47,6 +48,8 @@ export interface TrainingState {
   /** The last batch of work that finished, until the next one starts. */
   finished: FinishedBatch | null
   paused: boolean
+  /** A write that keeps failing: training is paused until the user chooses retry or stop. */
+  blocked: (BlockedWrite & { archivePath: string }) | null
   lastError: string | null
   selfCheck: { running: boolean; results: CaseResult[]; backend: BackendName | null }
 }
@@ -75,9 +78,11 @@ export class TrainingController {
     batch: { done: 0, total: 0 },
     finished: null,
     paused: false,
+    blocked: null,
     lastError: null,
     selfCheck: { running: false, results: [], backend: null },
   }
+  private decide: ((decision: FailureDecision) => void) | null = null
   private active: ActiveRun | null = null
   private draining = false
   private finished: FinishedBatch = { study: null, runs: [] }
@@ -85,8 +90,10 @@ export class TrainingController {
   private publishTimer: ReturnType<typeof setTimeout> | null = null
   private live: LiveRun | null = null
   private preferred: BackendName
-  /** The app's version: gate results hold for one version (the page learns it from the archive host). */
-  private readonly appVersion: Promise<string>
+  /** The app's version (gate results hold for one version) and the archive's path, from the archive host. */
+  private readonly environment: Promise<{ appVersion: string; archivePath: string }>
+  /** This page's id in the leases of the runs it trains. */
+  private readonly owner = crypto.randomUUID().replace(/-/g, '')
 
   constructor(
     private readonly api: NormLabApi,
@@ -96,9 +103,9 @@ export class TrainingController {
     this.preferred = preferred
     this.worker = createWorker()
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data)
-    this.appVersion = api.getEnvironment({}).then(
-      (env) => env.appVersion,
-      () => 'unknown',
+    this.environment = api.getEnvironment({}).then(
+      (env) => ({ appVersion: env.appVersion, archivePath: env.archivePath }),
+      () => ({ appVersion: 'unknown', archivePath: 'the archive' }),
     )
     void this.init()
   }
@@ -149,6 +156,14 @@ export class TrainingController {
     }
   }
 
+  /** The user's answer to a blocked write: try the writes again, or stop training (the run ends "failed"). */
+  resolveBlocked(decision: FailureDecision): void {
+    const decide = this.decide
+    this.decide = null
+    this.update({ blocked: null })
+    decide?.(decision)
+  }
+
   runSelfCheck(): void {
     this.update({ selfCheck: { running: true, results: [], backend: null } })
     this.send({ type: 'selfCheck' })
@@ -161,7 +176,8 @@ export class TrainingController {
 
   private async init(): Promise<void> {
     const fault = numericsFault()
-    this.send({ type: 'init', preferred: this.preferred, appVersion: await this.appVersion, checked: rememberedChecks(), ...(fault ? { numericsFault: fault } : {}) })
+    const { appVersion } = await this.environment
+    this.send({ type: 'init', preferred: this.preferred, appVersion, checked: rememberedChecks(), ...(fault ? { numericsFault: fault } : {}) })
   }
 
   private send(message: ToWorker): void {
@@ -170,6 +186,12 @@ export class TrainingController {
 
   /** The worker as the lifecycle's training host. */
   private readonly host: TrainingHost = {
+    owner: this.owner,
+    pause: () => this.send({ type: 'pause' }),
+    resume: () => {
+      if (!this.state.paused) this.send({ type: 'resume' })
+    },
+    stop: () => this.send({ type: 'stop' }),
     device: (): DeviceInfo | null => {
       const backend = this.state.backend.state === 'ready' ? this.state.backend.info : null
       return backend
@@ -204,6 +226,14 @@ export class TrainingController {
       this.live?.evalLoss.push({ step: r.step, value: r.loss })
       this.publishSoon()
     },
+    onWriteBlocked: async (blocked) => {
+      const { archivePath } = await this.environment
+      return new Promise<FailureDecision>((resolve) => {
+        this.decide = resolve
+        this.update({ blocked: { ...blocked, archivePath } })
+      })
+    },
+    onWriteUnblocked: () => this.update({ blocked: null }),
   }
 
   private async drain(): Promise<void> {

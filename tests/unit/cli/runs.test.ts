@@ -1,3 +1,4 @@
+import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runCli } from '../../../electron/cli/run-cli'
 import { openServices } from '../../../electron/store'
@@ -26,9 +27,32 @@ async function seed() {
   return run
 }
 
+async function emptyArchive() {
+  await (await openServices({ dbPath: db, host: 'cli', migrationsDir: MIGRATIONS })).close()
+}
+
 describe('npm run lab -- runs', () => {
   it('says so when the archive is empty', async () => {
+    await emptyArchive()
     expect(await cli('runs', 'list', '--db', db)).toMatchObject({ code: 0, out: 'The archive has no runs yet.' })
+  })
+
+  it('never creates an archive, or its folders, at a mistyped path: it says there is none', async () => {
+    const typo = tmp.file('no/such/folder/archive.sqlite')
+    for (const argv of [['runs', 'list', '--db', typo], ['runs', 'show', '1', '--db', typo]]) {
+      const result = await cli(...argv)
+      expect(result.code).toBe(1)
+      expect(result.err).toBe(`There is no archive at ${typo}. Check the path (--db), or train something to create one.`)
+    }
+    expect(existsSync(tmp.file('no'))).toBe(false)
+  })
+
+  it('refuses an empty file as an archive when reading, and leaves it empty', async () => {
+    writeFileSync(db, '')
+    const result = await cli('runs', 'list', '--db', db)
+    expect(result).toMatchObject({ code: 1, err: `${db} is an empty file, not a NormLab archive. The file was not changed.` })
+    expect(statSync(db).size).toBe(0)
+    expect(existsSync(`${db}-wal`) || existsSync(`${db}-shm`)).toBe(false)
   })
 
   it('lists runs as a table and as JSON', async () => {
@@ -52,6 +76,7 @@ describe('npm run lab -- runs', () => {
   })
 
   it('gives clear errors for unknown commands, bad options, bad ids and missing runs', async () => {
+    await emptyArchive()
     expect(await cli('runs', 'explode', '--db', db)).toMatchObject({ code: 2, err: expect.stringMatching(/^Unknown command "runs explode"/) })
     expect(await cli('runs', 'list', '--db', db, '--colour', 'red')).toMatchObject({ code: 2, err: expect.stringMatching(/Unknown option '--colour'/) })
     expect(await cli('runs', 'show', 'abc', '--db', db)).toMatchObject({ code: 2, err: expect.stringMatching(/"abc" is not a run id/) })

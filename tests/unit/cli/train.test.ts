@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runCli } from '../../../electron/cli/run-cli'
 import { openServices, type Services } from '../../../electron/store'
@@ -32,6 +32,36 @@ async function withApi<T>(fn: (api: NormLabApi, services: Services) => Promise<T
 const SMALL = ['--hidden', '8', '--record-every', '4', '--eval-every', '6', '--backend', 'wasm', '--db']
 
 describe('npm run lab -- train / sweep', () => {
+  it('a refused configuration creates nothing, not even the folders of a mistyped --db', async () => {
+    const typo = tmp.file('typo/deeper/train.sqlite')
+    const bad = await cli(['train', '--task', 'adding', '--norm', 'batchnorm', ...SMALL, typo])
+    expect(bad.code).toBe(2)
+    expect(existsSync(tmp.file('typo'))).toBe(false)
+  })
+
+  it('takes over an empty file when it creates an archive, and says so', async () => {
+    writeFileSync(db, '')
+    const result = await cli(['train', '--task', 'adding', '--steps', '2', ...SMALL, db])
+    expect(result.code).toBe(0)
+    expect(result.err).toContain(`${db} was an empty file: it is now a NormLab archive`)
+    expect(result.out).toMatch(/Run 1 completed after 2 steps/)
+  })
+
+  it('warns before training BN on batches of one sample', async () => {
+    const result = await cli(['train', '--task', 'adding', '--norm', 'bn_step', '--batch', '1', '--steps', '2', ...SMALL, db])
+    expect(result.code).toBe(0)
+    expect(result.err).toMatch(/Warning: BN with batch size 1 \(1 run\): each statistic comes from one sample, so every normalized value becomes β/)
+  })
+
+  it('ends a run whose loss explodes as "diverged" with the step and the reason, exit code 3', async () => {
+    // The reproduction from the report: it ended "completed, loss 1.057e+4", exit 0.
+    const result = await cli(['train', '--task', 'adding', '--lr', '10', '--steps', '30', '--record-every', '0', '--backend', 'wasm', '--db', db])
+    expect(result.out).toMatch(/Run 1 diverged after \d+ steps, loss .* \(the loss (reached .* at step \d+, more than 1000× the first step's|became (NaN|Infinity) at step \d+)/)
+    await withApi(async (api) => expect((await api.getRun({ id: 1 })).status).toBe('diverged'))
+    expect(process.exitCode).toBe(3)
+    process.exitCode = 0
+  })
+
   it('refuses an invalid configuration before writing anything', async () => {
     const bad = await cli(['train', '--task', 'adding', '--norm', 'batchnorm', '--batch', '0', ...SMALL, db])
     expect(bad.code).toBe(2)
@@ -58,7 +88,7 @@ describe('npm run lab -- train / sweep', () => {
 
   it('sweeps norms × batch sizes into one study whose statistics, counts, population statistics and length evaluations are queryable', async () => {
     const result = await cli(['sweep', '--task', 'adding', '--norm', 'bn_step,ln', '--batch', '2,8', '--steps', '12', '--lengths', '3-12', ...SMALL, db])
-    expect(result.err).toBe('')
+    expect(result.err).toBe(`Created the archive ${db}`)
     expect(result.code).toBe(0)
     expect(result.out).toMatch(/Study 1 done: 4 completed/)
     // The backend passed the numerics gate before anything trained on it.

@@ -50,11 +50,13 @@ export class FakeBrowserWindow {
 export function createElectronMock() {
   const handlers = new Map<string, Listener>()
   const appListeners = new Map<string, Listener>()
+  const protocolHandlers = new Map<string, Listener>()
   let resolveReady: () => void = () => {}
   const ready = new Promise<void>((resolve) => (resolveReady = resolve))
   return {
     handlers,
     appListeners,
+    protocolHandlers,
     fireReady: () => resolveReady(),
     module: {
       app: {
@@ -74,8 +76,13 @@ export function createElectronMock() {
       session: {
         defaultSession: {
           setPermissionRequestHandler: vi.fn(),
+          setPermissionCheckHandler: vi.fn(),
           webRequest: { onHeadersReceived: vi.fn() },
         },
+      },
+      protocol: {
+        registerSchemesAsPrivileged: vi.fn(),
+        handle: vi.fn((scheme: string, handler: Listener) => protocolHandlers.set(scheme, handler)),
       },
       contextBridge: { exposeInMainWorld: vi.fn() },
       ipcRenderer: { invoke: vi.fn(), on: vi.fn(), removeListener: vi.fn() },

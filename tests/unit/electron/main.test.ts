@@ -1,4 +1,5 @@
-import { pathToFileURL } from 'node:url'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { channelOf, eventChannelOf, requestNames, type Envelope } from '../../../shared/contract'
 import { tempDir } from '../../helpers/temp'
@@ -63,6 +64,29 @@ describe('IPC registration', () => {
   })
 })
 
+describe('the app:// protocol', () => {
+  it('serves the built renderer with CSP and isolation headers, and nothing outside it', async () => {
+    const { appProtocolHandler } = await import('../../../electron/main/protocol')
+    const tmp = tempDir()
+    const dir = tmp.file('renderer')
+    mkdirSync(join(dir, 'assets'), { recursive: true })
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>NormLab</title>')
+    writeFileSync(join(dir, 'assets', 'worker-1.js'), 'postMessage(1)')
+    writeFileSync(tmp.file('secret.txt'), 'outside')
+    const serve = appProtocolHandler(dir)
+    const page = serve(new Request('app://normlab/index.html'))
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/)
+    expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin')
+    expect(await page.text()).toMatch(/NormLab/)
+    expect(serve(new Request('app://normlab/assets/worker-1.js')).headers.get('content-type')).toMatch(/javascript/)
+    for (const url of ['app://normlab/../secret.txt', 'app://normlab/%2e%2e/secret.txt', 'app://normlab/nope.js', 'app://elsewhere/index.html']) expect(serve(new Request(url)).status, url).toBe(404)
+    expect(serve(new Request('app://normlab/%E0%A4%A')).status).toBe(400)
+    tmp.cleanup()
+  })
+})
+
 describe('main process start-up', () => {
   const tmp = tempDir()
   const dbPath = tmp.file('app.sqlite')
@@ -83,12 +107,16 @@ describe('main process start-up', () => {
     const window = FakeBrowserWindow.instances[0]!
     expect(window.options.webPreferences).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true })
     expect(String((window.options.webPreferences as { preload: string }).preload)).toMatch(/preload[\\/]index\.cjs$/)
-    expect(window.loaded.file).toMatch(/renderer[\\/]index\.html$/)
+    // The page comes from the app's own protocol, never file:// (checklist item 18).
+    expect(window.loaded).toEqual({ url: 'app://normlab/index.html' })
+    expect(electron.module.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })])
+    expect(electron.protocolHandlers.has('app')).toBe(true)
     expect(electron.module.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled()
-    expect(electron.module.session.defaultSession.webRequest.onHeadersReceived).toHaveBeenCalled()
+    expect(electron.module.session.defaultSession.setPermissionCheckHandler).toHaveBeenCalled()
 
     // A real request through the registered handler reaches the real SQLite archive.
-    const page = frame(pathToFileURL(window.loaded.file!).href)
+    const page = frame('app://normlab/index.html')
+    expect(await electron.handlers.get(channelOf('listRuns'))!({ senderFrame: frame('file:///app/out/renderer/index.html') }, {})).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
     const createRun = electron.handlers.get(channelOf('createRun'))!
     const created = (await createRun({ senderFrame: page }, { name: 'via ipc', config: { task: 'adding', cell: 'lstm', norm: 'ln', batchSize: 4, seed: 0 } })) as Envelope<{ id: number }>
     expect(created.ok).toBe(true)

@@ -65,6 +65,40 @@ describe('web mode server', () => {
     expect(form.status).toBe(415)
   })
 
+  it('answers 400 to a malformed percent-encoding, on pages and API alike', async () => {
+    const port = new URL(base).port
+    for (const path of ['/%E0%A4%A', '/api/%E0%A4%A']) {
+      const status = await new Promise<number>((resolve) => request({ host: '127.0.0.1', port, path, method: path.startsWith('/api') ? 'POST' : 'GET' }, (res) => resolve(res.statusCode ?? 0)).end())
+      expect(status, path).toBe(400)
+    }
+  })
+
+  it('answers 413 with a body to an oversized request instead of resetting the connection, and stays up', async () => {
+    const huge = 'x'.repeat(70 * 1024 * 1024)
+    const res = await fetch(`${base}/api/appendMetrics`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}` }, body: huge })
+    expect(res.status).toBe(413)
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/larger than the limit of 67108864 bytes/)
+    // Without a length up front (chunked), the limit is found while reading.
+    const port = new URL(base).port
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/api/appendMetrics', method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}`, 'Transfer-Encoding': 'chunked' } }, (r) => {
+        r.resume()
+        resolve(r.statusCode ?? 0)
+      })
+      req.on('error', reject)
+      for (let i = 0; i < 70; i++) req.write('x'.repeat(1024 * 1024))
+      req.end()
+    })
+    expect(chunked).toBe(413)
+    expect((await post('listRuns', {})).status).toBe(200)
+  })
+
+  it('accepts exactly application/json (optionally with a UTF-8 charset) as the content type', async () => {
+    const send = (type: string) => fetch(`${base}/api/listRuns`, { method: 'POST', headers: { 'Content-Type': type, Authorization: `Bearer ${web.token}` }, body: '{}' })
+    for (const ok of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8']) expect((await send(ok)).status, ok).toBe(200)
+    for (const bad of ['application/jsonfoo', 'application/json-patch+json', 'application/json; charset=latin1', 'text/json']) expect((await send(bad)).status, bad).toBe(415)
+  })
+
   it('sends cross-origin isolation and CSP headers on pages and API', async () => {
     for (const res of [await fetch(`${base}/`), await post('listRuns', {})]) {
       expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin')

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openServices } from '../../../electron/store/services'
+import { LEASE_EXPIRES_MS, leftBehind, processAlive } from '../../../electron/store/run-leases'
 import { Archive, decimate } from '../../../electron/store'
 import { MIGRATIONS, sampleConfig, tempDir } from '../../helpers/temp'
 
@@ -236,26 +237,49 @@ describe('population statistics and evaluations', () => {
   })
 })
 
-describe('interrupted runs', () => {
-  it('an app start marks runs left running as interrupted (services policy); the CLI only reads', async () => {
-    const path = tmp.file('reopen.sqlite')
+describe('run leases: who trains a running run', () => {
+  it('opening an archive leaves other processes’ live runs running and ends only the left-behind ones', async () => {
+    const path = tmp.file('shared.sqlite')
     const first = await Archive.open(path, { migrations: MIGRATIONS })
-    const running = await first.runs.create({ name: 'r', config: sampleConfig(), studyId: null, status: 'running', tags: [], notes: '', device: null })
-    const done = await first.runs.create({ name: 'd', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
-    await first.runs.update({ id: done.id, status: 'completed' })
+    const create = async (name: string) => (await first.runs.create({ name, config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })).id
+    const live = await create('live, heartbeating')
+    const crashed = await first.runs.create({ name: 'crashed (no lease)', config: sampleConfig(), studyId: null, status: 'running', tags: [], notes: '', device: null })
+    const done = await create('done')
+    await first.runs.update({ id: live, status: 'running', lease: { owner: 'cli-process-1' } })
+    await first.runs.update({ id: done, status: 'completed' })
     await first.close()
 
-    const cli = await openServices({ dbPath: path, host: 'cli', migrationsDir: MIGRATIONS })
-    expect((await cli.archive.runs.get(running.id)).status).toBe('running')
-    await cli.close()
-
-    const app = await openServices({ dbPath: path, host: 'web', migrationsDir: MIGRATIONS, markInterrupted: true })
-    const reopened = await app.archive.runs.get(running.id)
-    expect(reopened.status).toBe('interrupted')
-    expect(reopened.endedAt).not.toBeNull()
-    expect(reopened.error).toMatch(/stopped while this run was training/)
-    expect((await app.archive.runs.get(done.id)).status).toBe('completed')
+    // Another process (web mode) opens the same archive while the CLI trains `live`.
+    const app = await openServices({ dbPath: path, host: 'web', migrationsDir: MIGRATIONS })
+    const liveRun = await app.archive.runs.get(live)
+    expect(liveRun.status).toBe('running')
+    expect(liveRun.lease).toMatchObject({ owner: 'cli-process-1', pid: process.pid })
+    const left = await app.archive.runs.get(crashed.id)
+    expect(left.status).toBe('interrupted')
+    expect(left.error).toMatch(/no process was training it/)
+    expect(left.lease).toBeNull()
+    expect((await app.archive.runs.get(done)).status).toBe('completed')
+    expect(await app.archive.runs.heartbeat('cli-process-1', [live])).toEqual([live])
+    expect(await app.archive.runs.heartbeat('someone-else', [live])).toEqual([])
     await app.close()
+  })
+
+  it('judges a lease: a dead process on this host, or no heartbeat for the expiry, means left behind', () => {
+    const now = 1_000_000
+    const lease = { owner: 'o', host: 'here', pid: 42, heartbeatAt: now - 1000 }
+    const alive = { now, host: 'here', alive: () => true }
+    expect(leftBehind({ lease }, alive)).toBeNull()
+    expect(leftBehind({ lease }, { ...alive, alive: (pid) => pid !== 42 })).toMatch(/its process \(pid 42\) ended/)
+    expect(leftBehind({ lease: { ...lease, host: 'elsewhere' } }, { ...alive, alive: () => false })).toBeNull() // another host's pid says nothing here
+    expect(leftBehind({ lease: { ...lease, heartbeatAt: now - LEASE_EXPIRES_MS - 1 } }, alive)).toMatch(/no heartbeat from its trainer \(pid 42 on here\) for 3\d s/)
+    expect(leftBehind({ lease: null }, alive)).toMatch(/no process/)
+    expect(processAlive(process.pid)).toBe(true)
+  })
+
+  it('a finished run gives its lease up', async () => {
+    const run = await archive.runs.create({ name: 'r', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
+    expect((await archive.runs.update({ id: run.id, status: 'running', lease: { owner: 'page-abcdefgh' } })).lease?.owner).toBe('page-abcdefgh')
+    expect((await archive.runs.update({ id: run.id, status: 'completed' })).lease).toBeNull()
   })
 })
 

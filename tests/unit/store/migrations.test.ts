@@ -32,16 +32,33 @@ function migrationsWith(extra: Record<string, string>): string {
   return dir
 }
 
+const SHIPPED = loadMigrations(MIGRATIONS)
+/** The number a new migration would take, and the newest shipped one's label. */
+const NEXT = String(SHIPPED.length + 1).padStart(4, '0')
+const NEWEST = `${String(SHIPPED.length).padStart(4, '0')}_${SHIPPED[SHIPPED.length - 1]!.name}`
+
 describe('migrations', () => {
-  it('applies 0001 to a new archive, records it with its checksum, and applies nothing twice', async () => {
+  it('applies every shipped migration to a new archive, records each with its checksum, and applies nothing twice', async () => {
     const path = tmp.file('a.sqlite')
     const archive = await Archive.open(path, { migrations: MIGRATIONS })
-    expect(archive.schemaVersion).toBe(1)
+    expect(archive.schemaVersion).toBe(SHIPPED.length)
     await archive.close()
-    const applied = await query<{ version: number; name: string; checksum: string }>(path, 'SELECT version, name, checksum FROM schema_migrations')
-    expect(applied).toEqual([{ version: 1, name: 'init', checksum: loadMigrations(MIGRATIONS)[0]!.checksum }])
+    const applied = await query<{ version: number; name: string; checksum: string }>(path, 'SELECT version, name, checksum FROM schema_migrations ORDER BY version')
+    expect(applied).toEqual(SHIPPED.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })))
     await (await Archive.open(path, { migrations: MIGRATIONS })).close()
-    expect(await query(path, 'SELECT version FROM schema_migrations')).toHaveLength(1)
+    expect(await query(path, 'SELECT version FROM schema_migrations')).toHaveLength(SHIPPED.length)
+  })
+
+  it('upgrades a schema-1 archive: its runs are kept and gain leases', async () => {
+    const path = tmp.file('v1.sqlite')
+    const v1 = await Archive.open(path, { migrations: SHIPPED.slice(0, 1) })
+    await v1.runs.create({ name: 'from v1', config: sampleConfig(), studyId: null, status: 'queued', tags: ['old'], notes: 'kept', device: null })
+    await v1.close()
+    const now = await Archive.open(path, { migrations: MIGRATIONS })
+    expect(now.schemaVersion).toBe(SHIPPED.length)
+    const [run] = await now.runs.list({ filter: {} })
+    expect(run).toMatchObject({ name: 'from v1', tags: ['old'], notes: 'kept', lease: null })
+    await now.close()
   })
 
   it('applies a pending migration to an existing archive and keeps its data', async () => {
@@ -49,9 +66,9 @@ describe('migrations', () => {
     const v1 = await Archive.open(path, { migrations: MIGRATIONS })
     await v1.runs.create({ name: 'kept', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
     await v1.close()
-    const dir = migrationsWith({ '0002_run_colour.sql': "ALTER TABLE runs ADD COLUMN colour TEXT NOT NULL DEFAULT '';" })
+    const dir = migrationsWith({ [`${NEXT}_run_colour.sql`]: "ALTER TABLE runs ADD COLUMN colour TEXT NOT NULL DEFAULT '';" })
     const v2 = await Archive.open(path, { migrations: dir })
-    expect(v2.schemaVersion).toBe(2)
+    expect(v2.schemaVersion).toBe(SHIPPED.length + 1)
     expect((await v2.runs.list({ filter: {} }))[0]!.name).toBe('kept')
     await v2.close()
     expect(await query<{ name: string }>(path, "SELECT name FROM pragma_table_info('runs') WHERE name = 'colour'")).toHaveLength(1)
@@ -60,20 +77,20 @@ describe('migrations', () => {
   it('rolls a failing migration back whole and does not record it', async () => {
     const path = tmp.file('c.sqlite')
     await (await Archive.open(path, { migrations: MIGRATIONS })).close()
-    const dir = migrationsWith({ '0002_broken.sql': 'CREATE TABLE half_done (id INTEGER); INSERT INTO no_such_table VALUES (1);' })
+    const dir = migrationsWith({ [`${NEXT}_broken.sql`]: 'CREATE TABLE half_done (id INTEGER); INSERT INTO no_such_table VALUES (1);' })
     await expect(Archive.open(path, { migrations: dir })).rejects.toThrow(/no_such_table/)
     expect(await query(path, "SELECT name FROM sqlite_master WHERE name = 'half_done'")).toEqual([])
-    expect(await query(path, 'SELECT version FROM schema_migrations')).toHaveLength(1)
+    expect(await query(path, 'SELECT version FROM schema_migrations')).toHaveLength(SHIPPED.length)
   })
 
   it('refuses an archive made by a newer version with a clear message, leaving the file byte-for-byte unchanged', async () => {
     const path = tmp.file('newer.sqlite')
-    const dir = migrationsWith({ '0002_future.sql': 'CREATE TABLE future_feature (id INTEGER);' })
+    const dir = migrationsWith({ [`${NEXT}_future.sql`]: 'CREATE TABLE future_feature (id INTEGER);' })
     await (await Archive.open(path, { migrations: dir })).close()
     const before = sha(path)
     const error = await Archive.open(path, { migrations: MIGRATIONS }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ArchiveRefusedError)
-    expect((error as Error).message).toMatch(/made by a newer version of NormLab: it has migration 0002_future, but this version knows only up to 0001_init/)
+    expect((error as Error).message).toContain(`made by a newer version of NormLab: it has migration ${NEXT}_future, but this version knows only up to ${NEWEST}`)
     expect((error as Error).message).toMatch(/not changed/)
     expect(sha(path)).toBe(before)
   })

@@ -1,0 +1,127 @@
+// `lab train` as a real process, ended the ways processes end: kill -9 at several moments,
+// SIGTERM, SIGHUP, and another program holding a lock on the archive while it trains. Every kept
+// run must be readable, end with an honest status, and lose at most about a second of reports.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SqliteDb } from '../../../electron/store/sqlite'
+import { runCli } from '../../../electron/cli/run-cli'
+import { ROOT, tempDir } from '../../helpers/temp'
+
+const tmp = tempDir('normlab-crash-')
+afterAll(() => tmp.cleanup())
+
+const TRAIN = ['train', '--task', 'adding', '--norm', 'bn_step', '--hidden', '8', '--batch', '8', '--lengths', '4-12', '--steps', '100000', '--record-every', '1', '--eval-every', '0', '--backend', 'wasm']
+
+function startTraining(db: string, extra: string[] = []): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/cli/main.ts', ...TRAIN, ...extra, '--db', db], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, output: () => output, exited }
+}
+
+async function read<T>(db: string, sql: string): Promise<T[]> {
+  const conn = await SqliteDb.open(db, { readonly: true })
+  try {
+    return await conn.all<T>(sql)
+  } finally {
+    await conn.close()
+  }
+}
+
+/** Waits until the archive holds at least `steps` loss points. */
+async function untilLossSteps(db: string, steps: number, timeoutMs = 60_000): Promise<void> {
+  const started = Date.now()
+  for (;;) {
+    const rows = await read<{ n: number }>(db, "SELECT COUNT(*) AS n FROM metrics WHERE name = 'loss'").catch(() => [{ n: 0 }])
+    if (rows[0]!.n >= steps) return
+    if (Date.now() - started > timeoutMs) throw new Error(`no ${steps} loss points after ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+interface Kept {
+  status: string
+  error: string | null
+  lossSteps: number[]
+  lastStatsStep: number
+  stepsPerSecond: number
+}
+
+async function kept(db: string): Promise<Kept> {
+  const [run] = await read<{ status: string; error: string | null }>(db, 'SELECT status, error FROM runs WHERE id = 1')
+  const loss = await read<{ step: number; wall_ms: number }>(db, "SELECT step, wall_ms FROM metrics WHERE run_id = 1 AND name = 'loss' ORDER BY step")
+  const [stats] = await read<{ last: number }>(db, 'SELECT MAX(step) AS last FROM timestep_stats WHERE run_id = 1')
+  const first = loss[0]!
+  const last = loss[loss.length - 1]!
+  return { status: run!.status, error: run!.error, lossSteps: loss.map((r) => r.step), lastStatsStep: stats!.last, stepsPerSecond: (last.step - first.step) / Math.max(1e-3, (last.wall_ms - first.wall_ms) / 1000) }
+}
+
+/** Any process opening the archive next: the CLI's `runs list`. */
+async function openedByAnotherProcess(db: string): Promise<void> {
+  const code = await runCli(['runs', 'list', '--db', db, '--json'], { out: () => undefined, err: () => undefined })
+  expect(code).toBe(0)
+}
+
+beforeAll(async () => {
+  // Build the CLI bundle once, so every test's process starts fast.
+  const { exited } = startTraining(tmp.file('warm.sqlite'), ['--steps', '1'])
+  expect(await exited).toBe(0)
+}, 120_000)
+
+describe('a training process that is killed', () => {
+  it.each([3, 12, 30])('kill -9 after %i loss points: the run is readable, "interrupted" on the next open by any process, at most ~1 s of steps missing', async (points) => {
+    const db = tmp.file(`kill-${points}.sqlite`)
+    const { child, exited } = startTraining(db)
+    await untilLossSteps(db, points)
+    child.kill('SIGKILL')
+    await exited
+    await openedByAnotherProcess(db)
+    const run = await kept(db)
+    expect(run.status).toBe('interrupted')
+    expect(run.error).toMatch(/its process \(pid \d+\) ended without finishing it/)
+    // Loss points from step 1 on, with no hole.
+    expect(run.lossSteps).toEqual(run.lossSteps.map((_, i) => i + 1))
+    // Statistics are written each step; loss points at least once a second: what the kill took is
+    // the steps of about one second.
+    const missing = run.lastStatsStep - run.lossSteps[run.lossSteps.length - 1]!
+    expect(missing).toBeLessThanOrEqual(Math.ceil(run.stepsPerSecond * 1.5) + 1)
+  }, 90_000)
+
+  it.each(['SIGTERM', 'SIGHUP'] as const)('%s ends the run "interrupted" after writing everything it reported', async (signal) => {
+    const db = tmp.file(`${signal}.sqlite`)
+    const { child, output, exited } = startTraining(db)
+    await untilLossSteps(db, 5)
+    child.kill(signal)
+    expect(await exited).toBe(0)
+    expect(output()).toMatch(new RegExp(`${signal}: stopping after this step`))
+    expect(output()).toMatch(/Run 1 interrupted after (\d+) steps/)
+    const steps = Number(/Run 1 interrupted after (\d+) steps/.exec(output())![1])
+    const run = await kept(db)
+    expect(run.status).toBe('interrupted')
+    expect(run.lossSteps).toEqual(Array.from({ length: steps }, (_, i) => i + 1))
+    expect(run.lastStatsStep).toBe(steps)
+  }, 90_000)
+})
+
+describe('another program holding a lock on the archive while a run trains', () => {
+  it('the run waits for the lock and completes with every metric step present', async () => {
+    const db = tmp.file('locked.sqlite')
+    const { exited, output } = startTraining(db, ['--steps', '60'])
+    await untilLossSteps(db, 3)
+    // An exclusive lock for 8 s: longer than SQLite's own 5 s wait, so the writes see SQLITE_BUSY.
+    const holder = await SqliteDb.open(db)
+    await holder.exec('PRAGMA busy_timeout = 10000; BEGIN EXCLUSIVE')
+    await new Promise((r) => setTimeout(r, 8000))
+    await holder.exec('COMMIT')
+    await holder.close()
+    expect(await exited).toBe(0)
+    expect(output()).toMatch(/Run 1 completed after 60 steps/)
+    const run = await kept(db)
+    expect(run.status).toBe('completed')
+    expect(run.lossSteps).toEqual(Array.from({ length: 60 }, (_, i) => i + 1))
+    expect(run.lastStatsStep).toBe(60)
+  }, 120_000)
+})
