@@ -2,6 +2,7 @@
 // compiles against (it may not see DOM or Node types), so they are reached through globalThis.
 interface TimerGlobals {
   setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(id: unknown): void
   setInterval(callback: () => void, ms: number): unknown
   clearInterval(id: unknown): void
 }
@@ -17,4 +18,15 @@ export function every(ms: number, callback: () => void): () => void {
   const id = timers.setInterval(callback, ms)
   ;(id as { unref?: () => void } | null)?.unref?.()
   return () => timers.clearInterval(id)
+}
+
+/** The promise's value, or `late()`'s once `ms` have passed without one (a backend that never starts). */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, late: () => T): Promise<T> {
+  let id: unknown
+  const timeout = new Promise<T>((resolve) => (id = timers.setTimeout(() => resolve(late()), ms)))
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    timers.clearTimeout(id)
+  }
 }

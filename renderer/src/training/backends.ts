@@ -12,6 +12,7 @@ import { asGoldenCase } from '../../../shared/engine/golden'
 import type { CaseResult } from '../../../shared/engine/golden-result'
 import { checkNumerics, GATE_CASES, type NamedCase, type NumericsSummary } from '../../../shared/engine/numerics'
 import { tf } from '../../../shared/engine/tf'
+import { withTimeout } from '../../../shared/timers'
 import { installPaddingSafeMatMul } from '../../../shared/engine/webgl/packed-matmul'
 import { poisonPackedPadding } from '../../../shared/engine/webgl/poison-padding'
 import type { BackendName } from './protocol'
@@ -45,8 +46,6 @@ export function gpuRenderer(): string | null {
 
 /** Starts a backend and runs one real computation on it; the reason it could not, or null. */
 export async function startBackend(name: BackendName, limitMs = BACKEND_START_LIMIT_MS): Promise<string | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`${name} did not start within ${limitMs / 1000} s`), limitMs)))
   const attempt = (async () => {
     try {
       if (!(await tf.setBackend(name))) return `${name} did not initialize`
@@ -59,11 +58,7 @@ export async function startBackend(name: BackendName, limitMs = BACKEND_START_LI
       return (error as Error).message || String(error)
     }
   })()
-  try {
-    return await Promise.race([attempt, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
+  return withTimeout(attempt, limitMs, () => `${name} did not start within ${limitMs / 1000} s`)
 }
 
 /** The reference cases, fetched lazily: they ship with the app as JSON chunks. */
