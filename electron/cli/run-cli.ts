@@ -8,7 +8,9 @@ import { ApiError, type Run } from '../../shared/contract'
 import { asGoldenCase, runGoldenCase } from '../../shared/engine/golden'
 import { ArchiveRefusedError, defaultArchivePath, openServices, type OpenReport, type Services } from '../store'
 import { CheckFailed, DB_OPTION, UsageError, type CliIo, type Command } from './command'
+import { chromiumPrinter } from '../report/chromium-printer'
 import { formatTable, formatTime } from './table'
+import { reportCommand } from './report-command'
 import { sweepCommand, trainCommand } from './train-commands'
 
 export { CheckFailed, UsageError, type CliIo }
@@ -17,6 +19,7 @@ export { CheckFailed, UsageError, type CliIo }
 const COMMANDS: Record<string, Command> = {
   train: trainCommand,
   sweep: sweepCommand,
+  report: reportCommand,
   golden: {
     usage: 'golden <dir> [--backend cpu|wasm]',
     summary: 'run every PyTorch reference case (*.json) in a folder and print each worst error',
@@ -150,14 +153,14 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
   }
   const openForWriting = async () => {
     if (services) return services
-    services = await openServices({ dbPath, host: 'cli', create: true })
+    services = await openServices({ dbPath, host: 'cli', create: true, pdfPrinter: chromiumPrinter })
     say(services.archive.report)
     if (services.archive.report.readOnly) throw new UsageError(`Nothing can be trained into it: ${services.archive.report.readOnly}.`)
     return services
   }
   try {
     if ((command.archive ?? 'read') === 'read') {
-      services = await openServices({ dbPath, host: 'cli', create: false })
+      services = await openServices({ dbPath, host: 'cli', create: false, pdfPrinter: chromiumPrinter })
       say(services.archive.report)
     }
     await command.run({ services: services!, openForWriting, positionals: parsed.positionals, values: parsed.values, io, interrupted })

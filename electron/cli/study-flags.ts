@@ -31,6 +31,8 @@ export const STUDY_FLAGS = {
   batching: { type: 'string' },
   seed: { type: 'string' },
   config: { type: 'string' },
+  /** Scale steps with 1 / batch size (steps are for the largest batch). */
+  'equal-samples': { type: 'boolean' },
 } as const
 
 const NUMERIC = new Set(['steps', 'hidden', 'groups', 'lr', 'record-every', 'eval-every', 'batch', 'seed'])
@@ -103,5 +105,5 @@ export function planInputFromFlags(values: Record<string, unknown>, lists: boole
   }
   // An axis left out gets the engine's default (undefined lets TrainConfig fill it in).
   const grid = { cells: axis('cell'), norms: axis('norm'), batchSizes: axis('batch'), batchings: axis('batching'), seeds: axis('seed') } as unknown as Grid
-  return { shared: shared as StudyPlanInput['shared'], grid }
+  return { shared: shared as StudyPlanInput['shared'], grid, equalSamples: values['equal-samples'] === true }
 }

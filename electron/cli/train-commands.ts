@@ -4,6 +4,8 @@
 // app. Every combination is validated, and every task built, before anything is written; Ctrl-C
 // marks the run interrupted and keeps everything written so far.
 import { randomUUID } from 'node:crypto'
+import { arch, release, type } from 'node:os'
+import { tf } from '../../shared/engine/tf'
 import { ApiError, type NormLabApi } from '../../shared/contract'
 import type { TrainConfig } from '../../shared/engine/config'
 import type { Task } from '../../shared/engine/data/task'
@@ -96,7 +98,7 @@ function nodeHost(ctx: CommandContext, gated: GatedBackend, tasks: Map<number, T
   let stopped = false
   return {
     owner: randomUUID().replace(/-/g, ''),
-    device: () => ({ backend: gated.backend, gpuRenderer: null, webglVersion: null, floatPrecision: 32, numerics: gated.numerics }),
+    device: () => ({ backend: gated.backend, gpuRenderer: null, webglVersion: null, floatPrecision: 32, numerics: gated.numerics, platform: `${type()} ${release()} ${arch()}, Node ${process.versions.node}`, tfjsVersion: tf.version_core }),
     // The engine awaits every hook, so a blocked write holds training by itself.
     stop: () => {
       stopped = true
@@ -167,7 +169,7 @@ export const trainCommand: Command = {
 }
 
 export const sweepCommand: Command = {
-  usage: 'sweep [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--db PATH]',
+  usage: 'sweep [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64 [--equal-samples]] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--db PATH]',
   summary: 'train every combination of the listed values (the same grid as the app’s form), one after another, as one study',
   options: { ...OPTIONS, study: { type: 'string' } },
   archive: 'write',

@@ -7,6 +7,7 @@ import { eventChannelOf } from '../../shared/contract'
 import { CONTENT_SECURITY_POLICY } from '../../shared/security/csp'
 import { defaultArchivePath, openServices, type Services } from '../store'
 import { registerIpc, trustedSender } from './ipc'
+import { electronPrinter } from './pdf'
 import { APP_ORIGIN, APP_SCHEME, APP_URL, appProtocolHandler, registerAppScheme } from './protocol'
 import { createMainWindow, lockDownContents } from './window'
 
@@ -28,6 +29,7 @@ async function start(): Promise<void> {
       leaseSweepMs: 15_000,
       appVersion: app.getVersion(),
       reveal: (path) => shell.showItemInFolder(path),
+      pdfPrinter: electronPrinter(BrowserWindow),
     })
   } catch (error) {
     dialog.showErrorBox('NormLab cannot open its archive', (error as Error).message)

@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { defaultArchivePath, openServices } from '../store'
+import { ensureReportBuilt } from '../report/build'
+import { chromiumPrinter } from '../report/chromium-printer'
 import { buildIfNeeded } from './build-if-needed'
 import { createWebServer } from './http'
 
@@ -27,8 +29,11 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a whole number from 0 to 65535, got "${values.port}"`)
   const dbPath = values.db ?? defaultArchivePath()
 
-  if (!values['no-build']) buildIfNeeded(ROOT, (line) => console.error(line))
-  const services = await openServices({ dbPath, host: 'web', leaseSweepMs: 15_000 })
+  if (!values['no-build']) {
+    buildIfNeeded(ROOT, (line) => console.error(line))
+    ensureReportBuilt((line) => console.error(line), ROOT)
+  }
+  const services = await openServices({ dbPath, host: 'web', leaseSweepMs: 15_000, pdfPrinter: chromiumPrinter })
   const web = createWebServer({ dispatch: services.dispatch, bus: services.bus, staticDir: join(ROOT, 'out', 'renderer') })
   const url = await web.listen(port)
   console.log(`NormLab web mode, archive ${dbPath}`)

@@ -10,9 +10,11 @@ export interface HandlerContext {
   bus: EventBus
   /** Shows a file in the system's file manager; only the Electron host has one. */
   reveal?: (path: string) => void
+  /** Makes reports (electron/report/service.ts). */
+  exportReport: Handlers['exportReport']
 }
 
-export function createHandlers({ archive, appVersion, host, bus, reveal }: HandlerContext): Handlers {
+export function createHandlers({ archive, appVersion, host, bus, reveal, exportReport }: HandlerContext): Handlers {
   const changed = (runIds: number[], change: EventOf<'runsChanged'>['change'], status?: RunStatus) =>
     bus.emit('runsChanged', status === undefined ? { runIds, change } : { runIds, change, status })
 
@@ -76,5 +78,6 @@ export function createHandlers({ archive, appVersion, host, bus, reveal }: Handl
       return result
     },
     listEvaluations: (req) => archive.evaluations.list(req),
+    exportReport,
   }
 }

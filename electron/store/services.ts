@@ -1,13 +1,15 @@
 // Opens the archive and wires the contract's handlers to it: what every host (Electron main,
 // `npm run serve`, the CLI) starts from.
-import { createDispatch, createEventBus, type Dispatch, type EventBus, type Handlers } from '../../shared/contract'
-import pkg from '../../package.json'
+import { createApi, createDispatch, createEventBus, type Dispatch, type EventBus, type Handlers } from '../../shared/contract'
+import type { PdfPrinter } from '../report/generate'
+import { reportService } from '../report/service'
+import { APP_VERSION } from './app-version'
 import { Archive } from './archive'
 import { createHandlers } from './handlers'
 import { shippedMigrationsDir } from './paths'
 import { interruptLeftBehindRuns } from './run-leases'
 
-export const APP_VERSION: string = pkg.version
+export { APP_VERSION }
 
 export interface Services {
   archive: Archive
@@ -28,6 +30,8 @@ export interface ServiceOptions {
   appVersion?: string
   onInternalError?: (error: unknown) => void
   reveal?: (path: string) => void
+  /** How this host prints PDFs (reports): headless Chromium (web mode, CLI), printToPDF (Electron); none: it cannot. */
+  pdfPrinter?: PdfPrinter | null
 }
 
 export async function openServices(options: ServiceOptions): Promise<Services> {
@@ -37,8 +41,12 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   const sweeper = options.leaseSweepMs ? setInterval(() => void interruptLeftBehindRuns(archive).catch(() => undefined), options.leaseSweepMs) : null
   sweeper?.unref()
   const bus = createEventBus()
-  const handlers = createHandlers({ archive, bus, host: options.host, appVersion: options.appVersion ?? APP_VERSION, ...(options.reveal ? { reveal: options.reveal } : {}) })
-  const dispatch = createDispatch(handlers, options.onInternalError ?? ((e) => console.error('[normlab] internal error:', e)))
+  let dispatch: Dispatch | null = null
+  const selfApi = () => createApi((name, payload) => dispatch!(name, payload))
+  const madeBy = { electron: 'NormLab app', web: 'NormLab web mode', cli: 'NormLab CLI' }[options.host]
+  const exportReport = reportService(archive, selfApi, { madeBy, printer: options.pdfPrinter ?? null })
+  const handlers = createHandlers({ archive, bus, host: options.host, appVersion: options.appVersion ?? APP_VERSION, exportReport, ...(options.reveal ? { reveal: options.reveal } : {}) })
+  dispatch = createDispatch(handlers, options.onInternalError ?? ((e) => console.error('[normlab] internal error:', e)))
   return {
     archive,
     bus,

@@ -46,7 +46,7 @@ function Frame() {
       </header>
       <main className="app-main">
         {route.page === 'runs' && <RunsPage />}
-        {route.page === 'new' && <NewExperimentPage />}
+        {route.page === 'new' && <NewExperimentPage key={route.preset ?? ''} initialPreset={route.preset ?? 'bnVsLn'} />}
         {route.page === 'live' && <LivePage />}
         {route.page === 'compare' && <ComparePage key={route.runIds.join(',')} runIds={route.runIds} />}
         {route.page === 'settings' && <SettingsPage />}

@@ -184,6 +184,27 @@ export const contract = {
     response: PopulationSnapshot.nullable(),
   },
 
+  /** A report of a study or of chosen runs: one self-contained HTML file, or its PDF. */
+  exportReport: {
+    request: z
+      .strictObject({
+        runIds: z.array(Id).min(1).max(256).optional(),
+        studyId: Id.optional(),
+        language: z.enum(['en', 'zh-CN']).default('en'),
+        format: z.enum(['html', 'pdf']).default('html'),
+        paper: z.enum(['A4', 'Letter']).default('A4'),
+      })
+      .refine((r) => (r.runIds === undefined) !== (r.studyId === undefined), 'give either runIds or studyId'),
+    response: z.strictObject({
+      fileName: z.string(),
+      mimeType: z.enum(['text/html', 'application/pdf']),
+      /** The file's bytes, base64. */
+      base64: z.string(),
+      title: z.string(),
+      findings: z.array(z.strictObject({ id: z.string(), verdict: z.string() })),
+    }),
+  },
+
   appendEvaluations: {
     request: z.strictObject({ runId: Id, results: z.array(EvaluationResult).min(1).max(10_000) }),
     response: Appended,

@@ -79,8 +79,14 @@ export const DeviceInfo = z.strictObject({
   webglVersion: z.number().int().min(0).max(2).nullable().default(null),
   floatPrecision: z.union([z.literal(16), z.literal(32)]).nullable().default(null),
   numerics: NumericsCheck.nullable().default(null),
+  /** The operating system (and browser) the trainer ran in. */
+  platform: z.string().max(500).nullable().default(null),
+  /** The TensorFlow.js version that computed the run. */
+  tfjsVersion: z.string().max(32).nullable().default(null),
 })
 export type DeviceInfo = z.infer<typeof DeviceInfo>
+/** What a host supplies (fields left out take their defaults). */
+export type DeviceInfoInput = z.input<typeof DeviceInfo>
 
 /** Who trains a running run: the process writing it holds a lease it renews by heartbeat. */
 export const RunLease = z.strictObject({
@@ -94,8 +100,12 @@ export const RunLease = z.strictObject({
 })
 export type RunLease = z.infer<typeof RunLease>
 
+/** A run's or study's identity across archives (RFC 4122). */
+export const Uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lower-case UUID')
+
 export const Run = z.strictObject({
   id: Id,
+  uuid: Uuid,
   studyId: Id.nullable(),
   name: z.string(),
   status: RunStatus,
@@ -115,11 +125,14 @@ export const Run = z.strictObject({
   starred: z.boolean(),
   error: z.string().nullable(),
   lease: RunLease.nullable(),
+  /** Host name of the machine whose process trained it. */
+  host: z.string().nullable(),
 })
 export type Run = z.infer<typeof Run>
 
 export const Study = z.strictObject({
   id: Id,
+  uuid: Uuid,
   name: z.string(),
   description: z.string(),
   createdAt: Time,

@@ -4,7 +4,7 @@
 // are thin adapters: they supply the transport to the archive (api), where the engine runs
 // (TrainingHost: in-process on Node, a Web Worker in the app) and what the user sees (observer).
 import type { NormLabApi } from '../contract'
-import type { DeviceInfo, EvaluationResult, RunStatus, Study, TimestepRecord } from '../contract/schemas'
+import type { DeviceInfoInput, EvaluationResult, RunStatus, Study, TimestepRecord } from '../contract/schemas'
 import type { TrainConfig } from '../engine/config'
 import type { EvalReport, PopulationReport, StepReport, TrainResult } from '../engine/trainer'
 import { createRunRecorder } from './run-recorder'
@@ -37,7 +37,7 @@ export interface TrainingHost {
   /** The trainer's id in the run's lease (one per page or CLI process). */
   owner: string
   /** What the run computes on, stored as its device info. */
-  device(): DeviceInfo | null
+  device(): DeviceInfoInput | null
   /** Trains one run to its end, calling the hooks in report order and awaiting each. */
   train(run: QueuedRun, hooks: RunHooks): Promise<TrainResult>
   /** Holds training while the archive cannot be written (hosts whose engine does not wait on the hooks). */

@@ -26,6 +26,12 @@ export interface StudyPlanInput {
   /** Every other TrainConfig field the runs share (defaults fill the rest). */
   shared: Omit<TrainConfigInput, AxisField>
   grid: Grid
+  /**
+   * Every batch size sees the same number of samples: `steps` is for the largest batch size and a
+   * batch k times smaller trains k times as many steps. Without it a small batch also means less
+   * data, which hurts every norm alike and hides what batch size does to BN.
+   */
+  equalSamples?: boolean
 }
 
 /** A field of the plan that can carry an error: a grid axis or a shared setting ("lengths.min"). */
@@ -84,8 +90,11 @@ export function planStudy(input: StudyPlanInput): { runs: PlannedRun[]; errors: 
   if (errors.length > 0) return { runs: [], errors }
 
   const runs: PlannedRun[] = []
+  const largest = input.grid.batchSizes.reduce((m, b) => Math.max(m, b), 0)
+  const steps = input.shared.steps ?? TrainConfig.parse({ task: 'adding' }).steps
   for (const combination of gridCombinations(input.grid)) {
-    const parsed = TrainConfig.safeParse({ ...input.shared, ...combination })
+    const scaled = input.equalSamples && typeof combination.batchSize === 'number' ? { steps: Math.round((steps * largest) / combination.batchSize) } : {}
+    const parsed = TrainConfig.safeParse({ ...input.shared, ...combination, ...scaled })
     if (parsed.success) {
       runs.push({ name: runName(parsed.data), config: parsed.data })
       continue
@@ -143,6 +152,8 @@ export function errorsByField(errors: readonly PlanError[]): Partial<Record<Plan
 
 /** A study as the form and the presets hold it: typed settings and the grid. */
 export interface ExperimentDraft extends Grid {
+  /** Scale steps with 1 / batch size, so every batch size sees the same samples. */
+  equalSamples: boolean
   task: TaskKind
   lengths: LengthDistribution
   hidden: number
@@ -158,8 +169,8 @@ export interface ExperimentDraft extends Grid {
 }
 
 export function planInputOf(draft: ExperimentDraft, dataFile?: string): StudyPlanInput {
-  const { cells, norms, batchSizes, batchings, seeds, ...shared } = draft
-  return { shared: { ...shared, ...(dataFile ? { dataFile } : {}) }, grid: { cells, norms, batchSizes, batchings, seeds } }
+  const { cells, norms, batchSizes, batchings, seeds, equalSamples, ...shared } = draft
+  return { shared: { ...shared, ...(dataFile ? { dataFile } : {}) }, grid: { cells, norms, batchSizes, batchings, seeds }, equalSamples }
 }
 
 export const PRESET_IDS = ['bnVsLn', 'batchSize', 'longerTest', 'padMaskTruncate', 'allNorms'] as const
@@ -171,6 +182,7 @@ const BASE: ExperimentDraft = {
   cells: ['lstm'],
   norms: ['bn_step', 'ln'],
   batchSizes: [16],
+  equalSamples: false,
   seeds: [1],
   batchings: ['mask'],
   hidden: 32,
@@ -189,7 +201,8 @@ const BASE: ExperimentDraft = {
 export const PRESETS: Record<PresetId, ExperimentDraft> = {
   // A long tail of lengths: late steps have few valid samples in every batch.
   bnVsLn: { ...BASE, lengths: { kind: 'longtail', min: 5, max: 60 }, norms: ['bn_step', 'ln'], batchSizes: [16] },
-  batchSize: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 30 }, norms: ['bn_step', 'ln'], batchSizes: [2, 8, 64] },
+  // Equal samples seen: steps are for batch 64; batch 4 trains 16 times as many steps.
+  batchSize: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 30 }, norms: ['bn_step', 'ln', 'gn'], batchSizes: [4, 16, 64], equalSamples: true, steps: 60 },
   longerTest: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 20 }, norms: ['bn_step', 'ln'], evalLengths: [1, 1.5, 2, 4], evalPolicies: ['last', 'global', 'batch'] },
   padMaskTruncate: { ...BASE, lengths: { kind: 'longtail', min: 5, max: 50 }, norms: ['bn_step'], batchings: ['mask', 'pad', 'truncate'] },
   allNorms: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 40 }, norms: ['none', 'bn_step', 'bn_seq', 'ln', 'gn'] },

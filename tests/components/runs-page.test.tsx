@@ -8,6 +8,8 @@ import type * as RunsPageTypes from '../../renderer/src/pages/RunsPage'
 
 const RUN: Run = {
   id: 7,
+  uuid: '5a1d4c4e-0e4b-4a8e-9c1e-2f3a4b5c6d7e',
+  host: null,
   studyId: null,
   name: 'LSTM bn_step · adding · batch 2 · seed 1',
   status: 'completed',

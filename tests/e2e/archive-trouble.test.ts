@@ -87,7 +87,8 @@ describe('the archive under trouble, with the app training', () => {
     await dialog.waitFor({ timeout: 60_000 })
     expect(await dialog.textContent()).toContain(db)
     expect(await page.getByTestId('write-blocked-reason').textContent()).toMatch(/was deleted or moved while NormLab had it open/)
-    // Paused: no more steps while the question is open.
+    // Paused: no more steps while the question is open (after the live view's last update, ≤ 250 ms).
+    await new Promise((r) => setTimeout(r, 1000))
     const progress = await page.getByTestId('live-progress').textContent()
     await new Promise((r) => setTimeout(r, 1500))
     expect(await page.getByTestId('live-progress').textContent()).toBe(progress)

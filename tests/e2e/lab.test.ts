@@ -1,5 +1,6 @@
 // The lab as a person uses it: the "BN vs LN on variable-length sequences" preset trained on
 // WebGL in the page's worker, the live view, the archive, the compare view, 简体中文.
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -85,6 +86,20 @@ describe('the lab in Chromium on WebGL', () => {
     expect(await page.locator('[data-testid=finished-runs] li').count()).toBe(2)
     expect(await page.locator('[data-testid=finished-runs] .status-completed').count()).toBe(2)
     expect(await page.getByTestId('compare-finished').getAttribute('href')).toBe('#/compare?runs=1,2')
+    // The study ends in its findings: every claim with a verdict.
+    const findings = page.locator('[data-testid=findings] article[data-verdict]')
+    await findings.first().waitFor({ timeout: 30_000 })
+    expect(await findings.count()).toBe(6)
+    expect(await page.locator('[data-finding=lateSteps] .finding-claim').textContent()).toMatch(/late time steps have few valid samples/)
+    await page.screenshot({ path: join(ARTIFACTS, 'lab-findings.png'), fullPage: true })
+    // …and its report downloads as one HTML file, findings first.
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('export-html').first().click()])
+    expect(download.suggestedFilename()).toMatch(/^normlab-report-study-1\.html$/)
+    const saved = join(ARTIFACTS, download.suggestedFilename())
+    await download.saveAs(saved)
+    const report = readFileSync(saved, 'utf8')
+    expect(report).toMatch(/^<!doctype html>/)
+    expect(report).toContain('data-finding="lateSteps"')
     blockingFrames = (await page.evaluate('window.__blockingFrames')) as unknown[]
     console.log('slowest main-thread work (ms)', JSON.stringify(await page.evaluate(SLOWEST_MEASURES)))
   })

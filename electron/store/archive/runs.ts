@@ -1,12 +1,14 @@
 // Studies and runs (with their tags): rows ↔ contract objects, and nothing else. Which runs are
 // interrupted, or may be deleted, is decided by the services that call this store.
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { DeviceInfo, notFound, type RequestOf, type Run, type RunStatus, type Study } from '../../../shared/contract'
 import { FINAL_STATUSES } from '../../../shared/kinds'
 import { insertMany, type Param, type SqliteDb } from '../sqlite'
 
 interface RunRow {
   id: number
+  uuid: string
+  host: string | null
   study_id: number | null
   name: string
   status: RunStatus
@@ -36,6 +38,7 @@ const RUN_COLUMNS = `runs.*, (SELECT json_group_array(tag) FROM (SELECT tag FROM
 function toRun(row: RunRow): Run {
   return {
     id: row.id,
+    uuid: row.uuid,
     studyId: row.study_id,
     name: row.name,
     status: row.status,
@@ -55,6 +58,7 @@ function toRun(row: RunRow): Run {
     notes: row.notes,
     starred: row.starred === 1,
     error: row.error,
+    host: row.host ?? null,
     lease: row.lease_owner == null ? null : { owner: row.lease_owner, host: row.lease_host ?? '', pid: row.lease_pid ?? 0, heartbeatAt: row.lease_heartbeat ?? 0 },
   }
 }
@@ -67,6 +71,7 @@ export interface WriterProcess {
 
 interface StudyRow {
   id: number
+  uuid: string
   name: string
   description: string
   created_at: number
@@ -75,7 +80,7 @@ interface StudyRow {
 const STUDY_SELECT = 'SELECT s.*, (SELECT COUNT(*) FROM runs r WHERE r.study_id = s.id) AS run_count FROM studies s'
 
 function toStudy(row: StudyRow): Study {
-  return { id: row.id, name: row.name, description: row.description, createdAt: row.created_at, runCount: row.run_count }
+  return { id: row.id, uuid: row.uuid, name: row.name, description: row.description, createdAt: row.created_at, runCount: row.run_count }
 }
 
 /** JSON with sorted keys, so equal configs hash equally whatever their key order. */
@@ -101,7 +106,7 @@ export class StudyStore {
 
   create(req: RequestOf<'createStudy'>): Promise<Study> {
     return this.db.transaction(async () => {
-      const { lastID } = await this.db.run('INSERT INTO studies (name, description, created_at) VALUES (?, ?, ?)', [req.name, req.description, Date.now()])
+      const { lastID } = await this.db.run('INSERT INTO studies (uuid, name, description, created_at) VALUES (?, ?, ?, ?)', [randomUUID(), req.name, req.description, Date.now()])
       return (await this.byId(lastID))!
     })
   }
@@ -130,10 +135,11 @@ export class RunStore {
       const now = Date.now()
       const { config } = req
       const { lastID } = await this.db.run(
-        `INSERT INTO runs (study_id, name, status, config_json, config_hash, task, cell, norm, batch_size, seed,
+        `INSERT INTO runs (uuid, study_id, name, status, config_json, config_hash, task, cell, norm, batch_size, seed,
                            backend, device_json, created_at, started_at, notes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
+          randomUUID(),
           req.studyId,
           req.name,
           req.status,
@@ -218,6 +224,7 @@ export class RunStore {
         if (req.status === 'running' || req.status === 'queued') set('ended_at', null)
       }
       if (req.lease !== undefined) {
+        set('host', this.writer.host)
         set('lease_owner', req.lease.owner)
         set('lease_host', this.writer.host)
         set('lease_pid', this.writer.pid)

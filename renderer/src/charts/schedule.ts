@@ -3,6 +3,8 @@
 const queue: { work: () => void; label: string }[] = []
 let scheduled = false
 
+let idleWaiters: (() => void)[] = []
+
 function runOne(): void {
   scheduled = false
   const item = queue.shift()
@@ -11,6 +13,16 @@ function runOne(): void {
   // Visible in the browser's performance timeline (and to the end-to-end test).
   if (item) performance.measure(`normlab:chart-redraw:${item.label}`, { start, end: performance.now() })
   if (queue.length > 0) schedule()
+  else {
+    for (const resolve of idleWaiters) resolve()
+    idleWaiters = []
+  }
+}
+
+/** Resolves once every queued chart creation and redraw has run (a report waits for it before printing). */
+export function whenChartsIdle(): Promise<void> {
+  if (queue.length === 0 && !scheduled) return Promise.resolve()
+  return new Promise((resolve) => idleWaiters.push(resolve))
 }
 
 function schedule(): void {

@@ -136,6 +136,9 @@ export function ExperimentForm({ form, errors, warnings = {}, onChange, onFile, 
         <legend>{t('form.grid')}</legend>
         <Field field="batchSizes" error={errors['batchSizes']} label={t('form.batchSizes')} hint={t('form.listHint')}>
           {text('batchSizes', t('form.batchSizes'))}
+          <label className="inline-check" title={t('form.equalSamplesHint')}>
+            <input type="checkbox" data-testid="equal-samples" checked={form.equalSamples} onChange={(e) => set('equalSamples', e.target.checked)} /> {t('form.equalSamples')}
+          </label>
           {warnings.batchSizes && !errors.batchSizes && (
             <span className="field-warning" role="status" data-testid="warning-batchSizes">
               {warnings.batchSizes.key ? t(`validation.${warnings.batchSizes.key}`, warnings.batchSizes.values ?? {}) : warnings.batchSizes.message}

@@ -14,6 +14,7 @@ export interface FormState {
   cells: CellKind[]
   norms: NormKind[]
   batchSizes: string
+  equalSamples: boolean
   seeds: string
   batchings: Batching[]
   hidden: string
@@ -38,6 +39,7 @@ export function formFromDraft(d: ExperimentDraft): FormState {
     cells: [...d.cells],
     norms: [...d.norms],
     batchSizes: d.batchSizes.join(', '),
+    equalSamples: d.equalSamples,
     seeds: d.seeds.join(', '),
     batchings: [...d.batchings],
     hidden: String(d.hidden),
@@ -90,6 +92,7 @@ export function validateForm(form: FormState, dataFile?: string): { runs: Planne
     cells: form.cells,
     norms: form.norms,
     batchSizes: list('batchSizes', form.batchSizes),
+    equalSamples: form.equalSamples,
     seeds: list('seeds', form.seeds),
     batchings: form.batchings.filter((b) => (BATCHINGS as readonly string[]).includes(b)),
     hidden: num('hidden', form.hidden),

@@ -15,6 +15,14 @@ export const en = {
     retry: 'Try again',
     stop: 'Stop training (the run ends as failed)',
   },
+  findings: {
+    title: 'Findings',
+    rule: 'Each claim is measured from these runs. An effect counts only when its 95 % interval over seeds clears zero and reaches the smallest effect that matters; with one seed a result is at most “indicative”.',
+    computing: 'Computing the findings…',
+    measure: 'What is measured',
+    runPreset: 'Design the study: {{preset}}',
+  },
+  report: { html: 'Export report (HTML)', pdf: 'PDF', working: 'Making the report…', language: 'Report language' },
   common: { cancel: 'Cancel', save: 'Save' },
   backend: {
     initializing: 'Starting the compute backend…',
@@ -126,8 +134,8 @@ export const en = {
       body: 'Long-tailed lengths: at late time steps only a few samples of each batch are still valid, down to one. Watch BN’s per-step statistics break there while LN’s stay put.',
     },
     batchSize: {
-      title: 'Batch size: 2 vs 8 vs 64',
-      body: 'BN estimates mean and variance from the batch; with 2 samples the estimate is noise. LN does not look at the batch at all.',
+      title: 'Batch size: 4 vs 16 vs 64',
+      body: 'BN estimates mean and variance from the batch; with a handful of samples the estimate is noise. LN and GN do not look at the batch at all. Every batch size sees the same number of samples (small batches train more steps), so only the batch size differs.',
     },
     longerTest: {
       title: 'Test longer than train',
@@ -143,6 +151,8 @@ export const en = {
     },
   },
   form: {
+    equalSamples: 'Same samples for every batch size (steps are for the largest; smaller batches train proportionally longer)',
+    equalSamplesHint: 'Without it a small batch also sees fewer samples, which hurts every norm alike and hides what batch size does to BN.',
     data: 'Data',
     task: 'Task',
     dataFile: 'Data file',

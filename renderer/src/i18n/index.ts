@@ -8,8 +8,17 @@ export const LANGUAGES = ['en', 'zh-CN'] as const
 export type Language = (typeof LANGUAGES)[number]
 const STORAGE_KEY = 'normlab.language'
 
+/** Storage may be off (a report opened from a file, a data: URL): then the choice is not kept. */
+function storage(): Storage | null {
+  try {
+    return window.localStorage
+  } catch {
+    return null
+  }
+}
+
 function initialLanguage(): Language {
-  const saved = localStorage.getItem(STORAGE_KEY)
+  const saved = storage()?.getItem(STORAGE_KEY)
   if (saved === 'en' || saved === 'zh-CN') return saved
   return navigator.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en'
 }
@@ -28,8 +37,8 @@ function applyValidatorLanguage(language: string): void {
   z.config(language === 'zh-CN' ? z.locales.zhCN() : z.locales.en())
 }
 
-export function setLanguage(language: Language): void {
-  localStorage.setItem(STORAGE_KEY, language)
+export function setLanguage(language: Language, remember = true): void {
+  if (remember) storage()?.setItem(STORAGE_KEY, language)
   applyValidatorLanguage(language)
   void i18next.changeLanguage(language)
   document.documentElement.lang = language

@@ -19,6 +19,14 @@ export const zhCN: Strings<typeof en> = {
     retry: '重试',
     stop: '停止训练（本次运行记为失败）',
   },
+  findings: {
+    title: '结论',
+    rule: '每个论断都由这些运行测得。只有当效应在各随机种子上的 95% 区间高于零并达到最小有意义效应时才算数；只有一个种子时最多为“仅供参考”。',
+    computing: '正在计算结论…',
+    measure: '测量方法',
+    runPreset: '设计这项研究：{{preset}}',
+  },
+  report: { html: '导出报告（HTML）', pdf: 'PDF', working: '正在生成报告…', language: '报告语言' },
   common: { cancel: '取消', save: '保存' },
   backend: {
     initializing: '正在启动计算后端…',
@@ -130,8 +138,8 @@ export const zhCN: Strings<typeof en> = {
       body: '长尾分布的序列长度：在靠后的时间步，每个批次只剩少数样本有效，甚至只有一个。观察 BN 的逐步统计量在那里失效，而 LN 保持稳定。',
     },
     batchSize: {
-      title: '批大小：2、8 与 64',
-      body: 'BN 用批次估计均值和方差；只有 2 个样本时，估计几乎全是噪声。LN 完全不依赖批次。',
+      title: '批大小：4、16 与 64',
+      body: 'BN 用批次估计均值和方差；只有几个样本时，估计几乎全是噪声。LN 和 GN 完全不依赖批次。每种批大小见到的样本数相同（小批量训练更多步），因此只有批大小不同。',
     },
     longerTest: {
       title: '测试序列比训练更长',
@@ -147,6 +155,8 @@ export const zhCN: Strings<typeof en> = {
     },
   },
   form: {
+    equalSamples: '每个批大小见到相同数量的样本（步数按最大批大小设定，较小的批相应训练更多步）',
+    equalSamplesHint: '否则小批量同时意味着见到更少的样本，这会同样损害所有归一化方法，并掩盖批大小对 BN 的真实影响。',
     data: '数据',
     task: '任务',
     dataFile: '数据文件',

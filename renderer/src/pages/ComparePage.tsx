@@ -6,6 +6,8 @@ import { useQuery } from '../data/use-query'
 import { colorAt } from '../charts/setup'
 import { BatchSweepSection } from '../compare/BatchSweepSection'
 import { ConfigDiff } from '../compare/ConfigDiff'
+import { ExportReport } from '../compare/ExportReport'
+import { FindingsSection } from '../compare/FindingsSection'
 import { HeatmapSection } from '../compare/HeatmapSection'
 import { LengthSection } from '../compare/LengthSection'
 import { MetricCurves } from '../compare/MetricCurves'
@@ -55,6 +57,10 @@ export function ComparePage({ runIds }: { runIds: number[] }) {
         ))}
       </ul>
       {runs.length < runIds.length && <p className="warn">{t('compare.someMissing')}</p>}
+      <ExportReport runIds={runs.map((r) => r.id)} />
+      <ChartBoundary name="findings">
+        <FindingsSection runIds={runs.map((r) => r.id)} />
+      </ChartBoundary>
       {/* One broken section never blanks the page. */}
       <ChartBoundary name="curves">
         <MetricCurves runs={runs} series={series} />

@@ -7,6 +7,8 @@ import { colorAt } from '../charts/setup'
 import { hrefOf } from '../state/router'
 import { useTrainingController, useTrainingTransition } from '../state/training'
 import type { FinishedBatch } from '../training/controller'
+import { ExportReport } from '../compare/ExportReport'
+import { FindingsSection } from '../compare/FindingsSection'
 
 const EMPTY_PROFILE = { count: [], normCount: null, mean: [], var: [] }
 
@@ -125,6 +127,8 @@ function FinishedStudy({ finished }: { finished: FinishedBatch }) {
           </li>
         ))}
       </ul>
+      <ExportReport runIds={ids} />
+      <FindingsSection runIds={ids} />
       <div className="controls">
         <a className="button primary" href={hrefOf({ page: 'compare', runIds: ids })} data-testid="compare-finished">
           {t('live.compareFinished', { count: ids.length })}

@@ -8,11 +8,11 @@ import { formFromDraft, validateForm, type FormState } from '../components/exper
 import { navigate } from '../state/router'
 import { useTrainingController } from '../state/training'
 
-export function NewExperimentPage() {
+export function NewExperimentPage({ initialPreset = 'bnVsLn' }: { initialPreset?: PresetId }) {
   const { t, i18n } = useTranslation()
   const controller = useTrainingController()
-  const [preset, setPreset] = useState<PresetId | null>('bnVsLn')
-  const [form, setForm] = useState<FormState>(() => formFromDraft(PRESETS.bnVsLn))
+  const [preset, setPreset] = useState<PresetId | null>(initialPreset)
+  const [form, setForm] = useState<FormState>(() => formFromDraft(PRESETS[initialPreset]))
   const [file, setFile] = useState<File | null>(null)
   const [studyName, setStudyName] = useState('')
   const [busy, setBusy] = useState(false)

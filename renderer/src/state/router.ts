@@ -1,9 +1,10 @@
-// A tiny hash router: #/runs, #/new, #/live, #/compare?runs=1,2, #/settings.
+// A tiny hash router: #/runs, #/new (?preset=…), #/live, #/compare?runs=1,2, #/settings.
 import { useSyncExternalStore } from 'react'
+import { PRESET_IDS, type PresetId } from '../../../shared/lab/study-plan'
 
 export type Route =
   | { page: 'runs' }
-  | { page: 'new' }
+  | { page: 'new'; preset?: PresetId }
   | { page: 'live' }
   | { page: 'compare'; runIds: number[] }
   | { page: 'settings' }
@@ -11,8 +12,10 @@ export type Route =
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?')
   switch (path) {
-    case 'new':
-      return { page: 'new' }
+    case 'new': {
+      const preset = PRESET_IDS.find((p) => p === new URLSearchParams(query).get('preset'))
+      return preset ? { page: 'new', preset } : { page: 'new' }
+    }
     case 'live':
       return { page: 'live' }
     case 'settings':
@@ -27,7 +30,9 @@ export function parseRoute(hash: string): Route {
 }
 
 export function hrefOf(route: Route): string {
-  return route.page === 'compare' ? `#/compare?runs=${route.runIds.join(',')}` : `#/${route.page}`
+  if (route.page === 'compare') return `#/compare?runs=${route.runIds.join(',')}`
+  if (route.page === 'new' && route.preset) return `#/new?preset=${route.preset}`
+  return `#/${route.page}`
 }
 
 export function navigate(route: Route): void {

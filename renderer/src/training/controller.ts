@@ -3,7 +3,7 @@
 // changes at most a few times a second, so charts never stall the page. Reports from the worker
 // reach the lifecycle's hooks in order, each in a task of its own.
 import type { NormLabApi } from '../../../shared/contract'
-import type { DeviceInfo, RunStatus, TimestepRecord } from '../../../shared/contract/schemas'
+import type { DeviceInfoInput, RunStatus, TimestepRecord } from '../../../shared/contract/schemas'
 import type { CaseResult } from '../../../shared/engine/golden-result'
 import type { TrainResult } from '../../../shared/engine/trainer'
 import type { CellKind } from '../../../shared/kinds'
@@ -192,10 +192,18 @@ export class TrainingController {
       if (!this.state.paused) this.send({ type: 'resume' })
     },
     stop: () => this.send({ type: 'stop' }),
-    device: (): DeviceInfo | null => {
+    device: (): DeviceInfoInput | null => {
       const backend = this.state.backend.state === 'ready' ? this.state.backend.info : null
       return backend
-        ? { backend: backend.backend, gpuRenderer: backend.gpuRenderer, webglVersion: backend.webglVersion, floatPrecision: backend.float32 === false ? 16 : 32, numerics: backend.numerics }
+        ? {
+            backend: backend.backend,
+            gpuRenderer: backend.gpuRenderer,
+            webglVersion: backend.webglVersion,
+            floatPrecision: backend.float32 === false ? 16 : 32,
+            numerics: backend.numerics,
+            platform: navigator.userAgent,
+            tfjsVersion: backend.tfjsVersion,
+          }
         : null
     },
     train: (run, hooks) =>

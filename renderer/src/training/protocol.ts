@@ -17,6 +17,7 @@ export interface BackendInfo {
   fallbackReason: string | null
   /** The numerics gate this backend passed (now, or earlier with the same GPU and app version). */
   numerics: NumericsCheck
+  tfjsVersion: string
 }
 
 export interface InitMessage {

@@ -54,6 +54,7 @@ async function init(message: InitMessage): Promise<void> {
       float32: webgl ? tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') : null,
       fallbackReason: skipped.length > 0 ? skipped.join('; ') : null,
       numerics,
+      tfjsVersion: tf.version_core,
     }
     return post({ type: 'backend', info })
   }

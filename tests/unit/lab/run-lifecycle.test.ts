@@ -27,7 +27,7 @@ const plan = () => planStudy({ shared: { task: 'adding', steps: 3 }, grid: { cel
 const scripted = (result: TrainResult, failAt?: string): TrainingHost => ({
   owner: 'test-owner-1',
   stop: () => undefined,
-  device: () => ({ backend: 'test', gpuRenderer: null, webglVersion: null, floatPrecision: 32, numerics: null }),
+  device: () => ({ backend: 'test', gpuRenderer: null, webglVersion: null, floatPrecision: 32, numerics: null, platform: null, tfjsVersion: null }),
   async train(_run, hooks) {
     for (let step = 1; step <= 3; step++) await hooks.onStep({ step, loss: 1 / step, accuracy: 0.5, gradNorm: 1, lr: 0.01, wallMs: 100 * step, stepMs: 10, counts: [4] })
     await hooks.onEval({ step: 3, loss: 0.3, accuracy: 0.6, wallMs: 350 })

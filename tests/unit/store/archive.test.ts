@@ -40,10 +40,10 @@ describe('runs', () => {
   it('stamps start and end times as the status moves, and stores device info', async () => {
     const run = await createRun()
     expect(run.startedAt).toBeNull()
-    const running = await archive.runs.update({ id: run.id, status: 'running', device: { backend: 'webgl', gpuRenderer: 'SwiftShader', webglVersion: 2, floatPrecision: 32, numerics: null } })
+    const running = await archive.runs.update({ id: run.id, status: 'running', device: { backend: 'webgl', gpuRenderer: 'SwiftShader', webglVersion: 2, floatPrecision: 32, numerics: null, platform: null, tfjsVersion: null } })
     expect(running.startedAt).not.toBeNull()
     expect(running.endedAt).toBeNull()
-    expect(running.device).toEqual({ backend: 'webgl', gpuRenderer: 'SwiftShader', webglVersion: 2, floatPrecision: 32, numerics: null })
+    expect(running.device).toEqual({ backend: 'webgl', gpuRenderer: 'SwiftShader', webglVersion: 2, floatPrecision: 32, numerics: null, platform: null, tfjsVersion: null })
     const done = await archive.runs.update({ id: run.id, status: 'diverged', error: 'loss became NaN at step 12' })
     expect(done.status).toBe('diverged')
     expect(done.endedAt).not.toBeNull()

@@ -49,15 +49,25 @@ describe('migrations', () => {
     expect(await query(path, 'SELECT version FROM schema_migrations')).toHaveLength(SHIPPED.length)
   })
 
-  it('upgrades a schema-1 archive: its runs are kept and gain leases', async () => {
+  it('upgrades a schema-1 archive: its runs are kept and gain UUIDs, hosts and leases', async () => {
     const path = tmp.file('v1.sqlite')
-    const v1 = await Archive.open(path, { migrations: SHIPPED.slice(0, 1) })
-    await v1.runs.create({ name: 'from v1', config: sampleConfig(), studyId: null, status: 'queued', tags: ['old'], notes: 'kept', device: null })
+    await (await Archive.open(path, { migrations: SHIPPED.slice(0, 1) })).close()
+    const v1 = await SqliteDb.open(path)
+    await v1.run(
+      `INSERT INTO runs (name, status, config_json, config_hash, task, cell, norm, batch_size, seed, created_at, notes)
+       VALUES ('from v1', 'completed', ?, 'h', 'adding', 'lstm', 'ln', 8, 1, 1000, 'kept')`,
+      [JSON.stringify(sampleConfig())],
+    )
+    await v1.run("INSERT INTO run_tags (run_id, tag) VALUES (1, 'old')")
+    await v1.run("INSERT INTO studies (name, description, created_at) VALUES ('s', '', 1000)")
     await v1.close()
     const now = await Archive.open(path, { migrations: MIGRATIONS })
     expect(now.schemaVersion).toBe(SHIPPED.length)
     const [run] = await now.runs.list({ filter: {} })
-    expect(run).toMatchObject({ name: 'from v1', tags: ['old'], notes: 'kept', lease: null })
+    expect(run).toMatchObject({ name: 'from v1', tags: ['old'], notes: 'kept', lease: null, host: null, createdAt: 1000 })
+    expect(run!.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    const [study] = await now.studies.list()
+    expect(study!.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     await now.close()
   })
 

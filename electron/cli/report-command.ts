@@ -1,0 +1,43 @@
+// `npm run lab -- report`: a study's or chosen runs' report, as one self-contained HTML file and,
+// on request, a PDF printed by headless Chromium. Prints each finding's verdict.
+import { writeFileSync } from 'node:fs'
+import { findingTexts } from '../../shared/lab/findings'
+import { apiOf, DB_OPTION, UsageError, type Command } from './command'
+import { ensureReportBuilt } from '../report/build'
+
+function ids(text: string): number[] {
+  const values = text.split(',').map((v) => Number(v.trim()))
+  if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new UsageError(`--runs must be run ids separated by commas, got "${text}"`)
+  return values
+}
+
+export const reportCommand: Command = {
+  usage: 'report (--study N | --runs 1,2,3) --out REPORT.html [--pdf REPORT.pdf] [--lang en|zh-CN] [--paper A4|Letter] [--db PATH]',
+  summary: 'write a self-contained HTML report (and a PDF) of a study or of chosen runs, findings first',
+  options: { ...DB_OPTION, study: { type: 'string' }, runs: { type: 'string' }, out: { type: 'string' }, pdf: { type: 'string' }, lang: { type: 'string', default: 'en' }, paper: { type: 'string', default: 'A4' } },
+  async run({ services, values, io }) {
+    if ((values.study === undefined) === (values.runs === undefined)) throw new UsageError('give either --study N or --runs 1,2,3')
+    if (!values.out && !values.pdf) throw new UsageError('give --out REPORT.html (and/or --pdf REPORT.pdf)')
+    const language = values.lang as string
+    if (language !== 'en' && language !== 'zh-CN') throw new UsageError(`--lang must be en or zh-CN, got "${language}"`)
+    const paper = values.paper as string
+    if (paper !== 'A4' && paper !== 'Letter') throw new UsageError(`--paper must be A4 or Letter, got "${paper}"`)
+    const study = values.study === undefined ? undefined : Number(values.study)
+    if (study !== undefined && (!Number.isInteger(study) || study <= 0)) throw new UsageError(`--study must be a study id, got "${values.study}"`)
+    ensureReportBuilt((line) => io.err(line))
+    const api = apiOf(services)
+    const request = { ...(study !== undefined ? { studyId: study } : { runIds: ids(values.runs as string) }), language, paper } as const
+    const html = await api.exportReport({ ...request, format: 'html' })
+    if (values.out) {
+      writeFileSync(values.out as string, Buffer.from(html.base64, 'base64'))
+      io.out(`Wrote ${values.out as string}: ${html.title}`)
+    }
+    if (values.pdf) {
+      const pdf = await api.exportReport({ ...request, format: 'pdf' })
+      writeFileSync(values.pdf as string, Buffer.from(pdf.base64, 'base64'))
+      io.out(`Wrote ${values.pdf as string}`)
+    }
+    const texts = findingTexts(language)
+    for (const f of html.findings) io.out(`  ${texts.verdict[f.verdict as keyof typeof texts.verdict].padEnd(language === 'en' ? 22 : 10)} ${texts.findings[f.id as keyof typeof texts.findings].claim}`)
+  },
+}

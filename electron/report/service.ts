@@ -1,0 +1,24 @@
+// The exportReport request: a study's or chosen runs' report as HTML, or printed to PDF by the
+// host's printer (headless Chromium in web mode and the CLI, printToPDF in Electron).
+import type { NormLabApi, RequestOf, ResponseOf } from '../../shared/contract'
+import type { Archive } from '../store/archive'
+import { makeReport, type PdfPrinter } from './generate'
+
+export interface ReportHost {
+  /** "NormLab app", "web mode" or "CLI", written into the report's provenance. */
+  madeBy: string
+  printer: PdfPrinter | null
+}
+
+export function reportService(archive: Archive, api: () => NormLabApi, host: ReportHost) {
+  return async (req: RequestOf<'exportReport'>): Promise<ResponseOf<'exportReport'>> => {
+    const runIds = req.runIds ?? (await archive.runs.list({ filter: { studyId: req.studyId! } })).map((r) => r.id).sort((a, b) => a - b)
+    if (runIds.length === 0) throw new Error(`study ${req.studyId} has no runs to report on`)
+    const report = await makeReport(api(), { runIds, language: req.language, madeBy: host.madeBy, archivePath: archive.path, schemaVersion: archive.schemaVersion })
+    const findings = report.findings.map((f) => ({ id: f.id, verdict: f.verdict }))
+    if (req.format === 'html') return { fileName: `${report.baseName}.html`, mimeType: 'text/html', base64: Buffer.from(report.html, 'utf8').toString('base64'), title: report.title, findings }
+    if (!host.printer) throw new Error('this host cannot print PDFs')
+    const pdf = await host.printer(report.html, req.paper)
+    return { fileName: `${report.baseName}.pdf`, mimeType: 'application/pdf', base64: Buffer.from(pdf).toString('base64'), title: report.title, findings }
+  }
+}

@@ -1,0 +1,104 @@
+// The script inside an exported report (bundled by scripts/build-report.mjs): draws the report's
+// charts with the app's own chart code from the model embedded in the file, offers the attached
+// CSV files for download, and says when everything is drawn (for printing to PDF).
+import { createRoot } from 'react-dom/client'
+import { flushSync } from 'react-dom'
+import type { ReportModel } from '../../../shared/lab/report/model'
+import { reportStrings } from '../../../shared/lab/report/strings'
+import { Heatmap } from '../charts/Heatmap'
+import { LineChart, type Series } from '../charts/LineChart'
+import { ProfileChart } from '../charts/ProfileChart'
+import { whenChartsIdle } from '../charts/schedule'
+import { colorAt, faint } from '../charts/setup'
+import { setLanguage } from '../i18n'
+
+declare global {
+  interface Window {
+    __normlabReportReady?: boolean
+  }
+}
+
+type Model = Omit<ReportModel, 'csv' | 'dictionary'>
+
+const model = JSON.parse(document.getElementById('normlab-report')!.textContent!) as Model
+setLanguage(model.language, false)
+const s = reportStrings(model.language)
+const colorOf = new Map(model.runs.map((r, i) => [r.id, colorAt(i)]))
+const points = (ps: [number, number | null][]) => ps.map(([x, y]) => ({ x, y }))
+
+function Charts({ kind }: { kind: keyof Model['charts'] }) {
+  const c = model.charts
+  switch (kind) {
+    case 'curves':
+      return <LineChart series={c.curves.map((r): Series => ({ label: r.label, points: points(r.points), color: colorOf.get(r.runId)! }))} xTitle={s.step} yTitle={s.loss} zoom={false} height={300} testId="report-curves" />
+    case 'lengths':
+      return <LineChart series={c.lengths.map((r, i): Series => ({ label: r.label, points: points(r.points), color: colorOf.get(r.runId)!, dashed: i % 2 === 1 }))} xTitle={s.length} yTitle={s.loss} zoom={false} height={280} testId="report-lengths" />
+    case 'batchSweep':
+      return <LineChart series={c.batchSweep.map((r, i): Series => ({ label: r.label, points: points(r.points), color: colorAt(i) }))} xTitle={s.batchSize} yTitle={s.loss} zoom={false} height={260} testId="report-batch" />
+    case 'profiles':
+      return (
+        <div className="report-grid">
+          {c.profiles.map((p) => (
+            <ProfileChart key={p.runId} data={p} title={`${p.label} · ${s.step} ${p.step}`} colorIndex={model.runs.findIndex((r) => r.id === p.runId)} height={200} />
+          ))}
+        </div>
+      )
+    case 'heatmaps':
+      return (
+        <div className="report-grid">
+          {c.heatmaps.map((h) => (
+            <Heatmap key={h.runId} steps={h.steps} values={h.values} timeSteps={h.values.reduce((m, r) => Math.max(m, r.length), 0)} label={h.label} />
+          ))}
+        </div>
+      )
+    case 'population':
+      return (
+        <div className="report-grid">
+          {c.population.map((p) => (
+            <div key={p.label}>
+              <h4>{p.label}</h4>
+              <LineChart
+                series={[
+                  { label: s.variance, points: p.var.map((y, x) => ({ x, y })), color: colorOf.get(p.runId)! },
+                  { label: s.updates, points: p.seen.map((y, x) => ({ x, y })), color: faint('#868e96', 0.45), axis: 'y2', kind: 'bar' },
+                ]}
+                xTitle={s.timeStep}
+                yTitle={s.variance}
+                y2Title={s.updates}
+                zoom={false}
+                height={200}
+              />
+            </div>
+          ))}
+        </div>
+      )
+  }
+}
+
+for (const slot of document.querySelectorAll<HTMLElement>('[data-chart-slot]')) {
+  flushSync(() => createRoot(slot).render(<Charts kind={slot.dataset.chartSlot as keyof Model['charts']} />))
+}
+
+// The attached files: the CSV tables and the data dictionary, each a download.
+for (const button of document.querySelectorAll<HTMLButtonElement>('[data-download]')) {
+  button.addEventListener('click', () => {
+    const name = button.dataset.download!
+    const source = document.querySelector(`script[data-name="${CSS.escape(name)}"]`)
+    const text = (source?.textContent ?? '').replace(/<\\\//g, '</').replace(/<\\!--/g, '<!--')
+    const url = URL.createObjectURL(new Blob([text], { type: name.endsWith('.csv') ? 'text/csv' : 'text/markdown' }))
+    const a = document.createElement('a')
+    a.href = url
+    a.download = name
+    a.click()
+    setTimeout(() => URL.revokeObjectURL(url), 1000)
+  })
+}
+
+// Every chart was created and filled (creation and filling are queued tasks of their own).
+void (async () => {
+  await new Promise((r) => setTimeout(r, 0))
+  await whenChartsIdle()
+  await whenChartsIdle()
+  window.__normlabReportReady = true
+  document.body.dataset.ready = 'true'
+})()

@@ -1,0 +1,111 @@
+// A report as one self-contained HTML file: the findings, tables, configuration and provenance as
+// plain HTML (readable without scripts), chart placeholders the embedded report script fills with
+// the app's own chart code, the model as JSON and the tidy data as CSV inside the file. A CSP in
+// the file allows only that one script (by hash) and no network at all.
+import type { ReportModel } from './model'
+import { reportStrings } from './strings'
+
+export interface ReportAssets {
+  /** The bundled report page (out/report/report.js): draws the charts from the embedded model. */
+  script: string
+  /** base64 SHA-256 of `script`, for the CSP (the host computes it). */
+  scriptHash: string
+  css: string
+}
+
+/** The Content-Security-Policy inside a report: its one script, inline styles, no requests of any kind. */
+export function reportCsp(scriptHash: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'sha256-${scriptHash}'`,
+    "style-src 'unsafe-inline'",
+    'img-src data: blob:',
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ')
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+
+/** JSON or CSV inside a <script> element: nothing in it may close the element. */
+const escapeScriptText = (text: string) => text.replace(/<\//g, '<\\/').replace(/<!--/g, '<\\!--')
+
+const cell = (v: string | number | null) => (v === null ? '—' : escapeHtml(String(v)))
+
+function table(columns: readonly string[], rows: readonly (readonly (string | number | null)[])[], className = 'summary-table'): string {
+  return `<table class="${className}"><thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((v) => `<td>${cell(v)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`
+}
+
+const time = (ms: number | null, language: string) => (ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + (language === 'zh-CN' ? ' UTC' : ' UTC'))
+
+export function reportHtml(model: ReportModel, assets: ReportAssets): string {
+  const s = reportStrings(model.language)
+  const chartBlock = (kind: keyof ReportModel['charts'], title: string) =>
+    model.charts[kind].length === 0 ? '' : `<section class="card report-chart" data-chart="${kind}"><h3>${escapeHtml(title)}</h3><div class="chart-slot" data-chart-slot="${kind}"></div></section>`
+  const findings = model.findings
+    .map(
+      (f) => `<article class="card finding verdict-${f.verdict}" data-finding="${f.id}" data-verdict="${f.verdict}">
+  <p class="finding-claim">${escapeHtml(f.claim)}</p>
+  <p><span class="verdict-badge">${escapeHtml(f.verdictText)}</span> ${escapeHtml(f.result)}</p>
+  ${f.verdict === 'not_applicable' ? '' : `<p class="muted small"><strong>${escapeHtml(s.measure)}:</strong> ${escapeHtml(f.measure)}</p>`}
+  ${f.table ? table(f.table.columns, f.table.rows) : ''}
+</article>`,
+    )
+    .join('\n')
+  const runs = table(
+    [s.columns.run, s.columns.uuid, s.columns.status, s.columns.seed, s.columns.backend, s.columns.gpu, s.columns.tfjs, s.columns.numerics, s.columns.host, s.columns.platform, s.columns.started, s.columns.ended],
+    model.runs.map((r) => [`#${r.id} ${r.name}`, r.uuid, r.error ? `${r.status}: ${r.error}` : r.status, r.seed, r.backend, r.gpuRenderer, r.tfjsVersion, r.numerics, r.host, r.platform, time(r.startedAt, model.language), time(r.endedAt, model.language)]),
+    'summary-table runs-table',
+  )
+  const config = `<table class="config-table"><thead><tr><th>${escapeHtml(s.setting)}</th>${model.runs.map((r) => `<th>#${r.id}</th>`).join('')}</tr></thead><tbody>${model.config
+    .map((c) => `<tr class="${c.differs ? 'differs' : ''}"><td class="mono">${escapeHtml(c.key)}</td>${c.values.map((v) => `<td class="mono">${escapeHtml(v)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`
+  const p = model.provenance
+  const provenance = table(
+    [s.appVersion, s.commit, s.schemaVersion, s.madeBy, s.generatedAt, s.archive],
+    [[p.appVersion, p.commit, p.schemaVersion, `${p.madeBy} · ${p.platform}`, time(model.generatedAt, model.language), p.archivePath]],
+  )
+  const data = model.csv.map((c) => `<li><button type="button" data-download="${escapeHtml(c.name)}">${escapeHtml(s.download)} ${escapeHtml(c.name)}</button> <span class="muted">${c.text.split('\r\n').length - 2}</span></li>`).join('')
+  return `<!doctype html>
+<html lang="${model.language}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${reportCsp(assets.scriptHash)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(model.title)}</title>
+<style>${assets.css}</style>
+</head>
+<body class="report">
+<main class="page report-page">
+<header><h1>${escapeHtml(model.title)}</h1><p class="muted">${escapeHtml(s.subtitle)}</p></header>
+<h2>${escapeHtml(s.findings)}</h2>
+<p class="muted">${escapeHtml(s.findingsIntro)}</p>
+${findings}
+<h2>${escapeHtml(s.charts)}</h2>
+${chartBlock('curves', s.curves)}
+${chartBlock('profiles', s.profiles)}
+${chartBlock('heatmaps', s.heatmaps)}
+${chartBlock('population', s.population)}
+${chartBlock('lengths', s.lengths)}
+${chartBlock('batchSweep', s.batchSweep)}
+<h2>${escapeHtml(s.runs)}</h2>
+${runs}
+<h2>${escapeHtml(s.configuration)}</h2>
+<p class="muted">${escapeHtml(s.configurationIntro)}</p>
+${config}
+<h2>${escapeHtml(s.provenance)}</h2>
+${provenance}
+<h2>${escapeHtml(s.data)}</h2>
+<p class="muted">${escapeHtml(s.dataIntro)}</p>
+<ul class="report-data">${data}<li><button type="button" data-download="DATA_DICTIONARY.md">${escapeHtml(s.download)} ${escapeHtml(s.dictionary)}</button></li></ul>
+</main>
+<script type="application/json" id="normlab-report">${escapeScriptText(JSON.stringify({ ...model, csv: undefined, dictionary: undefined }))}</script>
+${model.csv.map((c) => `<script type="text/csv" data-name="${escapeHtml(c.name)}">${escapeScriptText(c.text)}</script>`).join('\n')}
+<script type="text/markdown" data-name="DATA_DICTIONARY.md">${escapeScriptText(model.dictionary)}</script>
+<script>${assets.script}</script>
+</body>
+</html>
+`
+}

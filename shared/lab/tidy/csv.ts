@@ -1,0 +1,20 @@
+// CSV as RFC 4180 says: comma-separated, CRLF line ends, fields with a comma, quote or line break
+// quoted, quotes doubled. Numbers at full precision; a missing value is an empty field.
+export type Cell = string | number | boolean | null | undefined
+
+function field(value: Cell): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : ''
+  const text = String(value)
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}
+
+export function csvLine(values: readonly Cell[]): string {
+  return values.map(field).join(',') + '\r\n'
+}
+
+export function csv(columns: readonly string[], rows: Iterable<readonly Cell[]>): string {
+  let out = csvLine(columns)
+  for (const row of rows) out += csvLine(row)
+  return out
+}

@@ -1,0 +1,121 @@
+// A report of a real trained study: the HTML is one self-contained file (no external URL anywhere,
+// no request when opened, a CSP that forbids them) whose charts draw under that CSP; the PDF
+// rasterizes to pages whose charts are drawn; both languages.
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../../electron/cli/run-cli'
+import { tempDir } from '../helpers/temp'
+import { launchChromium } from './harness'
+
+const tmp = tempDir('normlab-report-')
+const db = tmp.file('study.sqlite')
+let browser: Browser
+
+async function cli(...argv: string[]): Promise<string> {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
+  expect(code, err.join('\n')).toBe(0)
+  return out.join('\n')
+}
+
+/** A grayscale raster (PGM, as pdftoppm writes it): width, height and one byte per pixel. */
+function readPgm(path: string): { width: number; height: number; pixels: Buffer } {
+  const data = readFileSync(path)
+  const header = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(data.subarray(0, 40).toString('latin1'))!
+  return { width: Number(header[1]), height: Number(header[2]), pixels: data.subarray(header[0].length) }
+}
+
+beforeAll(async () => {
+  await cli('sweep', '--task', 'adding', '--norm', 'bn_step,ln', '--seed', '1,2', '--steps', '30', '--hidden', '16', '--batch', '16', '--lengths', 'longtail:5-30', '--record-every', '5', '--eval-every', '15', '--backend', 'wasm', '--db', db)
+  browser = await launchChromium()
+}, 240_000)
+
+afterAll(async () => {
+  await browser?.close()
+  tmp.cleanup()
+})
+
+describe('a report of a trained study', () => {
+  const html = tmp.file('report.html')
+  const pdf = tmp.file('report.pdf')
+
+  it('is written by `lab report` as HTML and PDF, findings first', async () => {
+    const out = await cli('report', '--study', '1', '--out', html, '--pdf', pdf, '--db', db)
+    expect(out).toMatch(/^Wrote .*report\.html: Sweep/m)
+    expect(out).toMatch(/Time steps have different distributions/)
+    const text = readFileSync(html, 'utf8')
+    expect(text.indexOf('data-finding="perStepDrift"')).toBeGreaterThan(0)
+    expect(text.indexOf('data-finding')).toBeLessThan(text.indexOf('data-chart="curves"'))
+  })
+
+  it('has no external URL in any src, href or url(), and a CSP that allows no request', () => {
+    const text = readFileSync(html, 'utf8')
+    const refs = [...text.matchAll(/\b(?:src|href)\s*=\s*["']([^"']*)["']|url\(\s*["']?([^"')]*)/g)].map((m) => m[1] ?? m[2]!)
+    expect(refs.filter((r) => /^(https?:|\/\/|ftp:|ws)/i.test(r.trim()))).toEqual([])
+    expect(text).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; style-src 'unsafe-inline'; img-src data: blob:/)
+    // The tidy data is inside the file.
+    expect(text).toMatch(/<script type="text\/csv" data-name="metrics\.csv">run_id,run_uuid,name,step,value,wall_ms\r\n/)
+  })
+
+  it('opens offline in Chromium: no request leaves it, its script runs under its CSP and draws every chart', async () => {
+    const context = await browser.newContext({ offline: true })
+    const page = await context.newPage()
+    const requests: string[] = []
+    page.on('request', (r) => requests.push(r.url()))
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+    await page.goto(pathToFileURL(html).href)
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 60_000 })
+    expect(requests).toEqual([pathToFileURL(html).href])
+    expect(errors).toEqual([])
+    expect(await page.locator('canvas').count()).toBeGreaterThanOrEqual(8)
+    await page.screenshot({ path: tmp.file('report.png'), fullPage: true })
+    await context.close()
+
+    // Read the pixels back (a second context may evaluate scripts; the report's CSP forbids it).
+    const inspect = await browser.newContext({ offline: true, bypassCSP: true })
+    const again = await inspect.newPage()
+    await again.goto(pathToFileURL(html).href)
+    await again.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 60_000 })
+    const inked = (await again.evaluate(`[...document.querySelectorAll('canvas')].map((c) => {
+      const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height)
+      let n = 0
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++
+      return n / (c.width * c.height)
+    })`)) as number[]
+    // Line charts ink a few percent of their area (axes, lines, legend); heatmaps nearly all of it.
+    expect(inked.every((share) => share > 0.02), `inked share per canvas: ${inked.map((x) => x.toFixed(3)).join(', ')}`).toBe(true)
+    await inspect.close()
+  })
+
+  it('prints to a PDF whose pages rasterize with their charts drawn', () => {
+    const pages = tmp.file('pages')
+    execFileSync('mkdir', ['-p', pages])
+    execFileSync('pdftoppm', ['-r', '40', '-gray', pdf, `${pages}/p`])
+    const files = readdirSync(pages).sort()
+    expect(files.length).toBeGreaterThanOrEqual(3)
+    const ink = files.map((f) => {
+      const { pixels } = readPgm(`${pages}/${f}`)
+      let dark = 0
+      for (const v of pixels) if (v < 200) dark++
+      return dark / pixels.length
+    })
+    // Every page has something on it, and the chart pages carry far more ink than text alone.
+    expect(ink.every((x) => x > 0.002), `ink per page: ${ink.join(', ')}`).toBe(true)
+    expect(Math.max(...ink)).toBeGreaterThan(0.05)
+  })
+
+  it('speaks Chinese when asked', async () => {
+    const zh = tmp.file('report-zh.html')
+    await cli('report', '--runs', '1,2,3,4', '--out', zh, '--lang', 'zh-CN', '--db', db)
+    const text = readFileSync(zh, 'utf8')
+    expect(text).toMatch(/<html lang="zh-CN">/)
+    expect(text).toMatch(/不同时间步的分布不同/)
+    expect(text).toMatch(/<h2>来源<\/h2>/)
+  })
+})
