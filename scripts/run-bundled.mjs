@@ -2,7 +2,7 @@
 // out/node/, rebuilt only when a source is newer). tfjs-core's ESM build cannot be imported by
 // Node directly (directory imports), so the CLI, web server and benchmarks run bundled.
 import { build } from 'esbuild'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, statSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -24,9 +24,12 @@ function newest(path) {
 
 const sources = Math.max(...['shared', 'electron', 'scripts', 'package.json', 'package-lock.json'].map((p) => newest(join(root, p))))
 if (!existsSync(outfile) || statSync(outfile).mtimeMs < sources) {
+  // Built under a private name and renamed: processes started together (a sweep under GNU
+  // parallel) never import a half-written bundle.
+  const partial = `${outfile}.${process.pid}.partial`
   await build({
     entryPoints: [join(root, entry)],
-    outfile,
+    outfile: partial,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -48,6 +51,7 @@ if (!existsSync(outfile) || statSync(outfile).mtimeMs < sources) {
       ].join(';'),
     },
   })
+  renameSync(partial, outfile)
 }
 
 process.argv = [process.argv[0], outfile, ...args]

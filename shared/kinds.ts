@@ -56,3 +56,11 @@ export function isBatchNorm(norm: NormKind): norm is 'bn_step' | 'bn_seq' {
 export function termWidth(cell: CellKind, term: TermName, hidden: number): number {
   return term === 'c' ? hidden : GATES[cell] * hidden
 }
+
+/** The metrics the Runs table can show final and best values of (what every run records). */
+export const SUMMARY_METRICS = ['loss', 'accuracy', 'eval/loss', 'eval/accuracy', 'grad_norm', 'step_ms'] as const
+
+/** Accuracy is best when highest; losses, norms and times when lowest. */
+export function higherIsBetter(metric: string): boolean {
+  return /accuracy$/.test(metric)
+}

@@ -38,6 +38,20 @@ export interface Command {
 export const DB_OPTION = { db: { type: 'string' } } as const
 
 export class UsageError extends Error {}
+
+/** `--runs 1,2,3`: run ids, or a usage error naming the flag. */
+export function runIdsFlag(text: string): number[] {
+  const values = text.split(',').map((v) => Number(v.trim()))
+  if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new UsageError(`--runs must be run ids separated by commas, got "${text}"`)
+  return values
+}
+
+/** `--study N`: a study id, or a usage error. */
+export function studyIdFlag(text: string): number {
+  const id = Number(text)
+  if (!Number.isInteger(id) || id <= 0) throw new UsageError(`--study must be a study id (a positive whole number), got "${text}"`)
+  return id
+}
 /** Thrown by a command to end with a non-zero exit code after it has printed its own report. */
 export class CheckFailed extends Error {}
 

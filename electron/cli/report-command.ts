@@ -2,14 +2,8 @@
 // on request, a PDF printed by headless Chromium. Prints each finding's verdict.
 import { writeFileSync } from 'node:fs'
 import { findingTexts } from '../../shared/lab/findings'
-import { apiOf, DB_OPTION, UsageError, type Command } from './command'
+import { apiOf, DB_OPTION, runIdsFlag, studyIdFlag, UsageError, type Command } from './command'
 import { ensureReportBuilt } from '../report/build'
-
-function ids(text: string): number[] {
-  const values = text.split(',').map((v) => Number(v.trim()))
-  if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new UsageError(`--runs must be run ids separated by commas, got "${text}"`)
-  return values
-}
 
 export const reportCommand: Command = {
   usage: 'report (--study N | --runs 1,2,3) --out REPORT.html [--pdf REPORT.pdf] [--lang en|zh-CN] [--paper A4|Letter] [--db PATH]',
@@ -22,11 +16,10 @@ export const reportCommand: Command = {
     if (language !== 'en' && language !== 'zh-CN') throw new UsageError(`--lang must be en or zh-CN, got "${language}"`)
     const paper = values.paper as string
     if (paper !== 'A4' && paper !== 'Letter') throw new UsageError(`--paper must be A4 or Letter, got "${paper}"`)
-    const study = values.study === undefined ? undefined : Number(values.study)
-    if (study !== undefined && (!Number.isInteger(study) || study <= 0)) throw new UsageError(`--study must be a study id, got "${values.study}"`)
+    const study = values.study === undefined ? undefined : studyIdFlag(values.study as string)
     ensureReportBuilt((line) => io.err(line))
     const api = apiOf(services)
-    const request = { ...(study !== undefined ? { studyId: study } : { runIds: ids(values.runs as string) }), language, paper } as const
+    const request = { ...(study !== undefined ? { studyId: study } : { runIds: runIdsFlag(values.runs as string) }), language, paper } as const
     const html = await api.exportReport({ ...request, format: 'html' })
     if (values.out) {
       writeFileSync(values.out as string, Buffer.from(html.base64, 'base64'))

@@ -12,6 +12,7 @@ import { chromiumPrinter } from '../report/chromium-printer'
 import { formatTable, formatTime } from './table'
 import { reportCommand } from './report-command'
 import { sweepCommand, trainCommand } from './train-commands'
+import { exportCommand, exportDataCommand, importCommand } from './transfer-commands'
 
 export { CheckFailed, UsageError, type CliIo }
 
@@ -20,6 +21,9 @@ const COMMANDS: Record<string, Command> = {
   train: trainCommand,
   sweep: sweepCommand,
   report: reportCommand,
+  export: exportCommand,
+  import: importCommand,
+  'export-data': exportDataCommand,
   golden: {
     usage: 'golden <dir> [--backend cpu|wasm]',
     summary: 'run every PyTorch reference case (*.json) in a folder and print each worst error',

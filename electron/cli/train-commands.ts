@@ -4,15 +4,20 @@
 // app. Every combination is validated, and every task built, before anything is written; Ctrl-C
 // marks the run interrupted and keeps everything written so far.
 import { randomUUID } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ZodError } from 'zod'
 import { arch, release, type } from 'node:os'
 import { tf } from '../../shared/engine/tf'
 import { ApiError, type NormLabApi } from '../../shared/contract'
 import type { TrainConfig } from '../../shared/engine/config'
 import type { Task } from '../../shared/engine/data/task'
 import { train } from '../../shared/engine/trainer'
-import { createStudyRuns, runOne, type QueuedRun, type RunObserver, type RunOutcome, type TrainingHost } from '../../shared/lab/run-lifecycle'
+import { createStudyRuns, runOne, type QueuedRun, type RunObserver, type RunOutcome, type StudyMeta, type TrainingHost } from '../../shared/lab/run-lifecycle'
 import { sleep } from '../../shared/timers'
 import { planStudy, planWarnings, type GridAxis, type PlannedRun } from '../../shared/lab/study-plan'
+import { PlannedRunFile, sweepPlanFiles } from '../../shared/lab/sweep-plan'
 import { apiOf, DB_OPTION, UsageError, type Command, type CommandContext } from './command'
 import { taskFor } from './node-tasks'
 import type { GatedBackend } from './numerics-gate'
@@ -125,7 +130,7 @@ function nodeHost(ctx: CommandContext, gated: GatedBackend, tasks: Map<number, T
 }
 
 /** Plans, writes and trains; returns each run's outcome. */
-async function trainPlanned(ctx: CommandContext, planned: PlannedRun[], study: { name: string; description: string } | null): Promise<{ studyId: number | null; outcomes: RunOutcome[] }> {
+async function trainPlanned(ctx: CommandContext, planned: PlannedRun[], study: StudyMeta['study']): Promise<{ studyId: number | null; outcomes: RunOutcome[] }> {
   warn(ctx, planned)
   const tasks = await tasksOrUsage(planned.map((p) => p.config))
   const gated = await startBackend(ctx)
@@ -156,29 +161,72 @@ async function trainOne(ctx: CommandContext, api: NormLabApi, host: TrainingHost
   return outcome
 }
 
+/** `train --from-plan runs/NNN.json`: one run of a planned sweep (sweep --plan), validated again here. */
+function plannedRunOf(ctx: CommandContext): { planned: PlannedRun[]; study: StudyMeta['study'] } {
+  const path = ctx.values['from-plan'] as string
+  const others = Object.keys(STUDY_FLAGS).filter((flag) => ctx.values[flag] !== undefined && flag !== 'equal-samples')
+  if (others.length > 0) throw new UsageError(`--from-plan takes its whole configuration from the file; drop ${others.map((f) => `--${f}`).join(', ')}`)
+  let parsed: PlannedRunFile
+  try {
+    parsed = PlannedRunFile.parse(JSON.parse(readFileSync(path, 'utf8')))
+  } catch (error) {
+    const issues = error instanceof ZodError ? error.issues.map((i) => `  ${i.path.join('.') || '(file)'}: ${i.message}`).join('\n') : `  ${(error as Error).message}`
+    throw new UsageError(`--from-plan ${path} is not a run of a NormLab sweep plan; nothing was written:\n${issues}`)
+  }
+  return { planned: [{ name: parsed.name, config: parsed.config }], study: parsed.study }
+}
+
 export const trainCommand: Command = {
-  usage: 'train [--config exp.json] [--task T --cell C --norm N --batch B --batching mask|pad|truncate|bucket --seed K --steps S --hidden H --groups G --lr R --optimizer O --lengths 10-50 --data FILE] [--backend wasm|cpu] [--db PATH]',
-  summary: 'train one model headless and write the run to the archive',
-  options: OPTIONS,
+  usage: 'train [--config exp.json] [--task T --cell C --norm N --batch B --batching mask|pad|truncate|bucket --seed K --steps S --hidden H --groups G --lr R --optimizer O --lengths 10-50 --data FILE] [--from-plan runs/NNN.json] [--backend wasm|cpu] [--db PATH]',
+  summary: 'train one model headless and write the run to the archive (--from-plan: one run of a planned sweep)',
+  options: { ...OPTIONS, 'from-plan': { type: 'string' } },
   archive: 'write',
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
-    const [outcome] = (await trainPlanned(ctx, planFromFlags(ctx.values, false), null)).outcomes
+    const { planned, study } = ctx.values['from-plan'] !== undefined ? plannedRunOf(ctx) : { planned: planFromFlags(ctx.values, false), study: null }
+    const [outcome] = (await trainPlanned(ctx, planned, study)).outcomes
     if (outcome?.status === 'diverged') process.exitCode = 3
   },
 }
 
+/** `sweep --plan DIR`: the runs as files and a script, trained elsewhere (shared/lab/sweep-plan.ts). */
+function writePlan(ctx: CommandContext, planned: PlannedRun[], study: { name: string; description: string }): void {
+  const planDir = resolve(ctx.values.plan as string)
+  if (existsSync(planDir) && (!statSync(planDir).isDirectory() || readdirSync(planDir).length > 0)) throw new UsageError(`${planDir} exists and is not an empty folder: give a new one (nothing was written)`)
+  // Relative data files would be looked up from wherever a job starts: make them absolute now.
+  const runs = planned.map((p) => (p.config.dataFile ? { ...p, config: { ...p.config, dataFile: resolve(p.config.dataFile) } } : p))
+  const labHome = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+  const files = sweepPlanFiles(runs, { ...study, uuid: randomUUID() }, { planDir, labHome }, Date.now())
+  for (const sub of ['runs', 'archives', 'logs']) mkdirSync(join(planDir, sub), { recursive: true })
+  for (const file of files) writeFileSync(join(planDir, file.path), file.text, file.executable ? { mode: 0o755 } : {})
+  const n = runs.length
+  ctx.io.out(
+    [
+      `Planned ${n} runs in ${planDir} (study “${study.name}”):`,
+      `  Slurm:        sbatch ${join(planDir, 'run.sh')}`,
+      `  GNU parallel: seq ${n} | parallel -j 4 bash ${join(planDir, 'run.sh')} {}`,
+      `  one by one:   for i in $(seq ${n}); do bash ${join(planDir, 'run.sh')} "$i"; done`,
+      `  then merge:   npm run lab -- import ${join(planDir, 'archives')}/*.sqlite [--db ARCHIVE]`,
+    ].join('\n'),
+  )
+}
+
 export const sweepCommand: Command = {
-  usage: 'sweep [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64 [--equal-samples]] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--db PATH]',
-  summary: 'train every combination of the listed values (the same grid as the app’s form), one after another, as one study',
-  options: { ...OPTIONS, study: { type: 'string' } },
+  usage: 'sweep [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64 [--equal-samples]] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--plan DIR] [--db PATH]',
+  summary: 'train every combination of the listed values (the same grid as the app’s form) as one study; --plan DIR writes one config per run and a Slurm/parallel script instead',
+  options: { ...OPTIONS, study: { type: 'string' }, plan: { type: 'string' } },
   archive: 'write',
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
     const planned = planFromFlags(ctx.values, true)
     const axes = (['cell', 'norm', 'batch', 'batching', 'seed'] as const).filter((f) => ctx.values[f] !== undefined)
     const name = (ctx.values.study as string | undefined) ?? `Sweep ${new Date().toISOString().slice(0, 16).replace('T', ' ')}: ${axes.map((f) => `${f} ${String(ctx.values[f])}`).join(' × ')}`
-    const { studyId, outcomes } = await trainPlanned(ctx, planned, { name, description: `${planned.length} runs on ${planned[0]!.config.task}` })
+    const study = { name, description: `${planned.length} runs on ${planned[0]!.config.task}` }
+    if (ctx.values.plan !== undefined) {
+      warn(ctx, planned)
+      return writePlan(ctx, planned, study)
+    }
+    const { studyId, outcomes } = await trainPlanned(ctx, planned, study)
     const counts: Record<string, number> = {}
     for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1
     ctx.io.out(`Study ${studyId} done: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ') || 'nothing trained'}`)

@@ -2,6 +2,7 @@
 // Electron main process, the web server and the CLI. Writes announce themselves on the event bus.
 import type { EventBus, EventOf, Handlers, RunStatus } from '../../shared/contract'
 import type { Archive } from './archive'
+import { transferHandlers } from './transfer-handlers'
 
 export interface HandlerContext {
   archive: Archive
@@ -54,6 +55,7 @@ export function createHandlers({ archive, appVersion, host, bus, reveal, exportR
       return result
     },
     queryMetrics: (req) => archive.metrics.query(req),
+    summarizeRuns: (req) => archive.metrics.summarize(req),
 
     appendTimestepStats: async (req) => {
       const result = await archive.timesteps.append(req)
@@ -79,5 +81,6 @@ export function createHandlers({ archive, appVersion, host, bus, reveal, exportR
     },
     listEvaluations: (req) => archive.evaluations.list(req),
     exportReport,
+    ...transferHandlers(archive, appVersion, bus),
   }
 }

@@ -8,6 +8,8 @@ export const events = {
     change: z.enum(['created', 'updated', 'deleted', 'data']),
     status: RunStatus.optional(),
   }),
+  /** A long import's progress: runs looked at of all in the file. */
+  importProgress: z.strictObject({ done: z.number().int().min(0), total: z.number().int().min(0) }),
 } as const
 
 export type EventName = keyof typeof events

@@ -22,6 +22,7 @@ import {
   Tags,
   Term,
   TimestepRecord,
+  Uuid,
 } from './schemas'
 
 const Empty = z.strictObject({})
@@ -79,13 +80,42 @@ export const PopulationSnapshot = z.strictObject({
   records: z.array(PopulationRecordRead),
 })
 
+const RunRef = z.strictObject({ uuid: Uuid, name: z.string(), id: Id })
+
+/** What an import did: runs added, skipped (already here, same content), in conflict, replaced. */
+export const ImportSummary = z.strictObject({
+  added: z.array(RunRef),
+  skipped: z.array(RunRef),
+  /** incoming_newer: taken with replaceNewer; here_newer: kept; still_training: the source's run has not ended. */
+  conflicts: z.array(RunRef.extend({ reason: z.enum(['incoming_newer', 'here_newer', 'still_training']), message: z.string() })),
+  replaced: z.array(RunRef),
+  studiesAdded: z.array(RunRef),
+  source: z.strictObject({ manifest: z.boolean(), schemaVersion: z.number().int(), runs: z.number().int() }),
+})
+export type ImportSummary = z.output<typeof ImportSummary>
+
+const MetricAt = z.strictObject({ step: Step, value: z.number() }).nullable()
+export const RunMetricSummary = z.strictObject({
+  runId: Id,
+  /** The value at the last step recorded. */
+  final: MetricAt,
+  /** The lowest (loss, …) or highest (accuracy) value, and its step. */
+  best: MetricAt,
+})
+export type RunMetricSummary = z.output<typeof RunMetricSummary>
+
 export const contract = {
   getEnvironment: { request: Empty, response: EnvironmentInfo },
   /** Shows the archive file in the system's file manager (Electron only; false elsewhere). */
   revealArchive: { request: Empty, response: z.strictObject({ revealed: z.boolean() }) },
 
   createStudy: {
-    request: z.strictObject({ name: Name, description: Notes.default('') }),
+    request: z.strictObject({
+      name: Name,
+      description: Notes.default(''),
+      /** A planned sweep's study: every run archive of the sweep names the same one, so an import merges them. Given and present: that study is returned. */
+      uuid: Uuid.optional(),
+    }),
     response: Study,
   },
   listStudies: { request: Empty, response: z.array(Study) },
@@ -130,6 +160,12 @@ export const contract = {
   heartbeatRuns: {
     request: z.strictObject({ owner: OwnerId, runIds: z.array(Id).min(1).max(100) }),
     response: z.strictObject({ renewed: z.array(Id) }),
+  },
+
+  /** Final and best value of one metric per run (the Runs table's columns). */
+  summarizeRuns: {
+    request: z.strictObject({ metric: MetricName, runIds: z.array(Id).max(100_000).optional() }),
+    response: z.array(RunMetricSummary),
   },
 
   appendMetrics: {
@@ -203,6 +239,24 @@ export const contract = {
       title: z.string(),
       findings: z.array(z.strictObject({ id: z.string(), verdict: z.string() })),
     }),
+  },
+
+  /** Chosen runs, a study or everything as one .normlab file (transfer.ts), for another machine's archive. */
+  exportArchive: {
+    request: z
+      .strictObject({ runIds: z.array(Id).min(1).max(100_000).optional(), studyId: Id.optional(), all: z.literal(true).optional() })
+      .refine((r) => [r.runIds, r.studyId, r.all].filter((v) => v !== undefined).length === 1, 'give exactly one of runIds, studyId or all'),
+    response: z.strictObject({ fileName: z.string(), base64: z.string(), bytes: z.number().int(), runs: z.number().int(), studies: z.number().int() }),
+  },
+  /** Merges a .normlab file or another archive into this one, in one transaction; idempotent by UUID and checksum. */
+  importArchive: {
+    request: z.strictObject({
+      fileName: z.string().min(1).max(255),
+      base64: z.base64().min(4),
+      /** Same UUID, other content, incoming newer: take it (otherwise reported and kept as it is). */
+      replaceNewer: z.boolean().default(false),
+    }),
+    response: ImportSummary,
   },
 
   appendEvaluations: {

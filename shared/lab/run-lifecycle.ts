@@ -76,7 +76,7 @@ export interface RunOutcome {
 
 export interface StudyMeta {
   /** No study: a single run (`lab train`). */
-  study: { name: string; description: string } | null
+  study: { name: string; description: string; /** A planned sweep's study, shared by its run archives. */ uuid?: string } | null
   tags?: string[]
 }
 

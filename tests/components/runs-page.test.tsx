@@ -37,6 +37,7 @@ let RunsPage: RunsPageModule['RunsPage']
 beforeAll(async () => {
   const bridge = {
     listRuns: async () => [RUN],
+    summarizeRuns: async ({ metric }: { metric: string }) => [{ runId: 7, final: { step: 100, value: metric === 'loss' ? 0.123456 : 0.5 }, best: { step: 40, value: 0.1 } }],
     updateRun: async () => Promise.reject(new Error('the archive is read-only')),
     deleteRun: async () => Promise.reject(new Error('the archive is read-only')),
     onEvent: () => () => undefined,
@@ -66,5 +67,15 @@ describe('the Runs page', () => {
     fireEvent.click(await screen.findByTestId('delete-7'))
     fireEvent.click(await screen.findByTestId('confirm-delete-button'))
     expect((await screen.findByTestId('action-error')).textContent).toMatch(/read-only/)
+  })
+
+  it('shows the final and best value of the chosen metric', async () => {
+    render(<RunsPage />)
+    expect((await screen.findByTestId('final-value')).textContent).toBe('0.1235')
+    expect(screen.getByTestId('best-value').textContent).toBe('0.1000')
+    expect(screen.getByTestId('best-value').getAttribute('title')).toMatch(/: 40$/)
+    fireEvent.change(screen.getByTestId('summary-metric'), { target: { value: 'accuracy' } })
+    await screen.findByText('accuracy · Final')
+    expect((await screen.findByText('0.5000')).getAttribute('data-testid')).toBe('final-value')
   })
 })

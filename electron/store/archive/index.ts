@@ -4,6 +4,7 @@
 // a bad batch leaves nothing behind. Policy (which runs are interrupted, what a request may do)
 // lives in the services and handlers above it.
 import { hostname } from 'node:os'
+import { ApiError, type Run } from '../../../shared/contract'
 import type { Migration } from '../migrations'
 import type { SqliteDb } from '../sqlite'
 import { EvaluationStore } from './evaluations'
@@ -11,7 +12,9 @@ import { MetricStore } from './metrics'
 import { openDatabase, type OpenReport } from './open'
 import { PopulationStore } from './population'
 import { RunStore, StudyStore, type WriterProcess } from './runs'
+import { exportTidyData, type DataExportResult, type DataFormat } from './tidy-export'
 import { TimestepStore } from './timestep-stats'
+import { exportRuns, importRuns, type ExportSelection, type ImportOptions, type ImportResult, type Manifest } from './transfer'
 
 export interface OpenOptions {
   /** Folder of NNNN_name.sql files, or the migrations themselves. */
@@ -39,6 +42,7 @@ export class Archive {
     /** What opening found: created, took over an empty file, integrity, read-only. */
     readonly report: OpenReport,
     writer: WriterProcess,
+    private readonly migrations: string | Migration[],
   ) {
     this.studies = new StudyStore(db)
     this.runs = new RunStore(db, this.studies, writer)
@@ -50,11 +54,27 @@ export class Archive {
 
   static async open(path: string, options: OpenOptions): Promise<Archive> {
     const { db, schemaVersion, report } = await openDatabase(path, { migrations: options.migrations, create: options.create ?? true })
-    return new Archive(db, path, schemaVersion, report, options.writer ?? { host: hostname(), pid: process.pid })
+    return new Archive(db, path, schemaVersion, report, options.writer ?? { host: hostname(), pid: process.pid }, options.migrations)
   }
 
   close(): Promise<void> {
     return this.db.close()
+  }
+
+  /** Writes the chosen runs into a new export file (.normlab: an archive of the same schema with a manifest). */
+  exportTo(target: string, selection: ExportSelection, info: { appVersion: string }): Promise<Manifest> {
+    return exportRuns(this.path, this.migrations, selection, target, info)
+  }
+
+  /** Merges an export or another archive into this one, in one transaction (transfer.ts). */
+  importFrom(path: string, options: ImportOptions = {}): Promise<ImportResult> {
+    if (this.report.readOnly) return Promise.reject(new ApiError('read_only', `${this.report.readOnly}: nothing can be imported into it`))
+    return importRuns(this.db, path, this.migrations, options)
+  }
+
+  /** Every recorded number of the given runs as tidy CSV or Parquet tables in a new folder (tidy-export.ts). */
+  exportData(dir: string, runs: readonly Run[], options: { format: DataFormat; features: boolean }): Promise<DataExportResult> {
+    return exportTidyData(this.db, runs, dir, options)
   }
 
   /** For tests and diagnostics: the number of rows in a table. */
@@ -66,4 +86,6 @@ export class Archive {
 export { canonicalJson, configHash } from './runs'
 export type { OpenReport } from './open'
 export type { WriterProcess } from './runs'
+export type { DataExportResult, DataFormat } from './tidy-export'
+export type { ExportSelection, ImportOptions, ImportResult, Manifest } from './transfer'
 export { decimate } from './timestep-stats'

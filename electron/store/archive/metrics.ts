@@ -1,5 +1,6 @@
 // Scalar metrics: one row per (run, name, step), written with multi-row INSERTs.
-import type { MetricSeries, RequestOf } from '../../../shared/contract'
+import type { MetricSeries, RequestOf, RunMetricSummary } from '../../../shared/contract'
+import { higherIsBetter } from '../../../shared/kinds'
 import { insertMany, type SqliteDb } from '../sqlite'
 import { requireRunIds } from './guards'
 
@@ -33,6 +34,21 @@ export class MetricStore {
         }
       }
       return { series }
+    })
+  }
+
+  /** Final (last step) and best value of one metric per run, in two grouped scans. */
+  summarize(req: RequestOf<'summarizeRuns'>): Promise<RunMetricSummary[]> {
+    const runs = req.runIds === undefined ? 'SELECT id FROM runs' : req.runIds.map(Number).join(',') || 'NULL'
+    // SQLite's bare columns: with MAX(step) / MIN(value) the row's other columns come from that row.
+    const best = higherIsBetter(req.metric) ? 'MAX' : 'MIN'
+    return this.db.exclusive(async () => {
+      const finals = await this.db.all<{ run_id: number; step: number; value: number }>(`SELECT run_id, MAX(step) AS step, value FROM metrics WHERE name = ? AND run_id IN (${runs}) GROUP BY run_id`, [req.metric])
+      const bests = await this.db.all<{ run_id: number; step: number; value: number }>(`SELECT run_id, step, ${best}(value) AS value FROM metrics WHERE name = ? AND run_id IN (${runs}) GROUP BY run_id`, [req.metric])
+      const ids = req.runIds ?? (await this.db.all<{ id: number }>('SELECT id FROM runs ORDER BY id')).map((r) => r.id)
+      const finalOf = new Map(finals.map((r) => [r.run_id, { step: r.step, value: r.value }]))
+      const bestOf = new Map(bests.map((r) => [r.run_id, { step: r.step, value: r.value }]))
+      return ids.map((runId) => ({ runId, final: finalOf.get(runId) ?? null, best: bestOf.get(runId) ?? null }))
     })
   }
 }

@@ -106,7 +106,12 @@ export class StudyStore {
 
   create(req: RequestOf<'createStudy'>): Promise<Study> {
     return this.db.transaction(async () => {
-      const { lastID } = await this.db.run('INSERT INTO studies (uuid, name, description, created_at) VALUES (?, ?, ?, ?)', [randomUUID(), req.name, req.description, Date.now()])
+      // A sweep's run archives name one study by UUID; the second run into the same archive finds it.
+      if (req.uuid) {
+        const existing = await this.db.get<{ id: number }>('SELECT id FROM studies WHERE uuid = ?', [req.uuid])
+        if (existing) return (await this.byId(existing.id))!
+      }
+      const { lastID } = await this.db.run('INSERT INTO studies (uuid, name, description, created_at) VALUES (?, ?, ?, ?)', [req.uuid ?? randomUUID(), req.name, req.description, Date.now()])
       return (await this.byId(lastID))!
     })
   }

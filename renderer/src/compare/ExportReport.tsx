@@ -3,16 +3,7 @@
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api } from '../api'
-
-function download(fileName: string, mimeType: string, base64: string): void {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
-  const url = URL.createObjectURL(new Blob([bytes], { type: mimeType }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = fileName
-  a.click()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
-}
+import { downloadBase64 } from '../data/files'
 
 export function ExportReport({ runIds }: { runIds: number[] }) {
   const { t, i18n } = useTranslation()
@@ -24,7 +15,7 @@ export function ExportReport({ runIds }: { runIds: number[] }) {
     setError(null)
     try {
       const report = await api.exportReport({ runIds, language, format })
-      download(report.fileName, report.mimeType, report.base64)
+      downloadBase64(report.fileName, report.mimeType, report.base64)
     } catch (e) {
       setError((e as Error).message)
     } finally {

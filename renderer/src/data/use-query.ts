@@ -35,7 +35,8 @@ export function useQuery<T>(key: string, load: () => Promise<T>, options: QueryO
   useEffect(() => {
     if (!enabled) return
     let stale = false
-    loader.current().then(
+    // A loader that throws before returning its promise is an error state too, not a crashed page.
+    new Promise<T>((resolve) => resolve(loader.current())).then(
       (data) => {
         if (stale) return
         setAnswer({ request, data })

@@ -1,13 +1,16 @@
 import { useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { Run } from '../../../shared/contract'
-import { CELLS, NORMS, RUN_STATUSES, TASKS } from '../../../shared/kinds'
+import { CELLS, higherIsBetter, NORMS, RUN_STATUSES, SUMMARY_METRICS, TASKS } from '../../../shared/kinds'
 import { api } from '../api'
 import { Dialog } from '../components/Dialog'
 import { useAction, useQuery } from '../data/use-query'
+import { ArchiveTransfer } from '../runs/ArchiveTransfer'
 import { hrefOf, navigate } from '../state/router'
 
-type SortKey = 'id' | 'name' | 'status' | 'task' | 'cell' | 'norm' | 'batchSize' | 'seed' | 'createdAt'
+type RunKey = 'id' | 'name' | 'status' | 'task' | 'cell' | 'norm' | 'batchSize' | 'seed' | 'createdAt'
+/** Run fields, or the chosen metric's final or best value. */
+type SortKey = RunKey | 'final' | 'best'
 
 interface Filter {
   text: string
@@ -28,6 +31,7 @@ export function RunsPage() {
   const [selected, setSelected] = useState<Set<number>>(new Set())
   const [editing, setEditing] = useState<Run | null>(null)
   const [deleting, setDeleting] = useState<Run | null>(null)
+  const [metric, setMetric] = useState<string>('loss')
 
   const request = useMemo(() => {
     const f: Record<string, unknown> = {}
@@ -46,20 +50,29 @@ export function RunsPage() {
   const action = useAction()
   const all = query.data
 
+  // Final and best values of the chosen metric; training runs' values move, so any change reloads them.
+  const shownIds = useMemo(() => (all ?? []).map((r) => r.id), [all])
+  const summaries = useQuery(`${metric}|${shownIds.join(',')}`, () => api.summarizeRuns({ metric, runIds: shownIds }), { refreshOn: () => true, enabled: shownIds.length > 0 })
+  const summaryOf = useMemo(() => new Map((summaries.data ?? []).map((s) => [s.runId, s])), [summaries.data])
+
   const runs = useMemo(() => {
     if (!all) return []
+    const valueOf = (run: Run): string | number | boolean | null => (sort.key === 'final' || sort.key === 'best' ? (summaryOf.get(run.id)?.[sort.key]?.value ?? null) : run[sort.key])
     const sorted = [...all].sort((a, b) => {
-      const x = a[sort.key]
-      const y = b[sort.key]
+      const x = valueOf(a)
+      const y = valueOf(b)
+      // Runs without a value go last whichever way the column sorts.
+      if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1
       return (x < y ? -1 : x > y ? 1 : 0) * (sort.down ? -1 : 1)
     })
     return sorted
-  }, [all, sort])
+  }, [all, sort, summaryOf])
+  const value = (v: { step: number; value: number } | null | undefined) => (v ? v.value.toPrecision(4) : '–')
 
   const date = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' })
   const header = (key: SortKey, label: string) => (
     <th scope="col" aria-sort={sort.key === key ? (sort.down ? 'descending' : 'ascending') : 'none'}>
-      <button type="button" className="sort" onClick={() => setSort((s) => ({ key, down: s.key === key ? !s.down : false }))}>
+      <button type="button" className="sort" onClick={() => setSort((s) => ({ key, down: s.key === key ? !s.down : (key === 'final' || key === 'best') && higherIsBetter(metric) }))}>
         {label}
         {sort.key === key ? (sort.down ? ' ▼' : ' ▲') : ''}
       </button>
@@ -79,7 +92,9 @@ export function RunsPage() {
       <div className="page-head">
         <h1 id="runs-title">{t('runs.title')}</h1>
         {all && <span className="muted">{t('runs.count', { count: all.length })}</span>}
-        <button type="button" className="primary push-right" data-testid="compare-selected" disabled={selected.size === 0} onClick={() => navigate({ page: 'compare', runIds: [...selected] })}>
+        <div className="push-right" />
+        <ArchiveTransfer runIds={selected.size > 0 ? [...selected] : shownIds} />
+        <button type="button" className="primary" data-testid="compare-selected" disabled={selected.size === 0} onClick={() => navigate({ page: 'compare', runIds: [...selected] })}>
           {t('runs.compareSelected', { count: selected.size })}
         </button>
       </div>
@@ -122,6 +137,16 @@ export function RunsPage() {
         <button type="button" onClick={() => setFilter(EMPTY_FILTER)}>
           {t('runs.filter.clear')}
         </button>
+        <label className="metric-pick">
+          <span>{t('runs.metric')}</span>
+          <select value={metric} onChange={(e) => setMetric(e.target.value)} data-testid="summary-metric">
+            {SUMMARY_METRICS.map((m) => (
+              <option key={m} value={m}>
+                {m}
+              </option>
+            ))}
+          </select>
+        </label>
       </div>
       {query.status === 'loading' && !all && <p className="muted">{t('runs.loading')}</p>}
       {query.status === 'error' && (
@@ -156,6 +181,8 @@ export function RunsPage() {
                 {header('norm', t('runs.columns.norm'))}
                 {header('batchSize', t('runs.columns.batch'))}
                 {header('seed', t('runs.columns.seed'))}
+                {header('final', `${metric} · ${t('runs.final')}`)}
+                {header('best', `${metric} · ${t('runs.best')}`)}
                 {header('createdAt', t('runs.columns.created'))}
                 <th scope="col">{t('runs.columns.tags')}</th>
                 <th scope="col">{t('runs.columns.actions')}</th>
@@ -182,6 +209,10 @@ export function RunsPage() {
                   <td>{t(`norm.${run.norm}`)}</td>
                   <td className="num">{run.batchSize}</td>
                   <td className="num">{run.seed}</td>
+                  <td className="num" data-testid="final-value">{value(summaryOf.get(run.id)?.final)}</td>
+                  <td className="num" data-testid="best-value" title={summaryOf.get(run.id)?.best ? `${t('runs.bestHint')}: ${summaryOf.get(run.id)!.best!.step}` : undefined}>
+                    {value(summaryOf.get(run.id)?.best)}
+                  </td>
                   <td>{date.format(run.createdAt)}</td>
                   <td>
                     {run.tags.map((tag) => (

@@ -1,0 +1,107 @@
+// The Runs page's Export and Import: runs leave as one .normlab file (selected runs, or every run
+// shown) and arrive from one, or from another archive, merged by UUID. The summary says what was
+// added, already here, replaced or in conflict; a conflict where the incoming run is newer can be
+// taken on request. The same work as `lab export` / `lab import` (electron/store/archive/transfer.ts).
+import { useEffect, useRef, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import type { ImportSummary } from '../../../shared/contract'
+import { api } from '../api'
+import { Dialog } from '../components/Dialog'
+import { downloadBase64, readAsBase64 } from '../data/files'
+
+interface Picked {
+  name: string
+  base64: string
+}
+
+export function ArchiveTransfer({ runIds }: { runIds: number[] }) {
+  const { t } = useTranslation()
+  const input = useRef<HTMLInputElement>(null)
+  const [busy, setBusy] = useState<'export' | 'import' | null>(null)
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [result, setResult] = useState<{ file: Picked; summary: ImportSummary; replaced: boolean } | null>(null)
+
+  useEffect(() => (busy === 'import' ? api.onEvent('importProgress', setProgress) : undefined), [busy])
+
+  const exportRuns = async () => {
+    setBusy('export')
+    setError(null)
+    try {
+      const file = await api.exportArchive({ runIds })
+      downloadBase64(file.fileName, 'application/vnd.sqlite3', file.base64)
+    } catch (e) {
+      setError((e as Error).message)
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  const importFile = async (file: Picked, replaceNewer: boolean) => {
+    setBusy('import')
+    setProgress(null)
+    setError(null)
+    try {
+      const summary = await api.importArchive({ fileName: file.name, base64: file.base64, replaceNewer })
+      setResult({ file, summary, replaced: replaceNewer })
+    } catch (e) {
+      const message = (e as Error).message
+      setError(/larger than the limit/.test(message) ? t('transfer.tooLarge', { message }) : message)
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  const picked = async (files: FileList | null) => {
+    const file = files?.[0]
+    if (input.current) input.current.value = ''
+    if (!file) return
+    await importFile({ name: file.name, base64: await readAsBase64(file) }, false)
+  }
+
+  const newer = result?.summary.conflicts.filter((c) => c.reason === 'incoming_newer') ?? []
+  return (
+    <div className="archive-transfer">
+      <button type="button" disabled={busy !== null || runIds.length === 0} onClick={() => void exportRuns()} data-testid="export-archive" title={t('transfer.exportHint')}>
+        {busy === 'export' ? t('transfer.exporting') : t('transfer.export', { count: runIds.length })}
+      </button>
+      <button type="button" disabled={busy !== null} onClick={() => input.current?.click()} data-testid="import-archive" title={t('transfer.importHint')}>
+        {busy === 'import' ? (progress ? t('transfer.importingProgress', progress) : t('transfer.importing')) : t('transfer.import')}
+      </button>
+      <input ref={input} type="file" accept=".normlab,.sqlite,.db" hidden onChange={(e) => void picked(e.target.files)} data-testid="import-file" />
+      {error && (
+        <span className="error" role="alert" data-testid="transfer-error">
+          {error}
+        </span>
+      )}
+      {result && (
+        <Dialog title={t('transfer.resultTitle', { file: result.file.name })} onClose={() => setResult(null)} testId="import-result">
+          <p data-testid="import-counts">
+            {t('transfer.counts', { added: result.summary.added.length, skipped: result.summary.skipped.length, replaced: result.summary.replaced.length, conflicts: result.summary.conflicts.length })}
+          </p>
+          {result.summary.added.length === 0 && result.summary.replaced.length === 0 && <p className="muted">{t('transfer.nothingNew')}</p>}
+          {result.summary.studiesAdded.length > 0 && <p>{t('transfer.studiesAdded', { names: result.summary.studiesAdded.map((s) => s.name).join(', ') })}</p>}
+          {result.summary.conflicts.length > 0 && (
+            <ul className="conflicts">
+              {result.summary.conflicts.map((c) => (
+                <li key={c.uuid}>
+                  <strong>{c.name}</strong>: {t(`transfer.conflict.${c.reason}`)}
+                </li>
+              ))}
+            </ul>
+          )}
+          <div className="dialog-actions">
+            {newer.length > 0 && !result.replaced && (
+              <button type="button" onClick={() => void importFile(result.file, true)} data-testid="import-replace-newer">
+                {t('transfer.takeNewer', { count: newer.length })}
+              </button>
+            )}
+            <button type="button" className="primary" onClick={() => setResult(null)}>
+              {t('common.close')}
+            </button>
+          </div>
+        </Dialog>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,96 @@
+// A study planned to train past one machine: one validated config file per run and a script that
+// trains run i into its own archive file, usable as a Slurm job array (`sbatch run.sh`), under GNU
+// parallel, or by hand. Every run names the same study by UUID, so `lab import` merges the run
+// archives into one study. The file formats are defined here once; the CLI writes and reads them.
+import { z } from 'zod'
+import { Uuid } from '../contract/schemas'
+import { TrainConfig } from '../engine/config'
+import type { PlannedRun } from './study-plan'
+
+export const StudyRef = z.strictObject({ uuid: Uuid, name: z.string().min(1).max(200), description: z.string().max(10_000) })
+export type StudyRef = z.output<typeof StudyRef>
+
+/** runs/NNN.json: one run of the sweep. */
+export const PlannedRunFile = z.strictObject({
+  format: z.literal('normlab-planned-run'),
+  version: z.literal(1),
+  /** 1-based, as Slurm's array index and the file name. */
+  index: z.number().int().min(1),
+  of: z.number().int().min(1),
+  study: StudyRef,
+  name: z.string().min(1).max(200),
+  config: TrainConfig,
+})
+export type PlannedRunFile = z.output<typeof PlannedRunFile>
+
+/** plan.json: the whole sweep, for people and for checking. */
+export const SweepPlanFile = z.strictObject({
+  format: z.literal('normlab-sweep-plan'),
+  version: z.literal(1),
+  createdAt: z.number(),
+  study: StudyRef,
+  runs: z.array(z.strictObject({ index: z.number().int().min(1), name: z.string(), file: z.string() })).min(1),
+})
+export type SweepPlanFile = z.output<typeof SweepPlanFile>
+
+/** The zero-padded number of run `index` in file names: 001, 002, … */
+export function runNumber(index: number, of: number): string {
+  return String(index).padStart(Math.max(3, String(of).length), '0')
+}
+
+export interface SweepPaths {
+  /** The plan folder, absolute: the script reads runs/ and writes archives/ and logs/ there. */
+  planDir: string
+  /** The NormLab checkout, absolute: where `node scripts/run-bundled.mjs` runs. */
+  labHome: string
+}
+
+export interface PlanFile {
+  path: string
+  text: string
+  executable?: boolean
+}
+
+/** Text inside a double-quoted shell word: backslash, quote, dollar and backtick escaped. */
+const inDoubleQuotes = (text: string) => text.replace(/[\\"$`]/g, '\\$&')
+
+/** The files of a planned sweep, relative to its folder. */
+export function sweepPlanFiles(planned: readonly PlannedRun[], study: StudyRef, paths: SweepPaths, createdAt: number): PlanFile[] {
+  const of = planned.length
+  const files: PlanFile[] = planned.map((run, i) => {
+    const body: PlannedRunFile = { format: 'normlab-planned-run', version: 1, index: i + 1, of, study, name: run.name, config: run.config }
+    return { path: `runs/${runNumber(i + 1, of)}.json`, text: `${JSON.stringify(body, null, 2)}\n` }
+  })
+  const plan: SweepPlanFile = { format: 'normlab-sweep-plan', version: 1, createdAt, study, runs: planned.map((run, i) => ({ index: i + 1, name: run.name, file: files[i]!.path })) }
+  files.push({ path: 'plan.json', text: `${JSON.stringify(plan, null, 2)}\n` })
+  files.push({ path: 'run.sh', text: runScript(of, study, paths), executable: true })
+  return files
+}
+
+function runScript(of: number, study: StudyRef, paths: SweepPaths): string {
+  const width = Math.max(3, String(of).length)
+  return `#!/usr/bin/env bash
+# NormLab sweep “${study.name.replace(/\n/g, ' ')}”: ${of} runs, each trained into its own archive file.
+#   Slurm:        sbatch ${paths.planDir}/run.sh            (the array below runs 1-${of})
+#   GNU parallel: seq ${of} | parallel -j 4 bash ${paths.planDir}/run.sh {}
+#   by hand:      for i in $(seq ${of}); do bash ${paths.planDir}/run.sh "$i"; done
+# Then merge:     npm run lab -- import ${paths.planDir}/archives/*.sqlite --db merged.sqlite
+# NORMLAB_HOME, NORMLAB_PLAN_DIR and NORMLAB_BACKEND (wasm or cpu) override the defaults below.
+#SBATCH --job-name=normlab-sweep
+#SBATCH --array=1-${of}
+#SBATCH --cpus-per-task=2
+#SBATCH --output=${paths.planDir}/logs/run-%a.log
+set -euo pipefail
+PLAN_DIR="\${NORMLAB_PLAN_DIR:-${inDoubleQuotes(paths.planDir)}}"
+NORMLAB_HOME="\${NORMLAB_HOME:-${inDoubleQuotes(paths.labHome)}}"
+i="\${1:-\${SLURM_ARRAY_TASK_ID:-}}"
+if ! [[ "$i" =~ ^[0-9]+$ ]] || (( i < 1 || i > ${of} )); then
+  echo "usage: run.sh INDEX (1-${of}), or submit it as a Slurm array job" >&2
+  exit 2
+fi
+n=$(printf '%0${width}d' "$i")
+mkdir -p "$PLAN_DIR/archives" "$PLAN_DIR/logs"
+cd "$NORMLAB_HOME"
+exec node scripts/run-bundled.mjs electron/cli/main.ts train --from-plan "$PLAN_DIR/runs/$n.json" --db "$PLAN_DIR/archives/$n.sqlite" --backend "\${NORMLAB_BACKEND:-wasm}"
+`
+}

@@ -1,0 +1,97 @@
+// Sweeps past one machine: `lab sweep --plan DIR` writes one validated config per run and a
+// script; each run trains as its own process into its own archive file (as a Slurm array task
+// or a GNU parallel job would), and `lab import` merges them into one study.
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../../../electron/cli/run-cli'
+import { Archive } from '../../../electron/store'
+import { PlannedRunFile, SweepPlanFile } from '../../../shared/lab/sweep-plan'
+import { MIGRATIONS, ROOT, tempDir } from '../../helpers/temp'
+
+let tmp: ReturnType<typeof tempDir>
+beforeAll(() => {
+  tmp = tempDir('normlab-sweep-')
+})
+afterAll(() => tmp.cleanup())
+
+async function cli(argv: string[]) {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
+  return { code, out: out.join('\n'), err: err.join('\n') }
+}
+
+/** A separate process, as a scheduler starts it; resolves with its exit code and output. */
+function processOf(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: tmp.dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+    child.on('close', (code) => resolve({ code, output }))
+  })
+}
+
+const GRID = ['--task', 'adding', '--hidden', '8', '--lengths', '5-9', '--batch', '4', '--steps', '5', '--record-every', '2', '--eval-every', '5', '--norm', 'bn_step,ln', '--seed', '1,2']
+
+describe('lab sweep --plan', () => {
+  it('plans, trains each run as its own process into its own archive, and imports them into one study', async () => {
+    const plan = tmp.file('plan')
+    const planned = await processOf(process.execPath, [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/cli/main.ts', 'sweep', ...GRID, '--study', 'BN vs LN on the cluster', '--plan', plan])
+    expect(planned.code, planned.output).toBe(0)
+    expect(planned.output).toContain(`sbatch ${join(plan, 'run.sh')}`)
+
+    const sweep = SweepPlanFile.parse(JSON.parse(readFileSync(join(plan, 'plan.json'), 'utf8')))
+    expect(sweep.runs).toHaveLength(4)
+    const files = readdirSync(join(plan, 'runs')).sort()
+    expect(files).toEqual(['001.json', '002.json', '003.json', '004.json'])
+    for (const file of files) expect(PlannedRunFile.parse(JSON.parse(readFileSync(join(plan, 'runs', file), 'utf8'))).study.uuid).toBe(sweep.study.uuid)
+    const script = readFileSync(join(plan, 'run.sh'), 'utf8')
+    expect(script).toContain('#SBATCH --array=1-4')
+    expect(statSync(join(plan, 'run.sh')).mode & 0o111).not.toBe(0)
+
+    // Two at a time, as `seq 4 | parallel -j 2 bash run.sh {}` would; task 3 as Slurm starts it.
+    const run = (i: number) => (i === 3 ? processOf('bash', [join(plan, 'run.sh')], { SLURM_ARRAY_TASK_ID: '3' }) : processOf('bash', [join(plan, 'run.sh'), String(i)]))
+    const results = [...(await Promise.all([run(1), run(2)])), ...(await Promise.all([run(3), run(4)]))]
+    for (const r of results) expect(r.code, r.output).toBe(0)
+    expect(readdirSync(join(plan, 'archives')).filter((f) => f.endsWith('.sqlite')).sort()).toEqual(['001.sqlite', '002.sqlite', '003.sqlite', '004.sqlite'])
+    expect((await processOf('bash', [join(plan, 'run.sh'), '5'])).code).toBe(2)
+
+    const merged = tmp.file('merged.sqlite')
+    const archives = [1, 2, 3, 4].map((i) => join(plan, 'archives', `00${i}.sqlite`))
+    const imported = await cli(['import', ...archives, '--db', merged])
+    expect(imported.code, imported.err).toBe(0)
+    const archive = await Archive.open(merged, { migrations: MIGRATIONS })
+    const studies = await archive.studies.list()
+    const runs = await archive.runs.list({ filter: {} })
+    await archive.close()
+    expect(studies).toHaveLength(1)
+    expect(studies[0]).toMatchObject({ uuid: sweep.study.uuid, name: 'BN vs LN on the cluster', runCount: 4 })
+    expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed'])
+    expect(runs.map((r) => `${r.norm} ${r.seed}`).sort()).toEqual(['bn_step 1', 'bn_step 2', 'ln 1', 'ln 2'])
+    // Importing the same run archives again adds nothing.
+    expect((await cli(['import', ...archives, '--db', merged])).out).not.toContain('1 added')
+  }, 180_000)
+
+  it('refuses a plan folder that is not empty, and a run file that is not valid, writing nothing', async () => {
+    const busy = tmp.file('busy-plan')
+    await cli(['sweep', ...GRID, '--plan', busy])
+    const again = await cli(['sweep', ...GRID, '--plan', busy])
+    expect(again.code).toBe(2)
+    expect(again.err).toContain('is not an empty folder')
+
+    const bad = tmp.file('bad-run.json')
+    const good = JSON.parse(readFileSync(join(busy, 'runs', '001.json'), 'utf8'))
+    writeFileSync(bad, JSON.stringify({ ...good, config: { ...good.config, norm: 'batchnorm' } }))
+    const db = tmp.file('never.sqlite')
+    const refused = await cli(['train', '--from-plan', bad, '--db', db])
+    expect(refused.code).toBe(2)
+    expect(refused.err).toMatch(/not a run of a NormLab sweep plan; nothing was written:\n {2}config\.norm: /)
+    expect(existsSync(db)).toBe(false)
+    const mixed = await cli(['train', '--from-plan', join(busy, 'runs', '001.json'), '--norm', 'ln', '--db', db])
+    expect(mixed.code).toBe(2)
+    expect(mixed.err).toContain('drop --norm')
+  })
+})
