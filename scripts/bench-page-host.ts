@@ -2,14 +2,20 @@
 // app is) and opens it in Debian's Chromium (CHROMIUM_PATH or /usr/bin/chromium). Used by the
 // browser benchmark and by the end-to-end numerics test.
 import { build } from 'esbuild'
-import { copyFileSync, createReadStream, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
 import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Page } from 'playwright-core'
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+/** The checkout: this file's folder's parent, or (when bundled into out/node/) the folder above that holds scripts/. */
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'scripts', 'bench-page.ts')) && dirname(dir) !== dir) dir = dirname(dir)
+  return dir
+}
+const ROOT = findRoot()
 
 export interface BenchPage {
   page: Page

@@ -3,16 +3,19 @@
 import '@tensorflow/tfjs-backend-webgl'
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
-import { BENCH_CASES, benchLabel, timeTrainingStep } from '../shared/engine/benchmark'
+import { BENCH_CASES, benchLabel, kernelsPerTimeStep, profileTrainingStep, timeTrainingStep, withFused } from '../shared/engine/benchmark'
+import { fusedAgreementAll } from '../shared/engine/fused/agreement'
 import { asGoldenCase } from '../shared/engine/golden'
 import { checkNumerics, REFERENCE_CASES } from '../shared/engine/numerics'
 import { tf } from '../shared/engine/tf'
+import { registerWebglKernels } from '../shared/engine/fused/webgl'
 import { installPaddingSafeMatMul } from '../shared/engine/webgl/packed-matmul'
 import { poisonPackedPadding } from '../shared/engine/webgl/poison-padding'
 import type { SelfCheckPass } from './self-check-pass'
 
 setWasmPaths('./')
 installPaddingSafeMatMul()
+registerWebglKernels()
 
 async function useBackend(backend: string): Promise<void> {
   if (!(await tf.setBackend(backend))) throw new Error(`${backend} did not start`)
@@ -26,13 +29,17 @@ function rendererString(): string | null {
   return String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER))
 }
 
-async function runBench(backend: string, steps: number) {
+async function runBench(backend: string, steps: number, only: string | null = null, before = true) {
   await useBackend(backend)
   const rows = []
-  for (const c of BENCH_CASES) {
+  for (const c of BENCH_CASES.filter((c) => !only || benchLabel(c).toLowerCase().includes(only.toLowerCase()) || c.norm === only)) {
     const never = await timeTrainingStep(c, false, steps, () => performance.now())
     const every = await timeTrainingStep(c, true, steps, () => performance.now())
-    rows.push({ model: benchLabel(c), norm: c.norm, never, every })
+    const profile = await profileTrainingStep(c, false)
+    const kernels = profile.perTimeStep
+    // The step-by-step model on the same page: the "before" of the fused op.
+    const stepByStep = before ? await withFused(false, async () => ({ msPerStep: await timeTrainingStep(c, false, steps, () => performance.now()), kernelsPerTimeStep: await kernelsPerTimeStep(c, false) })) : null
+    rows.push({ model: benchLabel(c), norm: c.norm, never, every, kernels, stepByStep, top: profile.top })
   }
   return { rows, renderer: rendererString() }
 }
@@ -72,7 +79,23 @@ async function runSelfCheck(backend: string, passes: SelfCheckPass[] | number = 
       installPaddingSafeMatMul(true)
     }
   }
+  // From ../shared/gpu-bench (passes given as a number): the fused op's agreement on this GPU too.
+  if (typeof passes === 'number') {
+    const agreements = await fusedAgreementAll()
+    out.fusedAgreement = {
+      cases: agreements.length,
+      fused: agreements.filter((a) => a.fused).length,
+      worst: Math.max(...agreements.flatMap((a) => Object.values(a.worst))),
+      over: agreements.flatMap((a) => Object.entries(a.worst).filter(([, w]) => !(w <= 1e-4)).map(([name, w]) => `${a.cell} ${a.norm}${a.sequence ? ' seq' : ''} ${name}: ${w}`)),
+    }
+  }
   return out
 }
 
-Object.assign(globalThis, { runBench, runSelfCheck })
+/** The fused recurrent op against the step-by-step model on a backend (shared/engine/fused/agreement.ts). */
+async function runFusedAgreement(backend: string) {
+  await useBackend(backend)
+  return fusedAgreementAll()
+}
+
+Object.assign(globalThis, { runBench, runSelfCheck, runFusedAgreement })

@@ -7,6 +7,9 @@ export interface BenchRow {
   msPerStep: number
   msPerStepRecordingEveryStep: number
   recordingOverheadPct: number
+  kernelsPerTimeStep: number
+  /** The same case through the step-by-step model (before the fused op), same machine and run. */
+  stepByStep?: { msPerStep: number; kernelsPerTimeStep: number }
 }
 
 export const round = (x: number) => Math.round(x * 10) / 10

@@ -7,28 +7,92 @@ import { initParams } from './init'
 import { disposeStep, RecurrentNet } from './network'
 import { Rng } from './rng'
 import { createOptimizer, modelSpecOf, runStep } from './trainer'
+import { fusedRecurrenceEnabled, setFusedRecurrence } from './fused'
+import { tf } from './tf'
+import type { CellKind } from '../kinds'
 
 export interface BenchCase {
+  cell: CellKind
   hidden: number
   T: number
   batch: number
   norm: 'none' | 'bn_step' | 'ln'
 }
 
-export const BENCH_CASES: BenchCase[] = [64, 128].flatMap((hidden) =>
-  (['none', 'bn_step', 'ln'] as const).map((norm) => (hidden === 64 ? { hidden, T: 50, batch: 32, norm } : { hidden, T: 100, batch: 64, norm })),
-)
+const NORMS = ['none', 'bn_step', 'ln'] as const
 
-export const benchLabel = (c: BenchCase) => `LSTM h${c.hidden} T${c.T} b${c.batch}`
+/** LSTM h64 T50 b32 and h128 T100 b64 (the PyTorch anchors' shapes), then RNN and GRU at h64. */
+export const BENCH_CASES: BenchCase[] = [
+  ...NORMS.map((norm) => ({ cell: 'lstm' as const, hidden: 64, T: 50, batch: 32, norm })),
+  ...NORMS.map((norm) => ({ cell: 'lstm' as const, hidden: 128, T: 100, batch: 64, norm })),
+  ...(['rnn', 'gru'] as const).flatMap((cell) => NORMS.map((norm) => ({ cell, hidden: 64, T: 50, batch: 32, norm }))),
+]
 
-/** Median milliseconds per LSTM training step; recording per-timestep statistics every step or never. */
-export async function timeTrainingStep(c: BenchCase, record: boolean, steps: number, now: () => number): Promise<number> {
-  const config = TrainConfig.parse({ task: 'adding', cell: 'lstm', norm: c.norm, hidden: c.hidden, batchSize: c.batch, lengths: { kind: 'fixed', length: c.T } })
+export const benchLabel = (c: BenchCase) => `${c.cell.toUpperCase()} h${c.hidden} T${c.T} b${c.batch}`
+
+function setup(c: BenchCase) {
+  const config = TrainConfig.parse({ task: 'adding', cell: c.cell, norm: c.norm, hidden: c.hidden, batchSize: c.batch, lengths: { kind: 'fixed', length: c.T } })
   const task = addingTask(config.lengths, 0)
   const spec = modelSpecOf(config, task)
   const net = new RecurrentNet(spec, initParams(spec, 0, { bn: 0.1, norm: 1 }))
   const optimizer = createOptimizer(config)
   const next = createBatcher(task, c.batch, 'mask', new Rng(0))
+  return { config, net, optimizer, next }
+}
+
+/** Runs `f` with the fused recurrent op on or off (the step-by-step model: "before"), then restores the setting. */
+export async function withFused<T>(on: boolean, f: () => Promise<T>): Promise<T> {
+  const was = fusedRecurrenceEnabled()
+  setFusedRecurrence(on)
+  try {
+    return await f()
+  } finally {
+    setFusedRecurrence(was)
+  }
+}
+
+export interface KernelProfile {
+  /** Kernels one training step launches, per time step (forward, backward and the optimizer). */
+  perTimeStep: number
+  /** The kernels that took longest in that step: name, launches, total ms (where the backend times kernels). */
+  top: { name: string; count: number; ms: number | null }[]
+}
+
+/** One training step under tf.profile: how many kernels it launches, and where its time goes. */
+export async function profileTrainingStep(c: BenchCase, record: boolean): Promise<KernelProfile> {
+  const { config, net, optimizer, next } = setup(c)
+  // A first step compiles and allocates; the second is counted.
+  disposeStep(runStep(net, optimizer, next(), config, record))
+  const batch = next()
+  let out: ReturnType<typeof runStep> | null = null
+  const info = await tf.profile(() => {
+    out = runStep(net, optimizer, batch, config, record)
+    return out.loss
+  })
+  disposeStep(out!)
+  optimizer.dispose()
+  net.dispose()
+  const byName = new Map<string, { count: number; ms: number | null }>()
+  for (const k of info.kernels) {
+    // The sequence op's own entry ("forward", a customGrad) contains the kernels it ran: not counted twice.
+    const entry = byName.get(k.name) ?? { count: 0, ms: 0 }
+    entry.count++
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : null
+    entry.ms = entry.ms === null || ms === null ? null : entry.ms + ms
+    byName.set(k.name, entry)
+  }
+  const top = [...byName].map(([name, e]) => ({ name, count: e.count, ms: e.ms === null ? null : Math.round(e.ms * 100) / 100 })).sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0) || b.count - a.count)
+  return { perTimeStep: info.kernels.filter((k) => k.name !== 'forward').length / c.T, top: top.slice(0, 10) }
+}
+
+/** Kernels one training step launches (tf.profile), per time step: forward, backward and the optimizer. */
+export async function kernelsPerTimeStep(c: BenchCase, record: boolean): Promise<number> {
+  return (await profileTrainingStep(c, record)).perTimeStep
+}
+
+/** Median milliseconds per LSTM training step; recording per-timestep statistics every step or never. */
+export async function timeTrainingStep(c: BenchCase, record: boolean, steps: number, now: () => number): Promise<number> {
+  const { config, net, optimizer, next } = setup(c)
   const times: number[] = []
   for (let i = 0; i < steps + 2; i++) {
     const batch = next()

@@ -6,6 +6,7 @@
 import { cellTerms, termWidth, type TermName } from '../kinds'
 import { cellFor } from './cells'
 import { matMul } from './fast-ops'
+import { fusedRecurrenceTrain, usesFusedTraining } from './fused'
 import { countsPerStep, normalizerFor, rowWeights, stepWeights, weightedMoments, type BatchLayout, type Moments, type PopulationUpdate } from './norms'
 import { stackRows } from './norms/batch-stats'
 import type { Population } from './population'
@@ -77,6 +78,13 @@ export function forward(spec: ModelSpec, params: Params, xs: readonly Tensor2D[]
   if (T === 0) throw new Error('a batch needs at least one time step')
   if (lengths.length !== N) throw new Error(`got ${lengths.length} lengths for a batch of ${N}`)
   const H = spec.hidden
+  if (options.mode === 'train' && usesFusedTraining(spec)) {
+    // The whole recurrence as one op with its backward written out (fused/recurrent-sequence.ts).
+    const counts = countsPerStep(lengths, T)
+    const fused = fusedRecurrenceTrain(spec, params, xs, { N, T, lengths, counts, weights: [] }, { record: options.record ?? false, sequenceOutput: options.sequenceOutput ?? false })
+    const logits = tf.add(matMul(fused.hLast, params.Wy as Tensor2D), params.by!) as Tensor2D
+    return { hLast: fused.hLast, logits, hidden: fused.hidden, counts, populationUpdates: fused.populationUpdates, recorded: fused.recorded }
+  }
   const batch = batchLayout(lengths, T)
   const { counts, weights } = batch
   const keep = keepMasks(lengths, counts, H)

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 // The Runs page over a bridge whose writes fail: a failed star or delete is shown, never swallowed.
-import { cleanup, fireEvent, render, screen } from '@testing-library/react'
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { NormLabBridge, Run } from '../../shared/contract'
 import { i18next } from '../../renderer/src/i18n'
@@ -71,7 +71,8 @@ describe('the Runs page', () => {
 
   it('shows the final and best value of the chosen metric', async () => {
     render(<RunsPage />)
-    expect((await screen.findByTestId('final-value')).textContent).toBe('0.1235')
+    // The cell shows – until the summaries arrive.
+    await waitFor(() => expect(screen.getByTestId('final-value').textContent).toBe('0.1235'))
     expect(screen.getByTestId('best-value').textContent).toBe('0.1000')
     expect(screen.getByTestId('best-value').getAttribute('title')).toMatch(/: 40$/)
     fireEvent.change(screen.getByTestId('summary-metric'), { target: { value: 'accuracy' } })

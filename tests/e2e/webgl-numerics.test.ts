@@ -6,6 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openBenchPage, type BenchPage } from '../../scripts/bench-page-host'
 import type { SelfCheckPass } from '../../scripts/self-check-pass'
+import type { Agreement } from '../../shared/engine/fused/agreement'
+
+/** float32 on the GPU in both paths, summed in other orders: a little more room than on the CPU. */
+const WEBGL_AGREEMENT = 1e-4
 
 interface PassResult {
   summary: { cases: number; passed: number; worstRatio: number | null; failure: string | null; gpuRenderer: string | null }
@@ -51,4 +55,15 @@ describe('WebGL numerics against the PyTorch reference cases', () => {
     expect(cells.filter((c) => c.pass)).toEqual([])
     expect(r.summary.failure).toMatch(/not finite/)
   })
+
+  it('trains through the fused recurrent op on WebGL, agreeing with the step-by-step model for every cell and norm', async () => {
+    const results = (await bench.page.evaluate(`globalThis.runFusedAgreement('webgl')`)) as Agreement[]
+    expect(results).toHaveLength(30)
+    for (const r of results) {
+      expect(r.fused, `${r.cell} + ${r.norm}: through the fused op`).toBe(true)
+      const off = Object.entries(r.worst).filter(([, w]) => !(w <= WEBGL_AGREEMENT))
+      expect(off, `${r.cell} + ${r.norm}${r.sequence ? ' (per-step outputs)' : ''}`).toEqual([])
+      expect(Object.keys(r.worst)).toContain('grad Wh')
+    }
+  }, 120_000)
 })

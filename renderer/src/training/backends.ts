@@ -13,6 +13,7 @@ import type { CaseResult } from '../../../shared/engine/golden-result'
 import { checkNumerics, GATE_CASES, type NamedCase, type NumericsSummary } from '../../../shared/engine/numerics'
 import { tf } from '../../../shared/engine/tf'
 import { withTimeout } from '../../../shared/timers'
+import { registerWebglKernels } from '../../../shared/engine/fused/webgl'
 import { installPaddingSafeMatMul } from '../../../shared/engine/webgl/packed-matmul'
 import { poisonPackedPadding } from '../../../shared/engine/webgl/poison-padding'
 import type { BackendName } from './protocol'
@@ -27,6 +28,7 @@ tf.env().set('PROD', true)
 // 'self') refuses, so the backend never started. One thread it is: the lab's matrices are small.
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
 installPaddingSafeMatMul()
+registerWebglKernels()
 
 /** A backend that has not started after this long is given up on (ms). */
 export const BACKEND_START_LIMIT_MS = 30_000

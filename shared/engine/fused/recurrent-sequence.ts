@@ -1,0 +1,293 @@
+// The whole recurrence of a training step (LSTM, GRU or Elman RNN) as one differentiable op, with
+// its backward through time written out. tfjs would differentiate the step-by-step model op by
+// op: ~190 kernels per time step for a BN-LSTM, each a dispatch (on WebGL ~16 µs) and tape
+// bookkeeping. Here:
+//
+//   before the loop   U = X·Wx for all steps (one matMul); the input term's statistics and
+//                     N_x(U) + b for all steps (two kernels)
+//   each time step    V = h·Wh; [BN: its statistics]; the cell's gates (one kernel); [LSTM with
+//                     BN: the cell state's statistics]; the new state with masking (one kernel)
+//   backward, each    one kernel back through the cell (gates, the cell norm, masking, carries);
+//                     [the recurrent term's norm backward]; dV·Whᵀ
+//   after the loop    dWh, dWx, the γ/β and bias gradients: a few matMuls and column sums
+//
+// The kernels (kernels.ts, math.ts, webgl.ts) compute exactly the model's formulas (model.ts,
+// norms/, cells/); the PyTorch reference cases run through this path in training mode, and
+// agreement.ts compares it with the step-by-step model, on every backend. Evaluation keeps the
+// step-by-step model.
+import { cellTerms, type CellKind, type TermName } from '../../kinds'
+import type { BatchLayout, Moments, PopulationUpdate } from '../norms'
+import type { ModelSpec } from '../spec'
+import { tf, type Tensor, type Tensor2D, type Tensor3D } from '../tf'
+import {
+  fusedGruCellGrad,
+  fusedGruGates,
+  fusedGruState,
+  fusedLstmCellGrad,
+  fusedLstmGates,
+  fusedLstmState,
+  fusedMoments,
+  fusedNormApply,
+  fusedNormGrad,
+  fusedRnnCellGrad,
+  fusedRnnStep,
+  fusedStack,
+  type NormAttrs,
+} from './kernels'
+import { GRU_GRAD_WIDTH, LSTM_GRAD_WIDTH, RNN_GRAD_WIDTH, type NormMode } from './math'
+
+type Params = Record<string, Tensor>
+type Save = (tensors: Tensor[]) => void
+
+export interface FusedOptions {
+  record: boolean
+  sequenceOutput: boolean
+}
+
+export interface FusedResult {
+  hLast: Tensor2D
+  hidden: Tensor3D | null
+  /** Per-time-step pre-normalization statistics [T, C] per term (when recording). */
+  recorded: Partial<Record<TermName, Moments>>
+  populationUpdates: PopulationUpdate[]
+}
+
+/**
+ * Where a cell's packed step gradient keeps what (columns in units of H): the gradient of the
+ * normalized input term (xCol) and recurrent term (uCol), each G·H wide, and of h_{t-1} past the
+ * recurrent matMul (passCol: padded samples' passthrough, the GRU's z·dh).
+ */
+interface Layout {
+  G: number
+  width: number
+  xCol: number
+  uCol: number
+  passCol: number
+}
+
+const LAYOUTS: Record<CellKind, Layout> = {
+  // dz (i, f, g, o) serves both terms | dc carry | dh passthrough | dy_c | dy_c·ĉ
+  lstm: { G: 4, width: LSTM_GRAD_WIDTH, xCol: 0, uCol: 0, passCol: 5 },
+  // d(input term) r, z, n | d(recurrent term) r, z, r·n | dh to h_prev
+  gru: { G: 3, width: GRU_GRAD_WIDTH, xCol: 0, uCol: 3, passCol: 6 },
+  // dz | dh passthrough
+  rnn: { G: 1, width: RNN_GRAD_WIDTH, xCol: 0, uCol: 0, passCol: 1 },
+}
+
+/** The norm mode of each term: BN per step everywhere, sequence-wise BN on the input term only, LN/GN per row. */
+function modesOf(spec: ModelSpec): Record<TermName, NormMode> {
+  switch (spec.norm) {
+    case 'bn_step':
+      return { x: 'bn', h: 'bn', c: 'bn' }
+    case 'bn_seq':
+      return { x: 'bn', h: 'none', c: 'none' }
+    case 'ln':
+    case 'gn':
+      return { x: 'row', h: 'row', c: 'row' }
+    default:
+      return { x: 'none', h: 'none', c: 'none' }
+  }
+}
+
+/** The masks of a batch, stacked over time ([T·N, 1], row t·N + n): valid, w = valid / count_t, and w over every valid (n, t). */
+function stackedWeights(batch: BatchLayout) {
+  const { N, T, lengths, counts } = batch
+  const keep = new Float32Array(T * N)
+  const wStep = new Float32Array(T * N)
+  const wSeq = new Float32Array(T * N)
+  const total = counts.reduce((a, b) => a + b, 0)
+  for (let t = 0; t < T; t++)
+    for (let n = 0; n < N; n++) {
+      if (t >= lengths[n]!) continue
+      keep[t * N + n] = 1
+      wStep[t * N + n] = 1 / counts[t]!
+      wSeq[t * N + n] = 1 / total
+    }
+  return { keep: tf.tensor2d(keep, [T * N, 1]), wStep: tf.tensor2d(wStep, [T * N, 1]), wSeq: tf.tensor2d(wSeq, [T * N, 1]), total }
+}
+
+/** Splits [S, 2W] (means, then variances) into moments. */
+function split(stats: Tensor2D, W: number): Moments {
+  const [mean, variance] = tf.split(stats, [W, W], 1)
+  return { mean: mean!, variance: variance! }
+}
+
+/** The sum of each column of x [R, C] as [C]: a matMul with ones (the wasm backend's axis-0 sum transposes first). */
+function columnSum(x: Tensor2D): Tensor {
+  return tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x), [x.shape[1]])
+}
+
+/** aᵀ·b. WebGL reads the transposed operand for free; wasm runs a transposed matMul ~10× slower than transpose + matMul (fast-ops.ts). */
+function matMulTA(a: Tensor2D, b: Tensor2D): Tensor2D {
+  return tf.getBackend() === 'webgl' ? (tf.matMul(a, b, true, false) as Tensor2D) : (tf.matMul(tf.transpose(a) as Tensor2D, b) as Tensor2D)
+}
+
+interface StepTensors {
+  hPrev: Tensor2D
+  cPrev?: Tensor2D
+  V: Tensor2D
+  /** The cell's activations: LSTM [N, 5H], GRU [N, 4H]; the RNN keeps its output h instead. */
+  A?: Tensor2D
+  statsH?: Tensor2D
+  statsC?: Tensor2D
+}
+
+export function fusedRecurrenceTrain(spec: ModelSpec, params: Params, xs: readonly Tensor2D[], batch: BatchLayout, options: FusedOptions): FusedResult {
+  const { N, T, counts } = batch
+  const H = spec.hidden
+  const cell = spec.cell
+  const layout = LAYOUTS[cell]
+  const C = layout.G * H
+  const aWidth = cell === 'lstm' ? 5 * H : cell === 'gru' ? 4 * H : H
+  const terms = cellTerms(cell)
+  const modes = modesOf(spec)
+  const groups = spec.norm === 'gn' ? spec.groups : 1
+  const eps = spec.eps
+  const termAttrs = (term: TermName): NormAttrs => ({ mode: modes[term], groups, eps, rowsPerSegment: term === 'x' ? (spec.norm === 'bn_seq' ? T * N : N) : N })
+  const stepAttrs = (term: TermName, t: number, statsRow: number) => ({ mode: modes[term], groups, eps, rowOffset: t * N, statsRow })
+  const { keep, wStep, wSeq, total } = stackedWeights(batch)
+  const wX = spec.norm === 'bn_seq' ? wSeq : wStep
+  const X = fusedStack(xs)
+
+  // The op's inputs: the weights and whichever γ/β the norm has.
+  const names = ['Wx', 'Wh', 'b', ...terms.flatMap((term) => (params[`gamma_${term}`] ? [`gamma_${term}`, `beta_${term}`] : []))]
+  const side: { recorded: Partial<Record<TermName, Moments>>; updates: PopulationUpdate[] } = { recorded: {}, updates: [] }
+
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as Save
+    const p = Object.fromEntries(names.map((name, i) => [name, args[i] as Tensor])) as Params
+    const affine = (term: TermName) => ({ gamma: p[`gamma_${term}`], beta: p[`beta_${term}`] })
+
+    const U = tf.matMul(X, p.Wx as Tensor2D) as Tensor2D
+    const statsX = modes.x === 'bn' ? fusedMoments(U, wX, { segments: spec.norm === 'bn_seq' ? 1 : T, col0: 0, width: C, wOffset: 0 }) : undefined
+    const XZ = fusedNormApply(U, { ...affine('x'), bias: p.b, stats: statsX }, termAttrs('x'))
+
+    let h = tf.zeros([N, H]) as Tensor2D
+    let c = cell === 'lstm' ? (tf.zeros([N, H]) as Tensor2D) : undefined
+    const zeros = (W: number) => tf.zeros([N, W]) as Tensor2D
+    const zeroStats = (W: number) => tf.zeros([1, 2 * W]) as Tensor2D
+    const steps: StepTensors[] = []
+    const hs: Tensor2D[] = []
+    for (let t = 0; t < T; t++) {
+      if (counts[t] === 0) {
+        // No valid sample: the state passes through (backward fills the step with zeros).
+        steps.push({ hPrev: h, ...(c ? { cPrev: c } : {}), V: zeros(C), ...(cell !== 'rnn' ? { A: zeros(aWidth) } : {}) })
+        hs.push(h)
+        continue
+      }
+      const V = tf.matMul(h, p.Wh as Tensor2D) as Tensor2D
+      const statsH = modes.h === 'bn' ? fusedMoments(V, wStep, { segments: 1, col0: 0, width: C, wOffset: t * N }) : undefined
+      const normH = { ...affine('h'), stats: statsH }
+      const step: StepTensors = { hPrev: h, V, ...(statsH ? { statsH } : {}) }
+      if (cell === 'lstm') {
+        const A = fusedLstmGates(XZ, V, c!, normH, stepAttrs('h', t, 0))
+        const statsC = modes.c === 'bn' ? fusedMoments(A, wStep, { segments: 1, col0: 4 * H, width: H, wOffset: t * N }) : undefined
+        const [hNext, cNext] = fusedLstmState(A, h, c!, keep, { ...affine('c'), stats: statsC }, stepAttrs('c', t, 0))
+        Object.assign(step, { cPrev: c, A, ...(statsC ? { statsC } : {}) })
+        h = hNext!
+        c = cNext!
+      } else if (cell === 'gru') {
+        const A = fusedGruGates(XZ, V, normH, stepAttrs('h', t, 0))
+        step.A = A
+        h = fusedGruState(A, h, keep, { rowOffset: t * N })
+      } else {
+        h = fusedRnnStep(XZ, V, h, keep, normH, stepAttrs('h', t, 0))
+      }
+      steps.push(step)
+      hs.push(h)
+    }
+
+    // Every step's tensors stacked over time ([T·N, ·], stats [T, ·]): what backward reads at
+    // row t·N, what recording reads at once, and few tensors to save.
+    const stack = (pick: (s: StepTensors) => Tensor2D | undefined, fill: () => Tensor2D) => fusedStack(steps.map((s) => pick(s) ?? fill()))
+    const Hprev = stack((s) => s.hPrev, () => zeros(H))
+    const Vall = stack((s) => s.V, () => zeros(C))
+    // What the cell's backward reads: LSTM A and c_prev, GRU A, RNN its outputs.
+    const Aall = cell === 'rnn' ? fusedStack(hs) : stack((s) => s.A, () => zeros(aWidth))
+    const Cprev = cell === 'lstm' ? stack((s) => s.cPrev, () => zeros(H)) : undefined
+    const statsHall = modes.h === 'bn' ? stack((s) => s.statsH, () => zeroStats(C)) : undefined
+    const statsCall = cell === 'lstm' && modes.c === 'bn' ? stack((s) => s.statsC, () => zeroStats(H)) : undefined
+
+    // Statistics out of the op (kept past its scope): per-step BN's population update and, when
+    // recording, every term's weighted moments over the valid samples.
+    const momentsOf = (v: Tensor2D, col0: number, W: number) => split(fusedMoments(v, wStep, { segments: T, col0, width: W, wOffset: 0 }), W)
+    const keepMoments = (m: Moments): Moments => ({ mean: tf.keep(m.mean), variance: tf.keep(m.variance) })
+    if (options.record || spec.norm === 'bn_step') {
+      const all: Partial<Record<TermName, () => Moments>> = {
+        x: () => (spec.norm === 'bn_step' ? split(statsX!, C) : momentsOf(U, 0, C)),
+        h: () => (statsHall ? split(statsHall, C) : momentsOf(Vall, 0, C)),
+        c: () => (statsCall ? split(statsCall, H) : momentsOf(Aall, 4 * H, H)),
+      }
+      for (const term of terms) {
+        const kept = keepMoments(all[term]!())
+        if (options.record) side.recorded[term] = kept
+        if (spec.norm === 'bn_step') side.updates.push({ term, moments: options.record ? { mean: tf.keep(tf.clone(kept.mean)), variance: tf.keep(tf.clone(kept.variance)) } : kept, counts: [...counts] })
+      }
+    }
+    if (spec.norm === 'bn_seq') side.updates.push({ term: 'x', moments: keepMoments(split(statsX!, C)), counts: [total] })
+
+    const dummy = zeroStats(1)
+    save([X, keep, wStep, wX, U, statsX ?? dummy, Hprev, Cprev ?? dummy, Vall, Aall, statsHall ?? dummy, statsCall ?? dummy])
+
+    const value = options.sequenceOutput ? (tf.transpose(tf.reshape(fusedStack(hs), [T, N, H]), [1, 0, 2]) as Tensor3D) : h
+
+    const gradFunc = (dy: Tensor, saved: Tensor[]): Tensor[] => {
+      const [sX, sKeep, sWStep, sWX, sU, sStatsX, sHprev, sCprev, sV, sA, sStatsH, sStatsC] = saved as Tensor2D[]
+      const P = layout.width * H
+      const dhOut = options.sequenceOutput ? (tf.reshape(tf.transpose(dy, [1, 0, 2]), [T * N, H]) as Tensor2D) : undefined
+      let dhRec = options.sequenceOutput ? (tf.zeros([N, H]) as Tensor2D) : (dy as Tensor2D)
+      let prev: Tensor2D | undefined
+      const WhT = tf.transpose(p.Wh!) as Tensor2D
+      const Ps: Tensor2D[] = new Array(T)
+      const dV: Tensor2D[] = new Array(T)
+      const dUv: Tensor2D[] = []
+      for (let t = T - 1; t >= 0; t--) {
+        if (counts[t] === 0) {
+          // The state passed through: its gradient too (plus this step's output's).
+          if (dhOut) dhRec = tf.add(dhRec, tf.slice(dhOut, [t * N, 0], [N, H])) as Tensor2D
+          Ps[t] = tf.zeros([N, P]) as Tensor2D
+          dV[t] = tf.zeros([N, C]) as Tensor2D
+          continue
+        }
+        const carry = { dhRec, ...(prev ? { prev } : {}), ...(dhOut ? { dhOut } : {}), keep: sKeep! }
+        let Pt: Tensor2D
+        if (cell === 'lstm') Pt = fusedLstmCellGrad({ ...carry, A: sA!, cPrev: sCprev!, w: sWStep! }, { ...affine('c'), ...(modes.c === 'bn' ? { stats: sStatsC! } : {}) }, stepAttrs('c', t, t))
+        else if (cell === 'gru') Pt = fusedGruCellGrad({ ...carry, A: sA!, hPrev: sHprev! }, { rowOffset: t * N })
+        else Pt = fusedRnnCellGrad({ ...carry, hNext: sA! }, { rowOffset: t * N })
+        let dVt: Tensor2D
+        if (modes.h !== 'none') {
+          const [du, dyXhat] = fusedNormGrad(Pt, sV!, { gamma: p.gamma_h, w: sWStep!, ...(modes.h === 'bn' ? { stats: sStatsH! } : {}) }, { ...termAttrs('h'), dyCol0: layout.uCol * H, rowOffset: t * N, statsRow: t })
+          dVt = du
+          dUv.push(dyXhat)
+        } else dVt = tf.slice(Pt, [0, layout.uCol * H], [N, C]) as Tensor2D
+        Ps[t] = Pt
+        dV[t] = dVt
+        dhRec = tf.matMul(dVt, WhT) as Tensor2D
+        prev = Pt
+      }
+      const Pall = fusedStack(Ps)
+      const sums = columnSum(Pall)
+      const piece = (col: number, width: number) => tf.slice(sums, [col * H], [width])
+      const dX = piece(layout.xCol, C)
+      const dWh = matMulTA(sHprev!, fusedStack(dV))
+      let dU: Tensor2D
+      let dGammaX: Tensor | undefined
+      if (modes.x !== 'none') {
+        const [du, dyXhat] = fusedNormGrad(Pall, sU!, { gamma: p.gamma_x, w: sWX!, ...(modes.x === 'bn' ? { stats: sStatsX! } : {}) }, { ...termAttrs('x'), dyCol0: layout.xCol * H, rowOffset: 0 })
+        dU = du
+        dGammaX = columnSum(dyXhat)
+      } else dU = tf.slice(Pall, [0, layout.xCol * H], [T * N, C]) as Tensor2D
+      const grads: Record<string, Tensor> = { Wx: matMulTA(sX!, dU), Wh: dWh, b: dX }
+      if (p.gamma_x) Object.assign(grads, { gamma_x: dGammaX!, beta_x: dX })
+      if (p.gamma_h) Object.assign(grads, { gamma_h: columnSum(fusedStack(dUv)), beta_h: piece(layout.uCol, C) })
+      if (p.gamma_c) Object.assign(grads, { gamma_c: piece(7, H), beta_c: piece(6, H) })
+      return names.map((name) => grads[name]!)
+    }
+    return { value, gradFunc }
+  }) as never) as unknown as (...inputs: Tensor[]) => Tensor
+
+  // X and the masks belong to the caller's scope (the training step's), like every other tensor of it.
+  const value = op(...names.map((name) => params[name]!))
+  const hLast = options.sequenceOutput ? (tf.reshape(tf.slice(value, [0, T - 1, 0], [N, 1, H]), [N, H]) as Tensor2D) : (value as Tensor2D)
+  return { hLast, hidden: options.sequenceOutput ? (value as Tensor3D) : null, recorded: side.recorded, populationUpdates: side.updates }
+}
