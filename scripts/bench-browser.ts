@@ -7,10 +7,10 @@ export async function browserBench(steps: number, only?: string, before = true):
   const rows: BenchRow[] = []
   try {
     for (const backend of ['webgl', 'wasm']) {
-      const result = (await page.evaluate(`globalThis.runBench(${JSON.stringify(backend)}, ${steps}, ${JSON.stringify(only ?? null)}, ${before})`)) as { rows: { model: string; norm: string; never: number; every: number; kernels: number; stepByStep: { msPerStep: number; kernelsPerTimeStep: number } | null }[] }
+      const result = (await page.evaluate(`globalThis.runBench(${JSON.stringify(backend)}, ${steps}, ${JSON.stringify(only ?? null)}, ${before})`)) as { rows: { model: string; norm: string; never: number; every: number; kernels: number; programs: number | null; stepByStep: { msPerStep: number; kernelsPerTimeStep: number; programsPerTimeStep: number | null } | null }[] }
       for (const r of result.rows) {
-        rows.push({ where: 'chromium', backend, model: r.model, norm: r.norm, msPerStep: round(r.never), msPerStepRecordingEveryStep: round(r.every), recordingOverheadPct: round(((r.every - r.never) / r.never) * 100), kernelsPerTimeStep: round(r.kernels), ...(r.stepByStep ? { stepByStep: { msPerStep: round(r.stepByStep.msPerStep), kernelsPerTimeStep: round(r.stepByStep.kernelsPerTimeStep) } } : {}) })
-        process.stderr.write(`chromium ${backend} ${r.norm} ${r.model}: ${round(r.never)} ms, ${round(r.kernels)} kernels per time step${r.stepByStep ? ` (step by step: ${round(r.stepByStep.msPerStep)} ms, ${round(r.stepByStep.kernelsPerTimeStep)})` : ''}\n`)
+        rows.push({ where: 'chromium', backend, model: r.model, norm: r.norm, msPerStep: round(r.never), msPerStepRecordingEveryStep: round(r.every), recordingOverheadPct: round(((r.every - r.never) / r.never) * 100), kernelsPerTimeStep: round(r.kernels), ...(r.programs !== null ? { programsPerTimeStep: round(r.programs) } : {}), ...(r.stepByStep ? { stepByStep: { msPerStep: round(r.stepByStep.msPerStep), kernelsPerTimeStep: round(r.stepByStep.kernelsPerTimeStep), ...(r.stepByStep.programsPerTimeStep !== null ? { programsPerTimeStep: round(r.stepByStep.programsPerTimeStep) } : {}) } } : {}) })
+        process.stderr.write(`chromium ${backend} ${r.norm} ${r.model}: ${round(r.never)} ms, ${round(r.kernels)} kernels per time step${r.programs !== null ? ` (${round(r.programs)} programs)` : ''}${r.stepByStep ? ` (step by step: ${round(r.stepByStep.msPerStep)} ms, ${round(r.stepByStep.kernelsPerTimeStep)} kernels${r.stepByStep.programsPerTimeStep !== null ? `, ${round(r.stepByStep.programsPerTimeStep)} programs` : ''})` : ''}\n`)
       }
     }
   } finally {

@@ -3,7 +3,7 @@
 import '@tensorflow/tfjs-backend-webgl'
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
-import { BENCH_CASES, benchLabel, kernelsPerTimeStep, profileTrainingStep, timeTrainingStep, withFused } from '../shared/engine/benchmark'
+import { BENCH_CASES, benchLabel, profileTrainingStep, timeTrainingStep, withFused } from '../shared/engine/benchmark'
 import { fusedAgreementAll } from '../shared/engine/fused/agreement'
 import { asGoldenCase } from '../shared/engine/golden'
 import { checkNumerics, REFERENCE_CASES } from '../shared/engine/numerics'
@@ -38,8 +38,14 @@ async function runBench(backend: string, steps: number, only: string | null = nu
     const profile = await profileTrainingStep(c, false)
     const kernels = profile.perTimeStep
     // The step-by-step model on the same page: the "before" of the fused op.
-    const stepByStep = before ? await withFused(false, async () => ({ msPerStep: await timeTrainingStep(c, false, steps, () => performance.now()), kernelsPerTimeStep: await kernelsPerTimeStep(c, false) })) : null
-    rows.push({ model: benchLabel(c), norm: c.norm, never, every, kernels, stepByStep, top: profile.top })
+    const stepByStep = before
+      ? await withFused(false, async () => {
+          const msPerStep = await timeTrainingStep(c, false, steps, () => performance.now())
+          const p = await profileTrainingStep(c, false)
+          return { msPerStep, kernelsPerTimeStep: p.perTimeStep, programsPerTimeStep: p.programsPerTimeStep }
+        })
+      : null
+    rows.push({ model: benchLabel(c), norm: c.norm, never, every, kernels, programs: profile.programsPerTimeStep, stepByStep, top: profile.top })
   }
   return { rows, renderer: rendererString() }
 }

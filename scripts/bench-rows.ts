@@ -8,8 +8,10 @@ export interface BenchRow {
   msPerStepRecordingEveryStep: number
   recordingOverheadPct: number
   kernelsPerTimeStep: number
+  /** WebGL: shader programs per time step (kernels plus the programs inside them, packing and unpacking). */
+  programsPerTimeStep?: number
   /** The same case through the step-by-step model (before the fused op), same machine and run. */
-  stepByStep?: { msPerStep: number; kernelsPerTimeStep: number }
+  stepByStep?: { msPerStep: number; kernelsPerTimeStep: number; programsPerTimeStep?: number }
 }
 
 export const round = (x: number) => Math.round(x * 10) / 10

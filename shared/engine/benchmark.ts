@@ -6,7 +6,7 @@ import { addingTask } from './data/tasks/adding'
 import { initParams } from './init'
 import { disposeStep, RecurrentNet } from './network'
 import { Rng } from './rng'
-import { createOptimizer, modelSpecOf, runStep } from './trainer'
+import { createOptimizer, modelSpecOf, readStep, runStep } from './trainer'
 import { fusedRecurrenceEnabled, setFusedRecurrence } from './fused'
 import { tf } from './tf'
 import type { CellKind } from '../kinds'
@@ -37,7 +37,7 @@ function setup(c: BenchCase) {
   const net = new RecurrentNet(spec, initParams(spec, 0, { bn: 0.1, norm: 1 }))
   const optimizer = createOptimizer(config)
   const next = createBatcher(task, c.batch, 'mask', new Rng(0))
-  return { config, net, optimizer, next }
+  return { config, spec, net, optimizer, next }
 }
 
 /** Runs `f` with the fused recurrent op on or off (the step-by-step model: "before"), then restores the setting. */
@@ -54,15 +54,30 @@ export async function withFused<T>(on: boolean, f: () => Promise<T>): Promise<T>
 export interface KernelProfile {
   /** Kernels one training step launches, per time step (forward, backward and the optimizer). */
   perTimeStep: number
+  /**
+   * WebGL only: shader programs run per time step, what the GPU is actually asked to do. More
+   * than the kernels: a kernel may run several (a row's statistics first), and tfjs packs and
+   * unpacks textures between packed and unpacked programs without a kernel of its own.
+   */
+  programsPerTimeStep: number | null
   /** The kernels that took longest in that step: name, launches, total ms (where the backend times kernels). */
   top: { name: string; count: number; ms: number | null }[]
 }
 
 /** One training step under tf.profile: how many kernels it launches, and where its time goes. */
 export async function profileTrainingStep(c: BenchCase, record: boolean): Promise<KernelProfile> {
-  const { config, net, optimizer, next } = setup(c)
-  // A first step compiles and allocates; the second is counted.
+  const { config, spec, net, optimizer, next } = setup(c)
+  // A first step compiles and allocates; the second's programs are counted (outside tf.profile,
+  // which reads every kernel's output back where the GPU has no timer); the third is profiled.
   disposeStep(runStep(net, optimizer, next(), config, record))
+  const programs = countWebglPrograms()
+  try {
+    const counted = runStep(net, optimizer, next(), config, record)
+    await readStep(counted, spec, record && config.recordFeatures)
+    disposeStep(counted)
+  } finally {
+    programs.stop()
+  }
   const batch = next()
   let out: ReturnType<typeof runStep> | null = null
   const info = await tf.profile(() => {
@@ -82,7 +97,31 @@ export async function profileTrainingStep(c: BenchCase, record: boolean): Promis
     byName.set(k.name, entry)
   }
   const top = [...byName].map(([name, e]) => ({ name, count: e.count, ms: e.ms === null ? null : Math.round(e.ms * 100) / 100 })).sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0) || b.count - a.count)
-  return { perTimeStep: info.kernels.filter((k) => k.name !== 'forward').length / c.T, top: top.slice(0, 10) }
+  const counted = programs.stop()
+  return { perTimeStep: info.kernels.filter((k) => k.name !== 'forward').length / c.T, programsPerTimeStep: counted === null ? null : counted / c.T, top: top.slice(0, 10) }
+}
+
+/** Counts the shader programs the webgl backend runs until stop() (null on other backends). */
+function countWebglPrograms(): { stop: () => number | null } {
+  const backend = tf.backend() as unknown as { runWebGLProgram?: (...args: unknown[]) => unknown }
+  const original = backend.runWebGLProgram
+  if (tf.getBackend() !== 'webgl' || !original) return { stop: () => null }
+  let count = 0
+  let counting = true
+  // Every program tfjs-backend-webgl runs goes through this method (packing and unpacking too).
+  backend.runWebGLProgram = function (this: unknown, ...args: unknown[]) {
+    if (counting) count++
+    return original.apply(this, args)
+  }
+  return {
+    stop: () => {
+      if (counting) {
+        counting = false
+        delete backend.runWebGLProgram // the prototype's method again
+      }
+      return count
+    },
+  }
 }
 
 /** Kernels one training step launches (tf.profile), per time step: forward, backward and the optimizer. */
@@ -90,16 +129,17 @@ export async function kernelsPerTimeStep(c: BenchCase, record: boolean): Promise
   return (await profileTrainingStep(c, record)).perTimeStep
 }
 
-/** Median milliseconds per LSTM training step; recording per-timestep statistics every step or never. */
+/** Median milliseconds per training step; recording per-timestep statistics every step or never. */
 export async function timeTrainingStep(c: BenchCase, record: boolean, steps: number, now: () => number): Promise<number> {
-  const { config, net, optimizer, next } = setup(c)
+  const { config, spec, net, optimizer, next } = setup(c)
   const times: number[] = []
   for (let i = 0; i < steps + 2; i++) {
     const batch = next()
     const t0 = now()
     const out = runStep(net, optimizer, batch, config, record)
-    // What the trainer reads back each step: the scalars and, when recording, the statistics.
-    await Promise.all([out.loss.data(), ...Object.values(out.recorded).flatMap((m) => [m.mean.data(), m.variance.data()])])
+    // What the trainer does each step: one readback of the scalars and, when recording, the
+    // statistics, unpacked into the records it writes.
+    await readStep(out, spec, record && config.recordFeatures)
     disposeStep(out)
     if (i >= 2) times.push(now() - t0) // the first steps compile shaders and allocate
   }

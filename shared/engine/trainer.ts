@@ -154,7 +154,7 @@ export function runStep(net: RecurrentNet, optimizer: tf.Optimizer, batch: Batch
  * One readback for the whole step: scalars first, then each recorded term's mean and variance
  * rows. Steps with no valid sample have no statistics: null summaries, NaN in the matrices.
  */
-async function readStep(out: StepTensors, spec: ModelSpec, withFeatures: boolean): Promise<{ scalars: [number, number, number]; stats: Omit<TimestepRecord, 'step'>[] }> {
+export async function readStep(out: StepTensors, spec: ModelSpec, withFeatures: boolean): Promise<{ scalars: [number, number, number]; stats: Omit<TimestepRecord, 'step'>[] }> {
   const terms = recordedTerms(spec).filter(({ term }) => out.recorded[term])
   const flat = tf.tidy(() =>
     tf.concat([

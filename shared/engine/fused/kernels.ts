@@ -4,7 +4,7 @@
 // The WebGL versions are shaders (webgl.ts). None has a registered gradient: they run inside
 // the sequence op (recurrent-sequence.ts), whose backward is written out with them.
 import { tf, type Tensor, type Tensor2D } from '../tf'
-import { gruCellGrad, gruGates, gruState, lstmCellGrad, lstmGates, lstmState, moments, normApply, normGrad, rnnCellGrad, rnnStep, GRU_GRAD_WIDTH, LSTM_GRAD_WIDTH, RNN_GRAD_WIDTH, type NormArgs, type NormMode } from './math'
+import { columnProduct, gruCellGrad, gruGates, gruState, lstmCellGrad, lstmGates, lstmState, moments, normApply, normGrad, rnnCellGrad, rnnStep, GRU_GRAD_WIDTH, LSTM_GRAD_WIDTH, RNN_GRAD_WIDTH, type NormArgs, type NormMode } from './math'
 
 export const KERNELS = {
   moments: 'NormLabMoments',
@@ -19,6 +19,8 @@ export const KERNELS = {
   gruGates: 'NormLabGruGates',
   gruState: 'NormLabGruState',
   gruCellGrad: 'NormLabGruCellGrad',
+  columnProduct: 'NormLabColumnProduct',
+  stepMatMul: 'NormLabStepMatMul',
 } as const
 
 export interface NormAttrs {
@@ -59,10 +61,19 @@ export function fusedNormGrad(dy: Tensor2D, u: Tensor2D, p: { gamma?: Tensor; w?
 /**
  * Equally shaped [R, C] tensors stacked along rows into [k·R, C]. tfjs's Concat on WebGL packs
  * every unpacked input first (one dispatch each): for T per-step tensors that is T dispatches.
+ * One part: a copy (on WebGL an unpacked one, which the fused programs read without unpacking).
  */
 export function fusedStack(parts: readonly Tensor2D[]): Tensor2D {
-  if (parts.length === 1) return tf.clone(parts[0]!)
   return run(KERNELS.stack, Object.fromEntries(parts.map((t, i) => [`x${i}`, t])), { count: parts.length }) as Tensor2D
+}
+
+/**
+ * One step's recurrent matMul a[:, col0 : col0 + width]·b (transposeB: ·bᵀ) on WebGL, as one
+ * unpacked program: tfjs's packed matMul would pack its inputs and the fused programs unpack its
+ * output, up to four dispatches a step for one. cpu and wasm use the backend's matMul.
+ */
+export function fusedStepMatMul(a: Tensor2D, b: Tensor2D, attrs: { col0: number; width: number; transposeB: boolean }): Tensor2D {
+  return run(KERNELS.stepMatMul, { a, b }, attrs) as Tensor2D
 }
 
 export interface StepAttrs {
@@ -110,6 +121,17 @@ export function fusedGruState(A: Tensor2D, hPrev: Tensor2D, keep: Tensor2D, attr
 export function fusedGruCellGrad(t: { dhRec: Tensor2D; prev?: Tensor2D; dhOut?: Tensor2D; A: Tensor2D; hPrev: Tensor2D; keep: Tensor2D }, attrs: { rowOffset: number }): Tensor2D {
   return run(KERNELS.gruCellGrad, t, attrs) as Tensor2D
 }
+
+/**
+ * aᵀ·b[:, col0 : col0 + width] as [M, width] (no a: the column sums, [1, width]). cpu and wasm
+ * only, for narrow a (see math.ts); WebGL runs a matMul instead (recurrent-sequence.ts).
+ */
+export function fusedColumnProduct(a: Tensor2D | undefined, b: Tensor2D, col0: number, width: number): Tensor2D {
+  return run(KERNELS.columnProduct, { b, a }, { col0, width }) as Tensor2D
+}
+
+/** Whether the backend in use runs the JS kernels (cpu, wasm). */
+export const hasJsKernels = (): boolean => tf.getKernel(KERNELS.columnProduct, tf.getBackend()) !== undefined
 
 // ---- cpu and wasm: math.ts over the backend's memory ------------------------------------------
 
@@ -259,6 +281,14 @@ COMPUTE[KERNELS.gruCellGrad] = (ins, attrs, mem) => {
   const [N, H] = ins.dhRec!.shape as [number, number]
   const out = mem.output([N, GRU_GRAD_WIDTH * H])
   gruCellGrad(mem.input(ins.dhRec!), ins.prev ? mem.input(ins.prev) : null, ins.dhOut ? mem.input(ins.dhOut) : null, mem.input(ins.A!), mem.input(ins.hPrev!), N, H, mem.input(ins.keep!), attrs.rowOffset as number, view(mem, out))
+  return [out]
+}
+COMPUTE[KERNELS.columnProduct] = (ins, attrs, mem) => {
+  const [R, stride] = ins.b!.shape as [number, number]
+  const M = ins.a ? ins.a.shape[1]! : 1
+  const W = attrs.width as number
+  const out = mem.output([M, W])
+  columnProduct(ins.a ? mem.input(ins.a) : null, M, mem.input(ins.b!), R, stride, attrs.col0 as number, W, view(mem, out))
   return [out]
 }
 COMPUTE[KERNELS.stack] = (ins, attrs, mem) => {

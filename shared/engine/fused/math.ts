@@ -508,3 +508,24 @@ export function gruCellGrad(dhRec: Float32Array, prev: Float32Array | null, dhOu
     }
   }
 }
+
+// ---- after the loop ------------------------------------------------------------------------------
+
+/**
+ * aᵀ·b over columns [col0, col0 + W) of b [R, stride], a [R, M] (null: ones, M = 1: the column
+ * sums). out [M, W]. For narrow a only (the input width, the bias): a matMul library packs all
+ * of b first, which for [1, 6400]·[6400, 1024] costs ~100× the arithmetic.
+ */
+export function columnProduct(a: Float32Array | null, M: number, b: Float32Array, R: number, stride: number, col0: number, W: number, out: Float32Array): void {
+  const acc = new Float64Array(M * W)
+  for (let r = 0; r < R; r++) {
+    const bb = r * stride + col0
+    for (let m = 0; m < M; m++) {
+      const x = a ? a[r * M + m]! : 1
+      if (x === 0) continue
+      const ob = m * W
+      for (let c = 0; c < W; c++) acc[ob + c] = acc[ob + c]! + x * b[bb + c]!
+    }
+  }
+  for (let i = 0; i < M * W; i++) out[i] = acc[i]!
+}

@@ -29,9 +29,12 @@ import {
   fusedMoments,
   fusedNormApply,
   fusedNormGrad,
+  fusedColumnProduct,
   fusedRnnCellGrad,
   fusedRnnStep,
   fusedStack,
+  fusedStepMatMul,
+  hasJsKernels,
   type NormAttrs,
 } from './kernels'
 import { GRU_GRAD_WIDTH, LSTM_GRAD_WIDTH, RNN_GRAD_WIDTH, type NormMode } from './math'
@@ -112,14 +115,50 @@ function split(stats: Tensor2D, W: number): Moments {
   return { mean: mean!, variance: variance! }
 }
 
-/** The sum of each column of x [R, C] as [C]: a matMul with ones (the wasm backend's axis-0 sum transposes first). */
-function columnSum(x: Tensor2D): Tensor {
-  return tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x), [x.shape[1]])
+/** The largest a-width the JS column product takes; wider ones go to the backend's matMul. */
+const NARROW = 16
+
+/**
+ * aᵀ·b[:, col0 : col0 + width] (no a: the column sums) as [M, width]. On cpu and wasm a JS kernel
+ * for narrow a (wasm's matMul packs b first: a [1, 6400]·[6400, 1024] column sum took ~120 ms,
+ * 25× the loop); otherwise a matMul: WebGL reads the transposed operand for free, wasm runs a
+ * transposed matMul ~10× slower than transpose + matMul.
+ */
+function columnProduct(a: Tensor2D | undefined, b: Tensor2D, col0 = 0, width = b.shape[1]): Tensor2D {
+  if (hasJsKernels() && (!a || a.shape[1] <= NARROW)) return fusedColumnProduct(a, b, col0, width)
+  const cols = col0 === 0 && width === b.shape[1] ? b : (tf.slice(b, [0, col0], [b.shape[0], width]) as Tensor2D)
+  if (!a) return tf.matMul(tf.ones([1, b.shape[0]]), cols) as Tensor2D
+  return tf.getBackend() === 'webgl' ? (tf.matMul(a, cols, true, false) as Tensor2D) : (tf.matMul(tf.transpose(a) as Tensor2D, cols) as Tensor2D)
 }
 
-/** aᵀ·b. WebGL reads the transposed operand for free; wasm runs a transposed matMul ~10× slower than transpose + matMul (fast-ops.ts). */
-function matMulTA(a: Tensor2D, b: Tensor2D): Tensor2D {
-  return tf.getBackend() === 'webgl' ? (tf.matMul(a, b, true, false) as Tensor2D) : (tf.matMul(tf.transpose(a) as Tensor2D, b) as Tensor2D)
+/**
+ * One step's recurrent matMul: a[:, col0 : col0 + width]·Wh forward, ·Whᵀ backward (WhT given).
+ * On WebGL one unpacked program reading the loop's Wh (see loopParams) either way; elsewhere the
+ * backend's matMul.
+ */
+function stepMatMul(a: Tensor2D, Wh: Tensor2D, WhT: Tensor2D | null, col0 = 0, width = a.shape[1]): Tensor2D {
+  if (!hasJsKernels()) return fusedStepMatMul(a, Wh, { col0, width, transposeB: WhT !== null })
+  const cols = col0 === 0 && width === a.shape[1] ? a : (tf.slice(a, [0, col0], [a.shape[0], width]) as Tensor2D)
+  return tf.matMul(cols, WhT ?? Wh) as Tensor2D
+}
+
+/**
+ * The parameters the time loop reads. On WebGL, copied once into unpacked textures: the
+ * optimizer's packed updates leave them packed, and every fused program would unpack each one it
+ * reads at every time step (seven programs a step for a BN-LSTM). Elsewhere they are as they are.
+ */
+function loopParams(p: Params): Params {
+  if (hasJsKernels()) return p
+  const unpacked = (t: Tensor) => (t.rank === 2 ? fusedStack([t as Tensor2D]) : tf.reshape(fusedStack([tf.reshape(t, [1, -1]) as Tensor2D]), t.shape))
+  return Object.fromEntries(Object.entries(p).map(([name, t]) => [name, IN_LOOP.has(name) ? unpacked(t) : t]))
+}
+
+/** The parameters read at every time step (the others once per sequence). */
+const IN_LOOP = new Set(['Wh', 'gamma_h', 'beta_h', 'gamma_c', 'beta_c'])
+
+/** The sum of each column of x's columns [col0, col0 + width) as [width]. */
+function columnSum(x: Tensor2D, col0 = 0, width = x.shape[1]): Tensor {
+  return tf.reshape(columnProduct(undefined, x, col0, width), [width])
 }
 
 interface StepTensors {
@@ -156,11 +195,13 @@ export function fusedRecurrenceTrain(spec: ModelSpec, params: Params, xs: readon
   const op = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as Save
     const p = Object.fromEntries(names.map((name, i) => [name, args[i] as Tensor])) as Params
-    const affine = (term: TermName) => ({ gamma: p[`gamma_${term}`], beta: p[`beta_${term}`] })
+    // What the loops read (WebGL: unpacked copies); made again for backward, which runs later.
+    let loop = loopParams(p)
+    const affine = (term: TermName) => ({ gamma: loop[`gamma_${term}`], beta: loop[`beta_${term}`] })
 
     const U = tf.matMul(X, p.Wx as Tensor2D) as Tensor2D
     const statsX = modes.x === 'bn' ? fusedMoments(U, wX, { segments: spec.norm === 'bn_seq' ? 1 : T, col0: 0, width: C, wOffset: 0 }) : undefined
-    const XZ = fusedNormApply(U, { ...affine('x'), bias: p.b, stats: statsX }, termAttrs('x'))
+    const XZ = fusedNormApply(U, { ...affine('x'), bias: loop.b, stats: statsX }, termAttrs('x'))
 
     let h = tf.zeros([N, H]) as Tensor2D
     let c = cell === 'lstm' ? (tf.zeros([N, H]) as Tensor2D) : undefined
@@ -175,7 +216,7 @@ export function fusedRecurrenceTrain(spec: ModelSpec, params: Params, xs: readon
         hs.push(h)
         continue
       }
-      const V = tf.matMul(h, p.Wh as Tensor2D) as Tensor2D
+      const V = stepMatMul(h, loop.Wh as Tensor2D, null)
       const statsH = modes.h === 'bn' ? fusedMoments(V, wStep, { segments: 1, col0: 0, width: C, wOffset: t * N }) : undefined
       const normH = { ...affine('h'), stats: statsH }
       const step: StepTensors = { hPrev: h, V, ...(statsH ? { statsH } : {}) }
@@ -237,7 +278,9 @@ export function fusedRecurrenceTrain(spec: ModelSpec, params: Params, xs: readon
       const dhOut = options.sequenceOutput ? (tf.reshape(tf.transpose(dy, [1, 0, 2]), [T * N, H]) as Tensor2D) : undefined
       let dhRec = options.sequenceOutput ? (tf.zeros([N, H]) as Tensor2D) : (dy as Tensor2D)
       let prev: Tensor2D | undefined
-      const WhT = tf.transpose(p.Wh!) as Tensor2D
+      loop = loopParams(p)
+      // Backward multiplies by Whᵀ: made once on cpu/wasm; WebGL's program reads Wh transposed.
+      const WhT = hasJsKernels() ? (tf.transpose(loop.Wh!) as Tensor2D) : (loop.Wh as Tensor2D)
       const Ps: Tensor2D[] = new Array(T)
       const dV: Tensor2D[] = new Array(T)
       const dUv: Tensor2D[] = []
@@ -254,30 +297,29 @@ export function fusedRecurrenceTrain(spec: ModelSpec, params: Params, xs: readon
         if (cell === 'lstm') Pt = fusedLstmCellGrad({ ...carry, A: sA!, cPrev: sCprev!, w: sWStep! }, { ...affine('c'), ...(modes.c === 'bn' ? { stats: sStatsC! } : {}) }, stepAttrs('c', t, t))
         else if (cell === 'gru') Pt = fusedGruCellGrad({ ...carry, A: sA!, hPrev: sHprev! }, { rowOffset: t * N })
         else Pt = fusedRnnCellGrad({ ...carry, hNext: sA! }, { rowOffset: t * N })
-        let dVt: Tensor2D
         if (modes.h !== 'none') {
-          const [du, dyXhat] = fusedNormGrad(Pt, sV!, { gamma: p.gamma_h, w: sWStep!, ...(modes.h === 'bn' ? { stats: sStatsH! } : {}) }, { ...termAttrs('h'), dyCol0: layout.uCol * H, rowOffset: t * N, statsRow: t })
-          dVt = du
+          const [du, dyXhat] = fusedNormGrad(Pt, sV!, { gamma: loop.gamma_h, w: sWStep!, ...(modes.h === 'bn' ? { stats: sStatsH! } : {}) }, { ...termAttrs('h'), dyCol0: layout.uCol * H, rowOffset: t * N, statsRow: t })
+          dV[t] = du
           dUv.push(dyXhat)
-        } else dVt = tf.slice(Pt, [0, layout.uCol * H], [N, C]) as Tensor2D
+          dhRec = stepMatMul(du, loop.Wh as Tensor2D, WhT)
+        } else dhRec = stepMatMul(Pt, loop.Wh as Tensor2D, WhT, layout.uCol * H, C) // dV is P's recurrent columns
         Ps[t] = Pt
-        dV[t] = dVt
-        dhRec = tf.matMul(dVt, WhT) as Tensor2D
         prev = Pt
       }
       const Pall = fusedStack(Ps)
       const sums = columnSum(Pall)
       const piece = (col: number, width: number) => tf.slice(sums, [col * H], [width])
       const dX = piece(layout.xCol, C)
-      const dWh = matMulTA(sHprev!, fusedStack(dV))
-      let dU: Tensor2D
+      const dWh = modes.h !== 'none' ? columnProduct(sHprev!, fusedStack(dV)) : columnProduct(sHprev!, Pall, layout.uCol * H, C)
+      let dU: Tensor2D | undefined
       let dGammaX: Tensor | undefined
       if (modes.x !== 'none') {
-        const [du, dyXhat] = fusedNormGrad(Pall, sU!, { gamma: p.gamma_x, w: sWX!, ...(modes.x === 'bn' ? { stats: sStatsX! } : {}) }, { ...termAttrs('x'), dyCol0: layout.xCol * H, rowOffset: 0 })
+        const [du, dyXhat] = fusedNormGrad(Pall, sU!, { gamma: loop.gamma_x, w: sWX!, ...(modes.x === 'bn' ? { stats: sStatsX! } : {}) }, { ...termAttrs('x'), dyCol0: layout.xCol * H, rowOffset: 0 })
         dU = du
         dGammaX = columnSum(dyXhat)
-      } else dU = tf.slice(Pall, [0, layout.xCol * H], [T * N, C]) as Tensor2D
-      const grads: Record<string, Tensor> = { Wx: matMulTA(sX!, dU), Wh: dWh, b: dX }
+      }
+      // No input norm: dU is P's input columns, read in place.
+      const grads: Record<string, Tensor> = { Wx: dU ? columnProduct(sX!, dU) : columnProduct(sX!, Pall, layout.xCol * H, C), Wh: dWh, b: dX }
       if (p.gamma_x) Object.assign(grads, { gamma_x: dGammaX!, beta_x: dX })
       if (p.gamma_h) Object.assign(grads, { gamma_h: columnSum(fusedStack(dUv)), beta_h: piece(layout.uCol, C) })
       if (p.gamma_c) Object.assign(grads, { gamma_c: piece(7, H), beta_c: piece(6, H) })

@@ -369,6 +369,11 @@ const STACK_FAN_IN = 12
 
 function stackKernel(ins: Record<string, Info>, a: Attrs, backend: MathBackendWebGL): Info {
   let parts = Array.from({ length: a.count as number }, (_, i) => ins[`x${i}`]!)
+  if (parts.length === 1) {
+    // A copy, unpacked (a packed input is unpacked on the way in).
+    const [R, C] = parts[0]!.shape as [number, number]
+    return run(backend, new Program(['x0'], [R, C], `void main() { ivec2 rc = getOutputCoords(); setOutput(getX0(rc.x, rc.y)); }`), parts, { rowOffset: 0, statsRow: 0 })
+  }
   const temp: Info[] = []
   while (parts.length > 1) {
     const next: Info[] = []
@@ -397,6 +402,31 @@ function stackKernel(ins: Record<string, Info>, a: Attrs, backend: MathBackendWe
   const result = parts[0]!
   for (const t of temp) if (t !== result) backend.disposeIntermediateTensorInfo(t)
   return result
+}
+
+/** a[:, col0 : col0 + K]·b, or ·bᵀ: [R, K]·[K, M] → [R, M], unpacked (see fusedStepMatMul). */
+function stepMatMulKernel(ins: Record<string, Info>, a: Attrs, backend: MathBackendWebGL): Info {
+  const R = ins.a!.shape[0]!
+  const K = a.width as number
+  const col0 = a.col0 as number
+  const transposeB = a.transposeB as boolean
+  const M = transposeB ? ins.b!.shape[0]! : ins.b!.shape[1]!
+  const bAt = (k: string) => (transposeB ? `getB(rc.y, ${k})` : `getB(${k}, rc.y)`)
+  // Four partial sums: independent chains the GPU can overlap.
+  const K4 = K - (K % 4)
+  const program = new Program(['a', 'b'], [R, M], `
+    void main() {
+      ivec2 rc = getOutputCoords();
+      vec4 s = vec4(0.0);
+      for (int k = 0; k < ${K4}; k += 4) {
+        s += vec4(getA(rc.x, ${col0} + k), getA(rc.x, ${col0} + k + 1), getA(rc.x, ${col0} + k + 2), getA(rc.x, ${col0} + k + 3))
+           * vec4(${bAt('k')}, ${bAt('k + 1')}, ${bAt('k + 2')}, ${bAt('k + 3')});
+      }
+      float r = s.x + s.y + s.z + s.w;
+      for (int k = ${K4}; k < ${K}; k++) r += getA(rc.x, ${col0} + k) * ${bAt('k')};
+      setOutput(r);
+    }`)
+  return run(backend, program, [ins.a!, ins.b!], { rowOffset: 0, statsRow: 0 })
 }
 
 /** Inputs and GLSL of the recurrent term N_h(v) at (n, c) for the RNN and GRU gate kernels (row mode: row statistics first). */
@@ -529,6 +559,7 @@ const WEBGL_KERNELS: Record<string, (ins: Record<string, Info>, a: Attrs, backen
   [KERNELS.lstmState]: lstmStateKernel,
   [KERNELS.lstmCellGrad]: lstmCellGradKernel,
   [KERNELS.stack]: stackKernel,
+  [KERNELS.stepMatMul]: stepMatMulKernel,
   [KERNELS.rnnStep]: rnnStepKernel,
   [KERNELS.rnnCellGrad]: rnnCellGradKernel,
   [KERNELS.gruGates]: gruGatesKernel,

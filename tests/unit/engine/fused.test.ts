@@ -8,6 +8,8 @@ import { useNodeBackend } from '../../../electron/cli/node-backend'
 import { BENCH_CASES, kernelsPerTimeStep, withFused } from '../../../shared/engine/benchmark'
 import { AGREEMENT_TOLERANCE, fusedAgreement } from '../../../shared/engine/fused/agreement'
 import { CELLS, cellTerms, NORMS } from '../../../shared/kinds'
+import { fusedColumnProduct } from '../../../shared/engine/fused/kernels'
+import { tf, type Tensor, type Tensor2D } from '../../../shared/engine/tf'
 
 describe.each(['cpu', 'wasm'])('the fused recurrent op on %s agrees with the step-by-step model', (backend) => {
   for (const cell of CELLS) for (const norm of NORMS) {
@@ -39,4 +41,16 @@ describe('kernels per time step of a training step (tf.profile, wasm)', () => {
       expect(before / fused, norm).toBeGreaterThan(cell === 'rnn' ? 3 : 5)
     }
   }, 120_000)
+})
+
+describe.each(['cpu', 'wasm'])('the column product kernel on %s', (backend) => {
+  it('equals aᵀ·b over a window of columns, and the column sums without a', async () => {
+    await useNodeBackend(backend)
+    const a = tf.randomNormal([37, 3], 0, 1, 'float32', 1) as Tensor2D
+    const b = tf.randomNormal([37, 10], 0, 1, 'float32', 2) as Tensor2D
+    const window = tf.slice(b, [0, 4], [37, 5])
+    const diff = async (x: Tensor, y: Tensor) => Math.max(...(await tf.abs(tf.sub(x, y)).data()))
+    expect(await diff(fusedColumnProduct(a, b, 4, 5), tf.matMul(a, window, true, false))).toBeLessThan(1e-5)
+    expect(await diff(fusedColumnProduct(undefined, b, 4, 5), tf.sum(window, 0, true))).toBeLessThan(1e-5)
+  })
 })
