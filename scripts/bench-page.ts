@@ -5,6 +5,7 @@ import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { BENCH_CASES, benchLabel, profileTrainingStep, timeTrainingStep, withFused } from '../shared/engine/benchmark'
 import { fusedAgreementAll } from '../shared/engine/fused/agreement'
+import { setUnpackedMatMulMax } from '../shared/engine/fused'
 import { asGoldenCase } from '../shared/engine/golden'
 import { checkNumerics, REFERENCE_CASES } from '../shared/engine/numerics'
 import { tf } from '../shared/engine/tf'
@@ -98,10 +99,18 @@ async function runSelfCheck(backend: string, passes: SelfCheckPass[] | number = 
   return out
 }
 
-/** The fused recurrent op against the step-by-step model on a backend (shared/engine/fused/agreement.ts). */
-async function runFusedAgreement(backend: string) {
+/**
+ * The fused recurrent op against the step-by-step model on a backend (shared/engine/fused/agreement.ts);
+ * packedMatMul: the loop's matMuls through tfjs's packed matMul, as large models run on WebGL.
+ */
+async function runFusedAgreement(backend: string, packedMatMul = false) {
   await useBackend(backend)
-  return fusedAgreementAll()
+  const was = packedMatMul ? setUnpackedMatMulMax(0) : null
+  try {
+    return await fusedAgreementAll()
+  } finally {
+    if (was !== null) setUnpackedMatMulMax(was)
+  }
 }
 
 Object.assign(globalThis, { runBench, runSelfCheck, runFusedAgreement })

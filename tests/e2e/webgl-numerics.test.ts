@@ -66,4 +66,13 @@ describe('WebGL numerics against the PyTorch reference cases', () => {
       expect(Object.keys(r.worst)).toContain('grad Wh')
     }
   }, 120_000)
+
+  it("agrees as well with the loop's matMuls through tfjs's packed matMul (the path of large models on WebGL)", async () => {
+    const results = (await bench.page.evaluate(`globalThis.runFusedAgreement('webgl', true)`)) as Agreement[]
+    expect(results).toHaveLength(30)
+    for (const r of results) {
+      expect(r.fused).toBe(true)
+      expect(Object.entries(r.worst).filter(([, w]) => !(w <= WEBGL_AGREEMENT)), `${r.cell} + ${r.norm}${r.sequence ? ' (per-step outputs)' : ''}`).toEqual([])
+    }
+  }, 120_000)
 })

@@ -29,4 +29,4 @@ export function usesFusedTraining(spec: ModelSpec): boolean {
   return enabled && probe !== undefined && tf.getKernel(probe, tf.getBackend()) !== undefined
 }
 
-export { fusedRecurrenceTrain } from './recurrent-sequence'
+export { fusedRecurrenceTrain, setUnpackedMatMulMax } from './recurrent-sequence'

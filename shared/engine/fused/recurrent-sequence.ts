@@ -126,35 +126,71 @@ const NARROW = 16
  */
 function columnProduct(a: Tensor2D | undefined, b: Tensor2D, col0 = 0, width = b.shape[1]): Tensor2D {
   if (hasJsKernels() && (!a || a.shape[1] <= NARROW)) return fusedColumnProduct(a, b, col0, width)
-  const cols = col0 === 0 && width === b.shape[1] ? b : (tf.slice(b, [0, col0], [b.shape[0], width]) as Tensor2D)
+  const cols = columns(b, col0, width)
   if (!a) return tf.matMul(tf.ones([1, b.shape[0]]), cols) as Tensor2D
   return tf.getBackend() === 'webgl' ? (tf.matMul(a, cols, true, false) as Tensor2D) : (tf.matMul(tf.transpose(a) as Tensor2D, cols) as Tensor2D)
 }
 
-/**
- * One step's recurrent matMul: a[:, col0 : col0 + width]·Wh forward, ·Whᵀ backward (WhT given).
- * On WebGL one unpacked program reading the loop's Wh (see loopParams) either way; elsewhere the
- * backend's matMul.
- */
-function stepMatMul(a: Tensor2D, Wh: Tensor2D, WhT: Tensor2D | null, col0 = 0, width = a.shape[1]): Tensor2D {
-  if (!hasJsKernels()) return fusedStepMatMul(a, Wh, { col0, width, transposeB: WhT !== null })
-  const cols = col0 === 0 && width === a.shape[1] ? a : (tf.slice(a, [0, col0], [a.shape[0], width]) as Tensor2D)
-  return tf.matMul(cols, WhT ?? Wh) as Tensor2D
+/** Columns [col0, col0 + width) of a (a itself when that is all of it). */
+function columns(a: Tensor2D, col0: number, width: number): Tensor2D {
+  return col0 === 0 && width === a.shape[1] ? a : (tf.slice(a, [0, col0], [a.shape[0], width]) as Tensor2D)
 }
 
 /**
- * The parameters the time loop reads. On WebGL, copied once into unpacked textures: the
- * optimizer's packed updates leave them packed, and every fused program would unpack each one it
- * reads at every time step (seven programs a step for a BN-LSTM). Elsewhere they are as they are.
+ * Up to this many multiply-adds, WebGL runs a step's recurrent matMul as one unpacked program
+ * (NormLabStepMatMul) instead of tfjs's packed matMul, which would pack its inputs and the fused
+ * programs unpack its output: three dispatches more, a step. The unpacked program reads 8× the
+ * texels, so past this size (LSTM h128 b64: 4.2M) a small GPU would pay more in reads than it
+ * saves in dispatches, and SwiftShader measured 2× slower.
+ */
+const UNPACKED_MATMUL_MAX = 1 << 20
+let unpackedMatMulMax = UNPACKED_MATMUL_MAX
+
+/** For tests: the unpacked step matMul's size limit (0: tfjs's packed matMul always); returns the previous limit. */
+export function setUnpackedMatMulMax(limit: number): number {
+  const was = unpackedMatMulMax
+  unpackedMatMulMax = limit
+  return was
+}
+
+interface RecurrentMatMul {
+  /** h·Wh */
+  forward(h: Tensor2D): Tensor2D
+  /** a[:, col0 : col0 + width]·Whᵀ */
+  backward(a: Tensor2D, col0?: number, width?: number): Tensor2D
+}
+
+/** The loop's matMuls by Wh [H, C] for N samples, chosen once per pass (see UNPACKED_MATMUL_MAX). */
+function recurrentMatMul(Wh: Tensor2D, N: number): RecurrentMatMul {
+  const [H, C] = Wh.shape
+  if (hasJsKernels()) {
+    // cpu and wasm: Whᵀ once (wasm's transposed matMul is ~10× slower than transpose + matMul).
+    const WhT = tf.transpose(Wh) as Tensor2D
+    return { forward: (h) => tf.matMul(h, Wh) as Tensor2D, backward: (a, col0 = 0, width = a.shape[1]) => tf.matMul(columns(a, col0, width), WhT) as Tensor2D }
+  }
+  if (N * H * C <= unpackedMatMulMax) {
+    const unpacked = fusedStack([Wh]) // the optimizer leaves Wh packed: unpacked once, not at every step
+    return {
+      forward: (h) => fusedStepMatMul(h, unpacked, { col0: 0, width: H, transposeB: false }),
+      backward: (a, col0 = 0, width = a.shape[1]) => fusedStepMatMul(a, unpacked, { col0, width, transposeB: true }),
+    }
+  }
+  return { forward: (h) => tf.matMul(h, Wh) as Tensor2D, backward: (a, col0 = 0, width = a.shape[1]) => tf.matMul(columns(a, col0, width), Wh, false, true) as Tensor2D }
+}
+
+/**
+ * The γ and β the time loop reads. On WebGL, copied once into unpacked textures: the optimizer's
+ * packed updates leave them packed, and every fused program would unpack each one it reads at
+ * every time step (seven programs a step for a BN-LSTM). Elsewhere they are as they are.
  */
 function loopParams(p: Params): Params {
   if (hasJsKernels()) return p
-  const unpacked = (t: Tensor) => (t.rank === 2 ? fusedStack([t as Tensor2D]) : tf.reshape(fusedStack([tf.reshape(t, [1, -1]) as Tensor2D]), t.shape))
+  const unpacked = (t: Tensor) => tf.reshape(fusedStack([tf.reshape(t, [1, -1]) as Tensor2D]), t.shape)
   return Object.fromEntries(Object.entries(p).map(([name, t]) => [name, IN_LOOP.has(name) ? unpacked(t) : t]))
 }
 
-/** The parameters read at every time step (the others once per sequence). */
-const IN_LOOP = new Set(['Wh', 'gamma_h', 'beta_h', 'gamma_c', 'beta_c'])
+/** The γ and β read at every time step (the others once per sequence). */
+const IN_LOOP = new Set(['gamma_h', 'beta_h', 'gamma_c', 'beta_c'])
 
 /** The sum of each column of x's columns [col0, col0 + width) as [width]. */
 function columnSum(x: Tensor2D, col0 = 0, width = x.shape[1]): Tensor {
@@ -203,6 +239,7 @@ export function fusedRecurrenceTrain(spec: ModelSpec, params: Params, xs: readon
     const statsX = modes.x === 'bn' ? fusedMoments(U, wX, { segments: spec.norm === 'bn_seq' ? 1 : T, col0: 0, width: C, wOffset: 0 }) : undefined
     const XZ = fusedNormApply(U, { ...affine('x'), bias: loop.b, stats: statsX }, termAttrs('x'))
 
+    const Wh = recurrentMatMul(p.Wh as Tensor2D, N)
     let h = tf.zeros([N, H]) as Tensor2D
     let c = cell === 'lstm' ? (tf.zeros([N, H]) as Tensor2D) : undefined
     const zeros = (W: number) => tf.zeros([N, W]) as Tensor2D
@@ -216,7 +253,7 @@ export function fusedRecurrenceTrain(spec: ModelSpec, params: Params, xs: readon
         hs.push(h)
         continue
       }
-      const V = stepMatMul(h, loop.Wh as Tensor2D, null)
+      const V = Wh.forward(h)
       const statsH = modes.h === 'bn' ? fusedMoments(V, wStep, { segments: 1, col0: 0, width: C, wOffset: t * N }) : undefined
       const normH = { ...affine('h'), stats: statsH }
       const step: StepTensors = { hPrev: h, V, ...(statsH ? { statsH } : {}) }
@@ -279,8 +316,7 @@ export function fusedRecurrenceTrain(spec: ModelSpec, params: Params, xs: readon
       let dhRec = options.sequenceOutput ? (tf.zeros([N, H]) as Tensor2D) : (dy as Tensor2D)
       let prev: Tensor2D | undefined
       loop = loopParams(p)
-      // Backward multiplies by Whᵀ: made once on cpu/wasm; WebGL's program reads Wh transposed.
-      const WhT = hasJsKernels() ? (tf.transpose(loop.Wh!) as Tensor2D) : (loop.Wh as Tensor2D)
+      const Wh = recurrentMatMul(p.Wh as Tensor2D, N)
       const Ps: Tensor2D[] = new Array(T)
       const dV: Tensor2D[] = new Array(T)
       const dUv: Tensor2D[] = []
@@ -301,8 +337,8 @@ export function fusedRecurrenceTrain(spec: ModelSpec, params: Params, xs: readon
           const [du, dyXhat] = fusedNormGrad(Pt, sV!, { gamma: loop.gamma_h, w: sWStep!, ...(modes.h === 'bn' ? { stats: sStatsH! } : {}) }, { ...termAttrs('h'), dyCol0: layout.uCol * H, rowOffset: t * N, statsRow: t })
           dV[t] = du
           dUv.push(dyXhat)
-          dhRec = stepMatMul(du, loop.Wh as Tensor2D, WhT)
-        } else dhRec = stepMatMul(Pt, loop.Wh as Tensor2D, WhT, layout.uCol * H, C) // dV is P's recurrent columns
+          dhRec = Wh.backward(du)
+        } else dhRec = Wh.backward(Pt, layout.uCol * H, C) // dV is P's recurrent columns
         Ps[t] = Pt
         prev = Pt
       }
