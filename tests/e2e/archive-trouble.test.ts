@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SqliteDb } from '../../electron/store/sqlite'
+import { readArchive as read, untilLossPoints } from '../helpers/archive'
 import { tempDir } from '../helpers/temp'
 import { launchChromium, serve, type Served } from './harness'
 
@@ -18,24 +19,6 @@ afterAll(async () => {
   await browser?.close()
   tmp.cleanup()
 })
-
-async function read<T>(db: string, sql: string): Promise<T[]> {
-  const conn = await SqliteDb.open(db, { readonly: true })
-  try {
-    return await conn.all<T>(sql)
-  } finally {
-    await conn.close()
-  }
-}
-
-async function untilLossPoints(db: string, points: number): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    const [row] = await read<{ n: number }>(db, "SELECT COUNT(*) AS n FROM metrics WHERE name = 'loss'").catch(() => [{ n: 0 }])
-    if (row!.n >= points) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`no ${points} loss points`)
-}
 
 /** Opens the app on a fresh archive and starts the BN vs LN preset, small. */
 async function startStudy(db: string, steps: number): Promise<{ served: Served; page: Page }> {
@@ -58,7 +41,7 @@ describe('the archive under trouble, with the app training', () => {
   it('a lock held by another program for 8 s: both runs complete with every loss step present', async () => {
     const db = tmp.file('locked.sqlite')
     const { served, page } = await startStudy(db, 30)
-    await untilLossPoints(db, 2)
+    await untilLossPoints(db, 2, 120_000)
     const holder = await SqliteDb.open(db)
     await holder.exec('PRAGMA busy_timeout = 10000; BEGIN EXCLUSIVE')
     await new Promise((r) => setTimeout(r, 8000))
@@ -81,7 +64,7 @@ describe('the archive under trouble, with the app training', () => {
   it('the archive file deleted while training: training pauses and the user is told which run, which file and why', async () => {
     const db = tmp.file('deleted.sqlite')
     const { served, page } = await startStudy(db, 400)
-    await untilLossPoints(db, 2)
+    await untilLossPoints(db, 2, 120_000)
     rmSync(db)
     const dialog = page.getByTestId('write-blocked')
     await dialog.waitFor({ timeout: 60_000 })

@@ -83,7 +83,8 @@ export class Archive {
   }
 }
 
-export { canonicalJson, configHash } from './runs'
+export { configHash } from './runs'
+export { canonicalJson } from '../../../shared/canonical-json'
 export type { OpenReport } from './open'
 export type { WriterProcess } from './runs'
 export type { DataExportResult, DataFormat } from './tidy-export'

@@ -3,6 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { DeviceInfo, notFound, type RequestOf, type Run, type RunStatus, type Study } from '../../../shared/contract'
 import { FINAL_STATUSES } from '../../../shared/kinds'
+import { canonicalJson } from '../../../shared/canonical-json'
 import { insertMany, type Param, type SqliteDb } from '../sqlite'
 
 interface RunRow {
@@ -83,18 +84,7 @@ function toStudy(row: StudyRow): Study {
   return { id: row.id, uuid: row.uuid, name: row.name, description: row.description, createdAt: row.created_at, runCount: row.run_count }
 }
 
-/** JSON with sorted keys, so equal configs hash equally whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value)
-}
-
+/** A config's identity: the hash of its canonical JSON. */
 export function configHash(config: unknown): string {
   return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 16)
 }

@@ -45,6 +45,17 @@ function run(backend: MathBackendWebGL, program: Program, inputs: Info[], step: 
 }
 
 /**
+ * Runs a kernel's programs on the named inputs (one program an output), then frees what the
+ * kernel computed first for them (row statistics, sums): `temp`.
+ */
+function runReleasing(backend: MathBackendWebGL, programs: Program[], names: string[], inputs: Record<string, Info>, step: Step, temp: Info[]): Info[] {
+  const list = names.map((n) => inputs[n]!)
+  const out = programs.map((program) => run(backend, program, list, step))
+  for (const t of temp) backend.disposeIntermediateTensorInfo(t)
+  return out
+}
+
+/**
  * Per-row statistics of columns [col0, col0 + C) of v in `groups` groups: [R, 2G] (mean, then
  * 1/√(var + eps)), for rows rowOffset + r.
  */
@@ -124,9 +135,7 @@ function normApplyKernel(ins: Record<string, Info>, a: Attrs, backend: MathBacke
       float x = getU(rc.x, rc.y);
       setOutput(${y}${ins.bias ? ' + getBias(rc.y)' : ''});
     }`)
-  const out = run(backend, program, names.map((n) => inputs[n]!), stepOf(a))
-  for (const t of temp) backend.disposeIntermediateTensorInfo(t)
-  return out
+  return runReleasing(backend, [program], names, inputs, stepOf(a), temp)[0]!
 }
 
 function normGradKernel(ins: Record<string, Info>, a: Attrs, backend: MathBackendWebGL): Info[] {
@@ -190,10 +199,7 @@ function normGradKernel(ins: Record<string, Info>, a: Attrs, backend: MathBacken
   const common = ['dy', 'u', 'gamma', ...(m === 'bn' ? ['stats', 'w'] : ['rs']), sums]
   const duProgram = new Program(common, [R, C], `void main() { ivec2 rc = getOutputCoords(); float xhat = ${xhat}; setOutput(${du}); }`)
   const dyXhatProgram = new Program(common, [R, C], `void main() { ivec2 rc = getOutputCoords(); setOutput(${dyAt('rc.x', 'rc.y')} * ${xhat}); }`)
-  const list = common.map((n) => inputs[n]!)
-  const out = [run(backend, duProgram, list, step), run(backend, dyXhatProgram, list, step)]
-  for (const t of temp) backend.disposeIntermediateTensorInfo(t)
-  return out
+  return runReleasing(backend, [duProgram, dyXhatProgram], common, inputs, step, temp)
 }
 
 function lstmGatesKernel(ins: Record<string, Info>, a: Attrs, backend: MathBackendWebGL): Info {
@@ -225,9 +231,7 @@ function lstmGatesKernel(ins: Record<string, Info>, a: Attrs, backend: MathBacke
       float g = tanhOf(zAt(n, ${2 * H} + k));
       setOutput(f * getCPrev(n, k) + i * g);
     }`)
-  const out = run(backend, program, names.map((n) => inputs[n]!), step)
-  for (const t of temp) backend.disposeIntermediateTensorInfo(t)
-  return out
+  return runReleasing(backend, [program], names, inputs, step, temp)[0]!
 }
 
 /** GLSL: the cell norm's x̂ and output y at sample n, column k, of A read at row `row`. */
@@ -262,10 +266,7 @@ function lstmStateKernel(ins: Record<string, Info>, a: Attrs, backend: MathBacke
       ivec2 rc = getOutputCoords();
       setOutput(getKeep(rowOffset + rc.x, 0) > 0.0 ? getA(rc.x, ${4 * H} + rc.y) : getCPrev(rc.x, rc.y));
     }`)
-  const list = names.map((n) => inputs[n]!)
-  const out = [run(backend, h, list, step), run(backend, c, list, step)]
-  for (const t of temp) backend.disposeIntermediateTensorInfo(t)
-  return out
+  return runReleasing(backend, [h, c], names, inputs, step, temp)
 }
 
 function lstmCellGradKernel(ins: Record<string, Info>, a: Attrs, backend: MathBackendWebGL): Info {
@@ -359,9 +360,7 @@ function lstmCellGradKernel(ins: Record<string, Info>, a: Attrs, backend: MathBa
       else if (q == 7) result = dyc * xhat;
       setOutput(result);
     }`)
-  const out = run(backend, program, base.map((n) => inputs[n]!), step)
-  for (const t of temp) backend.disposeIntermediateTensorInfo(t)
-  return out
+  return runReleasing(backend, [program], base, inputs, step, temp)[0]!
 }
 
 /** Stacks along rows with programs of at most STACK_FAN_IN inputs each, as a tree. */
@@ -455,9 +454,7 @@ function rnnStepKernel(ins: Record<string, Info>, a: Attrs, backend: MathBackend
       if (getKeep(rowOffset + rc.x, 0) <= 0.0) { setOutput(getHPrev(rc.x, rc.y)); return; }
       setOutput(tanhOf(getXz(rowOffset + rc.x, rc.y) + recurrentAt(rc.x, rc.y)));
     }`)
-  const out = run(backend, program, names.map((n) => term.inputs[n]!), stepOf(a))
-  for (const t of temp) backend.disposeIntermediateTensorInfo(t)
-  return out
+  return runReleasing(backend, [program], names, term.inputs, stepOf(a), temp)[0]!
 }
 
 /** GLSL: the gradient into h at sample n of a step whose packed gradient has the passthrough at column block `passCol`. */
@@ -504,9 +501,7 @@ function gruGatesKernel(ins: Record<string, Info>, a: Attrs, backend: MathBacken
       if (q == 0) { setOutput(r); return; }
       setOutput(tanhOf(getXz(row, ${2 * H} + k) + r * recurrentAt(n, ${2 * H} + k)));
     }`)
-  const out = run(backend, program, names.map((n) => term.inputs[n]!), stepOf(a))
-  for (const t of temp) backend.disposeIntermediateTensorInfo(t)
-  return out
+  return runReleasing(backend, [program], names, term.inputs, stepOf(a), temp)[0]!
 }
 
 function gruStateKernel(ins: Record<string, Info>, a: Attrs, backend: MathBackendWebGL): Info {

@@ -2,17 +2,7 @@
 // except the ones the finding varies (and the seed, which the verdict rule averages over).
 import type { TrainConfig } from '../../engine/config'
 import type { RunData } from './study-data'
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value)
-}
+import { canonicalJson as canonical } from '../../canonical-json'
 
 /** The settings a run shares with the runs it may be compared with. */
 export function settingsKey(run: RunData, varying: readonly string[]): string {

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SqliteDb } from '../../../electron/store/sqlite'
+import { readArchive as read, untilLossPoints } from '../../helpers/archive'
 import { runCli } from '../../../electron/cli/run-cli'
 import { ROOT, tempDir } from '../../helpers/temp'
 
@@ -20,26 +21,6 @@ function startTraining(db: string, extra: string[] = []): { child: ChildProcess;
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   return { child, output: () => output, exited }
-}
-
-async function read<T>(db: string, sql: string): Promise<T[]> {
-  const conn = await SqliteDb.open(db, { readonly: true })
-  try {
-    return await conn.all<T>(sql)
-  } finally {
-    await conn.close()
-  }
-}
-
-/** Waits until the archive holds at least `steps` loss points. */
-async function untilLossSteps(db: string, steps: number, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now()
-  for (;;) {
-    const rows = await read<{ n: number }>(db, "SELECT COUNT(*) AS n FROM metrics WHERE name = 'loss'").catch(() => [{ n: 0 }])
-    if (rows[0]!.n >= steps) return
-    if (Date.now() - started > timeoutMs) throw new Error(`no ${steps} loss points after ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
 }
 
 interface Kept {
@@ -75,7 +56,7 @@ describe('a training process that is killed', () => {
   it.each([3, 12, 30])('kill -9 after %i loss points: the run is readable, "interrupted" on the next open by any process, at most ~1 s of steps missing', async (points) => {
     const db = tmp.file(`kill-${points}.sqlite`)
     const { child, exited } = startTraining(db)
-    await untilLossSteps(db, points)
+    await untilLossPoints(db, points)
     child.kill('SIGKILL')
     await exited
     await openedByAnotherProcess(db)
@@ -93,7 +74,7 @@ describe('a training process that is killed', () => {
   it.each(['SIGTERM', 'SIGHUP'] as const)('%s ends the run "interrupted" after writing everything it reported', async (signal) => {
     const db = tmp.file(`${signal}.sqlite`)
     const { child, output, exited } = startTraining(db)
-    await untilLossSteps(db, 5)
+    await untilLossPoints(db, 5)
     child.kill(signal)
     expect(await exited).toBe(0)
     expect(output()).toMatch(new RegExp(`${signal}: stopping after this step`))
@@ -110,7 +91,7 @@ describe('another program holding a lock on the archive while a run trains', () 
   it('the run waits for the lock and completes with every metric step present', async () => {
     const db = tmp.file('locked.sqlite')
     const { exited, output } = startTraining(db, ['--steps', '60'])
-    await untilLossSteps(db, 3)
+    await untilLossPoints(db, 3)
     // An exclusive lock for 8 s: longer than SQLite's own 5 s wait, so the writes see SQLITE_BUSY.
     const holder = await SqliteDb.open(db)
     await holder.exec('PRAGMA busy_timeout = 10000; BEGIN EXCLUSIVE')
