@@ -32,6 +32,21 @@ export type RunStatus = (typeof RUN_STATUSES)[number]
 /** Statuses a run ends in. */
 export const FINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'interrupted', 'diverged']
 
+/** The claims the lab tests, in the order it shows them (shared/lab/findings/claims, one file each). */
+export const FINDING_IDS = ['perStepDrift', 'lateSteps', 'longerTest', 'smallBatch', 'padding', 'allNorms'] as const
+export type FindingId = (typeof FINDING_IDS)[number]
+
+/** What a finding concludes (the rule: shared/lab/findings/verdict.ts, docs/findings.md). */
+export const VERDICTS = ['reproduced', 'not_reproduced', 'inconclusive', 'indicative', 'not_applicable'] as const
+export type Verdict = (typeof VERDICTS)[number]
+
+/**
+ * How a finding's effect reads. sd: standard deviations; share: a fraction (shown as %);
+ * logRatio: the log of a ratio of losses (shown as ×ratio: losses span decades).
+ */
+export const EFFECT_UNITS = ['sd', 'share', 'logRatio'] as const
+export type EffectUnit = (typeof EFFECT_UNITS)[number]
+
 /** Gates per cell: x·Wx and h·Wh are gates × hidden wide. LSTM order i, f, g, o; GRU r, z, n. */
 export const GATES: Record<CellKind, number> = { rnn: 1, lstm: 4, gru: 3 }
 

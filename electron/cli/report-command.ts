@@ -1,8 +1,9 @@
 // `npm run lab -- report`: a study's or chosen runs' report, as one self-contained HTML file and,
-// on request, a PDF printed by headless Chromium. Prints each finding's verdict.
+// on request, a PDF printed by headless Chromium. Prints each finding as `lab findings` does.
 import { writeFileSync } from 'node:fs'
-import { findingTexts } from '../../shared/lab/findings'
+import { isLanguage } from '../../shared/i18n'
 import { apiOf, DB_OPTION, runIdsFlag, studyIdFlag, UsageError, type Command } from './command'
+import { findingLines } from './finding-lines'
 import { ensureReportBuilt } from '../report/build'
 
 export const reportCommand: Command = {
@@ -12,8 +13,8 @@ export const reportCommand: Command = {
   async run({ services, values, io }) {
     if ((values.study === undefined) === (values.runs === undefined)) throw new UsageError('give either --study N or --runs 1,2,3')
     if (!values.out && !values.pdf) throw new UsageError('give --out REPORT.html (and/or --pdf REPORT.pdf)')
-    const language = values.lang as string
-    if (language !== 'en' && language !== 'zh-CN') throw new UsageError(`--lang must be en or zh-CN, got "${language}"`)
+    const language = values.lang
+    if (!isLanguage(language)) throw new UsageError(`--lang must be en or zh-CN, got "${String(language)}"`)
     const paper = values.paper as string
     if (paper !== 'A4' && paper !== 'Letter') throw new UsageError(`--paper must be A4 or Letter, got "${paper}"`)
     const study = values.study === undefined ? undefined : studyIdFlag(values.study as string)
@@ -30,7 +31,6 @@ export const reportCommand: Command = {
       writeFileSync(values.pdf as string, Buffer.from(pdf.base64, 'base64'))
       io.out(`Wrote ${values.pdf as string}`)
     }
-    const texts = findingTexts(language)
-    for (const f of html.findings) io.out(`  ${texts.verdict[f.verdict as keyof typeof texts.verdict].padEnd(language === 'en' ? 22 : 10)} ${texts.findings[f.id as keyof typeof texts.findings].claim}`)
+    for (const f of html.findings) io.out(findingLines(f, language).join('\n'))
   },
 }

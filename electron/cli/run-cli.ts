@@ -10,6 +10,7 @@ import { ArchiveRefusedError, defaultArchivePath, openServices, type OpenReport,
 import { CheckFailed, DB_OPTION, UsageError, type CliIo, type Command } from './command'
 import { chromiumPrinter } from '../report/chromium-printer'
 import { formatTable, formatTime } from './table'
+import { findingsCommand } from './findings-command'
 import { reportCommand } from './report-command'
 import { sweepCommand, trainCommand } from './train-commands'
 import { exportCommand, exportDataCommand, importCommand } from './transfer-commands'
@@ -20,6 +21,7 @@ export { CheckFailed, UsageError, type CliIo }
 const COMMANDS: Record<string, Command> = {
   train: trainCommand,
   sweep: sweepCommand,
+  findings: findingsCommand,
   report: reportCommand,
   export: exportCommand,
   import: importCommand,

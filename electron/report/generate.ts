@@ -3,9 +3,10 @@
 // PDF with whichever printer the host has (headless Chromium, or Electron's printToPDF).
 import { arch, release, type } from 'node:os'
 import type { NormLabApi } from '../../shared/contract'
-import { computeFindings, gatherStudyData, type Finding, type ReportLanguage } from '../../shared/lab/findings'
+import { fill, words, type Language } from '../../shared/i18n'
+import { computeFindings, gatherStudyData, type Finding } from '../../shared/lab/findings'
 import { reportHtml } from '../../shared/lab/report/html'
-import { buildReportModel } from '../../shared/lab/report/model'
+import { buildReportModel, HEATMAP_ROWS, type HeatmapGrid } from '../../shared/lab/report/model'
 import { reportAssets, buildInfo } from './assets'
 
 export type Paper = 'A4' | 'Letter'
@@ -15,11 +16,13 @@ export type PdfPrinter = (html: string, paper: Paper) => Promise<Uint8Array>
 
 export interface ReportRequest {
   runIds: number[]
-  language: ReportLanguage
+  language: Language
   /** Where it is made: "NormLab app", "web mode", "CLI". */
   madeBy: string
   archivePath: string
   schemaVersion: number
+  /** The export-data tables of these runs as CSV, with their dictionary (the archive writes them). */
+  tables: () => Promise<{ csv: { name: string; text: string }[]; dictionary: string }>
 }
 
 export interface Report {
@@ -30,24 +33,27 @@ export interface Report {
   findings: Finding[]
 }
 
-const PRESET_TITLES: Record<ReportLanguage, Record<string, string>> = {
-  en: { bnVsLn: 'BN vs LN on variable-length sequences', batchSize: 'Batch size', longerTest: 'Test longer than train', padMaskTruncate: 'Pad vs mask vs truncate', allNorms: 'All norms' },
-  'zh-CN': { bnVsLn: '变长序列上的 BN 与 LN', batchSize: '批大小', longerTest: '测试比训练更长', padMaskTruncate: '填充、掩码与截断', allNorms: '全部归一化' },
-}
-
 export async function makeReport(api: NormLabApi, request: ReportRequest): Promise<Report> {
   if (request.runIds.length === 0) throw new Error('a report needs at least one run')
-  const data = await gatherStudyData(api, request.runIds, { maxGridRows: 100_000 })
+  const data = await gatherStudyData(api, request.runIds)
   const findings = computeFindings(data)
   const studyIds = [...new Set(data.runs.map((r) => r.run.studyId))]
   const study = studyIds.length === 1 && studyIds[0] !== null ? (await api.listStudies({})).find((s) => s.id === studyIds[0]) : undefined
-  const title = study?.name ?? (request.language === 'zh-CN' ? `${data.runs.length} 次运行` : `${data.runs.length} run${data.runs.length === 1 ? '' : 's'}`)
+  const w = words(request.language).report
+  const title = study?.name ?? fill(data.runs.length === 1 ? w.runsTitle_one : w.runsTitle_other, { count: data.runs.length })
+  const heatmaps: HeatmapGrid[] = []
+  for (const r of data.runs) {
+    if (!r.terms.h) continue
+    const grid = await api.getTimestepGrid({ runId: r.run.id, term: 'h', field: 'mean', maxRows: HEATMAP_ROWS })
+    heatmaps.push({ runId: r.run.id, steps: grid.steps, values: grid.values })
+  }
   const info = buildInfo()
   const model = buildReportModel(data, findings, request.language, {
     title,
     generatedAt: Date.now(),
     provenance: { appVersion: info.appVersion, commit: info.commit, schemaVersion: request.schemaVersion, madeBy: request.madeBy, platform: `${type()} ${release()} ${arch()}`, archivePath: request.archivePath },
-    presetTitle: (id) => PRESET_TITLES[request.language][id] ?? id,
+    heatmaps,
+    ...(await request.tables()),
   })
   const baseName = `normlab-report-${(study ? `study-${study.id}` : `runs-${request.runIds.join('-')}`).slice(0, 60)}`
   return { html: reportHtml(model, reportAssets()), title, baseName, findings }

@@ -66,6 +66,7 @@ export function createHandlers({ archive, appVersion, host, bus, reveal, exportR
     listRecordedSteps: (req) => archive.timesteps.recordedSteps(req),
     getTimestepProfile: (req) => archive.timesteps.profile(req),
     getTimestepGrid: (req) => archive.timesteps.grid(req),
+    getTimestepRows: (req) => archive.timesteps.rows(req),
 
     appendPopulationStats: async (req) => {
       const result = await archive.population.append(req)

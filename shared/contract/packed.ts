@@ -64,6 +64,15 @@ export function packedBytes(m: PackedMatrix): Uint8Array {
   return fromBase64(m.base64)
 }
 
+/** The values of a packed matrix as Float32 (row-major; NaN: no value). */
+export function unpackFloat32(m: PackedMatrix): Float32Array {
+  const bytes = packedBytes(m)
+  const out = new Float32Array(m.rows * m.columns)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true)
+  return out
+}
+
 export function unpackMatrix(m: PackedMatrix): (number | null)[][] {
   const bytes = packedBytes(m)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)

@@ -1,6 +1,7 @@
 // The one contract between the renderer and the Node side: request name → request and response
 // schemas. Handlers, the preload bridge, the HTTP client and channel names are all derived from it.
 import { z } from 'zod'
+import { EFFECT_UNITS, FINDING_IDS, VERDICTS } from '../kinds'
 import {
   DeviceInfo,
   EvaluationResult,
@@ -11,6 +12,7 @@ import {
   MetricSeries,
   Name,
   Notes,
+  PackedMatrixSchema,
   PopulationRecord,
   PopulationRecordRead,
   Run,
@@ -65,6 +67,24 @@ export const TimestepGrid = z.strictObject({
   totalSteps: z.number().int(),
 })
 
+/** Chosen recorded steps of one term, whole: summaries, and per-feature matrices (packed) where asked for. */
+export const TimestepRows = z.strictObject({
+  layer: Layer,
+  term: Term,
+  rows: z.array(
+    z.strictObject({
+      step: Step,
+      count: z.array(z.number().int()),
+      normCount: z.array(z.number().int()).nullable(),
+      mean: z.array(z.number().nullable()),
+      var: z.array(z.number().nullable()),
+      /** [T × C] per feature (NaN: no valid sample); null when not asked for or not recorded. */
+      featureMean: PackedMatrixSchema.nullable(),
+      featureVar: PackedMatrixSchema.nullable(),
+    }),
+  ),
+})
+
 export const TimestepSeriesInfo = z.strictObject({
   layer: Layer,
   term: Term,
@@ -93,6 +113,34 @@ export const ImportSummary = z.strictObject({
   source: z.strictObject({ manifest: z.boolean(), schemaVersion: z.number().int(), runs: z.number().int() }),
 })
 export type ImportSummary = z.output<typeof ImportSummary>
+
+/** An effect over seeds: its mean and 95 % interval in the finding's unit, and how many seeds (or seed pairs). */
+const EffectSummary = z.strictObject({ mean: z.number().nullable(), low: z.number().nullable(), high: z.number().nullable(), n: z.number().int().min(0) })
+
+/** A finding as data (the CLI's --json, a report's response): shared/lab/findings/summary.ts makes it. */
+export const FindingSummary = z.strictObject({
+  id: z.enum(FINDING_IDS),
+  verdict: z.enum(VERDICTS),
+  /** Not applicable: why (an id of the catalogue's findings.reasons); null otherwise. */
+  reason: z.string().nullable(),
+  unit: z.enum(EFFECT_UNITS),
+  minEffect: z.number().nullable(),
+  effect: EffectSummary.nullable(),
+  /** Inconclusive: how many seeds would likely settle it (80 % power); null otherwise or beyond reach. */
+  seedsToSettle: z.number().int().nullable(),
+  runIds: z.array(Id),
+  excluded: z.array(z.strictObject({ runId: Id, reason: z.string() })),
+  sets: z.array(
+    z.strictObject({
+      label: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
+      runIds: z.array(Id),
+      verdict: z.enum(VERDICTS),
+      effect: EffectSummary.nullable(),
+      reason: z.string().nullable(),
+    }),
+  ),
+})
+export type FindingSummary = z.output<typeof FindingSummary>
 
 const MetricAt = z.strictObject({ step: Step, value: z.number() }).nullable()
 export const RunMetricSummary = z.strictObject({
@@ -211,6 +259,18 @@ export const contract = {
     response: TimestepGrid,
   },
 
+  /** Exactly the recorded steps asked for (those that exist), with per-feature matrices for featureSteps: what a finding reads. */
+  getTimestepRows: {
+    request: z.strictObject({
+      runId: Id,
+      layer: Layer.default(0),
+      term: Term,
+      steps: z.array(Step).min(1).max(64),
+      featureSteps: z.array(Step).max(64).default([]),
+    }),
+    response: TimestepRows,
+  },
+
   appendPopulationStats: {
     request: z.strictObject({ runId: Id, step: Step, records: z.array(PopulationRecord).min(1).max(64) }),
     response: Appended,
@@ -237,7 +297,7 @@ export const contract = {
       /** The file's bytes, base64. */
       base64: z.string(),
       title: z.string(),
-      findings: z.array(z.strictObject({ id: z.string(), verdict: z.string() })),
+      findings: z.array(FindingSummary),
     }),
   },
 

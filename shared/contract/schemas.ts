@@ -165,7 +165,7 @@ const NestedMatrix = z
   .refine((rows) => rows.every((r) => r.length === rows[0]?.length), 'every row must have the same number of features')
 
 /** …or packed (see packed.ts): what the training worker sends, so the page never touches the numbers. */
-const PackedMatrixSchema = z
+export const PackedMatrixSchema = z
   .strictObject({
     rows: z.number().int().min(0).max(100_000),
     columns: z.number().int().min(0).max(65_536),

@@ -35,8 +35,8 @@ export const TrainConfig = z
     /** Evaluate on held-out data every k steps (0: only at the end). */
     evalEvery: z.number().int().min(0).default(100),
     evalSamples: z.number().int().min(1).max(100_000).default(256),
-    /** Length generalization: multiples of the longest training length (generated tasks). */
-    evalLengths: z.array(z.number().min(0.1).max(64)).max(16).default([1, 1.5, 2, 4]),
+    /** Length generalization: multiples of the longest training length (generated tasks); 0.5 is where BN's statistics were well fed. */
+    evalLengths: z.array(z.number().min(0.1).max(64)).max(16).default([0.5, 1, 1.5, 2, 4]),
     /** BN policies past the trained length to evaluate with. */
     evalPolicies: z.array(z.enum(POLICIES)).min(1).max(4).default(['last', 'global', 'batch']),
     /** User data: a JSONL or CSV file (the CLI reads it; the app uploads it). */

@@ -27,16 +27,17 @@ beforeAll(async () => {
 })
 afterEach(cleanup)
 
-const renderForm = (patch: Partial<FormState> = {}) => render(<Harness initial={{ ...formFromDraft(PRESETS.bnVsLn), ...patch }} />)
+// One seed, so counts read as the grid's other axes multiply (the preset runs three).
+const renderForm = (patch: Partial<FormState> = {}) => render(<Harness initial={{ ...formFromDraft(PRESETS.bnVsLn), seeds: '1', ...patch }} />)
 const field = (name: string) => screen.getByRole('textbox', { name })
 const runButton = () => screen.getByRole('button', { name: 'Run' }) as HTMLButtonElement
 
 describe('experiment form validation', () => {
-  it('a preset is valid: no errors, Run on, one run per norm', () => {
-    renderForm()
+  it('a preset is valid: no errors, Run on, one run per norm and seed (three seeds, so findings can judge seed noise)', () => {
+    render(<Harness initial={formFromDraft(PRESETS.bnVsLn)} />)
     expect(screen.queryAllByRole('alert')).toEqual([])
     expect(runButton().disabled).toBe(false)
-    expect(screen.getByTestId('count').textContent).toBe('2')
+    expect(screen.getByTestId('count').textContent).toBe('6')
   })
 
   it('shows an error beside a field that is not a number, and turns Run off', () => {

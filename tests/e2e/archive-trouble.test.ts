@@ -32,6 +32,7 @@ async function startStudy(db: string, steps: number): Promise<{ served: Served; 
   await page.getByRole('textbox', { name: 'Longest' }).fill('12')
   await page.getByRole('textbox', { name: 'Record statistics every' }).fill('5')
   await page.getByRole('textbox', { name: 'Test lengths (× training length)' }).fill('1')
+  await page.getByRole('textbox', { name: 'Seeds', exact: true }).fill('1')
   await page.getByTestId('run-experiment').click()
   await page.getByTestId('live-view').waitFor({ timeout: 30_000 })
   return { served, page }

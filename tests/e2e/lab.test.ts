@@ -68,6 +68,7 @@ describe('the lab in Chromium on WebGL', () => {
     await page.getByRole('textbox', { name: 'Record statistics every' }).fill('3')
     await page.getByRole('textbox', { name: 'Evaluate every' }).fill('6')
     await page.getByRole('textbox', { name: 'Test lengths (× training length)' }).fill('1, 2')
+    await page.getByRole('textbox', { name: 'Seeds', exact: true }).fill('1')
     expect(await page.getByTestId('run-count').textContent()).toMatch(/^2 runs/)
     await page.screenshot({ path: join(ARTIFACTS, 'lab-new-experiment.png'), fullPage: true })
     await page.getByTestId('run-experiment').click()

@@ -50,6 +50,7 @@ describe('the numerics gate', () => {
     await page.getByRole('textbox', { name: 'Steps', exact: true }).fill('4')
     await page.getByRole('textbox', { name: 'Longest' }).fill('12')
     await page.getByRole('textbox', { name: 'Test lengths (× training length)' }).fill('1')
+    await page.getByRole('textbox', { name: 'Seeds', exact: true }).fill('1')
     await page.getByTestId('run-experiment').click()
     await page.getByTestId('live-idle').waitFor({ timeout: 180_000 })
     const db = await SqliteDb.open(dbPath, { readonly: true })

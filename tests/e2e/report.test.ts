@@ -43,10 +43,14 @@ describe('a report of a trained study', () => {
   const html = tmp.file('report.html')
   const pdf = tmp.file('report.pdf')
 
-  it('is written by `lab report` as HTML and PDF, findings first', async () => {
+  it('is written by `lab report` as HTML and PDF, findings first, printing the same lines as `lab findings`', async () => {
     const out = await cli('report', '--study', '1', '--out', html, '--pdf', pdf, '--db', db)
     expect(out).toMatch(/^Wrote .*report\.html: Sweep/m)
     expect(out).toMatch(/Time steps have different distributions/)
+    const findings = await cli('findings', '--study', '1', '--db', db)
+    const body = (text: string) => text.split('\n').filter((l) => l.startsWith('  '))
+    expect(body(out)).toEqual(body(findings))
+    expect(body(out).some((l) => /effect .*\(95 % interval .* … .*, 2 seeds\); counts from/.test(l))).toBe(true)
     const text = readFileSync(html, 'utf8')
     expect(text.indexOf('data-finding="perStepDrift"')).toBeGreaterThan(0)
     expect(text.indexOf('data-finding')).toBeLessThan(text.indexOf('data-chart="curves"'))
@@ -59,6 +63,17 @@ describe('a report of a trained study', () => {
     expect(text).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; style-src 'unsafe-inline'; img-src data: blob:/)
     // The tidy data is inside the file.
     expect(text).toMatch(/<script type="text\/csv" data-name="metrics\.csv">run_id,run_uuid,name,step,value,wall_ms\r\n/)
+  })
+
+  it('carries the tidy data byte for byte as `export-data` writes it for the same runs', async () => {
+    const dir = tmp.file('tidy')
+    await cli('export-data', '--study', '1', '--out', dir, '--db', db)
+    const text = readFileSync(html, 'utf8')
+    const attached = [...text.matchAll(/<script type="text\/csv" data-name="([^"]+)">([\s\S]*?)<\/script>/g)].map((m) => [m[1]!, m[2]!.replace(/<\\\//g, '</').replace(/<\\!--/g, '<!--')] as const)
+    expect(attached.map(([name]) => name)).toEqual(['runs.csv', 'metrics.csv', 'timestep_stats.csv', 'evaluations.csv', 'population.csv'])
+    for (const [name, csv] of attached) expect(csv, name).toBe(readFileSync(`${dir}/${name}`, 'utf8'))
+    const dictionary = /<script type="text\/markdown" data-name="DATA_DICTIONARY\.md">([\s\S]*?)<\/script>/.exec(text)![1]!
+    expect(dictionary).toBe(readFileSync(`${dir}/DATA_DICTIONARY.md`, 'utf8'))
   })
 
   it('opens offline in Chromium: no request leaves it, its script runs under its CSP and draws every chart', async () => {

@@ -12,7 +12,7 @@ import { MetricStore } from './metrics'
 import { openDatabase, type OpenReport } from './open'
 import { PopulationStore } from './population'
 import { RunStore, StudyStore, type WriterProcess } from './runs'
-import { exportTidyData, type DataExportResult, type DataFormat } from './tidy-export'
+import { exportTidyData, tidyCsvTables, tidyDictionary, type DataExportResult, type DataFormat } from './tidy-export'
 import { TimestepStore } from './timestep-stats'
 import { exportRuns, importRuns, type ExportSelection, type ImportOptions, type ImportResult, type Manifest } from './transfer'
 
@@ -75,6 +75,11 @@ export class Archive {
   /** Every recorded number of the given runs as tidy CSV or Parquet tables in a new folder (tidy-export.ts). */
   exportData(dir: string, runs: readonly Run[], options: { format: DataFormat; features: boolean }): Promise<DataExportResult> {
     return exportTidyData(this.db, runs, dir, options)
+  }
+
+  /** The same tables as exportData's CSV, as strings, with their dictionary: what a report attaches. */
+  async tidyCsv(runs: readonly Run[]): Promise<{ csv: { name: string; text: string }[]; dictionary: string }> {
+    return { csv: await tidyCsvTables(this.db, runs), dictionary: tidyDictionary('csv', false) }
   }
 
   /** For tests and diagnostics: the number of rows in a table. */

@@ -79,6 +79,44 @@ async function parquetSink(path: string, columns: readonly string[]): Promise<Ta
   }
 }
 
+/** Opens a table's sink: a file (CSV or Parquet) for the data export, a string for a report. */
+type SinkFactory = (name: string, columns: readonly string[]) => Promise<TableSink>
+
+/** A CSV table held in memory (a report carries its tables inside the file). */
+function memoryCsvSink(columns: readonly string[], done: (text: string) => void): TableSink {
+  let text = csvLine(columns)
+  let rows = 0
+  return {
+    write(row) {
+      text += csvLine(row)
+      rows++
+    },
+    close: async () => {
+      done(text)
+      return rows
+    },
+  }
+}
+
+/** The data dictionary written beside the tables (and carried by reports). */
+export function tidyDictionary(format: DataFormat, features: boolean): string {
+  const tables: TableName[] = ['runs', 'metrics', 'timestep_stats', 'evaluations', 'population']
+  const extra = features
+    ? `\n## timestep_features, population_features\n\nPer-feature values (exported with --features): one row per run, term, recorded step (or snapshot step), time step and feature; mean and var of that feature alone.\n`
+    : ''
+  return dataDictionary(tables).replace('Every table is CSV (RFC 4180, UTF-8).', format === 'csv' ? 'Every table is CSV (RFC 4180, UTF-8).' : 'Every table is Parquet (one file per table).') + extra
+}
+
+/**
+ * The same tables as `export-data` in CSV, as strings: what a report attaches. One code path, so
+ * a report's CSV files are byte-identical to the data export's of the same runs.
+ */
+export async function tidyCsvTables(db: SqliteDb, runs: readonly Run[]): Promise<{ name: string; text: string }[]> {
+  const out: { name: string; text: string }[] = []
+  await writeTables(db, runs, async (name, columns) => memoryCsvSink(columns, (text) => out.push({ name: `${name}.csv`, text })), 'csv', { features: false })
+  return out
+}
+
 export async function exportTidyData(db: SqliteDb, runs: readonly Run[], dir: string, options: { format: DataFormat; features: boolean }): Promise<DataExportResult> {
   const target = dir
   if (existsSync(target) && !statSync(target).isDirectory()) throw new ApiError('conflict', `${target} is a file: give a new or empty folder (nothing was written)`)
@@ -88,7 +126,10 @@ export async function exportTidyData(db: SqliteDb, runs: readonly Run[], dir: st
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   try {
-    const result = await writeTables(db, runs, dir, options)
+    const open: SinkFactory = (name, columns) => (options.format === 'csv' ? Promise.resolve(csvSink(join(dir, `${name}.csv`), columns)) : parquetSink(join(dir, `${name}.parquet`), columns))
+    const files = await writeTables(db, runs, open, options.format, options)
+    writeFileSync(join(dir, 'DATA_DICTIONARY.md'), tidyDictionary(options.format, options.features))
+    const result = { dir, format: options.format, files }
     if (existsSync(target)) rmdirSync(target)
     renameSync(dir, target)
     return { ...result, dir: target }
@@ -98,10 +139,9 @@ export async function exportTidyData(db: SqliteDb, runs: readonly Run[], dir: st
   }
 }
 
-async function writeTables(db: SqliteDb, runs: readonly Run[], dir: string, options: { format: DataFormat; features: boolean }): Promise<DataExportResult> {
-  const open = (name: string, columns: readonly string[]) => (options.format === 'csv' ? Promise.resolve(csvSink(join(dir, `${name}.csv`), columns)) : parquetSink(join(dir, `${name}.parquet`), columns))
+async function writeTables(db: SqliteDb, runs: readonly Run[], open: SinkFactory, format: DataFormat, options: { features: boolean }): Promise<DataExportResult['files']> {
   const files: DataExportResult['files'] = []
-  const finish = async (name: string, sink: TableSink) => files.push({ name: `${name}.${options.format}`, rows: await sink.close() })
+  const finish = async (name: string, sink: TableSink) => files.push({ name: `${name}.${format}`, rows: await sink.close() })
   const ids = runs.map((r) => r.id)
   const uuid = new Map(runs.map((r) => [r.id, r.uuid]))
   const inRuns = `run_id IN (${ids.join(',') || 'NULL'})`
@@ -163,10 +203,5 @@ async function writeTables(db: SqliteDb, runs: readonly Run[], dir: string, opti
     if (popFeatures) await finish('population_features', popFeatures)
   })
 
-  const tables: TableName[] = ['runs', 'metrics', 'timestep_stats', 'evaluations', 'population']
-  const extra = options.features
-    ? `\n## timestep_features, population_features\n\nPer-feature values (exported with --features): one row per run, term, recorded step (or snapshot step), time step and feature; mean and var of that feature alone.\n`
-    : ''
-  writeFileSync(join(dir, 'DATA_DICTIONARY.md'), dataDictionary(tables).replace('Every table is CSV (RFC 4180, UTF-8).', options.format === 'csv' ? 'Every table is CSV (RFC 4180, UTF-8).' : 'Every table is Parquet (one file per table).') + extra)
-  return { dir, format: options.format, files }
+  return files
 }

@@ -107,6 +107,35 @@ export class TimestepStore {
     })
   }
 
+  rows(req: RequestOf<'getTimestepRows'>): Promise<ResponseOf<'getTimestepRows'>> {
+    return this.db.exclusive(async () => {
+      await requireRunIds(this.db, [req.runId])
+      const rows = await this.db.all<{ step: number; features: number; time_steps: number; count: Buffer; norm_count: Buffer | null; mean: Buffer; var: Buffer; feature_mean: Buffer | null; feature_var: Buffer | null }>(
+        `SELECT s.step, s.features, s.time_steps, s.count, s.norm_count, s.mean, s.var,
+           CASE WHEN s.step IN (SELECT value FROM json_each(?)) THEN f.feature_mean END AS feature_mean,
+           CASE WHEN s.step IN (SELECT value FROM json_each(?)) THEN f.feature_var END AS feature_var
+         FROM timestep_stats s LEFT JOIN timestep_features f ON f.stat_id = s.id
+         WHERE s.run_id = ? AND s.layer = ? AND s.term = ? AND s.step IN (SELECT value FROM json_each(?)) ORDER BY s.step`,
+        [JSON.stringify(req.featureSteps), JSON.stringify(req.featureSteps), req.runId, req.layer, req.term, JSON.stringify(req.steps)],
+      )
+      // The BLOBs are little-endian Float32 already: the packed form is their base64.
+      const packed = (blob: Buffer | null, r: { time_steps: number; features: number }) => (blob && r.features > 0 ? { rows: r.time_steps, columns: r.features, base64: blob.toString('base64') } : null)
+      return {
+        layer: req.layer,
+        term: req.term,
+        rows: rows.map((r) => ({
+          step: r.step,
+          count: readInt32(r.count),
+          normCount: r.norm_count ? readInt32(r.norm_count) : null,
+          mean: readFloat32(r.mean),
+          var: readFloat32(r.var),
+          featureMean: packed(r.feature_mean, r),
+          featureVar: packed(r.feature_var, r),
+        })),
+      }
+    })
+  }
+
   grid(req: RequestOf<'getTimestepGrid'>): Promise<ResponseOf<'getTimestepGrid'>> {
     return this.db.exclusive(async () => {
       await requireRunIds(this.db, [req.runId])

@@ -1,6 +1,7 @@
 // The browser's transport for `npm run serve`: POST /api/<request> with the per-launch token,
 // and Server-Sent Events for pushes. Same contract, same envelopes as IPC.
-import { createApi, isEventName, type Envelope, type EventName, type EventOf, type NormLabBridge } from '../../../shared/contract'
+import { isEventName, type EventName, type EventOf, type NormLabBridge } from '../../../shared/contract'
+import { createHttpApi } from './http-transport'
 
 const TOKEN_KEY = 'normlab.token'
 
@@ -17,16 +18,7 @@ export function takeToken(location: Location, storage: Storage, history: History
 }
 
 export function createHttpBridge(token: string | null, base = ''): NormLabBridge {
-  const api = createApi(async (name, payload) => {
-    const response = await fetch(`${base}/api/${name}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(payload),
-    })
-    const body = (await response.json().catch(() => null)) as Envelope | null
-    if (body && typeof body === 'object' && 'ok' in body) return body
-    return { ok: false, error: { code: 'internal', message: `HTTP ${response.status} from the NormLab server` } }
-  })
+  const api = createHttpApi(token, base)
 
   let source: EventSource | null = null
   const ensureSource = () => {

@@ -1,11 +1,9 @@
 import i18next from 'i18next'
 import { initReactI18next } from 'react-i18next'
 import { z } from 'zod'
-import { en } from './en'
-import { zhCN } from './zh-CN'
+import { en, isLanguage, LANGUAGES, zhCN, type Language } from '../../../shared/i18n'
 
-export const LANGUAGES = ['en', 'zh-CN'] as const
-export type Language = (typeof LANGUAGES)[number]
+export { LANGUAGES, type Language }
 const STORAGE_KEY = 'normlab.language'
 
 /** Storage may be off (a report opened from a file, a data: URL): then the choice is not kept. */
@@ -19,7 +17,7 @@ function storage(): Storage | null {
 
 function initialLanguage(): Language {
   const saved = storage()?.getItem(STORAGE_KEY)
-  if (saved === 'en' || saved === 'zh-CN') return saved
+  if (isLanguage(saved)) return saved
   return navigator.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en'
 }
 

@@ -4,7 +4,7 @@
 import { createRoot } from 'react-dom/client'
 import { flushSync } from 'react-dom'
 import type { ReportModel } from '../../../shared/lab/report/model'
-import { reportStrings } from '../../../shared/lab/report/strings'
+import { words } from '../../../shared/i18n'
 import { Heatmap } from '../charts/Heatmap'
 import { LineChart, type Series } from '../charts/LineChart'
 import { ProfileChart } from '../charts/ProfileChart'
@@ -22,7 +22,7 @@ type Model = Omit<ReportModel, 'csv' | 'dictionary'>
 
 const model = JSON.parse(document.getElementById('normlab-report')!.textContent!) as Model
 setLanguage(model.language, false)
-const s = reportStrings(model.language)
+const s = words(model.language).report
 const colorOf = new Map(model.runs.map((r, i) => [r.id, colorAt(i)]))
 const points = (ps: [number, number | null][]) => ps.map(([x, y]) => ({ x, y }))
 

@@ -6,10 +6,10 @@
 //   inconclusive    the interval straddles: the effect does not clearly exceed seed noise;
 //   indicative      one seed only: no spread to judge against, the direction is reported;
 //   not applicable  the runs cannot answer it (the finding says which study would).
+import type { Verdict } from '../../kinds'
 import type { Estimate } from './stats'
 
-export const VERDICTS = ['reproduced', 'not_reproduced', 'inconclusive', 'indicative', 'not_applicable'] as const
-export type Verdict = (typeof VERDICTS)[number]
+export { VERDICTS, type Verdict } from '../../kinds'
 
 export function judge(effect: Estimate, minEffect: number): Verdict {
   if (effect.n === 0) return 'not_applicable'

@@ -2,8 +2,8 @@
 // plain HTML (readable without scripts), chart placeholders the embedded report script fills with
 // the app's own chart code, the model as JSON and the tidy data as CSV inside the file. A CSP in
 // the file allows only that one script (by hash) and no network at all.
+import { fill, words } from '../../i18n'
 import type { ReportModel } from './model'
-import { reportStrings } from './strings'
 
 export interface ReportAssets {
   /** The bundled report page (out/report/report.js): draws the charts from the embedded model. */
@@ -41,7 +41,8 @@ function table(columns: readonly string[], rows: readonly (readonly (string | nu
 const time = (ms: number | null, language: string) => (ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + (language === 'zh-CN' ? ' UTC' : ' UTC'))
 
 export function reportHtml(model: ReportModel, assets: ReportAssets): string {
-  const s = reportStrings(model.language)
+  const w = words(model.language)
+  const s = w.report
   const chartBlock = (kind: keyof ReportModel['charts'], title: string) =>
     model.charts[kind].length === 0 ? '' : `<section class="card report-chart" data-chart="${kind}"><h3>${escapeHtml(title)}</h3><div class="chart-slot" data-chart-slot="${kind}"></div></section>`
   const findings = model.findings
@@ -50,6 +51,7 @@ export function reportHtml(model: ReportModel, assets: ReportAssets): string {
   <p class="finding-claim">${escapeHtml(f.claim)}</p>
   <p><span class="verdict-badge">${escapeHtml(f.verdictText)}</span> ${escapeHtml(f.result)}</p>
   ${f.verdict === 'not_applicable' ? '' : `<p class="muted small"><strong>${escapeHtml(s.measure)}:</strong> ${escapeHtml(f.measure)}</p>`}
+  ${f.runIds.length > 0 ? `<p class="muted small">${escapeHtml(fill(w.findings.usedRuns, { runs: f.runIds.map((id) => `#${id}`).join(', ') }))}${f.notUsed ? ` ${escapeHtml(f.notUsed)}` : ''}</p>` : f.notUsed ? `<p class="muted small">${escapeHtml(f.notUsed)}</p>` : ''}
   ${f.table ? table(f.table.columns, f.table.rows) : ''}
 </article>`,
     )

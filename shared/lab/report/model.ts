@@ -1,12 +1,9 @@
 // A report's content, built once from the archive's data and the findings: what the HTML file
 // shows as text, what its charts draw, and the tidy data attached to it. Pure: the Node side
 // gathers the data and writes the file; the report page draws the charts from this model.
-import { describeFinding, type ChartKind, type Finding, type ReportLanguage, type RunData, type StudyData } from '../findings'
-import { findingTexts } from '../findings/messages'
+import { words, type Language } from '../../i18n'
+import { columnName, describeFinding, showEffect, type ChartKind, type Finding, type RunData, type StudyData } from '../findings'
 import { meanOfFinite } from '../findings/stats'
-import type { PresetId } from '../study-plan'
-import { dataDictionary, studyTables, tableCsv } from '../tidy/tables'
-import { reportStrings } from './strings'
 
 export interface ReportProvenance {
   appVersion: string
@@ -46,6 +43,11 @@ export interface ReportFinding {
   verdictText: string
   result: string
   measure: string
+  /** Runs it could have used but did not, with why ("" when none). */
+  notUsed: string
+  /** The effect and its interval as a line ("×3.2 [×2.1, ×4.9], 3 seeds"), or null. */
+  effect: string | null
+  runIds: number[]
   table: { columns: string[]; rows: (string | number | null)[][] } | null
   charts: ChartKind[]
 }
@@ -68,7 +70,7 @@ export interface ReportCharts {
 }
 
 export interface ReportModel {
-  language: ReportLanguage
+  language: Language
   title: string
   generatedAt: number
   provenance: ReportProvenance
@@ -81,9 +83,6 @@ export interface ReportModel {
   csv: { name: string; text: string }[]
   dictionary: string
 }
-
-/** Heatmaps and profiles keep at most this many recorded steps, evenly spaced (the CSV has them all). */
-const HEATMAP_ROWS = 200
 
 const average = meanOfFinite
 
@@ -98,7 +97,17 @@ function runLabel(r: RunData): string {
   return `#${r.run.id} ${r.run.cell.toUpperCase()} ${r.run.norm} · b${r.run.batchSize}${(r.run.config as { batching?: string }).batching && (r.run.config as { batching?: string }).batching !== 'mask' ? ` · ${(r.run.config as { batching?: string }).batching}` : ''} · s${r.run.seed}`
 }
 
-function charts(data: StudyData): ReportCharts {
+/** A term's batch mean per recorded step (training step × time step), read at the chart's own resolution. */
+export interface HeatmapGrid {
+  runId: number
+  steps: number[]
+  values: (number | null)[][]
+}
+
+/** Heatmaps keep at most this many recorded steps, evenly spaced (the CSV has them all). */
+export const HEATMAP_ROWS = 200
+
+function charts(data: StudyData, heatmaps: readonly HeatmapGrid[]): ReportCharts {
   const out: ReportCharts = { curves: [], profiles: [], heatmaps: [], population: [], lengths: [], batchSweep: [] }
   for (const r of data.runs) {
     const label = runLabel(r)
@@ -107,19 +116,10 @@ function charts(data: StudyData): ReportCharts {
     const grid = r.terms.h
     if (grid && grid.steps.length > 0) {
       const last = grid.steps.length - 1
-      out.profiles.push({
-        runId: r.run.id,
-        label,
-        step: grid.steps[last]!,
-        count: grid.count[last]!.map((c) => c ?? 0),
-        normCount: grid.normCount[last]?.some((c) => c !== null) ? grid.normCount[last]!.map((c) => c ?? 0) : null,
-        mean: grid.mean[last] ?? [],
-        var: grid.var[last] ?? [],
-      })
-      const every = Math.max(1, Math.ceil(grid.steps.length / HEATMAP_ROWS))
-      const rows = grid.steps.map((_, i) => i).filter((i) => i % every === 0 || i === last)
-      out.heatmaps.push({ runId: r.run.id, label, steps: rows.map((i) => grid.steps[i]!), values: rows.map((i) => grid.mean[i] ?? []) })
+      out.profiles.push({ runId: r.run.id, label, step: grid.steps[last]!, count: grid.count[last]!, normCount: grid.normCount[last] ?? null, mean: grid.mean[last] ?? [], var: grid.var[last] ?? [] })
     }
+    const heatmap = heatmaps.find((h) => h.runId === r.run.id)
+    if (heatmap && heatmap.steps.length > 0) out.heatmaps.push({ runId: r.run.id, label, steps: heatmap.steps, values: heatmap.values })
     const pop = r.population?.records.find((p) => p.term === 'h') ?? r.population?.records[0]
     if (pop) out.population.push({ runId: r.run.id, label: `${label} · ${pop.term}`, var: pop.var.map(average), seen: pop.seen })
     const policies = [...new Set(r.evaluations.filter((e) => e.metric === 'loss').map((e) => e.policy))]
@@ -151,15 +151,26 @@ export interface ReportMeta {
   title: string
   provenance: ReportProvenance
   generatedAt: number
-  presetTitle?: (id: PresetId) => string
+  /** The recurrent term's heatmap grids, per run (read by the Node side at HEATMAP_ROWS). */
+  heatmaps: readonly HeatmapGrid[]
+  /** The tidy tables as CSV, written by the same code as the full data export, and their dictionary. */
+  csv: { name: string; text: string }[]
+  dictionary: string
 }
 
-export function buildReportModel(data: StudyData, findings: readonly Finding[], language: ReportLanguage, meta: ReportMeta): ReportModel {
-  const texts = findingTexts(language)
-  const strings = reportStrings(language)
+/** An effect with its interval, as one line. */
+function effectLine(f: Finding): string | null {
+  const e = f.effect
+  if (!e) return null
+  const show = (v: number | null) => showEffect(v, f.unit)
+  return e.low === null ? `${show(e.mean)} (n = ${e.n})` : `${show(e.mean)} [${show(e.low)}, ${show(e.high)}] (n = ${e.n})`
+}
+
+export function buildReportModel(data: StudyData, findings: readonly Finding[], language: Language, meta: ReportMeta): ReportModel {
+  const w = words(language)
+  const strings = w.report
   const flat = data.runs.map((r) => flatten(r.run.config))
   const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort()
-  const tables = studyTables(data)
   return {
     language,
     title: meta.title,
@@ -188,24 +199,28 @@ export function buildReportModel(data: StudyData, findings: readonly Finding[], 
       endedAt: r.run.endedAt,
     })),
     findings: findings.map((f) => {
-      const words = describeFinding(f, language, meta.presetTitle)
+      const said = describeFinding(f, language)
+      const verdicts = w.findings.verdict as Record<string, string>
       return {
         id: f.id,
         verdict: f.verdict,
-        claim: words.claim,
-        verdictText: words.verdict,
-        result: words.result,
-        measure: words.measure,
-        table: f.table ? { columns: f.table.columns.map((c) => texts.columns[c] ?? c), rows: f.table.rows.map((row) => row.map((v) => (typeof v === 'string' && v in texts.verdict ? texts.verdict[v as Finding['verdict']] : v))) } : null,
+        claim: said.claim,
+        verdictText: said.verdict,
+        result: said.result,
+        measure: said.measure,
+        notUsed: said.notUsed,
+        effect: effectLine(f),
+        runIds: f.runIds,
+        table: f.table ? { columns: f.table.columns.map((c) => columnName(c, language)), rows: f.table.rows.map((row) => row.map((v) => (typeof v === 'string' && v in verdicts ? verdicts[v]! : v))) } : null,
         charts: f.charts,
       }
     }),
-    charts: charts(data),
+    charts: charts(data, meta.heatmaps),
     config: keys.map((key) => {
       const values = flat.map((f) => f[key] ?? '—')
       return { key, values, differs: new Set(values).size > 1 }
     }),
-    csv: tables.map((t) => ({ name: `${t.name}.csv`, text: tableCsv(t) })),
-    dictionary: dataDictionary(),
+    csv: meta.csv,
+    dictionary: meta.dictionary,
   }
 }

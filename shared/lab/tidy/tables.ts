@@ -1,10 +1,8 @@
 // The archive as tidy data: one table per kind of record, one row per observation, every value in
 // its own column. The column lists and their meanings are defined once here: reports attach these
-// tables, and the full data export writes them (DATA_DICTIONARY goes beside them).
+// tables, and the full data export writes them, from one code path (DATA_DICTIONARY goes beside them).
 import type { Run } from '../../contract/schemas'
-import type { StudyData } from '../findings/study-data'
-import { meanOfFinite } from '../findings/stats'
-import { csv, type Cell } from './csv'
+import type { Cell } from './csv'
 
 export interface TidyTable {
   name: string
@@ -109,41 +107,6 @@ export const DATA_DICTIONARY: Record<TableName, { about: string; columns: Record
 export function runRow(run: Run): Cell[] {
   const c = run.config as Record<string, unknown>
   return [run.id, run.uuid, run.studyId, run.name, run.status, run.task, run.cell, run.norm, run.batchSize, c.batching as string, run.seed, c.steps as number, c.hidden as number, c.lr as number, c.optimizer as string, run.device?.backend, run.device?.gpuRenderer, run.host, run.createdAt, run.startedAt, run.endedAt, run.error, JSON.stringify(run.config)]
-}
-
-const average = meanOfFinite
-
-/** The tidy tables of a gathered study (what a report attaches). */
-export function studyTables(data: StudyData): TidyTable[] {
-  const runs: Cell[][] = []
-  const metrics: Cell[][] = []
-  const stats: Cell[][] = []
-  const evaluations: Cell[][] = []
-  const population: Cell[][] = []
-  for (const r of data.runs) {
-    const { id, uuid } = r.run
-    runs.push(runRow(r.run))
-    for (const [name, s] of Object.entries(r.metrics)) s.steps.forEach((step, i) => metrics.push([id, uuid, name, step, s.values[i], s.wallMs[i]]))
-    for (const [term, g] of Object.entries(r.terms)) {
-      g.steps.forEach((step, i) => {
-        const T = g.count[i]!.length
-        for (let t = 0; t < T; t++) stats.push([id, uuid, 0, term, step, t, g.count[i]![t], g.normCount[i]?.[t] ?? null, g.mean[i]?.[t] ?? null, g.var[i]?.[t] ?? null])
-      })
-    }
-    for (const e of r.evaluations) evaluations.push([id, uuid, e.step, e.policy, e.length, e.metric, e.value])
-    for (const rec of r.population?.records ?? []) rec.seen.forEach((seen, t) => population.push([id, uuid, r.population!.step, 0, rec.term, t, seen, average(rec.mean[t] ?? []), average(rec.var[t] ?? [])]))
-  }
-  return [
-    { name: 'runs', columns: TABLE_COLUMNS.runs, rows: runs },
-    { name: 'metrics', columns: TABLE_COLUMNS.metrics, rows: metrics },
-    { name: 'timestep_stats', columns: TABLE_COLUMNS.timestep_stats, rows: stats },
-    { name: 'evaluations', columns: TABLE_COLUMNS.evaluations, rows: evaluations },
-    { name: 'population', columns: TABLE_COLUMNS.population, rows: population },
-  ]
-}
-
-export function tableCsv(table: TidyTable): string {
-  return csv(table.columns, table.rows)
 }
 
 /** The data dictionary as Markdown. */

@@ -1,6 +1,6 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { runCli } from '../../../electron/cli/run-cli'
+import { cli as runCapture } from '../../helpers/cli'
 import { openServices } from '../../../electron/store'
 import { MIGRATIONS, sampleConfig, tempDir } from '../../helpers/temp'
 
@@ -12,12 +12,7 @@ beforeEach(() => {
 })
 afterEach(() => tmp.cleanup())
 
-async function cli(...argv: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
-  return { code, out: out.join('\n'), err: err.join('\n') }
-}
+const cli = (...argv: string[]) => runCapture(argv)
 
 async function seed() {
   const services = await openServices({ dbPath: db, host: 'cli', migrationsDir: MIGRATIONS })

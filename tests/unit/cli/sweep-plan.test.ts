@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../../electron/cli/run-cli'
+import { cli as runCapture } from '../../helpers/cli'
 import { Archive } from '../../../electron/store'
 import { PlannedRunFile, SweepPlanFile } from '../../../shared/lab/sweep-plan'
 import { MIGRATIONS, ROOT, tempDir } from '../../helpers/temp'
@@ -16,12 +16,7 @@ beforeAll(() => {
 })
 afterAll(() => tmp.cleanup())
 
-async function cli(argv: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
-  return { code, out: out.join('\n'), err: err.join('\n') }
-}
+const cli = runCapture
 
 /** A separate process, as a scheduler starts it; resolves with its exit code and output. */
 function processOf(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {

@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { runCli } from '../../../electron/cli/run-cli'
+import { cli as runCapture } from '../../helpers/cli'
 import { openServices, type Services } from '../../../electron/store'
 import { createApi, type NormLabApi } from '../../../shared/contract'
 import { MIGRATIONS, tempDir } from '../../helpers/temp'
@@ -13,12 +13,7 @@ beforeEach(() => {
 })
 afterEach(() => tmp.cleanup())
 
-async function cli(argv: string[], interrupted: () => boolean = () => false) {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, interrupted)
-  return { code, out: out.join('\n'), err: err.join('\n') }
-}
+const cli = runCapture
 
 async function withApi<T>(fn: (api: NormLabApi, services: Services) => Promise<T>): Promise<T> {
   const services = await openServices({ dbPath: db, host: 'cli', migrationsDir: MIGRATIONS })
@@ -112,7 +107,7 @@ describe('npm run lab -- train / sweep', () => {
         expect(metrics.series.map((s) => s.steps.length)).toEqual([12, 2])
         const evaluations = await api.listEvaluations({ runIds: [run.id] })
         const lengths = [...new Set(evaluations.map((e) => e.length))].sort((a, b) => a - b)
-        expect(lengths).toEqual([12, 18, 24, 48])
+        expect(lengths).toEqual([6, 12, 18, 24, 48])
         const policies = [...new Set(evaluations.map((e) => e.policy))].sort()
         if (run.norm === 'bn_step') {
           expect(policies).toEqual(['batch', 'global', 'last'])

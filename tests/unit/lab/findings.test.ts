@@ -1,12 +1,15 @@
 // Every finding on archives built for the purpose, where the answer is known: an effect present
-// (reproduced), absent (not reproduced), or within seed noise (inconclusive); and what it says when
-// the runs cannot answer it. Real SQLite archives, written and read through the contract.
+// (reproduced), absent (not reproduced), or within seed noise (inconclusive); what it says when the
+// runs cannot answer it; and one test per defect of the first findings (padding judged on the
+// variance, drift averaged over features, losses compared by absolute difference, the last run per
+// seed silently winning, one comparison set picked silently, a baseline length BN was starved at).
+// Real SQLite archives, written and read through the contract.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openServices, type Services } from '../../../electron/store'
 import { createApi, type NormLabApi } from '../../../shared/contract'
-import { TrainConfig } from '../../../shared/engine/config'
 import { computeFindings, describeFinding, gatherStudyData, type Finding, type FindingId } from '../../../shared/lab/findings'
 import { MIGRATIONS, tempDir } from '../../helpers/temp'
+import { uniformFeatures, writeRuns, type Synthetic } from '../../helpers/synthetic-runs'
 
 let tmp: ReturnType<typeof tempDir>
 let services: Services
@@ -22,196 +25,229 @@ afterEach(async () => {
   tmp.cleanup()
 })
 
-interface Synthetic {
-  config: Record<string, unknown>
-  /** The final held-out loss. */
-  loss?: number
-  /** Per-timestep statistics of a term at recorded steps 10 and 20 (count, mean, var per time step). */
-  stats?: { term: 'x' | 'h' | 'c'; count: number[]; mean: number[]; var: number[] }[]
-  /** Loss at evaluation lengths, per policy. */
-  lengths?: { policy: string; length: number; value: number }[]
-  population?: { term: 'h'; var: number[] }
-  status?: 'completed' | 'diverged'
-}
-
-async function archive(runs: Synthetic[]): Promise<number[]> {
-  const ids: number[] = []
-  for (const r of runs) {
-    const config = TrainConfig.parse({ task: 'adding', hidden: 4, steps: 20, ...r.config })
-    const run = await api.createRun({ name: `${config.norm} b${config.batchSize} s${config.seed}`, config })
-    ids.push(run.id)
-    const loss = r.loss ?? 1
-    await api.appendMetrics({
-      runId: run.id,
-      points: [
-        ...Array.from({ length: 20 }, (_, i) => ({ name: 'loss', step: i + 1, value: loss * (2 - i / 19), wallMs: i * 10 })),
-        ...Array.from({ length: 20 }, (_, i) => ({ name: 'step_ms', step: i + 1, value: 10, wallMs: i * 10 })),
-        { name: 'eval/loss', step: 20, value: loss, wallMs: 200 },
-      ],
-    })
-    for (const s of r.stats ?? []) {
-      await api.appendTimestepStats({
-        runId: run.id,
-        records: [10, 20].map((step) => ({ step, layer: 0, term: s.term, count: s.count, normCount: s.count, mean: s.mean, var: s.var })),
-      })
-    }
-    if (r.lengths) await api.appendEvaluations({ runId: run.id, results: r.lengths.map((e) => ({ step: 20, policy: e.policy as 'last', length: e.length, metric: 'loss', value: e.value })) })
-    if (r.population) {
-      const T = r.population.var.length
-      await api.appendPopulationStats({ runId: run.id, step: 20, records: [{ layer: 0, term: 'h', mean: r.population.var.map(() => [0, 0]), var: r.population.var.map((v) => [v, v]), seen: new Array<number>(T).fill(2) }] })
-    }
-    await api.updateRun({ id: run.id, status: r.status ?? 'completed' })
-  }
-  return ids
-}
-
 async function finding(id: FindingId, runs: Synthetic[]): Promise<Finding> {
-  const ids = await archive(runs)
+  const ids = await writeRuns(api, runs)
   return computeFindings(await gatherStudyData(api, ids)).find((f) => f.id === id)!
 }
+const numbers = (f: Finding) => f.numbers as Record<string, number | string | null>
 
 const T = 8
-const alternating = (a: number) => Array.from({ length: T }, (_, t) => (t % 2 === 0 ? a : -a))
+const C = 4
 const full = (n: number) => new Array<number>(T).fill(n)
-const ones = full(1)
+const falling = [8, 8, 6, 4, 3, 2, 1, 1]
 
 describe('per-step distributions differ', () => {
-  const bn = (seed: number, drift: number): Synthetic => ({ config: { norm: 'bn_step', seed, batchSize: 8 }, stats: [{ term: 'h', count: full(8), mean: alternating(drift), var: ones }] })
-  it('reproduced: the mean moves by half a standard deviation across steps in every seed', async () => {
+  /** Feature c's mean alternates ±a across time steps, with the sign of (−1)^c: the average over features is 0 at every step. */
+  const bn = (seed: number, a: number, count = full(8)): Synthetic => ({
+    config: { norm: 'bn_step', seed, batchSize: 8 },
+    stats: [{ term: 'h', count, featureMean: uniformFeatures(T, C, (t, c) => (t % 2 === 0 ? a : -a) * (c % 2 === 0 ? 1 : -1) + seed * 1e-3), featureVar: uniformFeatures(T, C, () => 1) }],
+  })
+  it('reproduced per feature when the features drift in opposite directions (their average stays put: the old finding said "not reproduced")', async () => {
     const f = await finding('perStepDrift', [bn(1, 0.5), bn(2, 0.52), bn(3, 0.48)])
     expect(f.verdict).toBe('reproduced')
-    expect(f.effect!.mean).toBeCloseTo(0.5 * Math.sqrt(8 / 7), 2)
-    expect(describeFinding(f, 'en').result).toMatch(/drifts by 0\.53\d* within-step standard deviations/)
+    // Full batches of 8: the chance variance of a mean is v / 7; sample variance of ±a over 8 steps is a²·8/7.
+    expect(f.effect!.mean).toBeCloseTo(Math.sqrt((0.5 ** 2 * 8) / 7 - 1 / 7), 2)
+    expect(numbers(f).floor).toBeCloseTo(Math.sqrt(1 / 7), 2)
+    expect(describeFinding(f, 'en').result).toMatch(/noise floor \(0\.378\), the batch mean of h·Wh drifts by 0\.378 within-step standard deviations/)
   })
-  it('not reproduced: the mean stays put', async () => {
-    expect((await finding('perStepDrift', [bn(1, 0.01), bn(2, 0.012), bn(3, 0.008)])).verdict).toBe('not_reproduced')
+  it('subtracts the few-sample noise floor: means that move only as much as chance does are not a drift', async () => {
+    // 5 valid samples of variance 1: a mean varies by 1/4 by chance; ±a with a²·8/7 = 1/4 is exactly that.
+    const a = Math.sqrt((0.25 * 7) / 8)
+    const f = await finding('perStepDrift', [bn(1, a, full(5)), bn(2, a, full(5)), bn(3, a, full(5))])
+    expect(numbers(f).raw).toBeCloseTo(0.5, 2)
+    expect(f.verdict).toBe('not_reproduced')
   })
-  it('inconclusive: one seed drifts, the others do not', async () => {
-    expect((await finding('perStepDrift', [bn(1, 0.3), bn(2, 0), bn(3, 0.02)])).verdict).toBe('inconclusive')
+  it('inconclusive when one seed drifts and the others do not, saying how many seeds would settle it', async () => {
+    const f = await finding('perStepDrift', [bn(1, 0.6), bn(2, 0.38), bn(3, 0.4)])
+    expect(f.verdict).toBe('inconclusive')
+    expect(f.seedsToSettle).toBeGreaterThan(3)
+    expect(describeFinding(f, 'en').result).toMatch(/About \d+ seeds would likely settle it/)
   })
   it('indicative with one seed', async () => {
     expect((await finding('perStepDrift', [bn(1, 0.5)])).verdict).toBe('indicative')
   })
+  it('names runs without per-feature statistics instead of averaging their features', async () => {
+    const ids = await writeRuns(api, [bn(1, 0.5), bn(2, 0.5)])
+    const bare = await api.createRun({ name: 'no features', config: { task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 8, seed: 3, hidden: 4, steps: 20 } })
+    await api.appendTimestepStats({ runId: bare.id, records: [{ step: 1, layer: 0, term: 'h', count: full(8), mean: full(0), var: full(1) }] })
+    await api.updateRun({ id: bare.id, status: 'completed' })
+    const f = computeFindings(await gatherStudyData(api, [...ids, bare.id])).find((x) => x.id === 'perStepDrift')!
+    expect(f.excluded).toEqual([{ runId: bare.id, reason: 'noFeatures' }])
+    expect(describeFinding(f, 'en').notUsed).toBe(`Not used: #${bare.id} (no per-feature statistics).`)
+  })
 })
 
 describe('late steps have few valid samples', () => {
-  const falling = [8, 8, 6, 4, 3, 2, 1, 1]
-  const bn = (seed: number, count: number[]): Synthetic => ({
-    config: { norm: 'bn_step', seed, batchSize: 8 },
-    stats: [{ term: 'h', count, mean: alternating(0.1), var: ones }],
+  const bn = (seed: number, count: number[], batching = 'mask'): Synthetic => ({
+    config: { norm: 'bn_step', seed, batchSize: 8, batching },
+    stats: [{ term: 'h', count, featureMean: uniformFeatures(T, C, () => 0.1), featureVar: uniformFeatures(T, C, () => 1) }],
     population: { term: 'h', var: count.map((c) => (c < 4 ? 3 : 1)) },
   })
-  const ln = (seed: number): Synthetic => ({ config: { norm: 'ln', seed, batchSize: 8 }, stats: [{ term: 'h', count: falling, mean: alternating(0.1), var: ones }] })
   it('reproduced: a long tail leaves late steps with one or two samples; LN counts its features', async () => {
-    const f = await finding('lateSteps', [bn(1, falling), bn(2, falling), bn(3, falling), ln(1)])
+    const ln: Synthetic = { config: { norm: 'ln', seed: 1, batchSize: 8 }, stats: [{ term: 'h', count: falling, featureMean: uniformFeatures(T, C, () => 0), featureVar: uniformFeatures(T, C, () => 1) }] }
+    const f = await finding('lateSteps', [bn(1, falling), bn(2, falling), bn(3, falling), ln])
     expect(f.verdict).toBe('reproduced')
     expect(f.numbers).toMatchObject({ firstFew: 5, share: 50, inflation: 3 })
-    expect(describeFinding(f, 'en').result).toMatch(/from time step 5 on, statistics come from 2 samples or fewer; 50 % of time steps have fewer than 4; their running variance is 3× /)
+    expect(describeFinding(f, 'en').result).toMatch(/from time step 5 on, statistics come from 2 samples or fewer; 50 % of time steps have fewer than 4 /)
   })
   it('not reproduced: fixed lengths keep every step full', async () => {
     expect((await finding('lateSteps', [bn(1, full(8)), bn(2, full(8)), bn(3, full(8))])).verdict).toBe('not_reproduced')
   })
-  it('inconclusive: only one seed had a long tail', async () => {
-    expect((await finding('lateSteps', [bn(1, falling), bn(2, full(8)), bn(3, full(8))])).verdict).toBe('inconclusive')
+  it('uses the masked runs of a pad/mask/truncate study, names the others, and counts every run of a seed (the last run per seed used to win)', async () => {
+    const runs = [1, 2, 3].flatMap((s) => [bn(s, falling, 'mask'), bn(s, full(8), 'truncate')])
+    // A second masked run of seed 1 (the same settings run again) and padded runs written last.
+    runs.push(bn(1, falling, 'mask'), ...[1, 2, 3].map((s) => bn(s, full(8), 'pad')))
+    const ids = await writeRuns(api, runs)
+    const f = computeFindings(await gatherStudyData(api, ids)).find((x) => x.id === 'lateSteps')!
+    expect(f.verdict).toBe('reproduced')
+    expect(f.effect!.n).toBe(3)
+    const masked = [ids[0]!, ids[2]!, ids[4]!, ids[6]!]
+    expect(f.runIds.sort()).toEqual(masked.sort())
+    expect(f.excluded).toEqual(expect.arrayContaining([{ runId: ids[1]!, reason: 'truncated' }, { runId: ids[7]!, reason: 'padCountsAsData' }]))
+    expect(f.excluded).toHaveLength(6)
   })
 })
 
 describe('longer test sequences', () => {
-  const run = (norm: 'bn_step' | 'ln', seed: number, at1: number, at4: number): Synthetic => ({
-    config: { norm, seed },
-    lengths: norm === 'ln' ? [{ policy: 'none', length: 20, value: at1 }, { policy: 'none', length: 80, value: at4 }] : [{ policy: 'last', length: 20, value: at1 }, { policy: 'last', length: 80, value: at4 }, { policy: 'batch', length: 20, value: at1 }, { policy: 'batch', length: 80, value: at1 }],
+  // Trained on 10–20 steps: at least half a batch is valid up to length 15.
+  const run = (norm: 'bn_step' | 'ln', seed: number, losses: Record<number, number>, policies = ['last', 'batch']): Synthetic => ({
+    config: { norm, seed, lengths: { kind: 'uniform', min: 10, max: 20 } },
+    lengths: Object.entries(losses).flatMap(([length, value]) => (norm === 'ln' ? ['none'] : policies).map((policy) => ({ policy, length: Number(length), value: value * (1 + seed * 0.01) }))),
   })
-  it('reproduced: BN’s loss grows far more than LN’s past the trained length', async () => {
-    const f = await finding('longerTest', [run('bn_step', 1, 0.1, 0.6), run('bn_step', 2, 0.1, 0.62), run('bn_step', 3, 0.1, 0.58), run('ln', 1, 0.1, 0.11), run('ln', 2, 0.1, 0.12), run('ln', 3, 0.1, 0.1)])
+  it('judges growth from a length BN’s statistics were well fed at, not from the longest trained length', async () => {
+    // At length 20 (the longest trained) BN’s late statistics came from few samples: its loss there is already high.
+    const bn = { 10: 0.05, 20: 0.2, 40: 0.21 }
+    const ln = { 10: 0.05, 20: 0.05, 40: 0.06 }
+    const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, bn), run('ln', s, ln)]))
+    expect(f.numbers).toMatchObject({ baseline: 10, longest: 40, policy: 'last' })
     expect(f.verdict).toBe('reproduced')
-    expect(f.numbers).toMatchObject({ policy: 'last', trained: 20, longest: 80 })
-    expect(f.effect!.mean).toBeCloseTo(0.49, 2)
-    // The "batch" policy is judged too, in the table.
+    expect(f.effect!.mean).toBeCloseTo(Math.log(0.21 / 0.05) - Math.log(0.06 / 0.05), 3)
+  })
+  it('is not applicable when no tested length was well fed (the old finding judged from the starved length 20 and said "not reproduced")', async () => {
+    const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, { 20: 0.2, 40: 0.21 }), run('ln', s, { 20: 0.05, 40: 0.06 })]))
+    expect(f.verdict).toBe('not_applicable')
+    expect(describeFinding(f, 'en').result).toMatch(/no tested length was short enough/)
+  })
+  it('not reproduced when both grow by the same ratio', async () => {
+    const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, { 10: 0.1, 40: 0.3 }), run('ln', s, { 10: 0.01, 40: 0.03 })]))
+    expect(f.verdict).toBe('not_reproduced')
     expect(f.table!.rows.map((r) => r[0])).toEqual(['LN', 'BN · last', 'BN · batch'])
   })
-  it('not reproduced: both grow alike in absolute loss (the case from the report: 0.004 → 0.071 vs 0.12 → 0.19)', async () => {
-    const f = await finding('longerTest', [run('bn_step', 1, 0.12, 0.19), run('bn_step', 2, 0.121, 0.191), run('bn_step', 3, 0.119, 0.189), run('ln', 1, 0.004, 0.071), run('ln', 2, 0.0041, 0.0711), run('ln', 3, 0.0039, 0.0709)])
-    expect(f.verdict).toBe('not_reproduced')
-  })
-  it('inconclusive: the excess changes sign from seed to seed', async () => {
-    const f = await finding('longerTest', [run('bn_step', 1, 0.1, 0.5), run('bn_step', 2, 0.1, 0.1), run('bn_step', 3, 0.1, 0.2), run('ln', 1, 0.1, 0.1), run('ln', 2, 0.1, 0.3), run('ln', 3, 0.1, 0.1)])
-    expect(f.verdict).toBe('inconclusive')
-  })
   it('not applicable without LN runs, naming the preset that answers it', async () => {
-    const f = await finding('longerTest', [run('bn_step', 1, 0.1, 0.5)])
+    const f = await finding('longerTest', [run('bn_step', 1, { 10: 0.1, 40: 0.5 })])
     expect(f.verdict).toBe('not_applicable')
-    expect(describeFinding(f, 'en', (p) => `preset ${p}`).result).toBe(
-      'Not applicable: it needs per-step BN and LN runs, alike otherwise, evaluated past their training length. The preset “preset longerTest” runs a study that answers it.',
+    expect(describeFinding(f, 'en').result).toBe(
+      'Not applicable: it needs per-step BN and LN runs, alike otherwise, evaluated at several lengths. The preset “Test longer than train” runs a study that answers it.',
     )
   })
 })
 
 describe('small batches', () => {
   // Equal samples seen: steps × batch size = 640.
-  const run = (norm: 'bn_step' | 'ln', seed: number, batchSize: number, loss: number, steps = 640 / batchSize): Synthetic => ({ config: { norm, seed, batchSize, steps }, loss })
-  const study = (bnSmall: number[], lnSmall: number[]) => [
+  const run = (norm: 'bn_step' | 'ln' | 'gn', seed: number, batchSize: number, loss: number, steps = 640 / batchSize): Synthetic => ({ config: { norm, seed, batchSize, steps }, loss })
+  const study = (bnSmall: number[], lnSmall: number[], others: ('ln' | 'gn')[] = ['ln']) => [
     ...bnSmall.map((l, i) => run('bn_step', i + 1, 2, l)),
     ...[1, 2, 3].map((s) => run('bn_step', s, 64, 0.1)),
-    ...lnSmall.map((l, i) => run('ln', i + 1, 2, l)),
-    ...[1, 2, 3].map((s) => run('ln', s, 64, 0.1)),
+    ...others.flatMap((o) => [...lnSmall.map((l, i) => run(o, i + 1, 2, l)), ...[1, 2, 3].map((s) => run(o, s, 64, 0.1))]),
   ]
   it('reproduced: BN’s loss rises at batch 2, LN’s does not', async () => {
     const f = await finding('smallBatch', study([0.5, 0.52, 0.48], [0.11, 0.1, 0.12]))
     expect(f.verdict).toBe('reproduced')
-    expect(f.numbers).toMatchObject({ small: 2, large: 64, other: 'ln', samples: 640 })
+    expect(f.numbers).toMatchObject({ small: 2, large: 64, other: 'LN', samples: 640 })
   })
-  it('not reproduced: both rise alike', async () => {
+  it('not reproduced: both rise by the same ratio', async () => {
     expect((await finding('smallBatch', study([0.3, 0.31, 0.29], [0.299, 0.311, 0.29]))).verdict).toBe('not_reproduced')
   })
   it('inconclusive: the difference is within seed noise', async () => {
     expect((await finding('smallBatch', study([0.5, 0.1, 0.2], [0.1, 0.35, 0.1]))).verdict).toBe('inconclusive')
   })
+  it('judges BN against LN and against GN, each shown with its verdict; LN decides', async () => {
+    const f = await finding('smallBatch', study([0.5, 0.52, 0.48], [0.11, 0.1, 0.12], ['ln', 'gn']))
+    expect(f.sets.map((s) => s.label.versus)).toEqual(['LN', 'GN'])
+    expect(f.sets.every((s) => s.verdict === 'reproduced')).toBe(true)
+    expect(f.effect!.n).toBe(3)
+  })
   it('refuses runs that saw different numbers of samples: a small batch would also mean less data', async () => {
     const f = await finding('smallBatch', [run('bn_step', 1, 2, 0.5, 100), run('bn_step', 1, 64, 0.1, 100), run('ln', 1, 2, 0.5, 100), run('ln', 1, 64, 0.1, 100)])
     expect(f.verdict).toBe('not_applicable')
     expect(describeFinding(f, 'en').result).toMatch(/saw different numbers of samples \(batch 2 × 100 steps, batch 64 × 100 steps\)/)
-    expect(f.missing!.preset).toBe('batchSize')
+    expect(f.preset).toBe('batchSize')
   })
 })
 
 describe('padding without a mask', () => {
-  const mask = [8, 8, 8, 6, 4, 3, 2, 1]
-  const run = (batching: 'mask' | 'pad', seed: number, lateVar: number): Synthetic => ({
-    config: { norm: 'bn_step', batching, seed, batchSize: 8 },
-    loss: batching === 'pad' ? 0.4 : 0.2,
-    stats: [{ term: 'x', count: batching === 'mask' ? mask : full(8), mean: alternating(0.5), var: mask.map((c) => (c < 8 ? lateVar : 1)) }],
-  })
-  const study = (padVars: number[]) => [...[1, 2, 3].map((s) => run('mask', s, 1)), ...padVars.map((v, i) => run('pad', i + 1, v))]
-  it('reproduced: counting the padding shrinks the late-step variance', async () => {
-    const f = await finding('padding', study([0.4, 0.42, 0.38]))
+  const N = 8
+  const maskCounts = [8, 8, 8, 6, 4, 3, 2, 1]
+  /** A large mean and a small spread: mixing in zeros raises the variance while it pulls the mean toward zero. */
+  const maskMean = (seed: number) => uniformFeatures(T, C, (t, c) => 2 + 0.1 * c + 0.01 * seed * t)
+  const maskVar = uniformFeatures(T, C, () => 0.25)
+  const mask = (seed: number): Synthetic => ({ config: { norm: 'bn_step', batching: 'mask', seed, batchSize: N }, loss: 0.054, stats: [{ term: 'x', count: maskCounts, featureMean: maskMean(seed), featureVar: maskVar }] })
+  /** What BN computes over all N rows when the padded rows are zeros (x·Wx of a zero input). */
+  const pad = (seed: number, counted = true): Synthetic => {
+    const m = maskMean(seed)
+    const share = (t: number) => (counted ? maskCounts[t]! / N : 1)
+    return {
+      config: { norm: 'bn_step', batching: 'pad', seed, batchSize: N },
+      loss: 0.165,
+      stats: [{ term: 'x', count: full(N), featureMean: uniformFeatures(T, C, (t, c) => share(t) * m[t]![c]!), featureVar: uniformFeatures(T, C, (t, c) => share(t) * (0.25 + m[t]![c]! ** 2) - share(t) ** 2 * m[t]![c]! ** 2) }],
+    }
+  }
+  it('reproduced on the bias of the mean toward the padding value, though the variance rises (the old finding measured a variance shrink and said "not reproduced")', async () => {
+    const f = await finding('padding', [1, 2, 3].flatMap((s) => [mask(s), pad(s)]))
     expect(f.verdict).toBe('reproduced')
-    expect(f.numbers.shrink).toBeCloseTo(60, 0)
-    expect(f.numbers).toMatchObject({ maskLoss: 0.2, padLoss: 0.4 })
+    const n = numbers(f)
+    // The padded mean is the masked mean times the share of valid samples, exactly.
+    expect(n.ratio).toBeCloseTo(n.validShare as number, 3)
+    expect(n.validShare).toBeCloseTo((6 / 8 + 4 / 8 + 3 / 8 + 2 / 8) / 4, 3)
+    expect(n.varChange as number).toBeGreaterThan(0)
+    expect(n.varPredicted).toBeCloseTo(n.varChange as number, 1)
+    expect(n.step).toBe(1)
+    expect(n.lossRatio).toBeCloseTo(0.165 / 0.054, 2)
   })
-  it('not reproduced: no shrink', async () => {
-    expect((await finding('padding', study([1, 1.01, 0.99]))).verdict).toBe('not_reproduced')
+  it('not reproduced when the padded run’s statistics equal the masked run’s (an A/A comparison)', async () => {
+    const f = await finding('padding', [1, 2, 3].flatMap((s) => [mask(s), { ...pad(s, false), stats: mask(s).stats }]))
+    expect(f.verdict).toBe('not_reproduced')
   })
-  it('inconclusive: within seed noise', async () => {
-    expect((await finding('padding', study([0.5, 1.3, 0.9]))).verdict).toBe('inconclusive')
+  it('names a padded run whose seed has no masked run', async () => {
+    const f = await finding('padding', [mask(1), pad(1), mask(2), pad(2), pad(4)])
+    expect(f.excluded).toEqual([{ runId: expect.any(Number), reason: 'unpairedSeed' }])
+    expect(f.effect!.n).toBe(2)
   })
 })
 
 describe('all norms side by side', () => {
-  const run = (norm: 'bn_step' | 'ln' | 'gn', seed: number, loss: number, status: 'completed' | 'diverged' = 'completed'): Synthetic => ({ config: { norm, seed }, loss, status })
-  it('reproduced: LN ends lower than BN; the table lists every norm with time per step and divergences', async () => {
-    const f = await finding('allNorms', [run('bn_step', 1, 0.5), run('bn_step', 2, 0.52), run('bn_step', 3, 0.48, 'diverged'), run('ln', 1, 0.1), run('ln', 2, 0.11), run('ln', 3, 0.09), run('gn', 1, 0.2)])
+  const run = (norm: 'bn_step' | 'ln' | 'gn', seed: number, loss: number, status: Synthetic['status'] = 'completed', batchSize = 32): Synthetic => ({ config: { norm, seed, batchSize }, loss, status })
+  it('compares losses as ratios: LN 15–63× lower in every seed is reproduced (as a difference of losses spanning decades it was "inconclusive")', async () => {
+    const bn = [0.9, 0.05, 3.0]
+    const ln = [0.02, 0.003, 0.05]
+    const f = await finding('allNorms', [...bn.map((l, i) => run('bn_step', i + 1, l)), ...ln.map((l, i) => run('ln', i + 1, l))])
     expect(f.verdict).toBe('reproduced')
-    expect(f.table!.rows.map((r) => [r[0], r[4], r[5]])).toEqual([
+    expect(f.unit).toBe('logRatio')
+    expect(describeFinding(f, 'en').result).toMatch(/^Per-step BN ends at ×3\d\.\d* LN’s held-out loss \(95 % interval ×\d+(\.\d+)? … ×\d+(\.\d+)? over 3 seeds\)/)
+  })
+  it('judges every comparison set (two batch sizes), none picked silently', async () => {
+    const runs = [4, 16].flatMap((b) => [1, 2, 3].flatMap((s) => [run('bn_step', s, b === 4 ? 0.5 + s / 100 : 0.2, 'completed', b), run('ln', s, 0.1 + s / 1000, 'completed', b)]))
+    const f = await finding('allNorms', runs)
+    expect(f.sets.map((s) => [s.label, s.verdict])).toEqual([
+      [{ batchSize: 4 }, 'reproduced'],
+      [{ batchSize: 16 }, 'reproduced'],
+    ])
+    expect(f.effect!.n).toBe(6)
+    expect(describeFinding(f, 'en').result).toMatch(/Judged in 2 comparison sets: Batch 4: reproduced \(×5\.\d+\); Batch 16: reproduced/)
+  })
+  it('lists every norm with time per step and divergences; names diverged runs instead of comparing their loss', async () => {
+    const ids = await writeRuns(api, [run('bn_step', 1, 0.5), run('bn_step', 2, 0.52), run('bn_step', 3, 0.48, 'diverged'), run('ln', 1, 0.1), run('ln', 2, 0.11), run('ln', 3, 0.09), run('gn', 1, 0.2)])
+    const f = computeFindings(await gatherStudyData(api, ids)).find((x) => x.id === 'allNorms')!
+    expect(f.table!.rows.slice(0, 3).map((r) => [r[0], r[3], r[4]])).toEqual([
       ['bn_step', 10, '1 / 3'],
       ['ln', 10, '0 / 3'],
       ['gn', 10, '0 / 1'],
     ])
+    expect(f.excluded).toEqual(expect.arrayContaining([{ runId: ids[2], reason: 'diverged' }, { runId: ids[5], reason: 'unpairedSeed' }]))
+    expect(f.effect!.n).toBe(2)
   })
   it('not reproduced: BN and LN end alike', async () => {
     expect((await finding('allNorms', [run('bn_step', 1, 0.2), run('bn_step', 2, 0.201), run('bn_step', 3, 0.199), run('ln', 1, 0.2), run('ln', 2, 0.2), run('ln', 3, 0.2)])).verdict).toBe('not_reproduced')
-  })
-  it('inconclusive: within seed noise', async () => {
-    expect((await finding('allNorms', [run('bn_step', 1, 0.5), run('bn_step', 2, 0.1), run('bn_step', 3, 0.2), run('ln', 1, 0.2), run('ln', 2, 0.3), run('ln', 3, 0.1)])).verdict).toBe('inconclusive')
   })
   it('names what confounds a comparison of runs that differ in more than the norm', async () => {
     const f = await finding('allNorms', [{ config: { norm: 'bn_step', hidden: 8 } }, { config: { norm: 'ln', hidden: 16 } }])

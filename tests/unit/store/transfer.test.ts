@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../../electron/cli/run-cli'
+import { cli as runCapture } from '../../helpers/cli'
 import { Archive } from '../../../electron/store'
 import { loadMigrations } from '../../../electron/store/migrations'
 import { SqliteDb } from '../../../electron/store/sqlite'
@@ -14,12 +14,7 @@ import { MIGRATIONS, sampleConfig, tempDir } from '../../helpers/temp'
 
 let tmp: ReturnType<typeof tempDir>
 
-async function cli(argv: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
-  return { code, out: out.join('\n'), err: err.join('\n') }
-}
+const cli = runCapture
 
 const TRAIN = ['--task', 'adding', '--hidden', '8', '--lengths', '5-9', '--batch', '4', '--steps', '6', '--record-every', '2', '--eval-every', '3', '--backend', 'wasm']
 const open = (path: string) => Archive.open(path, { migrations: MIGRATIONS })

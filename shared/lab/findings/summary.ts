@@ -1,0 +1,22 @@
+// A finding as data, in the contract's FindingSummary shape: what `lab findings --json` prints and
+// a report's response carries. Effects are in the finding's unit (docs/findings.md).
+import type { FindingSummary } from '../../contract/requests'
+import type { Estimate } from './stats'
+import type { Finding } from './types'
+
+const effectOf = (e: Estimate | null) => (e ? { mean: Number.isFinite(e.mean) ? e.mean : null, low: e.low, high: e.high, n: e.n } : null)
+
+export function findingSummary(f: Finding): FindingSummary {
+  return {
+    id: f.id,
+    verdict: f.verdict,
+    reason: f.reason,
+    unit: f.unit,
+    minEffect: f.minEffect,
+    effect: effectOf(f.effect),
+    seedsToSettle: f.seedsToSettle,
+    runIds: f.runIds,
+    excluded: f.excluded,
+    sets: f.sets.map((s) => ({ label: s.label, runIds: s.runIds, verdict: s.verdict, effect: effectOf(s.effect), reason: s.reason })),
+  }
+}

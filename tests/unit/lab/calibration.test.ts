@@ -1,0 +1,189 @@
+// The findings' calibration: many simulated studies, through the same finding code as real
+// archives. Where the true effect is zero (A/A: the same settings under two labels), a finding may
+// say "reproduced" in at most 5 % of studies; where it is known, it must find it as often as the
+// power estimate (stats.ts) predicts, and a clear effect almost always. The figures it prints are
+// those in docs/findings.md.
+import { describe, expect, it } from 'vitest'
+import { FINDINGS, type FindingId, type RunData } from '../../../shared/lab/findings'
+import { MIN_LOSS_RATIO } from '../../../shared/lab/findings/conclude'
+import { power } from '../../../shared/lab/findings/stats'
+import { Normal, runData, termRows } from '../../helpers/simulated-study'
+
+type Simulate = (rng: Normal, seeds: number, effect: number) => RunData[]
+
+/** Rate of "reproduced" over `studies` simulated studies. */
+function reproducedRate(id: FindingId, simulate: Simulate, seeds: number, effect: number, studies: number, seed: number): number {
+  const rng = new Normal(seed)
+  let hits = 0
+  for (let i = 0; i < studies; i++) if (FINDINGS[id].evaluate(simulate(rng, seeds, effect)).verdict === 'reproduced') hits++
+  return hits / studies
+}
+
+const seedsOf = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
+
+// ---- loss-ratio findings: per-seed effects are exactly normal in log space ------------------------
+
+/** allNorms: log loss = seed's own level + norm's + noise σ; BN is e^effect times LN. Per-seed effect sd: σ√2. */
+const LOSS_SD = 0.2
+const allNorms: Simulate = (rng, n, effect) =>
+  seedsOf(n).flatMap((seed) => {
+    const level = rng.next(Math.log(0.1), 0.7)
+    return [
+      runData({ config: { norm: 'bn_step', seed }, loss: Math.exp(level + effect + rng.next(0, LOSS_SD)) }),
+      runData({ config: { norm: 'ln', seed }, loss: Math.exp(level + rng.next(0, LOSS_SD)) }),
+    ]
+  })
+
+/** smallBatch at equal samples: four log losses per seed, each with noise σ; per-seed effect sd 2σ. */
+const smallBatch: Simulate = (rng, n, effect) =>
+  seedsOf(n).flatMap((seed) => {
+    const level = rng.next(Math.log(0.1), 0.7)
+    const at = (norm: string, batchSize: number, rise: number) => runData({ config: { norm, seed, batchSize, steps: 640 / batchSize }, loss: Math.exp(level + rise + rng.next(0, LOSS_SD / 2)) })
+    return [at('bn_step', 4, 0.4 + effect), at('bn_step', 64, 0), at('ln', 4, 0.4), at('ln', 64, 0)]
+  })
+
+/** longerTest from the well-fed length 10 to 40: four log losses per seed with noise σ/2; per-seed effect sd σ. */
+const longerTest: Simulate = (rng, n, effect) =>
+  seedsOf(n).flatMap((seed) => {
+    const level = rng.next(Math.log(0.05), 0.7)
+    const curve = (norm: string, growth: number) => {
+      const at = (g: number) => Math.exp(level + g + rng.next(0, LOSS_SD / 2))
+      const policy = norm === 'ln' ? 'none' : 'last'
+      return runData({ config: { norm, seed, lengths: { kind: 'uniform', min: 10, max: 20 } }, lengths: [{ policy, length: 10, value: at(0) }, { policy, length: 40, value: at(growth) }] })
+    }
+    return [curve('bn_step', 0.5 + effect), curve('ln', 0.5)]
+  })
+
+const LOSS_FINDINGS: { id: FindingId; simulate: Simulate; pairSd: number }[] = [
+  { id: 'allNorms', simulate: allNorms, pairSd: LOSS_SD * Math.SQRT2 },
+  { id: 'smallBatch', simulate: smallBatch, pairSd: LOSS_SD },
+  { id: 'longerTest', simulate: longerTest, pairSd: LOSS_SD },
+]
+
+// ---- statistics findings ----------------------------------------------------------------------
+
+/**
+ * perStepDrift: per feature f and time step t, the batch mean of n valid samples of variance 1:
+ * m = μ_f + drift_tf + noise of sd 1/√n, the recorded (biased) variance (n − 1)/n with a little
+ * noise. `effect` is the true drift in within-step standard deviations (0: stationary).
+ */
+const perStepDrift: Simulate = (rng, n, effect) => {
+  const T = 20
+  const C = 8
+  const N = 16
+  return seedsOf(n).map((seed) => {
+    const base = Array.from({ length: C }, () => rng.next(0, 1))
+    const phase = Array.from({ length: C }, () => rng.uniform() * 2 * Math.PI)
+    const rows = Array.from({ length: 4 }, () => {
+      const count = Array.from({ length: T }, (_, t) => (t < 14 ? N : N - (t - 13) * 2))
+      const mean = new Float32Array(T * C)
+      const variance = new Float32Array(T * C)
+      for (let t = 0; t < T; t++)
+        for (let c = 0; c < C; c++) {
+          // √2 · sin has a variance of 1 over the steps: the drift is `effect` standard deviations.
+          mean[t * C + c] = base[c]! + effect * Math.SQRT2 * Math.sin(0.6 * t + phase[c]!) + rng.next(0, 1 / Math.sqrt(count[t]!))
+          variance[t * C + c] = ((count[t]! - 1) / count[t]!) * (1 + rng.next(0, 0.05))
+        }
+      return { count, mean, var: variance, columns: C }
+    })
+    return runData({ config: { norm: 'bn_step', seed, batchSize: N }, terms: { h: termRows(rows) } })
+  })
+}
+
+/** lateSteps: the valid counts of 4 recorded batches of 16 sequences; effect 0: fixed lengths, else a long tail. */
+const lateSteps: Simulate = (rng, n, effect) =>
+  seedsOf(n).map((seed) => {
+    const lengths = effect === 0 ? ({ kind: 'fixed', length: 30 } as const) : ({ kind: 'longtail', min: 5, max: 30 } as const)
+    const rows = Array.from({ length: 4 }, () => {
+      const drawn = Array.from({ length: 16 }, () => rng.length(lengths))
+      const T = Math.max(...drawn)
+      const count = Array.from({ length: T }, (_, t) => drawn.filter((L) => L > t).length)
+      return { count, mean: new Float32Array(T), var: new Float32Array(T).fill(1), columns: 1 }
+    })
+    return runData({ config: { norm: 'bn_step', seed, batchSize: 16, lengths }, terms: { h: termRows(rows) } })
+  })
+
+/**
+ * padding at step 1: the masked run's per-feature means (signal-to-noise drawn per feature) and the
+ * padded run's. effect 1: zeros mixed in (mean × valid share); 0 (A/A): the same statistics, up to
+ * float rounding noise.
+ */
+const padding: Simulate = (rng, n, effect) => {
+  const T = 12
+  const C = 8
+  const N = 16
+  const count = Array.from({ length: T }, (_, t) => Math.max(1, N - t * 2))
+  return seedsOf(n).flatMap((seed) => {
+    const m = new Float32Array(T * C)
+    const v = new Float32Array(T * C)
+    for (let i = 0; i < T * C; i++) {
+      m[i] = rng.next(0.3, 0.5)
+      v[i] = 1
+    }
+    const pm = new Float32Array(T * C)
+    const pv = new Float32Array(T * C)
+    for (let t = 0; t < T; t++)
+      for (let c = 0; c < C; c++) {
+        const i = t * C + c
+        const share = effect === 0 ? 1 : count[t]! / N
+        pm[i] = share * m[i]! + rng.next(0, 1e-6)
+        pv[i] = share * (v[i]! + m[i]! ** 2) - share ** 2 * m[i]! ** 2
+      }
+    const rows = (mean: Float32Array, variance: Float32Array, counts: number[]) => ({ x: termRows([{ count: counts, mean, var: variance, columns: C }]) })
+    return [
+      runData({ config: { norm: 'bn_step', batching: 'mask', seed, batchSize: N }, terms: rows(m, v, count) }),
+      runData({ config: { norm: 'bn_step', batching: 'pad', seed, batchSize: N }, terms: rows(pm, pv, new Array<number>(T).fill(N)) }),
+    ]
+  })
+}
+
+/** An effect 3 seeds find 99 % of the time by the power estimate: clear, for these spreads. */
+const clearEffect = (pairSd: number) => {
+  let delta = MIN_LOSS_RATIO
+  while (power('reproduced', delta, pairSd, 3, MIN_LOSS_RATIO) < 0.99) delta += 0.05
+  return delta
+}
+
+const ALL: { id: FindingId; simulate: Simulate; clear: number }[] = [
+  ...LOSS_FINDINGS.map((f) => ({ ...f, clear: clearEffect(f.pairSd) })),
+  { id: 'perStepDrift', simulate: perStepDrift, clear: 0.4 },
+  { id: 'lateSteps', simulate: lateSteps, clear: 1 },
+  { id: 'padding', simulate: padding, clear: 1 },
+]
+
+const report: string[] = []
+const STUDIES = 1000
+
+describe('the findings are calibrated', () => {
+  for (const { id, simulate, clear } of ALL) {
+    it(`${id}: no effect (A/A) is called "reproduced" in at most 5 % of studies; a clear one in at least 95 %`, () => {
+      const nulls = [3, 5].map((n, k) => reproducedRate(id, simulate, n, 0, STUDIES, 11 + k))
+      const found = reproducedRate(id, simulate, 3, clear, STUDIES / 2, 99)
+      report.push(`${id}: false "reproduced" ${nulls.map((r) => `${(r * 100).toFixed(1)} %`).join(' (3 seeds), ')} (5 seeds); clear effect found ${(found * 100).toFixed(1)} % (3 seeds)`)
+      for (const rate of nulls) expect(rate).toBeLessThanOrEqual(0.05)
+      expect(found).toBeGreaterThanOrEqual(0.95)
+    })
+  }
+
+  for (const { id, simulate, pairSd } of LOSS_FINDINGS) {
+    it(`${id}: a known effect is found at the rate the power estimate predicts`, () => {
+      // δ where 3 seeds find it about half the time, and the seeds power() says reach 80 %.
+      const delta = MIN_LOSS_RATIO + 1.3 * pairSd
+      const target = [3, 4, 5, 6, 8, 10].find((n) => power('reproduced', delta, pairSd, n, MIN_LOSS_RATIO) >= 0.8)!
+      for (const n of [3, target]) {
+        const studies = 1500
+        const predicted = power('reproduced', delta, pairSd, n, MIN_LOSS_RATIO)
+        const observed = reproducedRate(id, simulate, n, delta, studies, 1000 + n)
+        report.push(`${id}: effect ×${Math.exp(delta).toFixed(2)} at sd ${pairSd.toFixed(2)} (log), ${n} seeds: predicted ${(predicted * 100).toFixed(1)} %, found ${(observed * 100).toFixed(1)} %`)
+        // Four binomial standard errors of the simulation.
+        expect(Math.abs(observed - predicted)).toBeLessThanOrEqual(4 * Math.sqrt((predicted * (1 - predicted)) / studies) + 0.005)
+      }
+      expect(power('reproduced', delta, pairSd, target, MIN_LOSS_RATIO)).toBeGreaterThanOrEqual(0.8)
+    })
+  }
+
+  it('prints the figures for docs/findings.md', () => {
+    console.log(`calibration (${STUDIES} studies per null):\n${report.join('\n')}`)
+    expect(report.length).toBeGreaterThanOrEqual(ALL.length)
+  })
+})
