@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Archive, shippedMigrationsDir } from '../electron/store'
+import { TrainConfig } from '../shared/contract/train-config'
 
 const STEPS = 10_000
 const T = 100
@@ -23,7 +24,7 @@ function stepRecords(step: number, withFeatures: boolean) {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'normlab-bench-'))
   const archive = await Archive.open(join(dir, 'bench.sqlite'), { migrations: shippedMigrationsDir() })
-  const run = await archive.runs.create({ name: 'bench', config: { task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 64, seed: 0 }, studyId: null, status: 'running', tags: [], notes: '', device: null })
+  const run = await archive.runs.create({ name: 'bench', config: TrainConfig.parse({ task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 64, seed: 0 }), studyId: null, status: 'running', tags: [], notes: '', device: null })
 
   // Summaries for 10,000 steps, written 100 steps per transaction as a trainer would batch them.
   let t0 = performance.now()

@@ -76,7 +76,7 @@ async function runSelfCheck(backend: string, passes: SelfCheckPass[] | number = 
     installPaddingSafeMatMul(pass.matMul === 'padding-safe')
     const unpoison = webgl && pass.poison ? poisonPackedPadding(tf.backend() as MathBackendWebGL) : () => {}
     try {
-      const r = await checkNumerics(cases, { backend, gpuRenderer: rendererString(), appVersion: 'bench', strict: webgl && pass.poison }, { now: () => performance.now() })
+      const r = await checkNumerics(cases, { backend, gpuRenderer: rendererString(), appVersion: 'bench', strict: webgl && pass.poison, fingerprint: null }, { now: () => performance.now() })
       out[pass.name] = {
         summary: r.summary,
         cases: r.results.map((c) => ({ name: c.name, pass: c.pass, worstRatio: c.worstRatio, failing: c.comparisons.filter((x) => !x.pass).map((x) => `${x.name}: ${x.worstRatio}`), error: c.error ?? null })),

@@ -6,6 +6,10 @@
 export const TASKS = ['adding', 'copy', 'mnist', 'words', 'user'] as const
 export type TaskKind = (typeof TASKS)[number]
 
+/** Copy memory: K symbols to remember, so a sequence needs 2K + 1 steps (symbols, delimiter, recall). */
+export const COPY_K = 5
+export const COPY_MIN_LENGTH = 2 * COPY_K + 1
+
 export const CELLS = ['rnn', 'lstm', 'gru'] as const
 export type CellKind = (typeof CELLS)[number]
 

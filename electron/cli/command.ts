@@ -55,6 +55,13 @@ export function studyIdFlag(text: string): number {
 /** Thrown by a command to end with a non-zero exit code after it has printed its own report. */
 export class CheckFailed extends Error {}
 
+/** Thrown by a command that has said everything, to end with this exit code (a run failed: 1, diverged: 3). */
+export class ExitWith extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`)
+  }
+}
+
 /** The typed contract API over a host's dispatch: the CLI goes through the same validation as the app. */
 export function apiOf(services: Services): NormLabApi {
   return createApi((name, payload) => services.dispatch(name, payload))

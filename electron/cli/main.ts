@@ -1,20 +1,32 @@
+import { SqliteDb } from '../store/sqlite'
 import { runCli } from './run-cli'
+import { BLOCKED_WRITES } from './train-commands'
+
+// Fault injection for the tests (tests/unit/cli/full-disk.test.ts), never set in use: a disk that
+// fills after N bytes, and a short wait on writes the archive refuses.
+const diskBytes = process.env.NORMLAB_TEST_DISK_BYTES
+if (diskBytes !== undefined) SqliteDb.diskFaults = { bytesLeft: Number(diskBytes) }
+const blockedMs = process.env.NORMLAB_TEST_BLOCKED_MS
+if (blockedMs !== undefined) Object.assign(BLOCKED_WRITES, { retryEveryMs: Number(blockedMs) / 5, giveUpAfterMs: Number(blockedMs) })
 
 // Ctrl-C (SIGINT), SIGTERM (a scheduler ending the job) and SIGHUP (the terminal closed) all
 // ask the running command to stop at the next step, write what it has, and end the run as
-// "interrupted"; a second signal ends the process at once.
-let interrupted = false
+// "interrupted"; a second signal ends the process at once. Either way the exit code is the
+// shell's convention for death by that signal, 128 + its number (130, 143, 129), so Slurm and
+// GNU parallel record the job as stopped, not as a success.
+let signalled: number | null = null
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
   ['SIGHUP', 129],
 ] as const) {
   process.on(signal, () => {
-    if (interrupted) process.exit(code)
-    interrupted = true
+    if (signalled !== null) process.exit(code)
+    signalled = code
     process.stderr.write(`\n${signal}: stopping after this step and keeping what was written (again to quit at once)…\n`)
   })
 }
+const interrupted = () => signalled !== null
 
 const tty = process.stderr.isTTY
 let lastPlain = 0
@@ -32,7 +44,7 @@ runCli(
       }
     },
   },
-  () => interrupted,
+  interrupted,
 ).then((code) => {
-  process.exitCode = process.exitCode || code
+  process.exitCode = signalled ?? (process.exitCode || code)
 })

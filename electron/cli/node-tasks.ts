@@ -2,7 +2,7 @@
 // from the file named in the config (validated before anything is written).
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import type { TrainConfig } from '../../shared/engine/config'
+import type { TrainConfig } from '../../shared/contract/train-config'
 import type { Task } from '../../shared/engine/data/task'
 import { createTask } from '../../shared/engine/data/tasks'
 

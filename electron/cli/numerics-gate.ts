@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { asGoldenCase } from '../../shared/engine/golden'
-import { checkNumerics, GATE_CASES, type NamedCase, type NumericsSummary } from '../../shared/engine/numerics'
+import { checkNumerics, GATE_CASES, numericsFingerprint, type NamedCase, type NumericsSummary } from '../../shared/engine/numerics'
+import { tf } from '../../shared/engine/tf'
 import { APP_VERSION } from '../store/services'
 import { useNodeBackend, NODE_BACKENDS, type NodeBackend } from './node-backend'
 
@@ -36,7 +37,8 @@ export async function gatedNodeBackend(preferred: string, say: (line: string) =>
       skipped.push(`${name}: ${(error as Error).message}`)
       continue
     }
-    const { summary } = await checkNumerics(cases, { backend: name, gpuRenderer: null, appVersion: APP_VERSION, strict: false }, { stopAtFailure: true })
+    const fingerprint = numericsFingerprint({ backend: name, tfjs: tf.version_core, backendVersion: tf.version_core, gpu: null, appVersion: APP_VERSION, engine: 'node', agent: `Node ${process.versions.node}` })
+    const { summary } = await checkNumerics(cases, { backend: name, gpuRenderer: null, appVersion: APP_VERSION, strict: false, fingerprint }, { stopAtFailure: true })
     if (summary.failure === null) return { backend: name, numerics: summary, skipped }
     skipped.push(`${name}: numerics check failed, ${summary.failure}`)
     say(`Not training on ${name}: ${summary.failure}`)

@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util'
 import { ApiError, type Run } from '../../shared/contract'
 import { asGoldenCase, runGoldenCase } from '../../shared/engine/golden'
 import { ArchiveRefusedError, defaultArchivePath, openServices, type OpenReport, type Services } from '../store'
-import { CheckFailed, DB_OPTION, UsageError, type CliIo, type Command } from './command'
+import { isInMemoryPath } from '../store/paths'
+import { CheckFailed, DB_OPTION, ExitWith, UsageError, type CliIo, type Command } from './command'
 import { chromiumPrinter } from '../report/chromium-printer'
 import { formatTable, formatTime } from './table'
 import { findingsCommand } from './findings-command'
@@ -151,6 +152,11 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
   }
   let services: Services | undefined
   const dbPath = (parsed.values.db as string | undefined) ?? defaultArchivePath()
+  // An in-memory database vanishes when the command ends: a run "completed" into it would be a lie.
+  if (command.archive !== false && isInMemoryPath(dbPath)) {
+    io.err(`--db ${dbPath} is an in-memory SQLite database: nothing would be kept when the command ends. Give a file path.`)
+    return 2
+  }
   const say = (report: OpenReport) => {
     if (report.created) io.err(`Created the archive ${dbPath}`)
     if (report.tookOverEmpty) io.err(`${dbPath} was an empty file: it is now a NormLab archive`)
@@ -173,6 +179,7 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
     return 0
   } catch (error) {
     if (error instanceof CheckFailed) return 1
+    if (error instanceof ExitWith) return error.code
     if (error instanceof ArchiveRefusedError) {
       io.err(error.message)
       return 1

@@ -11,14 +11,14 @@ import { ZodError } from 'zod'
 import { arch, release, type } from 'node:os'
 import { tf } from '../../shared/engine/tf'
 import { ApiError, type NormLabApi } from '../../shared/contract'
-import type { TrainConfig } from '../../shared/engine/config'
+import type { TrainConfig } from '../../shared/contract/train-config'
 import type { Task } from '../../shared/engine/data/task'
 import { train } from '../../shared/engine/trainer'
 import { createStudyRuns, runOne, type QueuedRun, type RunObserver, type RunOutcome, type StudyMeta, type TrainingHost } from '../../shared/lab/run-lifecycle'
 import { sleep } from '../../shared/timers'
 import { planStudy, planWarnings, type GridAxis, type PlannedRun } from '../../shared/lab/study-plan'
 import { PlannedRunFile, sweepPlanFiles } from '../../shared/lab/sweep-plan'
-import { apiOf, DB_OPTION, UsageError, type Command, type CommandContext } from './command'
+import { apiOf, DB_OPTION, ExitWith, UsageError, type Command, type CommandContext } from './command'
 import { taskFor } from './node-tasks'
 import type { GatedBackend } from './numerics-gate'
 import { progressLine } from './progress'
@@ -65,37 +65,48 @@ async function startBackend(ctx: CommandContext): Promise<GatedBackend> {
 
 /** Failures no wait can cure: the file is gone, or open read-only. */
 const HOPELESS = new Set(['archive_gone', 'read_only'])
-/** How long the CLI waits before trying a blocked write again, and how often. */
-const RETRY_BLOCKED_EVERY_MS = 10_000
-const RETRY_BLOCKED_TIMES = 12
 
 /**
- * The terminal's answer to a write that keeps failing: say so, then try again every 10 s for two
- * minutes (a lock may go away, disk space may be freed), unless the user stops or it cannot help.
+ * How the CLI waits on a write the archive keeps refusing: it tries again every `retryEveryMs`,
+ * and gives up `giveUpAfterMs` after the write first failed, so a run on a full disk ends "failed"
+ * within two minutes instead of waiting forever. Tests shorten both.
+ */
+export const BLOCKED_WRITES = { retryEveryMs: 10_000, giveUpAfterMs: 100_000 }
+
+/**
+ * The terminal's answer to a write that keeps failing: say so, then try again every 10 s (a lock
+ * may go away, disk space may be freed) until it succeeds, the time is up, the user stops, or
+ * waiting cannot help.
  */
 function cliObserver(ctx: CommandContext, archivePath: string): RunObserver {
-  let tries = 0
   return {
     async onWriteBlocked(blocked) {
       const code = blocked.error instanceof ApiError ? blocked.error.code : ''
+      const waited = Date.now() - blocked.since
       ctx.io.progress?.('', true)
       ctx.io.err(`Cannot write ${blocked.what} of run ${blocked.runId} to ${archivePath}: ${blocked.error.message}`)
-      if (HOPELESS.has(code) || ++tries > RETRY_BLOCKED_TIMES) {
+      if (HOPELESS.has(code) || waited + BLOCKED_WRITES.retryEveryMs > BLOCKED_WRITES.giveUpAfterMs) {
         ctx.io.err('Stopping: the run ends "failed" with this reason.')
         return 'stop'
       }
-      ctx.io.err(`Training is paused; trying again in ${RETRY_BLOCKED_EVERY_MS / 1000} s (${tries} of ${RETRY_BLOCKED_TIMES}; Ctrl-C stops).`)
-      for (let waited = 0; waited < RETRY_BLOCKED_EVERY_MS; waited += 250) {
+      ctx.io.err(`Training is paused; trying again in ${BLOCKED_WRITES.retryEveryMs / 1000} s (refused for ${Math.round(waited / 1000)} s; giving up after ${BLOCKED_WRITES.giveUpAfterMs / 1000} s; Ctrl-C stops).`)
+      for (let slept = 0; slept < BLOCKED_WRITES.retryEveryMs; slept += 100) {
         if (ctx.interrupted()) return 'stop'
-        await sleep(250)
+        await sleep(Math.min(100, BLOCKED_WRITES.retryEveryMs - slept))
       }
       return 'retry'
     },
     onWriteUnblocked() {
-      tries = 0
       ctx.io.err('The archive takes writes again; training goes on.')
     },
   }
+}
+
+/** The exit code of a command that trained runs: 1 if any failed, 3 if any diverged, else 0 (signals: see main.ts). */
+export function exitCodeOf(outcomes: readonly RunOutcome[]): number {
+  if (outcomes.some((o) => o.status === 'failed')) return 1
+  if (outcomes.some((o) => o.status === 'diverged')) return 3
+  return 0
 }
 
 /** The engine in this process, on the gated backend. */
@@ -184,8 +195,8 @@ export const trainCommand: Command = {
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
     const { planned, study } = ctx.values['from-plan'] !== undefined ? plannedRunOf(ctx) : { planned: planFromFlags(ctx.values, false), study: null }
-    const [outcome] = (await trainPlanned(ctx, planned, study)).outcomes
-    if (outcome?.status === 'diverged') process.exitCode = 3
+    const { outcomes } = await trainPlanned(ctx, planned, study)
+    if (exitCodeOf(outcomes) !== 0) throw new ExitWith(exitCodeOf(outcomes))
   },
 }
 
@@ -230,5 +241,6 @@ export const sweepCommand: Command = {
     const counts: Record<string, number> = {}
     for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1
     ctx.io.out(`Study ${studyId} done: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ') || 'nothing trained'}`)
+    if (exitCodeOf(outcomes) !== 0) throw new ExitWith(exitCodeOf(outcomes))
   },
 }

@@ -2,7 +2,7 @@
 // (another machine imports it), arrive from one (merged by UUID, in one transaction per file), or
 // leave as tidy CSV/Parquet tables for pandas and R. The archive does the work (transfer.ts,
 // tidy-export.ts); these are the terminal's words around it.
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import type { Run } from '../../shared/contract'
 import { APP_VERSION } from '../store'
 import type { ExportSelection, ImportResult } from '../store/archive'
@@ -26,9 +26,16 @@ export const exportCommand: Command = {
     if (!values.out) throw new UsageError('give --out FILE.normlab')
     const out = values.out as string
     if (existsSync(out)) throw new UsageError(`${out} exists already: choose another file name (nothing was written)`)
-    const manifest = await services.archive.exportTo(out, selectionOf(values), { appVersion: APP_VERSION })
+    const { manifest, unreadable, damagedTables } = await services.archive.exportTo(out, selectionOf(values), { appVersion: APP_VERSION })
     const rows = manifest.runs.reduce((n, r) => n + Object.values(r.rows).reduce((a, b) => a + b, 0), 0)
     io.out(`Wrote ${out}: ${plural(manifest.runs.length, 'run')}, ${plural(manifest.studies.length, 'study', 'studies')}, ${rows.toLocaleString('en')} rows, schema ${manifest.schemaVersion}`)
+    if (unreadable.length > 0) {
+      io.err(`${plural(unreadable.length, 'run')} could not be read and ${unreadable.length === 1 ? 'is' : 'are'} not in it:`)
+      for (const u of unreadable) io.err(`  run ${u.id}${u.name ? ` “${u.name}”` : ''}: ${u.reason}`)
+    }
+    if (damagedTables.length > 0) io.err(`The archive is damaged in ${damagedTables.join(', ')}: what could be read was exported, but rows on the damaged pages are not in the file.`)
+    // A rescue that could not take everything is not a success.
+    if (unreadable.length > 0 || damagedTables.length > 0) throw new CheckFailed('incomplete export')
   },
 }
 
@@ -51,6 +58,9 @@ export const importCommand: Command = {
   archive: 'write',
   async run({ openForWriting, positionals, values, io }) {
     if (positionals.length === 0) throw new UsageError('give at least one .normlab file or archive to import')
+    // Every file must be there before the archive is opened: a refused import creates nothing.
+    const missing = positionals.filter((file) => !existsSync(file) || !statSync(file).isFile())
+    if (missing.length > 0) throw new UsageError(`${missing.map((f) => `${f} is not a file`).join('; ')}: nothing was imported, nothing was written`)
     const services = await openForWriting()
     let refused = 0
     for (const file of positionals) {

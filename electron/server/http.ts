@@ -97,14 +97,13 @@ export function createWebServer(options: WebServerOptions): WebServer {
         return sendJson(res, 415, fail(new ApiError('invalid_request', 'API requests must be Content-Type: application/json (optionally ; charset=utf-8)')))
       }
       const name = pathname.slice('/api/'.length)
+      // Answer at once, but keep reading (and dropping) what the client still sends: closing now
+      // would make the kernel reset the connection, and a client still uploading loses the answer.
       const tooLarge = () => {
-        res.setHeader('Connection', 'close')
+        discardBounded(req)
         sendJson(res, 413, fail(new ApiError('invalid_request', `The request body is larger than the limit of ${maxBody} bytes`)))
       }
-      if (Number(req.headers['content-length'] ?? 0) > maxBody) {
-        discard(req)
-        return tooLarge()
-      }
+      if (Number(req.headers['content-length'] ?? 0) > maxBody) return tooLarge()
       let body: Buffer | null
       try {
         body = await readBody(req, maxBody)
@@ -200,6 +199,8 @@ function statusOf(code: string): number {
       return 503
     case 'storage':
       return 507
+    case 'refused_file':
+      return 422
     default:
       return 500
   }
@@ -223,7 +224,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
       size += chunk.length
       if (size <= limit) return void chunks.push(chunk)
       req.off('data', onData)
-      discard(req)
       resolve(null)
     }
     req.on('data', onData)
@@ -232,11 +232,24 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   })
 }
 
+/** A refused body is read and dropped for at most this long, or this much, before the connection is cut. */
+const DISCARD_MS = 60_000
+const DISCARD_BYTES = 512 * 1024 * 1024
+
 /**
- * Lets a refused body flow past without keeping it: closing the socket while the client still
- * sends would reset the connection before it reads the answer.
+ * Lets a refused body flow past without keeping it, so the client reads the answer: closing the
+ * socket while the client still sends would reset the connection first. A client that keeps
+ * sending past the bounds is cut off.
  */
-function discard(req: IncomingMessage): void {
-  req.on('data', () => undefined)
+function discardBounded(req: IncomingMessage): void {
+  let dropped = 0
+  const cut = () => req.socket.destroy()
+  const timer = setTimeout(cut, DISCARD_MS)
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length
+    if (dropped > DISCARD_BYTES) cut()
+  })
+  req.once('end', () => clearTimeout(timer))
+  req.once('close', () => clearTimeout(timer))
   req.resume()
 }

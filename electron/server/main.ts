@@ -2,6 +2,7 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { isInMemoryPath } from '../store/paths'
 import { defaultArchivePath, openServices } from '../store'
 import { ensureReportBuilt } from '../report/build'
 import { chromiumPrinter } from '../report/chromium-printer'
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a whole number from 0 to 65535, got "${values.port}"`)
   const dbPath = values.db ?? defaultArchivePath()
+  if (isInMemoryPath(dbPath)) throw new Error(`--db ${dbPath} is an in-memory SQLite database: nothing would be kept when the server stops. Give a file path.`)
 
   if (!values['no-build']) {
     buildIfNeeded(ROOT, (line) => console.error(line))

@@ -24,3 +24,8 @@ export function defaultArchivePath(): string {
 export function shippedMigrationsDir(moduleUrl: string = import.meta.url): string {
   return fileURLToPath(new URL('../../migrations/', moduleUrl))
 }
+
+/** SQLite's names for a database that lives in memory only: nothing in it outlives the process. */
+export function isInMemoryPath(path: string): boolean {
+  return path === ':memory:' || path === '' || /^file:.*([?&]mode=memory|:memory:)/.test(path)
+}

@@ -29,12 +29,32 @@ export function translateSqliteError(error: unknown, path: string): unknown {
   }
 }
 
+/** A write statement: what a full disk refuses. */
+const WRITE = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i
+
 export class SqliteDb {
+  /**
+   * Fault injection for tests (never set in use): a disk that fills up. Every write statement
+   * spends the size of its parameters; once `bytesLeft` is spent, writes fail as SQLite's do on a
+   * full disk (SQLITE_FULL), in every connection of this process.
+   */
+  static diskFaults: { bytesLeft: number } | null = null
+
+  private static spend(sql: string, params: readonly Param[]): Error | null {
+    const faults = SqliteDb.diskFaults
+    if (!faults || !WRITE.test(sql)) return null
+    for (const p of params) faults.bytesLeft -= Buffer.isBuffer(p) ? p.length : typeof p === 'string' ? Buffer.byteLength(p) : 8
+    if (faults.bytesLeft >= 0) return null
+    return Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' })
+  }
+
   private queue: Promise<unknown> = Promise.resolve()
   /** Runs before every unit of work; throws to refuse it (the archive file is gone, say). */
   guard: (() => void) | null = null
   /** Why writes are refused, when the file is open read-only. */
   readOnlyReason: string | null
+  /** Runs once the connection has closed (tidying files this open made). */
+  afterClose: (() => void) | null = null
 
   private constructor(
     private readonly db: sqlite3.Database,
@@ -60,6 +80,8 @@ export class SqliteDb {
   }
 
   run(sql: string, params: readonly Param[] = []): Promise<{ changes: number; lastID: number }> {
+    const full = SqliteDb.spend(sql, params)
+    if (full) return Promise.reject(full)
     return new Promise((resolve, reject) => {
       this.db.run(sql, params, function (this: sqlite3.RunResult, error: Error | null) {
         if (error) reject(error)
@@ -75,8 +97,30 @@ export class SqliteDb {
   }
 
   all<T = Row>(sql: string, params: readonly Param[] = []): Promise<T[]> {
+    const full = SqliteDb.spend(sql, params)
+    if (full) return Promise.reject(full)
     return new Promise((resolve, reject) => {
       this.db.all(sql, params, (error: Error | null, rows: T[]) => (error ? reject(error) : resolve(rows)))
+    })
+  }
+
+  /** Streams rows one by one (a table too large to hold at once); resolves with how many there were. */
+  each<T = Row>(sql: string, params: readonly Param[], onRow: (row: T) => void): Promise<number> {
+    return new Promise((resolve, reject) => {
+      let failed: unknown = null
+      this.db.each(
+        sql,
+        params,
+        (error: Error | null, row: T) => {
+          if (error || failed) return void (failed ??= error)
+          try {
+            onRow(row)
+          } catch (e) {
+            failed = e
+          }
+        },
+        (error: Error | null, count: number) => (error || failed ? reject(error ?? failed) : resolve(count)),
+      )
     })
   }
 
@@ -121,7 +165,16 @@ export class SqliteDb {
 
   close(): Promise<void> {
     // No guard: an archive whose file is gone must still close.
-    return this.enqueue(() => new Promise<void>((resolve, reject) => this.db.close((e) => (e ? reject(e) : resolve()))))
+    return this.enqueue(
+      () =>
+        new Promise<void>((resolve, reject) =>
+          this.db.close((e) => {
+            if (e) return reject(e)
+            this.afterClose?.()
+            resolve()
+          }),
+        ),
+    )
   }
 }
 

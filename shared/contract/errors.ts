@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'archive_gone',
   /** The archive is open read-only (it is damaged): nothing can be written. */
   'read_only',
+  /** A file offered to import is refused (not an archive, damaged, newer, or holding what NormLab never writes). */
+  'refused_file',
   'internal',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -67,9 +67,12 @@ export function packedBytes(m: PackedMatrix): Uint8Array {
 /** The values of a packed matrix as Float32 (row-major; NaN: no value). */
 export function unpackFloat32(m: PackedMatrix): Float32Array {
   const bytes = packedBytes(m)
-  const out = new Float32Array(m.rows * m.columns)
+  const n = m.rows * m.columns
+  // Little-endian machines (every one NormLab runs on) take the bytes as they are: one copy.
+  if (littleEndian && bytes.byteLength >= n * 4) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n * 4))
+  const out = new Float32Array(n)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true)
+  for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true)
   return out
 }
 

@@ -2,6 +2,7 @@
 // schemas. Handlers, the preload bridge, the HTTP client and channel names are all derived from it.
 import { z } from 'zod'
 import { EFFECT_UNITS, FINDING_IDS, VERDICTS } from '../kinds'
+import { TrainConfig } from './train-config'
 import {
   DeviceInfo,
   EvaluationResult,
@@ -16,7 +17,7 @@ import {
   PopulationRecord,
   PopulationRecordRead,
   Run,
-  RunConfig,
+  RunError,
   RunFilter,
   RunStatus,
   Step,
@@ -171,7 +172,8 @@ export const contract = {
   createRun: {
     request: z.strictObject({
       name: Name,
-      config: RunConfig,
+      /** The same schema as the form and the CLI: every door refuses what the planner refuses. */
+      config: TrainConfig,
       studyId: Id.nullable().default(null),
       status: z.enum(['queued', 'running']).default('queued'),
       tags: Tags.default([]),
@@ -196,7 +198,7 @@ export const contract = {
         status: RunStatus.optional(),
         device: DeviceInfo.optional(),
         /** Why a run failed or diverged. */
-        error: z.string().max(10_000).nullable().optional(),
+        error: RunError.nullable().optional(),
         /** With status "running": the trainer takes the run's lease (the host adds its host name and pid). */
         lease: z.strictObject({ owner: OwnerId }).optional(),
       })
@@ -306,7 +308,17 @@ export const contract = {
     request: z
       .strictObject({ runIds: z.array(Id).min(1).max(100_000).optional(), studyId: Id.optional(), all: z.literal(true).optional() })
       .refine((r) => [r.runIds, r.studyId, r.all].filter((v) => v !== undefined).length === 1, 'give exactly one of runIds, studyId or all'),
-    response: z.strictObject({ fileName: z.string(), base64: z.string(), bytes: z.number().int(), runs: z.number().int(), studies: z.number().int() }),
+    response: z.strictObject({
+      fileName: z.string(),
+      base64: z.string(),
+      bytes: z.number().int(),
+      runs: z.number().int(),
+      studies: z.number().int(),
+      /** Runs a damaged archive could not yield whole: left out of the file, each with why. */
+      unreadable: z.array(z.strictObject({ id: Id, name: z.string().nullable(), reason: z.string() })),
+      /** A damaged archive's tables with damaged pages: runs taken from them may lack some rows. */
+      damagedTables: z.array(z.string()),
+    }),
   },
   /** Merges a .normlab file or another archive into this one, in one transaction; idempotent by UUID and checksum. */
   importArchive: {

@@ -28,6 +28,8 @@ const Name = z.string().trim().min(1, 'must not be empty').max(200)
 const Tag = z.string().trim().min(1, 'a tag must not be empty').max(64)
 const Tags = z.array(Tag).max(64).transform((tags) => [...new Set(tags)])
 const Notes = z.string().max(100_000)
+/** Why a run failed, diverged or was interrupted. */
+export const RunError = z.string().max(10_000)
 /** Epoch milliseconds. */
 const Time = z.number().int().min(0)
 const MetricName = z.string().regex(/^[A-Za-z][A-Za-z0-9_./-]{0,63}$/, 'a metric name is a letter then up to 63 of A-Z a-z 0-9 _ . / -')
@@ -58,6 +60,11 @@ export const NumericsCheck = z.strictObject({
   /** The GPU's renderer string (WebGL); null on CPU backends. */
   gpuRenderer: z.string().max(500).nullable(),
   appVersion: z.string().max(64),
+  /**
+   * Everything that can change the numbers (numericsFingerprint): a remembered check holds only
+   * while it is the same. null in checks recorded before it existed.
+   */
+  fingerprint: z.string().max(4000).nullable().default(null),
   /** WebGL: texture padding was poisoned with NaN, so a kernel reading it would have failed. */
   strict: z.boolean(),
   cases: z.number().int().min(0).max(1000),

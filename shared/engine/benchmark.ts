@@ -1,7 +1,7 @@
 // Times training steps the way the trainer runs them; used by `npm run bench` in Node and in
 // Chromium (same code on every backend).
 import { createBatcher } from './batcher'
-import { TrainConfig } from './config'
+import { TrainConfig } from '../contract/train-config'
 import { addingTask } from './data/tasks/adding'
 import { initParams } from './init'
 import { disposeStep, RecurrentNet } from './network'

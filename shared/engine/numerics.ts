@@ -29,6 +29,31 @@ export interface NamedCase {
 /** The outcome of the gate on one backend, as the page caches it and each run's device info stores it. */
 export type NumericsSummary = NumericsCheck
 
+/** What a backend's numbers depend on, beyond the inputs. */
+export interface NumericsEnvironment {
+  backend: string
+  /** tfjs-core and the backend package's versions (a kernel can change without an app release). */
+  tfjs: string
+  backendVersion: string
+  /** WebGL: the GPU and driver as the browser reports them (renderer, vendor, version, shading language). */
+  gpu: { renderer: string | null; vendor: string | null; version: string | null; shadingLanguage: string | null; float32: boolean | null } | null
+  appVersion: string
+  /** A hash of the engine's own source and the reference cases (changes with any kernel edit, release or not). */
+  engine: string
+  /** The browser or runtime (its ANGLE, its WebGL implementation). */
+  agent: string
+}
+
+/** One string for all of it: a remembered check is reused only while this is unchanged. */
+export function numericsFingerprint(env: NumericsEnvironment): string {
+  return JSON.stringify([env.backend, env.tfjs, env.backendVersion, env.gpu, env.appVersion, env.engine, env.agent])
+}
+
+/** The remembered check that still holds for this fingerprint (backend included), if any. */
+export function rememberedCheckFor(checked: readonly NumericsCheck[], fingerprint: string): NumericsCheck | undefined {
+  return checked.find((s) => s.fingerprint === fingerprint)
+}
+
 export interface CheckOptions {
   /** Called after each case, for progress. */
   onCase?: (result: CaseResult) => void
@@ -38,7 +63,7 @@ export interface CheckOptions {
 }
 
 /** Runs reference cases on the active tfjs backend and sums them up. */
-export async function checkNumerics(cases: readonly NamedCase[], context: Pick<NumericsSummary, 'backend' | 'gpuRenderer' | 'appVersion' | 'strict'>, options: CheckOptions = {}): Promise<{ summary: NumericsSummary; results: CaseResult[] }> {
+export async function checkNumerics(cases: readonly NamedCase[], context: Pick<NumericsSummary, 'backend' | 'gpuRenderer' | 'appVersion' | 'strict' | 'fingerprint'>, options: CheckOptions = {}): Promise<{ summary: NumericsSummary; results: CaseResult[] }> {
   const now = options.now ?? (() => Date.now())
   const started = now()
   const results: CaseResult[] = []

@@ -4,7 +4,7 @@
 import { createBatcher, evalBatches } from './batcher'
 import type { Batch } from './data/batch'
 import type { Task } from './data/task'
-import type { TrainConfig } from './config'
+import type { TrainConfig } from '../contract/train-config'
 import { initParams } from './init'
 import { stepInputs } from './model'
 import { RecurrentNet, disposeStep, type StepTensors } from './network'

@@ -1,5 +1,5 @@
 // How a run is named in the archive, by the CLI and the app alike.
-import type { TrainConfig } from '../engine/config'
+import type { TrainConfig } from '../contract/train-config'
 
 export function runName(config: TrainConfig): string {
   const batching = config.batching === 'mask' ? '' : ` · ${config.batching}`

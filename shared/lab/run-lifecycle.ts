@@ -5,11 +5,11 @@
 // (TrainingHost: in-process on Node, a Web Worker in the app) and what the user sees (observer).
 import type { NormLabApi } from '../contract'
 import type { DeviceInfoInput, EvaluationResult, RunStatus, Study, TimestepRecord } from '../contract/schemas'
-import type { TrainConfig } from '../engine/config'
+import type { TrainConfig } from '../contract/train-config'
 import type { EvalReport, PopulationReport, StepReport, TrainResult } from '../engine/trainer'
 import { createRunRecorder } from './run-recorder'
 import type { PlannedRun } from './study-plan'
-import { every } from '../timers'
+import { every, sleep } from '../timers'
 import { WriteQueue, type FailureDecision, type WriteFailure } from './write-queue'
 
 /** How often a trainer renews its lease on the run it trains (electron/store/run-leases.ts). */
@@ -144,11 +144,33 @@ export async function runOne(api: NormLabApi, host: TrainingHost, run: QueuedRun
   const lost = queue.lost > 0 ? `${queue.lost} archive write${queue.lost === 1 ? '' : 's'} failed, so this run is incomplete: ${queue.lostReason!.message}` : null
   if (crash || lost || !result) {
     const message = [crash?.message || (crash ? String(crash) : null), lost].filter(Boolean).join('; ')
-    await api.updateRun({ id: run.runId, status: 'failed', error: message })
+    await recordEnd(api, run.runId, 'failed', message)
     return { runId: run.runId, status: 'failed', steps: result?.steps ?? 0, error: message, finalLoss: null }
   }
-  await api.updateRun({ id: run.runId, status: result.status, error: result.error })
+  await recordEnd(api, run.runId, result.status, result.error)
   return { runId: run.runId, status: result.status, steps: result.steps, error: result.error, finalLoss: result.finalLoss }
+}
+
+/** How often, and how far apart, a run's end is tried when the archive refuses it (a full disk may free a page). */
+const END_ATTEMPTS = [0, 500, 2000]
+
+/**
+ * Writes how a run ended. If the archive still refuses, the run stays "running" under a lease whose
+ * process is about to end: whoever opens the archive next marks it "interrupted", with that reason.
+ * The error says so, so the host exits non-zero instead of claiming an end it could not record.
+ */
+async function recordEnd(api: NormLabApi, runId: number, status: RunStatus, error: string | null): Promise<void> {
+  let last: unknown
+  for (const wait of END_ATTEMPTS) {
+    if (wait > 0) await sleep(wait)
+    try {
+      await api.updateRun({ id: runId, status, error })
+      return
+    } catch (e) {
+      last = e
+    }
+  }
+  throw new Error(`run ${runId} ended ${status}${error ? ` (${error})` : ''}, but the archive refused to record it (${(last as Error).message}); it will read "interrupted" when the archive is next opened`)
 }
 
 /** Marks runs that will not train (the user stopped the study before they started). */

@@ -2,7 +2,7 @@
 // lists for the dimensions to compare (cell × norm × batch size × batching × seed). Each
 // combination becomes one run; every combination is validated here before anything is written,
 // so the form shows errors beside their fields and the CLI refuses with all of them.
-import { TrainConfig, type TrainConfigInput } from '../engine/config'
+import { TrainConfig, type TrainConfigInput } from '../contract/train-config'
 import type { LengthDistribution } from '../engine/data/lengths'
 import { isBatchNorm, type Batching, type CellKind, type NormKind, type OptimizerKind, type Policy, type TaskKind } from '../kinds'
 import { runName } from './naming'

@@ -4,7 +4,7 @@
 // archives into one study. The file formats are defined here once; the CLI writes and reads them.
 import { z } from 'zod'
 import { Uuid } from '../contract/schemas'
-import { TrainConfig } from '../engine/config'
+import { TrainConfig } from '../contract/train-config'
 import type { PlannedRun } from './study-plan'
 
 export const StudyRef = z.strictObject({ uuid: Uuid, name: z.string().min(1).max(200), description: z.string().max(10_000) })

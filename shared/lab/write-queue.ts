@@ -13,6 +13,8 @@ export interface WriteFailure {
   error: Error
   /** Writes waiting behind this one. */
   waiting: number
+  /** When this write first failed (the queue's clock, ms): how long the archive has refused it. */
+  since: number
 }
 
 export type FailureDecision = 'retry' | 'stop'
@@ -20,11 +22,12 @@ export type FailureDecision = 'retry' | 'stop'
 export interface WriteQueueOptions {
   /** Asked once automatic retries are exhausted; the queue waits for the answer. */
   onBlocked(failure: WriteFailure): Promise<FailureDecision>
-  /** Called when a blocked queue moves again. */
+  /** Called when a blocked queue moves again: a write succeeded after failing (not when a retry is merely decided). */
   onUnblocked?(): void
   /** Backoff before each automatic retry of a transient failure (ms); its length is the number of retries. */
   backoffMs?: readonly number[]
   sleep?: (ms: number) => Promise<void>
+  now?: () => number
 }
 
 /** About half a minute of automatic retries: rides out a backup tool or a second app briefly holding a lock. */
@@ -59,24 +62,29 @@ export class WriteQueue {
   private async attempt(what: string, write: () => Promise<void>): Promise<void> {
     const backoff = this.options.backoffMs ?? DEFAULT_BACKOFF_MS
     const sleep = this.options.sleep ?? defaultSleep
+    const now = this.options.now ?? Date.now
     let retries = 0
+    let since: number | null = null
+    let blocked = false
     for (;;) {
       if (this.stopped) return this.giveUp(this.stopped)
       try {
         await write()
+        if (blocked) this.options.onUnblocked?.()
         return
       } catch (e) {
         const error = e instanceof Error ? e : new Error(String(e))
+        since ??= now()
         if (isTransient(error) && retries < backoff.length) {
           await sleep(backoff[retries++]!)
           continue
         }
-        const decision = await this.options.onBlocked({ what, error, waiting: this.pending - 1 })
+        blocked = true
+        const decision = await this.options.onBlocked({ what, error, waiting: this.pending - 1, since })
         if (decision === 'stop') {
           this.stopped = error
           return this.giveUp(error)
         }
-        this.options.onUnblocked?.()
         retries = 0
       }
     }

@@ -1,7 +1,7 @@
 // Studies simulated in memory for the findings' calibration: runs whose recorded numbers are drawn
 // from a known model (no effect, or a known one), fed to the same finding code as real archives.
 import type { Run } from '../../shared/contract'
-import { TrainConfig } from '../../shared/engine/config'
+import { TrainConfig } from '../../shared/contract/train-config'
 import { sampleLength, type LengthDistribution } from '../../shared/engine/data/lengths'
 import { Rng } from '../../shared/engine/rng'
 import type { TermName } from '../../shared/kinds'

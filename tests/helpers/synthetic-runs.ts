@@ -2,7 +2,7 @@
 // answer is known. Written through the contract into a real SQLite file, like training writes them.
 import type { NormLabApi } from '../../shared/contract'
 import { packMatrix } from '../../shared/contract/packed'
-import { TrainConfig } from '../../shared/engine/config'
+import { TrainConfig } from '../../shared/contract/train-config'
 
 export interface SyntheticStats {
   term: 'x' | 'h' | 'c'

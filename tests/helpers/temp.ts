@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { TrainConfig } from '../../shared/contract/train-config'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const MIGRATIONS = join(ROOT, 'migrations')
@@ -12,12 +13,5 @@ export function tempDir(prefix = 'normlab-test-'): { dir: string; file(name: str
   return { dir, file: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-export const sampleConfig = (overrides: Record<string, unknown> = {}) => ({
-  task: 'adding',
-  cell: 'lstm' as const,
-  norm: 'bn_step' as const,
-  batchSize: 8,
-  seed: 1,
-  hidden: 32,
-  ...overrides,
-})
+/** A valid run configuration (defaults filled, as every door stores it). */
+export const sampleConfig = (overrides: Record<string, unknown> = {}) => TrainConfig.parse({ task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 8, seed: 1, hidden: 32, ...overrides })

@@ -14,7 +14,7 @@ import { PopulationStore } from './population'
 import { RunStore, StudyStore, type WriterProcess } from './runs'
 import { exportTidyData, tidyCsvTables, tidyDictionary, type DataExportResult, type DataFormat } from './tidy-export'
 import { TimestepStore } from './timestep-stats'
-import { exportRuns, importRuns, type ExportSelection, type ImportOptions, type ImportResult, type Manifest } from './transfer'
+import { exportRuns, importRuns, type ExportResult, type ExportSelection, type ImportOptions, type ImportResult } from './transfer'
 
 export interface OpenOptions {
   /** Folder of NNNN_name.sql files, or the migrations themselves. */
@@ -62,8 +62,8 @@ export class Archive {
   }
 
   /** Writes the chosen runs into a new export file (.normlab: an archive of the same schema with a manifest). */
-  exportTo(target: string, selection: ExportSelection, info: { appVersion: string }): Promise<Manifest> {
-    return exportRuns(this.path, this.migrations, selection, target, info)
+  exportTo(target: string, selection: ExportSelection, info: { appVersion: string }): Promise<ExportResult> {
+    return exportRuns(this.path, this.migrations, selection, target, { ...info, sourceDamaged: this.report.readOnly !== null })
   }
 
   /** Merges an export or another archive into this one, in one transaction (transfer.ts). */
@@ -93,5 +93,5 @@ export { canonicalJson } from '../../../shared/canonical-json'
 export type { OpenReport } from './open'
 export type { WriterProcess } from './runs'
 export type { DataExportResult, DataFormat } from './tidy-export'
-export type { ExportSelection, ImportOptions, ImportResult, Manifest } from './transfer'
+export type { ExportResult, ExportSelection, ImportOptions, ImportResult, Manifest } from './transfer'
 export { decimate } from './timestep-stats'

@@ -142,6 +142,8 @@ export async function openDatabase(path: string, options: OpenDatabaseOptions): 
       db = await SqliteDb.open(path, { readonly: true })
       readOnly = `The archive ${path} is damaged (${integrity.detail}); it is open read-only`
       db.readOnlyReason = readOnly
+      // Reading it made -wal/-shm files beside it: leave the damaged file as it was found.
+      if (!memory) db.afterClose = () => removeNewSidecars(path, sidecars)
       schemaVersion = known.length
     } else {
       schemaVersion = await migrate(db, known)

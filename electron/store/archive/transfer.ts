@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { ApiError } from '../../../shared/contract'
 import { ArchiveRefusedError, checkPrefix, loadMigrations, migrate, type Migration } from '../migrations'
 import { SqliteDb } from '../sqlite'
+import { CHECKED_TABLES, checkImportedFile, ImportProblems, ManifestSchema, runRowProblem } from './import-check'
 import { openDatabase } from './open'
 import { runChecksum, runRowCounts, type Schema } from './run-content'
 
@@ -32,6 +33,17 @@ export interface Manifest {
   exportedAt: number
   studies: { uuid: string; name: string }[]
   runs: ManifestRun[]
+}
+
+/** What an export wrote, and the runs it could not read (a damaged archive: the rest is rescued). */
+export interface ExportResult {
+  manifest: Manifest
+  unreadable: { id: number; name: string | null; reason: string }[]
+  /**
+   * The source's tables with damaged pages (a damaged archive only). SQLite reads past some damage
+   * without an error, so runs taken from these tables may lack the rows those pages held.
+   */
+  damagedTables: string[]
 }
 
 export interface ExportSelection {
@@ -122,17 +134,42 @@ async function studyIn(db: SqliteDb, from: Schema, to: Schema, fromStudyId: numb
   return { id, created: { uuid: study.uuid, name: study.name, id } }
 }
 
-/** Writes the chosen runs of the archive at `sourcePath` into a new export file at `target`. */
-export async function exportRuns(sourcePath: string, migrations: string | Migration[], selection: ExportSelection, target: string, info: { appVersion: string }): Promise<Manifest> {
+/** The source's trouble in words that name the source, not the export being written (whose connection reports it). */
+function sourceError(sourcePath: string, error: unknown): Error {
+  const code = (error as { code?: string }).code
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new ApiError('read_only', `The archive ${sourcePath} is damaged: ${(error as Error).message}`)
+  return error as Error
+}
+
+/**
+ * Writes the chosen runs of the archive at `sourcePath` into a new export file at `target`. Each
+ * run is copied in a savepoint and checked as an import would check it: a run a damaged archive
+ * cannot yield whole is left out and named, so exporting is the rescue the damage warning says.
+ */
+export async function exportRuns(sourcePath: string, migrations: string | Migration[], selection: ExportSelection, target: string, info: { appVersion: string; sourceDamaged?: boolean }): Promise<ExportResult> {
   if (existsSync(target)) throw new ApiError('conflict', `${target} exists already: choose another file name (nothing was written)`)
   const { db: created } = await openDatabase(target, { migrations, create: true })
   await created.close()
   const db = await SqliteDb.open(target)
   try {
     await db.exec('PRAGMA foreign_keys = ON')
+    const unreadable: ExportResult['unreadable'] = []
+    const damagedTables: string[] = []
     const manifest = await withAttached(db, sourcePath, async () => {
+      if (info.sourceDamaged) {
+        // Which tables the damage is in: each checked on its own (with its indexes).
+        for (const table of CHECKED_TABLES) {
+          const rows = await db.all<{ quick_check: string }>(`PRAGMA src.quick_check(${table})`).catch(() => [{ quick_check: 'unreadable' }])
+          if (rows.some((r) => r.quick_check !== 'ok')) damagedTables.push(table)
+        }
+      }
       const where = selection.all ? '1' : `id IN (${(selection.runIds ?? []).map(Number).join(',') || 'NULL'}) OR study_id IN (${(selection.studyIds ?? []).map(Number).join(',') || 'NULL'})`
-      const runs = await db.all<{ id: number; uuid: string; name: string; status: string; study_id: number | null }>(`SELECT id, uuid, name, status, study_id FROM src.runs WHERE ${where} ORDER BY id`)
+      let runs: { id: number; uuid: string; name: string; status: string; study_id: number | null }[]
+      try {
+        runs = await db.all(`SELECT id, uuid, name, status, study_id FROM src.runs WHERE ${where} ORDER BY id`)
+      } catch (error) {
+        throw sourceError(sourcePath, error)
+      }
       const missing = (selection.runIds ?? []).filter((id) => !runs.some((r) => r.id === id))
       if (missing.length > 0) throw new ApiError('not_found', `run ${missing.join(', ')} is not in the archive: nothing was exported`)
       if (runs.length === 0) throw new ApiError(selection.studyIds?.length ? 'not_found' : 'invalid_request', selection.studyIds?.length ? `study ${selection.studyIds.join(', ')} has no runs (or does not exist): nothing to export` : 'the archive has no runs: nothing to export')
@@ -141,11 +178,21 @@ export async function exportRuns(sourcePath: string, migrations: string | Migrat
       const studies: Manifest['studies'] = []
       const entries: ManifestRun[] = []
       for (const run of runs) {
-        const study = await studyIn(db, 'src', 'main', run.study_id)
-        if (study.created) studies.push({ uuid: study.created.uuid, name: study.created.name })
-        const id = await copyRun(db, 'src', 'main', run.id, study.id)
-        entries.push({ uuid: run.uuid, name: run.name, checksum: await runChecksum(db, 'main', id), rows: await runRowCounts(db, 'main', id) })
+        await db.exec('SAVEPOINT run_copy')
+        try {
+          const study = await studyIn(db, 'src', 'main', run.study_id)
+          const id = await copyRun(db, 'src', 'main', run.id, study.id)
+          const problem = await runRowProblem(db, 'main', id)
+          if (problem) throw new Error(`it holds what NormLab never writes (${problem})`)
+          entries.push({ uuid: run.uuid, name: run.name, checksum: await runChecksum(db, 'main', id), rows: await runRowCounts(db, 'main', id) })
+          if (study.created) studies.push({ uuid: study.created.uuid, name: study.created.name })
+          await db.exec('RELEASE run_copy')
+        } catch (error) {
+          await db.exec('ROLLBACK TO run_copy; RELEASE run_copy')
+          unreadable.push({ id: run.id, name: typeof run.name === 'string' ? run.name : null, reason: sourceError(sourcePath, error).message })
+        }
       }
+      if (entries.length === 0) throw new ApiError('read_only', `No run could be read from ${sourcePath}: ${unreadable.map((u) => `run ${u.id}: ${u.reason}`).join('; ')}. Nothing was written.`)
       const version = (await db.get<{ v: number }>('SELECT MAX(version) AS v FROM main.schema_migrations'))!.v
       const manifest: Manifest = { format: 'normlab-export', formatVersion: 1, appVersion: info.appVersion, schemaVersion: version, exportedAt: Date.now(), studies, runs: entries }
       await db.exec(`CREATE TABLE main.${MANIFEST_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)`)
@@ -154,7 +201,7 @@ export async function exportRuns(sourcePath: string, migrations: string | Migrat
     })
     // One file, no -wal beside it: what is copied or mailed is complete.
     await db.exec('PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE')
-    return manifest
+    return { manifest, unreadable, damagedTables }
   } catch (error) {
     await db.close().catch(() => undefined)
     for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(target + suffix, { force: true })
@@ -211,15 +258,25 @@ async function checkSource(path: string, migrations: string | Migration[]): Prom
       const manifestRow = tables.some((t) => t.name === MANIFEST_TABLE) ? await opened.get<{ value: string }>(`SELECT value FROM ${MANIFEST_TABLE} WHERE key = 'manifest'`) : undefined
       let manifest: Manifest | null = null
       if (manifestRow) {
+        let parsed: unknown
         try {
-          manifest = JSON.parse(manifestRow.value) as Manifest
+          parsed = JSON.parse(manifestRow.value)
         } catch {
           throw refuse('its manifest is not valid JSON')
         }
-        if (manifest.format !== 'normlab-export') throw refuse('its manifest is not a NormLab export manifest')
+        const checked = ManifestSchema.safeParse(parsed)
+        if (!checked.success) throw refuse('its manifest is not a NormLab export manifest')
+        manifest = checked.data
       }
       // Older: upgrade the copy to this version's schema before reading it.
       if (applied.length < known.length) await migrate(opened, known)
+      // Whatever the manifest says, every object and row must be one the app itself could write.
+      try {
+        await checkImportedFile(opened, known)
+      } catch (error) {
+        if (error instanceof ImportProblems) throw refuse(`it holds what NormLab never writes: ${error.message}`)
+        throw error
+      }
       // Every run the manifest lists is there, with the content it was exported with.
       if (manifest) {
         for (const entry of manifest.runs) {

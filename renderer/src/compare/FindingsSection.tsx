@@ -2,7 +2,7 @@
 // runs it used and those it could not (shared/lab/findings: the same code and the same data the
 // report and the CLI use).
 import { useTranslation } from 'react-i18next'
-import { columnName, computeFindings, describeFinding, gatherStudyData, showEffect, type Finding } from '../../../shared/lab/findings'
+import { columnName, computeFindingsYielding, describeFinding, gatherStudyData, showEffect, type Finding } from '../../../shared/lab/findings'
 import type { Language } from '../../../shared/i18n'
 import { api } from '../api'
 import { useQuery } from '../data/use-query'
@@ -35,12 +35,15 @@ function FindingTable({ finding, language }: { finding: Finding; language: Langu
   )
 }
 
+/** A fresh task: the page paints between findings. */
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
+
 const VERDICT_KEYS = { reproduced: 1, not_reproduced: 1, inconclusive: 1, indicative: 1, not_applicable: 1 }
 
 export function FindingsSection({ runIds }: { runIds: number[] }) {
   const { t, i18n } = useTranslation()
   const language: Language = i18n.language === 'zh-CN' ? 'zh-CN' : 'en'
-  const query = useQuery(`findings|${runIds.join(',')}`, async () => computeFindings(await gatherStudyData(api, runIds)), {
+  const query = useQuery(`findings|${runIds.join(',')}`, async () => computeFindingsYielding(await gatherStudyData(api, runIds), nextTask), {
     enabled: runIds.length > 0,
     refreshOn: (e) => e.change !== 'data' && e.runIds.some((id) => runIds.includes(id)),
   })

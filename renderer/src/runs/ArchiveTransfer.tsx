@@ -30,6 +30,12 @@ export function ArchiveTransfer({ runIds }: { runIds: number[] }) {
     try {
       const file = await api.exportArchive({ runIds })
       downloadBase64(file.fileName, 'application/vnd.sqlite3', file.base64)
+      // A damaged archive yields what it can: say which runs are not in the file, and why.
+      const problems = [
+        ...(file.unreadable.length > 0 ? [t('transfer.unreadable', { runs: file.unreadable.map((u) => `#${u.id} (${u.reason})`).join('; ') })] : []),
+        ...(file.damagedTables.length > 0 ? [t('transfer.damagedTables', { tables: file.damagedTables.join(', ') })] : []),
+      ]
+      if (problems.length > 0) setError(problems.join(' '))
     } catch (e) {
       setError((e as Error).message)
     } finally {

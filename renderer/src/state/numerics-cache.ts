@@ -1,5 +1,6 @@
 // The numerics gate's results, remembered in this browser profile so a backend is checked once per
-// GPU renderer and app version, not at every start (shared/engine/numerics.ts).
+// fingerprint (backend, tfjs and backend versions, GPU and driver, app version, engine source,
+// browser), not at every start (shared/engine/numerics.ts).
 import { NumericsCheck } from '../../../shared/contract/schemas'
 import { BACKENDS, type BackendName } from '../training/protocol'
 
@@ -7,8 +8,8 @@ const KEY = 'normlab.numerics'
 /** Test hook (end-to-end tests): the named backend's gate computes with the bug it exists to catch. */
 const FAULT_KEY = 'normlab.test.numericsFault'
 
-/** A check holds until the GPU (its renderer string) or the app changes. */
-const keyOf = (s: NumericsCheck) => `${s.backend}|${s.gpuRenderer ?? '-'}|${s.appVersion}`
+/** A check holds while everything that can change the numbers is unchanged; older checks (no fingerprint) are checked again. */
+const keyOf = (s: NumericsCheck) => s.fingerprint
 
 export function rememberedChecks(): NumericsCheck[] {
   try {
@@ -20,8 +21,9 @@ export function rememberedChecks(): NumericsCheck[] {
 }
 
 export function rememberCheck(summary: NumericsCheck): void {
-  const all = Object.fromEntries(rememberedChecks().map((s) => [keyOf(s), s]))
-  all[keyOf(summary)] = summary
+  if (summary.fingerprint === null) return
+  const all = Object.fromEntries(rememberedChecks().flatMap((s) => (keyOf(s) === null ? [] : [[keyOf(s), s]])))
+  all[summary.fingerprint] = summary
   localStorage.setItem(KEY, JSON.stringify(all))
 }
 

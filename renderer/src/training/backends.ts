@@ -1,16 +1,16 @@
 /// <reference lib="webworker" />
 // Runs in the training worker: starts a tfjs backend (with a time limit), reads what the GPU says
 // about itself, and gates the backend on its numerics before anything trains on it.
-import '@tensorflow/tfjs-backend-webgl'
-import '@tensorflow/tfjs-backend-cpu'
+import { version_webgl } from '@tensorflow/tfjs-backend-webgl'
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu'
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+import { setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm'
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
 import { asGoldenCase } from '../../../shared/engine/golden'
 import type { CaseResult } from '../../../shared/engine/golden-result'
-import { checkNumerics, GATE_CASES, type NamedCase, type NumericsSummary } from '../../../shared/engine/numerics'
+import { checkNumerics, GATE_CASES, numericsFingerprint, type NamedCase, type NumericsEnvironment, type NumericsSummary } from '../../../shared/engine/numerics'
 import { tf } from '../../../shared/engine/tf'
 import { withTimeout } from '../../../shared/timers'
 import { registerWebglKernels } from '../../../shared/engine/fused/webgl'
@@ -33,17 +33,49 @@ registerWebglKernels()
 /** A backend that has not started after this long is given up on (ms). */
 export const BACKEND_START_LIMIT_MS = 30_000
 
-export function gpuRenderer(): string | null {
+type Gpu = NonNullable<NumericsEnvironment['gpu']>
+
+/** What the browser says about the GPU and its driver (WebGL2). */
+export function gpuIdentity(): Gpu | null {
   try {
     const gl = new OffscreenCanvas(1, 1).getContext('webgl2')
     if (!gl) return null
     const ext = gl.getExtension('WEBGL_debug_renderer_info')
-    const value: unknown = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)
+    const text = (value: unknown) => (typeof value === 'string' ? value : null)
+    const identity: Gpu = {
+      renderer: text(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)),
+      vendor: text(ext ? gl.getParameter(ext.UNMASKED_VENDOR_WEBGL) : gl.getParameter(gl.VENDOR)),
+      version: text(gl.getParameter(gl.VERSION)),
+      shadingLanguage: text(gl.getParameter(gl.SHADING_LANGUAGE_VERSION)),
+      float32: gl.getExtension('EXT_color_buffer_float') !== null,
+    }
     gl.getExtension('WEBGL_lose_context')?.loseContext()
-    return typeof value === 'string' ? value : null
+    return identity
   } catch {
     return null
   }
+}
+
+export function gpuRenderer(): string | null {
+  return gpuIdentity()?.renderer ?? null
+}
+
+/** The engine's source and reference cases, hashed at build time (electron.vite.config.ts); "source" when run unbuilt. */
+declare const __NORMLAB_ENGINE__: string | undefined
+const ENGINE = typeof __NORMLAB_ENGINE__ === 'string' ? __NORMLAB_ENGINE__ : 'source'
+const BACKEND_VERSIONS: Record<BackendName, string> = { webgl: version_webgl, wasm: version_wasm, cpu: version_cpu }
+
+/** Everything that can change a backend's numbers here: a remembered check holds only while this is unchanged. */
+export function backendFingerprint(backend: BackendName, appVersion: string): string {
+  return numericsFingerprint({
+    backend,
+    tfjs: tf.version_core,
+    backendVersion: BACKEND_VERSIONS[backend],
+    gpu: backend === 'webgl' ? gpuIdentity() : null,
+    appVersion,
+    engine: ENGINE,
+    agent: typeof navigator === 'undefined' ? 'unknown' : navigator.userAgent,
+  })
 }
 
 /** Starts a backend and runs one real computation on it; the reason it could not, or null. */
@@ -97,7 +129,7 @@ export async function runNumericsCheck(request: CheckRequest): Promise<{ summary
   try {
     const { summary, results } = await checkNumerics(
       cases,
-      { backend: request.backend, gpuRenderer: renderer, appVersion: request.appVersion, strict: webgl },
+      { backend: request.backend, gpuRenderer: renderer, appVersion: request.appVersion, strict: webgl, fingerprint: backendFingerprint(request.backend, request.appVersion) },
       { onCase: request.onCase, stopAtFailure: !request.full, now: () => performance.now() },
     )
     return { summary, results }

@@ -1,7 +1,7 @@
 // Messages between the page and the training worker. Reports travel in the archive's record
 // shapes (shared/contract/schemas.ts), per-feature matrices already packed by the engine.
 import type { EvaluationResult, NumericsCheck, TimestepRecord } from '../../../shared/contract/schemas'
-import type { TrainConfig } from '../../../shared/engine/config'
+import type { TrainConfig } from '../../../shared/contract/train-config'
 import type { CaseResult } from '../../../shared/engine/golden-result'
 import type { EvalReport, PopulationReport, StepReport, TrainResult } from '../../../shared/engine/trainer'
 

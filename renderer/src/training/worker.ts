@@ -7,8 +7,9 @@ import { createTask } from '../../../shared/engine/data/tasks'
 import type { NumericsSummary } from '../../../shared/engine/numerics'
 import { tf } from '../../../shared/engine/tf'
 import { train } from '../../../shared/engine/trainer'
-import type { TrainConfig } from '../../../shared/engine/config'
-import { runNumericsCheck, startBackend, gpuRenderer } from './backends'
+import type { TrainConfig } from '../../../shared/contract/train-config'
+import { backendFingerprint, runNumericsCheck, startBackend, gpuRenderer } from './backends'
+import { rememberedCheckFor } from '../../../shared/engine/numerics'
 import { BACKENDS, type BackendInfo, type BackendName, type FromWorker, type InitMessage, type ToWorker } from './protocol'
 
 declare const self: DedicatedWorkerGlobalScope
@@ -35,7 +36,7 @@ async function init(message: InitMessage): Promise<void> {
     }
     const webgl = name === 'webgl'
     const renderer = webgl ? gpuRenderer() : null
-    let numerics: NumericsSummary | undefined = message.checked.find((s) => s.backend === name && s.gpuRenderer === renderer && s.appVersion === appVersion)
+    let numerics: NumericsSummary | undefined = rememberedCheckFor(message.checked, backendFingerprint(name, appVersion))
     if (!numerics) {
       post({ type: 'backendProgress', backend: name, phase: 'checking' })
       const fault = message.numericsFault === name

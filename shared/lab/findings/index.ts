@@ -18,6 +18,16 @@ export function computeFindings(data: StudyData): Finding[] {
   return (Object.values(FINDINGS) as FindingDefinition<FindingId>[]).map((f) => f.evaluate(data.runs) as Finding)
 }
 
+/** The same, one finding per task: a page computing them keeps its frames short. */
+export async function computeFindingsYielding(data: StudyData, yieldTask: () => Promise<void>): Promise<Finding[]> {
+  const out: Finding[] = []
+  for (const f of Object.values(FINDINGS) as FindingDefinition<FindingId>[]) {
+    await yieldTask()
+    out.push(f.evaluate(data.runs) as Finding)
+  }
+  return out
+}
+
 export { gatherStudyData, heldOutLoss, finalValue, type RunData, type StudyData, type TermRows } from './study-data'
 export { FINDING_IDS, MISSING_REASONS, EXCLUSION_REASONS, type Finding, type FindingId, type ChartKind, type MissingReason, type SetResult } from './types'
 export { VERDICTS, type Verdict } from './verdict'

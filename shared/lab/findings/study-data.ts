@@ -5,7 +5,7 @@
 import type { NormLabApi } from '../../contract'
 import { unpackFloat32 } from '../../contract/packed'
 import type { EvaluationResult, Run } from '../../contract/schemas'
-import type { TrainConfig } from '../../engine/config'
+import type { TrainConfig } from '../../contract/train-config'
 import { cellTerms, type TermName } from '../../kinds'
 
 export interface Series {

@@ -71,12 +71,16 @@ describe('a training process that is killed', () => {
     expect(missing).toBeLessThanOrEqual(Math.ceil(run.stepsPerSecond * 1.5) + 1)
   }, 90_000)
 
-  it.each(['SIGTERM', 'SIGHUP'] as const)('%s ends the run "interrupted" after writing everything it reported', async (signal) => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+    ['SIGINT', 130],
+  ] as const)('%s ends the run "interrupted" after writing everything it reported, exit code %i (128 + the signal)', async (signal, code) => {
     const db = tmp.file(`${signal}.sqlite`)
     const { child, output, exited } = startTraining(db)
     await untilLossPoints(db, 5)
     child.kill(signal)
-    expect(await exited).toBe(0)
+    expect(await exited).toBe(code)
     expect(output()).toMatch(new RegExp(`${signal}: stopping after this step`))
     expect(output()).toMatch(/Run 1 interrupted after (\d+) steps/)
     const steps = Number(/Run 1 interrupted after (\d+) steps/.exec(output())![1])
@@ -84,6 +88,19 @@ describe('a training process that is killed', () => {
     expect(run.status).toBe('interrupted')
     expect(run.lossSteps).toEqual(Array.from({ length: steps }, (_, i) => i + 1))
     expect(run.lastStatsStep).toBe(steps)
+  }, 90_000)
+})
+
+describe('a sweep that is stopped', () => {
+  it('SIGTERM ends the sweep with exit code 143, its current run "interrupted" and the rest never started', async () => {
+    const db = tmp.file('sweep-term.sqlite')
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/cli/main.ts', 'sweep', ...TRAIN.slice(1), '--seed', '1,2', '--db', db], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
+    await untilLossPoints(db, 3)
+    child.kill('SIGTERM')
+    expect(await exited).toBe(143)
+    const runs = await read<{ status: string }>(db, 'SELECT status FROM runs ORDER BY id')
+    expect(runs.map((r) => r.status)).toEqual(['interrupted', 'interrupted'])
   }, 90_000)
 })
 

@@ -6,6 +6,9 @@ type Listener = (...args: unknown[]) => unknown
 
 export class FakeWebContents {
   listeners = new Map<string, Listener[]>()
+  session = { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() }
+  executeJavaScript = vi.fn(async () => true)
+  printToPDF = vi.fn(async () => Buffer.from('%PDF-1.7'))
   openHandler: (() => { action: string }) | null = null
   sent: [string, unknown][] = []
   on(event: string, listener: Listener) {
@@ -44,6 +47,10 @@ export class FakeBrowserWindow {
   loadURL(url: string) {
     this.loaded.url = url
     return Promise.resolve()
+  }
+  destroyed = false
+  destroy() {
+    this.destroyed = true
   }
 }
 

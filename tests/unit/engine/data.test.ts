@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { TrainConfig } from '../../../shared/engine/config'
+import { TrainConfig } from '../../../shared/contract/train-config'
 import { collate } from '../../../shared/engine/data/batch'
 import { sampleLength } from '../../../shared/engine/data/lengths'
 import { addingSample } from '../../../shared/engine/data/tasks/adding'

@@ -2,7 +2,7 @@
 import '@tensorflow/tfjs-backend-cpu'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createBatcher, evalBatches } from '../../../shared/engine/batcher'
-import { TrainConfig } from '../../../shared/engine/config'
+import { TrainConfig } from '../../../shared/contract/train-config'
 import { addingTask } from '../../../shared/engine/data/tasks/adding'
 import { copyTask } from '../../../shared/engine/data/tasks/copy'
 import { initParams } from '../../../shared/engine/init'

@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest'
 import { useNodeBackend } from '../../../electron/cli/node-backend'
 import { asGoldenCase, type CellCase } from '../../../shared/engine/golden'
 import { describeFailure, type CaseResult } from '../../../shared/engine/golden-result'
-import { checkNumerics, GATE_CASES } from '../../../shared/engine/numerics'
+import { checkNumerics, numericsFingerprint, rememberedCheckFor, GATE_CASES } from '../../../shared/engine/numerics'
 import { poisonedUserCode } from '../../../shared/engine/webgl/poison-padding'
 import { ROOT } from '../../helpers/temp'
 
 const load = (name: string) => ({ name, data: asGoldenCase(name, JSON.parse(readFileSync(join(ROOT, 'shared', 'goldens', name), 'utf8'))) })
-const context = { backend: 'wasm', gpuRenderer: null, appVersion: 'test', strict: false }
+const context = { backend: 'wasm', gpuRenderer: null, appVersion: 'test', strict: false, fingerprint: 'test' }
 
 describe('the numerics gate', () => {
   it('covers every cell, every norm and the training case', () => {
@@ -67,5 +67,25 @@ describe('padding poison (WebGL test mode)', () => {
     expect(code).toContain('uintBitsToFloat(0x7fc00000u)')
     expect(poisonedUserCode('void main() {}', [1, 2, 3, 4, 5])).toBeNull()
     expect(poisonedUserCode('void notMain() {}', [2, 2])).toBeNull()
+  })
+
+  it('reuses a remembered check only while everything that can change the numbers is the same (not just the GPU and app version)', () => {
+    const env = {
+      backend: 'webgl',
+      tfjs: '4.22.0',
+      backendVersion: '4.22.0',
+      gpu: { renderer: 'ANGLE (NVIDIA H200)', vendor: 'Google Inc. (NVIDIA)', version: 'WebGL 2.0', shadingLanguage: 'WebGL GLSL ES 3.00', float32: true },
+      appVersion: '0.1.0',
+      engine: 'abc',
+      agent: 'Chrome/156',
+    }
+    const remembered = { ...context, backend: 'webgl', gpuRenderer: env.gpu.renderer, appVersion: env.appVersion, cases: 6, passed: 6, worstRatio: 0.5, failure: null, checkedAt: 0, ms: 1, fingerprint: numericsFingerprint(env) }
+    expect(rememberedCheckFor([remembered], numericsFingerprint(env))).toBe(remembered)
+    // The same renderer string and app version, but a tfjs update, a driver update, an engine edit, another browser: check again.
+    for (const changed of [{ tfjs: '4.23.0' }, { backendVersion: '4.23.0' }, { gpu: { ...env.gpu, version: 'WebGL 2.0 (driver 560.1)' } }, { engine: 'abd' }, { agent: 'Chrome/157' }]) {
+      expect(rememberedCheckFor([remembered], numericsFingerprint({ ...env, ...changed })), JSON.stringify(changed)).toBeUndefined()
+    }
+    // Checks remembered before fingerprints existed are never reused.
+    expect(rememberedCheckFor([{ ...remembered, fingerprint: null }], numericsFingerprint(env))).toBeUndefined()
   })
 })

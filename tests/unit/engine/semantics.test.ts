@@ -1,6 +1,6 @@
 import '@tensorflow/tfjs-backend-cpu'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { TrainConfig } from '../../../shared/engine/config'
+import { TrainConfig } from '../../../shared/contract/train-config'
 import { addingTask } from '../../../shared/engine/data/tasks/adding'
 import { initParams } from '../../../shared/engine/init'
 import { RecurrentNet } from '../../../shared/engine/network'

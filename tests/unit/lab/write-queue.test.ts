@@ -59,4 +59,29 @@ describe('the write queue', () => {
     expect(queue.lost).toBe(2)
     expect(queue.lostReason?.message).toMatch(/deleted/)
   })
+
+  it('says "unblocked" only when a write succeeds after failing, and keeps when the failure began across retries', async () => {
+    let clock = 1000
+    const events: string[] = []
+    const failures: WriteFailure[] = []
+    let fullFor = 3
+    const queue = new WriteQueue({
+      onBlocked: async (failure) => {
+        failures.push(failure)
+        events.push('blocked')
+        clock += 10_000
+        return 'retry'
+      },
+      onUnblocked: () => events.push('unblocked'),
+      sleep: noSleep,
+      now: () => clock,
+    })
+    void queue.push('statistics at step 50', async () => {
+      if (fullFor-- > 0) throw new ApiError('storage', 'The disk holding the archive is full')
+    })
+    await queue.drain()
+    // Three refusals, then the write goes through: one "unblocked", after the success.
+    expect(events).toEqual(['blocked', 'blocked', 'blocked', 'unblocked'])
+    expect(failures.map((f) => f.since)).toEqual([1000, 1000, 1000])
+  })
 })

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createWebServer, type WebServer } from '../../../electron/server/http'
 import { openServices, type Services } from '../../../electron/store'
@@ -91,6 +92,55 @@ describe('web mode server', () => {
     })
     expect(chunked).toBe(413)
     expect((await post('listRuns', {})).status).toBe(200)
+  })
+
+  it('answers 413 to a chunked upload that a client reads only after sending it all (the connection is not reset under it)', async () => {
+    const port = Number(new URL(base).port)
+    const received = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1')
+      let text = ''
+      socket.on('error', reject)
+      socket.pause()
+      socket.on('connect', async () => {
+        socket.write(`POST /api/importArchive HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${web.token}\r\nTransfer-Encoding: chunked\r\n\r\n`)
+        const chunk = Buffer.alloc(64 * 1024, 0x61)
+        for (let i = 0; i < 70 * 16; i++) {
+          socket.write(`${chunk.length.toString(16)}\r\n`)
+          socket.write(chunk)
+          if (!socket.write('\r\n')) await new Promise((r) => socket.once('drain', r))
+        }
+        socket.write('0\r\n\r\n')
+        // Only now, with all 70 MB sent, read the answer.
+        socket.on('data', (d: Buffer) => {
+          text += d.toString()
+          if (text.includes('\r\n\r\n')) {
+            socket.destroy()
+            resolve(text)
+          }
+        })
+        socket.resume()
+      })
+    })
+    expect(received).toMatch(/^HTTP\/1\.1 413 /)
+  })
+
+  it('answers a refused import with 422 and the name of the user’s file, not a temporary path', async () => {
+    const res = await post('importArchive', { fileName: 'results.normlab', base64: Buffer.from('SQLite format 3\0'.padEnd(4096, 'x')).toString('base64') })
+    expect(res.status).toBe(422)
+    const { error } = (await res.json()) as { error: { code: string; message: string } }
+    expect(error.code).toBe('refused_file')
+    expect(error.message).toMatch(/^Cannot import results\.normlab: /)
+    expect(error.message).not.toMatch(/normlab-transfer-|import\.normlab/)
+  })
+
+  it('stores through createRun only what the CLI and the form accept: the same configuration schema at every door', async () => {
+    const bad = [{ hidden: 100_000 }, { steps: 1e9 }, { task: 'nope' }, { hidden: 1.5 }, { extra: 1 }, { norm: 'gn', hidden: 10, groups: 4 }]
+    for (const patch of bad) {
+      const res = await post('createRun', { name: 'r', config: { ...sampleConfig(), ...patch } })
+      expect(res.status, JSON.stringify(patch)).toBe(400)
+    }
+    expect(await services.archive.countRows('runs')).toBe(0)
+    expect((await post('createRun', { name: 'r', config: sampleConfig() })).status).toBe(200)
   })
 
   it('accepts exactly application/json (optionally with a UTF-8 charset) as the content type', async () => {

@@ -31,7 +31,9 @@ describe('runs', () => {
 
   it('gives equal configs the same hash whatever their key order, and different configs different hashes', async () => {
     const a = await createRun('a', { hidden: 32, seed: 1 })
-    const b = await archive.runs.create({ name: 'b', config: { seed: 1, hidden: 32, batchSize: 8, norm: 'bn_step', cell: 'lstm', task: 'adding' }, studyId: null, status: 'queued', tags: [], notes: '', device: null })
+    // The same settings with their keys in reverse order.
+    const reversed = Object.fromEntries(Object.entries(sampleConfig({ hidden: 32, seed: 1 })).reverse()) as ReturnType<typeof sampleConfig>
+    const b = await archive.runs.create({ name: 'b', config: reversed, studyId: null, status: 'queued', tags: [], notes: '', device: null })
     const c = await createRun('c', { hidden: 64 })
     expect(a.configHash).toBe(b.configHash)
     expect(c.configHash).not.toBe(a.configHash)

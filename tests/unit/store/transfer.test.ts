@@ -7,7 +7,7 @@ import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli as runCapture } from '../../helpers/cli'
-import { Archive } from '../../../electron/store'
+import { Archive, configHash } from '../../../electron/store'
 import { loadMigrations } from '../../../electron/store/migrations'
 import { SqliteDb } from '../../../electron/store/sqlite'
 import { MIGRATIONS, sampleConfig, tempDir } from '../../helpers/temp'
@@ -105,7 +105,7 @@ describe('export and import', () => {
     const file = tmp.file('manifest.normlab')
     const archive = await open(source)
     const runs = await archive.runs.list({ filter: {} })
-    const manifest = await archive.exportTo(file, { runIds: [runs[0]!.id] }, { appVersion: '9.9.9' })
+    const { manifest } = await archive.exportTo(file, { runIds: [runs[0]!.id] }, { appVersion: '9.9.9' })
     await archive.close()
     const db = await SqliteDb.open(file, { create: false })
     const stored = JSON.parse((await db.get<{ value: string }>("SELECT value FROM normlab_manifest WHERE key = 'manifest'"))!.value)
@@ -176,13 +176,14 @@ describe('export and import', () => {
       [tampered, /does not match its checksum/],
       [newer, /made by a newer version of NormLab: it has migration 0099_from_the_future/],
       [foreign, /cannot be opened|not a NormLab|damaged/],
-      [tmp.file('missing.normlab'), /no such file/],
+      [tmp.file('missing.normlab'), /missing\.normlab is not a file/],
     ]
     for (const [file, why] of cases) {
       const result = await cli(['import', file, '--db', target])
-      expect(result.code, file).toBe(1)
+      // A missing file is a usage error, found before the archive is opened.
+      expect(result.code, file).toBe(file.endsWith('missing.normlab') ? 2 : 1)
       expect(result.err, file).toMatch(why)
-      expect(result.err, file).toContain('Nothing was written')
+      expect(result.err, file).toMatch(/Nothing was written|nothing was written/)
       expect(sha(target), file).toBe(hash)
     }
     expect(readdirSync(tmp.dir).filter((f) => f.startsWith('kept.sqlite'))).toEqual(['kept.sqlite'])
@@ -195,7 +196,8 @@ describe('export and import', () => {
     // Schema 2 has no UUIDs: write as that version's code did.
     await archive.close()
     const db = await SqliteDb.open(old, { create: false })
-    await db.run(`INSERT INTO runs (name, status, config_json, config_hash, task, cell, norm, batch_size, seed, created_at) VALUES ('from 2025', 'completed', ?, 'h', 'adding', 'lstm', 'ln', 8, 1, 1700000000000)`, [JSON.stringify(sampleConfig({ norm: 'ln' }))])
+    const config = sampleConfig({ norm: 'ln' })
+    await db.run(`INSERT INTO runs (name, status, config_json, config_hash, task, cell, norm, batch_size, seed, created_at) VALUES ('from 2025', 'completed', ?, ?, 'adding', 'lstm', 'ln', 8, 1, 1700000000000)`, [JSON.stringify(config), configHash(config)])
     await db.run(`INSERT INTO metrics (run_id, name, step, value, wall_ms) VALUES (1, 'loss', 1, 0.5, 10), (1, 'loss', 2, 0.25, 20)`)
     await db.close()
     const hash = sha(old)

@@ -1,15 +1,15 @@
 // Copy memory (Arjovsky et al. 2016): K symbols, a blank delay, a delimiter, then the model must
 // emit the K symbols. Variable lengths vary the delay. Scored on the K answer steps only.
+import { COPY_K, COPY_MIN_LENGTH } from '../../../kinds'
 import type { Rng } from '../../rng'
 import type { Sample } from '../batch'
 import { maxLength, sampleLength, type LengthDistribution } from '../lengths'
 import { generatedHeldOut, type Task } from '../task'
 
 export const COPY_SYMBOLS = 8
-export const COPY_K = 5
+export { COPY_K }
 /** Inputs: blank, the symbols, the delimiter. Outputs: blank and the symbols. */
 const D = COPY_SYMBOLS + 2
-export const COPY_MIN_LENGTH = 2 * COPY_K + 1
 
 export function copySample(rng: Rng, length: number): Sample {
   const L = Math.max(COPY_MIN_LENGTH, length)

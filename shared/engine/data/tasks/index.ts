@@ -1,6 +1,6 @@
 // Builds the task a configuration names. Hosts differ only in where two inputs come from:
 // the MNIST digits (Node reads the package's files, the worker fetches them) and the user's file.
-import type { TrainConfig } from '../../config'
+import type { TrainConfig } from '../../../contract/train-config'
 import type { Task } from '../task'
 import { addingTask } from './adding'
 import { copyTask } from './copy'

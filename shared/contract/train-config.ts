@@ -1,8 +1,19 @@
-// A training run's full configuration, validated before anything runs or is written.
+// A training run's full configuration: the one schema every door uses (the app's form and the
+// CLI through the planner, createRun in IPC and web mode, imported archives), validated before
+// anything runs or is written. It sits in the contract, below the engine that trains by it.
 import { z } from 'zod'
-import { BATCHINGS, CELLS, GATES, NORMS, OPTIMIZERS, POLICIES, TASKS } from '../kinds'
-import { LengthDistribution } from './data/lengths'
-import { COPY_MIN_LENGTH } from './data/tasks/copy'
+import { BATCHINGS, CELLS, COPY_MIN_LENGTH, GATES, NORMS, OPTIMIZERS, POLICIES, TASKS } from '../kinds'
+
+/** How long training sequences are. Variable lengths are what make BN's late time steps see few samples. */
+export const LengthDistribution = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('fixed'), length: z.number().int().min(1).max(2000) }),
+  z.strictObject({ kind: z.literal('uniform'), min: z.number().int().min(1).max(2000), max: z.number().int().min(1).max(2000) }),
+  /** Mostly short, rarely long: P(length = min + k) falls geometrically with k. */
+  z.strictObject({ kind: z.literal('longtail'), min: z.number().int().min(1).max(2000), max: z.number().int().min(1).max(2000) }),
+])
+export type LengthDistribution = z.infer<typeof LengthDistribution>
+
+
 
 export const TrainConfig = z
   .strictObject({
