@@ -13,8 +13,7 @@ export function findingLines(f: FindingSummary, language: Language): string[] {
   const w = words(language).findings
   const indent = ' '.repeat(VERDICT_WIDTH + 2)
   const out: string[] = []
-  const claim = wrap(w.claims[f.id].claim, LINE_WIDTH, indent)
-  out.push(`  ${padDisplay(w.verdict[f.verdict], VERDICT_WIDTH)}${claim[0]!.slice(indent.length)}`, ...claim.slice(1))
+  out.push(...wrap(w.claims[f.id].claim, LINE_WIDTH, indent, `  ${padDisplay(w.verdict[f.verdict], VERDICT_WIDTH)}`))
   const detail: string[] = []
   const show = (v: number | null) => showEffect(v, f.unit) ?? '—'
   if (f.effect) {

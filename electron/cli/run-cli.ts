@@ -8,9 +8,10 @@ import { ApiError, type Run } from '../../shared/contract'
 import { asGoldenCase, runGoldenCase } from '../../shared/engine/golden'
 import { ArchiveRefusedError, defaultArchivePath, openServices, type OpenReport, type Services } from '../store'
 import { isInMemoryPath } from '../store/paths'
-import { CheckFailed, DB_OPTION, ExitWith, UsageError, type CliIo, type Command } from './command'
+import { CheckFailed, DB_OPTION, ExitWith, studyIdFlag, UsageError, type CliIo, type Command } from './command'
 import { chromiumPrinter } from '../report/chromium-printer'
 import { formatTable, formatTime } from './table'
+import { wrap } from './text-width'
 import { findingsCommand } from './findings-command'
 import { reportCommand } from './report-command'
 import { sweepCommand, trainCommand } from './train-commands'
@@ -63,19 +64,20 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'runs list': {
-    usage: 'runs list [--db PATH] [--status S] [--norm N] [--tag T] [--json]',
-    summary: 'list the runs in the archive, newest first',
-    options: { ...DB_OPTION, status: { type: 'string' }, norm: { type: 'string' }, tag: { type: 'string' }, json: { type: 'boolean' } },
+    usage: 'runs list [--study N] [--status S] [--norm N] [--tag T] [--json] [--db PATH]',
+    summary: 'list the runs in the archive (or of one study), newest first',
+    options: { ...DB_OPTION, study: { type: 'string' }, status: { type: 'string' }, norm: { type: 'string' }, tag: { type: 'string' }, json: { type: 'boolean' } },
     async run({ services, values, io }) {
       const filter: Record<string, unknown> = {}
       for (const key of ['status', 'norm', 'tag'] as const) if (values[key] !== undefined) filter[key] = values[key]
+      if (values.study !== undefined) filter.studyId = studyIdFlag(values.study as string)
       const runs = await call<Run[]>(services, 'listRuns', { filter })
       if (values.json) return io.out(JSON.stringify(runs, null, 2))
       if (runs.length === 0) return io.out('The archive has no runs yet.')
       io.out(
         formatTable(
-          ['id', 'name', 'status', 'task', 'cell', 'norm', 'batch', 'seed', 'created'],
-          runs.map((r) => [String(r.id), r.name, r.status, r.task, r.cell, r.norm, String(r.batchSize), String(r.seed), formatTime(r.createdAt)]),
+          ['id', 'study', 'name', 'status', 'norm', 'batch', 'batching', 'seed', 'created'],
+          runs.map((r) => [String(r.id), r.studyId === null ? '-' : String(r.studyId), r.name, r.status, r.norm, String(r.batchSize), String((r.config as { batching?: string }).batching ?? 'mask'), String(r.seed), formatTime(r.createdAt)]),
         ),
       )
     },
@@ -117,23 +119,60 @@ async function call<T>(services: Services, name: string, payload: unknown): Prom
   return envelope.value as T
 }
 
+/** Terminal width: every line of help fits it. */
+const WIDTH = 100
+
+/** The commands, one line each (details: `help <command>`). */
 export function usage(): string {
-  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length))
+  const names = Object.keys(COMMANDS)
+  const width = Math.max(...names.map((n) => n.length))
   return [
-    'Usage: npm run lab -- <command> [options]',
+    'Usage: npm run lab -- <command> [options]     (npm run lab -- help <command>: its options)',
     '',
     'Commands:',
-    ...Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    ...names.flatMap((name) => wrap(COMMANDS[name]!.summary, WIDTH, ' '.repeat(width + 4), `  ${name.padEnd(width)}  `)),
     '',
-    `--db defaults to the app's archive: ${defaultArchivePath()}`,
+    ...wrap(`--db defaults to the app's archive: ${defaultArchivePath()}`, WIDTH),
   ].join('\n')
+}
+
+/** One command's usage after "Usage: ", wrapped to the terminal with a hanging indent. */
+export function commandUsage(command: Command): string {
+  return wrap(`npm run lab -- ${command.usage}`, WIDTH, '    ', 'Usage: ').join('\n')
+}
+
+/** `help <command>`: what it does, how it is called, its options. */
+function commandHelp(name: string, command: Command): string {
+  const flags = Object.entries(command.options).map(([flag, o]) => `--${flag}${o.type === 'string' ? ' VALUE' : ''}${o.default !== undefined ? ` (default ${String(o.default)})` : ''}`)
+  return [...wrap(`${name}: ${command.summary}`, WIDTH), '', commandUsage(command), ...(flags.length > 0 ? ['', 'Options:', ...wrap(flags.join(', '), WIDTH, '  ')] : [])].join('\n')
+}
+
+/** The known flag nearest to a mistyped one (a letter or two off), for "did you mean". */
+function nearestFlag(given: string, known: readonly string[]): string | null {
+  const distance = (a: string, b: string) => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++) {
+        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+        // A swap of two neighbours counts once (--nrom for --norm).
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1)
+      }
+    return d[a.length]![b.length]!
+  }
+  const best = known.map((k) => ({ k, d: distance(given, k) })).sort((x, y) => x.d - y.d)[0]
+  return best && best.d <= Math.max(1, Math.floor(given.length / 3)) ? best.k : null
 }
 
 /** Runs one CLI invocation; returns the process exit code. */
 export async function runCli(argv: readonly string[], io: CliIo, interrupted: () => boolean = () => false): Promise<number> {
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+    const asked = argv.slice(1).join(' ')
+    if (asked && COMMANDS[asked]) {
+      io.out(commandHelp(asked, COMMANDS[asked]!))
+      return 0
+    }
     io.out(usage())
-    return argv.length === 0 ? 2 : 0
+    return argv.length === 0 || asked ? 2 : 0
   }
   const two = `${argv[0]} ${argv[1] ?? ''}`.trim()
   const key = COMMANDS[two] ? two : argv[0]!
@@ -147,7 +186,12 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
   try {
     parsed = parseArgs({ args: argv.slice(key.split(' ').length), options: command.options, allowPositionals: true, strict: true })
   } catch (error) {
-    io.err(`${(error as Error).message}\nUsage: npm run lab -- ${command.usage}`)
+    const code = (error as { code?: string }).code
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec((error as Error).message)?.[1]
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+      const near = nearestFlag(unknown.replace(/^-+/, ''), Object.keys(command.options))
+      io.err(`unknown flag ${unknown}${near ? ` (did you mean --${near}?)` : ''}. Its flags: npm run lab -- help ${key}`)
+    } else io.err(`${(error as Error).message.split('. ')[0]}.\n${commandUsage(command)}`)
     return 2
   }
   let services: Services | undefined
@@ -185,7 +229,7 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
       return 1
     }
     if (error instanceof UsageError) {
-      io.err(`${error.message}\nUsage: npm run lab -- ${command.usage}`)
+      io.err(`${error.message}\n${commandUsage(command)}`)
       return 2
     }
     io.err(`Error: ${(error as Error).message}`)

@@ -12,12 +12,15 @@ export function padDisplay(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - displayWidth(text)))
 }
 
-/** Wraps text into lines of at most `width` columns, each starting with `indent`, at spaces (CJK text, which has none, at any character). */
-export function wrap(text: string, width: number, indent = ''): string[] {
-  const room = width - displayWidth(indent)
+/**
+ * Wraps text into lines of at most `width` columns, each starting with `indent` (the first with
+ * `first`, a hanging indent), at spaces (CJK text, which has none, at any character).
+ */
+export function wrap(text: string, width: number, indent = '', first = indent): string[] {
   const lines: string[] = []
   let line = ''
   for (const token of text.match(/[\u2e80-\u9fff\uff00-\uffef]|[^\s\u2e80-\u9fff\uff00-\uffef]+|\s+/gu) ?? []) {
+    const room = width - displayWidth(lines.length === 0 ? first : indent)
     if (/^\s+$/.test(token)) {
       if (line) line += ' '
       continue
@@ -29,5 +32,5 @@ export function wrap(text: string, width: number, indent = ''): string[] {
     line += token
   }
   if (line.trim()) lines.push(line.trimEnd())
-  return lines.map((l) => indent + l)
+  return lines.map((l, i) => (i === 0 ? first : indent) + l)
 }

@@ -17,7 +17,8 @@ import { train } from '../../shared/engine/trainer'
 import { createStudyRuns, runOne, type QueuedRun, type RunObserver, type RunOutcome, type StudyMeta, type TrainingHost } from '../../shared/lab/run-lifecycle'
 import { sleep } from '../../shared/timers'
 import { planStudy, planWarnings, type GridAxis, type PlannedRun } from '../../shared/lab/study-plan'
-import { PlannedRunFile, sweepPlanFiles } from '../../shared/lab/sweep-plan'
+import { PlannedRunFile, ReportPlan, sweepPlanFiles } from '../../shared/lab/sweep-plan'
+import { reportModelOf } from '../../shared/lab/report/html'
 import { apiOf, DB_OPTION, ExitWith, UsageError, type Command, type CommandContext } from './command'
 import { taskFor } from './node-tasks'
 import type { GatedBackend } from './numerics-gate'
@@ -222,16 +223,34 @@ function writePlan(ctx: CommandContext, planned: PlannedRun[], study: { name: st
   )
 }
 
+/** `sweep --from-report R.html`: the runs a report was made of, validated again here. */
+function reportRunsOf(ctx: CommandContext): { planned: PlannedRun[]; name: string } {
+  const path = ctx.values['from-report'] as string
+  const others = Object.keys(STUDY_FLAGS).filter((flag) => ctx.values[flag] !== undefined)
+  if (others.length > 0) throw new UsageError(`--from-report takes every run's configuration from the report; drop ${others.map((f) => `--${f}`).join(', ')}`)
+  let html: string
+  try {
+    html = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new UsageError(`--from-report ${path}: ${(error as Error).message}`)
+  }
+  const model = reportModelOf(html)
+  const parsed = ReportPlan.safeParse(model && typeof model === 'object' ? (model as { plan?: unknown }).plan : undefined)
+  if (!parsed.success) throw new UsageError(`${path} is not a NormLab report with a study plan (made by NormLab 0.1.0 or later); nothing was written`)
+  return { planned: parsed.data.runs, name: `Again: ${parsed.data.study}`.slice(0, 200) }
+}
+
 export const sweepCommand: Command = {
-  usage: 'sweep [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64 [--equal-samples]] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--plan DIR] [--db PATH]',
-  summary: 'train every combination of the listed values (the same grid as the app’s form) as one study; --plan DIR writes one config per run and a Slurm/parallel script instead',
-  options: { ...OPTIONS, study: { type: 'string' }, plan: { type: 'string' } },
+  usage: 'sweep [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64 [--equal-samples]] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--from-report R.html] [--plan DIR] [--db PATH]',
+  summary: 'train every combination of the listed values as one study (or a report’s runs again); --plan DIR: a Slurm/parallel plan',
+  options: { ...OPTIONS, study: { type: 'string' }, plan: { type: 'string' }, 'from-report': { type: 'string' } },
   archive: 'write',
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
-    const planned = planFromFlags(ctx.values, true)
+    const again = ctx.values['from-report'] !== undefined ? reportRunsOf(ctx) : null
+    const planned = again ? again.planned : planFromFlags(ctx.values, true)
     const axes = (['cell', 'norm', 'batch', 'batching', 'seed'] as const).filter((f) => ctx.values[f] !== undefined)
-    const name = (ctx.values.study as string | undefined) ?? `Sweep ${new Date().toISOString().slice(0, 16).replace('T', ' ')}: ${axes.map((f) => `${f} ${String(ctx.values[f])}`).join(' × ')}`
+    const name = again?.name ?? (ctx.values.study as string | undefined) ?? `Sweep ${new Date().toISOString().slice(0, 16).replace('T', ' ')}: ${axes.map((f) => `${f} ${String(ctx.values[f])}`).join(' × ')}`
     const study = { name, description: `${planned.length} runs on ${planned[0]!.config.task}` }
     if (ctx.values.plan !== undefined) {
       warn(ctx, planned)

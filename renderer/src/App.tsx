@@ -40,7 +40,7 @@ function Frame() {
           ))}
         </nav>
         <div className="header-tools">
-          <EnvBadge backend={backend} />
+          <EnvBadge backend={backend} compact />
           <LanguageSwitch />
         </div>
       </header>

@@ -17,7 +17,7 @@ export type LengthDistribution = z.infer<typeof LengthDistribution>
 
 export const TrainConfig = z
   .strictObject({
-    task: z.enum(TASKS),
+    task: z.enum(TASKS, { error: (issue) => (issue.input === undefined ? `required: one of ${TASKS.join(', ')}` : undefined) }),
     /** Training lengths (adding, copy). MNIST is always 28; words and user data have their own. */
     lengths: LengthDistribution.default({ kind: 'uniform', min: 10, max: 50 }),
     cell: z.enum(CELLS).default('lstm'),

@@ -33,6 +33,18 @@ export const SweepPlanFile = z.strictObject({
 })
 export type SweepPlanFile = z.output<typeof SweepPlanFile>
 
+/**
+ * What a report carries to run its study again (`lab sweep --from-report`, the app's "Run this
+ * study again"): the study's name and every run's name and full configuration.
+ */
+export const ReportPlan = z.strictObject({
+  format: z.literal('normlab-report-plan'),
+  version: z.literal(1),
+  study: z.string().min(1).max(200),
+  runs: z.array(z.strictObject({ name: z.string().min(1).max(200), config: TrainConfig })).min(1).max(256),
+})
+export type ReportPlan = z.output<typeof ReportPlan>
+
 /** The zero-padded number of run `index` in file names: 001, 002, … */
 export function runNumber(index: number, of: number): string {
   return String(index).padStart(Math.max(3, String(of).length), '0')

@@ -25,8 +25,9 @@ async function startStudy(db: string, steps: number): Promise<{ served: Served; 
   const served = await serve(['--port', '0', '--db', db, '--no-build'])
   const page = await browser.newPage({ viewport: { width: 1300, height: 900 } })
   await page.goto(served.url)
-  await page.locator('[data-testid=env-badge][data-state=ready]').waitFor({ timeout: 120_000 })
+  // Designing a study starts the compute backend.
   await page.getByRole('link', { name: 'New experiment' }).click()
+  await page.locator('[data-testid=env-badge][data-state=ready]').waitFor({ timeout: 120_000 })
   await page.getByTestId('preset-bnVsLn').click()
   await page.getByRole('textbox', { name: 'Steps', exact: true }).fill(String(steps))
   await page.getByRole('textbox', { name: 'Longest' }).fill('12')

@@ -32,13 +32,17 @@ afterAll(async () => {
 
 describe('the numerics gate', () => {
   it('skips a backend that fails a reference case, says which value, and falls back to the next', async () => {
-    const badge = page.locator('[data-testid=env-badge][data-state=ready]')
+    // Settings starts the backend and shows it in full.
+    await page.getByRole('link', { name: 'Settings' }).click()
+    const badge = page.locator('main [data-testid=env-badge][data-state=ready]')
     await badge.waitFor({ timeout: 120_000 })
     expect(await badge.getAttribute('data-backend')).toBe('wasm')
-    const reason = await page.getByTestId('backend-fallback').textContent()
+    const reason = await page.locator('main [data-testid=backend-fallback]').textContent()
     expect(reason).toMatch(/webgl: numerics check failed, cell-\w+-\w+\.json: .+ is not finite/)
-    expect(await page.getByTestId('backend-fallback').getByRole('link').getAttribute('href')).toBe('#/settings')
-    expect(await page.getByTestId('backend-numerics').textContent()).toMatch(/6 of 6 reference cases pass/)
+    expect(await page.locator('main [data-testid=backend-fallback]').getByRole('link').getAttribute('href')).toBe('#/settings')
+    expect(await page.locator('main [data-testid=backend-numerics]').textContent()).toMatch(/6 of 6 reference cases pass/)
+    // The header's badge says so in short, linking to the reason.
+    expect(await page.locator('header [data-testid=backend-fallback]').getAttribute('href')).toBe('#/settings')
     // A result computed under the test hook is never remembered as this GPU's.
     const remembered = (await page.evaluate(`JSON.parse(localStorage.getItem('normlab.numerics') ?? '{}')`)) as Record<string, { backend: string }>
     expect(Object.values(remembered).map((s) => s.backend)).toEqual(['wasm'])

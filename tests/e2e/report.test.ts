@@ -2,17 +2,25 @@
 // no request when opened, a CSP that forbids them) whose charts draw under that CSP; the PDF
 // rasterizes to pages whose charts are drawn; both languages.
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../electron/cli/run-cli'
+import { canonicalJson } from '../../shared/canonical-json'
 import { tempDir } from '../helpers/temp'
 import { launchChromium } from './harness'
 
 const tmp = tempDir('normlab-report-')
 const db = tmp.file('study.sqlite')
 let browser: Browser
+
+async function tryCli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
+  return { code, out: out.join('\n'), err: err.join('\n') }
+}
 
 async function cli(...argv: string[]): Promise<string> {
   const out: string[] = []
@@ -124,6 +132,76 @@ describe('a report of a trained study', () => {
     expect(ink.every((x) => x > 0.002), `ink per page: ${ink.join(', ')}`).toBe(true)
     expect(Math.max(...ink)).toBeGreaterThan(0.05)
   })
+
+  it('lays its pages out like a paper: no page but the last mostly blank, no heading at the foot of a page, training loss where held-out points are too few', () => {
+    // Every page but the last is inked to at least 60 % of its height (the footer's page number aside).
+    const pages = tmp.file('layout')
+    execFileSync('mkdir', ['-p', pages])
+    execFileSync('pdftoppm', ['-r', '40', '-gray', pdf, `${pages}/p`])
+    const reach = readdirSync(pages)
+      .sort()
+      .map((f) => {
+        const { width, height, pixels } = readPgm(`${pages}/${f}`)
+        let last = 0
+        for (let y = 0; y < Math.floor(height * 0.95); y++) for (let x = 0; x < width; x++) if (pixels[y * width + x]! < 200) last = y
+        return last / height
+      })
+    expect(reach.slice(0, -1).every((r) => r >= 0.6), `lowest ink per page (share of its height): ${reach.map((r) => r.toFixed(2)).join(', ')}`).toBe(true)
+
+    // Each section and chart heading, found in the PDF's text in document order, starts above the
+    // last 15 % of its page: a heading is never left alone at a page's foot.
+    const text = readFileSync(html, 'utf8')
+    const headings = [...text.matchAll(/<h[23][^>]*>([^<]+)<\/h[23]>/g)].map((m) => m[1]!.replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"').trim())
+    expect(headings.length).toBeGreaterThanOrEqual(8)
+    const layout = execFileSync('pdftotext', ['-bbox-layout', pdf, '-'], { encoding: 'utf8' })
+    const lines = [...layout.matchAll(/<page width="[\d.]+" height="([\d.]+)">([\s\S]*?)<\/page>/g)].flatMap((page, index) =>
+      [...page[2]!.matchAll(/<line xMin="[\d.]+" yMin="([\d.]+)"[^>]*>([\s\S]*?)<\/line>/g)].map((line) => ({
+        page: index + 1,
+        top: Number(line[1]) / Number(page[1]),
+        text: [...line[2]!.matchAll(/<word[^>]*>([^<]*)<\/word>/g)].map((w) => w[1]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'")).join(' '),
+      })),
+    )
+    let from = 0
+    const placed: string[] = []
+    for (const heading of headings) {
+      const start = heading.split(/\s+/).slice(0, 4).join(' ')
+      const at = lines.findIndex((l, i) => i >= from && l.text.startsWith(start))
+      expect(at, `heading "${heading}" not found in the PDF's text after line ${from}`).toBeGreaterThanOrEqual(0)
+      placed.push(`${heading.slice(0, 30)}: page ${lines[at]!.page} at ${lines[at]!.top.toFixed(2)}`)
+      expect(lines[at]!.top, placed.join('\n')).toBeLessThan(0.85)
+      from = at + 1
+    }
+
+    // Two held-out evaluations per run are too few for a course: the curves chart draws training loss.
+    expect(text).toMatch(/data-chart="curves"><h3>Training loss during training/)
+  })
+
+  it('runs its study again from the report alone: `sweep --from-report` plans or trains the same runs, refuses to mix in flags', async () => {
+    const original = JSON.parse(await cli('runs', 'list', '--study', '1', '--json', '--db', db)) as { configHash: string; config: Record<string, unknown> }[]
+    expect(original).toHaveLength(4)
+    const hashes = (runs: { configHash: string }[]) => runs.map((r) => r.configHash).sort()
+
+    const planDir = tmp.file('again-plan')
+    await cli('sweep', '--from-report', html, '--plan', planDir)
+    const plan = JSON.parse(readFileSync(`${planDir}/plan.json`, 'utf8')) as { study: { name: string }; runs: { file: string }[] }
+    expect(plan.study.name).toMatch(/^Again: Sweep /)
+    const planned = plan.runs.map((r) => (JSON.parse(readFileSync(`${planDir}/${r.file}`, 'utf8')) as { config: Record<string, unknown> }).config)
+    expect(planned.map((c) => canonicalJson(c)).sort()).toEqual(original.map((r) => canonicalJson(r.config)).sort())
+
+    const againDb = tmp.file('again.sqlite')
+    const trained = await tryCli('sweep', '--from-report', html, '--db', againDb)
+    expect(trained.code, trained.err).toBe(0)
+    expect(hashes(JSON.parse(await cli('runs', 'list', '--json', '--db', againDb)))).toEqual(hashes(original))
+
+    const mixed = await tryCli('sweep', '--from-report', html, '--norm', 'ln', '--db', tmp.file('mixed.sqlite'))
+    expect(mixed.code).toBe(2)
+    expect(mixed.err).toMatch(/--from-report takes every run's configuration from the report; drop --norm/)
+    writeFileSync(tmp.file('page.html'), '<!doctype html><title>not a report</title>')
+    const stranger = await tryCli('sweep', '--from-report', tmp.file('page.html'), '--db', tmp.file('stranger.sqlite'))
+    expect(stranger.code).toBe(2)
+    expect(stranger.err).toMatch(/is not a NormLab report with a study plan.*nothing was written/)
+    expect(existsSync(tmp.file('stranger.sqlite'))).toBe(false)
+  }, 120_000)
 
   it('speaks Chinese when asked', async () => {
     const zh = tmp.file('report-zh.html')

@@ -101,7 +101,7 @@ describe('export from one archive’s page, import into another’s', () => {
       expect(await row.getByTestId('final-value').textContent()).toBe(finals.get(run.id)!.toPrecision(4))
       expect(await row.getByTestId('best-value').textContent()).toBe(bests.get(run.id)!.toPrecision(4))
     }
-    await page.getByRole('button', { name: /loss · Best/ }).click()
+    await page.getByRole('button', { name: /^Best\s*loss/ }).click()
     const order = await page.locator('[data-testid=runs-table] tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-run-id'))))
     expect(order).toEqual([...runs].sort((a, b) => bests.get(a.id)! - bests.get(b.id)!).map((r) => r.id))
     await page.close()

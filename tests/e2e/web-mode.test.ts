@@ -32,17 +32,20 @@ describe('web mode in Chromium', () => {
   it('prints a URL, opens the app, and initializes the WebGL backend', async () => {
     expect(served.output()).toContain(`archive ${dbPath}`)
     await page.goto(served.url)
-    const badge = page.getByTestId('env-badge')
+    // The token left the address bar once the page took it.
+    expect(page.url()).not.toContain('token=')
+    await page.getByTestId('runs-empty').waitFor()
+    await page.screenshot({ path: join(ARTIFACTS, 'web-mode-empty.png') })
+    // Settings starts the compute backend and shows it in full.
+    await page.getByRole('link', { name: 'Settings' }).click()
+    const badge = page.locator('main [data-testid=env-badge]')
     await badge.and(page.locator('[data-state=ready]')).waitFor({ timeout: 60_000 })
     expect(await badge.getAttribute('data-backend')).toBe('webgl')
     expect(await badge.textContent()).toMatch(/WebGL 2/)
     expect(await badge.textContent()).toMatch(/float32 textures/)
     // WebGL passed the numerics gate before it became the backend (a fresh profile: checked now).
-    expect(await page.getByTestId('backend-numerics').textContent()).toMatch(/numerics checked: 6 of 6 reference cases pass/)
-    // The token left the address bar once the page took it.
-    expect(page.url()).not.toContain('token=')
-    await page.getByTestId('runs-empty').waitFor()
-    await page.screenshot({ path: join(ARTIFACTS, 'web-mode-empty.png') })
+    expect(await page.locator('main [data-testid=backend-numerics]').textContent()).toMatch(/numerics checked: 6 of 6 reference cases pass/)
+    await page.getByRole('link', { name: 'Runs', exact: true }).click()
   })
 
   it('the page carries the strict CSP and is cross-origin isolated', async () => {
@@ -88,7 +91,7 @@ describe('web mode in Chromium', () => {
     await page.getByTestId('backend-select').selectOption('wasm')
     const badge = page.locator('[data-testid=env-badge][data-state=ready]').first()
     await page.locator('[data-testid=env-badge][data-state=ready][data-backend=wasm]').first().waitFor({ timeout: 40_000 })
-    expect(await page.getByTestId('backend-numerics').first().textContent()).toMatch(/6 of 6 reference cases pass/)
+    expect(await page.locator('main [data-testid=backend-numerics]').textContent()).toMatch(/6 of 6 reference cases pass/)
     expect(await page.getByTestId('backend-fallback').count()).toBe(0)
     await page.getByTestId('backend-select').selectOption('webgl')
     await page.locator('[data-testid=env-badge][data-state=ready][data-backend=webgl]').first().waitFor({ timeout: 60_000 })
@@ -102,7 +105,7 @@ describe('web mode in Chromium', () => {
   })
 
   it('switches the language to 简体中文 and keeps it after a reload', async () => {
-    await page.getByTestId('language-switch').selectOption('zh-CN')
+    await page.locator('header [data-testid=language-switch]').selectOption('zh-CN')
     await page.getByRole('link', { name: '运行记录' }).waitFor()
     expect(await page.getByRole('columnheader', { name: '批大小' }).count()).toBe(1)
     expect(await page.getByRole('columnheader', { name: '归一化' }).count()).toBe(1)

@@ -1,7 +1,7 @@
 // A chart.js line chart for large series: no point objects per sample ({x, y} arrays parsed once,
 // decimated by LTTB above a few hundred points), zoom with the wheel, pan by dragging.
 import { memo, useEffect, useRef } from 'react'
-import type { ChartDataset, ChartOptions } from 'chart.js'
+import type { ChartDataset, ChartOptions, LegendItem } from 'chart.js'
 import { scheduleChartWork } from './schedule'
 import { Chart, themeColors } from './setup'
 
@@ -12,6 +12,8 @@ export interface Series {
   /** Drawn thin and translucent (raw curve behind a smoothed one); hidden from the legend. */
   faint?: boolean
   dashed?: boolean
+  /** A dash pattern of its own (overrides `dashed`): lines told apart by dash, not only by color. */
+  dash?: number[]
   /** 'y2' puts it on the right axis (valid counts beside statistics). */
   axis?: 'y' | 'y2'
   kind?: 'line' | 'bar'
@@ -33,6 +35,17 @@ export interface LineChartProps {
   resetKey?: number
 }
 
+/**
+ * The legend's entries as chart.js makes them, each with its dataset's own dash: with point styles
+ * chart.js takes an entry's style from the first point, which has no dash.
+ */
+function legendItems(c: Chart): LegendItem[] {
+  return Chart.defaults.plugins.legend.labels.generateLabels(c).map((item) => {
+    const ds = c.data.datasets[item.datasetIndex ?? 0] as { borderDash?: number[] } | undefined
+    return { ...item, lineDash: ds?.borderDash ?? [], lineWidth: 2 }
+  })
+}
+
 /** Puts the series into the chart and redraws it (no animation). */
 function fill(c: Chart, series: Series[]): void {
   c.data.datasets = series.map((s) => {
@@ -45,13 +58,15 @@ function fill(c: Chart, series: Series[]): void {
       hidden: s.hidden ?? false,
       faint: s.faint ?? false,
     }
-    if (s.kind === 'bar') return { ...base, type: 'bar', barPercentage: 1, categoryPercentage: 1 } as unknown as ChartDataset<'line'>
+    // The legend draws each line as a short line in its own dash (a box cannot show a dash), each bar as a box.
+    if (s.kind === 'bar') return { ...base, type: 'bar', barPercentage: 1, categoryPercentage: 1, pointStyle: 'rect' } as unknown as ChartDataset<'line'>
     return {
       ...base,
       type: 'line',
       borderWidth: s.faint ? 1 : 1.8,
-      borderDash: s.dashed ? [5, 4] : [],
+      borderDash: s.dash ?? (s.dashed ? [5, 4] : []),
       pointRadius: 0,
+      pointStyle: 'line',
       spanGaps: false,
       fill: s.fillToPrevious ? '-1' : false,
     } as ChartDataset<'line'>
@@ -83,7 +98,8 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
       },
       plugins: {
         decimation: { enabled: true, algorithm: 'lttb', samples: 600, threshold: 800 },
-        legend: { labels: { color: text, filter: (item, data) => !(data.datasets[item.datasetIndex!] as { faint?: boolean }).faint } },
+        // A legend never takes more than a third of its chart (many groups scroll instead of squeezing the plot).
+        legend: { maxHeight: Math.round(height / 3), labels: { color: text, boxWidth: 24, usePointStyle: true, pointStyleWidth: 24, generateLabels: legendItems, filter: (item, data) => !(data.datasets[item.datasetIndex!] as { faint?: boolean }).faint } },
         tooltip: { enabled: true },
         // `false` switches the plugin off for this chart (no gesture handlers to set up).
         zoom: zoom ? { zoom: { wheel: { enabled: true }, drag: { enabled: false }, mode: 'x' }, pan: { enabled: true, mode: 'x' } } : (false as never),
@@ -103,7 +119,7 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
       const done = created
       if (done) scheduleChartWork(() => done.destroy(), `${label}:destroy`)
     }
-  }, [xTitle, yTitle, y2Title, logY, zoom, testId])
+  }, [xTitle, yTitle, y2Title, logY, zoom, testId, height])
 
   useEffect(() => {
     const c = chart.current

@@ -1,16 +1,12 @@
 import { useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { Run } from '../../../shared/contract'
-import { flattenConfig } from './smoothing'
+import { configTable } from '../../../shared/lab/views/config-table'
 
 export function ConfigDiff({ runs }: { runs: Run[] }) {
   const { t } = useTranslation()
   const [onlyDiff, setOnlyDiff] = useState(true)
-  const rows = useMemo(() => {
-    const flat = runs.map((r) => flattenConfig(r.config))
-    const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort()
-    return keys.map((key) => ({ key, values: flat.map((f) => f[key] ?? '—') })).filter((r) => !onlyDiff || new Set(r.values).size > 1)
-  }, [runs, onlyDiff])
+  const rows = useMemo(() => configTable(runs.map((r) => r.config)).filter((r) => !onlyDiff || r.differs), [runs, onlyDiff])
   return (
     <section className="card">
       <h2>{t('compare.config')}</h2>

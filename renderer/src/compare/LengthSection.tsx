@@ -1,43 +1,36 @@
+// Held-out metric at test lengths beyond training, per group of seeds and BN policy (the mean with
+// its 95 % band; each seed on demand).
 import { useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import type { ResponseOf, Run } from '../../../shared/contract'
+import type { Run } from '../../../shared/contract'
+import { groupBySeed, lengthsView } from '../../../shared/lab/views'
 import { api } from '../api'
-import { LineChart, type Series } from '../charts/LineChart'
-import { colorAt } from '../charts/setup'
+import { GroupLinesChart } from '../charts/GroupLinesChart'
+import { ScaleControls, useLogScale } from '../charts/ScaleControls'
 import { useQuery } from '../data/use-query'
-
-type Evaluations = ResponseOf<'listEvaluations'>
 
 export function LengthSection({ runs }: { runs: Run[] }) {
   const { t } = useTranslation()
   const [metric, setMetric] = useState<'loss' | 'accuracy'>('loss')
+  const [showSeeds, setShowSeeds] = useState(false)
   const query = useQuery(runs.map((r) => r.id).join(','), () => api.listEvaluations({ runIds: runs.map((r) => r.id) }), { enabled: runs.length > 0 })
-  const rows: Evaluations = useMemo(() => query.data ?? [], [query.data])
-  const series = useMemo<Series[]>(() => {
-    const out: Series[] = []
-    runs.forEach((run, i) => {
-      const mine = rows.filter((r) => r.runId === run.id && r.metric === metric)
-      let lastStep = -1
-      for (const r of mine) if (r.step > lastStep) lastStep = r.step
-      const policies = [...new Set(mine.map((r) => r.policy))]
-      policies.forEach((policy, k) => {
-        const points = mine.filter((r) => r.policy === policy && r.step === lastStep).sort((a, b) => a.length - b.length).map((r) => ({ x: r.length, y: r.value }))
-        out.push({ label: `#${run.id} ${t(`norm.${run.norm}`)} · ${t(`policy.${policy}.name`)}`, points, color: colorAt(i), dashed: k > 0 })
-      })
-    })
-    return out
-  }, [rows, runs, metric, t])
+  const view = useMemo(() => lengthsView(groupBySeed(runs), query.data ?? [], metric), [runs, query.data, metric])
+  const logY = useLogScale(view.logByDefault)
+  const policyName = useMemo(() => (policy: string) => t(`policy.${policy}.name`), [t])
   if (query.status === 'error') return <p className="error">{query.error}</p>
-  if (rows.length === 0) return null
+  if ((query.data ?? []).length === 0) return null
   return (
     <section className="card" data-testid="length-section">
       <h2>{t('compare.lengths')}</h2>
       <p className="muted">{t('compare.lengthsBody')}</p>
-      <select value={metric} onChange={(e) => setMetric(e.target.value as 'loss' | 'accuracy')} aria-label={t('compare.metric')}>
-        <option value="loss">{t('metric.loss')}</option>
-        <option value="accuracy">{t('metric.accuracy')}</option>
-      </select>
-      <LineChart series={series} xTitle={t('compare.evalLength')} yTitle={t(`metric.${metric}`)} zoom={false} />
+      <div className="toolbar">
+        <select value={metric} onChange={(e) => setMetric(e.target.value as 'loss' | 'accuracy')} aria-label={t('compare.metric')}>
+          <option value="loss">{t('metric.loss')}</option>
+          <option value="accuracy">{t('metric.accuracy')}</option>
+        </select>
+        <ScaleControls showSeeds={showSeeds} onShowSeeds={setShowSeeds} />
+      </div>
+      <GroupLinesChart lines={view.lines} xTitle={t('compare.evalLength')} yTitle={t(`metric.${metric}`)} logY={logY} showSeeds={showSeeds} variantName={policyName} testId="compare-lengths" />
     </section>
   )
 }

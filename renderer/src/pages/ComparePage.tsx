@@ -1,5 +1,8 @@
 import { useTranslation } from 'react-i18next'
 import type { Run } from '../../../shared/contract'
+import { isLanguage } from '../../../shared/i18n'
+import { setLabelText } from '../../../shared/lab/findings'
+import { groupBySeed } from '../../../shared/lab/views'
 import { api } from '../api'
 import { ChartBoundary } from '../charts/ChartBoundary'
 import { useQuery } from '../data/use-query'
@@ -12,10 +15,12 @@ import { HeatmapSection } from '../compare/HeatmapSection'
 import { LengthSection } from '../compare/LengthSection'
 import { MetricCurves } from '../compare/MetricCurves'
 import { PopulationSection } from '../compare/PopulationSection'
+import { RunAgain } from '../compare/RunAgain'
 import { TimestepSection } from '../compare/TimestepSection'
 
 export function ComparePage({ runIds }: { runIds: number[] }) {
-  const { t } = useTranslation()
+  const { t, i18n } = useTranslation()
+  const language = isLanguage(i18n.language) ? i18n.language : 'en'
   const key = runIds.join(',')
   // Refresh while a compared run is still writing (status changes, not every data point).
   const query = useQuery(
@@ -47,17 +52,25 @@ export function ComparePage({ runIds }: { runIds: number[] }) {
   return (
     <section className="page compare" data-testid="compare-page">
       <h1>{runs.length === 1 ? runs[0]!.name : t('compare.titleN', { count: runs.length })}</h1>
-      <ul className="run-chips">
-        {runs.map((run, i) => (
-          <li key={run.id}>
-            <span className="swatch" style={{ background: colorAt(i) }} />#{run.id} {run.name} · <span className={`status status-${run.status}`}>{t(`status.${run.status}`)}</span>
-            {run.device && <span className="muted"> · {run.device.backend}{run.device.gpuRenderer ? ` (${run.device.gpuRenderer})` : ''}</span>}
-            {run.error && <span className="error"> · {run.error}</span>}
+      {/* Runs that differ only by seed are one group: one color, one line (the mean and its band) on every chart. */}
+      <ul className="run-chips" data-testid="compare-groups">
+        {groupBySeed(runs).map((g) => (
+          <li key={g.key} data-testid="compare-group">
+            <span className="swatch" style={{ background: colorAt(g.index) }} />
+            <strong>{setLabelText(g.label, language)}</strong> · {t('groups.seeds', { count: g.runs.length })}:{' '}
+            {g.runs.map((run) => (
+              <span key={run.id} className="group-run" title={run.error ?? run.name}>
+                #{run.id} <span className="muted">s{run.seed}</span> <span className={`status status-${run.status}`}>{t(`status.${run.status}`)}</span>
+              </span>
+            ))}
           </li>
         ))}
       </ul>
       {runs.length < runIds.length && <p className="warn">{t('compare.someMissing')}</p>}
-      <ExportReport runIds={runs.map((r) => r.id)} />
+      <div className="toolbar">
+        <ExportReport runIds={runs.map((r) => r.id)} />
+        <RunAgain runs={runs} title={runs.length === 1 ? runs[0]!.name : t('compare.titleN', { count: runs.length })} />
+      </div>
       <ChartBoundary name="findings">
         <FindingsSection runIds={runs.map((r) => r.id)} />
       </ChartBoundary>

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react'
+import { useEffect, useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { createStudyRuns } from '../../../shared/lab/run-lifecycle'
 import { PRESET_IDS, PRESETS, type PresetId } from '../../../shared/lab/study-plan'
@@ -11,6 +11,8 @@ import { useTrainingController } from '../state/training'
 export function NewExperimentPage({ initialPreset = 'bnVsLn' }: { initialPreset?: PresetId }) {
   const { t, i18n } = useTranslation()
   const controller = useTrainingController()
+  // Warm the compute backend up while the study is designed: training will need it.
+  useEffect(() => controller.ensureBackend(), [controller])
   const [preset, setPreset] = useState<PresetId | null>(initialPreset)
   const [form, setForm] = useState<FormState>(() => formFromDraft(PRESETS[initialPreset]))
   const [file, setFile] = useState<File | null>(null)

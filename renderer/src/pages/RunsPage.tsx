@@ -1,19 +1,24 @@
-import { useMemo, useState } from 'react'
+import { Fragment, useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import type { Run } from '../../../shared/contract'
+import type { Run, RunMetricSummary } from '../../../shared/contract'
+import { isLanguage } from '../../../shared/i18n'
 import { CELLS, higherIsBetter, NORMS, RUN_STATUSES, SUMMARY_METRICS, TASKS } from '../../../shared/kinds'
+import { setLabelText } from '../../../shared/lab/findings'
+import { groupBySeed, meanSd, type RunGroup } from '../../../shared/lab/views'
 import { api } from '../api'
 import { Dialog } from '../components/Dialog'
 import { useAction, useQuery } from '../data/use-query'
 import { ArchiveTransfer } from '../runs/ArchiveTransfer'
 import { hrefOf, navigate } from '../state/router'
+import { updateSettings, useSettings } from '../state/settings'
 
-type RunKey = 'id' | 'name' | 'status' | 'task' | 'cell' | 'norm' | 'batchSize' | 'seed' | 'createdAt'
+type RunKey = 'id' | 'name' | 'status' | 'task' | 'cell' | 'norm' | 'batchSize' | 'seed' | 'createdAt' | 'studyId'
 /** Run fields, or the chosen metric's final or best value. */
 type SortKey = RunKey | 'final' | 'best'
 
 interface Filter {
   text: string
+  study: string
   task: string
   cell: string
   norm: string
@@ -22,7 +27,16 @@ interface Filter {
   tag: string
 }
 
-const EMPTY_FILTER: Filter = { text: '', task: '', cell: '', norm: '', batchSize: '', status: '', tag: '' }
+const EMPTY_FILTER: Filter = { text: '', study: '', task: '', cell: '', norm: '', batchSize: '', status: '', tag: '' }
+
+const batchingOf = (run: Run) => String((run.config as { batching?: string }).batching ?? 'mask')
+const fixed = (v: number | null) => (v === null ? '–' : v.toPrecision(4))
+
+/** A group's value of a metric summary: the mean ± sd over its seeds. */
+function groupValue(summaries: readonly (RunMetricSummary | undefined)[], which: 'final' | 'best'): { text: string; mean: number | null } {
+  const { mean, sd, n } = meanSd(summaries.map((s) => s?.[which]?.value ?? null))
+  return { mean, text: n === 0 ? '–' : sd === null ? fixed(mean) : `${fixed(mean)} ± ${sd.toPrecision(2)}` }
+}
 
 export function RunsPage() {
   const { t, i18n } = useTranslation()
@@ -32,10 +46,16 @@ export function RunsPage() {
   const [editing, setEditing] = useState<Run | null>(null)
   const [deleting, setDeleting] = useState<Run | null>(null)
   const [metric, setMetric] = useState<string>('loss')
+  const [open, setOpen] = useState<Set<string>>(new Set())
+  const { groupSeeds } = useSettings()
+  const language = isLanguage(i18n.language) ? i18n.language : 'en'
+  const studies = useQuery('studies', () => api.listStudies({}), { refreshOn: (event) => event.change !== 'data' })
+  const studyName = useMemo(() => new Map((studies.data ?? []).map((st) => [st.id, st.name])), [studies.data])
 
   const request = useMemo(() => {
     const f: Record<string, unknown> = {}
     if (filter.text.trim()) f.text = filter.text.trim()
+    if (filter.study) f.studyId = Number(filter.study)
     if (filter.task) f.task = filter.task
     if (filter.cell) f.cell = filter.cell
     if (filter.norm) f.norm = filter.norm
@@ -57,7 +77,7 @@ export function RunsPage() {
 
   const runs = useMemo(() => {
     if (!all) return []
-    const valueOf = (run: Run): string | number | boolean | null => (sort.key === 'final' || sort.key === 'best' ? (summaryOf.get(run.id)?.[sort.key]?.value ?? null) : run[sort.key])
+    const valueOf = (run: Run): string | number | boolean | null => (sort.key === 'final' || sort.key === 'best' ? (summaryOf.get(run.id)?.[sort.key]?.value ?? null) : (run[sort.key] ?? null))
     const sorted = [...all].sort((a, b) => {
       const x = valueOf(a)
       const y = valueOf(b)
@@ -67,14 +87,24 @@ export function RunsPage() {
     })
     return sorted
   }, [all, sort, summaryOf])
+  // Runs that differ only by seed as one row (n seeds, mean ± sd), in the order of their first run.
+  const groups = useMemo(() => (groupSeeds ? groupBySeed(runs) : runs.map((run, index): RunGroup => ({ key: `run-${run.id}`, label: {}, runs: [run], index }))), [runs, groupSeeds])
   const value = (v: { step: number; value: number } | null | undefined) => (v ? v.value.toPrecision(4) : '–')
 
-  const date = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' })
-  const header = (key: SortKey, label: string) => (
+  // The day in the table, the minute on hover.
+  const day = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short' })
+  const minute = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' })
+  const dateCell = (at: number) => (
+    <td className="date-cell" title={minute.format(at)}>
+      {day.format(at)}
+    </td>
+  )
+  const header = (key: SortKey, label: string, sub?: string) => (
     <th scope="col" aria-sort={sort.key === key ? (sort.down ? 'descending' : 'ascending') : 'none'}>
       <button type="button" className="sort" onClick={() => setSort((s) => ({ key, down: s.key === key ? !s.down : (key === 'final' || key === 'best') && higherIsBetter(metric) }))}>
         {label}
         {sort.key === key ? (sort.down ? ' ▼' : ' ▲') : ''}
+        {sub && <span className="sub">{sub}</span>}
       </button>
     </th>
   )
@@ -86,6 +116,74 @@ export function RunsPage() {
       return next
     })
   const set = (key: keyof Filter) => (e: { target: { value: string } }) => setFilter((f) => ({ ...f, [key]: e.target.value }))
+
+  /** The study, its long name shortened with the whole on hover. */
+  const studyCell = (run: Run) => {
+    const name = run.studyId === null ? null : (studyName.get(run.studyId) ?? `#${run.studyId}`)
+    return (
+      <td className="study-cell" title={name ?? undefined}>
+        {name ?? '–'}
+      </td>
+    )
+  }
+  /** The cell, and the task under it in small type: two short lines rather than one long one. */
+  const modelCell = (run: Run) => (
+    <td className="model-cell">
+      {run.cell.toUpperCase()}
+      <span className="muted small">{t(`tasks.${run.task}.name`, { defaultValue: run.task })}</span>
+    </td>
+  )
+
+  const runRow = (run: Run, inGroup: boolean) => (
+    <tr key={run.id} data-run-id={run.id} className={`${selected.has(run.id) ? 'selected' : ''}${inGroup ? ' in-group' : ''}`.trim() || undefined}>
+      <td>
+        <input type="checkbox" aria-label={t('runs.selectRun', { id: run.id })} checked={selected.has(run.id)} onChange={() => toggle(run.id)} />
+      </td>
+      <td className="num">{run.id}</td>
+      <td className="name-cell">
+        <a href={hrefOf({ page: 'compare', runIds: [run.id] })}>{run.name}</a>
+        {run.notes && <span className="note-mark" title={run.notes}> ✎</span>}
+        {run.tags.length > 0 && (
+          <span className="tags">
+            {run.tags.map((tag) => (
+              <button key={tag} type="button" className="tag" onClick={() => setFilter((f) => ({ ...f, tag }))}>
+                {tag}
+              </button>
+            ))}
+          </span>
+        )}
+      </td>
+      {studyCell(run)}
+      <td>
+        <span className={`status status-${run.status}`} title={run.error ?? undefined}>
+          {t(`status.${run.status}`)}
+        </span>
+      </td>
+      {modelCell(run)}
+      <td>{t(`norm.${run.norm}`)}</td>
+      <td className="num">{run.batchSize}</td>
+      <td>{t(`batching.${batchingOf(run)}.name`, { defaultValue: batchingOf(run) })}</td>
+      <td className="num">{run.seed}</td>
+      <td className="num" data-testid="final-value">
+        {value(summaryOf.get(run.id)?.final)}
+      </td>
+      <td className="num" data-testid="best-value" title={summaryOf.get(run.id)?.best ? `${t('runs.bestHint')}: ${summaryOf.get(run.id)!.best!.step}` : undefined}>
+        {value(summaryOf.get(run.id)?.best)}
+      </td>
+      {dateCell(run.createdAt)}
+      <td className="actions">
+        <button type="button" className="icon" aria-pressed={run.starred} aria-label={run.starred ? t('runs.unstar') : t('runs.star')} onClick={() => void action.run(() => api.updateRun({ id: run.id, starred: !run.starred }))}>
+          {run.starred ? '★' : '☆'}
+        </button>
+        <button type="button" className="icon" aria-label={t('runs.edit')} onClick={() => setEditing(run)}>
+          ✎
+        </button>
+        <button type="button" className="icon danger" aria-label={t('runs.delete')} data-testid={`delete-${run.id}`} onClick={() => setDeleting(run)}>
+          🗑
+        </button>
+      </td>
+    </tr>
+  )
 
   return (
     <section className="page" aria-labelledby="runs-title">
@@ -100,6 +198,14 @@ export function RunsPage() {
       </div>
       <div className="filters" role="search">
         <input placeholder={t('runs.filter.text')} aria-label={t('runs.filter.text')} value={filter.text} onChange={set('text')} data-testid="filter-text" />
+        <select aria-label={t('runs.columns.study')} value={filter.study} onChange={set('study')} data-testid="filter-study">
+          <option value="">{t('runs.filter.anyStudy')}</option>
+          {(studies.data ?? []).map((st) => (
+            <option key={st.id} value={st.id}>
+              #{st.id} {st.name}
+            </option>
+          ))}
+        </select>
         <select aria-label={t('runs.columns.task')} value={filter.task} onChange={set('task')}>
           <option value="">{t('runs.filter.anyTask')}</option>
           {TASKS.map((task) => (
@@ -137,6 +243,9 @@ export function RunsPage() {
         <button type="button" onClick={() => setFilter(EMPTY_FILTER)}>
           {t('runs.filter.clear')}
         </button>
+        <label>
+          <input type="checkbox" checked={groupSeeds} onChange={(e) => updateSettings({ groupSeeds: e.target.checked })} data-testid="group-seeds" /> {t('groups.grouped')}
+        </label>
         <label className="metric-pick">
           <span>{t('runs.metric')}</span>
           <select value={metric} onChange={(e) => setMetric(e.target.value)} data-testid="summary-metric">
@@ -175,65 +284,65 @@ export function RunsPage() {
                 </th>
                 {header('id', t('runs.columns.id'))}
                 {header('name', t('runs.columns.name'))}
+                {header('studyId', t('runs.columns.study'))}
                 {header('status', t('runs.columns.status'))}
-                {header('task', t('runs.columns.task'))}
-                {header('cell', t('runs.columns.cell'))}
+                {header('task', t('runs.columns.model'))}
                 {header('norm', t('runs.columns.norm'))}
                 {header('batchSize', t('runs.columns.batch'))}
+                <th scope="col">{t('runs.columns.batching')}</th>
                 {header('seed', t('runs.columns.seed'))}
-                {header('final', `${metric} · ${t('runs.final')}`)}
-                {header('best', `${metric} · ${t('runs.best')}`)}
+                {header('final', t('runs.final'), metric)}
+                {header('best', t('runs.best'), metric)}
                 {header('createdAt', t('runs.columns.created'))}
-                <th scope="col">{t('runs.columns.tags')}</th>
                 <th scope="col">{t('runs.columns.actions')}</th>
               </tr>
             </thead>
             <tbody>
-              {runs.map((run) => (
-                <tr key={run.id} data-run-id={run.id} className={selected.has(run.id) ? 'selected' : undefined}>
-                  <td>
-                    <input type="checkbox" aria-label={t('runs.selectRun', { id: run.id })} checked={selected.has(run.id)} onChange={() => toggle(run.id)} />
-                  </td>
-                  <td className="num">{run.id}</td>
-                  <td>
-                    <a href={hrefOf({ page: 'compare', runIds: [run.id] })}>{run.name}</a>
-                    {run.notes && <span className="note-mark" title={run.notes}> ✎</span>}
-                  </td>
-                  <td>
-                    <span className={`status status-${run.status}`} title={run.error ?? undefined}>
-                      {t(`status.${run.status}`)}
-                    </span>
-                  </td>
-                  <td>{t(`tasks.${run.task}.name`, { defaultValue: run.task })}</td>
-                  <td>{run.cell.toUpperCase()}</td>
-                  <td>{t(`norm.${run.norm}`)}</td>
-                  <td className="num">{run.batchSize}</td>
-                  <td className="num">{run.seed}</td>
-                  <td className="num" data-testid="final-value">{value(summaryOf.get(run.id)?.final)}</td>
-                  <td className="num" data-testid="best-value" title={summaryOf.get(run.id)?.best ? `${t('runs.bestHint')}: ${summaryOf.get(run.id)!.best!.step}` : undefined}>
-                    {value(summaryOf.get(run.id)?.best)}
-                  </td>
-                  <td>{date.format(run.createdAt)}</td>
-                  <td>
-                    {run.tags.map((tag) => (
-                      <button key={tag} type="button" className="tag" onClick={() => setFilter((f) => ({ ...f, tag }))}>
-                        {tag}
-                      </button>
-                    ))}
-                  </td>
-                  <td className="actions">
-                    <button type="button" className="icon" aria-pressed={run.starred} aria-label={run.starred ? t('runs.unstar') : t('runs.star')} onClick={() => void action.run(() => api.updateRun({ id: run.id, starred: !run.starred }))}>
-                      {run.starred ? '★' : '☆'}
-                    </button>
-                    <button type="button" className="icon" aria-label={t('runs.edit')} onClick={() => setEditing(run)}>
-                      ✎
-                    </button>
-                    <button type="button" className="icon danger" aria-label={t('runs.delete')} data-testid={`delete-${run.id}`} onClick={() => setDeleting(run)}>
-                      🗑
-                    </button>
-                  </td>
-                </tr>
-              ))}
+              {groups.map((g) => {
+                if (g.runs.length === 1) return <Fragment key={g.key}>{runRow(g.runs[0]!, false)}</Fragment>
+                const expanded = open.has(g.key)
+                const ids = g.runs.map((r) => r.id)
+                const all = ids.every((id) => selected.has(id))
+                const first = g.runs[0]!
+                const final = groupValue(g.runs.map((r) => summaryOf.get(r.id)), 'final')
+                const best = groupValue(g.runs.map((r) => summaryOf.get(r.id)), 'best')
+                const statuses = [...new Set(g.runs.map((r) => r.status))]
+                return (
+                  <Fragment key={g.key}>
+                    <tr className={`group-row${all ? ' selected' : ''}`} data-testid="group-row" data-run-ids={ids.join(',')}>
+                      <td>
+                        <input type="checkbox" aria-label={t('groups.row', { count: g.runs.length })} checked={all} onChange={() => setSelected((sel) => (all ? new Set([...sel].filter((id) => !ids.includes(id))) : new Set([...sel, ...ids])))} />
+                      </td>
+                      <td className="num">
+                        <button type="button" className="icon" aria-expanded={expanded} aria-label={expanded ? t('groups.collapse') : t('groups.expand')} onClick={() => setOpen((o) => (o.has(g.key) ? new Set([...o].filter((k) => k !== g.key)) : new Set([...o, g.key])))}>
+                          {expanded ? '▾' : '▸'}
+                        </button>
+                      </td>
+                      <td className="name-cell">
+                        <a href={hrefOf({ page: 'compare', runIds: ids })}>{setLabelText(g.label, language) || first.name}</a> <span className="muted small">{t('groups.seeds', { count: g.runs.length })}</span>
+                      </td>
+                      {studyCell(first)}
+                      <td>
+                        {statuses.map((st) => (
+                          <span key={st} className={`status status-${st}`}>
+                            {g.runs.filter((r) => r.status === st).length} {t(`status.${st}`)}
+                          </span>
+                        ))}
+                      </td>
+                      {modelCell(first)}
+                      <td>{t(`norm.${first.norm}`)}</td>
+                      <td className="num">{first.batchSize}</td>
+                      <td>{t(`batching.${batchingOf(first)}.name`, { defaultValue: batchingOf(first) })}</td>
+                      <td className="num">{g.runs.map((r) => r.seed).sort((a, b) => a - b).join(', ')}</td>
+                      <td className="num" data-testid="group-final">{final.text}</td>
+                      <td className="num">{best.text}</td>
+                      {dateCell(Math.max(...g.runs.map((r) => r.createdAt)))}
+                      <td />
+                    </tr>
+                    {expanded && g.runs.map((run) => runRow(run, true))}
+                  </Fragment>
+                )
+              })}
             </tbody>
           </table>
         </div>

@@ -14,6 +14,8 @@ export function SettingsPage() {
   const settings = useSettings()
   const training = useTraining()
   const controller = useTrainingController()
+  // Settings shows the backend and its numerics: start it (browsing elsewhere never waits for it).
+  useEffect(() => controller.ensureBackend(), [controller])
   const [env, setEnv] = useState<ResponseOf<'getEnvironment'> | null>(null)
   const [error, setError] = useState<string | null>(null)
 

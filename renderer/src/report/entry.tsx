@@ -4,10 +4,12 @@
 import { createRoot } from 'react-dom/client'
 import { flushSync } from 'react-dom'
 import type { ReportModel } from '../../../shared/lab/report/model'
-import { words } from '../../../shared/i18n'
+import { fill, words } from '../../../shared/i18n'
+import { setLabelText } from '../../../shared/lab/findings/describe'
 import { Heatmap } from '../charts/Heatmap'
-import { LineChart, type Series } from '../charts/LineChart'
-import { ProfileChart } from '../charts/ProfileChart'
+import { GroupLinesChart } from '../charts/GroupLinesChart'
+import { LineChart } from '../charts/LineChart'
+import { GroupProfileChart } from '../charts/ProfileChart'
 import { whenChartsIdle } from '../charts/schedule'
 import { colorAt, faint } from '../charts/setup'
 import { setLanguage } from '../i18n'
@@ -22,24 +24,24 @@ type Model = Omit<ReportModel, 'csv' | 'dictionary'>
 
 const model = JSON.parse(document.getElementById('normlab-report')!.textContent!) as Model
 setLanguage(model.language, false)
-const s = words(model.language).report
+const w = words(model.language)
+const s = w.report
 const colorOf = new Map(model.runs.map((r, i) => [r.id, colorAt(i)]))
-const points = (ps: [number, number | null][]) => ps.map(([x, y]) => ({ x, y }))
 
 function Charts({ kind }: { kind: keyof Model['charts'] }) {
   const c = model.charts
   switch (kind) {
     case 'curves':
-      return <LineChart series={c.curves.map((r): Series => ({ label: r.label, points: points(r.points), color: colorOf.get(r.runId)! }))} xTitle={s.step} yTitle={s.loss} zoom={false} height={300} testId="report-curves" />
+      return c.curves && <GroupLinesChart lines={c.curves.lines} xTitle={s.step} yTitle={s.loss} logY={c.curves.logByDefault} height={300} testId="report-curves" />
     case 'lengths':
-      return <LineChart series={c.lengths.map((r, i): Series => ({ label: r.label, points: points(r.points), color: colorOf.get(r.runId)!, dashed: i % 2 === 1 }))} xTitle={s.length} yTitle={s.loss} zoom={false} height={280} testId="report-lengths" />
+      return c.lengths && <GroupLinesChart lines={c.lengths.lines} xTitle={s.length} yTitle={s.loss} logY={c.lengths.logByDefault} height={280} testId="report-lengths" variantName={(p) => w.policy[p as keyof typeof w.policy]?.name ?? p} />
     case 'batchSweep':
-      return <LineChart series={c.batchSweep.map((r, i): Series => ({ label: r.label, points: points(r.points), color: colorAt(i) }))} xTitle={s.batchSize} yTitle={s.loss} zoom={false} height={260} testId="report-batch" />
+      return c.batchSweep && <GroupLinesChart lines={c.batchSweep.lines} xTitle={s.batchSize} yTitle={s.loss} logY={c.batchSweep.logByDefault} height={260} testId="report-batch" />
     case 'profiles':
       return (
         <div className="report-grid">
           {c.profiles.map((p) => (
-            <ProfileChart key={p.runId} data={p} title={`${p.label} · ${s.step} ${p.step}`} colorIndex={model.runs.findIndex((r) => r.id === p.runId)} height={200} />
+            <GroupProfileChart key={p.group} view={p} title={`${setLabelText(p.label, model.language)} · ${fill(p.seeds.length === 1 ? w.groups.seeds_one : w.groups.seeds_other, { count: p.seeds.length })} · ${s.step} ${p.steps[0]}`} height={200} />
           ))}
         </div>
       )

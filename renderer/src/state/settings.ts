@@ -1,13 +1,21 @@
-// User preferences kept in this browser profile: compute backend and theme.
+// User preferences kept in this browser profile: compute backend, theme, and how charts read
+// (log or linear scale where the user chose one; seeds grouped or one line per run).
 import { useSyncExternalStore } from 'react'
 import type { BackendName } from '../training/protocol'
 
 export type Theme = 'system' | 'light' | 'dark'
+/** auto: log where the plotted values span more than a decade. */
+export type ScaleChoice = 'auto' | 'log' | 'linear'
 
 export interface Settings {
   backend: BackendName
   theme: Theme
+  scale: ScaleChoice
+  /** Draw runs that differ only by seed as one group (mean and 95 % band). */
+  groupSeeds: boolean
 }
+
+const DEFAULTS: Settings = { backend: 'webgl', theme: 'system', scale: 'auto', groupSeeds: true }
 
 const KEY = 'normlab.settings'
 const listeners = new Set<() => void>()
@@ -18,9 +26,11 @@ function read(): Settings {
     return {
       backend: value.backend === 'wasm' || value.backend === 'cpu' ? value.backend : 'webgl',
       theme: value.theme === 'light' || value.theme === 'dark' ? value.theme : 'system',
+      scale: value.scale === 'log' || value.scale === 'linear' ? value.scale : 'auto',
+      groupSeeds: value.groupSeeds !== false,
     }
   } catch {
-    return { backend: 'webgl', theme: 'system' }
+    return DEFAULTS
   }
 }
 

@@ -38,6 +38,8 @@ export interface FinishedBatch {
 
 export interface TrainingState {
   backend:
+    /** Not started: it starts when training, the self-check or the pages that design runs need it (off the critical path of browsing). */
+    | { state: 'idle' }
     | { state: 'starting'; trying: BackendName | null; phase: 'starting' | 'checking' }
     | { state: 'ready'; info: BackendInfo }
     | { state: 'failed'; reason: string }
@@ -72,7 +74,7 @@ export class TrainingController {
   private worker: Worker
   private listeners = new Set<Listener>()
   private state: TrainingState = {
-    backend: { state: 'starting', trying: null, phase: 'starting' },
+    backend: { state: 'idle' },
     live: null,
     queue: [],
     batch: { done: 0, total: 0 },
@@ -94,6 +96,9 @@ export class TrainingController {
   private readonly environment: Promise<{ appVersion: string; archivePath: string }>
   /** This page's id in the leases of the runs it trains. */
   private readonly owner = crypto.randomUUID().replace(/-/g, '')
+  /** Settles when the backend is ready or could not start (a run's device info is read after it). */
+  private backendSettled: Promise<void> = Promise.resolve()
+  private settleBackend: () => void = () => {}
 
   constructor(
     private readonly api: NormLabApi,
@@ -107,6 +112,16 @@ export class TrainingController {
       (env) => ({ appVersion: env.appVersion, archivePath: env.archivePath }),
       () => ({ appVersion: 'unknown', archivePath: 'the archive' }),
     )
+  }
+
+  /** Starts the compute backend (and its numerics gate, unless remembered) if it has not started. */
+  ensureBackend(): void {
+    if (this.state.backend.state === 'idle') this.startBackend()
+  }
+
+  private startBackend(): void {
+    this.backendSettled = new Promise((resolve) => (this.settleBackend = resolve))
+    this.update({ backend: { state: 'starting', trying: null, phase: 'starting' } })
     void this.init()
   }
 
@@ -119,8 +134,7 @@ export class TrainingController {
 
   setPreferredBackend(preferred: BackendName): void {
     this.preferred = preferred
-    this.update({ backend: { state: 'starting', trying: null, phase: 'starting' } })
-    void this.init()
+    if (this.state.backend.state !== 'idle') this.startBackend()
   }
 
   /** Adds runs (already created in the archive as "queued", see createStudyRuns) and starts if idle. */
@@ -132,6 +146,7 @@ export class TrainingController {
       finished: idle ? null : this.state.finished,
       batch: idle ? { done: 0, total: runs.length } : { ...this.state.batch, total: this.state.batch.total + runs.length },
     })
+    this.ensureBackend()
     if (idle) void this.drain()
   }
 
@@ -165,8 +180,9 @@ export class TrainingController {
   }
 
   runSelfCheck(): void {
+    this.ensureBackend()
     this.update({ selfCheck: { running: true, results: [], backend: null } })
-    this.send({ type: 'selfCheck' })
+    void this.backendSettled.then(() => this.send({ type: 'selfCheck' }))
   }
 
   dispose(): void {
@@ -251,6 +267,8 @@ export class TrainingController {
         this.update({ queue: this.state.queue.slice(1) })
         this.live = { runId: next.runId, name: next.name, cell: next.config.cell, totalSteps: next.config.steps, step: 0, startedAt: performance.now(), stepsPerSecond: 0, etaMs: 0, loss: [], accuracy: [], evalLoss: [], profile: [] }
         this.update({ live: this.live })
+        // The run records the device it computes on: wait until the backend has started.
+        await this.backendSettled
         try {
           const outcome = await runOne(this.api, this.host, next, this.observer)
           this.finished.runs.push({ runId: next.runId, name: next.name, status: outcome.status, error: outcome.error })
@@ -297,8 +315,10 @@ export class TrainingController {
       case 'backendProgress':
         return this.update({ backend: { state: 'starting', trying: message.backend, phase: message.phase } })
       case 'backend':
+        this.settleBackend()
         return this.update({ backend: { state: 'ready', info: message.info } })
       case 'backendFailed':
+        this.settleBackend()
         return this.update({ backend: { state: 'failed', reason: message.reason } })
       case 'numerics': {
         rememberCheck(message.summary)

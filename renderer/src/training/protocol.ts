@@ -15,8 +15,10 @@ export interface BackendInfo {
   float32: boolean | null
   /** Why the preferred backend was not used, when it was not. */
   fallbackReason: string | null
-  /** The numerics gate this backend passed (now, or earlier with the same GPU and app version). */
+  /** The numerics gate this backend passed (now, or earlier with the same fingerprint). */
   numerics: NumericsCheck
+  /** The check was remembered (same fingerprint): it did not run again. */
+  numericsRemembered: boolean
   tfjsVersion: string
 }
 

@@ -37,6 +37,7 @@ async function init(message: InitMessage): Promise<void> {
     const webgl = name === 'webgl'
     const renderer = webgl ? gpuRenderer() : null
     let numerics: NumericsSummary | undefined = rememberedCheckFor(message.checked, backendFingerprint(name, appVersion))
+    const remembered = numerics !== undefined
     if (!numerics) {
       post({ type: 'backendProgress', backend: name, phase: 'checking' })
       const fault = message.numericsFault === name
@@ -55,6 +56,7 @@ async function init(message: InitMessage): Promise<void> {
       float32: webgl ? tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') : null,
       fallbackReason: skipped.length > 0 ? skipped.join('; ') : null,
       numerics,
+      numericsRemembered: remembered,
       tfjsVersion: tf.version_core,
     }
     return post({ type: 'backend', info })
@@ -83,10 +85,14 @@ let paused = false
 let stopped = false
 let resumeWaiters: (() => void)[] = []
 
+/** Settles when the backend chosen by `init` is ready (or none could start): training waits for it. */
+let backendReady: Promise<void> = new Promise<void>(() => {})
+
 async function runTraining(runId: number, config: TrainConfig, userData?: string): Promise<void> {
   paused = false
   stopped = false
   try {
+    await backendReady
     const task = await taskFor(config, userData)
     const result = await train(config, task, {
       onStep: (report) => post({ type: 'step', runId, report }),
@@ -125,7 +131,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data
   switch (message.type) {
     case 'init':
-      void init(message)
+      backendReady = init(message)
       break
     case 'train':
       void runTraining(message.runId, message.config, message.userData)

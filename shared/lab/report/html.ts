@@ -29,6 +29,18 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&a
 
 /** JSON or CSV inside a <script> element: nothing in it may close the element. */
 const escapeScriptText = (text: string) => text.replace(/<\//g, '<\\/').replace(/<!--/g, '<\\!--')
+const unescapeScriptText = (text: string) => text.replace(/<\\\//g, '</').replace(/<\\!--/g, '<!--')
+
+/** The model a report's HTML carries (what its charts draw and its plan), or null when the text is no NormLab report. */
+export function reportModelOf(html: string): unknown {
+  const match = /<script type="application\/json" id="normlab-report">([\s\S]*?)<\/script>/.exec(html)
+  if (!match) return null
+  try {
+    return JSON.parse(unescapeScriptText(match[1]!)) as unknown
+  } catch {
+    return null
+  }
+}
 
 const cell = (v: string | number | null) => (v === null ? '—' : escapeHtml(String(v)))
 
@@ -43,8 +55,9 @@ const time = (ms: number | null, language: string) => (ms === null ? '—' : new
 export function reportHtml(model: ReportModel, assets: ReportAssets): string {
   const w = words(model.language)
   const s = w.report
+  const empty = (chart: ReportModel['charts'][keyof ReportModel['charts']]) => chart === null || (Array.isArray(chart) && chart.length === 0)
   const chartBlock = (kind: keyof ReportModel['charts'], title: string) =>
-    model.charts[kind].length === 0 ? '' : `<section class="card report-chart" data-chart="${kind}"><h3>${escapeHtml(title)}</h3><div class="chart-slot" data-chart-slot="${kind}"></div></section>`
+    empty(model.charts[kind]) ? '' : `<section class="card report-chart" data-chart="${kind}"><h3>${escapeHtml(title)}</h3><div class="chart-slot" data-chart-slot="${kind}"></div></section>`
   const findings = model.findings
     .map(
       (f) => `<article class="card finding verdict-${f.verdict}" data-finding="${f.id}" data-verdict="${f.verdict}">
@@ -82,26 +95,38 @@ export function reportHtml(model: ReportModel, assets: ReportAssets): string {
 <body class="report">
 <main class="page report-page">
 <header><h1>${escapeHtml(model.title)}</h1><p class="muted">${escapeHtml(s.subtitle)}</p></header>
+<section class="report-section">
 <h2>${escapeHtml(s.findings)}</h2>
 <p class="muted">${escapeHtml(s.findingsIntro)}</p>
 ${findings}
+</section>
+<section class="report-section">
 <h2>${escapeHtml(s.charts)}</h2>
-${chartBlock('curves', s.curves)}
+${chartBlock('curves', model.charts.curves?.metric === 'loss' ? s.trainingCurves : s.curves)}
 ${chartBlock('profiles', s.profiles)}
 ${chartBlock('heatmaps', s.heatmaps)}
 ${chartBlock('population', s.population)}
 ${chartBlock('lengths', s.lengths)}
 ${chartBlock('batchSweep', s.batchSweep)}
+</section>
+<section class="report-section">
 <h2>${escapeHtml(s.runs)}</h2>
 ${runs}
+</section>
+<section class="report-section">
 <h2>${escapeHtml(s.configuration)}</h2>
 <p class="muted">${escapeHtml(s.configurationIntro)}</p>
 ${config}
+</section>
+<section class="report-section">
 <h2>${escapeHtml(s.provenance)}</h2>
 ${provenance}
+</section>
+<section class="report-section">
 <h2>${escapeHtml(s.data)}</h2>
 <p class="muted">${escapeHtml(s.dataIntro)}</p>
 <ul class="report-data">${data}<li><button type="button" data-download="DATA_DICTIONARY.md">${escapeHtml(s.download)} ${escapeHtml(s.dictionary)}</button></li></ul>
+</section>
 </main>
 <script type="application/json" id="normlab-report">${escapeScriptText(JSON.stringify({ ...model, csv: undefined, dictionary: undefined }))}</script>
 ${model.csv.map((c) => `<script type="text/csv" data-name="${escapeHtml(c.name)}">${escapeScriptText(c.text)}</script>`).join('\n')}

@@ -2,8 +2,13 @@
 // shows as text, what its charts draw, and the tidy data attached to it. Pure: the Node side
 // gathers the data and writes the file; the report page draws the charts from this model.
 import { words, type Language } from '../../i18n'
-import { columnName, describeFinding, showEffect, type ChartKind, type Finding, type RunData, type StudyData } from '../findings'
+import type { MetricSeries } from '../../contract/schemas'
+import { columnName, describeFinding, heldOutLoss, showEffect, type ChartKind, type Finding, type RunData, type StudyData } from '../findings'
 import { meanOfFinite } from '../findings/stats'
+import { batchSweepView, curvesView, groupBySeed, lengthsView, profileView, type BatchSweepView, type CurvesView, type LengthsView, type ProfileView } from '../views'
+import { configTable } from '../views/config-table'
+import { TrainConfig } from '../../contract/train-config'
+import type { ReportPlan } from '../sweep-plan'
 
 export interface ReportProvenance {
   appVersion: string
@@ -52,22 +57,27 @@ export interface ReportFinding {
   charts: ChartKind[]
 }
 
-export type Point = [number, number | null]
-
+/**
+ * The report's charts: the same view models (shared/lab/views) as the Compare page, drawn by the
+ * same components. Seeds are groups: one line per group, the mean with its 95 % band.
+ */
 export interface ReportCharts {
-  /** Held-out (or training) loss against the step, per run. */
-  curves: { runId: number; label: string; points: Point[] }[]
-  /** The recurrent term's statistics per time step at the last recorded step, per run. */
-  profiles: { runId: number; label: string; step: number; count: number[]; normCount: number[] | null; mean: (number | null)[]; var: (number | null)[] }[]
+  /** Held-out loss against the step (training loss when it was evaluated fewer than 10 times). */
+  curves: CurvesView | null
+  /** The recurrent term's statistics per time step at the last recorded step, per group of seeds. */
+  profiles: ProfileView[]
   /** The recurrent term's batch mean, training step × time step, per run. */
   heatmaps: { runId: number; label: string; steps: number[]; values: (number | null)[][] }[]
   /** BN's population variance and updates per time step (the last snapshot), per run. */
   population: { runId: number; label: string; var: (number | null)[]; seen: number[] }[]
-  /** Held-out loss against the evaluation length, per run and policy. */
-  lengths: { runId: number; label: string; points: Point[] }[]
-  /** Final held-out loss against batch size, per norm (mean over seeds). */
-  batchSweep: { label: string; points: Point[] }[]
+  /** Held-out loss against the evaluation length, per group and policy. */
+  lengths: LengthsView | null
+  /** Final held-out loss against batch size, per group. */
+  batchSweep: BatchSweepView | null
 }
+
+/** A curve needs this many points to show a course (fewer: the training loss is drawn instead). */
+const CURVE_POINTS = 10
 
 export interface ReportModel {
   language: Language
@@ -79,6 +89,8 @@ export interface ReportModel {
   charts: ReportCharts
   /** Configuration keys with each run's value; `differs` when not all runs agree. */
   config: { key: string; values: string[]; differs: boolean }[]
+  /** The runs' configurations, so the study can be run again from the report (sweep --from-report); null when none is a valid configuration. */
+  plan: ReportPlan | null
   /** The tidy data behind the report (the same tables as the full data export). */
   csv: { name: string; text: string }[]
   dictionary: string
@@ -86,12 +98,6 @@ export interface ReportModel {
 
 const average = meanOfFinite
 
-function flatten(value: unknown, prefix = ''): Record<string, string> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { [prefix]: JSON.stringify(value) }
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) Object.assign(out, flatten(v, prefix ? `${prefix}.${k}` : k))
-  return out
-}
 
 function runLabel(r: RunData): string {
   return `#${r.run.id} ${r.run.cell.toUpperCase()} ${r.run.norm} · b${r.run.batchSize}${(r.run.config as { batching?: string }).batching && (r.run.config as { batching?: string }).batching !== 'mask' ? ` · ${(r.run.config as { batching?: string }).batching}` : ''} · s${r.run.seed}`
@@ -108,41 +114,40 @@ export interface HeatmapGrid {
 export const HEATMAP_ROWS = 200
 
 function charts(data: StudyData, heatmaps: readonly HeatmapGrid[]): ReportCharts {
-  const out: ReportCharts = { curves: [], profiles: [], heatmaps: [], population: [], lengths: [], batchSweep: [] }
+  const runs = data.runs.map((r) => r.run)
+  const groups = groupBySeed(runs)
+  const series: MetricSeries[] = data.runs.flatMap((r) => Object.entries(r.metrics).map(([name, s]) => ({ runId: r.run.id, name, steps: s.steps, values: s.values, wallMs: s.wallMs })))
+  const evaluated = data.runs.every((r) => (r.metrics['eval/loss']?.steps.length ?? 0) >= CURVE_POINTS)
+  const curves = curvesView(groups, series, { metric: evaluated ? 'eval/loss' : 'loss', x: 'step', smoothing: evaluated ? 0 : 0.6 })
+  const profiles = groups
+    .map((g) =>
+      profileView(
+        g,
+        data.runs.flatMap((r) => {
+          const rows = r.terms.h
+          if (!rows || rows.steps.length === 0) return []
+          const last = rows.steps.length - 1
+          return [{ runId: r.run.id, step: rows.steps[last]!, count: rows.count[last]!, normCount: rows.normCount[last] ?? null, mean: rows.mean[last] ?? [], var: rows.var[last] ?? [] }]
+        }),
+      ),
+    )
+    .filter((v): v is ProfileView => v !== null)
+  const out: ReportCharts = {
+    curves: curves.lines.length > 0 ? curves : null,
+    profiles,
+    heatmaps: [],
+    population: [],
+    lengths: null,
+    batchSweep: batchSweepView(runs, (run) => heldOutLoss(data.runs.find((r) => r.run.id === run.id)!), 'eval/loss'),
+  }
+  const lengths = lengthsView(groups, data.runs.flatMap((r) => r.evaluations.map((e) => ({ ...e, runId: r.run.id }))), 'loss')
+  if (lengths.lines.length > 0) out.lengths = lengths
   for (const r of data.runs) {
     const label = runLabel(r)
-    const curve = r.metrics['eval/loss'] && r.metrics['eval/loss'].steps.length > 1 ? r.metrics['eval/loss'] : r.metrics.loss
-    if (curve) out.curves.push({ runId: r.run.id, label, points: curve.steps.map((s, i) => [s, curve.values[i] ?? null]) })
-    const grid = r.terms.h
-    if (grid && grid.steps.length > 0) {
-      const last = grid.steps.length - 1
-      out.profiles.push({ runId: r.run.id, label, step: grid.steps[last]!, count: grid.count[last]!, normCount: grid.normCount[last] ?? null, mean: grid.mean[last] ?? [], var: grid.var[last] ?? [] })
-    }
     const heatmap = heatmaps.find((h) => h.runId === r.run.id)
     if (heatmap && heatmap.steps.length > 0) out.heatmaps.push({ runId: r.run.id, label, steps: heatmap.steps, values: heatmap.values })
     const pop = r.population?.records.find((p) => p.term === 'h') ?? r.population?.records[0]
     if (pop) out.population.push({ runId: r.run.id, label: `${label} · ${pop.term}`, var: pop.var.map(average), seen: pop.seen })
-    const policies = [...new Set(r.evaluations.filter((e) => e.metric === 'loss').map((e) => e.policy))]
-    for (const policy of policies) {
-      const lastStep = r.evaluations.reduce((m, e) => Math.max(m, e.step), 0)
-      const points = r.evaluations
-        .filter((e) => e.metric === 'loss' && e.policy === policy && e.step === lastStep)
-        .sort((a, b) => a.length - b.length)
-        .map((e): Point => [e.length, e.value])
-      out.lengths.push({ runId: r.run.id, label: `${label} · ${policy}`, points })
-    }
-  }
-  const sizes = [...new Set(data.runs.map((r) => r.run.batchSize))].sort((a, b) => a - b)
-  if (sizes.length > 1) {
-    for (const norm of [...new Set(data.runs.map((r) => r.run.norm))]) {
-      const points = sizes
-        .map((size): Point => {
-          const values = data.runs.filter((r) => r.run.norm === norm && r.run.batchSize === size).map((r) => r.metrics['eval/loss']?.values.at(-1) ?? r.metrics.loss?.values.at(-1) ?? null)
-          return [size, average(values)]
-        })
-        .filter((p) => p[1] !== null)
-      out.batchSweep.push({ label: norm, points })
-    }
   }
   return out
 }
@@ -158,6 +163,15 @@ export interface ReportMeta {
   dictionary: string
 }
 
+/** Every run whose configuration is valid today, to be run again (older archives may hold others). */
+function planOf(data: StudyData, study: string): ReportPlan | null {
+  const runs = data.runs.flatMap((r) => {
+    const config = TrainConfig.safeParse(r.run.config)
+    return config.success ? [{ name: r.run.name, config: config.data }] : []
+  })
+  return runs.length === 0 ? null : { format: 'normlab-report-plan', version: 1, study: study.slice(0, 200) || 'NormLab study', runs }
+}
+
 /** An effect with its interval, as one line. */
 function effectLine(f: Finding): string | null {
   const e = f.effect
@@ -169,8 +183,6 @@ function effectLine(f: Finding): string | null {
 export function buildReportModel(data: StudyData, findings: readonly Finding[], language: Language, meta: ReportMeta): ReportModel {
   const w = words(language)
   const strings = w.report
-  const flat = data.runs.map((r) => flatten(r.run.config))
-  const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort()
   return {
     language,
     title: meta.title,
@@ -216,10 +228,8 @@ export function buildReportModel(data: StudyData, findings: readonly Finding[], 
       }
     }),
     charts: charts(data, meta.heatmaps),
-    config: keys.map((key) => {
-      const values = flat.map((f) => f[key] ?? '—')
-      return { key, values, differs: new Set(values).size > 1 }
-    }),
+    config: configTable(data.runs.map((r) => r.run.config)),
+    plan: planOf(data, meta.title),
     csv: meta.csv,
     dictionary: meta.dictionary,
   }

@@ -69,6 +69,12 @@ describe('npm run lab -- findings', () => {
       for (const line of out.split('\n')) expect(displayWidth(line)).toBeLessThanOrEqual(100)
       if (lang === 'en') expect(out).toMatch(/reproduced\s+LN trains to a lower held-out loss[^\n]*\n\s+effect ×3\d\.\d+ \(95 % interval ×\d+\.?\d* … ×\d+\.?\d*, 3 seeds\); counts from ×1\.1\./)
       else expect(out).toMatch(/复现\s+在这里，LN 训练出的留出损失低于逐步 BN/)
+      // The claims start in one column whatever the verdict's language: 简体中文 is two columns wide.
+      const claimColumns = out
+        .split('\n')
+        .filter((l) => /^ {2}\S/.test(l))
+        .map((l) => displayWidth(/^( {2}\S.*?\s{2,})\S/.exec(l)![1]!))
+      expect(new Set(claimColumns), lang).toEqual(new Set([26]))
     }
   })
 

@@ -1,0 +1,154 @@
+// Every page as a newcomer sees it, at 1400 and 1000 px, in English and 简体中文, on an archive of a
+// real (small) study with seeds: a screenshot each (test-results/pages-*.png), no element wider than
+// its container, no clipped text, seeds drawn as groups, and the compute backend started only where
+// it is needed (its numerics check remembered after the first time).
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli } from '../helpers/cli'
+import { tempDir } from '../helpers/temp'
+import type { Run, Study } from '../../shared/contract'
+import { ARTIFACTS, callApi, launchChromium, serve, type Served } from './harness'
+
+const tmp = tempDir('normlab-pages-')
+const dbPath = tmp.file('pages.sqlite')
+let served: Served
+let browser: Browser
+let page: Page
+const pageErrors: string[] = []
+
+/**
+ * Runs in the page: every element whose content is wider than its box (overflowing, or clipped by
+ * overflow: hidden), except boxes meant to scroll, form fields, canvases and text truncated on
+ * purpose with its full text in a title.
+ */
+const OVERFLOWS = `(() => {
+  const out = []
+  const root = document.documentElement
+  if (root.scrollWidth > root.clientWidth + 1) out.push('the page is ' + root.scrollWidth + ' px wide in a ' + root.clientWidth + ' px window')
+  for (const el of document.querySelectorAll('body *')) {
+    const cs = getComputedStyle(el)
+    if (cs.display === 'none' || cs.display === 'inline' || el.clientWidth === 0) continue
+    if (['auto', 'scroll'].includes(cs.overflowX) || el.closest('.visually-hidden')) continue
+    if (['INPUT', 'SELECT', 'TEXTAREA', 'CANVAS', 'OPTION'].includes(el.tagName) || el.hasAttribute('title')) continue
+    if (el.scrollWidth > el.clientWidth + 1) out.push(el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') + ' "' + (el.textContent || '').trim().slice(0, 50) + '" ' + el.scrollWidth + '>' + el.clientWidth)
+  }
+  return out
+})()`
+
+const PAGES: { name: string; hash: string; ready: string }[] = [
+  { name: 'runs', hash: '#/runs', ready: '[data-testid=runs-table]' },
+  { name: 'new', hash: '#/new', ready: '[data-testid=run-count]' },
+  { name: 'live', hash: '#/live', ready: 'main h1' },
+  { name: 'compare', hash: '#/compare?runs=1,2,3,4,5,6,7,8', ready: '[data-testid=findings] article[data-verdict]' },
+  { name: 'settings', hash: '#/settings', ready: '[data-testid=theme-select]' },
+]
+
+beforeAll(async () => {
+  // A pad/mask study with two seeds: groups of two on every chart.
+  const trained = await cli(['sweep', '--task', 'adding', '--norm', 'bn_step,ln', '--batching', 'mask,pad', '--seed', '1,2', '--steps', '24', '--hidden', '8', '--batch', '8', '--lengths', 'longtail:4-16', '--record-every', '6', '--eval-every', '8', '--backend', 'wasm', '--db', dbPath])
+  expect(trained.code, trained.err).toBe(0)
+  served = await serve(['--port', '0', '--db', dbPath, '--no-build'])
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+  await page.goto(served.url)
+  await page.getByTestId('runs-table').waitFor()
+}, 240_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await served?.stop()
+  tmp.cleanup()
+})
+
+async function visit(p: Page, hash: string, ready: string): Promise<void> {
+  await p.evaluate(`window.location.hash = ${JSON.stringify(hash)}`)
+  await p.locator(ready).first().waitFor({ timeout: 60_000 })
+  // Charts draw in tasks of their own; let them finish.
+  await p.waitForTimeout(600)
+}
+
+describe('every page, as a newcomer sees it', () => {
+  it('browsing the archive does not start the compute backend; designing a study does', async () => {
+    expect(await page.getByTestId('env-badge').getAttribute('data-state')).toBe('idle')
+    await visit(page, '#/compare?runs=1,2', '[data-testid=compare-page]')
+    expect(await page.getByTestId('env-badge').getAttribute('data-state')).toBe('idle')
+    await visit(page, '#/new', '[data-testid=run-count]')
+    await page.locator('[data-testid=env-badge][data-state=ready]').waitFor({ timeout: 120_000 })
+    expect(await page.getByTestId('env-badge').getAttribute('data-numerics')).toBe('checked')
+  }, 180_000)
+
+  it('checks the numerics once: after a reload the remembered check holds (same fingerprint)', async () => {
+    await page.reload()
+    await visit(page, '#/new', '[data-testid=run-count]')
+    await page.locator('[data-testid=env-badge][data-state=ready]').waitFor({ timeout: 60_000 })
+    expect(await page.getByTestId('env-badge').getAttribute('data-numerics')).toBe('remembered')
+  }, 120_000)
+
+  for (const width of [1400, 1000]) {
+    for (const language of ['en', 'zh-CN'] as const) {
+      it(`fits at ${width} px in ${language}: no overflow, no clipped text`, async () => {
+        await page.setViewportSize({ width, height: 900 })
+        await page.locator('header [data-testid=language-switch]').selectOption(language)
+        const problems: string[] = []
+        for (const { name, hash, ready } of PAGES) {
+          await visit(page, hash, ready)
+          await page.screenshot({ path: join(ARTIFACTS, `pages-${name}-${width}-${language}.png`), fullPage: true })
+          for (const p of (await page.evaluate(OVERFLOWS)) as string[]) problems.push(`${name}: ${p}`)
+        }
+        expect(problems).toEqual([])
+      }, 180_000)
+    }
+  }
+
+  it('shows the runs table whole at 1400 px, with study, batching and a grouped row per setting', async () => {
+    await page.setViewportSize({ width: 1400, height: 900 })
+    await page.locator('header [data-testid=language-switch]').selectOption('en')
+    await visit(page, '#/runs', '[data-testid=runs-table]')
+    const fits = await page.evaluate(`(() => { const t = document.querySelector('[data-testid=runs-table]'); return t.scrollWidth <= t.parentElement.clientWidth + 1 })()`)
+    expect(fits).toBe(true)
+    // 8 runs: 4 settings × 2 seeds.
+    expect(await page.getByTestId('group-row').count()).toBe(4)
+    expect(await page.getByTestId('group-final').first().textContent()).toMatch(/^\d\.\d{3,4}(e[-+]\d+)? ± \d/)
+    await page.getByTestId('group-seeds').uncheck()
+    expect(await page.locator('[data-testid=runs-table] tbody tr[data-run-id]').count()).toBe(8)
+    await page.getByTestId('group-seeds').check()
+  })
+
+  it('draws seeds as groups on the compare page: one line per setting with its band, seeds on demand', async () => {
+    await visit(page, '#/compare?runs=1,2,3,4,5,6,7,8', '[data-testid=compare-curves]')
+    expect(await page.getByTestId('compare-group').count()).toBe(4)
+    const groups = page.getByTestId('compare-curves-groups')
+    expect(await groups.getAttribute('data-groups')).toBe('4')
+    expect(await groups.getAttribute('data-seeds')).toBe('8')
+    // 4 groups of 2 seeds: a mean and two band edges each.
+    expect(await page.getByTestId('compare-curves').getAttribute('data-series')).toBe('12')
+    await page.getByTestId('show-seeds').first().check()
+    expect(await page.getByTestId('compare-curves').getAttribute('data-series')).toBe('20')
+    expect(await page.locator('[data-testid^=profile-group-]').count()).toBe(4)
+  })
+
+  it('runs a compared study again: the same settings and seeds as a new study, trained here', async () => {
+    await page.setViewportSize({ width: 1400, height: 900 })
+    await page.locator('header [data-testid=language-switch]').selectOption('en')
+    await visit(page, '#/compare?runs=1,2', '[data-testid=compare-curves]')
+    await page.getByTestId('run-again').click()
+    expect(await page.getByTestId('run-again-dialog').textContent()).toMatch(/2 runs/)
+    await page.getByTestId('run-again-confirm').click()
+    await page.getByTestId('live-view').waitFor({ timeout: 30_000 })
+    await page.getByTestId('live-idle').waitFor({ timeout: 240_000 })
+    const studies = await callApi<Study[]>(served, 'listStudies', {})
+    const again = studies.find((st) => st.name.startsWith('Again: '))
+    expect(again, studies.map((st) => st.name).join('; ')).toBeDefined()
+    const before = await callApi<Run[]>(served, 'listRuns', { filter: { studyId: 1 } })
+    const after = await callApi<Run[]>(served, 'listRuns', { filter: { studyId: again!.id } })
+    expect(after.map((r) => r.status)).toEqual(['completed', 'completed'])
+    const hashes = (runs: Run[]) => runs.map((r) => r.configHash).sort()
+    expect(hashes(after)).toEqual(hashes(before.filter((r) => r.id === 1 || r.id === 2)))
+  }, 300_000)
+
+  it('had no uncaught errors in the page', () => {
+    expect(pageErrors).toEqual([])
+  })
+})

@@ -1,0 +1,62 @@
+// The CLI for a newcomer: `help` fits a terminal (one line per command, `help <command>` for its
+// options), a mistyped flag gets a suggestion, a missing --task is "required", `runs list --study`.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openServices } from '../../../electron/store'
+import { displayWidth } from '../../../electron/cli/text-width'
+import { createApi } from '../../../shared/contract'
+import { cli } from '../../helpers/cli'
+import { writeRuns } from '../../helpers/synthetic-runs'
+import { MIGRATIONS, tempDir } from '../../helpers/temp'
+
+let tmp: ReturnType<typeof tempDir>
+beforeEach(() => (tmp = tempDir()))
+afterEach(() => tmp.cleanup())
+
+const COMMANDS = ['train', 'sweep', 'findings', 'report', 'export', 'import', 'export-data', 'golden', 'runs list', 'runs show']
+
+describe('the CLI for a newcomer', () => {
+  it('lists every command in lines of at most 100 columns, and explains each with help <command>', async () => {
+    const help = await cli(['help'])
+    expect(help.code).toBe(0)
+    for (const line of help.out.split('\n')) expect(displayWidth(line), line).toBeLessThanOrEqual(100)
+    for (const name of COMMANDS) {
+      expect(help.out).toMatch(new RegExp(`^  ${name} +\\S`, 'm'))
+      const one = await cli(['help', ...name.split(' ')])
+      expect(one.code, name).toBe(0)
+      expect(one.out).toMatch(/^Usage: npm run lab -- /m)
+      for (const line of one.out.split('\n')) expect(displayWidth(line), `${name}: ${line}`).toBeLessThanOrEqual(100)
+    }
+  })
+
+  it('names a mistyped flag in one line and suggests the flag meant', async () => {
+    const result = await cli(['train', '--nrom', 'ln', '--db', tmp.file('a.sqlite')])
+    expect(result.code).toBe(2)
+    expect(result.err).toBe('unknown flag --nrom (did you mean --norm?). Its flags: npm run lab -- help train')
+    expect((await cli(['sweep', '--seeds', '1,2'])).err).toMatch(/^unknown flag --seeds \(did you mean --seed\?\)/)
+    expect((await cli(['train', '--zzzzzz', '1'])).err).toMatch(/^unknown flag --zzzzzz\. Its flags/)
+  })
+
+  it('says a missing --task is required, and lists the tasks', async () => {
+    const result = await cli(['train', '--norm', 'ln', '--db', tmp.file('a.sqlite')])
+    expect(result.code).toBe(2)
+    expect(result.err).toMatch(/task: required: one of adding, copy, mnist, words, user/)
+  })
+
+  it('lists the runs of one study with runs list --study N, with their study and batching', async () => {
+    const db = tmp.file('a.sqlite')
+    const services = await openServices({ dbPath: db, host: 'cli', migrationsDir: MIGRATIONS })
+    const api = createApi((name, payload) => services.dispatch(name, payload))
+    const one = await api.createStudy({ name: 'pad vs mask' })
+    await writeRuns(api, [{ config: { batching: 'mask' } }, { config: { batching: 'pad' } }], one.id)
+    await writeRuns(api, [{ config: { norm: 'ln' } }])
+    await services.close()
+    const listed = await cli(['runs', 'list', '--study', String(one.id), '--db', db])
+    expect(listed.code).toBe(0)
+    const rows = listed.out.split('\n').slice(2)
+    expect(rows).toHaveLength(2)
+    expect(rows.map((r) => r.split(/\s{2,}/)[1])).toEqual(['1', '1'])
+    expect(listed.out).toMatch(/ pad /)
+    expect(listed.out).toMatch(/ mask /)
+    expect((await cli(['runs', 'list', '--study', 'x', '--db', db])).code).toBe(2)
+  })
+})
