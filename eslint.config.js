@@ -9,25 +9,44 @@ import tseslint from 'typescript-eslint'
 const NODE_BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'url', 'util', 'worker_threads', 'stream', 'events', 'buffer', 'process']
 const nodeBuiltins = (message) => NODE_BUILTIN_NAMES.map((name) => ({ name, message }))
 
+/** shared/'s own rule: pure TypeScript for both sides; only shared/, tfjs and pure libraries. */
+const SHARED_PATHS = [...nodeBuiltins('shared/ runs in the renderer too: no Node modules.'), { name: 'electron', message: 'shared/ must not import electron.' }]
+const SHARED_PATTERNS = [
+  { group: ['node:*'], message: 'shared/ runs in the renderer too: no Node modules.' },
+  { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ imports only shared/.' },
+  { group: ['react', 'react-dom', 'react-dom/*', 'chart.js', 'chart.js/*', 'i18next', 'react-i18next', 'sqlite3'], message: 'shared/ has no UI, DOM or storage dependencies.' },
+]
+
+/**
+ * Layers inside shared/, lowest first: kinds (what a cell, a norm, a task is: definitions and
+ * vocabulary) < contract (requests and record shapes) < engine (training) < lab (studies,
+ * findings, reports). A layer imports only the layers below it.
+ */
+const SHARED_LAYERS = [
+  { folder: 'kinds', below: [] },
+  { folder: 'contract', below: ['kinds'] },
+  { folder: 'engine', below: ['kinds', 'contract'] },
+  { folder: 'lab', below: ['kinds', 'contract', 'engine'] },
+]
+const LAYERED = SHARED_LAYERS.map((l) => l.folder)
+
+function sharedLayers() {
+  const rule = (patterns) => ({ 'no-restricted-imports': ['error', { paths: SHARED_PATHS, patterns: [...SHARED_PATTERNS, ...patterns] }] })
+  return [
+    { files: ['shared/**/*.ts'], rules: rule([]) },
+    ...SHARED_LAYERS.map(({ folder, below }) => {
+      const above = LAYERED.filter((f) => f !== folder && !below.includes(f))
+      return {
+        files: [`shared/${folder}/**/*.ts`],
+        rules: rule(above.length === 0 ? [] : [{ group: above.flatMap((f) => [`**/${f}`, `**/${f}/**`]), message: `shared/${folder} may import only ${below.length ? below.map((b) => `shared/${b}`).join(', ') : 'nothing of the other layers'} (layers: ${LAYERED.join(' < ')}).` }]),
+      }
+    }),
+  ]
+}
+
 /** The layer rule, exported so a unit test can prove it catches violations. */
 export const layerRules = [
-  {
-    // shared/: pure TypeScript for both sides. Only shared/, tfjs and pure libraries.
-    files: ['shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [...nodeBuiltins('shared/ runs in the renderer too: no Node modules.'), { name: 'electron', message: 'shared/ must not import electron.' }],
-          patterns: [
-            { group: ['node:*'], message: 'shared/ runs in the renderer too: no Node modules.' },
-            { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ imports only shared/.' },
-            { group: ['react', 'react-dom', 'react-dom/*', 'chart.js', 'chart.js/*', 'i18next', 'react-i18next', 'sqlite3'], message: 'shared/ has no UI, DOM or storage dependencies.' },
-          ],
-        },
-      ],
-    },
-  },
+  ...sharedLayers(),
   {
     // Node side outside main/ and preload/: no electron, so it runs headless (server, CLI, tests).
     files: ['electron/**/*.ts'],

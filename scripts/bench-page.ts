@@ -3,13 +3,13 @@
 import '@tensorflow/tfjs-backend-webgl'
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
-import { BENCH_CASES, benchLabel, profileTrainingStep, timeTrainingStep, withFused } from '../shared/engine/benchmark'
-import { fusedAgreementAll } from '../shared/engine/fused/agreement'
-import { setUnpackedMatMulMax } from '../shared/engine/fused'
+import { BENCH_CASES, benchLabel, profileTrainingStep, timeTrainingStep, withRecurrenceOp } from '../shared/engine/benchmark'
+import { setUnpackedMatMulMax } from '../shared/engine/recurrence'
 import { asGoldenCase } from '../shared/engine/golden'
 import { checkNumerics, REFERENCE_CASES } from '../shared/engine/numerics'
-import { tf } from '../shared/engine/tf'
-import { registerWebglKernels } from '../shared/engine/fused/webgl'
+import { tf } from '../shared/engine/core/tf'
+import { registerWebglKernels } from '../shared/engine/recurrence/webgl/register'
+import { agreement, disagreements, GPU_AGREEMENT_TOLERANCE, sampleCases, type Agreement } from '../tests/support/agreement'
 import { installPaddingSafeMatMul } from '../shared/engine/webgl/packed-matmul'
 import { poisonPackedPadding } from '../shared/engine/webgl/poison-padding'
 import type { SelfCheckPass } from './self-check-pass'
@@ -38,9 +38,9 @@ async function runBench(backend: string, steps: number, only: string | null = nu
     const every = await timeTrainingStep(c, true, steps, () => performance.now())
     const profile = await profileTrainingStep(c, false)
     const kernels = profile.perTimeStep
-    // The step-by-step model on the same page: the "before" of the fused op.
+    // The step-by-step reference on the same page: the "before" of the recurrence op.
     const stepByStep = before
-      ? await withFused(false, async () => {
+      ? await withRecurrenceOp(false, async () => {
           const msPerStep = await timeTrainingStep(c, false, steps, () => performance.now())
           const p = await profileTrainingStep(c, false)
           return { msPerStep, kernelsPerTimeStep: p.perTimeStep, programsPerTimeStep: p.programsPerTimeStep }
@@ -86,31 +86,41 @@ async function runSelfCheck(backend: string, passes: SelfCheckPass[] | number = 
       installPaddingSafeMatMul(true)
     }
   }
-  // From ../shared/gpu-bench (passes given as a number): the fused op's agreement on this GPU too.
+  // From ../shared/gpu-bench (passes given as a number): the recurrence op's agreement on this GPU too.
   if (typeof passes === 'number') {
-    const agreements = await fusedAgreementAll()
-    out.fusedAgreement = {
+    const agreements = await agreementSample(AGREEMENT_SEED, 1)
+    out.recurrenceAgreement = {
       cases: agreements.length,
-      fused: agreements.filter((a) => a.fused).length,
+      throughOp: agreements.filter((a) => a.op).length,
       worst: Math.max(...agreements.flatMap((a) => Object.values(a.worst))),
-      over: agreements.flatMap((a) => Object.entries(a.worst).filter(([, w]) => !(w <= 1e-4)).map(([name, w]) => `${a.cell} ${a.norm}${a.sequence ? ' seq' : ''} ${name}: ${w}`)),
+      over: agreements.flatMap((a) => disagreements(a, GPU_AGREEMENT_TOLERANCE).map(([name, w]) => `${a.case.cell} ${a.case.norm} N${a.case.N} T${a.case.T} H${a.case.H} ${name}: ${w}`)),
     }
   }
   return out
 }
 
+/** The seed of the sample the e2e and the GPU recipe draw (tests/support/agreement.ts). */
+const AGREEMENT_SEED = 7100
+
+async function agreementSample(seed: number, perPair: number, norms: readonly string[] | null = null): Promise<Agreement[]> {
+  const out: Agreement[] = []
+  for (const c of sampleCases(seed, perPair)) if (!norms || norms.includes(c.norm)) out.push(await agreement(c))
+  return out
+}
+
 /**
- * The fused recurrent op against the step-by-step model on a backend (shared/engine/fused/agreement.ts);
- * packedMatMul: the loop's matMuls through tfjs's packed matMul, as large models run on WebGL.
+ * The recurrence op against the step-by-step reference on a backend, on a sample of random shapes
+ * (every cell × norm); packedMatMul: the loop's matMuls through tfjs's packed matMul, as large
+ * models run on WebGL.
  */
-async function runFusedAgreement(backend: string, packedMatMul = false) {
+async function runRecurrenceAgreement(backend: string, perPair = 1, packedMatMul = false, seed = AGREEMENT_SEED, norms: string[] | null = null) {
   await useBackend(backend)
   const was = packedMatMul ? setUnpackedMatMulMax(0) : null
   try {
-    return await fusedAgreementAll()
+    return (await agreementSample(seed, perPair, norms)).map((a) => ({ ...a, off: disagreements(a, backend === 'webgl' ? GPU_AGREEMENT_TOLERANCE : undefined) }))
   } finally {
     if (was !== null) setUnpackedMatMulMax(was)
   }
 }
 
-Object.assign(globalThis, { runBench, runSelfCheck, runFusedAgreement })
+Object.assign(globalThis, { runBench, runSelfCheck, runRecurrenceAgreement })

@@ -3,7 +3,7 @@
 // per-timestep statistics every step, printed as JSON. Not a test. Node's wasm backend (the plain
 // cpu backend only with --backend cpu), then Chromium's webgl and wasm (`--no-browser` skips it).
 import { useNodeBackend } from '../electron/cli/node-backend'
-import { BENCH_CASES, benchLabel, kernelsPerTimeStep, timeTrainingStep, withFused } from '../shared/engine/benchmark'
+import { BENCH_CASES, benchLabel, kernelsPerTimeStep, timeTrainingStep, withRecurrenceOp } from '../shared/engine/benchmark'
 import { round, type BenchRow } from './bench-rows'
 
 async function main(): Promise<void> {
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
       const every = await timeTrainingStep(c, true, n, () => performance.now())
       const kernels = await kernelsPerTimeStep(c, false)
       // Before: the step-by-step model on the same machine, in the same run.
-      const before = args.includes('--no-before') ? null : await withFused(false, async () => ({ ms: await timeTrainingStep(c, false, n, () => performance.now()), kernels: await kernelsPerTimeStep(c, false) }))
+      const before = args.includes('--no-before') ? null : await withRecurrenceOp(false, async () => ({ ms: await timeTrainingStep(c, false, n, () => performance.now()), kernels: await kernelsPerTimeStep(c, false) }))
       rows.push({
         where: 'node',
         backend,

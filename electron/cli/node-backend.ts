@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import '@tensorflow/tfjs-backend-cpu'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
-import { tf } from '../../shared/engine/tf'
+import { tf } from '../../shared/engine/core/tf'
 
 export const NODE_BACKENDS = ['wasm', 'cpu'] as const
 export type NodeBackend = (typeof NODE_BACKENDS)[number]

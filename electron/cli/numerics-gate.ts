@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { asGoldenCase } from '../../shared/engine/golden'
 import { checkNumerics, GATE_CASES, numericsFingerprint, type NamedCase, type NumericsSummary } from '../../shared/engine/numerics'
-import { tf } from '../../shared/engine/tf'
+import { tf } from '../../shared/engine/core/tf'
 import { APP_VERSION } from '../store/services'
 import { useNodeBackend, NODE_BACKENDS, type NodeBackend } from './node-backend'
 

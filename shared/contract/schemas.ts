@@ -1,14 +1,9 @@
 // Domain schemas shared by every side of the contract. zod gives both the runtime check at the
 // boundary and the static types, so the two can never drift apart.
 import { z } from 'zod'
+import { CELLS, NORMS, POLICIES as BN_POLICIES, RUN_STATUSES, TERMS } from '../kinds'
 
-export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'interrupted', 'diverged'] as const
-export const CELLS = ['rnn', 'lstm', 'gru'] as const
-export const NORMS = ['none', 'bn_step', 'bn_seq', 'ln', 'gn'] as const
-/** Normalizer terms of a recurrent cell: input `N_x(x Wx)`, recurrent `N_h(h Wh)`, cell `N_c(c)`. */
-export const TERMS = ['x', 'h', 'c'] as const
-/** What BN does at time steps past the last one it has population statistics for. */
-export const BN_POLICIES = ['last', 'global', 'batch', 'error'] as const
+export { BN_POLICIES, CELLS, NORMS, RUN_STATUSES, TERMS }
 
 export const RunStatus = z.enum(RUN_STATUSES)
 export type RunStatus = z.infer<typeof RunStatus>

@@ -2,7 +2,7 @@
 // CLI through the planner, createRun in IPC and web mode, imported archives), validated before
 // anything runs or is written. It sits in the contract, below the engine that trains by it.
 import { z } from 'zod'
-import { BATCHINGS, CELLS, COPY_MIN_LENGTH, GATES, NORMS, OPTIMIZERS, POLICIES, TASKS } from '../kinds'
+import { BATCHINGS, CELLS, COPY_MIN_LENGTH, gatesOf, NORMS, OPTIMIZERS, POLICIES, TASKS } from '../kinds'
 
 /** How long training sequences are. Variable lengths are what make BN's late time steps see few samples. */
 export const LengthDistribution = z.discriminatedUnion('kind', [
@@ -54,7 +54,7 @@ export const TrainConfig = z
     dataFile: z.string().max(4096).optional(),
   })
   .superRefine((c, ctx) => {
-    const width = GATES[c.cell] * c.hidden
+    const width = gatesOf(c.cell) * c.hidden
     if (c.norm === 'gn' && (width % c.groups !== 0 || (c.cell === 'lstm' && c.hidden % c.groups !== 0))) {
       ctx.addIssue({
         code: 'custom',

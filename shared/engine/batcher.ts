@@ -1,7 +1,7 @@
 // Draws training batches from a task with the chosen batching strategy.
 import { collate, type Batch, type Batching, type Sample } from './data/batch'
 import type { Task } from './data/task'
-import type { Rng } from './rng'
+import type { Rng } from './core/rng'
 
 /** Bucketing draws this many batches' worth of samples, sorts them by length, then deals them out. */
 const BUCKET_POOL = 16

@@ -5,10 +5,10 @@ import { TrainConfig } from '../contract/train-config'
 import { addingTask } from './data/tasks/adding'
 import { initParams } from './init'
 import { disposeStep, RecurrentNet } from './network'
-import { Rng } from './rng'
+import { Rng } from './core/rng'
 import { createOptimizer, modelSpecOf, readStep, runStep } from './trainer'
-import { fusedRecurrenceEnabled, setFusedRecurrence } from './fused'
-import { tf } from './tf'
+import { recurrenceOpEnabled, setRecurrenceOp } from './recurrence'
+import { tf } from './core/tf'
 import type { CellKind } from '../kinds'
 
 export interface BenchCase {
@@ -40,14 +40,14 @@ function setup(c: BenchCase) {
   return { config, spec, net, optimizer, next }
 }
 
-/** Runs `f` with the fused recurrent op on or off (the step-by-step model: "before"), then restores the setting. */
-export async function withFused<T>(on: boolean, f: () => Promise<T>): Promise<T> {
-  const was = fusedRecurrenceEnabled()
-  setFusedRecurrence(on)
+/** Runs `f` with the recurrence op on or off (the step-by-step reference: "before"), then restores the setting. */
+export async function withRecurrenceOp<T>(on: boolean, f: () => Promise<T>): Promise<T> {
+  const was = recurrenceOpEnabled()
+  setRecurrenceOp(on)
   try {
     return await f()
   } finally {
-    setFusedRecurrence(was)
+    setRecurrenceOp(was)
   }
 }
 

@@ -2,14 +2,14 @@
 // is active and compares every value with |a - b| <= atol + rtol·|b|. Used by the unit tests (cpu),
 // `npm run lab -- golden` (cpu or wasm) and the app's self-check (the user's GPU).
 import { z } from 'zod'
-import { CELLS, NORMS, TERMS, type CellKind, type NormKind } from '../kinds'
-import { crossEntropy } from './losses'
-import { batchLayout, stepInputs } from './model'
-import { countsPerStep, normalizerFor } from './norms'
+import { CELLS, isBatchNorm, normDefinition, NORMS, TERMS, type CellKind, type NormKind } from '../kinds'
+import { crossEntropy } from './core/losses'
+import { countsPerStep } from './core/moments'
+import type { ModelSpec } from './core/spec'
+import { stepInputs } from './model'
 import { disposeStep, RecurrentNet } from './network'
-import { Population } from './population'
-import type { ModelSpec } from './spec'
-import { tf, type Tensor, type Tensor2D } from './tf'
+import { normalizeSequence } from './recurrence/norm-op'
+import { tf, type Tensor, type Tensor2D } from './core/tf'
 import type { CaseResult, Comparison } from './golden-result'
 
 export type { CaseResult, Comparison } from './golden-result'
@@ -26,7 +26,7 @@ type Tolerance = z.infer<typeof Meta>['tolerance']
 const NormCase = z.object({
   meta: Meta,
   kind: z.literal('norm'),
-  norm: z.enum(['bn_step', 'bn_seq', 'ln', 'gn']),
+  norm: z.enum(NORMS).refine((norm) => norm !== 'none', 'a normalizer case needs a norm'),
   N: z.number().int().min(1),
   T: z.number().int().min(1),
   C: z.number().int().min(1),
@@ -36,8 +36,10 @@ const NormCase = z.object({
   gamma: NumberList,
   beta: NumberList,
   dy: Nested,
-  mean: Nested,
-  var: Nested,
+  /** Centering norms: the statistics; RMSNorm: the mean square `ms`. */
+  mean: Nested.optional(),
+  var: Nested.optional(),
+  ms: Nested.optional(),
   count: Nested.optional(),
   y: Nested,
   dx: Nested,
@@ -126,78 +128,66 @@ async function values(t: Tensor): Promise<Float32Array> {
   return (await t.data()) as Float32Array
 }
 
-/** Per-step [N, C] arrays back into batch-major [N, T, C] order. */
-function batchMajor(steps: Float32Array[], N: number, T: number, C: number): Float32Array {
+/** Batch-major [N, T, C] values as time-major rows [T·N, C] (row t·N + n), and back. */
+function timeMajor(values: number[], N: number, T: number, C: number): Float32Array {
   const out = new Float32Array(N * T * C)
-  steps.forEach((step, t) => {
-    for (let n = 0; n < N; n++) out.set(step.subarray(n * C, (n + 1) * C), (n * T + t) * C)
-  })
+  for (let n = 0; n < N; n++) for (let t = 0; t < T; t++) out.set(values.slice((n * T + t) * C, (n * T + t + 1) * C), (t * N + n) * C)
+  return out
+}
+
+function batchMajorRows(rows: Float32Array, N: number, T: number, C: number): Float32Array {
+  const out = new Float32Array(N * T * C)
+  for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) out.set(rows.subarray((t * N + n) * C, (t * N + n + 1) * C), (n * T + t) * C)
   return out
 }
 
 /**
- * Runs a normalizer case through the normalizer object the model uses (norms/): one [N, C] tensor
- * per time step as the input term, begin a training pass, apply step by step. The case's γ/β are
- * the input term's.
+ * Runs a normalizer case through the recurrence's normalizing kernels (recurrence/norm-op.ts),
+ * the input stacked over time as training stacks a cell's input term; the case's γ/β are its.
+ * loss = Σ over valid positions of y·dy.
  */
 async function runNorm(c: NormCase): Promise<Comparison[]> {
   const tol = c.meta.tolerance
   const { N, T, C, lengths } = c
-  const layout = batchLayout(lengths, T)
-  const { counts } = layout
+  const counts = countsPerStep(lengths, T)
   const total = counts.reduce((a, k) => a + k, 0)
-  const steps = stepInputs(flat(c.x), N, T, C)
-  const dys = stepInputs(flat(c.dy), N, T, C)
-  const masks = counts.map((_, t) => tf.tensor2d(lengths.map((l) => (t < l ? 1 : 0)), [N, 1]))
+  const X = tf.tensor2d(timeMajor(flat(c.x), N, T, C), [T * N, C])
+  const mask = new Float32Array(T * N * C)
+  for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) if (t < lengths[n]!) mask.fill(1, (t * N + n) * C, (t * N + n + 1) * C)
+  const dyMasked = tf.mul(tf.tensor2d(timeMajor(flat(c.dy), N, T, C), [T * N, C]), tf.tensor2d(mask, [T * N, C]))
   const gamma = tf.tensor1d(c.gamma)
   const beta = tf.tensor1d(c.beta)
-  const population = new Population()
-  const normalizer = normalizerFor(c.norm)
-
-  /** y per step, and the batch statistics the pass would fold into the population. */
-  const apply = (xs: Tensor2D[], g: Tensor, b: Tensor) => {
-    const pass = normalizer.begin(
-      { mode: 'train', batch: layout, affine: () => ({ gamma: g, beta: b }), population, policy: 'last', eps: c.meta.eps, groups: c.groups ?? 1 },
-      xs.map((x, t) => (counts[t]! > 0 ? x : null)),
-    )
-    const ys = xs.map((x, t) => (counts[t] === 0 ? tf.zerosLike(x) : pass.apply('x', x, t).y))
-    return { ys, updates: pass.populationUpdates() }
-  }
-  // loss = sum over valid positions of y · dy
-  const lossOf = (...args: Tensor[]) => {
-    const { ys, updates } = apply(args.slice(0, T) as Tensor2D[], args[T]!, args[T + 1]!)
-    tf.dispose(updates.flatMap((u) => [u.moments.mean, u.moments.variance]))
-    return tf.addN(ys.map((y, t) => tf.sum(tf.mul(tf.mul(y, dys[t]!), masks[t]!))))
-  }
-  const grads = tf.grads(lossOf)([...steps, gamma, beta])
-  const forward = tf.tidy(() => {
-    const r = apply(steps, gamma, beta)
-    const stats = r.updates[0]?.moments
-    return { ys: r.ys.map((y, t) => tf.mul(y, masks[t]!)), means: stats ? [stats.mean] : [], vars: stats ? [stats.variance] : [] }
-  })
-  const read = async (ts: Tensor[]) => Promise.all(ts.map(values))
+  const kept: { y?: Tensor; stats?: { mean: Tensor; variance: Tensor } | null } = {}
+  const { value, grads } = tf.valueAndGrads((x: Tensor, g: Tensor, b: Tensor) => {
+    const r = normalizeSequence(c.norm, c.groups ?? 1, c.meta.eps, x as Tensor2D, { N, T, lengths, counts }, g, b)
+    kept.y = tf.keep(tf.mul(r.y, tf.tensor2d(mask, [T * N, C])))
+    kept.stats = r.stats
+    return tf.sum(tf.mul(r.y, dyMasked)) as tf.Scalar
+  })([X, gamma, beta])
   const valid3 = validPositions(lengths, T, C)
   const out: Comparison[] = [
-    compare('y', batchMajor(await read(forward.ys), N, T, C), c.y, tol, valid3),
-    compare('dx', batchMajor(await read(grads.slice(0, T)), N, T, C), c.dx, tol),
-    compare('dgamma', await values(grads[T]!), c.dgamma, tol),
-    compare('dbeta', await values(grads[T + 1]!), c.dbeta, tol),
+    compare('y', batchMajorRows(await values(kept.y!), N, T, C), c.y, tol, valid3),
+    compare('dx', batchMajorRows(await values(grads[0]!), N, T, C), c.dx, tol),
+    compare('dgamma', await values(grads[1]!), c.dgamma, tol),
+    compare('dbeta', await values(grads[2]!), c.dbeta, tol),
   ]
-  if (c.norm === 'bn_step' || c.norm === 'bn_seq') {
-    out.push(compare('mean', await values(forward.means[0]!), c.mean, tol), compare('var', await values(forward.vars[0]!), c.var, tol))
-    out.push(compare('count', c.norm === 'bn_seq' ? [total] : counts, c.count!, tol))
+  const def = normDefinition(c.norm)
+  if (isBatchNorm(c.norm)) {
+    out.push(compare('mean', await values(kept.stats!.mean), c.mean!, tol), compare('var', await values(kept.stats!.variance), c.var!, tol))
+    out.push(compare('count', def.over === 'batch-sequence' ? [total] : counts, c.count!, tol))
   } else {
-    // LN and GN keep no statistics: check the reference's own per-(sample, step) moments against
-    // the inputs, so a misread case file is caught.
-    const x = tf.tensor3d(flat(c.x), [N, T, C])
-    const m = c.norm === 'ln' ? tf.moments(x, -1) : tf.moments(tf.reshape(x, [N, T, c.groups!, C / c.groups!]), -1)
-    const inner = c.norm === 'ln' ? 1 : c.groups!
-    out.push(compare('mean', await values(m.mean), c.mean, tol, validPositions(lengths, T, inner)), compare('var', await values(m.variance), c.var, tol, validPositions(lengths, T, inner)))
-    tf.dispose([x, m.mean, m.variance])
+    // Per-sample norms keep no statistics: check the case's own per-(sample, step, group) moments
+    // against its inputs, so a misread case file is caught.
+    const groups = def.grouped ? c.groups! : 1
+    const x = tf.reshape(tf.tensor3d(flat(c.x), [N, T, C]), [N, T, groups, C / groups])
+    const m = tf.moments(x, -1)
+    const meanSquare = tf.mean(tf.square(x), -1)
+    const validGroups = validPositions(lengths, T, groups)
+    if (def.center) out.push(compare('mean', await values(m.mean), c.mean!, tol, validGroups), compare('var', await values(m.variance), c.var!, tol, validGroups))
+    else out.push(compare('ms', await values(meanSquare), c.ms!, tol, validGroups))
+    tf.dispose([x, m.mean, m.variance, meanSquare])
   }
-  tf.dispose([...steps, ...dys, ...masks, gamma, beta, ...grads, ...forward.ys, ...forward.means, ...forward.vars])
-  tf.dispose(layout.weights.flatMap((w) => (w ? [w.col, w.row] : [])))
-  population.dispose()
+  tf.dispose([X, dyMasked, gamma, beta, value, ...grads, kept.y!, ...(kept.stats ? [kept.stats.mean, kept.stats.variance] : [])])
   return out
 }
 

@@ -1,17 +1,18 @@
-// The recurrent model's forward pass, one time step after another: the input and recurrent terms,
-// the normalizer (norms/), the cell (cells/), masking. Formulas: goldens/README.md and
-// docs/engine.md. Padded positions carry h and c unchanged; a step with no valid sample is
-// skipped. Each time step's input arrives as its own [N, D] tensor (see stepInputs): slicing a
-// [N, T, D] tensor per step costs time proportional to the whole tensor on the wasm backend.
-import { cellTerms, termWidth, type TermName } from '../kinds'
-import { cellFor } from './cells'
-import { matMul } from './fast-ops'
-import { fusedRecurrenceTrain, usesFusedTraining } from './fused'
-import { countsPerStep, normalizerFor, rowWeights, stepWeights, weightedMoments, type BatchLayout, type Moments, type PopulationUpdate } from './norms'
-import { stackRows } from './norms/batch-stats'
-import type { Population } from './population'
-import type { ModelSpec, Policy } from './spec'
-import { tf, type Tensor, type Tensor2D, type Tensor3D } from './tf'
+// The recurrent model's forward pass: through the recurrence op (recurrence/: one op for the
+// whole sequence, training and evaluation alike) or, switched off for benchmarks and tests, the
+// step-by-step reference (reference/). Formulas: the cell and norm definitions in shared/kinds,
+// docs/engine.md. Each time step's input arrives as its own [N, D] tensor (see stepInputs):
+// slicing a [N, T, D] tensor per step costs time proportional to the whole tensor on wasm.
+import type { TermName } from '../kinds'
+import { matMul } from './core/fast-ops'
+import { countsPerStep, rowWeights, stepWeights, type Moments } from './core/moments'
+import type { Population } from './core/population'
+import type { ModelSpec, Policy } from './core/spec'
+import { tf, type Tensor, type Tensor2D, type Tensor3D } from './core/tf'
+import { recurrenceSequence, usesRecurrenceOp, type PopulationUpdate } from './recurrence'
+import { termNorm } from './recurrence/term-norms'
+import type { BatchLayout } from './reference/normalizer'
+import { referenceForward } from './reference/step-model'
 
 export type Params = Record<string, Tensor>
 
@@ -52,7 +53,7 @@ export function stepInputs(values: ArrayLike<number>, N: number, T: number, D: n
   return steps
 }
 
-/** Where the batch's samples are valid: counts, weights (mask / count) and keep-masks per step, built on the CPU side. */
+/** Where the batch's samples are valid: counts and weights (mask / count) per step, built on the CPU side. */
 export function batchLayout(lengths: readonly number[], T: number): BatchLayout {
   const N = lengths.length
   const counts = countsPerStep(lengths, T)
@@ -62,14 +63,19 @@ export function batchLayout(lengths: readonly number[], T: number): BatchLayout 
   return { N, T, lengths, counts, weights }
 }
 
-/** Keep-masks [N, H] per step where some but not all samples are valid: padded samples keep their state. */
-function keepMasks(lengths: readonly number[], counts: readonly number[], H: number): (Tensor2D | null)[] {
-  return counts.map((c, t) => {
-    if (c === 0 || c === lengths.length) return null
-    const values = new Uint8Array(lengths.length * H)
-    lengths.forEach((length, n) => t < length && values.fill(1, n * H, (n + 1) * H))
-    return tf.tensor2d(values, [lengths.length, H], 'bool')
-  })
+/**
+ * Evaluation: the population statistics of each batch-normalized term as the op reads them,
+ * rows [R, 2C] (means, then variances) for the first R steps (the policy decides R and the rows).
+ */
+function populationStats(spec: ModelSpec, population: Population, T: number, policy: Policy): Partial<Record<TermName, Tensor2D>> {
+  const out: Partial<Record<TermName, Tensor2D>> = {}
+  for (const term of ['x', 'h', 'c'] as const) {
+    const norm = termNorm(spec, term)
+    if (norm.attrs.stats !== 'batch') continue
+    const rows = norm.segments === 'sequence' ? population.rows(term, 1, 'last') : population.rows(term, T, policy)
+    out[term] = tf.concat([rows.mean, rows.variance], 1) as Tensor2D
+  }
+  return out
 }
 
 export function forward(spec: ModelSpec, params: Params, xs: readonly Tensor2D[], lengths: readonly number[], options: ForwardOptions): ForwardResult {
@@ -77,71 +83,13 @@ export function forward(spec: ModelSpec, params: Params, xs: readonly Tensor2D[]
   const N = xs[0]?.shape[0] ?? 0
   if (T === 0) throw new Error('a batch needs at least one time step')
   if (lengths.length !== N) throw new Error(`got ${lengths.length} lengths for a batch of ${N}`)
-  const H = spec.hidden
-  if (options.mode === 'train' && usesFusedTraining(spec)) {
-    // The whole recurrence as one op with its backward written out (fused/recurrent-sequence.ts).
-    const counts = countsPerStep(lengths, T)
-    const fused = fusedRecurrenceTrain(spec, params, xs, { N, T, lengths, counts, weights: [] }, { record: options.record ?? false, sequenceOutput: options.sequenceOutput ?? false })
-    const logits = tf.add(matMul(fused.hLast, params.Wy as Tensor2D), params.by!) as Tensor2D
-    return { hLast: fused.hLast, logits, hidden: fused.hidden, counts, populationUpdates: fused.populationUpdates, recorded: fused.recorded }
-  }
-  const batch = batchLayout(lengths, T)
-  const { counts, weights } = batch
-  const keep = keepMasks(lengths, counts, H)
-  const cell = cellFor(spec.cell)
-
-  // The input term of every step first: it does not depend on the recurrence.
-  const inputs = xs.map((x, t) => (counts[t]! > 0 ? matMul(x, params.Wx as Tensor2D) : null))
-  const pass = normalizerFor(spec.norm).begin(
-    {
-      mode: options.mode,
-      batch,
-      affine: (term) => ({ gamma: params[`gamma_${term}`]!, beta: params[`beta_${term}`]! }),
-      population: options.population,
-      policy: options.policy ?? 'last',
-      eps: spec.eps,
-      groups: spec.groups,
-    },
-    inputs,
-  )
-
-  const recordedRows: Record<TermName, Moments[]> = { x: [], h: [], c: [] }
-  /** Normalizes one term at one step, keeping its statistics when recording. */
-  const normalize = (term: TermName, v: Tensor2D, t: number): Tensor => {
-    const { y, moments } = pass.apply(term, v, t)
-    if (options.record) recordedRows[term][t] = moments ?? weightedMoments(v, weights[t]!)
-    return y
-  }
-
-  let state = { h: tf.zeros([N, H]) as Tensor2D, c: spec.cell === 'lstm' ? (tf.zeros([N, H]) as Tensor2D) : null }
-  const hs: Tensor2D[] = []
-  for (let t = 0; t < T; t++) {
-    if (counts[t] === 0) {
-      if (options.sequenceOutput) hs.push(state.h)
-      continue
-    }
-    const next = cell.step({
-      xn: normalize('x', inputs[t]!, t),
-      hn: normalize('h', matMul(state.h, params.Wh as Tensor2D), t),
-      b: params.b!,
-      state,
-      normalizeCell: (c) => normalize('c', c, t),
-    })
-    const k = keep[t]
-    state = k ? { h: tf.where(k, next.h, state.h) as Tensor2D, c: next.c && (tf.where(k, next.c, state.c!) as Tensor2D) } : next
-    if (options.sequenceOutput) hs.push(state.h)
-  }
-
-  const recorded: ForwardResult['recorded'] = {}
-  if (options.record) for (const term of cellTerms(spec.cell)) recorded[term] = stackRows(recordedRows[term], T, termWidth(spec.cell, term, H))
-
-  const logits = tf.add(matMul(state.h, params.Wy as Tensor2D), params.by!) as Tensor2D
-  return {
-    hLast: state.h,
-    logits,
-    hidden: options.sequenceOutput ? (tf.stack(hs, 1) as Tensor3D) : null,
-    counts: [...counts],
-    populationUpdates: options.mode === 'train' ? pass.populationUpdates() : [],
-    recorded,
-  }
+  const counts = countsPerStep(lengths, T)
+  const policy = options.policy ?? 'last'
+  const record = options.record ?? false
+  const sequenceOutput = options.sequenceOutput ?? false
+  const out = usesRecurrenceOp()
+    ? recurrenceSequence(spec, params, xs, { N, T, lengths, counts }, { mode: options.mode, record, sequenceOutput, ...(options.mode === 'eval' ? { population: populationStats(spec, options.population, T, policy) } : {}) })
+    : referenceForward(spec, params, xs, batchLayout(lengths, T), { mode: options.mode, population: options.population, policy, record, sequenceOutput })
+  const logits = tf.add(matMul(out.hLast, params.Wy as Tensor2D), params.by!) as Tensor2D
+  return { hLast: out.hLast, logits, hidden: out.hidden, counts, populationUpdates: out.populationUpdates, recorded: out.recorded }
 }

@@ -2,10 +2,10 @@
 // Nothing here reads a tensor back: a step returns kept tensors that the caller reads in one
 // batched, asynchronous readback and then disposes.
 import { forward, type ForwardOptions, type ForwardResult, type StepMoments } from './model'
-import { lossOf, type Target } from './losses'
-import { Population } from './population'
-import { paramShapes, type ModelSpec, type TermName } from './spec'
-import { tf, variableFrom, type Tensor2D } from './tf'
+import { lossOf, type Target } from './core/losses'
+import { Population } from './core/population'
+import { paramShapes, type ModelSpec, type TermName } from './core/spec'
+import { tf, variableFrom, type Tensor2D } from './core/tf'
 
 export type ParamValues = Record<string, Float32Array | number[]>
 

@@ -3,6 +3,7 @@
 // wrong numbers without an error (NaN gradients on an NVIDIA GPU through ANGLE/Vulkan were the
 // first seen); the gate turns that into a fallback with a reason instead of ruined runs.
 import type { NumericsCheck } from '../contract/schemas'
+import { CELLS, NORMS, normDefinition } from '../kinds'
 import { runGoldenCase, type GoldenCase } from './golden'
 import { describeFailure, type CaseResult } from './golden-result'
 
@@ -16,8 +17,8 @@ export const GATE_CASES = ['cell-lstm-bn_step.json', 'cell-gru-ln.json', 'cell-r
 
 /** Every reference case that ships in shared/goldens/ (a unit test keeps this list equal to the folder). */
 export const REFERENCE_CASES = [
-  ...(['rnn', 'lstm', 'gru'] as const).flatMap((cell) => (['none', 'bn_step', 'bn_seq', 'ln', 'gn'] as const).map((norm) => `cell-${cell}-${norm}.json`)),
-  ...(['bn_step', 'bn_seq', 'ln', 'gn'] as const).map((norm) => `norm-${norm}.json`),
+  ...CELLS.flatMap((cell) => NORMS.map((norm) => `cell-${cell}-${norm}.json`)),
+  ...NORMS.filter((norm) => normDefinition(norm).over !== 'none').map((norm) => `norm-${norm}.json`),
   'train-lstm-bn_step.json',
 ]
 

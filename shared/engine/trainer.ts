@@ -1,6 +1,7 @@
 // The training loop: backend-agnostic, no DOM, reports through hooks. One asynchronous readback
 // per step (loss, accuracy, gradient norm and, on recording steps, every per-time-step
 // statistic, concatenated), so the loop never blocks on the device more than once a step.
+import { normCount as normCountOf, normDefinition } from '../kinds'
 import { createBatcher, evalBatches } from './batcher'
 import type { Batch } from './data/batch'
 import type { Task } from './data/task'
@@ -8,11 +9,10 @@ import type { TrainConfig } from '../contract/train-config'
 import { initParams } from './init'
 import { stepInputs } from './model'
 import { RecurrentNet, disposeStep, type StepTensors } from './network'
-import { PopulationError } from './population'
-import { Rng } from './rng'
-import { normalizerFor } from './norms'
-import { recordedTerms, type ModelSpec, type Policy } from './spec'
-import { tf } from './tf'
+import { PopulationError } from './core/population'
+import { Rng } from './core/rng'
+import { recordedTerms, type ModelSpec, type Policy } from './core/spec'
+import { tf } from './core/tf'
 import { packFloat32 } from '../contract/packed'
 import type { EvaluationResult, PopulationRecord, TimestepRecord } from '../contract/schemas'
 
@@ -182,7 +182,7 @@ export async function readStep(out: StepTensors, spec: ModelSpec, withFeatures: 
         for (let c = 0; c < features; c++) sum += rows[t * features + c]!
         return sum / features
       })
-    const normCount = normalizerFor(spec.norm).normCount(term, features, out.counts, spec.groups)
+    const normCount = normCountOf(spec.norm, spec.cell, term, features, out.counts, spec.groups)
     return {
       layer: 0,
       term,
@@ -227,7 +227,8 @@ async function populationReport(net: RecurrentNet, step: number): Promise<Popula
 export async function lengthEvaluation(net: RecurrentNet, task: Task, config: TrainConfig, step: number): Promise<EvaluationResult[]> {
   if (!task.atLength) return []
   const results: EvaluationResult[] = []
-  const policies: (Policy | 'none')[] = config.norm === 'bn_step' ? config.evalPolicies : ['none']
+  // Policies matter only where population statistics are per time step.
+  const policies: (Policy | 'none')[] = normDefinition(config.norm).over === 'batch-step' ? config.evalPolicies : ['none']
   for (const multiple of config.evalLengths) {
     const length = Math.max(1, Math.round(multiple * task.trainLength))
     const rng = Rng.derive(config.seed, `length-eval/${length}`)

@@ -358,7 +358,7 @@ export const en = {
       body: 'Zero padding without a mask drags BN’s late-step statistics toward zero; masking fixes it; truncating throws data away.',
     },
     allNorms: {
-      title: 'All norms: none, BN, LN, GN',
+      title: 'Every norm, side by side',
       body: 'Every normalizer on the same task, seeds and lengths, side by side.',
     },
   },

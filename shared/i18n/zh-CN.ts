@@ -348,7 +348,7 @@ export const zhCN = translationOf<typeof en>()({
       body: '不加掩码的零填充会把 BN 在靠后时间步的统计量拉向 0；掩码可以纠正；截断则丢弃了数据。',
     },
     allNorms: {
-      title: '所有归一化：无、BN、LN、GN',
+      title: '所有归一化，并排比较',
       body: '在相同的任务、随机种子和序列长度上，并排比较每一种归一化方法。',
     },
   },

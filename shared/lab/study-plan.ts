@@ -4,7 +4,7 @@
 // so the form shows errors beside their fields and the CLI refuses with all of them.
 import { TrainConfig, type TrainConfigInput } from '../contract/train-config'
 import type { LengthDistribution } from '../engine/data/lengths'
-import { isBatchNorm, type Batching, type CellKind, type NormKind, type OptimizerKind, type Policy, type TaskKind } from '../kinds'
+import { isBatchNorm, NORMS, type Batching, type CellKind, type NormKind, type OptimizerKind, type Policy, type TaskKind } from '../kinds'
 import { runName } from './naming'
 
 /** The grid's dimensions, outermost first (seeds innermost: a study's runs read cell by cell). */
@@ -207,5 +207,5 @@ export const PRESETS: Record<PresetId, ExperimentDraft> = {
   batchSize: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 30 }, norms: ['bn_step', 'ln', 'gn'], batchSizes: [4, 16, 64], equalSamples: true, steps: 60 },
   longerTest: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 20 }, norms: ['bn_step', 'ln'] },
   padMaskTruncate: { ...BASE, lengths: { kind: 'longtail', min: 5, max: 50 }, norms: ['bn_step'], batchings: ['mask', 'pad', 'truncate'] },
-  allNorms: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 40 }, norms: ['none', 'bn_step', 'bn_seq', 'ln', 'gn'] },
+  allNorms: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 40 }, norms: [...NORMS] },
 }

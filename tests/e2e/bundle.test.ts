@@ -1,5 +1,5 @@
 // The built page's main bundle carries no tensor code: the page never computes a tensor, only
-// the training worker does (the lab's vocabulary lives in shared/kinds.ts, free of tfjs).
+// the training worker does (the lab's vocabulary and the cell and norm definitions live in shared/kinds/, free of tfjs).
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'

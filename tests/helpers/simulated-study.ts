@@ -3,7 +3,7 @@
 import type { Run } from '../../shared/contract'
 import { TrainConfig } from '../../shared/contract/train-config'
 import { sampleLength, type LengthDistribution } from '../../shared/engine/data/lengths'
-import { Rng } from '../../shared/engine/rng'
+import { Rng } from '../../shared/engine/core/rng'
 import type { TermName } from '../../shared/kinds'
 import type { RunData, TermRows } from '../../shared/lab/findings'
 

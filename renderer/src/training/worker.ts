@@ -5,7 +5,7 @@
 import type { Task } from '../../../shared/engine/data/task'
 import { createTask } from '../../../shared/engine/data/tasks'
 import type { NumericsSummary } from '../../../shared/engine/numerics'
-import { tf } from '../../../shared/engine/tf'
+import { tf } from '../../../shared/engine/core/tf'
 import { train } from '../../../shared/engine/trainer'
 import type { TrainConfig } from '../../../shared/contract/train-config'
 import { backendFingerprint, runNumericsCheck, startBackend, gpuRenderer } from './backends'

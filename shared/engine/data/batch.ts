@@ -1,6 +1,6 @@
 // Samples, batches and the batching strategies a user picks between.
 import type { Batching } from '../../kinds'
-import type { Target } from '../losses'
+import type { Target } from '../core/losses'
 
 export interface Sample {
   /** length × features values, time-major. */

@@ -1,7 +1,7 @@
 // How long training sequences are. Variable lengths are what make BN's late time steps see few
 // samples; a long tail provokes it on purpose.
 import type { LengthDistribution } from '../../contract/train-config'
-import type { Rng } from '../rng'
+import type { Rng } from '../core/rng'
 
 export type { LengthDistribution }
 

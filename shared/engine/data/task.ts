@@ -1,6 +1,6 @@
 // A task: where samples come from, what the model outputs, and whether it can make sequences of
 // any length (only generated tasks can be tested at 1.5T, 2T, 4T).
-import { Rng } from '../rng'
+import { Rng } from '../core/rng'
 import type { Sample, TargetKind } from './batch'
 
 export interface Task {

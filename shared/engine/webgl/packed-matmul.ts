@@ -16,7 +16,7 @@
 // dimensions compile to exactly tfjs's loop. The padding-poison mode (poison-padding.ts) is the
 // test that any program reading padding fails the self-check, GPU or not.
 import type { GPGPUProgram, MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
-import { tf } from '../tf'
+import { tf } from '../core/tf'
 
 type Shape3 = [number, number, number]
 

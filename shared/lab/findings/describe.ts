@@ -2,10 +2,10 @@
 // in the finding's unit (ratios as ×, shares as %), how many seeds would settle an inconclusive
 // one, each comparison set's verdict when there are several, and the runs it could not use.
 import { fill, words, type Language } from '../../i18n'
-import { ratio, round } from './conclude'
-import type { Estimate } from './stats'
-import { MAX_SEEDS } from './stats'
-import type { EffectUnit, Finding } from './types'
+import { ratio, round } from './method/conclude'
+import type { Estimate } from './method/stats'
+import { MAX_SEEDS } from './method/stats'
+import type { EffectUnit, Finding } from './method/types'
 
 export interface FindingWords {
   claim: string

@@ -7,9 +7,9 @@ import { longerTest } from './claims/longer-test'
 import { padding } from './claims/padding'
 import { perStepDrift } from './claims/per-step-drift'
 import { smallBatch } from './claims/small-batch'
-import type { FindingDefinition } from './conclude'
-import type { StudyData } from './study-data'
-import type { Finding, FindingId } from './types'
+import type { FindingDefinition } from './method/conclude'
+import type { StudyData } from './method/study-data'
+import type { Finding, FindingId } from './method/types'
 
 /** Every finding, in the order the app and reports show them. */
 export const FINDINGS: { [I in FindingId]: FindingDefinition<I> } = { perStepDrift, lateSteps, longerTest, smallBatch, padding, allNorms }
@@ -28,9 +28,9 @@ export async function computeFindingsYielding(data: StudyData, yieldTask: () => 
   return out
 }
 
-export { gatherStudyData, heldOutLoss, finalValue, type RunData, type StudyData, type TermRows } from './study-data'
-export { FINDING_IDS, MISSING_REASONS, EXCLUSION_REASONS, type Finding, type FindingId, type ChartKind, type MissingReason, type SetResult } from './types'
-export { VERDICTS, type Verdict } from './verdict'
+export { gatherStudyData, heldOutLoss, finalValue, type RunData, type StudyData, type TermRows } from './method/study-data'
+export { FINDING_IDS, MISSING_REASONS, EXCLUSION_REASONS, type Finding, type FindingId, type ChartKind, type MissingReason, type SetResult } from './method/types'
+export { VERDICTS, type Verdict } from './method/verdict'
 export { describeFinding, showEffect, columnName, setLabelText, type FindingWords } from './describe'
-export type { FindingDefinition } from './conclude'
+export type { FindingDefinition } from './method/conclude'
 export { findingSummary } from './summary'

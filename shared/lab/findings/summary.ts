@@ -1,8 +1,8 @@
 // A finding as data, in the contract's FindingSummary shape: what `lab findings --json` prints and
 // a report's response carries. Effects are in the finding's unit (docs/findings.md).
 import type { FindingSummary } from '../../contract/requests'
-import type { Estimate } from './stats'
-import type { Finding } from './types'
+import type { Estimate } from './method/stats'
+import type { Finding } from './method/types'
 
 const effectOf = (e: Estimate | null) => (e ? { mean: Number.isFinite(e.mean) ? e.mean : null, low: e.low, high: e.high, n: e.n } : null)
 

@@ -4,7 +4,7 @@
 import { words, type Language } from '../../i18n'
 import type { MetricSeries } from '../../contract/schemas'
 import { columnName, describeFinding, heldOutLoss, showEffect, type ChartKind, type Finding, type RunData, type StudyData } from '../findings'
-import { meanOfFinite } from '../findings/stats'
+import { meanOfFinite } from '../findings/method/stats'
 import { batchSweepView, curvesView, groupBySeed, lengthsView, profileView, type BatchSweepView, type CurvesView, type LengthsView, type ProfileView } from '../views'
 import { configTable } from '../views/config-table'
 import { TrainConfig } from '../../contract/train-config'

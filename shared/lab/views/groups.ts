@@ -4,7 +4,7 @@
 import { canonicalJson } from '../../canonical-json'
 import type { Run } from '../../contract/schemas'
 import type { MessageValue } from '../../i18n/placeholders'
-import { estimate, t95 } from '../findings/stats'
+import { estimate, t95 } from '../findings/method/stats'
 
 export interface RunGroup {
   /** The group's settings (its runs' configuration without the seed), canonical. */

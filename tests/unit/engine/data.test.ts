@@ -6,7 +6,7 @@ import { addingSample } from '../../../shared/engine/data/tasks/adding'
 import { copySample, COPY_K } from '../../../shared/engine/data/tasks/copy'
 import { parseCsv, parseJsonl, UserDataError } from '../../../shared/engine/data/tasks/user'
 import { LANGUAGES, wordsTask } from '../../../shared/engine/data/tasks/words'
-import { Rng } from '../../../shared/engine/rng'
+import { Rng } from '../../../shared/engine/core/rng'
 
 describe('tasks', () => {
   it('adding: two markers, one per half, target their sum', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { useNodeBackend } from '../../../electron/cli/node-backend'
 import { asGoldenCase, runGoldenCase } from '../../../shared/engine/golden'
 import { REFERENCE_CASES } from '../../../shared/engine/numerics'
-import { tf } from '../../../shared/engine/tf'
+import { tf } from '../../../shared/engine/core/tf'
 import { ROOT } from '../../helpers/temp'
 
 // The project's own copy: a clone of the project alone must pass.

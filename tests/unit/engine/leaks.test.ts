@@ -7,9 +7,9 @@ import { addingTask } from '../../../shared/engine/data/tasks/adding'
 import { copyTask } from '../../../shared/engine/data/tasks/copy'
 import { initParams } from '../../../shared/engine/init'
 import { RecurrentNet, disposeStep } from '../../../shared/engine/network'
-import { Rng } from '../../../shared/engine/rng'
+import { Rng } from '../../../shared/engine/core/rng'
 import { CELLS, NORMS } from '../../../shared/kinds'
-import { tf } from '../../../shared/engine/tf'
+import { tf } from '../../../shared/engine/core/tf'
 import { createOptimizer, evaluate, lengthEvaluation, modelSpecOf, runStep, train } from '../../../shared/engine/trainer'
 
 beforeAll(async () => {

@@ -5,10 +5,11 @@ import { addingTask } from '../../../shared/engine/data/tasks/adding'
 import { initParams } from '../../../shared/engine/init'
 import { RecurrentNet } from '../../../shared/engine/network'
 import { stepInputs } from '../../../shared/engine/model'
-import { countsPerStep, rowWeights, stepWeights, weightedBatchNorm } from '../../../shared/engine/norms'
-import { PopulationError } from '../../../shared/engine/population'
-import type { ModelSpec } from '../../../shared/engine/spec'
-import { tf } from '../../../shared/engine/tf'
+import { countsPerStep } from '../../../shared/engine/core/moments'
+import { normalizeSequence } from '../../../shared/engine/recurrence/norm-op'
+import { PopulationError } from '../../../shared/engine/core/population'
+import type { ModelSpec } from '../../../shared/engine/core/spec'
+import { tf } from '../../../shared/engine/core/tf'
 import { train, type StepReport } from '../../../shared/engine/trainer'
 import type { TimestepRecord } from '../../../shared/contract'
 
@@ -20,16 +21,17 @@ const spec = (norm: ModelSpec['norm'], cell: ModelSpec['cell'] = 'lstm'): ModelS
 
 describe('masking', () => {
   it('a step with one valid sample has variance 0 and outputs beta, with finite gradients', () => {
-    const x = tf.tensor2d([[3, -1], [5, 7], [9, 9]])
-    const w = rowWeights(stepWeights([1, 4, 1], 2, 1)) // at t = 2 only the second sample is valid
+    // Three samples, one step; only the second is valid (lengths 0 are never trained, so step 1 of [1, 2, 1] instead).
+    const batch = { N: 3, T: 2, lengths: [1, 2, 1], counts: [3, 1] }
+    const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [3, -1], [5, 7], [9, 9]]) // rows t·N + n
     const gamma = tf.tensor1d([0.1, 0.1])
     const beta = tf.tensor1d([0.25, -0.5])
-    const r = weightedBatchNorm(x, w, { gamma, beta }, 1e-5)
-    expect(Array.from(r.variance.dataSync())).toEqual([0, 0])
-    expect(Array.from(r.mean.dataSync())).toEqual([5, 7])
-    expect(Array.from(r.y.dataSync()).slice(2, 4)).toEqual([0.25, -0.5])
-    const mask = tf.tensor2d([[0], [1], [0]])
-    const g = tf.grad((xv: tf.Tensor) => tf.sum(tf.mul(weightedBatchNorm(xv as tf.Tensor2D, w, { gamma, beta }, 1e-5).y, mask)))(x)
+    const r = normalizeSequence('bn_step', 1, 1e-5, x, batch, gamma, beta)
+    expect(Array.from(r.stats!.variance.dataSync()).slice(2)).toEqual([0, 0])
+    expect(Array.from(r.stats!.mean.dataSync()).slice(2)).toEqual([5, 7])
+    expect(Array.from(r.y.dataSync()).slice(8, 10)).toEqual([0.25, -0.5])
+    const mask = tf.tensor2d([[1], [1], [1], [0], [1], [0]])
+    const g = tf.grad((xv: tf.Tensor) => tf.sum(tf.mul(normalizeSequence('bn_step', 1, 1e-5, xv as tf.Tensor2D, batch, gamma, beta).y, mask)))(x)
     expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true)
   })
 

@@ -5,8 +5,8 @@
 // those in docs/findings.md.
 import { describe, expect, it } from 'vitest'
 import { FINDINGS, type FindingId, type RunData } from '../../../shared/lab/findings'
-import { MIN_LOSS_RATIO } from '../../../shared/lab/findings/conclude'
-import { power } from '../../../shared/lab/findings/stats'
+import { MIN_LOSS_RATIO } from '../../../shared/lab/findings/method/conclude'
+import { power } from '../../../shared/lab/findings/method/stats'
 import { Normal, runData, termRows } from '../../helpers/simulated-study'
 
 type Simulate = (rng: Normal, seeds: number, effect: number) => RunData[]

@@ -1,7 +1,7 @@
 // The findings' statistics: the t quantile past its table, the power of the verdict rule, and how
 // many seeds would settle an inconclusive effect.
 import { describe, expect, it } from 'vitest'
-import { estimate, power, seedsToSettle, t95, MAX_SEEDS } from '../../../shared/lab/findings/stats'
+import { estimate, power, seedsToSettle, t95, MAX_SEEDS } from '../../../shared/lab/findings/method/stats'
 
 describe('findings statistics', () => {
   it('t quantiles: the table to 30 degrees of freedom, the expansion beyond (R: qt(0.975, df))', () => {

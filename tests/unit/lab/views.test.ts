@@ -4,7 +4,7 @@
 // batch size and steps.
 import { describe, expect, it } from 'vitest'
 import type { EvaluationResult, MetricSeries, Run } from '../../../shared/contract'
-import { t95 } from '../../../shared/lab/findings/stats'
+import { t95 } from '../../../shared/lab/findings/method/stats'
 import { batchSweepView, curvesView, groupBySeed, lengthsView, meanBand, meanSd, profileView, spansDecades } from '../../../shared/lab/views'
 
 let nextId = 1

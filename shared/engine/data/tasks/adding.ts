@@ -1,7 +1,7 @@
 // The adding problem (Hochreiter & Schmidhuber 1997; Le et al. 2015): two channels, a random
 // value and a marker; the target is the sum of the two marked values, one marker in each half
 // of the sequence. Predicting 1 always gives MSE ≈ 0.167.
-import type { Rng } from '../../rng'
+import type { Rng } from '../../core/rng'
 import type { Sample } from '../batch'
 import { maxLength, sampleLength, type LengthDistribution } from '../lengths'
 import { generatedHeldOut, type Task } from '../task'

@@ -1,7 +1,7 @@
 // Copy memory (Arjovsky et al. 2016): K symbols, a blank delay, a delimiter, then the model must
 // emit the K symbols. Variable lengths vary the delay. Scored on the K answer steps only.
 import { COPY_K, COPY_MIN_LENGTH } from '../../../kinds'
-import type { Rng } from '../../rng'
+import type { Rng } from '../../core/rng'
 import type { Sample } from '../batch'
 import { maxLength, sampleLength, type LengthDistribution } from '../lengths'
 import { generatedHeldOut, type Task } from '../task'

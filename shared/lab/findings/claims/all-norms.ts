@@ -5,12 +5,12 @@
 // difference of losses would let one seed's large loss decide). Beside it, a table of every norm:
 // final and best held-out loss (geometric means over seeds), milliseconds per step, divergences.
 // Counts from a ratio of 1.1.
-import { conclude, MIN_LOSS_RATIO, notApplicable, ratio, round, type JudgedSet } from '../conclude'
-import type { FindingDefinition, FindingInfo } from '../conclude'
-import { bySeed, comparisonSets, confounds, ids, labelText, lossReason, pairedBySeed, screen, setLabels } from '../sets'
-import { geometricMean, median } from '../stats'
-import { heldOutLoss, logHeldOutLoss, type RunData } from '../study-data'
-import type { Exclusion, FindingOf, FindingTable } from '../types'
+import { conclude, MIN_LOSS_RATIO, notApplicable, ratio, round, type JudgedSet } from '../method/conclude'
+import type { FindingDefinition, FindingInfo } from '../method/conclude'
+import { bySeed, comparisonSets, confounds, ids, labelText, lossReason, pairedBySeed, screen, setLabels } from '../method/sets'
+import { geometricMean, median } from '../method/stats'
+import { heldOutLoss, logHeldOutLoss, type RunData } from '../method/study-data'
+import type { Exclusion, FindingOf, FindingTable } from '../method/types'
 
 function normsTable(runs: readonly RunData[]): FindingTable {
   const best = (r: RunData) => {

@@ -5,12 +5,12 @@
 // first time step with 2 samples or fewer, and BN's population variance there against well-fed
 // steps (the inflation few-sample, unbiased updates cause); and how many values LN's statistics
 // average (its features, the same at every step). Counts from a 5 % share.
-import { mean } from '../stats'
-import { conclude, notApplicable, round, type JudgedSet } from '../conclude'
-import type { FindingDefinition, FindingInfo } from '../conclude'
-import { bySeed, comparisonSets, ids, labelText, screen, setLabels } from '../sets'
-import { configOf, type RunData, type TermRows } from '../study-data'
-import type { FindingOf } from '../types'
+import { mean } from '../method/stats'
+import { conclude, notApplicable, round, type JudgedSet } from '../method/conclude'
+import type { FindingDefinition, FindingInfo } from '../method/conclude'
+import { bySeed, comparisonSets, ids, labelText, screen, setLabels } from '../method/sets'
+import { configOf, type RunData, type TermRows } from '../method/study-data'
+import type { FindingOf } from '../method/types'
 
 const MIN = 0.05
 const FEW = 4

@@ -8,12 +8,12 @@
 // Counts from a ratio of 1.1.
 import { POLICIES, type Policy } from '../../../kinds'
 import { wellFedLength } from '../../../engine/data/lengths'
-import { conclude, judgeSet, MIN_LOSS_RATIO, notApplicable, ratio, round, type JudgedSet } from '../conclude'
-import type { FindingDefinition, FindingInfo } from '../conclude'
-import { bySeed, comparisonSets, ids, lossReason, pairedBySeed, screen, setLabels } from '../sets'
-import { geometricMean, mean } from '../stats'
-import { configOf, type RunData } from '../study-data'
-import type { Exclusion, FindingOf } from '../types'
+import { conclude, judgeSet, MIN_LOSS_RATIO, notApplicable, ratio, round, type JudgedSet } from '../method/conclude'
+import type { FindingDefinition, FindingInfo } from '../method/conclude'
+import { bySeed, comparisonSets, ids, lossReason, pairedBySeed, screen, setLabels } from '../method/sets'
+import { geometricMean, mean } from '../method/stats'
+import { configOf, type RunData } from '../method/study-data'
+import type { Exclusion, FindingOf } from '../method/types'
 
 const HEADLINE: Policy = 'last'
 

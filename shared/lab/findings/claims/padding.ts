@@ -10,12 +10,12 @@
 // mixing in zeros says, (n/N)(v + m²) − (n/N)² m², which can raise it as well as shrink it; the
 // finding reports both. Beside it: the held-out loss, padded against masked, as a paired log
 // ratio, and the share of tokens truncation dropped. Counts from 0.1 standard deviations.
-import { conclude, notApplicable, ratio, round, type JudgedSet } from '../conclude'
-import type { FindingDefinition, FindingInfo } from '../conclude'
-import { bySeed, comparisonSets, ids, lossReason, pairedBySeed, screen, setLabels } from '../sets'
-import { estimate, geometricMean, mean } from '../stats'
-import { configOf, heldOutLoss, logHeldOutLoss, type RunData } from '../study-data'
-import type { Exclusion, ExclusionReason, FindingOf } from '../types'
+import { conclude, notApplicable, ratio, round, type JudgedSet } from '../method/conclude'
+import type { FindingDefinition, FindingInfo } from '../method/conclude'
+import { bySeed, comparisonSets, ids, lossReason, pairedBySeed, screen, setLabels } from '../method/sets'
+import { estimate, geometricMean, mean } from '../method/stats'
+import { configOf, heldOutLoss, logHeldOutLoss, type RunData } from '../method/study-data'
+import type { Exclusion, ExclusionReason, FindingOf } from '../method/types'
 
 const MIN = 0.1
 

@@ -11,12 +11,12 @@
 // Per run: the mean of D² over the last quarter's recorded steps; per seed its signed square root
 // (within-step standard deviations; negative: less movement than chance). Counts from 0.1.
 import type { TermName } from '../../../kinds'
-import { conclude, notApplicable, round, type JudgedSet } from '../conclude'
-import type { FindingDefinition, FindingInfo } from '../conclude'
-import { bySeed, comparisonSets, ids, labelText, screen, setLabels } from '../sets'
-import { mean, signedRoot } from '../stats'
-import type { RunData, TermRows } from '../study-data'
-import type { FindingOf } from '../types'
+import { conclude, notApplicable, round, type JudgedSet } from '../method/conclude'
+import type { FindingDefinition, FindingInfo } from '../method/conclude'
+import { bySeed, comparisonSets, ids, labelText, screen, setLabels } from '../method/sets'
+import { mean, signedRoot } from '../method/stats'
+import type { RunData, TermRows } from '../method/study-data'
+import type { FindingOf } from '../method/types'
 
 const TERM: TermName = 'h'
 const MIN = 0.1

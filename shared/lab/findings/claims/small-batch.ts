@@ -5,12 +5,12 @@
 // seen: a small batch at equal steps also sees fewer samples, which hurts every norm alike, so runs
 // that saw different numbers of samples (steps × batch size) are not compared. The verdict pools
 // the comparisons with LN (with GN where a set has no LN). Counts from a ratio of 1.1.
-import { conclude, MIN_LOSS_RATIO, notApplicable, ratio, round, type JudgedSet } from '../conclude'
-import type { FindingDefinition, FindingInfo } from '../conclude'
-import { bySeed, comparisonSets, ids, labelText, lossReason, pairedBySeed, screen, setLabels } from '../sets'
-import { geometricMean } from '../stats'
-import { configOf, heldOutLoss, logHeldOutLoss, type RunData } from '../study-data'
-import type { Exclusion, FindingOf } from '../types'
+import { conclude, MIN_LOSS_RATIO, notApplicable, ratio, round, type JudgedSet } from '../method/conclude'
+import type { FindingDefinition, FindingInfo } from '../method/conclude'
+import { bySeed, comparisonSets, ids, labelText, lossReason, pairedBySeed, screen, setLabels } from '../method/sets'
+import { geometricMean } from '../method/stats'
+import { configOf, heldOutLoss, logHeldOutLoss, type RunData } from '../method/study-data'
+import type { Exclusion, FindingOf } from '../method/types'
 
 const OTHERS = ['ln', 'gn'] as const
 const DISPLAY: Record<string, string> = { bn_step: 'BN', ln: 'LN', gn: 'GN' }

@@ -1,0 +1,126 @@
+// Population (running) statistics per normalizer term and time step, PyTorch's convention:
+// momentum 0.1, start at mean 0 / var 1; the mean of step t moves when t had at least one valid
+// sample, the variance (unbiased, n/(n-1)) only when it had at least two. Kept as tensors so
+// training never waits on a readback; `seen[t]` counts the updates of step t on the CPU side.
+import type { Moments } from './moments'
+import type { Policy, TermName } from './spec'
+import { tf, variableFrom, type Tensor2D } from './tf'
+
+export interface TermPopulation {
+  mean: tf.Variable
+  variance: tf.Variable
+  seen: number[]
+}
+
+export class PopulationError extends Error {}
+
+export class Population {
+  readonly terms = new Map<TermName, TermPopulation>()
+
+  constructor(readonly momentum = 0.1) {}
+
+  private ensure(term: TermName, steps: number, features: number): TermPopulation {
+    let pop = this.terms.get(term)
+    if (!pop) {
+      pop = {
+        mean: variableFrom(tf.zeros([steps, features]), false),
+        variance: variableFrom(tf.ones([steps, features]), false),
+        seen: new Array<number>(steps).fill(0),
+      }
+      this.terms.set(term, pop)
+    } else if (pop.seen.length < steps) {
+      // A longer batch than any before: grow with fresh rows (mean 0, var 1).
+      const extra = steps - pop.seen.length
+      const grow = (v: tf.Variable, fill: number) => {
+        const grown = tf.tidy(() => tf.concat([v, tf.fill([extra, features], fill)], 0))
+        v.dispose()
+        return variableFrom(grown, false)
+      }
+      pop.mean = grow(pop.mean, 0)
+      pop.variance = grow(pop.variance, 1)
+      pop.seen.push(...new Array<number>(extra).fill(0))
+    }
+    return pop
+  }
+
+  /** Folds one batch's statistics (rows per time step, [T, C]) into the running ones. */
+  update(term: TermName, batch: Moments, counts: readonly number[]): void {
+    const [steps, features] = batch.mean.shape as [number, number]
+    const pop = this.ensure(term, steps, features)
+    const total = pop.seen.length
+    const pad = (values: number[]) => [...values, ...new Array<number>(total - steps).fill(0)]
+    const meanRate = pad(counts.map((n) => (n >= 1 ? this.momentum : 0)))
+    const varRate = pad(counts.map((n) => (n >= 2 ? this.momentum : 0)))
+    const unbias = pad(counts.map((n) => (n >= 2 ? n / (n - 1) : 0)))
+    tf.tidy(() => {
+      const padRows = (t: tf.Tensor) => (total > steps ? tf.concat([t, tf.zeros([total - steps, features])], 0) : t)
+      const column = (v: number[]) => tf.tensor2d(v, [total, 1])
+      const bMean = padRows(batch.mean)
+      const bVar = tf.mul(padRows(batch.variance), column(unbias))
+      pop.mean.assign(tf.add(pop.mean, tf.mul(column(meanRate), tf.sub(bMean, pop.mean))))
+      pop.variance.assign(tf.add(pop.variance, tf.mul(column(varRate), tf.sub(bVar, pop.variance))))
+    })
+    counts.forEach((n, t) => {
+      if (n >= 1) pop.seen[t]!++
+    })
+  }
+
+  /** The last time step with population statistics, or -1 when none. */
+  lastSeen(term: TermName): number {
+    const seen = this.terms.get(term)?.seen ?? []
+    for (let t = seen.length - 1; t >= 0; t--) if (seen[t]! > 0) return t
+    return -1
+  }
+
+  /**
+   * Statistics for time steps 0..T-1 at evaluation. Steps past the last trained one follow the
+   * policy: `last` repeats the last trained step (Cooijmans), `global` averages the trained steps,
+   * `batch` returns only the trained rows (the caller uses the batch's own statistics past them),
+   * `error` refuses.
+   */
+  rows(term: TermName, T: number, policy: Policy): Moments {
+    const pop = this.terms.get(term)
+    const last = this.lastSeen(term)
+    if (!pop || last < 0) throw new PopulationError(`BN has no population statistics for the ${term} term yet: train before evaluating`)
+    const past = Math.max(0, T - (last + 1))
+    if (past > 0 && policy === 'error') {
+      throw new PopulationError(
+        `BN has population statistics for time steps 0–${last} only, but this sequence has ${T} steps. ` +
+          'Pick the policy "last", "global" or "batch" to evaluate longer sequences.',
+      )
+    }
+    const within = Math.min(T, last + 1)
+    const head = (v: tf.Variable) => tf.slice(v, [0, 0], [within, -1]) as Tensor2D
+    if (past === 0 || policy === 'batch') return { mean: head(pop.mean), variance: head(pop.variance) }
+    const tail = (v: tf.Variable) => {
+      const row =
+        policy === 'last'
+          ? tf.slice(v, [last, 0], [1, -1])
+          : tf.div(tf.sum(tf.mul(tf.slice(v, [0, 0], [last + 1, -1]), seenMask(pop.seen, last)), 0, true), pop.seen.slice(0, last + 1).filter((s) => s > 0).length)
+      return tf.concat([head(v), tf.tile(row, [past, 1])], 0) as Tensor2D
+    }
+    return { mean: tail(pop.mean), variance: tail(pop.variance) }
+  }
+
+  /** The running statistics read back, rows [T, C] flat, for the archive. */
+  async snapshot(): Promise<{ term: TermName; features: number; mean: Float32Array; variance: Float32Array; seen: number[] }[]> {
+    const out = []
+    for (const [term, pop] of this.terms) {
+      const [mean, variance] = (await Promise.all([pop.mean.data(), pop.variance.data()])) as [Float32Array, Float32Array]
+      out.push({ term, features: pop.mean.shape[1]!, mean, variance, seen: [...pop.seen] })
+    }
+    return out
+  }
+
+  dispose(): void {
+    for (const pop of this.terms.values()) {
+      pop.mean.dispose()
+      pop.variance.dispose()
+    }
+    this.terms.clear()
+  }
+}
+
+function seenMask(seen: readonly number[], last: number): tf.Tensor {
+  return tf.tensor2d(seen.slice(0, last + 1).map((s) => (s > 0 ? 1 : 0)), [last + 1, 1])
+}

@@ -1,0 +1,223 @@
+// Normalizing on plain Float32Arrays: what the cpu and wasm backends run for every norm. One
+// formula set serves them all (shared/kinds/norms): statistics from a stats input (batch norms:
+// weighted over the valid samples, w = mask / count, or population statistics at evaluation) or
+// from each row's own features in groups (LN, GN, RMSNorm), centered or not, and
+//   x̂ = (x − μ)·r,  r = (σ² + ε)^-½,  y = γ·x̂ + β
+//   backward: du = r·(γdy − m₁ − x̂·m₂), m₁ = E[γdy] (0 without centering), m₂ = E[γdy·x̂]
+// where E averages over the statistic's values. Matrices are row-major; "stacked" tensors hold
+// every time step (row t·N + n). Accumulation in float64, no allocation inside loops.
+import type { NormAttrs } from '../kernels/names'
+
+export interface NormArgs extends Required<Omit<NormAttrs, 'stats'>> {
+  /** Where the statistics come from (NormAttrs.stats). */
+  mode: NormAttrs['stats']
+  /** batch: [S, 2C] means then variances per segment. */
+  stats: Float32Array | null
+  gamma: Float32Array | null
+  beta: Float32Array | null
+}
+
+export function normArgs(attrs: NormAttrs, inputs: { stats?: Float32Array; gamma?: Float32Array; beta?: Float32Array }): NormArgs {
+  return {
+    mode: attrs.stats,
+    stats: inputs.stats ?? null,
+    center: attrs.center,
+    groups: attrs.groups || 1,
+    eps: attrs.eps,
+    rowsPerSegment: attrs.rowsPerSegment || 1,
+    statsRow: attrs.statsRow || 0,
+    gamma: inputs.gamma ?? null,
+    beta: inputs.beta ?? null,
+  }
+}
+
+/** Per-column mean and 1/√(var + eps) of a normalizer at one segment (batch) or row (row statistics). */
+export class Columns {
+  readonly mean: Float64Array
+  readonly inv: Float64Array
+  constructor(readonly C: number) {
+    this.mean = new Float64Array(C)
+    this.inv = new Float64Array(C)
+  }
+
+  /** batch: from stats row `row` of a [·, 2C] stats matrix (its means are 0 for a norm that does not center). */
+  fromStats(stats: Float32Array, row: number, n: NormArgs): this {
+    const base = row * 2 * this.C
+    for (let c = 0; c < this.C; c++) {
+      this.mean[c] = n.center ? stats[base + c]! : 0
+      this.inv[c] = 1 / Math.sqrt(stats[base + this.C + c]! + n.eps)
+    }
+    return this
+  }
+
+  /** row statistics: row r's own over its C features from col0 of a [·, stride] matrix, per group. */
+  fromRow(v: Float32Array, stride: number, col0: number, r: number, n: NormArgs): this {
+    const size = this.C / n.groups
+    for (let g = 0; g < n.groups; g++) {
+      const base = r * stride + col0 + g * size
+      let m = 0
+      if (n.center) {
+        for (let c = 0; c < size; c++) m += v[base + c]!
+        m /= size
+      }
+      let q = 0
+      for (let c = 0; c < size; c++) {
+        const d = v[base + c]! - m
+        q += d * d
+      }
+      const inv = 1 / Math.sqrt(q / size + n.eps)
+      for (let c = g * size; c < (g + 1) * size; c++) {
+        this.mean[c] = m
+        this.inv[c] = inv
+      }
+    }
+    return this
+  }
+}
+
+/**
+ * Weighted column moments of v [R, stride] over columns [col0, col0 + W), per segment of R / S
+ * rows. out: [S, 2W], means then variances (center false: zeros, then mean squares).
+ */
+export function moments(v: Float32Array, stride: number, w: Float32Array, wOffset: number, R: number, S: number, col0: number, W: number, center: boolean, out: Float32Array): void {
+  const rows = R / S
+  const mean = new Float64Array(W)
+  const q = new Float64Array(W)
+  for (let s = 0; s < S; s++) {
+    mean.fill(0)
+    q.fill(0)
+    if (center)
+      for (let r = s * rows; r < (s + 1) * rows; r++) {
+        const wr = w[wOffset + r]!
+        if (wr === 0) continue
+        const base = r * stride + col0
+        for (let c = 0; c < W; c++) mean[c] = mean[c]! + wr * v[base + c]!
+      }
+    for (let r = s * rows; r < (s + 1) * rows; r++) {
+      const wr = w[wOffset + r]!
+      if (wr === 0) continue
+      const base = r * stride + col0
+      for (let c = 0; c < W; c++) {
+        const d = v[base + c]! - mean[c]!
+        q[c] = q[c]! + wr * d * d
+      }
+    }
+    for (let c = 0; c < W; c++) {
+      out[s * 2 * W + c] = mean[c]!
+      out[s * 2 * W + W + c] = q[c]!
+    }
+  }
+}
+
+/** y = γ·x̂ + β + bias over u [R, C] (no statistics: u + bias). */
+export function normApply(u: Float32Array, R: number, C: number, n: NormArgs, bias: Float32Array | null, out: Float32Array): void {
+  const cols = new Columns(C)
+  for (let r = 0; r < R; r++) {
+    const base = r * C
+    if (n.mode === 'none') {
+      for (let c = 0; c < C; c++) out[base + c] = u[base + c]! + (bias ? bias[c]! : 0)
+      continue
+    }
+    if (n.mode === 'row') cols.fromRow(u, C, 0, r, n)
+    else if (r % n.rowsPerSegment === 0) cols.fromStats(n.stats!, n.statsRow + r / n.rowsPerSegment, n)
+    const gamma = n.gamma!
+    const beta = n.beta!
+    for (let c = 0; c < C; c++) out[base + c] = gamma[c]! * (u[base + c]! - cols.mean[c]!) * cols.inv[c]! + beta[c]! + (bias ? bias[c]! : 0)
+  }
+}
+
+/** One row of a term normalized into `out` (f64, from `o`): row `row` of v [·, C] (batch: `cols` hold the statistics already). */
+export function normalizedRow(v: Float32Array, row: number, C: number, n: NormArgs, cols: Columns, out: Float64Array, o: number): void {
+  const vb = row * C
+  if (n.mode === 'none') {
+    for (let c = 0; c < C; c++) out[o + c] = v[vb + c]!
+    return
+  }
+  if (n.mode === 'row') cols.fromRow(v, C, 0, row, n)
+  for (let c = 0; c < C; c++) out[o + c] = n.gamma![c]! * (v[vb + c]! - cols.mean[c]!) * cols.inv[c]! + n.beta![c]!
+}
+
+/**
+ * The normalizer's backward over R rows of u [·, C] from row uRow0 (w's rows alike), given dy
+ * (columns [dyCol0, dyCol0 + C) of a [R, dyStride] matrix): du [R, C] and dy·x̂ [R, C] (for dγ).
+ * batch: the sums run over each segment's rows, weighted by w (padded rows weigh 0);
+ * row: over the row's group.
+ */
+export function normGrad(dy: Float32Array, dyStride: number, dyCol0: number, u: Float32Array, uRow0: number, R: number, C: number, n: NormArgs, w: Float32Array | null, du: Float32Array, dyXhat: Float32Array): void {
+  if (n.mode === 'none') {
+    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) du[r * C + c] = dy[r * dyStride + dyCol0 + c]!
+    return
+  }
+  const gamma = n.gamma!
+  const cols = new Columns(C)
+  if (n.mode === 'batch') {
+    const s1 = new Float64Array(C)
+    const s2 = new Float64Array(C)
+    for (let r0 = 0; r0 < R; r0 += n.rowsPerSegment) {
+      cols.fromStats(n.stats!, n.statsRow + r0 / n.rowsPerSegment, n)
+      s1.fill(0)
+      s2.fill(0)
+      for (let r = r0; r < r0 + n.rowsPerSegment; r++) {
+        const ub = (uRow0 + r) * C
+        const db = r * dyStride + dyCol0
+        for (let c = 0; c < C; c++) {
+          const xhat = (u[ub + c]! - cols.mean[c]!) * cols.inv[c]!
+          const g = dy[db + c]!
+          const dxhat = gamma[c]! * g
+          s1[c] = s1[c]! + dxhat
+          s2[c] = s2[c]! + dxhat * xhat
+          dyXhat[r * C + c] = g * xhat
+        }
+      }
+      if (!n.center) s1.fill(0)
+      for (let r = r0; r < r0 + n.rowsPerSegment; r++) {
+        const wr = w![uRow0 + r]!
+        const ub = (uRow0 + r) * C
+        const db = r * dyStride + dyCol0
+        for (let c = 0; c < C; c++) {
+          const xhat = (u[ub + c]! - cols.mean[c]!) * cols.inv[c]!
+          du[r * C + c] = cols.inv[c]! * (gamma[c]! * dy[db + c]! - wr * (s1[c]! + xhat * s2[c]!))
+        }
+      }
+    }
+    return
+  }
+  const xhat = new Float64Array(C)
+  const g = new Float64Array(C)
+  const out = new Float64Array(C)
+  for (let r = 0; r < R; r++) {
+    cols.fromRow(u, C, 0, uRow0 + r, n)
+    const ub = (uRow0 + r) * C
+    const db = r * dyStride + dyCol0
+    for (let c = 0; c < C; c++) {
+      xhat[c] = (u[ub + c]! - cols.mean[c]!) * cols.inv[c]!
+      g[c] = dy[db + c]!
+    }
+    rowGrad(n, C, xhat, g, cols.inv, 0, out)
+    for (let c = 0; c < C; c++) {
+      du[r * C + c] = out[c]!
+      dyXhat[r * C + c] = g[c]! * xhat[c]!
+    }
+  }
+}
+
+/**
+ * Row statistics' backward over C values at offset o of the buffers, group by group:
+ * du = r·(γdy − m₁ − x̂·m₂) with the group's means m₁ (0 without centering) and m₂.
+ */
+export function rowGrad(n: NormArgs, C: number, xhat: Float64Array, dy: Float64Array, inv: Float64Array, o: number, du: Float64Array): void {
+  const gamma = n.gamma!
+  const size = C / n.groups
+  for (let g = 0; g < n.groups; g++) {
+    let m1 = 0
+    let m2 = 0
+    for (let c = g * size; c < (g + 1) * size; c++) {
+      const dxhat = gamma[c]! * dy[o + c]!
+      m1 += dxhat
+      m2 += dxhat * xhat[o + c]!
+    }
+    m1 = n.center ? m1 / size : 0
+    m2 /= size
+    for (let c = g * size; c < (g + 1) * size; c++) du[o + c] = inv[o + c]! * (gamma[c]! * dy[o + c]! - m1 - xhat[o + c]! * m2)
+  }
+}

@@ -1,0 +1,91 @@
+// The recurrence's kernels as ops: each one tfjs kernel (counted by tf.profile), with no gradient
+// of its own — they run inside the sequence op, whose backward is written out with them.
+import { tf, type Tensor, type Tensor2D } from '../../core/tf'
+import { KERNELS, type CellBackwardAttrs, type CellForwardAttrs, type NormAttrs } from './names'
+
+type Inputs = Record<string, Tensor | undefined>
+
+function run(name: string, inputs: Inputs, attrs: object): Tensor | Tensor[] {
+  const present = Object.fromEntries(Object.entries(inputs).filter(([, t]) => t !== undefined)) as Record<string, Tensor>
+  return tf.engine().runKernel(name, present, attrs as never) as Tensor | Tensor[]
+}
+
+/** γ, β (and a bias) a normalizing kernel reads, and its batch statistics. */
+export interface NormInputs {
+  gamma?: Tensor
+  beta?: Tensor
+  stats?: Tensor2D
+}
+
+/**
+ * Weighted column moments of v's columns [col0, col0 + width) per segment: [S, 2·width], means
+ * then variances (center false: zeros, then mean squares).
+ */
+export function fusedMoments(v: Tensor2D, w: Tensor2D, attrs: { segments: number; col0: number; width: number; wOffset: number; center: boolean }): Tensor2D {
+  return run(KERNELS.moments, { v, w }, attrs) as Tensor2D
+}
+
+/** γ·x̂ + β + bias (no statistics: u + bias). */
+export function fusedNormApply(u: Tensor2D, p: NormInputs & { bias?: Tensor }, attrs: NormAttrs): Tensor2D {
+  return run(KERNELS.normApply, { u, ...p }, attrs) as Tensor2D
+}
+
+/**
+ * The normalizer's backward: [du, dy·x̂] for dy's rows. dy is columns [dyCol0, dyCol0 + C) of a
+ * wider matrix; u and w are read from row `rowOffset` (stacked over time).
+ */
+export function fusedNormGrad(dy: Tensor2D, u: Tensor2D, p: NormInputs & { w?: Tensor2D }, attrs: NormAttrs & { dyCol0: number; rowOffset: number }): [Tensor2D, Tensor2D] {
+  return run(KERNELS.normGrad, { dy, u, ...p }, attrs) as [Tensor2D, Tensor2D]
+}
+
+/**
+ * Equally shaped [R, C] tensors stacked along rows into [k·R, C]. tfjs's Concat on WebGL packs
+ * every unpacked input first (one dispatch each): for T per-step tensors that is T dispatches.
+ * One part: a copy (on WebGL an unpacked one, which the fused programs read without unpacking).
+ */
+export function fusedStack(parts: readonly Tensor2D[]): Tensor2D {
+  return run(KERNELS.stack, Object.fromEntries(parts.map((t, i) => [`x${i}`, t])), { count: parts.length }) as Tensor2D
+}
+
+/**
+ * One step's recurrent matMul a[:, col0 : col0 + width]·b (transposeB: ·bᵀ) on WebGL, as one
+ * unpacked program: tfjs's packed matMul would pack its inputs and the fused programs unpack its
+ * output, up to four dispatches a step for one. cpu and wasm use the backend's matMul.
+ */
+export function fusedStepMatMul(a: Tensor2D, b: Tensor2D, attrs: { col0: number; width: number; transposeB: boolean }): Tensor2D {
+  return run(KERNELS.stepMatMul, { a, b }, attrs) as Tensor2D
+}
+
+/**
+ * aᵀ·b[:, col0 : col0 + width] as [M, width] (no a: the column sums, [1, width]). cpu and wasm
+ * only, for narrow a (a matMul library packs all of b first); WebGL runs a matMul instead.
+ */
+export function fusedColumnProduct(a: Tensor2D | undefined, b: Tensor2D, col0: number, width: number): Tensor2D {
+  return run(KERNELS.columnProduct, { b, a }, { col0, width }) as Tensor2D
+}
+
+/**
+ * A cell's forward at one step (see CellForwardAttrs). Inputs: xz (stacked N_x(x·Wx) + b), v
+ * (this step's h·Wh), hPrev, cPrev, keep (stacked validity), A (the 'state' stage's input), and
+ * the inline normalizer's γ, β, stats.
+ */
+export function fusedCellForward(t: { xz?: Tensor2D; v?: Tensor2D; A?: Tensor2D; hPrev: Tensor2D; cPrev?: Tensor2D; keep?: Tensor2D }, p: NormInputs, attrs: CellForwardAttrs): Tensor2D[] {
+  const out = run(KERNELS.cellForward, { ...t, ...p }, attrs)
+  return Array.isArray(out) ? (out as Tensor2D[]) : [out as Tensor2D]
+}
+
+/**
+ * A cell's backward at one step: its packed gradient P [N, width·H] (layout.ts). dhRec is the
+ * gradient into h from step t+1's recurrent matMul (or the loss); prev is step t+1's P (its carry
+ * blocks); dhOut the per-step outputs' gradient; A, hPrev, cPrev, keep, w stacked over time.
+ */
+export function fusedCellBackward(
+  t: { dhRec: Tensor2D; prev?: Tensor2D; dhOut?: Tensor2D; A: Tensor2D; hPrev: Tensor2D; cPrev?: Tensor2D; keep: Tensor2D; w?: Tensor2D },
+  p: NormInputs,
+  attrs: CellBackwardAttrs,
+): Tensor2D {
+  return run(KERNELS.cellBackward, { ...t, ...p }, attrs) as Tensor2D
+}
+
+/** Whether the backend in use runs the JS kernels (cpu, wasm). */
+export const hasJsKernels = (): boolean => tf.getKernel(KERNELS.columnProduct, tf.getBackend()) !== undefined

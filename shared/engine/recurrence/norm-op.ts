@@ -1,0 +1,47 @@
+// One normalizer over a whole sequence as an op, through the recurrence's own normalizing
+// kernels (moments, apply, backward): how the PyTorch reference cases for normalizers run, so
+// they check the kernels training uses. The input is stacked over time ([T·N, C], row t·N + n);
+// the norm acts as it does on a cell's input term.
+import { normDefinition, type NormKind } from '../../kinds'
+import type { Moments } from '../core/moments'
+import { tf, type Tensor, type Tensor2D } from '../core/tf'
+import { fusedColumnProduct, fusedMoments, fusedNormApply, fusedNormGrad, hasJsKernels } from './kernels/ops'
+import type { SequenceBatch } from './op'
+import { termNorm } from './term-norms'
+
+type Save = (tensors: Tensor[]) => void
+
+const columnSum = (x: Tensor2D): Tensor => (hasJsKernels() ? tf.reshape(fusedColumnProduct(undefined, x, 0, x.shape[1]), [x.shape[1]]) : tf.sum(x, 0))
+
+/** y = N(X) for X [T·N, C] with γ, β [C]; `stats` holds the batch statistics a batch norm used (kept: the caller disposes them). */
+export function normalizeSequence(norm: NormKind, groups: number, eps: number, X: Tensor2D, batch: SequenceBatch, gamma: Tensor, beta: Tensor): { y: Tensor2D; stats: Moments | null } {
+  const { N, T, lengths, counts } = batch
+  const C = X.shape[1]
+  const { attrs, segments } = termNorm({ cell: 'rnn', norm, inputSize: C, hidden: C, outputs: 1, groups, eps }, 'x')
+  const total = counts.reduce((a, b) => a + b, 0)
+  const w = new Float32Array(T * N)
+  for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) if (t < lengths[n]!) w[t * N + n] = segments === 'sequence' ? 1 / total : 1 / counts[t]!
+  const W = tf.tensor2d(w, [T * N, 1])
+  const S = segments === 'sequence' ? 1 : T
+  const rowsPerSegment = segments === 'sequence' ? T * N : N
+  const side: { stats: Moments | null } = { stats: null }
+  if (normDefinition(norm).over === 'none') return { y: X, stats: null }
+  const op = tf.customGrad(((x: Tensor2D, g: Tensor, b: Tensor, save: Save) => {
+    const stats = attrs.stats === 'batch' ? fusedMoments(x, W, { segments: S, col0: 0, width: C, wOffset: 0, center: attrs.center }) : undefined
+    if (stats) {
+      const [mean, variance] = tf.split(stats, [C, C], 1)
+      side.stats = { mean: tf.keep(mean!), variance: tf.keep(variance!) }
+    }
+    const y = fusedNormApply(x, { gamma: g, beta: b, ...(stats ? { stats } : {}) }, { ...attrs, rowsPerSegment, statsRow: 0 })
+    // Everything backward reads is saved: what the forward made otherwise is gone by then.
+    save([x, g, W, ...(stats ? [stats] : [])])
+    return {
+      value: y,
+      gradFunc: (dy: Tensor, [sx, sg, sW, sStats]: Tensor[]) => {
+        const [du, dyXhat] = fusedNormGrad(dy as Tensor2D, sx as Tensor2D, { gamma: sg, ...(sStats ? { stats: sStats as Tensor2D, w: sW as Tensor2D } : {}) }, { ...attrs, rowsPerSegment, statsRow: 0, dyCol0: 0, rowOffset: 0 })
+        return [du, columnSum(dyXhat), columnSum(dy as Tensor2D)]
+      },
+    }
+  }) as never) as unknown as (x: Tensor2D, g: Tensor, b: Tensor) => Tensor2D
+  return { y: op(X, gamma, beta), stats: side.stats }
+}

@@ -1,0 +1,375 @@
+// The whole recurrence (any cell, any norm) as one op with its backward through time written
+// out, for training and evaluation alike. tfjs would differentiate the step-by-step model op by
+// op: ~190 kernels per time step for a BN-LSTM, each a dispatch (on WebGL ~16 µs) and tape
+// bookkeeping. Here:
+//
+//   before the loop   U = X·Wx for all steps (one matMul); the input term's statistics and
+//                     N_x(U) + b for all steps (two kernels)
+//   each time step    V = h·Wh; [batch norms: its statistics]; the cell's forward (one kernel,
+//                     two for a cell with an inner term: [its statistics] between them)
+//   backward, each    the cell's backward (one kernel); [the recurrent term's norm backward]; dV·Whᵀ
+//   after the loop    dWh, dWx, the γ/β and bias gradients: a few matMuls and column sums
+//
+// Everything here is the same for every cell and norm: the cell's formulas live in its
+// definition (shared/kinds/cells), the norm's in its (shared/kinds/norms), the layout of a step's
+// packed gradient in kernels/layout.ts. Evaluation runs the same forward with population
+// statistics. The step-by-step model (reference/) is the readable reference the property tests
+// compare this with, on every backend.
+import { cellDefinition, type TermName } from '../../kinds'
+import type { Moments } from '../core/moments'
+import type { ModelSpec } from '../core/spec'
+import { tf, type Tensor, type Tensor2D, type Tensor3D } from '../core/tf'
+import { cellLayout } from './kernels/layout'
+import type { NormAttrs } from './kernels/names'
+import { fusedCellBackward, fusedCellForward, fusedColumnProduct, fusedMoments, fusedNormApply, fusedNormGrad, fusedStack, fusedStepMatMul, hasJsKernels, type NormInputs } from './kernels/ops'
+import { termNorm } from './term-norms'
+
+type Params = Record<string, Tensor>
+type Save = (tensors: Tensor[]) => void
+
+/** Batch statistics a training step folds into the population: rows [R, C] and the valid samples behind each row. */
+export interface PopulationUpdate {
+  term: TermName
+  moments: Moments
+  counts: number[]
+}
+
+export interface SequenceBatch {
+  N: number
+  T: number
+  lengths: readonly number[]
+  counts: readonly number[]
+}
+
+export interface SequenceOptions {
+  mode: 'train' | 'eval'
+  record: boolean
+  sequenceOutput: boolean
+  /**
+   * eval, batch norms: the population statistics of each normalized term as rows [R, 2C] (means,
+   * then variances) for steps 0..R-1; R < T past the trained length under the "batch" policy,
+   * where a step uses the batch's own statistics.
+   */
+  population?: Partial<Record<TermName, Tensor2D>>
+}
+
+export interface SequenceResult {
+  hLast: Tensor2D
+  hidden: Tensor3D | null
+  /** Per-time-step pre-normalization statistics [T, C] per term (training, when recording). */
+  recorded: Partial<Record<TermName, Moments>>
+  populationUpdates: PopulationUpdate[]
+}
+
+/** The masks of a batch, stacked over time ([T·N, 1], row t·N + n): valid, w = valid / count_t, and w over every valid (n, t). */
+function stackedWeights(batch: SequenceBatch) {
+  const { N, T, lengths, counts } = batch
+  const keep = new Float32Array(T * N)
+  const wStep = new Float32Array(T * N)
+  const wSeq = new Float32Array(T * N)
+  const total = counts.reduce((a, b) => a + b, 0)
+  for (let t = 0; t < T; t++)
+    for (let n = 0; n < N; n++) {
+      if (t >= lengths[n]!) continue
+      keep[t * N + n] = 1
+      wStep[t * N + n] = 1 / counts[t]!
+      wSeq[t * N + n] = 1 / total
+    }
+  return { keep: tf.tensor2d(keep, [T * N, 1]), wStep: tf.tensor2d(wStep, [T * N, 1]), wSeq: tf.tensor2d(wSeq, [T * N, 1]), total }
+}
+
+/** Splits [S, 2W] (means, then variances) into moments. */
+function split(stats: Tensor2D, W: number): Moments {
+  const [mean, variance] = tf.split(stats, [W, W], 1)
+  return { mean: mean!, variance: variance! }
+}
+
+/** The largest a-width the JS column product takes; wider ones go to the backend's matMul. */
+const NARROW = 16
+
+/**
+ * aᵀ·b[:, col0 : col0 + width] (no a: the column sums) as [M, width]. On cpu and wasm a JS kernel
+ * for narrow a (wasm's matMul packs b first: a [1, 6400]·[6400, 1024] column sum took ~120 ms,
+ * 25× the loop); otherwise a matMul: WebGL reads the transposed operand for free, wasm runs a
+ * transposed matMul ~10× slower than transpose + matMul.
+ */
+function columnProduct(a: Tensor2D | undefined, b: Tensor2D, col0 = 0, width = b.shape[1]): Tensor2D {
+  if (hasJsKernels() && (!a || a.shape[1] <= NARROW)) return fusedColumnProduct(a, b, col0, width)
+  const cols = columns(b, col0, width)
+  if (!a) return tf.matMul(tf.ones([1, b.shape[0]]), cols) as Tensor2D
+  return tf.getBackend() === 'webgl' ? (tf.matMul(a, cols, true, false) as Tensor2D) : (tf.matMul(tf.transpose(a) as Tensor2D, cols) as Tensor2D)
+}
+
+/** Columns [col0, col0 + width) of a (a itself when that is all of it). */
+function columns(a: Tensor2D, col0: number, width: number): Tensor2D {
+  return col0 === 0 && width === a.shape[1] ? a : (tf.slice(a, [0, col0], [a.shape[0], width]) as Tensor2D)
+}
+
+/**
+ * Up to this many multiply-adds, WebGL runs a step's recurrent matMul as one unpacked program
+ * (NormLabStepMatMul) instead of tfjs's packed matMul, which would pack its inputs and the fused
+ * programs unpack its output: three dispatches more, a step. The unpacked program reads 8× the
+ * texels, so past this size (LSTM h128 b64: 4.2M) a small GPU would pay more in reads than it
+ * saves in dispatches, and SwiftShader measured 2× slower.
+ */
+const UNPACKED_MATMUL_MAX = 1 << 20
+let unpackedMatMulMax = UNPACKED_MATMUL_MAX
+
+/** For tests: the unpacked step matMul's size limit (0: tfjs's packed matMul always); returns the previous limit. */
+export function setUnpackedMatMulMax(limit: number): number {
+  const was = unpackedMatMulMax
+  unpackedMatMulMax = limit
+  return was
+}
+
+interface RecurrentMatMul {
+  /** h·Wh */
+  forward(h: Tensor2D): Tensor2D
+  /** a[:, col0 : col0 + width]·Whᵀ */
+  backward(a: Tensor2D, col0?: number, width?: number): Tensor2D
+}
+
+/** The loop's matMuls by Wh [H, C] for N samples, chosen once per pass (see UNPACKED_MATMUL_MAX). */
+function recurrentMatMul(Wh: Tensor2D, N: number, needsBackward: boolean): RecurrentMatMul {
+  const [H, C] = Wh.shape
+  if (hasJsKernels()) {
+    // cpu and wasm: Whᵀ once (wasm's transposed matMul is ~10× slower than transpose + matMul).
+    const WhT = needsBackward ? (tf.transpose(Wh) as Tensor2D) : Wh
+    return { forward: (h) => tf.matMul(h, Wh) as Tensor2D, backward: (a, col0 = 0, width = a.shape[1]) => tf.matMul(columns(a, col0, width), WhT) as Tensor2D }
+  }
+  if (N * H * C <= unpackedMatMulMax) {
+    const unpacked = fusedStack([Wh]) // the optimizer leaves Wh packed: unpacked once, not at every step
+    return {
+      forward: (h) => fusedStepMatMul(h, unpacked, { col0: 0, width: H, transposeB: false }),
+      backward: (a, col0 = 0, width = a.shape[1]) => fusedStepMatMul(a, unpacked, { col0, width, transposeB: true }),
+    }
+  }
+  return { forward: (h) => tf.matMul(h, Wh) as Tensor2D, backward: (a, col0 = 0, width = a.shape[1]) => tf.matMul(columns(a, col0, width), Wh, false, true) as Tensor2D }
+}
+
+/** The γ and β read at every time step (the others once per sequence). */
+const IN_LOOP = new Set(['gamma_h', 'beta_h', 'gamma_c', 'beta_c'])
+
+/**
+ * The γ and β the time loop reads. On WebGL, copied once into unpacked textures: the optimizer's
+ * packed updates leave them packed, and every fused program would unpack each one it reads at
+ * every time step (seven programs a step for a BN-LSTM). Elsewhere they are as they are.
+ */
+function loopParams(p: Params): Params {
+  if (hasJsKernels()) return p
+  const unpacked = (t: Tensor) => tf.reshape(fusedStack([tf.reshape(t, [1, -1]) as Tensor2D]), t.shape)
+  return Object.fromEntries(Object.entries(p).map(([name, t]) => [name, IN_LOOP.has(name) ? unpacked(t) : t]))
+}
+
+/** The sum of each column of x's columns [col0, col0 + width) as [width]. */
+function columnSum(x: Tensor2D, col0 = 0, width = x.shape[1]): Tensor {
+  return tf.reshape(columnProduct(undefined, x, col0, width), [width])
+}
+
+interface StepTensors {
+  hPrev: Tensor2D
+  cPrev?: Tensor2D
+  V: Tensor2D
+  A?: Tensor2D
+  statsH?: Tensor2D
+  statsC?: Tensor2D
+}
+
+export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly Tensor2D[], batch: SequenceBatch, options: SequenceOptions): SequenceResult {
+  const { N, T, counts } = batch
+  const H = spec.hidden
+  const def = cellDefinition(spec.cell)
+  const layout = cellLayout(def)
+  const C = layout.G * H
+  const aWidth = layout.activations.length * H
+  const terms = def.terms
+  const innerTerm = def.inner?.term
+  const norms = Object.fromEntries(terms.map((term) => [term, termNorm(spec, term)])) as Record<TermName, ReturnType<typeof termNorm>>
+  const train = options.mode === 'train'
+  const perStepBatch = (term: TermName) => norms[term].segments === 'step'
+  const { keep, wStep, wSeq, total } = stackedWeights(batch)
+  const wX = norms.x.segments === 'sequence' ? wSeq : wStep
+  const X = fusedStack(xs)
+  /** A term's normalizer inside a step's kernel: batch statistics from row `statsRow` of its stats input. */
+  const atStep = (attrs: NormAttrs, statsRow: number): NormAttrs => ({ ...attrs, rowsPerSegment: N, statsRow: attrs.stats === 'batch' ? statsRow : 0 })
+
+  // The op's inputs: the weights and whichever γ/β the norm has.
+  const names = ['Wx', 'Wh', 'b', ...terms.flatMap((term) => (params[`gamma_${term}`] ? [`gamma_${term}`, `beta_${term}`] : []))]
+  const side: { recorded: Partial<Record<TermName, Moments>>; updates: PopulationUpdate[] } = { recorded: {}, updates: [] }
+  /** Evaluation: the population rows of a term, and how many steps they cover. */
+  const population = (term: TermName) => options.population?.[term]
+  const populationSteps = (term: TermName) => population(term)?.shape[0] ?? 0
+
+  const forward = (p: Params, save: Save | null): Tensor => {
+    // What the loops read (WebGL: unpacked copies); made again for backward, which runs later.
+    let loop = loopParams(p)
+    const normInputs = (term: TermName, stats?: Tensor2D): NormInputs => ({ gamma: loop[`gamma_${term}`], beta: loop[`beta_${term}`], ...(stats ? { stats } : {}) })
+
+    const U = tf.matMul(X, p.Wx as Tensor2D) as Tensor2D
+    let statsX: Tensor2D | undefined
+    if (norms.x.attrs.stats === 'batch') {
+      const segments = norms.x.segments === 'sequence' ? 1 : T
+      const fromBatch = () => fusedMoments(U, wX, { segments, col0: 0, width: C, wOffset: 0, center: norms.x.attrs.center })
+      if (train) statsX = fromBatch()
+      else {
+        const rows = population('x')!
+        statsX = rows.shape[0]! >= segments ? rows : (tf.concat([rows, tf.slice(fromBatch(), [rows.shape[0]!, 0], [segments - rows.shape[0]!, 2 * C])], 0) as Tensor2D)
+      }
+    }
+    const XZ = fusedNormApply(U, { ...normInputs('x', statsX), bias: loop.b }, { ...norms.x.attrs, rowsPerSegment: norms.x.segments === 'sequence' ? T * N : N, statsRow: 0 })
+
+    const Wh = recurrentMatMul(p.Wh as Tensor2D, N, save !== null)
+    let h = tf.zeros([N, H]) as Tensor2D
+    let c = def.state.includes('c') ? (tf.zeros([N, H]) as Tensor2D) : undefined
+    const zeros = (W: number) => tf.zeros([N, W]) as Tensor2D
+    const zeroStats = (W: number) => tf.zeros([1, 2 * W]) as Tensor2D
+    /** A per-step term's statistics at step t: the batch's (training, or past the population's rows at evaluation) or the population's row t. */
+    const stepStats = (term: TermName, t: number, fromBatch: () => Tensor2D): { stats?: Tensor2D; row: number } => {
+      if (norms[term].attrs.stats !== 'batch') return { row: 0 }
+      if (!train && t < populationSteps(term)) return { stats: population(term)!, row: t }
+      return { stats: fromBatch(), row: 0 }
+    }
+    const steps: StepTensors[] = []
+    const hs: Tensor2D[] = []
+    for (let t = 0; t < T; t++) {
+      if (counts[t] === 0) {
+        // No valid sample: the state passes through (backward fills the step with zeros).
+        steps.push({ hPrev: h, ...(c ? { cPrev: c } : {}), V: zeros(C), ...(layout.stateIsActivation ? {} : { A: zeros(aWidth) }) })
+        hs.push(h)
+        continue
+      }
+      const V = Wh.forward(h)
+      const sh = stepStats('h', t, () => fusedMoments(V, wStep, { segments: 1, col0: 0, width: C, wOffset: t * N, center: norms.h.attrs.center }))
+      const step: StepTensors = { hPrev: h, V, ...(sh.stats && train ? { statsH: sh.stats } : {}) }
+      const state = { hPrev: h, ...(c ? { cPrev: c } : {}) }
+      if (innerTerm) {
+        const [A] = fusedCellForward({ xz: XZ, v: V, ...state }, normInputs('h', sh.stats), { cell: def.kind as never, stage: 'gates', norm: atStep(norms.h.attrs, sh.row), rowOffset: t * N })
+        const sc = stepStats(innerTerm, t, () => fusedMoments(A!, wStep, { segments: 1, col0: layout.innerColumn! * H, width: H, wOffset: t * N, center: norms[innerTerm].attrs.center }))
+        const next = fusedCellForward({ A, ...state, keep }, normInputs(innerTerm, sc.stats), { cell: def.kind as never, stage: 'state', norm: atStep(norms[innerTerm].attrs, sc.row), rowOffset: t * N })
+        Object.assign(step, { A, ...(sc.stats && train ? { statsC: sc.stats } : {}) })
+        h = next[0]!
+        c = next[1]
+      } else {
+        const out = fusedCellForward({ xz: XZ, v: V, ...state, keep }, normInputs('h', sh.stats), { cell: def.kind as never, stage: 'step', norm: atStep(norms.h.attrs, sh.row), rowOffset: t * N })
+        if (!layout.stateIsActivation) step.A = out[0]
+        h = out[out.length - 1]!
+      }
+      if (c) step.cPrev = state.cPrev
+      steps.push(step)
+      hs.push(h)
+    }
+    const value = options.sequenceOutput ? (tf.transpose(tf.reshape(fusedStack(hs), [T, N, H]), [1, 0, 2]) as Tensor3D) : h
+    if (!save) return value
+
+    // Every step's tensors stacked over time ([T·N, ·], stats [T, ·]): what backward reads at
+    // row t·N, what recording reads at once, and few tensors to save.
+    const stack = (pick: (s: StepTensors) => Tensor2D | undefined, fill: () => Tensor2D) => fusedStack(steps.map((s) => pick(s) ?? fill()))
+    const Hprev = stack((s) => s.hPrev, () => zeros(H))
+    const Vall = stack((s) => s.V, () => zeros(C))
+    // What the cell's backward reads as its activations: A, or its outputs where the new h is the activation.
+    const Aall = layout.stateIsActivation ? fusedStack(hs) : stack((s) => s.A, () => zeros(aWidth))
+    const Cprev = c ? stack((s) => s.cPrev, () => zeros(H)) : undefined
+    const statsHall = perStepBatch('h') ? stack((s) => s.statsH, () => zeroStats(C)) : undefined
+    const statsCall = innerTerm && perStepBatch(innerTerm) ? stack((s) => s.statsC, () => zeroStats(H)) : undefined
+
+    // Statistics out of the op (kept past its scope): per-step BN's population update and, when
+    // recording, every term's weighted moments over the valid samples.
+    const momentsOf = (v: Tensor2D, col0: number, W: number) => split(fusedMoments(v, wStep, { segments: T, col0, width: W, wOffset: 0, center: true }), W)
+    const keepMoments = (m: Moments): Moments => ({ mean: tf.keep(m.mean), variance: tf.keep(m.variance) })
+    /** A term's batch statistics equal its recorded moments (per step, centered): reuse them. */
+    const sameAsRecorded = (term: TermName) => perStepBatch(term) && norms[term].attrs.center
+    const all: Record<TermName, () => Moments> = {
+      x: () => (sameAsRecorded('x') ? split(statsX!, C) : momentsOf(U, 0, C)),
+      h: () => (statsHall && sameAsRecorded('h') ? split(statsHall, C) : momentsOf(Vall, 0, C)),
+      c: () => (statsCall && sameAsRecorded('c') ? split(statsCall, H) : momentsOf(Aall, layout.innerColumn! * H, H)),
+    }
+    const stepUpdates = terms.filter(perStepBatch)
+    if (options.record) for (const term of terms) side.recorded[term] = keepMoments(all[term]())
+    for (const term of stepUpdates) {
+      const stats = term === 'x' ? statsX! : term === 'h' ? statsHall! : statsCall!
+      side.updates.push({ term, moments: keepMoments(split(stats, term === 'c' ? H : C)), counts: [...counts] })
+    }
+    if (norms.x.segments === 'sequence') side.updates.push({ term: 'x', moments: keepMoments(split(statsX!, C)), counts: [total] })
+
+    const dummy = zeroStats(1)
+    save([X, keep, wStep, wX, U, statsX ?? dummy, Hprev, Cprev ?? dummy, Vall, Aall, statsHall ?? dummy, statsCall ?? dummy])
+    loop = {}
+    return value
+  }
+
+  const backward = (p: Params, dy: Tensor, saved: Tensor[]): Tensor[] => {
+    const [sX, sKeep, sWStep, sWX, sU, sStatsX, sHprev, sCprev, sV, sA, sStatsH, sStatsC] = saved as Tensor2D[]
+    const P = layout.width * H
+    const dhOut = options.sequenceOutput ? (tf.reshape(tf.transpose(dy, [1, 0, 2]), [T * N, H]) as Tensor2D) : undefined
+    let dhRec = options.sequenceOutput ? (tf.zeros([N, H]) as Tensor2D) : (dy as Tensor2D)
+    let prev: Tensor2D | undefined
+    const loop = loopParams(p)
+    const Wh = recurrentMatMul(p.Wh as Tensor2D, N, true)
+    const Ps: Tensor2D[] = new Array(T)
+    const dV: Tensor2D[] = new Array(T)
+    const dUv: Tensor2D[] = []
+    const hNorm = norms.h.attrs
+    for (let t = T - 1; t >= 0; t--) {
+      if (counts[t] === 0) {
+        // The state passed through: its gradient too (plus this step's output's).
+        if (dhOut) dhRec = tf.add(dhRec, tf.slice(dhOut, [t * N, 0], [N, H])) as Tensor2D
+        Ps[t] = tf.zeros([N, P]) as Tensor2D
+        dV[t] = tf.zeros([N, C]) as Tensor2D
+        continue
+      }
+      const innerNorm = innerTerm ? norms[innerTerm].attrs : { stats: 'none' as const, center: true, groups: 1, eps: spec.eps }
+      const Pt = fusedCellBackward(
+        { dhRec, ...(prev ? { prev } : {}), ...(dhOut ? { dhOut } : {}), A: sA!, hPrev: sHprev!, ...(def.state.includes('c') ? { cPrev: sCprev! } : {}), keep: sKeep!, ...(innerNorm.stats === 'batch' ? { w: sWStep! } : {}) },
+        innerTerm ? { gamma: loop[`gamma_${innerTerm}`], beta: loop[`beta_${innerTerm}`], ...(innerNorm.stats === 'batch' ? { stats: sStatsC! } : {}) } : {},
+        { cell: def.kind as never, norm: atStep(innerNorm, t), rowOffset: t * N },
+      )
+      if (hNorm.stats !== 'none') {
+        const [du, dyXhat] = fusedNormGrad(Pt, sV!, { gamma: loop.gamma_h, ...(hNorm.stats === 'batch' ? { stats: sStatsH!, w: sWStep! } : {}) }, { ...hNorm, rowsPerSegment: N, dyCol0: layout.du.col * H, rowOffset: t * N, statsRow: t })
+        dV[t] = du
+        dUv.push(dyXhat)
+        dhRec = Wh.backward(du)
+      } else dhRec = Wh.backward(Pt, layout.du.col * H, C) // dV is P's recurrent columns
+      Ps[t] = Pt
+      prev = Pt
+    }
+    const Pall = fusedStack(Ps)
+    const sums = columnSum(Pall)
+    const piece = (col: number, width: number) => tf.slice(sums, [col * H], [width])
+    const dX = piece(layout.dx.col, C)
+    const dWh = hNorm.stats !== 'none' ? columnProduct(sHprev!, fusedStack(dV)) : columnProduct(sHprev!, Pall, layout.du.col * H, C)
+    let dU: Tensor2D | undefined
+    let dGammaX: Tensor | undefined
+    const xNorm = norms.x.attrs
+    if (xNorm.stats !== 'none') {
+      const rowsPerSegment = norms.x.segments === 'sequence' ? T * N : N
+      const [du, dyXhat] = fusedNormGrad(Pall, sU!, { gamma: loop.gamma_x, ...(xNorm.stats === 'batch' ? { stats: sStatsX!, w: sWX! } : {}) }, { ...xNorm, rowsPerSegment, dyCol0: layout.dx.col * H, rowOffset: 0, statsRow: 0 })
+      dU = du
+      dGammaX = columnSum(dyXhat)
+    }
+    // No input norm: dU is P's input columns, read in place.
+    const grads: Record<string, Tensor> = { Wx: dU ? columnProduct(sX!, dU) : columnProduct(sX!, Pall, layout.dx.col * H, C), Wh: dWh, b: dX }
+    if (p.gamma_x) Object.assign(grads, { gamma_x: dGammaX!, beta_x: dX })
+    if (p.gamma_h) Object.assign(grads, { gamma_h: columnSum(fusedStack(dUv)), beta_h: piece(layout.du.col, C) })
+    if (innerTerm && p[`gamma_${innerTerm}`]) Object.assign(grads, { [`gamma_${innerTerm}`]: piece(layout.innerDyXhat!.col, H), [`beta_${innerTerm}`]: piece(layout.innerDy!.col, H) })
+    return names.map((name) => grads[name]!)
+  }
+
+  if (!train) {
+    const p = Object.fromEntries(names.map((name) => [name, params[name]!])) as Params
+    const value = forward(p, null)
+    return outputs(value)
+  }
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as Save
+    const p = Object.fromEntries(names.map((name, i) => [name, args[i] as Tensor])) as Params
+    const value = forward(p, save)
+    return { value, gradFunc: (dy: Tensor, saved: Tensor[]) => backward(p, dy, saved) }
+  }) as never) as unknown as (...inputs: Tensor[]) => Tensor
+  // X and the masks belong to the caller's scope (the training step's), like every other tensor of it.
+  return outputs(op(...names.map((name) => params[name]!)))
+
+  function outputs(value: Tensor): SequenceResult {
+    const hLast = options.sequenceOutput ? (tf.reshape(tf.slice(value, [0, T - 1, 0], [N, 1, H]), [N, H]) as Tensor2D) : (value as Tensor2D)
+    return { hLast, hidden: options.sequenceOutput ? (value as Tensor3D) : null, recorded: side.recorded, populationUpdates: side.updates }
+  }
+}

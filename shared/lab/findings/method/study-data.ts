@@ -1,0 +1,150 @@
+// Everything the findings read about a set of runs, gathered from the archive through the contract
+// at one resolution that belongs to the findings, not to the caller: the app, web mode, a report
+// and the CLI all gather the same rows, so they compute the same numbers. Findings are pure
+// functions of this.
+import type { NormLabApi } from '../../../contract'
+import { unpackFloat32 } from '../../../contract/packed'
+import type { EvaluationResult, Run } from '../../../contract/schemas'
+import type { TrainConfig } from '../../../contract/train-config'
+import { cellTerms, type TermName } from '../../../kinds'
+
+export interface Series {
+  steps: number[]
+  values: number[]
+  wallMs: number[]
+}
+
+/** Per-feature statistics of one recorded step: [T × C] row-major, NaN where no sample was valid. */
+export interface FeatureRows {
+  columns: number
+  mean: Float32Array
+  var: Float32Array
+}
+
+/**
+ * The recorded steps of one term that the findings read (ANALYSIS_ROWS): per row, one value per
+ * time step (null: no valid sample), and per-feature matrices where FEATURE_ROWS asks for them.
+ */
+export interface TermRows {
+  steps: number[]
+  count: number[][]
+  normCount: (number[] | null)[]
+  mean: (number | null)[][]
+  var: (number | null)[][]
+  features: (FeatureRows | null)[]
+  /** The row of the first recorded step (training step 1: every run of a seed starts alike there). */
+  firstRow: number
+  /** The rows of the last quarter of training, when statistics have settled. */
+  lateRows: number[]
+}
+
+export interface PopulationData {
+  step: number
+  records: { term: TermName; mean: (number | null)[][]; var: (number | null)[][]; seen: number[] }[]
+}
+
+export interface RunData {
+  run: Run
+  metrics: Record<string, Series>
+  terms: Partial<Record<TermName, TermRows>>
+  evaluations: EvaluationResult[]
+  population: PopulationData | null
+}
+
+export interface StudyData {
+  runs: RunData[]
+}
+
+/** The findings read at most this many recorded steps of the last quarter of training (evenly spaced, the last kept). */
+export const LATE_ROWS = 4
+
+/**
+ * Which rows carry per-feature matrices (large: T × C floats each): the input term at the first
+ * step (the padding finding compares runs where they start alike), the recurrent term late in
+ * training (the drift finding measures per feature, so opposite drifts cannot cancel).
+ */
+export const FEATURE_ROWS: Record<TermName, 'first' | 'late' | 'none'> = { x: 'first', h: 'late', c: 'none' }
+
+/** Evenly spaced picks, always keeping the first and the last. */
+export function evenlySpaced<T>(items: readonly T[], most: number): T[] {
+  if (items.length <= most) return [...items]
+  if (most === 1) return [items[items.length - 1]!]
+  return Array.from({ length: most }, (_, i) => items[Math.round((i * (items.length - 1)) / (most - 1))]!)
+}
+
+/** The analysis rows of a term from its recorded steps: the first, and up to LATE_ROWS of the last quarter. */
+export function analysisSteps(recorded: readonly number[]): { first: number; late: number[] } | null {
+  if (recorded.length === 0) return null
+  const from = Math.min(recorded.length - 1, Math.floor(recorded.length * 0.75))
+  return { first: recorded[0]!, late: evenlySpaced(recorded.slice(from), LATE_ROWS) }
+}
+
+export const configOf = (run: RunData) => run.run.config as unknown as TrainConfig
+
+/** At most this many runs per metrics or evaluations request (the contract's limit). */
+const CHUNK = 100
+
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+async function termRows(api: NormLabApi, runId: number, term: TermName): Promise<TermRows | null> {
+  const { steps: recorded } = await api.listRecordedSteps({ runId, term })
+  const picked = analysisSteps(recorded)
+  if (!picked) return null
+  const steps = [...new Set([picked.first, ...picked.late])].sort((a, b) => a - b)
+  const featureSteps = FEATURE_ROWS[term] === 'first' ? [picked.first] : FEATURE_ROWS[term] === 'late' ? picked.late : []
+  const { rows } = await api.getTimestepRows({ runId, term, steps, featureSteps })
+  const rowOf = new Map(rows.map((r, i) => [r.step, i]))
+  return {
+    steps: rows.map((r) => r.step),
+    count: rows.map((r) => r.count),
+    normCount: rows.map((r) => r.normCount),
+    mean: rows.map((r) => r.mean),
+    var: rows.map((r) => r.var),
+    features: rows.map((r) => (r.featureMean && r.featureVar ? { columns: r.featureMean.columns, mean: unpackFloat32(r.featureMean), var: unpackFloat32(r.featureVar) } : null)),
+    firstRow: rowOf.get(picked.first) ?? 0,
+    lateRows: picked.late.map((s) => rowOf.get(s)).filter((i): i is number => i !== undefined),
+  }
+}
+
+export async function gatherStudyData(api: NormLabApi, runIds: readonly number[]): Promise<StudyData> {
+  const runs = await Promise.all(runIds.map((id) => api.getRun({ id })))
+  const ids = runs.map((r) => r.id)
+  const series = (await Promise.all(chunks(ids).map((part) => api.queryMetrics({ runIds: part })))).flatMap((r) => r.series)
+  const evaluations = (await Promise.all(chunks(ids).map((part) => api.listEvaluations({ runIds: part })))).flat()
+  const data: RunData[] = []
+  for (const run of runs) {
+    const metrics: Record<string, Series> = {}
+    for (const s of series.filter((x) => x.runId === run.id)) metrics[s.name] = { steps: s.steps, values: s.values, wallMs: s.wallMs }
+    const recorded = new Set((await api.listTimestepSeries({ runId: run.id })).map((s) => s.term))
+    const terms: RunData['terms'] = {}
+    for (const term of cellTerms(run.cell)) {
+      if (!recorded.has(term)) continue
+      const rows = await termRows(api, run.id, term)
+      if (rows) terms[term] = rows
+    }
+    const population = await api.getPopulationStats({ runId: run.id })
+    data.push({ run, metrics, terms, evaluations: evaluations.filter((e) => e.runId === run.id).map(({ runId: _r, ...e }) => e), population })
+  }
+  return { runs: data }
+}
+
+/** The last value of a metric, or null. */
+export function finalValue(run: RunData, name: string): number | null {
+  const s = run.metrics[name]
+  return s && s.values.length > 0 ? s.values[s.values.length - 1]! : null
+}
+
+/** The run's held-out metric: the final evaluation loss, or the training loss when it was never evaluated. */
+export function heldOutLoss(run: RunData): number | null {
+  return finalValue(run, 'eval/loss') ?? finalValue(run, 'loss')
+}
+
+/** The log of the held-out loss: how findings compare losses (they span decades); null when there is none. */
+export function logHeldOutLoss(run: RunData): number | null {
+  const v = heldOutLoss(run)
+  return v !== null && v > 0 ? Math.log(v) : null
+}
