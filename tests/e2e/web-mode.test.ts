@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Archive } from '../../electron/store'
+import { REFERENCE_CASES } from '../../shared/engine/numerics'
 import { SqliteDb } from '../../electron/store/sqlite'
 import { MIGRATIONS, tempDir } from '../helpers/temp'
 import { ARTIFACTS, callApi, launchChromium, serve, serveExit, type Served } from './harness'
@@ -77,12 +78,12 @@ describe('web mode in Chromium', () => {
     await page.getByTestId('self-check').click()
     const summary = page.getByTestId('self-check-summary')
     await page.locator('[data-testid=self-check]:not([disabled])').waitFor({ timeout: 120_000 })
-    expect(await summary.textContent()).toBe('20 of 20 cases pass on webgl.')
+    expect(await summary.textContent()).toBe(`${REFERENCE_CASES.length} of ${REFERENCE_CASES.length} cases pass on webgl.`)
     expect(await page.locator('[data-testid=self-check-table] tr[data-pass=false]').count()).toBe(0)
     await page.screenshot({ path: join(ARTIFACTS, 'web-mode-self-check.png'), fullPage: true })
     // The full check is remembered for this GPU and app version, strict on WebGL.
     const remembered = (await page.evaluate(`JSON.parse(localStorage.getItem('normlab.numerics') ?? '{}')`)) as Record<string, { backend: string; cases: number; strict: boolean }>
-    expect(Object.values(remembered)).toEqual([expect.objectContaining({ backend: 'webgl', cases: 20, strict: true })])
+    expect(Object.values(remembered)).toEqual([expect.objectContaining({ backend: 'webgl', cases: REFERENCE_CASES.length, strict: true })])
     await page.getByRole('link', { name: 'Runs' }).click()
   })
 

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openBenchPage, type BenchPage } from '../../scripts/bench-page-host'
 import type { SelfCheckPass } from '../../scripts/self-check-pass'
+import { REFERENCE_CASES } from '../../shared/engine/numerics'
 import { CELLS, NORMS } from '../../shared/kinds'
 import type { Agreement } from '../support/agreement'
 
@@ -39,7 +40,7 @@ describe('WebGL numerics against the PyTorch reference cases', () => {
     for (const pass of ['plain', 'strict']) {
       const r = result[pass]!
       expect(r.summary.gpuRenderer, 'runs on WebGL').toMatch(/\w/)
-      expect(r.summary.cases).toBe(20)
+      expect(r.summary.cases).toBe(REFERENCE_CASES.length)
       expect(r.cases.filter((c) => !c.pass), `${pass}: ${r.summary.failure}`).toEqual([])
     }
     // The training case drifted to 86× its tolerance with the padding bug; fixed it sits well inside.
@@ -51,7 +52,7 @@ describe('WebGL numerics against the PyTorch reference cases', () => {
     const r = result.tfjs!
     // Every cell case runs matMuls over an odd batch (5) or input size (3): all of them must fail.
     const cells = r.cases.filter((c) => c.name.startsWith('cell-'))
-    expect(cells).toHaveLength(15)
+    expect(cells).toHaveLength(CELLS.length * NORMS.length)
     expect(cells.filter((c) => c.pass)).toEqual([])
     expect(r.summary.failure).toMatch(/not finite/)
   })

@@ -5,6 +5,7 @@ import { useNodeBackend } from '../../../electron/cli/node-backend'
 import { asGoldenCase, runGoldenCase } from '../../../shared/engine/golden'
 import { REFERENCE_CASES } from '../../../shared/engine/numerics'
 import { tf } from '../../../shared/engine/core/tf'
+import { CELLS, NORMS } from '../../../shared/kinds'
 import { ROOT } from '../../helpers/temp'
 
 // The project's own copy: a clone of the project alone must pass.
@@ -14,7 +15,8 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()
 describe('the reference cases', () => {
   it('are the ones the app ships and checks (REFERENCE_CASES lists the folder)', () => {
     expect([...REFERENCE_CASES].sort()).toEqual(files)
-    expect(files).toHaveLength(20)
+    // One per cell × norm, one per norm (none has no case of its own), the training case.
+    expect(files).toHaveLength(CELLS.length * NORMS.length + NORMS.length)
   })
 })
 
