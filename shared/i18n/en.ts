@@ -1,6 +1,11 @@
 // The catalogue of words in English: the app, the findings, reports and the CLI. zh-CN.ts must
 // have exactly the same keys and, in each message, the same {{placeholders}} (the type checker
-// enforces both). i18next reads it as is: {{name}} interpolation, _one/_other plurals.
+// enforces both). i18next reads it as is: {{name}} interpolation, _one/_other plurals. Every
+// kind has its words: a norm, task, batching, policy or status without them is a type error.
+import type { Batching, NormKind, Policy, RunStatus, TaskKind } from '../kinds'
+
+type Named = { name: string; hint: string }
+
 export const en = {
   app: {
     title: 'NormLab',
@@ -305,41 +310,41 @@ export const en = {
     failed: 'failed',
     interrupted: 'interrupted',
     diverged: 'diverged',
-  },
+  } satisfies Record<RunStatus, string>,
   norm: {
     none: 'no norm',
     bn_step: 'BN per step',
     bn_seq: 'BN sequence-wise',
     ln: 'LayerNorm',
     gn: 'GroupNorm',
-  },
+  } satisfies Record<NormKind, string>,
   normHint: {
     none: 'No normalization: the baseline.',
     bn_step: 'Batch statistics for each time step over the valid samples (Cooijmans et al.). Late steps of variable-length batches have few samples.',
     bn_seq: 'One set of batch statistics over every valid (sample, step) pair, input term only (Laurent et al.).',
     ln: 'Each sample normalized over its own features at each step (Ba et al.): independent of the batch and of length.',
     gn: 'Like LayerNorm within groups of features.',
-  },
+  } satisfies Record<NormKind, string>,
   tasks: {
     adding: { name: 'Adding problem', hint: 'Add the two marked numbers of a sequence (regression).' },
     copy: { name: 'Copy memory', hint: 'Remember 5 symbols across a delay and repeat them.' },
     mnist: { name: 'Row-wise MNIST', hint: 'Read a digit one row per step (T = 28) and name it.' },
     words: { name: 'Which language?', hint: 'Read a word letter by letter and tell its language (6 languages, 3–13 letters).' },
     user: { name: 'My data (JSONL or CSV)', hint: 'Your own sequences; the file is checked before anything runs.' },
-  },
+  } satisfies Record<TaskKind, Named>,
   batching: {
     mask: { name: 'pad + mask', hint: 'Pad with zeros; statistics ignore the padding.' },
     pad: { name: 'pad, no mask', hint: 'The naive way: zeros count as data and bias BN statistics.' },
     truncate: { name: 'truncate', hint: 'Cut every sequence to the shortest in its batch.' },
     bucket: { name: 'bucket by length', hint: 'Batch sequences of similar length together, then mask.' },
-  },
+  } satisfies Record<Batching, Named>,
   policy: {
     last: { name: 'last step', hint: 'Past the trained length, reuse the last trained step’s statistics (Cooijmans).' },
     global: { name: 'average', hint: 'Past the trained length, use the average of all trained steps.' },
     batch: { name: 'test batch', hint: 'Past the trained length, use the test batch’s own statistics.' },
     error: { name: 'refuse', hint: 'Refuse to evaluate past the trained length.' },
     none: { name: 'no BN statistics', hint: 'The model has no per-step population statistics.' },
-  },
+  } satisfies Record<Policy | 'none', Named>,
   presets: {
     bnVsLn: {
       title: 'BN vs LN on variable-length sequences',
