@@ -2,7 +2,7 @@
 // CLI through the planner, createRun in IPC and web mode, imported archives), validated before
 // anything runs or is written. It sits in the contract, below the engine that trains by it.
 import { z } from 'zod'
-import { BATCHINGS, CELLS, COPY_MIN_LENGTH, gatesOf, NORMS, OPTIMIZERS, POLICIES, TASKS } from '../kinds'
+import { BATCHINGS, CELLS, cellTerms, COPY_MIN_LENGTH, gatesOf, normDefinition, NORMS, OPTIMIZERS, POLICIES, TASKS } from '../kinds'
 
 /** How long training sequences are. Variable lengths are what make BN's late time steps see few samples. */
 export const LengthDistribution = z.discriminatedUnion('kind', [
@@ -55,11 +55,13 @@ export const TrainConfig = z
   })
   .superRefine((c, ctx) => {
     const width = gatesOf(c.cell) * c.hidden
-    if (c.norm === 'gn' && (width % c.groups !== 0 || (c.cell === 'lstm' && c.hidden % c.groups !== 0))) {
+    // A grouped norm's groups divide every term it normalizes: the gate width, and the hidden size where the cell normalizes its state.
+    const innerTerm = cellTerms(c.cell).includes('c')
+    if (normDefinition(c.norm).grouped && (width % c.groups !== 0 || (innerTerm && c.hidden % c.groups !== 0))) {
       ctx.addIssue({
         code: 'custom',
         path: ['groups'],
-        message: `GroupNorm needs ${c.groups} groups to divide the gate width ${width}${c.cell === 'lstm' ? ` and the hidden size ${c.hidden}` : ''}`,
+        message: `GroupNorm needs ${c.groups} groups to divide the gate width ${width}${innerTerm ? ` and the hidden size ${c.hidden}` : ''}`,
         params: { key: 'groupsDivide', values: { groups: c.groups, width, hidden: c.hidden } },
       })
     }

@@ -2,7 +2,7 @@
 // settings. Errors show beside their field as the user types; Run stays off until there are none.
 import type { ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
-import { BATCHINGS, CELLS, NORMS, OPTIMIZERS, POLICIES, TASKS, type Batching, type CellKind, type NormKind, type Policy } from '../../../shared/kinds'
+import { BATCHINGS, CELLS, normDefinition, NORMS, OPTIMIZERS, POLICIES, TASKS, type Batching, type CellKind, type NormKind, type Policy } from '../../../shared/kinds'
 import type { FieldError, PlanField } from '../../../shared/lab/study-plan'
 import type { FormErrors, FormState } from './experiment-form-state'
 
@@ -125,7 +125,7 @@ export function ExperimentForm({ form, errors, warnings = {}, onChange, onFile, 
         <Field field="hidden" error={errors['hidden']} label={t('form.hidden')}>
           {text('hidden', t('form.hidden'))}
         </Field>
-        {form.norms.includes('gn') && (
+        {form.norms.some((n) => normDefinition(n).grouped) && (
           <Field field="groups" error={errors['groups']} label={t('form.groups')}>
             {text('groups', t('form.groups'))}
           </Field>
