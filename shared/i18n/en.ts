@@ -317,6 +317,7 @@ export const en = {
     bn_seq: 'BN sequence-wise',
     ln: 'LayerNorm',
     gn: 'GroupNorm',
+    rms: 'RMSNorm',
   } satisfies Record<NormKind, string>,
   normHint: {
     none: 'No normalization: the baseline.',
@@ -324,6 +325,7 @@ export const en = {
     bn_seq: 'One set of batch statistics over every valid (sample, step) pair, input term only (Laurent et al.).',
     ln: 'Each sample normalized over its own features at each step (Ba et al.): independent of the batch and of length.',
     gn: 'Like LayerNorm within groups of features.',
+    rms: 'Each sample scaled by the root mean square of its own features at each step, without centering (Zhang & Sennrich): LayerNorm’s place, cheaper.',
   } satisfies Record<NormKind, string>,
   tasks: {
     adding: { name: 'Adding problem', hint: 'Add the two marked numbers of a sequence (regression).' },

@@ -302,6 +302,7 @@ export const zhCN = translationOf<typeof en>()({
     bn_seq: '序列级 BN',
     ln: '层归一化',
     gn: '组归一化',
+    rms: '均方根归一化',
   },
   normHint: {
     none: '不做归一化：作为基线。',
@@ -309,6 +310,7 @@ export const zhCN = translationOf<typeof en>()({
     bn_seq: '在所有有效的（样本，时间步）上计算一组批统计量，仅用于输入项（Laurent 等）。',
     ln: '每个样本在每个时间步对自身特征做归一化（Ba 等）：与批次和序列长度无关。',
     gn: '与层归一化类似，但在特征分组内计算。',
+    rms: '每个样本在每个时间步按自身特征的均方根缩放，不减均值（Zhang 与 Sennrich）：作用与层归一化相同，计算更省。',
   },
   tasks: {
     adding: { name: '加法问题', hint: '把序列中两个被标记的数相加（回归）。' },

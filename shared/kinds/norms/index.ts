@@ -10,8 +10,9 @@ import { gn } from './group-norm'
 import { ln } from './layer-norm'
 import type { NormDefinition } from './norm'
 import { none } from './none'
+import { rms } from './rms-norm'
 
-export const NORM_DEFINITIONS = [none, bnStep, bnSeq, ln, gn] as const
+export const NORM_DEFINITIONS = [none, bnStep, bnSeq, ln, gn, rms] as const
 
 export type NormKind = (typeof NORM_DEFINITIONS)[number]['kind']
 export const NORMS = NORM_DEFINITIONS.map((d) => d.kind) as unknown as readonly [NormKind, ...NormKind[]]
