@@ -17,6 +17,12 @@ function findRoot(): string {
 }
 const ROOT = findRoot()
 
+/**
+ * WebGPU in headless Chromium: off by default there; on this kind of machine it runs on
+ * SwiftShader (a CPU Vulkan), on a desktop on the GPU's Vulkan driver.
+ */
+export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader']
+
 export interface BenchPage {
   page: Page
   close(): Promise<void>
@@ -40,7 +46,7 @@ export async function openBenchPage(): Promise<BenchPage> {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...WEBGPU_FLAGS],
   })
   const page = await browser.newPage()
   await page.goto(`http://127.0.0.1:${port}/`)

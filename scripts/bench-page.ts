@@ -1,6 +1,7 @@
 // The browser side of `npm run bench` and of ../shared/gpu-bench: the same timing code on webgl and
 // wasm, and the numerics self-check (every reference case) on a backend, as JSON.
 import '@tensorflow/tfjs-backend-webgl'
+import '@tensorflow/tfjs-backend-webgpu'
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { BENCH_CASES, benchLabel, profileTrainingStep, timeTrainingStep, withRecurrenceOp } from '../shared/engine/benchmark'
@@ -9,6 +10,7 @@ import { asGoldenCase } from '../shared/engine/golden'
 import { checkNumerics, REFERENCE_CASES } from '../shared/engine/numerics'
 import { tf } from '../shared/engine/core/tf'
 import { registerWebglKernels } from '../shared/engine/recurrence/webgl/register'
+import { registerWebgpuKernels } from '../shared/engine/recurrence/webgpu/register'
 import { agreement, disagreements, GPU_AGREEMENT_TOLERANCE, sampleCases, type Agreement } from '../tests/support/agreement'
 import { installPaddingSafeMatMul } from '../shared/engine/webgl/packed-matmul'
 import { poisonPackedPadding } from '../shared/engine/webgl/poison-padding'
@@ -17,6 +19,7 @@ import type { SelfCheckPass } from './self-check-pass'
 setWasmPaths('./')
 installPaddingSafeMatMul()
 registerWebglKernels()
+registerWebgpuKernels()
 
 async function useBackend(backend: string): Promise<void> {
   if (!(await tf.setBackend(backend))) throw new Error(`${backend} did not start`)
@@ -117,7 +120,7 @@ async function runRecurrenceAgreement(backend: string, perPair = 1, packedMatMul
   await useBackend(backend)
   const was = packedMatMul ? setUnpackedMatMulMax(0) : null
   try {
-    return (await agreementSample(seed, perPair, norms)).map((a) => ({ ...a, off: disagreements(a, backend === 'webgl' ? GPU_AGREEMENT_TOLERANCE : undefined) }))
+    return (await agreementSample(seed, perPair, norms)).map((a) => ({ ...a, off: disagreements(a, backend === 'webgl' || backend === 'webgpu' ? GPU_AGREEMENT_TOLERANCE : undefined) }))
   } finally {
     if (was !== null) setUnpackedMatMulMax(was)
   }

@@ -10,6 +10,9 @@ export interface BenchRow {
   kernelsPerTimeStep: number
   /** WebGL: shader programs per time step (kernels plus the programs inside them, packing and unpacking). */
   programsPerTimeStep?: number
+  /** Node: ms per step over PyTorch's on the same machine, run right after (the eager loop with the same norm; nn.LSTM). */
+  vsTorchEager?: number | null
+  vsTorchNnLstm?: number | null
   /** The same case through the step-by-step model (before the fused op), same machine and run. */
   stepByStep?: { msPerStep: number; kernelsPerTimeStep: number; programsPerTimeStep?: number }
 }

@@ -1,10 +1,13 @@
 // `npm run bench`: per case, milliseconds per training step (median), kernels per time step
 // (tf.profile: forward, backward and the optimizer, divided by T) and the cost of recording the
 // per-timestep statistics every step, printed as JSON. Not a test. Node's wasm backend (the plain
-// cpu backend only with --backend cpu), then Chromium's webgl and wasm (`--no-browser` skips it).
+// cpu backend only with --backend cpu), then PyTorch on the same CPU right after (the ratios;
+// `--no-torch` skips it), then Chromium's webgl, webgpu and wasm (`--no-browser` skips it; on
+// WebGPU, programsPerTimeStep counts dispatches).
 import { useNodeBackend } from '../electron/cli/node-backend'
 import { BENCH_CASES, benchLabel, kernelsPerTimeStep, timeTrainingStep, withRecurrenceOp } from '../shared/engine/benchmark'
 import { round, type BenchRow } from './bench-rows'
+import { torchRatios, torchTimings } from './bench-torch'
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2)
@@ -38,6 +41,14 @@ async function main(): Promise<void> {
       process.stderr.write(`${backend} ${benchLabel(c)} ${c.norm}: ${round(never)} ms, ${round(kernels)} kernels per time step${before ? ` (step by step: ${round(before.ms)} ms, ${round(before.kernels)})` : ''}\n`)
     }
   }
+  // PyTorch right after, on the same machine: the ratios the targets are stated in.
+  let torch: ReturnType<typeof torchTimings> | null = null
+  if (!args.includes('--no-torch') && backends.includes('wasm')) {
+    torch = torchTimings(process.cwd(), [...new Set(cases.map(benchLabel))])
+    if ('rows' in torch) {
+      for (const r of rows) if (r.where === 'node') Object.assign(r, torchRatios(r.model, r.norm, r.msPerStep, torch.rows))
+    } else process.stderr.write(`pytorch skipped: ${torch.skipped}\n`)
+  }
   if (!args.includes('--no-browser')) {
     const { browserBench } = await import('./bench-browser')
     rows.push(...(await browserBench(steps, only, !args.includes('--no-before'))))
@@ -52,9 +63,12 @@ async function main(): Promise<void> {
         targets: {
           bnLstmH64T50B32Ms: { target: 89, note: 'PyTorch eager on a 2-core machine like this one (../shared/anchors): rerun bench_torch.py here for the ratio', measuredWasm: bnFirst?.msPerStep ?? null },
           kernelsPerTimeStep: { lstmWithNorm: 24, lstmWithoutNorm: 16 },
+          cpuVsPytorch: { vsTorchEager: 0.25, vsTorchNnLstm: 1, note: 'BN- and LN-LSTM, node wasm rows: ms per step over PyTorch eager (same norm) and over nn.LSTM, same machine, back to back' },
+          webgpuDispatchesPerTimeStep: { target: 3 },
           recordingOverheadPct: { target: 5 },
         },
         results: rows,
+        pytorch: torch === null ? null : 'rows' in torch ? torch.rows : { skipped: torch.skipped },
       },
       null,
       2,

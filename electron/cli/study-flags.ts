@@ -16,6 +16,8 @@ export const SHARED_FLAGS = {
   lengths: { type: 'string' },
   'record-every': { type: 'string' },
   'eval-every': { type: 'string' },
+  /** first,middle,last or step numbers: keep one batch's values there for the explorable. */
+  snapshots: { type: 'string' },
   data: { type: 'string' },
 } as const
 
@@ -46,6 +48,7 @@ const FIELD: Record<keyof typeof SHARED_FLAGS, string> = {
   lengths: 'lengths',
   'record-every': 'recordEvery',
   'eval-every': 'evalEvery',
+  snapshots: 'snapshots',
   data: 'dataFile',
 }
 
@@ -57,6 +60,17 @@ export function parseLengths(text: string): unknown {
   if (range) return { kind: 'uniform', min: Number(range[1]), max: Number(range[2]) }
   if (/^\d+$/.test(text)) return { kind: 'fixed', length: Number(text) }
   throw new UsageError(`--lengths "${text}" is not N, MIN-MAX or longtail:MIN-MAX`)
+}
+
+/** "first,middle,last", step numbers, or a mix ("none": no snapshots). */
+export function parseSnapshots(text: string): (string | number)[] {
+  if (text.trim() === 'none') return []
+  return text.split(',').map((part) => {
+    const p = part.trim()
+    if (p === 'first' || p === 'middle' || p === 'last') return p
+    if (/^\d+$/.test(p) && Number(p) >= 1) return Number(p)
+    throw new UsageError(`--snapshots "${text}": each entry is first, middle, last or a step number (or the whole flag "none")`)
+  })
 }
 
 function number(flag: string, text: string): number {
@@ -91,7 +105,7 @@ export function planInputFromFlags(values: Record<string, unknown>, lists: boole
   for (const [flag, field] of Object.entries(FIELD)) {
     const text = values[flag] as string | undefined
     if (text === undefined) continue
-    shared[field] = flag === 'lengths' ? parseLengths(text) : NUMERIC.has(flag) ? number(flag, text) : text
+    shared[field] = flag === 'lengths' ? parseLengths(text) : flag === 'snapshots' ? parseSnapshots(text) : NUMERIC.has(flag) ? number(flag, text) : text
   }
   const axis = (flag: GridFlag): unknown[] => {
     const field = GRID_FLAGS[flag]

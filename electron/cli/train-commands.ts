@@ -189,7 +189,7 @@ function plannedRunOf(ctx: CommandContext): { planned: PlannedRun[]; study: Stud
 }
 
 export const trainCommand: Command = {
-  usage: 'train [--config exp.json] [--task T --cell C --norm N --batch B --batching mask|pad|truncate|bucket --seed K --steps S --hidden H --groups G --lr R --optimizer O --lengths 10-50 --data FILE] [--from-plan runs/NNN.json] [--backend wasm|cpu] [--db PATH]',
+  usage: 'train [--config exp.json] [--task T --cell C --norm N --batch B --batching mask|pad|truncate|bucket --seed K --steps S --hidden H --groups G --lr R --optimizer O --lengths 10-50 --snapshots first,middle,last --data FILE] [--from-plan runs/NNN.json] [--backend wasm|cpu] [--db PATH]',
   summary: 'train one model headless and write the run to the archive (--from-plan: one run of a planned sweep)',
   options: { ...OPTIONS, 'from-plan': { type: 'string' } },
   archive: 'write',

@@ -75,6 +75,13 @@ export function createHandlers({ archive, appVersion, host, bus, reveal, exportR
     },
     getPopulationStats: (req) => archive.population.get(req),
 
+    appendSnapshots: async (req) => {
+      const result = await archive.snapshots.append(req)
+      changed([req.runId], 'data')
+      return result
+    },
+    getSnapshot: (req) => archive.snapshots.get(req),
+
     appendEvaluations: async (req) => {
       const result = await archive.evaluations.append(req)
       changed([req.runId], 'data')

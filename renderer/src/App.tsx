@@ -3,6 +3,7 @@ import { EnvBadge } from './components/EnvBadge'
 import { LanguageSwitch } from './components/LanguageSwitch'
 import { WriteBlockedDialog } from './components/WriteBlockedDialog'
 import { ComparePage } from './pages/ComparePage'
+import { ExplorePage } from './explore/ExplorePage'
 import { LivePage } from './pages/LivePage'
 import { NewExperimentPage } from './pages/NewExperimentPage'
 import { RunsPage } from './pages/RunsPage'
@@ -15,6 +16,7 @@ const NAV: { route: Route; key: string }[] = [
   { route: { page: 'new' }, key: 'nav.newExperiment' },
   { route: { page: 'live' }, key: 'nav.live' },
   { route: { page: 'compare', runIds: [] }, key: 'nav.compare' },
+  { route: { page: 'explore', runId: null, withId: null }, key: 'nav.explore' },
   { route: { page: 'settings' }, key: 'nav.settings' },
 ]
 
@@ -49,6 +51,7 @@ function Frame() {
         {route.page === 'new' && <NewExperimentPage key={route.preset ?? ''} initialPreset={route.preset ?? 'bnVsLn'} />}
         {route.page === 'live' && <LivePage />}
         {route.page === 'compare' && <ComparePage key={route.runIds.join(',')} runIds={route.runIds} />}
+        {route.page === 'explore' && <ExplorePage key={`${route.runId}:${route.withId}`} runId={route.runId} withId={route.withId} />}
         {route.page === 'settings' && <SettingsPage />}
       </main>
       <WriteBlockedDialog />

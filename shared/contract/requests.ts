@@ -16,6 +16,8 @@ import {
   PackedMatrixSchema,
   PopulationRecord,
   PopulationRecordRead,
+  SnapshotRecord,
+  SnapshotRead,
   Run,
   RunError,
   RunFilter,
@@ -276,6 +278,18 @@ export const contract = {
   appendPopulationStats: {
     request: z.strictObject({ runId: Id, step: Step, records: z.array(PopulationRecord).min(1).max(64) }),
     response: Appended,
+  },
+  appendSnapshots: {
+    request: z.strictObject({ runId: Id, step: Step, records: z.array(SnapshotRecord).min(1).max(8) }),
+    response: Appended,
+  },
+  /** The run's snapshots: which steps and terms exist, and (with step and term) one of them. */
+  getSnapshot: {
+    request: z.strictObject({ runId: Id, step: Step.optional(), term: Term.optional() }),
+    response: z.strictObject({
+      available: z.array(z.strictObject({ step: Step, term: Term })),
+      snapshot: SnapshotRead.nullable(),
+    }),
   },
   getPopulationStats: {
     request: z.strictObject({ runId: Id, step: Step.optional() }),

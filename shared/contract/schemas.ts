@@ -245,6 +245,41 @@ export const PopulationRecord = z
   })
 export type PopulationRecord = z.infer<typeof PopulationRecord>
 
+/**
+ * One batch's pre-normalization values of one term at one recorded training step, for the
+ * explorable: `values` rows are (sample n, time step t) at n·T + t, columns the first `features`
+ * of the term's `totalFeatures`; `lengths` is the mask (n valid at t < lengths[n]); `rowMean` and
+ * `rowVar` are each (n, t)'s moments over all features in `groups` equal groups (NaN where padded).
+ */
+const SnapshotFields = z.strictObject({
+    term: Term,
+    batch: z.number().int().min(1).max(4096),
+    timeSteps: z.number().int().min(1).max(2000),
+    totalFeatures: z.number().int().min(1).max(65_536),
+    groups: z.number().int().min(1).max(256),
+    lengths: z.array(z.number().int().min(0).max(2000)).min(1).max(4096),
+    values: PackedMatrixSchema,
+    rowMean: PackedMatrixSchema,
+    rowVar: PackedMatrixSchema,
+  })
+
+function checkSnapshot(r: z.infer<typeof SnapshotFields>, ctx: z.RefinementCtx): void {
+    const rows = r.batch * r.timeSteps
+    if (r.lengths.length !== r.batch) ctx.addIssue({ code: 'custom', path: ['lengths'], message: `has ${r.lengths.length} samples but batch is ${r.batch}` })
+    if (r.lengths.some((l) => l > r.timeSteps)) ctx.addIssue({ code: 'custom', path: ['lengths'], message: `a length is beyond ${r.timeSteps} time steps` })
+    if (r.values.rows !== rows || r.values.columns < 1 || r.values.columns > r.totalFeatures) ctx.addIssue({ code: 'custom', path: ['values'], message: `must be ${rows} rows of 1 to ${r.totalFeatures} features` })
+    if (r.totalFeatures % r.groups !== 0) ctx.addIssue({ code: 'custom', path: ['groups'], message: `${r.groups} groups do not divide ${r.totalFeatures} features` })
+    for (const key of ['rowMean', 'rowVar'] as const) {
+      if (r[key].rows !== rows || r[key].columns !== r.groups) ctx.addIssue({ code: 'custom', path: [key], message: `must be ${rows} rows of ${r.groups} groups` })
+    }
+}
+
+export const SnapshotRecord = SnapshotFields.superRefine(checkSnapshot)
+export type SnapshotRecord = z.infer<typeof SnapshotRecord>
+/** A stored snapshot, with the training step it was taken at. */
+export const SnapshotRead = SnapshotFields.extend({ step: Step }).superRefine(checkSnapshot)
+export type SnapshotRead = z.infer<typeof SnapshotRead>
+
 /** What reads return: always nested arrays. */
 export const PopulationRecordRead = z.strictObject({
   layer: Layer,

@@ -4,6 +4,9 @@
 import { z } from 'zod'
 import { BATCHINGS, CELLS, cellTerms, COPY_MIN_LENGTH, gatesOf, normDefinition, NORMS, OPTIMIZERS, POLICIES, TASKS } from '../kinds'
 
+/** Named points of a run at which the explorable's snapshots can be taken. */
+export const SNAPSHOT_POINTS = ['first', 'middle', 'last'] as const
+
 /** How long training sequences are. Variable lengths are what make BN's late time steps see few samples. */
 export const LengthDistribution = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('fixed'), length: z.number().int().min(1).max(2000) }),
@@ -43,6 +46,12 @@ export const TrainConfig = z
     recordEvery: z.number().int().min(0).default(10),
     /** Also keep the per-feature vectors, not just their summaries. */
     recordFeatures: z.boolean().default(true),
+    /**
+     * Training steps at which to keep one batch's pre-normalization values (the explorable):
+     * 'first', 'middle', 'last' or step numbers, each moved to the nearest recorded step. Off by
+     * default (long sweeps); the presets turn it on.
+     */
+    snapshots: z.array(z.union([z.enum(SNAPSHOT_POINTS), z.number().int().min(1).max(1_000_000)])).max(16).default([]),
     /** Evaluate on held-out data every k steps (0: only at the end). */
     evalEvery: z.number().int().min(0).default(100),
     evalSamples: z.number().int().min(1).max(100_000).default(256),
@@ -73,8 +82,27 @@ export const TrainConfig = z
       ctx.addIssue({ code: 'custom', path: ['lengths'], message: `copy memory needs sequences of at least ${COPY_MIN_LENGTH} steps`, params: { key: 'copyMinLength', values: { min: COPY_MIN_LENGTH } } })
     }
     if (c.task === 'adding' && shortest < 2) ctx.addIssue({ code: 'custom', path: ['lengths'], message: 'the adding problem needs at least 2 steps', params: { key: 'addingMinLength', values: {} } })
+    if (c.snapshots.length > 0 && c.recordEvery === 0) {
+      ctx.addIssue({ code: 'custom', path: ['snapshots'], message: 'snapshots are taken at recorded steps: set recordEvery above 0', params: { key: 'snapshotsNeedRecording', values: {} } })
+    }
     if (c.task === 'user' && !c.dataFile) ctx.addIssue({ code: 'custom', path: ['dataFile'], message: 'the user task needs a data file (JSONL or CSV)', params: { key: 'needsDataFile', values: {} } })
   })
 
 export type TrainConfig = z.output<typeof TrainConfig>
+
+/** Whether statistics are recorded at a training step (the first, then every recordEvery). */
+export const isRecordedStep = (config: Pick<TrainConfig, 'recordEvery'>, step: number): boolean => config.recordEvery > 0 && (step === 1 || step % config.recordEvery === 0)
+
+/** The recorded steps a run's snapshots are taken at: each requested point moved to the nearest recorded step (ties: the earlier), sorted, once each. */
+export function snapshotSteps(config: Pick<TrainConfig, 'snapshots' | 'steps' | 'recordEvery'>): number[] {
+  const every = config.recordEvery
+  if (every === 0 || config.snapshots.length === 0) return []
+  const last = Math.max(1, Math.floor(config.steps / every) * every)
+  const nearest = (target: number): number => {
+    const candidates = [1, Math.floor(target / every) * every, Math.ceil(target / every) * every].filter((s) => s >= 1 && s <= last)
+    return candidates.reduce((best, s) => (Math.abs(s - target) < Math.abs(best - target) || (Math.abs(s - target) === Math.abs(best - target) && s < best) ? s : best), candidates[0]!)
+  }
+  const steps = config.snapshots.map((p) => (p === 'first' ? 1 : p === 'last' ? last : p === 'middle' ? nearest(Math.round(config.steps / 2)) : nearest(p)))
+  return [...new Set(steps)].sort((a, b) => a - b)
+}
 export type TrainConfigInput = z.input<typeof TrainConfig>

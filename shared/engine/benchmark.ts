@@ -9,26 +9,10 @@ import { Rng } from './core/rng'
 import { createOptimizer, modelSpecOf, readStep, runStep } from './trainer'
 import { recurrenceOpEnabled, setRecurrenceOp } from './recurrence'
 import { tf } from './core/tf'
-import type { CellKind } from '../kinds'
+import type { BenchCase } from './bench-cases'
+import { PROBE_CASE, PROBE_STEPS } from './backend-probe'
 
-export interface BenchCase {
-  cell: CellKind
-  hidden: number
-  T: number
-  batch: number
-  norm: 'none' | 'bn_step' | 'ln'
-}
-
-const NORMS = ['none', 'bn_step', 'ln'] as const
-
-/** LSTM h64 T50 b32 and h128 T100 b64 (the PyTorch anchors' shapes), then RNN and GRU at h64. */
-export const BENCH_CASES: BenchCase[] = [
-  ...NORMS.map((norm) => ({ cell: 'lstm' as const, hidden: 64, T: 50, batch: 32, norm })),
-  ...NORMS.map((norm) => ({ cell: 'lstm' as const, hidden: 128, T: 100, batch: 64, norm })),
-  ...(['rnn', 'gru'] as const).flatMap((cell) => NORMS.map((norm) => ({ cell, hidden: 64, T: 50, batch: 32, norm }))),
-]
-
-export const benchLabel = (c: BenchCase) => `${c.cell.toUpperCase()} h${c.hidden} T${c.T} b${c.batch}`
+export { BENCH_CASES, benchLabel, type BenchCase } from './bench-cases'
 
 function setup(c: BenchCase) {
   const config = TrainConfig.parse({ task: 'adding', cell: c.cell, norm: c.norm, hidden: c.hidden, batchSize: c.batch, lengths: { kind: 'fixed', length: c.T } })
@@ -70,7 +54,7 @@ export async function profileTrainingStep(c: BenchCase, record: boolean): Promis
   // A first step compiles and allocates; the second's programs are counted (outside tf.profile,
   // which reads every kernel's output back where the GPU has no timer); the third is profiled.
   disposeStep(runStep(net, optimizer, next(), config, record))
-  const programs = countWebglPrograms()
+  const programs = countGpuPrograms()
   try {
     const counted = runStep(net, optimizer, next(), config, record)
     await readStep(counted, spec, record && config.recordFeatures)
@@ -101,15 +85,18 @@ export async function profileTrainingStep(c: BenchCase, record: boolean): Promis
   return { perTimeStep: info.kernels.filter((k) => k.name !== 'forward').length / c.T, programsPerTimeStep: counted === null ? null : counted / c.T, top: top.slice(0, 10) }
 }
 
-/** Counts the shader programs the webgl backend runs until stop() (null on other backends). */
-function countWebglPrograms(): { stop: () => number | null } {
-  const backend = tf.backend() as unknown as { runWebGLProgram?: (...args: unknown[]) => unknown }
-  const original = backend.runWebGLProgram
-  if (tf.getBackend() !== 'webgl' || !original) return { stop: () => null }
+/** The method every shader program goes through on a GPU backend (packing and unpacking too). */
+const PROGRAM_RUNNERS: Record<string, string> = { webgl: 'runWebGLProgram', webgpu: 'runWebGPUProgram' }
+
+/** Counts the shader programs (on WebGPU, dispatches) the GPU backend runs until stop() (null on other backends). */
+function countGpuPrograms(): { stop: () => number | null } {
+  const method = PROGRAM_RUNNERS[tf.getBackend()]
+  const backend = tf.backend() as unknown as Record<string, ((...args: unknown[]) => unknown) | undefined>
+  const original = method ? backend[method] : undefined
+  if (!method || !original) return { stop: () => null }
   let count = 0
   let counting = true
-  // Every program tfjs-backend-webgl runs goes through this method (packing and unpacking too).
-  backend.runWebGLProgram = function (this: unknown, ...args: unknown[]) {
+  backend[method] = function (this: unknown, ...args: unknown[]) {
     if (counting) count++
     return original.apply(this, args)
   }
@@ -117,7 +104,7 @@ function countWebglPrograms(): { stop: () => number | null } {
     stop: () => {
       if (counting) {
         counting = false
-        delete backend.runWebGLProgram // the prototype's method again
+        delete backend[method] // the prototype's method again
       }
       return count
     },
@@ -147,4 +134,9 @@ export async function timeTrainingStep(c: BenchCase, record: boolean, steps: num
   net.dispose()
   times.sort((a, b) => a - b)
   return times[Math.floor(times.length / 2)]!
+}
+
+/** Times the backend probe's model on the active backend (ms per step, the median of PROBE_STEPS; backend-probe.ts). */
+export function probeActiveBackend(now: () => number): Promise<number> {
+  return timeTrainingStep(PROBE_CASE, false, PROBE_STEPS, now)
 }

@@ -25,6 +25,8 @@ export interface ForwardOptions {
   record?: boolean
   /** Return h at every step too (for per-step outputs). */
   sequenceOutput?: boolean
+  /** train: keep every term's pre-normalization values of this batch (the explorable; the recurrence op only). */
+  snapshot?: boolean
 }
 
 /** Per-time-step statistics of one term: rows [T, C]; zero rows at steps with no valid sample. */
@@ -40,6 +42,8 @@ export interface ForwardResult {
   populationUpdates: PopulationUpdate[]
   /** Per-time-step pre-normalization statistics (when record is set), per term. */
   recorded: Partial<Record<TermName, StepMoments>>
+  /** With snapshot: every term's pre-normalization values [T·N, C] (row t·N + n), kept; the step-by-step reference takes none. */
+  snapshot: Partial<Record<TermName, Tensor2D>>
 }
 
 /** Splits batch-major values [N, T, D] into T tensors [N, D], on the CPU side. */
@@ -88,8 +92,8 @@ export function forward(spec: ModelSpec, params: Params, xs: readonly Tensor2D[]
   const record = options.record ?? false
   const sequenceOutput = options.sequenceOutput ?? false
   const out = usesRecurrenceOp()
-    ? recurrenceSequence(spec, params, xs, { N, T, lengths, counts }, { mode: options.mode, record, sequenceOutput, ...(options.mode === 'eval' ? { population: populationStats(spec, options.population, T, policy) } : {}) })
+    ? recurrenceSequence(spec, params, xs, { N, T, lengths, counts }, { mode: options.mode, record, sequenceOutput, snapshot: options.snapshot ?? false, ...(options.mode === 'eval' ? { population: populationStats(spec, options.population, T, policy) } : {}) })
     : referenceForward(spec, params, xs, batchLayout(lengths, T), { mode: options.mode, population: options.population, policy, record, sequenceOutput })
   const logits = tf.add(matMul(out.hLast, params.Wy as Tensor2D), params.by!) as Tensor2D
-  return { hLast: out.hLast, logits, hidden: out.hidden, counts, populationUpdates: out.populationUpdates, recorded: out.recorded }
+  return { hLast: out.hLast, logits, hidden: out.hidden, counts, populationUpdates: out.populationUpdates, recorded: out.recorded, snapshot: 'snapshot' in out ? (out.snapshot as ForwardResult['snapshot']) : {} }
 }

@@ -16,12 +16,15 @@ export interface StepTensors {
   counts: number[]
   /** Per-time-step pre-normalization statistics, when recorded. */
   recorded: Partial<Record<TermName, StepMoments>>
+  /** Each term's pre-normalization values [T·N, C] (row t·N + n), when a snapshot was asked for. */
+  snapshot: Partial<Record<TermName, Tensor2D>>
 }
 
 export interface StepOptions {
   /** Clip the global gradient norm to this (0: no clipping). */
   clipNorm?: number
   record?: boolean
+  snapshot?: boolean
 }
 
 export class RecurrentNet {
@@ -48,16 +51,16 @@ export class RecurrentNet {
   /** One optimizer step on a batch; BN's population statistics move with it. */
   trainStep(xs: readonly Tensor2D[], lengths: readonly number[], target: Target, optimizer: tf.Optimizer, options: StepOptions = {}): StepTensors {
     const varList = Object.values(this.vars)
-    let kept: { accuracy: tf.Scalar; updates: ForwardResult['populationUpdates']; recorded: ForwardResult['recorded']; counts: number[] } | null = null
+    let kept: { accuracy: tf.Scalar; updates: ForwardResult['populationUpdates']; recorded: ForwardResult['recorded']; snapshot: ForwardResult['snapshot']; counts: number[] } | null = null
     const { value, grads } = tf.variableGrads(() => {
-      const out = this.forward(xs, lengths, { mode: 'train', record: options.record ?? false, sequenceOutput: target.kind === 'sequence' })
+      const out = this.forward(xs, lengths, { mode: 'train', record: options.record ?? false, snapshot: options.snapshot ?? false, sequenceOutput: target.kind === 'sequence' })
       const { loss, accuracy } = lossOf(target, out.logits, out.hidden, this.vars.Wy!, this.vars.by!)
       // variableGrads disposes everything but the loss: keep what outlives the step.
       for (const m of [...out.populationUpdates.map((u) => u.moments), ...Object.values(out.recorded)]) {
         tf.keep(m.mean)
         tf.keep(m.variance)
       }
-      kept = { accuracy: tf.keep(accuracy as tf.Scalar), updates: out.populationUpdates, recorded: out.recorded, counts: out.counts }
+      kept = { accuracy: tf.keep(accuracy as tf.Scalar), updates: out.populationUpdates, recorded: out.recorded, snapshot: out.snapshot, counts: out.counts }
       return loss as tf.Scalar
     }, varList)
     const k = kept!
@@ -78,7 +81,7 @@ export class RecurrentNet {
       this.population.update(u.term, u.moments, u.counts)
       tf.dispose([u.moments.mean, u.moments.variance])
     }
-    return { loss: value, accuracy: k.accuracy, gradNorm, counts: k.counts, recorded: k.recorded }
+    return { loss: value, accuracy: k.accuracy, gradNorm, counts: k.counts, recorded: k.recorded, snapshot: k.snapshot }
   }
 
   /** Loss and accuracy on a batch with population statistics (no gradient). */
@@ -103,5 +106,5 @@ export class RecurrentNet {
 }
 
 export function disposeStep(step: StepTensors): void {
-  tf.dispose([step.loss, step.accuracy, step.gradNorm, ...Object.values(step.recorded).flatMap((m) => [m.mean, m.variance])])
+  tf.dispose([step.loss, step.accuracy, step.gradNorm, ...Object.values(step.recorded).flatMap((m) => [m.mean, m.variance]), ...Object.values(step.snapshot)])
 }

@@ -5,7 +5,7 @@ import { normCount as normCountOf, normDefinition } from '../kinds'
 import { createBatcher, evalBatches } from './batcher'
 import type { Batch } from './data/batch'
 import type { Task } from './data/task'
-import type { TrainConfig } from '../contract/train-config'
+import { snapshotSteps, type TrainConfig } from '../contract/train-config'
 import { initParams } from './init'
 import { stepInputs } from './model'
 import { RecurrentNet, disposeStep, type StepTensors } from './network'
@@ -14,7 +14,8 @@ import { Rng } from './core/rng'
 import { recordedTerms, type ModelSpec, type Policy } from './core/spec'
 import { tf } from './core/tf'
 import { packFloat32 } from '../contract/packed'
-import type { EvaluationResult, PopulationRecord, TimestepRecord } from '../contract/schemas'
+import type { EvaluationResult, PopulationRecord, SnapshotRecord, TimestepRecord } from '../contract/schemas'
+import { readSnapshot } from './snapshot'
 
 export interface StepReport {
   step: number
@@ -48,6 +49,8 @@ export interface TrainerHooks {
   onStep?(report: StepReport): void | Promise<void>
   /** One recorded step: a record per term, in the archive's shape (per-feature matrices packed). */
   onTimestepStats?(records: TimestepRecord[]): void | Promise<void>
+  /** A snapshot step (a recorded step, config.snapshots): one batch's pre-normalization values per term. */
+  onSnapshots?(report: SnapshotReport): void | Promise<void>
   onEval?(report: EvalReport): void | Promise<void>
   onPopulation?(report: PopulationReport): void | Promise<void>
   onLengthEval?(results: EvaluationResult[]): void | Promise<void>
@@ -57,6 +60,11 @@ export interface TrainerHooks {
   whilePaused?(): Promise<void>
   /** A clock in milliseconds (defaults to Date.now). */
   now?(): number
+}
+
+export interface SnapshotReport {
+  step: number
+  records: SnapshotRecord[]
 }
 
 export interface TrainResult {
@@ -94,6 +102,7 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
   let lastLoss: number | null = null
   let firstLoss: number | null = null
   let step = 0
+  const snapshotAt = new Set(snapshotSteps(config))
   try {
     for (step = 1; step <= config.steps; step++) {
       await hooks.whilePaused?.()
@@ -101,8 +110,10 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
       const record = config.recordEvery > 0 && (step === 1 || step % config.recordEvery === 0)
       const stepStart = now()
       const batch = nextBatch()
-      const out = runStep(net, optimizer, batch, config, record)
+      const snapshot = record && snapshotAt.has(step)
+      const out = runStep(net, optimizer, batch, config, record, snapshot)
       const { scalars, stats } = await readStep(out, spec, config.recordFeatures && record)
+      const snapshots = snapshot ? await readSnapshot(out.snapshot, spec, batch.N, batch.T, batch.lengths) : []
       disposeStep(out)
       const [loss, accuracy, gradNorm] = scalars
       lastLoss = loss
@@ -111,6 +122,7 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
       const divergence = divergedBecause(loss, gradNorm, firstLoss, step)
       if (divergence) return { status: 'diverged', steps: step, error: divergence, finalLoss: loss }
       if (record) await hooks.onTimestepStats?.(stats.map((s) => ({ ...s, step })))
+      if (snapshots.length > 0) await hooks.onSnapshots?.({ step, records: snapshots })
       if ((config.evalEvery > 0 && step % config.evalEvery === 0) || step === config.steps) {
         await hooks.onEval?.({ step, ...(await evaluate(net, heldOut, 'last')), wallMs: now() - started })
         await hooks.onPopulation?.(await populationReport(net, step))
@@ -141,10 +153,10 @@ export function divergedBecause(loss: number, gradNorm: number, firstLoss: numbe
   return null
 }
 
-export function runStep(net: RecurrentNet, optimizer: tf.Optimizer, batch: Batch, config: Pick<TrainConfig, 'clipNorm'>, record: boolean): StepTensors {
+export function runStep(net: RecurrentNet, optimizer: tf.Optimizer, batch: Batch, config: Pick<TrainConfig, 'clipNorm'>, record: boolean, snapshot = false): StepTensors {
   const xs = stepInputs(batch.x, batch.N, batch.T, batch.D)
   try {
-    return net.trainStep(xs, batch.lengths, batch.target, optimizer, { clipNorm: config.clipNorm, record })
+    return net.trainStep(xs, batch.lengths, batch.target, optimizer, { clipNorm: config.clipNorm, record, snapshot })
   } finally {
     tf.dispose(xs)
   }

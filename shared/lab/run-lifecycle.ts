@@ -6,7 +6,7 @@
 import type { NormLabApi } from '../contract'
 import type { DeviceInfoInput, EvaluationResult, RunStatus, Study, TimestepRecord } from '../contract/schemas'
 import type { TrainConfig } from '../contract/train-config'
-import type { EvalReport, PopulationReport, StepReport, TrainResult } from '../engine/trainer'
+import type { EvalReport, PopulationReport, SnapshotReport, StepReport, TrainResult } from '../engine/trainer'
 import { createRunRecorder } from './run-recorder'
 import type { PlannedRun } from './study-plan'
 import { every, sleep } from '../timers'
@@ -29,6 +29,7 @@ export interface RunHooks {
   onTimestepStats(records: TimestepRecord[]): Promise<void>
   onEval(report: EvalReport): Promise<void>
   onPopulation(report: PopulationReport): Promise<void>
+  onSnapshots(report: SnapshotReport): Promise<void>
   onLengthEval(results: EvaluationResult[]): Promise<void>
 }
 
@@ -127,6 +128,7 @@ export async function runOne(api: NormLabApi, host: TrainingHost, run: QueuedRun
       return recorder.onEval(r)
     },
     onPopulation: (r) => recorder.onPopulation(r),
+    onSnapshots: (r) => recorder.onSnapshots(r),
     onLengthEval: (results) => recorder.onLengthEval(results),
   }
   let result: TrainResult | null = null

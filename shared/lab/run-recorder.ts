@@ -6,7 +6,7 @@
 // failed write keeps them (write-queue.ts). The engine already reports in the archive's shapes.
 import type { NormLabApi } from '../contract'
 import type { EvaluationResult, MetricPoint, TimestepRecord } from '../contract/schemas'
-import type { EvalReport, PopulationReport, StepReport } from '../engine/trainer'
+import type { EvalReport, PopulationReport, SnapshotReport, StepReport } from '../engine/trainer'
 import type { WriteQueue } from './write-queue'
 
 /** Each resolves when its write is done or given up (the queue counts what was lost). */
@@ -15,6 +15,7 @@ export interface RunRecorder {
   onTimestepStats(records: TimestepRecord[]): Promise<void>
   onEval(report: EvalReport): Promise<void>
   onPopulation(report: PopulationReport): Promise<void>
+  onSnapshots(report: SnapshotReport): Promise<void>
   onLengthEval(results: EvaluationResult[]): Promise<void>
   /** Queues whatever is buffered and waits for every queued write. */
   flush(): Promise<void>
@@ -77,6 +78,10 @@ export function createRunRecorder(api: NormLabApi, runId: number, queue: WriteQu
     async onPopulation(r) {
       if (r.records.length === 0) return
       await queue.push(`population statistics at step ${r.step}`, async () => void (await api.appendPopulationStats({ runId, step: r.step, records: r.records })))
+    },
+    async onSnapshots(r) {
+      if (r.records.length === 0) return
+      await queue.push(`snapshots at step ${r.step}`, async () => void (await api.appendSnapshots({ runId, step: r.step, records: r.records })))
     },
     async onLengthEval(results) {
       if (results.length === 0) return

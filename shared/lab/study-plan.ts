@@ -163,6 +163,8 @@ export interface ExperimentDraft extends Grid {
   optimizer: OptimizerKind
   clipNorm: number
   recordEvery: number
+  /** Snapshot points for the explorable (TrainConfig.snapshots); the presets keep the first, middle and last. */
+  snapshots: TrainConfig['snapshots']
   evalEvery: number
   evalLengths: number[]
   evalPolicies: Policy[]
@@ -193,6 +195,7 @@ const BASE: ExperimentDraft = {
   optimizer: 'adam',
   clipNorm: 1,
   recordEvery: 10,
+  snapshots: ['first', 'middle', 'last'],
   evalEvery: 50,
   // 0.5×: a length where every step had at least half a batch valid, the longer-test finding's baseline.
   evalLengths: [0.5, 1, 1.5, 2, 4],

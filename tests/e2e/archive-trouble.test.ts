@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SqliteDb } from '../../electron/store/sqlite'
 import { readArchive as read, untilLossPoints } from '../helpers/archive'
 import { tempDir } from '../helpers/temp'
-import { launchChromium, serve, type Served } from './harness'
+import { launchChromium, serve, type Served, preferBackend } from './harness'
 
 const tmp = tempDir('normlab-trouble-')
 let browser: Browser
@@ -24,6 +24,7 @@ afterAll(async () => {
 async function startStudy(db: string, steps: number): Promise<{ served: Served; page: Page }> {
   const served = await serve(['--port', '0', '--db', db, '--no-build'])
   const page = await browser.newPage({ viewport: { width: 1300, height: 900 } })
+  await preferBackend(page, 'webgl')
   await page.goto(served.url)
   // Designing a study starts the compute backend.
   await page.getByRole('link', { name: 'New experiment' }).click()

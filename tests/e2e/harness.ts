@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { WEBGPU_FLAGS } from '../../scripts/bench-page-host'
 import { ROOT } from '../helpers/temp'
 
 export const ARTIFACTS = join(ROOT, 'test-results')
@@ -65,11 +66,20 @@ export function serveExit(args: string[]): Promise<{ code: number | null; output
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })))
 }
 
+/**
+ * Tests that train choose their backend (WebGL, as most users' machines run) instead of the
+ * default, which times every backend first (backend-choice.test.ts tests that). Only where the
+ * page has no setting yet, so a test can still change it.
+ */
+export async function preferBackend(page: Page, backend: 'webgl' | 'webgpu' | 'wasm' | 'cpu'): Promise<void> {
+  await page.addInitScript(`if (!localStorage.getItem('normlab.settings')) localStorage.setItem('normlab.settings', JSON.stringify({ backend: '${backend}' }))`)
+}
+
 export async function launchChromium(): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...WEBGPU_FLAGS],
   })
   lowerGpuProcessPriority()
   return browser

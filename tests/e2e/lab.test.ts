@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SqliteDb } from '../../electron/store/sqlite'
 import { tempDir } from '../helpers/temp'
-import { ARTIFACTS, launchChromium, serve, type Served } from './harness'
+import { ARTIFACTS, launchChromium, serve, type Served, preferBackend } from './harness'
 
 /**
  * Runs in the page: records every main-thread task over 50 ms (Long Tasks API) and, to explain a
@@ -46,6 +46,7 @@ beforeAll(async () => {
   served = await serve(['--port', '0', '--db', dbPath])
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+  await preferBackend(page, 'webgl')
   page.on('pageerror', (e) => pageErrors.push(e.message))
   await page.goto(served.url)
   await page.getByTestId('runs-empty').waitFor()

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SqliteDb } from '../../electron/store/sqlite'
 import { tempDir } from '../helpers/temp'
-import { launchChromium, serve, type Served } from './harness'
+import { launchChromium, serve, type Served, preferBackend } from './harness'
 
 const tmp = tempDir('normlab-gate-')
 const dbPath = tmp.file('gate.sqlite')
@@ -19,6 +19,7 @@ beforeAll(async () => {
   served = await serve(['--port', '0', '--db', dbPath, '--no-build'])
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+  await preferBackend(page, 'webgl')
   page.on('pageerror', (e) => pageErrors.push(e.message))
   await page.addInitScript("localStorage.setItem('normlab.test.numericsFault', 'webgl')")
   await page.goto(served.url)

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli } from '../helpers/cli'
 import { tempDir } from '../helpers/temp'
 import type { Run, Study } from '../../shared/contract'
-import { ARTIFACTS, callApi, launchChromium, serve, type Served } from './harness'
+import { ARTIFACTS, callApi, launchChromium, serve, type Served, preferBackend } from './harness'
 
 const tmp = tempDir('normlab-pages-')
 const dbPath = tmp.file('pages.sqlite')
@@ -51,6 +51,7 @@ beforeAll(async () => {
   served = await serve(['--port', '0', '--db', dbPath, '--no-build'])
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  await preferBackend(page, 'webgl')
   page.on('pageerror', (e) => pageErrors.push(e.message))
   await page.goto(served.url)
   await page.getByTestId('runs-table').waitFor()

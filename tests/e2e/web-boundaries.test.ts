@@ -20,6 +20,9 @@ let services: Services
 let web: WebServer
 let base: string
 
+/** Two float32 values, packed: a [2, 1] matrix. */
+const ONE_BY_TWO = { rows: 2, columns: 1, base64: Buffer.from(new Float32Array([0.5, 1.5]).buffer).toString('base64') }
+
 /** A valid body for each request: the fuzz mutates it (a key dropped, replaced or added) or sends anything at all. */
 const VALID: Record<RequestName, () => Record<string, unknown>> = {
   getEnvironment: () => ({}),
@@ -43,6 +46,12 @@ const VALID: Record<RequestName, () => Record<string, unknown>> = {
   getTimestepRows: () => ({ runId: 1, term: 'h', steps: [1, 10] }),
   appendPopulationStats: () => ({ runId: 1, step: 99, records: [{ layer: 0, term: 'h', mean: [[0]], var: [[1]], seen: [1] }] }),
   getPopulationStats: () => ({ runId: 1 }),
+  appendSnapshots: () => ({
+    runId: 1,
+    step: 99,
+    records: [{ term: 'h', batch: 1, timeSteps: 2, totalFeatures: 1, groups: 1, lengths: [1], values: ONE_BY_TWO, rowMean: ONE_BY_TWO, rowVar: ONE_BY_TWO }],
+  }),
+  getSnapshot: () => ({ runId: 1 }),
   exportReport: () => ({ runIds: [1, 2] }),
   exportArchive: () => ({ runIds: [1] }),
   importArchive: () => ({ fileName: 'x.normlab', base64: Buffer.from('not an archive at all, no').toString('base64') }),

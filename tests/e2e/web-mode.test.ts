@@ -7,7 +7,7 @@ import { Archive } from '../../electron/store'
 import { REFERENCE_CASES } from '../../shared/engine/numerics'
 import { SqliteDb } from '../../electron/store/sqlite'
 import { MIGRATIONS, tempDir } from '../helpers/temp'
-import { ARTIFACTS, callApi, launchChromium, serve, serveExit, type Served } from './harness'
+import { ARTIFACTS, callApi, launchChromium, serve, serveExit, type Served, preferBackend } from './harness'
 
 const tmp = tempDir('normlab-e2e-')
 const dbPath = tmp.file('web.sqlite')
@@ -20,6 +20,7 @@ beforeAll(async () => {
   served = await serve(['--port', '0', '--db', dbPath])
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  await preferBackend(page, 'webgl')
   page.on('pageerror', (e) => pageErrors.push(e.message))
 })
 

@@ -16,7 +16,7 @@ import { SqliteDb, type Row } from '../sqlite'
 import { configHash } from './runs'
 
 /** The tables every archive has, each with the check of its rows (`tableChecks`). */
-export const CHECKED_TABLES = ['schema_migrations', 'studies', 'runs', 'run_tags', 'metrics', 'timestep_stats', 'timestep_features', 'population_stats', 'evaluations'] as const
+export const CHECKED_TABLES = ['schema_migrations', 'studies', 'runs', 'run_tags', 'metrics', 'timestep_stats', 'timestep_features', 'population_stats', 'snapshots', 'evaluations'] as const
 
 /** An export's manifest, as exportRuns writes it. */
 export const ManifestSchema = z.strictObject({
@@ -183,6 +183,24 @@ const tableChecks: Record<(typeof CHECKED_TABLES)[number], { sql: string; check:
       blob(r.mean, r.time_steps * r.features, 'mean')
       blob(r.var, r.time_steps * r.features, 'var')
       counts(r.seen, r.time_steps, 'seen')
+    },
+  },
+  snapshots: {
+    sql: 'SELECT * FROM snapshots',
+    ofRun: (s) => `SELECT * FROM ${s}.snapshots WHERE run_id = ?`,
+    check: (row) => {
+      const r = z
+        .strictObject({ id: Id, run_id: Id, term: Term, step: Step, batch: z.number().int().min(1).max(4096), time_steps: TimeSteps, features: Features.min(1), total_features: Features.min(1), groups: z.number().int().min(1).max(256), lengths: z.instanceof(Buffer), vals: z.instanceof(Buffer), row_mean: z.instanceof(Buffer), row_var: z.instanceof(Buffer) })
+        .parse(row)
+      if (r.features > r.total_features || r.total_features % r.groups !== 0) throw new Error(`${r.features} of ${r.total_features} features in ${r.groups} groups do not fit`)
+      const lengths = blob(r.lengths, r.batch, 'lengths')
+      for (let n = 0; n < r.batch; n++) {
+        const l = lengths.readInt32LE(n * 4)
+        if (l < 0 || l > r.time_steps) throw new Error(`lengths has ${l}, outside 0…${r.time_steps}`)
+      }
+      summaries(r.vals, r.batch * r.time_steps * r.features, 'vals')
+      summaries(r.row_mean, r.batch * r.time_steps * r.groups, 'row_mean')
+      summaries(r.row_var, r.batch * r.time_steps * r.groups, 'row_var')
     },
   },
   evaluations: {

@@ -1,5 +1,6 @@
 // The experiment archive: one SQLite file, split by aggregate into stores with row mappers
-// (studies and runs, metrics, per-timestep statistics, population statistics, evaluations).
+// (studies and runs, metrics, per-timestep statistics, population statistics, snapshots,
+// evaluations).
 // Every method is one unit of work on the connection's queue; every write is one transaction, so
 // a bad batch leaves nothing behind. Policy (which runs are interrupted, what a request may do)
 // lives in the services and handlers above it.
@@ -12,6 +13,7 @@ import { MetricStore } from './metrics'
 import { openDatabase, type OpenReport } from './open'
 import { PopulationStore } from './population'
 import { RunStore, StudyStore, type WriterProcess } from './runs'
+import { SnapshotStore } from './snapshots'
 import { exportTidyData, tidyCsvTables, tidyDictionary, type DataExportResult, type DataFormat } from './tidy-export'
 import { TimestepStore } from './timestep-stats'
 import { exportRuns, importRuns, type ExportResult, type ExportSelection, type ImportOptions, type ImportResult } from './transfer'
@@ -25,7 +27,7 @@ export interface OpenOptions {
   writer?: WriterProcess
 }
 
-export type ArchiveTable = 'runs' | 'metrics' | 'timestep_stats' | 'timestep_features' | 'population_stats' | 'evaluations' | 'run_tags' | 'studies'
+export type ArchiveTable = 'runs' | 'metrics' | 'timestep_stats' | 'timestep_features' | 'population_stats' | 'snapshots' | 'evaluations' | 'run_tags' | 'studies'
 
 export class Archive {
   readonly studies: StudyStore
@@ -33,6 +35,7 @@ export class Archive {
   readonly metrics: MetricStore
   readonly timesteps: TimestepStore
   readonly population: PopulationStore
+  readonly snapshots: SnapshotStore
   readonly evaluations: EvaluationStore
 
   private constructor(
@@ -49,6 +52,7 @@ export class Archive {
     this.metrics = new MetricStore(db)
     this.timesteps = new TimestepStore(db)
     this.population = new PopulationStore(db)
+    this.snapshots = new SnapshotStore(db)
     this.evaluations = new EvaluationStore(db)
   }
 

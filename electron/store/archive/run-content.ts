@@ -41,6 +41,12 @@ export async function runChecksum(db: SqliteDb, schema: Schema, runId: number): 
     hash.update(`[${part}]`)
     for (const row of await db.all<Row>(sql, [runId])) feed(hash, row)
   }
+  // Snapshots (schema 4) only where a run has them: a run without keeps the checksum it had before.
+  const snapshots = await db.all<Row>(`SELECT term, step, batch, time_steps, features, total_features, groups, lengths, vals, row_mean, row_var FROM ${s}.snapshots WHERE run_id = ? ORDER BY term, step`, [runId])
+  if (snapshots.length > 0) {
+    hash.update('[snapshots]')
+    for (const row of snapshots) feed(hash, row)
+  }
   return hash.digest('hex')
 }
 
@@ -52,6 +58,7 @@ export async function runRowCounts(db: SqliteDb, schema: Schema, runId: number):
     timestep_stats: await count(`SELECT COUNT(*) AS n FROM ${schema}.timestep_stats WHERE run_id = ?`),
     timestep_features: await count(`SELECT COUNT(*) AS n FROM ${schema}.timestep_features WHERE stat_id IN (SELECT id FROM ${schema}.timestep_stats WHERE run_id = ?)`),
     population_stats: await count(`SELECT COUNT(*) AS n FROM ${schema}.population_stats WHERE run_id = ?`),
+    snapshots: await count(`SELECT COUNT(*) AS n FROM ${schema}.snapshots WHERE run_id = ?`),
     evaluations: await count(`SELECT COUNT(*) AS n FROM ${schema}.evaluations WHERE run_id = ?`),
     run_tags: await count(`SELECT COUNT(*) AS n FROM ${schema}.run_tags WHERE run_id = ?`),
   }

@@ -9,6 +9,7 @@ import { csvLine, type Cell } from '../../../shared/lab/tidy/csv'
 import { dataDictionary, runRow, TABLE_COLUMNS, type TableName } from '../../../shared/lab/tidy/tables'
 import { readFloat32, readInt32, readMatrix } from '../blobs'
 import type { SqliteDb } from '../sqlite'
+import { TERM_ORDER } from './guards'
 
 export type DataFormat = 'csv' | 'parquet'
 
@@ -52,7 +53,7 @@ function csvSink(path: string, columns: readonly string[]): TableSink {
 }
 
 /** Parquet column types by name: whole numbers INT32, times and measurements DOUBLE, the rest text. */
-const INT32_COLUMNS = new Set(['run_id', 'study_id', 'batch_size', 'seed', 'steps', 'hidden', 'layer', 'step', 'time_step', 'feature', 'count', 'norm_count', 'seen', 'length'])
+const INT32_COLUMNS = new Set(['sample', 'valid', 'run_id', 'study_id', 'batch_size', 'seed', 'steps', 'hidden', 'layer', 'step', 'time_step', 'feature', 'count', 'norm_count', 'seen', 'length'])
 const DOUBLE_COLUMNS = new Set(['value', 'wall_ms', 'mean', 'var', 'lr', 'created_at', 'started_at', 'ended_at'])
 const parquetType = (column: string) => (INT32_COLUMNS.has(column) ? 'INT32' : DOUBLE_COLUMNS.has(column) ? 'DOUBLE' : 'STRING')
 
@@ -99,8 +100,8 @@ function memoryCsvSink(columns: readonly string[], done: (text: string) => void)
 }
 
 /** The data dictionary written beside the tables (and carried by reports). */
-export function tidyDictionary(format: DataFormat, features: boolean): string {
-  const tables: TableName[] = ['runs', 'metrics', 'timestep_stats', 'evaluations', 'population']
+export function tidyDictionary(format: DataFormat, features: boolean, snapshots = false): string {
+  const tables: TableName[] = ['runs', 'metrics', 'timestep_stats', 'evaluations', 'population', ...(snapshots ? (['snapshots'] as const) : [])]
   const extra = features
     ? `\n## timestep_features, population_features\n\nPer-feature values (exported with --features): one row per run, term, recorded step (or snapshot step), time step and feature; mean and var of that feature alone.\n`
     : ''
@@ -113,7 +114,8 @@ export function tidyDictionary(format: DataFormat, features: boolean): string {
  */
 export async function tidyCsvTables(db: SqliteDb, runs: readonly Run[]): Promise<{ name: string; text: string }[]> {
   const out: { name: string; text: string }[] = []
-  await writeTables(db, runs, async (name, columns) => memoryCsvSink(columns, (text) => out.push({ name: `${name}.csv`, text })), 'csv', { features: false })
+  // Not the snapshots: a report shows them as pictures, and its file stays small.
+  await writeTables(db, runs, async (name, columns) => memoryCsvSink(columns, (text) => out.push({ name: `${name}.csv`, text })), 'csv', { features: false, snapshots: false })
   return out
 }
 
@@ -127,8 +129,8 @@ export async function exportTidyData(db: SqliteDb, runs: readonly Run[], dir: st
   mkdirSync(dir, { recursive: true })
   try {
     const open: SinkFactory = (name, columns) => (options.format === 'csv' ? Promise.resolve(csvSink(join(dir, `${name}.csv`), columns)) : parquetSink(join(dir, `${name}.parquet`), columns))
-    const files = await writeTables(db, runs, open, options.format, options)
-    writeFileSync(join(dir, 'DATA_DICTIONARY.md'), tidyDictionary(options.format, options.features))
+    const files = await writeTables(db, runs, open, options.format, { ...options, snapshots: true })
+    writeFileSync(join(dir, 'DATA_DICTIONARY.md'), tidyDictionary(options.format, options.features, true))
     const result = { dir, format: options.format, files }
     if (existsSync(target)) rmdirSync(target)
     renameSync(dir, target)
@@ -139,7 +141,7 @@ export async function exportTidyData(db: SqliteDb, runs: readonly Run[], dir: st
   }
 }
 
-async function writeTables(db: SqliteDb, runs: readonly Run[], open: SinkFactory, format: DataFormat, options: { features: boolean }): Promise<DataExportResult['files']> {
+async function writeTables(db: SqliteDb, runs: readonly Run[], open: SinkFactory, format: DataFormat, options: { features: boolean; snapshots: boolean }): Promise<DataExportResult['files']> {
   const files: DataExportResult['files'] = []
   const finish = async (name: string, sink: TableSink) => files.push({ name: `${name}.${format}`, rows: await sink.close() })
   const ids = runs.map((r) => r.id)
@@ -201,6 +203,23 @@ async function writeTables(db: SqliteDb, runs: readonly Run[], open: SinkFactory
     }
     await finish('population', population)
     if (popFeatures) await finish('population_features', popFeatures)
+
+    if (options.snapshots) {
+      const snapshots = await open('snapshots', TABLE_COLUMNS.snapshots)
+      const rows = await db.all<{ run_id: number; term: string; step: number; batch: number; time_steps: number; features: number; lengths: Buffer; vals: Buffer }>(
+        `SELECT run_id, term, step, batch, time_steps, features, lengths, vals FROM snapshots WHERE ${inRuns} ORDER BY run_id, ${TERM_ORDER}, step`,
+      )
+      for (const r of rows) {
+        const lengths = readInt32(r.lengths)
+        const values = readFloat32(r.vals)
+        for (let n = 0; n < r.batch; n++)
+          for (let t = 0; t < r.time_steps; t++) {
+            const valid = t < lengths[n]! ? 1 : 0
+            for (let f = 0; f < r.features; f++) snapshots.write([r.run_id, r.term, r.step, n, t, f, valid ? values[(n * r.time_steps + t) * r.features + f] : null, valid])
+          }
+      }
+      await finish('snapshots', snapshots)
+    }
   })
 
   return files

@@ -119,6 +119,11 @@ async function copyRun(db: SqliteDb, from: Schema, to: Schema, runId: number, st
      SELECT ?, step, layer, term, time_steps, features, mean, var, seen FROM ${from}.population_stats WHERE run_id = ? ORDER BY id`,
     [id, runId],
   )
+  await db.run(
+    `INSERT INTO ${to}.snapshots (run_id, term, step, batch, time_steps, features, total_features, groups, lengths, vals, row_mean, row_var)
+     SELECT ?, term, step, batch, time_steps, features, total_features, groups, lengths, vals, row_mean, row_var FROM ${from}.snapshots WHERE run_id = ? ORDER BY id`,
+    [id, runId],
+  )
   await db.run(`INSERT INTO ${to}.evaluations (run_id, step, policy, length, metric, value) SELECT ?, step, policy, length, metric, value FROM ${from}.evaluations WHERE run_id = ?`, [id, runId])
   return id
 }

@@ -72,6 +72,11 @@ export function FindingsSection({ runIds }: { runIds: number[] }) {
                 </p>
               </details>
             )}
+            {f.verdict !== 'not_applicable' && f.runIds.length > 0 && (
+              <a className="small" href={hrefOf({ page: 'explore', runId: f.runIds[0]!, withId: null })} data-testid={`explore-${f.id}`}>
+                {t('findings.explore')}
+              </a>
+            )}
             {f.verdict === 'not_applicable' && words.notUsed && <p className="muted small">{words.notUsed}</p>}
             {f.verdict === 'not_applicable' && (
               <a className="button" href={hrefOf({ page: 'new', preset: f.preset })} data-testid={`run-preset-${f.preset}`}>

@@ -15,7 +15,8 @@ export function EnvBadge({ backend, compact = false }: { backend: TrainingState[
     )
   }
   if (backend.state === 'starting') {
-    const label = backend.trying === null ? t('backend.initializing') : t(backend.phase === 'checking' ? 'backend.checkingOne' : 'backend.startingOne', { backend: backend.trying })
+    const phaseText = { starting: 'backend.startingOne', checking: 'backend.checkingOne', probing: 'backend.probingOne' } as const
+    const label = backend.trying === null ? t('backend.initializing') : t(phaseText[backend.phase], { backend: backend.trying })
     return (
       <div className="env-badge" data-testid="env-badge" data-state="starting" data-phase={backend.phase} role="status">
         {label}
@@ -56,7 +57,10 @@ export function EnvBadge({ backend, compact = false }: { backend: TrainingState[
         {t('backend.label')}: <strong>{info.backend}</strong>
       </span>
       {info.webglVersion !== null && <span>{t('backend.webglVersion', { version: info.webglVersion })}</span>}
-      {info.backend === 'webgl' && (
+      {info.probes && (
+        <span data-testid="backend-chosen">{t('backend.chosenFastest', { count: info.probes.filter((p) => p.msPerStep !== null).length })}</span>
+      )}
+      {(info.backend === 'webgl' || info.backend === 'webgpu') && (
         <span className="env-gpu" title={info.gpuRenderer ?? undefined}>
           {info.gpuRenderer ?? t('backend.unknownGpu')}
         </span>

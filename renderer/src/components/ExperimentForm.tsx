@@ -177,6 +177,11 @@ export function ExperimentForm({ form, errors, warnings = {}, onChange, onFile, 
         <Field field="recordEvery" error={errors['recordEvery']} label={t('form.recordEvery')} hint={t('form.recordEveryHint')}>
           {text('recordEvery', t('form.recordEvery'))}
         </Field>
+        <Field field="snapshots" error={errors['snapshots']} label={t('form.snapshots')} hint={t('form.snapshotsHint')}>
+          <label className="inline-check">
+            <input type="checkbox" data-testid="snapshots" checked={form.snapshots} onChange={(e) => set('snapshots', e.target.checked)} /> {t('form.snapshotsOn')}
+          </label>
+        </Field>
         <Field field="evalEvery" error={errors['evalEvery']} label={t('form.evalEvery')} hint={t('form.evalEveryHint')}>
           {text('evalEvery', t('form.evalEvery'))}
         </Field>

@@ -24,6 +24,8 @@ export interface FormState {
   optimizer: OptimizerKind
   clipNorm: string
   recordEvery: string
+  /** Keep snapshots at the first, middle and last step (the explorable). */
+  snapshots: boolean
   evalEvery: string
   evalLengths: string
   evalPolicies: Policy[]
@@ -49,6 +51,7 @@ export function formFromDraft(d: ExperimentDraft): FormState {
     optimizer: d.optimizer,
     clipNorm: String(d.clipNorm),
     recordEvery: String(d.recordEvery),
+    snapshots: d.snapshots.length > 0,
     evalEvery: String(d.evalEvery),
     evalLengths: d.evalLengths.join(', '),
     evalPolicies: [...d.evalPolicies],
@@ -102,6 +105,7 @@ export function validateForm(form: FormState, dataFile?: string): { runs: Planne
     optimizer: form.optimizer,
     clipNorm: num('clipNorm', form.clipNorm),
     recordEvery: num('recordEvery', form.recordEvery),
+    snapshots: form.snapshots ? ['first', 'middle', 'last'] : [],
     evalEvery: num('evalEvery', form.evalEvery),
     evalLengths: list('evalLengths', form.evalLengths),
     evalPolicies: form.evalPolicies,

@@ -7,7 +7,10 @@ import { EnvBadge } from '../components/EnvBadge'
 import { LanguageSwitch } from '../components/LanguageSwitch'
 import { updateSettings, useSettings, type Theme } from '../state/settings'
 import { useTraining, useTrainingController } from '../state/training'
-import { BACKENDS, type BackendName } from '../training/protocol'
+import { PROBE_CASE, PROBE_STEPS } from '../../../shared/engine/backend-probe'
+import { benchLabel } from '../../../shared/engine/bench-cases'
+import { ProbeTable } from '../components/ProbeTable'
+import { BACKEND_CHOICES, type BackendChoice } from '../training/protocol'
 
 export function SettingsPage() {
   const { t } = useTranslation()
@@ -57,12 +60,12 @@ export function SettingsPage() {
           value={settings.backend}
           data-testid="backend-select"
           onChange={(e) => {
-            const backend = e.target.value as BackendName
+            const backend = e.target.value as BackendChoice
             updateSettings({ backend })
             controller.setPreferredBackend(backend)
           }}
         >
-          {BACKENDS.map((b) => (
+          {BACKEND_CHOICES.map((b) => (
             <option key={b} value={b}>
               {t(`backendName.${b}`)}
             </option>
@@ -70,6 +73,13 @@ export function SettingsPage() {
         </select>
         <span className="field-hint">{t('settings.backendHint')}</span>
       </label>
+      {training.backend.state === 'ready' && training.backend.info.probes && (
+        <>
+          <h3>{t('settings.probeTitle')}</h3>
+          <p className="muted">{t('settings.probeBody', { model: `${benchLabel(PROBE_CASE)} ${PROBE_CASE.norm}`, steps: PROBE_STEPS })}</p>
+          <ProbeTable probes={training.backend.info.probes} used={training.backend.info.backend} />
+        </>
+      )}
 
       <h2>{t('selfCheck.title')}</h2>
       <p className="muted">{t('selfCheck.body')}</p>

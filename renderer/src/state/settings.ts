@@ -1,21 +1,22 @@
-// User preferences kept in this browser profile: compute backend, theme, and how charts read
+// User preferences kept in this browser profile: compute backend (the fastest, measured, unless chosen), theme, and how charts read
 // (log or linear scale where the user chose one; seeds grouped or one line per run).
 import { useSyncExternalStore } from 'react'
-import type { BackendName } from '../training/protocol'
+import { BACKEND_CHOICES, type BackendChoice } from '../training/protocol'
 
 export type Theme = 'system' | 'light' | 'dark'
 /** auto: log where the plotted values span more than a decade. */
 export type ScaleChoice = 'auto' | 'log' | 'linear'
 
 export interface Settings {
-  backend: BackendName
+  /** auto: the fastest backend that passes the numerics gate, measured. */
+  backend: BackendChoice
   theme: Theme
   scale: ScaleChoice
   /** Draw runs that differ only by seed as one group (mean and 95 % band). */
   groupSeeds: boolean
 }
 
-const DEFAULTS: Settings = { backend: 'webgl', theme: 'system', scale: 'auto', groupSeeds: true }
+const DEFAULTS: Settings = { backend: 'auto', theme: 'system', scale: 'auto', groupSeeds: true }
 
 const KEY = 'normlab.settings'
 const listeners = new Set<() => void>()
@@ -24,7 +25,7 @@ function read(): Settings {
   try {
     const value = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<Settings>
     return {
-      backend: value.backend === 'wasm' || value.backend === 'cpu' ? value.backend : 'webgl',
+      backend: BACKEND_CHOICES.find((b) => b === value.backend) ?? 'auto',
       theme: value.theme === 'light' || value.theme === 'dark' ? value.theme : 'system',
       scale: value.scale === 'log' || value.scale === 'linear' ? value.scale : 'auto',
       groupSeeds: value.groupSeeds !== false,

@@ -2,6 +2,8 @@
 // Runs in the training worker: starts a tfjs backend (with a time limit), reads what the GPU says
 // about itself, and gates the backend on its numerics before anything trains on it.
 import { version_webgl } from '@tensorflow/tfjs-backend-webgl'
+// The package does not re-export its version (4.22): read from its own module.
+import { version as version_webgpu } from '@tensorflow/tfjs-backend-webgpu/dist/version'
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu'
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
 import { setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm'
@@ -14,6 +16,7 @@ import { checkNumerics, GATE_CASES, numericsFingerprint, type NamedCase, type Nu
 import { tf } from '../../../shared/engine/core/tf'
 import { withTimeout } from '../../../shared/timers'
 import { registerWebglKernels } from '../../../shared/engine/recurrence/webgl/register'
+import { registerWebgpuKernels } from '../../../shared/engine/recurrence/webgpu/register'
 import { installPaddingSafeMatMul } from '../../../shared/engine/webgl/packed-matmul'
 import { poisonPackedPadding } from '../../../shared/engine/webgl/poison-padding'
 import type { BackendName } from './protocol'
@@ -29,6 +32,7 @@ tf.env().set('PROD', true)
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
 installPaddingSafeMatMul()
 registerWebglKernels()
+registerWebgpuKernels()
 
 /** A backend that has not started after this long is given up on (ms). */
 export const BACKEND_START_LIMIT_MS = 30_000
@@ -63,7 +67,7 @@ export function gpuRenderer(): string | null {
 /** The engine's source and reference cases, hashed at build time (electron.vite.config.ts); "source" when run unbuilt. */
 declare const __NORMLAB_ENGINE__: string | undefined
 const ENGINE = typeof __NORMLAB_ENGINE__ === 'string' ? __NORMLAB_ENGINE__ : 'source'
-const BACKEND_VERSIONS: Record<BackendName, string> = { webgl: version_webgl, wasm: version_wasm, cpu: version_cpu }
+const BACKEND_VERSIONS: Record<BackendName, string> = { webgpu: version_webgpu, webgl: version_webgl, wasm: version_wasm, cpu: version_cpu }
 
 /** Everything that can change a backend's numbers here: a remembered check holds only while this is unchanged. */
 export function backendFingerprint(backend: BackendName, appVersion: string): string {
@@ -71,7 +75,8 @@ export function backendFingerprint(backend: BackendName, appVersion: string): st
     backend,
     tfjs: tf.version_core,
     backendVersion: BACKEND_VERSIONS[backend],
-    gpu: backend === 'webgl' ? gpuIdentity() : null,
+    // WebGPU runs on the GPU WebGL names (its own adapter info is not exposed in every browser).
+    gpu: backend === 'webgl' || backend === 'webgpu' ? gpuIdentity() : null,
     appVersion,
     engine: ENGINE,
     agent: typeof navigator === 'undefined' ? 'unknown' : navigator.userAgent,

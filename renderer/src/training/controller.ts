@@ -10,7 +10,8 @@ import type { CellKind } from '../../../shared/kinds'
 import { runOne, type BlockedWrite, type QueuedRun, type RunHooks, type RunObserver, type TrainingHost } from '../../../shared/lab/run-lifecycle'
 import type { FailureDecision } from '../../../shared/lab/write-queue'
 import { numericsFault, rememberCheck, rememberedChecks } from '../state/numerics-cache'
-import type { BackendInfo, BackendName, FromWorker, ToWorker } from './protocol'
+import { rememberedProbes, rememberProbe } from '../state/probe-cache'
+import type { BackendChoice, BackendInfo, BackendName, BackendPhase, FromWorker, ToWorker } from './protocol'
 
 export type { QueuedRun }
 
@@ -40,7 +41,7 @@ export interface TrainingState {
   backend:
     /** Not started: it starts when training, the self-check or the pages that design runs need it (off the critical path of browsing). */
     | { state: 'idle' }
-    | { state: 'starting'; trying: BackendName | null; phase: 'starting' | 'checking' }
+    | { state: 'starting'; trying: BackendName | null; phase: BackendPhase }
     | { state: 'ready'; info: BackendInfo }
     | { state: 'failed'; reason: string }
   live: LiveRun | null
@@ -91,7 +92,7 @@ export class TrainingController {
   private dirty = false
   private publishTimer: ReturnType<typeof setTimeout> | null = null
   private live: LiveRun | null = null
-  private preferred: BackendName
+  private preferred: BackendChoice
   /** The app's version (gate results hold for one version) and the archive's path, from the archive host. */
   private readonly environment: Promise<{ appVersion: string; archivePath: string }>
   /** This page's id in the leases of the runs it trains. */
@@ -102,7 +103,7 @@ export class TrainingController {
 
   constructor(
     private readonly api: NormLabApi,
-    preferred: BackendName,
+    preferred: BackendChoice,
     createWorker: () => Worker = () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }),
   ) {
     this.preferred = preferred
@@ -132,7 +133,7 @@ export class TrainingController {
     return () => this.listeners.delete(listener)
   }
 
-  setPreferredBackend(preferred: BackendName): void {
+  setPreferredBackend(preferred: BackendChoice): void {
     this.preferred = preferred
     if (this.state.backend.state !== 'idle') this.startBackend()
   }
@@ -193,7 +194,7 @@ export class TrainingController {
   private async init(): Promise<void> {
     const fault = numericsFault()
     const { appVersion } = await this.environment
-    this.send({ type: 'init', preferred: this.preferred, appVersion, checked: rememberedChecks(), ...(fault ? { numericsFault: fault } : {}) })
+    this.send({ type: 'init', preferred: this.preferred, appVersion, checked: rememberedChecks(), probed: rememberedProbes(), ...(fault ? { numericsFault: fault } : {}) })
   }
 
   private send(message: ToWorker): void {
@@ -320,6 +321,8 @@ export class TrainingController {
       case 'backendFailed':
         this.settleBackend()
         return this.update({ backend: { state: 'failed', reason: message.reason } })
+      case 'probe':
+        return rememberProbe(message.probe)
       case 'numerics': {
         rememberCheck(message.summary)
         const active = this.state.backend.state === 'ready' ? this.state.backend.info : null
@@ -344,6 +347,8 @@ export class TrainingController {
         return this.report('write-eval', (h) => h.onEval(message.report))
       case 'population':
         return this.report('write-population', (h) => h.onPopulation(message.report))
+      case 'snapshots':
+        return this.report('write-snapshots', (h) => h.onSnapshots(message.report))
       case 'lengthEval':
         return this.report('write-evaluations', (h) => h.onLengthEval(message.results))
       case 'done':

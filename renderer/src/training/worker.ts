@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
-// The training worker: tfjs on WebGL (OffscreenCanvas), else wasm, else cpu, each gated on its
-// numerics (backends.ts). Trains one run at a time and posts every report to the page, which
+// The training worker: tfjs on the fastest backend that passes the numerics gate, measured (or
+// the one the user chose, else the next), each gated on its numerics (backends.ts). Trains one run at a time and posts every report to the page, which
 // writes it to the archive. Never touches the DOM.
 import type { Task } from '../../../shared/engine/data/task'
 import { createTask } from '../../../shared/engine/data/tasks'
@@ -10,7 +10,9 @@ import { train } from '../../../shared/engine/trainer'
 import type { TrainConfig } from '../../../shared/contract/train-config'
 import { backendFingerprint, runNumericsCheck, startBackend, gpuRenderer } from './backends'
 import { rememberedCheckFor } from '../../../shared/engine/numerics'
-import { BACKENDS, type BackendInfo, type BackendName, type FromWorker, type InitMessage, type ToWorker } from './protocol'
+import { FALLBACK, PROBED, type BackendInfo, type BackendName, type FromWorker, type InitMessage, type ToWorker } from './protocol'
+import { fastestBackend, type BackendProbe } from '../../../shared/engine/backend-probe'
+import { probeActiveBackend } from '../../../shared/engine/benchmark'
 
 declare const self: DedicatedWorkerGlobalScope
 
@@ -18,50 +20,102 @@ const post = (message: FromWorker) => self.postMessage(message)
 
 let appVersion = 'unknown'
 
+interface Gated {
+  numerics: NumericsSummary
+  remembered: boolean
+}
+
 /**
- * Tries the backends in order: each must start and pass the numerics gate (or have passed it
- * before with the same GPU renderer and app version, as the page remembers). The reasons the
- * earlier ones were skipped travel with the one that is used.
+ * Starts a backend and holds it to the numerics gate (or to its check remembered by the page with
+ * the same fingerprint); the reason it cannot be used, or its check.
  */
-async function init(message: InitMessage): Promise<void> {
-  appVersion = message.appVersion
-  const order = [message.preferred, ...BACKENDS.filter((b) => b !== message.preferred)]
+async function startAndGate(name: BackendName, message: InitMessage): Promise<Gated | string> {
+  post({ type: 'backendProgress', backend: name, phase: 'starting' })
+  const failure = await startBackend(name)
+  if (failure !== null) return `${name}: ${failure}`
+  let numerics: NumericsSummary | undefined = rememberedCheckFor(message.checked, backendFingerprint(name, appVersion))
+  const remembered = numerics !== undefined
+  if (!numerics) {
+    post({ type: 'backendProgress', backend: name, phase: 'checking' })
+    const fault = message.numericsFault === name
+    numerics = (await runNumericsCheck({ backend: name, appVersion, full: false, fault })).summary
+    // A result computed under the test hook says nothing about this GPU: never remember it.
+    if (!fault) post({ type: 'numerics', summary: numerics })
+  }
+  if (numerics.failure !== null) return `${name}: numerics check failed, ${numerics.failure}`
+  return { numerics, remembered }
+}
+
+function backendInfo(name: BackendName, gated: Gated, skipped: string[], probes: BackendProbe[] | null): BackendInfo {
+  const webgl = name === 'webgl'
+  return {
+    backend: name,
+    webglVersion: webgl ? tf.env().getNumber('WEBGL_VERSION') : null,
+    gpuRenderer: webgl || name === 'webgpu' ? gpuRenderer() : null,
+    float32: webgl ? tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') : null,
+    fallbackReason: skipped.length > 0 ? skipped.join('; ') : null,
+    probes,
+    numerics: gated.numerics,
+    numericsRemembered: gated.remembered,
+    tfjsVersion: tf.version_core,
+  }
+}
+
+/**
+ * The backend the user chose, else the next that starts and passes the numerics gate. The
+ * reasons the earlier ones were skipped travel with the one that is used.
+ */
+async function initPreferred(message: InitMessage, preferred: BackendName): Promise<void> {
+  const order = [preferred, ...FALLBACK.filter((b) => b !== preferred)]
   const skipped: string[] = []
   for (const name of order) {
-    post({ type: 'backendProgress', backend: name, phase: 'starting' })
-    const failure = await startBackend(name)
-    if (failure !== null) {
-      skipped.push(`${name}: ${failure}`)
+    const gated = await startAndGate(name, message)
+    if (typeof gated === 'string') {
+      skipped.push(gated)
       continue
     }
-    const webgl = name === 'webgl'
-    const renderer = webgl ? gpuRenderer() : null
-    let numerics: NumericsSummary | undefined = rememberedCheckFor(message.checked, backendFingerprint(name, appVersion))
-    const remembered = numerics !== undefined
-    if (!numerics) {
-      post({ type: 'backendProgress', backend: name, phase: 'checking' })
-      const fault = message.numericsFault === name
-      numerics = (await runNumericsCheck({ backend: name, appVersion, full: false, fault })).summary
-      // A result computed under the test hook says nothing about this GPU: never remember it.
-      if (!fault) post({ type: 'numerics', summary: numerics })
-    }
-    if (numerics.failure !== null) {
-      skipped.push(`${name}: numerics check failed, ${numerics.failure}`)
-      continue
-    }
-    const info: BackendInfo = {
-      backend: name,
-      webglVersion: webgl ? tf.env().getNumber('WEBGL_VERSION') : null,
-      gpuRenderer: renderer,
-      float32: webgl ? tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') : null,
-      fallbackReason: skipped.length > 0 ? skipped.join('; ') : null,
-      numerics,
-      numericsRemembered: remembered,
-      tfjsVersion: tf.version_core,
-    }
-    return post({ type: 'backend', info })
+    return post({ type: 'backend', info: backendInfo(name, gated, skipped, null) })
   }
   post({ type: 'backendFailed', reason: skipped.join('; ') || 'no backend' })
+}
+
+/**
+ * auto: every probed backend that starts and passes the gate is timed on a few training steps
+ * (or its timing remembered with the same fingerprint), and the fastest is used.
+ */
+async function initFastest(message: InitMessage): Promise<void> {
+  const probes: BackendProbe[] = []
+  const gates = new Map<BackendName, Gated>()
+  for (const name of PROBED) {
+    const gated = await startAndGate(name, message)
+    if (typeof gated === 'string') {
+      probes.push({ backend: name, fingerprint: null, msPerStep: null, failure: gated, probedAt: Date.now() })
+      continue
+    }
+    const fingerprint = backendFingerprint(name, appVersion)
+    let probe = message.probed.find((p) => p.backend === name && p.fingerprint === fingerprint && p.msPerStep !== null)
+    if (!probe) {
+      post({ type: 'backendProgress', backend: name, phase: 'probing' })
+      try {
+        probe = { backend: name, fingerprint, msPerStep: await probeActiveBackend(() => performance.now()), failure: null, probedAt: Date.now() }
+        post({ type: 'probe', probe })
+      } catch (error) {
+        probe = { backend: name, fingerprint, msPerStep: null, failure: `${name}: ${(error as Error).message}`, probedAt: Date.now() }
+      }
+    }
+    probes.push(probe)
+    gates.set(name, gated)
+  }
+  const fastest = fastestBackend(probes) as BackendName | null
+  if (fastest === null) return initPreferred(message, 'cpu')
+  await tf.setBackend(fastest)
+  // Why a backend could not be used is in its probe (Settings shows them all): nothing fell back.
+  post({ type: 'backend', info: backendInfo(fastest, gates.get(fastest)!, [], probes) })
+}
+
+async function init(message: InitMessage): Promise<void> {
+  appVersion = message.appVersion
+  return message.preferred === 'auto' ? initFastest(message) : initPreferred(message, message.preferred)
 }
 
 async function mnistDigits(): Promise<number[][]> {
@@ -99,6 +153,7 @@ async function runTraining(runId: number, config: TrainConfig, userData?: string
       onTimestepStats: (records) => post({ type: 'stats', runId, records }),
       onEval: (report) => post({ type: 'eval', runId, report }),
       onPopulation: (report) => post({ type: 'population', runId, report }),
+      onSnapshots: (report) => post({ type: 'snapshots', runId, report }),
       onLengthEval: (results) => post({ type: 'lengthEval', runId, results }),
       shouldStop: () => stopped,
       whilePaused: () => (paused && !stopped ? new Promise<void>((resolve) => resumeWaiters.push(resolve)) : Promise.resolve()),

@@ -32,13 +32,15 @@ export function normalizeSequence(norm: NormKind, groups: number, eps: number, X
       const [mean, variance] = tf.split(stats, [C, C], 1)
       side.stats = { mean: tf.keep(mean!), variance: tf.keep(variance!) }
     }
-    const y = fusedNormApply(x, { gamma: g, beta: b, ...(stats ? { stats } : {}) }, { ...attrs, rowsPerSegment, statsRow: 0 })
+    // A GPU reads γ and β as the rows of one tensor (see op.ts).
+    const gb = hasJsKernels() ? { gamma: g, beta: b } : { gammaBeta: tf.concat([tf.reshape(g, [1, -1]), tf.reshape(b, [1, -1])], 0) }
+    const y = fusedNormApply(x, { ...gb, ...(stats ? { stats } : {}) }, { ...attrs, rowsPerSegment, statsRow: 0 })
     // Everything backward reads is saved: what the forward made otherwise is gone by then.
-    save([x, g, W, ...(stats ? [stats] : [])])
+    save([x, gb.gammaBeta ?? g, W, ...(stats ? [stats] : [])])
     return {
       value: y,
       gradFunc: (dy: Tensor, [sx, sg, sW, sStats]: Tensor[]) => {
-        const [du, dyXhat] = fusedNormGrad(dy as Tensor2D, sx as Tensor2D, { gamma: sg, ...(sStats ? { stats: sStats as Tensor2D, w: sW as Tensor2D } : {}) }, { ...attrs, rowsPerSegment, statsRow: 0, dyCol0: 0, rowOffset: 0 })
+        const [du, dyXhat] = fusedNormGrad(dy as Tensor2D, sx as Tensor2D, { ...(hasJsKernels() ? { gamma: sg } : { gammaBeta: sg }), ...(sStats ? { stats: sStats as Tensor2D, w: sW as Tensor2D } : {}) }, { ...attrs, rowsPerSegment, statsRow: 0, dyCol0: 0, rowOffset: 0 })
         return [du, columnSum(dyXhat), columnSum(dy as Tensor2D)]
       },
     }

@@ -44,6 +44,8 @@ export interface SequenceBatch {
 export interface SequenceOptions {
   mode: 'train' | 'eval'
   record: boolean
+  /** train: keep each term's pre-normalization values of this batch (the explorable's snapshot). */
+  snapshot?: boolean
   sequenceOutput: boolean
   /**
    * eval, batch norms: the population statistics of each normalized term as rows [R, 2C] (means,
@@ -59,6 +61,8 @@ export interface SequenceResult {
   /** Per-time-step pre-normalization statistics [T, C] per term (training, when recording). */
   recorded: Partial<Record<TermName, Moments>>
   populationUpdates: PopulationUpdate[]
+  /** train with snapshot: each term's pre-normalization values [T·N, C] (row t·N + n), kept past the op (the caller disposes them). */
+  snapshot: Partial<Record<TermName, Tensor2D>>
 }
 
 /** The masks of a batch, stacked over time ([T·N, 1], row t·N + n): valid, w = valid / count_t, and w over every valid (n, t). */
@@ -97,7 +101,7 @@ function columnProduct(a: Tensor2D | undefined, b: Tensor2D, col0 = 0, width = b
   if (hasJsKernels() && (!a || a.shape[1] <= NARROW)) return fusedColumnProduct(a, b, col0, width)
   const cols = columns(b, col0, width)
   if (!a) return tf.matMul(tf.ones([1, b.shape[0]]), cols) as Tensor2D
-  return tf.getBackend() === 'webgl' ? (tf.matMul(a, cols, true, false) as Tensor2D) : (tf.matMul(tf.transpose(a) as Tensor2D, cols) as Tensor2D)
+  return hasJsKernels() ? (tf.matMul(tf.transpose(a) as Tensor2D, cols) as Tensor2D) : (tf.matMul(a, cols, true, false) as Tensor2D)
 }
 
 /** Columns [col0, col0 + width) of a (a itself when that is all of it). */
@@ -147,18 +151,21 @@ function recurrentMatMul(Wh: Tensor2D, N: number, needsBackward: boolean): Recur
   return { forward: (h) => tf.matMul(h, Wh) as Tensor2D, backward: (a, col0 = 0, width = a.shape[1]) => tf.matMul(columns(a, col0, width), Wh, false, true) as Tensor2D }
 }
 
-/** The γ and β read at every time step (the others once per sequence). */
-const IN_LOOP = new Set(['gamma_h', 'beta_h', 'gamma_c', 'beta_c'])
-
 /**
- * The γ and β the time loop reads. On WebGL, copied once into unpacked textures: the optimizer's
- * packed updates leave them packed, and every fused program would unpack each one it reads at
- * every time step (seven programs a step for a BN-LSTM). Elsewhere they are as they are.
+ * The γ and β the kernels read, by term. On a GPU, each term's pair copied once per pass into one
+ * [2, C] tensor: one binding (WebGPU binds at most 8–10 buffers a shader), and on WebGL unpacked —
+ * the optimizer's packed updates leave them packed, and every fused program would unpack each
+ * one it reads at every time step (seven programs a step for a BN-LSTM). On cpu and wasm as they are.
  */
-function loopParams(p: Params): Params {
-  if (hasJsKernels()) return p
-  const unpacked = (t: Tensor) => tf.reshape(fusedStack([tf.reshape(t, [1, -1]) as Tensor2D]), t.shape)
-  return Object.fromEntries(Object.entries(p).map(([name, t]) => [name, IN_LOOP.has(name) ? unpacked(t) : t]))
+function loopParams(p: Params): (term: TermName) => NormInputs {
+  if (hasJsKernels()) return (term) => ({ gamma: p[`gamma_${term}`], beta: p[`beta_${term}`] })
+  const packed: Partial<Record<TermName, Tensor>> = {}
+  for (const term of ['x', 'h', 'c'] as const) {
+    const gamma = p[`gamma_${term}`]
+    const beta = p[`beta_${term}`]
+    if (gamma && beta) packed[term] = fusedStack([tf.reshape(gamma, [1, -1]) as Tensor2D, tf.reshape(beta, [1, -1]) as Tensor2D])
+  }
+  return (term) => (packed[term] ? { gammaBeta: packed[term] } : {})
 }
 
 /** The sum of each column of x's columns [col0, col0 + width) as [width]. */
@@ -195,15 +202,15 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
 
   // The op's inputs: the weights and whichever γ/β the norm has.
   const names = ['Wx', 'Wh', 'b', ...terms.flatMap((term) => (params[`gamma_${term}`] ? [`gamma_${term}`, `beta_${term}`] : []))]
-  const side: { recorded: Partial<Record<TermName, Moments>>; updates: PopulationUpdate[] } = { recorded: {}, updates: [] }
+  const side: { recorded: Partial<Record<TermName, Moments>>; updates: PopulationUpdate[]; snapshot: Partial<Record<TermName, Tensor2D>> } = { recorded: {}, updates: [], snapshot: {} }
   /** Evaluation: the population rows of a term, and how many steps they cover. */
   const population = (term: TermName) => options.population?.[term]
   const populationSteps = (term: TermName) => population(term)?.shape[0] ?? 0
 
   const forward = (p: Params, save: Save | null): Tensor => {
-    // What the loops read (WebGL: unpacked copies); made again for backward, which runs later.
-    let loop = loopParams(p)
-    const normInputs = (term: TermName, stats?: Tensor2D): NormInputs => ({ gamma: loop[`gamma_${term}`], beta: loop[`beta_${term}`], ...(stats ? { stats } : {}) })
+    // What the kernels read of γ and β (on a GPU: packed copies); made again for backward, which runs later.
+    const gammaBeta = loopParams(p)
+    const normInputs = (term: TermName, stats?: Tensor2D): NormInputs => ({ ...gammaBeta(term), ...(stats ? { stats } : {}) })
 
     const U = tf.matMul(X, p.Wx as Tensor2D) as Tensor2D
     let statsX: Tensor2D | undefined
@@ -216,7 +223,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
         statsX = rows.shape[0]! >= segments ? rows : (tf.concat([rows, tf.slice(fromBatch(), [rows.shape[0]!, 0], [segments - rows.shape[0]!, 2 * C])], 0) as Tensor2D)
       }
     }
-    const XZ = fusedNormApply(U, { ...normInputs('x', statsX), bias: loop.b }, { ...norms.x.attrs, rowsPerSegment: norms.x.segments === 'sequence' ? T * N : N, statsRow: 0 })
+    const XZ = fusedNormApply(U, { ...normInputs('x', statsX), bias: p.b }, { ...norms.x.attrs, rowsPerSegment: norms.x.segments === 'sequence' ? T * N : N, statsRow: 0 })
 
     const Wh = recurrentMatMul(p.Wh as Tensor2D, N, save !== null)
     let h = tf.zeros([N, H]) as Tensor2D
@@ -285,6 +292,10 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     }
     const stepUpdates = terms.filter(perStepBatch)
     if (options.record) for (const term of terms) side.recorded[term] = keepMoments(all[term]())
+    if (options.snapshot) {
+      const values: Record<TermName, () => Tensor2D> = { x: () => U, h: () => Vall, c: () => columns(Aall, layout.innerColumn! * H, H) }
+      for (const term of terms) side.snapshot[term] = tf.keep(term === 'c' ? values.c() : tf.clone(values[term]()))
+    }
     for (const term of stepUpdates) {
       const stats = term === 'x' ? statsX! : term === 'h' ? statsHall! : statsCall!
       side.updates.push({ term, moments: keepMoments(split(stats, term === 'c' ? H : C)), counts: [...counts] })
@@ -293,7 +304,6 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
 
     const dummy = zeroStats(1)
     save([X, keep, wStep, wX, U, statsX ?? dummy, Hprev, Cprev ?? dummy, Vall, Aall, statsHall ?? dummy, statsCall ?? dummy])
-    loop = {}
     return value
   }
 
@@ -303,7 +313,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     const dhOut = options.sequenceOutput ? (tf.reshape(tf.transpose(dy, [1, 0, 2]), [T * N, H]) as Tensor2D) : undefined
     let dhRec = options.sequenceOutput ? (tf.zeros([N, H]) as Tensor2D) : (dy as Tensor2D)
     let prev: Tensor2D | undefined
-    const loop = loopParams(p)
+    const gammaBeta = loopParams(p)
     const Wh = recurrentMatMul(p.Wh as Tensor2D, N, true)
     const Ps: Tensor2D[] = new Array(T)
     const dV: Tensor2D[] = new Array(T)
@@ -320,11 +330,11 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
       const innerNorm = innerTerm ? norms[innerTerm].attrs : { stats: 'none' as const, center: true, groups: 1, eps: spec.eps }
       const Pt = fusedCellBackward(
         { dhRec, ...(prev ? { prev } : {}), ...(dhOut ? { dhOut } : {}), A: sA!, hPrev: sHprev!, ...(def.state.includes('c') ? { cPrev: sCprev! } : {}), keep: sKeep!, ...(innerNorm.stats === 'batch' ? { w: sWStep! } : {}) },
-        innerTerm ? { gamma: loop[`gamma_${innerTerm}`], beta: loop[`beta_${innerTerm}`], ...(innerNorm.stats === 'batch' ? { stats: sStatsC! } : {}) } : {},
+        innerTerm ? { ...gammaBeta(innerTerm), ...(innerNorm.stats === 'batch' ? { stats: sStatsC! } : {}) } : {},
         { cell: def.kind as never, norm: atStep(innerNorm, t), rowOffset: t * N },
       )
       if (hNorm.stats !== 'none') {
-        const [du, dyXhat] = fusedNormGrad(Pt, sV!, { gamma: loop.gamma_h, ...(hNorm.stats === 'batch' ? { stats: sStatsH!, w: sWStep! } : {}) }, { ...hNorm, rowsPerSegment: N, dyCol0: layout.du.col * H, rowOffset: t * N, statsRow: t })
+        const [du, dyXhat] = fusedNormGrad(Pt, sV!, { ...gammaBeta('h'), ...(hNorm.stats === 'batch' ? { stats: sStatsH!, w: sWStep! } : {}) }, { ...hNorm, rowsPerSegment: N, dyCol0: layout.du.col * H, rowOffset: t * N, statsRow: t })
         dV[t] = du
         dUv.push(dyXhat)
         dhRec = Wh.backward(du)
@@ -342,7 +352,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     const xNorm = norms.x.attrs
     if (xNorm.stats !== 'none') {
       const rowsPerSegment = norms.x.segments === 'sequence' ? T * N : N
-      const [du, dyXhat] = fusedNormGrad(Pall, sU!, { gamma: loop.gamma_x, ...(xNorm.stats === 'batch' ? { stats: sStatsX!, w: sWX! } : {}) }, { ...xNorm, rowsPerSegment, dyCol0: layout.dx.col * H, rowOffset: 0, statsRow: 0 })
+      const [du, dyXhat] = fusedNormGrad(Pall, sU!, { ...gammaBeta('x'), ...(xNorm.stats === 'batch' ? { stats: sStatsX!, w: sWX! } : {}) }, { ...xNorm, rowsPerSegment, dyCol0: layout.dx.col * H, rowOffset: 0, statsRow: 0 })
       dU = du
       dGammaX = columnSum(dyXhat)
     }
@@ -370,6 +380,6 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
 
   function outputs(value: Tensor): SequenceResult {
     const hLast = options.sequenceOutput ? (tf.reshape(tf.slice(value, [0, T - 1, 0], [N, 1, H]), [N, H]) as Tensor2D) : (value as Tensor2D)
-    return { hLast, hidden: options.sequenceOutput ? (value as Tensor3D) : null, recorded: side.recorded, populationUpdates: side.updates }
+    return { hLast, hidden: options.sequenceOutput ? (value as Tensor3D) : null, recorded: side.recorded, populationUpdates: side.updates, snapshot: side.snapshot }
   }
 }

@@ -16,6 +16,7 @@ export const TABLE_COLUMNS = {
   timestep_stats: ['run_id', 'run_uuid', 'layer', 'term', 'step', 'time_step', 'count', 'norm_count', 'mean', 'var'],
   evaluations: ['run_id', 'run_uuid', 'step', 'policy', 'length', 'metric', 'value'],
   population: ['run_id', 'run_uuid', 'step', 'layer', 'term', 'time_step', 'seen', 'mean', 'var'],
+  snapshots: ['run_id', 'term', 'step', 'sample', 'time_step', 'feature', 'value', 'valid'],
 } as const
 
 export type TableName = keyof typeof TABLE_COLUMNS
@@ -100,6 +101,19 @@ export const DATA_DICTIONARY: Record<TableName, { about: string; columns: Record
       seen: 'how often this time step was updated',
       mean: 'running mean, averaged over features',
       var: 'running variance (unbiased updates), averaged over features',
+    },
+  },
+  snapshots: {
+    about: 'One row per run, term, snapshot step, sample, time step and stored feature: the pre-normalization value one training batch had there (the explorable). A snapshot step is a recorded step: its batch statistics are the timestep_stats rows with the same run, term and step.',
+    columns: {
+      run_id: 'see runs',
+      term: 'x, h or c',
+      step: 'training step of the snapshot (a recorded step)',
+      sample: 'position in the batch',
+      time_step: 'position in the sequence',
+      feature: 'feature (the first ones of the term, within a size budget)',
+      value: 'the value before normalization (empty where padded)',
+      valid: '1 where the sample has this time step, 0 where it is padding',
     },
   },
 }

@@ -71,6 +71,23 @@ describe('npm run lab -- train / sweep', () => {
     })
   })
 
+  it('keeps snapshots where --snapshots says, and refuses what is not a point or a step', async () => {
+    const bad = await cli(['train', '--task', 'adding', '--snapshots', 'first,end', '--steps', '8', ...SMALL, db])
+    expect(bad.code).toBe(2)
+    expect(bad.err).toMatch(/--snapshots "first,end": each entry is first, middle, last or a step number/)
+    const noRecording = await cli(['train', '--task', 'adding', '--snapshots', 'last', '--steps', '8', '--hidden', '8', '--record-every', '0', '--backend', 'wasm', '--db', db])
+    expect(noRecording.code).toBe(2)
+    expect(noRecording.err).toMatch(/snapshots are taken at recorded steps/)
+    const ok = await cli(['train', '--task', 'adding', '--snapshots', 'first,last', '--steps', '8', ...SMALL, db])
+    expect(ok.code, ok.err).toBe(0)
+    await withApi(async (api) => {
+      const [run] = await api.listRuns({ filter: {} })
+      const answer = await api.getSnapshot({ runId: run!.id })
+      expect(answer.available.length).toBeGreaterThan(0)
+      expect(answer.snapshot!.lengths).toHaveLength(answer.snapshot!.batch)
+    })
+  })
+
   it('refuses bad user data with its line and field, writing nothing', async () => {
     const file = tmp.file('data.jsonl')
     writeFileSync(file, '{"x": [[1]], "label": 0}\n{"x": [[1]], "label": "one"}\n')

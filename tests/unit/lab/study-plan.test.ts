@@ -51,6 +51,7 @@ describe('one study planner for the app and the CLI', () => {
         optimizer: 'adam',
         'record-every': '5',
         'eval-every': '25',
+        snapshots: 'first,middle,last',
       },
       true,
     )

@@ -16,7 +16,7 @@ let tmp: ReturnType<typeof tempDir>
 
 const cli = runCapture
 
-const TRAIN = ['--task', 'adding', '--hidden', '8', '--lengths', '5-9', '--batch', '4', '--steps', '6', '--record-every', '2', '--eval-every', '3', '--backend', 'wasm']
+const TRAIN = ['--task', 'adding', '--hidden', '8', '--lengths', '5-9', '--batch', '4', '--steps', '6', '--record-every', '2', '--eval-every', '3', '--snapshots', 'first,last', '--backend', 'wasm']
 const open = (path: string) => Archive.open(path, { migrations: MIGRATIONS })
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
 
@@ -54,6 +54,9 @@ async function contentOf(path: string): Promise<Record<string, unknown[]>> {
       population_stats: await q(
         `SELECT ${runKey}, p.step, p.layer, p.term, p.time_steps, p.features, p.mean, p.var, p.seen FROM population_stats p JOIN runs r ON r.id = p.run_id ORDER BY r.uuid, p.step, p.layer, p.term`,
       ),
+      snapshots: await q(
+        `SELECT ${runKey}, s.term, s.step, s.batch, s.time_steps, s.features, s.total_features, s.groups, s.lengths, s.vals, s.row_mean, s.row_var FROM snapshots s JOIN runs r ON r.id = s.run_id ORDER BY r.uuid, s.term, s.step`,
+      ),
       evaluations: await q(`SELECT ${runKey}, e.step, e.policy, e.length, e.metric, e.value FROM evaluations e JOIN runs r ON r.id = e.run_id ORDER BY r.uuid, e.step, e.policy, e.length, e.metric`),
     }
   } finally {
@@ -90,6 +93,8 @@ describe('export and import', () => {
     // The recorded content is there to compare: statistics with per-feature BLOBs, population statistics, evaluations, tags.
     expect(before.timestep_features!.length).toBeGreaterThan(0)
     expect(before.population_stats!.length).toBeGreaterThan(0)
+    // Snapshots at the first and last recorded step (1 and 6), every term of the LSTM (x, h, c), both runs.
+    expect(before.snapshots!.map((s) => `${(s as { term: string }).term}@${(s as { step: number }).step}`).sort()).toEqual(['c@1', 'c@1', 'c@6', 'c@6', 'h@1', 'h@1', 'h@6', 'h@6', 'x@1', 'x@1', 'x@6', 'x@6'])
     expect(before.evaluations!.length).toBeGreaterThan(0)
     expect(before.run_tags!.length).toBe(2)
     expect(Buffer.isBuffer((after.timestep_stats![0] as { mean: unknown }).mean)).toBe(true)
@@ -266,6 +271,7 @@ describe('tidy data at full fidelity', () => {
       'evaluations.csv': await n('SELECT COUNT(*) AS n FROM evaluations'),
       'population.csv': await n('SELECT SUM(time_steps) AS n FROM population_stats'),
       'population_features.csv': await n('SELECT SUM(time_steps * features) AS n FROM population_stats'),
+      'snapshots.csv': await n('SELECT SUM(batch * time_steps * features) AS n FROM snapshots'),
     }
     await db.close()
     for (const [file, count] of Object.entries(expected)) {
@@ -273,6 +279,15 @@ describe('tidy data at full fidelity', () => {
       expect(lines(file), file).toBe(count)
     }
     expect(readFileSync(join(dir, 'DATA_DICTIONARY.md'), 'utf8')).toContain('time_step')
+    expect(readFileSync(join(dir, 'DATA_DICTIONARY.md'), 'utf8')).toContain('## snapshots.csv')
+    // snapshots.csv: the stored values where valid, empty where padded, in the issue's columns.
+    const snap = readFileSync(join(dir, 'snapshots.csv'), 'utf8').split('\r\n').filter(Boolean)
+    expect(snap[0]).toBe('run_id,term,step,sample,time_step,feature,value,valid')
+    const cells = snap.slice(1).map((l) => l.split(','))
+    expect(cells.filter((c) => c[7] === '1').every((c) => c[6] !== '' && Number.isFinite(Number(c[6])))).toBe(true)
+    expect(cells.filter((c) => c[7] === '0').every((c) => c[6] === '')).toBe(true)
+    // Lengths 5–9 in a batch padded to its longest: some cells are padding, most are not.
+    expect(cells.filter((c) => c[7] === '0').length).toBeGreaterThan(0)
 
     const pq = tmp.file('tidy-parquet')
     expect((await cli(['export-data', '--db', source, '--out', pq, '--format', 'parquet'])).code).toBe(0)

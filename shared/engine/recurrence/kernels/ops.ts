@@ -14,6 +14,8 @@ function run(name: string, inputs: Inputs, attrs: object): Tensor | Tensor[] {
 export interface NormInputs {
   gamma?: Tensor
   beta?: Tensor
+  /** On a GPU: γ and β as the rows of one [2, C] tensor, one binding instead of two (gpu/normalization.ts). */
+  gammaBeta?: Tensor
   stats?: Tensor2D
 }
 

@@ -1,0 +1,252 @@
+// A cell's time step on a GPU, for every cell: the programs' skeleton — which element computes
+// which activation or gradient block, masking, the normalizers applied inside the step — with
+// the per-unit arithmetic written in from the cell's formulas by the shading language's dialect.
+import { cellDefinition, type CellDefinition, type CellKind } from '../../../kinds'
+import { emit, expr, needed, type Bindings, type Operand } from '../../../kinds/formulas'
+import { cellLayout, type CellLayout } from '../kernels/layout'
+import type { CellBackwardAttrs, CellForwardAttrs, NormAttrs } from '../kernels/names'
+import { f, type ShaderLang } from './lang'
+import { invOf, normInputs, rowStatsProgram, xhatOf } from './normalization'
+import { NO_STEP, program, runReleasing, type Gpu, type Info, type ProgramSpec, type Step } from './program'
+
+const local = (name: string) => `v_${name.replace(/\./g, '_')}`
+
+interface Cell {
+  def: CellDefinition
+  layout: CellLayout
+  aWidth: number
+}
+
+const CELLS = new Map<CellKind, Cell>()
+
+function cellOf(kind: CellKind): Cell {
+  let cell = CELLS.get(kind)
+  if (!cell) {
+    const def = cellDefinition(kind)
+    const layout = cellLayout(def)
+    cell = { def, layout, aWidth: layout.activations.length }
+    CELLS.set(kind, cell)
+  }
+  return cell
+}
+
+/**
+ * The statements that compute `value` from `bindings` and end in setOutput: the bindings it needs
+ * as locals, in order. Names not bound are read with `read`.
+ */
+function output(L: ShaderLang, bindings: Bindings, value: Operand, read: (name: string) => string): string {
+  const e = expr(value)
+  const dialect = L.formulas((name) => (name in bindings ? local(name) : read(name)))
+  const lines = needed(bindings, [e]).map((name) => L.float(local(name), emit(expr(bindings[name]!), dialect)))
+  return [...lines, `setOutput(${emit(e, dialect)});`].join(' ')
+}
+
+/** An element of a [N, blocks·H] output: its sample n, its block q of H columns, its unit k in the block. */
+const blockElement = (L: ShaderLang, H: number) => `${L.int('n', 'rc.x')}
+      ${L.int('q', `rc.y / ${H}`)}
+      ${L.int('k', `rc.y - q * ${H}`)}`
+
+/** One branch per block of `width` columns: `if (q == i) { … }`. */
+const branches = (blocks: { q: number; body: string }[]) => blocks.map((b) => `if (q == ${b.q}) { ${b.body} return; }`).join('\n      ')
+
+const activationBindings = (def: CellDefinition) => Object.fromEntries(Object.entries(def.activations).map(([name, x]) => [`a.${name}`, x]))
+
+/** What forward formulas read: the gate terms at sample n of step rowOffset, the previous state. */
+function forwardReader(def: CellDefinition, H: number, aRead: ((name: string) => string) | null): (name: string) => string {
+  return (name) => {
+    const [space, key] = name.split('.') as [string, string | undefined]
+    const gate = key === undefined ? -1 : def.gates.indexOf(key as never)
+    if (space === 'x' && gate >= 0) return `getXz(rowOffset + n, ${gate * H} + k)`
+    if (space === 'u' && gate >= 0) return `recurrentAt(n, ${gate * H} + k)`
+    if (name === 'prev.h') return 'getHPrev(n, k)'
+    if (name === 'prev.c') return 'getCPrev(n, k)'
+    if (name === 'y') return 'cellY(n, n, k)'
+    if (space === 'a' && aRead) return aRead(key!)
+    throw new Error(`${def.kind}: a forward formula reads "${name}", which the step does not have`)
+  }
+}
+
+/** The recurrent term N_h(v) at (n, c) of C columns, normalized with n (row statistics: `rs`, computed first). */
+function recurrentTerm(L: ShaderLang, n: NormAttrs, C: number): string {
+  return L.fn('recurrentAt', ['n', 'c'], `return ${n.stats === 'none' ? 'getV(n, c)' : `getGammaBeta(0, c) * ${xhatOf(L, n, C, 'getV(n, c)', 'n', 'c')} + getGammaBeta(1, c)`};`)
+}
+
+/** The inner term's x̂ and y at A's row `row`, row-stats row `rr`, unit k. */
+function innerTerm(L: ShaderLang, cell: Cell, n: NormAttrs, H: number): string {
+  const x = `getA(row, ${cell.layout.innerColumn! * H} + k)`
+  return `
+    ${L.fn('cellXhat', ['row', 'rr', 'k'], `return ${xhatOf(L, n, H, x, 'rr', 'k')};`)}
+    ${L.fn('cellY', ['row', 'rr', 'k'], n.stats === 'none' ? 'return cellXhat(row, rr, k);' : 'return getGammaBeta(0, k) * cellXhat(row, rr, k) + getGammaBeta(1, k);')}`
+}
+
+export function cellForwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: Record<string, unknown>): Info[] {
+  const L = gpu.lang
+  const a = attrs as unknown as CellForwardAttrs
+  const cell = cellOf(a.cell)
+  const { def, layout } = cell
+  const [N, H] = ins.hPrev!.shape as [number, number]
+  const n = a.norm
+  const step: Step = { rowOffset: a.rowOffset, statsRow: n.statsRow || 0 }
+  const inputs: Record<string, Info> = { ...ins }
+  const temp: Info[] = []
+  const names = (list: string[]) => list.filter((x) => inputs[x] !== undefined)
+  const readA = (key: string) => `getA(n, ${layout.activations.indexOf(key) * H} + k)`
+  if (a.stage === 'state') {
+    if (n.stats === 'row') temp.push((inputs.rs = gpu.run(rowStatsProgram(L, N, layout.innerColumn! * H, H, n), [ins.A!], NO_STEP)))
+    const list = names(['A', 'hPrev', 'cPrev', 'keep', ...normInputs(n.stats)])
+    const read = forwardReader(def, H, readA)
+    const stateProgram = (s: 'h' | 'c'): ProgramSpec =>
+      program(list, [N, H], `
+    ${L.helpers}
+    ${innerTerm(L, cell, n, H)}
+    ${L.main(`
+      ${L.int('n', 'rc.x')}
+      ${L.int('k', 'rc.y')}
+      if (getKeep(rowOffset + n, 0) <= 0.0) { setOutput(get${s === 'h' ? 'HPrev' : 'CPrev'}(n, k)); return; }
+      ${output(L, {}, def.next[s]!, read)}`)}`)
+    return runReleasing(gpu, def.state.map((s) => stateProgram(s)), inputs, step, temp)
+  }
+  const C = layout.G * H
+  if (n.stats === 'row') temp.push((inputs.rs = gpu.run(rowStatsProgram(L, N, 0, C, n), [ins.v!], NO_STEP)))
+  const list = names(['xz', 'v', 'hPrev', 'cPrev', 'keep', ...normInputs(n.stats)])
+  const header = `${L.helpers}\n    ${recurrentTerm(L, n, C)}`
+  const bindings = activationBindings(def)
+  const activations = program(list, [N, cell.aWidth * H], `
+    ${header}
+    ${L.main(`
+      ${blockElement(L, H)}
+      ${branches(layout.activations.map((name, i) => ({ q: i, body: output(L, bindings, `a.${name}`, forwardReader(def, H, null)) })))}
+      setOutput(0.0);`)}`)
+  if (a.stage === 'gates') return runReleasing(gpu, [activations], inputs, step, temp)
+  // 'step': A (unless the new h is the activation itself), then h from A or from the formulas directly.
+  const keepA = !layout.stateIsActivation
+  const outs: Info[] = []
+  if (keepA) {
+    const A = gpu.run(activations, list.map((x) => inputs[x]!), step)
+    outs.push(A)
+    inputs.A = A
+  }
+  const h = program(keepA ? [...list, 'A'] : list, [N, H], `
+    ${header}
+    ${L.main(`
+      ${L.int('n', 'rc.x')}
+      ${L.int('k', 'rc.y')}
+      if (getKeep(rowOffset + n, 0) <= 0.0) { setOutput(getHPrev(n, k)); return; }
+      ${keepA ? output(L, {}, def.next.h, forwardReader(def, H, readA)) : output(L, bindings, def.next.h, forwardReader(def, H, null))}`)}`)
+  return [...outs, ...runReleasing(gpu, [h], inputs, step, temp)]
+}
+
+export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: Record<string, unknown>): Info {
+  const L = gpu.lang
+  const a = attrs as unknown as CellBackwardAttrs
+  const cell = cellOf(a.cell)
+  const { def, layout } = cell
+  const [N, H] = ins.dhRec!.shape as [number, number]
+  const P = layout.width
+  const n = a.norm
+  const step: Step = { rowOffset: a.rowOffset, statsRow: n.statsRow || 0 }
+  const inputs: Record<string, Info> = { ...ins }
+  const temp: Info[] = []
+  const inner = def.inner !== undefined
+  if (inner && n.stats === 'row') temp.push((inputs.rs = gpu.run(rowStatsProgram(L, N, layout.innerColumn! * H, H, n), [ins.A!], step)))
+  // No w (valid / count): per-step batch statistics' count is summed from keep by the reduction
+  // below, which keeps the program within WebGPU's bindings (at most 8–10 buffers a shader).
+  const base = ['dhRec', 'prev', 'dhOut', 'A', 'hPrev', 'cPrev', 'keep', ...(inner ? normInputs(n.stats) : [])].filter((x) => inputs[x] !== undefined)
+  const carryH = layout.carry.h!.col
+  const carryC = layout.carry.c?.col ?? -1
+  const read = (name: string): string => {
+    const [space, key] = name.split('.') as [string, string | undefined]
+    if (name === 'dh') return 'dhAt(n, k)'
+    if (name === 'carry.c') return ins.prev && carryC >= 0 ? `getPrev(n, ${carryC * H} + k)` : '0.0'
+    if (space === 'a') return `getA(row, ${layout.activations.indexOf(key!) * H} + k)`
+    if (name === 'prev.h') return 'getHPrev(row, k)'
+    if (name === 'prev.c') return 'getCPrev(row, k)'
+    if (name === 'y') return 'cellY(row, n, k)'
+    if (name === 'dinner') return 'dinnerAt(n, k)'
+    throw new Error(`${def.kind}: a backward formula reads "${name}", which the step does not have`)
+  }
+  const before = def.backward.beforeNorm ?? {}
+  const shared = `
+    ${L.helpers}
+    ${inner ? innerTerm(L, cell, n, H) : ''}
+    ${L.fn('dhAt', ['n', 'k'], `return getDhRec(n, k)${ins.prev ? ` + getPrev(n, ${carryH * H} + k)` : ''}${ins.dhOut ? ' + getDhOut(rowOffset + n, k)' : ''};`)}
+    ${
+      inner
+        ? L.fn(
+            'innerAt',
+            ['n', 'k'],
+            `${L.int('row', 'rowOffset + n')}
+      if (getKeep(row, 0) <= 0.0) { return 0.0; }
+      ${output(L, before, 'inner', read).replace(/setOutput\((.*)\);$/, 'return $1;')}`,
+          )
+        : ''
+    }`
+  let dinner = ''
+  if (inner) {
+    let dcNew = 'innerAt(n, k)'
+    if (n.stats !== 'none') {
+      const G = n.groups || 1
+      const size = H / G
+      const reduce =
+        n.stats === 'batch'
+          ? program(base, [1, 2 * H + 1], `
+          ${shared}
+          ${L.main(`
+            ${L.int('k', L.sel(`rc.y < ${H}`, 'rc.y', `rc.y - ${H}`))}
+            ${L.float('s', '0.0')}
+            if (rc.y == ${2 * H}) {
+              ${L.loop('n', 0, N)} { s += getKeep(rowOffset + n, 0); }
+              setOutput(s);
+              return;
+            }
+            ${L.loop('n', 0, N)} {
+              ${L.float('d', 'getGammaBeta(0, k) * innerAt(n, k)')}
+              s += ${L.sel(`rc.y < ${H}`, 'd', 'd * cellXhat(rowOffset + n, n, k)')};
+            }
+            setOutput(s);`)}`)
+          : program(base, [N, 2 * G], `
+          ${shared}
+          ${L.main(`
+            ${L.int('n', 'rc.x')}
+            ${L.int('g', L.sel(`rc.y < ${G}`, 'rc.y', `rc.y - ${G}`))}
+            ${L.float('s', '0.0')}
+            ${L.loop('j', 0, size)} {
+              ${L.int('k', `g * ${size} + j`)}
+              ${L.float('d', 'getGammaBeta(0, k) * innerAt(n, k)')}
+              s += ${L.sel(`rc.y < ${G}`, 'd', 'd * cellXhat(rowOffset + n, n, k)')};
+            }
+            setOutput(s / ${f(size)});`)}`)
+      temp.push((inputs.sums = gpu.run(reduce, base.map((x) => inputs[x]!), step)))
+      base.push('sums')
+      dcNew =
+        n.stats === 'batch'
+          ? `${invOf(L, n, H, '', 'k')} * (getGammaBeta(0, k) * innerAt(n, k) - getKeep(rowOffset + n, 0) / getSums(0, ${2 * H}) * (${n.center ? 'getSums(0, k)' : '0.0'} + cellXhat(rowOffset + n, n, k) * getSums(0, ${H} + k)))`
+          : `${invOf(L, n, H, 'n', 'k')} * (getGammaBeta(0, k) * innerAt(n, k) - ${n.center ? `getSums(n, k / ${size})` : '0.0'} - cellXhat(rowOffset + n, n, k) * getSums(n, ${G} + k / ${size}))`
+    }
+    dinner = L.fn('dinnerAt', ['n', 'k'], `return ${dcNew};`)
+  }
+  const after = { ...before, ...def.backward.afterNorm }
+  const blocks: { q: number; body: string }[] = []
+  def.gates.forEach((g, i) => blocks.push({ q: layout.dx.col + i, body: output(L, after, (def.backward.dx as Record<string, Operand>)[g]!, read) }))
+  if (layout.du !== layout.dx) def.gates.forEach((g, i) => blocks.push({ q: layout.du.col + i, body: output(L, after, (def.backward.du as Record<string, Operand>)[g]!, read) }))
+  blocks.push({ q: carryH, body: output(L, after, def.backward.carry.h, read) })
+  if (layout.carry.c) blocks.push({ q: layout.carry.c.col, body: output(L, after, def.backward.carry.c ?? 0, read) })
+  if (inner) {
+    blocks.push({ q: layout.innerDy!.col, body: 'setOutput(innerAt(n, k));' })
+    blocks.push({ q: layout.innerDyXhat!.col, body: 'setOutput(innerAt(n, k) * cellXhat(row, n, k));' })
+  }
+  const masked = L.sel(`q == ${carryH}`, 'dhAt(n, k)', carryC >= 0 ? L.sel(`q == ${carryC}`, read('carry.c'), '0.0') : '0.0')
+  const p = program(base, [N, P * H], `
+    ${shared}
+    ${dinner}
+    ${L.main(`
+      ${blockElement(L, H)}
+      ${L.int('row', 'rowOffset + n')}
+      if (getKeep(row, 0) <= 0.0) {
+        setOutput(${masked});
+        return;
+      }
+      ${branches(blocks)}
+      setOutput(0.0);`)}`)
+  return runReleasing(gpu, [p], inputs, step, temp)[0]!
+}

@@ -1,0 +1,56 @@
+// The numerics of the WebGPU engine in Chromium (SwiftShader's Vulkan here, WebGPU on
+// http://127.0.0.1, a secure context): the recurrence's kernels in WGSL, written by the same
+// skeleton as the GLSL from the same cell and norm definitions, pass every PyTorch reference case
+// and agree with the step-by-step reference on random shapes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openBenchPage, type BenchPage } from '../../scripts/bench-page-host'
+import { REFERENCE_CASES } from '../../shared/engine/numerics'
+import { CELLS } from '../../shared/kinds'
+import type { Agreement } from '../support/agreement'
+
+type Checked = Agreement & { off: [string, number][] }
+
+interface PassResult {
+  summary: { cases: number; passed: number; worstRatio: number | null; failure: string | null }
+  cases: { name: string; pass: boolean; failing: string[] }[]
+}
+
+let bench: BenchPage
+const warnings: string[] = []
+
+beforeAll(async () => {
+  bench = await openBenchPage()
+  // WebGPU reports an invalid pipeline (too many bindings, a WGSL error) on the console, not as an exception.
+  bench.page.on('console', (m) => {
+    if (m.type() === 'warning' || m.type() === 'error') warnings.push(m.text())
+  })
+})
+
+afterAll(async () => {
+  await bench?.close()
+})
+
+describe('WebGPU numerics against the PyTorch reference cases', () => {
+  it('passes every case through the WGSL kernels, with no invalid pipeline', async () => {
+    const result = (await bench.page.evaluate(`globalThis.runSelfCheck('webgpu', [{ name: 'plain', matMul: 'padding-safe', poison: false }])`)) as Record<string, PassResult>
+    const r = result.plain!
+    expect(r.summary.cases).toBe(REFERENCE_CASES.length)
+    expect(r.cases.filter((c) => !c.pass), `${r.summary.failure}`).toEqual([])
+    expect(r.summary.worstRatio).toBeLessThan(1)
+    expect(warnings).toEqual([])
+  }, 300_000)
+
+  it('trains and evaluates through the recurrence op on WebGPU, agreeing with the step-by-step reference: every cell with a batch norm and a per-sample norm', async () => {
+    // The self-check above runs every cell × norm at the reference shape; here random, larger shapes.
+    const results = (await bench.page.evaluate(`globalThis.runRecurrenceAgreement('webgpu', 1, false, 7100, ['bn_step', 'ln'])`)) as Checked[]
+    expect(results).toHaveLength(CELLS.length * 2)
+    for (const r of results) {
+      const label = `${r.case.cell} + ${r.case.norm} N${r.case.N} T${r.case.T} H${r.case.H}`
+      expect(r.op, `${label}: through the op`).toBe(true)
+      expect(r.off, label).toEqual([])
+    }
+    // Past the stacking tree's fan-in on WebGPU (8 inputs a program).
+    expect(Math.max(...results.map((r) => r.case.T))).toBeGreaterThan(8)
+    expect(warnings).toEqual([])
+  }, 300_000)
+})
