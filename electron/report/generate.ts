@@ -2,7 +2,7 @@
 // build the model (shared/lab/report) and write it as one self-contained HTML file; print it to
 // PDF with whichever printer the host has (headless Chromium, or Electron's printToPDF).
 import { arch, release, type } from 'node:os'
-import type { NormLabApi } from '../../shared/contract'
+import type { NormLabApi, SnapshotRead } from '../../shared/contract'
 import { fill, words, type Language } from '../../shared/i18n'
 import { computeFindings, gatherStudyData, type Finding } from '../../shared/lab/findings'
 import { reportHtml } from '../../shared/lab/report/html'
@@ -47,12 +47,19 @@ export async function makeReport(api: NormLabApi, request: ReportRequest): Promi
     const grid = await api.getTimestepGrid({ runId: r.run.id, term: 'h', field: 'mean', maxRows: HEATMAP_ROWS })
     heatmaps.push({ runId: r.run.id, steps: grid.steps, values: grid.values })
   }
+  // The explorable's pictures: each run's last snapshot of the recurrent term, where it kept one.
+  const snapshots: { runId: number; snapshot: SnapshotRead }[] = []
+  for (const r of data.runs) {
+    const answer = await api.getSnapshot({ runId: r.run.id, term: 'h' })
+    if (answer.snapshot) snapshots.push({ runId: r.run.id, snapshot: answer.snapshot })
+  }
   const info = buildInfo()
   const model = buildReportModel(data, findings, request.language, {
     title,
     generatedAt: Date.now(),
     provenance: { appVersion: info.appVersion, commit: info.commit, schemaVersion: request.schemaVersion, madeBy: request.madeBy, platform: `${type()} ${release()} ${arch()}`, archivePath: request.archivePath },
     heatmaps,
+    snapshots,
     ...(await request.tables()),
   })
   const baseName = `normlab-report-${(study ? `study-${study.id}` : `runs-${request.runIds.join('-')}`).slice(0, 60)}`

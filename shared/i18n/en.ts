@@ -162,6 +162,8 @@ export const en = {
     trainingCurves: 'Training loss during training (held-out loss was evaluated too rarely to draw a course)',
     profiles: 'Statistics of the recurrent term per time step (last recorded step): mean ± std, valid samples (bars), values per normalizer statistic (dashed)',
     heatmaps: 'Batch mean of the recurrent term: training step (up) × time step (across)',
+    explorable: 'Which values share a statistic: one batch of the recurrent term, before normalization (padding hatched)',
+    explorableCaption: '{{norm}}, training step {{step}}: the outlined values share the statistic of sample {{n}} at time step {{t}} ({{count}} values). Left: samples × time steps for feature 0; below: samples × features at time step {{t}}.',
     population: 'BN’s population variance and updates per time step',
     lengths: 'Held-out loss against test length (per BN policy)',
     batchSweep: 'Final held-out loss against batch size (mean over seeds)',

@@ -146,6 +146,8 @@ export const zhCN = translationOf<typeof en>()({
     curves: '训练过程中的留出损失',
     trainingCurves: '训练过程中的训练损失（留出损失评估次数太少，画不出变化过程）',
     profiles: '循环项在各时间步的统计量（最后记录的训练步）：均值 ± 标准差、有效样本数（柱）、每个归一化统计量平均的值数（虚线）',
+    explorable: '哪些值共用一个统计量：循环项的一个批次（归一化之前，斜线为填充）',
+    explorableCaption: '{{norm}}，训练第 {{step}} 步：框出的值与样本 {{n}} 在时间步 {{t}} 共用同一统计量（{{count}} 个值）。上：特征 0 的样本 × 时间步；下：时间步 {{t}} 的样本 × 特征。',
     heatmaps: '循环项的批均值：训练步（纵）× 时间步（横）',
     population: 'BN 在各时间步的总体方差与更新次数',
     lengths: '留出损失随测试长度的变化（按 BN 策略）',

@@ -16,6 +16,8 @@ interface Props {
   onSelect(cell: Cell): void
   /** Wider than this the cells shrink (px). */
   width: number
+  /** Taller than this the rows shrink (px; a report's pictures are shorter). */
+  height?: number
   testId: string
 }
 
@@ -32,12 +34,12 @@ function color(x: number, range: number): string {
   return v >= 0 ? `rgb(255,${a},${a})` : `rgb(${a},${a},255)`
 }
 
-export function SnapshotGrid({ snapshot: s, grid, norm, groups, selected, onSelect, width, testId }: Props) {
+export function SnapshotGrid({ snapshot: s, grid, norm, groups, selected, onSelect, width, height = 360, testId }: Props) {
   const { t } = useTranslation()
   const canvas = useRef<HTMLCanvasElement>(null)
   const columns = grid === 'time' ? s.T : s.F
   const cell = Math.max(2, Math.min(22, Math.floor(width / columns)))
-  const rowH = Math.max(6, Math.min(22, Math.floor(360 / s.N)))
+  const rowH = Math.max(3, Math.min(22, Math.floor(height / s.N)))
   const highlighted = useMemo(() => sharedCells(s, norm, groups, selected, grid), [s, norm, groups, selected, grid])
   const at = (n: number, c: number) => (grid === 'time' ? { n, t: c, f: selected.f } : { n, t: selected.t, f: c })
 

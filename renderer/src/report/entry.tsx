@@ -7,6 +7,8 @@ import type { ReportModel } from '../../../shared/lab/report/model'
 import { fill, words } from '../../../shared/i18n'
 import { setLabelText } from '../../../shared/lab/findings/describe'
 import { Heatmap } from '../charts/Heatmap'
+import { SnapshotGrid } from '../explore/SnapshotGrid'
+import { decodeSnapshot, statisticAt } from '../../../shared/lab/views/explorable'
 import { GroupLinesChart } from '../charts/GroupLinesChart'
 import { LineChart } from '../charts/LineChart'
 import { GroupProfileChart } from '../charts/ProfileChart'
@@ -51,6 +53,23 @@ function Charts({ kind }: { kind: keyof Model['charts'] }) {
           {c.heatmaps.map((h) => (
             <Heatmap key={h.runId} steps={h.steps} values={h.values} timeSteps={h.values.reduce((m, r) => Math.max(m, r.length), 0)} label={h.label} />
           ))}
+        </div>
+      )
+    case 'explorable':
+      return (
+        <div className="report-grid">
+          {c.explorable.map((e) => {
+            const snapshot = decodeSnapshot(e.snapshot)
+            const stat = statisticAt(snapshot, e.norm, e.groups, e.cell, 1e-5)
+            return (
+              <div key={e.runId} data-testid="report-explorable" data-norm={e.norm}>
+                <h4>{e.label}</h4>
+                <SnapshotGrid snapshot={snapshot} grid="time" norm={e.norm} groups={e.groups} selected={e.cell} onSelect={() => {}} width={360} height={140} testId={`report-grid-time-${e.runId}`} />
+                <SnapshotGrid snapshot={snapshot} grid="features" norm={e.norm} groups={e.groups} selected={e.cell} onSelect={() => {}} width={360} height={140} testId={`report-grid-features-${e.runId}`} />
+                <p className="muted small">{fill(s.explorableCaption, { norm: w.norm[e.norm], step: snapshot.step, t: e.cell.t, n: e.cell.n, count: stat?.count ?? 0 })}</p>
+              </div>
+            )
+          })}
         </div>
       )
     case 'population':

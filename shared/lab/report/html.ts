@@ -108,6 +108,7 @@ ${chartBlock('heatmaps', s.heatmaps)}
 ${chartBlock('population', s.population)}
 ${chartBlock('lengths', s.lengths)}
 ${chartBlock('batchSweep', s.batchSweep)}
+${chartBlock('explorable', s.explorable)}
 </section>
 <section class="report-section">
 <h2>${escapeHtml(s.runs)}</h2>

@@ -2,7 +2,8 @@
 // shows as text, what its charts draw, and the tidy data attached to it. Pure: the Node side
 // gathers the data and writes the file; the report page draws the charts from this model.
 import { words, type Language } from '../../i18n'
-import type { MetricSeries } from '../../contract/schemas'
+import type { MetricSeries, SnapshotRead } from '../../contract/schemas'
+import { isBatchNorm, normDefinition, type NormKind } from '../../kinds'
 import { columnName, describeFinding, heldOutLoss, showEffect, type ChartKind, type Finding, type RunData, type StudyData } from '../findings'
 import { meanOfFinite } from '../findings/method/stats'
 import { batchSweepView, curvesView, groupBySeed, lengthsView, profileView, type BatchSweepView, type CurvesView, type LengthsView, type ProfileView } from '../views'
@@ -74,6 +75,18 @@ export interface ReportCharts {
   lengths: LengthsView | null
   /** Final held-out loss against batch size, per group. */
   batchSweep: BatchSweepView | null
+  /** The explorable as pictures: one batch of a BN run (and of a same-seed run with a per-sample norm) at its last snapshot, a late time step selected. */
+  explorable: ReportExplorable[]
+}
+
+/** One run's snapshot drawn as the explorable's two grids, with the cell whose shared statistic is outlined. */
+export interface ReportExplorable {
+  runId: number
+  label: string
+  norm: NormKind
+  groups: number
+  snapshot: SnapshotRead
+  cell: { n: number; t: number; f: number }
 }
 
 /** A curve needs this many points to show a course (fewer: the training loss is drawn instead). */
@@ -113,7 +126,7 @@ export interface HeatmapGrid {
 /** Heatmaps keep at most this many recorded steps, evenly spaced (the CSV has them all). */
 export const HEATMAP_ROWS = 200
 
-function charts(data: StudyData, heatmaps: readonly HeatmapGrid[]): ReportCharts {
+function charts(data: StudyData, heatmaps: readonly HeatmapGrid[]): Omit<ReportCharts, 'explorable'> {
   const runs = data.runs.map((r) => r.run)
   const groups = groupBySeed(runs)
   const series: MetricSeries[] = data.runs.flatMap((r) => Object.entries(r.metrics).map(([name, s]) => ({ runId: r.run.id, name, steps: s.steps, values: s.values, wallMs: s.wallMs })))
@@ -132,7 +145,7 @@ function charts(data: StudyData, heatmaps: readonly HeatmapGrid[]): ReportCharts
       ),
     )
     .filter((v): v is ProfileView => v !== null)
-  const out: ReportCharts = {
+  const out: Omit<ReportCharts, 'explorable'> = {
     curves: curves.lines.length > 0 ? curves : null,
     profiles,
     heatmaps: [],
@@ -158,9 +171,31 @@ export interface ReportMeta {
   generatedAt: number
   /** The recurrent term's heatmap grids, per run (read by the Node side at HEATMAP_ROWS). */
   heatmaps: readonly HeatmapGrid[]
+  /** Each run's last snapshot of the recurrent term, where it kept one. */
+  snapshots?: readonly { runId: number; snapshot: SnapshotRead }[]
   /** The tidy tables as CSV, written by the same code as the full data export, and their dictionary. */
   csv: { name: string; text: string }[]
   dictionary: string
+}
+
+/**
+ * The explorable's pictures: a run with a batch norm and the same-seed, same-batching run with a
+ * per-sample norm beside it (the same batch), at a late time step where some samples are padding.
+ */
+function explorable(data: StudyData, snapshots: readonly { runId: number; snapshot: SnapshotRead }[]): ReportExplorable[] {
+  const of = (id: number) => snapshots.find((s) => s.runId === id)?.snapshot
+  const runs = data.runs.map((r) => r.run).filter((r) => of(r.id))
+  const batching = (r: (typeof runs)[number]) => (r.config as { batching?: string }).batching
+  const bn = runs.find((r) => isBatchNorm(r.norm as NormKind))
+  if (!bn) return []
+  const partner = runs.find((r) => r.seed === bn.seed && batching(r) === batching(bn) && normDefinition(r.norm as NormKind).over === 'features' && of(r.id)!.step === of(bn.id)!.step)
+  const s = of(bn.id)!
+  const counts = Array.from({ length: s.timeSteps }, (_, t) => s.lengths.filter((l) => l > t).length)
+  const lastWhere = (ok: (c: number) => boolean) => counts.reduce((found, c, i) => (ok(c) ? i : found), -1)
+  const late = lastWhere((c) => c > 0 && c < s.batch)
+  const t = late >= 0 ? late : lastWhere((c) => c > 0)
+  const cell = { n: Math.max(0, s.lengths.findIndex((l) => l > t)), t: Math.max(0, t), f: 0 }
+  return [bn, ...(partner ? [partner] : [])].map((r) => ({ runId: r.id, label: `${runLabel({ run: r } as RunData)} · ${r.norm}`, norm: r.norm as NormKind, groups: (r.config as { groups?: number }).groups ?? 1, snapshot: of(r.id)!, cell }))
 }
 
 /** Every run whose configuration is valid today, to be run again (older archives may hold others). */
@@ -227,7 +262,7 @@ export function buildReportModel(data: StudyData, findings: readonly Finding[], 
         charts: f.charts,
       }
     }),
-    charts: charts(data, meta.heatmaps),
+    charts: { ...charts(data, meta.heatmaps), explorable: explorable(data, meta.snapshots ?? []) },
     config: configTable(data.runs.map((r) => r.run.config)),
     plan: planOf(data, meta.title),
     csv: meta.csv,
