@@ -3,8 +3,7 @@
 // each backend is timed once per machine, browser and version, not at every start.
 import { z } from 'zod'
 import type { BackendProbe } from '../../../shared/engine/backend-probe'
-
-const KEY = 'normlab.probe'
+import { fingerprintStore } from './fingerprint-store'
 
 const Probe = z.strictObject({
   backend: z.string().max(32),
@@ -14,19 +13,11 @@ const Probe = z.strictObject({
   probedAt: z.number().int().min(0),
 }) satisfies z.ZodType<BackendProbe>
 
-export function rememberedProbes(): BackendProbe[] {
-  try {
-    const parsed = Probe.array().safeParse(Object.values(JSON.parse(localStorage.getItem(KEY) ?? '{}') as object))
-    return parsed.success ? parsed.data : []
-  } catch {
-    return []
-  }
-}
+const store = fingerprintStore('normlab.probe', Probe)
+
+export const rememberedProbes = store.all
 
 /** Keeps a probe that measured a time (a failure is not remembered: the gate's own result is, and a start that failed may succeed later). */
 export function rememberProbe(probe: BackendProbe): void {
-  if (probe.fingerprint === null || probe.msPerStep === null) return
-  const all = Object.fromEntries(rememberedProbes().flatMap((p) => (p.fingerprint === null ? [] : [[p.fingerprint, p]])))
-  all[probe.fingerprint] = probe
-  localStorage.setItem(KEY, JSON.stringify(all))
+  if (probe.msPerStep !== null) store.remember(probe)
 }
