@@ -98,7 +98,9 @@ export function snapshotSteps(config: Pick<TrainConfig, 'snapshots' | 'steps' | 
   const every = config.recordEvery
   if (every === 0 || config.snapshots.length === 0) return []
   const last = Math.max(1, Math.floor(config.steps / every) * every)
-  const nearest = (target: number): number => {
+  const nearest = (wanted: number): number => {
+    // A step past the run's end means its last recorded step.
+    const target = Math.min(wanted, last)
     const candidates = [1, Math.floor(target / every) * every, Math.ceil(target / every) * every].filter((s) => s >= 1 && s <= last)
     return candidates.reduce((best, s) => (Math.abs(s - target) < Math.abs(best - target) || (Math.abs(s - target) === Math.abs(best - target) && s < best) ? s : best), candidates[0]!)
   }

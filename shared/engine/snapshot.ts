@@ -29,6 +29,8 @@ export function snapshotRecord(term: TermName, stacked: Float32Array, N: number,
       const from = (t * N + n) * C
       const row = n * T + t
       values.set(stacked.subarray(from, from + F), row * F)
+      // A value that overflowed is no value (NaN), as everywhere in the archive: an infinity would make the run's export refused on import.
+      for (let f = row * F; f < (row + 1) * F; f++) if (values[f] === Infinity || values[f] === -Infinity) values[f] = Number.NaN
       for (let g = 0; g < groups; g++) {
         if (t >= lengths[n]!) {
           rowMean[row * groups + g] = Number.NaN
@@ -42,6 +44,8 @@ export function snapshotRecord(term: TermName, stacked: Float32Array, N: number,
         for (let c = g * size; c < (g + 1) * size; c++) sq += (stacked[from + c]! - mean) ** 2
         rowMean[row * groups + g] = mean
         rowVar[row * groups + g] = sq / size
+        // Overflow (in the sum, or past float32's range) is no value, not an infinity.
+        if (!Number.isFinite(rowMean[row * groups + g]!) || !Number.isFinite(rowVar[row * groups + g]!)) rowMean[row * groups + g] = rowVar[row * groups + g] = Number.NaN
       }
     }
   return {

@@ -40,10 +40,11 @@ describe('WebGPU numerics against the PyTorch reference cases', () => {
     expect(warnings).toEqual([])
   }, 300_000)
 
-  it('trains and evaluates through the recurrence op on WebGPU, agreeing with the step-by-step reference: every cell with a batch norm and a per-sample norm', async () => {
-    // The self-check above runs every cell × norm at the reference shape; here random, larger shapes.
-    const results = (await bench.page.evaluate(`globalThis.runRecurrenceAgreement('webgpu', 1, false, 7100, ['bn_step', 'ln'])`)) as Checked[]
-    expect(results).toHaveLength(CELLS.length * 2)
+  it('trains and evaluates through the recurrence op on WebGPU, agreeing with the step-by-step reference: every cell with per-step BN on random shapes', async () => {
+    // The self-check above runs every cell × norm at the reference shape; here random, larger
+    // shapes (kept to one norm: SwiftShader compiles every new shape's pipelines on the CPU).
+    const results = (await bench.page.evaluate(`globalThis.runRecurrenceAgreement('webgpu', 1, false, 7100, ['bn_step'])`)) as Checked[]
+    expect(results).toHaveLength(CELLS.length)
     for (const r of results) {
       const label = `${r.case.cell} + ${r.case.norm} N${r.case.N} T${r.case.T} H${r.case.H}`
       expect(r.op, `${label}: through the op`).toBe(true)

@@ -24,6 +24,8 @@ describe('snapshot steps', () => {
     expect(snapshotSteps(config({ steps: 23, snapshots: ['middle', 'last', 7, 8, 13] }))).toEqual([5, 10, 15, 20])
     expect(snapshotSteps(config({ snapshots: [] }))).toEqual([])
     expect(snapshotSteps(config({ steps: 3, snapshots: ['last', 'middle'] }))).toEqual([1])
+    // A step past the end is the last recorded one.
+    expect(snapshotSteps(config({ snapshots: [100] }))).toEqual([20])
   })
 
   it('are refused without recording: a snapshot is always a recorded step', () => {
@@ -59,6 +61,16 @@ describe('a snapshot record', () => {
     // Sample 1 has length 1: its later rows are padding.
     expect(Number.isNaN(mean[(1 * T + 1) * 2])).toBe(true)
     expect(snapshotFeatures(64, 100, 512)).toBe(Math.floor(SNAPSHOT_VALUE_BUDGET / 6400))
+  })
+
+  it('stores an overflowed value as no value (NaN), never an infinity an import would refuse', () => {
+    const stacked = new Float32Array([1, Infinity, 3e38, 3e38])
+    const r = snapshotRecord('x', stacked, 1, 2, 2, [2], 1)
+    expect(Array.from(unpackFloat32(r.values))).toEqual([1, Number.NaN, 3e38 as number, 3e38 as number].map((v) => Math.fround(v)))
+    const mean = unpackFloat32(r.rowMean)
+    expect(Number.isNaN(mean[0])).toBe(true)
+    // 3e38 and 3e38: finite values whose variance is 0 and whose mean fits.
+    expect(mean[1]).toBe(Math.fround(3e38))
   })
 })
 
