@@ -489,6 +489,7 @@ export const en = {
   axis: { step: 'training step', wallTime: 'wall time', wallSeconds: 'seconds' },
   gridField: { mean: 'batch mean', var: 'batch variance', count: 'valid samples', normCount: 'values per statistic' },
   compare: {
+    explore: 'Explore a batch',
     title: 'Compare',
     titleN_one: 'Comparing {{count}} run',
     titleN_other: 'Comparing {{count}} runs',

@@ -474,6 +474,7 @@ export const zhCN = translationOf<typeof en>()({
   axis: { step: '训练步', wallTime: '实际耗时', wallSeconds: '秒' },
   gridField: { mean: '批均值', var: '批方差', count: '有效样本', normCount: '每个统计量的数值个数' },
   compare: {
+    explore: '探索一个批次',
     title: '对比',
     titleN_one: '对比 {{count}} 次运行',
     titleN_other: '对比 {{count}} 次运行',

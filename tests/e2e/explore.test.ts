@@ -124,6 +124,18 @@ describe('the explorable', () => {
     expect((await grid('grid-time')).selected).toMatch(/:3$/)
     await page.getByTestId('step-chart').waitFor()
     expect(await page.getByTestId('explore-finding').getAttribute('href')).toBe('#/compare?runs=1,2')
+    // …and back: the compare view of these runs links to the explorable, and so does each finding.
+    await page.getByTestId('explore-finding').click()
+    await page.getByTestId('compare-explore').waitFor()
+    expect(await page.getByTestId('compare-explore').getAttribute('href')).toBe('#/explore?run=1')
+    await page.locator('[data-testid^=explore-]').first().waitFor()
+    expect(await page.locator('[data-testid=findings] a[data-testid^=explore-]').count()).toBeGreaterThan(0)
+    await page.getByTestId('compare-explore').click()
+    await page.getByTestId('explore-step').selectOption('1')
+    await page.getByTestId('explore-term').selectOption('x')
+    await page.getByTestId('explore-side-b').waitFor()
+    await page.getByTestId('explore-norm-bn_step').check()
+    await page.getByTestId('time-slider').fill('3')
     await page.screenshot({ path: join(ARTIFACTS, 'explore-en.png'), fullPage: true })
     // The picture in the README: the page's section alone, in a viewport tall enough to hold it
     // (the sticky header then stays above it; the page's CSP refuses an injected style).

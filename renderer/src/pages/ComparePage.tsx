@@ -6,6 +6,7 @@ import { groupBySeed } from '../../../shared/lab/views'
 import { api } from '../api'
 import { ChartBoundary } from '../charts/ChartBoundary'
 import { useQuery } from '../data/use-query'
+import { hrefOf } from '../state/router'
 import { colorAt } from '../charts/setup'
 import { BatchSweepSection } from '../compare/BatchSweepSection'
 import { ConfigDiff } from '../compare/ConfigDiff'
@@ -70,6 +71,11 @@ export function ComparePage({ runIds }: { runIds: number[] }) {
       <div className="toolbar">
         <ExportReport runIds={runs.map((r) => r.id)} />
         <RunAgain runs={runs} title={runs.length === 1 ? runs[0]!.name : t('compare.titleN', { count: runs.length })} />
+        {runs.some((r) => ((r.config as { snapshots?: unknown[] }).snapshots ?? []).length > 0) && (
+          <a className="button" data-testid="compare-explore" href={hrefOf({ page: 'explore', runId: runs.find((r) => ((r.config as { snapshots?: unknown[] }).snapshots ?? []).length > 0)!.id, withId: null })}>
+            {t('compare.explore')}
+          </a>
+        )}
       </div>
       <ChartBoundary name="findings">
         <FindingsSection runIds={runs.map((r) => r.id)} />
