@@ -6,8 +6,8 @@
 // same study and seed: the same batch under another norm.
 import { useCallback, useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import type { Run } from '../../../shared/contract'
-import { decodeSnapshot, type Cell } from '../../../shared/lab/views/explorable'
+import type { TrainConfig } from '../../../shared/contract/train-config'
+import { decodeSnapshot, trainedLength, type Cell } from '../../../shared/lab/views/explorable'
 import { NORMS, type NormKind } from '../../../shared/kinds'
 import { api } from '../api'
 import { useQuery } from '../data/use-query'
@@ -17,11 +17,6 @@ import { StatisticPanel } from './StatisticPanel'
 import { StepThrough } from './StepThrough'
 
 const GRID_WIDTH = 440
-
-function trainedLengthOf(run: Run): number {
-  const lengths = (run.config as { lengths?: { kind: string; length?: number; max?: number } }).lengths
-  return lengths?.kind === 'fixed' ? (lengths.length ?? 1) : (lengths?.max ?? 1)
-}
 
 function useSnapshot(runId: number | null, step: number | null, term: string | null) {
   return useQuery(`snapshot:${runId}:${step}:${term}`, () => api.getSnapshot({ runId: runId!, ...(step !== null ? { step } : {}), ...(term !== null ? { term: term as 'x' } : {}) }), { enabled: runId !== null })
@@ -89,7 +84,7 @@ export function ExplorePage({ runId, withId }: { runId: number | null; withId: n
       <h2>{label}</h2>
       <SnapshotGrid snapshot={s} grid="time" norm={sideNorm} groups={groups} selected={at} onSelect={select} width={GRID_WIDTH} testId={`grid-time${suffix}`} />
       <SnapshotGrid snapshot={s} grid="features" norm={sideNorm} groups={groups} selected={at} onSelect={select} width={GRID_WIDTH} testId={`grid-features${suffix}`} />
-      <StatisticPanel snapshot={s} norm={sideNorm} groups={groups} cell={at} eps={eps} trainedLength={trainedLengthOf(run.data!)} policies={policies} testId={`stat${suffix}`} />
+      <StatisticPanel snapshot={s} norm={sideNorm} groups={groups} cell={at} eps={eps} trainedLength={trainedLength(run.data!.config as TrainConfig)} policies={policies} testId={`stat${suffix}`} />
     </div>
   )
   return (

@@ -112,7 +112,7 @@ export interface ReportModel {
 const average = meanOfFinite
 
 
-function runLabel(r: RunData): string {
+function runLabel(r: Pick<RunData, 'run'>): string {
   return `#${r.run.id} ${r.run.cell.toUpperCase()} ${r.run.norm} · b${r.run.batchSize}${(r.run.config as { batching?: string }).batching && (r.run.config as { batching?: string }).batching !== 'mask' ? ` · ${(r.run.config as { batching?: string }).batching}` : ''} · s${r.run.seed}`
 }
 
@@ -195,7 +195,7 @@ function explorable(data: StudyData, snapshots: readonly { runId: number; snapsh
   const late = lastWhere((c) => c > 0 && c < s.batch)
   const t = late >= 0 ? late : lastWhere((c) => c > 0)
   const cell = { n: Math.max(0, s.lengths.findIndex((l) => l > t)), t: Math.max(0, t), f: 0 }
-  return [bn, ...(partner ? [partner] : [])].map((r) => ({ runId: r.id, label: `${runLabel({ run: r } as RunData)} · ${r.norm}`, norm: r.norm as NormKind, groups: (r.config as { groups?: number }).groups ?? 1, snapshot: of(r.id)!, cell }))
+  return [bn, ...(partner ? [partner] : [])].map((r) => ({ runId: r.id, label: `${runLabel({ run: r })} · ${r.norm}`, norm: r.norm as NormKind, groups: (r.config as { groups?: number }).groups ?? 1, snapshot: of(r.id)!, cell }))
 }
 
 /** Every run whose configuration is valid today, to be run again (older archives may hold others). */

@@ -5,6 +5,8 @@
 // itself. Drawn by the Explore page on canvases and by reports as pictures.
 import { unpackFloat32 } from '../../contract/packed'
 import type { SnapshotRead } from '../../contract/schemas'
+import type { TrainConfig } from '../../contract/train-config'
+import { maxLength } from '../../engine/data/lengths'
 import { normDefinition, type NormKind, type Policy } from '../../kinds'
 
 /** A decoded snapshot: values at (n, t, f) = values[(n·T + t)·F + f]; row moments at (n·T + t)·G + g. */
@@ -170,6 +172,9 @@ export function perStep(s: Snapshot, norm: NormKind, groups: number, n: number, 
     return { t, count: stat?.count ?? 0, sigma: stat ? Math.sqrt(stat.variance) : null }
   })
 }
+
+/** The longest training sequence of a run: where its population statistics end. */
+export const trainedLength = (config: Pick<TrainConfig, 'lengths'>): number => maxLength(config.lengths)
 
 /**
  * At test time, which population statistic per-step BN uses at step t under a policy: its own
