@@ -91,7 +91,7 @@ export const layerRules = [
 ]
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', '.gpu/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', '.gpu/**', 'shared/engine/recurrence/wasm/assembly/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -11,12 +11,15 @@ import { checkNumerics, REFERENCE_CASES } from '../shared/engine/numerics'
 import { tf } from '../shared/engine/core/tf'
 import { registerWebglKernels } from '../shared/engine/recurrence/webgl/register'
 import { registerWebgpuKernels } from '../shared/engine/recurrence/webgpu/register'
+import { prepareWasmKernels } from '../shared/engine/recurrence/wasm/register'
 import { agreement, disagreements, GPU_AGREEMENT_TOLERANCE, sampleCases, type Agreement } from '../tests/support/agreement'
 import { installPaddingSafeMatMul } from '../shared/engine/webgl/packed-matmul'
 import { poisonPackedPadding } from '../shared/engine/webgl/poison-padding'
 import type { SelfCheckPass } from './self-check-pass'
 
 setWasmPaths('./')
+// As the app runs it (renderer/src/training/backends.ts): single-threaded, the build the recurrence kernels run on.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
 installPaddingSafeMatMul()
 registerWebglKernels()
 registerWebgpuKernels()
@@ -24,6 +27,7 @@ registerWebgpuKernels()
 async function useBackend(backend: string): Promise<void> {
   if (!(await tf.setBackend(backend))) throw new Error(`${backend} did not start`)
   await tf.ready()
+  if (backend === 'wasm') await prepareWasmKernels()
 }
 
 function rendererString(): string | null {

@@ -2,8 +2,8 @@
 // (tf.profile: forward, backward and the optimizer, divided by T) and the cost of recording the
 // per-timestep statistics every step, printed as JSON. Not a test. Node's wasm backend (the plain
 // cpu backend only with --backend cpu), then PyTorch on the same CPU right after (the ratios;
-// `--no-torch` skips it), then Chromium's webgl, webgpu and wasm (`--no-browser` skips it; on
-// WebGPU, programsPerTimeStep counts dispatches).
+// `--no-torch` skips it), then Chromium's webgl, webgpu and wasm (`--no-browser` skips it,
+// `--browser-backends wasm,webgl` picks; on WebGPU, programsPerTimeStep counts dispatches).
 import { useNodeBackend } from '../electron/cli/node-backend'
 import { BENCH_CASES, benchLabel, kernelsPerTimeStep, timeTrainingStep, withRecurrenceOp } from '../shared/engine/benchmark'
 import { round, type BenchRow } from './bench-rows'
@@ -50,8 +50,11 @@ async function main(): Promise<void> {
     } else process.stderr.write(`pytorch skipped: ${torch.skipped}\n`)
   }
   if (!args.includes('--no-browser')) {
-    const { browserBench } = await import('./bench-browser')
-    rows.push(...(await browserBench(steps, only, !args.includes('--no-before'))))
+    const { browserBench, BROWSER_BACKENDS } = await import('./bench-browser')
+    const chosen = flag('--browser-backends')?.split(',') ?? [...BROWSER_BACKENDS]
+    const unknown = chosen.filter((b) => !(BROWSER_BACKENDS as readonly string[]).includes(b))
+    if (unknown.length) throw new Error(`--browser-backends: unknown ${unknown.join(', ')} (one or more of ${BROWSER_BACKENDS.join(', ')})`)
+    rows.push(...(await browserBench(steps, only, !args.includes('--no-before'), chosen)))
   }
   const bnFirst = rows.find((r) => r.backend === 'wasm' && r.norm === 'bn_step' && String(r.model).startsWith('LSTM h64'))
   console.log(

@@ -35,7 +35,7 @@ if (!existsSync(outfile) || statSync(outfile).mtimeMs < sources) {
     format: 'esm',
     target: 'node20',
     // Native and self-locating packages stay real imports; everything else (tfjs above all) is bundled.
-    external: ['sqlite3', 'electron', 'playwright-core', 'esbuild'],
+    external: ['sqlite3', 'electron', 'playwright-core', 'esbuild', 'assemblyscript', 'binaryen'],
     mainFields: ['module', 'main'],
     sourcemap: 'inline',
     logLevel: 'error',

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path'
 import '@tensorflow/tfjs-backend-cpu'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { tf } from '../../shared/engine/core/tf'
+import { prepareWasmKernels } from '../../shared/engine/recurrence/wasm/register'
 
 export const NODE_BACKENDS = ['wasm', 'cpu'] as const
 export type NodeBackend = (typeof NODE_BACKENDS)[number]
@@ -17,5 +18,6 @@ export async function useNodeBackend(name: string): Promise<NodeBackend> {
   if (!(NODE_BACKENDS as readonly string[]).includes(name)) throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}, got "${name}"`)
   if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend did not start`)
   await tf.ready()
+  if (name === 'wasm') await prepareWasmKernels()
   return name as NodeBackend
 }

@@ -12,25 +12,48 @@ export interface PackedMatrix {
   base64: string
 }
 
+const CODES = Uint8Array.from(ALPHABET, (ch) => ch.charCodeAt(0))
+const PAD = '='.charCodeAt(0)
+/** Characters per String.fromCharCode call (well under engines' argument limits). */
+const CHUNK = 8192
+/** TextDecoder where the platform has one (browsers, workers, Node): ASCII bytes to a string at memcpy speed. */
+const ascii = (() => {
+  const Decoder = (globalThis as unknown as { TextDecoder?: new (label: string) => { decode(bytes: Uint8Array): string } }).TextDecoder
+  return Decoder ? new Decoder('latin1') : null
+})()
+
+/**
+ * Bytes as base64. Written as character codes into a typed array, then decoded into a string at
+ * once: appending four characters at a time to a string cost ~1.5 ms per 50×256 matrix, most of
+ * what recording every step cost once the kernels got fast.
+ */
 function toBase64(bytes: Uint8Array): string {
-  let out = ''
+  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4)
+  let o = 0
   let i = 0
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!
+    out[o++] = CODES[n >> 18]!
+    out[o++] = CODES[(n >> 12) & 63]!
+    out[o++] = CODES[(n >> 6) & 63]!
+    out[o++] = CODES[n & 63]!
   }
   const rest = bytes.length - i
-  if (rest === 1) {
-    const n = bytes[i]! << 16
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + '=='
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + '='
+  if (rest > 0) {
+    const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0)
+    out[o++] = CODES[n >> 18]!
+    out[o++] = CODES[(n >> 12) & 63]!
+    out[o++] = rest === 2 ? CODES[(n >> 6) & 63]! : PAD
+    out[o++] = PAD
   }
-  return out
+  if (ascii) return ascii.decode(out)
+  const parts: string[] = []
+  for (let c = 0; c < out.length; c += CHUNK) parts.push(String.fromCharCode.apply(null, out.subarray(c, c + CHUNK) as unknown as number[]))
+  return parts.join('')
 }
 
-function fromBase64(text: string): Uint8Array {
+/** Base64 as bytes (also the wasm kernels' binary, recurrence/wasm/register.ts). */
+export function fromBase64(text: string): Uint8Array {
   const clean = text.replace(/=+$/, '')
   const bytes = new Uint8Array(Math.floor((clean.length * 3) / 4))
   let o = 0

@@ -17,6 +17,7 @@ import { tf } from '../../../shared/engine/core/tf'
 import { withTimeout } from '../../../shared/timers'
 import { registerWebglKernels } from '../../../shared/engine/recurrence/webgl/register'
 import { registerWebgpuKernels } from '../../../shared/engine/recurrence/webgpu/register'
+import { prepareWasmKernels } from '../../../shared/engine/recurrence/wasm/register'
 import { installPaddingSafeMatMul } from '../../../shared/engine/webgl/packed-matmul'
 import { poisonPackedPadding } from '../../../shared/engine/webgl/poison-padding'
 import type { BackendName } from './protocol'
@@ -89,6 +90,7 @@ export async function startBackend(name: BackendName, limitMs = BACKEND_START_LI
     try {
       if (!(await tf.setBackend(name))) return `${name} did not initialize`
       await tf.ready()
+      if (name === 'wasm') await prepareWasmKernels()
       const probe = tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4]))
       const values = await probe.data()
       probe.dispose()

@@ -2,10 +2,11 @@
 // time (`npm run generate`; a unit test fails when the file is stale), because the app's CSP
 // allows no eval: the page cannot compile JavaScript at load time the way it compiles shaders.
 // Each function is one sample's row: the names a formula reads become array reads (once each,
-// into locals), its bindings locals, its outputs writes.
-import { bare, emit, expr, needed, refsOf, type Bindings, type Dialect, type Operand } from '../../kinds/formulas'
+// into locals), its bindings locals, its outputs writes. What a stage reads and writes is
+// cell-stages.ts's; this file only spells it.
+import { bare, emit, expr, type Dialect } from '../../kinds/formulas'
 import { CELL_DEFINITIONS, type CellDefinition } from '../../kinds/cells'
-import { cellLayout, type CellLayout } from '../recurrence/kernels/layout'
+import { cellStages, type ArrayName, type Place, type Stage } from './cell-stages'
 
 const local = (name: string) => `v_${name.replace(/\./g, '_')}`
 
@@ -15,13 +16,21 @@ const JS: Dialect = {
   call: (fn, arg) => (fn === 'tanh' ? `Math.tanh(${arg})` : `sigmoid(${arg})`),
 }
 
-/** Reads of the names a function's formulas use, as `const v_name = …` lines. */
-type Reader = (name: string) => string | null
+/** Each array's row offset parameter, and whether it may be null (then read with `!`). */
+const OFFSET: Record<ArrayName, [offset: string, nullable: boolean]> = {
+  x: ['xo', false], u: ['uo', false], A: ['ao', false], y: ['bo', true], ph: ['so', false], pc: ['so', true],
+  h: ['oo', false], c: ['oo', true], dh: ['bo', false], cc: ['bo', true], dinner: ['bo', true], inner: ['bo', false], keep: ['bo', false], P: ['po', false],
+}
 
-interface Output {
-  /** Where the value goes: an array element expression. */
-  to: string
-  value: Operand
+/** Arrays with several blocks of H per row (the others are one block wide). */
+const BLOCKED = new Set<ArrayName>(['x', 'u', 'A', 'P'])
+
+/** A place as a JavaScript element expression (keep: K values per unit, interleaved). */
+function spell(p: Place, K: number): string {
+  const [offset, nullable] = OFFSET[p.array]
+  const name = `${p.array}${nullable ? '!' : ''}`
+  if (p.array === 'keep') return `keep[(bo + k) * ${K} + ${p.block}]`
+  return BLOCKED.has(p.array) ? `${name}[${offset} + ${p.block} * H + k]` : `${name}[${offset} + k]`
 }
 
 /**
@@ -29,45 +38,13 @@ interface Output {
  * formula, one line of writes (so a cell's generated code reads as its formulas, not as rows of
  * array accesses).
  */
-function body(bindings: Bindings, outputs: readonly Output[], read: Reader): string[] {
-  const roots = outputs.map((o) => expr(o.value))
-  const order = needed(bindings, roots)
-  const used = new Set([...roots, ...order.map((n) => expr(bindings[n]!))].flatMap((e) => [...refsOf(e)]))
-  const reads: string[] = []
-  for (const name of [...used].sort()) {
-    if (name in bindings) continue
-    const from = read(name)
-    if (from === null) throw new Error(`a formula reads "${name}", which this stage does not have`)
-    reads.push(`${local(name)} = ${from}!`)
-  }
+function body(s: Stage, K: number): string[] {
+  const reads = s.reads.map(([name, place]) => `${local(name)} = ${spell(place, K)}!`)
   return [
     ...(reads.length ? [`const ${reads.join(', ')}`] : []),
-    ...order.map((name) => `const ${local(name)} = ${bare(emit(expr(bindings[name]!), JS))}`),
-    outputs.map((o) => `${o.to} = ${bare(emit(expr(o.value), JS))}`).join('; '),
+    ...s.order.map((name) => `const ${local(name)} = ${bare(emit(expr(s.bindings[name]!), JS))}`),
+    s.outputs.map((o) => `${spell(o.to, K)} = ${bare(emit(expr(o.value), JS))}`).join('; '),
   ]
-}
-
-/** Reads every stage shares: activations from A, y, the previous state. */
-function common(def: CellDefinition, layout: CellLayout): Reader {
-  return (name) => {
-    if (name.startsWith('a.')) {
-      const i = layout.activations.indexOf(name.slice(2))
-      return i < 0 ? null : `A[ao + ${i} * H + k]`
-    }
-    if (name === 'y') return def.inner ? 'y![bo + k]' : null
-    if (name === 'prev.h') return 'ph[so + k]'
-    if (name === 'prev.c') return def.state.includes('c') ? 'pc![so + k]' : null
-    return null
-  }
-}
-
-function backwardReader(def: CellDefinition, layout: CellLayout): Reader {
-  const base = common(def, layout)
-  return (name) => {
-    if (name === 'dh') return 'dh[bo + k]'
-    if (name === 'carry.c') return def.state.includes('c') ? 'cc![bo + k]' : null
-    return base(name)
-  }
 }
 
 function fn(signature: string, lines: string[]): string {
@@ -75,49 +52,14 @@ function fn(signature: string, lines: string[]): string {
 }
 
 function cellSource(def: CellDefinition): string {
-  const layout = cellLayout(def)
-  const activationBindings = Object.fromEntries(Object.entries(def.activations).map(([name, f]) => [`a.${name}`, f]))
-  const gateIndex = (prefix: string, name: string) => (name.startsWith(prefix) ? def.gates.indexOf(name.slice(prefix.length)) : -1)
-  const gates = body(
-    activationBindings,
-    layout.activations.map((name, i) => ({ to: `A[ao + ${i} * H + k]`, value: `a.${name}` })),
-    (name) => {
-      const x = gateIndex('x.', name)
-      if (x >= 0) return `x[xo + ${x} * H + k]`
-      const u = gateIndex('u.', name)
-      if (u >= 0) return `u[uo + ${u} * H + k]`
-      return name.startsWith('a.') ? null : common(def, layout)(name)
-    },
-  )
-  const state = body({}, [{ to: 'h[oo + k]', value: def.next.h }, ...(def.next.c !== undefined ? [{ to: 'c![oo + k]', value: def.next.c }] : [])], common(def, layout))
-  const K = layout.kept.length
-  const before = def.backward.beforeNorm ?? {}
-  const beforeNorm = def.inner
-    ? fn('beforeNorm(H, A, ao, y, bo, ph, pc, so, dh, cc, inner, keep)', body(before, [{ to: 'inner[bo + k]', value: 'inner' }, ...layout.kept.map((name, j) => ({ to: `keep[(bo + k) * ${K} + ${j}]`, value: name }))], backwardReader(def, layout)))
-    : '    beforeNorm() {}, // no inner term'
-  const P = (block: number, i = 0) => `P[po + ${block + i} * H + k]`
-  const read = backwardReader(def, layout)
-  const afterNorm = body(
-    def.backward.afterNorm,
-    [
-      ...def.gates.map((g, i) => ({ to: P(layout.dx.col, i), value: (def.backward.dx as Record<string, Operand>)[g]! })),
-      ...(layout.du !== layout.dx ? def.gates.map((g, i) => ({ to: P(layout.du.col, i), value: (def.backward.du as Record<string, Operand>)[g]! })) : []),
-      { to: P(layout.carry.h!.col), value: def.backward.carry.h },
-      ...(layout.carry.c ? [{ to: P(layout.carry.c.col), value: def.backward.carry.c ?? 0 }] : []),
-    ],
-    (name) => {
-      if (name === 'dinner') return def.inner ? 'dinner![bo + k]' : null
-      const j = layout.kept.indexOf(name)
-      if (j >= 0) return `keep[(bo + k) * ${K} + ${j}]`
-      return read(name)
-    },
-  )
+  const stages = cellStages(def)
+  const K = stages.layout.kept.length
   return [
     `  ${def.kind}: {`,
-    fn('gates(H, x, xo, u, uo, ph, pc, so, A, ao)', gates),
-    fn('state(H, A, ao, y, bo, ph, pc, so, h, c, oo)', state),
-    beforeNorm,
-    fn('afterNorm(H, A, ao, y, bo, ph, pc, so, dh, cc, dinner, keep, P, po)', afterNorm),
+    fn('gates(H, x, xo, u, uo, ph, pc, so, A, ao)', body(stages.gates, K)),
+    fn('state(H, A, ao, y, bo, ph, pc, so, h, c, oo)', body(stages.state, K)),
+    stages.beforeNorm ? fn('beforeNorm(H, A, ao, y, bo, ph, pc, so, dh, cc, inner, keep)', body(stages.beforeNorm, K)) : '    beforeNorm() {}, // no inner term',
+    fn('afterNorm(H, A, ao, y, bo, ph, pc, so, dh, cc, dinner, keep, P, po)', body(stages.afterNorm, K)),
     '  },',
   ].join('\n')
 }

@@ -1,12 +1,14 @@
 // Which forward passes run through the recurrence op (op.ts): training and evaluation of every
-// cell and norm, on a backend whose kernels are registered (cpu and wasm here; webgl once
+// cell and norm, on a backend whose kernels are registered (cpu: JavaScript, wasm: SIMD here; webgl once
 // webgl/register.ts has run). The switch exists for benchmarks (the step-by-step reference as
 // "before") and the tests that hold the op to that reference.
 import { tf } from '../core/tf'
 import { KERNELS } from './kernels/names'
 import { registerJsKernels } from './js/register'
+import { registerWasmKernels } from './wasm/register'
 
 registerJsKernels()
+registerWasmKernels()
 
 let enabled = true
 

@@ -1,5 +1,6 @@
-// The recurrence's kernels on the cpu and wasm backends: normalization.ts and cell-kernels.ts over
-// the backend's own memory (the cpu backend's arrays, the wasm backend's heap: no copies).
+// The recurrence's kernels on the cpu backend: normalization.ts and cell-kernels.ts over the
+// backend's own arrays (no copies). The wasm backend runs the SIMD kernels generated from the
+// same formulas (wasm/register.ts).
 import { tf } from '../../core/tf'
 import type { CellKind } from '../../../kinds'
 import { KERNELS, type CellBackwardAttrs, type CellForwardAttrs, type NormAttrs } from '../kernels/names'
@@ -9,40 +10,28 @@ import { moments, normApply, normArgs, normGrad, type NormArgs } from './normali
 type Info = tf.TensorInfo
 type Out = { info: Info; data: Float32Array }
 
-/** How a JS kernel reads inputs and makes outputs on one backend. */
+/** How a JS kernel reads inputs and makes outputs on the cpu backend. */
 interface Memory {
-  /** Outputs first (allocating on the wasm heap may move it), then inputs. */
   output(shape: number[]): Out
   input(t: Info): Float32Array
   done(outputs: Out[]): Info[]
 }
 
 type CpuLike = { data: { get(id: object): { values?: unknown } }; makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): Info }
-type WasmLike = { makeOutput(shape: number[], dtype: 'float32'): Info; typedArrayFromHeap(t: Info): Float32Array }
 
-function memoryOf(backendName: 'cpu' | 'wasm', backend: unknown): Memory {
-  if (backendName === 'cpu') {
-    const cpu = backend as CpuLike
-    return {
-      output(shape) {
-        const data = new Float32Array(shape.reduce((a, b) => a * b, 1))
-        return { info: { dataId: {}, shape, dtype: 'float32' }, data }
-      },
-      input: (t) => cpu.data.get(t.dataId).values as Float32Array,
-      done: (outputs) => outputs.map((o) => cpu.makeTensorInfo(o.info.shape, 'float32', o.data)),
-    }
-  }
-  const wasm = backend as WasmLike
+function memoryOf(backend: unknown): Memory {
+  const cpu = backend as CpuLike
   return {
-    // Views are taken in view() and input(): after every allocation.
-    output: (shape) => ({ info: wasm.makeOutput(shape, 'float32'), data: null as unknown as Float32Array }),
-    input: (t) => wasm.typedArrayFromHeap(t),
-    done: (outputs) => outputs.map((o) => o.info),
+    output(shape) {
+      const data = new Float32Array(shape.reduce((a, b) => a * b, 1))
+      return { info: { dataId: {}, shape, dtype: 'float32' }, data }
+    },
+    input: (t) => cpu.data.get(t.dataId).values as Float32Array,
+    done: (outputs) => outputs.map((o) => cpu.makeTensorInfo(o.info.shape, 'float32', o.data)),
   }
 }
 
-/** An output's array, taken after every allocation (on wasm the heap may have grown). */
-const view = (mem: Memory, o: Out): Float32Array => o.data ?? mem.input(o.info)
+const view = (_mem: Memory, o: Out): Float32Array => o.data
 
 type Ins = Record<string, Info>
 type Compute = (ins: Ins, attrs: Record<string, unknown>, mem: Memory) => Out[]
@@ -143,22 +132,20 @@ const MULTI_OUTPUT = new Set<string>([KERNELS.normGrad, KERNELS.cellForward])
 
 let registered = false
 
-/** Registers the JS kernels for the cpu and wasm backends (idempotent). */
+/** Registers the JS kernels for the cpu backend (idempotent). */
 export function registerJsKernels(): void {
   if (registered) return
   registered = true
-  for (const backendName of ['cpu', 'wasm'] as const) {
-    for (const [kernelName, compute] of Object.entries(COMPUTE)) {
-      if (tf.getKernel(kernelName, backendName)) continue
-      tf.registerKernel({
-        kernelName,
-        backendName,
-        kernelFunc: ({ inputs, backend, attrs }) => {
-          const mem = memoryOf(backendName, backend)
-          const outputs = mem.done(compute(inputs as Ins, attrs as Record<string, unknown>, mem))
-          return MULTI_OUTPUT.has(kernelName) ? outputs : outputs[0]!
-        },
-      })
-    }
+  for (const [kernelName, compute] of Object.entries(COMPUTE)) {
+    if (tf.getKernel(kernelName, 'cpu')) continue
+    tf.registerKernel({
+      kernelName,
+      backendName: 'cpu',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const mem = memoryOf(backend)
+        const outputs = mem.done(compute(inputs as Ins, attrs as Record<string, unknown>, mem))
+        return MULTI_OUTPUT.has(kernelName) ? outputs : outputs[0]!
+      },
+    })
   }
 }

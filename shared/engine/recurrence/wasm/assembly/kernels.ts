@@ -1,0 +1,264 @@
+// The recurrence's kernels on the wasm backend, over its own memory: the same loops as the
+// JavaScript kernels (js/normalization.ts, js/cell-kernels.ts), four lanes at a time, with the
+// per-unit arithmetic of every cell generated from its formulas (cells.generated.ts). Matrices are
+// row-major float32; "stacked" tensors hold every time step (row t·N + n); a pointer of 0 is an
+// absent input. `scratch` is memory the caller sized for the kernel (register.ts).
+import { add, at, copy, ld, mul, sp, st, sub, zero } from './lanes'
+import { BATCH, NONE, ROW, center, colsFromRow, colsFromStats, eps, gamma, mode, normalizedRow, rowGrad, rowsPerSegment, stats, statsRow } from './norm'
+import { afterNormRow, beforeNormRow, gatesRow, stateRow } from './cells.generated'
+
+export { setNorm } from './norm'
+
+/**
+ * Weighted column moments of v [R, stride] over columns [col0, col0 + W), per segment of R / S
+ * rows. out: [S, 2W], means then variances (center 0: zeros, then mean squares).
+ */
+export function moments(v: usize, stride: i32, w: usize, wOffset: i32, R: i32, S: i32, col0: i32, W: i32, centered: i32, out: usize): void {
+  const rows = R / S
+  for (let s = 0; s < S; s++) {
+    const o = at(out, s * 2 * W)
+    for (let c = 0; c < W; c += 4) {
+      const m = W - c
+      let mean = sp(0)
+      if (centered)
+        for (let r = s * rows; r < (s + 1) * rows; r++) {
+          const wr = load<f32>(at(w, wOffset + r))
+          if (wr == 0) continue
+          mean = add(mean, mul(sp(wr), ld(at(v, r * stride + col0 + c), m)))
+        }
+      let q = sp(0)
+      for (let r = s * rows; r < (s + 1) * rows; r++) {
+        const wr = load<f32>(at(w, wOffset + r))
+        if (wr == 0) continue
+        const d = sub(ld(at(v, r * stride + col0 + c), m), mean)
+        q = add(q, mul(sp(wr), mul(d, d)))
+      }
+      st(at(o, c), mean, m)
+      st(at(o, W + c), q, m)
+    }
+  }
+}
+
+/** y = γ·x̂ + β + bias over u [R, C] (no statistics: u + bias). scratch: 2C. */
+export function normApply(u: usize, R: i32, C: i32, bias: usize, out: usize, scratch: usize): void {
+  const mean = scratch
+  const inv = at(scratch, C)
+  for (let r = 0; r < R; r++) {
+    const row = at(u, r * C)
+    const o = at(out, r * C)
+    if (mode == BATCH && r % rowsPerSegment == 0) colsFromStats(mean, inv, C, statsRow + r / rowsPerSegment)
+    normalizedRow(row, C, mean, inv, o, 0, 0)
+    if (bias) for (let c = 0; c < C; c += 4) st(at(o, c), add(ld(at(o, c), C - c), ld(at(bias, c), C - c)), C - c)
+  }
+}
+
+/**
+ * The normalizer's backward over R rows of u [·, C] from row uRow0 (w's rows alike), given dy
+ * (columns [dyCol0, dyCol0 + C) of a [R, dyStride] matrix): du [R, C] and dy·x̂ [R, C].
+ * batch: sums over each segment's rows, weighted by w; row: over the row's group. scratch: 3C.
+ */
+export function normGrad(dy: usize, dyStride: i32, dyCol0: i32, u: usize, uRow0: i32, R: i32, C: i32, w: usize, du: usize, dyXhat: usize, scratch: usize): void {
+  if (mode == NONE) {
+    for (let r = 0; r < R; r++) copy(at(du, r * C), at(dy, r * dyStride + dyCol0), C)
+    zero(dyXhat, R * C)
+    return
+  }
+  if (mode == ROW) {
+    const mean = scratch
+    const inv = at(scratch, C)
+    const xhat = at(scratch, 2 * C)
+    for (let r = 0; r < R; r++) {
+      const ub = at(u, (uRow0 + r) * C)
+      const db = at(dy, r * dyStride + dyCol0)
+      colsFromRow(mean, inv, ub, C)
+      for (let c = 0; c < C; c += 4) {
+        const m = C - c
+        const x = mul(sub(ld(at(ub, c), m), ld(at(mean, c), m)), ld(at(inv, c), m))
+        st(at(xhat, c), x, m)
+        st(at(dyXhat, r * C + c), mul(ld(at(db, c), m), x), m)
+      }
+      rowGrad(C, xhat, db, inv, at(du, r * C))
+    }
+    return
+  }
+  const rps = rowsPerSegment
+  for (let r0 = 0; r0 < R; r0 += rps) {
+    const sb = at(stats, (statsRow + r0 / rps) * 2 * C)
+    for (let c = 0; c < C; c += 4) {
+      const m = C - c
+      const mean = center ? ld(at(sb, c), m) : sp(0)
+      const inv = f32x4.div(sp(1.0), f32x4.sqrt(add(ld(at(sb, C + c), m), sp(eps))))
+      const g = ld(at(gamma, c), m)
+      let s1 = sp(0)
+      let s2 = sp(0)
+      for (let r = r0; r < r0 + rps; r++) {
+        const xhat = mul(sub(ld(at(u, (uRow0 + r) * C + c), m), mean), inv)
+        const d = ld(at(dy, r * dyStride + dyCol0 + c), m)
+        const dx = mul(g, d)
+        s1 = add(s1, dx)
+        s2 = add(s2, mul(dx, xhat))
+        st(at(dyXhat, r * C + c), mul(d, xhat), m)
+      }
+      if (!center) s1 = sp(0)
+      for (let r = r0; r < r0 + rps; r++) {
+        const wr = sp(load<f32>(at(w, uRow0 + r)))
+        const xhat = mul(sub(ld(at(u, (uRow0 + r) * C + c), m), mean), inv)
+        const d = ld(at(dy, r * dyStride + dyCol0 + c), m)
+        st(at(du, r * C + c), mul(inv, sub(mul(g, d), mul(wr, add(s1, mul(xhat, s2))))), m)
+      }
+    }
+  }
+}
+
+/**
+ * aᵀ·b over columns [col0, col0 + W) of b [R, stride], a [R, M] (0: ones, M = 1: the column
+ * sums). out [M, W].
+ */
+export function columnProduct(a: usize, M: i32, b: usize, R: i32, stride: i32, col0: i32, W: i32, out: usize): void {
+  for (let mm = 0; mm < M; mm++) {
+    for (let c = 0; c < W; c += 4) {
+      const m = W - c
+      let acc = sp(0)
+      for (let r = 0; r < R; r++) {
+        const x: f32 = a ? load<f32>(at(a, r * M + mm)) : 1
+        if (x == 0) continue
+        acc = add(acc, mul(sp(x), ld(at(b, r * stride + col0 + c), m)))
+      }
+      st(at(out, mm * W + c), acc, m)
+    }
+  }
+}
+
+const GATES = 0
+const STATE = 1
+
+/**
+ * A cell's forward at one time step (kernels/names.ts CellForwardAttrs): stage 0 'gates' (A from
+ * the gate terms, the recurrent term v normalized inline), 1 'state' (h, c from A, the inner term
+ * normalized inline; padded samples keep their state), 2 'step' (both; A kept when outA ≠ 0).
+ * G gates, aWidth activations, innerCol the inner term's column (units of H).
+ * scratch: 3·G·H + (aWidth + 1)·H.
+ */
+export function cellForward(cell: i32, stage: i32, N: i32, H: i32, rowOffset: i32, G: i32, aWidth: i32, innerCol: i32, xz: usize, v: usize, A: usize, hPrev: usize, cPrev: usize, keep: usize, outA: usize, outH: usize, outC: usize, scratch: usize): void {
+  const C = G * H
+  const stride = aWidth * H
+  const mean = scratch
+  const inv = at(scratch, C)
+  const u = at(scratch, 2 * C)
+  const y = at(scratch, 3 * C)
+  const row = at(scratch, 3 * C + H)
+  if (stage == STATE) {
+    if (mode == BATCH) colsFromStats(mean, inv, H, statsRow)
+    for (let s = 0; s < N; s++) {
+      if (!(load<f32>(at(keep, rowOffset + s)) > 0)) {
+        copy(at(outH, s * H), at(hPrev, s * H), H)
+        if (outC) copy(at(outC, s * H), at(cPrev, s * H), H)
+        continue
+      }
+      normalizedRow(at(A, s * stride + innerCol * H), H, mean, inv, y, 0, 0)
+      stateRow(cell, H, at(A, s * stride), y, at(hPrev, s * H), cPrev ? at(cPrev, s * H) : 0, at(outH, s * H), outC ? at(outC, s * H) : 0)
+    }
+    return
+  }
+  if (mode == BATCH) colsFromStats(mean, inv, C, statsRow)
+  for (let s = 0; s < N; s++) {
+    const a = outA ? at(outA, s * stride) : row
+    normalizedRow(at(v, s * C), C, mean, inv, u, 0, 0)
+    gatesRow(cell, H, at(xz, (rowOffset + s) * C), u, at(hPrev, s * H), cPrev ? at(cPrev, s * H) : 0, a)
+    if (stage == GATES) continue
+    if (load<f32>(at(keep, rowOffset + s)) > 0) stateRow(cell, H, a, 0, at(hPrev, s * H), cPrev ? at(cPrev, s * H) : 0, at(outH, s * H), 0)
+    else copy(at(outH, s * H), at(hPrev, s * H), H)
+  }
+}
+
+/**
+ * Backward through one step (kernels/names.ts CellBackwardAttrs; inputs stacked over time, read
+ * from rowOffset = t·N). P [N, width·H]: the packed step gradient (kernels/layout.ts), whose
+ * blocks carryH, carryC (−1: none), innerDy, innerDyXhat (−1: no inner term) are in units of H;
+ * K values kept per unit. scratch: (7 + K)·N·H + 2H.
+ */
+export function cellBackward(cell: i32, N: i32, H: i32, rowOffset: i32, aWidth: i32, innerCol: i32, width: i32, carryH: i32, carryC: i32, innerDy: i32, innerDyXhat: i32, K: i32, dhRec: usize, prev: usize, dhOut: usize, A: usize, hPrev: usize, cPrev: usize, keep: usize, w: usize, P: usize, scratch: usize): void {
+  const NH = N * H
+  const W = width * H
+  const stride = aWidth * H
+  const dh = scratch
+  const cc = at(scratch, NH)
+  const y = at(scratch, 2 * NH)
+  const xhat = at(scratch, 3 * NH)
+  const inner = at(scratch, 4 * NH)
+  const inv = at(scratch, 5 * NH)
+  const dinnerBuf = at(scratch, 6 * NH)
+  const kept = at(scratch, 7 * NH)
+  const colMean = at(scratch, (7 + K) * NH)
+  const colInv = at(scratch, (7 + K) * NH + H)
+  const hasC = carryC >= 0
+  for (let s = 0; s < N; s++) {
+    for (let k = 0; k < H; k += 4) {
+      const m = H - k
+      let d = ld(at(dhRec, s * H + k), m)
+      if (prev) d = add(d, ld(at(prev, s * W + carryH * H + k), m))
+      if (dhOut) d = add(d, ld(at(dhOut, (rowOffset + s) * H + k), m))
+      st(at(dh, s * H + k), d, m)
+      if (hasC) st(at(cc, s * H + k), prev ? ld(at(prev, s * W + carryC * H + k), m) : sp(0), m)
+    }
+  }
+  let dinner: usize = 0
+  if (innerCol >= 0) {
+    // Padded samples add nothing to the batch sums below: their rows stay zero.
+    zero(y, 3 * NH)
+    if (mode == BATCH) colsFromStats(colMean, colInv, H, statsRow)
+    for (let s = 0; s < N; s++) {
+      if (!(load<f32>(at(keep, rowOffset + s)) > 0)) continue
+      const r = rowOffset + s
+      normalizedRow(at(A, r * stride + innerCol * H), H, colMean, colInv, at(y, s * H), at(xhat, s * H), at(inv, s * H))
+      beforeNormRow(cell, H, at(A, r * stride), at(y, s * H), at(hPrev, r * H), cPrev ? at(cPrev, r * H) : 0, at(dh, s * H), hasC ? at(cc, s * H) : 0, at(inner, s * H), at(kept, s * H), NH)
+    }
+    dinner = innerBackward(N, H, rowOffset, keep, w, inner, xhat, inv, colInv, dinnerBuf)
+  }
+  for (let s = 0; s < N; s++) {
+    const po = at(P, s * W)
+    if (!(load<f32>(at(keep, rowOffset + s)) > 0)) {
+      zero(po, W)
+      copy(at(po, carryH * H), at(dh, s * H), H)
+      if (hasC) copy(at(po, carryC * H), at(cc, s * H), H)
+      continue
+    }
+    const r = rowOffset + s
+    afterNormRow(cell, H, at(A, r * stride), at(y, s * H), at(hPrev, r * H), cPrev ? at(cPrev, r * H) : 0, at(dh, s * H), hasC ? at(cc, s * H) : 0, dinner ? at(dinner, s * H) : 0, at(kept, s * H), NH, po)
+    if (innerCol >= 0) {
+      for (let k = 0; k < H; k += 4) {
+        const m = H - k
+        const d = ld(at(inner, s * H + k), m)
+        st(at(po, innerDy * H + k), d, m)
+        st(at(po, innerDyXhat * H + k), mul(d, ld(at(xhat, s * H + k), m)), m)
+      }
+    }
+  }
+}
+
+/** The inner term's normalizer backward over the step's samples: the gradient into the term from the gradient into y (dy). */
+function innerBackward(N: i32, H: i32, rowOffset: i32, keep: usize, w: usize, dy: usize, xhat: usize, inv: usize, colInv: usize, out: usize): usize {
+  if (mode == NONE) return dy
+  if (mode == ROW) {
+    for (let s = 0; s < N; s++) if (load<f32>(at(keep, rowOffset + s)) > 0) rowGrad(H, at(xhat, s * H), at(dy, s * H), at(inv, s * H), at(out, s * H))
+    return out
+  }
+  for (let k = 0; k < H; k += 4) {
+    const m = H - k
+    const g = ld(at(gamma, k), m)
+    let s1 = sp(0)
+    let s2 = sp(0)
+    for (let s = 0; s < N; s++) {
+      const d = mul(g, ld(at(dy, s * H + k), m))
+      s1 = add(s1, d)
+      s2 = add(s2, mul(d, ld(at(xhat, s * H + k), m)))
+    }
+    if (!center) s1 = sp(0)
+    const r = ld(at(colInv, k), m)
+    for (let s = 0; s < N; s++) {
+      const wr = sp(load<f32>(at(w, rowOffset + s)))
+      st(at(out, s * H + k), mul(r, sub(mul(g, ld(at(dy, s * H + k), m)), mul(wr, add(s1, mul(ld(at(xhat, s * H + k), m), s2))))), m)
+    }
+  }
+  return out
+}

@@ -1,0 +1,128 @@
+// The normalizer a kernel applies, set once per kernel call by setNorm (the same NormArgs the
+// JavaScript kernels take, js/normalization.ts), and its per-column statistics ("columns"):
+//   x̂ = (x − μ)·r,  r = (σ² + ε)^-½,  y = γ·x̂ + β
+// mode: 0 none (the identity), 1 row (each row's own statistics over its features in groups),
+// 2 batch (a stats input [S, 2C] of means then variances).
+import { at, hsum, lanes, ld, mul, sp, st, sub, add } from './lanes'
+
+export const NONE = 0
+export const ROW = 1
+export const BATCH = 2
+
+export let mode: i32 = NONE
+export let center: i32 = 1
+export let groups: i32 = 1
+export let eps: f32 = 1e-5
+export let rowsPerSegment: i32 = 1
+export let statsRow: i32 = 0
+export let stats: usize = 0
+export let gamma: usize = 0
+export let beta: usize = 0
+
+export function setNorm(m: i32, c: i32, g: i32, e: f32, rps: i32, row: i32, s: usize, gm: usize, bt: usize): void {
+  mode = m
+  center = c
+  groups = g > 0 ? g : 1
+  eps = e
+  rowsPerSegment = rps > 0 ? rps : 1
+  statsRow = row
+  stats = s
+  gamma = gm
+  beta = bt
+}
+
+/** batch: the C columns' mean (0 without centering) and 1/√(var + ε) from stats row `row`. */
+export function colsFromStats(mean: usize, inv: usize, C: i32, row: i32): void {
+  const base = at(stats, row * 2 * C)
+  for (let c = 0; c < C; c += 4) {
+    const m = C - c
+    st(at(mean, c), center ? ld(at(base, c), m) : sp(0), m)
+    st(at(inv, c), f32x4.div(sp(1.0), f32x4.sqrt(add(ld(at(base, C + c), m), sp(eps)))), m)
+  }
+}
+
+/** The mean and 1/σ of `size` values from p (one group of a row), into groupMean and groupInv. */
+export let groupMean: f32 = 0
+export let groupInv: f32 = 0
+export function groupStats(p: usize, size: i32): void {
+  let mean: f32 = 0
+  if (center) {
+    let s = sp(0)
+    for (let c = 0; c < size; c += 4) s = add(s, ld(at(p, c), size - c))
+    mean = hsum(s) / <f32>size
+  }
+  let q = sp(0)
+  const mv = sp(mean)
+  for (let c = 0; c < size; c += 4) {
+    const d = v128.and(sub(ld(at(p, c), size - c), mv), lanes(size - c))
+    q = add(q, mul(d, d))
+  }
+  groupMean = mean
+  groupInv = <f32>1.0 / Mathf.sqrt(hsum(q) / <f32>size + eps)
+}
+
+/** row: a row's C features from p, group by group, into per-column mean and inv. */
+export function colsFromRow(mean: usize, inv: usize, p: usize, C: i32): void {
+  const size = C / groups
+  for (let g = 0; g < groups; g++) {
+    groupStats(at(p, g * size), size)
+    const mv = sp(groupMean)
+    const iv = sp(groupInv)
+    for (let c = g * size; c < (g + 1) * size; c += 4) {
+      const m = (g + 1) * size - c
+      st(at(mean, c), mv, m)
+      st(at(inv, c), iv, m)
+    }
+  }
+}
+
+/**
+ * C values from p normalized into out: γ·(v − μ)·r + β (mode none: copied). row: computes the
+ * row's columns first; batch: `mean`, `inv` hold them already. xhat, invOut (0: not wanted)
+ * receive x̂ and r for a backward.
+ */
+export function normalizedRow(p: usize, C: i32, mean: usize, inv: usize, out: usize, xhat: usize, invOut: usize): void {
+  if (mode == NONE) {
+    for (let c = 0; c < C; c += 4) {
+      const v = ld(at(p, c), C - c)
+      st(at(out, c), v, C - c)
+      if (xhat) st(at(xhat, c), v, C - c)
+    }
+    return
+  }
+  if (mode == ROW) colsFromRow(mean, inv, p, C)
+  for (let c = 0; c < C; c += 4) {
+    const m = C - c
+    const r = ld(at(inv, c), m)
+    const x = mul(sub(ld(at(p, c), m), ld(at(mean, c), m)), r)
+    st(at(out, c), add(mul(ld(at(gamma, c), m), x), ld(at(beta, c), m)), m)
+    if (xhat) st(at(xhat, c), x, m)
+    if (invOut) st(at(invOut, c), r, m)
+  }
+}
+
+/**
+ * Row statistics' backward over C values, group by group: du = r·(γdy − m₁ − x̂·m₂) with the
+ * group's means m₁ = E[γdy] (0 without centering) and m₂ = E[γdy·x̂].
+ */
+export function rowGrad(C: i32, xhat: usize, dy: usize, inv: usize, du: usize): void {
+  const size = C / groups
+  for (let g = 0; g < groups; g++) {
+    const end = (g + 1) * size
+    let s1 = sp(0)
+    let s2 = sp(0)
+    for (let c = g * size; c < end; c += 4) {
+      const m = end - c
+      const d = mul(ld(at(gamma, c), m), ld(at(dy, c), m))
+      s1 = add(s1, d)
+      s2 = add(s2, mul(d, ld(at(xhat, c), m)))
+    }
+    const m1 = sp(center ? hsum(s1) / <f32>size : 0)
+    const m2 = sp(hsum(s2) / <f32>size)
+    for (let c = g * size; c < end; c += 4) {
+      const m = end - c
+      const d = mul(ld(at(gamma, c), m), ld(at(dy, c), m))
+      st(at(du, c), mul(ld(at(inv, c), m), sub(sub(d, m1), mul(ld(at(xhat, c), m), m2))), m)
+    }
+  }
+}
