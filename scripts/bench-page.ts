@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-webgl'
 import '@tensorflow/tfjs-backend-webgpu'
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
-import { BENCH_CASES, benchLabel, profileTrainingStep, timeTrainingStep, withRecurrenceOp } from '../shared/engine/benchmark'
+import { BENCH_CASES, benchLabel, profileTrainingStep, timeRecordingPair, timeTrainingStep, withRecurrenceOp } from '../shared/engine/benchmark'
 import { setUnpackedMatMulMax } from '../shared/engine/recurrence'
 import { asGoldenCase } from '../shared/engine/golden'
 import { checkNumerics, REFERENCE_CASES } from '../shared/engine/numerics'
@@ -41,8 +41,7 @@ async function runBench(backend: string, steps: number, only: string | null = nu
   await useBackend(backend)
   const rows = []
   for (const c of BENCH_CASES.filter((c) => !only || benchLabel(c).toLowerCase().includes(only.toLowerCase()) || c.norm === only)) {
-    const never = await timeTrainingStep(c, false, steps, () => performance.now())
-    const every = await timeTrainingStep(c, true, steps, () => performance.now())
+    const { never, every } = await timeRecordingPair(c, steps, () => performance.now())
     const profile = await profileTrainingStep(c, false)
     const kernels = profile.perTimeStep
     // The step-by-step reference on the same page: the "before" of the recurrence op.

@@ -5,7 +5,7 @@
 // `--no-torch` skips it), then Chromium's webgl, webgpu and wasm (`--no-browser` skips it,
 // `--browser-backends wasm,webgl` picks; on WebGPU, programsPerTimeStep counts dispatches).
 import { useNodeBackend } from '../electron/cli/node-backend'
-import { BENCH_CASES, benchLabel, kernelsPerTimeStep, timeTrainingStep, withRecurrenceOp } from '../shared/engine/benchmark'
+import { BENCH_CASES, benchLabel, kernelsPerTimeStep, timeRecordingPair, timeTrainingStep, withRecurrenceOp } from '../shared/engine/benchmark'
 import { round, type BenchRow } from './bench-rows'
 import { torchRatios, torchTimings } from './bench-torch'
 
@@ -22,8 +22,7 @@ async function main(): Promise<void> {
     for (const c of cases) {
       // The cpu backend is slow: fewer steps there.
       const n = backend === 'cpu' ? Math.max(3, Math.floor(steps / 2)) : steps
-      const never = await timeTrainingStep(c, false, n, () => performance.now())
-      const every = await timeTrainingStep(c, true, n, () => performance.now())
+      const { never, every } = await timeRecordingPair(c, n, () => performance.now())
       const kernels = await kernelsPerTimeStep(c, false)
       // Before: the step-by-step model on the same machine, in the same run.
       const before = args.includes('--no-before') ? null : await withRecurrenceOp(false, async () => ({ ms: await timeTrainingStep(c, false, n, () => performance.now()), kernels: await kernelsPerTimeStep(c, false) }))

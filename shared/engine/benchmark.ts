@@ -136,6 +136,30 @@ export async function timeTrainingStep(c: BenchCase, record: boolean, steps: num
   return times[Math.floor(times.length / 2)]!
 }
 
+/**
+ * Median ms per step never recording and recording every step, the two alternating step by step
+ * on one model: a noisy machine's drift (this 2-core one's runs of the same case range ±30 %)
+ * falls on both alike, so their ratio is the cost of recording. The recording steps do what the
+ * trainer does on one: the statistics read back and packed into records.
+ */
+export async function timeRecordingPair(c: BenchCase, steps: number, now: () => number): Promise<{ never: number; every: number }> {
+  const { config, spec, net, optimizer, next } = setup(c)
+  const times: Record<'never' | 'every', number[]> = { never: [], every: [] }
+  for (let i = 0; i < 2 * (steps + 2); i++) {
+    const record = i % 2 === 1
+    const batch = next()
+    const t0 = now()
+    const out = runStep(net, optimizer, batch, config, record)
+    await readStep(out, spec, record && config.recordFeatures)
+    disposeStep(out)
+    if (i >= 4) times[record ? 'every' : 'never'].push(now() - t0)
+  }
+  optimizer.dispose()
+  net.dispose()
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  return { never: median(times.never), every: median(times.every) }
+}
+
 /** Times the backend probe's model on the active backend (ms per step, the median of PROBE_STEPS; backend-probe.ts). */
 export function probeActiveBackend(now: () => number): Promise<number> {
   return timeTrainingStep(PROBE_CASE, false, PROBE_STEPS, now)

@@ -115,16 +115,16 @@ export function normGrad(dy: usize, dyStride: i32, dyCol0: i32, u: usize, uRow0:
  * sums). out [M, W].
  */
 export function columnProduct(a: usize, M: i32, b: usize, R: i32, stride: i32, col0: i32, W: i32, out: usize): void {
-  for (let mm = 0; mm < M; mm++) {
-    for (let c = 0; c < W; c += 4) {
-      const m = W - c
-      let acc = sp(0)
-      for (let r = 0; r < R; r++) {
-        const x: f32 = a ? load<f32>(at(a, r * M + mm)) : 1
-        if (x == 0) continue
-        acc = add(acc, mul(sp(x), ld(at(b, r * stride + col0 + c), m)))
-      }
-      st(at(out, mm * W + c), acc, m)
+  // Row by row (b streams through once; out, M·W values, stays in cache).
+  zero(out, M * W)
+  for (let r = 0; r < R; r++) {
+    const br = at(b, r * stride + col0)
+    for (let mm = 0; mm < M; mm++) {
+      const x: f32 = a ? load<f32>(at(a, r * M + mm)) : 1
+      if (x == 0) continue
+      const xv = sp(x)
+      const o = at(out, mm * W)
+      for (let c = 0; c < W; c += 4) st(at(o, c), add(ld(at(o, c), W - c), mul(xv, ld(at(br, c), W - c))), W - c)
     }
   }
 }
