@@ -77,8 +77,8 @@ export function colsFromRow(mean: usize, inv: usize, p: usize, C: i32): void {
 }
 
 /**
- * C values from p normalized into out: γ·(v − μ)·r + β (mode none: copied). row: computes the
- * row's columns first; batch: `mean`, `inv` hold them already. xhat, invOut (0: not wanted)
+ * C values from p normalized into out: γ·(v − μ)·r + β (mode none: copied). row: from the
+ * row's own statistics, group by group; batch: `mean`, `inv` hold the columns' already. xhat, invOut (0: not wanted)
  * receive x̂ and r for a backward.
  */
 export function normalizedRow(p: usize, C: i32, mean: usize, inv: usize, out: usize, xhat: usize, invOut: usize): void {
@@ -90,7 +90,25 @@ export function normalizedRow(p: usize, C: i32, mean: usize, inv: usize, out: us
     }
     return
   }
-  if (mode == ROW) colsFromRow(mean, inv, p, C)
+  if (mode == ROW) {
+    // The row's own statistics, one mean and 1/σ per group: used as they are (splat), not spread
+    // into per-column arrays first.
+    const size = C / groups
+    for (let g = 0; g < groups; g++) {
+      const g0 = g * size
+      groupStats(at(p, g0), size)
+      const mv = sp(groupMean)
+      const r = sp(groupInv)
+      for (let c = g0; c < g0 + size; c += 4) {
+        const m = g0 + size - c
+        const x = mul(sub(ld(at(p, c), m), mv), r)
+        st(at(out, c), add(mul(ld(at(gamma, c), m), x), ld(at(beta, c), m)), m)
+        if (xhat) st(at(xhat, c), x, m)
+        if (invOut) st(at(invOut, c), r, m)
+      }
+    }
+    return
+  }
   for (let c = 0; c < C; c += 4) {
     const m = C - c
     const r = ld(at(inv, c), m)
