@@ -51,7 +51,9 @@ beforeAll(async () => {
   served = await serve(['--port', '0', '--db', dbPath, '--no-build'])
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-  await preferBackend(page, 'webgl')
+  // wasm: these pages are about layout and what starts when; training on WebGL in the worker is
+  // lab.test.ts's (SwiftShader's WebGL gate and training cost this file ~2 minutes).
+  await preferBackend(page, 'wasm')
   page.on('pageerror', (e) => pageErrors.push(e.message))
   await page.goto(served.url)
   await page.getByTestId('runs-table').waitFor()
