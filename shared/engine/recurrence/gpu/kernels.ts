@@ -1,7 +1,7 @@
 // The recurrence's kernels on a GPU, written once (this folder) for every GPU backend: WebGL
 // registers them with GLSL, WebGPU with WGSL.
-import { tf } from '../../core/tf'
 import { KERNELS } from '../kernels/names'
+import { registerKernelSet, type KernelCompute } from '../kernels/register'
 import { cellBackwardKernel, cellForwardKernel } from './cell-programs'
 import { stackKernel, stepMatMulKernel } from './data-movement'
 import { momentsKernel, normApplyKernel, normGradKernel } from './normalization'
@@ -21,16 +21,16 @@ const GPU_KERNELS: Record<string, GpuKernel> = {
 
 /** Registers the recurrence's kernels for a GPU backend (idempotent); `gpuOf` wraps the backend a kernel is called with. */
 export function registerGpuKernels(backendName: string, gpuOf: (backend: unknown) => Gpu): void {
-  for (const [kernelName, kernel] of Object.entries(GPU_KERNELS)) {
-    if (tf.getKernel(kernelName, backendName)) continue
-    tf.registerKernel({
-      kernelName,
-      backendName,
-      kernelFunc: ({ inputs, attrs, backend }) => {
-        const out = kernel(gpuOf(backend), inputs as Record<string, Info>, attrs as Attrs)
-        // A cell's forward always answers with a list (its outputs vary with the stage and the cell).
-        return kernelName === KERNELS.cellForward && !Array.isArray(out) ? [out] : out
-      },
-    })
-  }
+  registerKernelSet(
+    backendName,
+    Object.fromEntries(
+      Object.entries(GPU_KERNELS).map(([name, kernel]) => [
+        name,
+        (inputs, attrs, backend) => {
+          const out = kernel(gpuOf(backend), inputs, attrs as Attrs)
+          return Array.isArray(out) ? out : [out]
+        },
+      ]),
+    ) as Record<string, KernelCompute>,
+  )
 }

@@ -1,8 +1,9 @@
 // The recurrence's kernels on the cpu backend: normalization.ts and cell-kernels.ts over the
 // backend's own arrays (no copies). The wasm backend runs the SIMD kernels generated from the
 // same formulas (wasm/register.ts).
-import { tf } from '../../core/tf'
+import type { tf } from '../../core/tf'
 import type { CellKind } from '../../../kinds'
+import { registerKernelSet, type KernelCompute } from '../kernels/register'
 import { KERNELS, type CellBackwardAttrs, type CellForwardAttrs, type NormAttrs } from '../kernels/names'
 import { backward, cellOf, forwardGates, forwardState, forwardStep } from './cell-kernels'
 import { moments, normApply, normArgs, normGrad, type NormArgs } from './normalization'
@@ -128,24 +129,22 @@ export function columnProduct(a: Float32Array | null, M: number, b: Float32Array
   for (let i = 0; i < M * W; i++) out[i] = acc[i]!
 }
 
-const MULTI_OUTPUT = new Set<string>([KERNELS.normGrad, KERNELS.cellForward])
-
 let registered = false
 
 /** Registers the JS kernels for the cpu backend (idempotent). */
 export function registerJsKernels(): void {
   if (registered) return
   registered = true
-  for (const [kernelName, compute] of Object.entries(COMPUTE)) {
-    if (tf.getKernel(kernelName, 'cpu')) continue
-    tf.registerKernel({
-      kernelName,
-      backendName: 'cpu',
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const mem = memoryOf(backend)
-        const outputs = mem.done(compute(inputs as Ins, attrs as Record<string, unknown>, mem))
-        return MULTI_OUTPUT.has(kernelName) ? outputs : outputs[0]!
-      },
-    })
-  }
+  registerKernelSet(
+    'cpu',
+    Object.fromEntries(
+      Object.entries(COMPUTE).map(([name, compute]) => [
+        name,
+        (inputs, attrs, backend) => {
+          const mem = memoryOf(backend)
+          return mem.done(compute(inputs as Ins, attrs, mem))
+        },
+      ]),
+    ) as Record<string, KernelCompute>,
+  )
 }

@@ -2,8 +2,9 @@
 // skeleton) and the cells' formulas (kernels.generated.ts), instantiated once per backend over
 // the backend's own memory — inputs are read and outputs written where tfjs keeps them, no copies.
 // The cpu backend runs the JavaScript generated from the same formulas (js/register.ts).
-import { tf } from '../../core/tf'
+import type { tf } from '../../core/tf'
 import { CELL_DEFINITIONS, type CellKind } from '../../../kinds'
+import { registerKernelSet, type KernelCompute } from '../kernels/register'
 import { KERNELS, type CellBackwardAttrs, type CellForwardAttrs, type NormAttrs } from '../kernels/names'
 import { cellOf } from '../js/cell-kernels'
 import { WASM_KERNELS_BASE64 } from './kernels.generated'
@@ -204,23 +205,11 @@ const COMPUTE: Record<string, Compute> = {
   },
 }
 
-const MULTI_OUTPUT = new Set<string>([KERNELS.normGrad, KERNELS.cellForward])
-
 let registered = false
 
 /** Registers the wasm SIMD kernels for the wasm backend (idempotent). */
 export function registerWasmKernels(): void {
   if (registered) return
   registered = true
-  for (const [kernelName, compute] of Object.entries(COMPUTE)) {
-    if (tf.getKernel(kernelName, 'wasm')) continue
-    tf.registerKernel({
-      kernelName,
-      backendName: 'wasm',
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const outputs = compute(inputs as Ins, attrs as Record<string, unknown>, wasmKernelsOf(backend))
-        return MULTI_OUTPUT.has(kernelName) ? outputs : outputs[0]!
-      },
-    })
-  }
+  registerKernelSet('wasm', Object.fromEntries(Object.entries(COMPUTE).map(([name, compute]) => [name, (inputs, attrs, backend) => compute(inputs as Ins, attrs, wasmKernelsOf(backend))])) as Record<string, KernelCompute>)
 }
