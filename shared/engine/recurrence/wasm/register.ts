@@ -145,7 +145,7 @@ const COMPUTE: Record<string, Compute> = {
     const C = ins.u!.shape[1]!
     const du = output([R, C])
     const dyXhat = output([R, C])
-    const s = scratch(inst, 3 * C)
+    const s = scratch(inst, C)
     setNorm(a as unknown as NormAttrs, ins)
     inst.k.normGrad(ptr(ins.dy), ins.dy!.shape[1]!, a.dyCol0 as number, ptr(ins.u), a.rowOffset as number, R, C, ptr(ins.w), ptr(du), ptr(dyXhat), s)
     return [du, dyXhat]

@@ -3,8 +3,8 @@
 // per-unit arithmetic of every cell generated from its formulas (cells.generated.ts). Matrices are
 // row-major float32; "stacked" tensors hold every time step (row t·N + n); a pointer of 0 is an
 // absent input. `scratch` is memory the caller sized for the kernel (register.ts).
-import { add, at, copy, ld, mul, sp, st, sub, zero } from './lanes'
-import { BATCH, NONE, ROW, center, colsFromRow, colsFromStats, eps, gamma, mode, normalizedRow, rowGrad, rowsPerSegment, stats, statsRow } from './norm'
+import { add, at, copy, hsum, ld, mul, sp, st, sub, zero } from './lanes'
+import { BATCH, NONE, ROW, center, colsFromStats, eps, gamma, groupInv, groupMean, groupStats, groups, mode, normalizedRow, rowGrad, rowsPerSegment, stats, statsRow } from './norm'
 import { afterNormRow, beforeNormRow, gatesRow, stateRow } from './cells.generated'
 
 export { setNorm } from './norm'
@@ -97,7 +97,7 @@ export function normApply(u: usize, R: i32, C: i32, bias: usize, out: usize, scr
 /**
  * The normalizer's backward over R rows of u [·, C] from row uRow0 (w's rows alike), given dy
  * (columns [dyCol0, dyCol0 + C) of a [R, dyStride] matrix): du [R, C] and dy·x̂ [R, C].
- * batch: sums over each segment's rows, weighted by w; row: over the row's group. scratch: 3C.
+ * batch: sums over each segment's rows, weighted by w; row: over the row's group. scratch: C.
  */
 export function normGrad(dy: usize, dyStride: i32, dyCol0: i32, u: usize, uRow0: i32, R: i32, C: i32, w: usize, du: usize, dyXhat: usize, scratch: usize): void {
   if (mode == NONE) {
@@ -106,20 +106,38 @@ export function normGrad(dy: usize, dyStride: i32, dyCol0: i32, u: usize, uRow0:
     return
   }
   if (mode == ROW) {
-    const mean = scratch
-    const inv = at(scratch, C)
-    const xhat = at(scratch, 2 * C)
+    // Group by group with the group's mean and 1/σ as scalars: x̂ kept for the second pass only.
+    const xhat = scratch
+    const size = C / groups
     for (let r = 0; r < R; r++) {
       const ub = at(u, (uRow0 + r) * C)
       const db = at(dy, r * dyStride + dyCol0)
-      colsFromRow(mean, inv, ub, C)
-      for (let c = 0; c < C; c += 4) {
-        const m = C - c
-        const x = mul(sub(ld(at(ub, c), m), ld(at(mean, c), m)), ld(at(inv, c), m))
-        st(at(xhat, c), x, m)
-        st(at(dyXhat, r * C + c), mul(ld(at(db, c), m), x), m)
+      for (let g = 0; g < groups; g++) {
+        const g0 = g * size
+        const end = g0 + size
+        groupStats(at(ub, g0), size)
+        const mv = sp(groupMean)
+        const iv = sp(groupInv)
+        let s1 = sp(0)
+        let s2 = sp(0)
+        for (let c = g0; c < end; c += 4) {
+          const m = end - c
+          const x = mul(sub(ld(at(ub, c), m), mv), iv)
+          const d = ld(at(db, c), m)
+          const gd = mul(ld(at(gamma, c), m), d)
+          s1 = add(s1, gd)
+          s2 = add(s2, mul(gd, x))
+          st(at(xhat, c), x, m)
+          st(at(dyXhat, r * C + c), mul(d, x), m)
+        }
+        const m1 = sp(center ? hsum(s1) / <f32>size : 0)
+        const m2 = sp(hsum(s2) / <f32>size)
+        for (let c = g0; c < end; c += 4) {
+          const m = end - c
+          const gd = mul(ld(at(gamma, c), m), ld(at(db, c), m))
+          st(at(du, r * C + c), mul(iv, sub(sub(gd, m1), mul(ld(at(xhat, c), m), m2))), m)
+        }
       }
-      rowGrad(C, xhat, db, inv, at(du, r * C))
     }
     return
   }

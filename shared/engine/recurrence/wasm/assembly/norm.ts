@@ -61,21 +61,6 @@ export function groupStats(p: usize, size: i32): void {
   groupInv = <f32>1.0 / Mathf.sqrt(hsum(q) / <f32>size + eps)
 }
 
-/** row: a row's C features from p, group by group, into per-column mean and inv. */
-export function colsFromRow(mean: usize, inv: usize, p: usize, C: i32): void {
-  const size = C / groups
-  for (let g = 0; g < groups; g++) {
-    groupStats(at(p, g * size), size)
-    const mv = sp(groupMean)
-    const iv = sp(groupInv)
-    for (let c = g * size; c < (g + 1) * size; c += 4) {
-      const m = (g + 1) * size - c
-      st(at(mean, c), mv, m)
-      st(at(inv, c), iv, m)
-    }
-  }
-}
-
 /**
  * C values from p normalized into out: γ·(v − μ)·r + β (mode none: copied). row: from the
  * row's own statistics, group by group; batch: `mean`, `inv` hold the columns' already. xhat, invOut (0: not wanted)
