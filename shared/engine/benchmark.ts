@@ -116,48 +116,45 @@ export async function kernelsPerTimeStep(c: BenchCase, record: boolean): Promise
   return (await profileTrainingStep(c, record)).perTimeStep
 }
 
-/** Median milliseconds per training step; recording per-timestep statistics every step or never. */
-export async function timeTrainingStep(c: BenchCase, record: boolean, steps: number, now: () => number): Promise<number> {
+/**
+ * Runs `count` training steps of a fresh model as the trainer does — the step, then one readback
+ * of the scalars and, on a recording step, the statistics unpacked into the records it writes —
+ * and times each. `recordAt(i)`: whether step i records.
+ */
+async function timeSteps(c: BenchCase, count: number, now: () => number, recordAt: (i: number) => boolean): Promise<{ record: boolean; ms: number }[]> {
   const { config, spec, net, optimizer, next } = setup(c)
-  const times: number[] = []
-  for (let i = 0; i < steps + 2; i++) {
+  const times: { record: boolean; ms: number }[] = []
+  for (let i = 0; i < count; i++) {
+    const record = recordAt(i)
     const batch = next()
     const t0 = now()
     const out = runStep(net, optimizer, batch, config, record)
-    // What the trainer does each step: one readback of the scalars and, when recording, the
-    // statistics, unpacked into the records it writes.
     await readStep(out, spec, record && config.recordFeatures)
     disposeStep(out)
-    if (i >= 2) times.push(now() - t0) // the first steps compile shaders and allocate
+    times.push({ record, ms: now() - t0 })
   }
   optimizer.dispose()
   net.dispose()
-  times.sort((a, b) => a - b)
-  return times[Math.floor(times.length / 2)]!
+  return times
+}
+
+const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+/** Median milliseconds per training step; recording per-timestep statistics every step or never. */
+export async function timeTrainingStep(c: BenchCase, record: boolean, steps: number, now: () => number): Promise<number> {
+  // The first two steps compile shaders and allocate: not timed.
+  const times = await timeSteps(c, steps + 2, now, () => record)
+  return median(times.slice(2).map((t) => t.ms))
 }
 
 /**
  * Median ms per step never recording and recording every step, the two alternating step by step
  * on one model: a noisy machine's drift (this 2-core one's runs of the same case range ±30 %)
- * falls on both alike, so their ratio is the cost of recording. The recording steps do what the
- * trainer does on one: the statistics read back and packed into records.
+ * falls on both alike, so their ratio is the cost of recording.
  */
 export async function timeRecordingPair(c: BenchCase, steps: number, now: () => number): Promise<{ never: number; every: number }> {
-  const { config, spec, net, optimizer, next } = setup(c)
-  const times: Record<'never' | 'every', number[]> = { never: [], every: [] }
-  for (let i = 0; i < 2 * (steps + 2); i++) {
-    const record = i % 2 === 1
-    const batch = next()
-    const t0 = now()
-    const out = runStep(net, optimizer, batch, config, record)
-    await readStep(out, spec, record && config.recordFeatures)
-    disposeStep(out)
-    if (i >= 4) times[record ? 'every' : 'never'].push(now() - t0)
-  }
-  optimizer.dispose()
-  net.dispose()
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-  return { never: median(times.never), every: median(times.every) }
+  const times = (await timeSteps(c, 2 * (steps + 2), now, (i) => i % 2 === 1)).slice(4)
+  return { never: median(times.filter((t) => !t.record).map((t) => t.ms)), every: median(times.filter((t) => t.record).map((t) => t.ms)) }
 }
 
 /** Times the backend probe's model on the active backend (ms per step, the median of PROBE_STEPS; backend-probe.ts). */

@@ -78,9 +78,18 @@ interface Instance {
   k: WasmKernelExports
   memory: WasmMemory
   backend: WasmBackendLike
-  /** A scratch arena on the backend's heap, grown as kernels need (never shrunk). */
-  scratch: { ptr: number; bytes: number }
+  /** A tensor's byte offset in the backend's memory (an absent input: 0). */
+  ptr(t: Info | undefined): number
+  /** A new float32 tensor on the backend's heap. */
+  output(shape: number[]): Info
+  /** Tells the module the normalizer a kernel applies, with its statistics, γ and β. */
+  setNorm(n: NormAttrs, ins: Ins): void
+  /** Scratch for `floats` values: an arena on the backend's heap, grown as kernels need (never shrunk). */
+  scratch(floats: number): number
 }
+
+/** The module's codes for where a normalizer's statistics come from (assembly/norm.ts). */
+const MODE: Record<NormAttrs['stats'], number> = { none: 0, row: 1, batch: 2 }
 
 const INSTANCES = new WeakMap<object, Instance>()
 
@@ -90,39 +99,39 @@ export function wasmKernelsOf(backend: unknown): Instance {
   let inst = INSTANCES.get(b)
   if (!inst) {
     const memory = memoryOf(b)
-    const instance = new WebAssemblyApi.Instance(wasmModule(), { env: { memory } })
-    inst = { k: instance.exports as unknown as WasmKernelExports, memory, backend: b, scratch: { ptr: 0, bytes: 0 } }
+    const k = new WebAssemblyApi.Instance(wasmModule(), { env: { memory } }).exports as unknown as WasmKernelExports
+    const arena = { ptr: 0, bytes: 0 }
+    const ptr = (t: Info | undefined) => (t ? b.dataIdMap.get(t.dataId)!.memoryOffset : 0)
+    inst = {
+      k,
+      memory,
+      backend: b,
+      ptr,
+      output: (shape) => b.makeOutput(shape, 'float32'),
+      setNorm: (n, ins) => k.setNorm(MODE[n.stats], n.center ? 1 : 0, n.groups || 1, n.eps, n.rowsPerSegment || 1, n.statsRow || 0, ptr(ins.stats), ptr(ins.gamma), ptr(ins.beta)),
+      scratch: (floats) => {
+        const bytes = Math.max(16, floats * 4)
+        if (arena.bytes < bytes) {
+          if (arena.ptr) b.wasm._free(arena.ptr)
+          arena.bytes = Math.max(bytes, 2 * arena.bytes)
+          arena.ptr = b.wasm._malloc(arena.bytes)
+        }
+        return arena.ptr
+      },
+    }
     INSTANCES.set(b, inst)
   }
   return inst
 }
 
-function scratch(inst: Instance, floats: number): number {
-  const bytes = Math.max(16, floats * 4)
-  if (inst.scratch.bytes < bytes) {
-    if (inst.scratch.ptr) inst.backend.wasm._free(inst.scratch.ptr)
-    const size = Math.max(bytes, 2 * inst.scratch.bytes)
-    inst.scratch = { ptr: inst.backend.wasm._malloc(size), bytes: size }
-  }
-  return inst.scratch.ptr
-}
-
-const MODE: Record<NormAttrs['stats'], number> = { none: 0, row: 1, batch: 2 }
 const STAGE: Record<CellForwardAttrs['stage'], number> = { gates: 0, state: 1, step: 2 }
 const CELL_INDEX = new Map<CellKind, number>(CELL_DEFINITIONS.map((d, i) => [d.kind as CellKind, i]))
 
 type Compute = (ins: Ins, attrs: Record<string, unknown>, inst: Instance) => Info[]
 
-function kernelFor(inst: Instance) {
-  const ptr = (t: Info | undefined) => (t ? inst.backend.dataIdMap.get(t.dataId)!.memoryOffset : 0)
-  const output = (shape: number[]) => inst.backend.makeOutput(shape, 'float32')
-  const setNorm = (n: NormAttrs, ins: Ins) => inst.k.setNorm(MODE[n.stats], n.center ? 1 : 0, n.groups || 1, n.eps, n.rowsPerSegment || 1, n.statsRow || 0, ptr(ins.stats), ptr(ins.gamma), ptr(ins.beta))
-  return { ptr, output, setNorm }
-}
-
 const COMPUTE: Record<string, Compute> = {
   [KERNELS.moments]: (ins, a, inst) => {
-    const { ptr, output } = kernelFor(inst)
+    const { ptr, output } = inst
     const [R, stride] = ins.v!.shape as [number, number]
     const W = a.width as number
     const S = a.segments as number
@@ -131,27 +140,27 @@ const COMPUTE: Record<string, Compute> = {
     return [out]
   },
   [KERNELS.normApply]: (ins, a, inst) => {
-    const { ptr, output, setNorm } = kernelFor(inst)
+    const { ptr, output, setNorm } = inst
     const [R, C] = ins.u!.shape as [number, number]
     const out = output([R, C])
-    const s = scratch(inst, 2 * C)
+    const s = inst.scratch(2 * C)
     setNorm(a as unknown as NormAttrs, ins)
     inst.k.normApply(ptr(ins.u), R, C, ptr(ins.bias), ptr(out), s)
     return [out]
   },
   [KERNELS.normGrad]: (ins, a, inst) => {
-    const { ptr, output, setNorm } = kernelFor(inst)
+    const { ptr, output, setNorm } = inst
     const R = ins.dy!.shape[0]!
     const C = ins.u!.shape[1]!
     const du = output([R, C])
     const dyXhat = output([R, C])
-    const s = scratch(inst, C)
+    const s = inst.scratch(C)
     setNorm(a as unknown as NormAttrs, ins)
     inst.k.normGrad(ptr(ins.dy), ins.dy!.shape[1]!, a.dyCol0 as number, ptr(ins.u), a.rowOffset as number, R, C, ptr(ins.w), ptr(du), ptr(dyXhat), s)
     return [du, dyXhat]
   },
   [KERNELS.cellForward]: (ins, attrs, inst) => {
-    const { ptr, output, setNorm } = kernelFor(inst)
+    const { ptr, output, setNorm } = inst
     const a = attrs as unknown as CellForwardAttrs
     const cell = cellOf(a.cell)
     const [N, H] = ins.hPrev!.shape as [number, number]
@@ -159,20 +168,20 @@ const COMPUTE: Record<string, Compute> = {
     const A = keepA ? output([N, cell.aWidth * H]) : undefined
     const h = a.stage === 'gates' ? undefined : output([N, H])
     const c = a.stage === 'state' && cell.hasC ? output([N, H]) : undefined
-    const s = scratch(inst, 3 * cell.layout.G * H + (cell.aWidth + 1) * H)
+    const s = inst.scratch(3 * cell.layout.G * H + (cell.aWidth + 1) * H)
     setNorm(a.norm, ins)
     inst.k.cellForward(CELL_INDEX.get(a.cell)!, STAGE[a.stage], N, H, a.rowOffset, cell.layout.G, cell.aWidth, cell.layout.innerColumn ?? -1, ptr(ins.xz), ptr(ins.v), ptr(ins.A), ptr(ins.hPrev), ptr(ins.cPrev), ptr(ins.keep), ptr(A), ptr(h), ptr(c), s)
     return [A, h, c].filter((o): o is Info => o !== undefined)
   },
   [KERNELS.cellBackward]: (ins, attrs, inst) => {
-    const { ptr, output, setNorm } = kernelFor(inst)
+    const { ptr, output, setNorm } = inst
     const a = attrs as unknown as CellBackwardAttrs
     const cell = cellOf(a.cell)
     const { layout } = cell
     const [N, H] = ins.dhRec!.shape as [number, number]
     const P = output([N, layout.width * H])
     const K = layout.kept.length
-    const s = scratch(inst, (7 + K) * N * H + 2 * H)
+    const s = inst.scratch((7 + K) * N * H + 2 * H)
     setNorm(a.norm, ins)
     inst.k.cellBackward(
       CELL_INDEX.get(a.cell)!, N, H, a.rowOffset, cell.aWidth, layout.innerColumn ?? -1, layout.width, layout.carry.h!.col, layout.carry.c?.col ?? -1, layout.innerDy?.col ?? -1, layout.innerDyXhat?.col ?? -1, K,
@@ -181,7 +190,7 @@ const COMPUTE: Record<string, Compute> = {
     return [P]
   },
   [KERNELS.columnProduct]: (ins, a, inst) => {
-    const { ptr, output } = kernelFor(inst)
+    const { ptr, output } = inst
     const [R, stride] = ins.b!.shape as [number, number]
     const M = ins.a ? ins.a.shape[1]! : 1
     const W = a.width as number
@@ -190,7 +199,7 @@ const COMPUTE: Record<string, Compute> = {
     return [out]
   },
   [KERNELS.stack]: (ins, a, inst) => {
-    const { ptr, output } = kernelFor(inst)
+    const { ptr, output } = inst
     const count = a.count as number
     const [R, C] = ins.x0!.shape as [number, number]
     const out = output([count * R, C])
