@@ -1,34 +1,15 @@
 // A cell's time step on a GPU, for every cell: the programs' skeleton — which element computes
 // which activation or gradient block, masking, the normalizers applied inside the step — with
 // the per-unit arithmetic written in from the cell's formulas by the shading language's dialect.
-import { cellDefinition, type CellDefinition, type CellKind } from '../../../kinds'
+import type { CellDefinition } from '../../../kinds'
 import { emit, expr, needed, type Bindings, type Operand } from '../../../kinds/formulas'
-import { cellLayout, type CellLayout } from '../kernels/layout'
+import { cellShape, type CellShape } from '../kernels/layout'
 import type { CellBackwardAttrs, CellForwardAttrs, NormAttrs } from '../kernels/names'
 import { f, type ShaderLang } from './lang'
 import { invOf, normInputs, rowStatsProgram, xhatOf } from './normalization'
 import { NO_STEP, program, runReleasing, type Gpu, type Info, type ProgramSpec, type Step } from './program'
 
 const local = (name: string) => `v_${name.replace(/\./g, '_')}`
-
-interface Cell {
-  def: CellDefinition
-  layout: CellLayout
-  aWidth: number
-}
-
-const CELLS = new Map<CellKind, Cell>()
-
-function cellOf(kind: CellKind): Cell {
-  let cell = CELLS.get(kind)
-  if (!cell) {
-    const def = cellDefinition(kind)
-    const layout = cellLayout(def)
-    cell = { def, layout, aWidth: layout.activations.length }
-    CELLS.set(kind, cell)
-  }
-  return cell
-}
 
 /**
  * The statements that compute `value` from `bindings` and end in setOutput: the bindings it needs
@@ -72,7 +53,7 @@ function recurrentTerm(L: ShaderLang, n: NormAttrs, C: number): string {
 }
 
 /** The inner term's x̂ and y at A's row `row`, row-stats row `rr`, unit k. */
-function innerTerm(L: ShaderLang, cell: Cell, n: NormAttrs, H: number): string {
+function innerTerm(L: ShaderLang, cell: CellShape, n: NormAttrs, H: number): string {
   const x = `getA(row, ${cell.layout.innerColumn! * H} + k)`
   return `
     ${L.fn('cellXhat', ['row', 'rr', 'k'], `return ${xhatOf(L, n, H, x, 'rr', 'k')};`)}
@@ -82,7 +63,7 @@ function innerTerm(L: ShaderLang, cell: Cell, n: NormAttrs, H: number): string {
 export function cellForwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: Record<string, unknown>): Info[] {
   const L = gpu.lang
   const a = attrs as unknown as CellForwardAttrs
-  const cell = cellOf(a.cell)
+  const cell = cellShape(a.cell)
   const { def, layout } = cell
   const [N, H] = ins.hPrev!.shape as [number, number]
   const n = a.norm
@@ -139,7 +120,7 @@ export function cellForwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: Re
 export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: Record<string, unknown>): Info {
   const L = gpu.lang
   const a = attrs as unknown as CellBackwardAttrs
-  const cell = cellOf(a.cell)
+  const cell = cellShape(a.cell)
   const { def, layout } = cell
   const [N, H] = ins.dhRec!.shape as [number, number]
   const P = layout.width

@@ -1,20 +1,17 @@
 // A cell's time step on plain Float32Arrays, for every cell: the loops over samples, masking
 // (padded samples keep their state; their gradient passes through), the normalizers applied
 // inside the step, and the packed gradient's generic blocks. The per-unit arithmetic is the
-// cell's own, generated from its formulas (cells.generated.ts). cpu and wasm run this.
-import { cellDefinition, type CellKind } from '../../../kinds'
-import { cellLayout, type CellLayout } from '../kernels/layout'
+// cell's own, generated from its formulas (cells.generated.ts). The cpu backend runs this; wasm
+// runs the same skeleton as SIMD (wasm/assembly/kernels.ts).
+import type { CellKind } from '../../../kinds'
+import { cellShape, type CellShape } from '../kernels/layout'
 import type { CellRows } from './cell-rows'
 import { CELL_ROWS } from './cells.generated'
 import { Columns, normalizedRow, rowGrad, type NormArgs } from './normalization'
 
-interface Cell {
+/** A cell's shape (kernels/layout.ts) with its generated JavaScript rows. */
+interface Cell extends CellShape {
   rows: CellRows
-  layout: CellLayout
-  /** Activations per sample, in units of H. */
-  aWidth: number
-  hasC: boolean
-  inner: boolean
 }
 
 const CELLS = new Map<CellKind, Cell>()
@@ -22,9 +19,7 @@ const CELLS = new Map<CellKind, Cell>()
 export function cellOf(kind: CellKind): Cell {
   let cell = CELLS.get(kind)
   if (!cell) {
-    const def = cellDefinition(kind)
-    const layout = cellLayout(def)
-    cell = { rows: CELL_ROWS[kind], layout, aWidth: layout.activations.length, hasC: def.state.includes('c'), inner: def.inner !== undefined }
+    cell = { ...cellShape(kind), rows: CELL_ROWS[kind] }
     CELLS.set(kind, cell)
   }
   return cell
@@ -149,7 +144,7 @@ export function backward(cell: Cell, N: number, H: number, rowOffset: number, t:
   let inner: Float64Array | null = null
   const K = layout.kept.length
   const keep = new Float64Array(Math.max(1, NH * K))
-  if (cell.inner) {
+  if (cell.def.inner) {
     y = new Float64Array(NH)
     xhat = new Float64Array(NH)
     inner = new Float64Array(NH)

@@ -6,7 +6,7 @@
 // into the state carried in, beyond the recurrent matMul (padded samples: all of it); the inner
 // blocks are the gradient into the cell's own normalized term and its product with x̂ (for its γ, β).
 import { expr, needed, refsOf, sameExpr, type Expr } from '../../../kinds/formulas'
-import type { CellDefinition, StateName } from '../../../kinds/cells'
+import { cellDefinition, type CellDefinition, type CellKind, type StateName } from '../../../kinds/cells'
 
 export interface Block {
   col: number
@@ -68,4 +68,26 @@ export function cellLayout(def: CellDefinition): CellLayout {
     innerDyXhat,
     width: col,
   }
+}
+
+/** A cell as every backend's kernels use it: its definition, its layout, A's width in units of H, whether it carries c. */
+export interface CellShape {
+  def: CellDefinition
+  layout: CellLayout
+  aWidth: number
+  hasC: boolean
+}
+
+const SHAPES = new Map<CellKind, CellShape>()
+
+/** The cell's shape, derived once per kind. */
+export function cellShape(kind: CellKind): CellShape {
+  let shape = SHAPES.get(kind)
+  if (!shape) {
+    const def = cellDefinition(kind)
+    const layout = cellLayout(def)
+    shape = { def, layout, aWidth: layout.activations.length, hasC: def.state.includes('c') }
+    SHAPES.set(kind, shape)
+  }
+  return shape
 }

@@ -6,7 +6,7 @@ import type { tf } from '../../core/tf'
 import { CELL_DEFINITIONS, type CellKind } from '../../../kinds'
 import { registerKernelSet, type KernelCompute } from '../kernels/register'
 import { KERNELS, type CellBackwardAttrs, type CellForwardAttrs, type NormAttrs } from '../kernels/names'
-import { cellOf } from '../js/cell-kernels'
+import { cellShape } from '../kernels/layout'
 import { WASM_KERNELS_BASE64 } from './kernels.generated'
 import { fromBase64 } from '../../../contract/packed'
 
@@ -162,7 +162,7 @@ const COMPUTE: Record<string, Compute> = {
   [KERNELS.cellForward]: (ins, attrs, inst) => {
     const { ptr, output, setNorm } = inst
     const a = attrs as unknown as CellForwardAttrs
-    const cell = cellOf(a.cell)
+    const cell = cellShape(a.cell)
     const [N, H] = ins.hPrev!.shape as [number, number]
     const keepA = a.stage === 'gates' || (a.stage === 'step' && !cell.layout.stateIsActivation)
     const A = keepA ? output([N, cell.aWidth * H]) : undefined
@@ -176,7 +176,7 @@ const COMPUTE: Record<string, Compute> = {
   [KERNELS.cellBackward]: (ins, attrs, inst) => {
     const { ptr, output, setNorm } = inst
     const a = attrs as unknown as CellBackwardAttrs
-    const cell = cellOf(a.cell)
+    const cell = cellShape(a.cell)
     const { layout } = cell
     const [N, H] = ins.dhRec!.shape as [number, number]
     const P = output([N, layout.width * H])
