@@ -152,9 +152,14 @@ describe('the explorable', () => {
 
   it('fits at 1000 px: no horizontal overflow of the page', async () => {
     await page.setViewportSize({ width: 1000, height: 900 })
-    await page.waitForTimeout(200)
+    // At once, before chart.js has followed the narrower window (it resizes a frame or more later:
+    // the CI machine once caught the step chart's canvas still 1360 px wide after 200 ms)…
     const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number
     expect(overflow).toBeLessThanOrEqual(0)
+    // …and once it has: the chart is redrawn to the narrower width, not merely clipped.
+    await expect
+      .poll(async () => (await page.getByTestId('step-chart').locator('canvas').boundingBox())!.width, { timeout: 5_000 })
+      .toBeLessThanOrEqual(1000)
     await page.setViewportSize({ width: 1400, height: 1000 })
   })
 
