@@ -52,7 +52,7 @@ async function runBench(backend: string, steps: number, only: string | null = nu
           return { msPerStep, kernelsPerTimeStep: p.perTimeStep, programsPerTimeStep: p.programsPerTimeStep }
         })
       : null
-    rows.push({ model: benchLabel(c), norm: c.norm, never, every, kernels, programs: profile.programsPerTimeStep, stepByStep, top: profile.top })
+    rows.push({ model: benchLabel(c), norm: c.norm, never, every, kernels, programs: profile.programsPerTimeStep, recurrence: profile.recurrencePerTimeStep, stepByStep, top: profile.top })
   }
   return { rows, renderer: rendererString() }
 }
@@ -129,4 +129,12 @@ async function runRecurrenceAgreement(backend: string, perPair = 1, packedMatMul
   }
 }
 
-Object.assign(globalThis, { runBench, runSelfCheck, runRecurrenceAgreement })
+/** One training step of a bench case profiled on a backend: kernels by name, per time step, GPU programs. */
+async function profileStep(backend: string, model: string, norm: string) {
+  await useBackend(backend)
+  const c = BENCH_CASES.find((x) => benchLabel(x) === model && x.norm === norm)
+  if (!c) throw new Error(`no bench case ${model} ${norm}`)
+  return { T: c.T, ...(await profileTrainingStep(c, false)) }
+}
+
+Object.assign(globalThis, { runBench, runSelfCheck, runRecurrenceAgreement, profileStep })

@@ -10,6 +10,8 @@ export interface BenchRow {
   kernelsPerTimeStep: number
   /** WebGL: shader programs per time step (kernels plus the programs inside them, packing and unpacking). */
   programsPerTimeStep?: number
+  /** Chromium: the recurrence op's own kernels per time step (the rest run once a step: loss, gradient norm, optimizer). */
+  recurrenceKernelsPerTimeStep?: number
   /** Node: ms per step over PyTorch's on the same machine, run right after (the eager loop with the same norm; nn.LSTM). */
   vsTorchEager?: number | null
   vsTorchNnLstm?: number | null

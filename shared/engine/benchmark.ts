@@ -44,6 +44,14 @@ export interface KernelProfile {
    * unpacks textures between packed and unpacked programs without a kernel of its own.
    */
   programsPerTimeStep: number | null
+  /**
+   * The recurrence op's own kernels (NormLab*: the time loop and the input term's norm) per time
+   * step; the rest of a step is the loss, the gradient's norm and the optimizer, which run once a
+   * step whatever T is. On WebGPU each is one dispatch, and the time loop two a sequence.
+   */
+  recurrencePerTimeStep: number
+  /** How many times each kernel ran in that step, by name. */
+  counts: Record<string, number>
   /** The kernels that took longest in that step: name, launches, total ms (where the backend times kernels). */
   top: { name: string; count: number; ms: number | null }[]
 }
@@ -82,7 +90,8 @@ export async function profileTrainingStep(c: BenchCase, record: boolean): Promis
   }
   const top = [...byName].map(([name, e]) => ({ name, count: e.count, ms: e.ms === null ? null : Math.round(e.ms * 100) / 100 })).sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0) || b.count - a.count)
   const counted = programs.stop()
-  return { perTimeStep: info.kernels.filter((k) => k.name !== 'forward').length / c.T, programsPerTimeStep: counted === null ? null : counted / c.T, top: top.slice(0, 10) }
+  const recurrence = info.kernels.filter((k) => k.name.startsWith('NormLab')).length
+  return { perTimeStep: info.kernels.filter((k) => k.name !== 'forward').length / c.T, programsPerTimeStep: counted === null ? null : counted / c.T, recurrencePerTimeStep: recurrence / c.T, counts: Object.fromEntries([...byName].map(([name, e]) => [name, e.count])), top: top.slice(0, 10) }
 }
 
 /** The method every shader program goes through on a GPU backend (packing and unpacking too). */

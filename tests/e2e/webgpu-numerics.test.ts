@@ -40,11 +40,12 @@ describe('WebGPU numerics against the PyTorch reference cases', () => {
     expect(warnings).toEqual([])
   }, 300_000)
 
-  it('trains and evaluates through the recurrence op on WebGPU, agreeing with the step-by-step reference: every cell with per-step BN on random shapes', async () => {
+  it('trains and evaluates through the recurrence op on WebGPU, agreeing with the step-by-step reference: every cell with per-step BN (one workgroup for the batch) and GroupNorm (one a sample) on random shapes', async () => {
     // The self-check above runs every cell × norm at the reference shape; here random, larger
-    // shapes (kept to one norm: SwiftShader compiles every new shape's pipelines on the CPU).
-    const results = (await bench.page.evaluate(`globalThis.runRecurrenceAgreement('webgpu', 1, false, 7100, ['bn_step'])`)) as Checked[]
-    expect(results).toHaveLength(CELLS.length)
+    // shapes (kept to two norms, one per way the loop is laid out: SwiftShader compiles every
+    // new shape's pipelines on the CPU).
+    const results = (await bench.page.evaluate(`globalThis.runRecurrenceAgreement('webgpu', 1, false, 7100, ['bn_step', 'gn'])`)) as Checked[]
+    expect(results).toHaveLength(2 * CELLS.length)
     for (const r of results) {
       const label = `${r.case.cell} + ${r.case.norm} N${r.case.N} T${r.case.T} H${r.case.H}`
       expect(r.op, `${label}: through the op`).toBe(true)
@@ -52,6 +53,18 @@ describe('WebGPU numerics against the PyTorch reference cases', () => {
     }
     // Past the stacking tree's fan-in on WebGPU (8 inputs a program).
     expect(Math.max(...results.map((r) => r.case.T))).toBeGreaterThan(8)
+    expect(warnings).toEqual([])
+  }, 300_000)
+
+  it('runs the time loop as one dispatch each way: a BN-LSTM training step', async () => {
+    const p = (await bench.page.evaluate(`globalThis.profileStep('webgpu', 'LSTM h64 T50 b32', 'bn_step')`)) as { T: number; counts: Record<string, number>; recurrencePerTimeStep: number; programsPerTimeStep: number }
+    console.log('dispatches per time step', p.programsPerTimeStep, 'recurrence kernels per time step', p.recurrencePerTimeStep, p.counts)
+    expect(p.counts.NormLabSequenceForward).toBe(1)
+    expect(p.counts.NormLabSequenceBackward).toBe(1)
+    for (const perStep of ['NormLabCellForward', 'NormLabCellBackward', 'NormLabStepMatMul']) expect(p.counts[perStep], perStep).toBeUndefined()
+    // The recurrence's kernels: the loop's two, the input term's norm (three), stacking the T
+    // inputs (one per eight) — a dozen a sequence, where a loop of kernels runs at least four a step.
+    expect(p.recurrencePerTimeStep).toBeLessThan(0.5)
     expect(warnings).toEqual([])
   }, 300_000)
 })

@@ -10,6 +10,9 @@
 //   backward, each    the cell's backward (one kernel); [the recurrent term's norm backward]; dV·Whᵀ
 //   after the loop    dWh, dWx, the γ/β and bias gradients: a few matMuls and column sums
 //
+// On WebGPU the time loop is one kernel each way (webgpu/sequence.ts): a workgroup loops over the
+// steps on the GPU, and the op reads the stacked tensors out of its one output.
+//
 // Everything here is the same for every cell and norm: the cell's formulas live in its
 // definition (shared/kinds/cells), the norm's in its (shared/kinds/norms), the layout of a step's
 // packed gradient in kernels/layout.ts. Evaluation runs the same forward with population
@@ -21,7 +24,8 @@ import type { ModelSpec } from '../core/spec'
 import { tf, type Tensor, type Tensor2D, type Tensor3D } from '../core/tf'
 import { cellLayout } from './kernels/layout'
 import type { NormAttrs } from './kernels/names'
-import { fusedCellBackward, fusedCellForward, fusedColumnProduct, fusedMoments, fusedNormApply, fusedNormGrad, fusedStack, fusedStepMatMul, hasJsKernels, type NormInputs } from './kernels/ops'
+import { fusedCellBackward, fusedCellForward, fusedColumnProduct, fusedMoments, fusedNormApply, fusedNormGrad, fusedSequenceBackward, fusedSequenceForward, fusedStack, fusedStepMatMul, hasJsKernels, hasSequenceKernels, type NormInputs } from './kernels/ops'
+import { backwardLayout, forwardLayout, type SequenceAttrs } from './kernels/sequence-layout'
 import { termNorm } from './term-norms'
 
 type Params = Record<string, Tensor>
@@ -173,6 +177,15 @@ function columnSum(x: Tensor2D, col0 = 0, width = x.shape[1]): Tensor {
   return tf.reshape(columnProduct(undefined, x, col0, width), [width])
 }
 
+/** What the time loop leaves: the last h, every step's h stacked, and (training) the stacked tensors backward reads. */
+interface LoopResult {
+  h: Tensor2D
+  hs: () => Tensor2D
+  stacked: () => { Hprev: Tensor2D; Vall: Tensor2D; Aall: Tensor2D; Cprev?: Tensor2D; statsHall?: Tensor2D; statsCall?: Tensor2D }
+  /** The one-dispatch loop's output (WebGPU), which its backward reads. */
+  flat?: Tensor
+}
+
 interface StepTensors {
   hPrev: Tensor2D
   cPrev?: Tensor2D
@@ -225,6 +238,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     }
     const XZ = fusedNormApply(U, { ...normInputs('x', statsX), bias: p.b }, { ...norms.x.attrs, rowsPerSegment: norms.x.segments === 'sequence' ? T * N : N, statsRow: 0 })
 
+    if (hasSequenceKernels()) return afterLoop(sequenceLoop(p, XZ, normInputs), U, statsX, save)
     const Wh = recurrentMatMul(p.Wh as Tensor2D, N, save !== null)
     let h = tf.zeros([N, H]) as Tensor2D
     let c = def.state.includes('c') ? (tf.zeros([N, H]) as Tensor2D) : undefined
@@ -265,19 +279,35 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
       steps.push(step)
       hs.push(h)
     }
-    const value = options.sequenceOutput ? (tf.transpose(tf.reshape(fusedStack(hs), [T, N, H]), [1, 0, 2]) as Tensor3D) : h
-    if (!save) return value
-
     // Every step's tensors stacked over time ([T·N, ·], stats [T, ·]): what backward reads at
     // row t·N, what recording reads at once, and few tensors to save.
     const stack = (pick: (s: StepTensors) => Tensor2D | undefined, fill: () => Tensor2D) => fusedStack(steps.map((s) => pick(s) ?? fill()))
-    const Hprev = stack((s) => s.hPrev, () => zeros(H))
-    const Vall = stack((s) => s.V, () => zeros(C))
-    // What the cell's backward reads as its activations: A, or its outputs where the new h is the activation.
-    const Aall = layout.stateIsActivation ? fusedStack(hs) : stack((s) => s.A, () => zeros(aWidth))
-    const Cprev = c ? stack((s) => s.cPrev, () => zeros(H)) : undefined
-    const statsHall = perStepBatch('h') ? stack((s) => s.statsH, () => zeroStats(C)) : undefined
-    const statsCall = innerTerm && perStepBatch(innerTerm) ? stack((s) => s.statsC, () => zeroStats(H)) : undefined
+    return afterLoop(
+      {
+        h,
+        hs: () => fusedStack(hs),
+        stacked: () => ({
+          Hprev: stack((s) => s.hPrev, () => zeros(H)),
+          Vall: stack((s) => s.V, () => zeros(C)),
+          // What the cell's backward reads as its activations: A, or its outputs where the new h is the activation.
+          Aall: layout.stateIsActivation ? fusedStack(hs) : stack((s) => s.A, () => zeros(aWidth)),
+          Cprev: c ? stack((s) => s.cPrev, () => zeros(H)) : undefined,
+          statsHall: perStepBatch('h') ? stack((s) => s.statsH, () => zeroStats(C)) : undefined,
+          statsCall: innerTerm && perStepBatch(innerTerm) ? stack((s) => s.statsC, () => zeroStats(H)) : undefined,
+        }),
+      },
+      U,
+      statsX,
+      save,
+    )
+  }
+
+  /** The output, and when training the statistics out of the op and what backward reads. */
+  const afterLoop = (loop: LoopResult, U: Tensor2D, statsX: Tensor2D | undefined, save: Save | null): Tensor => {
+    const value = options.sequenceOutput ? (tf.transpose(tf.reshape(loop.hs(), [T, N, H]), [1, 0, 2]) as Tensor3D) : loop.h
+    if (!save) return value
+    const { Hprev, Vall, Aall, Cprev, statsHall, statsCall } = loop.stacked()
+    const zeroStats = (W: number) => tf.zeros([1, 2 * W]) as Tensor2D
 
     // Statistics out of the op (kept past its scope): per-step BN's population update and, when
     // recording, every term's weighted moments over the valid samples.
@@ -303,50 +333,109 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     if (norms.x.segments === 'sequence') side.updates.push({ term: 'x', moments: keepMoments(split(statsX!, C)), counts: [total] })
 
     const dummy = zeroStats(1)
-    save([X, keep, wStep, wX, U, statsX ?? dummy, Hprev, Cprev ?? dummy, Vall, Aall, statsHall ?? dummy, statsCall ?? dummy])
+    save([X, keep, wStep, wX, U, statsX ?? dummy, Hprev, Cprev ?? dummy, Vall, Aall, statsHall ?? dummy, statsCall ?? dummy, loop.flat ?? dummy])
     return value
   }
 
+  /** The one-dispatch time loop (WebGPU): every stacked tensor read out of its one output. */
+  const sequenceLoop = (p: Params, XZ: Tensor2D, normInputs: (term: TermName, stats?: Tensor2D) => NormInputs): LoopResult => {
+    const attrs = sequenceAttrs()
+    const pop = (term: TermName) => (!train && norms[term].attrs.stats === 'batch' ? population(term) : undefined)
+    const popC = innerTerm ? pop(innerTerm) : undefined
+    const flat = fusedSequenceForward(
+      {
+        xz: XZ,
+        keep,
+        Wh: p.Wh as Tensor2D,
+        gbH: normInputs('h').gammaBeta,
+        gbC: innerTerm ? normInputs(innerTerm).gammaBeta : undefined,
+        popH: pop('h'),
+        popC,
+      },
+      { ...attrs, T, popRowsH: pop('h')?.shape[0] ?? 0, popRowsC: popC?.shape[0] ?? 0 },
+    )
+    const L = forwardLayout(attrs, T, N, H)
+    const section = (at: number, rows: number, cols: number) => tf.reshape(tf.slice(flat, [at], [rows * cols]), [rows, cols]) as Tensor2D
+    return {
+      h: section(L.h + T * N * H, N, H),
+      hs: () => section(L.h + N * H, T * N, H),
+      stacked: () => ({
+        Hprev: section(L.h, T * N, H),
+        Vall: section(L.V, T * N, C),
+        Aall: L.A >= 0 ? section(L.A, T * N, aWidth) : section(L.h + N * H, T * N, H),
+        Cprev: L.c >= 0 ? section(L.c, T * N, H) : undefined,
+        statsHall: L.statsH >= 0 ? section(L.statsH, T, 2 * C) : undefined,
+        statsCall: L.statsC >= 0 ? section(L.statsC, T, 2 * H) : undefined,
+      }),
+      flat,
+    }
+  }
+
+  /** What the one-dispatch loop is told of the cell and the norms inside it. */
+  const sequenceAttrs = (): SequenceAttrs => {
+    const identity = { stats: 'none' as const, center: true, groups: 1, eps: spec.eps }
+    const hNorm = norms.h.attrs
+    const innerNorm = innerTerm ? norms[innerTerm].attrs : identity
+    return { cell: def.kind, hNorm, innerNorm, wholeBatch: hNorm.stats === 'batch' || innerNorm.stats === 'batch' }
+  }
+
   const backward = (p: Params, dy: Tensor, saved: Tensor[]): Tensor[] => {
-    const [sX, sKeep, sWStep, sWX, sU, sStatsX, sHprev, sCprev, sV, sA, sStatsH, sStatsC] = saved as Tensor2D[]
+    const [sX, sKeep, sWStep, sWX, sU, sStatsX, sHprev, sCprev, sV, sA, sStatsH, sStatsC, sFlat] = saved as Tensor2D[]
     const P = layout.width * H
     const dhOut = options.sequenceOutput ? (tf.reshape(tf.transpose(dy, [1, 0, 2]), [T * N, H]) as Tensor2D) : undefined
-    let dhRec = options.sequenceOutput ? (tf.zeros([N, H]) as Tensor2D) : (dy as Tensor2D)
-    let prev: Tensor2D | undefined
     const gammaBeta = loopParams(p)
-    const Wh = recurrentMatMul(p.Wh as Tensor2D, N, true)
-    const Ps: Tensor2D[] = new Array(T)
-    const dV: Tensor2D[] = new Array(T)
-    const dUv: Tensor2D[] = []
     const hNorm = norms.h.attrs
-    for (let t = T - 1; t >= 0; t--) {
-      if (counts[t] === 0) {
-        // The state passed through: its gradient too (plus this step's output's).
-        if (dhOut) dhRec = tf.add(dhRec, tf.slice(dhOut, [t * N, 0], [N, H])) as Tensor2D
-        Ps[t] = tf.zeros([N, P]) as Tensor2D
-        dV[t] = tf.zeros([N, C]) as Tensor2D
-        continue
-      }
-      const innerNorm = innerTerm ? norms[innerTerm].attrs : { stats: 'none' as const, center: true, groups: 1, eps: spec.eps }
-      const Pt = fusedCellBackward(
-        { dhRec, ...(prev ? { prev } : {}), ...(dhOut ? { dhOut } : {}), A: sA!, hPrev: sHprev!, ...(def.state.includes('c') ? { cPrev: sCprev! } : {}), keep: sKeep!, ...(innerNorm.stats === 'batch' ? { w: sWStep! } : {}) },
-        innerTerm ? { ...gammaBeta(innerTerm), ...(innerNorm.stats === 'batch' ? { stats: sStatsC! } : {}) } : {},
-        { cell: def.kind as never, norm: atStep(innerNorm, t), rowOffset: t * N },
+    const { Pall, dVall, dUvAll } = hasSequenceKernels() ? sequenceBackwardLoop() : loopByStep()
+
+    // WebGPU: the whole loop one kernel, its stacked gradients read out of its one output.
+    function sequenceBackwardLoop() {
+      const attrs = sequenceAttrs()
+      const flat = fusedSequenceBackward(
+        { fwd: sFlat!, keep: sKeep!, Wh: p.Wh as Tensor2D, dy: dhOut ?? (dy as Tensor2D), gbH: gammaBeta('h').gammaBeta, gbC: innerTerm ? gammaBeta(innerTerm).gammaBeta : undefined },
+        { ...attrs, T, sequenceOutput: options.sequenceOutput },
       )
-      if (hNorm.stats !== 'none') {
-        const [du, dyXhat] = fusedNormGrad(Pt, sV!, { ...gammaBeta('h'), ...(hNorm.stats === 'batch' ? { stats: sStatsH!, w: sWStep! } : {}) }, { ...hNorm, rowsPerSegment: N, dyCol0: layout.du.col * H, rowOffset: t * N, statsRow: t })
-        dV[t] = du
-        dUv.push(dyXhat)
-        dhRec = Wh.backward(du)
-      } else dhRec = Wh.backward(Pt, layout.du.col * H, C) // dV is P's recurrent columns
-      Ps[t] = Pt
-      prev = Pt
+      const L = backwardLayout(attrs, T, N, H)
+      const section = (at: number, cols: number) => tf.reshape(tf.slice(flat, [at], [T * N * cols]), [T * N, cols]) as Tensor2D
+      return { Pall: section(L.P, P), dVall: L.dV >= 0 ? section(L.dV, C) : undefined, dUvAll: L.dyXhat >= 0 ? section(L.dyXhat, C) : undefined }
     }
-    const Pall = fusedStack(Ps)
+
+    // Step by step: the cell's backward, the recurrent norm's backward and dV·Whᵀ, each a kernel a step.
+    function loopByStep() {
+      let dhRec = options.sequenceOutput ? (tf.zeros([N, H]) as Tensor2D) : (dy as Tensor2D)
+      let prev: Tensor2D | undefined
+      const Wh = recurrentMatMul(p.Wh as Tensor2D, N, true)
+      const Ps: Tensor2D[] = new Array(T)
+      const dV: Tensor2D[] = new Array(T)
+      const dUv: Tensor2D[] = []
+      for (let t = T - 1; t >= 0; t--) {
+        if (counts[t] === 0) {
+          // The state passed through: its gradient too (plus this step's output's).
+          if (dhOut) dhRec = tf.add(dhRec, tf.slice(dhOut, [t * N, 0], [N, H])) as Tensor2D
+          Ps[t] = tf.zeros([N, P]) as Tensor2D
+          dV[t] = tf.zeros([N, C]) as Tensor2D
+          continue
+        }
+        const innerNorm = innerTerm ? norms[innerTerm].attrs : { stats: 'none' as const, center: true, groups: 1, eps: spec.eps }
+        const Pt = fusedCellBackward(
+          { dhRec, ...(prev ? { prev } : {}), ...(dhOut ? { dhOut } : {}), A: sA!, hPrev: sHprev!, ...(def.state.includes('c') ? { cPrev: sCprev! } : {}), keep: sKeep!, ...(innerNorm.stats === 'batch' ? { w: sWStep! } : {}) },
+          innerTerm ? { ...gammaBeta(innerTerm), ...(innerNorm.stats === 'batch' ? { stats: sStatsC! } : {}) } : {},
+          { cell: def.kind as never, norm: atStep(innerNorm, t), rowOffset: t * N },
+        )
+        if (hNorm.stats !== 'none') {
+          const [du, dyXhat] = fusedNormGrad(Pt, sV!, { ...gammaBeta('h'), ...(hNorm.stats === 'batch' ? { stats: sStatsH!, w: sWStep! } : {}) }, { ...hNorm, rowsPerSegment: N, dyCol0: layout.du.col * H, rowOffset: t * N, statsRow: t })
+          dV[t] = du
+          dUv.push(dyXhat)
+          dhRec = Wh.backward(du)
+        } else dhRec = Wh.backward(Pt, layout.du.col * H, C) // dV is P's recurrent columns
+        Ps[t] = Pt
+        prev = Pt
+      }
+      return { Pall: fusedStack(Ps), dVall: hNorm.stats !== 'none' ? fusedStack(dV) : undefined, dUvAll: hNorm.stats !== 'none' ? fusedStack(dUv) : undefined }
+    }
     const sums = columnSum(Pall)
     const piece = (col: number, width: number) => tf.slice(sums, [col * H], [width])
     const dX = piece(layout.dx.col, C)
-    const dWh = hNorm.stats !== 'none' ? columnProduct(sHprev!, fusedStack(dV)) : columnProduct(sHprev!, Pall, layout.du.col * H, C)
+    const dWh = dVall ? columnProduct(sHprev!, dVall) : columnProduct(sHprev!, Pall, layout.du.col * H, C)
     let dU: Tensor2D | undefined
     let dGammaX: Tensor | undefined
     const xNorm = norms.x.attrs
@@ -359,7 +448,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     // No input norm: dU is P's input columns, read in place.
     const grads: Record<string, Tensor> = { Wx: dU ? columnProduct(sX!, dU) : columnProduct(sX!, Pall, layout.dx.col * H, C), Wh: dWh, b: dX }
     if (p.gamma_x) Object.assign(grads, { gamma_x: dGammaX!, beta_x: dX })
-    if (p.gamma_h) Object.assign(grads, { gamma_h: columnSum(fusedStack(dUv)), beta_h: piece(layout.du.col, C) })
+    if (p.gamma_h) Object.assign(grads, { gamma_h: columnSum(dUvAll!), beta_h: piece(layout.du.col, C) })
     if (innerTerm && p[`gamma_${innerTerm}`]) Object.assign(grads, { [`gamma_${innerTerm}`]: piece(layout.innerDyXhat!.col, H), [`beta_${innerTerm}`]: piece(layout.innerDy!.col, H) })
     return names.map((name) => grads[name]!)
   }

@@ -13,6 +13,9 @@ export const KERNELS = {
   columnProduct: 'NormLabColumnProduct',
   cellForward: 'NormLabCellForward',
   cellBackward: 'NormLabCellBackward',
+  // WebGPU only: the whole time loop in one dispatch (webgpu/sequence.ts).
+  sequenceForward: 'NormLabSequenceForward',
+  sequenceBackward: 'NormLabSequenceBackward',
 } as const
 
 /**

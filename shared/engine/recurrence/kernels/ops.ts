@@ -89,5 +89,22 @@ export function fusedCellBackward(
   return run(KERNELS.cellBackward, { ...t, ...p }, attrs) as Tensor2D
 }
 
+/**
+ * The whole forward time loop as one kernel (WebGPU): one flat output holding every stacked
+ * tensor (webgpu/sequence.ts forwardLayout). Inputs xz [T·N, C], keep [T·N, 1], Wh [H, C], the
+ * packed γ/β of the recurrent and inner terms, and at evaluation their population rows.
+ */
+export function fusedSequenceForward(t: { xz: Tensor2D; keep: Tensor2D; Wh: Tensor2D; gbH?: Tensor; gbC?: Tensor; popH?: Tensor2D; popC?: Tensor2D }, attrs: object): Tensor {
+  return run(KERNELS.sequenceForward, t, attrs) as Tensor
+}
+
+/** The whole backward time loop as one kernel (WebGPU): one flat output (webgpu/sequence.ts backwardLayout). */
+export function fusedSequenceBackward(t: { fwd: Tensor; keep: Tensor2D; Wh: Tensor2D; dy: Tensor2D; gbH?: Tensor; gbC?: Tensor }, attrs: object): Tensor {
+  return run(KERNELS.sequenceBackward, t, attrs) as Tensor
+}
+
+/** Whether the backend in use runs the whole time loop as one kernel (WebGPU). */
+export const hasSequenceKernels = (): boolean => tf.getKernel(KERNELS.sequenceForward, tf.getBackend()) !== undefined
+
 /** Whether the backend in use runs the JS kernels (cpu, wasm). */
 export const hasJsKernels = (): boolean => tf.getKernel(KERNELS.columnProduct, tf.getBackend()) !== undefined

@@ -8,6 +8,10 @@ import { installBoundedAddN } from '../../webgpu/add-n'
 import { registerWebgpuBackend, STORAGE_BUFFERS_NEEDED } from '../../webgpu/backend'
 import { WGSL } from '../gpu/lang'
 import type { Gpu, ProgramSpec } from '../gpu/program'
+import { KERNELS } from '../kernels/names'
+import { registerKernelSet } from '../kernels/register'
+import type { SequenceBackwardAttrs, SequenceForwardAttrs } from '../kernels/sequence-layout'
+import { sequenceBackward, sequenceForward } from './sequence'
 
 const WORKGROUP = 64
 const ENTRY = 'fn main(index: i32) {'
@@ -57,4 +61,14 @@ export function registerWebgpuKernels(): void {
   registerWebgpuBackend()
   installBoundedAddN()
   registerGpuKernels('webgpu', (backend) => webgpuGpu(backend as WebGPUBackend))
+  registerKernelSet('webgpu', {
+    [KERNELS.sequenceForward]: (ins, attrs, backend) => {
+      const [N, H] = [ins.keep!.shape[0]! / (attrs as unknown as SequenceForwardAttrs).T, ins.Wh!.shape[0]!]
+      return [sequenceForward(backend as WebGPUBackend, ins, attrs as unknown as SequenceForwardAttrs, N, H)] as never
+    },
+    [KERNELS.sequenceBackward]: (ins, attrs, backend) => {
+      const [N, H] = [ins.keep!.shape[0]! / (attrs as unknown as SequenceBackwardAttrs).T, ins.Wh!.shape[0]!]
+      return [sequenceBackward(backend as WebGPUBackend, ins, attrs as unknown as SequenceBackwardAttrs, N, H)] as never
+    },
+  })
 }
