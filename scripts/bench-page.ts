@@ -9,6 +9,7 @@ import { setUnpackedMatMulMax } from '../shared/engine/recurrence'
 import { asGoldenCase } from '../shared/engine/golden'
 import { checkNumerics, REFERENCE_CASES } from '../shared/engine/numerics'
 import { tf } from '../shared/engine/core/tf'
+import { FusedAdamOptimizer, hasFusedAdam } from '../shared/engine/fused-adam'
 import { registerWebglKernels } from '../shared/engine/recurrence/webgl/register'
 import { registerWebgpuKernels } from '../shared/engine/recurrence/webgpu/register'
 import { prepareWasmKernels } from '../shared/engine/recurrence/wasm/register'
@@ -137,4 +138,49 @@ async function profileStep(backend: string, model: string, norm: string) {
   return { T: c.T, ...(await profileTrainingStep(c, false)) }
 }
 
-Object.assign(globalThis, { runBench, runSelfCheck, runRecurrenceAgreement, profileStep })
+/**
+ * The fused Adam against tfjs's on the same backend: `steps` updates of random variables from the
+ * same random gradients (every other step clipped by a scale), both ways. Returns the largest
+ * difference relative to the value's size, how far the values moved, and the tensors a step
+ * after the first leaves behind (the first makes the moments' variables).
+ */
+async function checkFusedAdam(backend: string, steps = 6) {
+  await useBackend(backend)
+  if (!hasFusedAdam()) return { fused: false as const }
+  const shapes = [[7, 13], [64, 256], [5]]
+  const start = shapes.map((s) => tf.randomNormal(s, 0, 1, 'float32', 11))
+  const vars = (tag: string) => start.map((t, i) => tf.variable(tf.clone(t), true, `${tag}${i}`))
+  const ours = vars('fused')
+  const theirs = vars('tfjs')
+  const fused = new FusedAdamOptimizer(0.01)
+  const reference = tf.train.adam(0.01)
+  let leaked = 0
+  for (let k = 0; k < steps; k++) {
+    const grads = shapes.map((s, i) => tf.randomNormal(s, 0, 1 + i, 'float32', 100 + k * 7 + i))
+    const scale = k % 2 === 1 ? tf.scalar(0.3) : null
+    const before = tf.memory().numTensors
+    fused.applyScaledGradients(Object.fromEntries(grads.map((g, i) => [`fused${i}`, g])), scale)
+    if (k > 0) leaked = Math.max(leaked, tf.memory().numTensors - before)
+    const scaled = tf.tidy(() => grads.map((g) => (scale ? tf.mul(g, scale) : tf.clone(g))))
+    reference.applyGradients(Object.fromEntries(scaled.map((g, i) => [`tfjs${i}`, g])) as never)
+    tf.dispose([...grads, ...scaled, ...(scale ? [scale] : [])])
+  }
+  let worst = 0
+  for (let i = 0; i < shapes.length; i++) {
+    const a = await ours[i]!.data()
+    const b = await theirs[i]!.data()
+    for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j]! - b[j]!) / Math.max(1, Math.abs(b[j]!)))
+  }
+  let moved = 0
+  for (let i = 0; i < shapes.length; i++) {
+    const a = await ours[i]!.data()
+    const s = await start[i]!.data()
+    for (let j = 0; j < a.length; j++) moved = Math.max(moved, Math.abs(a[j]! - s[j]!))
+  }
+  fused.dispose()
+  reference.dispose()
+  tf.dispose([...ours, ...theirs, ...start])
+  return { fused: true as const, worst, moved, leakedPerStep: leaked }
+}
+
+Object.assign(globalThis, { runBench, runSelfCheck, runRecurrenceAgreement, profileStep, checkFusedAdam })

@@ -9,6 +9,7 @@ import { Rng } from './core/rng'
 import { createOptimizer, modelSpecOf, readStep, runStep } from './trainer'
 import { recurrenceOpEnabled, setRecurrenceOp } from './recurrence'
 import { tf } from './core/tf'
+import { FUSED_ADAM } from './fused-adam'
 import type { BenchCase } from './bench-cases'
 import { PROBE_CASE, PROBE_STEPS } from './backend-probe'
 
@@ -90,7 +91,7 @@ export async function profileTrainingStep(c: BenchCase, record: boolean): Promis
   }
   const top = [...byName].map(([name, e]) => ({ name, count: e.count, ms: e.ms === null ? null : Math.round(e.ms * 100) / 100 })).sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0) || b.count - a.count)
   const counted = programs.stop()
-  const recurrence = info.kernels.filter((k) => k.name.startsWith('NormLab')).length
+  const recurrence = info.kernels.filter((k) => k.name.startsWith('NormLab') && k.name !== FUSED_ADAM).length
   return { perTimeStep: info.kernels.filter((k) => k.name !== 'forward').length / c.T, programsPerTimeStep: counted === null ? null : counted / c.T, recurrencePerTimeStep: recurrence / c.T, counts: Object.fromEntries([...byName].map(([name, e]) => [name, e.count])), top: top.slice(0, 10) }
 }
 

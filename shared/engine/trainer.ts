@@ -13,6 +13,7 @@ import { PopulationError } from './core/population'
 import { Rng } from './core/rng'
 import { recordedTerms, type ModelSpec, type Policy } from './core/spec'
 import { tf } from './core/tf'
+import { FusedAdamOptimizer, hasFusedAdam } from './fused-adam'
 import { packFloat32 } from '../contract/packed'
 import type { EvaluationResult, PopulationRecord, SnapshotRecord, TimestepRecord } from '../contract/schemas'
 import { readSnapshot } from './snapshot'
@@ -85,7 +86,8 @@ export function createOptimizer(config: TrainConfig): tf.Optimizer {
     case 'rmsprop':
       return tf.train.rmsprop(config.lr)
     default:
-      return tf.train.adam(config.lr)
+      // One kernel a variable and output where the backend has it (WebGPU), else tfjs's fourteen.
+      return hasFusedAdam() ? new FusedAdamOptimizer(config.lr) : tf.train.adam(config.lr)
   }
 }
 

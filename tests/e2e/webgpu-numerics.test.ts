@@ -56,12 +56,25 @@ describe('WebGPU numerics against the PyTorch reference cases', () => {
     expect(warnings).toEqual([])
   }, 300_000)
 
+  it('runs Adam as one kernel a variable and output, as tfjs’s Adam computes it, leaving no tensor behind', async () => {
+    const r = (await bench.page.evaluate(`globalThis.checkFusedAdam('webgpu')`)) as { fused: boolean; worst: number; moved: number; leakedPerStep: number }
+    expect(r.fused).toBe(true)
+    expect(r.moved).toBeGreaterThan(0.01) // six steps of lr 0.01 moved the values: the comparison below is not of untouched ones
+    expect(r.worst).toBeLessThan(1e-5)
+    expect(r.leakedPerStep).toBe(0)
+    expect(warnings).toEqual([])
+  }, 120_000)
+
   it('runs the time loop as one dispatch each way: a BN-LSTM training step', async () => {
     const p = (await bench.page.evaluate(`globalThis.profileStep('webgpu', 'LSTM h64 T50 b32', 'bn_step')`)) as { T: number; counts: Record<string, number>; recurrencePerTimeStep: number; programsPerTimeStep: number }
     console.log('dispatches per time step', p.programsPerTimeStep, 'recurrence kernels per time step', p.recurrencePerTimeStep, p.counts)
     expect(p.counts.NormLabSequenceForward).toBe(1)
     expect(p.counts.NormLabSequenceBackward).toBe(1)
     for (const perStep of ['NormLabCellForward', 'NormLabCellBackward', 'NormLabStepMatMul']) expect(p.counts[perStep], perStep).toBeUndefined()
+    // Adam: three kernels a variable (a BN-LSTM with its output layer has eleven), not fourteen.
+    expect(p.counts.NormLabAdam).toBe(33)
+    // Every dispatch of the step (the loss, the gradient's norm and the optimizer run once a step, whatever T is).
+    expect(p.programsPerTimeStep).toBeLessThanOrEqual(3)
     // The recurrence's kernels: the loop's two, the input term's norm (three), stacking the T
     // inputs (one per eight) — a dozen a sequence, where a loop of kernels runs at least four a step.
     expect(p.recurrencePerTimeStep).toBeLessThan(0.5)

@@ -5,6 +5,7 @@
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu'
 import { registerGpuKernels } from '../gpu/kernels'
 import { installBoundedAddN } from '../../webgpu/add-n'
+import { registerFusedAdamWebgpu } from '../../webgpu/fused-adam-kernel'
 import { registerWebgpuBackend, STORAGE_BUFFERS_NEEDED } from '../../webgpu/backend'
 import { WGSL } from '../gpu/lang'
 import type { Gpu, ProgramSpec } from '../gpu/program'
@@ -60,6 +61,7 @@ const webgpuGpu = (backend: WebGPUBackend): Gpu => ({
 export function registerWebgpuKernels(): void {
   registerWebgpuBackend()
   installBoundedAddN()
+  registerFusedAdamWebgpu()
   registerGpuKernels('webgpu', (backend) => webgpuGpu(backend as WebGPUBackend))
   registerKernelSet('webgpu', {
     [KERNELS.sequenceForward]: (ins, attrs, backend) => {
