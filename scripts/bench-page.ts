@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-webgpu'
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { BENCH_CASES, benchLabel, profileTrainingStep, timeRecordingPair, timeTrainingStep, withRecurrenceOp } from '../shared/engine/benchmark'
-import { setUnpackedMatMulMax } from '../shared/engine/recurrence'
+import { setOneWorkgroupMax, setUnpackedMatMulMax } from '../shared/engine/recurrence'
 import { asGoldenCase } from '../shared/engine/golden'
 import { checkNumerics, REFERENCE_CASES } from '../shared/engine/numerics'
 import { tf } from '../shared/engine/core/tf'
@@ -24,6 +24,22 @@ tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
 installPaddingSafeMatMul()
 registerWebglKernels()
 registerWebgpuKernels()
+
+// Every kernel the engine launches through tf.engine().runKernel (the recurrence's own), counted by name: what ran, for the tests.
+const launched = new Map<string, number>()
+const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown }
+const runKernel = engine.runKernel.bind(engine)
+engine.runKernel = (name, ...rest) => {
+  launched.set(name, (launched.get(name) ?? 0) + 1)
+  return runKernel(name, ...rest)
+}
+
+/** The kernels launched since the last call, by name. */
+function kernelCounts(): Record<string, number> {
+  const out = Object.fromEntries(launched)
+  launched.clear()
+  return out
+}
 
 async function useBackend(backend: string): Promise<void> {
   if (!(await tf.setBackend(backend))) throw new Error(`${backend} did not start`)
@@ -120,13 +136,16 @@ async function agreementSample(seed: number, perPair: number, norms: readonly st
  * (every cell × norm); packedMatMul: the loop's matMuls through tfjs's packed matMul, as large
  * models run on WebGL.
  */
-async function runRecurrenceAgreement(backend: string, perPair = 1, packedMatMul = false, seed = AGREEMENT_SEED, norms: string[] | null = null) {
+/** stepKernels: on WebGPU, loop over the per-step kernels even where the one-dispatch loop would run (as for large BN models). */
+async function runRecurrenceAgreement(backend: string, perPair = 1, packedMatMul = false, seed = AGREEMENT_SEED, norms: string[] | null = null, stepKernels = false) {
   await useBackend(backend)
   const was = packedMatMul ? setUnpackedMatMulMax(0) : null
+  const wasOne = stepKernels ? setOneWorkgroupMax(0) : null
   try {
     return (await agreementSample(seed, perPair, norms)).map((a) => ({ ...a, off: disagreements(a, backend === 'webgl' || backend === 'webgpu' ? GPU_AGREEMENT_TOLERANCE : undefined) }))
   } finally {
     if (was !== null) setUnpackedMatMulMax(was)
+    if (wasOne !== null) setOneWorkgroupMax(wasOne)
   }
 }
 
@@ -183,4 +202,4 @@ async function checkFusedAdam(backend: string, steps = 6) {
   return { fused: true as const, worst, moved, leakedPerStep: leaked }
 }
 
-Object.assign(globalThis, { runBench, runSelfCheck, runRecurrenceAgreement, profileStep, checkFusedAdam })
+Object.assign(globalThis, { runBench, runSelfCheck, runRecurrenceAgreement, profileStep, checkFusedAdam, kernelCounts })

@@ -19,6 +19,12 @@ export interface FusedAdamAttrs {
   correction2: number
 }
 
+/**
+ * Whether an optimizer is the fused Adam. Not `instanceof`: tfjs's Optimizer answers instanceof
+ * for any object with an optimizer's methods (Symbol.hasInstance), so every subclass claims every optimizer.
+ */
+export const isFusedAdam = (o: tf.Optimizer): o is FusedAdamOptimizer => typeof (o as unknown as { applyScaledGradients?: unknown }).applyScaledGradients === 'function'
+
 /** Whether the active backend runs Adam as one kernel a variable and output. */
 export const hasFusedAdam = (): boolean => tf.getKernel(FUSED_ADAM, tf.getBackend()) !== undefined
 

@@ -6,7 +6,7 @@ import { lossOf, type Target } from './core/losses'
 import { Population } from './core/population'
 import { paramShapes, type ModelSpec, type TermName } from './core/spec'
 import { tf, variableFrom, type Tensor2D } from './core/tf'
-import { FusedAdamOptimizer } from './fused-adam'
+import { isFusedAdam } from './fused-adam'
 
 export type ParamValues = Record<string, Float32Array | number[]>
 
@@ -68,7 +68,7 @@ export class RecurrentNet {
     const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar)
     const clip = options.clipNorm ?? 0
     const scale = clip > 0 ? tf.tidy(() => tf.minimum(1, tf.div(clip, tf.add(gradNorm, 1e-6))) as tf.Scalar) : null
-    if (optimizer instanceof FusedAdamOptimizer) optimizer.applyScaledGradients(grads, scale) // the scale applied inside its kernels
+    if (isFusedAdam(optimizer)) optimizer.applyScaledGradients(grads, scale) // the scale applied inside its kernels
     else {
       const applied = scale ? tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, scale)]))) : grads
       optimizer.applyGradients(applied as Record<string, tf.Tensor>)

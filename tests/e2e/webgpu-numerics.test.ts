@@ -44,7 +44,11 @@ describe('WebGPU numerics against the PyTorch reference cases', () => {
     // The self-check above runs every cell × norm at the reference shape; here random, larger
     // shapes (kept to two norms, one per way the loop is laid out: SwiftShader compiles every
     // new shape's pipelines on the CPU).
+    await bench.page.evaluate('globalThis.kernelCounts()')
     const results = (await bench.page.evaluate(`globalThis.runRecurrenceAgreement('webgpu', 1, false, 7100, ['bn_step', 'gn'])`)) as Checked[]
+    const launched = (await bench.page.evaluate('globalThis.kernelCounts()')) as Record<string, number>
+    expect(launched.NormLabSequenceBackward).toBeGreaterThan(0)
+    expect(launched.NormLabCellForward).toBeUndefined() // every sequence through the one-dispatch loop
     expect(results).toHaveLength(2 * CELLS.length)
     for (const r of results) {
       const label = `${r.case.cell} + ${r.case.norm} N${r.case.N} T${r.case.T} H${r.case.H}`
@@ -53,6 +57,17 @@ describe('WebGPU numerics against the PyTorch reference cases', () => {
     }
     // Past the stacking tree's fan-in on WebGPU (8 inputs a program).
     expect(Math.max(...results.map((r) => r.case.T))).toBeGreaterThan(8)
+    expect(warnings).toEqual([])
+  }, 300_000)
+
+  it('loops over the per-step kernels where one workgroup would hold too much (large BN models), agreeing as well', async () => {
+    await bench.page.evaluate('globalThis.kernelCounts()')
+    const results = (await bench.page.evaluate(`globalThis.runRecurrenceAgreement('webgpu', 1, false, 7100, ['bn_step'], true)`)) as Checked[]
+    const launched = (await bench.page.evaluate('globalThis.kernelCounts()')) as Record<string, number>
+    expect(launched.NormLabSequenceForward).toBeUndefined()
+    expect(launched.NormLabCellForward).toBeGreaterThan(0)
+    expect(results).toHaveLength(CELLS.length)
+    for (const r of results) expect(r.off, `${r.case.cell} + ${r.case.norm} N${r.case.N} T${r.case.T} H${r.case.H}`).toEqual([])
     expect(warnings).toEqual([])
   }, 300_000)
 

@@ -130,6 +130,20 @@ export function setUnpackedMatMulMax(limit: number): number {
   return was
 }
 
+/**
+ * The most multiply-adds of h·Wh over a sequence that one workgroup runs in one dispatch (2³⁰:
+ * ~4M a thread of 256, milliseconds on a GPU; LSTM h128 T100 b64 is 0.4·2³⁰).
+ */
+const ONE_WORKGROUP_MAX = 2 ** 30
+let oneWorkgroupMax = ONE_WORKGROUP_MAX
+
+/** For tests: the one-workgroup loop's limit (0: per-step kernels under per-step BN on WebGPU); returns the previous limit. */
+export function setOneWorkgroupMax(limit: number): number {
+  const was = oneWorkgroupMax
+  oneWorkgroupMax = limit
+  return was
+}
+
 interface RecurrentMatMul {
   /** h·Wh */
   forward(h: Tensor2D): Tensor2D
@@ -238,7 +252,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     }
     const XZ = fusedNormApply(U, { ...normInputs('x', statsX), bias: p.b }, { ...norms.x.attrs, rowsPerSegment: norms.x.segments === 'sequence' ? T * N : N, statsRow: 0 })
 
-    if (hasSequenceKernels()) return afterLoop(sequenceLoop(p, XZ, normInputs), U, statsX, save)
+    if (sequenceLoopFits()) return afterLoop(sequenceLoop(p, XZ, normInputs), U, statsX, save)
     const Wh = recurrentMatMul(p.Wh as Tensor2D, N, save !== null)
     let h = tf.zeros([N, H]) as Tensor2D
     let c = def.state.includes('c') ? (tf.zeros([N, H]) as Tensor2D) : undefined
@@ -371,6 +385,13 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     }
   }
 
+  /**
+   * Whether the time loop runs as one dispatch each way: on WebGPU, unless per-step BN puts the
+   * whole batch in one workgroup and the loop's matMuls exceed ONE_WORKGROUP_MAX multiply-adds (a
+   * dispatch that long could trip a desktop's GPU watchdog); those models loop over per-step kernels.
+   */
+  const sequenceLoopFits = (): boolean => hasSequenceKernels() && (!sequenceAttrs().wholeBatch || N * C * H * T <= oneWorkgroupMax)
+
   /** What the one-dispatch loop is told of the cell and the norms inside it. */
   const sequenceAttrs = (): SequenceAttrs => {
     const identity = { stats: 'none' as const, center: true, groups: 1, eps: spec.eps }
@@ -385,7 +406,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     const dhOut = options.sequenceOutput ? (tf.reshape(tf.transpose(dy, [1, 0, 2]), [T * N, H]) as Tensor2D) : undefined
     const gammaBeta = loopParams(p)
     const hNorm = norms.h.attrs
-    const { Pall, dVall, dUvAll } = hasSequenceKernels() ? sequenceBackwardLoop() : loopByStep()
+    const { Pall, dVall, dUvAll } = sequenceLoopFits() ? sequenceBackwardLoop() : loopByStep()
 
     // WebGPU: the whole loop one kernel, its stacked gradients read out of its one output.
     function sequenceBackwardLoop() {
