@@ -97,7 +97,10 @@ export function lowerGpuProcessPriority(): void {
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       try {
         const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-        if (cmdline.includes('--type=gpu-process')) setPriority(Number(pid), 15)
+        if (!cmdline.includes('--type=gpu-process')) continue
+        // Linux keeps a nice value per thread, and SwiftShader's worker threads exist before the
+        // first renice: every thread of the process, again each second for new ones.
+        for (const tid of readdirSync(`/proc/${pid}/task`)) setPriority(Number(tid), 19)
       } catch {
         // The process ended, or is not ours: nothing to do.
       }

@@ -40,7 +40,8 @@ export function Heatmap({ steps, values, timeSteps, label, testId }: HeatmapProp
     if (!c || values.length === 0 || timeSteps === 0) return
     c.width = timeSteps
     c.height = values.length
-    const ctx = c.getContext('2d')!
+    // Drawn by the CPU (putImageData), never waiting on a GPU process busy with training.
+    const ctx = c.getContext('2d', { willReadFrequently: true })!
     const image = ctx.createImageData(timeSteps, values.length)
     const span = max - min || 1
     values.forEach((row, r) => {

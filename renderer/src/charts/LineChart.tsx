@@ -105,16 +105,24 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
         zoom: zoom ? { zoom: { wheel: { enabled: true }, drag: { enabled: false }, mode: 'x' }, pan: { enabled: true, mode: 'x' } } : (false as never),
       },
     }
-    // Creating a chart draws it: that too is a task of its own, filled with the latest series.
+    // Creating a chart lays it out and draws it, and filling it does both again: two tasks of their own.
     let created: Chart | null = null
+    let cancelFill = () => {}
     const label = testId ?? yTitle
     const cancel = scheduleChartWork(() => {
-      created = new Chart(canvas.current!, { type: 'line', data: { datasets: [] }, options })
-      chart.current = created
-      fill(created, latest.current)
+      // A canvas the CPU draws (willReadFrequently): a GPU-backed one waits on the GPU process,
+      // which training in the worker keeps busy (WebGL, WebGPU); a chart is small to draw.
+      canvas.current!.getContext('2d', { willReadFrequently: true })
+      const c = new Chart(canvas.current!, { type: 'line', data: { datasets: [] }, options })
+      created = c
+      cancelFill = scheduleChartWork(() => {
+        chart.current = c
+        fill(c, latest.current)
+      }, `${label}:fill`)
     }, `${label}:create`)
     return () => {
       cancel()
+      cancelFill()
       chart.current = null
       const done = created
       if (done) scheduleChartWork(() => done.destroy(), `${label}:destroy`)

@@ -45,7 +45,8 @@ export function SnapshotGrid({ snapshot: s, grid, norm, groups, selected, onSele
 
   useEffect(() => {
     const el = canvas.current
-    const ctx = el?.getContext('2d')
+    // Drawn by the CPU, never waiting on a GPU process busy with training.
+    const ctx = el?.getContext('2d', { willReadFrequently: true })
     if (!el || !ctx) return
     const ratio = window.devicePixelRatio || 1
     el.width = columns * cell * ratio
