@@ -58,7 +58,7 @@ async function runBench(backend: string, steps: number, only: string | null = nu
   await useBackend(backend)
   const rows = []
   for (const c of BENCH_CASES.filter((c) => !only || benchLabel(c).toLowerCase().includes(only.toLowerCase()) || c.norm === only)) {
-    const { never, every } = await timeRecordingPair(c, steps, () => performance.now())
+    const { never, every, overhead } = await timeRecordingPair(c, steps, () => performance.now())
     const profile = await profileTrainingStep(c, false)
     const kernels = profile.perTimeStep
     // The step-by-step reference on the same page: the "before" of the recurrence op.
@@ -69,7 +69,7 @@ async function runBench(backend: string, steps: number, only: string | null = nu
           return { msPerStep, kernelsPerTimeStep: p.perTimeStep, programsPerTimeStep: p.programsPerTimeStep }
         })
       : null
-    rows.push({ model: benchLabel(c), norm: c.norm, never, every, kernels, programs: profile.programsPerTimeStep, recurrence: profile.recurrencePerTimeStep, stepByStep, top: profile.top })
+    rows.push({ model: benchLabel(c), norm: c.norm, never, every, overhead, kernels, programs: profile.programsPerTimeStep, recurrence: profile.recurrencePerTimeStep, stepByStep, top: profile.top })
   }
   return { rows, renderer: rendererString() }
 }

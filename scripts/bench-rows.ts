@@ -6,6 +6,7 @@ export interface BenchRow {
   norm: string
   msPerStep: number
   msPerStepRecordingEveryStep: number
+  /** The median over adjacent step pairs of (recording − not), over msPerStep (benchmark.ts timeRecordingPair). */
   recordingOverheadPct: number
   kernelsPerTimeStep: number
   /** WebGL: shader programs per time step (kernels plus the programs inside them, packing and unpacking). */

@@ -159,12 +159,15 @@ export async function timeTrainingStep(c: BenchCase, record: boolean, steps: num
 
 /**
  * Median ms per step never recording and recording every step, the two alternating step by step
- * on one model: a noisy machine's drift (this 2-core one's runs of the same case range ±30 %)
- * falls on both alike, so their ratio is the cost of recording.
+ * on one model, and the cost of recording: the median over adjacent pairs of (recording −
+ * not). A noisy machine's drift (this 2-core one's runs of the same case range ±30 %) falls on
+ * both steps of a pair alike; the difference of the two medians moved ±5 points of a 5 % target
+ * from run to run, the paired median about half that.
  */
-export async function timeRecordingPair(c: BenchCase, steps: number, now: () => number): Promise<{ never: number; every: number }> {
+export async function timeRecordingPair(c: BenchCase, steps: number, now: () => number): Promise<{ never: number; every: number; overhead: number }> {
   const times = (await timeSteps(c, 2 * (steps + 2), now, (i) => i % 2 === 1)).slice(4)
-  return { never: median(times.filter((t) => !t.record).map((t) => t.ms)), every: median(times.filter((t) => t.record).map((t) => t.ms)) }
+  const pairs = Array.from({ length: times.length >> 1 }, (_, k) => times[2 * k + 1]!.ms - times[2 * k]!.ms)
+  return { never: median(times.filter((t) => !t.record).map((t) => t.ms)), every: median(times.filter((t) => t.record).map((t) => t.ms)), overhead: median(pairs) }
 }
 
 /** Times the backend probe's model on the active backend (ms per step, the median of PROBE_STEPS; backend-probe.ts). */

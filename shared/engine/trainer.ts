@@ -17,6 +17,7 @@ import { FusedAdamOptimizer, hasFusedAdam } from './fused-adam'
 import { packFloat32 } from '../contract/packed'
 import type { EvaluationResult, PopulationRecord, SnapshotRecord, TimestepRecord } from '../contract/schemas'
 import { readSnapshot } from './snapshot'
+import { readFloatsOnce } from './readback'
 
 export interface StepReport {
   step: number
@@ -176,13 +177,15 @@ export async function readStep(out: StepTensors, spec: ModelSpec, withFeatures: 
       ...terms.flatMap(({ term }) => [tf.reshape(out.recorded[term]!.mean, [-1]), tf.reshape(out.recorded[term]!.variance, [-1])]),
     ]),
   )
-  const values = (await flat.data()) as Float32Array
+  // Reused by the next read: everything below is done with it before this function returns.
+  const values = await readFloatsOnce(flat)
   flat.dispose()
   const T = out.counts.length
   let offset = 3
   const stats = terms.map(({ term, features }) => {
     const take = () => {
-      const rows = values.slice(offset, offset + T * features)
+      // A view, not a copy (new buffers cost page faults on a VM); NaN written into values, which nothing else reads.
+      const rows = values.subarray(offset, offset + T * features)
       offset += T * features
       for (let t = 0; t < T; t++) if (out.counts[t] === 0) rows.fill(Number.NaN, t * features, (t + 1) * features)
       return rows

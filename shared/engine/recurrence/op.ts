@@ -24,7 +24,7 @@ import type { ModelSpec } from '../core/spec'
 import { tf, type Tensor, type Tensor2D, type Tensor3D } from '../core/tf'
 import { cellLayout } from './kernels/layout'
 import type { NormAttrs } from './kernels/names'
-import { fusedCellBackward, fusedCellForward, fusedColumnProduct, fusedMoments, fusedNormApply, fusedNormGrad, fusedSequenceBackward, fusedSequenceForward, fusedStack, fusedStepMatMul, hasJsKernels, hasSequenceKernels, type NormInputs } from './kernels/ops'
+import { fusedCellBackward, fusedCellForward, fusedColumnProduct, fusedColumns, fusedMoments, fusedNormApply, fusedNormGrad, fusedSequenceBackward, fusedSequenceForward, fusedStack, fusedStepMatMul, hasJsKernels, hasSequenceKernels, type NormInputs } from './kernels/ops'
 import { backwardLayout, forwardLayout, type SequenceAttrs } from './kernels/sequence-layout'
 import { termNorm } from './term-norms'
 
@@ -88,7 +88,7 @@ function stackedWeights(batch: SequenceBatch) {
 
 /** Splits [S, 2W] (means, then variances) into moments. */
 function split(stats: Tensor2D, W: number): Moments {
-  const [mean, variance] = tf.split(stats, [W, W], 1)
+  const [mean, variance] = hasJsKernels() ? fusedColumns(stats, 0, [W, W]) : tf.split(stats, [W, W], 1)
   return { mean: mean!, variance: variance! }
 }
 
@@ -110,7 +110,8 @@ function columnProduct(a: Tensor2D | undefined, b: Tensor2D, col0 = 0, width = b
 
 /** Columns [col0, col0 + width) of a (a itself when that is all of it). */
 function columns(a: Tensor2D, col0: number, width: number): Tensor2D {
-  return col0 === 0 && width === a.shape[1] ? a : (tf.slice(a, [0, col0], [a.shape[0], width]) as Tensor2D)
+  if (col0 === 0 && width === a.shape[1]) return a
+  return hasJsKernels() ? fusedColumns(a, col0, [width])[0]! : (tf.slice(a, [0, col0], [a.shape[0], width]) as Tensor2D)
 }
 
 /**

@@ -10,7 +10,7 @@ import { WASM_KERNELS_BASE64 } from '../../../shared/engine/recurrence/wasm/kern
 import { fromBase64 as decodeBase64 } from '../../../shared/contract/packed'
 import { wasmKernelsOf, type WasmKernelExports } from '../../../shared/engine/recurrence/wasm/register'
 import '../../../shared/engine/recurrence'
-import { fusedCellForward } from '../../../shared/engine/recurrence/kernels/ops'
+import { fusedCellForward, fusedColumns } from '../../../shared/engine/recurrence/kernels/ops'
 import { tf } from '../../../shared/engine/core/tf'
 import { compileWasmKernels, wasmKernelsModule } from '../../../scripts/wasm-kernels'
 import { WASM_CELL_ROWS, WASM_KERNELS } from '../../../scripts/generated-files'
@@ -117,5 +117,23 @@ describe('the wasm backend', () => {
     for (const v of values) expect(Math.abs(v - Math.tanh(1))).toBeLessThan(3e-7)
     expect(inst.memory).toBe((tf.backend() as unknown as { wasm: { asm: { memory: unknown } } }).wasm.asm.memory)
     h!.dispose()
+  })
+
+  it.each(['wasm', 'cpu'])('%s: the column blocks kernel copies what tf.slice does, and only that', async (backend) => {
+    await useNodeBackend(backend)
+    for (const [R, C, col0, widths] of [[50, 512, 0, [256, 256]], [7, 13, 3, [5, 1, 4]], [1, 9, 8, [1]], [32, 320, 64, [64]]] as [number, number, number, number[]][]) {
+      const x = tf.randomNormal([R, C], 0, 1, 'float32', R * C) as tf.Tensor2D
+      const before = tf.memory().numTensors
+      const parts = fusedColumns(x, col0, widths)
+      expect(parts.length).toBe(widths.length)
+      expect(tf.memory().numTensors - before).toBe(widths.length)
+      let col = col0
+      for (const [i, part] of parts.entries()) {
+        expect(part.shape).toEqual([R, widths[i]])
+        expect(Array.from(await part.data())).toEqual(tf.tidy(() => Array.from(tf.slice(x, [0, col], [R, widths[i]!]).dataSync())))
+        col += widths[i]!
+      }
+      tf.dispose([x, ...parts])
+    }
   })
 })

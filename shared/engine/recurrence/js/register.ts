@@ -100,6 +100,18 @@ const COMPUTE: Record<string, Compute> = {
     columnProduct(opt(mem, ins.a), M, mem.input(ins.b!), R, stride, a.col0 as number, W, view(mem, out))
     return [out]
   },
+  [KERNELS.columns]: (ins, a, mem) => {
+    const [R, C] = ins.x!.shape as [number, number]
+    const x = mem.input(ins.x!)
+    let col = a.col0 as number
+    return (a.widths as number[]).map((W) => {
+      const out = mem.output([R, W])
+      const data = view(mem, out)
+      for (let r = 0; r < R; r++) data.set(x.subarray(r * C + col, r * C + col + W), r * W)
+      col += W
+      return out
+    })
+  },
   [KERNELS.stack]: (ins, a, mem) => {
     const count = a.count as number
     const [R, C] = ins.x0!.shape as [number, number]

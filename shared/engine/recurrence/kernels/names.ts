@@ -1,6 +1,6 @@
 // The recurrence's kernels: their names and attributes, the same on every backend (cpu and wasm
-// run js/, WebGL webgl/). Three are about normalizing, three move data, and three are a cell's
-// time step — forward in one or two stages, backward in one — for every cell, read off its
+// run js/ and wasm/, the GPUs gpu/). Three are about normalizing, four move or sum data (two on
+// cpu and wasm only), and three are a cell's time step — forward in one or two stages, backward in one — for every cell, read off its
 // definition (shared/kinds/cells).
 import type { CellKind } from '../../../kinds'
 
@@ -11,6 +11,8 @@ export const KERNELS = {
   stack: 'NormLabStack',
   stepMatMul: 'NormLabStepMatMul',
   columnProduct: 'NormLabColumnProduct',
+  // cpu and wasm only: column blocks copied out (tfjs-backend-wasm's Slice copies its whole input first).
+  columns: 'NormLabColumns',
   cellForward: 'NormLabCellForward',
   cellBackward: 'NormLabCellBackward',
   // WebGPU only: the whole time loop in one dispatch (webgpu/sequence.ts).

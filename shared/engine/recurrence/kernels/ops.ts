@@ -67,6 +67,16 @@ export function fusedColumnProduct(a: Tensor2D | undefined, b: Tensor2D, col0: n
 }
 
 /**
+ * Adjacent column blocks of x [R, C] from col0, widths[i] wide each: [R, widths[i]] (cpu and wasm
+ * only; GPUs slice). tfjs-backend-wasm's Slice reads its whole input out of the heap into a new
+ * array before copying the part: per-step BN's statistics split into means and variances every
+ * step, and a no-norm cell's backward slices dV out of its gradient at every time step.
+ */
+export function fusedColumns(x: Tensor2D, col0: number, widths: readonly number[]): Tensor2D[] {
+  return run(KERNELS.columns, { x }, { col0, widths }) as Tensor2D[]
+}
+
+/**
  * A cell's forward at one step (see CellForwardAttrs). Inputs: xz (stacked N_x(x·Wx) + b), v
  * (this step's h·Wh), hPrev, cPrev, keep (stacked validity), A (the 'state' stage's input), and
  * the inline normalizer's γ, β, stats.

@@ -4,7 +4,7 @@ import { tf } from '../../core/tf'
 import { KERNELS } from './names'
 
 /** Kernels that answer with a list of outputs; the others answer with their one output. */
-const MULTI_OUTPUT = new Set<string>([KERNELS.normGrad, KERNELS.cellForward])
+const MULTI_OUTPUT = new Set<string>([KERNELS.normGrad, KERNELS.cellForward, KERNELS.columns])
 
 /** One kernel's outputs, in order, from its inputs, attributes and the backend it runs on. */
 export type KernelCompute = (inputs: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>, backend: unknown) => tf.TensorInfo[]

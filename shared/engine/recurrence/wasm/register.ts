@@ -198,6 +198,22 @@ const COMPUTE: Record<string, Compute> = {
     inst.k.columnProduct(ptr(ins.a), M, ptr(ins.b), R, stride, a.col0 as number, W, ptr(out))
     return [out]
   },
+  [KERNELS.columns]: (ins, a, inst) => {
+    const { ptr, output } = inst
+    const [R, C] = ins.x!.shape as [number, number]
+    const outs = (a.widths as number[]).map((W) => output([R, W]))
+    // Row by row within the heap, no copy of x first (what tfjs-backend-wasm's Slice makes).
+    const heap = new Float32Array(inst.memory.buffer)
+    const from = ptr(ins.x) / 4
+    let col = a.col0 as number
+    outs.forEach((out, i) => {
+      const W = out.shape[1]!
+      const o = ptr(out) / 4
+      for (let r = 0; r < R; r++) heap.copyWithin(o + r * W, from + r * C + col, from + r * C + col + W)
+      col += (a.widths as number[])[i]!
+    })
+    return outs
+  },
   [KERNELS.stack]: (ins, a, inst) => {
     const { ptr, output } = inst
     const count = a.count as number
