@@ -16,8 +16,7 @@ export async function readFloatsOnce(t: Tensor): Promise<Float32Array> {
   if (tf.getBackend() !== 'wasm' || t.dtype !== 'float32') return (await t.data()) as Float32Array
   const inst = wasmKernelsOf(tf.backend())
   if (scratch.length < t.size) scratch = new Float32Array(Math.max(t.size, 2 * scratch.length))
-  const from = inst.ptr(t) / 4
   const out = scratch.subarray(0, t.size)
-  out.set(new Float32Array(inst.memory.buffer, from * 4, t.size))
+  out.set(new Float32Array(inst.memory.buffer, inst.ptr(t), t.size))
   return out
 }

@@ -1,7 +1,8 @@
 // The recurrence's kernels: their names and attributes, the same on every backend (cpu and wasm
-// run js/ and wasm/, the GPUs gpu/). Three are about normalizing, four move or sum data (two on
-// cpu and wasm only), and three are a cell's time step — forward in one or two stages, backward in one — for every cell, read off its
-// definition (shared/kinds/cells).
+// run js/ and wasm/, the GPUs gpu/). Three are about normalizing, four move or multiply data
+// (the step's matMul on GPUs only, the column product and column blocks on cpu and wasm only),
+// and three are a cell's time step — forward in one or two stages, backward in one — for every
+// cell, read off its definition (shared/kinds/cells).
 import type { CellKind } from '../../../kinds'
 
 export const KERNELS = {

@@ -201,16 +201,17 @@ const COMPUTE: Record<string, Compute> = {
   [KERNELS.columns]: (ins, a, inst) => {
     const { ptr, output } = inst
     const [R, C] = ins.x!.shape as [number, number]
-    const outs = (a.widths as number[]).map((W) => output([R, W]))
-    // Row by row within the heap, no copy of x first (what tfjs-backend-wasm's Slice makes).
+    const widths = a.widths as number[]
+    const outs = widths.map((W) => output([R, W]))
+    // Row by row within the heap, no copy of x first (what tfjs-backend-wasm's Slice makes); the
+    // view made after the allocations (the heap may have grown).
     const heap = new Float32Array(inst.memory.buffer)
     const from = ptr(ins.x) / 4
     let col = a.col0 as number
-    outs.forEach((out, i) => {
-      const W = out.shape[1]!
-      const o = ptr(out) / 4
+    widths.forEach((W, i) => {
+      const o = ptr(outs[i]) / 4
       for (let r = 0; r < R; r++) heap.copyWithin(o + r * W, from + r * C + col, from + r * C + col + W)
-      col += (a.widths as number[])[i]!
+      col += W
     })
     return outs
   },
