@@ -12,7 +12,7 @@ import { disposeStep, RecurrentNet } from '../../../shared/engine/network'
 import { Rng } from '../../../shared/engine/core/rng'
 import { createOptimizer, modelSpecOf, readStep, runStep } from '../../../shared/engine/trainer'
 import { createBatcher } from '../../../shared/engine/batcher'
-import { unpackFloat32 } from '../../../shared/contract/packed'
+import { unpackFloat32, type PackedMatrix } from '../../../shared/contract/packed'
 
 describe('readFloatsOnce', () => {
   it.each(['wasm', 'cpu'])('%s: the tensor’s values; on wasm in one kept array', async (backend) => {
@@ -41,8 +41,8 @@ describe('readFloatsOnce', () => {
     expect(stats.length).toBeGreaterThan(0)
     for (const s of stats) {
       const m = out.recorded[s.term]!
-      expect(Array.from(unpackFloat32(s.featureMean!))).toEqual(Array.from(m.mean.dataSync()))
-      expect(Array.from(unpackFloat32(s.featureVar!))).toEqual(Array.from(m.variance.dataSync()))
+      expect(Array.from(unpackFloat32(s.featureMean as PackedMatrix))).toEqual(Array.from(m.mean.dataSync()))
+      expect(Array.from(unpackFloat32(s.featureVar as PackedMatrix))).toEqual(Array.from(m.variance.dataSync()))
     }
     disposeStep(out)
     optimizer.dispose()
