@@ -24,6 +24,7 @@ import {
   RunStatus,
   Step,
   Study,
+  StudyDesign,
   Tags,
   Term,
   TimestepRecord,
@@ -118,7 +119,8 @@ export const ImportSummary = z.strictObject({
 export type ImportSummary = z.output<typeof ImportSummary>
 
 /** An effect over seeds: its mean and 95 % interval in the finding's unit, and how many seeds (or seed pairs). */
-const EffectSummary = z.strictObject({ mean: z.number().nullable(), low: z.number().nullable(), high: z.number().nullable(), n: z.number().int().min(0) })
+/** An effect: its mean, its interval at `level` (0.95; wider for a study settled in rounds) and the number of seeds. */
+const EffectSummary = z.strictObject({ mean: z.number().nullable(), low: z.number().nullable(), high: z.number().nullable(), n: z.number().int().min(0), level: z.number().gt(0).lt(1) })
 
 /** A finding as data (the CLI's --json, a report's response): shared/lab/findings/summary.ts makes it. */
 export const FindingSummary = z.strictObject({
@@ -126,6 +128,8 @@ export const FindingSummary = z.strictObject({
   verdict: z.enum(VERDICTS),
   /** Not applicable: why (an id of the catalogue's findings.reasons); null otherwise. */
   reason: z.string().nullable(),
+  /** The values the reason's message names (e.g. which settings confound a comparison). */
+  reasonValues: z.record(z.string(), z.string()),
   unit: z.enum(EFFECT_UNITS),
   minEffect: z.number().nullable(),
   effect: EffectSummary.nullable(),
@@ -166,6 +170,8 @@ export const contract = {
       description: Notes.default(''),
       /** A planned sweep's study: every run archive of the sweep names the same one, so an import merges them. Given and present: that study is returned. */
       uuid: Uuid.optional(),
+      /** Seeds added in rounds until its claims are settled: how its verdicts are judged. */
+      design: StudyDesign.nullable().default(null),
     }),
     response: Study,
   },

@@ -1,7 +1,7 @@
 // Domain schemas shared by every side of the contract. zod gives both the runtime check at the
 // boundary and the static types, so the two can never drift apart.
 import { z } from 'zod'
-import { CELLS, NORMS, POLICIES as BN_POLICIES, RUN_STATUSES, TERMS } from '../kinds'
+import { CELLS, FINDING_IDS, NORMS, POLICIES as BN_POLICIES, RUN_STATUSES, TERMS } from '../kinds'
 
 export { BN_POLICIES, CELLS, NORMS, RUN_STATUSES, TERMS }
 
@@ -132,6 +132,24 @@ export const Run = z.strictObject({
 })
 export type Run = z.infer<typeof Run>
 
+/**
+ * How a study's verdicts are judged when its seeds were added in rounds (`sweep --settle`): the
+ * seed counts at which its findings are looked at, the boundary that keeps repeated looks from
+ * inflating false verdicts (shared/lab/findings/method/sequential.ts), the claims it settles (null:
+ * every claim it can answer) and the time it may take.
+ */
+export const StudyDesign = z.strictObject({
+  rule: z.literal('pocock'),
+  looks: z
+    .array(z.number().int().min(2).max(1000))
+    .min(1)
+    .max(10)
+    .refine((l) => l.every((n, i) => i === 0 || n > l[i - 1]!), 'the looks must grow'),
+  claims: z.array(z.enum(FINDING_IDS)).min(1).nullable(),
+  budgetMinutes: z.number().positive().max(100_000).nullable(),
+})
+export type StudyDesign = z.infer<typeof StudyDesign>
+
 export const Study = z.strictObject({
   id: Id,
   uuid: Uuid,
@@ -139,6 +157,7 @@ export const Study = z.strictObject({
   description: z.string(),
   createdAt: Time,
   runCount: z.number().int().min(0),
+  design: StudyDesign.nullable(),
 })
 export type Study = z.infer<typeof Study>
 

@@ -1,6 +1,7 @@
 // The training loop: backend-agnostic, no DOM, reports through hooks. One asynchronous readback
 // per step (loss, accuracy, gradient norm and, on recording steps, every per-time-step
 // statistic, concatenated), so the loop never blocks on the device more than once a step.
+import { trivialLoss } from './data/trivial-loss'
 import { normCount as normCountOf, normDefinition } from '../kinds'
 import { createBatcher, evalBatches } from './batcher'
 import type { Batch } from './data/batch'
@@ -37,6 +38,8 @@ export interface EvalReport {
   step: number
   loss: number
   accuracy: number
+  /** The held-out loss of the best constant prediction (data/trivial-loss.ts): what "learned nothing" scores. */
+  trivialLoss?: number
   /** Milliseconds since training started, as for the step it follows. */
   wallMs: number
 }
@@ -100,7 +103,9 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
   const net = new RecurrentNet(spec, initParams(spec, config.seed, { bn: config.bnGamma, norm: config.normGamma }), config.momentum)
   const optimizer = createOptimizer(config)
   const nextBatch = createBatcher(task, config.batchSize, config.batching, Rng.derive(config.seed, 'data'))
-  const heldOut = evalBatches(task.heldOut(config.evalSamples), EVAL_BATCH, task)
+  const heldOutSamples = task.heldOut(config.evalSamples)
+  const heldOut = evalBatches(heldOutSamples, EVAL_BATCH, task)
+  const trivial = trivialLoss(heldOutSamples, task.targetKind)
   const started = now()
   let lastLoss: number | null = null
   let firstLoss: number | null = null
@@ -127,7 +132,7 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
       if (record) await hooks.onTimestepStats?.(stats.map((s) => ({ ...s, step })))
       if (snapshots.length > 0) await hooks.onSnapshots?.({ step, records: snapshots })
       if ((config.evalEvery > 0 && step % config.evalEvery === 0) || step === config.steps) {
-        await hooks.onEval?.({ step, ...(await evaluate(net, heldOut, 'last')), wallMs: now() - started })
+        await hooks.onEval?.({ step, ...(await evaluate(net, heldOut, 'last')), ...(trivial !== null ? { trivialLoss: trivial } : {}), wallMs: now() - started })
         await hooks.onPopulation?.(await populationReport(net, step))
       }
     }

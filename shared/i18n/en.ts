@@ -40,30 +40,30 @@ export const en = {
       perStepDrift: {
         claim: 'Time steps have different distributions, which is why BN keeps statistics per step',
         measure:
-          'For the recurrent term h·Wh, per feature: how much its batch mean varies across time steps beyond what a mean of that step’s valid samples varies by chance, relative to its variance within a step, pooled over features so that drifts of opposite sign cannot cancel. Time steps with at least half the batch valid, the last quarter of training; judged on the per-step BN runs. In within-step standard deviations; it counts from 0.1.',
+          'For the recurrent term h·Wh, per feature: how far its batch mean moves across time steps in a profile that two different batches share, relative to its variance within a step, pooled over features so that drifts of opposite sign cannot cancel. Crossing two batches (independent draws) cancels each one’s chance movement, which a batch carries into all its steps alike; time step 0 is left out (h·Wh is 0 there by construction). Time steps with at least half the batch valid, at least {{pairs}} pairs of recorded batches from the last half of training per run; judged on the per-step BN runs. In within-step standard deviations; it counts from 0.1.',
         result:
-          'Beyond the few-sample noise floor ({{floor}}), the batch mean of h·Wh drifts by {{drift}} within-step standard deviations across time steps, feature by feature ({{uncertainty}}; {{raw}} before subtracting the floor).',
+          'Across time steps, the batch mean of h·Wh drifts by {{drift}} within-step standard deviations, feature by feature, as far as two different batches agree ({{uncertainty}}). Within one batch it moves {{raw}}, of which chance accounts for {{floor}}.',
       },
       lateSteps: {
         claim: 'With variable lengths, BN’s late time steps have few valid samples; LN’s statistics never do',
         measure:
-          'Per BN run with masked batches, the valid samples of each time step averaged over the last quarter of training: the share of time steps with fewer than 4, the first with 2 or fewer, and the population variance at few-sample steps against well-fed ones. It counts from a 5 % share.',
+          'Per BN run with masked batches, in every recorded batch (at least {{batches}} per run): the share of time steps with fewer than 4 valid samples, averaged over the run’s batches; the first time step with 2 or fewer (the median batch’s); and the population variance at few-sample steps against well-fed ones. It counts from a 5 % share.',
         result:
           'BN: from time step {{firstFew}} on, statistics come from 2 samples or fewer; {{share}} % of time steps have fewer than 4 ({{uncertainty}}); their running variance is {{inflation}}× that of well-fed steps. LN’s statistics average {{lnValues}} values at every step.',
       },
       longerTest: {
         claim: 'BN generalizes worse than LN to test sequences longer than any training one',
         measure:
-          'How much the held-out loss grows from length {{baseline}}, up to which at least half of every training batch was valid (so BN’s statistics there were well fed), to the longest tested length ({{longest}}): BN’s growth against LN’s, as a ratio, paired by seed. Losses compare as ratios because they span decades. It counts from ×1.1.',
+          'How much the held-out loss grows from length {{baseline}}, up to which at least half of every training batch was valid (so BN’s statistics there were well fed), to the longest tested length ({{longest}}): BN’s growth against LN’s, as a ratio, paired by seed. Losses compare as ratios because they span decades. Only runs that learned count: a loss at the well-fed length at most 80 % of the best constant prediction’s. It counts from ×1.1.',
         result:
-          'BN (policy “{{policy}}”): {{bnBase}} → {{bnLongest}} (×{{bnGrowth}}); LN: {{lnBase}} → {{lnLongest}} (×{{lnGrowth}}). BN’s loss grows ×{{excess}} as much as LN’s ({{uncertainty}}).',
+          'BN (policy “{{policy}}”): {{bnBase}} → {{bnLongest}} (×{{bnGrowth}}); LN: {{lnBase}} → {{lnLongest}} (×{{lnGrowth}}). BN’s loss grows {{direction}} than LN’s: ×{{excess}} LN’s growth ({{uncertainty}}).',
       },
       smallBatch: {
         claim: 'BN degrades with small batches; LN and GN do not',
         measure:
-          'The rise of the final held-out loss from batch {{large}} to batch {{small}}, BN’s against {{other}}’s, as a ratio, paired by seed, at equal samples seen ({{samples}} each). It counts from ×1.1.',
+          'The rise of the final held-out loss from batch {{large}} to batch {{small}}, BN’s against {{other}}’s, as a ratio, paired by seed, at equal samples seen ({{samples}} each). The runs at the largest batch must have learned (a loss at most 80 % of the best constant prediction’s): they are what each change is measured from. It counts from ×1.1.',
         result:
-          'BN: {{bnLarge}} at batch {{large}} → {{bnSmall}} at batch {{small}} (×{{bnRise}}); {{other}}: {{otherLarge}} → {{otherSmall}} (×{{otherRise}}). BN’s loss rises ×{{excess}} as much as {{other}}’s ({{uncertainty}}).',
+          'BN: {{bnLarge}} at batch {{large}} → {{bnSmall}} at batch {{small}} (×{{bnRise}}); {{other}}: {{otherLarge}} → {{otherSmall}} (×{{otherRise}}). Small batches hurt BN {{direction}} than {{other}}: BN’s change is ×{{excess}} {{other}}’s ({{uncertainty}}).',
       },
       padding: {
         claim: 'Padding without a mask biases BN’s statistics toward the padding value; masking fixes it',
@@ -76,7 +76,7 @@ export const en = {
         claim: 'LN trains to a lower held-out loss than per-step BN here',
         measure:
           'The final held-out loss, per-step BN’s against LN’s, as a ratio, paired by seed, among completed runs alike but for the norm. Losses compare as ratios because they span decades. It counts from ×1.1.',
-        result: 'Per-step BN ends at ×{{ratio}} LN’s held-out loss ({{uncertainty}}). The table shows all {{norms}} norms.',
+        result: 'Per-step BN ends at ×{{ratio}} LN’s held-out loss, {{direction}} ({{uncertainty}}). The table shows all {{norms}} norms.',
       },
     },
     notApplicable: 'Not applicable: {{reason}}.',
@@ -86,7 +86,7 @@ export const en = {
       noFeatures: 'the runs recorded no per-feature statistics (recording of features was off)',
       needBnLnEvaluated: 'it needs per-step BN and LN runs, alike otherwise, evaluated at several lengths',
       trainedLengthOnly: 'the runs were evaluated at their training length only',
-      noWellFedLength: 'no tested length was short enough for at least half of every training batch to be valid (test at 0.5× the training length too)',
+      noWellFedLength: 'no tested length ({{tested}}) was at most {{fed}}, the longest length at least half of every training batch reached, so BN’s statistics were starved at every tested length; test at length {{fed}} or shorter too',
       needBatchSizes: 'it needs per-step BN and LN (or GN) runs, alike otherwise, at two or more batch sizes',
       unequalSamples: 'the runs saw different numbers of samples ({{seen}}), so a small batch would also mean less data, which hurts every norm; compare at equal samples seen',
       needMaskPad: 'it needs per-step BN runs with and without a mask, alike otherwise',
@@ -94,7 +94,11 @@ export const en = {
       confounded: 'the per-step BN and LN runs differ in {{settings}} as well, which would confound the comparison',
       needBnLn: 'it needs per-step BN and LN runs, alike otherwise',
       noSharedSeeds: 'no seed was run in every compared setting',
+      fewBatches: 'fewer than two recorded batches late in training carry per-feature statistics, and drift is measured by crossing two different batches',
+      notLearned: 'the runs did not learn: their held-out loss ({{losses}}) is not below {{share}} % of the best constant prediction’s ({{trivial}}), and a loss at chance cannot show the change this claim is about',
+      noPaddedSteps: 'no time step of the first batch held padding (every sequence had the batch’s full length), so there was nothing to bias',
     },
+    directions: { more: 'more', less: 'less', higher: 'higher', lower: 'lower' },
     exclusions: {
       padCountsAsData: 'padding counted as data',
       truncated: 'truncated batches have no variable lengths',
@@ -105,14 +109,19 @@ export const en = {
       unpairedSeed: 'its seed was not run in the compared setting',
       noEvaluations: 'no length evaluations',
       firstStepDiffers: 'its first recorded step differs from its partner’s',
+      fewBatches: 'fewer than two late batches with per-feature statistics',
+      atChance: 'did not learn (held-out loss near the best constant prediction’s)',
+      noPaddedSteps: 'its first batch held no padding',
     },
     notUsed: 'Not used: {{runs}}.',
     runThePreset: 'The preset “{{preset}}” runs a study that answers it.',
-    interval: '95 % interval {{low}} … {{high}} over {{seeds}} seeds',
+    interval: '{{level}} % interval {{low}} … {{high}} over {{seeds}} seeds',
     oneSeed: 'one seed: no spread to judge it against',
     settle: 'About {{seeds}} seeds would likely settle it (80 % power at the observed spread).',
     settleBeyond: 'At the observed spread, more than {{seeds}} seeds would be needed to settle it.',
     sets: 'Judged in {{count}} comparison sets: {{list}}.',
+    effectLine: 'effect {{effect}} ({{interval}}); counts from {{threshold}}.',
+    setLine: 'set {{set}}: {{verdict}} {{effect}} ({{seeds}} seeds).',
     usedRuns: 'Runs used: {{runs}}.',
     columns: {
       norm: 'norm',

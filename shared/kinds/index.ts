@@ -15,6 +15,15 @@ export type TaskKind = (typeof TASKS)[number]
 export const COPY_K = 5
 export const COPY_MIN_LENGTH = 2 * COPY_K + 1
 
+/**
+ * The trivial loss of a generated task: the held-out loss of the best constant prediction, which a
+ * model that learned nothing reaches. Adding: the target is the sum of two U(0, 1) values, so
+ * predicting 1 gives MSE = 2 · 1/12 = 1/6. Copy: 8 equally likely symbols, ln 8 nats. MNIST: 10
+ * nearly balanced digits, ln 10. Tasks over a dataset record their own (the metric
+ * `eval/trivial_loss`, from the held-out labels); null: nothing stated.
+ */
+export const TRIVIAL_LOSS: Record<TaskKind, number | null> = { adding: 1 / 6, copy: Math.log(8), mnist: Math.log(10), words: null, user: null }
+
 /** How variable-length sequences become a batch (engine/data/batch.ts). */
 export const BATCHINGS = ['mask', 'pad', 'truncate', 'bucket'] as const
 export type Batching = (typeof BATCHINGS)[number]

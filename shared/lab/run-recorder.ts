@@ -45,6 +45,7 @@ export function createRunRecorder(api: NormLabApi, runId: number, queue: WriteQu
   const flushEveryPoints = options.flushEveryPoints ?? 500
   let buffer: MetricPoint[] = []
   let lastFlushWall = 0
+  let trivialWritten = false
 
   /** Hands the buffered points to a write of their own. */
   const queueMetrics = (): Promise<void> => {
@@ -73,6 +74,11 @@ export function createRunRecorder(api: NormLabApi, runId: number, queue: WriteQu
     },
     async onEval(r) {
       buffer.push({ name: 'eval/loss', step: r.step, value: r.loss, wallMs: r.wallMs }, { name: 'eval/accuracy', step: r.step, value: r.accuracy, wallMs: r.wallMs })
+      // The same every evaluation (one held-out set): written once, at the first.
+      if (r.trivialLoss !== undefined && Number.isFinite(r.trivialLoss) && !trivialWritten) {
+        trivialWritten = true
+        buffer.push({ name: 'eval/trivial_loss', step: r.step, value: r.trivialLoss, wallMs: r.wallMs })
+      }
       await queueMetrics()
     },
     async onPopulation(r) {

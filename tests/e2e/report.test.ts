@@ -58,7 +58,7 @@ describe('a report of a trained study', () => {
     const findings = await cli('findings', '--study', '1', '--db', db)
     const body = (text: string) => text.split('\n').filter((l) => l.startsWith('  '))
     expect(body(out)).toEqual(body(findings))
-    expect(body(out).some((l) => /effect .*\(95 % interval .* … .*, 2 seeds\); counts from/.test(l))).toBe(true)
+    expect(body(out).some((l) => /effect .*\(95 % interval .* … .* over 2 seeds\); counts from/.test(l))).toBe(true)
     const text = readFileSync(html, 'utf8')
     expect(text.indexOf('data-finding="perStepDrift"')).toBeGreaterThan(0)
     expect(text.indexOf('data-finding')).toBeLessThan(text.indexOf('data-chart="curves"'))

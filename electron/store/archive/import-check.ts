@@ -9,7 +9,7 @@
 // to go into is not touched. Every table the migrations make has a row check here (a test holds
 // the list to the schema), so a new table cannot slip through unchecked.
 import { z } from 'zod'
-import { DeviceInfo, EvaluationResult, Id, Layer, MetricPoint, Name, Notes, RUN_STATUSES, RunError, Step, Tag, Term, Time, Uuid } from '../../../shared/contract'
+import { DeviceInfo, EvaluationResult, Id, Layer, MetricPoint, Name, Notes, RUN_STATUSES, RunError, Step, StudyDesign, Tag, Term, Time, Uuid } from '../../../shared/contract'
 import { TrainConfig } from '../../../shared/contract/train-config'
 import { migrate, type Migration } from '../migrations'
 import { SqliteDb, type Row } from '../sqlite'
@@ -143,7 +143,11 @@ const tableChecks: Record<(typeof CHECKED_TABLES)[number], { sql: string; check:
   studies: {
     sql: 'SELECT * FROM studies',
     ofRun: (s) => `SELECT * FROM ${s}.studies WHERE id = (SELECT study_id FROM ${s}.runs WHERE id = ?)`,
-    check: (row) => z.strictObject({ id: Id, uuid: Uuid, name: Name, description: Notes, created_at: Time }).parse(row),
+    check: (row) => {
+      const { design_json, ...rest } = row as Row & { design_json?: unknown }
+      z.strictObject({ id: Id, uuid: Uuid, name: Name, description: Notes, created_at: Time }).parse(rest)
+      if (design_json !== null && design_json !== undefined) StudyDesign.parse(JSON.parse(z.string().parse(design_json)))
+    },
   },
   runs: { sql: 'SELECT * FROM runs', ofRun: (s) => `SELECT * FROM ${s}.runs WHERE id = ?`, check: checkRun },
   run_tags: { sql: 'SELECT * FROM run_tags', ofRun: (s) => `SELECT * FROM ${s}.run_tags WHERE run_id = ?`, check: (row) => z.strictObject({ run_id: Id, tag: Tag }).parse(row) },

@@ -1,7 +1,7 @@
 // Studies and runs (with their tags): rows ↔ contract objects, and nothing else. Which runs are
 // interrupted, or may be deleted, is decided by the services that call this store.
 import { createHash, randomUUID } from 'node:crypto'
-import { DeviceInfo, notFound, type RequestOf, type Run, type RunStatus, type Study } from '../../../shared/contract'
+import { DeviceInfo, notFound, StudyDesign, type RequestOf, type Run, type RunStatus, type Study } from '../../../shared/contract'
 import { FINAL_STATUSES } from '../../../shared/kinds'
 import { canonicalJson } from '../../../shared/canonical-json'
 import { insertMany, type Param, type SqliteDb } from '../sqlite'
@@ -77,11 +77,12 @@ interface StudyRow {
   description: string
   created_at: number
   run_count: number
+  design_json: string | null
 }
 const STUDY_SELECT = 'SELECT s.*, (SELECT COUNT(*) FROM runs r WHERE r.study_id = s.id) AS run_count FROM studies s'
 
 function toStudy(row: StudyRow): Study {
-  return { id: row.id, uuid: row.uuid, name: row.name, description: row.description, createdAt: row.created_at, runCount: row.run_count }
+  return { id: row.id, uuid: row.uuid, name: row.name, description: row.description, createdAt: row.created_at, runCount: row.run_count, design: row.design_json === null ? null : StudyDesign.parse(JSON.parse(row.design_json)) }
 }
 
 /** A config's identity: the hash of its canonical JSON. */
@@ -101,7 +102,13 @@ export class StudyStore {
         const existing = await this.db.get<{ id: number }>('SELECT id FROM studies WHERE uuid = ?', [req.uuid])
         if (existing) return (await this.byId(existing.id))!
       }
-      const { lastID } = await this.db.run('INSERT INTO studies (uuid, name, description, created_at) VALUES (?, ?, ?, ?)', [req.uuid ?? randomUUID(), req.name, req.description, Date.now()])
+      const { lastID } = await this.db.run('INSERT INTO studies (uuid, name, description, created_at, design_json) VALUES (?, ?, ?, ?, ?)', [
+        req.uuid ?? randomUUID(),
+        req.name,
+        req.description,
+        Date.now(),
+        req.design === null ? null : JSON.stringify(req.design),
+      ])
       return (await this.byId(lastID))!
     })
   }

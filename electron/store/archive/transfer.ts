@@ -131,10 +131,10 @@ async function copyRun(db: SqliteDb, from: Schema, to: Schema, runId: number, st
 /** The study of `uuid` in `to`, created from `from`'s when missing; returns its id and whether it is new. */
 async function studyIn(db: SqliteDb, from: Schema, to: Schema, fromStudyId: number | null): Promise<{ id: number | null; created: { uuid: string; name: string; id: number } | null }> {
   if (fromStudyId === null) return { id: null, created: null }
-  const study = (await db.get<{ uuid: string; name: string; description: string; created_at: number }>(`SELECT uuid, name, description, created_at FROM ${from}.studies WHERE id = ?`, [fromStudyId]))!
+  const study = (await db.get<{ uuid: string; name: string; description: string; created_at: number; design_json: string | null }>(`SELECT uuid, name, description, created_at, design_json FROM ${from}.studies WHERE id = ?`, [fromStudyId]))!
   const existing = await db.get<{ id: number }>(`SELECT id FROM ${to}.studies WHERE uuid = ?`, [study.uuid])
   if (existing) return { id: existing.id, created: null }
-  await db.run(`INSERT INTO ${to}.studies (uuid, name, description, created_at) VALUES (?, ?, ?, ?)`, [study.uuid, study.name, study.description, study.created_at])
+  await db.run(`INSERT INTO ${to}.studies (uuid, name, description, created_at, design_json) VALUES (?, ?, ?, ?, ?)`, [study.uuid, study.name, study.description, study.created_at, study.design_json])
   const { id } = (await db.get<{ id: number }>(`SELECT id FROM ${to}.studies WHERE uuid = ?`, [study.uuid]))!
   return { id, created: { uuid: study.uuid, name: study.name, id } }
 }

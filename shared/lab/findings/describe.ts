@@ -42,10 +42,15 @@ export function setLabelText(label: Readonly<Record<string, unknown>>, language:
     .join(' · ')
 }
 
+/** An interval's level as people read it: 95, or 98.2 for a study settled in rounds. */
+export function levelPercent(level: number): number {
+  return Number((level * 100).toFixed(1))
+}
+
 function interval(effect: Estimate | null, unit: EffectUnit, language: Language): string {
   const w = words(language).findings
   if (!effect || effect.n < 2 || effect.low === null) return w.oneSeed
-  return fill(w.interval, { low: showEffect(effect.low, unit), high: showEffect(effect.high, unit), seeds: effect.n })
+  return fill(w.interval, { level: levelPercent(effect.level), low: showEffect(effect.low, unit), high: showEffect(effect.high, unit), seeds: effect.n })
 }
 
 export function describeFinding(finding: Finding, language: Language): FindingWords {
@@ -58,7 +63,9 @@ export function describeFinding(finding: Finding, language: Language): FindingWo
     const result = [fill(w.findings.notApplicable, { reason }), fill(w.findings.runThePreset, { preset: w.presets[finding.preset].title })].join(' ')
     return { claim: texts.claim, verdict: w.findings.verdict[finding.verdict], result, measure: '', notUsed }
   }
-  const numbers = finding.numbers as Record<string, number | string | null>
+  // Words chosen by the sign of a number (more/less, higher/lower) are catalogue keys: said in the language.
+  const directions = w.findings.directions as Record<string, string>
+  const numbers = Object.fromEntries(Object.entries(finding.numbers as Record<string, number | string | null>).map(([k, v]) => [k, typeof v === 'string' && k.endsWith('direction') && directions[v] ? directions[v] : v]))
   const parts = [fill(texts.result, { ...numbers, uncertainty: interval(finding.effect, finding.unit, language) })]
   if (finding.verdict === 'inconclusive') parts.push(finding.seedsToSettle === null ? fill(w.findings.settleBeyond, { seeds: MAX_SEEDS }) : fill(w.findings.settle, { seeds: finding.seedsToSettle }))
   if (finding.sets.length > 1) {

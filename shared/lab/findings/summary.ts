@@ -4,13 +4,14 @@ import type { FindingSummary } from '../../contract/requests'
 import type { Estimate } from './method/stats'
 import type { Finding } from './method/types'
 
-const effectOf = (e: Estimate | null) => (e ? { mean: Number.isFinite(e.mean) ? e.mean : null, low: e.low, high: e.high, n: e.n } : null)
+const effectOf = (e: Estimate | null) => (e ? { mean: Number.isFinite(e.mean) ? e.mean : null, low: e.low, high: e.high, n: e.n, level: e.level } : null)
 
 export function findingSummary(f: Finding): FindingSummary {
   return {
     id: f.id,
     verdict: f.verdict,
     reason: f.reason,
+    reasonValues: f.reasonValues,
     unit: f.unit,
     minEffect: f.minEffect,
     effect: effectOf(f.effect),

@@ -67,8 +67,13 @@ describe('npm run lab -- findings', () => {
       const { code, out } = await cli('findings', '--runs', '1,2,3,4,5,6', '--lang', lang, '--db', db)
       expect(code).toBe(0)
       for (const line of out.split('\n')) expect(displayWidth(line)).toBeLessThanOrEqual(100)
-      if (lang === 'en') expect(out).toMatch(/reproduced\s+LN trains to a lower held-out loss[^\n]*\n\s+effect ×3\d\.\d+ \(95 % interval ×\d+\.?\d* … ×\d+\.?\d*, 3 seeds\); counts from ×1\.1\./)
-      else expect(out).toMatch(/复现\s+在这里，LN 训练出的留出损失低于逐步 BN/)
+      if (lang === 'en') expect(out).toMatch(/reproduced\s+LN trains to a lower held-out loss[^\n]*\n\s+effect ×3\d\.\d+ \(95 % interval ×\d+\.?\d* … ×\d+\.?\d* over 3 seeds\); counts from ×1\.1\./)
+      else {
+        expect(out).toMatch(/复现\s+在这里，LN 训练出的留出损失低于逐步 BN/)
+        // Every word in the chosen language: the effect line too (it was English: "effect … 95 % interval").
+        expect(out).toMatch(/效应 ×3\d\.\d+（3 个种子上的 95% 区间 ×\d+\.?\d* … ×\d+\.?\d*）；达到 ×1\.1 才算数。/)
+        expect(out).not.toMatch(/effect|interval|counts from|runs #/)
+      }
       // The claims start in one column whatever the verdict's language: 简体中文 is two columns wide.
       const claimColumns = out
         .split('\n')

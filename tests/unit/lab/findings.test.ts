@@ -10,6 +10,7 @@ import { createApi, type NormLabApi } from '../../../shared/contract'
 import { computeFindings, describeFinding, gatherStudyData, type Finding, type FindingId } from '../../../shared/lab/findings'
 import { MIGRATIONS, tempDir } from '../../helpers/temp'
 import { uniformFeatures, writeRuns, type Synthetic } from '../../helpers/synthetic-runs'
+import { Normal } from '../../helpers/simulated-study'
 
 let tmp: ReturnType<typeof tempDir>
 let services: Services
@@ -42,23 +43,67 @@ describe('per-step distributions differ', () => {
     config: { norm: 'bn_step', seed, batchSize: 8 },
     stats: [{ term: 'h', count, featureMean: uniformFeatures(T, C, (t, c) => (t % 2 === 0 ? a : -a) * (c % 2 === 0 ? 1 : -1) + seed * 1e-3), featureVar: uniformFeatures(T, C, () => 1) }],
   })
+  /** The between-step sample variance of ±a over time steps 1 … T − 1 (step 0 is left out). */
+  const alternating = (a: number) => {
+    const xs = Array.from({ length: T - 1 }, (_, i) => ((i + 1) % 2 === 0 ? a : -a))
+    const m = xs.reduce((p, x) => p + x, 0) / xs.length
+    return xs.reduce((p, x) => p + (x - m) ** 2, 0) / (xs.length - 1)
+  }
+  /**
+   * Recorded batches of one run, each with its own chance error: a per-feature offset common to all
+   * of the batch's steps (the same samples are in every step: sd `shared`) plus a little
+   * independent noise, over a true profile `drift(t, c)`; step 0 holds h·Wh = 0 exactly.
+   */
+  const batches = (seed: number, batchSize: number, drift: (t: number, c: number) => number, shared: number, rng: Normal): Synthetic => ({
+    config: { norm: 'bn_step', seed, batchSize, steps: 200 },
+    stats: Array.from({ length: 10 }, (_, k) => {
+      const offset = Array.from({ length: C }, () => rng.next(0, shared))
+      return {
+        term: 'h' as const,
+        steps: [100 + k * 10],
+        count: full(batchSize),
+        featureMean: uniformFeatures(T, C, (t, c) => (t === 0 ? 0 : drift(t, c) + offset[c]! + rng.next(0, 0.02))),
+        featureVar: uniformFeatures(T, C, (t) => (t === 0 ? 0 : 1)),
+      }
+    }),
+  })
   it('reproduced per feature when the features drift in opposite directions (their average stays put: the old finding said "not reproduced")', async () => {
     const f = await finding('perStepDrift', [bn(1, 0.5), bn(2, 0.52), bn(3, 0.48)])
     expect(f.verdict).toBe('reproduced')
-    // Full batches of 8: the chance variance of a mean is v / 7; sample variance of ±a over 8 steps is a²·8/7.
-    expect(f.effect!.mean).toBeCloseTo(Math.sqrt((0.5 ** 2 * 8) / 7 - 1 / 7), 2)
-    expect(numbers(f).floor).toBeCloseTo(Math.sqrt(1 / 7), 2)
-    expect(describeFinding(f, 'en').result).toMatch(/noise floor \(0\.378\), the batch mean of h·Wh drifts by 0\.378 within-step standard deviations/)
+    // Every recorded batch has the same profile: what two batches share is all of it.
+    expect(f.effect!.mean).toBeCloseTo(Math.sqrt((alternating(0.5) + alternating(0.52) + alternating(0.48)) / 3), 2)
+    expect(numbers(f).floor).toBeCloseTo(0, 3)
+    expect(describeFinding(f, 'en').result).toMatch(/^Across time steps, the batch mean of h·Wh drifts by 0\.5\d+ within-step standard deviations/)
   })
-  it('subtracts the few-sample noise floor: means that move only as much as chance does are not a drift', async () => {
-    // 5 valid samples of variance 1: a mean varies by 1/4 by chance; ±a with a²·8/7 = 1/4 is exactly that.
-    const a = Math.sqrt((0.25 * 7) / 8)
-    const f = await finding('perStepDrift', [bn(1, a, full(5)), bn(2, a, full(5)), bn(3, a, full(5))])
-    expect(numbers(f).raw).toBeCloseTo(0.5, 2)
+  it('leaves out time step 0, constant by construction (h₀ = 0): a profile that moves only there is not a drift (the old finding said "reproduced")', async () => {
+    const rng = new Normal(7)
+    // The batch mean is 0 at step 0 and 1.5 at every later step in every feature: a large jump, at step 0 only.
+    const runs = [1, 2, 3].map((seed) => batches(seed, 16, () => 1.5, 0.25, rng))
+    const f = await finding('perStepDrift', runs)
+    expect(f.verdict).toBe('not_reproduced')
+    expect(Math.abs(f.effect!.mean)).toBeLessThan(0.05)
+  })
+  it('a batch’s chance error is shared by its steps: at batch 4 a real drift of 0.3 sd is found (the independence floor v/(n − 1) = 0.58 hid it)', async () => {
+    const rng = new Normal(11)
+    const drift = (t: number, c: number) => 0.3 * Math.SQRT2 * Math.sin(0.9 * t + c)
+    const f = await finding('perStepDrift', [1, 2, 3].map((seed) => batches(seed, 4, drift, 0.5, rng)))
+    expect(f.verdict).toBe('reproduced')
+    expect(f.effect!.mean).toBeGreaterThan(0.2)
+    expect(f.effect!.mean).toBeLessThan(0.4)
+  })
+  it('a null where each batch moves by chance alone is not reproduced, however large the chance movement', async () => {
+    const rng = new Normal(12)
+    // Independent noise per step and batch of sd 0.5 (batch 4): within a batch the mean moves 0.5 sd.
+    const noisy = (seed: number): Synthetic => ({
+      config: { norm: 'bn_step', seed, batchSize: 4, steps: 200 },
+      stats: Array.from({ length: 12 }, (_, k) => ({ term: 'h' as const, steps: [100 + k * 10], count: full(4), featureMean: uniformFeatures(T, C, (t) => (t === 0 ? 0 : rng.next(0, 0.5))), featureVar: uniformFeatures(T, C, (t) => (t === 0 ? 0 : 1)) })),
+    })
+    const f = await finding('perStepDrift', [1, 2, 3].map(noisy))
+    expect(numbers(f).raw as number).toBeGreaterThan(0.4)
     expect(f.verdict).toBe('not_reproduced')
   })
   it('inconclusive when one seed drifts and the others do not, saying how many seeds would settle it', async () => {
-    const f = await finding('perStepDrift', [bn(1, 0.6), bn(2, 0.38), bn(3, 0.4)])
+    const f = await finding('perStepDrift', [bn(1, 0.6), bn(2, 0.05), bn(3, 0.08)])
     expect(f.verdict).toBe('inconclusive')
     expect(f.seedsToSettle).toBeGreaterThan(3)
     expect(describeFinding(f, 'en').result).toMatch(/About \d+ seeds would likely settle it/)
@@ -126,7 +171,8 @@ describe('longer test sequences', () => {
   it('is not applicable when no tested length was well fed (the old finding judged from the starved length 20 and said "not reproduced")', async () => {
     const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, { 20: 0.2, 40: 0.21 }), run('ln', s, { 20: 0.05, 40: 0.06 })]))
     expect(f.verdict).toBe('not_applicable')
-    expect(describeFinding(f, 'en').result).toMatch(/no tested length was short enough/)
+    // It says which lengths were tested and which would have been well fed.
+    expect(describeFinding(f, 'en').result).toMatch(/no tested length \(20, 40\) was at most 15, the longest length at least half of every training batch reached/)
   })
   it('not reproduced when both grow by the same ratio', async () => {
     const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, { 10: 0.1, 40: 0.3 }), run('ln', s, { 10: 0.01, 40: 0.03 })]))
@@ -223,7 +269,7 @@ describe('all norms side by side', () => {
     const f = await finding('allNorms', [...bn.map((l, i) => run('bn_step', i + 1, l)), ...ln.map((l, i) => run('ln', i + 1, l))])
     expect(f.verdict).toBe('reproduced')
     expect(f.unit).toBe('logRatio')
-    expect(describeFinding(f, 'en').result).toMatch(/^Per-step BN ends at ×3\d\.\d* LN’s held-out loss \(95 % interval ×\d+(\.\d+)? … ×\d+(\.\d+)? over 3 seeds\)/)
+    expect(describeFinding(f, 'en').result).toMatch(/^Per-step BN ends at ×3\d\.\d* LN’s held-out loss, higher \(95 % interval ×\d+(\.\d+)? … ×\d+(\.\d+)? over 3 seeds\)/)
   })
   it('judges every comparison set (two batch sizes), none picked silently', async () => {
     const runs = [4, 16].flatMap((b) => [1, 2, 3].flatMap((s) => [run('bn_step', s, b === 4 ? 0.5 + s / 100 : 0.2, 'completed', b), run('ln', s, 0.1 + s / 1000, 'completed', b)]))
@@ -232,7 +278,8 @@ describe('all norms side by side', () => {
       [{ batchSize: 4 }, 'reproduced'],
       [{ batchSize: 16 }, 'reproduced'],
     ])
-    expect(f.effect!.n).toBe(6)
+    // The same three seeds at two batch sizes: three units of replication, not six.
+    expect(f.effect!.n).toBe(3)
     expect(describeFinding(f, 'en').result).toMatch(/Judged in 2 comparison sets: Batch 4: reproduced \(×5\.\d+\); Batch 16: reproduced/)
   })
   it('lists every norm with time per step and divergences; names diverged runs instead of comparing their loss', async () => {

@@ -76,7 +76,7 @@ describe('runs', () => {
 
   it('refuses a run in a study that does not exist, and counts runs per study', async () => {
     await expect(createRun('x', {}, { studyId: 99 })).rejects.toThrow('study 99 does not exist')
-    const study = await archive.studies.create({ name: 'BN vs LN', description: '' })
+    const study = await archive.studies.create({ name: 'BN vs LN', description: '', design: null })
     await createRun('a', {}, { studyId: study.id })
     await createRun('b', {}, { studyId: study.id })
     expect((await archive.studies.list())[0]).toMatchObject({ name: 'BN vs LN', runCount: 2 })

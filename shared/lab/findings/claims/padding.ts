@@ -10,7 +10,7 @@
 // mixing in zeros says, (n/N)(v + m²) − (n/N)² m², which can raise it as well as shrink it; the
 // finding reports both. Beside it: the held-out loss, padded against masked, as a paired log
 // ratio, and the share of tokens truncation dropped. Counts from 0.1 standard deviations.
-import { conclude, notApplicable, ratio, round, type JudgedSet } from '../method/conclude'
+import { conclude, FIXED_SAMPLE, notApplicable, ratio, round, type JudgedSet, type Judging } from '../method/conclude'
 import type { FindingDefinition, FindingInfo } from '../method/conclude'
 import { bySeed, comparisonSets, ids, lossReason, pairedBySeed, screen, setLabels } from '../method/sets'
 import { estimate, geometricMean, mean } from '../method/stats'
@@ -69,16 +69,24 @@ export function paddingBias(pad: RunData, mask: RunData): PadNumbers | null {
   return { bias: Math.sqrt(dm2 / vm), ratio: ratios.length > 0 ? mean(ratios) : null, validShare: mean(shares), varChange: vp / vm - 1, varPredicted: vPred / vm - 1 }
 }
 
-/** Why a padded or masked run has no pair to judge with (it has a partner of its seed, or it would be used). */
+/** Whether a masked run's first recorded batch has a time step holding padding (2 ≤ valid < batch): else there is nothing to bias. */
+function hasPaddedSteps(mask: RunData): boolean {
+  const x = mask.terms.x
+  return !!x && (x.count[x.firstRow] ?? []).some((n) => n >= 2 && n < mask.run.batchSize)
+}
+
+/** Why a padded or masked run has no pair to judge with (it has a partner of its seed, or it would be used). What is missing is named first. */
 function unusedReason(run: RunData, partners: readonly RunData[]): ExclusionReason {
   if (partners.length === 0) return 'unpairedSeed'
   const x = run.terms.x
   if (!x) return 'noStats'
+  const mask = configOf(run).batching === 'mask' ? run : partners.find((p) => configOf(p).batching === 'mask')
+  if (mask && mask.terms.x && !hasPaddedSteps(mask)) return 'noPaddedSteps'
   if (!x.features[x.firstRow]) return 'noFeatures'
   return partners.some((p) => p.terms.x && !p.terms.x.features[p.terms.x.firstRow]) ? 'noFeatures' : 'firstStepDiffers'
 }
 
-function evaluate(runs: readonly RunData[]): FindingOf<'padding'> {
+function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): FindingOf<'padding'> {
   const bn = runs.filter((r) => r.run.norm === 'bn_step')
   const groups = comparisonSets(bn, ['batching']).filter((g) => g.some((r) => configOf(r).batching === 'mask') && g.some((r) => configOf(r).batching === 'pad'))
   if (groups.length === 0) return notApplicable(INFO, 'needMaskPad')
@@ -105,7 +113,9 @@ function evaluate(runs: readonly RunData[]): FindingOf<'padding'> {
     // Replicates of a seed (several padded or masked runs) all count: their biases are averaged per seed.
     const perSeed = new Map<number, number[]>()
     for (const p of mine) perSeed.set(p.pad.run.seed, [...(perSeed.get(p.pad.run.seed) ?? []), p.numbers.bias])
-    return { label: labels[i]!, runIds: ids([...used]), values: [...perSeed.values()].map(mean), ...(mine.length === 0 ? { reason: 'noFeatures' as const } : {}) }
+    const seeds = [...perSeed.keys()].sort((a, b) => a - b)
+    const missing = masks.length > 0 && masks.every((m) => m.terms.x && !hasPaddedSteps(m)) ? 'noPaddedSteps' : 'noFeatures'
+    return { label: labels[i]!, runIds: ids([...used]), seeds, values: seeds.map((s) => mean(perSeed.get(s)!)), ...(mine.length === 0 ? { reason: missing } : {}) }
   })
   const inSets = groups.flat()
   const of = (b: string) => inSets.filter((r) => configOf(r).batching === b)
@@ -154,7 +164,7 @@ function evaluate(runs: readonly RunData[]): FindingOf<'padding'> {
     }),
     runIds: ids(inSets.filter((r) => !excluded.some((e) => e.runId === r.run.id))),
     excluded,
-  })
+  }, judging)
 }
 
 const INFO: FindingInfo<'padding'> = {

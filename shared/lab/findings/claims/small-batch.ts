@@ -4,17 +4,20 @@
 // log ratio, BN's minus LN's (and, judged beside it, minus GN's), paired by seed, at equal samples
 // seen: a small batch at equal steps also sees fewer samples, which hurts every norm alike, so runs
 // that saw different numbers of samples (steps × batch size) are not compared. The verdict pools
-// the comparisons with LN (with GN where a set has no LN). Counts from a ratio of 1.1.
-import { conclude, MIN_LOSS_RATIO, notApplicable, ratio, round, type JudgedSet } from '../method/conclude'
+// the comparisons with LN (with GN where a set has no LN). Learned before judged: the largest
+// batch is the reference each rise is measured from, so a run there whose held-out loss is not
+// clearly below the trivial loss (LEARNED_SHARE) is named, not used: a reference at chance makes
+// every other batch size look as good or better. Counts from a ratio of 1.1.
+import { conclude, FIXED_SAMPLE, MIN_LOSS_RATIO, notApplicable, ratio, round, type JudgedSet, type Judging } from '../method/conclude'
 import type { FindingDefinition, FindingInfo } from '../method/conclude'
 import { bySeed, comparisonSets, ids, labelText, lossReason, pairedBySeed, screen, setLabels } from '../method/sets'
 import { geometricMean } from '../method/stats'
-import { configOf, heldOutLoss, logHeldOutLoss, type RunData } from '../method/study-data'
+import { beatsChance, configOf, heldOutLoss, LEARNED_SHARE, logHeldOutLoss, trivialLossOf, type RunData } from '../method/study-data'
 import type { Exclusion, FindingOf } from '../method/types'
 
 const OTHERS = ['ln', 'gn'] as const
 const DISPLAY: Record<string, string> = { bn_step: 'BN', ln: 'LN', gn: 'GN' }
-function evaluate(runs: readonly RunData[]): FindingOf<'smallBatch'> {
+function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): FindingOf<'smallBatch'> {
   const candidates = runs.filter((r) => r.run.norm === 'bn_step' || (OTHERS as readonly string[]).includes(r.run.norm))
   const { used, excluded } = screen(candidates, lossReason)
   const groups = comparisonSets(used, ['norm', 'batchSize', 'steps']).filter((g) => {
@@ -26,9 +29,14 @@ function evaluate(runs: readonly RunData[]): FindingOf<'smallBatch'> {
   const lonely: Exclusion[] = []
   const sizesOf = (g: RunData[]) => [...new Set(g.map((r) => r.run.batchSize))].sort((a, b) => a - b)
   /** Per seed: log(loss at the smallest batch / loss at the largest) of a norm. */
+  const atChance = new Set<RunData>()
+  for (const g of groups) {
+    const sizes = sizesOf(g)
+    for (const r of g) if (r.run.batchSize === sizes[sizes.length - 1] && !beatsChance(r, heldOutLoss(r))) atChance.add(r)
+  }
   const rise = (g: RunData[], norm: string) => {
     const sizes = sizesOf(g)
-    const at = (size: number) => bySeed(g.filter((r) => r.run.norm === norm && r.run.batchSize === size), logHeldOutLoss)
+    const at = (size: number) => bySeed(g.filter((r) => r.run.norm === norm && r.run.batchSize === size && !atChance.has(r)), logHeldOutLoss)
     return pairedBySeed(at(sizes[0]!), at(sizes[sizes.length - 1]!))
   }
   const sets: JudgedSet[] = []
@@ -41,16 +49,21 @@ function evaluate(runs: readonly RunData[]): FindingOf<'smallBatch'> {
       const runIds = ids(g.filter((r) => r.run.norm === 'bn_step' || r.run.norm === other))
       if (samples.size > 1) {
         unequal ??= [...new Set(g.map((r) => `batch ${r.run.batchSize} × ${configOf(r).steps} steps`))].join(', ')
-        sets.push({ label, runIds, values: [], reason: 'unequalSamples' })
+        sets.push({ label, runIds, values: [], seeds: [], reason: 'unequalSamples' })
         continue
       }
       const bn = rise(g, 'bn_step')
       const o = rise(g, other)
       const paired = pairedBySeed(new Map(bn.seeds.map((s, k) => [s, bn.values[k]!])), new Map(o.seeds.map((s, k) => [s, o.values[k]!])))
       const unpaired = new Set([...bn.unpaired, ...o.unpaired, ...paired.unpaired])
-      for (const r of g) if ((r.run.norm === 'bn_step' || r.run.norm === other) && unpaired.has(r.run.seed)) lonely.push({ runId: r.run.id, reason: 'unpairedSeed' })
+      for (const r of g) {
+        if (r.run.norm !== 'bn_step' && r.run.norm !== other) continue
+        if (atChance.has(r)) lonely.push({ runId: r.run.id, reason: 'atChance' })
+        else if (unpaired.has(r.run.seed)) lonely.push({ runId: r.run.id, reason: 'unpairedSeed' })
+      }
+      const chance = paired.values.length === 0 && g.some((r) => atChance.has(r))
       // The verdict pools the comparisons with LN; GN's counts where a set has no LN.
-      sets.push({ label, runIds, values: paired.values, pooled: other === 'ln' || !others.includes('ln') })
+      sets.push({ label, runIds, values: paired.values, seeds: paired.seeds, pooled: other === 'ln' || !others.includes('ln'), ...(chance ? { reason: 'notLearned' as const } : {}) })
     }
   })
   const inSets = used.filter((r) => groups.some((g) => g.includes(r)))
@@ -65,11 +78,20 @@ function evaluate(runs: readonly RunData[]): FindingOf<'smallBatch'> {
     return a !== null && b !== null && b > 0 ? round(a / b, 3) : null
   }
   const norms = [...new Set(inSets.map((r) => r.run.norm))]
+  const chanceLosses = [...atChance].map(heldOutLoss).filter((v): v is number => v !== null)
+  const trivial = [...new Set(inSets.map(trivialLossOf).filter((v): v is number => v !== null).map((v) => round(v, 3)))]
+  const reason = sets.some((s) => s.reason === 'unequalSamples') ? 'unequalSamples' : sets.some((s) => s.reason === 'notLearned') ? 'notLearned' : 'noSharedSeeds'
   return conclude(INFO, {
     sets,
-    reason: sets.some((s) => s.reason === 'unequalSamples') ? 'unequalSamples' : 'noSharedSeeds',
-    reasonValues: unequal ? { seen: unequal } : {},
+    reason,
+    reasonValues:
+      reason === 'unequalSamples' && unequal
+        ? { seen: unequal }
+        : reason === 'notLearned'
+          ? { losses: `${round(Math.min(...chanceLosses), 3)}–${round(Math.max(...chanceLosses), 3)}`, trivial: trivial.join(', '), share: String(Math.round(LEARNED_SHARE * 100)) }
+          : {},
     numbers: (effect) => ({
+      direction: effect.mean >= 0 ? 'more' : 'less',
       small,
       large,
       other: DISPLAY[other]!,
@@ -89,9 +111,9 @@ function evaluate(runs: readonly RunData[]): FindingOf<'smallBatch'> {
         ...judged.map((s) => ['BN − ' + (String(s.label.versus ?? DISPLAY[other])), ...sizes.map(() => null), null, labelText(s.label), ratio(s.effect?.mean), s.verdict]),
       ],
     }),
-    runIds: ids(inSets),
+    runIds: ids(inSets.filter((r) => !atChance.has(r))),
     excluded: [...excluded, ...lonely],
-  })
+  }, judging)
 }
 
 const INFO: FindingInfo<'smallBatch'> = {

@@ -1,6 +1,7 @@
 // From comparison sets to a finding: each set is judged on its own seeds; the finding's verdict is
-// judged on the seed values of every set that answers the claim, pooled (the average effect over
-// the conditions the selection covers). docs/findings.md states the rule.
+// judged on every seed of the sets that answer the claim, each seed counted once (its values
+// averaged over the sets it is in: the average effect over the conditions the selection covers).
+// docs/findings.md states the rule.
 import type { MessageValue } from '../../../i18n/placeholders'
 import type { PresetId } from '../../study-plan'
 import { estimate, seedsToSettle } from './stats'
@@ -12,7 +13,10 @@ import { judge } from './verdict'
 export interface JudgedSet {
   label: Record<string, MessageValue>
   runIds: number[]
+  /** One value per seed, in the order of `seeds`. */
   values: number[]
+  /** The seed each value belongs to: pooled sets average a seed's values, so a seed counts once. */
+  seeds: number[]
   /** Why it cannot be judged (then `values` is empty). */
   reason?: MissingReason | null
   /** Whether its seeds count toward the finding's verdict (default true); the others are judged and shown beside it. */
@@ -32,8 +36,14 @@ export interface FindingInfo<I extends FindingId> {
   charts: ChartKind[]
 }
 
+/** How the verdicts are judged: the interval's level (0.95, or wider for a study grown in rounds: sequential.ts). */
+export interface Judging {
+  level: number
+}
+export const FIXED_SAMPLE: Judging = { level: 0.95 }
+
 export interface FindingDefinition<I extends FindingId> extends FindingInfo<I> {
-  evaluate(runs: readonly RunData[]): FindingOf<I>
+  evaluate(runs: readonly RunData[], judging?: Judging): FindingOf<I>
 }
 
 export interface Conclusion<I extends FindingId> {
@@ -48,22 +58,42 @@ export interface Conclusion<I extends FindingId> {
   excluded: Exclusion[]
 }
 
-export function judgeSet(set: JudgedSet, minEffect: number): SetResult {
+export function judgeSet(set: JudgedSet, minEffect: number, judging: Judging = FIXED_SAMPLE): SetResult {
   if (set.reason || set.values.length === 0) return { label: set.label, runIds: set.runIds, verdict: 'not_applicable', effect: null, reason: set.reason ?? 'noSharedSeeds' }
-  const effect = estimate(set.values)
+  const effect = estimate(set.values, judging.level)
   return { label: set.label, runIds: set.runIds, verdict: judge(effect, minEffect), effect, reason: null }
 }
 
-export function conclude<I extends FindingId>(info: FindingInfo<I>, c: Conclusion<I>): FindingOf<I> {
+/** A set from per-seed values (a Map keyed by seed, as bySeed and pairedBySeed give them). */
+export function seedValues(values: ReadonlyMap<number, number>): Pick<JudgedSet, 'values' | 'seeds'> {
+  const seeds = [...values.keys()].sort((a, b) => a - b)
+  return { seeds, values: seeds.map((s) => values.get(s)!) }
+}
+
+/**
+ * One value per seed over the pooled sets: a seed in several sets (the same seed at two batch
+ * sizes) is one unit of replication, not several: its values are averaged, so n is the number of
+ * distinct seeds.
+ */
+export function poolBySeed(sets: readonly JudgedSet[]): number[] {
+  const bySeed = new Map<number, number[]>()
+  for (const set of sets) set.values.forEach((v, i) => bySeed.set(set.seeds[i]!, [...(bySeed.get(set.seeds[i]!) ?? []), v]))
+  return [...bySeed.keys()].sort((a, b) => a - b).map((seed) => {
+    const vs = bySeed.get(seed)!
+    return vs.reduce((a, b) => a + b, 0) / vs.length
+  })
+}
+
+export function conclude<I extends FindingId>(info: FindingInfo<I>, c: Conclusion<I>, judging: Judging = FIXED_SAMPLE): FindingOf<I> {
   const { id, minEffect, unit, preset, charts } = info
-  const sets = c.sets.map((s) => judgeSet(s, minEffect))
+  const sets = c.sets.map((s) => judgeSet(s, minEffect, judging))
   const table = c.table ? c.table(sets) : null
-  const pooled = c.sets.filter((s) => s.pooled !== false && !s.reason).flatMap((s) => s.values)
+  const pooled = poolBySeed(c.sets.filter((s) => s.pooled !== false && !s.reason))
   if (pooled.length === 0) {
     const reason = c.reason ?? c.sets.find((s) => s.reason)?.reason ?? 'noSharedSeeds'
     return { ...notApplicable(info, reason, c.reasonValues ?? {}), sets, table, runIds: c.runIds, excluded: c.excluded }
   }
-  const effect = estimate(pooled)
+  const effect = estimate(pooled, judging.level)
   const verdict = judge(effect, minEffect)
   return {
     id,

@@ -10,9 +10,11 @@ export interface Estimate {
   mean: number
   /** Sample standard deviation (n − 1); null with one value. */
   sd: number | null
-  /** The 95 % t-interval of the mean; null with one value. */
+  /** The t-interval of the mean at `level` (95 % unless the study was grown in rounds); null with one value. */
   low: number | null
   high: number | null
+  /** The interval's confidence level (0.95; wider for a study settled in rounds: sequential.ts). */
+  level: number
 }
 
 /** Two-sided 95 % quantiles of Student's t, for 1 to 30 degrees of freedom. */
@@ -42,13 +44,75 @@ export function sampleSd(values: readonly number[]): number | null {
   return Math.sqrt(sum / (values.length - 1))
 }
 
-export function estimate(values: readonly number[]): Estimate {
+/** The half-width factor of a two-sided interval at `level` with the given degrees of freedom. */
+export function tFactor(level: number, degreesOfFreedom: number): number {
+  return level === 0.95 ? t95(degreesOfFreedom) : tQuantile(1 - (1 - level) / 2, degreesOfFreedom)
+}
+
+export function estimate(values: readonly number[], level = 0.95): Estimate {
   const finite = values.filter(Number.isFinite)
   const n = finite.length
   const m = mean(finite)
   const sd = sampleSd(finite)
-  const half = sd === null ? null : (t95(n - 1) * sd) / Math.sqrt(n)
-  return { values: finite, n, mean: m, sd, low: half === null ? null : m - half, high: half === null ? null : m + half }
+  const half = sd === null ? null : (tFactor(level, n - 1) * sd) / Math.sqrt(n)
+  return { values: finite, n, mean: m, sd, low: half === null ? null : m - half, high: half === null ? null : m + half, level }
+}
+
+// ---- Student's t at any level ------------------------------------------------------------------
+
+/** The regularized incomplete beta function I_x(a, b) (Numerical Recipes' continued fraction, Lentz). */
+function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0
+  if (x >= 1) return 1
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x))
+  // The fraction converges fast for x < (a + 1) / (a + b + 2); use the symmetry otherwise.
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a)
+  const tiny = 1e-300
+  let c = 1
+  let d = 1 - ((a + b) * x) / (a + 1)
+  if (Math.abs(d) < tiny) d = tiny
+  d = 1 / d
+  let h = d
+  for (let m = 1; m <= 300; m++) {
+    const m2 = 2 * m
+    let aa = (m * (b - m) * x) / ((a - 1 + m2) * (a + m2))
+    d = 1 + aa * d
+    if (Math.abs(d) < tiny) d = tiny
+    c = 1 + aa / c
+    if (Math.abs(c) < tiny) c = tiny
+    d = 1 / d
+    h *= d * c
+    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + 1 + m2))
+    d = 1 + aa * d
+    if (Math.abs(d) < tiny) d = tiny
+    c = 1 + aa / c
+    if (Math.abs(c) < tiny) c = tiny
+    d = 1 / d
+    const delta = d * c
+    h *= delta
+    if (Math.abs(delta - 1) < 1e-14) break
+  }
+  return (front * h) / a
+}
+
+/** P(T ≤ t) for Student's t with ν degrees of freedom. */
+export function tCdf(t: number, degreesOfFreedom: number): number {
+  const v = degreesOfFreedom
+  const tail = 0.5 * incompleteBeta(v / (v + t * t), v / 2, 0.5)
+  return t >= 0 ? 1 - tail : tail
+}
+
+/** The p-quantile of Student's t (p > ½), by bisection on tCdf: 1e-10 in t. */
+export function tQuantile(p: number, degreesOfFreedom: number): number {
+  let low = 0
+  let high = 1
+  while (tCdf(high, degreesOfFreedom) < p) high *= 2
+  for (let i = 0; i < 200 && high - low > 1e-10; i++) {
+    const mid = (low + high) / 2
+    if (tCdf(mid, degreesOfFreedom) < p) low = mid
+    else high = mid
+  }
+  return (low + high) / 2
 }
 
 export function median(values: readonly number[]): number | null {
@@ -140,10 +204,10 @@ export type Direction = 'reproduced' | 'not_reproduced'
  * and the mean at least minEffect; "not reproduced" needs the interval's high end below minEffect.
  * Exact for normal values: integrated over the distribution of the sample sd.
  */
-export function power(direction: Direction, delta: number, sigma: number, n: number, minEffect: number): number {
+export function power(direction: Direction, delta: number, sigma: number, n: number, minEffect: number, level = 0.95): number {
   if (n < 2) return 0
   const se = sigma / Math.sqrt(n)
-  const t = t95(n - 1)
+  const t = tFactor(level, n - 1)
   if (sigma === 0) return direction === 'reproduced' ? (delta > 0 && delta >= minEffect ? 1 : 0) : delta < minEffect ? 1 : 0
   const nodes = sampleSdNodes(n)
   let p = 0
@@ -167,7 +231,7 @@ export const MAX_SEEDS = 200
 export function seedsToSettle(effect: Estimate, minEffect: number, target = 0.8): number | null {
   if (effect.sd === null || effect.n < 2 || !Number.isFinite(effect.mean)) return null
   const direction: Direction = effect.mean >= minEffect ? 'reproduced' : 'not_reproduced'
-  const enough = (n: number) => power(direction, effect.mean, effect.sd!, n, minEffect) >= target
+  const enough = (n: number) => power(direction, effect.mean, effect.sd!, n, minEffect, effect.level) >= target
   // Power grows with n: double until enough, then halve the gap.
   let high = 2
   while (high < MAX_SEEDS && !enough(high)) high = Math.min(MAX_SEEDS, high * 2)

@@ -4,9 +4,9 @@
 // functions of this.
 import type { NormLabApi } from '../../../contract'
 import { unpackFloat32 } from '../../../contract/packed'
-import type { EvaluationResult, Run } from '../../../contract/schemas'
+import type { EvaluationResult, Run, StudyDesign } from '../../../contract/schemas'
 import type { TrainConfig } from '../../../contract/train-config'
-import { cellTerms, type TermName } from '../../../kinds'
+import { cellTerms, TRIVIAL_LOSS, type TermName } from '../../../kinds'
 
 export interface Series {
   steps: number[]
@@ -22,8 +22,9 @@ export interface FeatureRows {
 }
 
 /**
- * The recorded steps of one term that the findings read (ANALYSIS_ROWS): per row, one value per
- * time step (null: no valid sample), and per-feature matrices where FEATURE_ROWS asks for them.
+ * The recorded steps of one term that the findings read: every recorded step's valid counts and
+ * summaries (per row, one value per time step; null: no valid sample), and per-feature matrices
+ * where FEATURE_ROWS asks for them.
  */
 export interface TermRows {
   steps: number[]
@@ -34,7 +35,7 @@ export interface TermRows {
   features: (FeatureRows | null)[]
   /** The row of the first recorded step (training step 1: every run of a seed starts alike there). */
   firstRow: number
-  /** The rows of the last quarter of training, when statistics have settled. */
+  /** The rows of the last half of training (at most LATE_ROWS, evenly spaced), when statistics have settled. */
   lateRows: number[]
 }
 
@@ -53,10 +54,17 @@ export interface RunData {
 
 export interface StudyData {
   runs: RunData[]
+  /** The design of the study every run belongs to (seeds added in rounds: its verdicts' level); null otherwise. */
+  design: StudyDesign | null
 }
 
-/** The findings read at most this many recorded steps of the last quarter of training (evenly spaced, the last kept). */
-export const LATE_ROWS = 4
+/**
+ * The late rows: every recorded step of the last half of training, evenly thinned to at most this
+ * many. The drift finding crosses every pair of them (32 batches: 496 pairs), which is plenty to
+ * average batch noise away; its per-feature matrices are the findings' largest read (T × C floats
+ * each: 32 × 60 × 128 floats ≈ 1 MB a run). Counts are read for every recorded step (T numbers each).
+ */
+export const LATE_ROWS = 32
 
 /**
  * Which rows carry per-feature matrices (large: T × C floats each): the input term at the first
@@ -72,10 +80,10 @@ export function evenlySpaced<T>(items: readonly T[], most: number): T[] {
   return Array.from({ length: most }, (_, i) => items[Math.round((i * (items.length - 1)) / (most - 1))]!)
 }
 
-/** The analysis rows of a term from its recorded steps: the first, and up to LATE_ROWS of the last quarter. */
+/** The analysis rows of a term from its recorded steps: the first, and up to LATE_ROWS of the last half. */
 export function analysisSteps(recorded: readonly number[]): { first: number; late: number[] } | null {
   if (recorded.length === 0) return null
-  const from = Math.min(recorded.length - 1, Math.floor(recorded.length * 0.75))
+  const from = Math.min(recorded.length - 1, Math.floor(recorded.length / 2))
   return { first: recorded[0]!, late: evenlySpaced(recorded.slice(from), LATE_ROWS) }
 }
 
@@ -90,13 +98,16 @@ function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   return out
 }
 
+/** At most this many steps per getTimestepRows request (the contract's limit). */
+const ROWS_PER_REQUEST = 64
+
 async function termRows(api: NormLabApi, runId: number, term: TermName): Promise<TermRows | null> {
   const { steps: recorded } = await api.listRecordedSteps({ runId, term })
   const picked = analysisSteps(recorded)
   if (!picked) return null
-  const steps = [...new Set([picked.first, ...picked.late])].sort((a, b) => a - b)
-  const featureSteps = FEATURE_ROWS[term] === 'first' ? [picked.first] : FEATURE_ROWS[term] === 'late' ? picked.late : []
-  const { rows } = await api.getTimestepRows({ runId, term, steps, featureSteps })
+  const withFeatures = new Set(FEATURE_ROWS[term] === 'first' ? [picked.first] : FEATURE_ROWS[term] === 'late' ? picked.late : [])
+  const rows = []
+  for (const steps of chunks(recorded, ROWS_PER_REQUEST)) rows.push(...(await api.getTimestepRows({ runId, term, steps, featureSteps: steps.filter((s) => withFeatures.has(s)) })).rows)
   const rowOf = new Map(rows.map((r, i) => [r.step, i]))
   return {
     steps: rows.map((r) => r.step),
@@ -129,7 +140,15 @@ export async function gatherStudyData(api: NormLabApi, runIds: readonly number[]
     const population = await api.getPopulationStats({ runId: run.id })
     data.push({ run, metrics, terms, evaluations: evaluations.filter((e) => e.runId === run.id).map(({ runId: _r, ...e }) => e), population })
   }
-  return { runs: data }
+  return { runs: data, design: await designOf(api, runs) }
+}
+
+/** The design of the one study all the runs belong to, when it has one. */
+async function designOf(api: NormLabApi, runs: readonly Run[]): Promise<StudyDesign | null> {
+  const studies = new Set(runs.map((r) => r.studyId))
+  const [only] = [...studies]
+  if (studies.size !== 1 || only === null || only === undefined) return null
+  return (await api.listStudies({})).find((s) => s.id === only)?.design ?? null
 }
 
 /** The last value of a metric, or null. */
@@ -147,4 +166,22 @@ export function heldOutLoss(run: RunData): number | null {
 export function logHeldOutLoss(run: RunData): number | null {
   const v = heldOutLoss(run)
   return v !== null && v > 0 ? Math.log(v) : null
+}
+
+/** The held-out loss of the best constant prediction for the run's task: recorded by the run, else the task's stated one (kinds' TRIVIAL_LOSS); null when unknown. */
+export function trivialLossOf(run: RunData): number | null {
+  return finalValue(run, 'eval/trivial_loss') ?? TRIVIAL_LOSS[run.run.task as keyof typeof TRIVIAL_LOSS] ?? null
+}
+
+/**
+ * A held-out loss counts as learned at most at this share of the trivial loss. A model within 20 %
+ * of the best constant prediction learned too little for a change of its loss (with length, with
+ * batch size) to say anything about normalization: its loss cannot grow past chance.
+ */
+export const LEARNED_SHARE = 0.8
+
+/** Whether a held-out loss of this run beats its trivial loss by the margin; true when the trivial loss is unknown (nothing to check against). */
+export function beatsChance(run: RunData, loss: number | null): boolean {
+  const trivial = trivialLossOf(run)
+  return trivial === null || (loss !== null && loss <= LEARNED_SHARE * trivial)
 }
