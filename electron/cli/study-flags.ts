@@ -2,7 +2,7 @@
 // runs' shared settings, and the grid flags (each a comma-separated list for `sweep`, one value
 // for `train`) become the grid. Every dimension the app's form offers has a flag.
 import { readFileSync } from 'node:fs'
-import type { Grid, StudyPlanInput } from '../../shared/lab/study-plan'
+import { planInputOf, PRESET_IDS, PRESETS, type Grid, type PresetId, type StudyPlanInput } from '../../shared/lab/study-plan'
 import { UsageError } from './command'
 
 /** Settings every run shares; values are validated by the engine's TrainConfig schema. */
@@ -21,6 +21,15 @@ export const SHARED_FLAGS = {
   data: { type: 'string' },
 } as const
 
+const AXIS_OF_FLAG = { cell: 'cells', norm: 'norms', batch: 'batchSizes', batching: 'batchings', seed: 'seeds' } as const
+
+/** `--preset ID`: one of the app's presets, or a usage error listing them. */
+export function presetOf(value: unknown): PresetId | null {
+  if (value === undefined) return null
+  if (!(PRESET_IDS as readonly unknown[]).includes(value)) throw new UsageError(`--preset must be one of ${PRESET_IDS.join(', ')}, got "${String(value)}"`)
+  return value as PresetId
+}
+
 /** The grid: flag → TrainConfig field. */
 export const GRID_FLAGS = { cell: 'cell', norm: 'norm', batch: 'batchSize', batching: 'batching', seed: 'seed' } as const
 type GridFlag = keyof typeof GRID_FLAGS
@@ -35,6 +44,8 @@ export const STUDY_FLAGS = {
   config: { type: 'string' },
   /** Scale steps with 1 / batch size (steps are for the largest batch). */
   'equal-samples': { type: 'boolean' },
+  /** One of the app's presets: its settings and grid, exactly as the app trains them. */
+  preset: { type: 'string' },
 } as const
 
 const NUMERIC = new Set(['steps', 'hidden', 'groups', 'lr', 'record-every', 'eval-every', 'batch', 'seed'])
@@ -101,7 +112,11 @@ function readConfigFile(path: string): Record<string, unknown> {
  * for its axis.
  */
 export function planInputFromFlags(values: Record<string, unknown>, lists: boolean): StudyPlanInput {
-  const shared: Record<string, unknown> = values.config ? readConfigFile(values.config as string) : {}
+  const preset = presetOf(values.preset)
+  if (preset && values.config !== undefined) throw new UsageError('give either --preset or --config, not both')
+  // A preset is the app's study exactly (its settings and grid); flags change what they name.
+  const base = preset ? planInputOf(PRESETS[preset]) : null
+  const shared: Record<string, unknown> = base ? { ...base.shared } : values.config ? readConfigFile(values.config as string) : {}
   for (const [flag, field] of Object.entries(FIELD)) {
     const text = values[flag] as string | undefined
     if (text === undefined) continue
@@ -112,6 +127,7 @@ export function planInputFromFlags(values: Record<string, unknown>, lists: boole
     const fromFile = shared[field]
     delete shared[field]
     const text = values[flag] as string | undefined
+    if (text === undefined && base) return [...base.grid[AXIS_OF_FLAG[flag]]]
     if (text === undefined) return fromFile === undefined ? [undefined] : [fromFile]
     const parts = lists ? text.split(',').map((v) => v.trim()) : [text.trim()]
     if (parts.some((v) => v === '')) throw new UsageError(`--${flag} has an empty value (check the commas)`)
@@ -119,5 +135,5 @@ export function planInputFromFlags(values: Record<string, unknown>, lists: boole
   }
   // An axis left out gets the engine's default (undefined lets TrainConfig fill it in).
   const grid = { cells: axis('cell'), norms: axis('norm'), batchSizes: axis('batch'), batchings: axis('batching'), seeds: axis('seed') } as unknown as Grid
-  return { shared: shared as StudyPlanInput['shared'], grid, equalSamples: values['equal-samples'] === true }
+  return { shared: shared as StudyPlanInput['shared'], grid, equalSamples: values['equal-samples'] === true || (base?.equalSamples ?? false) }
 }

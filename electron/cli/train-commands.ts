@@ -23,7 +23,15 @@ import { apiOf, DB_OPTION, ExitWith, UsageError, type Command, type CommandConte
 import { taskFor } from './node-tasks'
 import type { GatedBackend } from './numerics-gate'
 import { progressLine } from './progress'
-import { planInputFromFlags, STUDY_FLAGS } from './study-flags'
+import { planInputFromFlags, presetOf, STUDY_FLAGS } from './study-flags'
+import { presetClaims, roundRuns, settleDesign, settleStudy, type SettleOptions } from '../../shared/lab/settle/settle-study'
+import { judgingOf } from '../../shared/lab/findings/method/sequential'
+import { findingSummary, levelPercent } from '../../shared/lab/findings'
+import { fill, words } from '../../shared/i18n'
+import type { StudyDesign } from '../../shared/contract/schemas'
+import type { Verdict } from '../../shared/kinds'
+import type { StudyPlanInput } from '../../shared/lab/study-plan'
+import { findingLines } from './finding-lines'
 
 /** Errors on a grid axis name the flag that sets it. */
 const FLAG_OF_AXIS: Record<GridAxis, string> = { cells: '--cell', norms: '--norm', batchSizes: '--batch', batchings: '--batching', seeds: '--seed' }
@@ -152,18 +160,83 @@ async function trainPlanned(ctx: CommandContext, planned: PlannedRun[], study: S
   const created = await createStudyRuns(api, planned, { study })
   if (created.study) ctx.io.out(`Study ${created.study.id}: ${created.study.name} (${created.runs.length} runs)`)
   const taskOf = new Map(created.runs.map((r, i) => [r.runId, tasks[i]!]))
+  const outcomes = await trainQueued(ctx, api, gated, taskOf, created.runs, services.archive.path, '')
+  return { studyId: created.study?.id ?? null, outcomes }
+}
+
+/** Trains queued runs one after another; runs not started when the user stops end "interrupted". */
+async function trainQueued(ctx: CommandContext, api: NormLabApi, gated: GatedBackend, tasks: Map<number, Task>, runs: readonly QueuedRun[], archivePath: string, prefix: string): Promise<RunOutcome[]> {
   let index = 0
-  const host = nodeHost(ctx, gated, taskOf, () => (created.runs.length > 1 ? `${index + 1}/${created.runs.length}` : 'train'))
+  const host = nodeHost(ctx, gated, tasks, () => (runs.length > 1 ? `${prefix}${index + 1}/${runs.length}` : prefix || 'train'))
   const outcomes: RunOutcome[] = []
-  for (const [i, run] of created.runs.entries()) {
+  for (const [i, run] of runs.entries()) {
     index = i
     if (i > 0 && ctx.interrupted()) {
       await api.updateRun({ id: run.runId, status: 'interrupted', error: 'stopped before it started' })
+      outcomes.push({ runId: run.runId, status: 'interrupted', steps: 0, error: 'stopped before it started', finalLoss: null })
       continue
     }
-    outcomes.push(await trainOne(ctx, api, host, run, services.archive.path))
+    outcomes.push(await trainOne(ctx, api, host, run, archivePath))
   }
-  return { studyId: created.study?.id ?? null, outcomes }
+  return outcomes
+}
+
+/** `sweep --settle`: the study's first round, then rounds of seeds until its claims are settled (shared/lab/settle.ts). */
+async function settleSweep(ctx: CommandContext, input: StudyPlanInput, study: { name: string; description: string }, options: SettleOptions): Promise<RunOutcome[]> {
+  const seeds = input.grid.seeds
+  if (seeds.length < 2) throw new UsageError('--settle needs at least 2 seeds in the first round (--seed 1,2,3): one seed has no spread to judge against')
+  let design: StudyDesign
+  let first: PlannedRun[]
+  try {
+    design = settleDesign(seeds.length, options)
+    first = roundRuns(input, seeds)
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; nothing was written`)
+  }
+  warn(ctx, first)
+  await tasksOrUsage(first.map((p) => p.config))
+  const gated = await startBackend(ctx)
+  const services = await ctx.openForWriting()
+  const api: NormLabApi = apiOf(services)
+  const created = await api.createStudy({ ...study, design })
+  const w = words('en').settle
+  const claims = design.claims ?? ['every claim its runs can answer']
+  ctx.io.out(`Study ${created.id}: ${created.name}; settling ${claims.join(', ')} in rounds of ${design.looks.join(' → ')} seeds`)
+  ctx.io.out(fill(w.hint, { looks: design.looks.join(' → '), level: levelPercent(judgingOf(design).level), count: design.looks.length }))
+  const tasks = new Map<number, Task>()
+  const outcomes: RunOutcome[] = []
+  let round = 1
+  await settleStudy(api, input, design, {
+    addRuns: async (planned) => {
+      const queued: QueuedRun[] = []
+      for (const p of planned) {
+        const run = await api.createRun({ name: p.name, config: p.config, studyId: created.id, status: 'queued' })
+        tasks.set(run.id, await taskFor(p.config))
+        queued.push({ runId: run.id, name: run.name, config: p.config })
+      }
+      return queued
+    },
+    train: async (runs) => {
+      const done = await trainQueued(ctx, api, gated, tasks, runs, services.archive.path, `round ${round} · `)
+      outcomes.push(...done)
+      return done
+    },
+    runIds: async () => (await api.listRuns({ filter: { studyId: created.id } })).map((r) => r.id).sort((a, b) => a - b),
+    onRound: (r) => {
+      const verdicts = Object.entries(r.verdicts)
+        .map(([id, v]) => `${id} ${words('en').findings.verdict[v as Verdict]}`)
+        .join(', ')
+      const next = r.stop ? fill(w.stops[r.stop], { seeds: r.seeds, minutes: design.budgetMinutes ?? '' }) : fill(w.adding, { seeds: r.next.join(', ') })
+      ctx.io.out(`${fill(w.round, { round: r.round, seeds: r.seeds, minutes: (r.elapsedMs / 60_000).toFixed(1), verdicts })}; ${next}.`)
+      round = r.round + 1
+    },
+    interrupted: ctx.interrupted,
+    now: Date.now,
+  }).then(({ findings }) => {
+    ctx.io.out(`Findings of study ${created.id} (${design.claims ? design.claims.join(', ') : 'all claims'}):`)
+    for (const f of findings.filter((x) => !design.claims || design.claims.includes(x.id))) ctx.io.out(findingLines(findingSummary(f), 'en').join('\n'))
+  })
+  return outcomes
 }
 
 async function trainOne(ctx: CommandContext, api: NormLabApi, host: TrainingHost, run: QueuedRun, archivePath: string): Promise<RunOutcome> {
@@ -195,6 +268,7 @@ export const trainCommand: Command = {
   archive: 'write',
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
+    if (ctx.values.preset !== undefined) throw new UsageError('train trains one run: a preset is a study, so give it to sweep (npm run lab -- sweep --preset ID)')
     const { planned, study } = ctx.values['from-plan'] !== undefined ? plannedRunOf(ctx) : { planned: planFromFlags(ctx.values, false), study: null }
     const { outcomes } = await trainPlanned(ctx, planned, study)
     if (exitCodeOf(outcomes) !== 0) throw new ExitWith(exitCodeOf(outcomes))
@@ -240,13 +314,46 @@ function reportRunsOf(ctx: CommandContext): { planned: PlannedRun[]; name: strin
   return { planned: parsed.data.runs, name: `Again: ${parsed.data.study}`.slice(0, 200) }
 }
 
+/** A whole number or decimal flag above 0, or a usage error. */
+function positiveFlag(name: string, text: unknown, integer: boolean): number | undefined {
+  if (text === undefined) return undefined
+  const value = Number(text)
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) throw new UsageError(`--${name} must be a positive ${integer ? 'whole number' : 'number'}, got "${String(text)}"`)
+  return value
+}
+
+async function settleCommand(ctx: CommandContext): Promise<void> {
+  if (ctx.values.plan !== undefined || ctx.values['from-report'] !== undefined) throw new UsageError('--settle trains here, in rounds: it does not go with --plan or --from-report')
+  const input = planInputFromFlags(ctx.values, true)
+  const preset = presetOf(ctx.values.preset)
+  const maxSeeds = positiveFlag('max-seeds', ctx.values['max-seeds'], true)
+  const budget = positiveFlag('budget', ctx.values.budget, false)
+  const axes = (['preset', 'cell', 'norm', 'batch', 'batching'] as const).filter((f) => ctx.values[f] !== undefined)
+  const name = (ctx.values.study as string | undefined) ?? `Settle ${new Date().toISOString().slice(0, 16).replace('T', ' ')}: ${axes.map((f) => `${f} ${String(ctx.values[f])}`).join(' × ') || 'defaults'}`
+  const outcomes = await settleSweep(ctx, input, { name, description: `seeds in rounds until settled, on ${input.shared.task ?? 'adding'}` }, { maxSeeds, budgetMinutes: budget ?? null, claims: preset ? presetClaims(preset) : null })
+  const counts: Record<string, number> = {}
+  for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1
+  ctx.io.out(`Done: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ') || 'nothing trained'}`)
+  if (exitCodeOf(outcomes) !== 0) throw new ExitWith(exitCodeOf(outcomes))
+}
+
 export const sweepCommand: Command = {
-  usage: 'sweep [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64 [--equal-samples]] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--from-report R.html] [--plan DIR] [--db PATH]',
+  usage: 'sweep [--preset ID] [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64 [--equal-samples]] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--settle [--max-seeds N] [--budget MIN]] [--from-report R.html] [--plan DIR] [--db PATH]',
   summary: 'train every combination of the listed values as one study (or a report’s runs again); --plan DIR: a Slurm/parallel plan',
-  options: { ...OPTIONS, study: { type: 'string' }, plan: { type: 'string' }, 'from-report': { type: 'string' } },
+  options: {
+    ...OPTIONS,
+    study: { type: 'string' },
+    plan: { type: 'string' },
+    'from-report': { type: 'string' },
+    settle: { type: 'boolean' },
+    'max-seeds': { type: 'string' },
+    budget: { type: 'string' },
+  },
   archive: 'write',
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
+    if (ctx.values.settle) return settleCommand(ctx)
+    if (ctx.values['max-seeds'] !== undefined || ctx.values.budget !== undefined) throw new UsageError('--max-seeds and --budget go with --settle')
     const again = ctx.values['from-report'] !== undefined ? reportRunsOf(ctx) : null
     const planned = again ? again.planned : planFromFlags(ctx.values, true)
     const axes = (['cell', 'norm', 'batch', 'batching', 'seed'] as const).filter((f) => ctx.values[f] !== undefined)

@@ -206,8 +206,10 @@ const BASE: ExperimentDraft = {
 export const PRESETS: Record<PresetId, ExperimentDraft> = {
   // A long tail of lengths: late steps have few valid samples in every batch.
   bnVsLn: { ...BASE, lengths: { kind: 'longtail', min: 5, max: 60 }, norms: ['bn_step', 'ln'], batchSizes: [16] },
-  // Equal samples seen: steps are for batch 64; batch 4 trains 16 times as many steps.
-  batchSize: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 30 }, norms: ['bn_step', 'ln', 'gn'], batchSizes: [4, 16, 64], equalSamples: true, steps: 60 },
+  // Equal samples seen: steps are for batch 64; batch 4 trains 16 times as many steps. 150 steps
+  // at batch 64 learn the task (held-out loss 0.045 BN, 0.002 LN against the trivial 0.167); 60
+  // did not, and a reference at chance cannot show what a smaller batch costs.
+  batchSize: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 30 }, norms: ['bn_step', 'ln', 'gn'], batchSizes: [4, 16, 64], equalSamples: true, steps: 150 },
   longerTest: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 20 }, norms: ['bn_step', 'ln'] },
   padMaskTruncate: { ...BASE, lengths: { kind: 'longtail', min: 5, max: 50 }, norms: ['bn_step'], batchings: ['mask', 'pad', 'truncate'] },
   allNorms: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 40 }, norms: [...NORMS] },

@@ -88,3 +88,49 @@ export function termRows(rows: { count: number[]; mean: Float32Array; var: Float
     lateRows: rows.map((_, i) => i),
   }
 }
+
+/**
+ * A run's recorded batches of the recurrent term as training records them, simulated from
+ * samples: each batch draws `batchSize` sequences (lengths from `lengths`), and each sample's
+ * state follows its own AR(1) path across time steps (ρ: the same sample is in every step, so a
+ * batch's chance error is shared by its steps), around a per-step, per-feature mean `profile`.
+ * Step 0 is h₀·Wh = 0 exactly (constant by construction); padded steps hold no valid sample.
+ */
+export function simulatedBatches(
+  rng: Normal,
+  options: { batches: number; batchSize: number; T: number; C: number; rho: number; lengths: LengthDistribution; profile: (t: number, c: number) => number },
+): { count: number[]; mean: Float32Array; var: Float32Array; columns: number }[] {
+  const { batches, batchSize: N, T, C, rho, lengths, profile } = options
+  const innovation = Math.sqrt(1 - rho * rho)
+  return Array.from({ length: batches }, () => {
+    const L = Array.from({ length: N }, () => Math.min(T, rng.length(lengths)))
+    const sum = new Float64Array(T * C)
+    const sq = new Float64Array(T * C)
+    const count = Array.from({ length: T }, (_, t) => L.filter((l) => l > t).length)
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < C; c++) {
+        let s = rng.next()
+        for (let t = 0; t < L[n]!; t++) {
+          if (t > 0) s = rho * s + innovation * rng.next()
+          const v = t === 0 ? 0 : profile(t, c) + s
+          sum[t * C + c]! += v
+          sq[t * C + c]! += v * v
+        }
+      }
+    const mean = new Float32Array(T * C)
+    const variance = new Float32Array(T * C)
+    for (let t = 0; t < T; t++)
+      for (let c = 0; c < C; c++) {
+        const n = count[t]!
+        if (n === 0) {
+          mean[t * C + c] = Number.NaN
+          variance[t * C + c] = Number.NaN
+          continue
+        }
+        const m = sum[t * C + c]! / n
+        mean[t * C + c] = m
+        variance[t * C + c] = Math.max(0, sq[t * C + c]! / n - m * m)
+      }
+    return { count, mean, var: variance, columns: C }
+  })
+}

@@ -9,6 +9,7 @@ import { useTrainingController, useTrainingTransition } from '../state/training'
 import type { FinishedBatch } from '../training/controller'
 import { ExportReport } from '../compare/ExportReport'
 import { FindingsSection } from '../compare/FindingsSection'
+import { SettleRounds } from '../components/SettleRounds'
 
 const EMPTY_PROFILE = { count: [], normCount: null, mean: [], var: [] }
 
@@ -38,7 +39,12 @@ export function LivePage() {
     return (
       <section className="page">
         <h1>{t('live.title')}</h1>
-        {finished && finished.runs.length > 0 ? (
+        {state.settle && <SettleRounds settle={state.settle} />}
+        {state.settle && state.settle.stop === null ? (
+          <div className="card" data-testid="live-between-rounds">
+            <p className="muted">{t('live.betweenRounds')}</p>
+          </div>
+        ) : finished && finished.runs.length > 0 ? (
           <FinishedStudy finished={finished} />
         ) : (
           <div className="empty-state" data-testid="live-idle">
@@ -92,6 +98,7 @@ export function LivePage() {
         </div>
       </div>
       {state.lastError && <p className="error">{state.lastError}</p>}
+      {state.settle && <SettleRounds settle={state.settle} />}
       <div className="grid-2">
         <LineChart series={curves} xTitle={t('axis.step')} yTitle={t('metric.loss')} testId="live-loss" zoom={false} />
         <LineChart series={accuracy} xTitle={t('axis.step')} yTitle={t('metric.accuracy')} testId="live-accuracy" zoom={false} />

@@ -2,6 +2,9 @@ import { useEffect, useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { createStudyRuns } from '../../../shared/lab/run-lifecycle'
 import { PRESET_IDS, PRESETS, type PresetId } from '../../../shared/lab/study-plan'
+import { presetClaims, settleDesign } from '../../../shared/lab/settle/settle-study'
+import { pocockLevel } from '../../../shared/lab/findings/method/sequential'
+import { levelPercent } from '../../../shared/lab/findings/describe'
 import { api } from '../api'
 import { ExperimentForm } from '../components/ExperimentForm'
 import { formFromDraft, validateForm, type FormState } from '../components/experiment-form-state'
@@ -18,14 +21,20 @@ export function NewExperimentPage({ initialPreset = 'bnVsLn' }: { initialPreset?
   const [file, setFile] = useState<File | null>(null)
   const [studyName, setStudyName] = useState('')
   const [busy, setBusy] = useState(false)
+  // Presets run until their claims are settled: seeds added in rounds (shared/lab/settle.ts).
+  const [settle, setSettle] = useState(true)
   const [failure, setFailure] = useState<string | null>(null)
   // Re-validated when the language changes, so zod's messages follow it.
   const language = i18n.language
-  const { runs, errors, warnings } = useMemo(() => {
+  const { runs, input, errors, warnings } = useMemo(() => {
     void language
     return validateForm(form, form.task === 'user' ? file?.name : undefined)
   }, [form, file, language])
   const hasErrors = Object.keys(errors).length > 0
+  const firstSeeds = input?.grid.seeds.length ?? 0
+  // One seed has no spread to judge against: settling starts from two.
+  const canSettle = firstSeeds >= 2
+  const design = useMemo(() => (canSettle ? settleDesign(firstSeeds, { claims: preset ? presetClaims(preset) : null }) : null), [canSettle, firstSeeds, preset])
 
   const choose = (id: PresetId) => {
     setPreset(id)
@@ -38,6 +47,11 @@ export function NewExperimentPage({ initialPreset = 'bnVsLn' }: { initialPreset?
     try {
       const userData = form.task === 'user' && file ? await file.text() : undefined
       const name = studyName.trim() || (preset ? t(`presets.${preset}.title`) : t('newExperiment.defaultStudy', { date: new Date().toLocaleString() }))
+      if (settle && design && input) {
+        void controller.settle(input, design, { name, description: preset ? t(`presets.${preset}.body`) : '', tags: preset ? [preset] : [] }, userData)
+        navigate({ page: 'live' })
+        return
+      }
       const created = await createStudyRuns(api, runs, { study: { name, description: preset ? t(`presets.${preset}.body`) : '' }, tags: preset ? [preset] : [] }, userData)
       controller.enqueue(created.runs, created.study && { id: created.study.id, name: created.study.name })
       navigate({ page: 'live' })
@@ -76,8 +90,13 @@ export function NewExperimentPage({ initialPreset = 'bnVsLn' }: { initialPreset?
           <span className="field-label">{t('newExperiment.studyName')}</span>
           <input value={studyName} placeholder={preset ? t(`presets.${preset}.title`) : ''} onChange={(e) => setStudyName(e.target.value)} aria-label={t('newExperiment.studyName')} />
         </label>
+        <label className="check" title={design ? t('settle.hint', { looks: design.looks.join(' → '), level: levelPercent(pocockLevel(design.looks.length)), count: design.looks.length }) : t('newExperiment.settleNeedsSeeds')}>
+          <input type="checkbox" data-testid="settle" checked={settle && canSettle} disabled={!canSettle} onChange={(e) => setSettle(e.target.checked)} />
+          {t('settle.title')}
+          {design && settle && <span className="muted"> ({design.looks.join(' → ')})</span>}
+        </label>
         <span className="muted" data-testid="run-count">
-          {hasErrors ? t('newExperiment.fixErrors') : t('newExperiment.willCreate', { count: runs.length })}
+          {hasErrors ? t('newExperiment.fixErrors') : settle && design ? t('newExperiment.willSettle', { count: runs.length, most: (runs.length / firstSeeds) * design.looks[design.looks.length - 1]! }) : t('newExperiment.willCreate', { count: runs.length })}
         </span>
         <button type="button" className="primary" data-testid="run-experiment" disabled={hasErrors || busy || runs.length === 0} onClick={() => void run()}>
           {t('newExperiment.run')}

@@ -7,7 +7,11 @@ import type { DeviceInfoInput, RunStatus, TimestepRecord } from '../../../shared
 import type { CaseResult } from '../../../shared/engine/golden-result'
 import type { TrainResult } from '../../../shared/engine/trainer'
 import type { CellKind } from '../../../shared/kinds'
-import { runOne, type BlockedWrite, type QueuedRun, type RunHooks, type RunObserver, type TrainingHost } from '../../../shared/lab/run-lifecycle'
+import { runOne, type BlockedWrite, type QueuedRun, type RunHooks, type RunObserver, type RunOutcome, type TrainingHost } from '../../../shared/lab/run-lifecycle'
+import { settleStudy, type SettleRound, type SettleStop } from '../../../shared/lab/settle/settle-study'
+import { judgingOf } from '../../../shared/lab/findings/method/sequential'
+import type { StudyDesign } from '../../../shared/contract/schemas'
+import type { StudyPlanInput } from '../../../shared/lab/study-plan'
 import type { FailureDecision } from '../../../shared/lab/write-queue'
 import { numericsFault, rememberCheck, rememberedChecks } from '../state/numerics-cache'
 import { rememberedProbes, rememberProbe } from '../state/probe-cache'
@@ -55,6 +59,18 @@ export interface TrainingState {
   blocked: (BlockedWrite & { archivePath: string }) | null
   lastError: string | null
   selfCheck: { running: boolean; results: CaseResult[]; backend: BackendName | null }
+  /** A study settled in rounds (shared/lab/settle.ts): its design, the rounds so far and why it stopped. */
+  settle: SettleView | null
+}
+
+export interface SettleView {
+  studyId: number
+  design: StudyDesign
+  /** Each look's interval level (Pocock's boundary for the design's looks). */
+  level: number
+  rounds: SettleRound[]
+  /** Why it stopped; null while rounds go on. */
+  stop: SettleStop | null
 }
 
 type Listener = () => void
@@ -84,7 +100,12 @@ export class TrainingController {
     blocked: null,
     lastError: null,
     selfCheck: { running: false, results: [], backend: null },
+    settle: null,
   }
+  /** Called when the queue has drained (a settled study's round waits on it). */
+  private drained: (() => void)[] = []
+  /** Set by stop(): a settled study adds no further round. */
+  private stopRequested = false
   private decide: ((decision: FailureDecision) => void) | null = null
   private active: ActiveRun | null = null
   private draining = false
@@ -139,9 +160,13 @@ export class TrainingController {
   }
 
   /** Adds runs (already created in the archive as "queued", see createStudyRuns) and starts if idle. */
-  enqueue(runs: QueuedRun[], study: { id: number; name: string } | null = null): void {
+  enqueue(runs: QueuedRun[], study: { id: number; name: string } | null = null, continueStudy = false): void {
     const idle = !this.draining
-    if (idle) this.finished = { study, runs: [] }
+    if (idle && !continueStudy) {
+      this.finished = { study, runs: [] }
+      this.stopRequested = false
+      if (this.state.settle?.stop !== null) this.update({ settle: null })
+    }
     this.update({
       queue: [...this.state.queue, ...runs],
       finished: idle ? null : this.state.finished,
@@ -161,8 +186,52 @@ export class TrainingController {
     this.update({ paused: false })
   }
 
+  /**
+   * Trains a study in rounds until its claims are settled (shared/lab/settle.ts): the study is
+   * created with its design, each round's runs are queued like any others, and after each round
+   * the findings decide whether another follows. The rounds show on the Training page.
+   */
+  async settle(input: StudyPlanInput, design: StudyDesign, study: { name: string; description: string; tags: string[] }, userData?: string): Promise<void> {
+    this.stopRequested = false
+    const created = await this.api.createStudy({ name: study.name, description: study.description, design })
+    const meta = { id: created.id, name: created.name }
+    this.finished = { study: meta, runs: [] }
+    this.update({ settle: { studyId: created.id, design, level: judgingOf(design).level, rounds: [], stop: null }, finished: null })
+    let first = true
+    try {
+      await settleStudy(this.api, input, design, {
+        addRuns: async (planned) => {
+          const queued: QueuedRun[] = []
+          for (const p of planned) {
+            const run = await this.api.createRun({ name: p.name, config: p.config, studyId: created.id, status: 'queued', tags: study.tags })
+            queued.push({ runId: run.id, name: run.name, config: p.config, ...(userData !== undefined ? { userData } : {}) })
+          }
+          return queued
+        },
+        train: (runs) =>
+          new Promise<RunOutcome[]>((resolve) => {
+            this.drained.push(() => resolve(this.finished.runs.filter((r) => runs.some((q) => q.runId === r.runId)).map((r) => ({ runId: r.runId, status: r.status, steps: 0, error: r.error, finalLoss: null }))))
+            this.enqueue(runs, meta, !first)
+            first = false
+          }),
+        runIds: async () => (await this.api.listRuns({ filter: { studyId: created.id } })).map((r) => r.id).sort((a, b) => a - b),
+        onRound: (round) => {
+          const settle = this.state.settle
+          if (settle?.studyId === created.id) this.update({ settle: { ...settle, rounds: [...settle.rounds, round], stop: round.stop } })
+        },
+        interrupted: () => this.stopRequested,
+        now: () => Date.now(),
+        yieldTask: () => new Promise((resolve) => setTimeout(resolve, 0)),
+      })
+    } catch (error) {
+      const settle = this.state.settle
+      this.update({ lastError: (error as Error).message, ...(settle?.studyId === created.id ? { settle: { ...settle, stop: 'failedRuns' as const } } : {}) })
+    }
+  }
+
   /** Stops the current run (kept, as interrupted) and cancels the runs still queued. */
   stop(): void {
+    this.stopRequested = true
     const cancelled = this.state.queue
     this.update({ queue: [], paused: false })
     this.send({ type: 'stop' })
@@ -286,6 +355,9 @@ export class TrainingController {
       this.draining = false
       this.live = null
       this.update({ live: null, finished: { ...this.finished, runs: [...this.finished.runs] } })
+      const waiting = this.drained
+      this.drained = []
+      for (const resolve of waiting) resolve()
     }
   }
 

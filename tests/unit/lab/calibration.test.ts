@@ -5,9 +5,11 @@
 // those in docs/findings.md.
 import { describe, expect, it } from 'vitest'
 import { FINDINGS, type FindingId, type RunData } from '../../../shared/lab/findings'
-import { MIN_LOSS_RATIO } from '../../../shared/lab/findings/method/conclude'
+import { FIXED_SAMPLE, MIN_LOSS_RATIO, type Judging } from '../../../shared/lab/findings/method/conclude'
+import { judgingOf } from '../../../shared/lab/findings/method/sequential'
+import { settleDesign } from '../../../shared/lab/settle/settle-study'
 import { power } from '../../../shared/lab/findings/method/stats'
-import { Normal, runData, termRows } from '../../helpers/simulated-study'
+import { Normal, runData, simulatedBatches, termRows } from '../../helpers/simulated-study'
 
 type Simulate = (rng: Normal, seeds: number, effect: number) => RunData[]
 
@@ -64,38 +66,30 @@ const LOSS_FINDINGS: { id: FindingId; simulate: Simulate; pairSd: number }[] = [
 // ---- statistics findings ----------------------------------------------------------------------
 
 /**
- * perStepDrift: per feature f and time step t, the batch mean of n valid samples of variance 1:
- * m = μ_f + drift_tf + noise of sd 1/√n, the recorded (biased) variance (n − 1)/n with a little
- * noise. `effect` is the true drift in within-step standard deviations (0: stationary).
+ * perStepDrift from samples, as training records it (simulatedBatches): 6 recorded batches of 8
+ * sequences of 10–20 steps, each sample's state autocorrelated across steps (ρ = 0.9, so a batch's
+ * chance error is shared by its steps: the structure the independence floor got wrong), step 0
+ * constant by construction (h·Wh = 0) while every later step sits at a feature's own level (the
+ * step-0 artefact), variable lengths (masked late steps), and a replicate run of seed 1. `effect`:
+ * the true drift of the per-step mean across steps 1…, in within-step standard deviations.
  */
-const perStepDrift: Simulate = (rng, n, effect) => {
-  const T = 20
-  const C = 8
-  const N = 16
-  return seedsOf(n).map((seed) => {
-    const base = Array.from({ length: C }, () => rng.next(0, 1))
+const perStepDrift: Simulate = (rng, n, effect) =>
+  seedsOf(n).flatMap((seed) => {
+    const C = 6
+    const lengths = { kind: 'uniform', min: 10, max: 20 } as const
+    const level = Array.from({ length: C }, () => rng.next(0, 1))
     const phase = Array.from({ length: C }, () => rng.uniform() * 2 * Math.PI)
-    const rows = Array.from({ length: 4 }, () => {
-      const count = Array.from({ length: T }, (_, t) => (t < 14 ? N : N - (t - 13) * 2))
-      const mean = new Float32Array(T * C)
-      const variance = new Float32Array(T * C)
-      for (let t = 0; t < T; t++)
-        for (let c = 0; c < C; c++) {
-          // √2 · sin has a variance of 1 over the steps: the drift is `effect` standard deviations.
-          mean[t * C + c] = base[c]! + effect * Math.SQRT2 * Math.sin(0.6 * t + phase[c]!) + rng.next(0, 1 / Math.sqrt(count[t]!))
-          variance[t * C + c] = ((count[t]! - 1) / count[t]!) * (1 + rng.next(0, 0.05))
-        }
-      return { count, mean, var: variance, columns: C }
-    })
-    return runData({ config: { norm: 'bn_step', seed, batchSize: N }, terms: { h: termRows(rows) } })
+    // √2 · sin has a variance of 1 over the steps: the drift is `effect` standard deviations.
+    const profile = (t: number, c: number) => level[c]! + effect * Math.SQRT2 * Math.sin(0.6 * t + phase[c]!)
+    const run = () => runData({ config: { norm: 'bn_step', seed, batchSize: 8, lengths }, terms: { h: termRows(simulatedBatches(rng, { batches: 6, batchSize: 8, T: 20, C, rho: 0.9, lengths, profile })) } })
+    return seed === 1 ? [run(), run()] : [run()]
   })
-}
 
-/** lateSteps: the valid counts of 4 recorded batches of 16 sequences; effect 0: fixed lengths, else a long tail. */
+/** lateSteps: the valid counts of every recorded batch (31) of 16 sequences; effect 0: fixed lengths, else a long tail. */
 const lateSteps: Simulate = (rng, n, effect) =>
   seedsOf(n).map((seed) => {
     const lengths = effect === 0 ? ({ kind: 'fixed', length: 30 } as const) : ({ kind: 'longtail', min: 5, max: 30 } as const)
-    const rows = Array.from({ length: 4 }, () => {
+    const rows = Array.from({ length: 31 }, () => {
       const drawn = Array.from({ length: 16 }, () => rng.length(lengths))
       const T = Math.max(...drawn)
       const count = Array.from({ length: T }, (_, t) => drawn.filter((L) => L > t).length)
@@ -182,6 +176,65 @@ describe('the findings are calibrated', () => {
       expect(power('reproduced', delta, pairSd, target, MIN_LOSS_RATIO)).toBeGreaterThanOrEqual(0.8)
     })
   }
+
+  // ---- settling in rounds -------------------------------------------------------------------
+
+  /** A study settled in rounds: every seed drawn up front, looked at after each round with the design's level; the verdict it stops at. */
+  function settledVerdicts(id: FindingId, simulate: Simulate, effect: number, studies: number, seed: number, judging: Judging): { rates: Record<string, number>; meanSeeds: number } {
+    const rng = new Normal(seed)
+    const counts: Record<string, number> = { reproduced: 0, not_reproduced: 0, inconclusive: 0 }
+    let seeds = 0
+    for (let i = 0; i < studies; i++) {
+      const runs = simulate(rng, LOOKS[LOOKS.length - 1]!, effect)
+      let verdict = 'inconclusive'
+      let used = LOOKS[LOOKS.length - 1]!
+      for (const n of LOOKS) {
+        const v = FINDINGS[id].evaluate(runs.filter((r) => r.run.seed <= n), judging).verdict
+        if (v === 'reproduced' || v === 'not_reproduced') {
+          verdict = v
+          used = n
+          break
+        }
+      }
+      counts[verdict]!++
+      seeds += used
+    }
+    return { rates: Object.fromEntries(Object.entries(counts).map(([k, c]) => [k, c / studies])), meanSeeds: seeds / studies }
+  }
+  const LOOKS = settleDesign(3).looks
+  const SEQUENTIAL = judgingOf(settleDesign(3))
+  const SETTLED: { id: FindingId; simulate: Simulate; studies: number }[] = [...LOSS_FINDINGS.map((f) => ({ ...f, studies: 1000 })), { id: 'perStepDrift', simulate: perStepDrift, studies: 200 }]
+
+  for (const { id, simulate, studies } of SETTLED) {
+    it(`${id}: settled in rounds (${LOOKS.join(' → ')} seeds), a null is "reproduced" in at most 5 % of studies, looking after every round`, () => {
+      const sequential = settledVerdicts(id, simulate, 0, studies, 500, SEQUENTIAL)
+      const naive = settledVerdicts(id, simulate, 0, studies, 500, FIXED_SAMPLE)
+      report.push(
+        `${id}, settled in rounds, no effect: false "reproduced" ${(sequential.rates.reproduced! * 100).toFixed(1)} % at ${(SEQUENTIAL.level * 100).toFixed(1)} % intervals (${(naive.rates.reproduced! * 100).toFixed(1)} % with 95 % intervals at every look); mean seeds ${sequential.meanSeeds.toFixed(1)}`,
+      )
+      expect(sequential.rates.reproduced!).toBeLessThanOrEqual(0.05)
+    })
+  }
+  for (const { id, simulate } of LOSS_FINDINGS) {
+    it(`${id}: settled in rounds, an effect exactly at the threshold is "not reproduced" in at most 5 % of studies`, () => {
+      const atThreshold = settledVerdicts(id, simulate, MIN_LOSS_RATIO, 1000, 700, SEQUENTIAL)
+      report.push(`${id}, settled in rounds, effect at the threshold (×1.1): false "not reproduced" ${(atThreshold.rates.not_reproduced! * 100).toFixed(1)} %`)
+      expect(atThreshold.rates.not_reproduced!).toBeLessThanOrEqual(0.05)
+    })
+  }
+  it('the power estimate holds at the wider level of a settled study', () => {
+    const pairSd = LOSS_SD * Math.SQRT2
+    const delta = MIN_LOSS_RATIO + 1.3 * pairSd
+    for (const n of [5, 8]) {
+      const predicted = power('reproduced', delta, pairSd, n, MIN_LOSS_RATIO, SEQUENTIAL.level)
+      const rng = new Normal(2000 + n)
+      let hits = 0
+      for (let i = 0; i < 1500; i++) if (FINDINGS.allNorms.evaluate(allNorms(rng, n, delta), SEQUENTIAL).verdict === 'reproduced') hits++
+      const observed = hits / 1500
+      report.push(`allNorms at ${(SEQUENTIAL.level * 100).toFixed(1)} % intervals, ${n} seeds: predicted ${(predicted * 100).toFixed(1)} %, found ${(observed * 100).toFixed(1)} %`)
+      expect(Math.abs(observed - predicted)).toBeLessThanOrEqual(0.05)
+    }
+  })
 
   it('prints the figures for docs/findings.md', () => {
     console.log(`calibration (${STUDIES} studies per null):\n${report.join('\n')}`)

@@ -7,7 +7,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openServices, type Services } from '../../../electron/store'
 import { createApi, type NormLabApi } from '../../../shared/contract'
-import { computeFindings, describeFinding, gatherStudyData, type Finding, type FindingId } from '../../../shared/lab/findings'
+import { computeFindings, describeFinding, findingSummary, gatherStudyData, type Finding, type FindingId } from '../../../shared/lab/findings'
+import { findingLines } from '../../../electron/cli/finding-lines'
 import { MIGRATIONS, tempDir } from '../../helpers/temp'
 import { uniformFeatures, writeRuns, type Synthetic } from '../../helpers/synthetic-runs'
 import { Normal } from '../../helpers/simulated-study'
@@ -151,6 +152,20 @@ describe('late steps have few valid samples', () => {
     expect(f.excluded).toEqual(expect.arrayContaining([{ runId: ids[1]!, reason: 'truncated' }, { runId: ids[7]!, reason: 'padCountsAsData' }]))
     expect(f.excluded).toHaveLength(6)
   })
+  it('reads every recorded batch and takes the share per batch (averaging counts first turned a 1 and a 7 into a 4: "no few-sample step")', async () => {
+    const starved = [8, 8, 8, 8, 8, 8, 1, 1]
+    const fed = [8, 8, 8, 8, 8, 8, 7, 7]
+    const run = (seed: number): Synthetic => ({
+      config: { norm: 'bn_step', seed, batchSize: 8, steps: 310 },
+      // 31 recorded batches, alternating: a quarter of the time steps of every other batch have 1 sample.
+      stats: Array.from({ length: 31 }, (_, k) => ({ term: 'h' as const, steps: [k === 0 ? 1 : k * 10], count: k % 2 === 0 ? starved : fed, featureMean: uniformFeatures(T, C, () => 0), featureVar: uniformFeatures(T, C, () => 1) })),
+    })
+    const f = await finding('lateSteps', [1, 2, 3].map(run))
+    expect(f.numbers).toMatchObject({ batches: 31 })
+    // 16 of 31 batches have 2 of 8 steps below 4 samples: 16/31 × 25 %.
+    expect(f.effect!.mean).toBeCloseTo((16 / 31) * 0.25, 6)
+    expect(f.verdict).toBe('reproduced')
+  })
 })
 
 describe('longer test sequences', () => {
@@ -178,6 +193,24 @@ describe('longer test sequences', () => {
     const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, { 10: 0.1, 40: 0.3 }), run('ln', s, { 10: 0.01, 40: 0.03 })]))
     expect(f.verdict).toBe('not_reproduced')
     expect(f.table!.rows.map((r) => r[0])).toEqual(['LN', 'BN · last', 'BN · batch'])
+  })
+  it('learned before judged: runs at chance at the well-fed length are named, and with none left it is not applicable (it said "not reproduced")', async () => {
+    // The adding task's best constant prediction scores 1/6: these runs never got below 0.16.
+    const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, { 10: 0.165, 40: 0.17 }), run('ln', s, { 10: 0.16, 40: 0.165 })]))
+    expect(f.verdict).toBe('not_applicable')
+    expect(f.reason).toBe('notLearned')
+    expect(f.excluded.every((e) => e.reason === 'atChance')).toBe(true)
+    expect(f.excluded).toHaveLength(6)
+    expect(describeFinding(f, 'en').result).toMatch(/the runs did not learn: their held-out loss \(0\.16\d*–0\.1\d+\) is not below 80 % of the best constant prediction’s \(0\.167\)/)
+    // The reason's values travel with the summary, so the CLI and a report fill them in.
+    expect(findingSummary(f).reasonValues).toMatchObject({ trivial: '0.167', share: '80' })
+    expect(findingLines(findingSummary(f), 'en').join(' ').replace(/\s+/g, ' ')).toMatch(/not below 80 % of the best constant prediction’s \(0\.167\)/)
+  })
+  it('says "less" when BN’s loss grows less than LN’s', async () => {
+    const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, { 10: 0.05, 40: 0.06 }), run('ln', s, { 10: 0.05, 40: 0.2 })]))
+    expect(f.verdict).toBe('not_reproduced')
+    expect(describeFinding(f, 'en').result).toMatch(/BN’s loss grows less than LN’s: ×0\.3/)
+    expect(describeFinding(f, 'zh-CN').result).toMatch(/BN 损失的增长比 LN 更少/)
   })
   it('not applicable without LN runs, naming the preset that answers it', async () => {
     const f = await finding('longerTest', [run('bn_step', 1, { 10: 0.1, 40: 0.5 })])
@@ -212,6 +245,18 @@ describe('small batches', () => {
     expect(f.sets.map((s) => s.label.versus)).toEqual(['LN', 'GN'])
     expect(f.sets.every((s) => s.verdict === 'reproduced')).toBe(true)
     expect(f.effect!.n).toBe(3)
+  })
+  it('says "less" when BN’s loss falls with the smaller batch (it read "BN’s loss rises ×0.5 as much as LN’s")', async () => {
+    const f = await finding('smallBatch', study([0.05, 0.052, 0.048], [0.1, 0.1, 0.1]))
+    expect(f.verdict).toBe('not_reproduced')
+    expect(describeFinding(f, 'en').result).toMatch(/Small batches hurt BN less than LN: BN’s change is ×0\.5\d* LN’s/)
+  })
+  it('learned before judged: a largest batch at chance is no reference (batch 64 at 60 steps learned nothing)', async () => {
+    const atChance = [...[1, 2, 3].flatMap((s) => [run('bn_step', s, 2, 0.12), run('ln', s, 2, 0.05)]), ...[1, 2, 3].flatMap((s) => [run('bn_step', s, 64, 0.17), run('ln', s, 64, 0.168)])]
+    const f = await finding('smallBatch', atChance)
+    expect(f.verdict).toBe('not_applicable')
+    expect(f.reason).toBe('notLearned')
+    expect(f.excluded.filter((e) => e.reason === 'atChance')).toHaveLength(6)
   })
   it('refuses runs that saw different numbers of samples: a small batch would also mean less data', async () => {
     const f = await finding('smallBatch', [run('bn_step', 1, 2, 0.5, 100), run('bn_step', 1, 64, 0.1, 100), run('ln', 1, 2, 0.5, 100), run('ln', 1, 64, 0.1, 100)])
@@ -249,6 +294,14 @@ describe('padding without a mask', () => {
     expect(n.varPredicted).toBeCloseTo(n.varChange as number, 1)
     expect(n.step).toBe(1)
     expect(n.lossRatio).toBeCloseTo(0.165 / 0.054, 2)
+  })
+  it('with every sequence at full length there is no padding to bias: it says so (it blamed "no per-feature statistics")', async () => {
+    const fullMask = (seed: number): Synthetic => ({ ...mask(seed), stats: [{ term: 'x', count: full(N), featureMean: maskMean(seed), featureVar: maskVar }] })
+    const f = await finding('padding', [1, 2, 3].flatMap((s) => [fullMask(s), { ...pad(s, false), stats: fullMask(s).stats }]))
+    expect(f.verdict).toBe('not_applicable')
+    expect(f.reason).toBe('noPaddedSteps')
+    expect(f.excluded.every((e) => e.reason === 'noPaddedSteps')).toBe(true)
+    expect(describeFinding(f, 'en').result).toMatch(/no time step of the first batch held padding/)
   })
   it('not reproduced when the padded run’s statistics equal the masked run’s (an A/A comparison)', async () => {
     const f = await finding('padding', [1, 2, 3].flatMap((s) => [mask(s), { ...pad(s, false), stats: mask(s).stats }]))
@@ -295,6 +348,17 @@ describe('all norms side by side', () => {
   })
   it('not reproduced: BN and LN end alike', async () => {
     expect((await finding('allNorms', [run('bn_step', 1, 0.2), run('bn_step', 2, 0.201), run('bn_step', 3, 0.199), run('ln', 1, 0.2), run('ln', 2, 0.2), run('ln', 3, 0.2)])).verdict).toBe('not_reproduced')
+  })
+  it('without LN runs it asks for them, not for removing confounds (it said "confounded")', async () => {
+    const f = await finding('allNorms', [{ config: { norm: 'bn_step', hidden: 8 } }, { config: { norm: 'bn_step', hidden: 16 } }, { config: { norm: 'gn', hidden: 8 } }])
+    expect(f.reason).toBe('needBnLn')
+    expect(describeFinding(f, 'en').result).toMatch(/^Not applicable: it needs per-step BN and LN runs, alike otherwise\./)
+  })
+  it('says "lower" when BN ends below LN', async () => {
+    const f = await finding('allNorms', [...[0.05, 0.051, 0.049].map((l, i) => run('bn_step', i + 1, l)), ...[0.1, 0.1, 0.1].map((l, i) => run('ln', i + 1, l))])
+    expect(f.verdict).toBe('not_reproduced')
+    expect(describeFinding(f, 'en').result).toMatch(/^Per-step BN ends at ×0\.5 LN’s held-out loss, lower/)
+    expect(describeFinding(f, 'zh-CN').result).toMatch(/更低/)
   })
   it('names what confounds a comparison of runs that differ in more than the norm', async () => {
     const f = await finding('allNorms', [{ config: { norm: 'bn_step', hidden: 8 } }, { config: { norm: 'ln', hidden: 16 } }])

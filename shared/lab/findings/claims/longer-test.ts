@@ -10,7 +10,7 @@
 // grow past chance), so it is named, not used. Counts from a ratio of 1.1.
 import { POLICIES, type Policy } from '../../../kinds'
 import { wellFedLength } from '../../../engine/data/lengths'
-import { conclude, FIXED_SAMPLE, judgeSet, MIN_LOSS_RATIO, notApplicable, ratio, round, type JudgedSet, type Judging } from '../method/conclude'
+import { conclude, FIXED_SAMPLE, rangeText, judgeSet, MIN_LOSS_RATIO, notApplicable, ratio, round, type JudgedSet, type Judging } from '../method/conclude'
 import type { FindingDefinition, FindingInfo } from '../method/conclude'
 import { bySeed, comparisonSets, ids, lossReason, pairedBySeed, screen, setLabels } from '../method/sets'
 import { geometricMean, mean } from '../method/stats'
@@ -74,7 +74,7 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
     return { ...base, values: paired.values, seeds: paired.seeds, ...(paired.values.length === 0 && g.some((r) => atChance.has(r)) ? { reason: 'notLearned' as const } : {}) }
   })
   const fedLengths = [...new Set(groups.map((g) => wellFedLength(configOf(g[0]!).lengths)))]
-  const trivial = [...new Set(groups.flat().map(trivialLossOf).filter((v): v is number => v !== null).map((v) => round(v, 3)))]
+  const trivial = groups.flat().map(trivialLossOf).filter((v): v is number => v !== null)
   const chanceLosses = [...atChance].map((r) => lengthLoss(r, policyOf(r, HEADLINE), plans[groups.findIndex((g) => g.includes(r))]!.baseline ?? -1)).filter((v): v is number => v !== null)
   const all = (norm: string) => used.filter((r) => r.run.norm === norm && groups.some((g) => g.includes(r)))
   const planOf = (r: RunData) => plans[groups.findIndex((g) => g.includes(r))]!
@@ -89,7 +89,7 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
     sets,
     reason: notLearned ? 'notLearned' : 'noWellFedLength',
     reasonValues: notLearned
-      ? { losses: `${round(Math.min(...chanceLosses), 3)}–${round(Math.max(...chanceLosses), 3)}`, trivial: trivial.join(', '), share: String(LEARNED_SHARE_PERCENT) }
+      ? { losses: rangeText(chanceLosses), trivial: rangeText(trivial), share: String(LEARNED_SHARE_PERCENT) }
       : { tested: lengthsOf(groups.flat()).join(', '), fed: fedLengths.join(', ') },
     numbers: (effect) => ({
       direction: effect.mean >= 0 ? 'more' : 'less',

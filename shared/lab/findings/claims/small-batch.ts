@@ -8,7 +8,7 @@
 // batch is the reference each rise is measured from, so a run there whose held-out loss is not
 // clearly below the trivial loss (LEARNED_SHARE) is named, not used: a reference at chance makes
 // every other batch size look as good or better. Counts from a ratio of 1.1.
-import { conclude, FIXED_SAMPLE, MIN_LOSS_RATIO, notApplicable, ratio, round, type JudgedSet, type Judging } from '../method/conclude'
+import { conclude, FIXED_SAMPLE, rangeText, MIN_LOSS_RATIO, notApplicable, ratio, round, type JudgedSet, type Judging } from '../method/conclude'
 import type { FindingDefinition, FindingInfo } from '../method/conclude'
 import { bySeed, comparisonSets, ids, labelText, lossReason, pairedBySeed, screen, setLabels } from '../method/sets'
 import { geometricMean } from '../method/stats'
@@ -79,7 +79,7 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
   }
   const norms = [...new Set(inSets.map((r) => r.run.norm))]
   const chanceLosses = [...atChance].map(heldOutLoss).filter((v): v is number => v !== null)
-  const trivial = [...new Set(inSets.map(trivialLossOf).filter((v): v is number => v !== null).map((v) => round(v, 3)))]
+  const trivial = inSets.map(trivialLossOf).filter((v): v is number => v !== null)
   const reason = sets.some((s) => s.reason === 'unequalSamples') ? 'unequalSamples' : sets.some((s) => s.reason === 'notLearned') ? 'notLearned' : 'noSharedSeeds'
   return conclude(INFO, {
     sets,
@@ -88,7 +88,7 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
       reason === 'unequalSamples' && unequal
         ? { seen: unequal }
         : reason === 'notLearned'
-          ? { losses: `${round(Math.min(...chanceLosses), 3)}–${round(Math.max(...chanceLosses), 3)}`, trivial: trivial.join(', '), share: String(Math.round(LEARNED_SHARE * 100)) }
+          ? { losses: rangeText(chanceLosses), trivial: rangeText(trivial), share: String(Math.round(LEARNED_SHARE * 100)) }
           : {},
     numbers: (effect) => ({
       direction: effect.mean >= 0 ? 'more' : 'less',

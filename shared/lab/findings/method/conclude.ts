@@ -128,3 +128,12 @@ export const ratio = (logValue: number | null | undefined, digits = 3): number |
 
 /** The smallest loss ratio that matters: 10 %. */
 export const MIN_LOSS_RATIO = Math.log(1.1)
+
+/** Values as a range for a message: "0.16–0.18", or one value when they agree. */
+export function rangeText(values: readonly number[], digits = 3): string {
+  const finite = values.filter(Number.isFinite)
+  if (finite.length === 0) return '—'
+  const low = round(Math.min(...finite), digits)
+  const high = round(Math.max(...finite), digits)
+  return low === high ? String(low) : `${low}–${high}`
+}
