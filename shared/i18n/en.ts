@@ -25,7 +25,7 @@ export const en = {
   findings: {
     explore: 'See the mechanism on one batch these runs trained on →',
     title: 'Findings',
-    rule: 'Each claim is measured from these runs. An effect counts only when its 95 % interval over seeds clears zero and reaches the smallest effect that matters; with one seed a result is at most “indicative”.',
+    rule: 'Each claim is measured from these runs. An effect counts only when its 95 % interval over seeds (wider for a study settled in rounds) clears zero and reaches the smallest effect that matters; with one seed a result is at most “indicative”.',
     computing: 'Computing the findings…',
     measure: 'What is measured',
     runPreset: 'Design the study: {{preset}}',
@@ -54,9 +54,9 @@ export const en = {
       longerTest: {
         claim: 'BN generalizes worse than LN to test sequences longer than any training one',
         measure:
-          'How much the held-out loss grows from length {{baseline}}, up to which at least half of every training batch was valid (so BN’s statistics there were well fed), to the longest tested length ({{longest}}): BN’s growth against LN’s, as a ratio, paired by seed. Losses compare as ratios because they span decades. Only runs that learned count: a loss at the well-fed length at most 80 % of the best constant prediction’s. It counts from ×1.1.',
+          'How much of its skill a model keeps on test sequences longer than any training one ({{longer}}): its skill is how far its held-out loss is below that of the best constant prediction ({{trivial}}), on the log scale; the share it keeps is its skill there against its skill at length {{baseline}}, up to which at least half of every training batch was valid (so BN’s statistics there were well fed), from 0 (at chance or worse) to 1. LN’s share against BN’s, paired by seed. Only runs that learned count: a loss at the well-fed length at most 80 % of the best constant prediction’s. It counts from 10 points.',
         result:
-          'BN (policy “{{policy}}”): {{bnBase}} → {{bnLongest}} (×{{bnGrowth}}); LN: {{lnBase}} → {{lnLongest}} (×{{lnGrowth}}). BN’s loss grows {{direction}} than LN’s: ×{{excess}} LN’s growth ({{uncertainty}}).',
+          'Beyond the longest training length, BN (policy “{{policy}}”) keeps {{bnKept}} % of its skill over predicting a constant (its loss at length {{baseline}}: {{bnBase}}), LN {{lnKept}} % (from {{lnBase}}): BN keeps {{excess}} points {{direction}} ({{uncertainty}}).',
       },
       smallBatch: {
         claim: 'BN degrades with small batches; LN and GN do not',
@@ -97,6 +97,7 @@ export const en = {
       fewBatches: 'fewer than two recorded batches late in training carry per-feature statistics, and drift is measured by crossing two different batches',
       notLearned: 'the runs did not learn: their held-out loss ({{losses}}) is not below {{share}} % of the best constant prediction’s ({{trivial}}), and a loss at chance cannot show the change this claim is about',
       noPaddedSteps: 'no time step of the first batch held padding (every sequence had the batch’s full length), so there was nothing to bias',
+      noTrivialLoss: 'the runs do not say what predicting a constant would score on their task (trained before NormLab recorded it), and skill is measured against it',
     },
     directions: { more: 'more', less: 'less', higher: 'higher', lower: 'lower' },
     exclusions: {
@@ -112,6 +113,7 @@ export const en = {
       fewBatches: 'fewer than two late batches with per-feature statistics',
       atChance: 'did not learn (held-out loss near the best constant prediction’s)',
       noPaddedSteps: 'its first batch held no padding',
+      noTrivialLoss: 'no trivial loss recorded for its task',
     },
     notUsed: 'Not used: {{runs}}.',
     runThePreset: 'The preset “{{preset}}” runs a study that answers it.',
@@ -140,8 +142,9 @@ export const en = {
       atBaseline: 'loss at the well-fed length',
       atLongest: 'loss at the longest',
       growth: 'growth (×)',
-      excess: 'against LN (×)',
-      interval: '95 % interval',
+      kept: 'skill kept beyond training length (%)',
+      excess: 'LN − BN (points)',
+      interval: 'interval',
       verdict: 'verdict',
       ratio: 'small / large (×)',
       excessRise: 'BN’s rise against the other’s (×)',
@@ -156,9 +159,12 @@ export const en = {
   },
   settle: {
     title: 'Run until settled',
+    minutes: 'min',
     hint: 'Add seeds in rounds ({{looks}}) until each claim is reproduced or not reproduced. Every round’s verdicts use {{level}} % intervals (Pocock’s boundary for {{count}} looks), so looking after each round does not make a false verdict likelier.',
     round: 'Round {{round}} ({{seeds}} seeds, {{minutes}} min): {{verdicts}}',
     training: 'Round with {{seeds}} seeds in training…',
+    maxSeeds: 'At most this many seeds',
+    maxSeedsInvalid: 'a whole number from {{first}} (the first round’s seeds) to 1000',
     adding: 'adding seeds {{seeds}}',
     stops: {
       settled: 'settled: every claim is reproduced or not reproduced',

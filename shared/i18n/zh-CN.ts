@@ -21,7 +21,7 @@ export const zhCN = translationOf<typeof en>()({
   findings: {
     explore: '在这些运行训练过的一个批次上看清机制 →',
     title: '结论',
-    rule: '每个论断都由这些运行测得。只有当效应在各随机种子上的 95% 区间高于零并达到最小有意义效应时才算数；只有一个种子时最多为“仅供参考”。',
+    rule: '每个论断都由这些运行测得。只有当效应在各随机种子上的 95% 区间（按轮次定论的研究更宽）高于零并达到最小有意义效应时才算数；只有一个种子时最多为“仅供参考”。',
     computing: '正在计算结论…',
     measure: '测量方法',
     runPreset: '设计这项研究：{{preset}}',
@@ -46,8 +46,10 @@ export const zhCN = translationOf<typeof en>()({
       },
       longerTest: {
         claim: '对于比训练序列更长的测试序列，BN 的泛化比 LN 差',
-        measure: '留出损失从长度 {{baseline}}（在此之前每个训练批次至少一半样本有效，BN 的统计量来源充足）到最长测试长度（{{longest}}）的增长，BN 相对 LN，以比值表示，按种子配对。损失跨越多个数量级，因此用比值比较。只计入学到了东西的运行：在充足长度上的损失不超过最佳常数预测损失的 80%。达到 ×1.1 才算数。',
-        result: 'BN（策略“{{policy}}”）：{{bnBase}} → {{bnLongest}}（×{{bnGrowth}}）；LN：{{lnBase}} → {{lnLongest}}（×{{lnGrowth}}）。BN 损失的增长比 LN {{direction}}：是 LN 增长的 ×{{excess}}（{{uncertainty}}）。',
+        measure:
+          '在比任何训练序列都长的测试序列（{{longer}}）上，模型保留了多少本领：本领指其留出损失比最佳常数预测（{{trivial}}）低多少（对数尺度）；保留比例是它在该长度上的本领相对于在长度 {{baseline}} 上的本领（在此之前每个训练批次至少一半样本有效，BN 的统计量来源充足），从 0（随机水平或更差）到 1。LN 的比例相对 BN 的比例，按种子配对。只计入学到了东西的运行：在充足长度上的损失不超过最佳常数预测损失的 80%。达到 10 个百分点才算数。',
+        result:
+          '超出最长训练长度后，BN（策略“{{policy}}”）保留了相对常数预测的本领的 {{bnKept}}%（在长度 {{baseline}} 上的损失：{{bnBase}}），LN 保留了 {{lnKept}}%（起点 {{lnBase}}）：BN 保留得{{direction}} {{excess}} 个百分点（{{uncertainty}}）。',
       },
       smallBatch: {
         claim: 'BN 在小批量下变差；LN 和 GN 不会',
@@ -83,6 +85,7 @@ export const zhCN = translationOf<typeof en>()({
       fewBatches: '训练后期带逐特征统计量的记录批次少于两个，而漂移要交叉两个不同批次来测量',
       notLearned: '这些运行没有学到东西：其留出损失（{{losses}}）没有低于最佳常数预测损失（{{trivial}}）的 {{share}}%，处于随机水平的损失无法体现这个论断所说的变化',
       noPaddedSteps: '第一个批次中没有含填充的时间步（每个序列都是批次的完整长度），因此没有可以被拉偏的东西',
+      noTrivialLoss: '这些运行没有记录其任务上常数预测的得分（训练于 NormLab 开始记录之前），而本领要以它为基准衡量',
     },
     directions: { more: '更多', less: '更少', higher: '更高', lower: '更低' },
     exclusions: {
@@ -98,6 +101,7 @@ export const zhCN = translationOf<typeof en>()({
       fewBatches: '训练后期带逐特征统计量的批次少于两个',
       atChance: '没有学到东西（留出损失接近最佳常数预测）',
       noPaddedSteps: '第一个批次中没有填充',
+      noTrivialLoss: '其任务没有记录常数预测损失',
     },
     notUsed: '未使用：{{runs}}。',
     runThePreset: '预设“{{preset}}”会运行能回答它的研究。',
@@ -126,8 +130,9 @@ export const zhCN = translationOf<typeof en>()({
       atBaseline: '充足长度上的损失',
       atLongest: '最长长度上的损失',
       growth: '增长（×）',
-      excess: '相对 LN（×）',
-      interval: '95% 区间',
+      kept: '超出训练长度后保留的本领（%）',
+      excess: 'LN − BN（百分点）',
+      interval: '区间',
       verdict: '结论',
       ratio: '小 / 大（×）',
       excessRise: 'BN 的上升相对另一种（×）',
@@ -142,9 +147,12 @@ export const zhCN = translationOf<typeof en>()({
   },
   settle: {
     title: '运行到有定论为止',
+    minutes: '分钟',
     hint: '按轮次增加种子（{{looks}}），直到每个论断都“复现”或“未复现”。每一轮的结论都使用 {{level}}% 区间（针对 {{count}} 次查看的 Pocock 边界），所以每轮之后查看结论不会让错误结论更容易出现。',
     round: '第 {{round}} 轮（{{seeds}} 个种子，{{minutes}} 分钟）：{{verdicts}}',
     training: '正在训练 {{seeds}} 个种子的一轮…',
+    maxSeeds: '最多种子数',
+    maxSeedsInvalid: '应为 {{first}}（第一轮的种子数）到 1000 之间的整数',
     adding: '增加种子 {{seeds}}',
     stops: {
       settled: '已有定论：每个论断都已复现或未复现',

@@ -18,7 +18,7 @@ export function SettleRounds({ settle }: { settle: SettleView }) {
         <thead>
           <tr>
             <th>{t('findings.columns.seeds')}</th>
-            <th>min</th>
+            <th>{t('settle.minutes')}</th>
             {claims.map((id) => (
               <th key={id}>{t(`findings.claims.${id}.claim`)}</th>
             ))}

@@ -23,6 +23,7 @@ export function NewExperimentPage({ initialPreset = 'bnVsLn' }: { initialPreset?
   const [busy, setBusy] = useState(false)
   // Presets run until their claims are settled: seeds added in rounds (shared/lab/settle.ts).
   const [settle, setSettle] = useState(true)
+  const [maxSeeds, setMaxSeeds] = useState('12')
   const [failure, setFailure] = useState<string | null>(null)
   // Re-validated when the language changes, so zod's messages follow it.
   const language = i18n.language
@@ -34,7 +35,9 @@ export function NewExperimentPage({ initialPreset = 'bnVsLn' }: { initialPreset?
   const firstSeeds = input?.grid.seeds.length ?? 0
   // One seed has no spread to judge against: settling starts from two.
   const canSettle = firstSeeds >= 2
-  const design = useMemo(() => (canSettle ? settleDesign(firstSeeds, { claims: preset ? presetClaims(preset) : null }) : null), [canSettle, firstSeeds, preset])
+  const most = Number(maxSeeds)
+  const mostValid = Number.isInteger(most) && most >= firstSeeds && most <= 1000
+  const design = useMemo(() => (canSettle && mostValid ? settleDesign(firstSeeds, { maxSeeds: most, claims: preset ? presetClaims(preset) : null }) : null), [canSettle, mostValid, firstSeeds, most, preset])
 
   const choose = (id: PresetId) => {
     setPreset(id)
@@ -95,10 +98,17 @@ export function NewExperimentPage({ initialPreset = 'bnVsLn' }: { initialPreset?
           {t('settle.title')}
           {design && settle && <span className="muted"> ({design.looks.join(' → ')})</span>}
         </label>
+        {settle && canSettle && (
+          <label className="field settle-most">
+            <span className="field-label">{t('settle.maxSeeds')}</span>
+            <input value={maxSeeds} inputMode="numeric" data-testid="settle-max-seeds" aria-label={t('settle.maxSeeds')} aria-invalid={!mostValid} onChange={(e) => setMaxSeeds(e.target.value)} />
+            {!mostValid && <span className="error">{t('settle.maxSeedsInvalid', { first: firstSeeds })}</span>}
+          </label>
+        )}
         <span className="muted" data-testid="run-count">
           {hasErrors ? t('newExperiment.fixErrors') : settle && design ? t('newExperiment.willSettle', { count: runs.length, most: (runs.length / firstSeeds) * design.looks[design.looks.length - 1]! }) : t('newExperiment.willCreate', { count: runs.length })}
         </span>
-        <button type="button" className="primary" data-testid="run-experiment" disabled={hasErrors || busy || runs.length === 0} onClick={() => void run()}>
+        <button type="button" className="primary" data-testid="run-experiment" disabled={hasErrors || busy || runs.length === 0 || (settle && canSettle && !mostValid)} onClick={() => void run()}>
           {t('newExperiment.run')}
         </button>
       </div>

@@ -9,6 +9,7 @@ import { openServices, type Services } from '../../../electron/store'
 import { createApi, type NormLabApi } from '../../../shared/contract'
 import { computeFindings, describeFinding, findingSummary, gatherStudyData, type Finding, type FindingId } from '../../../shared/lab/findings'
 import { findingLines } from '../../../electron/cli/finding-lines'
+import { skillKept } from '../../../shared/lab/findings/claims/longer-test'
 import { MIGRATIONS, tempDir } from '../../helpers/temp'
 import { uniformFeatures, writeRuns, type Synthetic } from '../../helpers/synthetic-runs'
 import { Normal } from '../../helpers/simulated-study'
@@ -174,14 +175,27 @@ describe('longer test sequences', () => {
     config: { norm, seed, lengths: { kind: 'uniform', min: 10, max: 20 } },
     lengths: Object.entries(losses).flatMap(([length, value]) => (norm === 'ln' ? ['none'] : policies).map((policy) => ({ policy, length: Number(length), value: value * (1 + seed * 0.01) }))),
   })
-  it('judges growth from a length BN’s statistics were well fed at, not from the longest trained length', async () => {
+  const TRIVIAL = 1 / 6
+  it('measures the skill kept beyond the training length from a length BN’s statistics were well fed at', async () => {
     // At length 20 (the longest trained) BN’s late statistics came from few samples: its loss there is already high.
-    const bn = { 10: 0.05, 20: 0.2, 40: 0.21 }
+    const bn = { 10: 0.05, 20: 0.12, 40: 0.15 }
     const ln = { 10: 0.05, 20: 0.05, 40: 0.06 }
     const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, bn), run('ln', s, ln)]))
-    expect(f.numbers).toMatchObject({ baseline: 10, longest: 40, policy: 'last' })
+    expect(f.numbers).toMatchObject({ baseline: '10', longer: '40', policy: 'last' })
     expect(f.verdict).toBe('reproduced')
-    expect(f.effect!.mean).toBeCloseTo(Math.log(0.21 / 0.05) - Math.log(0.06 / 0.05), 3)
+    expect(f.unit).toBe('share')
+    const expected = [1, 2, 3].map((s) => skillKept(TRIVIAL, 0.05 * (1 + s * 0.01), 0.06 * (1 + s * 0.01)) - skillKept(TRIVIAL, 0.05 * (1 + s * 0.01), 0.15 * (1 + s * 0.01)))
+    expect(f.effect!.mean).toBeCloseTo(expected.reduce((a, b) => a + b) / 3, 6)
+    expect(describeFinding(f, 'en').result).toMatch(/^Beyond the longest training length, BN \(policy “last”\) keeps \d+(\.\d+)? % of its skill over predicting a constant .* LN \d+(\.\d+)? % .*: BN keeps \d+(\.\d+)? points less/)
+  })
+  it('a model at chance keeps no skill, however low its loss started: BN at chance from 1.5× while LN stays far below it is reproduced (the growth of the loss said "not reproduced", ×0.12)', async () => {
+    // The preset's study (12 seeds, geometric means over seeds): trained on 10–20, tested to 80.
+    const bn = { 10: 0.0165, 20: 0.0549, 30: 0.1233, 40: 0.1556, 80: 0.2221 }
+    const ln = { 10: 0.0018, 20: 0.0021, 30: 0.007, 40: 0.019, 80: 0.1973 }
+    const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, bn), run('ln', s, ln)]))
+    expect(f.numbers).toMatchObject({ longer: '30, 40, 80' })
+    expect(f.verdict).toBe('reproduced')
+    expect(f.effect!.mean).toBeGreaterThan(0.3)
   })
   it('is not applicable when no tested length was well fed (the old finding judged from the starved length 20 and said "not reproduced")', async () => {
     const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, { 20: 0.2, 40: 0.21 }), run('ln', s, { 20: 0.05, 40: 0.06 })]))
@@ -189,8 +203,8 @@ describe('longer test sequences', () => {
     // It says which lengths were tested and which would have been well fed.
     expect(describeFinding(f, 'en').result).toMatch(/no tested length \(20, 40\) was at most 15, the longest length at least half of every training batch reached/)
   })
-  it('not reproduced when both grow by the same ratio', async () => {
-    const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, { 10: 0.1, 40: 0.3 }), run('ln', s, { 10: 0.01, 40: 0.03 })]))
+  it('not reproduced when both keep the same share of their skill', async () => {
+    const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, { 10: 0.02, 40: 0.05 }), run('ln', s, { 10: 0.02, 40: 0.05 })]))
     expect(f.verdict).toBe('not_reproduced')
     expect(f.table!.rows.map((r) => r[0])).toEqual(['LN', 'BN · last', 'BN · batch'])
   })
@@ -206,11 +220,12 @@ describe('longer test sequences', () => {
     expect(findingSummary(f).reasonValues).toMatchObject({ trivial: '0.167', share: '80' })
     expect(findingLines(findingSummary(f), 'en').join(' ').replace(/\s+/g, ' ')).toMatch(/not below 80 % of the best constant prediction’s \(0\.167\)/)
   })
-  it('says "less" when BN’s loss grows less than LN’s', async () => {
-    const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, { 10: 0.05, 40: 0.06 }), run('ln', s, { 10: 0.05, 40: 0.2 })]))
+  it('says "more" when BN keeps more of its skill than LN', async () => {
+    const f = await finding('longerTest', [1, 2, 3].flatMap((s) => [run('bn_step', s, { 10: 0.05, 40: 0.06 }), run('ln', s, { 10: 0.05, 40: 0.15 })]))
     expect(f.verdict).toBe('not_reproduced')
-    expect(describeFinding(f, 'en').result).toMatch(/BN’s loss grows less than LN’s: ×0\.3/)
-    expect(describeFinding(f, 'zh-CN').result).toMatch(/BN 损失的增长比 LN 更少/)
+    expect(f.effect!.mean).toBeLessThan(0)
+    expect(describeFinding(f, 'en').result).toMatch(/BN keeps \d+(\.\d+)? points more \(/)
+    expect(describeFinding(f, 'zh-CN').result).toMatch(/BN 保留得更多 \d+(\.\d+)? 个百分点/)
   })
   it('not applicable without LN runs, naming the preset that answers it', async () => {
     const f = await finding('longerTest', [run('bn_step', 1, { 10: 0.1, 40: 0.5 })])

@@ -36,11 +36,12 @@ export const MISSING_REASONS = [
   'fewBatches',
   'notLearned',
   'noPaddedSteps',
+  'noTrivialLoss',
 ] as const
 export type MissingReason = (typeof MISSING_REASONS)[number]
 
 /** Why a run the finding could have used was not. */
-export const EXCLUSION_REASONS = ['padCountsAsData', 'truncated', 'noStats', 'noFeatures', 'notCompleted', 'diverged', 'unpairedSeed', 'noEvaluations', 'firstStepDiffers', 'fewBatches', 'atChance', 'noPaddedSteps'] as const
+export const EXCLUSION_REASONS = ['padCountsAsData', 'truncated', 'noStats', 'noFeatures', 'notCompleted', 'diverged', 'unpairedSeed', 'noEvaluations', 'firstStepDiffers', 'fewBatches', 'atChance', 'noPaddedSteps', 'noTrivialLoss'] as const
 export type ExclusionReason = (typeof EXCLUSION_REASONS)[number]
 
 export interface Exclusion {
