@@ -99,7 +99,12 @@ export async function createStudyRuns(api: NormLabApi, planned: readonly Planned
  */
 export async function runOne(api: NormLabApi, host: TrainingHost, run: QueuedRun, observer: RunObserver = {}): Promise<RunOutcome> {
   const device = host.device()
-  await api.updateRun({ id: run.runId, status: 'running', lease: { owner: host.owner }, ...(device ? { device } : {}) })
+  try {
+    await api.updateRun({ id: run.runId, status: 'running', lease: { owner: host.owner }, ...(device ? { device } : {}) })
+  } catch (error) {
+    // Nothing trained: the run stays "queued", and says why it could not start.
+    throw new Error(`run ${run.runId} could not start, so nothing was trained and it stays queued: ${(error as Error).message}`)
+  }
   const stopHeartbeat = every(HEARTBEAT_EVERY_MS, () => void api.heartbeatRuns({ owner: host.owner, runIds: [run.runId] }).catch(() => undefined))
   const queue = new WriteQueue({
     onBlocked: async (failure) => {
