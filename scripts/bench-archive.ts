@@ -24,14 +24,16 @@ function stepRecords(step: number, withFeatures: boolean) {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'normlab-bench-'))
   const archive = await Archive.open(join(dir, 'bench.sqlite'), { migrations: shippedMigrationsDir() })
-  const run = await archive.runs.create({ name: 'bench', config: TrainConfig.parse({ task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 64, seed: 0 }), studyId: null, status: 'running', tags: [], notes: '', device: null })
+  const created = await archive.runs.create({ name: 'bench', config: TrainConfig.parse({ task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 64, seed: 0 }), studyId: null, status: 'queued', tags: [], notes: '', device: null })
+  const owner = 'bench-trainer-01'
+  const run = await archive.runs.update({ id: created.id, status: 'running', lease: { owner } })
 
   // Summaries for 10,000 steps, written 100 steps per transaction as a trainer would batch them.
   let t0 = performance.now()
   for (let step = 0; step < STEPS; step += 100) {
     const records = []
     for (let s = step; s < step + 100; s++) records.push(...stepRecords(s, false))
-    await archive.timesteps.append({ runId: run.id, records })
+    await archive.timesteps.append({ runId: run.id, owner, records })
   }
   const writeSummariesMs = performance.now() - t0
 
@@ -39,7 +41,7 @@ async function main() {
   const oneStep: number[] = []
   for (let i = 0; i < 20; i++) {
     t0 = performance.now()
-    await archive.timesteps.append({ runId: run.id, records: stepRecords(STEPS + i, true) })
+    await archive.timesteps.append({ runId: run.id, owner, records: stepRecords(STEPS + i, true) })
     oneStep.push(performance.now() - t0)
   }
 
@@ -57,7 +59,7 @@ async function main() {
     decimated.push(performance.now() - t0)
   }
   const metricsT0 = performance.now()
-  await archive.metrics.append({ runId: run.id, points: Array.from({ length: STEPS }, (_, i) => ({ name: 'loss', step: i, value: 1 / (i + 1), wallMs: i })) })
+  await archive.metrics.append({ runId: run.id, owner, points: Array.from({ length: STEPS }, (_, i) => ({ name: 'loss', step: i, value: 1 / (i + 1), wallMs: i })) })
   const metricsMs = performance.now() - metricsT0
 
   await archive.close()

@@ -209,6 +209,8 @@ export const contract = {
         error: RunError.nullable().optional(),
         /** With status "running": the trainer takes the run's lease (the host adds its host name and pid). */
         lease: z.strictObject({ owner: OwnerId }).optional(),
+        /** The trainer's lease this change is made under: needed to end a running run or change its device or error. */
+        owner: OwnerId.optional(),
       })
       .refine((r) => Object.keys(r).length > 1, 'nothing to update: give at least one field besides id'),
     response: Run,
@@ -227,7 +229,7 @@ export const contract = {
   },
 
   appendMetrics: {
-    request: z.strictObject({ runId: Id, points: z.array(MetricPoint).min(1).max(100_000) }),
+    request: z.strictObject({ runId: Id, owner: OwnerId, points: z.array(MetricPoint).min(1).max(100_000) }),
     response: Appended,
   },
   queryMetrics: {
@@ -239,7 +241,7 @@ export const contract = {
   },
 
   appendTimestepStats: {
-    request: z.strictObject({ runId: Id, records: z.array(TimestepRecord).min(1).max(10_000) }),
+    request: z.strictObject({ runId: Id, owner: OwnerId, records: z.array(TimestepRecord).min(1).max(10_000) }),
     response: Appended,
   },
   listTimestepSeries: { request: ByRun, response: z.array(TimestepSeriesInfo) },
@@ -282,11 +284,11 @@ export const contract = {
   },
 
   appendPopulationStats: {
-    request: z.strictObject({ runId: Id, step: Step, records: z.array(PopulationRecord).min(1).max(64) }),
+    request: z.strictObject({ runId: Id, owner: OwnerId, step: Step, records: z.array(PopulationRecord).min(1).max(64) }),
     response: Appended,
   },
   appendSnapshots: {
-    request: z.strictObject({ runId: Id, step: Step, records: z.array(SnapshotRecord).min(1).max(8) }),
+    request: z.strictObject({ runId: Id, owner: OwnerId, step: Step, records: z.array(SnapshotRecord).min(1).max(8) }),
     response: Appended,
   },
   /** The run's snapshots: which steps and terms exist, and (with step and term) one of them. */
@@ -352,7 +354,7 @@ export const contract = {
   },
 
   appendEvaluations: {
-    request: z.strictObject({ runId: Id, results: z.array(EvaluationResult).min(1).max(10_000) }),
+    request: z.strictObject({ runId: Id, owner: OwnerId, results: z.array(EvaluationResult).min(1).max(10_000) }),
     response: Appended,
   },
   listEvaluations: {

@@ -39,6 +39,19 @@ export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'interr
 export type RunStatus = (typeof RUN_STATUSES)[number]
 /** Statuses a run ends in. */
 export const FINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'interrupted', 'diverged']
+/**
+ * The only ways a run's status changes (the archive refuses any other, whoever asks): a queued
+ * run starts (taking a lease) or is cancelled; a running run ends. A run that ended is kept as it
+ * is: its name, tags, notes and star stay editable, nothing it recorded does.
+ */
+export const RUN_TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
+  queued: ['running', 'interrupted', 'failed'],
+  running: ['completed', 'diverged', 'interrupted', 'failed'],
+  completed: [],
+  failed: [],
+  interrupted: [],
+  diverged: [],
+}
 
 /** The claims the lab tests, in the order it shows them (shared/lab/findings/claims, one file each). */
 export const FINDING_IDS = ['perStepDrift', 'lateSteps', 'longerTest', 'smallBatch', 'padding', 'allNorms'] as const

@@ -118,7 +118,7 @@ export async function runOne(api: NormLabApi, host: TrainingHost, run: QueuedRun
       host.resume?.()
     },
   })
-  const recorder = createRunRecorder(api, run.runId, queue)
+  const recorder = createRunRecorder(api, run.runId, host.owner, queue)
   const hooks: RunHooks = {
     onStep: (r) => {
       observer.onStep?.(r)
@@ -151,10 +151,10 @@ export async function runOne(api: NormLabApi, host: TrainingHost, run: QueuedRun
   const lost = queue.lost > 0 ? `${queue.lost} archive write${queue.lost === 1 ? '' : 's'} failed, so this run is incomplete: ${queue.lostReason!.message}` : null
   if (crash || lost || !result) {
     const message = [crash?.message || (crash ? String(crash) : null), lost].filter(Boolean).join('; ')
-    await recordEnd(api, run.runId, 'failed', message)
+    await recordEnd(api, run.runId, host.owner, 'failed', message)
     return { runId: run.runId, status: 'failed', steps: result?.steps ?? 0, error: message, finalLoss: null }
   }
-  await recordEnd(api, run.runId, result.status, result.error)
+  await recordEnd(api, run.runId, host.owner, result.status, result.error)
   return { runId: run.runId, status: result.status, steps: result.steps, error: result.error, finalLoss: result.finalLoss }
 }
 
@@ -166,12 +166,12 @@ const END_ATTEMPTS = [0, 500, 2000]
  * process is about to end: whoever opens the archive next marks it "interrupted", with that reason.
  * The error says so, so the host exits non-zero instead of claiming an end it could not record.
  */
-async function recordEnd(api: NormLabApi, runId: number, status: RunStatus, error: string | null): Promise<void> {
+async function recordEnd(api: NormLabApi, runId: number, owner: string, status: RunStatus, error: string | null): Promise<void> {
   let last: unknown
   for (const wait of END_ATTEMPTS) {
     if (wait > 0) await sleep(wait)
     try {
-      await api.updateRun({ id: runId, status, error })
+      await api.updateRun({ id: runId, owner, status, error })
       return
     } catch (e) {
       last = e

@@ -20,6 +20,9 @@ let services: Services
 let web: WebServer
 let base: string
 
+/** The trainer of run 4, the one run still training: data requests write under its lease. */
+const FUZZ_TRAINER = 'fuzz-trainer-0001'
+
 /** Two float32 values, packed: a [2, 1] matrix. */
 const ONE_BY_TWO = { rows: 2, columns: 1, base64: Buffer.from(new Float32Array([0.5, 1.5]).buffer).toString('base64') }
 
@@ -36,18 +39,19 @@ const VALID: Record<RequestName, () => Record<string, unknown>> = {
   deleteRun: () => ({ id: 3 }),
   heartbeatRuns: () => ({ owner: 'abcdefgh12', runIds: [1] }),
   summarizeRuns: () => ({ metric: 'loss' }),
-  appendMetrics: () => ({ runId: 1, points: [{ name: 'loss', step: 99, value: 0.5, wallMs: 1 }] }),
+  appendMetrics: () => ({ runId: 4, owner: FUZZ_TRAINER, points: [{ name: 'loss', step: 99, value: 0.5, wallMs: 1 }] }),
   queryMetrics: () => ({ runIds: [1] }),
-  appendTimestepStats: () => ({ runId: 1, records: [{ step: 99, layer: 0, term: 'h', count: [2, 1], mean: [0, null], var: [1, null] }] }),
+  appendTimestepStats: () => ({ runId: 4, owner: FUZZ_TRAINER, records: [{ step: 99, layer: 0, term: 'h', count: [2, 1], mean: [0, null], var: [1, null] }] }),
   listTimestepSeries: () => ({ runId: 1 }),
   listRecordedSteps: () => ({ runId: 1, term: 'h' }),
   getTimestepProfile: () => ({ runId: 1, term: 'h' }),
   getTimestepGrid: () => ({ runId: 1, term: 'h', field: 'mean' }),
   getTimestepRows: () => ({ runId: 1, term: 'h', steps: [1, 10] }),
-  appendPopulationStats: () => ({ runId: 1, step: 99, records: [{ layer: 0, term: 'h', mean: [[0]], var: [[1]], seen: [1] }] }),
+  appendPopulationStats: () => ({ runId: 4, owner: FUZZ_TRAINER, step: 99, records: [{ layer: 0, term: 'h', mean: [[0]], var: [[1]], seen: [1] }] }),
   getPopulationStats: () => ({ runId: 1 }),
   appendSnapshots: () => ({
-    runId: 1,
+    owner: FUZZ_TRAINER,
+    runId: 4,
     step: 99,
     records: [{ term: 'h', batch: 1, timeSteps: 2, totalFeatures: 1, groups: 1, lengths: [1], values: ONE_BY_TWO, rowMean: ONE_BY_TWO, rowVar: ONE_BY_TWO }],
   }),
@@ -55,7 +59,7 @@ const VALID: Record<RequestName, () => Record<string, unknown>> = {
   exportReport: () => ({ runIds: [1, 2] }),
   exportArchive: () => ({ runIds: [1] }),
   importArchive: () => ({ fileName: 'x.normlab', base64: Buffer.from('not an archive at all, no').toString('base64') }),
-  appendEvaluations: () => ({ runId: 1, results: [{ step: 99, policy: 'last', length: 20, metric: 'loss', value: 0.3 }] }),
+  appendEvaluations: () => ({ runId: 4, owner: FUZZ_TRAINER, results: [{ step: 99, policy: 'last', length: 20, metric: 'loss', value: 0.3 }] }),
   listEvaluations: () => ({ runIds: [1] }),
 }
 
@@ -67,6 +71,8 @@ beforeAll(async () => {
     { config: { norm: 'ln' }, loss: 0.2 },
     { config: { norm: 'gn' }, loss: 0.3 },
   ])
+  const training = await api.createRun({ name: 'training', config: sampleConfig() })
+  await api.updateRun({ id: training.id, status: 'running', lease: { owner: FUZZ_TRAINER } })
   const staticDir = tmp.file('static')
   mkdirSync(staticDir)
   writeFileSync(`${staticDir}/index.html`, '<!doctype html>')

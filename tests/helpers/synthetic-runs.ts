@@ -3,6 +3,7 @@
 import type { NormLabApi } from '../../shared/contract'
 import { packMatrix } from '../../shared/contract/packed'
 import { TrainConfig } from '../../shared/contract/train-config'
+import { leaseRun, TEST_OWNER } from './writer'
 
 export interface SyntheticStats {
   term: 'x' | 'h' | 'c'
@@ -24,6 +25,8 @@ export interface Synthetic {
   lengths?: { policy: string; length: number; value: number }[]
   population?: { term: 'h'; var: number[] }
   status?: 'completed' | 'diverged' | 'interrupted'
+  /** Why it ended that way, written by its trainer as it ends. */
+  error?: string
 }
 
 /** One feature column per value: [T][C] from per-time-step rows of C values. */
@@ -37,9 +40,10 @@ export async function writeRuns(api: NormLabApi, runs: Synthetic[], studyId: num
     const config = TrainConfig.parse({ task: 'adding', hidden: 4, steps: 20, ...r.config })
     const run = await api.createRun({ name: `${config.norm} b${config.batchSize} s${config.seed} ${config.batching}`, config, studyId })
     ids.push(run.id)
+    await leaseRun(api, run.id)
+    const owner = TEST_OWNER
     const loss = r.loss ?? 1
-    await api.appendMetrics({
-      runId: run.id,
+    await api.appendMetrics({ runId: run.id, owner,
       points: [
         ...Array.from({ length: 20 }, (_, i) => ({ name: 'loss', step: i + 1, value: loss * (2 - i / 19), wallMs: i * 10 })),
         ...Array.from({ length: 20 }, (_, i) => ({ name: 'step_ms', step: i + 1, value: 10, wallMs: i * 10 })),
@@ -47,8 +51,7 @@ export async function writeRuns(api: NormLabApi, runs: Synthetic[], studyId: num
       ],
     })
     for (const s of r.stats ?? []) {
-      await api.appendTimestepStats({
-        runId: run.id,
+      await api.appendTimestepStats({ runId: run.id, owner,
         records: (s.steps ?? [1, 10, 20]).map((step) => ({
           step,
           layer: 0,
@@ -62,12 +65,12 @@ export async function writeRuns(api: NormLabApi, runs: Synthetic[], studyId: num
         })),
       })
     }
-    if (r.lengths) await api.appendEvaluations({ runId: run.id, results: r.lengths.map((e) => ({ step: 20, policy: e.policy as 'last', length: e.length, metric: 'loss', value: e.value })) })
+    if (r.lengths) await api.appendEvaluations({ runId: run.id, owner, results: r.lengths.map((e) => ({ step: 20, policy: e.policy as 'last', length: e.length, metric: 'loss', value: e.value })) })
     if (r.population) {
       const T = r.population.var.length
-      await api.appendPopulationStats({ runId: run.id, step: 20, records: [{ layer: 0, term: 'h', mean: r.population.var.map(() => [0, 0]), var: r.population.var.map((v) => [v, v]), seen: new Array<number>(T).fill(2) }] })
+      await api.appendPopulationStats({ runId: run.id, owner, step: 20, records: [{ layer: 0, term: 'h', mean: r.population.var.map(() => [0, 0]), var: r.population.var.map((v) => [v, v]), seen: new Array<number>(T).fill(2) }] })
     }
-    await api.updateRun({ id: run.id, status: r.status ?? 'completed' })
+    await api.updateRun({ id: run.id, owner, status: r.status ?? 'completed', ...(r.error !== undefined ? { error: r.error } : {}) })
   }
   return ids
 }

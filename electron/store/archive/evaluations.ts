@@ -1,14 +1,14 @@
 // Length-generalization results: the metric per (run, step, BN policy, evaluation length).
 import type { EvaluationResult, RequestOf, ResponseOf } from '../../../shared/contract'
 import { insertMany, type SqliteDb } from '../sqlite'
-import { requireRunIds } from './guards'
+import { requireRunIds, requireWriter } from './guards'
 
 export class EvaluationStore {
   constructor(private readonly db: SqliteDb) {}
 
   append(req: RequestOf<'appendEvaluations'>): Promise<{ written: number }> {
     return this.db.transaction(async () => {
-      await requireRunIds(this.db, [req.runId])
+      await requireWriter(this.db, req.runId, req.owner)
       const rows = req.results.map((r: EvaluationResult) => [req.runId, r.step, r.policy, r.length, r.metric, r.value])
       const written = await insertMany(
         this.db,

@@ -2,14 +2,14 @@
 import type { MetricSeries, RequestOf, RunMetricSummary } from '../../../shared/contract'
 import { higherIsBetter } from '../../../shared/kinds'
 import { insertMany, type SqliteDb } from '../sqlite'
-import { requireRunIds } from './guards'
+import { requireRunIds, requireWriter } from './guards'
 
 export class MetricStore {
   constructor(private readonly db: SqliteDb) {}
 
   append(req: RequestOf<'appendMetrics'>): Promise<{ written: number }> {
     return this.db.transaction(async () => {
-      await requireRunIds(this.db, [req.runId])
+      await requireWriter(this.db, req.runId, req.owner)
       const rows = req.points.map((p) => [req.runId, p.name, p.step, p.value, p.wallMs])
       const written = await insertMany(
         this.db,

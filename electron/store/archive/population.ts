@@ -3,14 +3,14 @@
 import { matrixShape, type PopulationRecord, type RequestOf, type ResponseOf, type Term } from '../../../shared/contract'
 import { int32Blob, matrixBlob, readInt32, readMatrix } from '../blobs'
 import { insertMany, type SqliteDb } from '../sqlite'
-import { requireRunIds, TERM_ORDER } from './guards'
+import { requireRunIds, requireWriter, TERM_ORDER } from './guards'
 
 export class PopulationStore {
   constructor(private readonly db: SqliteDb) {}
 
   append(req: RequestOf<'appendPopulationStats'>): Promise<{ written: number }> {
     return this.db.transaction(async () => {
-      await requireRunIds(this.db, [req.runId])
+      await requireWriter(this.db, req.runId, req.owner)
       const rows = req.records.map((r: PopulationRecord) => [req.runId, req.step, r.layer, r.term, r.seen.length, matrixShape(r.mean).columns, matrixBlob(r.mean), matrixBlob(r.var), int32Blob(r.seen)])
       const written = await insertMany(
         this.db,

@@ -1,8 +1,10 @@
 // Studies and runs (with their tags): rows ↔ contract objects, and nothing else. Which runs are
 // interrupted, or may be deleted, is decided by the services that call this store.
 import { createHash, randomUUID } from 'node:crypto'
-import { DeviceInfo, notFound, StudyDesign, type RequestOf, type Run, type RunStatus, type Study } from '../../../shared/contract'
-import { FINAL_STATUSES } from '../../../shared/kinds'
+import { ApiError, DeviceInfo, notFound, StudyDesign, type RequestOf, type Run, type RunStatus, type Study } from '../../../shared/contract'
+import { FINAL_STATUSES, RUN_TRANSITIONS } from '../../../shared/kinds'
+import { hostname } from 'node:os'
+import { leftBehind, processAlive } from '../run-leases'
 import { canonicalJson } from '../../../shared/canonical-json'
 import { insertMany, type Param, type SqliteDb } from '../sqlite'
 
@@ -92,6 +94,41 @@ export function configHash(config: unknown): string {
 
 const FINAL: ReadonlySet<RunStatus> = new Set(FINAL_STATUSES)
 
+const liveJudge = () => ({ now: Date.now(), host: hostname(), alive: processAlive })
+
+/** Changes that only the trainer holding a running run's lease may make (besides ending it). */
+const TRAINER_FIELDS = ['device', 'error'] as const
+
+/**
+ * The one place a run's record may change, whichever door the request came through (the app, the
+ * web API, the CLI): its status only along RUN_TRANSITIONS; a lease taken only from a trainer that
+ * is gone; a running run ended, or its device and error set, only under its lease; a finished run
+ * kept as it is (its name, tags, notes and star stay editable).
+ */
+export function authorizeUpdate(run: Run, req: RequestOf<'updateRun'>, judge = liveJudge()): void {
+  const refuse = (message: string) => {
+    throw new ApiError('conflict', `run ${run.id}: ${message}`)
+  }
+  const changesStatus = req.status !== undefined && req.status !== run.status
+  const lifecycle = changesStatus || req.lease !== undefined || TRAINER_FIELDS.some((f) => req[f] !== undefined)
+  if (!lifecycle) return
+  if (FINAL.has(run.status)) refuse(`it has ended (${run.status}), and its record stays as it is: only its name, tags, notes and star can change`)
+  if (changesStatus && !RUN_TRANSITIONS[run.status].includes(req.status!)) refuse(`a ${run.status} run cannot become ${req.status}`)
+  if (req.status === 'running' && req.lease === undefined && run.status !== 'running') refuse('a run starts under a lease: give lease.owner')
+  const holder = run.lease?.owner ?? null
+  const gone = run.status === 'running' && leftBehind(run, judge) !== null
+  if (req.lease !== undefined) {
+    if (run.status === 'running' && holder !== req.lease.owner && !gone) refuse(`it is trained by another process (pid ${run.lease?.pid} on ${run.lease?.host}); its lease is taken only once that process is gone`)
+    if (req.status !== undefined && req.status !== 'running') refuse('a lease goes with status "running"')
+    return
+  }
+  // Ending a running run, or setting its device or error: its trainer's word only.
+  if (run.status === 'running' && req.owner !== holder && !gone) refuse('only the trainer that holds its lease can end it or change its device or error (give owner)')
+}
+
+/** The id a new row of `table` takes: one past the largest ever inserted (migration 0006), so a deleted id is never given again. */
+export const NEXT_ID = (table: 'runs' | 'studies', schema = 'main') => `(SELECT max_id + 1 FROM ${schema}.id_high_water WHERE name = '${table}')`
+
 export class StudyStore {
   constructor(private readonly db: SqliteDb) {}
 
@@ -102,7 +139,7 @@ export class StudyStore {
         const existing = await this.db.get<{ id: number }>('SELECT id FROM studies WHERE uuid = ?', [req.uuid])
         if (existing) return (await this.byId(existing.id))!
       }
-      const { lastID } = await this.db.run('INSERT INTO studies (uuid, name, description, created_at, design_json) VALUES (?, ?, ?, ?, ?)', [
+      const { lastID } = await this.db.run(`INSERT INTO studies (id, uuid, name, description, created_at, design_json) VALUES (${NEXT_ID('studies')}, ?, ?, ?, ?, ?)`, [
         req.uuid ?? randomUUID(),
         req.name,
         req.description,
@@ -137,9 +174,9 @@ export class RunStore {
       const now = Date.now()
       const { config } = req
       const { lastID } = await this.db.run(
-        `INSERT INTO runs (uuid, study_id, name, status, config_json, config_hash, task, cell, norm, batch_size, seed,
+        `INSERT INTO runs (id, uuid, study_id, name, status, config_json, config_hash, task, cell, norm, batch_size, seed,
                            backend, device_json, created_at, started_at, notes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (${NEXT_ID('runs')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           randomUUID(),
           req.studyId,
@@ -204,6 +241,7 @@ export class RunStore {
   update(req: RequestOf<'updateRun'>): Promise<Run> {
     return this.db.transaction(async () => {
       const run = await this.require(req.id)
+      authorizeUpdate(run, req)
       const sets: string[] = []
       const params: Param[] = []
       const set = (column: string, value: Param) => {
@@ -246,7 +284,13 @@ export class RunStore {
 
   delete(id: number): Promise<{ deleted: boolean }> {
     // Foreign keys cascade to every table that belongs to the run.
-    return this.db.transaction(async () => ({ deleted: (await this.db.run('DELETE FROM runs WHERE id = ?', [id])).changes > 0 }))
+    return this.db.transaction(async () => {
+      const row = await this.db.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`, [id])
+      const run = row && toRun(row)
+      if (run && run.status === 'running' && leftBehind(run, liveJudge()) === null)
+        throw new ApiError('conflict', `run ${id} is being trained (pid ${run.lease?.pid} on ${run.lease?.host}): stop it first, then delete it`)
+      return { deleted: (await this.db.run('DELETE FROM runs WHERE id = ?', [id])).changes > 0 }
+    })
   }
 
   /** Renews the leases `owner` holds on these runs; returns the runs it still holds. */

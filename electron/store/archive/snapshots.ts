@@ -4,7 +4,7 @@
 import type { RequestOf, ResponseOf, SnapshotRecord, Term } from '../../../shared/contract'
 import { int32Blob, matrixBlob, readInt32 } from '../blobs'
 import { insertMany, type SqliteDb } from '../sqlite'
-import { requireRunIds, TERM_ORDER } from './guards'
+import { requireRunIds, requireWriter, TERM_ORDER } from './guards'
 
 interface SnapshotRow {
   step: number
@@ -46,7 +46,7 @@ export class SnapshotStore {
 
   append(req: RequestOf<'appendSnapshots'>): Promise<{ written: number }> {
     return this.db.transaction(async () => {
-      await requireRunIds(this.db, [req.runId])
+      await requireWriter(this.db, req.runId, req.owner)
       const rows = req.records.map((r) => [req.runId, r.term, req.step, r.batch, r.timeSteps, r.values.columns, r.totalFeatures, r.groups, int32Blob(r.lengths), matrixBlob(r.values), matrixBlob(r.rowMean), matrixBlob(r.rowVar)])
       const written = await insertMany(
         this.db,

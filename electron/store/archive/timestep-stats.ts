@@ -5,7 +5,7 @@
 import { matrixShape, notFound, type RequestOf, type ResponseOf, type Term, type TimestepRecord } from '../../../shared/contract'
 import { float32Blob, int32Blob, matrixBlob, readFloat32, readInt32, readMatrix } from '../blobs'
 import { insertMany, type Param, type SqliteDb } from '../sqlite'
-import { requireRunIds, TERM_ORDER } from './guards'
+import { requireRunIds, requireWriter, TERM_ORDER } from './guards'
 
 /** Evenly spaced rows, always keeping the first and the last. */
 export function decimate<T>(rows: readonly T[], maxRows: number): T[] {
@@ -21,7 +21,7 @@ export class TimestepStore {
 
   append(req: RequestOf<'appendTimestepStats'>): Promise<{ written: number }> {
     return this.db.transaction(async () => {
-      await requireRunIds(this.db, [req.runId])
+      await requireWriter(this.db, req.runId, req.owner)
       const rows = req.records.map((r: TimestepRecord) => [
         req.runId,
         r.layer,

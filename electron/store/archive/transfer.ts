@@ -15,6 +15,7 @@ import { SqliteDb } from '../sqlite'
 import { CHECKED_TABLES, checkImportedFile, ImportProblems, ManifestSchema, runRowProblem } from './import-check'
 import { openDatabase } from './open'
 import { runChecksum, runRowCounts, type Schema } from './run-content'
+import { NEXT_ID } from './runs'
 
 export const MANIFEST_TABLE = 'normlab_manifest'
 
@@ -97,7 +98,7 @@ async function withAttached<T>(db: SqliteDb, path: string, work: () => Promise<T
 /** Copies one run (and what belongs to it) from `from` into `to`, under a new id; returns the id. */
 async function copyRun(db: SqliteDb, from: Schema, to: Schema, runId: number, studyId: number | null): Promise<number> {
   const columns = RUN_COLUMNS.join(', ')
-  await db.run(`INSERT INTO ${to}.runs (${columns}, study_id) SELECT ${columns}, ? FROM ${from}.runs WHERE id = ?`, [studyId, runId])
+  await db.run(`INSERT INTO ${to}.runs (id, ${columns}, study_id) SELECT ${NEXT_ID('runs', to)}, ${columns}, ? FROM ${from}.runs WHERE id = ?`, [studyId, runId])
   const { id } = (await db.get<{ id: number }>(`SELECT id FROM ${to}.runs WHERE uuid = (SELECT uuid FROM ${from}.runs WHERE id = ?)`, [runId]))!
   await db.run(`INSERT INTO ${to}.run_tags (run_id, tag) SELECT ?, tag FROM ${from}.run_tags WHERE run_id = ?`, [id, runId])
   await db.run(`INSERT INTO ${to}.metrics (run_id, name, step, value, wall_ms) SELECT ?, name, step, value, wall_ms FROM ${from}.metrics WHERE run_id = ?`, [id, runId])
@@ -134,7 +135,7 @@ async function studyIn(db: SqliteDb, from: Schema, to: Schema, fromStudyId: numb
   const study = (await db.get<{ uuid: string; name: string; description: string; created_at: number; design_json: string | null }>(`SELECT uuid, name, description, created_at, design_json FROM ${from}.studies WHERE id = ?`, [fromStudyId]))!
   const existing = await db.get<{ id: number }>(`SELECT id FROM ${to}.studies WHERE uuid = ?`, [study.uuid])
   if (existing) return { id: existing.id, created: null }
-  await db.run(`INSERT INTO ${to}.studies (uuid, name, description, created_at, design_json) VALUES (?, ?, ?, ?, ?)`, [study.uuid, study.name, study.description, study.created_at, study.design_json])
+  await db.run(`INSERT INTO ${to}.studies (id, uuid, name, description, created_at, design_json) VALUES (${NEXT_ID('studies', to)}, ?, ?, ?, ?, ?)`, [study.uuid, study.name, study.description, study.created_at, study.design_json])
   const { id } = (await db.get<{ id: number }>(`SELECT id FROM ${to}.studies WHERE uuid = ?`, [study.uuid]))!
   return { id, created: { uuid: study.uuid, name: study.name, id } }
 }

@@ -1,3 +1,4 @@
+import { TEST_OWNER } from '../../helpers/writer'
 import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { cli as runCapture } from '../../helpers/cli'
@@ -17,9 +18,11 @@ const cli = (...argv: string[]) => runCapture(argv)
 async function seed() {
   const services = await openServices({ dbPath: db, host: 'cli', migrationsDir: MIGRATIONS })
   const run = await services.handlers.createRun({ name: 'BN small batch', config: sampleConfig({ batchSize: 2 }), studyId: null, status: 'queued', tags: ['demo'], notes: 'n', device: null })
-  await services.handlers.appendMetrics({ runId: run.id, points: [{ name: 'loss', step: 0, value: 2.5, wallMs: 0 }, { name: 'loss', step: 1, value: 1.25, wallMs: 5 }] })
+  await services.handlers.updateRun({ id: run.id, status: 'running', lease: { owner: TEST_OWNER } })
+  await services.handlers.appendMetrics({ runId: run.id, owner: TEST_OWNER, points: [{ name: 'loss', step: 0, value: 2.5, wallMs: 0 }, { name: 'loss', step: 1, value: 1.25, wallMs: 5 }] })
+  const ended = await services.handlers.updateRun({ id: run.id, owner: TEST_OWNER, status: 'completed' })
   await services.close()
-  return run
+  return ended
 }
 
 async function emptyArchive() {
@@ -55,7 +58,7 @@ describe('npm run lab -- runs', () => {
     const table = await cli('runs', 'list', '--db', db)
     expect(table.code).toBe(0)
     expect(table.out.split('\n')[0]).toMatch(/^id\s+study\s+name\s+status\s+norm\s+batch\s+batching\s+seed\s+created$/)
-    expect(table.out).toMatch(new RegExp(`^${run.id}\\s+-\\s+BN small batch\\s+queued\\s+bn_step\\s+2\\s+mask\\s+1\\s`, 'm'))
+    expect(table.out).toMatch(new RegExp(`^${run.id}\\s+-\\s+BN small batch\\s+completed\\s+bn_step\\s+2\\s+mask\\s+1\\s`, 'm'))
     const json = await cli('runs', 'list', '--db', db, '--json')
     expect(JSON.parse(json.out)).toEqual([expect.objectContaining({ id: run.id, batchSize: 2 })])
     expect((await cli('runs', 'list', '--db', db, '--norm', 'ln')).out).toBe('The archive has no runs yet.')

@@ -1,3 +1,4 @@
+import { TEST_OWNER } from '../../helpers/writer'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { contract, requestNames, type Envelope } from '../../../shared/contract'
 import { openServices, type Services } from '../../../electron/store'
@@ -27,6 +28,13 @@ const newRun = async () => {
   if (!envelope.ok) throw new Error(envelope.error.message)
   return envelope.value as { id: number }
 }
+/** A run being trained under TEST_OWNER's lease: the only kind that takes data. */
+const trainedRun = async () => {
+  const run = await newRun()
+  const started = await services.dispatch('updateRun', { id: run.id, status: 'running', lease: { owner: TEST_OWNER } })
+  if (!started.ok) throw new Error(started.error.message)
+  return run
+}
 
 describe('the contract', () => {
   it('has a handler for every request and nothing more', () => {
@@ -34,8 +42,8 @@ describe('the contract', () => {
   })
 
   it('validates every response the handlers give against its schema', async () => {
-    const run = await newRun()
-    await services.dispatch('appendTimestepStats', { runId: run.id, records: [{ step: 0, layer: 0, term: 'x', count: [2, 1], mean: [0.5, 1], var: [0.25, 0] }] })
+    const run = await trainedRun()
+    await services.dispatch('appendTimestepStats', { runId: run.id, owner: TEST_OWNER, records: [{ step: 0, layer: 0, term: 'x', count: [2, 1], mean: [0.5, 1], var: [0.25, 0] }] })
     const requests: Record<string, unknown> = {
       getEnvironment: {},
       revealArchive: {},
@@ -79,20 +87,20 @@ describe('validation at the boundary', () => {
   })
 
   it('refuses a whole metrics batch when one point is bad', async () => {
-    const run = await newRun()
+    const run = await trainedRun()
     const points = [
       { name: 'loss', step: 0, value: 1, wallMs: 0 },
       { name: 'loss', step: -3, value: 1, wallMs: 0 },
     ]
-    const error = expectError(await services.dispatch('appendMetrics', { runId: run.id, points }), 'invalid_request')
+    const error = expectError(await services.dispatch('appendMetrics', { runId: run.id, owner: TEST_OWNER, points }), 'invalid_request')
     expect(error.issues![0]!.path).toBe('points.1.step')
     expect(await services.archive.countRows('metrics')).toBe(0)
   })
 
   it('refuses per-timestep records whose arrays disagree in length', async () => {
-    const run = await newRun()
+    const run = await trainedRun()
     const error = expectError(
-      await services.dispatch('appendTimestepStats', { runId: run.id, records: [{ step: 0, layer: 0, term: 'h', count: [3, 2, 1], mean: [0, 0], var: [1, 1, 1] }] }),
+      await services.dispatch('appendTimestepStats', { runId: run.id, owner: TEST_OWNER, records: [{ step: 0, layer: 0, term: 'h', count: [3, 2, 1], mean: [0, 0], var: [1, 1, 1] }] }),
       'invalid_request',
     )
     expect(error.message).toMatch(/records\.0\.mean: has 2 time steps but count has 3/)
@@ -122,7 +130,7 @@ describe('validation at the boundary', () => {
     const seen: unknown[] = []
     services.bus.subscribe((name, payload) => seen.push([name, payload]))
     const run = await newRun()
-    await services.dispatch('updateRun', { id: run.id, status: 'running' })
+    await services.dispatch('updateRun', { id: run.id, status: 'running', lease: { owner: TEST_OWNER } })
     expect(seen).toEqual([
       ['runsChanged', { runIds: [run.id], change: 'created', status: 'queued' }],
       ['runsChanged', { runIds: [run.id], change: 'updated', status: 'running' }],

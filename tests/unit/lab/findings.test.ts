@@ -13,6 +13,7 @@ import { skillKept } from '../../../shared/lab/findings/claims/longer-test'
 import { MIGRATIONS, tempDir } from '../../helpers/temp'
 import { uniformFeatures, writeRuns, type Synthetic } from '../../helpers/synthetic-runs'
 import { Normal } from '../../helpers/simulated-study'
+import { leaseRun, TEST_OWNER } from '../../helpers/writer'
 
 let tmp: ReturnType<typeof tempDir>
 let services: Services
@@ -116,8 +117,9 @@ describe('per-step distributions differ', () => {
   it('names runs without per-feature statistics instead of averaging their features', async () => {
     const ids = await writeRuns(api, [bn(1, 0.5), bn(2, 0.5)])
     const bare = await api.createRun({ name: 'no features', config: { task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 8, seed: 3, hidden: 4, steps: 20 } })
-    await api.appendTimestepStats({ runId: bare.id, records: [{ step: 1, layer: 0, term: 'h', count: full(8), mean: full(0), var: full(1) }] })
-    await api.updateRun({ id: bare.id, status: 'completed' })
+    await leaseRun(api, bare.id)
+    await api.appendTimestepStats({ runId: bare.id, owner: TEST_OWNER, records: [{ step: 1, layer: 0, term: 'h', count: full(8), mean: full(0), var: full(1) }] })
+    await api.updateRun({ id: bare.id, owner: TEST_OWNER, status: 'completed' })
     const f = computeFindings(await gatherStudyData(api, [...ids, bare.id])).find((x) => x.id === 'perStepDrift')!
     expect(f.excluded).toEqual([{ runId: bare.id, reason: 'noFeatures' }])
     expect(describeFinding(f, 'en').notUsed).toBe(`Not used: #${bare.id} (no per-feature statistics).`)

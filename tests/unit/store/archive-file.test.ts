@@ -4,6 +4,7 @@
 import { existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Archive, ArchiveRefusedError, openServices } from '../../../electron/store'
+import { TEST_OWNER } from '../../helpers/writer'
 import { MIGRATIONS, sampleConfig, tempDir } from '../../helpers/temp'
 
 let tmp: ReturnType<typeof tempDir>
@@ -12,7 +13,10 @@ beforeEach(() => {
 })
 afterEach(() => tmp.cleanup())
 
-const newRun = (archive: Archive) => archive.runs.create({ name: 'r', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
+const newRun = async (archive: Archive) => {
+  const run = await archive.runs.create({ name: 'r', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
+  return archive.runs.update({ id: run.id, status: 'running', lease: { owner: TEST_OWNER } })
+}
 
 /** An archive with enough metric rows to span many pages. */
 async function filledArchive(path: string): Promise<number> {
@@ -20,7 +24,7 @@ async function filledArchive(path: string): Promise<number> {
   const run = await newRun(archive)
   for (let batch = 0; batch < 20; batch++) {
     const points = Array.from({ length: 1000 }, (_, i) => ({ name: 'loss', step: batch * 1000 + i, value: Math.sin(i), wallMs: i }))
-    await archive.metrics.append({ runId: run.id, points })
+    await archive.metrics.append({ runId: run.id, owner: TEST_OWNER, points })
   }
   await archive.close()
   return run.id
@@ -65,7 +69,7 @@ describe('opening the archive file', () => {
     expect(services.archive.report.readOnly).toMatch(/is damaged .*; it is open read-only/)
     // Reads that do not touch the damage still work; every write is refused with the reason.
     expect((await services.archive.runs.get(runId)).name).toBe('r')
-    const refused = await services.dispatch('appendMetrics', { runId, points: [{ name: 'loss', step: 1e6, value: 1, wallMs: 0 }] })
+    const refused = await services.dispatch('appendMetrics', { runId, owner: TEST_OWNER, points: [{ name: 'loss', step: 1e6, value: 1, wallMs: 0 }] })
     expect(refused).toMatchObject({ ok: false, error: { code: 'read_only' } })
     expect((refused as { error: { message: string } }).error.message).toMatch(/damaged.*nothing can be written/)
     await services.close()
@@ -90,7 +94,7 @@ describe('the archive file while it is open', () => {
     const run = await newRun(services.archive)
     rmSync(path)
     for (const [name, payload] of [
-      ['appendMetrics', { runId: run.id, points: [{ name: 'loss', step: 1, value: 1, wallMs: 0 }] }],
+      ['appendMetrics', { runId: run.id, owner: TEST_OWNER, points: [{ name: 'loss', step: 1, value: 1, wallMs: 0 }] }],
       ['listRuns', {}],
     ] as const) {
       const answer = await services.dispatch(name, payload)

@@ -3,6 +3,7 @@ import { openServices } from '../../../electron/store/services'
 import { LEASE_EXPIRES_MS, leftBehind, processAlive } from '../../../electron/store/run-leases'
 import { Archive, decimate } from '../../../electron/store'
 import { MIGRATIONS, sampleConfig, tempDir } from '../../helpers/temp'
+import { TEST_OWNER } from '../../helpers/writer'
 
 let tmp: ReturnType<typeof tempDir>
 let archive: Archive
@@ -18,6 +19,11 @@ afterEach(async () => {
 
 const createRun = (name = 'run', overrides: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
   archive.runs.create({ name, config: sampleConfig(overrides), studyId: null, status: 'queued', tags: [], notes: '', device: null, ...extra })
+/** A run being trained under TEST_OWNER's lease: the only kind that takes data. */
+const dataRun = async (name = 'run', overrides: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => {
+  const run = await createRun(name, overrides, extra)
+  return archive.runs.update({ id: run.id, status: 'running', lease: { owner: TEST_OWNER } })
+}
 
 describe('runs', () => {
   it('creates a run with its filter fields, config hash and tags, and reads it back', async () => {
@@ -42,11 +48,11 @@ describe('runs', () => {
   it('stamps start and end times as the status moves, and stores device info', async () => {
     const run = await createRun()
     expect(run.startedAt).toBeNull()
-    const running = await archive.runs.update({ id: run.id, status: 'running', device: { backend: 'webgl', gpuRenderer: 'SwiftShader', webglVersion: 2, floatPrecision: 32, numerics: null, platform: null, tfjsVersion: null } })
+    const running = await archive.runs.update({ id: run.id, status: 'running', lease: { owner: TEST_OWNER }, device: { backend: 'webgl', gpuRenderer: 'SwiftShader', webglVersion: 2, floatPrecision: 32, numerics: null, platform: null, tfjsVersion: null } })
     expect(running.startedAt).not.toBeNull()
     expect(running.endedAt).toBeNull()
     expect(running.device).toEqual({ backend: 'webgl', gpuRenderer: 'SwiftShader', webglVersion: 2, floatPrecision: 32, numerics: null, platform: null, tfjsVersion: null })
-    const done = await archive.runs.update({ id: run.id, status: 'diverged', error: 'loss became NaN at step 12' })
+    const done = await archive.runs.update({ id: run.id, owner: TEST_OWNER, status: 'diverged', error: 'loss became NaN at step 12' })
     expect(done.status).toBe('diverged')
     expect(done.endedAt).not.toBeNull()
     expect(done.error).toBe('loss became NaN at step 12')
@@ -61,7 +67,7 @@ describe('runs', () => {
   it('filters by fields, tag, status, star and text', async () => {
     const bn = await createRun('bn small batch', { norm: 'bn_step', batchSize: 2 }, { tags: ['sweep'] })
     const ln = await createRun('ln run', { norm: 'ln', batchSize: 64 }, { notes: 'layer norm is batch independent' })
-    await archive.runs.update({ id: ln.id, starred: true, status: 'running' })
+    await archive.runs.update({ id: ln.id, starred: true, status: 'running', lease: { owner: TEST_OWNER } })
     const ids = async (filter: Record<string, unknown>) => (await archive.runs.list({ filter })).map((r) => r.id)
     expect(await ids({})).toEqual([ln.id, bn.id])
     expect(await ids({ norm: 'ln' })).toEqual([ln.id])
@@ -83,14 +89,17 @@ describe('runs', () => {
   })
 
   it('deleting a run deletes all of its data and nothing of other runs', async () => {
-    const doomed = await createRun('doomed', {}, { tags: ['t'] })
-    const kept = await createRun('kept')
+    const doomed = await dataRun('doomed', {}, { tags: ['t'] })
+    const kept = await dataRun('kept')
     for (const run of [doomed, kept]) {
-      await archive.metrics.append({ runId: run.id, points: [{ name: 'loss', step: 0, value: 1, wallMs: 0 }] })
-      await archive.timesteps.append({ runId: run.id, records: [record(0, 'x', 3, 2)] })
-      await archive.population.append({ runId: run.id, step: 0, records: [{ layer: 0, term: 'x', mean: [[0, 0]], var: [[1, 1]], seen: [1] }] })
-      await archive.evaluations.append({ runId: run.id, results: [{ step: 0, policy: 'last', length: 10, metric: 'loss', value: 1 }] })
+      await archive.metrics.append({ owner: TEST_OWNER, runId: run.id, points: [{ name: 'loss', step: 0, value: 1, wallMs: 0 }] })
+      await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: [record(0, 'x', 3, 2)] })
+      await archive.population.append({ owner: TEST_OWNER, runId: run.id, step: 0, records: [{ layer: 0, term: 'x', mean: [[0, 0]], var: [[1, 1]], seen: [1] }] })
+      await archive.evaluations.append({ owner: TEST_OWNER, runId: run.id, results: [{ step: 0, policy: 'last', length: 10, metric: 'loss', value: 1 }] })
     }
+    // A run being trained is not deleted under its trainer: it ends first.
+    await expect(archive.runs.delete(doomed.id)).rejects.toThrow(/is being trained .* stop it first/)
+    await archive.runs.update({ id: doomed.id, owner: TEST_OWNER, status: 'interrupted' })
     expect(await archive.runs.delete(doomed.id)).toEqual({ deleted: true })
     expect(await archive.runs.delete(doomed.id)).toEqual({ deleted: false })
     for (const table of ['runs', 'metrics', 'timestep_stats', 'timestep_features', 'population_stats', 'evaluations'] as const) {
@@ -102,11 +111,11 @@ describe('runs', () => {
 
 describe('metrics', () => {
   it('appends a large batch and queries several runs by name, in step order', async () => {
-    const a = await createRun('a')
-    const b = await createRun('b')
+    const a = await dataRun('a')
+    const b = await dataRun('b')
     const points = Array.from({ length: 2500 }, (_, i) => ({ name: 'loss', step: 2499 - i, value: 1 / (1 + i), wallMs: i * 10 }))
-    expect(await archive.metrics.append({ runId: a.id, points })).toEqual({ written: 2500 })
-    await archive.metrics.append({ runId: b.id, points: [{ name: 'loss', step: 0, value: 3, wallMs: 0 }, { name: 'accuracy', step: 0, value: 0.5, wallMs: 0 }] })
+    expect(await archive.metrics.append({ owner: TEST_OWNER, runId: a.id, points })).toEqual({ written: 2500 })
+    await archive.metrics.append({ owner: TEST_OWNER, runId: b.id, points: [{ name: 'loss', step: 0, value: 3, wallMs: 0 }, { name: 'accuracy', step: 0, value: 0.5, wallMs: 0 }] })
     const { series } = await archive.metrics.query({ runIds: [a.id, b.id], names: ['loss'] })
     expect(series.map((s) => [s.runId, s.name, s.steps.length])).toEqual([[a.id, 'loss', 2500], [b.id, 'loss', 1]])
     expect(series[0]!.steps.slice(0, 3)).toEqual([0, 1, 2])
@@ -116,15 +125,15 @@ describe('metrics', () => {
   })
 
   it('writes a batch in one transaction: a row that fails in the middle leaves nothing behind', async () => {
-    const run = await createRun()
+    const run = await dataRun()
     const points: { name: string; step: number; value: number | null; wallMs: number }[] = Array.from({ length: 1500 }, (_, i) => ({ name: 'loss', step: i, value: i, wallMs: 0 }))
     points.push({ name: 'loss', step: 1500, value: null, wallMs: 0 }) // NOT NULL fails in the second statement
-    await expect(archive.metrics.append({ runId: run.id, points } as never)).rejects.toThrow(/NOT NULL/)
+    await expect(archive.metrics.append({ runId: run.id, owner: TEST_OWNER, points } as never)).rejects.toThrow(/NOT NULL/)
     expect(await archive.countRows('metrics')).toBe(0)
   })
 
   it('refuses metrics for a run that does not exist', async () => {
-    await expect(archive.metrics.append({ runId: 42, points: [{ name: 'loss', step: 0, value: 1, wallMs: 0 }] })).rejects.toThrow('run 42 does not exist')
+    await expect(archive.metrics.append({ owner: TEST_OWNER, runId: 42, points: [{ name: 'loss', step: 0, value: 1, wallMs: 0 }] })).rejects.toThrow('run 42 does not exist')
     await expect(archive.metrics.query({ runIds: [42] })).rejects.toThrow('run 42 does not exist')
   })
 })
@@ -142,9 +151,9 @@ function record(step: number, term: 'x' | 'h' | 'c', T: number, C: number, count
 
 describe('per-timestep statistics', () => {
   it('stores a recorded step compactly and returns the profile with counts, summaries and per-feature vectors', async () => {
-    const run = await createRun()
+    const run = await dataRun()
     const rec = record(10, 'h', 10, 4)
-    await archive.timesteps.append({ runId: run.id, records: [rec] })
+    await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: [rec] })
     const profile = await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'h' })
     expect(profile.step).toBe(10)
     expect(profile.count).toEqual([8, 7, 6, 5, 4, 3, 2, 1, 0, 0])
@@ -156,26 +165,26 @@ describe('per-timestep statistics', () => {
   })
 
   it('finds the recorded step at or before the asked one, and says clearly when there is none', async () => {
-    const run = await createRun()
-    await archive.timesteps.append({ runId: run.id, records: [record(0, 'x', 5, 2), record(50, 'x', 5, 2), record(100, 'x', 5, 2)] })
+    const run = await dataRun()
+    await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: [record(0, 'x', 5, 2), record(50, 'x', 5, 2), record(100, 'x', 5, 2)] })
     expect((await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'x', step: 75 })).step).toBe(50)
     expect((await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'x' })).step).toBe(100)
     await expect(archive.timesteps.profile({ runId: run.id, layer: 0, term: 'c' })).rejects.toThrow(/per-timestep statistics of run \d+, layer 0, term c/)
   })
 
   it('re-recording a step replaces it instead of duplicating it', async () => {
-    const run = await createRun()
-    await archive.timesteps.append({ runId: run.id, records: [record(5, 'x', 4, 2)] })
-    await archive.timesteps.append({ runId: run.id, records: [{ ...record(5, 'x', 4, 2), count: [1, 1, 1, 1] }] })
+    const run = await dataRun()
+    await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: [record(5, 'x', 4, 2)] })
+    await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: [{ ...record(5, 'x', 4, 2), count: [1, 1, 1, 1] }] })
     expect(await archive.countRows('timestep_stats')).toBe(1)
     expect(await archive.countRows('timestep_features')).toBe(1)
     expect((await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'x' })).count).toEqual([1, 1, 1, 1])
   })
 
   it('builds a step × time-step grid, decimated to maxRows, with the first and last step kept', async () => {
-    const run = await createRun()
+    const run = await dataRun()
     const records = Array.from({ length: 300 }, (_, i) => record(i * 10, 'x', 6, 0))
-    await archive.timesteps.append({ runId: run.id, records: records.map(({ featureMean: _m, featureVar: _v, ...rest }) => rest) })
+    await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: records.map(({ featureMean: _m, featureVar: _v, ...rest }) => rest) })
     const grid = await archive.timesteps.grid({ runId: run.id, layer: 0, term: 'x', field: 'count', maxRows: 100 })
     expect(grid.totalSteps).toBe(300)
     expect(grid.steps).toHaveLength(100)
@@ -189,8 +198,8 @@ describe('per-timestep statistics', () => {
   })
 
   it('lists the recorded series of a run', async () => {
-    const run = await createRun()
-    await archive.timesteps.append({ runId: run.id, records: [record(0, 'h', 5, 3), record(0, 'x', 5, 3), record(10, 'x', 5, 3), record(0, 'c', 5, 2)] })
+    const run = await dataRun()
+    await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: [record(0, 'h', 5, 3), record(0, 'x', 5, 3), record(10, 'x', 5, 3), record(0, 'c', 5, 2)] })
     expect(await archive.timesteps.listSeries(run.id)).toEqual([
       { layer: 0, term: 'x', timeSteps: 5, features: 3, recordedSteps: 2, firstStep: 0, lastStep: 10 },
       { layer: 0, term: 'h', timeSteps: 5, features: 3, recordedSteps: 1, firstStep: 0, lastStep: 0 },
@@ -205,14 +214,14 @@ describe('per-timestep statistics', () => {
 
 describe('population statistics and evaluations', () => {
   it('returns the latest snapshot, or the one at or before a step, with per-step update counts', async () => {
-    const run = await createRun()
+    const run = await dataRun()
     expect(await archive.population.get({ runId: run.id })).toBeNull()
     const snap = (k: number) => [
       { layer: 0, term: 'x' as const, mean: [[k, k], [k, k]], var: [[1, 1], [1, 1]], seen: [k, k - 1] },
       { layer: 0, term: 'c' as const, mean: [[k], [k]], var: [[2], [2]], seen: [k, 0] },
     ]
-    await archive.population.append({ runId: run.id, step: 10, records: snap(10) })
-    await archive.population.append({ runId: run.id, step: 20, records: snap(20) })
+    await archive.population.append({ owner: TEST_OWNER, runId: run.id, step: 10, records: snap(10) })
+    await archive.population.append({ owner: TEST_OWNER, runId: run.id, step: 20, records: snap(20) })
     const latest = await archive.population.get({ runId: run.id })
     expect(latest!.step).toBe(20)
     expect(latest!.records.map((r) => r.term)).toEqual(['x', 'c'])
@@ -222,9 +231,10 @@ describe('population statistics and evaluations', () => {
   })
 
   it('stores evaluation results per policy and length', async () => {
-    const a = await createRun('a')
-    const b = await createRun('b')
+    const a = await dataRun('a')
+    const b = await dataRun('b')
     await archive.evaluations.append({
+      owner: TEST_OWNER,
       runId: a.id,
       results: [
         { step: 100, policy: 'last', length: 50, metric: 'mse', value: 0.1 },
@@ -232,7 +242,7 @@ describe('population statistics and evaluations', () => {
         { step: 100, policy: 'batch', length: 200, metric: 'mse', value: 0.4 },
       ],
     })
-    await archive.evaluations.append({ runId: b.id, results: [{ step: 100, policy: 'none', length: 200, metric: 'mse', value: 0.2 }] })
+    await archive.evaluations.append({ owner: TEST_OWNER, runId: b.id, results: [{ step: 100, policy: 'none', length: 200, metric: 'mse', value: 0.2 }] })
     const rows = await archive.evaluations.list({ runIds: [a.id, b.id] })
     expect(rows).toHaveLength(4)
     expect(rows.find((r) => r.runId === a.id && r.policy === 'batch')).toMatchObject({ length: 200, value: 0.4 })
@@ -248,7 +258,8 @@ describe('run leases: who trains a running run', () => {
     const crashed = await first.runs.create({ name: 'crashed (no lease)', config: sampleConfig(), studyId: null, status: 'running', tags: [], notes: '', device: null })
     const done = await create('done')
     await first.runs.update({ id: live, status: 'running', lease: { owner: 'cli-process-1' } })
-    await first.runs.update({ id: done, status: 'completed' })
+    await first.runs.update({ id: done, status: 'running', lease: { owner: 'cli-process-2' } })
+    await first.runs.update({ id: done, owner: 'cli-process-2', status: 'completed' })
     await first.close()
 
     // Another process (web mode) opens the same archive while the CLI trains `live`.
@@ -281,7 +292,7 @@ describe('run leases: who trains a running run', () => {
   it('a finished run gives its lease up', async () => {
     const run = await archive.runs.create({ name: 'r', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
     expect((await archive.runs.update({ id: run.id, status: 'running', lease: { owner: 'page-abcdefgh' } })).lease?.owner).toBe('page-abcdefgh')
-    expect((await archive.runs.update({ id: run.id, status: 'completed' })).lease).toBeNull()
+    expect((await archive.runs.update({ id: run.id, owner: 'page-abcdefgh', status: 'completed' })).lease).toBeNull()
   })
 })
 
@@ -296,12 +307,12 @@ describe('decimate', () => {
 describe('packed matrices', () => {
   it('stores packed per-feature vectors and population statistics exactly like nested ones', async () => {
     const { packMatrix } = await import('../../../shared/contract')
-    const run = await createRun()
+    const run = await dataRun()
     const nested = record(7, 'h', 4, 3)
-    await archive.timesteps.append({ runId: run.id, records: [{ ...nested, featureMean: packMatrix(nested.featureMean), featureVar: packMatrix(nested.featureVar) }] })
+    await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: [{ ...nested, featureMean: packMatrix(nested.featureMean), featureVar: packMatrix(nested.featureVar) }] })
     const profile = await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'h' })
     expect(profile.featureMean!.map((row) => row.map((v) => (v === null ? null : Math.round(v * 1000) / 1000)))).toEqual(nested.featureMean.map((row) => row.map((v) => (v === null ? null : Math.round(v * 1000) / 1000))))
-    await archive.population.append({ runId: run.id, step: 7, records: [{ layer: 0, term: 'h', mean: packMatrix([[1, 2], [3, 4]]), var: packMatrix([[5, 6], [7, 8]]), seen: [7, 2] }] })
+    await archive.population.append({ owner: TEST_OWNER, runId: run.id, step: 7, records: [{ layer: 0, term: 'h', mean: packMatrix([[1, 2], [3, 4]]), var: packMatrix([[5, 6], [7, 8]]), seen: [7, 2] }] })
     expect((await archive.population.get({ runId: run.id }))!.records[0]).toEqual({ layer: 0, term: 'h', mean: [[1, 2], [3, 4]], var: [[5, 6], [7, 8]], seen: [7, 2] })
   })
 })

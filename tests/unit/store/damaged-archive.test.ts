@@ -1,6 +1,7 @@
 // The rescue the damage warning advises: an archive with damaged pages opens read-only, leaves no
 // -wal/-shm beside itself, lists its runs, and exports every run it can still read whole (the
 // others named, the error naming the damaged archive, not the new file); the export imports.
+import { leaseRun, TEST_OWNER } from '../../helpers/writer'
 import { closeSync, openSync, readdirSync, writeSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openServices } from '../../../electron/store'
@@ -19,10 +20,12 @@ beforeAll(async () => {
   const api = createApi((name, payload) => services.dispatch(name, payload))
   await writeRuns(api, [{ config: { norm: 'bn_step', seed: 1 } }])
   // The second run's many metric rows, written at once, fill a long stretch of pages of their own.
-  const [big] = await writeRuns(api, [{ config: { norm: 'ln', seed: 1 } }])
+  const big = await api.createRun({ name: 'big', config: { task: 'adding', norm: 'ln', seed: 1, hidden: 4, steps: 20 } })
+  await leaseRun(api, big.id)
   for (let start = 100; start < 60_000; start += 20_000) {
-    await api.appendMetrics({ runId: big!, points: Array.from({ length: 20_000 }, (_, i) => ({ name: 'grad_norm', step: start + i, value: i / 7, wallMs: i })) })
+    await api.appendMetrics({ runId: big.id, owner: TEST_OWNER, points: Array.from({ length: 20_000 }, (_, i) => ({ name: 'grad_norm', step: start + i, value: i / 7, wallMs: i })) })
   }
+  await api.updateRun({ id: big.id, owner: TEST_OWNER, status: 'completed' })
   await writeRuns(api, [{ config: { norm: 'gn', seed: 1 } }])
   await services.close()
   const file = await SqliteDb.open(db, { create: false })

@@ -11,6 +11,7 @@ import { Archive, configHash } from '../../../electron/store'
 import { loadMigrations } from '../../../electron/store/migrations'
 import { SqliteDb } from '../../../electron/store/sqlite'
 import { MIGRATIONS, sampleConfig, tempDir } from '../../helpers/temp'
+import { TEST_OWNER } from '../../helpers/writer'
 
 let tmp: ReturnType<typeof tempDir>
 
@@ -224,14 +225,15 @@ describe('export and import', () => {
     copyFileSync(source, laptop)
     const desk = tmp.file('conflict-desk.sqlite')
     expect((await cli(['import', laptop, '--db', desk])).code).toBe(0)
-    // On the laptop the first run trains further and ends later.
+    // On the laptop the first run went on and ended later (a finished run takes no data through
+    // NormLab: the file is changed the way another program, or a resumed run, would change it).
     const archive = await open(laptop)
     const [run] = await archive.runs.list({ filter: {} })
-    await archive.metrics.append({ runId: run!.id, points: [{ name: 'loss', step: 1000, value: 0.01, wallMs: 99_999 }] })
-    await archive.runs.update({ id: run!.id, status: 'running' })
-    await new Promise((r) => setTimeout(r, 5))
-    await archive.runs.update({ id: run!.id, status: 'completed' })
     await archive.close()
+    const raw = await SqliteDb.open(laptop)
+    await raw.run("INSERT INTO metrics (run_id, name, step, value, wall_ms) VALUES (?, 'loss', 1000, 0.01, 99999)", [run!.id])
+    await raw.run('UPDATE runs SET ended_at = ended_at + 5 WHERE id = ?', [run!.id])
+    await raw.close()
 
     const reported = await cli(['import', laptop, '--db', desk])
     expect(reported.code).toBe(0)
@@ -307,10 +309,12 @@ describe('tidy data at full fidelity', () => {
 describe('final and best values for the Runs table', () => {
   it('gives the last step’s value and the lowest loss (highest accuracy) with its step', async () => {
     const archive = await open(tmp.file('summary.sqlite'))
-    const run = await archive.runs.create({ name: 's', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
+    const created = await archive.runs.create({ name: 's', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
+    const run = await archive.runs.update({ id: created.id, status: 'running', lease: { owner: TEST_OWNER } })
     const empty = await archive.runs.create({ name: 'e', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
     await archive.metrics.append({
       runId: run.id,
+      owner: TEST_OWNER,
       points: [
         { name: 'loss', step: 1, value: 2, wallMs: 1 },
         { name: 'loss', step: 2, value: 0.5, wallMs: 2 },
