@@ -19,6 +19,8 @@ export interface CommandContext {
    * command never creates a file. Creates the archive (or takes over an empty file) and says so.
    */
   openForWriting(): Promise<Services>
+  /** The command wrote nothing after all (every import refused): an archive openForWriting created is removed again. */
+  discardIfCreated(): void
   positionals: string[]
   values: Record<string, unknown>
   io: CliIo
@@ -43,7 +45,8 @@ export class UsageError extends Error {}
 export function runIdsFlag(text: string): number[] {
   const values = text.split(',').map((v) => Number(v.trim()))
   if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new UsageError(`--runs must be run ids separated by commas, got "${text}"`)
-  return values
+  // A run named twice is one run (findings counted "3 runs" for 1,1,1).
+  return [...new Set(values)]
 }
 
 /** `--study N`: a study id, or a usage error. */

@@ -22,7 +22,7 @@ export const findingsCommand: Command = {
     } else runIds = runIdsFlag(values.runs as string)
     const findings = computeFindings(await gatherStudyData(apiOf(services), runIds)).map(findingSummary)
     if (values.json) return io.out(JSON.stringify({ findings }, null, 2))
-    io.out(`Findings of ${values.study !== undefined ? `study ${values.study as string}` : 'runs'} (${runIds.length} runs):`)
+    io.out(`Findings of ${values.study !== undefined ? `study ${values.study as string}` : 'runs'} (${runIds.length} run${runIds.length === 1 ? "" : "s"}):`)
     for (const f of findings) io.out(findingLines(f, language).join('\n'))
   },
 }

@@ -1,7 +1,7 @@
 // `npm run lab -- <command>`: the archive from the terminal. Commands are a table so later
 // commands (train, sweep, golden) slot in beside these; all talk to the store through the same
 // contract handlers the app uses, so validation is identical.
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ApiError, type Run } from '../../shared/contract'
@@ -207,9 +207,12 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
     if (report.integrity.status === 'unchecked') io.err(`Note: the integrity check of ${dbPath} was cut short (${report.integrity.detail})`)
     if (report.readOnly) io.err(`Warning: ${report.readOnly}. Export what you need and work on a copy.`)
   }
+  let createdHere = false
+  let discard = false
   const openForWriting = async () => {
     if (services) return services
     services = await openServices({ dbPath, host: 'cli', create: true, pdfPrinter: chromiumPrinter })
+    createdHere = services.archive.report.created
     say(services.archive.report)
     if (services.archive.report.readOnly) throw new UsageError(`Nothing can be trained into it: ${services.archive.report.readOnly}.`)
     return services
@@ -219,7 +222,10 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
       services = await openServices({ dbPath, host: 'cli', create: false, pdfPrinter: chromiumPrinter })
       say(services.archive.report)
     }
-    await command.run({ services: services!, openForWriting, positionals: parsed.positionals, values: parsed.values, io, interrupted })
+    const discardIfCreated = () => {
+      discard = createdHere
+    }
+    await command.run({ services: services!, openForWriting, discardIfCreated, positionals: parsed.positionals, values: parsed.values, io, interrupted })
     return 0
   } catch (error) {
     if (error instanceof CheckFailed) return 1
@@ -236,5 +242,9 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
     return 1
   } finally {
     await services?.close()
+    if (discard) {
+      for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-journal`]) rmSync(file, { force: true })
+      io.err(`Removed ${dbPath} again: nothing was written into it.`)
+    }
   }
 }

@@ -283,7 +283,16 @@ function writePlan(ctx: CommandContext, planned: PlannedRun[], study: { name: st
   const runs = planned.map((p) => (p.config.dataFile ? { ...p, config: { ...p.config, dataFile: resolve(p.config.dataFile) } } : p))
   const labHome = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
   const files = sweepPlanFiles(runs, { ...study, uuid: randomUUID() }, { planDir, labHome }, Date.now())
-  for (const sub of ['runs', 'archives', 'logs']) mkdirSync(join(planDir, sub), { recursive: true })
+  // One folder at a time, never recursively: a path that cannot be made (a typo's missing parent,
+  // /proc) is an error naming it, not a loop.
+  const parent = dirname(planDir)
+  if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new UsageError(`--plan ${planDir}: the folder ${parent} does not exist (make it first; nothing was written)`)
+  try {
+    if (!existsSync(planDir)) mkdirSync(planDir)
+    for (const sub of ['runs', 'archives', 'logs']) mkdirSync(join(planDir, sub))
+  } catch (error) {
+    throw new UsageError(`--plan ${planDir} cannot be made here: ${(error as Error).message}`)
+  }
   for (const file of files) writeFileSync(join(planDir, file.path), file.text, file.executable ? { mode: 0o755 } : {})
   const n = runs.length
   ctx.io.out(

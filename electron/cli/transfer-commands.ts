@@ -3,6 +3,7 @@
 // leave as tidy CSV/Parquet tables for pandas and R. The archive does the work (transfer.ts,
 // tidy-export.ts); these are the terminal's words around it.
 import { existsSync, statSync } from 'node:fs'
+import { outputFile } from './output-file'
 import type { Run } from '../../shared/contract'
 import { APP_VERSION } from '../store'
 import type { ExportSelection, ImportResult } from '../store/archive'
@@ -26,6 +27,14 @@ export const exportCommand: Command = {
     if (!values.out) throw new UsageError('give --out FILE.normlab')
     const out = values.out as string
     if (existsSync(out)) throw new UsageError(`${out} exists already: choose another file name (nothing was written)`)
+    outputFile(out, { flag: '--out', force: false, archivePath: services.archive.path })
+    const selection = selectionOf(values)
+    if (selection.runIds) {
+      // A run that is not there is a usage error, as in export-data (exit 2, nothing written).
+      const have = new Set((await services.archive.runs.list({ filter: {} })).map((r) => r.id))
+      const missing = selection.runIds.filter((id) => !have.has(id))
+      if (missing.length > 0) throw new UsageError(`run ${missing.join(', ')} is not in the archive (nothing was written)`)
+    }
     const { manifest, unreadable, damagedTables } = await services.archive.exportTo(out, selectionOf(values), { appVersion: APP_VERSION })
     const rows = manifest.runs.reduce((n, r) => n + Object.values(r.rows).reduce((a, b) => a + b, 0), 0)
     io.out(`Wrote ${out}: ${plural(manifest.runs.length, 'run')}, ${plural(manifest.studies.length, 'study', 'studies')}, ${rows.toLocaleString('en')} rows, schema ${manifest.schemaVersion}`)
@@ -56,7 +65,7 @@ export const importCommand: Command = {
   summary: 'merge .normlab exports or other archives into the archive (by UUID: importing twice adds nothing)',
   options: { ...DB_OPTION, 'replace-newer': { type: 'boolean' } },
   archive: 'write',
-  async run({ openForWriting, positionals, values, io }) {
+  async run({ openForWriting, discardIfCreated, positionals, values, io }) {
     if (positionals.length === 0) throw new UsageError('give at least one .normlab file or archive to import')
     // Every file must be there before the archive is opened: a refused import creates nothing.
     const missing = positionals.filter((file) => !existsSync(file) || !statSync(file).isFile())
@@ -77,6 +86,8 @@ export const importCommand: Command = {
       }
     }
     if (refused > 0) {
+      // Everything refused into an archive this command created: it would be an empty file nobody asked for.
+      if (refused === positionals.length) discardIfCreated()
       io.err(refused === positionals.length ? 'Nothing was imported.' : `${plural(refused, 'file')} of ${positionals.length} refused; the others were imported.`)
       throw new CheckFailed('refused')
     }

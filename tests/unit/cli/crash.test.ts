@@ -95,12 +95,16 @@ describe('a sweep that is stopped', () => {
   it('SIGTERM ends the sweep with exit code 143, its current run "interrupted" and the rest never started', async () => {
     const db = tmp.file('sweep-term.sqlite')
     const child = spawn(process.execPath, [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/cli/main.ts', 'sweep', ...TRAIN.slice(1), '--seed', '1,2', '--db', db], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
     const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
     await untilLossPoints(db, 3)
     child.kill('SIGTERM')
     expect(await exited).toBe(143)
     const runs = await read<{ status: string }>(db, 'SELECT status FROM runs ORDER BY id')
     expect(runs.map((r) => r.status)).toEqual(['interrupted', 'interrupted'])
+    // The summary counts every run, the one that never started too (it said "1 interrupted").
+    expect(output).toMatch(/^Study \d+ done: 2 interrupted$/m)
   }, 90_000)
 })
 
