@@ -57,7 +57,8 @@ function printImport(io: { out(line: string): void }, file: string, r: ImportRes
   for (const run of r.added) io.out(`  added     run ${run.id}  ${run.name}`)
   for (const run of r.replaced) io.out(`  replaced  run ${run.id}  ${run.name}`)
   for (const run of r.conflicts) io.out(`  conflict  ${run.uuid}  ${run.name}: ${run.message}`)
-  if (r.added.length === 0 && r.replaced.length === 0) io.out('  nothing new: the archive already holds every run of this file')
+  // "Nothing new" only when it is true: a run in conflict differs from the one here.
+  if (r.added.length === 0 && r.replaced.length === 0 && r.conflicts.length === 0) io.out('  nothing new: the archive already holds every run of this file')
 }
 
 export const importCommand: Command = {

@@ -1,6 +1,7 @@
 // Domain schemas shared by every side of the contract. zod gives both the runtime check at the
 // boundary and the static types, so the two can never drift apart.
 import { z } from 'zod'
+import { unpackFloat32 } from './packed'
 import { CELLS, FINDING_IDS, NORMS, POLICIES as BN_POLICIES, RUN_STATUSES, TERMS } from '../kinds'
 
 export { BN_POLICIES, CELLS, NORMS, RUN_STATUSES, TERMS }
@@ -193,6 +194,9 @@ export const PackedMatrixSchema = z
     base64: z.string().max(200_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
   })
   .refine((m) => Math.floor((m.base64.replace(/=+$/, '').length * 3) / 4) === m.rows * m.columns * 4, 'must hold rows × columns float32 values')
+  // What the import check refuses, a write refuses: finite values, or NaN for "no value" (an
+  // infinite one once stored made the run impossible to export).
+  .refine((m) => Math.floor((m.base64.replace(/=+$/, '').length * 3) / 4) !== m.rows * m.columns * 4 || !unpackFloat32(m).some((v) => v === Infinity || v === -Infinity), 'holds an infinite value (only finite values, or NaN for "no value")')
 
 const Matrix = z.union([NestedMatrix, PackedMatrixSchema])
 export type Matrix = z.infer<typeof Matrix>

@@ -175,8 +175,8 @@ const tableChecks: Record<(typeof CHECKED_TABLES)[number], { sql: string; check:
     ofRun: (s) => `SELECT f.stat_id, f.feature_mean, f.feature_var, t.time_steps, t.features FROM ${s}.timestep_features f JOIN ${s}.timestep_stats t ON t.id = f.stat_id WHERE t.run_id = ?`,
     check: (row) => {
       const r = z.strictObject({ stat_id: Id, feature_mean: z.instanceof(Buffer), feature_var: z.instanceof(Buffer), time_steps: TimeSteps, features: Features.min(1) }).parse(row)
-      blob(r.feature_mean, r.time_steps * r.features, 'feature_mean')
-      blob(r.feature_var, r.time_steps * r.features, 'feature_var')
+      summaries(r.feature_mean, r.time_steps * r.features, 'feature_mean')
+      summaries(r.feature_var, r.time_steps * r.features, 'feature_var')
     },
   },
   population_stats: {
@@ -184,18 +184,21 @@ const tableChecks: Record<(typeof CHECKED_TABLES)[number], { sql: string; check:
     ofRun: (s) => `SELECT * FROM ${s}.population_stats WHERE run_id = ?`,
     check: (row) => {
       const r = z.strictObject({ id: Id, run_id: Id, step: Step, layer: Layer, term: Term, time_steps: TimeSteps, features: Features, mean: z.instanceof(Buffer), var: z.instanceof(Buffer), seen: z.instanceof(Buffer) }).parse(row)
-      blob(r.mean, r.time_steps * r.features, 'mean')
-      blob(r.var, r.time_steps * r.features, 'var')
+      summaries(r.mean, r.time_steps * r.features, 'mean')
+      summaries(r.var, r.time_steps * r.features, 'var')
       counts(r.seen, r.time_steps, 'seen')
     },
   },
   snapshots: {
-    sql: 'SELECT * FROM snapshots',
-    ofRun: (s) => `SELECT * FROM ${s}.snapshots WHERE run_id = ?`,
+    // With the run's planned steps: a snapshot is taken at a recorded step of the run.
+    sql: "SELECT s.*, json_extract(r.config_json, '$.steps') AS run_steps FROM snapshots s LEFT JOIN runs r ON r.id = s.run_id",
+    ofRun: (s) => `SELECT t.*, json_extract(r.config_json, '$.steps') AS run_steps FROM ${s}.snapshots t JOIN ${s}.runs r ON r.id = t.run_id WHERE t.run_id = ?`,
     check: (row) => {
+      // The write limits (SnapshotRecord): what a write refuses, an import refuses.
       const r = z
-        .strictObject({ id: Id, run_id: Id, term: Term, step: Step, batch: z.number().int().min(1).max(4096), time_steps: TimeSteps, features: Features.min(1), total_features: Features.min(1), groups: z.number().int().min(1).max(256), lengths: z.instanceof(Buffer), vals: z.instanceof(Buffer), row_mean: z.instanceof(Buffer), row_var: z.instanceof(Buffer) })
+        .strictObject({ id: Id, run_id: Id, term: Term, step: Step, batch: z.number().int().min(1).max(4096), time_steps: z.number().int().min(1).max(2000), features: Features.min(1), total_features: Features.min(1), groups: z.number().int().min(1).max(256), lengths: z.instanceof(Buffer), vals: z.instanceof(Buffer), row_mean: z.instanceof(Buffer), row_var: z.instanceof(Buffer), run_steps: z.number().int().nullable() })
         .parse(row)
+      if (r.run_steps !== null && r.step > r.run_steps) throw new Error(`its step ${r.step} is past the run's ${r.run_steps} steps`)
       if (r.features > r.total_features || r.total_features % r.groups !== 0) throw new Error(`${r.features} of ${r.total_features} features in ${r.groups} groups do not fit`)
       const lengths = blob(r.lengths, r.batch, 'lengths')
       for (let n = 0; n < r.batch; n++) {

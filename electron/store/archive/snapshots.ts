@@ -1,6 +1,7 @@
 // The explorable's snapshots (migrations/0004_snapshots.sql): per (run, term, step), one batch's
 // pre-normalization values with its mask and each (sample, time step)'s moments over features.
 // Stored and returned packed (Float32 BLOBs ⇄ base64), so neither side walks the numbers.
+import { ApiError } from '../../../shared/contract'
 import type { RequestOf, ResponseOf, SnapshotRecord, Term } from '../../../shared/contract'
 import { int32Blob, matrixBlob, readInt32 } from '../blobs'
 import { insertMany, type SqliteDb } from '../sqlite'
@@ -47,6 +48,9 @@ export class SnapshotStore {
   append(req: RequestOf<'appendSnapshots'>): Promise<{ written: number }> {
     return this.db.transaction(async () => {
       await requireWriter(this.db, req.runId, req.owner)
+      // A snapshot is taken at a step of the run (the import check refuses one past it too).
+      const planned = await this.db.get<{ steps: number | null }>("SELECT json_extract(config_json, '$.steps') AS steps FROM runs WHERE id = ?", [req.runId])
+      if (planned?.steps !== null && planned?.steps !== undefined && req.step > planned.steps) throw new ApiError('invalid_request', `snapshot at step ${req.step} is past the run's ${planned.steps} steps`)
       const rows = req.records.map((r) => [req.runId, r.term, req.step, r.batch, r.timeSteps, r.values.columns, r.totalFeatures, r.groups, int32Blob(r.lengths), matrixBlob(r.values), matrixBlob(r.rowMean), matrixBlob(r.rowVar)])
       const written = await insertMany(
         this.db,

@@ -93,7 +93,7 @@ describe('npm run lab -- train / sweep', () => {
     writeFileSync(file, '{"x": [[1]], "label": 0}\n{"x": [[1]], "label": "one"}\n')
     const result = await cli(['train', '--task', 'user', '--data', file, ...SMALL, db])
     expect(result.code).toBe(2)
-    expect(result.err).toMatch(/line 2, label: must be a finite number, got "one"/)
+    expect(result.err).toMatch(/line 2, label: must be a finite number within ±3\.4e38 \(float32, what training computes in\), got "one"/)
     await withApi(async (_api, services) => expect(await services.archive.countRows('runs')).toBe(0))
   })
 

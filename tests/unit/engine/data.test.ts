@@ -98,11 +98,26 @@ describe('user data', () => {
     expect(bad.problems).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ line: 3, field: 'step', message: expect.stringMatching(/must be 1/) }),
-        expect.objectContaining({ line: 3, field: 'a', message: 'must be a finite number, got "x"' }),
+        expect.objectContaining({ line: 3, field: 'a', message: 'must be a finite number within ±3.4e38 (float32, what training computes in), got "x"' }),
         expect.objectContaining({ line: 4, field: 'label', message: expect.stringMatching(/changes within sequence "s1"/) }),
         expect.objectContaining({ line: 5, field: '(row)' }),
       ]),
     )
+  })
+})
+
+describe('values training cannot represent', () => {
+  it('a feature of 1e39 (finite in JavaScript, Infinity in float32) is a data error naming its line, before training (it trained to NaN)', () => {
+    const error = (() => {
+      try {
+        parseCsv('sequence,step,target,a\ns1,0,0.5,1\ns1,1,0.5,1e39\n')
+      } catch (e) {
+        return e as UserDataError
+      }
+    })()!
+    expect(error).toBeInstanceOf(UserDataError)
+    expect(error.problems).toEqual([expect.objectContaining({ line: 3, field: 'a', message: expect.stringMatching(/within ±3\.4e38 \(float32.*got "1e39"/) })])
+    expect(() => parseCsv('sequence,step,target,a\ns1,0,-3e38,1\n')).not.toThrow()
   })
 })
 

@@ -81,6 +81,11 @@ describe('importing an untrusted .normlab file', () => {
     ['a run whose norm column disagrees with its configuration', ["UPDATE runs SET norm = 'ln' WHERE id = 1"], /runs row 1: its norm \(ln\) is not its configuration's \(bn_step\)/],
     ['a trigger', ["CREATE TRIGGER sneaky AFTER INSERT ON runs BEGIN DELETE FROM runs; END"], /trigger sneaky that NormLab does not make/],
     ['a statistics BLOB of the wrong length', ['UPDATE timestep_stats SET mean = x\'00\' WHERE id = 1'], /timestep_stats row 1: mean holds 1 bytes, not 16/],
+    // What the write side refuses, an import refuses (one validation, both doors).
+    ['an infinite per-feature mean', ["UPDATE timestep_features SET feature_mean = CAST(x'0000807f' || substr(feature_mean, 5) AS BLOB) WHERE stat_id = (SELECT min(stat_id) FROM timestep_features)"], /timestep_features row \d+: feature_mean holds an infinite value/],
+    ['an infinite population mean', ["UPDATE population_stats SET mean = CAST(x'0000807f' || substr(mean, 5) AS BLOB) WHERE id = (SELECT min(id) FROM population_stats)"], /population_stats row \d+: mean holds an infinite value/],
+    ['a snapshot at step 1e9 of a 20-step run', ["INSERT INTO snapshots (run_id, term, step, batch, time_steps, features, total_features, groups, lengths, vals, row_mean, row_var) VALUES (1, 'h', 1000000000, 1, 1, 1, 1, 1, x'01000000', zeroblob(1*4), zeroblob(1*4), zeroblob(1*4))"], /snapshots row \d+: its step 1000000000 is past the run's 20 steps/],
+    ['a snapshot of 100000 time steps (the write limit is 2000)', ["INSERT INTO snapshots (run_id, term, step, batch, time_steps, features, total_features, groups, lengths, vals, row_mean, row_var) VALUES (1, 'h', 1, 1, 100000, 1, 1, 1, x'01000000', zeroblob(100000*4), zeroblob(100000*4), zeroblob(100000*4))"], /snapshots row \d+: time_steps/],
     ['metrics of a run that is not there', ['PRAGMA foreign_keys = OFF', "UPDATE metrics SET run_id = 99 WHERE run_id = 1 AND name = 'loss' AND step = 2"], /metrics row \S+ refers to a runs row that is not there/],
   ]
   for (const [what, statements, message] of refusals) {

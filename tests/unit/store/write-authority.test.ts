@@ -100,6 +100,20 @@ describe('one writer per run', () => {
     expect((await api.updateRun({ id: run.id, owner: OTHER, status: 'completed' })).status).toBe('completed')
   })
 
+  it('the write side refuses what the import check refuses: an infinite float32 in a snapshot (stored, the run could never be exported again)', async () => {
+    const run = await newRun()
+    await api.updateRun({ id: run.id, status: 'running', lease: { owner: TRAINER } })
+    const packed = (values: number[]) => ({ rows: values.length, columns: 1, base64: Buffer.from(new Float32Array(values).buffer).toString('base64') })
+    const snapshot = (values: number[]) => ({ term: 'h' as const, batch: 1, timeSteps: 2, totalFeatures: 1, groups: 1, lengths: [2], values: packed(values), rowMean: packed([0, 0]), rowVar: packed([1, 1]) })
+    await expect(api.appendSnapshots({ runId: run.id, owner: TRAINER, step: 1, records: [snapshot([0.5, Infinity])] })).rejects.toThrow(/holds an infinite value/)
+    // NaN stays what it means: no value.
+    expect(await api.appendSnapshots({ runId: run.id, owner: TRAINER, step: 1, records: [snapshot([0.5, Number.NaN])] })).toEqual({ written: 1 })
+    await expect(api.appendSnapshots({ runId: run.id, owner: TRAINER, step: 1e9, records: [snapshot([0.5, 1])] })).rejects.toThrow(/step 1000000000 is past the run's \d+ steps/)
+    await api.updateRun({ id: run.id, owner: TRAINER, status: 'completed' })
+    const exported = await api.exportArchive({ runIds: [run.id] })
+    expect(exported.fileName).toMatch(/\.normlab$/)
+  })
+
   it('random request sequences from a trainer and an editor: never a finished run changed, never a write without the lease, never an id reused', async () => {
     const owners = ['trainer-one-0001', 'trainer-two-0002'] as const
     const command = fc.oneof(

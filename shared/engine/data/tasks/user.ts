@@ -73,9 +73,15 @@ function finish(raws: Raw[], problems: Problems): UserData {
   return { samples, inputSize: D, outputs, targetKind: kind }
 }
 
+/** The largest float32: training computes in float32, so a larger value would become Infinity there. */
+const FLOAT32_MAX = 3.4028234663852886e38
+/** A number the model can read: finite in float32, not only in JavaScript's float64 (1e39 passed, then trained to NaN). */
+const representable = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX
+const FINITE = 'must be a finite number within ±3.4e38 (float32, what training computes in)'
+
 function checkAnswer(value: unknown, field: 'label' | 'target', line: number, problems: Problems): number | null {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    problems.add(line, field, `must be a finite number, got ${JSON.stringify(value)}`)
+  if (!representable(value)) {
+    problems.add(line, field, `${FINITE}, got ${JSON.stringify(value)}`)
     return null
   }
   if (field === 'label' && (!Number.isInteger(value) || value < 0 || value > 9999)) {
@@ -111,8 +117,8 @@ export function parseJsonl(text: string): UserData {
     for (const [t, step] of o.x.entries()) {
       const row = Array.isArray(step) ? step : typeof step === 'number' ? [step] : null
       if (!row || row.length === 0) return problems.add(line, `x[${t}]`, 'must be an array of numbers (the features of one step)')
-      const bad = row.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v))
-      if (bad >= 0) return problems.add(line, `x[${t}][${bad}]`, `must be a finite number, got ${JSON.stringify(row[bad])}`)
+      const bad = row.findIndex((v) => !representable(v))
+      if (bad >= 0) return problems.add(line, `x[${t}][${bad}]`, `${FINITE}, got ${JSON.stringify(row[bad])}`)
       rows.push(row as number[])
     }
     if (answer !== null) raws.push({ line, rows, value: answer, kind: field === 'label' ? 'class' : 'regression' })
@@ -146,7 +152,7 @@ export function parseCsv(text: string): UserData {
     const answer = checkAnswer(answerText === '' ? NaN : Number(answerText), header[2] as 'label' | 'target', line, problems)
     const row = features.map((f, j) => {
       const v = f === '' ? NaN : Number(f)
-      if (!Number.isFinite(v)) problems.add(line, header[j + 3]!, `must be a finite number, got "${f}"`)
+      if (!representable(v)) problems.add(line, header[j + 3]!, `${FINITE}, got "${f}"`)
       return v
     })
     if (!current || current.id !== id) {
