@@ -5,7 +5,7 @@
 // marks the run interrupted and keeps everything written so far.
 import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ZodError } from 'zod'
 import { arch, release, type } from 'node:os'
@@ -255,7 +255,13 @@ function plannedRunOf(ctx: CommandContext): { planned: PlannedRun[]; study: Stud
   try {
     parsed = PlannedRunFile.parse(JSON.parse(readFileSync(path, 'utf8')))
   } catch (error) {
-    const issues = error instanceof ZodError ? error.issues.map((i) => `  ${i.path.join('.') || '(file)'}: ${i.message}`).join('\n') : `  ${(error as Error).message}`
+    // Never the file's content: JSON.parse's message quotes it (train --from-plan /etc/passwd echoed lines of it).
+    const issues =
+      error instanceof ZodError
+        ? error.issues.map((i) => `  ${i.path.join('.') || '(file)'}: ${i.message}`).join('\n')
+        : error instanceof SyntaxError
+          ? '  (file): it is not JSON'
+          : `  (file): ${(error as NodeJS.ErrnoException).code ?? 'cannot be read'}`
     throw new UsageError(`--from-plan ${path} is not a run of a NormLab sweep plan; nothing was written:\n${issues}`)
   }
   return { planned: [{ name: parsed.name, config: parsed.config }], study: parsed.study }
@@ -309,7 +315,8 @@ function writePlan(ctx: CommandContext, planned: PlannedRun[], study: { name: st
 /** `sweep --from-report R.html`: the runs a report was made of, validated again here. */
 function reportRunsOf(ctx: CommandContext): { planned: PlannedRun[]; name: string } {
   const path = ctx.values['from-report'] as string
-  const others = Object.keys(STUDY_FLAGS).filter((flag) => ctx.values[flag] !== undefined)
+  // --data: the user's own copy of a dataset the report's runs trained on; nothing else.
+  const others = Object.keys(STUDY_FLAGS).filter((flag) => ctx.values[flag] !== undefined && flag !== 'data')
   if (others.length > 0) throw new UsageError(`--from-report takes every run's configuration from the report; drop ${others.map((f) => `--${f}`).join(', ')}`)
   let html: string
   try {
@@ -318,9 +325,29 @@ function reportRunsOf(ctx: CommandContext): { planned: PlannedRun[]; name: strin
     throw new UsageError(`--from-report ${path}: ${(error as Error).message}`)
   }
   const model = reportModelOf(html)
-  const parsed = ReportPlan.safeParse(model && typeof model === 'object' ? (model as { plan?: unknown }).plan : undefined)
-  if (!parsed.success) throw new UsageError(`${path} is not a NormLab report with a study plan (made by NormLab 0.1.0 or later); nothing was written`)
-  return { planned: parsed.data.runs, name: `Again: ${parsed.data.study}`.slice(0, 200) }
+  const plan = model && typeof model === 'object' ? (model as { plan?: unknown }).plan : undefined
+  if (plan === undefined) throw new UsageError(`${path} is not a NormLab report with a study plan (made by NormLab 0.1.0 or later); nothing was written`)
+  const parsed = ReportPlan.safeParse(plan)
+  // Name the field and what is wrong with it; never quote the file's content.
+  if (!parsed.success) throw new UsageError(`${path}: its study plan is not valid; nothing was written:\n${parsed.error.issues.slice(0, 5).map((i) => `  plan.${i.path.join('.')}: ${i.message}`).join('\n')}`)
+  return { planned: withOwnData(parsed.data.runs, ctx.values.data as string | undefined, path), name: `Again: ${parsed.data.study}`.slice(0, 200) }
+}
+
+/**
+ * A shared file is data, not instructions: a path it names is never read here. Runs that trained
+ * on a user dataset train on the recipient's own copy (--data FILE), or are refused with why.
+ */
+function withOwnData(runs: readonly PlannedRun[], data: string | undefined, from: string): PlannedRun[] {
+  const onData = runs.filter((r) => r.config.dataFile !== undefined || r.config.task === 'user')
+  if (onData.length === 0) {
+    if (data !== undefined) throw new UsageError(`--data: none of the runs in ${from} trains on a data file`)
+    return [...runs]
+  }
+  if (data === undefined) {
+    const names = [...new Set(onData.map((r) => basename(r.config.dataFile ?? '')))].join(', ')
+    throw new UsageError(`${onData.length} run${onData.length === 1 ? '' : 's'} of ${from} trained on a data file (${names}); a shared file never makes NormLab read a path it names: give your own copy with --data FILE (nothing was written)`)
+  }
+  return runs.map((r) => (r.config.dataFile !== undefined || r.config.task === 'user' ? { ...r, config: { ...r.config, dataFile: resolve(data) } } : r))
 }
 
 /** A whole number or decimal flag above 0, or a usage error. */

@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { ApiError, DeviceInfo, notFound, StudyDesign, type RequestOf, type Run, type RunStatus, type Study } from '../../../shared/contract'
 import { FINAL_STATUSES, RUN_TRANSITIONS } from '../../../shared/kinds'
 import { hostname } from 'node:os'
-import { leftBehind, processAlive } from '../run-leases'
+import { leftBehind, processAlive } from '../lease-judge'
 import { canonicalJson } from '../../../shared/canonical-json'
 import { insertMany, type Param, type SqliteDb } from '../sqlite'
 

@@ -92,3 +92,43 @@ describe('outputs the user names', () => {
     expect(existsSync(tmp.file('x.normlab'))).toBe(false)
   })
 })
+
+describe('shared files are data, not instructions', () => {
+  const report = (plan: unknown) => {
+    const path = tmp.file(`shared-${Math.random().toString(36).slice(2)}.html`)
+    writeFileSync(path, `<!doctype html><script type="application/json" id="normlab-report">${JSON.stringify({ plan })}</script>`)
+    return path
+  }
+  const config = (over: Record<string, unknown> = {}) => ({ task: 'adding', cell: 'lstm', norm: 'ln', batchSize: 4, seed: 1, hidden: 8, steps: 4, ...over })
+
+  it('a report whose plan names a local data file never makes the CLI read it; the recipient gives their own copy', async () => {
+    const secret = tmp.file('secret.txt')
+    writeFileSync(secret, 'TOP-SECRET-LINE-1\nTOP-SECRET-LINE-2\n')
+    const crafted = report({ format: 'normlab-report-plan', version: 1, study: 's', runs: [{ name: 'r', config: config({ task: 'user', dataFile: secret }) }] })
+    const refused = await cli(['sweep', '--from-report', crafted, '--db', tmp.file('never.sqlite')])
+    expect(refused.code).toBe(2)
+    expect(refused.err).toMatch(/trained on a data file \(secret\.txt\); a shared file never makes NormLab read a path it names: give your own copy with --data FILE/)
+    expect(refused.err + refused.out).not.toMatch(/TOP-SECRET/)
+    expect(existsSync(tmp.file('never.sqlite'))).toBe(false)
+    // With the recipient's own copy, the plan is theirs to run (planned here, not trained).
+    const mine = tmp.file('mine.csv')
+    writeFileSync(mine, 'sequence,step,label,a\ns1,0,0,0.1\ns1,1,0,0.2\ns2,0,1,0.3\ns2,1,1,0.4\n')
+    const planDir = tmp.file('from-report-plan')
+    const planned = await cli(['sweep', '--from-report', crafted, '--data', mine, '--plan', planDir])
+    expect(planned.code, planned.err).toBe(0)
+    expect(readFileSync(`${planDir}/runs/001.json`, 'utf8')).toContain(JSON.stringify(mine))
+  })
+
+  it('errors name the field and its problem, never the file’s content', async () => {
+    const bad = report({ format: 'normlab-report-plan', version: 1, study: 's', runs: [{ name: 'r', config: config({ hidden: -5 }) }] })
+    const result = await cli(['sweep', '--from-report', bad, '--db', tmp.file('never2.sqlite')])
+    expect(result.code).toBe(2)
+    expect(result.err).toMatch(/its study plan is not valid; nothing was written:\n\s+plan\.runs\.0\.config\.hidden: /)
+    const passwd = tmp.file('passwd')
+    writeFileSync(passwd, 'root:x:0:0:root:/root:/bin/bash\n')
+    const notPlan = await cli(['train', '--from-plan', passwd, '--db', tmp.file('never3.sqlite')])
+    expect(notPlan.code).toBe(2)
+    expect(notPlan.err).toMatch(/is not a run of a NormLab sweep plan; nothing was written:\n\s+\(file\): it is not JSON/)
+    expect(notPlan.err).not.toMatch(/root:x/)
+  })
+})
