@@ -250,6 +250,8 @@ describe('small batches', () => {
     const f = await finding('smallBatch', study([0.5, 0.52, 0.48], [0.11, 0.1, 0.12]))
     expect(f.verdict).toBe('reproduced')
     expect(f.numbers).toMatchObject({ small: 2, large: 64, other: 'LN', samples: 640 })
+    expect(describeFinding(f, 'en').result).toMatch(/Small batches hurt BN more than LN: BN’s change is ×\d/)
+    expect(describeFinding(f, 'zh-CN').result).toMatch(/小批量对 BN 的损害比对 LN 更多/)
   })
   it('not reproduced: both rise by the same ratio', async () => {
     expect((await finding('smallBatch', study([0.3, 0.31, 0.29], [0.299, 0.311, 0.29]))).verdict).toBe('not_reproduced')
