@@ -1,6 +1,7 @@
 // Makes a report of a set of runs: gather their data through the contract, compute the findings,
 // build the model (shared/lab/report) and write it as one self-contained HTML file; print it to
 // PDF with whichever printer the host has (headless Chromium, or Electron's printToPDF).
+import { basename } from 'node:path'
 import { arch, release, type } from 'node:os'
 import type { NormLabApi, SnapshotRead } from '../../shared/contract'
 import { fill, words, type Language } from '../../shared/i18n'
@@ -21,6 +22,8 @@ export interface ReportRequest {
   madeBy: string
   archivePath: string
   schemaVersion: number
+  /** basic (default): the archive's file name only, no host names or platform strings; full: all of them. */
+  provenance?: 'basic' | 'full'
   /** The export-data tables of these runs as CSV, with their dictionary (the archive writes them). */
   tables: () => Promise<{ csv: { name: string; text: string }[]; dictionary: string }>
 }
@@ -54,10 +57,15 @@ export async function makeReport(api: NormLabApi, request: ReportRequest): Promi
     if (answer.snapshot) snapshots.push({ runId: r.run.id, snapshot: answer.snapshot })
   }
   const info = buildInfo()
+  // A shared report says where the user keeps files only when asked (--provenance full).
+  const full = request.provenance === 'full'
   const model = buildReportModel(data, findings, request.language, {
     title,
     generatedAt: Date.now(),
-    provenance: { appVersion: info.appVersion, commit: info.commit, schemaVersion: request.schemaVersion, madeBy: request.madeBy, platform: `${type()} ${release()} ${arch()}`, archivePath: request.archivePath },
+    provenance: full
+      ? { appVersion: info.appVersion, commit: info.commit, schemaVersion: request.schemaVersion, madeBy: request.madeBy, platform: `${type()} ${release()} ${arch()}`, archivePath: request.archivePath }
+      : { appVersion: info.appVersion, commit: info.commit, schemaVersion: request.schemaVersion, madeBy: request.madeBy, platform: '—', archivePath: basename(request.archivePath) },
+    hostDetails: full,
     heatmaps,
     snapshots,
     ...(await request.tables()),

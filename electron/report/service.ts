@@ -17,7 +17,7 @@ export function reportService(archive: Archive, api: () => NormLabApi, host: Rep
     if (runIds.length === 0) throw new ApiError('not_found', `study ${req.studyId} has no runs to report on`)
     // The same runs, in the same order (by id), as `export-data` writes them.
     const tables = async () => archive.tidyCsv(await Promise.all([...runIds].sort((a, b) => a - b).map((id) => archive.runs.get(id))))
-    const report = await makeReport(api(), { runIds, language: req.language, madeBy: host.madeBy, archivePath: archive.path, schemaVersion: archive.schemaVersion, tables })
+    const report = await makeReport(api(), { runIds, language: req.language, madeBy: host.madeBy, archivePath: archive.path, schemaVersion: archive.schemaVersion, tables, provenance: req.provenance })
     const findings = report.findings.map(findingSummary)
     if (req.format === 'html') return { fileName: `${report.baseName}.html`, mimeType: 'text/html', base64: Buffer.from(report.html, 'utf8').toString('base64'), title: report.title, findings }
     if (!host.printer) throw new ApiError('invalid_request', 'this host cannot print PDFs: ask for the HTML report')

@@ -85,13 +85,15 @@ export function createWebServer(options: WebServerOptions): WebServer {
       return sendJson(res, 400, fail(new ApiError('invalid_request', 'The URL is malformed (a bad percent-encoding?)')))
     }
 
-    if (pathname === '/api/events') {
-      if (!tokenOk(url.searchParams.get('token'))) return sendJson(res, 401, fail(unauthorized()))
-      return openEventStream(res)
-    }
     if (pathname.startsWith('/api/')) {
+      // A browser says where a request comes from: only our own page may call (a page elsewhere
+      // holding a stolen token is refused too). Tools that send no Origin (the CLI, curl) pass on.
+      const origin = req.headers.origin
+      if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) return sendJson(res, 403, fail(new ApiError('unauthorized', `Requests from ${origin} are refused: only the lab's own page may call it`)))
+      // The token comes in the Authorization header only, never in the URL (the event stream too).
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
       if (!tokenOk(bearer)) return sendJson(res, 401, fail(unauthorized()))
+      if (pathname === '/api/events') return openEventStream(res)
       if (req.method !== 'POST') return sendJson(res, 405, fail(new ApiError('invalid_request', 'Use POST for API requests')))
       if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) {
         return sendJson(res, 415, fail(new ApiError('invalid_request', 'API requests must be Content-Type: application/json (optionally ; charset=utf-8)')))

@@ -313,6 +313,8 @@ export const contract = {
         language: z.enum(['en', 'zh-CN']).default('en'),
         format: z.enum(['html', 'pdf']).default('html'),
         paper: z.enum(['A4', 'Letter']).default('A4'),
+        /** basic: no absolute paths, host names or platform strings (a shared report tells nobody where files are kept); full: all of them. */
+        provenance: z.enum(['basic', 'full']).default('basic'),
       })
       .refine((r) => (r.runIds === undefined) !== (r.studyId === undefined), 'give either runIds or studyId'),
     response: z.strictObject({

@@ -1,6 +1,9 @@
 // A report of a real trained study: the HTML is one self-contained file (no external URL anywhere,
 // no request when opened, a CSP that forbids them) whose charts draw under that CSP; the PDF
 // rasterizes to pages whose charts are drawn; both languages.
+import { hostname } from 'node:os'
+import { reportModelOf } from '../../shared/lab/report/html'
+import { basename, dirname } from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
@@ -60,6 +63,18 @@ describe('a report of a trained study', () => {
     expect(body(out)).toEqual(body(findings))
     expect(body(out).some((l) => /effect .*\(95 % interval .* … .* over 2 seeds\); counts from/.test(l))).toBe(true)
     const text = readFileSync(html, 'utf8')
+    // A shared report tells nobody where the archive lives or which machine made it, unless asked.
+    type Model = { provenance: { archivePath: string; platform: string }; runs: { host: string | null; platform: string | null }[] }
+    const basic = reportModelOf(text) as Model
+    expect(text).not.toContain(dirname(db))
+    expect(basic.provenance.archivePath).toBe(basename(db))
+    expect(basic.provenance.platform).toBe('—')
+    expect(basic.runs.every((r) => r.host === null && r.platform === null)).toBe(true)
+    const full = tmp.file('report-full.html')
+    await cli('report', '--study', '1', '--out', full, '--provenance', 'full', '--db', db)
+    const told = reportModelOf(readFileSync(full, 'utf8')) as Model
+    expect(told.provenance.archivePath).toBe(db)
+    expect(told.runs.every((r) => r.host === hostname())).toBe(true)
     expect(text.indexOf('data-finding="perStepDrift"')).toBeGreaterThan(0)
     expect(text.indexOf('data-finding')).toBeLessThan(text.indexOf('data-chart="curves"'))
   })

@@ -168,6 +168,8 @@ function charts(data: StudyData, heatmaps: readonly HeatmapGrid[]): Omit<ReportC
 export interface ReportMeta {
   title: string
   provenance: ReportProvenance
+  /** Each run's host name and platform string (false: left out, the report's default). */
+  hostDetails?: boolean
   generatedAt: number
   /** The recurrent term's heatmap grids, per run (read by the Node side at HEATMAP_ROWS). */
   heatmaps: readonly HeatmapGrid[]
@@ -236,8 +238,8 @@ export function buildReportModel(data: StudyData, findings: readonly Finding[], 
       backend: r.run.device?.backend ?? null,
       gpuRenderer: r.run.device?.gpuRenderer ?? null,
       tfjsVersion: r.run.device?.tfjsVersion ?? null,
-      platform: r.run.device?.platform ?? null,
-      host: r.run.host,
+      platform: meta.hostDetails ? (r.run.device?.platform ?? null) : null,
+      host: meta.hostDetails ? r.run.host : null,
       numerics: r.run.device?.numerics
         ? `${r.run.device.numerics.passed}/${r.run.device.numerics.cases} ${strings.referenceCases} (${strings.worst} ${r.run.device.numerics.worstRatio?.toFixed(2) ?? '—'}${r.run.device.numerics.strict ? `, ${strings.strict}` : ''})`
         : null,

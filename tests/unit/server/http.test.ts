@@ -168,6 +168,15 @@ describe('web mode server', () => {
     expect((await fetch(`${base}/%2e%2e/secret.txt`)).status).toBe(404)
   })
 
+  it('refuses a request a page elsewhere sends (its Origin is not ours), even with the token', async () => {
+    const headers = (origin: string) => ({ 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}`, Origin: origin })
+    const foreign = await fetch(`${base}/api/listRuns`, { method: 'POST', headers: headers('http://evil.example'), body: '{}' })
+    expect(foreign.status).toBe(403)
+    expect(((await foreign.json()) as { error: { message: string } }).error.message).toMatch(/Requests from http:\/\/evil\.example are refused/)
+    const own = await fetch(`${base}/api/listRuns`, { method: 'POST', headers: headers(new URL(base).origin), body: '{}' })
+    expect(own.status).toBe(200)
+  })
+
   it('refuses a request whose Host is not our own (DNS rebinding)', async () => {
     const port = new URL(base).port
     const status = await new Promise<number>((resolve) => {
@@ -176,10 +185,12 @@ describe('web mode server', () => {
     expect(status).toBe(421)
   })
 
-  it('pushes events over Server-Sent Events, only with the token', async () => {
+  it('pushes events over Server-Sent Events, only with the token in the Authorization header (never in the URL)', async () => {
     expect((await fetch(`${base}/api/events`)).status).toBe(401)
+    // The token in the query string, as the event stream used to take it: refused.
+    expect((await fetch(`${base}/api/events?token=${web.token}`)).status).toBe(401)
     const controller = new AbortController()
-    const res = await fetch(`${base}/api/events?token=${web.token}`, { signal: controller.signal })
+    const res = await fetch(`${base}/api/events`, { headers: { Authorization: `Bearer ${web.token}` }, signal: controller.signal })
     expect(res.headers.get('content-type')).toBe('text/event-stream')
     const reader = res.body!.getReader()
     await reader.read() // the ": connected" comment
