@@ -1,5 +1,6 @@
 // Opens the archive and wires the contract's handlers to it: what every host (Electron main,
 // `npm run serve`, the CLI) starts from.
+import { clearLeftTempDirs } from './temp-folders'
 import { createApi, createDispatch, createEventBus, type Dispatch, type EventBus, type Handlers } from '../../shared/contract'
 import type { PdfPrinter } from '../report/generate'
 import { reportService } from '../report/service'
@@ -38,6 +39,8 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   const archive = await Archive.open(options.dbPath, { migrations: options.migrationsDir ?? shippedMigrationsDir(), create: options.create ?? true })
   // Any process that opens the archive ends runs whose trainer is gone; live ones keep running.
   await interruptLeftBehindRuns(archive)
+  // And clears the temporary copies a killed process left behind.
+  clearLeftTempDirs()
   const sweeper = options.leaseSweepMs ? setInterval(() => void interruptLeftBehindRuns(archive).catch(() => undefined), options.leaseSweepMs) : null
   sweeper?.unref()
   const bus = createEventBus()

@@ -2,8 +2,8 @@
 // travel base64 in the request or response (a download or upload in web mode, a save or open
 // dialog in Electron); on this side they pass through a private temporary folder, and the work is
 // the archive's (transfer.ts), exactly what `lab export` and `lab import` do with paths.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { privateTempDir } from './temp-folders'
 import { join } from 'node:path'
 import { ApiError, type EventBus, type Handlers, type RequestOf, type ResponseOf } from '../../shared/contract'
 import type { Archive, ImportResult } from './archive'
@@ -15,7 +15,7 @@ export function exportFileName(runs: number, now = new Date()): string {
 }
 
 async function inTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'normlab-transfer-'))
+  const dir = privateTempDir('normlab-transfer-')
   try {
     return await work(dir)
   } finally {

@@ -6,8 +6,8 @@
 // with other content is reported (and replaced only when asked and the incoming one is newer).
 // Everything is checked before anything is written: a truncated, damaged, newer or tampered file
 // is refused and this archive stays byte-identical.
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, existsSync, rmSync, statSync } from 'node:fs'
+import { privateTempDir } from '../temp-folders'
 import { join } from 'node:path'
 import { ApiError } from '../../../shared/contract'
 import { ArchiveRefusedError, checkPrefix, loadMigrations, migrate, type Migration } from '../migrations'
@@ -231,7 +231,7 @@ async function checkSource(path: string, migrations: string | Migration[]): Prom
   if (!existsSync(path)) throw refuse('there is no such file')
   if (statSync(path).size < 512) throw refuse('it is not a NormLab export or archive (too small to be one)')
   // Work on a private copy: the file is read, upgraded if older, never changed.
-  const dir = mkdtempSync(join(tmpdir(), 'normlab-import-'))
+  const dir = privateTempDir('normlab-import-')
   const copy = join(dir, 'source.sqlite')
   copyFileSync(path, copy)
   // An archive whose last writer did not close it keeps recent pages in its WAL: bring it along.
