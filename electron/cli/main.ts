@@ -28,19 +28,32 @@ for (const [signal, code] of [
 }
 const interrupted = () => signalled !== null
 
+// A closed pipe (`lab runs list | head -1`) is the reader being done, not an error: stop writing
+// there and finish normally, so the archive is closed as always (a crash on EPIPE left -wal/-shm
+// files beside a damaged archive, and exit code 1).
+const closedPipes = new Set<NodeJS.WriteStream>()
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    closedPipes.add(stream)
+  })
+const write = (stream: NodeJS.WriteStream, text: string) => {
+  if (!closedPipes.has(stream)) stream.write(text)
+}
+
 const tty = process.stderr.isTTY
 let lastPlain = 0
 runCli(
   process.argv.slice(2),
   {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
+    out: (line) => write(process.stdout, `${line}\n`),
+    err: (line) => write(process.stderr, `${line}\n`),
     progress: (line, done) => {
-      if (tty) process.stderr.write(done ? '\r\x1b[K' : `\r\x1b[K${line}`)
+      if (tty) write(process.stderr, done ? '\r\x1b[K' : `\r\x1b[K${line}`)
       // Logs get a line every 5 s instead of a redrawn bar.
       else if (line && Date.now() - lastPlain > 5000) {
         lastPlain = Date.now()
-        process.stderr.write(`${line}\n`)
+        write(process.stderr, `${line}\n`)
       }
     },
   },

@@ -132,3 +132,25 @@ describe('shared files are data, not instructions', () => {
     expect(notPlan.err).not.toMatch(/root:x/)
   })
 })
+
+describe('a reader that stops reading', () => {
+  it('a closed pipe (`runs list | head -1`) is no error: exit 0, and a damaged archive is left as it was found (no -wal/-shm)', async () => {
+    const { copyFileSync, openSync, writeSync, closeSync, statSync: stat } = await import('node:fs')
+    const { spawn } = await import('node:child_process')
+    const { join } = await import('node:path')
+    const { ROOT } = await import('../../helpers/temp')
+    const damaged = tmp.file('damaged.sqlite')
+    copyFileSync(db, damaged)
+    const pages = Math.floor(stat(damaged).size / 4096)
+    const fd = openSync(damaged, 'r+')
+    for (const page of [Math.floor(pages / 2), Math.floor(pages / 2) + 1]) writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, page * 4096)
+    closeSync(fd)
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/cli/main.ts', 'runs', 'list', '--db', damaged], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    // The reader goes away before the command writes a line.
+    child.stdout.destroy()
+    child.stderr.destroy()
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+    expect(code).toBe(0)
+    for (const suffix of ['-wal', '-shm']) expect(existsSync(`${damaged}${suffix}`), suffix).toBe(false)
+  }, 60_000)
+})
