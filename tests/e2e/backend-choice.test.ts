@@ -83,6 +83,32 @@ describe('choosing the backend by measuring it', () => {
     expect(again.map((r) => [r.backend, r.ms, r.used])).toEqual(first.map((r) => [r.backend, r.ms, r.used]))
   }, 150_000)
 
+  it('a backend chosen while the first probe is still timing is where the worker computes: the page shows it and the self-check runs on it', async () => {
+    // A fresh profile: nothing remembered, so the probe times every backend first.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } })
+    const fresh = await context.newPage()
+    fresh.on('pageerror', (e) => pageErrors.push(e.message))
+    try {
+      await fresh.goto(served.url)
+      await fresh.getByRole('link', { name: 'Settings' }).click()
+      await fresh.locator('main [data-testid=env-badge][data-state=starting]').waitFor({ timeout: 60_000 })
+      await fresh.getByTestId('backend-select').selectOption('webgl')
+      const badge = fresh.locator('main [data-testid=env-badge][data-state=ready]')
+      await badge.waitFor({ timeout: 300_000 })
+      // Let a superseded probe finish if it was going to: the page must not move off WebGL.
+      await fresh.waitForTimeout(3000)
+      expect(await badge.getAttribute('data-backend')).toBe('webgl')
+      await fresh.getByTestId('self-check').click()
+      const summary = fresh.getByTestId('self-check-summary')
+      await fresh.locator('[data-testid=self-check]:not([disabled])').waitFor({ timeout: 240_000 })
+      // The worker's own tfjs backend ran the cases (it said wasm while the page showed webgl).
+      expect(await summary.textContent()).toMatch(/webgl/i)
+      expect(await summary.textContent()).not.toMatch(/wasm/i)
+    } finally {
+      await context.close()
+    }
+  }, 560_000)
+
   it('had no uncaught errors in the page', () => {
     expect(pageErrors).toEqual([])
   })

@@ -142,7 +142,15 @@ export class TrainingController {
   }
 
   private startBackend(): void {
-    this.backendSettled = new Promise((resolve) => (this.settleBackend = resolve))
+    // A newer choice supersedes the one being made (the worker tells nothing more of it): whoever
+    // waited on that one waits for this one.
+    const earlier = this.settleBackend
+    this.backendSettled = new Promise((resolve) => {
+      this.settleBackend = () => {
+        resolve()
+        earlier()
+      }
+    })
     this.update({ backend: { state: 'starting', trying: null, phase: 'starting' } })
     void this.init()
   }

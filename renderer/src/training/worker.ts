@@ -18,6 +18,20 @@ declare const self: DedicatedWorkerGlobalScope
 
 const post = (message: FromWorker) => self.postMessage(message)
 
+/**
+ * The backend is chosen by one `init` at a time: a choice made while an earlier one is still
+ * starting or timing backends waits for it, and the earlier one, superseded, tells the page
+ * nothing more. So what the page shows is where this worker computes, whenever the choice is made
+ * (choosing WebGL while the first probe ran ended on WebAssembly with the page showing WebGL).
+ */
+let generation = 0
+let current = 0
+const superseded = () => current !== generation
+/** Posts a backend's progress or result only for the latest choice. */
+const postLatest = (message: FromWorker) => {
+  if (!superseded()) post(message)
+}
+
 let appVersion = 'unknown'
 
 interface Gated {
@@ -30,13 +44,13 @@ interface Gated {
  * the same fingerprint); the reason it cannot be used, or its check.
  */
 async function startAndGate(name: BackendName, message: InitMessage): Promise<Gated | string> {
-  post({ type: 'backendProgress', backend: name, phase: 'starting' })
+  postLatest({ type: 'backendProgress', backend: name, phase: 'starting' })
   const failure = await startBackend(name)
   if (failure !== null) return `${name}: ${failure}`
   let numerics: NumericsSummary | undefined = rememberedCheckFor(message.checked, backendFingerprint(name, appVersion))
   const remembered = numerics !== undefined
   if (!numerics) {
-    post({ type: 'backendProgress', backend: name, phase: 'checking' })
+    postLatest({ type: 'backendProgress', backend: name, phase: 'checking' })
     const fault = message.numericsFault === name
     numerics = (await runNumericsCheck({ backend: name, appVersion, full: false, fault })).summary
     // A result computed under the test hook says nothing about this GPU: never remember it.
@@ -74,9 +88,9 @@ async function initPreferred(message: InitMessage, preferred: BackendName): Prom
       skipped.push(gated)
       continue
     }
-    return post({ type: 'backend', info: backendInfo(name, gated, skipped, null) })
+    return postLatest({ type: 'backend', info: backendInfo(name, gated, skipped, null) })
   }
-  post({ type: 'backendFailed', reason: skipped.join('; ') || 'no backend' })
+  postLatest({ type: 'backendFailed', reason: skipped.join('; ') || 'no backend' })
 }
 
 /**
@@ -87,6 +101,8 @@ async function initFastest(message: InitMessage): Promise<void> {
   const probes: BackendProbe[] = []
   const gates = new Map<BackendName, Gated>()
   for (const name of PROBED) {
+    // A newer choice is waiting: stop timing for this one.
+    if (superseded()) return
     const gated = await startAndGate(name, message)
     if (typeof gated === 'string') {
       probes.push({ backend: name, fingerprint: null, msPerStep: null, failure: gated, probedAt: Date.now() })
@@ -95,7 +111,7 @@ async function initFastest(message: InitMessage): Promise<void> {
     const fingerprint = backendFingerprint(name, appVersion)
     let probe = message.probed.find((p) => p.backend === name && p.fingerprint === fingerprint && p.msPerStep !== null)
     if (!probe) {
-      post({ type: 'backendProgress', backend: name, phase: 'probing' })
+      postLatest({ type: 'backendProgress', backend: name, phase: 'probing' })
       try {
         probe = { backend: name, fingerprint, msPerStep: await probeActiveBackend(() => performance.now()), failure: null, probedAt: Date.now() }
         post({ type: 'probe', probe })
@@ -106,14 +122,18 @@ async function initFastest(message: InitMessage): Promise<void> {
     probes.push(probe)
     gates.set(name, gated)
   }
+  if (superseded()) return
   const fastest = fastestBackend(probes) as BackendName | null
   if (fastest === null) return initPreferred(message, 'cpu')
   await tf.setBackend(fastest)
   // Why a backend could not be used is in its probe (Settings shows them all): nothing fell back.
-  post({ type: 'backend', info: backendInfo(fastest, gates.get(fastest)!, [], probes) })
+  postLatest({ type: 'backend', info: backendInfo(fastest, gates.get(fastest)!, [], probes) })
 }
 
-async function init(message: InitMessage): Promise<void> {
+async function init(message: InitMessage, mine: number): Promise<void> {
+  current = mine
+  // Superseded before it began: the newer choice runs next.
+  if (superseded()) return
   appVersion = message.appVersion
   return message.preferred === 'auto' ? initFastest(message) : initPreferred(message, message.preferred)
 }
@@ -140,12 +160,16 @@ let stopped = false
 let resumeWaiters: (() => void)[] = []
 
 /** Settles when the backend chosen by `init` is ready (or none could start): training waits for it. */
-let backendReady: Promise<void> = new Promise<void>(() => {})
+let backendReady: Promise<void> = Promise.resolve()
+/** Nothing trains before the first choice is made. */
+let resolveFirstInit: () => void = () => {}
+const firstInit: Promise<void> = new Promise<void>((resolve) => (resolveFirstInit = resolve))
 
 async function runTraining(runId: number, config: TrainConfig, userData?: string): Promise<void> {
   paused = false
   stopped = false
   try {
+    await firstInit
     await backendReady
     const task = await taskFor(config, userData)
     const result = await train(config, task, {
@@ -165,8 +189,9 @@ async function runTraining(runId: number, config: TrainConfig, userData?: string
   }
 }
 
-/** The full self-check on the backend in use: every reference case, results as they come. */
+/** The full self-check on the backend in use, once the latest choice has settled: every reference case, results as they come. */
 async function selfCheck(): Promise<void> {
+  await backendReady
   const backend = tf.getBackend() as BackendName
   try {
     const { summary } = await runNumericsCheck({ backend, appVersion, full: true, onCase: (result) => post({ type: 'selfCheckCase', result }) })
@@ -185,9 +210,13 @@ const wake = () => {
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data
   switch (message.type) {
-    case 'init':
-      backendReady = init(message)
+    case 'init': {
+      const mine = ++generation
+      // One at a time, in order: training and the self-check wait for the latest.
+      backendReady = backendReady.catch(() => undefined).then(() => init(message, mine))
+      resolveFirstInit()
       break
+    }
     case 'train':
       void runTraining(message.runId, message.config, message.userData)
       break
