@@ -234,7 +234,9 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
       io.err(error.message)
       return 1
     }
-    if (error instanceof UsageError) {
+    // A request the contract refuses was made of the user's flags (`runs list --status bogus`):
+    // a usage error, exit 2, as everywhere else.
+    if (error instanceof UsageError || (error instanceof ApiError && error.code === 'invalid_request')) {
       io.err(`${error.message}\n${commandUsage(command)}`)
       return 2
     }

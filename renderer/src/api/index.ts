@@ -1,6 +1,7 @@
 // The renderer picks its transport once: Electron's preload bridge when present, else HTTP.
 import type { NormLabBridge } from '../../../shared/contract'
 import { createHttpBridge, takeToken } from './http-client'
+import { validatedBridge } from './validated'
 
 declare global {
   interface Window {
@@ -16,5 +17,5 @@ function pick(): { api: NormLabBridge; transport: Transport } {
 }
 
 const picked = pick()
-export const api: NormLabBridge = picked.api
+export const api: NormLabBridge = validatedBridge(picked.api)
 export const transport: Transport = picked.transport

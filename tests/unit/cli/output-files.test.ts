@@ -90,6 +90,10 @@ describe('outputs the user names', () => {
       expect(result.err).toMatch(/run 999 is not in the archive/)
     }
     expect(existsSync(tmp.file('x.normlab'))).toBe(false)
+    // A value the contract refuses is a usage error too (it was exit 1).
+    const status = await cli(['runs', 'list', '--status', 'bogus', '--db', db])
+    expect(status.code).toBe(2)
+    expect(status.err).toMatch(/filter\.status: Invalid option/)
   })
 })
 
