@@ -16,8 +16,8 @@ import type { Task } from '../../shared/engine/data/task'
 import { train } from '../../shared/engine/trainer'
 import { createStudyRuns, runOne, type QueuedRun, type RunObserver, type RunOutcome, type StudyMeta, type TrainingHost } from '../../shared/lab/run-lifecycle'
 import { sleep } from '../../shared/timers'
-import { planStudy, planWarnings, type GridAxis, type PlannedRun } from '../../shared/lab/study-plan'
-import { PlannedRunFile, ReportPlan, sweepPlanFiles } from '../../shared/lab/sweep-plan'
+import { MAX_PLANNED_RUNS, planStudy, planWarnings, type GridAxis, type PlannedRun } from '../../shared/lab/study-plan'
+import { PlannedRunFile, ReportPlan, SlurmOptions, sweepPlanFiles } from '../../shared/lab/sweep-plan'
 import { reportModelOf } from '../../shared/lab/report/html'
 import { apiOf, DB_OPTION, ExitWith, UsageError, type Command, type CommandContext } from './command'
 import { taskFor } from './node-tasks'
@@ -39,8 +39,8 @@ const FLAG_OF_AXIS: Record<GridAxis, string> = { cells: '--cell', norms: '--norm
 const OPTIONS = { ...DB_OPTION, ...STUDY_FLAGS, backend: { type: 'string', default: 'wasm' } } as const
 
 /** The runs the flags describe, validated together; a usage error listing every problem otherwise. */
-export function planFromFlags(values: Record<string, unknown>, lists: boolean): PlannedRun[] {
-  const { runs, errors } = planStudy(planInputFromFlags(values, lists))
+export function planFromFlags(values: Record<string, unknown>, lists: boolean, maxRuns?: number): PlannedRun[] {
+  const { runs, errors } = planStudy(planInputFromFlags(values, lists), maxRuns)
   if (errors.length > 0) {
     const lines = errors.map((e) => `  ${e.combination ? `combination ${e.combination}: ` : ''}${FLAG_OF_AXIS[e.field as GridAxis] ?? e.field}: ${e.message}`)
     throw new UsageError(`The ${lists ? 'sweep' : 'configuration'} is invalid; nothing was written:\n${lines.join('\n')}`)
@@ -281,6 +281,24 @@ export const trainCommand: Command = {
   },
 }
 
+/** The scheduler's flags (--time, --mem, --partition, --account, --cpus-per-task, --throttle), checked; a usage error naming the flag otherwise. */
+function slurmOf(values: Record<string, unknown>): SlurmOptions {
+  const number = (flag: string) => (values[flag] === undefined ? undefined : Number(values[flag]))
+  const parsed = SlurmOptions.safeParse({
+    time: values.time,
+    mem: values.mem,
+    partition: values.partition,
+    account: values.account,
+    cpusPerTask: number('cpus-per-task'),
+    throttle: number('throttle'),
+  })
+  if (!parsed.success) {
+    const flag = { cpusPerTask: 'cpus-per-task' }[String(parsed.error.issues[0]!.path[0])] ?? String(parsed.error.issues[0]!.path[0])
+    throw new UsageError(`--${flag} ${String(values[flag])}: ${parsed.error.issues[0]!.message} (nothing was written)`)
+  }
+  return parsed.data
+}
+
 /** `sweep --plan DIR`: the runs as files and a script, trained elsewhere (shared/lab/sweep-plan.ts). */
 function writePlan(ctx: CommandContext, planned: PlannedRun[], study: { name: string; description: string }): void {
   const planDir = resolve(ctx.values.plan as string)
@@ -288,7 +306,7 @@ function writePlan(ctx: CommandContext, planned: PlannedRun[], study: { name: st
   // Relative data files would be looked up from wherever a job starts: make them absolute now.
   const runs = planned.map((p) => (p.config.dataFile ? { ...p, config: { ...p.config, dataFile: resolve(p.config.dataFile) } } : p))
   const labHome = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-  const files = sweepPlanFiles(runs, { ...study, uuid: randomUUID() }, { planDir, labHome }, Date.now())
+  const files = sweepPlanFiles(runs, { ...study, uuid: randomUUID() }, { planDir, labHome }, Date.now(), slurmOf(ctx.values))
   // One folder at a time, never recursively: a path that cannot be made (a typo's missing parent,
   // /proc) is an error naming it, not a loop.
   const parent = dirname(planDir)
@@ -374,7 +392,7 @@ async function settleCommand(ctx: CommandContext): Promise<void> {
 }
 
 export const sweepCommand: Command = {
-  usage: 'sweep [--preset ID] [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64 [--equal-samples]] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--settle [--max-seeds N] [--budget MIN]] [--from-report R.html] [--plan DIR] [--db PATH]',
+  usage: 'sweep [--preset ID] [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64 [--equal-samples]] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--settle [--max-seeds N] [--budget MIN]] [--from-report R.html [--data FILE]] [--plan DIR [--time T --mem M --partition P --account A --cpus-per-task N --throttle K]] [--db PATH]',
   summary: 'train every combination of the listed values as one study (or a report’s runs again); --plan DIR: a Slurm/parallel plan',
   options: {
     ...OPTIONS,
@@ -384,14 +402,24 @@ export const sweepCommand: Command = {
     settle: { type: 'boolean' },
     'max-seeds': { type: 'string' },
     budget: { type: 'string' },
+    // With --plan: what run.sh asks the scheduler for.
+    time: { type: 'string' },
+    mem: { type: 'string' },
+    partition: { type: 'string' },
+    account: { type: 'string' },
+    'cpus-per-task': { type: 'string' },
+    throttle: { type: 'string' },
   },
   archive: 'write',
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
     if (ctx.values.settle) return settleCommand(ctx)
     if (ctx.values['max-seeds'] !== undefined || ctx.values.budget !== undefined) throw new UsageError('--max-seeds and --budget go with --settle')
+    const scheduler = ['time', 'mem', 'partition', 'account', 'cpus-per-task', 'throttle'].filter((f) => ctx.values[f] !== undefined)
+    if (scheduler.length > 0 && ctx.values.plan === undefined) throw new UsageError(`${scheduler.map((f) => `--${f}`).join(', ')} go${scheduler.length === 1 ? 'es' : ''} with --plan DIR (what run.sh asks the cluster's scheduler for)`)
     const again = ctx.values['from-report'] !== undefined ? reportRunsOf(ctx) : null
-    const planned = again ? again.planned : planFromFlags(ctx.values, true)
+    // The per-study limit is the one-machine queue's: a cluster plan runs each run as its own job.
+    const planned = again ? again.planned : planFromFlags(ctx.values, true, ctx.values.plan !== undefined ? MAX_PLANNED_RUNS : undefined)
     const axes = (['cell', 'norm', 'batch', 'batching', 'seed'] as const).filter((f) => ctx.values[f] !== undefined)
     const name = again?.name ?? (ctx.values.study as string | undefined) ?? `Sweep ${new Date().toISOString().slice(0, 16).replace('T', ' ')}: ${axes.map((f) => `${f} ${String(ctx.values[f])}`).join(' × ')}`
     const study = { name, description: `${planned.length} runs on ${planned[0]!.config.task}` }

@@ -55,8 +55,10 @@ export interface PlannedRun {
   config: TrainConfig
 }
 
-/** At most this many runs in one study. */
+/** At most this many runs in one study trained here, one after another (the app's queue, `lab sweep`). */
 export const MAX_RUNS = 64
+/** At most this many in a plan for a cluster (`sweep --plan`): each run is its own job there. */
+export const MAX_PLANNED_RUNS = 100_000
 
 const FIELD_OF_CONFIG: Record<AxisField, GridAxis> = { cell: 'cells', norm: 'norms', batchSize: 'batchSizes', batching: 'batchings', seed: 'seeds' }
 
@@ -82,11 +84,11 @@ export function gridCombinations(grid: Grid): Pick<TrainConfig, 'cell' | 'norm' 
 }
 
 /** Every run of the study, validated; or every error, with its field and combination. Nothing partial. */
-export function planStudy(input: StudyPlanInput): { runs: PlannedRun[]; errors: PlanError[] } {
+export function planStudy(input: StudyPlanInput, maxRuns: number = MAX_RUNS): { runs: PlannedRun[]; errors: PlanError[] } {
   const errors: PlanError[] = []
   for (const axis of GRID_AXES) if (input.grid[axis].length === 0) errors.push({ field: axis, combination: null, message: 'pick at least one', key: 'pickOne' })
   const total = GRID_AXES.reduce((n, axis) => n * input.grid[axis].length, 1)
-  if (total > MAX_RUNS) errors.push({ field: 'norms', combination: null, message: `${total} combinations; at most ${MAX_RUNS} runs per study`, key: 'tooManyRuns', values: { total, max: MAX_RUNS } })
+  if (total > maxRuns) errors.push({ field: 'norms', combination: null, message: `${total} combinations; at most ${maxRuns} runs per study${maxRuns === MAX_RUNS ? ' trained here (a cluster plan, --plan DIR, takes more)' : ''}`, key: 'tooManyRuns', values: { total, max: maxRuns } })
   if (errors.length > 0) return { runs: [], errors }
 
   const runs: PlannedRun[] = []

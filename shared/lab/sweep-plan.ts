@@ -57,6 +57,21 @@ export interface SweepPaths {
   labHome: string
 }
 
+/**
+ * What the cluster's scheduler is asked for, each written into run.sh as an #SBATCH line (Slurm's
+ * own syntax); absent: the site's default. `throttle`: at most this many array tasks at once
+ * (`--array=1-N%K`).
+ */
+export const SlurmOptions = z.strictObject({
+  time: z.string().regex(/^(\d+-)?\d{1,3}(:\d{2}){0,2}$/, 'a time limit as Slurm takes it: MINUTES, HH:MM:SS or DAYS-HH:MM:SS').optional(),
+  mem: z.string().regex(/^\d+[KMGT]?$/, 'memory as Slurm takes it, e.g. 4G or 4000M').optional(),
+  partition: z.string().regex(/^[A-Za-z0-9_.,-]{1,64}$/, 'a partition name (letters, digits, _ . , -)').optional(),
+  account: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'an account name (letters, digits, _ . -)').optional(),
+  cpusPerTask: z.number().int().min(1).max(1024).optional(),
+  throttle: z.number().int().min(1).max(100_000).optional(),
+})
+export type SlurmOptions = z.output<typeof SlurmOptions>
+
 export interface PlanFile {
   path: string
   text: string
@@ -67,7 +82,7 @@ export interface PlanFile {
 const inDoubleQuotes = (text: string) => text.replace(/[\\"$`]/g, '\\$&')
 
 /** The files of a planned sweep, relative to its folder. */
-export function sweepPlanFiles(planned: readonly PlannedRun[], study: StudyRef, paths: SweepPaths, createdAt: number): PlanFile[] {
+export function sweepPlanFiles(planned: readonly PlannedRun[], study: StudyRef, paths: SweepPaths, createdAt: number, slurm: SlurmOptions = {}): PlanFile[] {
   const of = planned.length
   const files: PlanFile[] = planned.map((run, i) => {
     const body: PlannedRunFile = { format: 'normlab-planned-run', version: 1, index: i + 1, of, study, name: run.name, config: run.config }
@@ -75,12 +90,18 @@ export function sweepPlanFiles(planned: readonly PlannedRun[], study: StudyRef, 
   })
   const plan: SweepPlanFile = { format: 'normlab-sweep-plan', version: 1, createdAt, study, runs: planned.map((run, i) => ({ index: i + 1, name: run.name, file: files[i]!.path })) }
   files.push({ path: 'plan.json', text: `${JSON.stringify(plan, null, 2)}\n` })
-  files.push({ path: 'run.sh', text: runScript(of, study, paths), executable: true })
+  files.push({ path: 'run.sh', text: runScript(of, study, paths, slurm), executable: true })
   return files
 }
 
-function runScript(of: number, study: StudyRef, paths: SweepPaths): string {
+function runScript(of: number, study: StudyRef, paths: SweepPaths, slurm: SlurmOptions): string {
   const width = Math.max(3, String(of).length)
+  const asked = [
+    slurm.time !== undefined ? `#SBATCH --time=${slurm.time}\n` : '',
+    slurm.mem !== undefined ? `#SBATCH --mem=${slurm.mem}\n` : '',
+    slurm.partition !== undefined ? `#SBATCH --partition=${slurm.partition}\n` : '',
+    slurm.account !== undefined ? `#SBATCH --account=${slurm.account}\n` : '',
+  ].join('')
   return `#!/usr/bin/env bash
 # NormLab sweep “${study.name.replace(/\n/g, ' ')}”: ${of} runs, each trained into its own archive file.
 #   Slurm:        sbatch ${paths.planDir}/run.sh            (the array below runs 1-${of})
@@ -89,9 +110,9 @@ function runScript(of: number, study: StudyRef, paths: SweepPaths): string {
 # Then merge:     npm run lab -- import ${paths.planDir}/archives/*.sqlite --db merged.sqlite
 # NORMLAB_HOME, NORMLAB_PLAN_DIR and NORMLAB_BACKEND (wasm or cpu) override the defaults below.
 #SBATCH --job-name=normlab-sweep
-#SBATCH --array=1-${of}
-#SBATCH --cpus-per-task=2
-#SBATCH --output=${paths.planDir}/logs/run-%a.log
+#SBATCH --array=1-${of}${slurm.throttle !== undefined ? `%${slurm.throttle}` : ''}
+#SBATCH --cpus-per-task=${slurm.cpusPerTask ?? 2}
+${asked}#SBATCH --output=${paths.planDir}/logs/run-%a.log
 set -euo pipefail
 PLAN_DIR="\${NORMLAB_PLAN_DIR:-${inDoubleQuotes(paths.planDir)}}"
 NORMLAB_HOME="\${NORMLAB_HOME:-${inDoubleQuotes(paths.labHome)}}"

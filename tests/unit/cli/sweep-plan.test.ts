@@ -89,4 +89,26 @@ describe('lab sweep --plan', () => {
     expect(mixed.code).toBe(2)
     expect(mixed.err).toContain('drop --norm')
   })
+
+  it('plans the README’s 72-run sweep (the 64-run limit is the one-machine queue’s), asking the scheduler for time, memory, partition, account, cpus and a throttle', async () => {
+    const readme = ['--task', 'adding', '--norm', 'bn_step,ln', '--batch', '4,16,64', '--batching', 'mask,pad', '--seed', '1,2,3,4,5,6', '--equal-samples']
+    // Trained here, one after another: still refused, and the message says what takes more.
+    const here = await cli(['sweep', ...readme, '--db', tmp.file('never.sqlite')])
+    expect(here.code).toBe(2)
+    expect(here.err).toMatch(/72 combinations; at most 64 runs per study trained here \(a cluster plan, --plan DIR, takes more\)/)
+    const dir = tmp.file('cluster-72')
+    const planned = await cli(['sweep', ...readme, '--plan', dir, '--time', '0-02:00:00', '--mem', '4G', '--partition', 'gpu,cpu', '--account', 'lab_1', '--cpus-per-task', '4', '--throttle', '50'])
+    expect(planned.code, planned.err).toBe(0)
+    expect(readdirSync(join(dir, 'runs'))).toHaveLength(72)
+    const script = readFileSync(join(dir, 'run.sh'), 'utf8')
+    for (const line of ['#SBATCH --array=1-72%50', '#SBATCH --cpus-per-task=4', '#SBATCH --time=0-02:00:00', '#SBATCH --mem=4G', '#SBATCH --partition=gpu,cpu', '#SBATCH --account=lab_1']) expect(script).toContain(line)
+    // What the scheduler is asked for is checked like every other flag: nothing written when wrong.
+    const bad = await cli(['sweep', ...GRID, '--plan', tmp.file('bad-time'), '--time', '2 hours'])
+    expect(bad.code).toBe(2)
+    expect(bad.err).toMatch(/--time 2 hours: a time limit as Slurm takes it/)
+    expect(existsSync(tmp.file('bad-time'))).toBe(false)
+    const loose = await cli(['sweep', ...GRID, '--mem', '4G', '--db', tmp.file('never2.sqlite')])
+    expect(loose.code).toBe(2)
+    expect(loose.err).toMatch(/--mem goes with --plan DIR/)
+  })
 })
