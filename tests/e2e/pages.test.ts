@@ -183,6 +183,24 @@ describe('every page, as a newcomer sees it', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'settle-rounds.png'), fullPage: true })
   }, 300_000)
 
+  it('a pause holds: paused during start-up, nothing trains until Resume (the worker reset it at every run)', async () => {
+    await visit(page, '#/new', '[data-testid=run-count]')
+    await page.getByTestId('preset-bnVsLn').click()
+    await page.getByRole('textbox', { name: 'Steps', exact: true }).fill('12')
+    await page.getByRole('textbox', { name: 'Longest' }).fill('14')
+    await page.getByRole('textbox', { name: 'Test lengths (× training length)' }).fill('1')
+    await page.getByRole('textbox', { name: 'Seeds', exact: true }).fill('1')
+    await page.getByTestId('run-experiment').click()
+    await page.getByTestId('live-view').waitFor({ timeout: 30_000 })
+    await page.getByRole('button', { name: 'Pause' }).click()
+    await page.waitForTimeout(5000)
+    // Still at step 0 of the first run, and the page says paused.
+    expect(await page.getByTestId('live-progress').textContent()).toMatch(/^Step 0 of 12/i)
+    expect(await page.getByRole('button', { name: 'Resume' }).isVisible()).toBe(true)
+    await page.getByRole('button', { name: 'Resume' }).click()
+    await page.locator('[data-testid=live-idle][data-finished=true]').waitFor({ timeout: 120_000 })
+  }, 180_000)
+
   it('had no uncaught errors in the page', () => {
     expect(pageErrors).toEqual([])
   })

@@ -357,7 +357,8 @@ export class TrainingController {
           this.update({ lastError: (error as Error).message })
         }
         this.active = null
-        this.update({ batch: { ...this.state.batch, done: this.state.batch.done + 1 }, paused: false })
+        // The pause (if any) holds into the next run: the worker keeps it too.
+        this.update({ batch: { ...this.state.batch, done: this.state.batch.done + 1 } })
       }
     } finally {
       this.draining = false

@@ -166,7 +166,8 @@ let resolveFirstInit: () => void = () => {}
 const firstInit: Promise<void> = new Promise<void>((resolve) => (resolveFirstInit = resolve))
 
 async function runTraining(runId: number, config: TrainConfig, userData?: string): Promise<void> {
-  paused = false
+  // A pause holds across runs and start-up until Resume (resetting it here let the next run train
+  // on after Pause); Stop ends it.
   stopped = false
   try {
     await firstInit
@@ -229,6 +230,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       break
     case 'stop':
       stopped = true
+      paused = false
       wake()
       break
     case 'selfCheck':
