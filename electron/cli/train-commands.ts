@@ -111,6 +111,13 @@ function cliObserver(ctx: CommandContext, archivePath: string): RunObserver {
   }
 }
 
+/** "3 completed, 1 interrupted": how a command's runs ended, every run counted. */
+function outcomeCounts(outcomes: readonly RunOutcome[]): string {
+  const counts: Record<string, number> = {}
+  for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1
+  return Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ') || 'nothing trained'
+}
+
 /** The exit code of a command that trained runs: 1 if any failed, 3 if any diverged, else 0 (signals: see main.ts). */
 export function exitCodeOf(outcomes: readonly RunOutcome[]): number {
   if (outcomes.some((o) => o.status === 'failed')) return 1
@@ -203,25 +210,15 @@ async function settleSweep(ctx: CommandContext, input: StudyPlanInput, study: { 
   const claims = design.claims ?? ['every claim its runs can answer']
   ctx.io.out(`Study ${created.id}: ${created.name}; settling ${claims.join(', ')} in rounds of ${design.looks.join(' → ')} seeds`)
   ctx.io.out(fill(w.hint, { looks: design.looks.join(' → '), level: levelPercent(judgingOf(design).level), count: design.looks.length }))
-  const tasks = new Map<number, Task>()
   const outcomes: RunOutcome[] = []
   let round = 1
-  await settleStudy(api, input, design, {
-    addRuns: async (planned) => {
-      const queued: QueuedRun[] = []
-      for (const p of planned) {
-        const run = await api.createRun({ name: p.name, config: p.config, studyId: created.id, status: 'queued' })
-        tasks.set(run.id, await taskFor(p.config))
-        queued.push({ runId: run.id, name: run.name, config: p.config })
-      }
-      return queued
-    },
+  const { findings } = await settleStudy(api, input, design, { id: created.id, tags: [] }, {
     train: async (runs) => {
+      const tasks = new Map(await Promise.all(runs.map(async (r) => [r.runId, await taskFor(r.config)] as const)))
       const done = await trainQueued(ctx, api, gated, tasks, runs, services.archive.path, `round ${round} · `)
       outcomes.push(...done)
       return done
     },
-    runIds: async () => (await api.listRuns({ filter: { studyId: created.id } })).map((r) => r.id).sort((a, b) => a - b),
     onRound: (r) => {
       const verdicts = Object.entries(r.verdicts)
         .map(([id, v]) => `${id} ${words('en').findings.verdict[v as Verdict]}`)
@@ -232,10 +229,9 @@ async function settleSweep(ctx: CommandContext, input: StudyPlanInput, study: { 
     },
     interrupted: ctx.interrupted,
     now: Date.now,
-  }).then(({ findings }) => {
-    ctx.io.out(`Findings of study ${created.id} (${design.claims ? design.claims.join(', ') : 'all claims'}):`)
-    for (const f of findings.filter((x) => !design.claims || design.claims.includes(x.id))) ctx.io.out(findingLines(findingSummary(f), 'en').join('\n'))
   })
+  ctx.io.out(`Findings of study ${created.id} (${design.claims ? design.claims.join(', ') : 'all claims'}):`)
+  for (const f of findings.filter((x) => !design.claims || design.claims.includes(x.id))) ctx.io.out(findingLines(findingSummary(f), 'en').join('\n'))
   return outcomes
 }
 
@@ -281,20 +277,18 @@ export const trainCommand: Command = {
   },
 }
 
-/** The scheduler's flags (--time, --mem, --partition, --account, --cpus-per-task, --throttle), checked; a usage error naming the flag otherwise. */
+/** With --plan: what run.sh asks the cluster's scheduler for, flag → SlurmOptions field (numbers where the field is one). */
+const SCHEDULER_FLAGS = { time: 'time', mem: 'mem', partition: 'partition', account: 'account', 'cpus-per-task': 'cpusPerTask', throttle: 'throttle' } as const
+const NUMERIC_SCHEDULER_FIELDS: ReadonlySet<string> = new Set(['cpusPerTask', 'throttle'])
+
+/** The scheduler's flags, checked; a usage error naming the flag otherwise. */
 function slurmOf(values: Record<string, unknown>): SlurmOptions {
-  const number = (flag: string) => (values[flag] === undefined ? undefined : Number(values[flag]))
-  const parsed = SlurmOptions.safeParse({
-    time: values.time,
-    mem: values.mem,
-    partition: values.partition,
-    account: values.account,
-    cpusPerTask: number('cpus-per-task'),
-    throttle: number('throttle'),
-  })
+  const given = Object.entries(SCHEDULER_FLAGS).filter(([flag]) => values[flag] !== undefined)
+  const parsed = SlurmOptions.safeParse(Object.fromEntries(given.map(([flag, field]) => [field, NUMERIC_SCHEDULER_FIELDS.has(field) ? Number(values[flag]) : values[flag]])))
   if (!parsed.success) {
-    const flag = { cpusPerTask: 'cpus-per-task' }[String(parsed.error.issues[0]!.path[0])] ?? String(parsed.error.issues[0]!.path[0])
-    throw new UsageError(`--${flag} ${String(values[flag])}: ${parsed.error.issues[0]!.message} (nothing was written)`)
+    const issue = parsed.error.issues[0]!
+    const flag = given.find(([, field]) => field === issue.path[0])?.[0] ?? String(issue.path[0])
+    throw new UsageError(`--${flag} ${String(values[flag])}: ${issue.message} (nothing was written)`)
   }
   return parsed.data
 }
@@ -385,9 +379,7 @@ async function settleCommand(ctx: CommandContext): Promise<void> {
   const axes = (['preset', 'cell', 'norm', 'batch', 'batching'] as const).filter((f) => ctx.values[f] !== undefined)
   const name = (ctx.values.study as string | undefined) ?? `Settle ${new Date().toISOString().slice(0, 16).replace('T', ' ')}: ${axes.map((f) => `${f} ${String(ctx.values[f])}`).join(' × ') || 'defaults'}`
   const outcomes = await settleSweep(ctx, input, { name, description: `seeds in rounds until settled, on ${input.shared.task ?? 'adding'}` }, { maxSeeds, budgetMinutes: budget ?? null, claims: preset ? presetClaims(preset) : null })
-  const counts: Record<string, number> = {}
-  for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1
-  ctx.io.out(`Done: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ') || 'nothing trained'}`)
+  ctx.io.out(`Done: ${outcomeCounts(outcomes)}`)
   if (exitCodeOf(outcomes) !== 0) throw new ExitWith(exitCodeOf(outcomes))
 }
 
@@ -402,20 +394,14 @@ export const sweepCommand: Command = {
     settle: { type: 'boolean' },
     'max-seeds': { type: 'string' },
     budget: { type: 'string' },
-    // With --plan: what run.sh asks the scheduler for.
-    time: { type: 'string' },
-    mem: { type: 'string' },
-    partition: { type: 'string' },
-    account: { type: 'string' },
-    'cpus-per-task': { type: 'string' },
-    throttle: { type: 'string' },
+    ...Object.fromEntries(Object.keys(SCHEDULER_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
   },
   archive: 'write',
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
     if (ctx.values.settle) return settleCommand(ctx)
     if (ctx.values['max-seeds'] !== undefined || ctx.values.budget !== undefined) throw new UsageError('--max-seeds and --budget go with --settle')
-    const scheduler = ['time', 'mem', 'partition', 'account', 'cpus-per-task', 'throttle'].filter((f) => ctx.values[f] !== undefined)
+    const scheduler = Object.keys(SCHEDULER_FLAGS).filter((f) => ctx.values[f] !== undefined)
     if (scheduler.length > 0 && ctx.values.plan === undefined) throw new UsageError(`${scheduler.map((f) => `--${f}`).join(', ')} go${scheduler.length === 1 ? 'es' : ''} with --plan DIR (what run.sh asks the cluster's scheduler for)`)
     const again = ctx.values['from-report'] !== undefined ? reportRunsOf(ctx) : null
     // The per-study limit is the one-machine queue's: a cluster plan runs each run as its own job.
@@ -428,9 +414,7 @@ export const sweepCommand: Command = {
       return writePlan(ctx, planned, study)
     }
     const { studyId, outcomes } = await trainPlanned(ctx, planned, study)
-    const counts: Record<string, number> = {}
-    for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1
-    ctx.io.out(`Study ${studyId} done: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ') || 'nothing trained'}`)
+    ctx.io.out(`Study ${studyId} done: ${outcomeCounts(outcomes)}`)
     if (exitCodeOf(outcomes) !== 0) throw new ExitWith(exitCodeOf(outcomes))
   },
 }

@@ -1,6 +1,7 @@
 // Whether a running run's trainer is still there, from its lease alone (no archive): the one
 // judgement the archive's write checks (archive/runs.ts) and the sweep of left-behind runs
 // (run-leases.ts) share.
+import { hostname } from 'node:os'
 import type { Run } from '../../shared/contract'
 import { HEARTBEAT_EVERY_MS } from '../../shared/lab/run-lifecycle'
 
@@ -33,3 +34,6 @@ export function leftBehind(run: Pick<Run, 'lease'>, judge: Judge): string | null
   return null
 }
 
+
+/** Judged now, on this host, against the processes alive here. */
+export const liveJudge = (): Judge => ({ now: Date.now(), host: hostname(), alive: processAlive })

@@ -3,14 +3,13 @@
 // host: its pid no longer exists), or when no heartbeat came for LEASE_EXPIRES_MS. Such a run
 // ends "interrupted" with the reason; runs of live processes (the app, `npm run serve`, the CLI
 // sharing one archive) are left alone.
-import { hostname } from 'node:os'
-import { leftBehind, processAlive, type Judge } from './lease-judge'
+import { leftBehind, liveJudge, type Judge } from './lease-judge'
 import type { Archive } from './archive'
 
 export { LEASE_EXPIRES_MS, leftBehind, processAlive, type Judge } from './lease-judge'
 
 /** Ends every left-behind run as interrupted; returns their ids. */
-export async function interruptLeftBehindRuns(archive: Archive, judge: Judge = { now: Date.now(), host: hostname(), alive: processAlive }): Promise<number[]> {
+export async function interruptLeftBehindRuns(archive: Archive, judge: Judge = liveJudge()): Promise<number[]> {
   if (archive.report.readOnly) return []
   const ended: number[] = []
   for (const run of await archive.runs.running()) {

@@ -193,10 +193,12 @@ export const PackedMatrixSchema = z
     columns: z.number().int().min(0).max(65_536),
     base64: z.string().max(200_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
   })
-  .refine((m) => Math.floor((m.base64.replace(/=+$/, '').length * 3) / 4) === m.rows * m.columns * 4, 'must hold rows × columns float32 values')
-  // What the import check refuses, a write refuses: finite values, or NaN for "no value" (an
-  // infinite one once stored made the run impossible to export).
-  .refine((m) => Math.floor((m.base64.replace(/=+$/, '').length * 3) / 4) !== m.rows * m.columns * 4 || !unpackFloat32(m).some((v) => v === Infinity || v === -Infinity), 'holds an infinite value (only finite values, or NaN for "no value")')
+  .superRefine((m, ctx) => {
+    if (Math.floor((m.base64.replace(/=+$/, '').length * 3) / 4) !== m.rows * m.columns * 4) return ctx.addIssue({ code: 'custom', message: 'must hold rows × columns float32 values' })
+    // What the import check refuses, a write refuses: finite values, or NaN for "no value" (an
+    // infinite one once stored made the run impossible to export).
+    if (unpackFloat32(m).some((v) => v === Infinity || v === -Infinity)) ctx.addIssue({ code: 'custom', message: 'holds an infinite value (only finite values, or NaN for "no value")' })
+  })
 
 const Matrix = z.union([NestedMatrix, PackedMatrixSchema])
 export type Matrix = z.infer<typeof Matrix>

@@ -84,12 +84,17 @@ export interface StudyMeta {
 /** Writes the study and its runs as queued; returns them in plan order. */
 export async function createStudyRuns(api: NormLabApi, planned: readonly PlannedRun[], meta: StudyMeta, userData?: string): Promise<{ study: Study | null; runs: QueuedRun[] }> {
   const study = meta.study ? await api.createStudy(meta.study) : null
+  return { study, runs: await addStudyRuns(api, planned, { studyId: study?.id ?? null, tags: meta.tags ?? [], ...(userData !== undefined ? { userData } : {}) }) }
+}
+
+/** Writes runs as queued into a study that exists (or none); returns them in plan order. A settled study's later rounds add theirs this way. */
+export async function addStudyRuns(api: NormLabApi, planned: readonly PlannedRun[], into: { studyId: number | null; tags: string[]; userData?: string }): Promise<QueuedRun[]> {
   const runs: QueuedRun[] = []
   for (const p of planned) {
-    const run = await api.createRun({ name: p.name, config: p.config, studyId: study?.id ?? null, status: 'queued', tags: meta.tags ?? [] })
-    runs.push({ runId: run.id, name: run.name, config: p.config, ...(userData !== undefined ? { userData } : {}) })
+    const run = await api.createRun({ name: p.name, config: p.config, studyId: into.studyId, status: 'queued', tags: into.tags })
+    runs.push({ runId: run.id, name: run.name, config: p.config, ...(into.userData !== undefined ? { userData: into.userData } : {}) })
   }
-  return { study, runs }
+  return runs
 }
 
 /**

@@ -3,8 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { ApiError, DeviceInfo, notFound, StudyDesign, type RequestOf, type Run, type RunStatus, type Study } from '../../../shared/contract'
 import { FINAL_STATUSES, RUN_TRANSITIONS } from '../../../shared/kinds'
-import { hostname } from 'node:os'
-import { leftBehind, processAlive } from '../lease-judge'
+import { leftBehind, liveJudge } from '../lease-judge'
 import { canonicalJson } from '../../../shared/canonical-json'
 import { insertMany, type Param, type SqliteDb } from '../sqlite'
 
@@ -93,8 +92,6 @@ export function configHash(config: unknown): string {
 }
 
 const FINAL: ReadonlySet<RunStatus> = new Set(FINAL_STATUSES)
-
-const liveJudge = () => ({ now: Date.now(), host: hostname(), alive: processAlive })
 
 /** Changes that only the trainer holding a running run's lease may make (besides ending it). */
 const TRAINER_FIELDS = ['device', 'error'] as const

@@ -207,22 +207,13 @@ export class TrainingController {
     this.update({ settle: { studyId: created.id, design, level: judgingOf(design).level, rounds: [], stop: null }, finished: null })
     let first = true
     try {
-      await settleStudy(this.api, input, design, {
-        addRuns: async (planned) => {
-          const queued: QueuedRun[] = []
-          for (const p of planned) {
-            const run = await this.api.createRun({ name: p.name, config: p.config, studyId: created.id, status: 'queued', tags: study.tags })
-            queued.push({ runId: run.id, name: run.name, config: p.config, ...(userData !== undefined ? { userData } : {}) })
-          }
-          return queued
-        },
+      await settleStudy(this.api, input, design, { id: created.id, tags: study.tags, ...(userData !== undefined ? { userData } : {}) }, {
         train: (runs) =>
           new Promise<RunOutcome[]>((resolve) => {
             this.drained.push(() => resolve(this.finished.runs.filter((r) => runs.some((q) => q.runId === r.runId)).map((r) => ({ runId: r.runId, status: r.status, steps: 0, error: r.error, finalLoss: null }))))
             this.enqueue(runs, meta, !first)
             first = false
           }),
-        runIds: async () => (await this.api.listRuns({ filter: { studyId: created.id } })).map((r) => r.id).sort((a, b) => a - b),
         onRound: (round) => {
           const settle = this.state.settle
           if (settle?.studyId === created.id) this.update({ settle: { ...settle, rounds: [...settle.rounds, round], stop: round.stop } })

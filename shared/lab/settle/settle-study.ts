@@ -10,7 +10,7 @@ import type { StudyDesign } from '../../contract/schemas'
 import type { FindingId, Verdict } from '../../kinds'
 import { computeFindings, computeFindingsYielding, FINDINGS, gatherStudyData, type Finding } from '../findings'
 import { DEFAULT_MAX_SEEDS, nextRoundSeeds, settleDecision, settleLooks, settleState, type SettleStop } from '../findings/method/sequential'
-import type { QueuedRun, RunOutcome } from '../run-lifecycle'
+import { addStudyRuns, type QueuedRun, type RunOutcome } from '../run-lifecycle'
 import { planStudy, type PlannedRun, type PresetId, type StudyPlanInput } from '../study-plan'
 
 export { settleLooks, DEFAULT_MAX_SEEDS, type SettleStop }
@@ -49,13 +49,17 @@ export interface SettleRound {
   next: number[]
 }
 
+/** The study the rounds are written into (created with its design), and what its runs carry. */
+export interface SettledStudy {
+  id: number
+  tags: string[]
+  /** The user task's file contents, for hosts that cannot read the file themselves. */
+  userData?: string
+}
+
 export interface SettleHost {
-  /** Writes a round's runs (queued) into the study; returns them in plan order. */
-  addRuns(planned: PlannedRun[]): Promise<QueuedRun[]>
-  /** Trains a round's runs; returns their outcomes (fewer when stopped). */
+  /** Trains a round's runs (written queued into the study); returns their outcomes. */
   train(runs: QueuedRun[]): Promise<RunOutcome[]>
-  /** The study's run ids so far. */
-  runIds(): Promise<number[]>
   onRound?(round: SettleRound): void
   interrupted(): boolean
   now(): number
@@ -71,15 +75,15 @@ export function roundRuns(input: StudyPlanInput, seeds: number[]): PlannedRun[] 
 }
 
 /** Trains rounds until the design says stop; returns every round and the findings of the last. */
-export async function settleStudy(api: NormLabApi, input: StudyPlanInput, design: StudyDesign, host: SettleHost): Promise<{ rounds: SettleRound[]; findings: Finding[] }> {
+export async function settleStudy(api: NormLabApi, input: StudyPlanInput, design: StudyDesign, study: SettledStudy, host: SettleHost): Promise<{ rounds: SettleRound[]; findings: Finding[] }> {
   const started = host.now()
   const rounds: SettleRound[] = []
   let seeds = [...input.grid.seeds]
   let add = seeds
   let findings: Finding[] = []
   for (let round = 1; ; round++) {
-    const outcomes = await host.train(await host.addRuns(roundRuns(input, add)))
-    const ids = await host.runIds()
+    const outcomes = await host.train(await addStudyRuns(api, roundRuns(input, add), { studyId: study.id, tags: study.tags, ...(study.userData !== undefined ? { userData: study.userData } : {}) }))
+    const ids = (await api.listRuns({ filter: { studyId: study.id } })).map((r) => r.id).sort((a, b) => a - b)
     const data = { ...(await gatherStudyData(api, ids)), design }
     findings = host.yieldTask ? await computeFindingsYielding(data, host.yieldTask) : computeFindings(data)
     const verdicts = new Map(findings.map((f) => [f.id, f.verdict]))

@@ -77,8 +77,8 @@ function withinVariance(f: FeatureRows, steps: readonly number[]): number {
 
 /** The drift of one term's batch mean across time steps, per feature, from pairs of batches; null with fewer than two usable batches. */
 export function featureDrift(rows: TermRows, batchSize: number, term: TermName = TERM): Drift | null {
-  const usable = rows.lateRows.filter((i) => rows.features[i] && evidenceSteps(rows, i, batchSize, term).size >= 2)
-  const steps = new Map(usable.map((i) => [i, evidenceSteps(rows, i, batchSize, term)]))
+  const steps = new Map(rows.lateRows.map((i) => [i, evidenceSteps(rows, i, batchSize, term)]))
+  const usable = rows.lateRows.filter((i) => rows.features[i] && steps.get(i)!.size >= 2)
   const raws: number[] = []
   for (const i of usable) {
     const f = rows.features[i]!
