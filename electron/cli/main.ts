@@ -9,16 +9,19 @@ if (diskBytes !== undefined) SqliteDb.diskFaults = { bytesLeft: Number(diskBytes
 const blockedMs = process.env.NORMLAB_TEST_BLOCKED_MS
 if (blockedMs !== undefined) Object.assign(BLOCKED_WRITES, { retryEveryMs: Number(blockedMs) / 5, giveUpAfterMs: Number(blockedMs) })
 
-// Ctrl-C (SIGINT), SIGTERM (a scheduler ending the job) and SIGHUP (the terminal closed) all
-// ask the running command to stop at the next step, write what it has, and end the run as
-// "interrupted"; a second signal ends the process at once. Either way the exit code is the
-// shell's convention for death by that signal, 128 + its number (130, 143, 129), so Slurm and
-// GNU parallel record the job as stopped, not as a success.
+// Ctrl-C (SIGINT), SIGTERM (a scheduler ending the job), SIGUSR1 (its warning before a time limit)
+// and SIGHUP (the terminal closed) all ask the running command to stop at the next step, keep a
+// checkpoint, write what it has, and end the run as "interrupted" (`lab resume` goes on from it);
+// a second signal ends the process at once. Either way the exit code is the shell's convention for
+// death by that signal, 128 + its number (130, 143, 138, 129), so Slurm and GNU parallel record
+// the job as stopped, not as a success.
 let signalled: number | null = null
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
   ['SIGHUP', 129],
+  // What a Slurm job is sent before its time limit (run.sh: --signal=B:USR1@90): keep a checkpoint, stop, be requeued.
+  ['SIGUSR1', 138],
 ] as const) {
   process.on(signal, () => {
     if (signalled !== null) process.exit(code)

@@ -14,7 +14,8 @@ import { formatTable, formatTime } from './table'
 import { wrap } from './text-width'
 import { findingsCommand } from './findings-command'
 import { reportCommand } from './report-command'
-import { sweepCommand, trainCommand } from './train-commands'
+import { resumeCommand, sweepCommand, trainCommand } from './train-commands'
+import { planResubmitCommand, planStatusCommand } from './plan-commands'
 import { exportCommand, exportDataCommand, importCommand } from './transfer-commands'
 
 export { CheckFailed, UsageError, type CliIo }
@@ -23,6 +24,9 @@ export { CheckFailed, UsageError, type CliIo }
 const COMMANDS: Record<string, Command> = {
   train: trainCommand,
   sweep: sweepCommand,
+  resume: resumeCommand,
+  'plan status': planStatusCommand,
+  'plan resubmit': planResubmitCommand,
   findings: findingsCommand,
   report: reportCommand,
   export: exportCommand,

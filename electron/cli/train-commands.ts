@@ -10,17 +10,18 @@ import { fileURLToPath } from 'node:url'
 import { ZodError } from 'zod'
 import { arch, release, type } from 'node:os'
 import { tf } from '../../shared/engine/core/tf'
-import { ApiError, type NormLabApi } from '../../shared/contract'
+import { ApiError, type NormLabApi, type Run, type Study } from '../../shared/contract'
 import type { TrainConfig } from '../../shared/contract/train-config'
 import type { Task } from '../../shared/engine/data/task'
 import { train } from '../../shared/engine/trainer'
-import { createStudyRuns, runOne, type QueuedRun, type RunObserver, type RunOutcome, type StudyMeta, type TrainingHost } from '../../shared/lab/run-lifecycle'
+import { createStudyRuns, resumableRuns, runOne, type QueuedRun, type RunObserver, type RunOutcome, type StudyMeta, type TrainingHost } from '../../shared/lab/run-lifecycle'
 import { sleep } from '../../shared/timers'
 import { MAX_PLANNED_RUNS, planStudy, planWarnings, type GridAxis, type PlannedRun } from '../../shared/lab/study-plan'
-import { PlannedRunFile, ReportPlan, SlurmOptions, sweepPlanFiles } from '../../shared/lab/sweep-plan'
+import { arrayChunk, PlannedRunFile, ReportPlan, SlurmOptions, sweepPlanFiles } from '../../shared/lab/sweep-plan'
 import { reportModelOf } from '../../shared/lab/report/html'
-import { apiOf, DB_OPTION, ExitWith, UsageError, type Command, type CommandContext } from './command'
+import { apiOf, DB_OPTION, ExitWith, studyIdFlag, UsageError, type Command, type CommandContext } from './command'
 import { taskFor } from './node-tasks'
+import { configHash } from '../store/archive'
 import type { GatedBackend } from './numerics-gate'
 import { progressLine } from './progress'
 import { planInputFromFlags, presetOf, STUDY_FLAGS } from './study-flags'
@@ -135,10 +136,11 @@ function nodeHost(ctx: CommandContext, gated: GatedBackend, tasks: Map<number, T
     stop: () => {
       stopped = true
     },
-    async train(run, hooks) {
+    async train(run, hooks, checkpoint) {
       stopped = false
       const started = Date.now()
       let lastDrawn = 0
+      if (checkpoint) ctx.io.out(`Run ${run.runId} resumes after step ${checkpoint.step} (its last checkpoint)`)
       const result = await train(run.config, tasks.get(run.runId)!, {
         ...hooks,
         onStep: async (r) => {
@@ -148,12 +150,24 @@ function nodeHost(ctx: CommandContext, gated: GatedBackend, tasks: Map<number, T
             ctx.io.progress?.(progressLine(label(), r.step, run.config.steps, Date.now() - started, r.loss), false)
           }
         },
+        // A signal (Ctrl-C, a scheduler's SIGTERM or SIGUSR1 before its time limit) keeps a checkpoint, then stops.
         shouldStop: () => stopped || ctx.interrupted(),
-      })
+      }, checkpoint)
       ctx.io.progress?.('', true)
       return result
     },
   }
+}
+
+/**
+ * A plan's run already in its task's archive (the task ran before: preempted, requeued, resubmitted):
+ * resumed, or left alone when it has ended; null when the archive does not have it yet.
+ */
+async function plannedRunIn(api: NormLabApi, planned: PlannedRun, study: NonNullable<StudyMeta['study']>): Promise<{ study: Study; run: Run } | null> {
+  if (!study.uuid) return null
+  const found = await api.createStudy({ name: study.name, description: study.description, uuid: study.uuid })
+  const run = (await api.listRuns({ filter: { studyId: found.id } })).find((r) => r.name === planned.name && r.configHash === configHash(planned.config))
+  return run ? { study: found, run } : null
 }
 
 /** Plans, writes and trains; returns each run's outcome. */
@@ -164,6 +178,17 @@ async function trainPlanned(ctx: CommandContext, planned: PlannedRun[], study: S
   // Everything is valid: only now may the archive be opened (and created).
   const services = await ctx.openForWriting()
   const api: NormLabApi = apiOf(services)
+  const again = planned.length === 1 && study?.uuid ? await plannedRunIn(api, planned[0]!, study) : null
+  if (again) {
+    const { run } = again
+    if (run.status === 'completed' || run.status === 'diverged') {
+      ctx.io.out(`Run ${run.id}: ${run.name} has ${run.status} in this archive already; nothing to do`)
+      return { studyId: again.study.id, outcomes: [{ runId: run.id, status: run.status, steps: run.config.steps as number, error: run.error, finalLoss: null }] }
+    }
+    const queued: QueuedRun = { runId: run.id, name: run.name, config: planned[0]!.config, resume: true }
+    const outcomes = await trainQueued(ctx, api, gated, new Map([[run.id, tasks[0]!]]), [queued], services.archive.path, '')
+    return { studyId: again.study.id, outcomes }
+  }
   const created = await createStudyRuns(api, planned, { study })
   if (created.study) ctx.io.out(`Study ${created.study.id}: ${created.study.name} (${created.runs.length} runs)`)
   const taskOf = new Map(created.runs.map((r, i) => [r.runId, tasks[i]!]))
@@ -278,8 +303,8 @@ export const trainCommand: Command = {
 }
 
 /** With --plan: what run.sh asks the cluster's scheduler for, flag → SlurmOptions field (numbers where the field is one). */
-const SCHEDULER_FLAGS = { time: 'time', mem: 'mem', partition: 'partition', account: 'account', 'cpus-per-task': 'cpusPerTask', throttle: 'throttle' } as const
-const NUMERIC_SCHEDULER_FIELDS: ReadonlySet<string> = new Set(['cpusPerTask', 'throttle'])
+const SCHEDULER_FLAGS = { time: 'time', mem: 'mem', partition: 'partition', account: 'account', 'cpus-per-task': 'cpusPerTask', throttle: 'throttle', 'max-array-size': 'maxArraySize' } as const
+const NUMERIC_SCHEDULER_FIELDS: ReadonlySet<string> = new Set(['cpusPerTask', 'throttle', 'maxArraySize'])
 
 /** The scheduler's flags, checked; a usage error naming the flag otherwise. */
 function slurmOf(values: Record<string, unknown>): SlurmOptions {
@@ -300,7 +325,8 @@ function writePlan(ctx: CommandContext, planned: PlannedRun[], study: { name: st
   // Relative data files would be looked up from wherever a job starts: make them absolute now.
   const runs = planned.map((p) => (p.config.dataFile ? { ...p, config: { ...p.config, dataFile: resolve(p.config.dataFile) } } : p))
   const labHome = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-  const files = sweepPlanFiles(runs, { ...study, uuid: randomUUID() }, { planDir, labHome }, Date.now(), slurmOf(ctx.values))
+  const slurm = slurmOf(ctx.values)
+  const files = sweepPlanFiles(runs, { ...study, uuid: randomUUID() }, { planDir, labHome }, Date.now(), slurm)
   // One folder at a time, never recursively: a path that cannot be made (a typo's missing parent,
   // /proc) is an error naming it, not a loop.
   const parent = dirname(planDir)
@@ -316,9 +342,10 @@ function writePlan(ctx: CommandContext, planned: PlannedRun[], study: { name: st
   ctx.io.out(
     [
       `Planned ${n} runs in ${planDir} (study “${study.name}”):`,
-      `  Slurm:        sbatch ${join(planDir, 'run.sh')}`,
+      runs.length <= arrayChunk(slurm) ? `  Slurm:        sbatch ${join(planDir, 'run.sh')}` : `  Slurm:        bash ${join(planDir, 'submit.sh')}   (arrays of at most ${arrayChunk(slurm)}: the site's MaxArraySize)`,
       `  GNU parallel: seq ${n} | parallel -j 4 bash ${join(planDir, 'run.sh')} {}`,
       `  one by one:   for i in $(seq ${n}); do bash ${join(planDir, 'run.sh')} "$i"; done`,
+      `  progress:     npm run lab -- plan status ${planDir}   (and plan resubmit: only what did not finish)`,
       `  then merge:   npm run lab -- import ${join(planDir, 'archives')}/*.sqlite [--db ARCHIVE]`,
     ].join('\n'),
   )
@@ -384,7 +411,7 @@ async function settleCommand(ctx: CommandContext): Promise<void> {
 }
 
 export const sweepCommand: Command = {
-  usage: 'sweep [--preset ID] [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64 [--equal-samples]] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--settle [--max-seeds N] [--budget MIN]] [--from-report R.html [--data FILE]] [--plan DIR [--time T --mem M --partition P --account A --cpus-per-task N --throttle K]] [--db PATH]',
+  usage: 'sweep [--preset ID] [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64 [--equal-samples]] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--settle [--max-seeds N] [--budget MIN]] [--from-report R.html [--data FILE]] [--plan DIR [--time T --mem M --partition P --account A --cpus-per-task N --throttle K --max-array-size M]] [--db PATH]',
   summary: 'train every combination of the listed values as one study (or a report’s runs again); --plan DIR: a Slurm/parallel plan',
   options: {
     ...OPTIONS,
@@ -415,6 +442,46 @@ export const sweepCommand: Command = {
     }
     const { studyId, outcomes } = await trainPlanned(ctx, planned, study)
     ctx.io.out(`Study ${studyId} done: ${outcomeCounts(outcomes)}`)
+    if (exitCodeOf(outcomes) !== 0) throw new ExitWith(exitCodeOf(outcomes))
+  },
+}
+
+/** `resume --study N | --run N`: the queued and interrupted runs go on, each from its last checkpoint. */
+export const resumeCommand: Command = {
+  usage: 'resume (--study N | --run N | --all) [--data FILE] [--backend wasm|cpu] [--db PATH]',
+  summary: 'go on with a study’s (or a run’s) queued and interrupted runs, each from its last checkpoint',
+  options: { ...DB_OPTION, study: { type: 'string' }, run: { type: 'string' }, all: { type: 'boolean' }, data: { type: 'string' }, backend: { type: 'string', default: 'wasm' } },
+  archive: 'write',
+  async run(ctx) {
+    if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
+    const given = (['study', 'run', 'all'] as const).filter((f) => ctx.values[f] !== undefined)
+    if (given.length !== 1) throw new UsageError('resume takes one of --study N, --run N or --all')
+    const studyId = ctx.values.study !== undefined ? studyIdFlag(ctx.values.study as string) : undefined
+    const runId = ctx.values.run !== undefined ? Number(ctx.values.run) : undefined
+    if (runId !== undefined && (!Number.isInteger(runId) || runId <= 0)) throw new UsageError(`--run must be a run id (a positive whole number), got "${String(ctx.values.run)}"`)
+    const services = await ctx.openForWriting()
+    const api: NormLabApi = apiOf(services)
+    let runs = await resumableRuns(api, studyId)
+    if (runId !== undefined) {
+      runs = runs.filter((r) => r.runId === runId)
+      if (runs.length === 0) {
+        const run = await api.getRun({ id: runId })
+        throw new UsageError(`run ${runId} is ${run.status}: only a queued or interrupted run resumes`)
+      }
+    }
+    if (runs.length === 0) return ctx.io.out(`Nothing to resume${studyId !== undefined ? ` in study ${studyId}` : ''}: no run is queued or interrupted.`)
+    const data = ctx.values.data as string | undefined
+    const configs = runs.map((r) => (data !== undefined && (r.config.task === 'user' || r.config.dataFile !== undefined) ? { ...r, config: { ...r.config, dataFile: resolve(data) } } : r))
+    const tasks = await tasksOrUsage(configs.map((r) => r.config))
+    const queued = runs.filter((r) => r.status === 'queued').length
+    const interrupted = runs.filter((r) => r.status === 'interrupted')
+    ctx.io.out(
+      `Resuming ${runs.length} run${runs.length === 1 ? '' : 's'}: ${queued} queued, ${interrupted.length} interrupted` +
+        (interrupted.length > 0 ? ` (${interrupted.map((r) => (r.fromStep > 0 ? `#${r.runId} from step ${r.fromStep}` : `#${r.runId} from the start`)).join(', ')})` : ''),
+    )
+    const gated = await startBackend(ctx)
+    const outcomes = await trainQueued(ctx, api, gated, new Map(configs.map((r, i) => [r.runId, tasks[i]!])), configs, services.archive.path, '')
+    ctx.io.out(`Done: ${outcomeCounts(outcomes)}`)
     if (exitCodeOf(outcomes) !== 0) throw new ExitWith(exitCodeOf(outcomes))
   },
 }

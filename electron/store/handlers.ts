@@ -39,10 +39,18 @@ export function createHandlers({ archive, appVersion, host, bus, reveal, exportR
     getRun: (req) => archive.runs.get(req.id),
     updateRun: async (req) => {
       const run = await archive.runs.update(req)
+      if (run.status === 'completed' || run.status === 'diverged') await archive.checkpoints.dropFinished(run.id)
       changed([run.id], 'updated', run.status)
       return run
     },
     heartbeatRuns: async (req) => ({ renewed: await archive.runs.heartbeat(req.owner, req.runIds) }),
+    saveCheckpoint: (req) => archive.checkpoints.save(req),
+    listResumable: (req) => archive.checkpoints.resumable(req),
+    resumeRun: async (req) => {
+      const resumed = await archive.checkpoints.resume(req)
+      changed([req.id], 'updated', resumed.run.status)
+      return resumed
+    },
     deleteRun: async (req) => {
       const result = await archive.runs.delete(req.id)
       if (result.deleted) changed([req.id], 'deleted')

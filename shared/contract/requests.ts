@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { EFFECT_UNITS, FINDING_IDS, VERDICTS } from '../kinds'
 import { TrainConfig } from './train-config'
+import { TrainingCheckpoint } from './checkpoint'
 import {
   DeviceInfo,
   EvaluationResult,
@@ -216,6 +217,24 @@ export const contract = {
     response: Run,
   },
   deleteRun: { request: z.strictObject({ id: Id }), response: z.strictObject({ deleted: z.boolean() }) },
+  /** A running run's training state at the end of a step (its trainer only); replaces the last one. */
+  saveCheckpoint: {
+    request: z.strictObject({ runId: Id, owner: OwnerId, checkpoint: TrainingCheckpoint }),
+    response: z.strictObject({ step: Step, bytes: z.number().int().min(0) }),
+  },
+  /** Queued and interrupted runs (of one study, or all): what can go on, and from which step. */
+  listResumable: {
+    request: z.strictObject({ studyId: Id.optional() }),
+    response: z.array(z.strictObject({ runId: Id, studyId: Id.nullable(), status: z.enum(['queued', 'interrupted']), fromStep: Step })),
+  },
+  /**
+   * Starts a queued, interrupted or failed run again under the trainer's lease, from its last checkpoint
+   * (null: from step 0); what it recorded after that step is deleted, so nothing is written twice.
+   */
+  resumeRun: {
+    request: z.strictObject({ id: Id, owner: OwnerId, device: DeviceInfo.optional() }),
+    response: z.strictObject({ run: Run, checkpoint: TrainingCheckpoint.nullable() }),
+  },
   /** The trainer's heartbeat: renews the leases it holds on running runs. */
   heartbeatRuns: {
     request: z.strictObject({ owner: OwnerId, runIds: z.array(Id).min(1).max(100) }),

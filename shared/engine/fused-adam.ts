@@ -85,12 +85,27 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     this.slots.clear()
   }
 
+  /** tfjs Adam's layout: the step count, then every first moment, then every second moment (`name/m`, `name/v`), in the order the variables were first updated. */
   override async getWeights(): Promise<Named[]> {
-    throw new Error('the fused Adam keeps no checkpointable weights')
+    const slots = [...this.slots.entries()]
+    return [
+      { name: 'iter', tensor: tf.scalar(this.step, 'int32') },
+      ...slots.map(([name, s]) => ({ name: `${name}/m`, tensor: s.m as tf.Tensor })),
+      ...slots.map(([name, s]) => ({ name: `${name}/v`, tensor: s.v as tf.Tensor })),
+    ]
   }
 
-  override async setWeights(): Promise<void> {
-    throw new Error('the fused Adam keeps no checkpointable weights')
+  /** The same layout back: slots keyed by the variable names given (a resumed run's own variables). */
+  override async setWeights(weights: Named[]): Promise<void> {
+    const [iter, ...moments] = weights
+    this.step = (await iter!.tensor.data())[0]!
+    this.iterations_ = this.step
+    this.dispose()
+    const half = moments.length / 2
+    for (let i = 0; i < half; i++) {
+      const name = moments[i]!.name.replace(/\/m$/, '')
+      this.slots.set(name, { m: tf.variable(moments[i]!.tensor, false), v: tf.variable(moments[half + i]!.tensor, false) })
+    }
   }
 
   getConfig(): tf.serialization.ConfigDict {

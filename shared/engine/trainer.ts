@@ -19,6 +19,8 @@ import { packFloat32 } from '../contract/packed'
 import type { EvaluationResult, PopulationRecord, SnapshotRecord, TimestepRecord } from '../contract/schemas'
 import { readSnapshot } from './snapshot'
 import { readFloatsOnce } from './readback'
+import type { TrainingCheckpoint } from '../contract/checkpoint'
+import { captureCheckpoint, checkpointParams, restoreCheckpoint } from './checkpoint'
 
 export interface StepReport {
   step: number
@@ -59,6 +61,10 @@ export interface TrainerHooks {
   onEval?(report: EvalReport): void | Promise<void>
   onPopulation?(report: PopulationReport): void | Promise<void>
   onLengthEval?(results: EvaluationResult[]): void | Promise<void>
+  /** The training state at the end of a step, to resume from: after each evaluation, and when training halts (see checkpointNow). */
+  onCheckpoint?(checkpoint: TrainingCheckpoint): void | Promise<void>
+  /** Checked before every step: true while training is about to halt (paused, stopping, a signal), so the state is kept first. */
+  checkpointNow?(): boolean
   /** Checked before every step: stop early, keeping everything so far. */
   shouldStop?(): boolean
   /** Awaited before every step: resolves when not paused. */
@@ -97,24 +103,46 @@ export function createOptimizer(config: TrainConfig): tf.Optimizer {
 
 const EVAL_BATCH = 128
 
-export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks = {}): Promise<TrainResult> {
+/**
+ * Trains a run from its start, or from a checkpoint (`resume`): the same parameters, optimizer
+ * state and population statistics, and the data stream drawn up to the same batch, so the run goes
+ * on exactly as if it had not stopped.
+ */
+export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks = {}, resume: TrainingCheckpoint | null = null): Promise<TrainResult> {
   const now = hooks.now ?? (() => Date.now())
   const spec = modelSpecOf(config, task)
-  const net = new RecurrentNet(spec, initParams(spec, config.seed, { bn: config.bnGamma, norm: config.normGamma }), config.momentum)
+  const net = new RecurrentNet(spec, resume ? checkpointParams(resume) : initParams(spec, config.seed, { bn: config.bnGamma, norm: config.normGamma }), config.momentum)
   const optimizer = createOptimizer(config)
   const nextBatch = createBatcher(task, config.batchSize, config.batching, Rng.derive(config.seed, 'data'))
   const heldOutSamples = task.heldOut(config.evalSamples)
   const heldOut = evalBatches(heldOutSamples, EVAL_BATCH, task)
   const trivial = trivialLoss(heldOutSamples, task.targetKind)
-  const started = now()
-  let lastLoss: number | null = null
-  let firstLoss: number | null = null
-  let step = 0
+  const started = now() - (resume?.wallMs ?? 0)
+  let lastLoss: number | null = resume?.lastLoss ?? null
+  let firstLoss: number | null = resume?.firstLoss ?? null
+  let step = resume?.step ?? 0
+  let kept = resume?.step ?? -1
+  /** Keeps the state at the end of step `at` (once per step). */
+  const checkpoint = async (at: number) => {
+    if (!hooks.onCheckpoint || kept === at) return
+    kept = at
+    await hooks.onCheckpoint(await captureCheckpoint(net, optimizer, config.optimizer, { step: at, wallMs: now() - started, firstLoss, lastLoss }))
+  }
   const snapshotAt = new Set(snapshotSteps(config))
   try {
-    for (step = 1; step <= config.steps; step++) {
+    if (resume) {
+      if (resume.step > config.steps) throw new Error(`the checkpoint is at step ${resume.step}, past this run's ${config.steps} steps`)
+      await restoreCheckpoint(net, optimizer, config.optimizer, resume)
+      // The data stream's position: the batches already trained on, drawn again and dropped.
+      for (let i = 0; i < resume.step; i++) nextBatch()
+    }
+    for (step = step + 1; step <= config.steps; step++) {
+      if (hooks.checkpointNow?.()) await checkpoint(step - 1)
       await hooks.whilePaused?.()
-      if (hooks.shouldStop?.()) return { status: 'interrupted', steps: step - 1, error: null, finalLoss: lastLoss }
+      if (hooks.shouldStop?.()) {
+        await checkpoint(step - 1)
+        return { status: 'interrupted', steps: step - 1, error: null, finalLoss: lastLoss }
+      }
       const record = config.recordEvery > 0 && (step === 1 || step % config.recordEvery === 0)
       const stepStart = now()
       const batch = nextBatch()
@@ -134,6 +162,7 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
       if ((config.evalEvery > 0 && step % config.evalEvery === 0) || step === config.steps) {
         await hooks.onEval?.({ step, ...(await evaluate(net, heldOut, 'last')), ...(trivial !== null ? { trivialLoss: trivial } : {}), wallMs: now() - started })
         await hooks.onPopulation?.(await populationReport(net, step))
+        if (step < config.steps) await checkpoint(step)
       }
     }
     await hooks.onLengthEval?.(await lengthEvaluation(net, task, config, config.steps))

@@ -5,7 +5,8 @@
 // (TrainingHost: in-process on Node, a Web Worker in the app) and what the user sees (observer).
 import type { NormLabApi } from '../contract'
 import type { DeviceInfoInput, EvaluationResult, RunStatus, Study, TimestepRecord } from '../contract/schemas'
-import type { TrainConfig } from '../contract/train-config'
+import { TrainConfig } from '../contract/train-config'
+import type { TrainingCheckpoint } from '../contract/checkpoint'
 import type { EvalReport, PopulationReport, SnapshotReport, StepReport, TrainResult } from '../engine/trainer'
 import { createRunRecorder } from './run-recorder'
 import type { PlannedRun } from './study-plan'
@@ -21,6 +22,8 @@ export interface QueuedRun {
   config: TrainConfig
   /** The user task's file contents, for hosts that cannot read the file themselves. */
   userData?: string
+  /** Resume it (an interrupted or left-over queued run): from its last checkpoint, what it recorded after that deleted first. */
+  resume?: boolean
 }
 
 /** Every report of a run, in order; a host awaits each before calling the next. */
@@ -31,6 +34,7 @@ export interface RunHooks {
   onPopulation(report: PopulationReport): Promise<void>
   onSnapshots(report: SnapshotReport): Promise<void>
   onLengthEval(results: EvaluationResult[]): Promise<void>
+  onCheckpoint(checkpoint: TrainingCheckpoint): Promise<void>
 }
 
 /** Where the engine runs. */
@@ -39,8 +43,8 @@ export interface TrainingHost {
   owner: string
   /** What the run computes on, stored as its device info. */
   device(): DeviceInfoInput | null
-  /** Trains one run to its end, calling the hooks in report order and awaiting each. */
-  train(run: QueuedRun, hooks: RunHooks): Promise<TrainResult>
+  /** Trains one run to its end (from `checkpoint` when given), calling the hooks in report order and awaiting each. */
+  train(run: QueuedRun, hooks: RunHooks, checkpoint: TrainingCheckpoint | null): Promise<TrainResult>
   /** Holds training while the archive cannot be written (hosts whose engine does not wait on the hooks). */
   pause?(): void
   resume?(): void
@@ -104,11 +108,13 @@ export async function addStudyRuns(api: NormLabApi, planned: readonly PlannedRun
  */
 export async function runOne(api: NormLabApi, host: TrainingHost, run: QueuedRun, observer: RunObserver = {}): Promise<RunOutcome> {
   const device = host.device()
+  let checkpoint: TrainingCheckpoint | null = null
   try {
-    await api.updateRun({ id: run.runId, status: 'running', lease: { owner: host.owner }, ...(device ? { device } : {}) })
+    if (run.resume) checkpoint = (await api.resumeRun({ id: run.runId, owner: host.owner, ...(device ? { device } : {}) })).checkpoint
+    else await api.updateRun({ id: run.runId, status: 'running', lease: { owner: host.owner }, ...(device ? { device } : {}) })
   } catch (error) {
-    // Nothing trained: the run stays "queued", and says why it could not start.
-    throw new Error(`run ${run.runId} could not start, so nothing was trained and it stays queued: ${(error as Error).message}`)
+    // Nothing trained: the run stays as it was ("queued", or "interrupted"), and says why it could not start.
+    throw new Error(`run ${run.runId} could not ${run.resume ? 'resume' : 'start'}, so nothing was trained and it stays as it was: ${(error as Error).message}`)
   }
   const stopHeartbeat = every(HEARTBEAT_EVERY_MS, () => void api.heartbeatRuns({ owner: host.owner, runIds: [run.runId] }).catch(() => undefined))
   const queue = new WriteQueue({
@@ -123,7 +129,9 @@ export async function runOne(api: NormLabApi, host: TrainingHost, run: QueuedRun
       host.resume?.()
     },
   })
-  const recorder = createRunRecorder(api, run.runId, host.owner, queue)
+  // The held-out set's trivial loss is written once, at the first evaluation: a resumed run past it has it.
+  const evaluated = checkpoint !== null && run.config.evalEvery > 0 && checkpoint.step >= run.config.evalEvery
+  const recorder = createRunRecorder(api, run.runId, host.owner, queue, { trivialWritten: evaluated })
   const hooks: RunHooks = {
     onStep: (r) => {
       observer.onStep?.(r)
@@ -140,11 +148,12 @@ export async function runOne(api: NormLabApi, host: TrainingHost, run: QueuedRun
     onPopulation: (r) => recorder.onPopulation(r),
     onSnapshots: (r) => recorder.onSnapshots(r),
     onLengthEval: (results) => recorder.onLengthEval(results),
+    onCheckpoint: (c) => recorder.onCheckpoint(c),
   }
   let result: TrainResult | null = null
   let crash: Error | null = null
   try {
-    result = await host.train(run, hooks)
+    result = await host.train(run, hooks, checkpoint)
   } catch (error) {
     crash = error instanceof Error ? error : new Error(String(error))
   }
@@ -183,6 +192,22 @@ async function recordEnd(api: NormLabApi, runId: number, owner: string, status: 
     }
   }
   throw new Error(`run ${runId} ended ${status}${error ? ` (${error})` : ''}, but the archive refused to record it (${(last as Error).message}); it will read "interrupted" when the archive is next opened`)
+}
+
+/**
+ * The runs of a study (or every study) that can go on, in their order: interrupted ones from their
+ * last checkpoint, queued ones from the start. Runs on a user's data file take it from `userData`.
+ */
+export async function resumableRuns(api: NormLabApi, studyId?: number, userData?: string): Promise<(QueuedRun & { status: 'queued' | 'interrupted'; fromStep: number })[]> {
+  const resumable = await api.listResumable(studyId !== undefined ? { studyId } : {})
+  const runs = new Map((await api.listRuns(studyId !== undefined ? { filter: { studyId } } : {})).map((r) => [r.id, r]))
+  return resumable.flatMap((r) => {
+    const run = runs.get(r.runId)
+    if (!run) return []
+    const config = TrainConfig.safeParse(run.config)
+    if (!config.success) throw new Error(`run ${run.id} (${run.name}) cannot resume: its configuration is not one this NormLab trains (${config.error.issues[0]?.message})`)
+    return [{ runId: run.id, name: run.name, config: config.data, resume: true, status: r.status, fromStep: r.fromStep, ...(userData !== undefined ? { userData } : {}) }]
+  })
 }
 
 /** Marks runs that will not train (the user stopped the study before they started). */

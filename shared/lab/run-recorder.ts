@@ -8,6 +8,7 @@ import type { NormLabApi } from '../contract'
 import type { EvaluationResult, MetricPoint, TimestepRecord } from '../contract/schemas'
 import type { EvalReport, PopulationReport, SnapshotReport, StepReport } from '../engine/trainer'
 import type { WriteQueue } from './write-queue'
+import type { TrainingCheckpoint } from '../contract/checkpoint'
 
 /** Each resolves when its write is done or given up (the queue counts what was lost). */
 export interface RunRecorder {
@@ -17,6 +18,8 @@ export interface RunRecorder {
   onPopulation(report: PopulationReport): Promise<void>
   onSnapshots(report: SnapshotReport): Promise<void>
   onLengthEval(results: EvaluationResult[]): Promise<void>
+  /** Written after everything reported before it, so a run resumes from a state whose records are all in the archive. */
+  onCheckpoint(checkpoint: TrainingCheckpoint): Promise<void>
   /** Queues whatever is buffered and waits for every queued write. */
   flush(): Promise<void>
 }
@@ -26,6 +29,8 @@ export interface RecorderOptions {
   flushEveryMs?: number
   /** …or when this many points are waiting. */
   flushEveryPoints?: number
+  /** The trivial loss is in the archive already (a resumed run past its first evaluation). */
+  trivialWritten?: boolean
 }
 
 /** The metric points of one training step. A diverged step's NaN is not a number to store: the run's status and error say it. */
@@ -46,7 +51,7 @@ export function createRunRecorder(api: NormLabApi, runId: number, owner: string,
   const flushEveryPoints = options.flushEveryPoints ?? 500
   let buffer: MetricPoint[] = []
   let lastFlushWall = 0
-  let trivialWritten = false
+  let trivialWritten = options.trivialWritten ?? false
 
   /** Hands the buffered points to a write of their own. */
   const queueMetrics = (): Promise<void> => {
@@ -92,6 +97,10 @@ export function createRunRecorder(api: NormLabApi, runId: number, owner: string,
       // loaded 2-core machine). Each term's snapshot is whole on its own; the explorable shows
       // the terms a step has.
       await Promise.all(r.records.map((record) => queue.push(`snapshot of ${record.term} at step ${r.step}`, async () => void (await api.appendSnapshots({ runId, owner, step: r.step, records: [record] })))))
+    },
+    async onCheckpoint(checkpoint) {
+      await queueMetrics()
+      await queue.push(`checkpoint at step ${checkpoint.step}`, async () => void (await api.saveCheckpoint({ runId, owner, checkpoint })))
     },
     async onLengthEval(results) {
       if (results.length === 0) return

@@ -38,6 +38,13 @@ const VALID: Record<RequestName, () => Record<string, unknown>> = {
   updateRun: () => ({ id: 1, notes: 'note' }),
   deleteRun: () => ({ id: 3 }),
   heartbeatRuns: () => ({ owner: 'abcdefgh12', runIds: [1] }),
+  saveCheckpoint: () => ({
+    runId: 4,
+    owner: FUZZ_TRAINER,
+    checkpoint: { version: 1, step: 3, wallMs: 1, firstLoss: null, lastLoss: null, params: { b: ONE_BY_TWO }, optimizer: { kind: 'adam', iterations: 3, slots: [], betaPowers: null }, population: [] },
+  }),
+  listResumable: () => ({}),
+  resumeRun: () => ({ id: 2, owner: 'abcdefgh12' }),
   summarizeRuns: () => ({ metric: 'loss' }),
   appendMetrics: () => ({ runId: 4, owner: FUZZ_TRAINER, points: [{ name: 'loss', step: 99, value: 0.5, wallMs: 1 }] }),
   queryMetrics: () => ({ runIds: [1] }),

@@ -11,12 +11,13 @@
 import { z } from 'zod'
 import { DeviceInfo, EvaluationResult, Id, Layer, MetricPoint, Name, Notes, RUN_STATUSES, RunError, Step, StudyDesign, Tag, Term, Time, Uuid } from '../../../shared/contract'
 import { TrainConfig } from '../../../shared/contract/train-config'
+import { TrainingCheckpoint } from '../../../shared/contract/checkpoint'
 import { migrate, type Migration } from '../migrations'
 import { SqliteDb, type Row } from '../sqlite'
 import { configHash } from './runs'
 
 /** The tables every archive has, each with the check of its rows (`tableChecks`). */
-export const CHECKED_TABLES = ['schema_migrations', 'studies', 'runs', 'run_tags', 'metrics', 'timestep_stats', 'timestep_features', 'population_stats', 'snapshots', 'evaluations'] as const
+export const CHECKED_TABLES = ['schema_migrations', 'studies', 'runs', 'run_tags', 'metrics', 'timestep_stats', 'timestep_features', 'population_stats', 'snapshots', 'evaluations', 'run_checkpoints'] as const
 
 /** An export's manifest, as exportRuns writes it. */
 export const ManifestSchema = z.strictObject({
@@ -208,6 +209,24 @@ const tableChecks: Record<(typeof CHECKED_TABLES)[number], { sql: string; check:
       summaries(r.vals, r.batch * r.time_steps * r.features, 'vals')
       summaries(r.row_mean, r.batch * r.time_steps * r.groups, 'row_mean')
       summaries(r.row_var, r.batch * r.time_steps * r.groups, 'row_var')
+    },
+  },
+  run_checkpoints: {
+    // With the run's status and planned steps: only a run that can resume has one, within its steps.
+    sql: "SELECT c.*, r.status AS run_status, json_extract(r.config_json, '$.steps') AS run_steps FROM run_checkpoints c LEFT JOIN runs r ON r.id = c.run_id",
+    ofRun: (s) => `SELECT c.*, r.status AS run_status, json_extract(r.config_json, '$.steps') AS run_steps FROM ${s}.run_checkpoints c JOIN ${s}.runs r ON r.id = c.run_id WHERE c.run_id = ?`,
+    check: (row) => {
+      const r = z.strictObject({ run_id: Id, step: Step, bytes: z.number().int().min(0), saved_at: Time, state: z.string().max(500_000_000), run_status: z.enum(RUN_STATUSES).nullable(), run_steps: z.number().int().nullable() }).parse(row)
+      if (r.bytes !== r.state.length) throw new Error(`it says ${r.bytes} bytes but holds ${r.state.length}`)
+      let state: unknown
+      try {
+        state = JSON.parse(r.state)
+      } catch {
+        throw new Error('its state is not JSON') // never JSON.parse's message: it quotes the file
+      }
+      const checkpoint = TrainingCheckpoint.parse(state)
+      if (checkpoint.step !== r.step) throw new Error(`its step ${r.step} is not its state's ${checkpoint.step}`)
+      if (r.run_steps !== null && r.step > r.run_steps) throw new Error(`its step ${r.step} is past the run's ${r.run_steps} steps`)
     },
   },
   evaluations: {

@@ -8,6 +8,7 @@ import { hostname } from 'node:os'
 import { ApiError, type Run } from '../../../shared/contract'
 import type { Migration } from '../migrations'
 import type { SqliteDb } from '../sqlite'
+import { CheckpointStore } from './checkpoints'
 import { EvaluationStore } from './evaluations'
 import { MetricStore } from './metrics'
 import { openDatabase, type OpenReport } from './open'
@@ -27,7 +28,7 @@ export interface OpenOptions {
   writer?: WriterProcess
 }
 
-export type ArchiveTable = 'runs' | 'metrics' | 'timestep_stats' | 'timestep_features' | 'population_stats' | 'snapshots' | 'evaluations' | 'run_tags' | 'studies'
+export type ArchiveTable = 'runs' | 'metrics' | 'timestep_stats' | 'timestep_features' | 'population_stats' | 'snapshots' | 'evaluations' | 'run_tags' | 'studies' | 'run_checkpoints'
 
 export class Archive {
   readonly studies: StudyStore
@@ -37,6 +38,7 @@ export class Archive {
   readonly population: PopulationStore
   readonly snapshots: SnapshotStore
   readonly evaluations: EvaluationStore
+  readonly checkpoints: CheckpointStore
 
   private constructor(
     private readonly db: SqliteDb,
@@ -54,6 +56,7 @@ export class Archive {
     this.population = new PopulationStore(db)
     this.snapshots = new SnapshotStore(db)
     this.evaluations = new EvaluationStore(db)
+    this.checkpoints = new CheckpointStore(db, this.runs)
   }
 
   static async open(path: string, options: OpenOptions): Promise<Archive> {

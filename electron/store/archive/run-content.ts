@@ -47,6 +47,12 @@ export async function runChecksum(db: SqliteDb, schema: Schema, runId: number): 
     hash.update('[snapshots]')
     for (const row of snapshots) feed(hash, row)
   }
+  // A checkpoint likewise: a run trained further elsewhere differs by it as well.
+  const checkpoint = await db.all<Row>(`SELECT step, state FROM ${s}.run_checkpoints WHERE run_id = ?`, [runId])
+  if (checkpoint.length > 0) {
+    hash.update('[checkpoint]')
+    for (const row of checkpoint) feed(hash, row)
+  }
   return hash.digest('hex')
 }
 

@@ -324,6 +324,21 @@ export class RunStore {
     await insertMany(this.db, 'INSERT OR IGNORE INTO run_tags (run_id, tag)', 2, tags.map((t) => [runId, t]))
   }
 
+  /** The run, read inside a unit of work that already holds the connection (a store's transaction). */
+  byIdInTransaction(id: number): Promise<Run | undefined> {
+    return this.byId(id)
+  }
+
+  /** Inside the caller's transaction: the run trains again under `owner`'s lease, its end and error cleared (a resumed run). */
+  async takeLease(id: number, owner: string, device: DeviceInfo | undefined): Promise<void> {
+    const now = Date.now()
+    await this.db.run(
+      `UPDATE runs SET status = 'running', ended_at = NULL, error = NULL, started_at = COALESCE(started_at, ?), host = ?,
+         lease_owner = ?, lease_host = ?, lease_pid = ?, lease_heartbeat = ? ${device ? ', backend = ?, device_json = ?' : ''} WHERE id = ?`,
+      [now, this.writer.host, owner, this.writer.host, this.writer.pid, now, ...(device ? [device.backend, JSON.stringify(device)] : []), id],
+    )
+  }
+
   private async byId(id: number): Promise<Run | undefined> {
     const row = await this.db.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`, [id])
     return row && toRun(row)

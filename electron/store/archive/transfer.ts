@@ -126,6 +126,8 @@ async function copyRun(db: SqliteDb, from: Schema, to: Schema, runId: number, st
     [id, runId],
   )
   await db.run(`INSERT INTO ${to}.evaluations (run_id, step, policy, length, metric, value) SELECT ?, step, policy, length, metric, value FROM ${from}.evaluations WHERE run_id = ?`, [id, runId])
+  // The last checkpoint goes with the run: an interrupted run resumes on the machine it moves to.
+  await db.run(`INSERT INTO ${to}.run_checkpoints (run_id, step, bytes, saved_at, state) SELECT ?, step, bytes, saved_at, state FROM ${from}.run_checkpoints WHERE run_id = ?`, [id, runId])
   return id
 }
 

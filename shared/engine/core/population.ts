@@ -124,3 +124,25 @@ export class Population {
 function seenMask(seen: readonly number[], last: number): tf.Tensor {
   return tf.tensor2d(seen.slice(0, last + 1).map((s) => (s > 0 ? 1 : 0)), [last + 1, 1])
 }
+
+/** One term's running statistics as read back or restored: rows [T, C] flat and each step's update count. */
+export interface PopulationState {
+  term: TermName
+  features: number
+  mean: Float32Array
+  variance: Float32Array
+  seen: number[]
+}
+
+/** Puts running statistics back (a resumed run's), replacing whatever this population held. */
+export function restorePopulation(population: Population, states: readonly PopulationState[]): void {
+  population.dispose()
+  for (const s of states) {
+    const rows = s.seen.length
+    population.terms.set(s.term, {
+      mean: variableFrom(tf.tensor2d(s.mean, [rows, s.features]), false),
+      variance: variableFrom(tf.tensor2d(s.variance, [rows, s.features]), false),
+      seen: [...s.seen],
+    })
+  }
+}

@@ -75,7 +75,8 @@ describe('a training process that is killed', () => {
     ['SIGTERM', 143],
     ['SIGHUP', 129],
     ['SIGINT', 130],
-  ] as const)('%s ends the run "interrupted" after writing everything it reported, exit code %i (128 + the signal)', async (signal, code) => {
+    ['SIGUSR1', 138],
+  ] as const)('%s ends the run "interrupted" after writing everything it reported and a checkpoint, exit code %i (128 + the signal)', async (signal, code) => {
     const db = tmp.file(`${signal}.sqlite`)
     const { child, output, exited } = startTraining(db)
     await untilLossPoints(db, 5)
@@ -88,6 +89,9 @@ describe('a training process that is killed', () => {
     expect(run.status).toBe('interrupted')
     expect(run.lossSteps).toEqual(Array.from({ length: steps }, (_, i) => i + 1))
     expect(run.lastStatsStep).toBe(steps)
+    // Its state at the last step it trained, to resume from.
+    const [checkpoint] = await read<{ step: number }>(db, 'SELECT step FROM run_checkpoints WHERE run_id = 1')
+    expect(checkpoint?.step).toBe(steps)
   }, 90_000)
 })
 

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli as runCapture } from '../../helpers/cli'
+import { readArchive, untilLossPoints } from '../../helpers/archive'
 import { Archive } from '../../../electron/store'
 import { PlannedRunFile, SweepPlanFile } from '../../../shared/lab/sweep-plan'
 import { MIGRATIONS, ROOT, tempDir } from '../../helpers/temp'
@@ -111,4 +112,75 @@ describe('lab sweep --plan', () => {
     expect(loose.code).toBe(2)
     expect(loose.err).toMatch(/--mem goes with --plan DIR/)
   })
+
+  it('a plan larger than the site’s MaxArraySize is submitted in chunks, each task finding its run by its offset', async () => {
+    const dir = tmp.file('chunked')
+    const planned = await cli(['sweep', ...GRID, '--seed', '1,2,3', '--plan', dir, '--max-array-size', '4', '--throttle', '2'])
+    expect(planned.code, planned.err).toBe(0)
+    expect(planned.out).toContain(`bash ${join(dir, 'submit.sh')}`)
+    const script = readFileSync(join(dir, 'run.sh'), 'utf8')
+    expect(script).not.toContain('#SBATCH --array')
+    expect(script).toContain('#SBATCH --signal=B:USR1@90')
+    const submit = readFileSync(join(dir, 'submit.sh'), 'utf8')
+    expect(submit).toContain(`sbatch --array=1-3%2 --export=ALL,NORMLAB_OFFSET=0 "${join(dir, 'run.sh')}"`)
+    expect(submit).toContain(`sbatch --array=1-3%2 --export=ALL,NORMLAB_OFFSET=3 "${join(dir, 'run.sh')}"`)
+    // Array task 2 of the second chunk is run 5.
+    const task = await processOf('bash', [join(dir, 'run.sh')], { SLURM_ARRAY_TASK_ID: '2', NORMLAB_OFFSET: '3' })
+    expect(task.code, task.output).toBe(0)
+    expect(readdirSync(join(dir, 'archives'))).toContain('005.sqlite')
+    const fifth = SweepPlanFile.parse(JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'))).runs[4]!
+    expect(task.output).toContain(`Run 1: ${fifth.name}`)
+  }, 120_000)
+
+  it('tasks killed midway (SIGTERM, kill -9) and never started: plan status names them, resubmitting trains only those, each run once and as if never stopped', async () => {
+    const slow = ['--task', 'adding', '--hidden', '24', '--lengths', '20-40', '--batch', '16', '--steps', '200', '--record-every', '1', '--eval-every', '20', '--norm', 'bn_step', '--seed', '1,2,3']
+    const dir = tmp.file('killed')
+    expect((await cli(['sweep', ...slow, '--plan', dir])).code).toBe(0)
+    const start = (i: number) => {
+      const child = spawn('bash', [join(dir, 'run.sh'), String(i)], { cwd: tmp.dir, stdio: 'ignore' })
+      return { child, exited: new Promise<number | null>((r) => child.once('exit', (code) => r(code))) }
+    }
+    const one = start(1)
+    const two = start(2)
+    await Promise.all([untilLossPoints(join(dir, 'archives', '001.sqlite'), 30), untilLossPoints(join(dir, 'archives', '002.sqlite'), 30)])
+    one.child.kill('SIGTERM') // the script passes it on: a checkpoint, then "interrupted"
+    // The trainer itself, at once, as the kernel's OOM killer would.
+    const [{ pid }] = await readArchive<{ pid: number }>(join(dir, 'archives', '002.sqlite'), 'SELECT lease_pid AS pid FROM runs')
+    process.kill(pid, 'SIGKILL')
+    expect(await one.exited).toBe(143)
+    expect(await two.exited).toBe(137)
+
+    const status = await cli(['plan', 'status', dir])
+    expect(status.code, status.err).toBe(0)
+    expect(status.out).toMatch(/3 runs — 1 interrupted, 1 stalled, 1 missing/)
+    expect(status.out).toMatch(/Not finished: 1-3/)
+    const resubmit = await cli(['plan', 'resubmit', dir])
+    expect(resubmit.out).toContain(`sbatch --array=1-3 --export=ALL,NORMLAB_OFFSET=0 ${join(dir, 'run.sh')}`)
+    expect(resubmit.out).toContain(`printf '%s\\n' 1 2 3 | parallel -j 4 bash ${join(dir, 'run.sh')} {}`)
+
+    // What the printed GNU parallel line does: each unfinished task again (xargs -P where parallel is not installed).
+    const again = await processOf('bash', ['-c', `printf '%s\\n' 1 2 3 | xargs -P 3 -I{} bash ${join(dir, 'run.sh')} {}`])
+    expect(again.code, again.output).toBe(0)
+    expect(again.output).toMatch(/Run 1 resumes after step \d+/)
+    const done = await cli(['plan', 'status', dir])
+    expect(done.out).toMatch(/3 runs — 3 completed/)
+    expect(done.out).toMatch(/Every run has finished/)
+    // A task started once more finds its run done and trains nothing.
+    const extra = await processOf('bash', [join(dir, 'run.sh'), '1'])
+    expect(extra.code).toBe(0)
+    expect(extra.output).toMatch(/has completed in this archive already; nothing to do/)
+
+    const merged = tmp.file('killed-merged.sqlite')
+    expect((await cli(['import', ...[1, 2, 3].map((i) => join(dir, 'archives', `00${i}.sqlite`)), '--db', merged])).code).toBe(0)
+    const runs = await readArchive<{ id: number; name: string; status: string }>(merged, 'SELECT id, name, status FROM runs ORDER BY id')
+    expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed'])
+    // Each run's losses are those of the same planned run trained without a stop.
+    for (const i of [1, 2, 3]) {
+      const alone = tmp.file(`alone-${i}.sqlite`)
+      expect((await cli(['train', '--from-plan', join(dir, 'runs', `00${i}.json`), '--db', alone])).code).toBe(0)
+      const losses = async (db: string, name: string) => readArchive(db, `SELECT m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.name = '${name}' AND m.name IN ('loss', 'eval/loss') ORDER BY m.name, m.step`)
+      const name = runs[i - 1]!.name
+      expect(await losses(merged, name)).toEqual(await losses(alone, name))
+    }
+  }, 240_000)
 })

@@ -32,9 +32,10 @@ beforeAll(async () => {
   const pages = (await file.get<{ page_count: number }>('PRAGMA page_count'))!.page_count
   await file.exec('PRAGMA wal_checkpoint(TRUNCATE)')
   await file.close()
-  // Scribble over a page in the middle of the file: one of the second run's metric pages.
+  // Scribble over a page just past the middle of the file: one of the second run's metric leaf pages
+  // (the middle one itself can be an interior page of the metrics tree, which every run's metrics pass through).
   const fd = openSync(db, 'r+')
-  writeSync(fd, Buffer.alloc(600, 0xab), 0, 600, Math.floor(pages / 2) * 4096 + 16)
+  writeSync(fd, Buffer.alloc(600, 0xab), 0, 600, (Math.floor(pages / 2) + 1) * 4096 + 16)
   closeSync(fd)
 }, 60_000)
 
