@@ -479,6 +479,16 @@ export const en = {
     fixErrors: 'Fix the marked fields to run.',
     run: 'Run',
   },
+  resume: {
+    title: 'Go on where training stopped',
+    noStudy: 'Runs of no study',
+    counts: '{{queued}} queued, {{interrupted}} interrupted',
+    fromSteps: 'resuming {{steps}}',
+    atStep: '#{{run}} at step {{step}}',
+    resumeStudy: 'Resume study',
+    resumeRuns: 'Resume these runs',
+    explain: 'Each interrupted run goes on from its last checkpoint (kept at every evaluation, and at pause and stop) exactly as if it had never stopped; queued runs start from the beginning. Nothing is trained twice.',
+  },
   live: {
     betweenRounds: 'Reading the findings of this round to decide whether to add seeds…',
     finishedStudy: 'Finished: {{name}}',

@@ -466,6 +466,16 @@ export const zhCN = translationOf<typeof en>()({
     fixErrors: '请先修正标出的字段。',
     run: '开始运行',
   },
+  resume: {
+    title: '从训练停下的地方继续',
+    noStudy: '不属于任何研究的运行',
+    counts: '{{queued}} 个排队中，{{interrupted}} 个已中断',
+    fromSteps: '将从 {{steps}} 继续',
+    atStep: '#{{run}} 的第 {{step}} 步',
+    resumeStudy: '继续这项研究',
+    resumeRuns: '继续这些运行',
+    explain: '每个中断的运行都从它最后一个检查点（每次评估时保存，暂停和停止时也保存）继续，结果与从未停下完全相同；排队中的运行从头开始。不会重复训练任何内容。',
+  },
   live: {
     betweenRounds: '正在读取本轮的结论，以决定是否增加种子…',
     finishedStudy: '已完成：{{name}}',

@@ -198,7 +198,7 @@ async function recordEnd(api: NormLabApi, runId: number, owner: string, status: 
  * The runs of a study (or every study) that can go on, in their order: interrupted ones from their
  * last checkpoint, queued ones from the start. Runs on a user's data file take it from `userData`.
  */
-export async function resumableRuns(api: NormLabApi, studyId?: number, userData?: string): Promise<(QueuedRun & { status: 'queued' | 'interrupted'; fromStep: number })[]> {
+export async function resumableRuns(api: NormLabApi, studyId?: number, userData?: string): Promise<(QueuedRun & { studyId: number | null; status: 'queued' | 'interrupted'; fromStep: number })[]> {
   const resumable = await api.listResumable(studyId !== undefined ? { studyId } : {})
   const runs = new Map((await api.listRuns(studyId !== undefined ? { filter: { studyId } } : {})).map((r) => [r.id, r]))
   return resumable.flatMap((r) => {
@@ -206,7 +206,7 @@ export async function resumableRuns(api: NormLabApi, studyId?: number, userData?
     if (!run) return []
     const config = TrainConfig.safeParse(run.config)
     if (!config.success) throw new Error(`run ${run.id} (${run.name}) cannot resume: its configuration is not one this NormLab trains (${config.error.issues[0]?.message})`)
-    return [{ runId: run.id, name: run.name, config: config.data, resume: true, status: r.status, fromStep: r.fromStep, ...(userData !== undefined ? { userData } : {}) }]
+    return [{ runId: run.id, name: run.name, config: config.data, resume: true, studyId: run.studyId, status: r.status, fromStep: r.fromStep, ...(userData !== undefined ? { userData } : {}) }]
   })
 }
 

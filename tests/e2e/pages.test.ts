@@ -201,6 +201,54 @@ describe('every page, as a newcomer sees it', () => {
     await page.locator('[data-testid=live-idle][data-finished=true]').waitFor({ timeout: 120_000 })
   }, 180_000)
 
+  it('a study whose window closed mid-run resumes: the lab offers it, the paused run goes on from its checkpoint, the queued one starts, nothing twice', async () => {
+    await visit(page, '#/new', '[data-testid=run-count]')
+    await page.getByTestId('preset-bnVsLn').click()
+    await page.getByRole('textbox', { name: 'Steps', exact: true }).fill('400')
+    await page.getByRole('textbox', { name: 'Evaluate every' }).fill('10')
+    await page.getByRole('textbox', { name: 'Longest' }).fill('14')
+    await page.getByRole('textbox', { name: 'Test lengths (× training length)' }).fill('1')
+    await page.getByRole('textbox', { name: 'Seeds', exact: true }).fill('1')
+    await page.getByTestId('run-experiment').click()
+    await page.getByTestId('live-view').waitFor({ timeout: 30_000 })
+    const studyRuns = async () => (await callApi<Run[]>(served, 'listRuns', { filter: {} })).filter((r) => r.name.includes('adding') && r.config.steps === 400).sort((a, b) => a.id - b.id)
+    await expect.poll(async () => Number(/Step (\d+) of 400/i.exec((await page.getByTestId('live-progress').textContent()) ?? '')?.[1] ?? 0), { timeout: 60_000 }).toBeGreaterThanOrEqual(14)
+    await page.getByRole('button', { name: 'Pause' }).click()
+    await page.waitForTimeout(1500)
+    const [first, second] = await studyRuns()
+    expect([first!.status, second!.status]).toEqual(['running', 'queued'])
+
+    // The window closes; the lab opens again in another.
+    const reopened = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage()
+    await preferBackend(reopened, 'wasm')
+    reopened.on('pageerror', (e) => pageErrors.push(e.message))
+    await page.close()
+    page = reopened
+    await page.goto(served.url)
+    // The closed page's lease runs out (its heartbeats stop), and the lab sees the run was interrupted.
+    await expect
+      .poll(
+        async () => {
+          await page.reload()
+          return page.getByTestId('resume-offer').isVisible({ timeout: 3000 }).catch(() => false)
+        },
+        { timeout: 120_000, interval: 5000 },
+      )
+      .toBe(true)
+    const offer = page.locator(`[data-testid=resume-study][data-study-id="${first!.studyId}"]`)
+    const text = (await offer.textContent()) ?? ''
+    expect(text).toMatch(/1 queued, 1 interrupted/)
+    const from = Number(new RegExp(`#${first!.id} at step (\\d+)`).exec(text)?.[1])
+    expect(from).toBeGreaterThanOrEqual(14)
+    await offer.getByRole('button', { name: 'Resume study' }).click()
+    await page.locator('[data-testid=live-idle][data-finished=true]').waitFor({ timeout: 180_000 })
+    const done = await studyRuns()
+    expect(done.map((r) => r.status)).toEqual(['completed', 'completed'])
+    const metrics = await callApi<{ series: { name: string; runId: number; steps: number[] }[] }>(served, 'queryMetrics', { runIds: [first!.id], names: ['loss'] })
+    expect(metrics.series[0]!.steps).toEqual(Array.from({ length: 400 }, (_, i) => i + 1))
+    expect(await page.getByTestId('resume-offer').count()).toBe(0)
+  }, 360_000)
+
   it('had no uncaught errors in the page', () => {
     expect(pageErrors).toEqual([])
   })

@@ -10,6 +10,7 @@ import type { FinishedBatch } from '../training/controller'
 import { ExportReport } from '../compare/ExportReport'
 import { FindingsSection } from '../compare/FindingsSection'
 import { SettleRounds } from '../components/SettleRounds'
+import { ResumeOffer } from '../components/ResumeOffer'
 
 const EMPTY_PROFILE = { count: [], normCount: null, mean: [], var: [] }
 
@@ -39,6 +40,7 @@ export function LivePage() {
     return (
       <section className="page">
         <h1>{t('live.title')}</h1>
+        <ResumeOffer />
         {state.settle && <SettleRounds settle={state.settle} />}
         {state.settle && state.settle.stop === null ? (
           <div className="card" data-testid="live-between-rounds">

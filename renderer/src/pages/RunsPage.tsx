@@ -6,6 +6,7 @@ import { CELLS, higherIsBetter, NORMS, RUN_STATUSES, SUMMARY_METRICS, TASKS } fr
 import { setLabelText } from '../../../shared/lab/findings'
 import { groupBySeed, meanSd, type RunGroup } from '../../../shared/lab/views'
 import { api } from '../api'
+import { ResumeOffer } from '../components/ResumeOffer'
 import { Dialog } from '../components/Dialog'
 import { useAction, useQuery } from '../data/use-query'
 import { ArchiveTransfer } from '../runs/ArchiveTransfer'
@@ -196,6 +197,7 @@ export function RunsPage() {
           {t('runs.compareSelected', { count: selected.size })}
         </button>
       </div>
+      <ResumeOffer />
       <div className="filters" role="search">
         <input placeholder={t('runs.filter.text')} aria-label={t('runs.filter.text')} value={filter.text} onChange={set('text')} data-testid="filter-text" />
         <select aria-label={t('runs.columns.study')} value={filter.study} onChange={set('study')} data-testid="filter-study">

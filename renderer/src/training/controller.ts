@@ -7,7 +7,7 @@ import type { DeviceInfoInput, RunStatus, TimestepRecord } from '../../../shared
 import type { CaseResult } from '../../../shared/engine/golden-result'
 import type { TrainResult } from '../../../shared/engine/trainer'
 import type { CellKind } from '../../../shared/kinds'
-import { runOne, type BlockedWrite, type QueuedRun, type RunHooks, type RunObserver, type RunOutcome, type TrainingHost } from '../../../shared/lab/run-lifecycle'
+import { resumableRuns, runOne, type BlockedWrite, type QueuedRun, type RunHooks, type RunObserver, type RunOutcome, type TrainingHost } from '../../../shared/lab/run-lifecycle'
 import { settleStudy, type SettleRound, type SettleStop } from '../../../shared/lab/settle/settle-study'
 import { judgingOf } from '../../../shared/lab/findings/method/sequential'
 import type { StudyDesign } from '../../../shared/contract/schemas'
@@ -228,6 +228,20 @@ export class TrainingController {
     }
   }
 
+  /**
+   * Goes on with a study's queued and interrupted runs (studyId null: runs of no study), each from
+   * its last checkpoint. Runs on a data file cannot resume here (the page never reads a path a run
+   * names): they are left as they are and the error says how to resume them.
+   */
+  async resumeStudy(studyId: number | null, name: string | null): Promise<void> {
+    const all = (await resumableRuns(this.api, studyId ?? undefined)).filter((r) => studyId !== null || r.studyId === null)
+    const onData = all.filter((r) => r.config.task === 'user' || r.config.dataFile !== undefined)
+    const runs = all.filter((r) => !onData.includes(r))
+    if (onData.length > 0) this.update({ lastError: `${onData.length} run(s) train on a data file and were left as they are: resume them with npm run lab -- resume --run ID --data FILE` })
+    if (runs.length === 0) return
+    this.enqueue(runs, studyId !== null ? { id: studyId, name: name ?? `#${studyId}` } : null)
+  }
+
   /** Stops the current run (kept, as interrupted) and cancels the runs still queued. */
   stop(): void {
     this.stopRequested = true
@@ -291,10 +305,14 @@ export class TrainingController {
           }
         : null
     },
-    train: (run, hooks) =>
+    train: (run, hooks, checkpoint) =>
       new Promise<TrainResult>((resolve, reject) => {
         this.active = { runId: run.runId, hooks, chain: Promise.resolve(), settle: { resolve, reject } }
-        this.send({ type: 'train', runId: run.runId, config: run.config, ...(run.userData ? { userData: run.userData } : {}) })
+        this.send({ type: 'train', runId: run.runId, config: run.config, ...(run.userData ? { userData: run.userData } : {}), ...(checkpoint ? { checkpoint } : {}) })
+        if (checkpoint && this.live?.runId === run.runId) {
+          this.live.step = checkpoint.step
+          this.publishSoon()
+        }
       }),
   }
 
@@ -423,6 +441,8 @@ export class TrainingController {
         return this.report('write-snapshots', (h) => h.onSnapshots(message.report))
       case 'lengthEval':
         return this.report('write-evaluations', (h) => h.onLengthEval(message.results))
+      case 'checkpoint':
+        return this.report('write-checkpoint', (h) => h.onCheckpoint(message.checkpoint))
       case 'done':
         void active.chain.then(() => active.settle.resolve(message.result))
         return

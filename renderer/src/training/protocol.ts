@@ -2,6 +2,7 @@
 // shapes (shared/contract/schemas.ts), per-feature matrices already packed by the engine.
 import type { EvaluationResult, NumericsCheck, TimestepRecord } from '../../../shared/contract/schemas'
 import type { TrainConfig } from '../../../shared/contract/train-config'
+import type { TrainingCheckpoint } from '../../../shared/contract/checkpoint'
 import type { BackendProbe } from '../../../shared/engine/backend-probe'
 import type { CaseResult } from '../../../shared/engine/golden-result'
 import type { EvalReport, PopulationReport, SnapshotReport, StepReport, TrainResult } from '../../../shared/engine/trainer'
@@ -53,7 +54,7 @@ export interface InitMessage {
 
 export type ToWorker =
   | InitMessage
-  | { type: 'train'; runId: number; config: TrainConfig; userData?: string }
+  | { type: 'train'; runId: number; config: TrainConfig; userData?: string; /** Resume from here (an interrupted run's last checkpoint). */ checkpoint?: TrainingCheckpoint }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -71,6 +72,7 @@ export type FromWorker =
   | { type: 'population'; runId: number; report: PopulationReport }
   | { type: 'snapshots'; runId: number; report: SnapshotReport }
   | { type: 'lengthEval'; runId: number; results: EvaluationResult[] }
+  | { type: 'checkpoint'; runId: number; checkpoint: TrainingCheckpoint }
   | { type: 'done'; runId: number; result: TrainResult }
   | { type: 'failed'; runId: number; error: string }
   | { type: 'selfCheckCase'; result: CaseResult }

@@ -7,6 +7,7 @@ import { createTask } from '../../../shared/engine/data/tasks'
 import type { NumericsSummary } from '../../../shared/engine/numerics'
 import { tf } from '../../../shared/engine/core/tf'
 import { train } from '../../../shared/engine/trainer'
+import type { TrainingCheckpoint } from '../../../shared/contract/checkpoint'
 import type { TrainConfig } from '../../../shared/contract/train-config'
 import { backendFingerprint, runNumericsCheck, startBackend, gpuRenderer } from './backends'
 import { rememberedCheckFor } from '../../../shared/engine/numerics'
@@ -165,7 +166,7 @@ let backendReady: Promise<void> = Promise.resolve()
 let resolveFirstInit: () => void = () => {}
 const firstInit: Promise<void> = new Promise<void>((resolve) => (resolveFirstInit = resolve))
 
-async function runTraining(runId: number, config: TrainConfig, userData?: string): Promise<void> {
+async function runTraining(runId: number, config: TrainConfig, userData?: string, checkpoint?: TrainingCheckpoint): Promise<void> {
   // A pause holds across runs and start-up until Resume (resetting it here let the next run train
   // on after Pause); Stop ends it.
   stopped = false
@@ -180,10 +181,13 @@ async function runTraining(runId: number, config: TrainConfig, userData?: string
       onPopulation: (report) => post({ type: 'population', runId, report }),
       onSnapshots: (report) => post({ type: 'snapshots', runId, report }),
       onLengthEval: (results) => post({ type: 'lengthEval', runId, results }),
+      onCheckpoint: (c) => post({ type: 'checkpoint', runId, checkpoint: c }),
+      // A pause or a stop keeps the state first: a closed window then loses nothing it trained.
+      checkpointNow: () => paused || stopped,
       shouldStop: () => stopped,
       whilePaused: () => (paused && !stopped ? new Promise<void>((resolve) => resumeWaiters.push(resolve)) : Promise.resolve()),
       now: () => performance.now(),
-    })
+    }, checkpoint ?? null)
     post({ type: 'done', runId, result })
   } catch (error) {
     post({ type: 'failed', runId, error: (error as Error).message || String(error) })
@@ -219,7 +223,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       break
     }
     case 'train':
-      void runTraining(message.runId, message.config, message.userData)
+      void runTraining(message.runId, message.config, message.userData, message.checkpoint)
       break
     case 'pause':
       paused = true

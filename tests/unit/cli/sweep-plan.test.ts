@@ -145,8 +145,8 @@ describe('lab sweep --plan', () => {
     await Promise.all([untilLossPoints(join(dir, 'archives', '001.sqlite'), 30), untilLossPoints(join(dir, 'archives', '002.sqlite'), 30)])
     one.child.kill('SIGTERM') // the script passes it on: a checkpoint, then "interrupted"
     // The trainer itself, at once, as the kernel's OOM killer would.
-    const [{ pid }] = await readArchive<{ pid: number }>(join(dir, 'archives', '002.sqlite'), 'SELECT lease_pid AS pid FROM runs')
-    process.kill(pid, 'SIGKILL')
+    const [trainer] = await readArchive<{ pid: number }>(join(dir, 'archives', '002.sqlite'), 'SELECT lease_pid AS pid FROM runs')
+    process.kill(trainer!.pid, 'SIGKILL')
     expect(await one.exited).toBe(143)
     expect(await two.exited).toBe(137)
 
