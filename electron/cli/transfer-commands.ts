@@ -96,9 +96,9 @@ export const importCommand: Command = {
 }
 
 export const exportDataCommand: Command = {
-  usage: 'export-data --out DIR [--format csv|parquet] [--runs 1,2 | --study N] [--features] [--db PATH]',
+  usage: 'export-data --out DIR [--format csv|parquet] [--runs 1,2 | --study N] [--features] [--snapshots] [--db PATH]',
   summary: 'write every recorded number as tidy tables (one file per table, no sampling) with a data dictionary',
-  options: { ...DB_OPTION, out: { type: 'string' }, format: { type: 'string', default: 'csv' }, runs: { type: 'string' }, study: { type: 'string' }, features: { type: 'boolean' } },
+  options: { ...DB_OPTION, out: { type: 'string' }, format: { type: 'string', default: 'csv' }, runs: { type: 'string' }, study: { type: 'string' }, features: { type: 'boolean' }, snapshots: { type: 'boolean' } },
   async run({ services, values, positionals, io }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
     if (!values.out) throw new UsageError('give --out DIR (a new or empty folder)')
@@ -116,7 +116,7 @@ export const exportDataCommand: Command = {
       if (runs.length === 0) throw new UsageError(`study ${selection.studyIds[0]} has no runs (or does not exist)`)
     } else runs = all
     runs.sort((a, b) => a.id - b.id)
-    const result = await services.archive.exportData(values.out as string, runs, { format, features: values.features === true })
+    const result = await services.archive.exportData(values.out as string, runs, { format, features: values.features === true, snapshots: values.snapshots === true })
     io.out(`Wrote ${result.dir} (${format}, ${plural(runs.length, 'run')}):`)
     for (const f of result.files) io.out(`  ${f.name.padEnd(28)} ${f.rows.toLocaleString('en')} rows`)
     io.out('  DATA_DICTIONARY.md')

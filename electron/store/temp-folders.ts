@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { processAlive } from './lease-judge'
 
-const PREFIXES = ['normlab-import-', 'normlab-transfer-'] as const
+const PREFIXES = ['normlab-import-', 'normlab-transfer-', 'normlab-upload-'] as const
 type Prefix = (typeof PREFIXES)[number]
 const OWNER = 'owner.pid'
 /** A folder without an owner file (made by an older NormLab) is cleared once it is this old. */

@@ -33,6 +33,10 @@ import {
 } from './schemas'
 
 const Empty = z.strictObject({})
+/** A streamed import's id (beginImport). */
+const UploadId = z.string().regex(/^[0-9a-f]{32}$/, 'an upload id from beginImport')
+/** The largest piece of a streamed import: 8 MiB (under the web API's body limit once base64). */
+export const IMPORT_CHUNK_BYTES = 8 * 1024 * 1024
 /** A trainer's random id (see RunLease). */
 const OwnerId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'an owner id is 8 to 64 of A-Z a-z 0-9 _ -')
 const ByRun = z.strictObject({ runId: Id })
@@ -371,6 +375,24 @@ export const contract = {
       /** Same UUID, other content, incoming newer: take it (otherwise reported and kept as it is). */
       replaceNewer: z.boolean().default(false),
     }),
+    response: ImportSummary,
+  },
+
+  /**
+   * An import streamed in pieces (the page's Import): no size limit but the disk's. begin names the
+   * file and its size; each piece is appended at its offset; finish checks and merges it exactly as
+   * importArchive does. An upload left unfinished for an hour is dropped.
+   */
+  beginImport: {
+    request: z.strictObject({ fileName: z.string().min(1).max(255), bytes: z.number().int().min(1).max(2 ** 44) }),
+    response: z.strictObject({ uploadId: UploadId, chunkBytes: z.number().int().min(1) }),
+  },
+  importChunk: {
+    request: z.strictObject({ uploadId: UploadId, offset: z.number().int().min(0), base64: z.base64().min(4).max(Math.ceil(IMPORT_CHUNK_BYTES / 3) * 4) }),
+    response: z.strictObject({ received: z.number().int().min(0) }),
+  },
+  finishImport: {
+    request: z.strictObject({ uploadId: UploadId, replaceNewer: z.boolean().default(false) }),
     response: ImportSummary,
   },
 

@@ -336,7 +336,7 @@ export const en = {
     takeNewer_other: 'Take the {{count}} newer runs',
     unreadable: 'The archive is damaged: these runs could not be read and are not in the file: {{runs}}',
     damagedTables: 'Damaged pages in {{tables}}: rows on them are not in the file.',
-    tooLarge: '{{message}}. For a file this large use the terminal: npm run lab -- import FILE',
+    uploading: 'Reading {{mb}} of {{total}} MB…',
   },
   status: {
     queued: 'queued',

@@ -323,7 +323,7 @@ export const zhCN = translationOf<typeof en>()({
     takeNewer_other: '采用更新的 {{count}} 次运行',
     unreadable: '归档已损坏：以下运行无法读取，未包含在文件中：{{runs}}',
     damagedTables: '{{tables}} 中有损坏的页：其上的行未包含在文件中。',
-    tooLarge: '{{message}}。这么大的文件请在终端导入：npm run lab -- import 文件',
+    uploading: '正在读取 {{mb}} / {{total}} MB…',
   },
   status: {
     queued: '排队中',

@@ -90,14 +90,14 @@ describe('a report of a trained study', () => {
 
   it('carries the tidy data byte for byte as `export-data` writes it for the same runs', async () => {
     const dir = tmp.file('tidy')
-    await cli('export-data', '--study', '1', '--out', dir, '--db', db)
+    await cli('export-data', '--study', '1', '--out', dir, '--db', db, '--snapshots')
     const text = readFileSync(html, 'utf8')
     const attached = [...text.matchAll(/<script type="text\/csv" data-name="([^"]+)">([\s\S]*?)<\/script>/g)].map((m) => [m[1]!, m[2]!.replace(/<\\\//g, '</').replace(/<\\!--/g, '<!--')] as const)
     expect(attached.map(([name]) => name)).toEqual(['runs.csv', 'metrics.csv', 'timestep_stats.csv', 'evaluations.csv', 'population.csv'])
     for (const [name, csv] of attached) expect(csv, name).toBe(readFileSync(`${dir}/${name}`, 'utf8'))
     const dictionary = /<script type="text\/markdown" data-name="DATA_DICTIONARY\.md">([\s\S]*?)<\/script>/.exec(text)![1]!
-    // The same dictionary, but for the explorable's snapshots.csv, which `export-data` writes and a
-    // report shows as pictures instead (its file stays small).
+    // The same dictionary, but for the explorable's snapshots.csv, which `export-data --snapshots`
+    // writes and a report shows as pictures instead (its file stays small).
     const exported = readFileSync(`${dir}/DATA_DICTIONARY.md`, 'utf8')
     expect(exported.startsWith(dictionary)).toBe(true)
     expect(exported.slice(dictionary.length)).toMatch(/^\n## snapshots\.csv\n/)

@@ -66,6 +66,9 @@ const VALID: Record<RequestName, () => Record<string, unknown>> = {
   exportReport: () => ({ runIds: [1, 2] }),
   exportArchive: () => ({ runIds: [1] }),
   importArchive: () => ({ fileName: 'x.normlab', base64: Buffer.from('not an archive at all, no').toString('base64') }),
+  beginImport: () => ({ fileName: 'x.normlab', bytes: 24 }),
+  importChunk: () => ({ uploadId: '0123456789abcdef0123456789abcdef', offset: 0, base64: Buffer.from('not an archive at all, n').toString('base64') }),
+  finishImport: () => ({ uploadId: '0123456789abcdef0123456789abcdef' }),
   appendEvaluations: () => ({ runId: 4, owner: FUZZ_TRAINER, results: [{ step: 99, policy: 'last', length: 20, metric: 'loss', value: 0.3 }] }),
   listEvaluations: () => ({ runIds: [1] }),
 }

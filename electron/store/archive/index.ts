@@ -80,7 +80,7 @@ export class Archive {
   }
 
   /** Every recorded number of the given runs as tidy CSV or Parquet tables in a new folder (tidy-export.ts). */
-  exportData(dir: string, runs: readonly Run[], options: { format: DataFormat; features: boolean }): Promise<DataExportResult> {
+  exportData(dir: string, runs: readonly Run[], options: { format: DataFormat; features: boolean; snapshots?: boolean }): Promise<DataExportResult> {
     return exportTidyData(this.db, runs, dir, options)
   }
 

@@ -119,7 +119,8 @@ export async function tidyCsvTables(db: SqliteDb, runs: readonly Run[]): Promise
   return out
 }
 
-export async function exportTidyData(db: SqliteDb, runs: readonly Run[], dir: string, options: { format: DataFormat; features: boolean }): Promise<DataExportResult> {
+/** Snapshots (one row per value of every kept batch: tens of MB for a preset) only when asked for. */
+export async function exportTidyData(db: SqliteDb, runs: readonly Run[], dir: string, options: { format: DataFormat; features: boolean; snapshots?: boolean }): Promise<DataExportResult> {
   const target = dir
   if (existsSync(target) && !statSync(target).isDirectory()) throw new ApiError('conflict', `${target} is a file: give a new or empty folder (nothing was written)`)
   if (existsSync(target) && readdirSync(target).length > 0) throw new ApiError('conflict', `${target} is not empty: give a new or empty folder (nothing was written)`)
@@ -129,8 +130,9 @@ export async function exportTidyData(db: SqliteDb, runs: readonly Run[], dir: st
   mkdirSync(dir, { recursive: true })
   try {
     const open: SinkFactory = (name, columns) => (options.format === 'csv' ? Promise.resolve(csvSink(join(dir, `${name}.csv`), columns)) : parquetSink(join(dir, `${name}.parquet`), columns))
-    const files = await writeTables(db, runs, open, options.format, { ...options, snapshots: true })
-    writeFileSync(join(dir, 'DATA_DICTIONARY.md'), tidyDictionary(options.format, options.features, true))
+    const snapshots = options.snapshots ?? false
+    const files = await writeTables(db, runs, open, options.format, { features: options.features, snapshots })
+    writeFileSync(join(dir, 'DATA_DICTIONARY.md'), tidyDictionary(options.format, options.features, snapshots))
     const result = { dir, format: options.format, files }
     if (existsSync(target)) rmdirSync(target)
     renameSync(dir, target)

@@ -23,3 +23,24 @@ export function readAsBase64(file: Blob): Promise<string> {
     reader.readAsDataURL(file)
   })
 }
+
+/**
+ * Streams a picked file to the archive host in pieces (beginImport, importChunk): only one piece
+ * is in the page's memory at a time, so the file's size is limited by the disk, not by a request.
+ * Returns the upload's id for finishImport.
+ */
+export async function uploadInPieces(
+  file: Blob & { name: string },
+  host: {
+    beginImport(req: { fileName: string; bytes: number }): Promise<{ uploadId: string; chunkBytes: number }>
+    importChunk(req: { uploadId: string; offset: number; base64: string }): Promise<{ received: number }>
+  },
+  onProgress: (sent: number, total: number) => void = () => {},
+): Promise<string> {
+  const { uploadId, chunkBytes } = await host.beginImport({ fileName: file.name, bytes: file.size })
+  for (let offset = 0; offset < file.size; offset += chunkBytes) {
+    await host.importChunk({ uploadId, offset, base64: await readAsBase64(file.slice(offset, offset + chunkBytes)) })
+    onProgress(Math.min(file.size, offset + chunkBytes), file.size)
+  }
+  return uploadId
+}

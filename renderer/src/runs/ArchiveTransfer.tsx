@@ -7,18 +7,17 @@ import { useTranslation } from 'react-i18next'
 import type { ImportSummary } from '../../../shared/contract'
 import { api } from '../api'
 import { Dialog } from '../components/Dialog'
-import { downloadBase64, readAsBase64 } from '../data/files'
+import { downloadBase64, uploadInPieces } from '../data/files'
 
-interface Picked {
-  name: string
-  base64: string
-}
+/** The picked file itself: read in pieces when imported (and again to take newer runs). */
+type Picked = File
 
 export function ArchiveTransfer({ runIds }: { runIds: number[] }) {
   const { t } = useTranslation()
   const input = useRef<HTMLInputElement>(null)
   const [busy, setBusy] = useState<'export' | 'import' | null>(null)
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null)
+  const [sent, setSent] = useState<{ mb: string; total: string } | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [result, setResult] = useState<{ file: Picked; summary: ImportSummary; replaced: boolean } | null>(null)
 
@@ -46,13 +45,16 @@ export function ArchiveTransfer({ runIds }: { runIds: number[] }) {
   const importFile = async (file: Picked, replaceNewer: boolean) => {
     setBusy('import')
     setProgress(null)
+    setSent(null)
     setError(null)
+    const mb = (n: number) => (n / 1024 / 1024).toFixed(1)
     try {
-      const summary = await api.importArchive({ fileName: file.name, base64: file.base64, replaceNewer })
+      const uploadId = await uploadInPieces(file, api, (done, total) => setSent({ mb: mb(done), total: mb(total) }))
+      setSent(null)
+      const summary = await api.finishImport({ uploadId, replaceNewer })
       setResult({ file, summary, replaced: replaceNewer })
     } catch (e) {
-      const message = (e as Error).message
-      setError(/larger than the limit/.test(message) ? t('transfer.tooLarge', { message }) : message)
+      setError((e as Error).message)
     } finally {
       setBusy(null)
     }
@@ -62,7 +64,7 @@ export function ArchiveTransfer({ runIds }: { runIds: number[] }) {
     const file = files?.[0]
     if (input.current) input.current.value = ''
     if (!file) return
-    await importFile({ name: file.name, base64: await readAsBase64(file) }, false)
+    await importFile(file, false)
   }
 
   const newer = result?.summary.conflicts.filter((c) => c.reason === 'incoming_newer') ?? []
@@ -72,7 +74,7 @@ export function ArchiveTransfer({ runIds }: { runIds: number[] }) {
         {busy === 'export' ? t('transfer.exporting') : t('transfer.export', { count: runIds.length })}
       </button>
       <button type="button" disabled={busy !== null} onClick={() => input.current?.click()} data-testid="import-archive" title={t('transfer.importHint')}>
-        {busy === 'import' ? (progress ? t('transfer.importingProgress', progress) : t('transfer.importing')) : t('transfer.import')}
+        {busy === 'import' ? (sent ? t('transfer.uploading', sent) : progress ? t('transfer.importingProgress', progress) : t('transfer.importing')) : t('transfer.import')}
       </button>
       <input ref={input} type="file" accept=".normlab,.sqlite,.db" hidden onChange={(e) => void picked(e.target.files)} data-testid="import-file" />
       {error && (

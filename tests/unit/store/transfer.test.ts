@@ -3,7 +3,7 @@
 // byte-identical, older schemas are upgraded in a copy, conflicts are reported, tidy data has the
 // archive's row counts. The runs are trained for real (tfjs on wasm, through the CLI).
 import { createHash } from 'node:crypto'
-import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli as runCapture } from '../../helpers/cli'
@@ -262,7 +262,7 @@ describe('export and import', () => {
 describe('tidy data at full fidelity', () => {
   it('writes one CSV per table whose row counts are the archive’s, and the same rows as Parquet', async () => {
     const dir = tmp.file('tidy')
-    const result = await cli(['export-data', '--db', source, '--out', dir, '--features'])
+    const result = await cli(['export-data', '--db', source, '--out', dir, '--features', '--snapshots'])
     expect(result.code, result.err).toBe(0)
     const lines = (name: string) => readFileSync(join(dir, name), 'utf8').split('\r\n').filter(Boolean).length - 1
     const db = await SqliteDb.open(source, { create: false })
@@ -295,6 +295,9 @@ describe('tidy data at full fidelity', () => {
 
     const pq = tmp.file('tidy-parquet')
     expect((await cli(['export-data', '--db', source, '--out', pq, '--format', 'parquet'])).code).toBe(0)
+    // Snapshots only when asked for: without --snapshots neither the table nor its dictionary entry.
+    expect(existsSync(join(pq, 'snapshots.parquet'))).toBe(false)
+    expect(readFileSync(join(pq, 'DATA_DICTIONARY.md'), 'utf8')).not.toContain('## snapshots')
     const { asyncBufferFromFile, parquetReadObjects } = await import('hyparquet')
     const rows = await parquetReadObjects({ file: await asyncBufferFromFile(join(pq, 'timestep_stats.parquet')) })
     expect(rows).toHaveLength(expected['timestep_stats.csv'])
