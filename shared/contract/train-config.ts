@@ -108,3 +108,48 @@ export function snapshotSteps(config: Pick<TrainConfig, 'snapshots' | 'steps' | 
   return [...new Set(steps)].sort((a, b) => a - b)
 }
 export type TrainConfigInput = z.input<typeof TrainConfig>
+
+/** The recorded steps of a run that trains to its end, in order. */
+export function recordedSteps(config: Pick<TrainConfig, 'recordEvery' | 'steps'>): number[] {
+  if (config.recordEvery === 0) return []
+  const steps = [1]
+  for (let s = config.recordEvery; s <= config.steps; s += config.recordEvery) if (s !== 1) steps.push(s)
+  return steps
+}
+
+/** Evenly spaced picks, always keeping the first and the last. */
+export function evenlySpaced<T>(items: readonly T[], most: number): T[] {
+  if (items.length <= most) return [...items]
+  if (most === 1) return [items[items.length - 1]!]
+  return Array.from({ length: most }, (_, i) => items[Math.round((i * (items.length - 1)) / (most - 1))]!)
+}
+
+/**
+ * The late rows the findings read: every recorded step of the last half of training, evenly
+ * thinned to at most this many. The drift finding crosses every pair of them (32 batches: 496
+ * pairs), plenty to average batch noise away.
+ */
+export const LATE_ROWS = 32
+
+/** The analysis rows of a term from its recorded steps: the first, and up to LATE_ROWS of the last half. */
+export function analysisSteps(recorded: readonly number[]): { first: number; late: number[] } | null {
+  if (recorded.length === 0) return null
+  const from = Math.min(recorded.length - 1, Math.floor(recorded.length / 2))
+  return { first: recorded[0]!, late: evenlySpaced(recorded.slice(from), LATE_ROWS) }
+}
+
+/**
+ * Which rows carry per-feature matrices (T × C floats each, the archive's largest rows): the
+ * input term at the first recorded step (the padding finding compares runs where they start
+ * alike), the recurrent term at the late rows (the drift finding measures per feature, so
+ * opposite drifts cannot cancel), the cell state never. The summaries over features are kept at
+ * every recorded step; per-feature matrices only where they are read.
+ */
+export const FEATURE_ROWS: Record<'x' | 'h' | 'c', 'first' | 'late' | 'none'> = { x: 'first', h: 'late', c: 'none' }
+
+/** The steps at which a run keeps each term's per-feature matrices (FEATURE_ROWS of its planned recorded steps). */
+export function featureSteps(config: Pick<TrainConfig, 'recordEvery' | 'steps' | 'recordFeatures'>): Record<'x' | 'h' | 'c', ReadonlySet<number>> {
+  const picked = config.recordFeatures ? analysisSteps(recordedSteps(config)) : null
+  const of = (rows: 'first' | 'late' | 'none') => new Set(!picked || rows === 'none' ? [] : rows === 'first' ? [picked.first] : picked.late)
+  return { x: of(FEATURE_ROWS.x), h: of(FEATURE_ROWS.h), c: of(FEATURE_ROWS.c) }
+}

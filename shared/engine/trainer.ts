@@ -6,13 +6,13 @@ import { normCount as normCountOf, normDefinition } from '../kinds'
 import { createBatcher, evalBatches } from './batcher'
 import type { Batch } from './data/batch'
 import type { Task } from './data/task'
-import { snapshotSteps, type TrainConfig } from '../contract/train-config'
+import { featureSteps, snapshotSteps, type TrainConfig } from '../contract/train-config'
 import { initParams } from './init'
 import { stepInputs } from './model'
 import { RecurrentNet, disposeStep, type StepTensors } from './network'
 import { PopulationError } from './core/population'
 import { Rng } from './core/rng'
-import { recordedTerms, type ModelSpec, type Policy } from './core/spec'
+import { recordedTerms, type ModelSpec, type Policy, type TermName } from './core/spec'
 import { tf } from './core/tf'
 import { FusedAdamOptimizer, hasFusedAdam } from './fused-adam'
 import { packFloat32 } from '../contract/packed'
@@ -129,6 +129,8 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
     await hooks.onCheckpoint(await captureCheckpoint(net, optimizer, config.optimizer, { step: at, wallMs: now() - started, firstLoss, lastLoss }))
   }
   const snapshotAt = new Set(snapshotSteps(config))
+  // Per-feature matrices only at the steps the findings read them (the archive's largest rows).
+  const featuresAt = featureSteps(config)
   try {
     if (resume) {
       if (resume.step > config.steps) throw new Error(`the checkpoint is at step ${resume.step}, past this run's ${config.steps} steps`)
@@ -148,7 +150,7 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
       const batch = nextBatch()
       const snapshot = record && snapshotAt.has(step)
       const out = runStep(net, optimizer, batch, config, record, snapshot)
-      const { scalars, stats } = await readStep(out, spec, config.recordFeatures && record)
+      const { scalars, stats } = await readStep(out, spec, (term) => record && featuresAt[term].has(step))
       const snapshots = snapshot ? await readSnapshot(out.snapshot, spec, batch.N, batch.T, batch.lengths) : []
       disposeStep(out)
       const [loss, accuracy, gradNorm] = scalars
@@ -203,7 +205,8 @@ export function runStep(net: RecurrentNet, optimizer: tf.Optimizer, batch: Batch
  * One readback for the whole step: scalars first, then each recorded term's mean and variance
  * rows. Steps with no valid sample have no statistics: null summaries, NaN in the matrices.
  */
-export async function readStep(out: StepTensors, spec: ModelSpec, withFeatures: boolean): Promise<{ scalars: [number, number, number]; stats: Omit<TimestepRecord, 'step'>[] }> {
+export async function readStep(out: StepTensors, spec: ModelSpec, features: boolean | ((term: TermName) => boolean)): Promise<{ scalars: [number, number, number]; stats: Omit<TimestepRecord, 'step'>[] }> {
+  const withFeatures = typeof features === 'function' ? features : () => features
   const terms = recordedTerms(spec).filter(({ term }) => out.recorded[term])
   const flat = tf.tidy(() =>
     tf.concat([
@@ -241,7 +244,7 @@ export async function readStep(out: StepTensors, spec: ModelSpec, withFeatures: 
       ...(normCount ? { normCount } : {}),
       mean: summary(mean),
       var: summary(variance),
-      ...(withFeatures ? { featureMean: packFloat32(mean, T, features), featureVar: packFloat32(variance, T, features) } : {}),
+      ...(withFeatures(term) ? { featureMean: packFloat32(mean, T, features), featureVar: packFloat32(variance, T, features) } : {}),
     }
   })
   return { scalars: [values[0]!, values[1]!, values[2]!], stats }

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { unpackFloat32 } from '../../../shared/contract/packed'
 import type { SnapshotRecord, TimestepRecord } from '../../../shared/contract/schemas'
-import { snapshotSteps, TrainConfig } from '../../../shared/contract/train-config'
+import { featureSteps, recordedSteps, snapshotSteps, TrainConfig } from '../../../shared/contract/train-config'
 import { tf } from '../../../shared/engine/core/tf'
 import { addingTask } from '../../../shared/engine/data/tasks/adding'
 import { SNAPSHOT_VALUE_BUDGET, snapshotFeatures, snapshotRecord } from '../../../shared/engine/snapshot'
@@ -88,20 +88,26 @@ describe('training with snapshots', () => {
       for (const r of snap.records) {
         const rec = recorded.find((x) => x.term === r.term)!
         expect(rec.count).toEqual(Array.from({ length: r.timeSteps }, (_, t) => r.lengths.filter((l) => l > t).length))
-        // The recorded feature means, again from the snapshot's valid cells.
-        const featureMean = unpackFloat32(rec.featureMean as never)
+        // The recorded means, again from the snapshot's valid cells: per feature where the step
+        // keeps per-feature matrices (featureSteps), else their mean over features.
+        const featureMean = rec.featureMean ? unpackFloat32(rec.featureMean as never) : null
         const values = unpackFloat32(r.values)
         const F = r.values.columns
+        expect(F).toBe(r.totalFeatures)
         for (let t = 0; t < r.timeSteps; t++) {
           const valid = r.lengths.map((l, n) => (l > t ? n : -1)).filter((n) => n >= 0)
           if (valid.length === 0) continue
-          for (let f = 0; f < F; f++) {
-            const m = valid.reduce((a, n) => a + values[(n * r.timeSteps + t) * F + f]!, 0) / valid.length
-            expect(m).toBeCloseTo(featureMean[t * r.totalFeatures + f]!, 4)
-          }
+          const means = Array.from({ length: F }, (_, f) => valid.reduce((a, n) => a + values[(n * r.timeSteps + t) * F + f]!, 0) / valid.length)
+          if (featureMean) means.forEach((m, f) => expect(m).toBeCloseTo(featureMean[t * r.totalFeatures + f]!, 4))
+          expect(means.reduce((a, m) => a + m, 0) / F).toBeCloseTo(rec.mean[t]!, 4)
         }
       }
     }
+    // Per-feature matrices exactly where the findings read them: x at the first step, h late, c never.
+    const kept = featureSteps(c)
+    for (const records of stats) for (const r of records) expect(r.featureMean !== undefined, `${r.term} at ${r.step}`).toBe(kept[r.term].has(r.step))
+    expect(kept.x).toEqual(new Set([1]))
+    expect([...kept.h]).toEqual(recordedSteps(c).slice(Math.floor(recordedSteps(c).length / 2)))
     expect(tf.memory().numTensors).toBeLessThan(100)
   }, 60_000)
 

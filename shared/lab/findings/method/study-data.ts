@@ -5,7 +5,7 @@
 import type { NormLabApi } from '../../../contract'
 import { unpackFloat32 } from '../../../contract/packed'
 import type { EvaluationResult, Run, StudyDesign } from '../../../contract/schemas'
-import type { TrainConfig } from '../../../contract/train-config'
+import { analysisSteps, FEATURE_ROWS, type TrainConfig } from '../../../contract/train-config'
 import { cellTerms, TRIVIAL_LOSS, type TermName } from '../../../kinds'
 
 export interface Series {
@@ -58,34 +58,9 @@ export interface StudyData {
   design: StudyDesign | null
 }
 
-/**
- * The late rows: every recorded step of the last half of training, evenly thinned to at most this
- * many. The drift finding crosses every pair of them (32 batches: 496 pairs), which is plenty to
- * average batch noise away; its per-feature matrices are the findings' largest read (T × C floats
- * each: 32 × 60 × 128 floats ≈ 1 MB a run). Counts are read for every recorded step (T numbers each).
- */
-export const LATE_ROWS = 32
-
-/**
- * Which rows carry per-feature matrices (large: T × C floats each): the input term at the first
- * step (the padding finding compares runs where they start alike), the recurrent term late in
- * training (the drift finding measures per feature, so opposite drifts cannot cancel).
- */
-export const FEATURE_ROWS: Record<TermName, 'first' | 'late' | 'none'> = { x: 'first', h: 'late', c: 'none' }
-
-/** Evenly spaced picks, always keeping the first and the last. */
-export function evenlySpaced<T>(items: readonly T[], most: number): T[] {
-  if (items.length <= most) return [...items]
-  if (most === 1) return [items[items.length - 1]!]
-  return Array.from({ length: most }, (_, i) => items[Math.round((i * (items.length - 1)) / (most - 1))]!)
-}
-
-/** The analysis rows of a term from its recorded steps: the first, and up to LATE_ROWS of the last half. */
-export function analysisSteps(recorded: readonly number[]): { first: number; late: number[] } | null {
-  if (recorded.length === 0) return null
-  const from = Math.min(recorded.length - 1, Math.floor(recorded.length / 2))
-  return { first: recorded[0]!, late: evenlySpaced(recorded.slice(from), LATE_ROWS) }
-}
+// The rows the findings read are chosen where the trainer chooses which rows keep per-feature
+// matrices (contract/train-config.ts), so a run stores exactly what is read.
+export { analysisSteps, evenlySpaced, FEATURE_ROWS, LATE_ROWS } from '../../../contract/train-config'
 
 export const configOf = (run: RunData) => run.run.config as unknown as TrainConfig
 
