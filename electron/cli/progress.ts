@@ -7,10 +7,11 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
 }
 
-export function progressLine(label: string, step: number, total: number, elapsedMs: number, loss: number | null, width = 24): string {
+/** `fromStep`: the step a resumed run went on from (its rate counts only the steps trained since). */
+export function progressLine(label: string, step: number, total: number, elapsedMs: number, loss: number | null, width = 24, fromStep = 0): string {
   const fraction = Math.min(1, step / Math.max(1, total))
   const filled = Math.round(fraction * width)
-  const rate = step / Math.max(1e-9, elapsedMs / 1000)
+  const rate = (step - fromStep) / Math.max(1e-9, elapsedMs / 1000)
   const eta = ((total - step) / Math.max(1e-9, rate)) * 1000
   return (
     `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${step}/${total} ${(fraction * 100).toFixed(0).padStart(3)}%` +

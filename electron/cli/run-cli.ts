@@ -182,7 +182,14 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
   const key = COMMANDS[two] ? two : argv[0]!
   const command = COMMANDS[key]
   if (!command) {
-    io.err(`Unknown command "${argv.slice(0, 2).join(' ')}".`)
+    // The command is its first word, or two for a family ("runs list"): never the flags after it.
+    const family = Object.keys(COMMANDS).some((k) => k.startsWith(`${argv[0]} `))
+    const words = family && argv[1] !== undefined && !argv[1].startsWith('-') ? argv.slice(0, 2) : argv.slice(0, 1)
+    const asked = words.join(' ')
+    const candidates = Object.keys(COMMANDS).filter((k) => !family || k.startsWith(`${argv[0]} `))
+    const near = nearestFlag(asked, candidates)
+    const rest = argv.slice(words.length).join(' ')
+    io.err(`Unknown command "${asked}".${near ? ` Did you mean "${near}"? npm run lab -- ${[near, rest].filter(Boolean).join(' ')}` : ''}`)
     io.err(usage())
     return 2
   }

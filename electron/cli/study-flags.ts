@@ -2,7 +2,7 @@
 // runs' shared settings, and the grid flags (each a comma-separated list for `sweep`, one value
 // for `train`) become the grid. Every dimension the app's form offers has a flag.
 import { readFileSync } from 'node:fs'
-import { planInputOf, PRESET_IDS, PRESETS, type Grid, type PresetId, type StudyPlanInput } from '../../shared/lab/study-plan'
+import { DEFAULT_DRAFT, planInputOf, PRESET_IDS, PRESETS, type Grid, type PresetId, type StudyPlanInput } from '../../shared/lab/study-plan'
 import { UsageError } from './command'
 
 /** Settings every run shares; values are validated by the engine's TrainConfig schema. */
@@ -13,6 +13,8 @@ export const SHARED_FLAGS = {
   groups: { type: 'string' },
   lr: { type: 'string' },
   optimizer: { type: 'string' },
+  /** Clip the global gradient norm to this (0: no clipping). */
+  'clip-norm': { type: 'string' },
   lengths: { type: 'string' },
   'record-every': { type: 'string' },
   'eval-every': { type: 'string' },
@@ -48,7 +50,7 @@ export const STUDY_FLAGS = {
   preset: { type: 'string' },
 } as const
 
-const NUMERIC = new Set(['steps', 'hidden', 'groups', 'lr', 'record-every', 'eval-every', 'batch', 'seed'])
+const NUMERIC = new Set(['steps', 'hidden', 'groups', 'lr', 'clip-norm', 'record-every', 'eval-every', 'batch', 'seed'])
 const FIELD: Record<keyof typeof SHARED_FLAGS, string> = {
   task: 'task',
   steps: 'steps',
@@ -56,6 +58,7 @@ const FIELD: Record<keyof typeof SHARED_FLAGS, string> = {
   groups: 'groups',
   lr: 'lr',
   optimizer: 'optimizer',
+  'clip-norm': 'clipNorm',
   lengths: 'lengths',
   'record-every': 'recordEvery',
   'eval-every': 'evalEvery',
@@ -116,12 +119,17 @@ export function planInputFromFlags(values: Record<string, unknown>, lists: boole
   if (preset && values.config !== undefined) throw new UsageError('give either --preset or --config, not both')
   // A preset is the app's study exactly (its settings and grid); flags change what they name.
   const base = preset ? planInputOf(PRESETS[preset]) : null
-  const shared: Record<string, unknown> = base ? { ...base.shared } : values.config ? readConfigFile(values.config as string) : {}
+  // No preset and no file: the app's own defaults (the New experiment form's), so a run from
+  // either trains alike and can be explored; only the task is always named (--task).
+  const { task: _task, ...appDefaults } = planInputOf(DEFAULT_DRAFT).shared
+  const shared: Record<string, unknown> = base ? { ...base.shared } : values.config ? readConfigFile(values.config as string) : { ...appDefaults }
   for (const [flag, field] of Object.entries(FIELD)) {
     const text = values[flag] as string | undefined
     if (text === undefined) continue
     shared[field] = flag === 'lengths' ? parseLengths(text) : flag === 'snapshots' ? parseSnapshots(text) : NUMERIC.has(flag) ? number(flag, text) : text
   }
+  // No recording asked for: no snapshots either, unless named (they are taken at recorded steps).
+  if (shared.recordEvery === 0 && values.snapshots === undefined) shared.snapshots = []
   const axis = (flag: GridFlag): unknown[] => {
     const field = GRID_FLAGS[flag]
     const fromFile = shared[field]

@@ -147,7 +147,7 @@ function nodeHost(ctx: CommandContext, gated: GatedBackend, tasks: Map<number, T
           await hooks.onStep(r)
           if (Date.now() - lastDrawn > 250 || r.step === run.config.steps) {
             lastDrawn = Date.now()
-            ctx.io.progress?.(progressLine(label(), r.step, run.config.steps, Date.now() - started, r.loss), false)
+            ctx.io.progress?.(progressLine(label(), r.step, run.config.steps, Date.now() - started, r.loss, 24, checkpoint?.step ?? 0), false)
           }
         },
         // A signal (Ctrl-C, a scheduler's SIGTERM or SIGUSR1 before its time limit) keeps a checkpoint, then stops.
@@ -170,6 +170,20 @@ async function plannedRunIn(api: NormLabApi, planned: PlannedRun, study: NonNull
   return run ? { study: found, run } : null
 }
 
+/**
+ * A study in the archive with exactly these runs (names and configurations) that did not finish:
+ * the same sweep given again goes on with it instead of training every run a second time.
+ */
+async function unfinishedStudyOf(api: NormLabApi, planned: readonly PlannedRun[]): Promise<Study | null> {
+  const wanted = planned.map((p) => `${p.name}\u0000${configHash(p.config)}`).sort().join('\n')
+  const resumable = new Set((await api.listResumable({})).map((r) => r.studyId))
+  for (const study of (await api.listStudies({})).filter((s) => resumable.has(s.id))) {
+    const runs = await api.listRuns({ filter: { studyId: study.id } })
+    if (runs.map((r) => `${r.name}\u0000${r.configHash}`).sort().join('\n') === wanted) return study
+  }
+  return null
+}
+
 /** Plans, writes and trains; returns each run's outcome. */
 async function trainPlanned(ctx: CommandContext, planned: PlannedRun[], study: StudyMeta['study']): Promise<{ studyId: number | null; outcomes: RunOutcome[] }> {
   warn(ctx, planned)
@@ -188,6 +202,13 @@ async function trainPlanned(ctx: CommandContext, planned: PlannedRun[], study: S
     const queued: QueuedRun = { runId: run.id, name: run.name, config: planned[0]!.config, resume: true }
     const outcomes = await trainQueued(ctx, api, gated, new Map([[run.id, tasks[0]!]]), [queued], services.archive.path, '')
     return { studyId: again.study.id, outcomes }
+  }
+  const unfinished = study && !study.uuid ? await unfinishedStudyOf(api, planned) : null
+  if (unfinished) {
+    const runs = await resumableRuns(api, unfinished.id)
+    ctx.io.out(`Study ${unfinished.id} (${unfinished.name}) has these ${planned.length} runs and did not finish: going on with its ${runs.length} queued or interrupted (npm run lab -- resume --study ${unfinished.id} does the same)`)
+    const outcomes = await trainQueued(ctx, api, gated, new Map(runs.map((r) => [r.runId, tasks[planned.findIndex((p) => p.name === r.name && configHash(p.config) === configHash(r.config))]!])), runs, services.archive.path, '')
+    return { studyId: unfinished.id, outcomes }
   }
   const created = await createStudyRuns(api, planned, { study })
   if (created.study) ctx.io.out(`Study ${created.study.id}: ${created.study.name} (${created.runs.length} runs)`)

@@ -114,7 +114,7 @@ export async function runOne(api: NormLabApi, host: TrainingHost, run: QueuedRun
     else await api.updateRun({ id: run.runId, status: 'running', lease: { owner: host.owner }, ...(device ? { device } : {}) })
   } catch (error) {
     // Nothing trained: the run stays as it was ("queued", or "interrupted"), and says why it could not start.
-    throw new Error(`run ${run.runId} could not ${run.resume ? 'resume' : 'start'}, so nothing was trained and it stays as it was: ${(error as Error).message}`)
+    throw new Error(`run ${run.runId} could not ${run.resume ? 'resume' : 'start'}, so nothing was trained and it stays ${run.resume ? 'as it was' : 'queued'}: ${(error as Error).message}`)
   }
   const stopHeartbeat = every(HEARTBEAT_EVERY_MS, () => void api.heartbeatRuns({ owner: host.owner, runIds: [run.runId] }).catch(() => undefined))
   const queue = new WriteQueue({

@@ -180,7 +180,8 @@ export function planInputOf(draft: ExperimentDraft, dataFile?: string): StudyPla
 export const PRESET_IDS = ['bnVsLn', 'batchSize', 'longerTest', 'padMaskTruncate', 'allNorms'] as const
 export type PresetId = (typeof PRESET_IDS)[number]
 
-const BASE: ExperimentDraft = {
+/** The New experiment form's settings before anything is changed; the CLI's defaults too (one set). */
+export const DEFAULT_DRAFT: ExperimentDraft = {
   task: 'adding',
   lengths: { kind: 'uniform', min: 10, max: 40 },
   cells: ['lstm'],
@@ -207,12 +208,12 @@ const BASE: ExperimentDraft = {
 /** One-click studies; their titles and explanations live in the UI's string tables. */
 export const PRESETS: Record<PresetId, ExperimentDraft> = {
   // A long tail of lengths: late steps have few valid samples in every batch.
-  bnVsLn: { ...BASE, lengths: { kind: 'longtail', min: 5, max: 60 }, norms: ['bn_step', 'ln'], batchSizes: [16] },
+  bnVsLn: { ...DEFAULT_DRAFT, lengths: { kind: 'longtail', min: 5, max: 60 }, norms: ['bn_step', 'ln'], batchSizes: [16] },
   // Equal samples seen: steps are for batch 64; batch 4 trains 16 times as many steps. 150 steps
   // at batch 64 learn the task (held-out loss 0.045 BN, 0.002 LN against the trivial 0.167); 60
   // did not, and a reference at chance cannot show what a smaller batch costs.
-  batchSize: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 30 }, norms: ['bn_step', 'ln', 'gn'], batchSizes: [4, 16, 64], equalSamples: true, steps: 150 },
-  longerTest: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 20 }, norms: ['bn_step', 'ln'] },
-  padMaskTruncate: { ...BASE, lengths: { kind: 'longtail', min: 5, max: 50 }, norms: ['bn_step'], batchings: ['mask', 'pad', 'truncate'] },
-  allNorms: { ...BASE, lengths: { kind: 'uniform', min: 10, max: 40 }, norms: [...NORMS] },
+  batchSize: { ...DEFAULT_DRAFT, lengths: { kind: 'uniform', min: 10, max: 30 }, norms: ['bn_step', 'ln', 'gn'], batchSizes: [4, 16, 64], equalSamples: true, steps: 150 },
+  longerTest: { ...DEFAULT_DRAFT, lengths: { kind: 'uniform', min: 10, max: 20 }, norms: ['bn_step', 'ln'] },
+  padMaskTruncate: { ...DEFAULT_DRAFT, lengths: { kind: 'longtail', min: 5, max: 50 }, norms: ['bn_step'], batchings: ['mask', 'pad', 'truncate'] },
+  allNorms: { ...DEFAULT_DRAFT, lengths: { kind: 'uniform', min: 10, max: 40 }, norms: [...NORMS] },
 }

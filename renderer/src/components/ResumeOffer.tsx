@@ -5,7 +5,9 @@ import { useTranslation } from 'react-i18next'
 import { api } from '../api'
 import { useQuery } from '../data/use-query'
 import { navigate } from '../state/router'
-import { useTrainingController, useTrainingSelector } from '../state/training'
+import { useOptionalTrainingController } from '../state/training'
+import { useSyncExternalStore } from 'react'
+import type { TrainingController } from '../training/controller'
 
 interface Offer {
   studyId: number | null
@@ -29,10 +31,15 @@ async function loadOffers(): Promise<Offer[]> {
   return [...offers.values()]
 }
 
+/** Offered where the page can train (a view shown without a trainer offers nothing). */
 export function ResumeOffer() {
+  const controller = useOptionalTrainingController()
+  return controller ? <Offers controller={controller} /> : null
+}
+
+function Offers({ controller }: { controller: TrainingController }) {
   const { t } = useTranslation()
-  const controller = useTrainingController()
-  const busy = useTrainingSelector((s) => s.live !== null || s.queue.length > 0)
+  const busy = useSyncExternalStore(controller.subscribe, () => controller.getState().live !== null || controller.getState().queue.length > 0)
   const offers = useQuery('resumable', loadOffers, { refreshOn: (event) => event.change !== 'data', enabled: !busy })
   if (busy || !offers.data || offers.data.length === 0) return null
   return (

@@ -18,6 +18,11 @@ export function useTrainingController(): TrainingController {
   return controller
 }
 
+/** The controller where the page has one (the app does; a view rendered on its own, as in a component test, does not). */
+export function useOptionalTrainingController(): TrainingController | null {
+  return useContext(Context)
+}
+
 export function useTraining(): TrainingState {
   const controller = useTrainingController()
   return useSyncExternalStore(controller.subscribe, controller.getState)

@@ -28,6 +28,9 @@ export interface LiveRun {
   startedAt: number
   stepsPerSecond: number
   etaMs: number
+  /** A resumed run: the step and wall time it went on from (its rate counts the steps since). */
+  fromStep?: number
+  fromWallMs?: number
   loss: { step: number; value: number }[]
   accuracy: { step: number; value: number }[]
   evalLoss: { step: number; value: number }[]
@@ -311,6 +314,8 @@ export class TrainingController {
         this.send({ type: 'train', runId: run.runId, config: run.config, ...(run.userData ? { userData: run.userData } : {}), ...(checkpoint ? { checkpoint } : {}) })
         if (checkpoint && this.live?.runId === run.runId) {
           this.live.step = checkpoint.step
+          this.live.fromStep = checkpoint.step
+          this.live.fromWallMs = checkpoint.wallMs
           this.publishSoon()
         }
       }),
@@ -324,7 +329,8 @@ export class TrainingController {
       live.step = r.step
       if (Number.isFinite(r.loss)) live.loss.push({ step: r.step, value: r.loss })
       live.accuracy.push({ step: r.step, value: r.accuracy })
-      live.stepsPerSecond = r.step / Math.max(r.wallMs / 1000, 1e-3)
+      // A resumed run's rate counts only the steps trained since it went on.
+      live.stepsPerSecond = (r.step - (live.fromStep ?? 0)) / Math.max((r.wallMs - (live.fromWallMs ?? 0)) / 1000, 1e-3)
       live.etaMs = ((live.totalSteps - r.step) / Math.max(live.stepsPerSecond, 1e-9)) * 1000
       this.publishSoon()
     },

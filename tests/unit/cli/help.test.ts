@@ -36,6 +36,14 @@ describe('the CLI for a newcomer', () => {
     expect((await cli(['train', '--zzzzzz', '1'])).err).toMatch(/^unknown flag --zzzzzz\. Its flags/)
   })
 
+  it('names an unknown command by itself, never its flags, and suggests the nearest one', async () => {
+    const typo = await cli(['swep', '--norm', 'ln'])
+    expect(typo.code).toBe(2)
+    expect(typo.err).toMatch(/^Unknown command "swep"\. Did you mean "sweep"\? npm run lab -- sweep --norm ln$/m)
+    expect((await cli(['runs', 'lsit'])).err).toMatch(/^Unknown command "runs lsit"\. Did you mean "runs list"\?/m)
+    expect((await cli(['explode'])).err).toMatch(/^Unknown command "explode"\.$/m)
+  })
+
   it('says a missing --task is required, and lists the tasks', async () => {
     const result = await cli(['train', '--norm', 'ln', '--db', tmp.file('a.sqlite')])
     expect(result.code).toBe(2)

@@ -82,6 +82,19 @@ describe('lab resume', () => {
     expect(again.err).toMatch(/run 2 is completed: only a queued or interrupted run resumes/)
   }, 180_000)
 
+  it('the same sweep given again goes on with the study it left unfinished, instead of training every run twice', async () => {
+    const db = tmp.file('again.sqlite')
+    await cli(['sweep', ...RUN, '--seed', '1,2', '--db', db], stopAfter(5))
+    const again = await cli(['sweep', ...RUN, '--seed', '1,2', '--db', db])
+    expect(again.code).toBe(0)
+    expect(again.out).toMatch(/Study 1 \(.*\) has these 2 runs and did not finish: going on with its 2 queued or interrupted/)
+    expect(await read(db, 'SELECT COUNT(*) AS n FROM studies')).toEqual([{ n: 1 }])
+    expect((await read<{ status: string }>(db, 'SELECT status FROM runs ORDER BY id')).map((r) => r.status)).toEqual(['completed', 'completed'])
+    // Finished: the same sweep again is a new study (a replicate), as before.
+    await cli(['sweep', ...RUN, '--seed', '1,2', '--db', db])
+    expect(await read(db, 'SELECT COUNT(*) AS n FROM studies')).toEqual([{ n: 2 }])
+  }, 120_000)
+
   it('asks for exactly one of --study, --run or --all', async () => {
     const none = await cli(['resume', '--db', tmp.file('x.sqlite')])
     expect(none.code).toBe(2)

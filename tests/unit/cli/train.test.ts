@@ -50,7 +50,7 @@ describe('npm run lab -- train / sweep', () => {
 
   it('ends a run whose loss explodes as "diverged" with the step and the reason, exit code 3', async () => {
     // The reproduction from the report: it ended "completed, loss 1.057e+4", exit 0.
-    const result = await cli(['train', '--task', 'adding', '--lr', '10', '--steps', '30', '--record-every', '0', '--backend', 'wasm', '--db', db])
+    const result = await cli(['train', '--task', 'adding', '--lr', '10', '--clip-norm', '0', '--steps', '30', '--record-every', '0', '--backend', 'wasm', '--db', db])
     expect(result.out).toMatch(/Run 1 diverged after \d+ steps, loss .* \(the loss (reached .* at step \d+, more than 1000× the first step's|became (NaN|Infinity) at step \d+)/)
     await withApi(async (api) => expect((await api.getRun({ id: 1 })).status).toBe('diverged'))
     expect(result.code).toBe(3)
