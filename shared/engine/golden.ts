@@ -68,6 +68,8 @@ const CellCase = z.object({
   grads: z.record(z.string(), Nested),
   count: NumberList,
   batch_stats: z.record(z.enum(TERMS), Stats).optional(),
+  /** InstanceNorm: each sample's statistics of x·Wx over its valid steps, [N][G·H]. */
+  instance_stats: Stats.optional(),
 })
 
 const TrainCase = z.object({
@@ -172,7 +174,10 @@ async function runNorm(c: NormCase): Promise<Comparison[]> {
     compare('dbeta', await values(grads[2]!), c.dbeta, tol),
   ]
   const def = normDefinition(c.norm)
-  if (isBatchNorm(c.norm)) {
+  if (def.over === 'sample-sequence') {
+    // Each sample's own statistics, as the kernels computed them: [N, C] and the steps behind each.
+    out.push(compare('mean', await values(kept.stats!.mean), c.mean!, tol), compare('var', await values(kept.stats!.variance), c.var!, tol), compare('count', lengths, c.count!, tol))
+  } else if (isBatchNorm(c.norm)) {
     out.push(compare('mean', await values(kept.stats!.mean), c.mean!, tol), compare('var', await values(kept.stats!.variance), c.var!, tol))
     out.push(compare('count', def.over === 'batch-sequence' ? [total] : counts, c.count!, tol))
   } else {
@@ -231,6 +236,17 @@ async function runCell(c: CellCase): Promise<Comparison[]> {
       continue
     }
     out.push(compare(`batch_stats ${term} mean`, await values(mine.mean), stats.mean, tol), compare(`batch_stats ${term} var`, await values(mine.variance), stats.var, tol))
+  }
+  if (c.instance_stats) {
+    // The case's own per-sample statistics of x·Wx against its inputs, so a misread case is caught.
+    const stats = tf.tidy(() => {
+      const U = tf.reshape(tf.matMul(tf.reshape(tf.tensor3d(flat(c.x), [c.N, c.T, c.D]), [c.N * c.T, c.D]), tf.tensor2d(flat(c.params.Wx!), [c.D, flat(c.params.b!).length])), [c.N, c.T, -1])
+      const w = tf.tensor3d(Array.from({ length: c.N * c.T }, (_, i) => (i % c.T < c.lengths[Math.floor(i / c.T)]! ? 1 / c.lengths[Math.floor(i / c.T)]! : 0)), [c.N, c.T, 1])
+      const mean = tf.sum(tf.mul(U, w), 1)
+      return [mean, tf.sum(tf.mul(tf.square(tf.sub(U, tf.expandDims(mean, 1))), w), 1)]
+    })
+    out.push(compare('instance_stats mean', await values(stats[0]!), c.instance_stats.mean, tol), compare('instance_stats var', await values(stats[1]!), c.instance_stats.var, tol))
+    tf.dispose(stats)
   }
   tf.dispose([...x, loss, logits!, hLast!, ...Object.values(grads), ...Object.values(bnStats).flatMap((m) => [m.mean, m.variance])])
   net.dispose()

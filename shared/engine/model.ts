@@ -75,7 +75,8 @@ function populationStats(spec: ModelSpec, population: Population, T: number, pol
   const out: Partial<Record<TermName, Tensor2D>> = {}
   for (const term of ['x', 'h', 'c'] as const) {
     const norm = termNorm(spec, term)
-    if (norm.attrs.stats !== 'batch') continue
+    // InstanceNorm's statistics are each sample's own at evaluation too: no population.
+    if (norm.attrs.stats !== 'batch' || norm.segments === 'sample') continue
     const rows = norm.segments === 'sequence' ? population.rows(term, 1, 'last') : population.rows(term, T, policy)
     out[term] = tf.concat([rows.mean, rows.variance], 1) as Tensor2D
   }

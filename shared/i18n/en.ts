@@ -229,6 +229,9 @@ export const en = {
     runsTitle_other: '{{count}} runs',
   },
   groups: {
+    lengths: { fixed: 'length {{length}}', uniform: 'lengths {{min}}–{{max}}', longtail: 'long-tail lengths {{min}}–{{max}}' },
+    snapshots: 'snapshots: {{points}}',
+    noSnapshots: 'no snapshots',
     seeds_one: '{{count}} seed',
     seeds_other: '{{count}} seeds',
     showSeeds: 'show each seed',
@@ -353,6 +356,7 @@ export const en = {
     ln: 'LayerNorm',
     gn: 'GroupNorm',
     rms: 'RMSNorm',
+    in: 'InstanceNorm',
   } satisfies Record<NormKind, string>,
   normHint: {
     none: 'No normalization: the baseline.',
@@ -361,6 +365,7 @@ export const en = {
     ln: 'Each sample normalized over its own features at each step (Ba et al.): independent of the batch and of length.',
     gn: 'Like LayerNorm within groups of features.',
     rms: 'Each sample scaled by the root mean square of its own features at each step, without centering (Zhang & Sennrich): LayerNorm’s place, cheaper.',
+    in: 'Each sample’s each feature over its own valid time steps, input term only (Ulyanov et al.; per-utterance normalization in speech): no batch, but the sequence’s length enters.',
   } satisfies Record<NormKind, string>,
   tasks: {
     adding: { name: 'Adding problem', hint: 'Add the two marked numbers of a sequence (regression).' },
@@ -652,6 +657,7 @@ export const en = {
       'batch-step': 'Over the valid samples of one time step, per feature: a column.',
       'batch-sequence': 'Over every valid time step of every sample, per feature.',
       features: 'Over one sample’s features at one time step: a row (in groups for GroupNorm).',
+      'sample-sequence': 'Over one sample’s own valid time steps, per feature: a short sample’s statistics come from few steps.',
     },
     padding: 'Padding: no value, and no statistic uses it.',
     cell: 'Cell',

@@ -216,6 +216,9 @@ export const zhCN = translationOf<typeof en>()({
     runsTitle_other: '{{count}} 次运行',
   },
   groups: {
+    lengths: { fixed: '长度 {{length}}', uniform: '长度 {{min}}–{{max}}', longtail: '长尾长度 {{min}}–{{max}}' },
+    snapshots: '快照：{{points}}',
+    noSnapshots: '无快照',
     seeds_one: '{{count}} 个种子',
     seeds_other: '{{count}} 个种子',
     showSeeds: '显示每个种子',
@@ -340,6 +343,7 @@ export const zhCN = translationOf<typeof en>()({
     ln: '层归一化',
     gn: '组归一化',
     rms: '均方根归一化',
+    in: '实例归一化',
   },
   normHint: {
     none: '不做归一化：作为基线。',
@@ -348,6 +352,7 @@ export const zhCN = translationOf<typeof en>()({
     ln: '每个样本在每个时间步对自身特征做归一化（Ba 等）：与批次和序列长度无关。',
     gn: '与层归一化类似，但在特征分组内计算。',
     rms: '每个样本在每个时间步按自身特征的均方根缩放，不减均值（Zhang 与 Sennrich）：作用与层归一化相同，计算更省。',
+    in: '每个样本的每个特征在它自己的有效时间步上归一化，只作用于输入项（Ulyanov 等；语音中的逐句归一化）：不依赖批，但序列长度会影响它。',
   },
   tasks: {
     adding: { name: '加法问题', hint: '把序列中两个被标记的数相加（回归）。' },
@@ -639,6 +644,7 @@ export const zhCN = translationOf<typeof en>()({
       'batch-step': '在同一时间步的有效样本上、逐特征计算：一列。',
       'batch-sequence': '在所有样本的所有有效时间步上、逐特征计算。',
       features: '在同一样本同一时间步的所有特征上计算：一行（GroupNorm 按组）。',
+      'sample-sequence': '在同一样本自己的所有有效时间步上、逐特征计算：短样本的统计量只来自少数几步。',
     },
     padding: '填充：没有数值，任何统计量都不使用它。',
     cell: '单元',

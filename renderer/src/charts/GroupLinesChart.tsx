@@ -14,6 +14,7 @@ export interface GroupLinesChartProps {
   xTitle: string
   yTitle: string
   logY?: boolean
+  logX?: boolean
   showSeeds?: boolean
   height?: number
   zoom?: boolean
@@ -51,7 +52,7 @@ export function groupSeries(lines: readonly GroupLine[], label: (line: GroupLine
   return out
 }
 
-export const GroupLinesChart = memo(function GroupLinesChart({ lines, xTitle, yTitle, logY = false, showSeeds = false, height = 280, zoom = false, resetKey, testId, variantName = (v) => v }: GroupLinesChartProps) {
+export const GroupLinesChart = memo(function GroupLinesChart({ lines, xTitle, yTitle, logY = false, logX = false, showSeeds = false, height = 280, zoom = false, resetKey, testId, variantName = (v) => v }: GroupLinesChartProps) {
   const { t, i18n } = useTranslation()
   const language = isLanguage(i18n.language) ? i18n.language : 'en'
   const series = useMemo(
@@ -69,7 +70,7 @@ export const GroupLinesChart = memo(function GroupLinesChart({ lines, xTitle, yT
   )
   return (
     <div data-testid={testId ? `${testId}-groups` : undefined} data-groups={lines.length} data-seeds={lines.reduce((n, l) => n + l.seeds.length, 0)}>
-      <LineChart series={series} xTitle={xTitle} yTitle={yTitle} logY={logY} height={height} zoom={zoom} resetKey={resetKey} {...(testId ? { testId } : {})} />
+      <LineChart series={series} xTitle={xTitle} yTitle={yTitle} logY={logY} logX={logX} height={height} zoom={zoom} resetKey={resetKey} {...(testId ? { testId } : {})} />
     </div>
   )
 })

@@ -3,6 +3,7 @@
 import { memo, useEffect, useRef } from 'react'
 import type { ChartDataset, ChartOptions, LegendItem } from 'chart.js'
 import { scheduleChartWork } from './schedule'
+import { logTick } from './ticks'
 import { Chart, themeColors } from './setup'
 
 export interface Series {
@@ -28,6 +29,8 @@ export interface LineChartProps {
   yTitle: string
   y2Title?: string
   logY?: boolean
+  /** A log x axis (batch sizes 4, 16, 64 are evenly apart on it). */
+  logX?: boolean
   height?: number
   zoom?: boolean
   testId?: string
@@ -74,7 +77,7 @@ function fill(c: Chart, series: Series[]): void {
   c.update('none')
 }
 
-export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Title, logY = false, height = 260, zoom = true, testId, resetKey = 0 }: LineChartProps) {
+export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Title, logY = false, logX = false, height = 260, zoom = true, testId, resetKey = 0 }: LineChartProps) {
   const canvas = useRef<HTMLCanvasElement>(null)
   const chart = useRef<Chart | null>(null)
   const latest = useRef(series)
@@ -92,8 +95,8 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
       animation: false,
       interaction: { mode: 'nearest', intersect: false },
       scales: {
-        x: { type: 'linear', title: { display: true, text: xTitle, color: text }, ticks: { color: text }, grid: { color: grid } },
-        y: { type: logY ? 'logarithmic' : 'linear', title: { display: true, text: yTitle, color: text }, ticks: { color: text }, grid: { color: grid } },
+        x: { type: logX ? 'logarithmic' : 'linear', title: { display: true, text: xTitle, color: text }, ticks: { color: text, ...(logX ? { callback: (v) => logTick(Number(v)) } : {}) }, grid: { color: grid } },
+        y: { type: logY ? 'logarithmic' : 'linear', title: { display: true, text: yTitle, color: text }, ticks: { color: text, ...(logY ? { callback: (v) => logTick(Number(v)) } : {}) }, grid: { color: grid } },
         ...(y2Title ? { y2: { type: 'linear' as const, position: 'right' as const, beginAtZero: true, title: { display: true, text: y2Title, color: text }, ticks: { color: text }, grid: { drawOnChartArea: false } } } : {}),
       },
       plugins: {
@@ -127,7 +130,7 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
       const done = created
       if (done) scheduleChartWork(() => done.destroy(), `${label}:destroy`)
     }
-  }, [xTitle, yTitle, y2Title, logY, zoom, testId, height])
+  }, [xTitle, yTitle, y2Title, logY, logX, zoom, testId, height])
 
   useEffect(() => {
     const c = chart.current

@@ -180,7 +180,9 @@ export function RunsPage() {
           ✎
         </button>
         <button type="button" className="icon danger" aria-label={t('runs.delete')} data-testid={`delete-${run.id}`} onClick={() => setDeleting(run)}>
-          🗑
+          <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
+            <path d="M6 1h4l1 1h3v2H2V2h3l1-1zM3 5h10l-1 10H4L3 5zm3 2v6h1V7H6zm3 0v6h1V7H9z" fill="currentColor" />
+          </svg>
         </button>
       </td>
     </tr>

@@ -38,7 +38,7 @@ function Charts({ kind }: { kind: keyof Model['charts'] }) {
     case 'lengths':
       return c.lengths && <GroupLinesChart lines={c.lengths.lines} xTitle={s.length} yTitle={s.loss} logY={c.lengths.logByDefault} height={280} testId="report-lengths" variantName={(p) => w.policy[p as keyof typeof w.policy]?.name ?? p} />
     case 'batchSweep':
-      return c.batchSweep && <GroupLinesChart lines={c.batchSweep.lines} xTitle={s.batchSize} yTitle={s.loss} logY={c.batchSweep.logByDefault} height={260} testId="report-batch" />
+      return c.batchSweep && <GroupLinesChart lines={c.batchSweep.lines} xTitle={s.batchSize} yTitle={s.loss} logY={c.batchSweep.logByDefault} logX height={260} testId="report-batch" />
     case 'profiles':
       return (
         <div className="report-grid">

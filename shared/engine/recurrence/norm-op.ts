@@ -8,6 +8,8 @@ import { tf, type Tensor, type Tensor2D } from '../core/tf'
 import { fusedColumnProduct, fusedMoments, fusedNormApply, fusedNormGrad, hasJsKernels } from './kernels/ops'
 import type { SequenceBatch } from './op'
 import { termNorm } from './term-norms'
+import { reorder, sampleOrder } from './sample-order'
+import type { NormAttrs } from './kernels/names'
 
 type Save = (tensors: Tensor[]) => void
 
@@ -18,14 +20,24 @@ export function normalizeSequence(norm: NormKind, groups: number, eps: number, X
   const { N, T, lengths, counts } = batch
   const C = X.shape[1]
   const { attrs, segments } = termNorm({ cell: 'rnn', norm, inputSize: C, hidden: C, outputs: 1, groups, eps }, 'x')
+  if (normDefinition(norm).over === 'none') return { y: X, stats: null }
+  if (segments === 'sample') {
+    // Per sample over its own steps: the same kernels on the sample-major rows (tfjs differentiates the reordering).
+    const order = sampleOrder(N, T, lengths)
+    const { y, stats } = normalizeRows(attrs, reorder(X, order.toSample, order.toTime), order.weights, N, T, gamma, beta)
+    return { y: reorder(y, order.toTime, order.toSample), stats }
+  }
   const total = counts.reduce((a, b) => a + b, 0)
   const w = new Float32Array(T * N)
   for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) if (t < lengths[n]!) w[t * N + n] = segments === 'sequence' ? 1 / total : 1 / counts[t]!
   const W = tf.tensor2d(w, [T * N, 1])
-  const S = segments === 'sequence' ? 1 : T
-  const rowsPerSegment = segments === 'sequence' ? T * N : N
+  return segments === 'sequence' ? normalizeRows(attrs, X, W, 1, T * N, gamma, beta) : normalizeRows(attrs, X, W, T, N, gamma, beta)
+}
+
+/** The normalizing kernels over X's rows in S segments of `rowsPerSegment` rows each (weights W), forward and backward. */
+function normalizeRows(attrs: NormAttrs, X: Tensor2D, W: Tensor2D, S: number, rowsPerSegment: number, gamma: Tensor, beta: Tensor): { y: Tensor2D; stats: Moments | null } {
+  const C = X.shape[1]
   const side: { stats: Moments | null } = { stats: null }
-  if (normDefinition(norm).over === 'none') return { y: X, stats: null }
   const op = tf.customGrad(((x: Tensor2D, g: Tensor, b: Tensor, save: Save) => {
     const stats = attrs.stats === 'batch' ? fusedMoments(x, W, { segments: S, col0: 0, width: C, wOffset: 0, center: attrs.center }) : undefined
     if (stats) {

@@ -21,12 +21,13 @@
 import { cellDefinition, type TermName } from '../../kinds'
 import type { Moments } from '../core/moments'
 import type { ModelSpec } from '../core/spec'
-import { tf, type Tensor, type Tensor2D, type Tensor3D } from '../core/tf'
+import { tf, type Tensor, type Tensor1D, type Tensor2D, type Tensor3D } from '../core/tf'
 import { cellLayout } from './kernels/layout'
 import type { NormAttrs } from './kernels/names'
 import { fusedCellBackward, fusedCellForward, fusedColumnProduct, fusedColumns, fusedMoments, fusedNormApply, fusedNormGrad, fusedSequenceBackward, fusedSequenceForward, fusedStack, fusedStepMatMul, hasJsKernels, hasSequenceKernels, type NormInputs } from './kernels/ops'
 import { backwardLayout, forwardLayout, type SequenceAttrs } from './kernels/sequence-layout'
 import { termNorm } from './term-norms'
+import { sampleOrder } from './sample-order'
 
 type Params = Record<string, Tensor>
 type Save = (tensors: Tensor[]) => void
@@ -223,7 +224,9 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
   const train = options.mode === 'train'
   const perStepBatch = (term: TermName) => norms[term].segments === 'step'
   const { keep, wStep, wSeq, total } = stackedWeights(batch)
-  const wX = norms.x.segments === 'sequence' ? wSeq : wStep
+  // InstanceNorm: the input term's statistics per sample, over the sample-major rows (sample-order.ts).
+  const bySample = norms.x.segments === 'sample' ? sampleOrder(N, T, batch.lengths) : null
+  const wX = bySample ? bySample.weights : norms.x.segments === 'sequence' ? wSeq : wStep
   const X = fusedStack(xs)
   /** A term's normalizer inside a step's kernel: batch statistics from row `statsRow` of its stats input. */
   const atStep = (attrs: NormAttrs, statsRow: number): NormAttrs => ({ ...attrs, rowsPerSegment: N, statsRow: attrs.stats === 'batch' ? statsRow : 0 })
@@ -242,7 +245,13 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
 
     const U = tf.matMul(X, p.Wx as Tensor2D) as Tensor2D
     let statsX: Tensor2D | undefined
-    if (norms.x.attrs.stats === 'batch') {
+    let XZ: Tensor2D
+    if (bySample) {
+      // Each sample's own statistics, in training and evaluation alike (no population).
+      const Us = tf.gather(U, bySample.toSample) as Tensor2D
+      statsX = fusedMoments(Us, wX, { segments: N, col0: 0, width: C, wOffset: 0, center: norms.x.attrs.center })
+      XZ = tf.gather(fusedNormApply(Us, { ...normInputs('x', statsX), bias: p.b }, { ...norms.x.attrs, rowsPerSegment: T, statsRow: 0 }), bySample.toTime) as Tensor2D
+    } else if (norms.x.attrs.stats === 'batch') {
       const segments = norms.x.segments === 'sequence' ? 1 : T
       const fromBatch = () => fusedMoments(U, wX, { segments, col0: 0, width: C, wOffset: 0, center: norms.x.attrs.center })
       if (train) statsX = fromBatch()
@@ -251,7 +260,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
         statsX = rows.shape[0]! >= segments ? rows : (tf.concat([rows, tf.slice(fromBatch(), [rows.shape[0]!, 0], [segments - rows.shape[0]!, 2 * C])], 0) as Tensor2D)
       }
     }
-    const XZ = fusedNormApply(U, { ...normInputs('x', statsX), bias: p.b }, { ...norms.x.attrs, rowsPerSegment: norms.x.segments === 'sequence' ? T * N : N, statsRow: 0 })
+    XZ ??= fusedNormApply(U, { ...normInputs('x', statsX), bias: p.b }, { ...norms.x.attrs, rowsPerSegment: norms.x.segments === 'sequence' ? T * N : N, statsRow: 0 })
 
     if (sequenceLoopFits()) return afterLoop(sequenceLoop(p, XZ, normInputs), U, statsX, save)
     const Wh = recurrentMatMul(p.Wh as Tensor2D, N, save !== null)
@@ -348,7 +357,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     if (norms.x.segments === 'sequence') side.updates.push({ term: 'x', moments: keepMoments(split(statsX!, C)), counts: [total] })
 
     const dummy = zeroStats(1)
-    save([X, keep, wStep, wX, U, statsX ?? dummy, Hprev, Cprev ?? dummy, Vall, Aall, statsHall ?? dummy, statsCall ?? dummy, loop.flat ?? dummy])
+    save([X, keep, wStep, wX, U, statsX ?? dummy, Hprev, Cprev ?? dummy, Vall, Aall, statsHall ?? dummy, statsCall ?? dummy, loop.flat ?? dummy, ...(bySample ? [bySample.toSample, bySample.toTime] : [])])
     return value
   }
 
@@ -402,7 +411,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
   }
 
   const backward = (p: Params, dy: Tensor, saved: Tensor[]): Tensor[] => {
-    const [sX, sKeep, sWStep, sWX, sU, sStatsX, sHprev, sCprev, sV, sA, sStatsH, sStatsC, sFlat] = saved as Tensor2D[]
+    const [sX, sKeep, sWStep, sWX, sU, sStatsX, sHprev, sCprev, sV, sA, sStatsH, sStatsC, sFlat, sToSample, sToTime] = saved as Tensor2D[]
     const P = layout.width * H
     const dhOut = options.sequenceOutput ? (tf.reshape(tf.transpose(dy, [1, 0, 2]), [T * N, H]) as Tensor2D) : undefined
     const gammaBeta = loopParams(p)
@@ -461,7 +470,13 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     let dU: Tensor2D | undefined
     let dGammaX: Tensor | undefined
     const xNorm = norms.x.attrs
-    if (xNorm.stats !== 'none') {
+    if (bySample) {
+      // On the sample-major rows, as forward normalized them; the input gradient goes back to time-major.
+      const toSample = sToSample as unknown as Tensor1D
+      const [du, dyXhat] = fusedNormGrad(tf.gather(Pall, toSample) as Tensor2D, tf.gather(sU!, toSample) as Tensor2D, { ...gammaBeta('x'), stats: sStatsX!, w: sWX! }, { ...xNorm, rowsPerSegment: T, dyCol0: layout.dx.col * H, rowOffset: 0, statsRow: 0 })
+      dU = tf.gather(du, sToTime as unknown as Tensor1D) as Tensor2D
+      dGammaX = columnSum(dyXhat)
+    } else if (xNorm.stats !== 'none') {
       const rowsPerSegment = norms.x.segments === 'sequence' ? T * N : N
       const [du, dyXhat] = fusedNormGrad(Pall, sU!, { ...gammaBeta('x'), ...(xNorm.stats === 'batch' ? { stats: sStatsX!, w: sWX! } : {}) }, { ...xNorm, rowsPerSegment, dyCol0: layout.dx.col * H, rowOffset: 0, statsRow: 0 })
       dU = du

@@ -4,6 +4,7 @@
 //   batch-step      each step's valid samples, weighted w = mask / count; population rows per step
 //   batch-sequence  every valid (sample, step) of the input term at once; one population row
 //   features        each sample's own features, in groups
+//   sample-sequence each sample's own valid steps of the input term, per feature (InstanceNorm)
 // x̂ = (x − μ)/√(σ² + ε) (μ = 0 for a norm that does not center: σ² is then the mean square),
 // y = γ·x̂ + β. At evaluation, batch norms use population statistics; past the trained length the
 // policy decides (core/population.ts): "batch" falls back to the test batch's own statistics.
@@ -107,6 +108,17 @@ export function beginNormPass(norm: NormKind, cell: CellKind, ctx: PassContext, 
         apply: (term, v) => (identity(term) ? v : normalizeWith(v, stats, ctx.affine(term), eps)),
         populationUpdates: () => (train && normalized.has('x') ? [{ term: 'x' as const, moments: stats, counts: [total] }] : []),
       }
+    }
+    case 'sample-sequence': {
+      // Per sample n and feature: over its valid steps t < lengths[n]; the same in training and
+      // evaluation (no population), so no batch enters.
+      const steps = inputs.map((v, t) => (v && batch.counts[t]! > 0 ? t : -1)).filter((t) => t >= 0)
+      const mask = tf.tensor3d(steps.flatMap((t) => batch.lengths.map((length) => (t < length ? 1 / length : 0))), [steps.length, batch.N, 1])
+      const stacked = tf.stack(steps.map((t) => inputs[t]!)) // [Tv, N, C]
+      const mean = tf.sum(tf.mul(stacked, mask), 0) as Tensor2D
+      const variance = tf.sum(tf.mul(tf.square(tf.sub(stacked, mean)), mask), 0) as Tensor2D
+      const stats = { mean, variance }
+      return { apply: (term, v) => (identity(term) ? v : normalizeWith(v, stats, ctx.affine(term), eps)), populationUpdates: () => [] }
     }
     case 'batch-step': {
       /** Train: what each term normalized with at each step, for the population update. */

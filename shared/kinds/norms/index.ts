@@ -7,12 +7,13 @@ import type { TermName } from '../cells/terms'
 import { bnStep } from './batch-norm-step'
 import { bnSeq } from './batch-norm-sequence'
 import { gn } from './group-norm'
+import { instanceNorm } from './instance-norm'
 import { ln } from './layer-norm'
 import type { NormDefinition } from './norm'
 import { none } from './none'
 import { rms } from './rms-norm'
 
-export const NORM_DEFINITIONS = [none, bnStep, bnSeq, ln, gn, rms] as const
+export const NORM_DEFINITIONS = [none, bnStep, bnSeq, ln, gn, rms, instanceNorm] as const
 
 export type NormKind = (typeof NORM_DEFINITIONS)[number]['kind']
 export const NORMS = NORM_DEFINITIONS.map((d) => d.kind) as unknown as readonly [NormKind, ...NormKind[]]
@@ -38,7 +39,10 @@ export function isBatchNorm(norm: NormKind): boolean {
 /**
  * How many values each of the norm's statistics of a term averages at each step (the lab's point
  * in one number): per-step BN the valid samples, down to 1; sequence-wise BN every valid (sample,
- * step) pair; LN the features; GN the features of a group. null: the term is not normalized.
+ * step) pair; LN the features; GN the features of a group; InstanceNorm a sample's own valid
+ * steps — at step t, the shortest of the samples still valid there (every count is non-increasing
+ * in t, so that sample's length is one past the last step with the same count). null: the term is
+ * not normalized.
  */
 export function normCount(norm: NormKind, cell: CellKind, term: TermName, features: number, counts: readonly number[], groups: number): number[] | null {
   if (!normalizedTerms(norm, cell).includes(term)) return null
@@ -51,6 +55,13 @@ export function normCount(norm: NormKind, cell: CellKind, term: TermName, featur
       return perValidStep(counts.reduce((a, b) => a + b, 0))
     case 'features':
       return perValidStep(features / (def.grouped ? groups : 1))
+    case 'sample-sequence':
+      return counts.map((n, t) => {
+        if (n === 0) return 0
+        let last = t
+        while (last + 1 < counts.length && counts[last + 1] === n) last++
+        return last + 1
+      })
     case 'none':
       return null
   }

@@ -10,9 +10,11 @@
  * - 'batch-step': one time step's valid samples (per-step BN): a column of the batch at step t;
  * - 'batch-sequence': every valid (sample, step) pair of the sequence (sequence-wise BN);
  * - 'features': one sample's features at one step (LN, RMSNorm; GroupNorm per group of them);
+ * - 'sample-sequence': one sample's valid steps of one feature (InstanceNorm over time): a row
+ *   segment of the sample, its length behind every statistic;
  * - 'none': no statistics, the identity.
  */
-export type StatisticDomain = 'none' | 'batch-step' | 'batch-sequence' | 'features'
+export type StatisticDomain = 'none' | 'batch-step' | 'batch-sequence' | 'features' | 'sample-sequence'
 
 export interface NormDefinition<K extends string = string> {
   readonly kind: K

@@ -29,6 +29,7 @@ export function setLabelText(label: Readonly<Record<string, unknown>>, language:
   const w = words(language)
   const norms = w.norm as Record<string, string>
   const batchings = w.batching as Record<string, { name: string }>
+  const fields = w.form as unknown as Record<string, string | undefined>
   return Object.entries(label)
     .map(([key, v]) => {
       const value = String(v)
@@ -37,9 +38,29 @@ export function setLabelText(label: Readonly<Record<string, unknown>>, language:
       if (key === 'batchSize') return `${w.runs.columns.batch} ${value}`
       if (key === 'cell') return value.toUpperCase()
       if (key === 'versus') return value
-      return `${key} ${value}`
+      const structured = structuredSetting(key, value, language)
+      if (structured !== null) return structured
+      // A setting by the name the form gives it ("Hidden units 64"), never a raw key or JSON.
+      return `${fields[key] ?? key} ${value}`
     })
     .join(' · ')
+}
+
+/** Lengths and snapshots (stored as canonical JSON in a group's label) in words; null for other settings. */
+function structuredSetting(key: string, value: string, language: Language): string | null {
+  if (key !== 'lengths' && key !== 'snapshots') return null
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(value)
+  } catch {
+    return null
+  }
+  const g = words(language).groups
+  if (key === 'snapshots') return Array.isArray(parsed) ? (parsed.length === 0 ? g.noSnapshots : fill(g.snapshots, { points: parsed.join(', ') })) : null
+  const l = parsed as { kind?: string; length?: number; min?: number; max?: number }
+  if (l.kind === 'fixed') return fill(g.lengths.fixed, { length: l.length ?? '' })
+  if (l.kind === 'uniform' || l.kind === 'longtail') return fill(g.lengths[l.kind], { min: l.min ?? '', max: l.max ?? '' })
+  return null
 }
 
 /** An interval's level as people read it: 95, or 98.2 for a study settled in rounds. */

@@ -60,7 +60,8 @@ const groupOf = (C: number, groups: number, f: number) => Math.floor(f / (C / gr
 /**
  * Whether grid cell (n', t' or f') shares `norm`'s statistic with `at`: per-step BN a column of
  * valid samples, sequence-wise BN every valid cell of the feature, LN and RMSNorm one sample's
- * features at one step, GN the features of one group.
+ * features at one step, GN the features of one group, InstanceNorm one sample's valid steps of
+ * the feature (a row segment of the time grid).
  */
 export function shares(s: Snapshot, norm: NormKind, groups: number, at: Cell, grid: Grid, other: { n: number; t: number; f: number }): boolean {
   const def = normDefinition(norm)
@@ -72,6 +73,8 @@ export function shares(s: Snapshot, norm: NormKind, groups: number, at: Cell, gr
       return other.t === at.t && other.f === at.f
     case 'batch-sequence':
       return other.f === at.f
+    case 'sample-sequence':
+      return other.n === at.n && other.f === at.f
     case 'features':
       if (other.n !== at.n || other.t !== at.t) return false
       return !def.grouped || groupOf(s.C, groups, other.f) === groupOf(s.C, groups, at.f) || grid === 'time'
@@ -150,6 +153,9 @@ export function statisticAt(s: Snapshot, norm: NormKind, groups: number, at: Cel
       break
     case 'batch-sequence':
       m = columnMoments(s, at.f, () => true)
+      break
+    case 'sample-sequence':
+      m = columnMoments(s, at.f, (n) => n === at.n)
       break
     case 'features':
       m = rowMoments(s, at.n, at.t, def.grouped ? groups : 1, def.grouped ? groupOf(s.C, groups, at.f) : 0)

@@ -102,8 +102,9 @@ describe('the emitters write what the formulas say', () => {
 
   it('every norm is one of the statistic domains the kernels know, centered or not', () => {
     for (const def of NORM_DEFINITIONS) {
-      expect(['none', 'batch-step', 'batch-sequence', 'features']).toContain(def.over)
-      if (def.over === 'batch-sequence') expect(def.terms).toBe('input')
+      expect(['none', 'batch-step', 'batch-sequence', 'features', 'sample-sequence']).toContain(def.over)
+      // Statistics over a whole sequence exist before the loop only for the input term.
+      if (def.over === 'batch-sequence' || def.over === 'sample-sequence') expect(def.terms).toBe('input')
     }
   })
 })

@@ -19,6 +19,27 @@ beforeAll(async () => {
 
 const spec = (norm: ModelSpec['norm'], cell: ModelSpec['cell'] = 'lstm'): ModelSpec => ({ cell, norm, inputSize: 2, hidden: 4, outputs: 1, groups: 2, eps: 1e-5 })
 
+describe('InstanceNorm over time', () => {
+  const run = (X: number[][], lengths: number[], T: number) => {
+    const N = lengths.length
+    const counts = countsPerStep(lengths, T)
+    const r = normalizeSequence('in', 1, 1e-5, tf.tensor2d(X), { N, T, lengths, counts }, tf.tensor1d([1, 1]), tf.tensor1d([0, 0]))
+    return r.y.arraySync() as number[][]
+  }
+  it("a sample's output depends on its own valid steps only: not on another sample, nor on the batch", () => {
+    // Two samples, three steps (rows t·N + n); sample 1 is two steps long.
+    const X = [[1, 2], [5, 0], [3, 6], [7, 2], [8, 1], [99, -99]]
+    const both = run(X, [3, 2], 3)
+    const alone = run([[1, 2], [3, 6], [8, 1]], [3], 3)
+    for (let t = 0; t < 3; t++) both[t * 2]!.forEach((v, c) => expect(v).toBeCloseTo(alone[t]![c]!, 5))
+    // Sample 1 over its two steps: ±1 (two values, centered and scaled), whatever its padding holds.
+    expect(both[1]![0]).toBeCloseTo(-1, 3)
+    expect(both[3]![0]).toBeCloseTo(1, 3)
+    const otherPadding = run(X.map((row, i) => (i === 5 ? [0, 0] : row)), [3, 2], 3)
+    for (const i of [0, 1, 2, 3, 4]) otherPadding[i]!.forEach((v, c) => expect(v).toBeCloseTo(both[i]![c]!, 6))
+  })
+})
+
 describe('masking', () => {
   it('a step with one valid sample has variance 0 and outputs beta, with finite gradients', () => {
     // Three samples, one step; only the second is valid (lengths 0 are never trained, so step 1 of [1, 2, 1] instead).
@@ -113,6 +134,21 @@ describe('training', () => {
       const features = r.term === 'c' ? 8 : 32
       r.count.forEach((n, t) => expect(r.normCount![t]).toBe(n > 0 ? features : 0))
     }
+  })
+
+  it("InstanceNorm's input-term statistic at each step comes from the shortest valid sample's own steps", async () => {
+    const { stats } = await collect(quick({ norm: 'in', batchSize: 16, lengths: { kind: 'longtail', min: 2, max: 30 } }))
+    for (const r of stats.flat().filter((x) => x.term === 'x')) {
+      r.count.forEach((n, t) => {
+        if (n === 0) return expect(r.normCount![t]).toBe(0)
+        // The samples valid at t have lengths > t; the shortest of them is valid up to the last step with the same count.
+        const shortest = r.count.findLastIndex((k) => k === n) + 1
+        expect(r.normCount![t]).toBe(shortest)
+        expect(r.normCount![t]).toBeGreaterThan(t)
+      })
+    }
+    // The recurrent term is not normalized by it.
+    expect(stats.flat().filter((x) => x.term === 'h').every((r) => r.normCount === undefined || r.normCount === null)).toBe(true)
   })
 
   it('pads without a mask on request (zeros enter the statistics), or truncates to the shortest', async () => {
