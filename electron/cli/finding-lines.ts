@@ -19,7 +19,7 @@ export function findingLines(f: FindingSummary, language: Language): string[] {
   if (f.effect) {
     const interval = f.effect.low === null ? w.oneSeed : fill(w.interval, { level: levelPercent(f.effect.level), low: show(f.effect.low), high: show(f.effect.high), seeds: f.effect.n })
     detail.push(fill(w.effectLine, { effect: show(f.effect.mean), interval, threshold: show(f.minEffect) }))
-  } else if (f.reason) detail.push(`${fill((w.reasons as Record<string, string>)[f.reason] ?? f.reason, f.reasonValues)}.`)
+  } else if (f.reason) detail.push(`${fill((w.reasons as Record<string, string>)[f.reason] ?? f.reason, f.reasonValues)}${w.sentenceEnd}`)
   if (f.seedsToSettle !== null) detail.push(fill(w.settle, { seeds: f.seedsToSettle }))
   if (f.sets.length > 1) for (const s of f.sets) detail.push(fill(w.setLine, { set: setLabelText(s.label, language), verdict: w.verdict[s.verdict], effect: s.effect ? show(s.effect.mean) : '—', seeds: s.effect?.n ?? 0 }))
   if (f.runIds.length > 0) detail.push(fill(w.usedRuns, { runs: f.runIds.map((id) => `#${id}`).join(' ') }))

@@ -1,7 +1,7 @@
 // `npm run lab -- findings`: every finding of a study or of chosen runs, with its comparison sets,
 // effect, interval and verdict; --json prints them as data (the contract's FindingSummary).
 import { computeFindings, findingSummary, gatherStudyData } from '../../shared/lab/findings'
-import { isLanguage } from '../../shared/i18n'
+import { fill, isLanguage, words } from '../../shared/i18n'
 import { apiOf, DB_OPTION, runIdsFlag, studyIdFlag, UsageError, type Command } from './command'
 import { findingLines } from './finding-lines'
 
@@ -22,7 +22,8 @@ export const findingsCommand: Command = {
     } else runIds = runIdsFlag(values.runs as string)
     const findings = computeFindings(await gatherStudyData(apiOf(services), runIds)).map(findingSummary)
     if (values.json) return io.out(JSON.stringify({ findings }, null, 2))
-    io.out(`Findings of ${values.study !== undefined ? `study ${values.study as string}` : 'runs'} (${runIds.length} run${runIds.length === 1 ? "" : "s"}):`)
+    const w = words(language).findings
+    io.out(values.study !== undefined ? fill(w.cliStudy, { study: values.study as string, count: runIds.length }) : fill(w.cliRuns, { count: runIds.length }))
     for (const f of findings) io.out(findingLines(f, language).join('\n'))
   },
 }

@@ -14,6 +14,7 @@ import { formatTable, formatTime } from './table'
 import { wrap } from './text-width'
 import { findingsCommand } from './findings-command'
 import { reportCommand } from './report-command'
+import { FLAG_HELP } from './flag-help'
 import { resumeCommand, sweepCommand, trainCommand } from './train-commands'
 import { planResubmitCommand, planStatusCommand } from './plan-commands'
 import { exportCommand, exportDataCommand, importCommand } from './transfer-commands'
@@ -145,10 +146,17 @@ export function commandUsage(command: Command): string {
   return wrap(`npm run lab -- ${command.usage}`, WIDTH, '    ', 'Usage: ').join('\n')
 }
 
-/** `help <command>`: what it does, how it is called, its options. */
+/** `help <command>`: what it does, how it is called, each flag with what it means and takes. */
 function commandHelp(name: string, command: Command): string {
-  const flags = Object.entries(command.options).map(([flag, o]) => `--${flag}${o.type === 'string' ? ' VALUE' : ''}${o.default !== undefined ? ` (default ${String(o.default)})` : ''}`)
-  return [...wrap(`${name}: ${command.summary}`, WIDTH), '', commandUsage(command), ...(flags.length > 0 ? ['', 'Options:', ...wrap(flags.join(', '), WIDTH, '  ')] : [])].join('\n')
+  const flags = Object.entries(command.options).map(([flag, o]) => {
+    const help = FLAG_HELP[flag]
+    const named = `--${flag}${o.type === 'string' ? ` ${help?.value ?? 'VALUE'}` : ''}`
+    const means = help?.means ?? (o.default !== undefined ? `default ${String(o.default)}` : '')
+    return { named, means }
+  })
+  const width = Math.min(24, Math.max(0, ...flags.map((f) => f.named.length)))
+  const lines = flags.flatMap(({ named, means }) => (named.length > width ? [`  ${named}`, ...wrap(means, WIDTH, ' '.repeat(width + 4), ' '.repeat(width + 4))] : wrap(means, WIDTH, ' '.repeat(width + 4), `  ${named.padEnd(width)}  `)))
+  return [...wrap(`${name}: ${command.summary}`, WIDTH), '', commandUsage(command), ...(flags.length > 0 ? ['', 'Options:', ...lines] : [])].join('\n')
 }
 
 /** The known flag nearest to a mistyped one (a letter or two off), for "did you mean". */

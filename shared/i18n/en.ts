@@ -23,6 +23,9 @@ export const en = {
     stop: 'Stop training (the run ends as failed)',
   },
   findings: {
+    cliStudy: 'Findings of study {{study}} ({{count}} runs):',
+    cliRuns: 'Findings of the runs given ({{count}}):',
+    sentenceEnd: '.',
     explore: 'See the mechanism on one batch these runs trained on →',
     title: 'Findings',
     rule: 'Each claim is measured from these runs. An effect counts only when its 95 % interval over seeds (wider for a study settled in rounds) clears zero and reaches the smallest effect that matters; with one seed a result is at most “indicative”.',

@@ -19,6 +19,9 @@ export const zhCN = translationOf<typeof en>()({
     stop: '停止训练（本次运行记为失败）',
   },
   findings: {
+    cliStudy: '研究 {{study}} 的发现（{{count}} 个运行）：',
+    cliRuns: '这 {{count}} 个运行的发现：',
+    sentenceEnd: '。',
     explore: '在这些运行训练过的一个批次上看清机制 →',
     title: '结论',
     rule: '每个论断都由这些运行测得。只有当效应在各随机种子上的 95% 区间（按轮次定论的研究更宽）高于零并达到最小有意义效应时才算数；只有一个种子时最多为“仅供参考”。',

@@ -28,6 +28,19 @@ describe('the CLI for a newcomer', () => {
     }
   })
 
+  it('help <command> says what every flag means and which values it takes', async () => {
+    const sweep = (await cli(['help', 'sweep'])).out
+    expect(sweep).toMatch(/^ {2}--norm N +the normalizer: none, bn_step, bn_seq, ln, gn, rms, in \(sweep: a comma list\)$/m)
+    expect(sweep).toMatch(/^ {2}--preset ID +one of the app's presets, its settings and grid: bnVsLn, batchSize,/m)
+    expect(sweep).toMatch(/^ {2}--batching M +variable lengths in a batch: mask, pad, truncate, bucket/m)
+    // Every flag of every command has its line of meaning (none left as a bare VALUE).
+    for (const name of [...COMMANDS, 'resume', 'plan status', 'plan resubmit']) {
+      const out = (await cli(['help', ...name.split(' ')])).out
+      const options = out.slice(out.indexOf('Options:'))
+      for (const line of options.split('\n').slice(1)) expect(line, `${name}: ${line}`).not.toMatch(/VALUE|^ {2}--\S+( \S+)?$/)
+    }
+  })
+
   it('names a mistyped flag in one line and suggests the flag meant', async () => {
     const result = await cli(['train', '--nrom', 'ln', '--db', tmp.file('a.sqlite')])
     expect(result.code).toBe(2)

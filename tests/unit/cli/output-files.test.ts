@@ -79,7 +79,7 @@ describe('outputs the user names', () => {
     const json = JSON.parse((await cli(['findings', '--runs', '1,1,1', '--json', '--db', db])).out) as { findings: { runIds: number[] }[] }
     expect(json.findings.every((f) => f.runIds.every((id) => id === 1))).toBe(true)
     const text = await cli(['findings', '--runs', '1,1,1', '--db', db])
-    expect(text.out).toMatch(/^Findings of runs \(1 runs?\):/m)
+    expect(text.out).toMatch(/^Findings of the runs given \(1\):/m)
     mkdirSync(tmp.file('empty-dir'))
     for (const args of [
       ['export', '--out', tmp.file('x.normlab'), '--runs', '999'],
