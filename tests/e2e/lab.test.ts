@@ -84,6 +84,8 @@ describe('the lab in Chromium on WebGL', () => {
     await page.evaluate(OBSERVE_LONG_TASKS)
     await page.screenshot({ path: join(ARTIFACTS, 'lab-live.png'), fullPage: true })
     expect(Number(await page.getByTestId('live-loss').getAttribute('data-series'))).toBe(2)
+    // A study of two runs says how long the whole study has left, from the measured rate.
+    expect(await page.getByTestId('live-study-progress').textContent()).toMatch(/^run 0 of 2 done · about \d+(s|m \d\ds) left for the study$/)
     await page.getByTestId('live-idle').waitFor({ timeout: 360_000 })
     longTasks = (await page.evaluate('window.__longTasks')) as typeof longTasks
     // The finished study stays on the Training page, with the way on to comparing its runs.

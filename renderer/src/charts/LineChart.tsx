@@ -31,6 +31,8 @@ export interface LineChartProps {
   logY?: boolean
   /** A log x axis (batch sizes 4, 16, 64 are evenly apart on it). */
   logX?: boolean
+  /** A log right axis (counts from 1 to 128 on one chart). */
+  logY2?: boolean
   height?: number
   zoom?: boolean
   testId?: string
@@ -77,7 +79,7 @@ function fill(c: Chart, series: Series[]): void {
   c.update('none')
 }
 
-export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Title, logY = false, logX = false, height = 260, zoom = true, testId, resetKey = 0 }: LineChartProps) {
+export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Title, logY = false, logX = false, logY2 = false, height = 260, zoom = true, testId, resetKey = 0 }: LineChartProps) {
   const canvas = useRef<HTMLCanvasElement>(null)
   const chart = useRef<Chart | null>(null)
   const latest = useRef(series)
@@ -97,7 +99,11 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
       scales: {
         x: { type: logX ? 'logarithmic' : 'linear', title: { display: true, text: xTitle, color: text }, ticks: { color: text, ...(logX ? { callback: (v) => logTick(Number(v)) } : {}) }, grid: { color: grid } },
         y: { type: logY ? 'logarithmic' : 'linear', title: { display: true, text: yTitle, color: text }, ticks: { color: text, ...(logY ? { callback: (v) => logTick(Number(v)) } : {}) }, grid: { color: grid } },
-        ...(y2Title ? { y2: { type: 'linear' as const, position: 'right' as const, beginAtZero: true, title: { display: true, text: y2Title, color: text }, ticks: { color: text }, grid: { drawOnChartArea: false } } } : {}),
+        ...(y2Title
+          ? logY2
+            ? { y2: { type: 'logarithmic' as const, position: 'right' as const, title: { display: true, text: y2Title, color: text }, ticks: { color: text, callback: (v: string | number) => logTick(Number(v)) }, grid: { drawOnChartArea: false } } }
+            : { y2: { type: 'linear' as const, position: 'right' as const, beginAtZero: true, title: { display: true, text: y2Title, color: text }, ticks: { color: text }, grid: { drawOnChartArea: false } } }
+          : {}),
       },
       plugins: {
         decimation: { enabled: true, algorithm: 'lttb', samples: 600, threshold: 800 },
@@ -130,7 +136,7 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
       const done = created
       if (done) scheduleChartWork(() => done.destroy(), `${label}:destroy`)
     }
-  }, [xTitle, yTitle, y2Title, logY, logX, zoom, testId, height])
+  }, [xTitle, yTitle, y2Title, logY, logX, logY2, zoom, testId, height])
 
   useEffect(() => {
     const c = chart.current

@@ -20,7 +20,8 @@ Chart.register(LineController, LineElement, PointElement, BarController, BarElem
 Chart.defaults.animation = false
 Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily
 
-export const PALETTE = ['#3056d3', '#d9480f', '#2b8a3e', '#9c36b5', '#e67700', '#0b7285', '#c2255c', '#5c940d', '#495057', '#1864ab']
+export { PALETTE } from './palette'
+import { PALETTE } from './palette'
 
 export function colorAt(i: number): string {
   return PALETTE[i % PALETTE.length]!

@@ -111,7 +111,10 @@ export function ExplorePage({ runId, withId }: { runId: number | null; withId: n
         <label>
           {t('explore.feature')}{' '}
           <input type="number" data-testid="explore-feature" min={0} max={snapshot.F - 1} value={at.f} onChange={(e) => setCell({ ...at, f: Math.max(0, Math.min(snapshot.F - 1, Number(e.target.value) || 0)) })} />
-          <span className="muted small"> {t('explore.featuresStored', { stored: snapshot.F, total: snapshot.C })}</span>
+          <span className="muted small" title={t('explore.featuresStoredWhy')}>
+            {' '}
+            {snapshot.F < snapshot.C ? t('explore.featuresStored', { stored: snapshot.F, total: snapshot.C }) : t('explore.featuresAll', { total: snapshot.C })}
+          </span>
         </label>
         <fieldset className="explore-norms">
           <legend>{t('explore.pickNorm')}</legend>

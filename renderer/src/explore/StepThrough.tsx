@@ -20,10 +20,15 @@ export function StepThrough({ snapshot, norms, groups, cell, eps, onStep }: { sn
     return () => clearInterval(timer)
   }, [playing, cell.t, snapshot.T, onStep])
   const colors = ['#d1495b', '#00798c', '#edae49', '#66a182', '#8d96a3']
+  const perNorm = norms.map((norm) => perStep(snapshot, norm, groups, cell.n, cell.f, eps))
+  // BN's 16 → 1 beside LN's 128 on one axis would squash BN's fall flat: log where counts span a decade.
+  const counts = perNorm.flat().map((p) => p.count).filter((c) => c > 0)
+  const logCounts = counts.length > 0 && Math.max(...counts) / Math.min(...counts) > 10
   const series: Series[] = norms.flatMap((norm, i) => {
-    const steps = perStep(snapshot, norm, groups, cell.n, cell.f, eps)
+    const steps = perNorm[i]!
     return [
-      { label: t('explore.countOf', { norm: t(`norm.${norm}`) }), points: steps.map((p) => ({ x: p.t, y: p.count })), color: colors[i % colors.length]!, axis: 'y2' as const, dashed: true },
+      // A step with no valid sample has no statistic: a gap, not a 0 (a log axis has no 0).
+      { label: t('explore.countOf', { norm: t(`norm.${norm}`) }), points: steps.map((p) => ({ x: p.t, y: p.count > 0 ? p.count : null })), color: colors[i % colors.length]!, axis: 'y2' as const, dashed: true },
       { label: t('explore.sigmaOf', { norm: t(`norm.${norm}`) }), points: steps.map((p) => ({ x: p.t, y: p.sigma })), color: colors[i % colors.length]! },
     ]
   })
@@ -39,7 +44,7 @@ export function StepThrough({ snapshot, norms, groups, cell, eps, onStep }: { sn
           <span className="mono">{cell.t}</span>
         </label>
       </div>
-      <LineChart series={series} xTitle={t('explore.timeStep')} yTitle="σ" y2Title={t('explore.count')} height={200} testId="step-chart" />
+      <LineChart series={series} xTitle={t('explore.timeStep')} yTitle="σ" y2Title={t('explore.count')} logY2={logCounts} height={200} testId="step-chart" />
     </div>
   )
 }

@@ -13,6 +13,7 @@ import { SettleRounds } from '../components/SettleRounds'
 import { ResumeOffer } from '../components/ResumeOffer'
 
 const EMPTY_PROFILE = { count: [], normCount: null, mean: [], var: [] }
+const PHASE_TEXT = { starting: 'backend.startingOne', checking: 'backend.checkingOne', probing: 'backend.probingOne' } as const
 
 function duration(ms: number): string {
   if (!Number.isFinite(ms) || ms <= 0) return '—'
@@ -63,6 +64,9 @@ export function LivePage() {
   }
 
   const fraction = live.step / Math.max(1, live.totalSteps)
+  // The study's time left, from this run's measured rate: its own steps left and every queued run's.
+  const queuedSteps = state.queue.reduce((sum, run) => sum + run.config.steps, 0)
+  const studyLeftMs = live.stepsPerSecond > 0 ? live.etaMs + (queuedSteps / live.stepsPerSecond) * 1000 : null
   const batchFraction = (state.batch.done + fraction) / Math.max(1, state.batch.total)
   return (
     <section className="page" data-testid="live-view" data-run-id={live.runId}>
@@ -74,10 +78,19 @@ export function LivePage() {
           <div className="muted" data-testid="live-progress">
             {t('live.progress', { step: live.step, total: live.totalSteps, rate: live.stepsPerSecond.toFixed(1), eta: duration(live.etaMs) })}
           </div>
+          {state.backend.state === 'starting' && (
+            // Before the first step: what the wait is for, so "0.0 steps/s" is not read as a hang.
+            <div className="muted" data-testid="live-preparing" role="status">
+              {state.backend.trying === null ? t('backend.initializing') : t(PHASE_TEXT[state.backend.phase], { backend: state.backend.trying })} {t('live.preparingHint')}
+            </div>
+          )}
           {state.batch.total > 1 && (
             <>
               <progress max={1} value={batchFraction} aria-label={t('live.studyProgress')} />
-              <div className="muted">{t('live.studyRuns', { done: state.batch.done, total: state.batch.total })}</div>
+              <div className="muted" data-testid="live-study-progress">
+                {t('live.studyRuns', { done: state.batch.done, total: state.batch.total })}
+                {studyLeftMs !== null && ` · ${t('live.studyLeft', { eta: duration(studyLeftMs) })}`}
+              </div>
             </>
           )}
         </div>
@@ -103,7 +116,7 @@ export function LivePage() {
       {state.settle && <SettleRounds settle={state.settle} />}
       <div className="grid-2">
         <LineChart series={curves} xTitle={t('axis.step')} yTitle={t('metric.loss')} testId="live-loss" zoom={false} />
-        <LineChart series={accuracy} xTitle={t('axis.step')} yTitle={t('metric.accuracy')} testId="live-accuracy" zoom={false} />
+        <LineChart series={accuracy} xTitle={t('axis.step')} yTitle={live.task === 'adding' ? t('metric.accuracyRegression') : t('metric.accuracy')} testId="live-accuracy" zoom={false} />
       </div>
       <h2>{t('live.profileTitle')}</h2>
       <p className="muted">{t('live.profileBody')}</p>

@@ -23,6 +23,8 @@ export interface LiveRun {
   runId: number
   name: string
   cell: CellKind
+  /** What it learns: a regression task's "accuracy" is the share of predictions within ±0.04. */
+  task: string
   totalSteps: number
   step: number
   startedAt: number
@@ -358,7 +360,7 @@ export class TrainingController {
     try {
       for (let next = this.state.queue[0]; next; next = this.state.queue[0]) {
         this.update({ queue: this.state.queue.slice(1) })
-        this.live = { runId: next.runId, name: next.name, cell: next.config.cell, totalSteps: next.config.steps, step: 0, startedAt: performance.now(), stepsPerSecond: 0, etaMs: 0, loss: [], accuracy: [], evalLoss: [], profile: [] }
+        this.live = { runId: next.runId, name: next.name, cell: next.config.cell, task: next.config.task, totalSteps: next.config.steps, step: 0, startedAt: performance.now(), stepsPerSecond: 0, etaMs: 0, loss: [], accuracy: [], evalLoss: [], profile: [] }
         this.update({ live: this.live })
         // The run records the device it computes on: wait until the backend has started.
         await this.backendSettled

@@ -171,9 +171,10 @@ export function statisticAt(s: Snapshot, norm: NormKind, groups: number, at: Cel
 /** At every time step: how many values the statistic of the cell in row n, feature f comes from, and its σ (the explorable's "step through time"). */
 export function perStep(s: Snapshot, norm: NormKind, groups: number, n: number, f: number, eps: number): { t: number; count: number; sigma: number | null }[] {
   return Array.from({ length: s.T }, (_, t) => {
-    // The cell whose statistic is drawn: this sample where it is valid; for batch norms any valid sample (the statistic is the column's).
-    const batch = normDefinition(norm).over.startsWith('batch')
-    const row = isValid(s, n, t) ? n : batch ? s.lengths.findIndex((l) => l > t) : -1
+    // The cell whose statistic is drawn: this sample where it is valid, else the first sample still
+    // valid at t — the batch's statistic goes on while any sample is valid (LN's count stays the
+    // features, BN's the valid samples), and drops to 0 only where no sample is.
+    const row = isValid(s, n, t) ? n : s.lengths.findIndex((l) => l > t)
     const stat = row >= 0 ? statisticAt(s, norm, groups, { n: row, t, f }, eps) : null
     return { t, count: stat?.count ?? 0, sigma: stat ? Math.sqrt(stat.variance) : null }
   })

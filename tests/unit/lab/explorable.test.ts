@@ -38,6 +38,14 @@ describe('which values share a statistic', () => {
     // Padding shares nothing.
     expect(sharedCells(s, 'ln', 1, { n: 2, t: 3, f: 0 }, 'features')).toEqual([])
   })
+
+  it('InstanceNorm: one sample’s valid steps of the feature (a row segment), its length behind the statistic', () => {
+    expect(sharedCells(s, 'in', 1, { n: 1, t: 0, f: 2 }, 'time')).toEqual(['1:0', '1:1'])
+    expect(sharedCells(s, 'in', 1, { n: 0, t: 2, f: 2 }, 'features')).toEqual(['0:2'])
+    const stat = statisticAt(s, 'in', 1, { n: 1, t: 1, f: 2 }, 1e-5)!
+    expect(stat.count).toBe(2)
+    expect(stat.mean).toBeCloseTo((at(1, 0, 2) + at(1, 1, 2)) / 2, 6)
+  })
 })
 
 describe('the statistic of a cell', () => {
@@ -74,6 +82,10 @@ describe('the statistic of a cell', () => {
     expect(perStep(s, 'bn_step', 1, 0, 0, 1e-5).map((p) => p.count)).toEqual([3, 2, 1, 1])
     expect(perStep(s, 'ln', 1, 0, 0, 1e-5).map((p) => p.count)).toEqual([4, 4, 4, 4])
     expect(perStep(s, 'bn_step', 1, 0, 0, 1e-5)[3]!.sigma).toBe(0)
+    // The selected sample (length 1) ends at t = 1: LN's statistic goes on from the samples still
+    // valid (it does not "break"), InstanceNorm's is theirs, of their own lengths.
+    expect(perStep(s, 'ln', 1, 2, 0, 1e-5).map((p) => p.count)).toEqual([4, 4, 4, 4])
+    expect(perStep(s, 'in', 1, 2, 0, 1e-5).map((p) => p.count)).toEqual([1, 4, 4, 4])
   })
 
   it('names the population statistic BN uses past the trained length, per policy', () => {
