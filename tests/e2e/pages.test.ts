@@ -2,6 +2,7 @@
 // real (small) study with seeds: a screenshot each (test-results/pages-*.png), no element wider than
 // its container, no clipped text, seeds drawn as groups, and the compute backend started only where
 // it is needed (its numerics check remembered after the first time).
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -130,6 +131,15 @@ describe('every page, as a newcomer sees it', () => {
     await page.getByTestId('show-seeds').first().check()
     expect(await page.getByTestId('compare-curves').getAttribute('data-series')).toBe('20')
     expect(await page.locator('[data-testid^=profile-group-]').count()).toBe(4)
+    // Every chart can be kept: its data as CSV (what it plots, each seed's line too now) and its picture as PNG.
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-curves').getByTestId('save-csv').click()])
+    expect(csv.suggestedFilename()).toBe('compare-curves.csv')
+    const text = readFileSync((await csv.path())!, 'utf8')
+    expect(text.split('\r\n')[0]).toMatch(/^series,/)
+    expect(new Set(text.split('\r\n').slice(1, -1).map((l) => l.split(',')[0])).size).toBe(20)
+    const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-curves').getByTestId('save-png').click()])
+    expect(png.suggestedFilename()).toBe('compare-curves.png')
+    expect(readFileSync((await png.path())!).subarray(1, 4).toString()).toBe('PNG')
   })
 
   it('runs a compared study again: the same settings and seeds as a new study, trained here', async () => {

@@ -4,6 +4,8 @@ import { memo, useEffect, useRef } from 'react'
 import type { ChartDataset, ChartOptions, LegendItem } from 'chart.js'
 import { scheduleChartWork } from './schedule'
 import { logTick } from './ticks'
+import { saveCsv, savePng } from './chart-export'
+import { useTranslation } from 'react-i18next'
 import { Chart, themeColors } from './setup'
 
 export interface Series {
@@ -81,6 +83,7 @@ function fill(c: Chart, series: Series[]): void {
 
 export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Title, logY = false, logX = false, logY2 = false, height = 260, zoom = true, testId, resetKey = 0 }: LineChartProps) {
   const canvas = useRef<HTMLCanvasElement>(null)
+  const { t } = useTranslation()
   const chart = useRef<Chart | null>(null)
   const latest = useRef(series)
   useEffect(() => {
@@ -148,9 +151,18 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
     if (resetKey > 0) chart.current?.resetZoom()
   }, [resetKey])
 
+  const title = testId ?? yTitle
   return (
     <div className="chart" style={{ height }} data-testid={testId} data-series={series.length}>
       <canvas ref={canvas} />
+      <div className="chart-tools">
+        <button type="button" data-testid="save-png" title={t('chart.savePng')} onClick={() => canvas.current && savePng(canvas.current, title)}>
+          PNG
+        </button>
+        <button type="button" data-testid="save-csv" title={t('chart.saveCsv')} onClick={() => saveCsv(latest.current, xTitle, yTitle, title)}>
+          CSV
+        </button>
+      </div>
     </div>
   )
 })
