@@ -234,6 +234,35 @@ describe('a report of a trained study', () => {
     expect(existsSync(tmp.file('stranger.sqlite'))).toBe(false)
   }, 120_000)
 
+  it('fits its page: no table, chart or card wider than the page, printed, in either language, its configuration split across tables of at most 4 runs', async () => {
+    // Nine runs: more than one configuration table, and a runs table of many rows.
+    await cli('sweep', '--task', 'adding', '--norm', 'bn_step,ln,gn', '--seed', '7,8,9', '--steps', '6', '--hidden', '8', '--batch', '8', '--lengths', 'longtail:5-20', '--record-every', '3', '--eval-every', '6', '--snapshots', 'none', '--study', 'wide', '--backend', 'wasm', '--db', db)
+    const studies = await tryCli('runs', 'list', '--json', '--db', db)
+    const studyId = (JSON.parse(studies.out) as { studyId: number; name: string }[]).map((r) => r.studyId).sort((a, b) => b - a)[0]!
+    for (const language of ['en', 'zh-CN']) {
+      const file = tmp.file(`wide-${language}.html`)
+      await cli('report', '--study', String(studyId), '--out', file, '--lang', language, '--db', db)
+      expect((readFileSync(file, 'utf8').match(/<table class="config-table">/g) ?? []).length).toBe(3)
+      const context = await browser.newContext({ offline: true, viewport: { width: 760, height: 1000 } })
+      const page = await context.newPage()
+      await page.goto(pathToFileURL(file).href)
+      await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 60_000 })
+      await page.emulateMedia({ media: 'print' })
+      const wide = await page.evaluate(`(() => {
+        const box = document.querySelector('.report-page').getBoundingClientRect()
+        const out = []
+        for (const el of document.querySelectorAll('.report-page table, .report-page canvas, .report-page .card, .report-page section')) {
+          const r = el.getBoundingClientRect()
+          if (r.right > box.right + 1 || r.left < box.left - 1 || el.scrollWidth > el.clientWidth + 1) out.push(el.tagName + '.' + el.className + ' ' + Math.round(r.width) + 'px in ' + Math.round(box.width) + 'px')
+        }
+        for (const el of document.querySelectorAll('.report-page td, .report-page th')) if (el.scrollWidth > el.clientWidth + 1) out.push('cell "' + el.textContent.slice(0, 40) + '" ' + el.scrollWidth + '>' + el.clientWidth + ' ' + getComputedStyle(el).whiteSpace)
+        return out
+      })()`)
+      expect(wide, language).toEqual([])
+      await context.close()
+    }
+  }, 240_000)
+
   it('speaks Chinese when asked', async () => {
     const zh = tmp.file('report-zh.html')
     await cli('report', '--runs', '1,2,3,4', '--out', zh, '--lang', 'zh-CN', '--db', db)

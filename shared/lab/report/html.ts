@@ -50,6 +50,15 @@ function table(columns: readonly string[], rows: readonly (readonly (string | nu
     .join('')}</tbody></table>`
 }
 
+/** Runs per configuration table: with the settings column, what a printed page holds legibly. */
+const CONFIG_COLUMNS = 4
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
 const time = (ms: number | null, language: string) => (ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + (language === 'zh-CN' ? ' UTC' : ' UTC'))
 
 export function reportHtml(model: ReportModel, assets: ReportAssets): string {
@@ -69,14 +78,31 @@ export function reportHtml(model: ReportModel, assets: ReportAssets): string {
 </article>`,
     )
     .join('\n')
-  const runs = table(
-    [s.columns.run, s.columns.uuid, s.columns.status, s.columns.seed, s.columns.backend, s.columns.gpu, s.columns.tfjs, s.columns.numerics, s.columns.host, s.columns.platform, s.columns.started, s.columns.ended],
-    model.runs.map((r) => [`#${r.id} ${r.name}`, r.uuid, r.error ? `${r.status}: ${r.error}` : r.status, r.seed, r.backend, r.gpuRenderer, r.tfjsVersion, r.numerics, r.host, r.platform, time(r.startedAt, model.language), time(r.endedAt, model.language)]),
-    'summary-table runs-table',
-  )
-  const config = `<table class="config-table"><thead><tr><th>${escapeHtml(s.setting)}</th>${model.runs.map((r) => `<th>#${r.id}</th>`).join('')}</tr></thead><tbody>${model.config
-    .map((c) => `<tr class="${c.differs ? 'differs' : ''}"><td class="mono">${escapeHtml(c.key)}</td>${c.values.map((v) => `<td class="mono">${escapeHtml(v)}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`
+  // Tables a page wide: twelve columns of a run do not fit one, so what it is and how it ended,
+  // then where it computed, each its own table (every cell wraps; report.css fixes their layout).
+  const runs = [
+    table(
+      [s.columns.run, s.columns.status, s.columns.seed, s.columns.started, s.columns.ended],
+      model.runs.map((r) => [`#${r.id} ${r.name}`, r.error ? `${r.status}: ${r.error}` : r.status, r.seed, time(r.startedAt, model.language), time(r.endedAt, model.language)]),
+      'summary-table runs-table',
+    ),
+    table(
+      [s.columns.run, s.columns.uuid, s.columns.backend, s.columns.gpu, s.columns.tfjs, s.columns.numerics, s.columns.host, s.columns.platform],
+      model.runs.map((r) => [`#${r.id}`, r.uuid, r.backend, r.gpuRenderer, r.tfjsVersion, r.numerics, r.host, r.platform]),
+      'summary-table runs-table devices-table',
+    ),
+  ].join('\n')
+  // The configuration as settings × runs, the settings that differ first, at most CONFIG_COLUMNS
+  // runs a table (the settings column repeated), so any number of runs fits the page.
+  const settings = [...model.config.filter((c) => c.differs), ...model.config.filter((c) => !c.differs)]
+  const config = chunk(model.runs.map((r, i) => ({ r, i })), CONFIG_COLUMNS)
+    .map(
+      (part) =>
+        `<table class="config-table"><thead><tr><th>${escapeHtml(s.setting)}</th>${part.map(({ r }) => `<th>#${r.id}</th>`).join('')}</tr></thead><tbody>${settings
+          .map((c) => `<tr class="${c.differs ? 'differs' : ''}"><td class="mono">${escapeHtml(c.key)}</td>${part.map(({ i }) => `<td class="mono">${escapeHtml(c.values[i] ?? '')}</td>`).join('')}</tr>`)
+          .join('')}</tbody></table>`,
+    )
+    .join('\n')
   const p = model.provenance
   const provenance = table(
     [s.appVersion, s.commit, s.schemaVersion, s.madeBy, s.generatedAt, s.archive],
