@@ -1,3 +1,4 @@
+import { useEffect } from 'react'
 import { useTranslation } from 'react-i18next'
 import { EnvBadge } from './components/EnvBadge'
 import { LanguageSwitch } from './components/LanguageSwitch'
@@ -8,8 +9,8 @@ import { LivePage } from './pages/LivePage'
 import { NewExperimentPage } from './pages/NewExperimentPage'
 import { RunsPage } from './pages/RunsPage'
 import { SettingsPage } from './pages/SettingsPage'
-import { hrefOf, useRoute, type Route } from './state/router'
-import { TrainingProvider, useTrainingSelector } from './state/training'
+import { hrefOf, navigate, useRoute, type Route } from './state/router'
+import { TrainingProvider, useTrainingController, useTrainingSelector } from './state/training'
 
 const NAV: { route: Route; key: string }[] = [
   { route: { page: 'runs' }, key: 'nav.runs' },
@@ -20,9 +21,38 @@ const NAV: { route: Route; key: string }[] = [
   { route: { page: 'settings' }, key: 'nav.settings' },
 ]
 
+/** Keys typed into a field are the field's, never a shortcut. */
+const typing = (target: EventTarget | null) => target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName))
+
+/** Alt+1 … Alt+6: the pages in the order the header lists them; Space on Training: pause or resume. */
+function useShortcuts(page: Route['page']) {
+  const controller = useTrainingController()
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (typing(e.target) || e.ctrlKey || e.metaKey) return
+      const n = e.altKey ? Number(e.code.replace(/^Digit/, '')) : Number.NaN
+      if (n >= 1 && n <= NAV.length) {
+        e.preventDefault()
+        navigate(NAV[n - 1]!.route)
+        return
+      }
+      if (page === 'live' && e.code === 'Space' && !e.altKey && !(e.target instanceof HTMLButtonElement)) {
+        const state = controller.getState()
+        if (!state.live) return
+        e.preventDefault()
+        if (state.paused) controller.resume()
+        else controller.pause()
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [page, controller])
+}
+
 function Frame() {
   const { t } = useTranslation()
   const route = useRoute()
+  useShortcuts(route.page)
   // Only what the frame shows: it must not re-render on every training report.
   const backend = useTrainingSelector((s) => s.backend)
   const training = useTrainingSelector((s) => s.live !== null)
@@ -34,8 +64,8 @@ function Frame() {
           <span className="brand-tagline">{t('app.tagline')}</span>
         </div>
         <nav className="app-nav" aria-label="main">
-          {NAV.map(({ route: r, key }) => (
-            <a key={r.page} href={hrefOf(r)} className={r.page === route.page ? 'nav-item active' : 'nav-item'} aria-current={r.page === route.page ? 'page' : undefined}>
+          {NAV.map(({ route: r, key }, i) => (
+            <a key={r.page} href={hrefOf(r)} title={`${t(key)} (Alt+${i + 1})`} className={r.page === route.page ? 'nav-item active' : 'nav-item'} aria-current={r.page === route.page ? 'page' : undefined}>
               {t(key)}
               {r.page === 'live' && training && <span className="nav-pulse" aria-label={t('live.running')} />}
             </a>

@@ -540,7 +540,7 @@ export const en = {
   chart: { savePng: 'Save this chart as a PNG picture', saveCsv: 'Save the data this chart plots as CSV (series, x, y)' },
   metric: { accuracyRegression: 'accuracy (share within ±0.04 of the target)', loss: 'loss', evalLoss: 'held-out loss', accuracy: 'accuracy' },
   metricName: { loss: 'loss', accuracy: 'accuracy', grad_norm: 'gradient norm', eval_loss: 'held-out loss', eval_accuracy: 'held-out accuracy' },
-  axis: { step: 'training step', wallTime: 'wall time', wallSeconds: 'seconds' },
+  axis: { samples: 'samples seen (steps × batch size)', step: 'training step', wallTime: 'wall time', wallSeconds: 'seconds' },
   gridField: { mean: 'batch mean', var: 'batch variance', count: 'valid samples', normCount: 'values per statistic' },
   compare: {
     explore: 'Explore a batch',

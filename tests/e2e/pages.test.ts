@@ -223,7 +223,10 @@ describe('every page, as a newcomer sees it', () => {
     await page.getByTestId('live-view').waitFor({ timeout: 30_000 })
     const studyRuns = async () => (await callApi<Run[]>(served, 'listRuns', { filter: {} })).filter((r) => r.name.includes('adding') && r.config.steps === 400).sort((a, b) => a.id - b.id)
     await expect.poll(async () => Number(/Step (\d+) of 400/i.exec((await page.getByTestId('live-progress').textContent()) ?? '')?.[1] ?? 0), { timeout: 60_000 }).toBeGreaterThanOrEqual(14)
-    await page.getByRole('button', { name: 'Pause' }).click()
+    // Space pauses on the Training page (a keyboard shortcut), as the button does.
+    await page.locator('main h1').click()
+    await page.keyboard.press('Space')
+    await page.getByRole('button', { name: 'Resume' }).waitFor({ timeout: 5000 })
     await page.waitForTimeout(1500)
     const [first, second] = await studyRuns()
     expect([first!.status, second!.status]).toEqual(['running', 'queued'])
@@ -257,6 +260,10 @@ describe('every page, as a newcomer sees it', () => {
     const metrics = await callApi<{ series: { name: string; runId: number; steps: number[] }[] }>(served, 'queryMetrics', { runIds: [first!.id], names: ['loss'] })
     expect(metrics.series[0]!.steps).toEqual(Array.from({ length: 400 }, (_, i) => i + 1))
     expect(await page.getByTestId('resume-offer').count()).toBe(0)
+    // Alt+1 … Alt+6 reach the pages in the header's order.
+    await page.keyboard.press('Alt+1')
+    await page.getByTestId('runs-table').waitFor()
+    expect(await page.evaluate('location.hash')).toBe('#/runs')
   }, 360_000)
 
   it('had no uncaught errors in the page', () => {

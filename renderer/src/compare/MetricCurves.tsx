@@ -6,6 +6,7 @@ import type { MetricSeries, Run } from '../../../shared/contract'
 import { higherIsBetter } from '../../../shared/kinds'
 import { setLabelText } from '../../../shared/lab/findings'
 import { curvesView, groupBySeed, meanSd } from '../../../shared/lab/views'
+import type { CurvesX } from '../../../shared/lab/views/curves'
 import { isLanguage } from '../../../shared/i18n'
 import { GroupLinesChart } from '../charts/GroupLinesChart'
 import { bestOf } from '../charts/range'
@@ -24,7 +25,7 @@ export function MetricCurves({ runs, series }: { runs: Run[]; series: MetricSeri
   const names = useMemo(() => [...new Set(series.map((s) => s.name))].filter((n) => n !== 'lr' && n !== 'step_ms').sort(), [series])
   const [chosenMetric, setMetric] = useState('loss')
   const metric = names.includes(chosenMetric) ? chosenMetric : (names[0] ?? 'loss')
-  const [xMode, setXMode] = useState<'step' | 'wall'>('step')
+  const [xMode, setXMode] = useState<CurvesX>('step')
   const [weight, setWeight] = useState(0.6)
   const [showSeeds, setShowSeeds] = useState(false)
   const [atStep, setAtStep] = useState('')
@@ -62,8 +63,9 @@ export function MetricCurves({ runs, series }: { runs: Run[]; series: MetricSeri
         </label>
         <label>
           {t('compare.xAxis')}{' '}
-          <select value={xMode} onChange={(e) => setXMode(e.target.value as 'step' | 'wall')}>
+          <select value={xMode} onChange={(e) => setXMode(e.target.value as CurvesX)} data-testid="curves-x">
             <option value="step">{t('axis.step')}</option>
+            <option value="samples">{t('axis.samples')}</option>
             <option value="wall">{t('axis.wallTime')}</option>
           </select>
         </label>
@@ -81,7 +83,7 @@ export function MetricCurves({ runs, series }: { runs: Run[]; series: MetricSeri
       </p>
       <GroupLinesChart
         lines={view.lines}
-        xTitle={xMode === 'step' ? t('axis.step') : t('axis.wallSeconds')}
+        xTitle={xMode === 'step' ? t('axis.step') : xMode === 'samples' ? t('axis.samples') : t('axis.wallSeconds')}
         yTitle={metricName}
         logY={logY}
         showSeeds={showSeeds}

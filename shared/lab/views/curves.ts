@@ -6,15 +6,18 @@ import { smooth } from './smoothing'
 
 export interface CurvesView {
   metric: string
-  x: 'step' | 'wall'
+  x: CurvesX
   lines: GroupLine[]
   /** The plotted values span more than a decade: the chart starts on a log scale (the user may choose otherwise). */
   logByDefault: boolean
 }
 
+/** What the x axis counts: training steps, seconds of training, or samples seen (steps × batch size: the batch-size study's fair axis). */
+export type CurvesX = 'step' | 'wall' | 'samples'
+
 export interface CurvesOptions {
   metric: string
-  x: 'step' | 'wall'
+  x: CurvesX
   /** EMA weight per seed before averaging (0: raw). */
   smoothing: number
 }
@@ -35,6 +38,12 @@ export function curvesView(groups: readonly RunGroup[], series: readonly MetricS
       points = points.map((p) => ({ ...p, x: at.get(p.x) ?? p.x }))
       logPoints = logPoints.map((p) => ({ ...p, x: at.get(p.x) ?? p.x }))
     }
+    // A group's seeds share its batch size (they differ only by seed).
+    const batch = g.runs[0]!.batchSize
+    if (options.x === 'samples') {
+      points = points.map((p) => ({ ...p, x: p.x * batch }))
+      logPoints = logPoints.map((p) => ({ ...p, x: p.x * batch }))
+    }
     lines.push({
       group: g.index,
       label: g.label,
@@ -42,7 +51,7 @@ export function curvesView(groups: readonly RunGroup[], series: readonly MetricS
       runIds: seeds.map(({ run }) => run.id),
       points,
       logPoints,
-      seeds: seeds.map(({ run, s }, i) => ({ runId: run.id, seed: run.seed, points: s.steps.map((step, k) => ({ x: options.x === 'wall' ? s.wallMs[k]! / 1000 : step, y: smoothed[i]![k]! })) })),
+      seeds: seeds.map(({ run, s }, i) => ({ runId: run.id, seed: run.seed, points: s.steps.map((step, k) => ({ x: options.x === 'wall' ? s.wallMs[k]! / 1000 : options.x === 'samples' ? step * batch : step, y: smoothed[i]![k]! })) })),
     })
   }
   return { metric: options.metric, x: options.x, lines, logByDefault: spansDecades(lines.flatMap((l) => l.points.map((p) => p.mean))) }

@@ -106,6 +106,17 @@ describe('charts that read at a glance', () => {
     expect(spansDecades([0.5, 5.1])).toBe(true)
   })
 
+  it('on samples seen, each group’s steps are scaled by its batch size: batch 4 and 64 line up at equal samples', () => {
+    const runs = [run({ batchSize: 4, seed: 1 }), run({ batchSize: 64, seed: 1 })]
+    const data = [series(runs[0]!.id, [1, 0.8, 0.6]), series(runs[1]!.id, [1, 0.5, 0.2])]
+    const view = curvesView(groupBySeed(runs), data, { metric: 'loss', x: 'samples', smoothing: 0 })
+    expect(view.lines.map((l) => l.points.map((p) => p.x))).toEqual([
+      [0, 40, 80],
+      [0, 640, 1280],
+    ])
+    expect(view.lines[1]!.seeds[0]!.points.map((p) => p.x)).toEqual([0, 640, 1280])
+  })
+
   it('each seed is smoothed before the mean, and on wall time a step sits at its seeds’ mean time', () => {
     const [a, b] = [run({ seed: 1 }), run({ seed: 2 })]
     const data = [series(a!.id, [2, 0, 0]), { ...series(b!.id, [2, 0, 0]), wallMs: [0, 300, 500] }]
