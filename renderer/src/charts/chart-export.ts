@@ -1,6 +1,10 @@
 // A chart kept outside the lab: the picture as PNG (what the canvas shows, at its resolution) and
 // the plotted data as CSV (one row per point: series, x, y; empty y where a line has a gap).
-import type { Series } from './LineChart'
+/** What a chart plots, as far as its CSV needs it (LineChart's series are these). */
+interface Series {
+  label: string
+  points: readonly { x: number; y: number | null }[]
+}
 
 function download(name: string, href: string): void {
   const a = document.createElement('a')
