@@ -6,8 +6,8 @@ describe('chart export', () => {
   it('writes every plotted point as series, x, y, with gaps empty and names quoted when needed', () => {
     const csv = seriesCsv(
       [
-        { label: 'BN per step · batch 16', points: [{ x: 1, y: 0.5 }, { x: 2, y: null }], color: '#000' },
-        { label: 'LN, "mean"', points: [{ x: 1, y: 0.25 }], color: '#111' },
+        { label: 'BN per step · batch 16', points: [{ x: 1, y: 0.5 }, { x: 2, y: null }] },
+        { label: 'LN, "mean"', points: [{ x: 1, y: 0.25 }] },
       ],
       'step',
       'loss',
