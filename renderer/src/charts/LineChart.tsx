@@ -53,8 +53,12 @@ function legendItems(c: Chart): LegendItem[] {
   })
 }
 
+/** Whether a series belongs to a line the user hid in the legend: the line itself, its band and its seeds (faint, named after it). */
+export const hiddenBy = (s: Pick<Series, 'label' | 'faint'>, hidden: ReadonlySet<string>) =>
+  hidden.has(s.label) || (s.faint === true && [...hidden].some((h) => s.label === `${h} low` || s.label === `${h} high` || (s.label.startsWith(`${h} seed `) && /^\d+$/.test(s.label.slice(h.length + 6)))))
+
 /** Puts the series into the chart and redraws it (no animation). */
-function fill(c: Chart, series: Series[]): void {
+function fill(c: Chart, series: Series[], hidden: ReadonlySet<string> = new Set()): void {
   c.data.datasets = series.map((s) => {
     const base = {
       label: s.label,
@@ -62,7 +66,7 @@ function fill(c: Chart, series: Series[]): void {
       borderColor: s.color,
       backgroundColor: s.color,
       yAxisID: s.axis ?? 'y',
-      hidden: s.hidden ?? false,
+      hidden: (s.hidden ?? false) || hiddenBy(s, hidden),
       faint: s.faint ?? false,
     }
     // The legend draws each line as a short line in its own dash (a box cannot show a dash), each bar as a box.
@@ -86,6 +90,8 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
   const { t } = useTranslation()
   const chart = useRef<Chart | null>(null)
   const latest = useRef(series)
+  /** Lines hidden from the legend (a click on its entry); they stay hidden as data arrives. */
+  const hidden = useRef(new Set<string>())
   useEffect(() => {
     latest.current = series
   }, [series])
@@ -111,7 +117,16 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
       plugins: {
         decimation: { enabled: true, algorithm: 'lttb', samples: 600, threshold: 800 },
         // A legend never takes more than a third of its chart (many groups scroll instead of squeezing the plot).
-        legend: { maxHeight: Math.round(height / 3), labels: { color: text, boxWidth: 24, usePointStyle: true, pointStyleWidth: 24, generateLabels: legendItems, filter: (item, data) => !(data.datasets[item.datasetIndex!] as { faint?: boolean }).faint } },
+        legend: {
+          // A click hides a line with its band and seeds (and shows it again): chart.js's own toggle would leave the band and forget it at the next update.
+          onClick: (_event, item, legend) => {
+            const label = item.text
+            if (hidden.current.has(label)) hidden.current.delete(label)
+            else hidden.current.add(label)
+            fill(legend.chart as Chart, latest.current, hidden.current)
+          },
+          maxHeight: Math.round(height / 3),
+          labels: { color: text, boxWidth: 24, usePointStyle: true, pointStyleWidth: 24, generateLabels: legendItems, filter: (item, data) => !(data.datasets[item.datasetIndex!] as { faint?: boolean }).faint } },
         tooltip: { enabled: true },
         // `false` switches the plugin off for this chart (no gesture handlers to set up).
         zoom: zoom ? { zoom: { wheel: { enabled: true }, drag: { enabled: false }, mode: 'x' }, pan: { enabled: true, mode: 'x' } } : (false as never),
@@ -129,7 +144,7 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
       created = c
       cancelFill = scheduleChartWork(() => {
         chart.current = c
-        fill(c, latest.current)
+        fill(c, latest.current, hidden.current)
       }, `${label}:fill`)
     }, `${label}:create`)
     return () => {
@@ -144,7 +159,7 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
   useEffect(() => {
     const c = chart.current
     if (!c) return
-    return scheduleChartWork(() => fill(c, series), testId ?? yTitle)
+    return scheduleChartWork(() => fill(c, series, hidden.current), testId ?? yTitle)
   }, [series, testId, yTitle])
 
   useEffect(() => {
