@@ -543,6 +543,9 @@ export const en = {
   axis: { samples: 'samples seen (steps × batch size)', step: 'training step', wallTime: 'wall time', wallSeconds: 'seconds' },
   gridField: { mean: 'batch mean', var: 'batch variance', count: 'valid samples', normCount: 'values per statistic' },
   compare: {
+    parallel: 'Settings against the result',
+    parallelBody: 'Each run is one line through its settings (only those that differ) to its final {{metric}}: blue is low, vermillion high. Hover a line for its run.',
+    parallelMissing: 'Not drawn (no value yet): {{runs}}.',
     explore: 'Explore a batch',
     title: 'Compare',
     titleN_one: 'Comparing {{count}} run',

@@ -530,6 +530,9 @@ export const zhCN = translationOf<typeof en>()({
   axis: { samples: '已见样本数（步数 × 批大小）', step: '训练步', wallTime: '实际耗时', wallSeconds: '秒' },
   gridField: { mean: '批均值', var: '批方差', count: '有效样本', normCount: '每个统计量的数值个数' },
   compare: {
+    parallel: '设置与结果',
+    parallelBody: '每个运行是一条线：穿过它的各项设置（只列出不同的），到达最终的{{metric}}：蓝色低，朱红色高。把鼠标移到线上可看到是哪个运行。',
+    parallelMissing: '未画出（还没有数值）：{{runs}}。',
     explore: '探索一个批次',
     title: '对比',
     titleN_one: '对比 {{count}} 次运行',

@@ -140,6 +140,15 @@ describe('every page, as a newcomer sees it', () => {
     const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-curves').getByTestId('save-png').click()])
     expect(png.suggestedFilename()).toBe('compare-curves.png')
     expect(readFileSync((await png.path())!).subarray(1, 4).toString()).toBe('PNG')
+    // Settings against the result: one line per run through the settings that differ (norm, batching, seed).
+    const parallel = page.getByTestId('parallel').locator('svg')
+    expect(await parallel.getAttribute('data-lines')).toBe('8')
+    expect(await parallel.getAttribute('data-axes')).toBe('3')
+    const [svg] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-svg').click()])
+    expect(svg.suggestedFilename()).toBe('parallel-coordinates.svg')
+    const vector = readFileSync((await svg.path())!, 'utf8')
+    expect(vector).toMatch(/^<\?xml[^>]*>\n<svg /)
+    expect((vector.match(/<polyline /g) ?? []).length).toBe(8)
   })
 
   it('runs a compared study again: the same settings and seeds as a new study, trained here', async () => {

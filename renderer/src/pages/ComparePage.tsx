@@ -15,6 +15,7 @@ import { FindingsSection } from '../compare/FindingsSection'
 import { HeatmapSection } from '../compare/HeatmapSection'
 import { LengthSection } from '../compare/LengthSection'
 import { MetricCurves } from '../compare/MetricCurves'
+import { ParallelSection } from '../compare/ParallelSection'
 import { PopulationSection } from '../compare/PopulationSection'
 import { RunAgain } from '../compare/RunAgain'
 import { TimestepSection } from '../compare/TimestepSection'
@@ -98,6 +99,9 @@ export function ComparePage({ runIds }: { runIds: number[] }) {
       </ChartBoundary>
       <ChartBoundary name="batch-sweep">
         <BatchSweepSection runs={runs} series={series} />
+      </ChartBoundary>
+      <ChartBoundary name="parallel">
+        <ParallelSection runs={runs} series={series} />
       </ChartBoundary>
       <ConfigDiff runs={runs} />
     </section>

@@ -1,0 +1,117 @@
+// Settings against the final metric across the compared runs: parallel coordinates, drawn as SVG
+// (so it saves as a real vector picture), one line per run colored by its value, low to high.
+import { useMemo, useRef } from 'react'
+import { useTranslation } from 'react-i18next'
+import type { MetricSeries, Run } from '../../../shared/contract'
+import { setLabelText } from '../../../shared/lab/findings'
+import { parallelView } from '../../../shared/lab/views'
+import type { Language } from '../../../shared/i18n'
+import { chartFileName, saveCsv } from '../charts/chart-export'
+
+const W = 760
+const H = 280
+const PAD = { left: 40, right: 70, top: 24, bottom: 56 }
+
+/** Blue (low) to vermillion (high), through grey: the palette's first two colors. */
+function colorOf(t: number): string {
+  const lo = [0x00, 0x72, 0xb2]
+  const hi = [0xd5, 0x5e, 0x00]
+  return `rgb(${lo.map((c, i) => Math.round(c + (hi[i]! - c) * t)).join(',')})`
+}
+
+function saveSvg(svg: SVGSVGElement, title: string): void {
+  const text = new XMLSerializer().serializeToString(svg)
+  const url = URL.createObjectURL(new Blob([`<?xml version="1.0" encoding="UTF-8"?>\n${text}`], { type: 'image/svg+xml' }))
+  const a = document.createElement('a')
+  a.href = url
+  a.download = chartFileName(title, 'svg')
+  a.click()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
+
+export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricSeries[] }) {
+  const { t, i18n } = useTranslation()
+  const svg = useRef<SVGSVGElement>(null)
+  const language = i18n.language as Language
+  const metric = series.some((s) => s.name === 'eval/loss') ? 'eval/loss' : 'loss'
+  const metricLabel = t(`metricName.${metric.replace('/', '_')}`, { defaultValue: metric })
+  const view = useMemo(
+    () =>
+      parallelView(
+        runs,
+        (run) => {
+          const s = series.find((x) => x.runId === run.id && x.name === metric)
+          return s?.values[s.values.length - 1] ?? null
+        },
+        metric,
+      ),
+    [runs, series, metric],
+  )
+  if (!view || view.axes.length === 0) return null
+  const axisCount = view.axes.length + 1
+  const x = (i: number) => PAD.left + (i * (W - PAD.left - PAD.right)) / Math.max(1, axisCount - 1)
+  const y = (p: number) => H - PAD.bottom - p * (H - PAD.top - PAD.bottom)
+  const nameOf = (id: number) => runs.find((r) => r.id === id)?.name ?? `#${id}`
+  const fields = t('form', { returnObjects: true }) as Record<string, string>
+  const format = (v: number) => (Math.abs(v) >= 0.01 ? v.toPrecision(3) : v.toExponential(1))
+  return (
+    <section className="card" data-testid="parallel">
+      <h2>{t('compare.parallel')}</h2>
+      <p className="muted">{t('compare.parallelBody', { metric: metricLabel })}</p>
+      <div className="chart-tools-static">
+        <button type="button" data-testid="save-svg" onClick={() => svg.current && saveSvg(svg.current, 'parallel-coordinates')}>
+          SVG
+        </button>
+        <button
+          type="button"
+          data-testid="parallel-csv"
+          onClick={() =>
+            saveCsv(
+              view.lines.map((l) => ({ label: `#${l.runId} ${nameOf(l.runId)}`, points: [{ x: 0, y: l.value }] })),
+              'run',
+              metricLabel,
+              'parallel-coordinates',
+            )
+          }
+        >
+          CSV
+        </button>
+      </div>
+      <svg ref={svg} xmlns="http://www.w3.org/2000/svg" viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={t('compare.parallel')} data-lines={view.lines.length} data-axes={view.axes.length} style={{ maxWidth: W }}>
+        <rect x="0" y="0" width={W} height={H} fill="white" />
+        {view.lines.map((l) => (
+          <polyline key={l.runId} fill="none" stroke={colorOf(l.positions[l.positions.length - 1]!)} strokeWidth="1.6" strokeOpacity="0.8" points={l.positions.map((p, i) => `${x(i).toFixed(1)},${y(p).toFixed(1)}`).join(' ')} data-run-id={l.runId}>
+            <title>{`#${l.runId} ${nameOf(l.runId)}: ${format(l.value)}`}</title>
+          </polyline>
+        ))}
+        {view.axes.map((axis, i) => (
+          <g key={axis.key}>
+            <line x1={x(i)} x2={x(i)} y1={y(0)} y2={y(1)} stroke="#555" />
+            <text x={x(i)} y={H - PAD.bottom + 18} textAnchor="middle" fontSize="11" fill="#222">
+              {fields[axis.key] ?? axis.key}
+            </text>
+            {axis.values.map((v, k) => (
+              <text key={v} x={x(i) + 4} y={y(axis.values.length === 1 ? 0.5 : k / (axis.values.length - 1)) - 3} fontSize="10" fill="#333">
+                {setLabelText({ [axis.key]: /^[\d.e+-]+$/.test(v) ? Number(v) : v }, language).replace(`${fields[axis.key] ?? axis.key} `, '')}
+              </text>
+            ))}
+          </g>
+        ))}
+        <g>
+          <line x1={x(axisCount - 1)} x2={x(axisCount - 1)} y1={y(0)} y2={y(1)} stroke="#555" />
+          <text x={x(axisCount - 1)} y={H - PAD.bottom + 18} textAnchor="middle" fontSize="11" fill="#222">
+            {metricLabel}
+            {view.metric.log ? ` (${t('compare.logScale')})` : ''}
+          </text>
+          <text x={x(axisCount - 1) + 4} y={y(0) - 3} fontSize="10" fill="#333">
+            {format(view.metric.min)}
+          </text>
+          <text x={x(axisCount - 1) + 4} y={y(1) + 10} fontSize="10" fill="#333">
+            {format(view.metric.max)}
+          </text>
+        </g>
+      </svg>
+      {view.missing.length > 0 && <p className="muted small">{t('compare.parallelMissing', { runs: view.missing.map((id) => `#${id}`).join(', ') })}</p>}
+    </section>
+  )
+}
