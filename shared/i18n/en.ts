@@ -537,7 +537,7 @@ export const en = {
     activation: 'activation',
     count: 'count',
   },
-  chart: { savePng: 'Save this chart as a PNG picture', saveCsv: 'Save the data this chart plots as CSV (series, x, y)' },
+  chart: { savePng: 'Save this chart as a PNG picture', saveSvg: 'Save this chart as an SVG vector picture (for a paper or a slide)', saveCsv: 'Save the data this chart plots as CSV (series, x, y)' },
   metric: { accuracyRegression: 'accuracy (share within ±0.04 of the target)', loss: 'loss', evalLoss: 'held-out loss', accuracy: 'accuracy' },
   metricName: { loss: 'loss', accuracy: 'accuracy', grad_norm: 'gradient norm', eval_loss: 'held-out loss', eval_accuracy: 'held-out accuracy' },
   axis: { samples: 'samples seen (steps × batch size)', step: 'training step', wallTime: 'wall time', wallSeconds: 'seconds' },

@@ -524,7 +524,7 @@ export const zhCN = translationOf<typeof en>()({
     activation: '激活值',
     count: '数量',
   },
-  chart: { savePng: '将此图保存为 PNG 图片', saveCsv: '将此图所画的数据保存为 CSV（系列、x、y）' },
+  chart: { savePng: '将此图保存为 PNG 图片', saveSvg: '将此图保存为 SVG 矢量图（用于论文或幻灯片）', saveCsv: '将此图所画的数据保存为 CSV（系列、x、y）' },
   metric: { accuracyRegression: '准确率（与目标相差不超过 ±0.04 的比例）', loss: '损失', evalLoss: '留出集损失', accuracy: '准确率' },
   metricName: { loss: '损失', accuracy: '准确率', grad_norm: '梯度范数', eval_loss: '留出集损失', eval_accuracy: '留出集准确率' },
   axis: { samples: '已见样本数（步数 × 批大小）', step: '训练步', wallTime: '实际耗时', wallSeconds: '秒' },

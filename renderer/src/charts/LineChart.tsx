@@ -4,7 +4,8 @@ import { memo, useEffect, useRef } from 'react'
 import type { ChartDataset, ChartOptions, LegendItem } from 'chart.js'
 import { scheduleChartWork } from './schedule'
 import { logTick } from './ticks'
-import { saveCsv, savePng } from './chart-export'
+import { saveCsv, savePng, saveSvg } from './chart-export'
+import { seriesSvg } from './series-svg'
 import { useTranslation } from 'react-i18next'
 import { Chart, themeColors } from './setup'
 
@@ -173,6 +174,14 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
       <div className="chart-tools">
         <button type="button" data-testid="save-png" title={t('chart.savePng')} onClick={() => canvas.current && savePng(canvas.current, title)}>
           PNG
+        </button>
+        <button
+          type="button"
+          data-testid="save-svg"
+          title={t('chart.saveSvg')}
+          onClick={() => saveSvg(seriesSvg(latest.current.map((s) => ({ ...s, hidden: (s.hidden ?? false) || hiddenBy(s, hidden.current) })), { xTitle, yTitle, logX, logY }), title)}
+        >
+          SVG
         </button>
         <button type="button" data-testid="save-csv" title={t('chart.saveCsv')} onClick={() => saveCsv(latest.current, xTitle, yTitle, title)}>
           CSV

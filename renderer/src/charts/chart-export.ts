@@ -34,3 +34,10 @@ export function saveCsv(series: readonly Series[], xTitle: string, yTitle: strin
   download(chartFileName(title, 'csv'), url)
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
+
+/** The chart as a standalone SVG file (series-svg.ts draws it from the same series). */
+export function saveSvg(svg: string, title: string): void {
+  const url = URL.createObjectURL(new Blob([`<?xml version="1.0" encoding="UTF-8"?>\n${svg}`], { type: 'image/svg+xml' }))
+  download(chartFileName(title, 'svg'), url)
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}

@@ -6,7 +6,7 @@ import type { MetricSeries, Run } from '../../../shared/contract'
 import { setLabelText } from '../../../shared/lab/findings'
 import { parallelView } from '../../../shared/lab/views'
 import type { Language } from '../../../shared/i18n'
-import { chartFileName, saveCsv } from '../charts/chart-export'
+import { saveCsv, saveSvg } from '../charts/chart-export'
 
 const W = 760
 const H = 280
@@ -17,16 +17,6 @@ function colorOf(t: number): string {
   const lo = [0x00, 0x72, 0xb2]
   const hi = [0xd5, 0x5e, 0x00]
   return `rgb(${lo.map((c, i) => Math.round(c + (hi[i]! - c) * t)).join(',')})`
-}
-
-function saveSvg(svg: SVGSVGElement, title: string): void {
-  const text = new XMLSerializer().serializeToString(svg)
-  const url = URL.createObjectURL(new Blob([`<?xml version="1.0" encoding="UTF-8"?>\n${text}`], { type: 'image/svg+xml' }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = chartFileName(title, 'svg')
-  a.click()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
 export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricSeries[] }) {
@@ -59,7 +49,7 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
       <h2>{t('compare.parallel')}</h2>
       <p className="muted">{t('compare.parallelBody', { metric: metricLabel })}</p>
       <div className="chart-tools-static">
-        <button type="button" data-testid="save-svg" onClick={() => svg.current && saveSvg(svg.current, 'parallel-coordinates')}>
+        <button type="button" data-testid="save-svg" onClick={() => svg.current && saveSvg(new XMLSerializer().serializeToString(svg.current), 'parallel-coordinates')}>
           SVG
         </button>
         <button
