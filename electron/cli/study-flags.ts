@@ -66,6 +66,9 @@ const FIELD: Record<keyof typeof SHARED_FLAGS, string> = {
   data: 'dataFile',
 }
 
+/** The flag that sets a TrainConfig field (errors name the flag the user types). */
+export const FLAG_OF_FIELD: Record<string, string> = Object.fromEntries(Object.entries(FIELD).map(([flag, field]) => [field, flag]))
+
 /** "30" fixed, "10-50" uniform, "longtail:5-100". */
 export function parseLengths(text: string): unknown {
   const tail = /^longtail:(\d+)-(\d+)$/.exec(text)

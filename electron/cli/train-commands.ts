@@ -16,7 +16,7 @@ import type { Task } from '../../shared/engine/data/task'
 import { train } from '../../shared/engine/trainer'
 import { createStudyRuns, resumableRuns, runOne, type QueuedRun, type RunObserver, type RunOutcome, type StudyMeta, type TrainingHost } from '../../shared/lab/run-lifecycle'
 import { sleep } from '../../shared/timers'
-import { MAX_PLANNED_RUNS, planStudy, planWarnings, type GridAxis, type PlannedRun } from '../../shared/lab/study-plan'
+import { MAX_PLANNED_RUNS, PRESET_IDS, planStudy, planWarnings, type GridAxis, type PlannedRun } from '../../shared/lab/study-plan'
 import { arrayChunk, PlannedRunFile, ReportPlan, SlurmOptions, sweepPlanFiles } from '../../shared/lab/sweep-plan'
 import { reportModelOf } from '../../shared/lab/report/html'
 import { apiOf, DB_OPTION, ExitWith, studyIdFlag, UsageError, type Command, type CommandContext } from './command'
@@ -24,7 +24,7 @@ import { taskFor } from './node-tasks'
 import { configHash } from '../store/archive'
 import type { GatedBackend } from './numerics-gate'
 import { progressLine } from './progress'
-import { planInputFromFlags, presetOf, STUDY_FLAGS } from './study-flags'
+import { FLAG_OF_FIELD, planInputFromFlags, presetOf, STUDY_FLAGS } from './study-flags'
 import { presetClaims, roundRuns, settleDesign, settleStudy, type SettleOptions } from '../../shared/lab/settle/settle-study'
 import { judgingOf } from '../../shared/lab/findings/method/sequential'
 import { findingSummary, levelPercent } from '../../shared/lab/findings'
@@ -43,7 +43,8 @@ const OPTIONS = { ...DB_OPTION, ...STUDY_FLAGS, backend: { type: 'string', defau
 export function planFromFlags(values: Record<string, unknown>, lists: boolean, maxRuns?: number): PlannedRun[] {
   const { runs, errors } = planStudy(planInputFromFlags(values, lists), maxRuns)
   if (errors.length > 0) {
-    const lines = errors.map((e) => `  ${e.combination ? `combination ${e.combination}: ` : ''}${FLAG_OF_AXIS[e.field as GridAxis] ?? e.field}: ${e.message}`)
+    const flagOf = (field: string) => FLAG_OF_AXIS[field as GridAxis] ?? (FLAG_OF_FIELD[field] ? `--${FLAG_OF_FIELD[field]}` : field)
+    const lines = errors.map((e) => `  ${e.combination ? `combination ${e.combination}: ` : ''}${flagOf(e.field)}: ${e.message}${e.field === 'task' && lists ? ` (or --preset ID: ${PRESET_IDS.join(', ')}, the app's studies)` : ''}`)
     throw new UsageError(`The ${lists ? 'sweep' : 'configuration'} is invalid; nothing was written:\n${lines.join('\n')}`)
   }
   return runs

@@ -60,7 +60,9 @@ describe('the CLI for a newcomer', () => {
   it('says a missing --task is required, and lists the tasks', async () => {
     const result = await cli(['train', '--norm', 'ln', '--db', tmp.file('a.sqlite')])
     expect(result.code).toBe(2)
-    expect(result.err).toMatch(/task: required: one of adding, copy, mnist, words, user/)
+    expect(result.err).toMatch(/^ {2}--task: required: one of adding, copy, mnist, words, user$/m)
+    // A sweep names the presets too: the app's studies need no --task.
+    expect((await cli(['sweep', '--norm', 'ln', '--db', tmp.file('b.sqlite')])).err).toMatch(/--task: required: one of adding, copy, mnist, words, user \(or --preset ID: bnVsLn, .*, the app's studies\)/)
   })
 
   it('lists the runs of one study with runs list --study N, with their study and batching', async () => {
