@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ZodError } from 'zod'
-import { arch, release, type } from 'node:os'
+import { arch, availableParallelism, release, type } from 'node:os'
 import { tf } from '../../shared/engine/core/tf'
 import { ApiError, type NormLabApi, type Run, type Study } from '../../shared/contract'
 import type { TrainConfig } from '../../shared/contract/train-config'
@@ -19,7 +19,7 @@ import { sleep } from '../../shared/timers'
 import { MAX_PLANNED_RUNS, PRESET_IDS, planStudy, planWarnings, type GridAxis, type PlannedRun } from '../../shared/lab/study-plan'
 import { arrayChunk, PlannedRunFile, ReportPlan, SlurmOptions, sweepPlanFiles } from '../../shared/lab/sweep-plan'
 import { reportModelOf } from '../../shared/lab/report/html'
-import { apiOf, DB_OPTION, ExitWith, studyIdFlag, UsageError, type Command, type CommandContext } from './command'
+import { apiOf, DB_OPTION, ExitWith, runIdsFlag, studyIdFlag, UsageError, type Command, type CommandContext } from './command'
 import { taskFor } from './node-tasks'
 import { configHash } from '../store/archive'
 import type { GatedBackend } from './numerics-gate'
@@ -33,6 +33,7 @@ import type { StudyDesign } from '../../shared/contract/schemas'
 import type { Verdict } from '../../shared/kinds'
 import type { StudyPlanInput } from '../../shared/lab/study-plan'
 import { findingLines } from './finding-lines'
+import { trainInProcesses } from './parallel-runs'
 
 /** Errors on a grid axis name the flag that sets it. */
 const FLAG_OF_AXIS: Record<GridAxis, string> = { cells: '--cell', norms: '--norm', batchSizes: '--batch', batchings: '--batching', seeds: '--seed' }
@@ -187,6 +188,8 @@ async function unfinishedStudyOf(api: NormLabApi, planned: readonly PlannedRun[]
 
 /** Plans, writes and trains; returns each run's outcome. */
 async function trainPlanned(ctx: CommandContext, planned: PlannedRun[], study: StudyMeta['study']): Promise<{ studyId: number | null; outcomes: RunOutcome[] }> {
+  // Checked before anything is written, like every flag.
+  const jobs = jobsOf(ctx.values.jobs)
   warn(ctx, planned)
   const tasks = await tasksOrUsage(planned.map((p) => p.config))
   const gated = await startBackend(ctx)
@@ -213,9 +216,22 @@ async function trainPlanned(ctx: CommandContext, planned: PlannedRun[], study: S
   }
   const created = await createStudyRuns(api, planned, { study })
   if (created.study) ctx.io.out(`Study ${created.study.id}: ${created.study.name} (${created.runs.length} runs)`)
+  if (jobs > 1 && created.runs.length > 1) {
+    ctx.io.out(`Training ${created.runs.length} runs ${Math.min(jobs, created.runs.length)} at a time, each in a process of its own`)
+    const outcomes = await trainInProcesses(ctx, api, created.runs, { jobs, dbPath: services.archive.path, backend: gated.backend, ...(typeof ctx.values.data === 'string' ? { data: resolve(ctx.values.data) } : {}) })
+    return { studyId: created.study?.id ?? null, outcomes }
+  }
   const taskOf = new Map(created.runs.map((r, i) => [r.runId, tasks[i]!]))
   const outcomes = await trainQueued(ctx, api, gated, taskOf, created.runs, services.archive.path, '')
   return { studyId: created.study?.id ?? null, outcomes }
+}
+
+/** `--jobs N`: how many runs train at once (1: one after another, in this process). */
+function jobsOf(value: unknown): number {
+  if (value === undefined) return 1
+  const jobs = value === 'auto' ? availableParallelism() : Number(value)
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, or auto (the machine's ${availableParallelism()} cores), got "${String(value)}"`)
+  return jobs
 }
 
 /** Trains queued runs one after another; runs not started when the user stops end "interrupted". */
@@ -433,7 +449,7 @@ async function settleCommand(ctx: CommandContext): Promise<void> {
 }
 
 export const sweepCommand: Command = {
-  usage: 'sweep [--preset ID] [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64 [--equal-samples]] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--settle [--max-seeds N] [--budget MIN]] [--from-report R.html [--data FILE]] [--plan DIR [--time T --mem M --partition P --account A --cpus-per-task N --throttle K --max-array-size M]] [--db PATH]',
+  usage: 'sweep [--preset ID] [--cell lstm,gru] [--norm bn_step,ln] [--batch 2,8,64 [--equal-samples]] [--batching mask,pad] [--seed 1,2,3] [any train flag] [--study NAME] [--settle [--max-seeds N] [--budget MIN]] [--from-report R.html [--data FILE]] [--jobs N|auto] [--plan DIR [--time T --mem M --partition P --account A --cpus-per-task N --throttle K --max-array-size M]] [--db PATH]',
   summary: 'train every combination of the listed values as one study (or a report’s runs again); --plan DIR: a Slurm/parallel plan',
   options: {
     ...OPTIONS,
@@ -442,6 +458,7 @@ export const sweepCommand: Command = {
     'from-report': { type: 'string' },
     settle: { type: 'boolean' },
     'max-seeds': { type: 'string' },
+    jobs: { type: 'string' },
     budget: { type: 'string' },
     ...Object.fromEntries(Object.keys(SCHEDULER_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
   },
@@ -470,20 +487,27 @@ export const sweepCommand: Command = {
 
 /** `resume --study N | --run N`: the queued and interrupted runs go on, each from its last checkpoint. */
 export const resumeCommand: Command = {
-  usage: 'resume (--study N | --run N | --all) [--data FILE] [--backend wasm|cpu] [--db PATH]',
+  usage: 'resume (--study N | --run N | --runs 1,2,3 | --all) [--data FILE] [--backend wasm|cpu] [--db PATH]',
   summary: 'go on with a study’s (or a run’s) queued and interrupted runs, each from its last checkpoint',
-  options: { ...DB_OPTION, study: { type: 'string' }, run: { type: 'string' }, all: { type: 'boolean' }, data: { type: 'string' }, backend: { type: 'string', default: 'wasm' } },
+  options: { ...DB_OPTION, study: { type: 'string' }, run: { type: 'string' }, runs: { type: 'string' }, all: { type: 'boolean' }, data: { type: 'string' }, backend: { type: 'string', default: 'wasm' } },
   archive: 'write',
   async run(ctx) {
     if (ctx.positionals.length > 0) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`)
-    const given = (['study', 'run', 'all'] as const).filter((f) => ctx.values[f] !== undefined)
-    if (given.length !== 1) throw new UsageError('resume takes one of --study N, --run N or --all')
+    const given = (['study', 'run', 'runs', 'all'] as const).filter((f) => ctx.values[f] !== undefined)
+    if (given.length !== 1) throw new UsageError('resume takes one of --study N, --run N, --runs 1,2,3 or --all')
     const studyId = ctx.values.study !== undefined ? studyIdFlag(ctx.values.study as string) : undefined
     const runId = ctx.values.run !== undefined ? Number(ctx.values.run) : undefined
     if (runId !== undefined && (!Number.isInteger(runId) || runId <= 0)) throw new UsageError(`--run must be a run id (a positive whole number), got "${String(ctx.values.run)}"`)
     const services = await ctx.openForWriting()
     const api: NormLabApi = apiOf(services)
     let runs = await resumableRuns(api, studyId)
+    if (ctx.values.runs !== undefined) {
+      // In the order given (sweep --jobs hands each process its share this way).
+      const ids = runIdsFlag(ctx.values.runs as string)
+      const missing = ids.filter((id) => !runs.some((r) => r.runId === id))
+      if (missing.length > 0) throw new UsageError(`run ${missing.join(', ')} cannot resume: only queued or interrupted runs do`)
+      runs = ids.map((id) => runs.find((r) => r.runId === id)!)
+    }
     if (runId !== undefined) {
       runs = runs.filter((r) => r.runId === runId)
       if (runs.length === 0) {

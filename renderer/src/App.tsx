@@ -1,5 +1,6 @@
-import { useEffect } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { Dialog } from './components/Dialog'
 import { EnvBadge } from './components/EnvBadge'
 import { LanguageSwitch } from './components/LanguageSwitch'
 import { WriteBlockedDialog } from './components/WriteBlockedDialog'
@@ -22,10 +23,33 @@ const NAV: { route: Route; key: string }[] = [
 ]
 
 /** Keys typed into a field are the field's, never a shortcut. */
-const typing = (target: EventTarget | null) => target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName))
+const typing = (target: EventTarget | null) =>
+  target instanceof HTMLElement &&
+  (target.isContentEditable || ['SELECT', 'TEXTAREA'].includes(target.tagName) || (target instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit', 'range'].includes(target.type)))
 
-/** Alt+1 … Alt+6: the pages in the order the header lists them; Space on Training: pause or resume. */
-function useShortcuts(page: Route['page']) {
+/** The keyboard's shortcuts: what `?` lists. */
+export const SHORTCUTS = [
+  ['/', 'shortcuts.search'],
+  ['c', 'shortcuts.compare'],
+  ['e', 'shortcuts.explore'],
+  ['Space', 'shortcuts.pause'],
+  ['Alt+1 … Alt+6', 'shortcuts.pages'],
+  ['?', 'shortcuts.help'],
+] as const
+
+/** Clicks a control of the page if it is there and enabled; says whether it did. */
+function press(testId: string): boolean {
+  const el = document.querySelector<HTMLElement>(`[data-testid="${testId}"]`)
+  if (!el || (el as HTMLButtonElement).disabled) return false
+  el.click()
+  return true
+}
+
+/**
+ * `/` search the runs, `c` compare the selected runs, `e` explore, Space pause or resume (Training),
+ * Alt+1 … Alt+6 the pages in the header's order, `?` the list.
+ */
+function useShortcuts(page: Route['page'], toggleHelp: () => void) {
   const controller = useTrainingController()
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -36,7 +60,22 @@ function useShortcuts(page: Route['page']) {
         navigate(NAV[n - 1]!.route)
         return
       }
-      if (page === 'live' && e.code === 'Space' && !e.altKey && !(e.target instanceof HTMLButtonElement)) {
+      if (e.altKey) return
+      if (e.key === '?') return toggleHelp()
+      if (e.key === '/') {
+        e.preventDefault()
+        if (page !== 'runs') navigate({ page: 'runs' })
+        // The Runs page may still be rendering: focus its search box once it is there.
+        const focus = (tries: number) => {
+          const box = document.querySelector<HTMLInputElement>('[data-testid="filter-text"]')
+          if (box) box.focus()
+          else if (tries > 0) setTimeout(() => focus(tries - 1), 50)
+        }
+        return focus(20)
+      }
+      if (e.key === 'c' && page === 'runs') return void press('compare-selected')
+      if (e.key === 'e') return void (press('compare-explore') || navigate({ page: 'explore', runId: null, withId: null }))
+      if (page === 'live' && e.code === 'Space' && !(e.target instanceof HTMLButtonElement)) {
         const state = controller.getState()
         if (!state.live) return
         e.preventDefault()
@@ -46,13 +85,41 @@ function useShortcuts(page: Route['page']) {
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [page, controller])
+  }, [page, controller, toggleHelp])
+}
+
+function ShortcutsDialog({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation()
+  return (
+    <Dialog title={t('shortcuts.title')} onClose={onClose} testId="shortcuts">
+      <h2>{t('shortcuts.title')}</h2>
+      <table className="shortcuts">
+        <tbody>
+          {SHORTCUTS.map(([keys, what]) => (
+            <tr key={keys}>
+              <td>
+                <kbd>{keys}</kbd>
+              </td>
+              <td>{t(what)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="controls">
+        <button type="button" onClick={onClose}>
+          {t('common.close')}
+        </button>
+      </div>
+    </Dialog>
+  )
 }
 
 function Frame() {
   const { t } = useTranslation()
   const route = useRoute()
-  useShortcuts(route.page)
+  const [help, setHelp] = useState(false)
+  const toggleHelp = useCallback(() => setHelp((h) => !h), [])
+  useShortcuts(route.page, toggleHelp)
   // Only what the frame shows: it must not re-render on every training report.
   const backend = useTrainingSelector((s) => s.backend)
   const training = useTrainingSelector((s) => s.live !== null)
@@ -85,6 +152,7 @@ function Frame() {
         {route.page === 'settings' && <SettingsPage />}
       </main>
       <WriteBlockedDialog />
+      {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
     </div>
   )
 }

@@ -244,6 +244,15 @@ export const en = {
     collapse: 'Hide the seeds',
     grouped: 'group runs that differ only by seed',
   },
+  shortcuts: {
+    title: 'Keyboard shortcuts',
+    search: 'search the runs (Runs page)',
+    compare: 'compare the selected runs (Runs page)',
+    explore: 'explore a run’s batch (from Compare: its runs)',
+    pause: 'pause or resume training (Training page)',
+    pages: 'open the pages in the header’s order',
+    help: 'show or hide this list',
+  },
   common: { cancel: 'Cancel', save: 'Save', close: 'Close' },
   backend: {
     idle: 'Compute: starts when you design or train a study',
@@ -545,6 +554,7 @@ export const en = {
   compare: {
     parallel: 'Settings against the result',
     parallelBody: 'Each run is one line through its settings (only those that differ) to its final {{metric}}: blue is low, vermillion high. Hover a line for its run.',
+    parallelLit: '{{lit}} of {{total}} runs lit: drag along an axis to keep the runs through a range, click it to clear.',
     parallelMissing: 'Not drawn (no value yet): {{runs}}.',
     explore: 'Explore a batch',
     title: 'Compare',

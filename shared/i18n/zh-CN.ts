@@ -231,6 +231,15 @@ export const zhCN = translationOf<typeof en>()({
     collapse: '隐藏种子',
     grouped: '将只有种子不同的运行合为一组',
   },
+  shortcuts: {
+    title: '键盘快捷键',
+    search: '搜索运行（运行页）',
+    compare: '比较选中的运行（运行页）',
+    explore: '探索某个运行的批次（在比较页：其中的运行）',
+    pause: '暂停或继续训练（训练页）',
+    pages: '按页头顺序打开各页',
+    help: '显示或隐藏此列表',
+  },
   common: { cancel: '取消', save: '保存', close: '关闭' },
   backend: {
     idle: '计算后端：在设计或训练研究时启动',
@@ -532,6 +541,7 @@ export const zhCN = translationOf<typeof en>()({
   compare: {
     parallel: '设置与结果',
     parallelBody: '每个运行是一条线：穿过它的各项设置（只列出不同的），到达最终的{{metric}}：蓝色低，朱红色高。把鼠标移到线上可看到是哪个运行。',
+    parallelLit: '{{total}} 个运行中亮显 {{lit}} 个：沿某条轴拖动可只保留穿过该范围的运行，点击该轴即可清除。',
     parallelMissing: '未画出（还没有数值）：{{runs}}。',
     explore: '探索一个批次',
     title: '对比',

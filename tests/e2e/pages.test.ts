@@ -129,14 +129,16 @@ describe('every page, as a newcomer sees it', () => {
     // 4 groups of 2 seeds: a mean and two band edges each.
     expect(await page.getByTestId('compare-curves').getAttribute('data-series')).toBe('12')
     await page.getByTestId('show-seeds').first().check()
-    expect(await page.getByTestId('compare-curves').getAttribute('data-series')).toBe('20')
+    // The chart redraws in a task of its own: wait for it rather than read it at once.
+    await expect.poll(() => page.getByTestId('compare-curves').getAttribute('data-series'), { timeout: 10_000 }).toBe('20')
     expect(await page.locator('[data-testid^=profile-group-]').count()).toBe(4)
     // Every chart can be kept: its data as CSV (what it plots, each seed's line too now) and its picture as PNG.
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-curves').getByTestId('save-csv').click()])
     expect(csv.suggestedFilename()).toBe('compare-curves.csv')
     const text = readFileSync((await csv.path())!, 'utf8')
     expect(text.split('\r\n')[0]).toMatch(/^series,/)
-    expect(new Set(text.split('\r\n').slice(1, -1).map((l) => l.split(',')[0])).size).toBe(20)
+    // The first field of each row (quoted where a name holds a comma: "pad, no mask").
+    expect(new Set(text.split('\r\n').slice(1, -1).map((l) => /^("(?:[^"]|"")*"|[^,]*)/.exec(l)![1])).size).toBe(20)
     const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-curves').getByTestId('save-png').click()])
     expect(png.suggestedFilename()).toBe('compare-curves.png')
     expect(readFileSync((await png.path())!).subarray(1, 4).toString()).toBe('PNG')
@@ -151,6 +153,16 @@ describe('every page, as a newcomer sees it', () => {
     const vector = readFileSync((await svg.path())!, 'utf8')
     expect(vector).toMatch(/^<\?xml[^>]*>\n<svg /)
     expect((vector.match(/<polyline /g) ?? []).length).toBe(8)
+    // Brushing: dragging up from the bottom of the norm axis keeps BN's runs (its lowest category) lit.
+    const brush = (await page.getByTestId('brush-0').boundingBox())!
+    await page.mouse.move(brush.x + brush.width / 2, brush.y + brush.height - 2)
+    await page.mouse.down()
+    await page.mouse.move(brush.x + brush.width / 2, brush.y + brush.height * 0.7, { steps: 4 })
+    await page.mouse.up()
+    expect(await page.getByTestId('parallel-lit').textContent()).toMatch(/^4 of 8 runs lit/)
+    expect(await parallel.locator('polyline[data-lit="true"]').count()).toBe(4)
+    await page.mouse.click(brush.x + brush.width / 2, brush.y + brush.height / 2)
+    expect(await page.getByTestId('parallel-lit').textContent()).toMatch(/^8 of 8 runs lit/)
   })
 
   it('runs a compared study again: the same settings and seeds as a new study, trained here', async () => {
@@ -271,10 +283,22 @@ describe('every page, as a newcomer sees it', () => {
     const metrics = await callApi<{ series: { name: string; runId: number; steps: number[] }[] }>(served, 'queryMetrics', { runIds: [first!.id], names: ['loss'] })
     expect(metrics.series[0]!.steps).toEqual(Array.from({ length: 400 }, (_, i) => i + 1))
     expect(await page.getByTestId('resume-offer').count()).toBe(0)
-    // Alt+1 … Alt+6 reach the pages in the header's order.
+    // Alt+1 … Alt+6 reach the pages in the header's order; / searches the runs, c compares the
+    // selected ones, ? lists the shortcuts.
     await page.keyboard.press('Alt+1')
     await page.getByTestId('runs-table').waitFor()
     expect(await page.evaluate('location.hash')).toBe('#/runs')
+    await page.keyboard.press('/')
+    expect(await page.evaluate('document.activeElement.dataset.testid')).toBe('filter-text')
+    await page.locator('main h1').click()
+    await page.locator('[data-testid=runs-table] tbody input[type=checkbox]').first().check()
+    await page.keyboard.press('c')
+    await page.waitForFunction('location.hash.startsWith("#/compare")')
+    await page.keyboard.press('?')
+    await page.getByTestId('shortcuts').waitFor()
+    expect(await page.getByTestId('shortcuts').locator('kbd').count()).toBe(6)
+    await page.keyboard.press('Escape')
+    await page.getByTestId('shortcuts').waitFor({ state: 'detached' })
   }, 360_000)
 
   it('had no uncaught errors in the page', () => {

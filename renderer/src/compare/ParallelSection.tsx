@@ -1,6 +1,6 @@
 // Settings against the final metric across the compared runs: parallel coordinates, drawn as SVG
 // (so it saves as a real vector picture), one line per run colored by its value, low to high.
-import { useMemo, useRef } from 'react'
+import { useMemo, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { MetricSeries, Run } from '../../../shared/contract'
 import { setLabelText } from '../../../shared/lab/findings'
@@ -22,6 +22,9 @@ function colorOf(t: number): string {
 export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricSeries[] }) {
   const { t, i18n } = useTranslation()
   const svg = useRef<SVGSVGElement>(null)
+  /** Brushes: per axis, the range [low, high] (0 bottom … 1 top) a line must pass through to stay lit. */
+  const [brushes, setBrushes] = useState<Record<number, [number, number]>>({})
+  const drag = useRef<{ axis: number; from: number } | null>(null)
   const language = i18n.language as Language
   const metric = series.some((s) => s.name === 'eval/loss') ? 'eval/loss' : 'loss'
   const metricLabel = t(`metricName.${metric.replace('/', '_')}`, { defaultValue: metric })
@@ -42,6 +45,22 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
   const x = (i: number) => PAD.left + (i * (W - PAD.left - PAD.right)) / Math.max(1, axisCount - 1)
   const y = (p: number) => H - PAD.bottom - p * (H - PAD.top - PAD.bottom)
   const nameOf = (id: number) => runs.find((r) => r.id === id)?.name ?? `#${id}`
+  const within = (positions: number[]) => Object.entries(brushes).every(([axis, [lo, hi]]) => positions[Number(axis)]! >= lo - 1e-9 && positions[Number(axis)]! <= hi + 1e-9)
+  const lit = view.lines.filter((l) => within(l.positions))
+  /** The pointer's height on the chart as an axis position (0 bottom … 1 top). */
+  const positionAt = (clientY: number) => {
+    const box = svg.current!.getBoundingClientRect()
+    const yInBox = ((clientY - box.top) / box.height) * H
+    return Math.min(1, Math.max(0, (H - PAD.bottom - yInBox) / (H - PAD.top - PAD.bottom)))
+  }
+  const brushTo = (clientY: number) => {
+    const d = drag.current
+    if (!d) return
+    const at = positionAt(clientY)
+    // Within a few pixels of an axis's end is its end: the lowest and highest categories sit exactly there.
+    const snap = (p: number) => (p < 0.03 ? 0 : p > 0.97 ? 1 : p)
+    setBrushes((b) => ({ ...b, [d.axis]: [snap(Math.min(d.from, at)), snap(Math.max(d.from, at))] }))
+  }
   const fields = t('form', { returnObjects: true }) as Record<string, string>
   const format = (v: number) => (Math.abs(v) >= 0.01 ? v.toPrecision(3) : v.toExponential(1))
   return (
@@ -70,12 +89,42 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
       <svg ref={svg} xmlns="http://www.w3.org/2000/svg" viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={t('compare.parallel')} data-lines={view.lines.length} data-axes={view.axes.length} style={{ maxWidth: W }}>
         <rect x="0" y="0" width={W} height={H} fill="white" />
         {view.lines.map((l) => (
-          <polyline key={l.runId} fill="none" stroke={colorOf(l.positions[l.positions.length - 1]!)} strokeWidth="1.6" strokeOpacity="0.8" points={l.positions.map((p, i) => `${x(i).toFixed(1)},${y(p).toFixed(1)}`).join(' ')} data-run-id={l.runId}>
+          <polyline key={l.runId} fill="none" stroke={colorOf(l.positions[l.positions.length - 1]!)} strokeWidth="1.6" strokeOpacity={lit.includes(l) ? 0.85 : 0.08} data-lit={lit.includes(l)} points={l.positions.map((p, i) => `${x(i).toFixed(1)},${y(p).toFixed(1)}`).join(' ')} data-run-id={l.runId}>
             <title>{`#${l.runId} ${nameOf(l.runId)}: ${format(l.value)}`}</title>
           </polyline>
         ))}
+        {Array.from({ length: axisCount }, (_, i) => {
+          const b = brushes[i]
+          return (
+            <g key={`brush-${i}`}>
+              {b && <rect x={x(i) - 7} width="14" y={y(b[1])} height={Math.max(2, y(b[0]) - y(b[1]))} fill="#0072B2" fillOpacity="0.18" stroke="#0072B2" />}
+              {/* Drag along an axis to keep the lines through that range; a click clears it. */}
+              <rect
+                x={x(i) - 12}
+                width="24"
+                y={y(1)}
+                height={y(0) - y(1)}
+                fill="transparent"
+                style={{ cursor: 'ns-resize' }}
+                data-testid={`brush-${i}`}
+                onPointerDown={(e) => {
+                  ;(e.target as Element).setPointerCapture?.(e.pointerId)
+                  drag.current = { axis: i, from: positionAt(e.clientY) }
+                  setBrushes((all) => Object.fromEntries(Object.entries(all).filter(([k]) => Number(k) !== i)))
+                }}
+                onPointerMove={(e) => brushTo(e.clientY)}
+                onPointerUp={(e) => {
+                  const d = drag.current
+                  drag.current = null
+                  // A click without a drag clears the axis's brush.
+                  if (d && Math.abs(positionAt(e.clientY) - d.from) < 0.02) setBrushes((all) => Object.fromEntries(Object.entries(all).filter(([k]) => Number(k) !== i)))
+                }}
+              />
+            </g>
+          )
+        })}
         {view.axes.map((axis, i) => (
-          <g key={axis.key}>
+          <g key={axis.key} pointerEvents="none">
             <line x1={x(i)} x2={x(i)} y1={y(0)} y2={y(1)} stroke="#555" />
             <text x={x(i)} y={H - PAD.bottom + 18} textAnchor="middle" fontSize="11" fill="#222">
               {fields[axis.key] ?? axis.key}
@@ -87,7 +136,7 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
             ))}
           </g>
         ))}
-        <g>
+        <g pointerEvents="none">
           <line x1={x(axisCount - 1)} x2={x(axisCount - 1)} y1={y(0)} y2={y(1)} stroke="#555" />
           <text x={x(axisCount - 1)} y={H - PAD.bottom + 18} textAnchor="middle" fontSize="11" fill="#222">
             {metricLabel}
@@ -101,6 +150,9 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
           </text>
         </g>
       </svg>
+      <p className="muted small" data-testid="parallel-lit">
+        {t('compare.parallelLit', { lit: lit.length, total: view.lines.length })}
+      </p>
       {view.missing.length > 0 && <p className="muted small">{t('compare.parallelMissing', { runs: view.missing.map((id) => `#${id}`).join(', ') })}</p>}
     </section>
   )

@@ -95,9 +95,9 @@ describe('lab resume', () => {
     expect(await read(db, 'SELECT COUNT(*) AS n FROM studies')).toEqual([{ n: 2 }])
   }, 120_000)
 
-  it('asks for exactly one of --study, --run or --all', async () => {
+  it('asks for exactly one of --study, --run, --runs or --all', async () => {
     const none = await cli(['resume', '--db', tmp.file('x.sqlite')])
     expect(none.code).toBe(2)
-    expect(none.err).toMatch(/one of --study N, --run N or --all/)
+    expect(none.err).toMatch(/one of --study N, --run N, --runs 1,2,3 or --all/)
   })
 })
