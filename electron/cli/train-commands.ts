@@ -501,19 +501,12 @@ export const resumeCommand: Command = {
     const services = await ctx.openForWriting()
     const api: NormLabApi = apiOf(services)
     let runs = await resumableRuns(api, studyId)
-    if (ctx.values.runs !== undefined) {
-      // In the order given (sweep --jobs hands each process its share this way).
-      const ids = runIdsFlag(ctx.values.runs as string)
-      const missing = ids.filter((id) => !runs.some((r) => r.runId === id))
-      if (missing.length > 0) throw new UsageError(`run ${missing.join(', ')} cannot resume: only queued or interrupted runs do`)
+    // --run N is --runs N; --runs keeps the order given (sweep --jobs hands each process its share this way).
+    const ids = runId !== undefined ? [runId] : ctx.values.runs !== undefined ? runIdsFlag(ctx.values.runs as string) : null
+    if (ids) {
+      const cannot = ids.find((id) => !runs.some((r) => r.runId === id))
+      if (cannot !== undefined) throw new UsageError(`run ${cannot} is ${(await api.getRun({ id: cannot })).status}: only a queued or interrupted run resumes`)
       runs = ids.map((id) => runs.find((r) => r.runId === id)!)
-    }
-    if (runId !== undefined) {
-      runs = runs.filter((r) => r.runId === runId)
-      if (runs.length === 0) {
-        const run = await api.getRun({ id: runId })
-        throw new UsageError(`run ${runId} is ${run.status}: only a queued or interrupted run resumes`)
-      }
     }
     if (runs.length === 0) return ctx.io.out(`Nothing to resume${studyId !== undefined ? ` in study ${studyId}` : ''}: no run is queued or interrupted.`)
     const data = ctx.values.data as string | undefined

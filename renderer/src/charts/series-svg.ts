@@ -46,7 +46,9 @@ export function seriesSvg(series: readonly SvgSeries[], options: SvgOptions): st
   const H = options.height ?? 360
   const pad = { left: 64, right: 16, top: 16, bottom: 48 }
   const shown = series.filter((s) => !s.hidden)
-  const pts = shown.flatMap((s) => s.points.filter((p): p is { x: number; y: number } => p.y !== null && Number.isFinite(p.y) && (!options.logY || p.y > 0) && (!options.logX || p.x > 0)))
+  /** A point the axes can show: a value, and above 0 on a log axis. */
+  const plotted = (p: { x: number; y: number | null }): p is { x: number; y: number } => p.y !== null && Number.isFinite(p.y) && (!options.logY || p.y > 0) && (!options.logX || p.x > 0)
+  const pts = shown.flatMap((s) => s.points.filter(plotted))
   const legend = shown.filter((s) => !s.faint)
   const legendH = Math.ceil(legend.length / 3) * 16
   const plotBottom = H - pad.bottom
@@ -72,8 +74,7 @@ export function seriesSvg(series: readonly SvgSeries[], options: SvgOptions): st
     // A gap (null) breaks the line, as on the canvas.
     const runs: string[][] = [[]]
     for (const p of s.points) {
-      const ok = p.y !== null && Number.isFinite(p.y) && (!options.logY || p.y > 0) && (!options.logX || p.x > 0)
-      if (ok) runs[runs.length - 1]!.push(`${sx(p.x).toFixed(1)},${sy(p.y!).toFixed(1)}`)
+      if (plotted(p)) runs[runs.length - 1]!.push(`${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`)
       else if (runs[runs.length - 1]!.length > 0) runs.push([])
     }
     const dash = s.dash ?? (s.dashed ? [5, 4] : [])

@@ -6,24 +6,14 @@ import type { MetricSeries, Run } from '../../../shared/contract'
 import { batchSweepView } from '../../../shared/lab/views'
 import { GroupLinesChart } from '../charts/GroupLinesChart'
 import { ScaleControls, useLogScale } from '../charts/ScaleControls'
+import { finalMetric } from './final-metric'
 
 export function BatchSweepSection({ runs, series }: { runs: Run[]; series: MetricSeries[] }) {
   const { t } = useTranslation()
   const [showSeeds, setShowSeeds] = useState(false)
-  const metric = series.some((s) => s.name === 'eval/loss') ? 'eval/loss' : 'loss'
+  const { metric, finalOf } = useMemo(() => finalMetric(series), [series])
   const metricLabel = t(`metricName.${metric.replace('/', '_')}`, { defaultValue: metric })
-  const view = useMemo(
-    () =>
-      batchSweepView(
-        runs,
-        (run) => {
-          const s = series.find((x) => x.runId === run.id && x.name === metric)
-          return s?.values[s.values.length - 1] ?? null
-        },
-        metric,
-      ),
-    [runs, series, metric],
-  )
+  const view = useMemo(() => batchSweepView(runs, finalOf, metric), [runs, finalOf, metric])
   const logY = useLogScale(view?.logByDefault ?? false)
   if (!view) return null
   return (

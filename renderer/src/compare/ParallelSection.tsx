@@ -3,20 +3,24 @@
 import { useMemo, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { MetricSeries, Run } from '../../../shared/contract'
-import { setLabelText } from '../../../shared/lab/findings'
+import { settingValueText } from '../../../shared/lab/findings'
 import { parallelView } from '../../../shared/lab/views'
 import type { Language } from '../../../shared/i18n'
 import { saveCsv, saveSvg } from '../charts/chart-export'
+import { PALETTE } from '../charts/palette'
+import { finalMetric } from './final-metric'
 
 const W = 760
 const H = 280
 const PAD = { left: 40, right: 70, top: 24, bottom: 56 }
 
+const rgb = (hex: string) => [16, 8, 0].map((shift) => (parseInt(hex.slice(1), 16) >> shift) & 255)
+const LOW = rgb(PALETTE[0]!)
+const HIGH = rgb(PALETTE[1]!)
+
 /** Blue (low) to vermillion (high), through grey: the palette's first two colors. */
 function colorOf(t: number): string {
-  const lo = [0x00, 0x72, 0xb2]
-  const hi = [0xd5, 0x5e, 0x00]
-  return `rgb(${lo.map((c, i) => Math.round(c + (hi[i]! - c) * t)).join(',')})`
+  return `rgb(${LOW.map((c, i) => Math.round(c + (HIGH[i]! - c) * t)).join(',')})`
 }
 
 export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricSeries[] }) {
@@ -26,20 +30,9 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
   const [brushes, setBrushes] = useState<Record<number, [number, number]>>({})
   const drag = useRef<{ axis: number; from: number } | null>(null)
   const language = i18n.language as Language
-  const metric = series.some((s) => s.name === 'eval/loss') ? 'eval/loss' : 'loss'
+  const { metric, finalOf } = useMemo(() => finalMetric(series), [series])
   const metricLabel = t(`metricName.${metric.replace('/', '_')}`, { defaultValue: metric })
-  const view = useMemo(
-    () =>
-      parallelView(
-        runs,
-        (run) => {
-          const s = series.find((x) => x.runId === run.id && x.name === metric)
-          return s?.values[s.values.length - 1] ?? null
-        },
-        metric,
-      ),
-    [runs, series, metric],
-  )
+  const view = useMemo(() => parallelView(runs, finalOf, metric), [runs, finalOf, metric])
   if (!view || view.axes.length === 0) return null
   const axisCount = view.axes.length + 1
   const x = (i: number) => PAD.left + (i * (W - PAD.left - PAD.right)) / Math.max(1, axisCount - 1)
@@ -53,6 +46,7 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
     const yInBox = ((clientY - box.top) / box.height) * H
     return Math.min(1, Math.max(0, (H - PAD.bottom - yInBox) / (H - PAD.top - PAD.bottom)))
   }
+  const clearBrush = (axis: number) => setBrushes((all) => Object.fromEntries(Object.entries(all).filter(([k]) => Number(k) !== axis)))
   const brushTo = (clientY: number) => {
     const d = drag.current
     if (!d) return
@@ -110,14 +104,14 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
                 onPointerDown={(e) => {
                   ;(e.target as Element).setPointerCapture?.(e.pointerId)
                   drag.current = { axis: i, from: positionAt(e.clientY) }
-                  setBrushes((all) => Object.fromEntries(Object.entries(all).filter(([k]) => Number(k) !== i)))
+                  clearBrush(i)
                 }}
                 onPointerMove={(e) => brushTo(e.clientY)}
                 onPointerUp={(e) => {
                   const d = drag.current
                   drag.current = null
                   // A click without a drag clears the axis's brush.
-                  if (d && Math.abs(positionAt(e.clientY) - d.from) < 0.02) setBrushes((all) => Object.fromEntries(Object.entries(all).filter(([k]) => Number(k) !== i)))
+                  if (d && Math.abs(positionAt(e.clientY) - d.from) < 0.02) clearBrush(i)
                 }}
               />
             </g>
@@ -131,7 +125,7 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
             </text>
             {axis.values.map((v, k) => (
               <text key={v} x={x(i) + 4} y={y(axis.values.length === 1 ? 0.5 : k / (axis.values.length - 1)) - 3} fontSize="10" fill="#333">
-                {setLabelText({ [axis.key]: /^[\d.e+-]+$/.test(v) ? Number(v) : v }, language).replace(`${fields[axis.key] ?? axis.key} `, '')}
+                {settingValueText(axis.key, v, language) ?? v}
               </text>
             ))}
           </g>

@@ -1,14 +1,23 @@
 // Files in and out of the page: a download (Electron shows its save dialog) and a picked file's
 // bytes (the file input is the open dialog in Electron). The contract carries bytes as base64.
 
-export function downloadBase64(fileName: string, mimeType: string, base64: string): void {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
-  const url = URL.createObjectURL(new Blob([bytes], { type: mimeType }))
+/** Saves what `href` points at (a blob: or data: URL) under `fileName`. */
+export function downloadUrl(fileName: string, href: string): void {
   const a = document.createElement('a')
-  a.href = url
+  a.href = href
   a.download = fileName
   a.click()
+}
+
+/** Saves bytes under `fileName`; the object URL is let go once the download has it. */
+export function downloadBlob(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob)
+  downloadUrl(fileName, url)
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
+
+export function downloadBase64(fileName: string, mimeType: string, base64: string): void {
+  downloadBlob(fileName, new Blob([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], { type: mimeType }))
 }
 
 /** A picked file's bytes as base64 (FileReader's data URL, without its prefix). */

@@ -26,24 +26,29 @@ export function showEffect(value: number | null | undefined, unit: EffectUnit): 
 
 /** A comparison set's label in words ("BN per step · batch 4"). */
 export function setLabelText(label: Readonly<Record<string, unknown>>, language: Language): string {
-  const w = words(language)
-  const norms = w.norm as Record<string, string>
-  const batchings = w.batching as Record<string, { name: string }>
-  const fields = w.form as unknown as Record<string, string | undefined>
+  const fields = words(language).form as unknown as Record<string, string | undefined>
   return Object.entries(label)
     .map(([key, v]) => {
-      const value = String(v)
-      if (key === 'norm') return norms[value] ?? value
-      if (key === 'batching') return batchings[value]?.name ?? value
-      if (key === 'batchSize') return `${w.runs.columns.batch} ${value}`
-      if (key === 'cell') return value.toUpperCase()
-      if (key === 'versus') return value
-      const structured = structuredSetting(key, value, language)
-      if (structured !== null) return structured
+      const value = settingValueText(key, v, language)
       // A setting by the name the form gives it ("Hidden units 64"), never a raw key or JSON.
-      return `${fields[key] ?? key} ${value}`
+      return value ?? `${fields[key] ?? key} ${String(v)}`
     })
     .join(' · ')
+}
+
+/**
+ * One setting's value in words where the words say which setting it is ("BN per step", "batch 16",
+ * "long-tail lengths 5–60"); null for a plain value, which needs its setting's name beside it.
+ */
+export function settingValueText(key: string, v: unknown, language: Language): string | null {
+  const w = words(language)
+  const value = String(v)
+  if (key === 'norm') return (w.norm as Record<string, string>)[value] ?? value
+  if (key === 'batching') return (w.batching as Record<string, { name: string }>)[value]?.name ?? value
+  if (key === 'batchSize') return `${w.runs.columns.batch} ${value}`
+  if (key === 'cell') return value.toUpperCase()
+  if (key === 'versus') return value
+  return structuredSetting(key, value, language)
 }
 
 /** Lengths and snapshots (stored as canonical JSON in a group's label) in words; null for other settings. */

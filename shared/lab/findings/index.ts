@@ -35,6 +35,6 @@ export async function computeFindingsYielding(data: StudyData, yieldTask: () => 
 export { gatherStudyData, heldOutLoss, finalValue, type RunData, type StudyData, type TermRows } from './method/study-data'
 export { FINDING_IDS, MISSING_REASONS, EXCLUSION_REASONS, type Finding, type FindingId, type ChartKind, type MissingReason, type SetResult } from './method/types'
 export { VERDICTS, type Verdict } from './method/verdict'
-export { describeFinding, showEffect, columnName, setLabelText, levelPercent, type FindingWords } from './describe'
+export { describeFinding, showEffect, columnName, setLabelText, settingValueText, levelPercent, type FindingWords } from './describe'
 export type { FindingDefinition } from './method/conclude'
 export { findingSummary } from './summary'
