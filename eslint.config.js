@@ -18,15 +18,18 @@ const SHARED_PATTERNS = [
 ]
 
 /**
- * Layers inside shared/, lowest first: kinds (what a cell, a norm, a task is: definitions and
- * vocabulary) < contract (requests and record shapes) < engine (training) < lab (studies,
- * findings, reports). A layer imports only the layers below it.
+ * Layers inside shared/, a lattice, lowest first: kinds (what a cell, a norm, a task is:
+ * definitions and vocabulary) < contract (requests and record shapes) < engine (training) < lab
+ * (studies, findings, reports); beside contract and engine, kinds < i18n (the words in each
+ * language, which name the kinds) < lab (findings and reports are written in words). A layer
+ * imports only the layers below it: the engine and the contract speak no language.
  */
 const SHARED_LAYERS = [
   { folder: 'kinds', below: [] },
+  { folder: 'i18n', below: ['kinds'] },
   { folder: 'contract', below: ['kinds'] },
   { folder: 'engine', below: ['kinds', 'contract'] },
-  { folder: 'lab', below: ['kinds', 'contract', 'engine'] },
+  { folder: 'lab', below: ['kinds', 'i18n', 'contract', 'engine'] },
 ]
 const LAYERED = SHARED_LAYERS.map((l) => l.folder)
 
@@ -38,7 +41,7 @@ function sharedLayers() {
       const above = LAYERED.filter((f) => f !== folder && !below.includes(f))
       return {
         files: [`shared/${folder}/**/*.ts`],
-        rules: rule(above.length === 0 ? [] : [{ group: above.flatMap((f) => [`**/${f}`, `**/${f}/**`]), message: `shared/${folder} may import only ${below.length ? below.map((b) => `shared/${b}`).join(', ') : 'nothing of the other layers'} (layers: ${LAYERED.join(' < ')}).` }]),
+        rules: rule(above.length === 0 ? [] : [{ group: above.flatMap((f) => [`**/${f}`, `**/${f}/**`]), message: `shared/${folder} may import only ${below.length ? below.map((b) => `shared/${b}`).join(', ') : 'nothing of the other layers'} (layers: kinds < contract < engine < lab, kinds < i18n < lab).` }]),
       }
     }),
   ]

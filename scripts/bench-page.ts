@@ -6,7 +6,7 @@ import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { BENCH_CASES, benchLabel, profileTrainingStep, timeRecordingPair, timeTrainingStep, withRecurrenceOp } from '../shared/engine/benchmark'
 import { setOneWorkgroupMax, setUnpackedMatMulMax } from '../shared/engine/recurrence'
-import { asGoldenCase } from '../shared/engine/golden'
+import { asGoldenCase, runGoldenCase } from '../shared/engine/golden'
 import { checkNumerics, REFERENCE_CASES } from '../shared/engine/numerics'
 import { tf } from '../shared/engine/core/tf'
 import { FusedAdamOptimizer, hasFusedAdam } from '../shared/engine/fused-adam'
@@ -202,4 +202,11 @@ async function checkFusedAdam(backend: string, steps = 6) {
   return { fused: true as const, worst, moved, leakedPerStep: leaked }
 }
 
-Object.assign(globalThis, { runBench, runSelfCheck, runRecurrenceAgreement, profileStep, checkFusedAdam, kernelCounts })
+/** One float64 oracle case (tests/oracle) on the backend: each compared output's worst ratio to the tolerance. */
+async function runOracleCase(backend: string, name: string, data: unknown): Promise<{ error: string | null; ratios: Record<string, number> }> {
+  await useBackend(backend)
+  const r = await runGoldenCase(name, asGoldenCase(name, data))
+  return { error: r.error ?? null, ratios: Object.fromEntries(r.comparisons.map((c) => [c.name, c.worstRatio])) }
+}
+
+Object.assign(globalThis, { runOracleCase, runBench, runSelfCheck, runRecurrenceAgreement, profileStep, checkFusedAdam, kernelCounts })

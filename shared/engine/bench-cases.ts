@@ -1,15 +1,25 @@
 // The models the benchmarks time (no engine here: the Settings page names them without loading it).
-import type { CellKind } from '../kinds'
+import { NORM_DEFINITIONS, type CellKind, type NormKind } from '../kinds'
 
 export interface BenchCase {
   cell: CellKind
   hidden: number
   T: number
   batch: number
-  norm: 'none' | 'bn_step' | 'ln'
+  norm: NormKind
 }
 
-const NORMS = ['none', 'bn_step', 'ln'] as const
+/**
+ * The norms timed, read off the definitions: no norm, and the first norm of each statistic
+ * domain that normalizes every term (per-step BN, LN): a recurrent term's normalization inside
+ * the time loop is what costs. Norms of the input term only (sequence-wise BN, InstanceNorm) add
+ * one normalization outside the loop to the no-norm step; GN and RMSNorm share LN's kernels.
+ * These are also the norms the PyTorch anchors time (../shared/anchors/bench_torch.py).
+ */
+export const BENCH_NORMS: readonly NormKind[] = NORM_DEFINITIONS.filter(
+  (d, i) => d.terms === 'none' || (d.terms === 'all' && NORM_DEFINITIONS.findIndex((e) => e.terms === 'all' && e.over === d.over) === i),
+).map((d) => d.kind)
+const NORMS = BENCH_NORMS
 
 /** LSTM h64 T50 b32 and h128 T100 b64 (the PyTorch anchors' shapes), then RNN and GRU at h64. */
 export const BENCH_CASES: BenchCase[] = [

@@ -9,7 +9,7 @@ import { describeFailure, type CaseResult } from './golden-result'
 
 /**
  * The gate's cases: one per cell and per norm, and the training case, so every kernel a training
- * step uses runs at least once (matMul forward and both gradients, every fused normalizer and its
+ * step uses runs at least once (matMul forward and both gradients, every normalizing kernel and its
  * gradient, masking, the optimizer update, population statistics, evaluation past the trained
  * length). The full self-check runs every case.
  */

@@ -13,8 +13,8 @@ import { judgingOf } from '../../../shared/lab/findings/method/sequential'
 import type { StudyDesign } from '../../../shared/contract/schemas'
 import type { StudyPlanInput } from '../../../shared/lab/study-plan'
 import type { FailureDecision } from '../../../shared/lab/write-queue'
-import { numericsFault, rememberCheck, rememberedChecks } from '../state/numerics-cache'
-import { rememberedProbes, rememberProbe } from '../state/probe-cache'
+import { numericsFault, rememberCheck, rememberedChecks } from './numerics-cache'
+import { rememberedProbes, rememberProbe } from './probe-cache'
 import type { BackendChoice, BackendInfo, BackendName, BackendPhase, FromWorker, ToWorker } from './protocol'
 
 export type { QueuedRun }

@@ -27,4 +27,4 @@ export function usesRecurrenceOp(): boolean {
 }
 
 export { recurrenceSequence, setOneWorkgroupMax, setUnpackedMatMulMax, type PopulationUpdate, type SequenceOptions, type SequenceResult } from './op'
-export { hasJsKernels } from './kernels/ops'
+export { isHostBackend } from './kernels/ops'

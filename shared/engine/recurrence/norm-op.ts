@@ -5,7 +5,7 @@
 import { normDefinition, type NormKind } from '../../kinds'
 import type { Moments } from '../core/moments'
 import { tf, type Tensor, type Tensor2D } from '../core/tf'
-import { fusedColumnProduct, fusedMoments, fusedNormApply, fusedNormGrad, hasJsKernels } from './kernels/ops'
+import { columnProductOp, momentsOp, normApplyOp, normGradOp, isHostBackend } from './kernels/ops'
 import type { SequenceBatch } from './op'
 import { termNorm } from './term-norms'
 import { reorder, sampleOrder } from './sample-order'
@@ -13,7 +13,7 @@ import type { NormAttrs } from './kernels/names'
 
 type Save = (tensors: Tensor[]) => void
 
-const columnSum = (x: Tensor2D): Tensor => (hasJsKernels() ? tf.reshape(fusedColumnProduct(undefined, x, 0, x.shape[1]), [x.shape[1]]) : tf.sum(x, 0))
+const columnSum = (x: Tensor2D): Tensor => (isHostBackend() ? tf.reshape(columnProductOp(undefined, x, 0, x.shape[1]), [x.shape[1]]) : tf.sum(x, 0))
 
 /** y = N(X) for X [T·N, C] with γ, β [C]; `stats` holds the batch statistics a batch norm used (kept: the caller disposes them). */
 export function normalizeSequence(norm: NormKind, groups: number, eps: number, X: Tensor2D, batch: SequenceBatch, gamma: Tensor, beta: Tensor): { y: Tensor2D; stats: Moments | null } {
@@ -39,20 +39,20 @@ function normalizeRows(attrs: NormAttrs, X: Tensor2D, W: Tensor2D, S: number, ro
   const C = X.shape[1]
   const side: { stats: Moments | null } = { stats: null }
   const op = tf.customGrad(((x: Tensor2D, g: Tensor, b: Tensor, save: Save) => {
-    const stats = attrs.stats === 'batch' ? fusedMoments(x, W, { segments: S, col0: 0, width: C, wOffset: 0, center: attrs.center }) : undefined
+    const stats = attrs.stats === 'batch' ? momentsOp(x, W, { segments: S, col0: 0, width: C, wOffset: 0, center: attrs.center }) : undefined
     if (stats) {
       const [mean, variance] = tf.split(stats, [C, C], 1)
       side.stats = { mean: tf.keep(mean!), variance: tf.keep(variance!) }
     }
     // A GPU reads γ and β as the rows of one tensor (see op.ts).
-    const gb = hasJsKernels() ? { gamma: g, beta: b } : { gammaBeta: tf.concat([tf.reshape(g, [1, -1]), tf.reshape(b, [1, -1])], 0) }
-    const y = fusedNormApply(x, { ...gb, ...(stats ? { stats } : {}) }, { ...attrs, rowsPerSegment, statsRow: 0 })
+    const gb = isHostBackend() ? { gamma: g, beta: b } : { gammaBeta: tf.concat([tf.reshape(g, [1, -1]), tf.reshape(b, [1, -1])], 0) }
+    const y = normApplyOp(x, { ...gb, ...(stats ? { stats } : {}) }, { ...attrs, rowsPerSegment, statsRow: 0 })
     // Everything backward reads is saved: what the forward made otherwise is gone by then.
     save([x, gb.gammaBeta ?? g, W, ...(stats ? [stats] : [])])
     return {
       value: y,
       gradFunc: (dy: Tensor, [sx, sg, sW, sStats]: Tensor[]) => {
-        const [du, dyXhat] = fusedNormGrad(dy as Tensor2D, sx as Tensor2D, { ...(hasJsKernels() ? { gamma: sg } : { gammaBeta: sg }), ...(sStats ? { stats: sStats as Tensor2D, w: sW as Tensor2D } : {}) }, { ...attrs, rowsPerSegment, statsRow: 0, dyCol0: 0, rowOffset: 0 })
+        const [du, dyXhat] = normGradOp(dy as Tensor2D, sx as Tensor2D, { ...(isHostBackend() ? { gamma: sg } : { gammaBeta: sg }), ...(sStats ? { stats: sStats as Tensor2D, w: sW as Tensor2D } : {}) }, { ...attrs, rowsPerSegment, statsRow: 0, dyCol0: 0, rowOffset: 0 })
         return [du, columnSum(dyXhat), columnSum(dy as Tensor2D)]
       },
     }

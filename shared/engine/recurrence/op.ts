@@ -24,7 +24,7 @@ import type { ModelSpec } from '../core/spec'
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Tensor3D } from '../core/tf'
 import { cellLayout } from './kernels/layout'
 import type { NormAttrs } from './kernels/names'
-import { fusedCellBackward, fusedCellForward, fusedColumnProduct, fusedColumns, fusedMoments, fusedNormApply, fusedNormGrad, fusedSequenceBackward, fusedSequenceForward, fusedStack, fusedStepMatMul, hasJsKernels, hasSequenceKernels, type NormInputs } from './kernels/ops'
+import { cellBackwardOp, cellForwardOp, columnProductOp, columnsOp, momentsOp, normApplyOp, normGradOp, sequenceBackwardOp, sequenceForwardOp, stackOp, stepMatMulOp, isHostBackend, hasSequenceKernels, type NormInputs } from './kernels/ops'
 import { backwardLayout, forwardLayout, type SequenceAttrs } from './kernels/sequence-layout'
 import { termNorm } from './term-norms'
 import { sampleOrder } from './sample-order'
@@ -89,7 +89,7 @@ function stackedWeights(batch: SequenceBatch) {
 
 /** Splits [S, 2W] (means, then variances) into moments. */
 function split(stats: Tensor2D, W: number): Moments {
-  const [mean, variance] = hasJsKernels() ? fusedColumns(stats, 0, [W, W]) : tf.split(stats, [W, W], 1)
+  const [mean, variance] = isHostBackend() ? columnsOp(stats, 0, [W, W]) : tf.split(stats, [W, W], 1)
   return { mean: mean!, variance: variance! }
 }
 
@@ -103,21 +103,21 @@ const NARROW = 16
  * transposed matMul ~10× slower than transpose + matMul.
  */
 function columnProduct(a: Tensor2D | undefined, b: Tensor2D, col0 = 0, width = b.shape[1]): Tensor2D {
-  if (hasJsKernels() && (!a || a.shape[1] <= NARROW)) return fusedColumnProduct(a, b, col0, width)
+  if (isHostBackend() && (!a || a.shape[1] <= NARROW)) return columnProductOp(a, b, col0, width)
   const cols = columns(b, col0, width)
   if (!a) return tf.matMul(tf.ones([1, b.shape[0]]), cols) as Tensor2D
-  return hasJsKernels() ? (tf.matMul(tf.transpose(a) as Tensor2D, cols) as Tensor2D) : (tf.matMul(a, cols, true, false) as Tensor2D)
+  return isHostBackend() ? (tf.matMul(tf.transpose(a) as Tensor2D, cols) as Tensor2D) : (tf.matMul(a, cols, true, false) as Tensor2D)
 }
 
 /** Columns [col0, col0 + width) of a (a itself when that is all of it). */
 function columns(a: Tensor2D, col0: number, width: number): Tensor2D {
   if (col0 === 0 && width === a.shape[1]) return a
-  return hasJsKernels() ? fusedColumns(a, col0, [width])[0]! : (tf.slice(a, [0, col0], [a.shape[0], width]) as Tensor2D)
+  return isHostBackend() ? columnsOp(a, col0, [width])[0]! : (tf.slice(a, [0, col0], [a.shape[0], width]) as Tensor2D)
 }
 
 /**
  * Up to this many multiply-adds, WebGL runs a step's recurrent matMul as one unpacked program
- * (NormLabStepMatMul) instead of tfjs's packed matMul, which would pack its inputs and the fused
+ * (NormLabStepMatMul) instead of tfjs's packed matMul, which would pack its inputs and the recurrence
  * programs unpack its output: three dispatches more, a step. The unpacked program reads 8× the
  * texels, so past this size (LSTM h128 b64: 4.2M) a small GPU would pay more in reads than it
  * saves in dispatches, and SwiftShader measured 2× slower.
@@ -156,16 +156,16 @@ interface RecurrentMatMul {
 /** The loop's matMuls by Wh [H, C] for N samples, chosen once per pass (see UNPACKED_MATMUL_MAX). */
 function recurrentMatMul(Wh: Tensor2D, N: number, needsBackward: boolean): RecurrentMatMul {
   const [H, C] = Wh.shape
-  if (hasJsKernels()) {
+  if (isHostBackend()) {
     // cpu and wasm: Whᵀ once (wasm's transposed matMul is ~10× slower than transpose + matMul).
     const WhT = needsBackward ? (tf.transpose(Wh) as Tensor2D) : Wh
     return { forward: (h) => tf.matMul(h, Wh) as Tensor2D, backward: (a, col0 = 0, width = a.shape[1]) => tf.matMul(columns(a, col0, width), WhT) as Tensor2D }
   }
   if (N * H * C <= unpackedMatMulMax) {
-    const unpacked = fusedStack([Wh]) // the optimizer leaves Wh packed: unpacked once, not at every step
+    const unpacked = stackOp([Wh]) // the optimizer leaves Wh packed: unpacked once, not at every step
     return {
-      forward: (h) => fusedStepMatMul(h, unpacked, { col0: 0, width: H, transposeB: false }),
-      backward: (a, col0 = 0, width = a.shape[1]) => fusedStepMatMul(a, unpacked, { col0, width, transposeB: true }),
+      forward: (h) => stepMatMulOp(h, unpacked, { col0: 0, width: H, transposeB: false }),
+      backward: (a, col0 = 0, width = a.shape[1]) => stepMatMulOp(a, unpacked, { col0, width, transposeB: true }),
     }
   }
   return { forward: (h) => tf.matMul(h, Wh) as Tensor2D, backward: (a, col0 = 0, width = a.shape[1]) => tf.matMul(columns(a, col0, width), Wh, false, true) as Tensor2D }
@@ -174,16 +174,16 @@ function recurrentMatMul(Wh: Tensor2D, N: number, needsBackward: boolean): Recur
 /**
  * The γ and β the kernels read, by term. On a GPU, each term's pair copied once per pass into one
  * [2, C] tensor: one binding (WebGPU binds at most 8–10 buffers a shader), and on WebGL unpacked —
- * the optimizer's packed updates leave them packed, and every fused program would unpack each
+ * the optimizer's packed updates leave them packed, and every recurrence program would unpack each
  * one it reads at every time step (seven programs a step for a BN-LSTM). On cpu and wasm as they are.
  */
 function loopParams(p: Params): (term: TermName) => NormInputs {
-  if (hasJsKernels()) return (term) => ({ gamma: p[`gamma_${term}`], beta: p[`beta_${term}`] })
+  if (isHostBackend()) return (term) => ({ gamma: p[`gamma_${term}`], beta: p[`beta_${term}`] })
   const packed: Partial<Record<TermName, Tensor>> = {}
   for (const term of ['x', 'h', 'c'] as const) {
     const gamma = p[`gamma_${term}`]
     const beta = p[`beta_${term}`]
-    if (gamma && beta) packed[term] = fusedStack([tf.reshape(gamma, [1, -1]) as Tensor2D, tf.reshape(beta, [1, -1]) as Tensor2D])
+    if (gamma && beta) packed[term] = stackOp([tf.reshape(gamma, [1, -1]) as Tensor2D, tf.reshape(beta, [1, -1]) as Tensor2D])
   }
   return (term) => (packed[term] ? { gammaBeta: packed[term] } : {})
 }
@@ -227,7 +227,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
   // InstanceNorm: the input term's statistics per sample, over the sample-major rows (sample-order.ts).
   const bySample = norms.x.segments === 'sample' ? sampleOrder(N, T, batch.lengths) : null
   const wX = bySample ? bySample.weights : norms.x.segments === 'sequence' ? wSeq : wStep
-  const X = fusedStack(xs)
+  const X = stackOp(xs)
   /** A term's normalizer inside a step's kernel: batch statistics from row `statsRow` of its stats input. */
   const atStep = (attrs: NormAttrs, statsRow: number): NormAttrs => ({ ...attrs, rowsPerSegment: N, statsRow: attrs.stats === 'batch' ? statsRow : 0 })
 
@@ -249,18 +249,18 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     if (bySample) {
       // Each sample's own statistics, in training and evaluation alike (no population).
       const Us = tf.gather(U, bySample.toSample) as Tensor2D
-      statsX = fusedMoments(Us, wX, { segments: N, col0: 0, width: C, wOffset: 0, center: norms.x.attrs.center })
-      XZ = tf.gather(fusedNormApply(Us, { ...normInputs('x', statsX), bias: p.b }, { ...norms.x.attrs, rowsPerSegment: T, statsRow: 0 }), bySample.toTime) as Tensor2D
+      statsX = momentsOp(Us, wX, { segments: N, col0: 0, width: C, wOffset: 0, center: norms.x.attrs.center })
+      XZ = tf.gather(normApplyOp(Us, { ...normInputs('x', statsX), bias: p.b }, { ...norms.x.attrs, rowsPerSegment: T, statsRow: 0 }), bySample.toTime) as Tensor2D
     } else if (norms.x.attrs.stats === 'batch') {
       const segments = norms.x.segments === 'sequence' ? 1 : T
-      const fromBatch = () => fusedMoments(U, wX, { segments, col0: 0, width: C, wOffset: 0, center: norms.x.attrs.center })
+      const fromBatch = () => momentsOp(U, wX, { segments, col0: 0, width: C, wOffset: 0, center: norms.x.attrs.center })
       if (train) statsX = fromBatch()
       else {
         const rows = population('x')!
         statsX = rows.shape[0]! >= segments ? rows : (tf.concat([rows, tf.slice(fromBatch(), [rows.shape[0]!, 0], [segments - rows.shape[0]!, 2 * C])], 0) as Tensor2D)
       }
     }
-    XZ ??= fusedNormApply(U, { ...normInputs('x', statsX), bias: p.b }, { ...norms.x.attrs, rowsPerSegment: norms.x.segments === 'sequence' ? T * N : N, statsRow: 0 })
+    XZ ??= normApplyOp(U, { ...normInputs('x', statsX), bias: p.b }, { ...norms.x.attrs, rowsPerSegment: norms.x.segments === 'sequence' ? T * N : N, statsRow: 0 })
 
     if (sequenceLoopFits()) return afterLoop(sequenceLoop(p, XZ, normInputs), U, statsX, save)
     const Wh = recurrentMatMul(p.Wh as Tensor2D, N, save !== null)
@@ -284,18 +284,18 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
         continue
       }
       const V = Wh.forward(h)
-      const sh = stepStats('h', t, () => fusedMoments(V, wStep, { segments: 1, col0: 0, width: C, wOffset: t * N, center: norms.h.attrs.center }))
+      const sh = stepStats('h', t, () => momentsOp(V, wStep, { segments: 1, col0: 0, width: C, wOffset: t * N, center: norms.h.attrs.center }))
       const step: StepTensors = { hPrev: h, V, ...(sh.stats && train ? { statsH: sh.stats } : {}) }
       const state = { hPrev: h, ...(c ? { cPrev: c } : {}) }
       if (innerTerm) {
-        const [A] = fusedCellForward({ xz: XZ, v: V, ...state }, normInputs('h', sh.stats), { cell: def.kind as never, stage: 'gates', norm: atStep(norms.h.attrs, sh.row), rowOffset: t * N })
-        const sc = stepStats(innerTerm, t, () => fusedMoments(A!, wStep, { segments: 1, col0: layout.innerColumn! * H, width: H, wOffset: t * N, center: norms[innerTerm].attrs.center }))
-        const next = fusedCellForward({ A, ...state, keep }, normInputs(innerTerm, sc.stats), { cell: def.kind as never, stage: 'state', norm: atStep(norms[innerTerm].attrs, sc.row), rowOffset: t * N })
+        const [A] = cellForwardOp({ xz: XZ, v: V, ...state }, normInputs('h', sh.stats), { cell: def.kind as never, stage: 'gates', norm: atStep(norms.h.attrs, sh.row), rowOffset: t * N })
+        const sc = stepStats(innerTerm, t, () => momentsOp(A!, wStep, { segments: 1, col0: layout.innerColumn! * H, width: H, wOffset: t * N, center: norms[innerTerm].attrs.center }))
+        const next = cellForwardOp({ A, ...state, keep }, normInputs(innerTerm, sc.stats), { cell: def.kind as never, stage: 'state', norm: atStep(norms[innerTerm].attrs, sc.row), rowOffset: t * N })
         Object.assign(step, { A, ...(sc.stats && train ? { statsC: sc.stats } : {}) })
         h = next[0]!
         c = next[1]
       } else {
-        const out = fusedCellForward({ xz: XZ, v: V, ...state, keep }, normInputs('h', sh.stats), { cell: def.kind as never, stage: 'step', norm: atStep(norms.h.attrs, sh.row), rowOffset: t * N })
+        const out = cellForwardOp({ xz: XZ, v: V, ...state, keep }, normInputs('h', sh.stats), { cell: def.kind as never, stage: 'step', norm: atStep(norms.h.attrs, sh.row), rowOffset: t * N })
         if (!layout.stateIsActivation) step.A = out[0]
         h = out[out.length - 1]!
       }
@@ -305,16 +305,16 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     }
     // Every step's tensors stacked over time ([T·N, ·], stats [T, ·]): what backward reads at
     // row t·N, what recording reads at once, and few tensors to save.
-    const stack = (pick: (s: StepTensors) => Tensor2D | undefined, fill: () => Tensor2D) => fusedStack(steps.map((s) => pick(s) ?? fill()))
+    const stack = (pick: (s: StepTensors) => Tensor2D | undefined, fill: () => Tensor2D) => stackOp(steps.map((s) => pick(s) ?? fill()))
     return afterLoop(
       {
         h,
-        hs: () => fusedStack(hs),
+        hs: () => stackOp(hs),
         stacked: () => ({
           Hprev: stack((s) => s.hPrev, () => zeros(H)),
           Vall: stack((s) => s.V, () => zeros(C)),
           // What the cell's backward reads as its activations: A, or its outputs where the new h is the activation.
-          Aall: layout.stateIsActivation ? fusedStack(hs) : stack((s) => s.A, () => zeros(aWidth)),
+          Aall: layout.stateIsActivation ? stackOp(hs) : stack((s) => s.A, () => zeros(aWidth)),
           Cprev: c ? stack((s) => s.cPrev, () => zeros(H)) : undefined,
           statsHall: perStepBatch('h') ? stack((s) => s.statsH, () => zeroStats(C)) : undefined,
           statsCall: innerTerm && perStepBatch(innerTerm) ? stack((s) => s.statsC, () => zeroStats(H)) : undefined,
@@ -335,7 +335,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
 
     // Statistics out of the op (kept past its scope): per-step BN's population update and, when
     // recording, every term's weighted moments over the valid samples.
-    const momentsOf = (v: Tensor2D, col0: number, W: number) => split(fusedMoments(v, wStep, { segments: T, col0, width: W, wOffset: 0, center: true }), W)
+    const momentsOf = (v: Tensor2D, col0: number, W: number) => split(momentsOp(v, wStep, { segments: T, col0, width: W, wOffset: 0, center: true }), W)
     const keepMoments = (m: Moments): Moments => ({ mean: tf.keep(m.mean), variance: tf.keep(m.variance) })
     /** A term's batch statistics equal its recorded moments (per step, centered): reuse them. */
     const sameAsRecorded = (term: TermName) => perStepBatch(term) && norms[term].attrs.center
@@ -366,7 +366,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     const attrs = sequenceAttrs()
     const pop = (term: TermName) => (!train && norms[term].attrs.stats === 'batch' ? population(term) : undefined)
     const popC = innerTerm ? pop(innerTerm) : undefined
-    const flat = fusedSequenceForward(
+    const flat = sequenceForwardOp(
       {
         xz: XZ,
         keep,
@@ -421,7 +421,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     // WebGPU: the whole loop one kernel, its stacked gradients read out of its one output.
     function sequenceBackwardLoop() {
       const attrs = sequenceAttrs()
-      const flat = fusedSequenceBackward(
+      const flat = sequenceBackwardOp(
         { fwd: sFlat!, keep: sKeep!, Wh: p.Wh as Tensor2D, dy: dhOut ?? (dy as Tensor2D), gbH: gammaBeta('h').gammaBeta, gbC: innerTerm ? gammaBeta(innerTerm).gammaBeta : undefined },
         { ...attrs, T, sequenceOutput: options.sequenceOutput },
       )
@@ -447,13 +447,13 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
           continue
         }
         const innerNorm = innerTerm ? norms[innerTerm].attrs : { stats: 'none' as const, center: true, groups: 1, eps: spec.eps }
-        const Pt = fusedCellBackward(
+        const Pt = cellBackwardOp(
           { dhRec, ...(prev ? { prev } : {}), ...(dhOut ? { dhOut } : {}), A: sA!, hPrev: sHprev!, ...(def.state.includes('c') ? { cPrev: sCprev! } : {}), keep: sKeep!, ...(innerNorm.stats === 'batch' ? { w: sWStep! } : {}) },
           innerTerm ? { ...gammaBeta(innerTerm), ...(innerNorm.stats === 'batch' ? { stats: sStatsC! } : {}) } : {},
           { cell: def.kind as never, norm: atStep(innerNorm, t), rowOffset: t * N },
         )
         if (hNorm.stats !== 'none') {
-          const [du, dyXhat] = fusedNormGrad(Pt, sV!, { ...gammaBeta('h'), ...(hNorm.stats === 'batch' ? { stats: sStatsH!, w: sWStep! } : {}) }, { ...hNorm, rowsPerSegment: N, dyCol0: layout.du.col * H, rowOffset: t * N, statsRow: t })
+          const [du, dyXhat] = normGradOp(Pt, sV!, { ...gammaBeta('h'), ...(hNorm.stats === 'batch' ? { stats: sStatsH!, w: sWStep! } : {}) }, { ...hNorm, rowsPerSegment: N, dyCol0: layout.du.col * H, rowOffset: t * N, statsRow: t })
           dV[t] = du
           dUv.push(dyXhat)
           dhRec = Wh.backward(du)
@@ -461,7 +461,7 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
         Ps[t] = Pt
         prev = Pt
       }
-      return { Pall: fusedStack(Ps), dVall: hNorm.stats !== 'none' ? fusedStack(dV) : undefined, dUvAll: hNorm.stats !== 'none' ? fusedStack(dUv) : undefined }
+      return { Pall: stackOp(Ps), dVall: hNorm.stats !== 'none' ? stackOp(dV) : undefined, dUvAll: hNorm.stats !== 'none' ? stackOp(dUv) : undefined }
     }
     const sums = columnSum(Pall)
     const piece = (col: number, width: number) => tf.slice(sums, [col * H], [width])
@@ -473,12 +473,12 @@ export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly
     if (bySample) {
       // On the sample-major rows, as forward normalized them; the input gradient goes back to time-major.
       const toSample = sToSample as unknown as Tensor1D
-      const [du, dyXhat] = fusedNormGrad(tf.gather(Pall, toSample) as Tensor2D, tf.gather(sU!, toSample) as Tensor2D, { ...gammaBeta('x'), stats: sStatsX!, w: sWX! }, { ...xNorm, rowsPerSegment: T, dyCol0: layout.dx.col * H, rowOffset: 0, statsRow: 0 })
+      const [du, dyXhat] = normGradOp(tf.gather(Pall, toSample) as Tensor2D, tf.gather(sU!, toSample) as Tensor2D, { ...gammaBeta('x'), stats: sStatsX!, w: sWX! }, { ...xNorm, rowsPerSegment: T, dyCol0: layout.dx.col * H, rowOffset: 0, statsRow: 0 })
       dU = tf.gather(du, sToTime as unknown as Tensor1D) as Tensor2D
       dGammaX = columnSum(dyXhat)
     } else if (xNorm.stats !== 'none') {
       const rowsPerSegment = norms.x.segments === 'sequence' ? T * N : N
-      const [du, dyXhat] = fusedNormGrad(Pall, sU!, { ...gammaBeta('x'), ...(xNorm.stats === 'batch' ? { stats: sStatsX!, w: sWX! } : {}) }, { ...xNorm, rowsPerSegment, dyCol0: layout.dx.col * H, rowOffset: 0, statsRow: 0 })
+      const [du, dyXhat] = normGradOp(Pall, sU!, { ...gammaBeta('x'), ...(xNorm.stats === 'batch' ? { stats: sStatsX!, w: sWX! } : {}) }, { ...xNorm, rowsPerSegment, dyCol0: layout.dx.col * H, rowOffset: 0, statsRow: 0 })
       dU = du
       dGammaX = columnSum(dyXhat)
     }

@@ -11,10 +11,23 @@ import { generateCellRows } from '../../../shared/engine/emit/js'
 import { cellLayout } from '../../../shared/engine/recurrence/kernels/layout'
 import { GENERATED_CELL_ROWS } from '../../../scripts/generated-files'
 import { ROOT } from '../../helpers/temp'
+import { BENCH_CASES, BENCH_NORMS } from '../../../shared/engine/bench-cases'
 
 describe('generated code', () => {
   it('the JavaScript of every cell on disk is what `npm run generate` writes from the definitions', () => {
     expect(readFileSync(join(ROOT, GENERATED_CELL_ROWS), 'utf8'), 'run `npm run generate`').toBe(generateCellRows())
+  })
+})
+
+describe('the benchmarks, read off the definitions', () => {
+  it('time no norm and one norm per statistic domain over every term (per-step BN, LN), every cell', () => {
+    expect(BENCH_NORMS).toEqual(['none', 'bn_step', 'ln'])
+    for (const norm of BENCH_NORMS) {
+      const d = NORM_DEFINITIONS.find((x) => x.kind === norm)!
+      expect(d.terms === 'none' || d.terms === 'all').toBe(true)
+    }
+    expect(new Set(BENCH_CASES.map((c) => c.norm))).toEqual(new Set(BENCH_NORMS))
+    expect(new Set(BENCH_CASES.map((c) => c.cell))).toEqual(new Set(CELL_DEFINITIONS.map((c) => c.kind)))
   })
 })
 

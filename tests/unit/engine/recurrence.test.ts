@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { useNodeBackend } from '../../../electron/cli/node-backend'
 import { BENCH_CASES, kernelsPerTimeStep, withRecurrenceOp } from '../../../shared/engine/benchmark'
-import { fusedColumnProduct } from '../../../shared/engine/recurrence/kernels/ops'
+import { columnProductOp } from '../../../shared/engine/recurrence/kernels/ops'
 import { tf, type Tensor, type Tensor2D } from '../../../shared/engine/core/tf'
 import { CELLS, cellTerms, NORMS, normalizedTerms, isBatchNorm, normDefinition } from '../../../shared/kinds'
 import { agreement, disagreements, randomCase } from '../../support/agreement'
@@ -60,7 +60,7 @@ describe.each(['cpu', 'wasm'])('the column product kernel on %s', (backend) => {
     const b = tf.randomNormal([37, 10], 0, 1, 'float32', 2) as Tensor2D
     const window = tf.slice(b, [0, 4], [37, 5])
     const diff = async (x: Tensor, y: Tensor) => Math.max(...(await tf.abs(tf.sub(x, y)).data()))
-    expect(await diff(fusedColumnProduct(a, b, 4, 5), tf.matMul(a, window, true, false))).toBeLessThan(1e-5)
-    expect(await diff(fusedColumnProduct(undefined, b, 4, 5), tf.sum(window, 0, true))).toBeLessThan(1e-5)
+    expect(await diff(columnProductOp(a, b, 4, 5), tf.matMul(a, window, true, false))).toBeLessThan(1e-5)
+    expect(await diff(columnProductOp(undefined, b, 4, 5), tf.sum(window, 0, true))).toBeLessThan(1e-5)
   })
 })

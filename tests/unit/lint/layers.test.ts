@@ -31,8 +31,19 @@ describe('the layer rule', () => {
     expect(await restrictedImports('shared/lab/x.ts', "import { train } from '../engine/trainer'\nimport { NORMS } from '../kinds'\nexport const x = [train, NORMS]\n")).toEqual([])
   })
 
+  it('places i18n in the lattice: kinds < i18n < lab, and neither the engine nor the contract speaks a language', async () => {
+    expect(await restrictedImports('shared/lab/report/x.ts', "import { words } from '../../i18n'\nexport const x = words\n")).toEqual([])
+    expect(await restrictedImports('shared/i18n/x.ts', "import { NORMS } from '../kinds'\nexport const x = NORMS\n")).toEqual([])
+    expect(await restrictedImports('shared/engine/x.ts', "import { words } from '../i18n'\nexport const x = words\n")).toHaveLength(1)
+    expect(await restrictedImports('shared/contract/x.ts', "import { words } from '../i18n'\nexport const x = words\n")).toHaveLength(1)
+    expect(await restrictedImports('shared/kinds/x.ts', "import { words } from '../i18n'\nexport const x = words\n")).toHaveLength(1)
+    expect(await restrictedImports('shared/i18n/x.ts', "import { FINDINGS } from '../lab/findings'\nexport const x = FINDINGS\n")).toHaveLength(1)
+  })
+
   it('finds two-way ties between folders of shared/ (a parent and its child folder too)', async () => {
     expect(findFolderCycles(ROOT)).toEqual([])
+    // The renderer's folders too: training/ no longer reaches up into state/ (its caches live with it).
+    expect(findFolderCycles(ROOT, ['renderer/src'])).toEqual([])
     const dir = tempDir('normlab-cycles-')
     try {
       mkdirSync(join(dir.dir, 'shared', 'norms'), { recursive: true })

@@ -36,7 +36,7 @@ export function stackKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): Info
   return result
 }
 
-/** a[:, col0 : col0 + K]·b, or ·bᵀ: [R, K]·[K, M] → [R, M] (see fusedStepMatMul). */
+/** a[:, col0 : col0 + K]·b, or ·bᵀ: [R, K]·[K, M] → [R, M] (see stepMatMulOp). */
 export function stepMatMulKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): Info {
   const L = gpu.lang
   const R = ins.a!.shape[0]!

@@ -50,6 +50,37 @@ export class Columns {
     return this
   }
 
+  /**
+   * batch, for a backward: the segment's statistics again, in float64 from u's `rows` rows from
+   * row0 and their weights (normalized to sum 1: float32's 1/3 is not a third). At few valid
+   * samples the backward's r·(γdy − m₁ − x̂·m₂) cancels to a small fraction of its terms (two
+   * samples: a factor ε/(σ² + ε)), so the float32-rounded mean and variance the forward kept would
+   * be most of its error. Returns the weights' sum, 1 for a segment with none (a step no sample
+   * reaches: its statistics are 0, as the forward's).
+   */
+  fromSegment(u: Float32Array, row0: number, rows: number, w: Float32Array, n: NormArgs): number {
+    let total = 0
+    for (let r = row0; r < row0 + rows; r++) total += w[r]!
+    if (total === 0) total = 1
+    this.mean.fill(0)
+    this.inv.fill(0)
+    for (let r = row0; r < row0 + rows; r++) {
+      const wr = w[r]! / total
+      if (wr === 0 || !n.center) continue
+      for (let c = 0; c < this.C; c++) this.mean[c] = this.mean[c]! + wr * u[r * this.C + c]!
+    }
+    for (let r = row0; r < row0 + rows; r++) {
+      const wr = w[r]! / total
+      if (wr === 0) continue
+      for (let c = 0; c < this.C; c++) {
+        const d = u[r * this.C + c]! - this.mean[c]!
+        this.inv[c] = this.inv[c]! + wr * d * d
+      }
+    }
+    for (let c = 0; c < this.C; c++) this.inv[c] = 1 / Math.sqrt(this.inv[c]! + n.eps)
+    return total
+  }
+
   /** row statistics: row r's own over its C features from col0 of a [·, stride] matrix, per group. */
   fromRow(v: Float32Array, stride: number, col0: number, r: number, n: NormArgs): this {
     const size = this.C / n.groups
@@ -154,7 +185,7 @@ export function normGrad(dy: Float32Array, dyStride: number, dyCol0: number, u: 
     const s1 = new Float64Array(C)
     const s2 = new Float64Array(C)
     for (let r0 = 0; r0 < R; r0 += n.rowsPerSegment) {
-      cols.fromStats(n.stats!, n.statsRow + r0 / n.rowsPerSegment, n)
+      const total = cols.fromSegment(u, uRow0 + r0, n.rowsPerSegment, w!, n)
       s1.fill(0)
       s2.fill(0)
       for (let r = r0; r < r0 + n.rowsPerSegment; r++) {
@@ -171,7 +202,7 @@ export function normGrad(dy: Float32Array, dyStride: number, dyCol0: number, u: 
       }
       if (!n.center) s1.fill(0)
       for (let r = r0; r < r0 + n.rowsPerSegment; r++) {
-        const wr = w![uRow0 + r]!
+        const wr = w![uRow0 + r]! / total
         const ub = (uRow0 + r) * C
         const db = r * dyStride + dyCol0
         for (let c = 0; c < C; c++) {

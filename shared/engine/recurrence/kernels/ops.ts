@@ -23,12 +23,12 @@ export interface NormInputs {
  * Weighted column moments of v's columns [col0, col0 + width) per segment: [S, 2·width], means
  * then variances (center false: zeros, then mean squares).
  */
-export function fusedMoments(v: Tensor2D, w: Tensor2D, attrs: { segments: number; col0: number; width: number; wOffset: number; center: boolean }): Tensor2D {
+export function momentsOp(v: Tensor2D, w: Tensor2D, attrs: { segments: number; col0: number; width: number; wOffset: number; center: boolean }): Tensor2D {
   return run(KERNELS.moments, { v, w }, attrs) as Tensor2D
 }
 
 /** γ·x̂ + β + bias (no statistics: u + bias). */
-export function fusedNormApply(u: Tensor2D, p: NormInputs & { bias?: Tensor }, attrs: NormAttrs): Tensor2D {
+export function normApplyOp(u: Tensor2D, p: NormInputs & { bias?: Tensor }, attrs: NormAttrs): Tensor2D {
   return run(KERNELS.normApply, { u, ...p }, attrs) as Tensor2D
 }
 
@@ -36,25 +36,25 @@ export function fusedNormApply(u: Tensor2D, p: NormInputs & { bias?: Tensor }, a
  * The normalizer's backward: [du, dy·x̂] for dy's rows. dy is columns [dyCol0, dyCol0 + C) of a
  * wider matrix; u and w are read from row `rowOffset` (stacked over time).
  */
-export function fusedNormGrad(dy: Tensor2D, u: Tensor2D, p: NormInputs & { w?: Tensor2D }, attrs: NormAttrs & { dyCol0: number; rowOffset: number }): [Tensor2D, Tensor2D] {
+export function normGradOp(dy: Tensor2D, u: Tensor2D, p: NormInputs & { w?: Tensor2D }, attrs: NormAttrs & { dyCol0: number; rowOffset: number }): [Tensor2D, Tensor2D] {
   return run(KERNELS.normGrad, { dy, u, ...p }, attrs) as [Tensor2D, Tensor2D]
 }
 
 /**
  * Equally shaped [R, C] tensors stacked along rows into [k·R, C]. tfjs's Concat on WebGL packs
  * every unpacked input first (one dispatch each): for T per-step tensors that is T dispatches.
- * One part: a copy (on WebGL an unpacked one, which the fused programs read without unpacking).
+ * One part: a copy (on WebGL an unpacked one, which the recurrence programs read without unpacking).
  */
-export function fusedStack(parts: readonly Tensor2D[]): Tensor2D {
+export function stackOp(parts: readonly Tensor2D[]): Tensor2D {
   return run(KERNELS.stack, Object.fromEntries(parts.map((t, i) => [`x${i}`, t])), { count: parts.length }) as Tensor2D
 }
 
 /**
  * One step's recurrent matMul a[:, col0 : col0 + width]·b (transposeB: ·bᵀ) on WebGL, as one
- * unpacked program: tfjs's packed matMul would pack its inputs and the fused programs unpack its
+ * unpacked program: tfjs's packed matMul would pack its inputs and the recurrence programs unpack its
  * output, up to four dispatches a step for one. cpu and wasm use the backend's matMul.
  */
-export function fusedStepMatMul(a: Tensor2D, b: Tensor2D, attrs: { col0: number; width: number; transposeB: boolean }): Tensor2D {
+export function stepMatMulOp(a: Tensor2D, b: Tensor2D, attrs: { col0: number; width: number; transposeB: boolean }): Tensor2D {
   return run(KERNELS.stepMatMul, { a, b }, attrs) as Tensor2D
 }
 
@@ -62,7 +62,7 @@ export function fusedStepMatMul(a: Tensor2D, b: Tensor2D, attrs: { col0: number;
  * aᵀ·b[:, col0 : col0 + width] as [M, width] (no a: the column sums, [1, width]). cpu and wasm
  * only, for narrow a (a matMul library packs all of b first); WebGL runs a matMul instead.
  */
-export function fusedColumnProduct(a: Tensor2D | undefined, b: Tensor2D, col0: number, width: number): Tensor2D {
+export function columnProductOp(a: Tensor2D | undefined, b: Tensor2D, col0: number, width: number): Tensor2D {
   return run(KERNELS.columnProduct, { b, a }, { col0, width }) as Tensor2D
 }
 
@@ -72,7 +72,7 @@ export function fusedColumnProduct(a: Tensor2D | undefined, b: Tensor2D, col0: n
  * array before copying the part: per-step BN's statistics split into means and variances every
  * step, and a no-norm cell's backward slices dV out of its gradient at every time step.
  */
-export function fusedColumns(x: Tensor2D, col0: number, widths: readonly number[]): Tensor2D[] {
+export function columnsOp(x: Tensor2D, col0: number, widths: readonly number[]): Tensor2D[] {
   return run(KERNELS.columns, { x }, { col0, widths }) as Tensor2D[]
 }
 
@@ -81,7 +81,7 @@ export function fusedColumns(x: Tensor2D, col0: number, widths: readonly number[
  * (this step's h·Wh), hPrev, cPrev, keep (stacked validity), A (the 'state' stage's input), and
  * the inline normalizer's γ, β, stats.
  */
-export function fusedCellForward(t: { xz?: Tensor2D; v?: Tensor2D; A?: Tensor2D; hPrev: Tensor2D; cPrev?: Tensor2D; keep?: Tensor2D }, p: NormInputs, attrs: CellForwardAttrs): Tensor2D[] {
+export function cellForwardOp(t: { xz?: Tensor2D; v?: Tensor2D; A?: Tensor2D; hPrev: Tensor2D; cPrev?: Tensor2D; keep?: Tensor2D }, p: NormInputs, attrs: CellForwardAttrs): Tensor2D[] {
   const out = run(KERNELS.cellForward, { ...t, ...p }, attrs)
   return Array.isArray(out) ? (out as Tensor2D[]) : [out as Tensor2D]
 }
@@ -91,7 +91,7 @@ export function fusedCellForward(t: { xz?: Tensor2D; v?: Tensor2D; A?: Tensor2D;
  * gradient into h from step t+1's recurrent matMul (or the loss); prev is step t+1's P (its carry
  * blocks); dhOut the per-step outputs' gradient; A, hPrev, cPrev, keep, w stacked over time.
  */
-export function fusedCellBackward(
+export function cellBackwardOp(
   t: { dhRec: Tensor2D; prev?: Tensor2D; dhOut?: Tensor2D; A: Tensor2D; hPrev: Tensor2D; cPrev?: Tensor2D; keep: Tensor2D; w?: Tensor2D },
   p: NormInputs,
   attrs: CellBackwardAttrs,
@@ -104,17 +104,17 @@ export function fusedCellBackward(
  * tensor (webgpu/sequence.ts forwardLayout). Inputs xz [T·N, C], keep [T·N, 1], Wh [H, C], the
  * packed γ/β of the recurrent and inner terms, and at evaluation their population rows.
  */
-export function fusedSequenceForward(t: { xz: Tensor2D; keep: Tensor2D; Wh: Tensor2D; gbH?: Tensor; gbC?: Tensor; popH?: Tensor2D; popC?: Tensor2D }, attrs: object): Tensor {
+export function sequenceForwardOp(t: { xz: Tensor2D; keep: Tensor2D; Wh: Tensor2D; gbH?: Tensor; gbC?: Tensor; popH?: Tensor2D; popC?: Tensor2D }, attrs: object): Tensor {
   return run(KERNELS.sequenceForward, t, attrs) as Tensor
 }
 
 /** The whole backward time loop as one kernel (WebGPU): one flat output (webgpu/sequence.ts backwardLayout). */
-export function fusedSequenceBackward(t: { fwd: Tensor; keep: Tensor2D; Wh: Tensor2D; dy: Tensor2D; gbH?: Tensor; gbC?: Tensor }, attrs: object): Tensor {
+export function sequenceBackwardOp(t: { fwd: Tensor; keep: Tensor2D; Wh: Tensor2D; dy: Tensor2D; gbH?: Tensor; gbC?: Tensor }, attrs: object): Tensor {
   return run(KERNELS.sequenceBackward, t, attrs) as Tensor
 }
 
 /** Whether the backend in use runs the whole time loop as one kernel (WebGPU). */
 export const hasSequenceKernels = (): boolean => tf.getKernel(KERNELS.sequenceForward, tf.getBackend()) !== undefined
 
-/** Whether the backend in use runs the JS kernels (cpu, wasm). */
-export const hasJsKernels = (): boolean => tf.getKernel(KERNELS.columnProduct, tf.getBackend()) !== undefined
+/** Whether the backend in use keeps tensors in host memory and runs the recurrence kernels there: cpu (JavaScript) and wasm (SIMD kernels on its heap), not a GPU. */
+export const isHostBackend = (): boolean => tf.getKernel(KERNELS.columnProduct, tf.getBackend()) !== undefined

@@ -141,32 +141,88 @@ export function normGrad(dy: usize, dyStride: i32, dyCol0: i32, u: usize, uRow0:
     }
     return
   }
+  // batch: in float64, two columns per lane pair (see batchGrad4).
   const rps = rowsPerSegment
   for (let r0 = 0; r0 < R; r0 += rps) {
-    const sb = at(stats, (statsRow + r0 / rps) * 2 * C)
-    for (let c = 0; c < C; c += 4) {
-      const m = C - c
-      const mean = center ? ld(at(sb, c), m) : sp(0)
-      const inv = f32x4.div(sp(1.0), f32x4.sqrt(add(ld(at(sb, C + c), m), sp(eps))))
-      const g = ld(at(gamma, c), m)
-      let s1 = sp(0)
-      let s2 = sp(0)
-      for (let r = r0; r < r0 + rps; r++) {
-        const xhat = mul(sub(ld(at(u, (uRow0 + r) * C + c), m), mean), inv)
-        const d = ld(at(dy, r * dyStride + dyCol0 + c), m)
-        const dx = mul(g, d)
-        s1 = add(s1, dx)
-        s2 = add(s2, mul(dx, xhat))
-        st(at(dyXhat, r * C + c), mul(d, xhat), m)
-      }
-      if (!center) s1 = sp(0)
-      for (let r = r0; r < r0 + rps; r++) {
-        const wr = sp(load<f32>(at(w, uRow0 + r)))
-        const xhat = mul(sub(ld(at(u, (uRow0 + r) * C + c), m), mean), inv)
-        const d = ld(at(dy, r * dyStride + dyCol0 + c), m)
-        st(at(du, r * C + c), mul(inv, sub(mul(g, d), mul(wr, add(s1, mul(xhat, s2))))), m)
-      }
+    let total: f64 = 0
+    for (let r = r0; r < r0 + rps; r++) total += <f64>load<f32>(at(w, uRow0 + r))
+    if (total == 0) total = 1 // a step no sample reaches: its statistics are 0, as the forward's
+    for (let c = 0; c < C; c += 4) batchGrad4(at(dy, r0 * dyStride), dyStride, dyCol0 + c, u, uRow0 + r0, rps, C, c, w, total, at(du, r0 * C + c), at(dyXhat, r0 * C + c))
+  }
+}
+
+@inline function lo(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v)
+}
+@inline function hi(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))
+}
+@inline function pair(a: v128, b: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5)
+}
+
+/**
+ * A batch norm's backward at four columns (c) of one segment of `rows` rows from row0, in
+ * float64: the segment's mean and variance again from u and the weights (normalized to sum 1:
+ * float32's 1/3 is not a third), then du = r·(γdy − w·(m₁ + x̂·m₂)). At few valid samples that
+ * difference cancels to a small fraction of its terms (two samples: a factor ε/(σ² + ε)), so the
+ * float32 statistics and sums the forward kept would be most of a float32 engine's error
+ * (js/normalization.ts does the same in JavaScript).
+ */
+function batchGrad4(dy: usize, dyStride: i32, dyCol: i32, u: usize, row0: i32, rows: i32, C: i32, c: i32, w: usize, total: f64, du: usize, dyXhat: usize): void {
+  const m = C - c
+  let meanLo = f64x2.splat(0), meanHi = f64x2.splat(0)
+  if (center)
+    for (let r = 0; r < rows; r++) {
+      const wr = <f64>load<f32>(at(w, row0 + r)) / total
+      if (wr == 0) continue
+      const x = ld(at(u, (row0 + r) * C + c), m)
+      meanLo = f64x2.add(meanLo, f64x2.mul(f64x2.splat(wr), lo(x)))
+      meanHi = f64x2.add(meanHi, f64x2.mul(f64x2.splat(wr), hi(x)))
     }
+  let qLo = f64x2.splat(0), qHi = f64x2.splat(0)
+  for (let r = 0; r < rows; r++) {
+    const wr = <f64>load<f32>(at(w, row0 + r)) / total
+    if (wr == 0) continue
+    const x = ld(at(u, (row0 + r) * C + c), m)
+    const dLo = f64x2.sub(lo(x), meanLo)
+    const dHi = f64x2.sub(hi(x), meanHi)
+    qLo = f64x2.add(qLo, f64x2.mul(f64x2.splat(wr), f64x2.mul(dLo, dLo)))
+    qHi = f64x2.add(qHi, f64x2.mul(f64x2.splat(wr), f64x2.mul(dHi, dHi)))
+  }
+  const e = f64x2.splat(<f64>eps)
+  const one = f64x2.splat(1)
+  const invLo = f64x2.div(one, f64x2.sqrt(f64x2.add(qLo, e)))
+  const invHi = f64x2.div(one, f64x2.sqrt(f64x2.add(qHi, e)))
+  const g = ld(at(gamma, c), m)
+  const gLo = lo(g), gHi = hi(g)
+  let s1Lo = f64x2.splat(0), s1Hi = f64x2.splat(0), s2Lo = f64x2.splat(0), s2Hi = f64x2.splat(0)
+  for (let r = 0; r < rows; r++) {
+    const x = ld(at(u, (row0 + r) * C + c), m)
+    const xLo = f64x2.mul(f64x2.sub(lo(x), meanLo), invLo)
+    const xHi = f64x2.mul(f64x2.sub(hi(x), meanHi), invHi)
+    const d = ld(at(dy, r * dyStride + dyCol), m)
+    const dLo = lo(d), dHi = hi(d)
+    const gdLo = f64x2.mul(gLo, dLo), gdHi = f64x2.mul(gHi, dHi)
+    s1Lo = f64x2.add(s1Lo, gdLo)
+    s1Hi = f64x2.add(s1Hi, gdHi)
+    s2Lo = f64x2.add(s2Lo, f64x2.mul(gdLo, xLo))
+    s2Hi = f64x2.add(s2Hi, f64x2.mul(gdHi, xHi))
+    st(at(dyXhat, r * C), pair(f64x2.mul(dLo, xLo), f64x2.mul(dHi, xHi)), m)
+  }
+  if (!center) {
+    s1Lo = f64x2.splat(0)
+    s1Hi = f64x2.splat(0)
+  }
+  for (let r = 0; r < rows; r++) {
+    const wr = f64x2.splat(<f64>load<f32>(at(w, row0 + r)) / total)
+    const x = ld(at(u, (row0 + r) * C + c), m)
+    const xLo = f64x2.mul(f64x2.sub(lo(x), meanLo), invLo)
+    const xHi = f64x2.mul(f64x2.sub(hi(x), meanHi), invHi)
+    const d = ld(at(dy, r * dyStride + dyCol), m)
+    const duLo = f64x2.mul(invLo, f64x2.sub(f64x2.mul(gLo, lo(d)), f64x2.mul(wr, f64x2.add(s1Lo, f64x2.mul(xLo, s2Lo)))))
+    const duHi = f64x2.mul(invHi, f64x2.sub(f64x2.mul(gHi, hi(d)), f64x2.mul(wr, f64x2.add(s1Hi, f64x2.mul(xHi, s2Hi)))))
+    st(at(du, r * C), pair(duLo, duHi), m)
   }
 }
 

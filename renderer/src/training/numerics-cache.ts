@@ -2,7 +2,7 @@
 // fingerprint (backend, tfjs and backend versions, GPU and driver, app version, engine source,
 // browser), not at every start (shared/engine/numerics.ts).
 import { NumericsCheck } from '../../../shared/contract/schemas'
-import { BACKENDS, type BackendName } from '../training/protocol'
+import { BACKENDS, type BackendName } from './protocol'
 import { fingerprintStore } from './fingerprint-store'
 
 /** Test hook (end-to-end tests): the named backend's gate computes with the bug it exists to catch. */
