@@ -1,6 +1,7 @@
 // A recurrent network with its variables and population statistics, and one training step.
 // Nothing here reads a tensor back: a step returns kept tensors that the caller reads in one
 // batched, asynchronous readback and then disposes.
+import { normDefinition } from '../kinds'
 import { forward, type ForwardOptions, type ForwardResult, type StepMoments } from './model'
 import { lossOf, type Target } from './core/losses'
 import { Population } from './core/population'
@@ -78,7 +79,7 @@ export class RecurrentNet {
     if (scale) scale.dispose()
 
     for (const u of k.updates) {
-      this.population.update(u.term, u.moments, u.counts)
+      this.population.update(u.term, u.moments, u.counts, normDefinition(this.spec.norm).center)
       tf.dispose([u.moments.mean, u.moments.variance])
     }
     return { loss: value, accuracy: k.accuracy, gradNorm, counts: k.counts, recorded: k.recorded, snapshot: k.snapshot }

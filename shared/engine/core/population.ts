@@ -1,6 +1,8 @@
 // Population (running) statistics per normalizer term and time step, PyTorch's convention:
 // momentum 0.1, start at mean 0 / var 1; the mean of step t moves when t had at least one valid
-// sample, the variance (unbiased, n/(n-1)) only when it had at least two. Kept as tensors so
+// sample, the variance (unbiased, n/(n-1)) only when it had at least two. A norm that does not
+// center keeps a mean square instead of a variance: no mean was estimated from the same samples,
+// so it is unbiased as it is and one sample is enough. Kept as tensors so
 // training never waits on a readback; `seen[t]` counts the updates of step t on the CPU side.
 import type { Moments } from './moments'
 import type { Policy, TermName } from './spec'
@@ -13,6 +15,13 @@ export interface TermPopulation {
 }
 
 export class PopulationError extends Error {}
+
+/** One batch's statistics of a term per time step (rows [T, C]) and the valid samples behind each row. */
+export interface PopulationUpdate {
+  term: TermName
+  moments: Moments
+  counts: number[]
+}
 
 export class Population {
   readonly terms = new Map<TermName, TermPopulation>()
@@ -43,15 +52,19 @@ export class Population {
     return pop
   }
 
-  /** Folds one batch's statistics (rows per time step, [T, C]) into the running ones. */
-  update(term: TermName, batch: Moments, counts: readonly number[]): void {
+  /**
+   * Folds one batch's statistics (rows per time step, [T, C]) into the running ones; `centered`
+   * false: the variances are mean squares (no Bessel correction, one sample suffices).
+   */
+  update(term: TermName, batch: Moments, counts: readonly number[], centered = true): void {
     const [steps, features] = batch.mean.shape as [number, number]
     const pop = this.ensure(term, steps, features)
     const total = pop.seen.length
     const pad = (values: number[]) => [...values, ...new Array<number>(total - steps).fill(0)]
     const meanRate = pad(counts.map((n) => (n >= 1 ? this.momentum : 0)))
-    const varRate = pad(counts.map((n) => (n >= 2 ? this.momentum : 0)))
-    const unbias = pad(counts.map((n) => (n >= 2 ? n / (n - 1) : 0)))
+    const least = centered ? 2 : 1
+    const varRate = pad(counts.map((n) => (n >= least ? this.momentum : 0)))
+    const unbias = pad(counts.map((n) => (n < least ? 0 : centered ? n / (n - 1) : 1)))
     tf.tidy(() => {
       const padRows = (t: tf.Tensor) => (total > steps ? tf.concat([t, tf.zeros([total - steps, features])], 0) : t)
       const column = (v: number[]) => tf.tensor2d(v, [total, 1])

@@ -33,11 +33,8 @@ type Params = Record<string, Tensor>
 type Save = (tensors: Tensor[]) => void
 
 /** Batch statistics a training step folds into the population: rows [R, C] and the valid samples behind each row. */
-export interface PopulationUpdate {
-  term: TermName
-  moments: Moments
-  counts: number[]
-}
+import type { PopulationUpdate } from '../core/population'
+export type { PopulationUpdate }
 
 export interface SequenceBatch {
   N: number

@@ -37,11 +37,8 @@ export interface PassContext {
 }
 
 /** Batch statistics to fold into the population: rows [R, C] and the valid samples behind each row. */
-export interface PopulationUpdate {
-  term: TermName
-  moments: Moments
-  counts: number[]
-}
+import type { PopulationUpdate } from '../core/population'
+export type { PopulationUpdate }
 
 export interface NormPass {
   /** Normalizes term `term` at time step t. */
