@@ -14,7 +14,7 @@ import { formatTable, formatTime } from './table'
 import { wrap } from './text-width'
 import { findingsCommand } from './findings-command'
 import { reportCommand } from './report-command'
-import { FLAG_HELP } from './flag-help'
+import { FLAG_HELP, flagMeaning } from './flag-help'
 import { resumeCommand, sweepCommand, trainCommand } from './train-commands'
 import { planResubmitCommand, planStatusCommand } from './plan-commands'
 import { exportCommand, exportDataCommand, importCommand } from './transfer-commands'
@@ -151,7 +151,7 @@ function commandHelp(name: string, command: Command): string {
   const flags = Object.entries(command.options).map(([flag, o]) => {
     const help = FLAG_HELP[flag]
     const named = `--${flag}${o.type === 'string' ? ` ${help?.value ?? 'VALUE'}` : ''}`
-    const means = help?.means ?? (o.default !== undefined ? `default ${String(o.default)}` : '')
+    const means = flagMeaning(flag) ?? (o.default !== undefined ? `default ${String(o.default)}` : '')
     return { named, means }
   })
   const width = Math.min(24, Math.max(0, ...flags.map((f) => f.named.length)))

@@ -66,6 +66,9 @@ const FIELD: Record<keyof typeof SHARED_FLAGS, string> = {
   data: 'dataFile',
 }
 
+/** The TrainConfig field each settings or grid flag sets (help reads its type, values and default there). */
+export const FIELD_OF_FLAG: Record<string, string> = { ...FIELD, ...GRID_FLAGS }
+
 /** The flag that sets a TrainConfig field (errors name the flag the user types). */
 export const FLAG_OF_FIELD: Record<string, string> = Object.fromEntries(Object.entries(FIELD).map(([flag, field]) => [field, flag]))
 

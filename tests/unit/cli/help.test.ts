@@ -1,6 +1,11 @@
 // The CLI for a newcomer: `help` fits a terminal (one line per command, `help <command>` for its
 // options), a mistyped flag gets a suggestion, a missing --task is "required", `runs list --study`.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DEFAULT_DRAFT } from '../../../shared/lab/study-plan'
+import { NORMS, OPTIMIZERS } from '../../../shared/kinds'
+import { TrainConfig } from '../../../shared/contract/train-config'
+import { allowedValues, appDefault } from '../../../electron/cli/flag-help'
+import { FIELD_OF_FLAG } from '../../../electron/cli/study-flags'
 import { openServices } from '../../../electron/store'
 import { displayWidth } from '../../../electron/cli/text-width'
 import { createApi } from '../../../shared/contract'
@@ -30,9 +35,23 @@ describe('the CLI for a newcomer', () => {
 
   it('help <command> says what every flag means and which values it takes', async () => {
     const sweep = (await cli(['help', 'sweep'])).out
-    expect(sweep).toMatch(/^ {2}--norm N +the normalizer: none, bn_step, bn_seq, ln, gn, rms, in \(sweep: a comma list\)$/m)
-    expect(sweep).toMatch(/^ {2}--preset ID +one of the app's presets, its settings and grid: bnVsLn, batchSize,/m)
-    expect(sweep).toMatch(/^ {2}--batching M +variable lengths in a batch: mask, pad, truncate, bucket/m)
+    const flat = sweep.replace(/\n {24}/g, ' ')
+    expect(flat).toMatch(new RegExp(`^ {2}--norm N +the normalizer \\(sweep: a comma list\\); one of ${NORMS.join(', ')}; default bn_step$`, 'm'))
+    expect(flat).toMatch(/^ {2}--preset ID +one of the app's presets, its settings and grid: bnVsLn, batchSize,/m)
+    expect(flat).toMatch(/^ {2}--batching M +variable lengths in a batch \(sweep: a comma list\); one of mask, pad, truncate, bucket; default mask$/m)
+    // Types, bounds and defaults come from where they are decided: the schema the validation uses
+    // and the app's defaults (the New experiment form's), not from words typed beside them.
+    expect(flat).toMatch(new RegExp(`^ {2}--hidden H +hidden units; a whole number from 1 to 1024; default ${DEFAULT_DRAFT.hidden}$`, 'm'))
+    expect(flat).toMatch(new RegExp(`^ {2}--steps S +training steps; a whole number from 1 to 1000000; default ${DEFAULT_DRAFT.steps}$`, 'm'))
+    expect(flat).toMatch(/^ {2}--lr R +learning rate; a number above 0, at most 10; default 0.005$/m)
+    expect(flat).toMatch(/^ {2}--lengths L +.*; default 10-40$/m)
+    expect(flat).toMatch(/^ {2}--batch B +batch size \(sweep: a comma list\); a whole number from 1 to 4096; default 32$/m)
+    for (const field of ['hidden', 'batchSize', 'lr', 'steps', 'clipNorm', 'recordEvery', 'evalEvery', 'groups', 'seed']) expect(allowedValues(field), field).toMatch(/^a (whole )?number/)
+    expect(allowedValues('optimizer')).toBe(`one of ${OPTIMIZERS.join(', ')}`)
+    // And they are what happens: a run left to the defaults trains with exactly these.
+    for (const flag of ['hidden', 'steps', 'lr', 'clip-norm', 'record-every', 'eval-every', 'groups', 'optimizer']) expect(appDefault(flag), flag).toBe(String(DEFAULT_DRAFT[FIELD_OF_FLAG[flag] as keyof typeof DEFAULT_DRAFT]))
+    expect(appDefault('norm')).toBe(TrainConfig.parse({ task: 'adding' }).norm)
+    expect(appDefault('batch')).toBe(String(TrainConfig.parse({ task: 'adding' }).batchSize))
     // Every flag of every command has its line of meaning (none left as a bare VALUE).
     for (const name of [...COMMANDS, 'resume', 'plan status', 'plan resubmit']) {
       const out = (await cli(['help', ...name.split(' ')])).out
