@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SnapshotRead } from '../../shared/contract/schemas'
 import { unpackFloat32, type PackedMatrix } from '../../shared/contract/packed'
 import { tempDir } from '../helpers/temp'
-import { ARTIFACTS, callApi, launchChromium, preferBackend, serve, type Served } from './harness'
+import { ARTIFACTS, callApi, launchChromium, OVERFLOWS, preferBackend, serve, type Served } from './harness'
 
 const tmp = tempDir('normlab-explore-')
 let served: Served
@@ -137,6 +137,8 @@ describe('the explorable', () => {
     await page.getByTestId('explore-norm-bn_step').check()
     await page.getByTestId('time-slider').fill('3')
     await page.screenshot({ path: join(ARTIFACTS, 'explore-en.png'), fullPage: true })
+    await page.getByTestId('step-chart').screenshot({ path: join(ARTIFACTS, 'explore-time-chart-en.png') })
+    expect(await page.evaluate(OVERFLOWS), 'en').toEqual([])
     // The picture in the README: the page's section alone, in a viewport tall enough to hold it
     // (the sticky header then stays above it; the page's CSP refuses an injected style).
     await page.setViewportSize({ width: 1400, height: 2200 })
@@ -147,6 +149,9 @@ describe('the explorable', () => {
     await page.locator('header [data-testid=language-switch]').selectOption('zh-CN')
     await expect.poll(async () => page.locator('h1').textContent()).toMatch(/探索/)
     await page.screenshot({ path: join(ARTIFACTS, 'explore-zh-CN.png'), fullPage: true })
+    // The time chart by itself, in Chinese too, and nothing wider than its box.
+    await page.getByTestId('step-chart').screenshot({ path: join(ARTIFACTS, 'explore-time-chart-zh-CN.png') })
+    expect(await page.evaluate(OVERFLOWS), 'zh-CN').toEqual([])
     await page.locator('header [data-testid=language-switch]').selectOption('en')
   }, 60_000)
 

@@ -122,3 +122,22 @@ export async function callApi<T>(served: Served, name: string, payload: unknown)
   if (!body.ok) throw new Error(body.error?.message)
   return body.value
 }
+
+/**
+ * Runs in the page: every element whose content is wider than its box (overflowing, or clipped by
+ * overflow: hidden), except boxes meant to scroll, form fields, canvases and text truncated on
+ * purpose with its full text in a title.
+ */
+export const OVERFLOWS = `(() => {
+  const out = []
+  const root = document.documentElement
+  if (root.scrollWidth > root.clientWidth + 1) out.push('the page is ' + root.scrollWidth + ' px wide in a ' + root.clientWidth + ' px window')
+  for (const el of document.querySelectorAll('body *')) {
+    const cs = getComputedStyle(el)
+    if (cs.display === 'none' || cs.display === 'inline' || el.clientWidth === 0) continue
+    if (['auto', 'scroll'].includes(cs.overflowX) || el.closest('.visually-hidden')) continue
+    if (['INPUT', 'SELECT', 'TEXTAREA', 'CANVAS', 'OPTION'].includes(el.tagName) || el.hasAttribute('title')) continue
+    if (el.scrollWidth > el.clientWidth + 1) out.push(el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') + ' "' + (el.textContent || '').trim().slice(0, 50) + '" ' + el.scrollWidth + '>' + el.clientWidth)
+  }
+  return out
+})()`

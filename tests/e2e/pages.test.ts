@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli } from '../helpers/cli'
 import { tempDir } from '../helpers/temp'
 import type { Run, Study } from '../../shared/contract'
-import { ARTIFACTS, callApi, launchChromium, serve, type Served, preferBackend } from './harness'
+import { ARTIFACTS, callApi, launchChromium, OVERFLOWS, serve, type Served, preferBackend } from './harness'
 
 const tmp = tempDir('normlab-pages-')
 const dbPath = tmp.file('pages.sqlite')
@@ -18,24 +18,6 @@ let browser: Browser
 let page: Page
 const pageErrors: string[] = []
 
-/**
- * Runs in the page: every element whose content is wider than its box (overflowing, or clipped by
- * overflow: hidden), except boxes meant to scroll, form fields, canvases and text truncated on
- * purpose with its full text in a title.
- */
-const OVERFLOWS = `(() => {
-  const out = []
-  const root = document.documentElement
-  if (root.scrollWidth > root.clientWidth + 1) out.push('the page is ' + root.scrollWidth + ' px wide in a ' + root.clientWidth + ' px window')
-  for (const el of document.querySelectorAll('body *')) {
-    const cs = getComputedStyle(el)
-    if (cs.display === 'none' || cs.display === 'inline' || el.clientWidth === 0) continue
-    if (['auto', 'scroll'].includes(cs.overflowX) || el.closest('.visually-hidden')) continue
-    if (['INPUT', 'SELECT', 'TEXTAREA', 'CANVAS', 'OPTION'].includes(el.tagName) || el.hasAttribute('title')) continue
-    if (el.scrollWidth > el.clientWidth + 1) out.push(el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') + ' "' + (el.textContent || '').trim().slice(0, 50) + '" ' + el.scrollWidth + '>' + el.clientWidth)
-  }
-  return out
-})()`
 
 const PAGES: { name: string; hash: string; ready: string }[] = [
   { name: 'runs', hash: '#/runs', ready: '[data-testid=runs-table]' },
@@ -300,6 +282,32 @@ describe('every page, as a newcomer sees it', () => {
     await page.keyboard.press('Escape')
     await page.getByTestId('shortcuts').waitFor({ state: 'detached' })
   }, 360_000)
+
+  it('twelve groups, in both languages: Runs with many groups and Compare with twelve fit, a screenshot each', async () => {
+    // Every norm but InstanceNorm by two batchings, two seeds: 24 runs, 12 settings.
+    const trained = await cli(['sweep', '--task', 'adding', '--norm', 'none,bn_step,bn_seq,ln,gn,rms', '--batching', 'mask,pad', '--seed', '1,2', '--steps', '12', '--hidden', '8', '--batch', '8', '--lengths', 'longtail:4-16', '--record-every', '6', '--eval-every', '6', '--snapshots', 'none', '--study', 'twelve', '--jobs', '2', '--backend', 'wasm', '--db', dbPath])
+    expect(trained.code, trained.err).toBe(0)
+    const study = (await callApi<Study[]>(served, 'listStudies', {})).find((s) => s.name === 'twelve')!
+    const ids = (await callApi<Run[]>(served, 'listRuns', { filter: { studyId: study.id } })).map((r) => r.id)
+    expect(ids).toHaveLength(24)
+    await page.setViewportSize({ width: 1400, height: 900 })
+    await page.reload() // the CLI wrote to the archive behind the server's back: no event told the page
+    for (const language of ['en', 'zh-CN'] as const) {
+      await page.locator('header [data-testid=language-switch]').selectOption(language)
+      const problems: string[] = []
+      await visit(page, '#/runs', '[data-testid=runs-table]')
+      await expect.poll(async () => page.getByTestId('group-row').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(12)
+      await page.screenshot({ path: join(ARTIFACTS, `pages-runs-many-groups-${language}.png`), fullPage: true })
+      for (const p of (await page.evaluate(OVERFLOWS)) as string[]) problems.push(`runs: ${p}`)
+      await visit(page, `#/compare?runs=${ids.join(',')}`, '[data-testid=findings] article[data-verdict]')
+      expect(await page.getByTestId('compare-group').count()).toBe(12)
+      expect(await page.getByTestId('compare-curves-groups').getAttribute('data-groups')).toBe('12')
+      await page.screenshot({ path: join(ARTIFACTS, `pages-compare-12-groups-${language}.png`), fullPage: true })
+      for (const p of (await page.evaluate(OVERFLOWS)) as string[]) problems.push(`compare: ${p}`)
+      expect(problems, language).toEqual([])
+    }
+    await page.locator('header [data-testid=language-switch]').selectOption('en')
+  }, 300_000)
 
   it('had no uncaught errors in the page', () => {
     expect(pageErrors).toEqual([])

@@ -3,16 +3,17 @@
 // rasterizes to pages whose charts are drawn; both languages.
 import { hostname } from 'node:os'
 import { reportModelOf } from '../../shared/lab/report/html'
-import { basename, dirname } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../electron/cli/run-cli'
+import { PAGE_MARGIN } from '../../electron/report/chromium-printer'
 import { canonicalJson } from '../../shared/canonical-json'
 import { tempDir } from '../helpers/temp'
-import { launchChromium } from './harness'
+import { ARTIFACTS, launchChromium } from './harness'
 
 const tmp = tempDir('normlab-report-')
 const db = tmp.file('study.sqlite')
@@ -260,8 +261,23 @@ describe('a report of a trained study', () => {
       })()`)
       expect(wide, language).toEqual([])
       await context.close()
+      // The printed PDF too: its pages as pictures (test-results/report-pdf-<language>-<page>.png),
+      // and no word of any page beyond the page's printable box (its side margins, less a mm).
+      const pdfFile = tmp.file(`wide-${language}.pdf`)
+      await cli('report', '--study', String(studyId), '--out', tmp.file(`wide-${language}-2.html`), '--pdf', pdfFile, '--lang', language, '--db', db)
+      execFileSync('pdftoppm', ['-r', '50', '-png', pdfFile, join(ARTIFACTS, `report-pdf-${language}`)])
+      const layout = execFileSync('pdftotext', ['-bbox-layout', pdfFile, '-'], { encoding: 'utf8' })
+      const pages = [...layout.matchAll(/<page width="([\d.]+)" height="([\d.]+)">([\s\S]*?)<\/page>/g)]
+      expect(pages.length, language).toBeGreaterThanOrEqual(3)
+      const margin = ((Math.min(parseFloat(PAGE_MARGIN.left), parseFloat(PAGE_MARGIN.right)) - 1) / 25.4) * 72 // mm to points
+      const words = pages.flatMap((page, index) =>
+        [...page[3]!.matchAll(/<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)<\/word>/g)].map((w) => ({ page: index + 1, width: Number(page[1]), left: Number(w[1]), right: Number(w[2]), text: w[3]! })),
+      )
+      expect(words.length, language).toBeGreaterThan(500)
+      const outside = words.filter((w) => w.left < margin || w.right > w.width - margin).map((w) => `page ${w.page}: "${w.text}" at ${w.left.toFixed(0)}–${w.right.toFixed(0)} pt of ${w.width.toFixed(0)}`)
+      expect(outside, language).toEqual([])
     }
-  }, 240_000)
+  }, 300_000)
 
   it('speaks Chinese when asked', async () => {
     const zh = tmp.file('report-zh.html')
