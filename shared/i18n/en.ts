@@ -522,6 +522,8 @@ export const en = {
     studyRuns: 'run {{done}} of {{total}} done',
     studyLeft: 'about {{eta}} left for the study',
     preparingHint: 'Training starts when this is done (once per machine and version: timing the backends takes ~30 s).',
+    preparingProgress: 'Preparing the compute backend',
+    preparingStep: 'backend {{index}} of {{of}}',
     pause: 'Pause',
     resume: 'Resume',
     stop: 'Stop',

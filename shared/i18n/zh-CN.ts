@@ -509,6 +509,8 @@ export const zhCN = translationOf<typeof en>()({
     studyRuns: '已完成 {{done}} / {{total}} 次运行',
     studyLeft: '整个研究约剩 {{eta}}',
     preparingHint: '完成后开始训练（每台机器、每个版本只做一次：测速各后端约需 30 秒）。',
+    preparingProgress: '正在准备计算后端',
+    preparingStep: '第 {{index}} 个后端，共 {{of}} 个',
     pause: '暂停',
     resume: '继续',
     stop: '停止',

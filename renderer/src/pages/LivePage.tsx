@@ -7,6 +7,7 @@ import { colorAt } from '../charts/setup'
 import { hrefOf } from '../state/router'
 import { useTrainingController, useTrainingTransition } from '../state/training'
 import type { FinishedBatch } from '../training/controller'
+import { startupFraction } from '../training/protocol'
 import { ExportReport } from '../compare/ExportReport'
 import { FindingsSection } from '../compare/FindingsSection'
 import { SettleRounds } from '../components/SettleRounds'
@@ -81,7 +82,9 @@ export function LivePage() {
           {state.backend.state === 'starting' && (
             // Before the first step: what the wait is for, so "0.0 steps/s" is not read as a hang.
             <div className="muted" data-testid="live-preparing" role="status">
-              {state.backend.trying === null ? t('backend.initializing') : t(PHASE_TEXT[state.backend.phase], { backend: state.backend.trying })} {t('live.preparingHint')}
+              <progress className="startup" max={1} value={startupFraction(state.backend)} aria-label={t('live.preparingProgress')} data-testid="live-preparing-progress" data-index={state.backend.index} data-of={state.backend.of} />
+              {state.backend.trying === null ? t('backend.initializing') : t(PHASE_TEXT[state.backend.phase], { backend: state.backend.trying })}
+              {state.backend.of > 1 && ` (${t('live.preparingStep', { index: state.backend.index + 1, of: state.backend.of })})`} {t('live.preparingHint')}
             </div>
           )}
           {state.batch.total > 1 && (

@@ -50,7 +50,7 @@ export interface TrainingState {
   backend:
     /** Not started: it starts when training, the self-check or the pages that design runs need it (off the critical path of browsing). */
     | { state: 'idle' }
-    | { state: 'starting'; trying: BackendName | null; phase: BackendPhase }
+    | { state: 'starting'; trying: BackendName | null; phase: BackendPhase; index: number; of: number }
     | { state: 'ready'; info: BackendInfo }
     | { state: 'failed'; reason: string }
   live: LiveRun | null
@@ -156,7 +156,7 @@ export class TrainingController {
         earlier()
       }
     })
-    this.update({ backend: { state: 'starting', trying: null, phase: 'starting' } })
+    this.update({ backend: { state: 'starting', trying: null, phase: 'starting', index: 0, of: 1 } })
     void this.init()
   }
 
@@ -412,7 +412,7 @@ export class TrainingController {
   private handle(message: FromWorker): void {
     switch (message.type) {
       case 'backendProgress':
-        return this.update({ backend: { state: 'starting', trying: message.backend, phase: message.phase } })
+        return this.update({ backend: { state: 'starting', trying: message.backend, phase: message.phase, index: message.index, of: message.of } })
       case 'backend':
         this.settleBackend()
         return this.update({ backend: { state: 'ready', info: message.info } })

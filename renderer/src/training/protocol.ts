@@ -24,6 +24,24 @@ export const BACKEND_CHOICES: BackendChoice[] = ['auto', ...BACKENDS]
 /** What the worker is doing with a backend while it starts: starting it, its numerics gate, timing it (auto). */
 export type BackendPhase = 'starting' | 'checking' | 'probing'
 
+/**
+ * How far the start-up is: this backend's place among those being tried (auto: every probed
+ * backend, in turn; a chosen backend: 1 of 1) and its phase's share of one backend's time, so the
+ * page can draw the wait as a bar of its own.
+ */
+export interface StartupProgress {
+  backend: BackendName
+  phase: BackendPhase
+  index: number
+  of: number
+}
+
+/** The share of one backend's start-up done when a phase begins: starting is quick, the gate and the timing are not. */
+const PHASE_START: Record<BackendPhase, number> = { starting: 0, checking: 0.1, probing: 0.55 }
+
+/** The start-up's fraction done, 0–1. */
+export const startupFraction = (p: Pick<StartupProgress, 'phase' | 'index' | 'of'>): number => Math.min(1, (p.index + PHASE_START[p.phase]) / Math.max(1, p.of))
+
 export interface BackendInfo {
   backend: BackendName
   webglVersion: number | null
@@ -61,7 +79,7 @@ export type ToWorker =
   | { type: 'selfCheck' }
 
 export type FromWorker =
-  | { type: 'backendProgress'; backend: BackendName; phase: BackendPhase }
+  | ({ type: 'backendProgress' } & StartupProgress)
   | { type: 'backend'; info: BackendInfo }
   | { type: 'numerics'; summary: NumericsCheck }
   | { type: 'probe'; probe: BackendProbe }

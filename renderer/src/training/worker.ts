@@ -40,18 +40,21 @@ interface Gated {
   remembered: boolean
 }
 
+/** Where a backend stands among those being started (StartupProgress). */
+type Place = { index: number; of: number }
+
 /**
  * Starts a backend and holds it to the numerics gate (or to its check remembered by the page with
  * the same fingerprint); the reason it cannot be used, or its check.
  */
-async function startAndGate(name: BackendName, message: InitMessage): Promise<Gated | string> {
-  postLatest({ type: 'backendProgress', backend: name, phase: 'starting' })
+async function startAndGate(name: BackendName, message: InitMessage, at: Place): Promise<Gated | string> {
+  postLatest({ type: 'backendProgress', backend: name, phase: 'starting', ...at })
   const failure = await startBackend(name)
   if (failure !== null) return `${name}: ${failure}`
   let numerics: NumericsSummary | undefined = rememberedCheckFor(message.checked, backendFingerprint(name, appVersion))
   const remembered = numerics !== undefined
   if (!numerics) {
-    postLatest({ type: 'backendProgress', backend: name, phase: 'checking' })
+    postLatest({ type: 'backendProgress', backend: name, phase: 'checking', ...at })
     const fault = message.numericsFault === name
     numerics = (await runNumericsCheck({ backend: name, appVersion, full: false, fault })).summary
     // A result computed under the test hook says nothing about this GPU: never remember it.
@@ -84,7 +87,8 @@ async function initPreferred(message: InitMessage, preferred: BackendName): Prom
   const order = [preferred, ...FALLBACK.filter((b) => b !== preferred)]
   const skipped: string[] = []
   for (const name of order) {
-    const gated = await startAndGate(name, message)
+    // One backend is being started; a fallback is another one, its own bar.
+    const gated = await startAndGate(name, message, { index: 0, of: 1 })
     if (typeof gated === 'string') {
       skipped.push(gated)
       continue
@@ -101,10 +105,11 @@ async function initPreferred(message: InitMessage, preferred: BackendName): Prom
 async function initFastest(message: InitMessage): Promise<void> {
   const probes: BackendProbe[] = []
   const gates = new Map<BackendName, Gated>()
-  for (const name of PROBED) {
+  for (const [index, name] of PROBED.entries()) {
     // A newer choice is waiting: stop timing for this one.
     if (superseded()) return
-    const gated = await startAndGate(name, message)
+    const at = { index, of: PROBED.length }
+    const gated = await startAndGate(name, message, at)
     if (typeof gated === 'string') {
       probes.push({ backend: name, fingerprint: null, msPerStep: null, failure: gated, probedAt: Date.now() })
       continue
@@ -112,7 +117,7 @@ async function initFastest(message: InitMessage): Promise<void> {
     const fingerprint = backendFingerprint(name, appVersion)
     let probe = message.probed.find((p) => p.backend === name && p.fingerprint === fingerprint && p.msPerStep !== null)
     if (!probe) {
-      postLatest({ type: 'backendProgress', backend: name, phase: 'probing' })
+      postLatest({ type: 'backendProgress', backend: name, phase: 'probing', ...at })
       try {
         probe = { backend: name, fingerprint, msPerStep: await probeActiveBackend(() => performance.now()), failure: null, probedAt: Date.now() }
         post({ type: 'probe', probe })
