@@ -10,7 +10,7 @@ import type { Population } from './core/population'
 import type { ModelSpec, Policy } from './core/spec'
 import { tf, type Tensor, type Tensor2D, type Tensor3D } from './core/tf'
 import { recurrenceSequence, usesRecurrenceOp, type PopulationUpdate } from './recurrence'
-import { termNorm } from './recurrence/term-norms'
+import { termNorm } from './recurrence/sequence/term-norms'
 import type { BatchLayout } from './reference/normalizer'
 import { referenceForward } from './reference/step-model'
 

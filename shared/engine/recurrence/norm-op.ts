@@ -6,9 +6,9 @@ import { normDefinition, type NormKind } from '../../kinds'
 import type { Moments } from '../core/moments'
 import { tf, type Tensor, type Tensor2D } from '../core/tf'
 import { columnProductOp, momentsOp, normApplyOp, normGradOp, isHostBackend } from './kernels/ops'
-import type { SequenceBatch } from './op'
-import { termNorm } from './term-norms'
-import { reorder, sampleOrder } from './sample-order'
+import type { SequenceBatch } from './sequence/types'
+import { termNorm } from './sequence/term-norms'
+import { reorder, sampleOrder } from './sequence/sample-order'
 import type { NormAttrs } from './kernels/names'
 
 type Save = (tensors: Tensor[]) => void

@@ -3,7 +3,7 @@
 // sample-major (row n·T + t) they are T contiguous rows, a segment — and the normalizing kernels
 // every backend already has for segmented batch statistics (moments, apply, backward) compute
 // InstanceNorm exactly, weighted 1/length over the sample's valid steps, 0 on its padding.
-import { tf, type Tensor1D, type Tensor2D } from '../core/tf'
+import { tf, type Tensor1D, type Tensor2D } from '../../core/tf'
 
 export interface SampleOrder {
   /** Gather indices: sample-major row n·T + t takes time-major row t·N + n. */

@@ -1,9 +1,9 @@
 // How a model's norm acts on each term of its cell, read off the norm's definition: where the
 // statistics come from inside the kernels, centering, groups. The one place the recurrence asks
 // what a norm does (and an unknown domain is a type error, never a silent identity).
-import { normalizedTerms, normDefinition, type StatisticDomain, type TermName } from '../../kinds'
-import type { ModelSpec } from '../core/spec'
-import type { NormAttrs, StatsSource } from './kernels/names'
+import { normalizedTerms, normDefinition, type StatisticDomain, type TermName } from '../../../kinds'
+import type { ModelSpec } from '../../core/spec'
+import type { NormAttrs, StatsSource } from '../kernels/names'
 
 export interface TermNorm {
   attrs: NormAttrs
