@@ -11,7 +11,10 @@ const contentSecurityPolicy: Plugin = {
   name: 'normlab-csp',
   apply: 'build',
   transformIndexHtml: (html) =>
-    html.replace('<meta charset="UTF-8" />', `<meta charset="UTF-8" />\n    <meta http-equiv="Content-Security-Policy" content="${META_CONTENT_SECURITY_POLICY}" />`),
+    html.replace(
+      '<meta charset="UTF-8" />',
+      `<meta charset="UTF-8" />\n    <meta http-equiv="Content-Security-Policy" content="${META_CONTENT_SECURITY_POLICY}" />`,
+    ),
 }
 
 /** Every file under the engine and the reference cases, hashed: the numerics gate's cache key changes with any kernel edit. */

@@ -6,15 +6,38 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 // Exact module names (a `paths` entry), so a local file such as ./events is not mistaken for one.
-const NODE_BUILTIN_NAMES = ['fs', 'fs/promises', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'url', 'util', 'worker_threads', 'stream', 'events', 'buffer', 'process']
+const NODE_BUILTIN_NAMES = [
+  'fs',
+  'fs/promises',
+  'path',
+  'os',
+  'child_process',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'url',
+  'util',
+  'worker_threads',
+  'stream',
+  'events',
+  'buffer',
+  'process',
+]
 const nodeBuiltins = (message) => NODE_BUILTIN_NAMES.map((name) => ({ name, message }))
 
 /** shared/'s own rule: pure TypeScript for both sides; only shared/, tfjs and pure libraries. */
-const SHARED_PATHS = [...nodeBuiltins('shared/ runs in the renderer too: no Node modules.'), { name: 'electron', message: 'shared/ must not import electron.' }]
+const SHARED_PATHS = [
+  ...nodeBuiltins('shared/ runs in the renderer too: no Node modules.'),
+  { name: 'electron', message: 'shared/ must not import electron.' },
+]
 const SHARED_PATTERNS = [
   { group: ['node:*'], message: 'shared/ runs in the renderer too: no Node modules.' },
   { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ imports only shared/.' },
-  { group: ['react', 'react-dom', 'react-dom/*', 'chart.js', 'chart.js/*', 'i18next', 'react-i18next', 'sqlite3'], message: 'shared/ has no UI, DOM or storage dependencies.' },
+  {
+    group: ['react', 'react-dom', 'react-dom/*', 'chart.js', 'chart.js/*', 'i18next', 'react-i18next', 'sqlite3'],
+    message: 'shared/ has no UI, DOM or storage dependencies.',
+  },
 ]
 
 /**
@@ -34,14 +57,25 @@ const SHARED_LAYERS = [
 const LAYERED = SHARED_LAYERS.map((l) => l.folder)
 
 function sharedLayers() {
-  const rule = (patterns) => ({ 'no-restricted-imports': ['error', { paths: SHARED_PATHS, patterns: [...SHARED_PATTERNS, ...patterns] }] })
+  const rule = (patterns) => ({
+    'no-restricted-imports': ['error', { paths: SHARED_PATHS, patterns: [...SHARED_PATTERNS, ...patterns] }],
+  })
   return [
     { files: ['shared/**/*.ts'], rules: rule([]) },
     ...SHARED_LAYERS.map(({ folder, below }) => {
       const above = LAYERED.filter((f) => f !== folder && !below.includes(f))
       return {
         files: [`shared/${folder}/**/*.ts`],
-        rules: rule(above.length === 0 ? [] : [{ group: above.flatMap((f) => [`**/${f}`, `**/${f}/**`]), message: `shared/${folder} may import only ${below.length ? below.map((b) => `shared/${b}`).join(', ') : 'nothing of the other layers'} (layers: kinds < contract < engine < lab, kinds < i18n < lab).` }]),
+        rules: rule(
+          above.length === 0
+            ? []
+            : [
+                {
+                  group: above.flatMap((f) => [`**/${f}`, `**/${f}/**`]),
+                  message: `shared/${folder} may import only ${below.length ? below.map((b) => `shared/${b}`).join(', ') : 'nothing of the other layers'} (layers: kinds < contract < engine < lab, kinds < i18n < lab).`,
+                },
+              ],
+        ),
       }
     }),
   ]
@@ -59,9 +93,7 @@ export const layerRules = [
         'error',
         {
           paths: [{ name: 'electron', message: 'Only electron/main and electron/preload may import electron.' }],
-          patterns: [
-            { group: ['**/renderer/**'], message: 'The Node side does not import renderer code.' },
-          ],
+          patterns: [{ group: ['**/renderer/**'], message: 'The Node side does not import renderer code.' }],
         },
       ],
     },
@@ -69,7 +101,10 @@ export const layerRules = [
   {
     files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/renderer/**'], message: 'The Node side does not import renderer code.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/renderer/**'], message: 'The Node side does not import renderer code.' }] },
+      ],
     },
   },
   {
@@ -85,7 +120,11 @@ export const layerRules = [
           ],
           patterns: [
             { group: ['node:*', 'sqlite3'], message: 'The renderer runs in a browser: no Node modules.' },
-            { group: ['**/electron/**'], allowTypeImports: true, message: 'The renderer may import only types from electron/.' },
+            {
+              group: ['**/electron/**'],
+              allowTypeImports: true,
+              message: 'The renderer may import only types from electron/.',
+            },
           ],
         },
       ],
@@ -94,7 +133,16 @@ export const layerRules = [
 ]
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', '.gpu/**', 'shared/engine/recurrence/wasm/assembly/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      '.gpu/**',
+      'shared/engine/recurrence/wasm/assembly/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

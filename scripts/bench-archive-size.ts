@@ -11,7 +11,8 @@ import { PRESET_IDS } from '../shared/lab/study-plan'
 
 const PARTS: Record<string, string> = {
   metrics: 'SELECT SUM(length(name) + 24) AS n FROM metrics',
-  summaries: 'SELECT SUM(length(count) + coalesce(length(norm_count), 0) + length(mean) + length(var)) AS n FROM timestep_stats',
+  summaries:
+    'SELECT SUM(length(count) + coalesce(length(norm_count), 0) + length(mean) + length(var)) AS n FROM timestep_stats',
   features: 'SELECT SUM(length(feature_mean) + length(feature_var)) AS n FROM timestep_features',
   population: 'SELECT SUM(length(mean) + length(var) + length(seen)) AS n FROM population_stats',
   snapshots: 'SELECT SUM(length(vals) + length(row_mean) + length(row_var) + length(lengths)) AS n FROM snapshots',
@@ -26,12 +27,16 @@ async function main() {
   try {
     for (const preset of presets) {
       const db = join(dir, `${preset}.sqlite`)
-      const code = await runCli(['sweep', '--preset', preset, '--seed', '1', '--db', db], { out: () => undefined, err: (l) => process.stderr.write(`${l}\n`) })
+      const code = await runCli(['sweep', '--preset', preset, '--seed', '1', '--db', db], {
+        out: () => undefined,
+        err: (l) => process.stderr.write(`${l}\n`),
+      })
       if (code !== 0) throw new Error(`sweep --preset ${preset} exited ${code}`)
       const conn = await SqliteDb.open(db, { readonly: true })
       const runs = (await conn.get<{ n: number }>('SELECT COUNT(*) AS n FROM runs'))!.n
       const row: Record<string, number | string> = { preset, runs, file: Math.round(statSync(db).size / runs) }
-      for (const [part, sql] of Object.entries(PARTS)) row[part] = Math.round(((await conn.get<{ n: number | null }>(sql))!.n ?? 0) / runs)
+      for (const [part, sql] of Object.entries(PARTS))
+        row[part] = Math.round(((await conn.get<{ n: number | null }>(sql))!.n ?? 0) / runs)
       await conn.close()
       rows.push(row)
     }

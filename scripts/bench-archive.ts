@@ -16,15 +16,33 @@ function stepRecords(step: number, withFeatures: boolean) {
     const count = Array.from({ length: T }, (_, t) => Math.max(1, 64 - t))
     const mean = count.map((_, t) => Math.sin(step / 100 + t / 10))
     const variance = count.map((_, t) => 1 + t / T)
-    const features = withFeatures ? count.map((_, t) => Array.from({ length: C }, (_, c) => Math.cos(t + c))) : undefined
-    return { step, layer: 0, term, count, mean, var: variance, ...(features ? { featureMean: features, featureVar: features } : {}) }
+    const features = withFeatures
+      ? count.map((_, t) => Array.from({ length: C }, (_, c) => Math.cos(t + c)))
+      : undefined
+    return {
+      step,
+      layer: 0,
+      term,
+      count,
+      mean,
+      var: variance,
+      ...(features ? { featureMean: features, featureVar: features } : {}),
+    }
   })
 }
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'normlab-bench-'))
   const archive = await Archive.open(join(dir, 'bench.sqlite'), { migrations: shippedMigrationsDir() })
-  const created = await archive.runs.create({ name: 'bench', config: TrainConfig.parse({ task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 64, seed: 0 }), studyId: null, status: 'queued', tags: [], notes: '', device: null })
+  const created = await archive.runs.create({
+    name: 'bench',
+    config: TrainConfig.parse({ task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 64, seed: 0 }),
+    studyId: null,
+    status: 'queued',
+    tags: [],
+    notes: '',
+    device: null,
+  })
   const owner = 'bench-trainer-01'
   const run = await archive.runs.update({ id: created.id, status: 'running', lease: { owner } })
 
@@ -45,7 +63,8 @@ async function main() {
     oneStep.push(performance.now() - t0)
   }
 
-  const grid = (maxRows: number) => archive.timesteps.grid({ runId: run.id, layer: 0, term: 'x', field: 'mean', maxRows })
+  const grid = (maxRows: number) =>
+    archive.timesteps.grid({ runId: run.id, layer: 0, term: 'x', field: 'mean', maxRows })
   await grid(STEPS) // warm the page cache as a running app would have it
   const full: number[] = []
   const decimated: number[] = []
@@ -59,7 +78,11 @@ async function main() {
     decimated.push(performance.now() - t0)
   }
   const metricsT0 = performance.now()
-  await archive.metrics.append({ runId: run.id, owner, points: Array.from({ length: STEPS }, (_, i) => ({ name: 'loss', step: i, value: 1 / (i + 1), wallMs: i })) })
+  await archive.metrics.append({
+    runId: run.id,
+    owner,
+    points: Array.from({ length: STEPS }, (_, i) => ({ name: 'loss', step: i, value: 1 / (i + 1), wallMs: i })),
+  })
   const metricsMs = performance.now() - metricsT0
 
   await archive.close()

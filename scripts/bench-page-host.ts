@@ -21,7 +21,12 @@ const ROOT = findRoot()
  * WebGPU in headless Chromium: off by default there; on this kind of machine it runs on
  * SwiftShader (a CPU Vulkan), on a desktop on the GPU's Vulkan driver.
  */
-export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader']
+export const WEBGPU_FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-angle=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+]
 
 export interface BenchPage {
   page: Page
@@ -31,26 +36,60 @@ export interface BenchPage {
 export async function openBenchPage(): Promise<BenchPage> {
   const dir = join(ROOT, 'out', 'bench-page')
   mkdirSync(dir, { recursive: true })
-  await build({ entryPoints: [join(ROOT, 'scripts', 'bench-page.ts')], outfile: join(dir, 'bench.js'), bundle: true, format: 'esm', platform: 'browser', logLevel: 'error' })
-  const wasmDir = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')
+  await build({
+    entryPoints: [join(ROOT, 'scripts', 'bench-page.ts')],
+    outfile: join(dir, 'bench.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    logLevel: 'error',
+  })
+  const wasmDir = join(
+    dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')),
+    'dist',
+  )
   for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(dir, f))
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./bench.js"></script>')
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><meta charset="utf-8"><script type="module" src="./bench.js"></script>',
+  )
   const server = createServer((req, res) => {
-    const file = join(dir, (req.url ?? '/').split('?')[0] === '/' ? 'index.html' : (req.url ?? '').slice(1).split('?')[0]!)
-    const type = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' }[extname(file)] ?? 'application/octet-stream'
-    res.writeHead(200, { 'Content-Type': type, 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' })
-    createReadStream(file).on('error', () => res.end()).pipe(res)
+    const file = join(
+      dir,
+      (req.url ?? '/').split('?')[0] === '/' ? 'index.html' : (req.url ?? '').slice(1).split('?')[0]!,
+    )
+    const type =
+      { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' }[extname(file)] ??
+      'application/octet-stream'
+    res.writeHead(200, {
+      'Content-Type': type,
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+    })
+    createReadStream(file)
+      .on('error', () => res.end())
+      .pipe(res)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as { port: number }).port
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...WEBGPU_FLAGS],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      ...WEBGPU_FLAGS,
+    ],
   })
   const page = await browser.newPage()
   await page.goto(`http://127.0.0.1:${port}/`)
-  await page.waitForFunction('typeof globalThis.runBench === "function" && typeof globalThis.runSelfCheck === "function"')
+  await page.waitForFunction(
+    'typeof globalThis.runBench === "function" && typeof globalThis.runSelfCheck === "function"',
+  )
   return {
     page,
     close: async () => {

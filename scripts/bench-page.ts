@@ -4,7 +4,14 @@ import '@tensorflow/tfjs-backend-webgl'
 import '@tensorflow/tfjs-backend-webgpu'
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
-import { BENCH_CASES, benchLabel, profileTrainingStep, timeRecordingPair, timeTrainingStep, withRecurrenceOp } from '../shared/engine/benchmark'
+import {
+  BENCH_CASES,
+  benchLabel,
+  profileTrainingStep,
+  timeRecordingPair,
+  timeTrainingStep,
+  withRecurrenceOp,
+} from '../shared/engine/benchmark'
 import { setOneWorkgroupMax, setUnpackedMatMulMax } from '../shared/engine/recurrence'
 import { asGoldenCase, runGoldenCase } from '../shared/engine/golden'
 import { checkNumerics, REFERENCE_CASES } from '../shared/engine/numerics'
@@ -13,7 +20,13 @@ import { FusedAdamOptimizer, hasFusedAdam } from '../shared/engine/fused-adam'
 import { registerWebglKernels } from '../shared/engine/recurrence/webgl/register'
 import { registerWebgpuKernels } from '../shared/engine/recurrence/webgpu/register'
 import { prepareWasmKernels } from '../shared/engine/recurrence/wasm/register'
-import { agreement, disagreements, GPU_AGREEMENT_TOLERANCE, sampleCases, type Agreement } from '../tests/support/agreement'
+import {
+  agreement,
+  disagreements,
+  GPU_AGREEMENT_TOLERANCE,
+  sampleCases,
+  type Agreement,
+} from '../tests/support/agreement'
 import { installPaddingSafeMatMul } from '../shared/engine/webgl/packed-matmul'
 import { poisonPackedPadding } from '../shared/engine/webgl/poison-padding'
 import type { SelfCheckPass } from './self-check-pass'
@@ -57,7 +70,9 @@ function rendererString(): string | null {
 async function runBench(backend: string, steps: number, only: string | null = null, before = true) {
   await useBackend(backend)
   const rows = []
-  for (const c of BENCH_CASES.filter((c) => !only || benchLabel(c).toLowerCase().includes(only.toLowerCase()) || c.norm === only)) {
+  for (const c of BENCH_CASES.filter(
+    (c) => !only || benchLabel(c).toLowerCase().includes(only.toLowerCase()) || c.norm === only,
+  )) {
     const { never, every, overhead } = await timeRecordingPair(c, steps, () => performance.now())
     const profile = await profileTrainingStep(c, false)
     const kernels = profile.perTimeStep
@@ -69,11 +84,21 @@ async function runBench(backend: string, steps: number, only: string | null = nu
           return { msPerStep, kernelsPerTimeStep: p.perTimeStep, programsPerTimeStep: p.programsPerTimeStep }
         })
       : null
-    rows.push({ model: benchLabel(c), norm: c.norm, never, every, overhead, kernels, programs: profile.programsPerTimeStep, recurrence: profile.recurrencePerTimeStep, stepByStep, top: profile.top })
+    rows.push({
+      model: benchLabel(c),
+      norm: c.norm,
+      never,
+      every,
+      overhead,
+      kernels,
+      programs: profile.programsPerTimeStep,
+      recurrence: profile.recurrencePerTimeStep,
+      stepByStep,
+      top: profile.top,
+    })
   }
   return { rows, renderer: rendererString() }
 }
-
 
 /**
  * On WebGL: as training computes (plain); with texture padding poisoned (strict), which also fails
@@ -90,8 +115,11 @@ const DEFAULT_PASSES: SelfCheckPass[] = [
 async function runSelfCheck(backend: string, passes: SelfCheckPass[] | number = DEFAULT_PASSES) {
   await useBackend(backend)
   // esbuild bundles every file this template can name (shared/goldens/*.json).
-  const load = async (name: string) => ((await import(`../shared/goldens/${name.replace(/\.json$/, '')}.json`)) as { default: unknown }).default
-  const cases = await Promise.all(REFERENCE_CASES.map(async (name) => ({ name, data: asGoldenCase(name, await load(name)) })))
+  const load = async (name: string) =>
+    ((await import(`../shared/goldens/${name.replace(/\.json$/, '')}.json`)) as { default: unknown }).default
+  const cases = await Promise.all(
+    REFERENCE_CASES.map(async (name) => ({ name, data: asGoldenCase(name, await load(name)) })),
+  )
   const webgl = backend === 'webgl'
   const chosen = typeof passes === 'number' ? DEFAULT_PASSES : passes
   const out: Record<string, unknown> = {}
@@ -99,10 +127,26 @@ async function runSelfCheck(backend: string, passes: SelfCheckPass[] | number = 
     installPaddingSafeMatMul(pass.matMul === 'padding-safe')
     const unpoison = webgl && pass.poison ? poisonPackedPadding(tf.backend() as MathBackendWebGL) : () => {}
     try {
-      const r = await checkNumerics(cases, { backend, gpuRenderer: rendererString(), appVersion: 'bench', strict: webgl && pass.poison, fingerprint: null }, { now: () => performance.now() })
+      const r = await checkNumerics(
+        cases,
+        {
+          backend,
+          gpuRenderer: rendererString(),
+          appVersion: 'bench',
+          strict: webgl && pass.poison,
+          fingerprint: null,
+        },
+        { now: () => performance.now() },
+      )
       out[pass.name] = {
         summary: r.summary,
-        cases: r.results.map((c) => ({ name: c.name, pass: c.pass, worstRatio: c.worstRatio, failing: c.comparisons.filter((x) => !x.pass).map((x) => `${x.name}: ${x.worstRatio}`), error: c.error ?? null })),
+        cases: r.results.map((c) => ({
+          name: c.name,
+          pass: c.pass,
+          worstRatio: c.worstRatio,
+          failing: c.comparisons.filter((x) => !x.pass).map((x) => `${x.name}: ${x.worstRatio}`),
+          error: c.error ?? null,
+        })),
       }
     } finally {
       unpoison()
@@ -116,7 +160,11 @@ async function runSelfCheck(backend: string, passes: SelfCheckPass[] | number = 
       cases: agreements.length,
       throughOp: agreements.filter((a) => a.op).length,
       worst: Math.max(...agreements.flatMap((a) => Object.values(a.worst))),
-      over: agreements.flatMap((a) => disagreements(a, GPU_AGREEMENT_TOLERANCE).map(([name, w]) => `${a.case.cell} ${a.case.norm} N${a.case.N} T${a.case.T} H${a.case.H} ${name}: ${w}`)),
+      over: agreements.flatMap((a) =>
+        disagreements(a, GPU_AGREEMENT_TOLERANCE).map(
+          ([name, w]) => `${a.case.cell} ${a.case.norm} N${a.case.N} T${a.case.T} H${a.case.H} ${name}: ${w}`,
+        ),
+      ),
     }
   }
   return out
@@ -125,7 +173,11 @@ async function runSelfCheck(backend: string, passes: SelfCheckPass[] | number = 
 /** The seed of the sample the e2e and the GPU recipe draw (tests/support/agreement.ts). */
 const AGREEMENT_SEED = 7100
 
-async function agreementSample(seed: number, perPair: number, norms: readonly string[] | null = null): Promise<Agreement[]> {
+async function agreementSample(
+  seed: number,
+  perPair: number,
+  norms: readonly string[] | null = null,
+): Promise<Agreement[]> {
   const out: Agreement[] = []
   for (const c of sampleCases(seed, perPair)) if (!norms || norms.includes(c.norm)) out.push(await agreement(c))
   return out
@@ -137,12 +189,22 @@ async function agreementSample(seed: number, perPair: number, norms: readonly st
  * models run on WebGL.
  */
 /** stepKernels: on WebGPU, loop over the per-step kernels even where the one-dispatch loop would run (as for large BN models). */
-async function runRecurrenceAgreement(backend: string, perPair = 1, packedMatMul = false, seed = AGREEMENT_SEED, norms: string[] | null = null, stepKernels = false) {
+async function runRecurrenceAgreement(
+  backend: string,
+  perPair = 1,
+  packedMatMul = false,
+  seed = AGREEMENT_SEED,
+  norms: string[] | null = null,
+  stepKernels = false,
+) {
   await useBackend(backend)
   const was = packedMatMul ? setUnpackedMatMulMax(0) : null
   const wasOne = stepKernels ? setOneWorkgroupMax(0) : null
   try {
-    return (await agreementSample(seed, perPair, norms)).map((a) => ({ ...a, off: disagreements(a, backend === 'webgl' || backend === 'webgpu' ? GPU_AGREEMENT_TOLERANCE : undefined) }))
+    return (await agreementSample(seed, perPair, norms)).map((a) => ({
+      ...a,
+      off: disagreements(a, backend === 'webgl' || backend === 'webgpu' ? GPU_AGREEMENT_TOLERANCE : undefined),
+    }))
   } finally {
     if (was !== null) setUnpackedMatMulMax(was)
     if (wasOne !== null) setOneWorkgroupMax(wasOne)
@@ -203,10 +265,22 @@ async function checkFusedAdam(backend: string, steps = 6) {
 }
 
 /** One float64 oracle case (tests/oracle) on the backend: each compared output's worst ratio to the tolerance. */
-async function runOracleCase(backend: string, name: string, data: unknown): Promise<{ error: string | null; ratios: Record<string, number> }> {
+async function runOracleCase(
+  backend: string,
+  name: string,
+  data: unknown,
+): Promise<{ error: string | null; ratios: Record<string, number> }> {
   await useBackend(backend)
   const r = await runGoldenCase(name, asGoldenCase(name, data))
   return { error: r.error ?? null, ratios: Object.fromEntries(r.comparisons.map((c) => [c.name, c.worstRatio])) }
 }
 
-Object.assign(globalThis, { runOracleCase, runBench, runSelfCheck, runRecurrenceAgreement, profileStep, checkFusedAdam, kernelCounts })
+Object.assign(globalThis, {
+  runOracleCase,
+  runBench,
+  runSelfCheck,
+  runRecurrenceAgreement,
+  profileStep,
+  checkFusedAdam,
+  kernelCounts,
+})

@@ -16,7 +16,10 @@ export interface TorchRow {
 }
 
 /** The anchors' configurations that are also NormLab bench cases, by NormLab's label. */
-export const TORCH_CONFIGS: Record<string, string> = { 'LSTM h64 T50 b32': 'probe-lstm64-T50-b32', 'LSTM h128 T100 b64': 'adding-lstm128-T100-b64' }
+export const TORCH_CONFIGS: Record<string, string> = {
+  'LSTM h64 T50 b32': 'probe-lstm64-T50-b32',
+  'LSTM h128 T100 b64': 'adding-lstm128-T100-b64',
+}
 
 /** The first Python that imports torch (Debian's python3-torch is /usr/bin/python3's). */
 function pythonWithTorch(): string | null {
@@ -45,7 +48,12 @@ export function torchTimings(root: string, models: string[], threads = 2): { row
 }
 
 /** NormLab's ms per step over PyTorch's, for one model and norm: the eager loop with the same norm, and nn.LSTM. */
-export function torchRatios(model: string, norm: string, ms: number, rows: TorchRow[]): { vsTorchEager: number | null; vsTorchNnLstm: number | null } {
+export function torchRatios(
+  model: string,
+  norm: string,
+  ms: number,
+  rows: TorchRow[],
+): { vsTorchEager: number | null; vsTorchNnLstm: number | null } {
   const config = TORCH_CONFIGS[model]
   const of = (n: string) => rows.find((r) => r.config === config && r.norm === n)?.ms_per_step_median
   const eager = of(norm)

@@ -5,7 +5,14 @@
 // `--no-torch` skips it), then Chromium's webgl, webgpu and wasm (`--no-browser` skips it,
 // `--browser-backends wasm,webgl` picks; on WebGPU, programsPerTimeStep counts dispatches).
 import { useNodeBackend } from '../electron/cli/node-backend'
-import { BENCH_CASES, benchLabel, kernelsPerTimeStep, timeRecordingPair, timeTrainingStep, withRecurrenceOp } from '../shared/engine/benchmark'
+import {
+  BENCH_CASES,
+  benchLabel,
+  kernelsPerTimeStep,
+  timeRecordingPair,
+  timeTrainingStep,
+  withRecurrenceOp,
+} from '../shared/engine/benchmark'
 import { round, type BenchRow } from './bench-rows'
 import { torchRatios, torchTimings } from './bench-torch'
 
@@ -15,7 +22,9 @@ async function main(): Promise<void> {
   const steps = Number(flag('--steps')) || 7
   const backends = flag('--backend') ? [flag('--backend')!] : ['wasm']
   const only = flag('--only')
-  const cases = BENCH_CASES.filter((c) => !only || benchLabel(c).toLowerCase().includes(only.toLowerCase()) || c.norm === only)
+  const cases = BENCH_CASES.filter(
+    (c) => !only || benchLabel(c).toLowerCase().includes(only.toLowerCase()) || c.norm === only,
+  )
   const rows: BenchRow[] = []
   for (const backend of backends) {
     await useNodeBackend(backend)
@@ -25,7 +34,12 @@ async function main(): Promise<void> {
       const { never, every, overhead } = await timeRecordingPair(c, n, () => performance.now())
       const kernels = await kernelsPerTimeStep(c, false)
       // Before: the step-by-step model on the same machine, in the same run.
-      const before = args.includes('--no-before') ? null : await withRecurrenceOp(false, async () => ({ ms: await timeTrainingStep(c, false, n, () => performance.now()), kernels: await kernelsPerTimeStep(c, false) }))
+      const before = args.includes('--no-before')
+        ? null
+        : await withRecurrenceOp(false, async () => ({
+            ms: await timeTrainingStep(c, false, n, () => performance.now()),
+            kernels: await kernelsPerTimeStep(c, false),
+          }))
       rows.push({
         where: 'node',
         backend,
@@ -37,7 +51,9 @@ async function main(): Promise<void> {
         kernelsPerTimeStep: round(kernels),
         ...(before ? { stepByStep: { msPerStep: round(before.ms), kernelsPerTimeStep: round(before.kernels) } } : {}),
       })
-      process.stderr.write(`${backend} ${benchLabel(c)} ${c.norm}: ${round(never)} ms, ${round(kernels)} kernels per time step${before ? ` (step by step: ${round(before.ms)} ms, ${round(before.kernels)})` : ''}\n`)
+      process.stderr.write(
+        `${backend} ${benchLabel(c)} ${c.norm}: ${round(never)} ms, ${round(kernels)} kernels per time step${before ? ` (step by step: ${round(before.ms)} ms, ${round(before.kernels)})` : ''}\n`,
+      )
     }
   }
   // PyTorch right after, on the same machine: the ratios the targets are stated in.
@@ -45,17 +61,23 @@ async function main(): Promise<void> {
   if (!args.includes('--no-torch') && backends.includes('wasm')) {
     torch = torchTimings(process.cwd(), [...new Set(cases.map(benchLabel))])
     if ('rows' in torch) {
-      for (const r of rows) if (r.where === 'node') Object.assign(r, torchRatios(r.model, r.norm, r.msPerStep, torch.rows))
+      for (const r of rows)
+        if (r.where === 'node') Object.assign(r, torchRatios(r.model, r.norm, r.msPerStep, torch.rows))
     } else process.stderr.write(`pytorch skipped: ${torch.skipped}\n`)
   }
   if (!args.includes('--no-browser')) {
     const { browserBench, BROWSER_BACKENDS } = await import('./bench-browser')
     const chosen = flag('--browser-backends')?.split(',') ?? [...BROWSER_BACKENDS]
     const unknown = chosen.filter((b) => !(BROWSER_BACKENDS as readonly string[]).includes(b))
-    if (unknown.length) throw new Error(`--browser-backends: unknown ${unknown.join(', ')} (one or more of ${BROWSER_BACKENDS.join(', ')})`)
+    if (unknown.length)
+      throw new Error(
+        `--browser-backends: unknown ${unknown.join(', ')} (one or more of ${BROWSER_BACKENDS.join(', ')})`,
+      )
     rows.push(...(await browserBench(steps, only, !args.includes('--no-before'), chosen)))
   }
-  const bnFirst = rows.find((r) => r.backend === 'wasm' && r.norm === 'bn_step' && String(r.model).startsWith('LSTM h64'))
+  const bnFirst = rows.find(
+    (r) => r.backend === 'wasm' && r.norm === 'bn_step' && String(r.model).startsWith('LSTM h64'),
+  )
   console.log(
     JSON.stringify(
       {
@@ -63,9 +85,17 @@ async function main(): Promise<void> {
         machine: `${process.platform} ${process.arch}, node ${process.versions.node}`,
         stepsTimed: steps,
         targets: {
-          bnLstmH64T50B32Ms: { target: 89, note: 'PyTorch eager on a 2-core machine like this one (../shared/anchors): rerun bench_torch.py here for the ratio', measuredWasm: bnFirst?.msPerStep ?? null },
+          bnLstmH64T50B32Ms: {
+            target: 89,
+            note: 'PyTorch eager on a 2-core machine like this one (../shared/anchors): rerun bench_torch.py here for the ratio',
+            measuredWasm: bnFirst?.msPerStep ?? null,
+          },
           kernelsPerTimeStep: { lstmWithNorm: 24, lstmWithoutNorm: 16 },
-          cpuVsPytorch: { vsTorchEager: 0.25, vsTorchNnLstm: 1, note: 'BN- and LN-LSTM, node wasm rows: ms per step over PyTorch eager (same norm) and over nn.LSTM, same machine, back to back' },
+          cpuVsPytorch: {
+            vsTorchEager: 0.25,
+            vsTorchNnLstm: 1,
+            note: 'BN- and LN-LSTM, node wasm rows: ms per step over PyTorch eager (same norm) and over nn.LSTM, same machine, back to back',
+          },
           webgpuDispatchesPerTimeStep: { target: 3 },
           recordingOverheadPct: { target: 5 },
         },

@@ -25,15 +25,27 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   logLevel: 'error',
 })
-writeFileSync(join(out, 'report.css'), readFileSync(join(root, 'renderer/src/styles.css'), 'utf8') + '\n' + readFileSync(join(root, 'renderer/src/report/report.css'), 'utf8'))
+writeFileSync(
+  join(out, 'report.css'),
+  readFileSync(join(root, 'renderer/src/styles.css'), 'utf8') +
+    '\n' +
+    readFileSync(join(root, 'renderer/src/report/report.css'), 'utf8'),
+)
 
 let commit = 'unknown'
 try {
-  commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim()
 } catch {
   // Not a git checkout (a packaged source tree): the version alone identifies it.
 }
 const require = createRequire(join(root, 'package.json'))
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const tfjs = JSON.parse(readFileSync(require.resolve('@tensorflow/tfjs-core/package.json'), 'utf8')).version
-writeFileSync(join(root, 'out', 'build-info.json'), JSON.stringify({ appVersion: pkg.version, commit, tfjsVersion: tfjs, builtAt: new Date().toISOString() }, null, 2))
+writeFileSync(
+  join(root, 'out', 'build-info.json'),
+  JSON.stringify({ appVersion: pkg.version, commit, tfjsVersion: tfjs, builtAt: new Date().toISOString() }, null, 2),
+)

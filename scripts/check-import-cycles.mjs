@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, normalize, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"](\.[^'"]+)['"]/g
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"](\.[^'"]+)['"]/g
 const SKIP = new Set(['node_modules', 'out', 'dist', '.gpu', 'test-results'])
 
 function sources(dir, out = []) {
@@ -23,7 +24,15 @@ function sources(dir, out = []) {
 
 function resolveImport(from, spec, known) {
   const base = resolve(dirname(from), spec)
-  for (const candidate of [base, `${base}.ts`, `${base}.tsx`, `${base}.mts`, join(base, 'index.ts'), join(base, 'index.tsx')]) if (known.has(candidate)) return candidate
+  for (const candidate of [
+    base,
+    `${base}.ts`,
+    `${base}.tsx`,
+    `${base}.mts`,
+    join(base, 'index.ts'),
+    join(base, 'index.tsx'),
+  ])
+    if (known.has(candidate)) return candidate
   return null
 }
 
@@ -31,7 +40,17 @@ function resolveImport(from, spec, known) {
 function importGraph(root, dirs) {
   const files = dirs.flatMap((d) => sources(join(root, d))).map((f) => resolve(f))
   const known = new Set(files)
-  return { files, edges: new Map(files.map((f) => [f, [...readFileSync(f, 'utf8').matchAll(IMPORT)].map((m) => resolveImport(f, m[1] ?? m[2] ?? m[3], known)).filter(Boolean)])) }
+  return {
+    files,
+    edges: new Map(
+      files.map((f) => [
+        f,
+        [...readFileSync(f, 'utf8').matchAll(IMPORT)]
+          .map((m) => resolveImport(f, m[1] ?? m[2] ?? m[3], known))
+          .filter(Boolean),
+      ]),
+    ),
+  }
 }
 
 /**
@@ -44,9 +63,15 @@ export function findFolderCycles(root, dirs = ['shared', 'renderer/src']) {
   const folderOf = (f) => relative(root, dirname(f))
   const folders = [...new Set(files.map(folderOf))]
   const ties = new Map(folders.map((d) => [d, new Map()]))
-  for (const [f, targets] of edges) for (const t of targets) if (folderOf(t) !== folderOf(f) && !ties.get(folderOf(f)).has(folderOf(t))) ties.get(folderOf(f)).set(folderOf(t), `${relative(root, f)} → ${relative(root, t)}`)
+  for (const [f, targets] of edges)
+    for (const t of targets)
+      if (folderOf(t) !== folderOf(f) && !ties.get(folderOf(f)).has(folderOf(t)))
+        ties.get(folderOf(f)).set(folderOf(t), `${relative(root, f)} → ${relative(root, t)}`)
   const components = stronglyConnected(folders, (d) => [...ties.get(d).keys()])
-  return components.map((folderList) => ({ folders: folderList, ties: folderList.flatMap((a) => folderList.filter((b) => ties.get(a).has(b)).map((b) => ties.get(a).get(b))) }))
+  return components.map((folderList) => ({
+    folders: folderList,
+    ties: folderList.flatMap((a) => folderList.filter((b) => ties.get(a).has(b)).map((b) => ties.get(a).get(b))),
+  }))
 }
 
 /** Tarjan's strongly connected components of more than one node. */
@@ -84,7 +109,10 @@ function stronglyConnected(nodes, next) {
 export function findImportCycles(root, dirs = ['shared', 'electron', 'renderer', 'scripts', 'tests']) {
   const { files, edges } = importGraph(root, dirs)
   const selfImports = files.filter((f) => edges.get(f).includes(f)).map((f) => [relative(root, f)])
-  return [...stronglyConnected(files, (f) => edges.get(f)).map((c) => c.map((f) => relative(root, f)).sort()), ...selfImports]
+  return [
+    ...stronglyConnected(files, (f) => edges.get(f)).map((c) => c.map((f) => relative(root, f)).sort()),
+    ...selfImports,
+  ]
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -22,7 +22,9 @@ function newest(path) {
   return readdirSync(path).reduce((max, name) => Math.max(max, newest(join(path, name))), stat.mtimeMs)
 }
 
-const sources = Math.max(...['shared', 'electron', 'scripts', 'package.json', 'package-lock.json'].map((p) => newest(join(root, p))))
+const sources = Math.max(
+  ...['shared', 'electron', 'scripts', 'package.json', 'package-lock.json'].map((p) => newest(join(root, p))),
+)
 if (!existsSync(outfile) || statSync(outfile).mtimeMs < sources) {
   // Built under a private name and renamed: processes started together (a sweep under GNU
   // parallel) never import a half-written bundle.

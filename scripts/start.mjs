@@ -22,9 +22,15 @@ export function electronBinary(env = process.env) {
   const name = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : null
   if (env.ELECTRON_OVERRIDE_DIST_PATH) {
     const path = join(env.ELECTRON_OVERRIDE_DIST_PATH, name || 'electron')
-    return existsSync(path) ? { path, reason: null } : { path: null, reason: `ELECTRON_OVERRIDE_DIST_PATH names ${path}, which does not exist` }
+    return existsSync(path)
+      ? { path, reason: null }
+      : { path: null, reason: `ELECTRON_OVERRIDE_DIST_PATH names ${path}, which does not exist` }
   }
-  if (!name) return { path: null, reason: "Electron's binary was never downloaded (its install step could not reach the network)" }
+  if (!name)
+    return {
+      path: null,
+      reason: "Electron's binary was never downloaded (its install step could not reach the network)",
+    }
   const path = join(dir, 'dist', name)
   return existsSync(path) ? { path, reason: null } : { path: null, reason: `Electron's binary is missing (${path})` }
 }
@@ -50,6 +56,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.error(missingElectronMessage(reason))
     process.exit(1)
   }
-  const child = spawn(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'preview', ...process.argv.slice(2)], { stdio: 'inherit', cwd: root })
+  const child = spawn(
+    process.execPath,
+    [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'preview', ...process.argv.slice(2)],
+    { stdio: 'inherit', cwd: root },
+  )
   child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)))
 }

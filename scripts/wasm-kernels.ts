@@ -21,15 +21,32 @@ export async function compileWasmKernels(root: string): Promise<Uint8Array> {
   const files = sources(root)
   let binary: Uint8Array | null = null
   const stderr: string[] = []
-  const result = await asc.main(['index.ts', '--outFile', 'kernels.wasm', '-O3', '--runtime', 'stub', '--importMemory', '--noAssert', '--use', 'abort=', '--enable', 'simd,bulk-memory'], {
-    readFile: (name: string) => files[name.replace(/^\.\//, '')] ?? null,
-    writeFile: (name: string, contents: Uint8Array | string) => {
-      if (name.endsWith('.wasm')) binary = contents as Uint8Array
+  const result = await asc.main(
+    [
+      'index.ts',
+      '--outFile',
+      'kernels.wasm',
+      '-O3',
+      '--runtime',
+      'stub',
+      '--importMemory',
+      '--noAssert',
+      '--use',
+      'abort=',
+      '--enable',
+      'simd,bulk-memory',
+    ],
+    {
+      readFile: (name: string) => files[name.replace(/^\.\//, '')] ?? null,
+      writeFile: (name: string, contents: Uint8Array | string) => {
+        if (name.endsWith('.wasm')) binary = contents as Uint8Array
+      },
+      listFiles: () => [],
+      stderr: { write: (s: string | Uint8Array) => (stderr.push(String(s)), true) } as never,
     },
-    listFiles: () => [],
-    stderr: { write: (s: string | Uint8Array) => (stderr.push(String(s)), true) } as never,
-  })
-  if (result.error || !binary) throw new Error(`AssemblyScript: ${result.error?.message ?? 'no binary'}\n${stderr.join('')}`)
+  )
+  if (result.error || !binary)
+    throw new Error(`AssemblyScript: ${result.error?.message ?? 'no binary'}\n${stderr.join('')}`)
   return binary
 }
 

@@ -44,7 +44,8 @@ export class UsageError extends Error {}
 /** `--runs 1,2,3`: run ids, or a usage error naming the flag. */
 export function runIdsFlag(text: string): number[] {
   const values = text.split(',').map((v) => Number(v.trim()))
-  if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new UsageError(`--runs must be run ids separated by commas, got "${text}"`)
+  if (values.some((v) => !Number.isInteger(v) || v <= 0))
+    throw new UsageError(`--runs must be run ids separated by commas, got "${text}"`)
   // A run named twice is one run (findings counted "3 runs" for 1,1,1).
   return [...new Set(values)]
 }
@@ -52,7 +53,8 @@ export function runIdsFlag(text: string): number[] {
 /** `--study N`: a study id, or a usage error. */
 export function studyIdFlag(text: string): number {
   const id = Number(text)
-  if (!Number.isInteger(id) || id <= 0) throw new UsageError(`--study must be a study id (a positive whole number), got "${text}"`)
+  if (!Number.isInteger(id) || id <= 0)
+    throw new UsageError(`--study must be a study id (a positive whole number), got "${text}"`)
   return id
 }
 /** Thrown by a command to end with a non-zero exit code after it has printed its own report. */

@@ -8,10 +8,17 @@ import { findingLines } from './finding-lines'
 export const findingsCommand: Command = {
   usage: 'findings (--study N | --runs 1,2,3) [--json] [--lang en|zh-CN] [--db PATH]',
   summary: 'judge every claim on a study or chosen runs: effect, interval, verdict',
-  options: { ...DB_OPTION, study: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' }, lang: { type: 'string', default: 'en' } },
+  options: {
+    ...DB_OPTION,
+    study: { type: 'string' },
+    runs: { type: 'string' },
+    json: { type: 'boolean' },
+    lang: { type: 'string', default: 'en' },
+  },
   async run({ services, values, positionals, io }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
-    if ((values.study === undefined) === (values.runs === undefined)) throw new UsageError('give either --study N or --runs 1,2,3')
+    if ((values.study === undefined) === (values.runs === undefined))
+      throw new UsageError('give either --study N or --runs 1,2,3')
     const language = values.lang
     if (!isLanguage(language)) throw new UsageError(`--lang must be en or zh-CN, got "${String(language)}"`)
     let runIds: number[]
@@ -23,7 +30,11 @@ export const findingsCommand: Command = {
     const findings = computeFindings(await gatherStudyData(apiOf(services), runIds)).map(findingSummary)
     if (values.json) return io.out(JSON.stringify({ findings }, null, 2))
     const w = words(language).findings
-    io.out(values.study !== undefined ? fill(w.cliStudy, { study: values.study as string, count: runIds.length }) : fill(w.cliRuns, { count: runIds.length }))
+    io.out(
+      values.study !== undefined
+        ? fill(w.cliStudy, { study: values.study as string, count: runIds.length })
+        : fill(w.cliRuns, { count: runIds.length }),
+    )
     for (const f of findings) io.out(findingLines(f, language).join('\n'))
   },
 }

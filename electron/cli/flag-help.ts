@@ -36,14 +36,20 @@ export const FLAG_HELP: Record<string, { value?: string; means: string }> = {
   settle: { means: 'add seeds in rounds (3 → 5 → 8 → 12) until the claims are settled' },
   'max-seeds': { value: 'N', means: 'with --settle: at most N seeds (default 12)' },
   budget: { value: 'MIN', means: 'with --settle: stop adding rounds after MIN minutes' },
-  plan: { value: 'DIR', means: 'write a cluster plan (one config per run, run.sh, submit.sh) instead of training here' },
+  plan: {
+    value: 'DIR',
+    means: 'write a cluster plan (one config per run, run.sh, submit.sh) instead of training here',
+  },
   time: { value: 'T', means: 'with --plan: Slurm time limit per run (MINUTES, HH:MM:SS, D-HH:MM:SS)' },
   mem: { value: 'M', means: 'with --plan: Slurm memory per run (4G, 4000M)' },
   partition: { value: 'P', means: 'with --plan: Slurm partition(s)' },
   account: { value: 'A', means: 'with --plan: Slurm account' },
   'cpus-per-task': { value: 'N', means: 'with --plan: CPUs per run (default 2)' },
   throttle: { value: 'K', means: 'at most K array tasks at once (--array=…%K)' },
-  'max-array-size': { value: 'M', means: "with --plan: the site's MaxArraySize (default 1001); larger plans go in chunks" },
+  'max-array-size': {
+    value: 'M',
+    means: "with --plan: the site's MaxArraySize (default 1001); larger plans go in chunks",
+  },
   'from-report': { value: 'R.html', means: 'train the runs a report was made of again' },
   'from-plan': { value: 'FILE', means: 'train one run of a cluster plan (resumes it if the task ran before)' },
   jobs: { value: 'N', means: 'train N runs at once, each in a process of its own (auto: one per core; default 1)' },
@@ -65,10 +71,21 @@ export const FLAG_HELP: Record<string, { value?: string; means: string }> = {
   tag: { value: 'T', means: 'only runs with this tag' },
 }
 
-type JsonSchema = { type?: string; enum?: unknown[]; default?: unknown; minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number; anyOf?: JsonSchema[] }
+type JsonSchema = {
+  type?: string
+  enum?: unknown[]
+  default?: unknown
+  minimum?: number
+  maximum?: number
+  exclusiveMinimum?: number
+  exclusiveMaximum?: number
+  anyOf?: JsonSchema[]
+}
 
 /** TrainConfig as JSON Schema (input side): each field's type, bounds and allowed values. */
-const CONFIG_FIELDS = (z.toJSONSchema(TrainConfig, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, JsonSchema> }).properties
+const CONFIG_FIELDS = (
+  z.toJSONSchema(TrainConfig, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, JsonSchema> }
+).properties
 
 /** "one of a, b", "a whole number from 1 to 1024", "a number above 0, at most 10" (null: nothing simple to say). */
 export function allowedValues(field: string): string | null {
@@ -77,10 +94,23 @@ export function allowedValues(field: string): string | null {
   if (s.enum) return `one of ${s.enum.map(String).join(', ')}`
   if (s.type !== 'integer' && s.type !== 'number') return null
   const kind = s.type === 'integer' ? 'a whole number' : 'a number'
-  const low = s.exclusiveMinimum !== undefined ? `above ${s.exclusiveMinimum}` : s.minimum !== undefined ? `from ${s.minimum}` : null
-  const high = s.exclusiveMaximum !== undefined ? `below ${s.exclusiveMaximum}` : s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER ? `${low?.startsWith('from') ? 'to' : 'at most'} ${s.maximum}` : null
+  const low =
+    s.exclusiveMinimum !== undefined
+      ? `above ${s.exclusiveMinimum}`
+      : s.minimum !== undefined
+        ? `from ${s.minimum}`
+        : null
+  const high =
+    s.exclusiveMaximum !== undefined
+      ? `below ${s.exclusiveMaximum}`
+      : s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER
+        ? `${low?.startsWith('from') ? 'to' : 'at most'} ${s.maximum}`
+        : null
   if (low?.startsWith('from') && !high) return `${kind}, ${s.minimum} or more`
-  return [kind, low, high].filter(Boolean).join(' ').replace(/ (above \S+) (at most)/, ' $1, $2')
+  return [kind, low, high]
+    .filter(Boolean)
+    .join(' ')
+    .replace(/ (above \S+) (at most)/, ' $1, $2')
 }
 
 const APP_SETTINGS = planInputOf(DEFAULT_DRAFT).shared as Record<string, unknown>

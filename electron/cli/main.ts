@@ -7,7 +7,8 @@ import { BLOCKED_WRITES } from './train-commands'
 const diskBytes = process.env.NORMLAB_TEST_DISK_BYTES
 if (diskBytes !== undefined) SqliteDb.diskFaults = { bytesLeft: Number(diskBytes) }
 const blockedMs = process.env.NORMLAB_TEST_BLOCKED_MS
-if (blockedMs !== undefined) Object.assign(BLOCKED_WRITES, { retryEveryMs: Number(blockedMs) / 5, giveUpAfterMs: Number(blockedMs) })
+if (blockedMs !== undefined)
+  Object.assign(BLOCKED_WRITES, { retryEveryMs: Number(blockedMs) / 5, giveUpAfterMs: Number(blockedMs) })
 
 // Ctrl-C (SIGINT), SIGTERM (a scheduler ending the job), SIGUSR1 (its warning before a time limit)
 // and SIGHUP (the terminal closed) all ask the running command to stop at the next step, keep a
@@ -26,7 +27,9 @@ for (const [signal, code] of [
   process.on(signal, () => {
     if (signalled !== null) process.exit(code)
     signalled = code
-    process.stderr.write(`\n${signal}: stopping after this step and keeping what was written (again to quit at once)…\n`)
+    process.stderr.write(
+      `\n${signal}: stopping after this step and keeping what was written (again to quit at once)…\n`,
+    )
   })
 }
 const interrupted = () => signalled !== null

@@ -18,7 +18,8 @@ useBase64Encoder((bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.by
 setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/')
 
 export async function useNodeBackend(name: string): Promise<NodeBackend> {
-  if (!(NODE_BACKENDS as readonly string[]).includes(name)) throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}, got "${name}"`)
+  if (!(NODE_BACKENDS as readonly string[]).includes(name))
+    throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}, got "${name}"`)
   if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend did not start`)
   await tf.ready()
   if (name === 'wasm') await prepareWasmKernels()

@@ -4,7 +4,13 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { asGoldenCase } from '../../shared/engine/golden'
-import { checkNumerics, GATE_CASES, numericsFingerprint, type NamedCase, type NumericsSummary } from '../../shared/engine/numerics'
+import {
+  checkNumerics,
+  GATE_CASES,
+  numericsFingerprint,
+  type NamedCase,
+  type NumericsSummary,
+} from '../../shared/engine/numerics'
 import { tf } from '../../shared/engine/core/tf'
 import { APP_VERSION } from '../store/services'
 import { useNodeBackend, NODE_BACKENDS, type NodeBackend } from './node-backend'
@@ -15,7 +21,10 @@ export function shippedGoldensDir(moduleUrl: string = import.meta.url): string {
 }
 
 function gateCases(dir = shippedGoldensDir()): NamedCase[] {
-  return GATE_CASES.map((name) => ({ name, data: asGoldenCase(name, JSON.parse(readFileSync(dir + name, 'utf8')) as unknown) }))
+  return GATE_CASES.map((name) => ({
+    name,
+    data: asGoldenCase(name, JSON.parse(readFileSync(dir + name, 'utf8')) as unknown),
+  }))
 }
 
 export interface GatedBackend {
@@ -27,7 +36,8 @@ export interface GatedBackend {
 
 /** Starts the preferred backend, else the next; each must pass the gate. Throws when none does. */
 export async function gatedNodeBackend(preferred: string, say: (line: string) => void): Promise<GatedBackend> {
-  if (!(NODE_BACKENDS as readonly string[]).includes(preferred)) throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}, got "${preferred}"`)
+  if (!(NODE_BACKENDS as readonly string[]).includes(preferred))
+    throw new Error(`--backend must be one of ${NODE_BACKENDS.join(', ')}, got "${preferred}"`)
   const cases = gateCases()
   const skipped: string[] = []
   for (const name of [preferred as NodeBackend, ...NODE_BACKENDS.filter((b) => b !== preferred)]) {
@@ -37,8 +47,20 @@ export async function gatedNodeBackend(preferred: string, say: (line: string) =>
       skipped.push(`${name}: ${(error as Error).message}`)
       continue
     }
-    const fingerprint = numericsFingerprint({ backend: name, tfjs: tf.version_core, backendVersion: tf.version_core, gpu: null, appVersion: APP_VERSION, engine: 'node', agent: `Node ${process.versions.node}` })
-    const { summary } = await checkNumerics(cases, { backend: name, gpuRenderer: null, appVersion: APP_VERSION, strict: false, fingerprint }, { stopAtFailure: true })
+    const fingerprint = numericsFingerprint({
+      backend: name,
+      tfjs: tf.version_core,
+      backendVersion: tf.version_core,
+      gpu: null,
+      appVersion: APP_VERSION,
+      engine: 'node',
+      agent: `Node ${process.versions.node}`,
+    })
+    const { summary } = await checkNumerics(
+      cases,
+      { backend: name, gpuRenderer: null, appVersion: APP_VERSION, strict: false, fingerprint },
+      { stopAtFailure: true },
+    )
     if (summary.failure === null) return { backend: name, numerics: summary, skipped }
     skipped.push(`${name}: numerics check failed, ${summary.failure}`)
     say(`Not training on ${name}: ${summary.failure}`)

@@ -16,20 +16,33 @@ function realTarget(path: string): string {
 }
 
 /** `path` as a place to write the output `flag` names; a usage error saying why it is not. Nothing is written here. */
-export function outputFile(path: string, options: { flag: string; force: boolean; archivePath: string | null }): string {
+export function outputFile(
+  path: string,
+  options: { flag: string; force: boolean; archivePath: string | null },
+): string {
   const absolute = resolve(path)
   const target = realTarget(absolute)
   if (options.archivePath !== null) {
     const archive = realTarget(options.archivePath)
     if ([archive, `${archive}-wal`, `${archive}-shm`, `${archive}-journal`].includes(target))
-      throw new UsageError(`${options.flag} ${path} is the archive this command reads${target === archive ? '' : ` (its ${target.slice(archive.length + 1)} file)`}: it is never written over, --force or not (nothing was written)`)
+      throw new UsageError(
+        `${options.flag} ${path} is the archive this command reads${target === archive ? '' : ` (its ${target.slice(archive.length + 1)} file)`}: it is never written over, --force or not (nothing was written)`,
+      )
   }
   const folder = dirname(absolute)
-  if (!existsSync(folder)) throw new UsageError(`${options.flag} ${path}: the folder ${folder} does not exist (make it first; nothing was written)`)
-  if (!statSync(folder).isDirectory()) throw new UsageError(`${options.flag} ${path}: ${folder} is not a folder (nothing was written)`)
+  if (!existsSync(folder))
+    throw new UsageError(
+      `${options.flag} ${path}: the folder ${folder} does not exist (make it first; nothing was written)`,
+    )
+  if (!statSync(folder).isDirectory())
+    throw new UsageError(`${options.flag} ${path}: ${folder} is not a folder (nothing was written)`)
   if (existsSync(absolute)) {
-    if (statSync(absolute).isDirectory()) throw new UsageError(`${options.flag} ${path} is a folder: give a file name (nothing was written)`)
-    if (!options.force) throw new UsageError(`${options.flag} ${path} exists already: choose another name, or add --force to replace it (nothing was written)`)
+    if (statSync(absolute).isDirectory())
+      throw new UsageError(`${options.flag} ${path} is a folder: give a file name (nothing was written)`)
+    if (!options.force)
+      throw new UsageError(
+        `${options.flag} ${path} exists already: choose another name, or add --force to replace it (nothing was written)`,
+      )
   }
   return absolute
 }

@@ -25,7 +25,12 @@ export interface ParallelOptions {
 }
 
 /** Trains the queued runs `jobs` at a time in child processes; returns each run's outcome, as recorded in the archive. */
-export async function trainInProcesses(ctx: CommandContext, api: NormLabApi, runs: readonly QueuedRun[], options: ParallelOptions): Promise<RunOutcome[]> {
+export async function trainInProcesses(
+  ctx: CommandContext,
+  api: NormLabApi,
+  runs: readonly QueuedRun[],
+  options: ParallelOptions,
+): Promise<RunOutcome[]> {
   const children = new Set<ChildProcess>()
   let stopping = false
   const watch = (async () => {
@@ -45,7 +50,18 @@ export async function trainInProcesses(ctx: CommandContext, api: NormLabApi, run
     const share = shares[job - 1]!
     if (stopping || share.length === 0) return
     started.push(...share.map((r) => r.runId))
-    const args = [join(LAB_HOME, 'scripts/run-bundled.mjs'), 'electron/cli/main.ts', 'resume', '--runs', share.map((r) => r.runId).join(','), '--db', options.dbPath, '--backend', options.backend, ...(options.data ? ['--data', options.data] : [])]
+    const args = [
+      join(LAB_HOME, 'scripts/run-bundled.mjs'),
+      'electron/cli/main.ts',
+      'resume',
+      '--runs',
+      share.map((r) => r.runId).join(','),
+      '--db',
+      options.dbPath,
+      '--backend',
+      options.backend,
+      ...(options.data ? ['--data', options.data] : []),
+    ]
     await new Promise<void>((done) => {
       const child = spawn(process.execPath, args, { cwd: LAB_HOME, stdio: ['ignore', 'pipe', 'pipe'] })
       children.add(child)
@@ -55,7 +71,9 @@ export async function trainInProcesses(ctx: CommandContext, api: NormLabApi, run
           buffered += d.toString()
           const lines = buffered.split('\n')
           buffered = lines.pop() ?? ''
-          for (const line of lines) if (err ? line.trim() !== '' && !/Created the archive|\r/.test(line) : PASSED_ON.test(line)) (err ? ctx.io.err : ctx.io.out)(`[job ${job}] ${line}`)
+          for (const line of lines)
+            if (err ? line.trim() !== '' && !/Created the archive|\r/.test(line) : PASSED_ON.test(line))
+              (err ? ctx.io.err : ctx.io.out)(`[job ${job}] ${line}`)
         })
       }
       relay(child.stdout!, false)
@@ -73,11 +91,23 @@ export async function trainInProcesses(ctx: CommandContext, api: NormLabApi, run
   for (const run of runs) {
     if (!started.includes(run.runId)) {
       await api.updateRun({ id: run.runId, status: 'interrupted', error: 'stopped before it started' })
-      outcomes.push({ runId: run.runId, status: 'interrupted', steps: 0, error: 'stopped before it started', finalLoss: null })
+      outcomes.push({
+        runId: run.runId,
+        status: 'interrupted',
+        steps: 0,
+        error: 'stopped before it started',
+        finalLoss: null,
+      })
       continue
     }
     const r = await api.getRun({ id: run.runId })
-    outcomes.push({ runId: r.id, status: r.status, steps: r.status === 'completed' ? (r.config.steps as number) : 0, error: r.error, finalLoss: null })
+    outcomes.push({
+      runId: r.id,
+      status: r.status,
+      steps: r.status === 'completed' ? (r.config.steps as number) : 0,
+      error: r.error,
+      finalLoss: null,
+    })
   }
   return outcomes
 }

@@ -8,7 +8,15 @@ export function formatDuration(ms: number): string {
 }
 
 /** `fromStep`: the step a resumed run went on from (its rate counts only the steps trained since). */
-export function progressLine(label: string, step: number, total: number, elapsedMs: number, loss: number | null, width = 24, fromStep = 0): string {
+export function progressLine(
+  label: string,
+  step: number,
+  total: number,
+  elapsedMs: number,
+  loss: number | null,
+  width = 24,
+  fromStep = 0,
+): string {
   const fraction = Math.min(1, step / Math.max(1, total))
   const filled = Math.round(fraction * width)
   const rate = (step - fromStep) / Math.max(1e-9, elapsedMs / 1000)

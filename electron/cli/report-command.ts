@@ -8,18 +8,31 @@ import { outputFile } from './output-file'
 import { ensureReportBuilt } from '../report/build'
 
 export const reportCommand: Command = {
-  usage: 'report (--study N | --runs 1,2,3) --out REPORT.html [--pdf REPORT.pdf] [--force] [--provenance basic|full] [--lang en|zh-CN] [--paper A4|Letter] [--db PATH]',
+  usage:
+    'report (--study N | --runs 1,2,3) --out REPORT.html [--pdf REPORT.pdf] [--force] [--provenance basic|full] [--lang en|zh-CN] [--paper A4|Letter] [--db PATH]',
   summary: 'write a self-contained HTML report (and a PDF) of a study or of chosen runs, findings first',
-  options: { ...DB_OPTION, study: { type: 'string' }, runs: { type: 'string' }, out: { type: 'string' }, pdf: { type: 'string' }, lang: { type: 'string', default: 'en' }, paper: { type: 'string', default: 'A4' }, force: { type: 'boolean' }, provenance: { type: 'string', default: 'basic' } },
+  options: {
+    ...DB_OPTION,
+    study: { type: 'string' },
+    runs: { type: 'string' },
+    out: { type: 'string' },
+    pdf: { type: 'string' },
+    lang: { type: 'string', default: 'en' },
+    paper: { type: 'string', default: 'A4' },
+    force: { type: 'boolean' },
+    provenance: { type: 'string', default: 'basic' },
+  },
   async run({ services, values, io }) {
-    if ((values.study === undefined) === (values.runs === undefined)) throw new UsageError('give either --study N or --runs 1,2,3')
+    if ((values.study === undefined) === (values.runs === undefined))
+      throw new UsageError('give either --study N or --runs 1,2,3')
     if (!values.out && !values.pdf) throw new UsageError('give --out REPORT.html (and/or --pdf REPORT.pdf)')
     const language = values.lang
     if (!isLanguage(language)) throw new UsageError(`--lang must be en or zh-CN, got "${String(language)}"`)
     const paper = values.paper as string
     if (paper !== 'A4' && paper !== 'Letter') throw new UsageError(`--paper must be A4 or Letter, got "${paper}"`)
     const provenance = values.provenance
-    if (provenance !== 'basic' && provenance !== 'full') throw new UsageError(`--provenance must be basic or full, got "${String(provenance)}"`)
+    if (provenance !== 'basic' && provenance !== 'full')
+      throw new UsageError(`--provenance must be basic or full, got "${String(provenance)}"`)
     const study = values.study === undefined ? undefined : studyIdFlag(values.study as string)
     // Every output checked before anything is made: neither may be the archive, nor replace a file unasked.
     const safe = { force: values.force === true, archivePath: services.archive.path }
@@ -28,7 +41,12 @@ export const reportCommand: Command = {
     if (out !== null && out === pdfOut) throw new UsageError('--out and --pdf name the same file (nothing was written)')
     ensureReportBuilt((line) => io.err(line))
     const api = apiOf(services)
-    const request = { ...(study !== undefined ? { studyId: study } : { runIds: runIdsFlag(values.runs as string) }), language, paper, provenance } as const
+    const request = {
+      ...(study !== undefined ? { studyId: study } : { runIds: runIdsFlag(values.runs as string) }),
+      language,
+      paper,
+      provenance,
+    } as const
     const html = await api.exportReport({ ...request, format: 'html' })
     if (out !== null) {
       writeFileSync(out, Buffer.from(html.base64, 'base64'))

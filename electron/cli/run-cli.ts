@@ -21,7 +21,6 @@ import { exportCommand, exportDataCommand, importCommand } from './transfer-comm
 
 export { CheckFailed, UsageError, type CliIo }
 
-
 const COMMANDS: Record<string, Command> = {
   train: trainCommand,
   sweep: sweepCommand,
@@ -43,7 +42,11 @@ const COMMANDS: Record<string, Command> = {
       const dir = positionals[0]!
       let files: string[]
       try {
-        files = statSync(dir).isDirectory() ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : []
+        files = statSync(dir).isDirectory()
+          ? readdirSync(dir)
+              .filter((f) => f.endsWith('.json'))
+              .sort()
+          : []
       } catch {
         throw new UsageError(`${dir} is not a folder`)
       }
@@ -57,12 +60,22 @@ const COMMANDS: Record<string, Command> = {
         try {
           result = await runGoldenCase(file, asGoldenCase(file, JSON.parse(readFileSync(join(dir, file), 'utf8'))))
         } catch (error) {
-          result = { name: file, pass: false, worstAbs: Infinity, worstRatio: Infinity, comparisons: [], error: (error as Error).message }
+          result = {
+            name: file,
+            pass: false,
+            worstAbs: Infinity,
+            worstRatio: Infinity,
+            comparisons: [],
+            error: (error as Error).message,
+          }
         }
         if (!result.pass) failures++
-        io.out(`  ${result.pass ? 'pass' : 'FAIL'}  ${file.padEnd(32)} worst |a-b| ${result.worstAbs.toExponential(2)}  (${result.worstRatio.toFixed(3)} of tolerance)`)
+        io.out(
+          `  ${result.pass ? 'pass' : 'FAIL'}  ${file.padEnd(32)} worst |a-b| ${result.worstAbs.toExponential(2)}  (${result.worstRatio.toFixed(3)} of tolerance)`,
+        )
         if (result.error) io.out(`        ${result.error}`)
-        for (const c of result.comparisons.filter((c) => !c.pass)) io.out(`        ${c.name}: worst |a-b| ${c.worstAbs.toExponential(2)}`)
+        for (const c of result.comparisons.filter((c) => !c.pass))
+          io.out(`        ${c.name}: worst |a-b| ${c.worstAbs.toExponential(2)}`)
       }
       io.out(`${files.length - failures} passed, ${failures} failed`)
       if (failures > 0) throw new CheckFailed(`${failures} reference case(s) failed`)
@@ -71,7 +84,14 @@ const COMMANDS: Record<string, Command> = {
   'runs list': {
     usage: 'runs list [--study N] [--status S] [--norm N] [--tag T] [--json] [--db PATH]',
     summary: 'list the runs in the archive (or of one study), newest first',
-    options: { ...DB_OPTION, study: { type: 'string' }, status: { type: 'string' }, norm: { type: 'string' }, tag: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      ...DB_OPTION,
+      study: { type: 'string' },
+      status: { type: 'string' },
+      norm: { type: 'string' },
+      tag: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     async run({ services, values, io }) {
       const filter: Record<string, unknown> = {}
       for (const key of ['status', 'norm', 'tag'] as const) if (values[key] !== undefined) filter[key] = values[key]
@@ -82,7 +102,17 @@ const COMMANDS: Record<string, Command> = {
       io.out(
         formatTable(
           ['id', 'study', 'name', 'status', 'norm', 'batch', 'batching', 'seed', 'created'],
-          runs.map((r) => [String(r.id), r.studyId === null ? '-' : String(r.studyId), r.name, r.status, r.norm, String(r.batchSize), String((r.config as { batching?: string }).batching ?? 'mask'), String(r.seed), formatTime(r.createdAt)]),
+          runs.map((r) => [
+            String(r.id),
+            r.studyId === null ? '-' : String(r.studyId),
+            r.name,
+            r.status,
+            r.norm,
+            String(r.batchSize),
+            String((r.config as { batching?: string }).batching ?? 'mask'),
+            String(r.seed),
+            formatTime(r.createdAt),
+          ]),
         ),
       )
     },
@@ -94,11 +124,31 @@ const COMMANDS: Record<string, Command> = {
     async run({ services, positionals, values, io }) {
       if (positionals.length !== 1) throw new UsageError('runs show takes exactly one run id')
       const id = Number(positionals[0])
-      if (!Number.isInteger(id) || id <= 0) throw new UsageError(`"${positionals[0]}" is not a run id (a positive whole number)`)
+      if (!Number.isInteger(id) || id <= 0)
+        throw new UsageError(`"${positionals[0]}" is not a run id (a positive whole number)`)
       const run = await call<Run>(services, 'getRun', { id })
-      const series = await call<{ layer: number; term: string; recordedSteps: number; timeSteps: number }[]>(services, 'listTimestepSeries', { runId: id })
-      const metrics = await call<{ series: { name: string; steps: number[]; values: number[] }[] }>(services, 'queryMetrics', { runIds: [id] })
-      if (values.json) return io.out(JSON.stringify({ run, timestepSeries: series, metrics: metrics.series.map((s) => ({ name: s.name, points: s.steps.length })) }, null, 2))
+      const series = await call<{ layer: number; term: string; recordedSteps: number; timeSteps: number }[]>(
+        services,
+        'listTimestepSeries',
+        { runId: id },
+      )
+      const metrics = await call<{ series: { name: string; steps: number[]; values: number[] }[] }>(
+        services,
+        'queryMetrics',
+        { runIds: [id] },
+      )
+      if (values.json)
+        return io.out(
+          JSON.stringify(
+            {
+              run,
+              timestepSeries: series,
+              metrics: metrics.series.map((s) => ({ name: s.name, points: s.steps.length })),
+            },
+            null,
+            2,
+          ),
+        )
       const last = (s: { values: number[] }) => s.values[s.values.length - 1]
       io.out(
         [
@@ -135,7 +185,9 @@ export function usage(): string {
     'Usage: npm run lab -- <command> [options]     (npm run lab -- help <command>: its options)',
     '',
     'Commands:',
-    ...names.flatMap((name) => wrap(COMMANDS[name]!.summary, WIDTH, ' '.repeat(width + 4), `  ${name.padEnd(width)}  `)),
+    ...names.flatMap((name) =>
+      wrap(COMMANDS[name]!.summary, WIDTH, ' '.repeat(width + 4), `  ${name.padEnd(width)}  `),
+    ),
     '',
     ...wrap(`--db defaults to the app's archive: ${defaultArchivePath()}`, WIDTH),
   ].join('\n')
@@ -155,19 +207,31 @@ function commandHelp(name: string, command: Command): string {
     return { named, means }
   })
   const width = Math.min(24, Math.max(0, ...flags.map((f) => f.named.length)))
-  const lines = flags.flatMap(({ named, means }) => (named.length > width ? [`  ${named}`, ...wrap(means, WIDTH, ' '.repeat(width + 4), ' '.repeat(width + 4))] : wrap(means, WIDTH, ' '.repeat(width + 4), `  ${named.padEnd(width)}  `)))
-  return [...wrap(`${name}: ${command.summary}`, WIDTH), '', commandUsage(command), ...(flags.length > 0 ? ['', 'Options:', ...lines] : [])].join('\n')
+  const lines = flags.flatMap(({ named, means }) =>
+    named.length > width
+      ? [`  ${named}`, ...wrap(means, WIDTH, ' '.repeat(width + 4), ' '.repeat(width + 4))]
+      : wrap(means, WIDTH, ' '.repeat(width + 4), `  ${named.padEnd(width)}  `),
+  )
+  return [
+    ...wrap(`${name}: ${command.summary}`, WIDTH),
+    '',
+    commandUsage(command),
+    ...(flags.length > 0 ? ['', 'Options:', ...lines] : []),
+  ].join('\n')
 }
 
 /** The known flag nearest to a mistyped one (a letter or two off), for "did you mean". */
 function nearestFlag(given: string, known: readonly string[]): string | null {
   const distance = (a: string, b: string) => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+    const d = Array.from({ length: a.length + 1 }, (_, i) =>
+      Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    )
     for (let i = 1; i <= a.length; i++)
       for (let j = 1; j <= b.length; j++) {
         d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
         // A swap of two neighbours counts once (--nrom for --norm).
-        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1)
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+          d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1)
       }
     return d[a.length]![b.length]!
   }
@@ -176,7 +240,11 @@ function nearestFlag(given: string, known: readonly string[]): string | null {
 }
 
 /** Runs one CLI invocation; returns the process exit code. */
-export async function runCli(argv: readonly string[], io: CliIo, interrupted: () => boolean = () => false): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  interrupted: () => boolean = () => false,
+): Promise<number> {
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
     const asked = argv.slice(1).join(' ')
     if (asked && COMMANDS[asked]) {
@@ -197,19 +265,28 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
     const candidates = Object.keys(COMMANDS).filter((k) => !family || k.startsWith(`${argv[0]} `))
     const near = nearestFlag(asked, candidates)
     const rest = argv.slice(words.length).join(' ')
-    io.err(`Unknown command "${asked}".${near ? ` Did you mean "${near}"? npm run lab -- ${[near, rest].filter(Boolean).join(' ')}` : ''}`)
+    io.err(
+      `Unknown command "${asked}".${near ? ` Did you mean "${near}"? npm run lab -- ${[near, rest].filter(Boolean).join(' ')}` : ''}`,
+    )
     io.err(usage())
     return 2
   }
   let parsed: { values: Record<string, unknown>; positionals: string[] }
   try {
-    parsed = parseArgs({ args: argv.slice(key.split(' ').length), options: command.options, allowPositionals: true, strict: true })
+    parsed = parseArgs({
+      args: argv.slice(key.split(' ').length),
+      options: command.options,
+      allowPositionals: true,
+      strict: true,
+    })
   } catch (error) {
     const code = (error as { code?: string }).code
     const unknown = /Unknown option '(-{1,2}[^']+)'/.exec((error as Error).message)?.[1]
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
       const near = nearestFlag(unknown.replace(/^-+/, ''), Object.keys(command.options))
-      io.err(`unknown flag ${unknown}${near ? ` (did you mean --${near}?)` : ''}. Its flags: npm run lab -- help ${key}`)
+      io.err(
+        `unknown flag ${unknown}${near ? ` (did you mean --${near}?)` : ''}. Its flags: npm run lab -- help ${key}`,
+      )
     } else io.err(`${(error as Error).message.split('. ')[0]}.\n${commandUsage(command)}`)
     return 2
   }
@@ -217,13 +294,16 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
   const dbPath = (parsed.values.db as string | undefined) ?? defaultArchivePath()
   // An in-memory database vanishes when the command ends: a run "completed" into it would be a lie.
   if (command.archive !== false && isInMemoryPath(dbPath)) {
-    io.err(`--db ${dbPath} is an in-memory SQLite database: nothing would be kept when the command ends. Give a file path.`)
+    io.err(
+      `--db ${dbPath} is an in-memory SQLite database: nothing would be kept when the command ends. Give a file path.`,
+    )
     return 2
   }
   const say = (report: OpenReport) => {
     if (report.created) io.err(`Created the archive ${dbPath}`)
     if (report.tookOverEmpty) io.err(`${dbPath} was an empty file: it is now a NormLab archive`)
-    if (report.integrity.status === 'unchecked') io.err(`Note: the integrity check of ${dbPath} was cut short (${report.integrity.detail})`)
+    if (report.integrity.status === 'unchecked')
+      io.err(`Note: the integrity check of ${dbPath} was cut short (${report.integrity.detail})`)
     if (report.readOnly) io.err(`Warning: ${report.readOnly}. Export what you need and work on a copy.`)
   }
   let createdHere = false
@@ -233,7 +313,8 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
     services = await openServices({ dbPath, host: 'cli', create: true, pdfPrinter: chromiumPrinter })
     createdHere = services.archive.report.created
     say(services.archive.report)
-    if (services.archive.report.readOnly) throw new UsageError(`Nothing can be trained into it: ${services.archive.report.readOnly}.`)
+    if (services.archive.report.readOnly)
+      throw new UsageError(`Nothing can be trained into it: ${services.archive.report.readOnly}.`)
     return services
   }
   try {
@@ -244,7 +325,15 @@ export async function runCli(argv: readonly string[], io: CliIo, interrupted: ()
     const discardIfCreated = () => {
       discard = createdHere
     }
-    await command.run({ services: services!, openForWriting, discardIfCreated, positionals: parsed.positionals, values: parsed.values, io, interrupted })
+    await command.run({
+      services: services!,
+      openForWriting,
+      discardIfCreated,
+      positionals: parsed.positionals,
+      values: parsed.values,
+      io,
+      interrupted,
+    })
     return 0
   } catch (error) {
     if (error instanceof CheckFailed) return 1

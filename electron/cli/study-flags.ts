@@ -2,7 +2,15 @@
 // runs' shared settings, and the grid flags (each a comma-separated list for `sweep`, one value
 // for `train`) become the grid. Every dimension the app's form offers has a flag.
 import { readFileSync } from 'node:fs'
-import { DEFAULT_DRAFT, planInputOf, PRESET_IDS, PRESETS, type Grid, type PresetId, type StudyPlanInput } from '../../shared/lab/study-plan'
+import {
+  DEFAULT_DRAFT,
+  planInputOf,
+  PRESET_IDS,
+  PRESETS,
+  type Grid,
+  type PresetId,
+  type StudyPlanInput,
+} from '../../shared/lab/study-plan'
 import { UsageError } from './command'
 
 /** Settings every run shares; values are validated by the engine's TrainConfig schema. */
@@ -23,17 +31,30 @@ export const SHARED_FLAGS = {
   data: { type: 'string' },
 } as const
 
-const AXIS_OF_FLAG = { cell: 'cells', norm: 'norms', batch: 'batchSizes', batching: 'batchings', seed: 'seeds' } as const
+const AXIS_OF_FLAG = {
+  cell: 'cells',
+  norm: 'norms',
+  batch: 'batchSizes',
+  batching: 'batchings',
+  seed: 'seeds',
+} as const
 
 /** `--preset ID`: one of the app's presets, or a usage error listing them. */
 export function presetOf(value: unknown): PresetId | null {
   if (value === undefined) return null
-  if (!(PRESET_IDS as readonly unknown[]).includes(value)) throw new UsageError(`--preset must be one of ${PRESET_IDS.join(', ')}, got "${String(value)}"`)
+  if (!(PRESET_IDS as readonly unknown[]).includes(value))
+    throw new UsageError(`--preset must be one of ${PRESET_IDS.join(', ')}, got "${String(value)}"`)
   return value as PresetId
 }
 
 /** The grid: flag → TrainConfig field. */
-export const GRID_FLAGS = { cell: 'cell', norm: 'norm', batch: 'batchSize', batching: 'batching', seed: 'seed' } as const
+export const GRID_FLAGS = {
+  cell: 'cell',
+  norm: 'norm',
+  batch: 'batchSize',
+  batching: 'batching',
+  seed: 'seed',
+} as const
 type GridFlag = keyof typeof GRID_FLAGS
 
 export const STUDY_FLAGS = {
@@ -70,7 +91,9 @@ const FIELD: Record<keyof typeof SHARED_FLAGS, string> = {
 export const FIELD_OF_FLAG: Record<string, string> = { ...FIELD, ...GRID_FLAGS }
 
 /** The flag that sets a TrainConfig field (errors name the flag the user types). */
-export const FLAG_OF_FIELD: Record<string, string> = Object.fromEntries(Object.entries(FIELD).map(([flag, field]) => [field, flag]))
+export const FLAG_OF_FIELD: Record<string, string> = Object.fromEntries(
+  Object.entries(FIELD).map(([flag, field]) => [field, flag]),
+)
 
 /** "30" fixed, "10-50" uniform, "longtail:5-100". */
 export function parseLengths(text: string): unknown {
@@ -89,7 +112,9 @@ export function parseSnapshots(text: string): (string | number)[] {
     const p = part.trim()
     if (p === 'first' || p === 'middle' || p === 'last') return p
     if (/^\d+$/.test(p) && Number(p) >= 1) return Number(p)
-    throw new UsageError(`--snapshots "${text}": each entry is first, middle, last or a step number (or the whole flag "none")`)
+    throw new UsageError(
+      `--snapshots "${text}": each entry is first, middle, last or a step number (or the whole flag "none")`,
+    )
   })
 }
 
@@ -128,11 +153,22 @@ export function planInputFromFlags(values: Record<string, unknown>, lists: boole
   // No preset and no file: the app's own defaults (the New experiment form's), so a run from
   // either trains alike and can be explored; only the task is always named (--task).
   const { task: _task, ...appDefaults } = planInputOf(DEFAULT_DRAFT).shared
-  const shared: Record<string, unknown> = base ? { ...base.shared } : values.config ? readConfigFile(values.config as string) : { ...appDefaults }
+  const shared: Record<string, unknown> = base
+    ? { ...base.shared }
+    : values.config
+      ? readConfigFile(values.config as string)
+      : { ...appDefaults }
   for (const [flag, field] of Object.entries(FIELD)) {
     const text = values[flag] as string | undefined
     if (text === undefined) continue
-    shared[field] = flag === 'lengths' ? parseLengths(text) : flag === 'snapshots' ? parseSnapshots(text) : NUMERIC.has(flag) ? number(flag, text) : text
+    shared[field] =
+      flag === 'lengths'
+        ? parseLengths(text)
+        : flag === 'snapshots'
+          ? parseSnapshots(text)
+          : NUMERIC.has(flag)
+            ? number(flag, text)
+            : text
   }
   // No recording asked for: no snapshots either, unless named (they are taken at recorded steps).
   if (shared.recordEvery === 0 && values.snapshots === undefined) shared.snapshots = []
@@ -148,6 +184,16 @@ export function planInputFromFlags(values: Record<string, unknown>, lists: boole
     return parts.map((v) => (NUMERIC.has(flag) ? number(flag, v) : v))
   }
   // An axis left out gets the engine's default (undefined lets TrainConfig fill it in).
-  const grid = { cells: axis('cell'), norms: axis('norm'), batchSizes: axis('batch'), batchings: axis('batching'), seeds: axis('seed') } as unknown as Grid
-  return { shared: shared as StudyPlanInput['shared'], grid, equalSamples: values['equal-samples'] === true || (base?.equalSamples ?? false) }
+  const grid = {
+    cells: axis('cell'),
+    norms: axis('norm'),
+    batchSizes: axis('batch'),
+    batchings: axis('batching'),
+    seeds: axis('seed'),
+  } as unknown as Grid
+  return {
+    shared: shared as StudyPlanInput['shared'],
+    grid,
+    equalSamples: values['equal-samples'] === true || (base?.equalSamples ?? false),
+  }
 }

@@ -43,7 +43,9 @@ async function start(): Promise<void> {
   if (devServerUrl) {
     // The dev server's pages get the CSP as a header too (the built page carries it itself).
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } })
+      callback({
+        responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+      })
     })
   }
 
@@ -61,7 +63,8 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit()
 })
 app.on('activate', () => {
-  if (services && BrowserWindow.getAllWindows().length === 0) createMainWindow(BrowserWindow, { preloadPath, rendererUrl: devServerUrl ?? APP_URL })
+  if (services && BrowserWindow.getAllWindows().length === 0)
+    createMainWindow(BrowserWindow, { preloadPath, rendererUrl: devServerUrl ?? APP_URL })
 })
 app.on('will-quit', () => {
   void services?.close()

@@ -9,14 +9,29 @@ import { lockDownContents } from './window'
 
 export function electronPrinter(BrowserWindow: typeof BrowserWindowType): PdfPrinter {
   return async (html: string, paper: Paper) => {
-    const window = new BrowserWindow({ show: false, width: 900, height: 1200, webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: true, partition: 'normlab-report' } })
+    const window = new BrowserWindow({
+      show: false,
+      width: 900,
+      height: 1200,
+      webPreferences: {
+        sandbox: true,
+        contextIsolation: true,
+        nodeIntegration: false,
+        javascript: true,
+        partition: 'normlab-report',
+      },
+    })
     const session = window.webContents.session
     session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
     session.setPermissionCheckHandler(() => false)
     lockDownContents(window.webContents)
     try {
       await window.loadURL(`data:text/html;base64,${Buffer.from(html, 'utf8').toString('base64')}`)
-      for (let waited = 0; !(await window.webContents.executeJavaScript('window.__normlabReportReady === true')); waited += 100) {
+      for (
+        let waited = 0;
+        !(await window.webContents.executeJavaScript('window.__normlabReportReady === true'));
+        waited += 100
+      ) {
         if (waited > 60_000) throw new Error('the report’s charts did not finish drawing within 60 s')
         await new Promise((resolve) => setTimeout(resolve, 100))
       }

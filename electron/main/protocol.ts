@@ -32,7 +32,9 @@ const HEADERS = {
 
 /** Must run before the app is ready: the scheme is a secure, standard origin that may fetch (wasm) and run module workers. */
 export function registerAppScheme(protocol: Pick<Protocol, 'registerSchemesAsPrivileged'>): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }])
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+  ])
 }
 
 /** Answers app://normlab/<path> from `rendererDir` only. */
@@ -50,6 +52,9 @@ export function appProtocolHandler(rendererDir: string): (request: Request) => R
     if (url.host !== 'normlab' || !file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
       return new Response('Not found', { status: 404, headers: HEADERS })
     }
-    return new Response(readFileSync(file), { status: 200, headers: { ...HEADERS, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' } })
+    return new Response(readFileSync(file), {
+      status: 200,
+      headers: { ...HEADERS, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' },
+    })
   }
 }

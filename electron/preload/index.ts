@@ -1,7 +1,14 @@
 // The preload: exposes exactly the contract's requests as named functions, plus onEvent.
 // No generic invoke and no ipcRenderer leave this file.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { channelOf, createApi, eventChannelOf, isEventName, type Envelope, type NormLabBridge } from '../../shared/contract'
+import {
+  channelOf,
+  createApi,
+  eventChannelOf,
+  isEventName,
+  type Envelope,
+  type NormLabBridge,
+} from '../../shared/contract'
 
 const api = createApi((name, payload) => ipcRenderer.invoke(channelOf(name), payload) as Promise<Envelope>)
 

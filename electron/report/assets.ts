@@ -16,7 +16,11 @@ export function reportAssets(dir = outDir()): ReportAssets {
   const script = `${dir}report/report.js`
   if (!existsSync(script)) throw new Error(`the report page is not built (${script} is missing): run npm run build`)
   const text = readFileSync(script, 'utf8')
-  return { script: text, scriptHash: createHash('sha256').update(text, 'utf8').digest('base64'), css: readFileSync(`${dir}report/report.css`, 'utf8') }
+  return {
+    script: text,
+    scriptHash: createHash('sha256').update(text, 'utf8').digest('base64'),
+    css: readFileSync(`${dir}report/report.css`, 'utf8'),
+  }
 }
 
 export interface BuildInfo {
@@ -28,7 +32,11 @@ export interface BuildInfo {
 export function buildInfo(dir = outDir()): BuildInfo {
   try {
     const info = JSON.parse(readFileSync(`${dir}build-info.json`, 'utf8')) as Partial<BuildInfo>
-    return { appVersion: info.appVersion ?? APP_VERSION, commit: info.commit ?? 'unknown', tfjsVersion: info.tfjsVersion ?? 'unknown' }
+    return {
+      appVersion: info.appVersion ?? APP_VERSION,
+      commit: info.commit ?? 'unknown',
+      tfjsVersion: info.tfjsVersion ?? 'unknown',
+    }
   } catch {
     return { appVersion: APP_VERSION, commit: 'unknown', tfjsVersion: 'unknown' }
   }

@@ -4,7 +4,12 @@ import { existsSync } from 'node:fs'
 import type { Paper, PdfPrinter } from './generate'
 import { PAGE_FOOTER } from './page-footer'
 
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome']
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+]
 
 export function findChromium(env = process.env): string | null {
   if (env.CHROMIUM_PATH) return existsSync(env.CHROMIUM_PATH) ? env.CHROMIUM_PATH : null
@@ -23,14 +28,32 @@ export const chromiumPrinter: PdfPrinter = async (html: string, paper: Paper) =>
     )
   }
   const { chromium } = await import('playwright-core')
-  const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] })
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  })
   try {
     const page = await browser.newPage()
     await page.route('**/*', (route) => route.abort())
     await page.setContent(html, { waitUntil: 'load' })
     // The report's CSP forbids evaluating strings: wait on the attribute its script sets when drawn.
     await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 60_000 })
-    return await page.pdf({ format: paper, printBackground: true, displayHeaderFooter: true, headerTemplate: '<span></span>', footerTemplate: PAGE_FOOTER, margin: PAGE_MARGIN })
+    return await page.pdf({
+      format: paper,
+      printBackground: true,
+      displayHeaderFooter: true,
+      headerTemplate: '<span></span>',
+      footerTemplate: PAGE_FOOTER,
+      margin: PAGE_MARGIN,
+    })
   } finally {
     await browser.close()
   }

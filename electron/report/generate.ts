@@ -41,9 +41,13 @@ export async function makeReport(api: NormLabApi, request: ReportRequest): Promi
   const data = await gatherStudyData(api, request.runIds)
   const findings = computeFindings(data)
   const studyIds = [...new Set(data.runs.map((r) => r.run.studyId))]
-  const study = studyIds.length === 1 && studyIds[0] !== null ? (await api.listStudies({})).find((s) => s.id === studyIds[0]) : undefined
+  const study =
+    studyIds.length === 1 && studyIds[0] !== null
+      ? (await api.listStudies({})).find((s) => s.id === studyIds[0])
+      : undefined
   const w = words(request.language).report
-  const title = study?.name ?? fill(data.runs.length === 1 ? w.runsTitle_one : w.runsTitle_other, { count: data.runs.length })
+  const title =
+    study?.name ?? fill(data.runs.length === 1 ? w.runsTitle_one : w.runsTitle_other, { count: data.runs.length })
   const heatmaps: HeatmapGrid[] = []
   for (const r of data.runs) {
     if (!r.terms.h) continue
@@ -63,8 +67,22 @@ export async function makeReport(api: NormLabApi, request: ReportRequest): Promi
     title,
     generatedAt: Date.now(),
     provenance: full
-      ? { appVersion: info.appVersion, commit: info.commit, schemaVersion: request.schemaVersion, madeBy: request.madeBy, platform: `${type()} ${release()} ${arch()}`, archivePath: request.archivePath }
-      : { appVersion: info.appVersion, commit: info.commit, schemaVersion: request.schemaVersion, madeBy: request.madeBy, platform: '—', archivePath: basename(request.archivePath) },
+      ? {
+          appVersion: info.appVersion,
+          commit: info.commit,
+          schemaVersion: request.schemaVersion,
+          madeBy: request.madeBy,
+          platform: `${type()} ${release()} ${arch()}`,
+          archivePath: request.archivePath,
+        }
+      : {
+          appVersion: info.appVersion,
+          commit: info.commit,
+          schemaVersion: request.schemaVersion,
+          madeBy: request.madeBy,
+          platform: '—',
+          archivePath: basename(request.archivePath),
+        },
     hostDetails: full,
     heatmaps,
     snapshots,

@@ -30,6 +30,10 @@ export function buildIfNeeded(root: string, log: (line: string) => void): void {
   if (!rendererIsStale(root)) return
   log('Building the renderer (electron-vite build)…')
   const bin = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'electron-vite.cmd' : 'electron-vite')
-  const result = spawnSync(bin, ['build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], shell: process.platform === 'win32' })
+  const result = spawnSync(bin, ['build'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    shell: process.platform === 'win32',
+  })
   if (result.status !== 0) throw new Error(`electron-vite build failed (exit ${result.status ?? result.signal})`)
 }

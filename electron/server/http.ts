@@ -64,7 +64,8 @@ export function createWebServer(options: WebServerOptions): WebServer {
   }
 
   // Only our own origin: refuses DNS-rebinding pages that reach 127.0.0.1 under another name.
-  const hostOk = (req: IncomingMessage): boolean => req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`
+  const hostOk = (req: IncomingMessage): boolean =>
+    req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`
 
   const server = createServer((req, res) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v)
@@ -89,40 +90,70 @@ export function createWebServer(options: WebServerOptions): WebServer {
       // A browser says where a request comes from: only our own page may call (a page elsewhere
       // holding a stolen token is refused too). Tools that send no Origin (the CLI, curl) pass on.
       const origin = req.headers.origin
-      if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) return sendJson(res, 403, fail(new ApiError('unauthorized', `Requests from ${origin} are refused: only the lab's own page may call it`)))
+      if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`)
+        return sendJson(
+          res,
+          403,
+          fail(
+            new ApiError('unauthorized', `Requests from ${origin} are refused: only the lab's own page may call it`),
+          ),
+        )
       // The token comes in the Authorization header only, never in the URL (the event stream too).
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
       if (!tokenOk(bearer)) return sendJson(res, 401, fail(unauthorized()))
       if (pathname === '/api/events') return openEventStream(res)
-      if (req.method !== 'POST') return sendJson(res, 405, fail(new ApiError('invalid_request', 'Use POST for API requests')))
+      if (req.method !== 'POST')
+        return sendJson(res, 405, fail(new ApiError('invalid_request', 'Use POST for API requests')))
       if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) {
-        return sendJson(res, 415, fail(new ApiError('invalid_request', 'API requests must be Content-Type: application/json (optionally ; charset=utf-8)')))
+        return sendJson(
+          res,
+          415,
+          fail(
+            new ApiError(
+              'invalid_request',
+              'API requests must be Content-Type: application/json (optionally ; charset=utf-8)',
+            ),
+          ),
+        )
       }
       const name = pathname.slice('/api/'.length)
       // Answer at once, but keep reading (and dropping) what the client still sends: closing now
       // would make the kernel reset the connection, and a client still uploading loses the answer.
       const tooLarge = () => {
         discardBounded(req)
-        sendJson(res, 413, fail(new ApiError('invalid_request', `The request body is larger than the limit of ${maxBody} bytes`)))
+        sendJson(
+          res,
+          413,
+          fail(new ApiError('invalid_request', `The request body is larger than the limit of ${maxBody} bytes`)),
+        )
       }
       if (Number(req.headers['content-length'] ?? 0) > maxBody) return tooLarge()
       let body: Buffer | null
       try {
         body = await readBody(req, maxBody)
       } catch (error) {
-        return sendJson(res, 400, fail(new ApiError('invalid_request', `The request body could not be read: ${(error as Error).message}`)))
+        return sendJson(
+          res,
+          400,
+          fail(new ApiError('invalid_request', `The request body could not be read: ${(error as Error).message}`)),
+        )
       }
       if (body === null) return tooLarge()
       let payload: unknown
       try {
         payload = body.length === 0 ? {} : JSON.parse(body.toString('utf8'))
       } catch (error) {
-        return sendJson(res, 400, fail(new ApiError('invalid_request', `The request body is not valid JSON: ${(error as Error).message}`)))
+        return sendJson(
+          res,
+          400,
+          fail(new ApiError('invalid_request', `The request body is not valid JSON: ${(error as Error).message}`)),
+        )
       }
       const envelope = await options.dispatch(name, payload)
       return sendJson(res, envelope.ok ? 200 : statusOf(envelope.error.code), envelope)
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, fail(new ApiError('invalid_request', 'Method not allowed')))
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendJson(res, 405, fail(new ApiError('invalid_request', 'Method not allowed')))
     return serveStatic(pathname, res)
   }
 

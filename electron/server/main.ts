@@ -27,16 +27,24 @@ async function main(): Promise<void> {
     return
   }
   const port = Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a whole number from 0 to 65535, got "${values.port}"`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a whole number from 0 to 65535, got "${values.port}"`)
   const dbPath = values.db ?? defaultArchivePath()
-  if (isInMemoryPath(dbPath)) throw new Error(`--db ${dbPath} is an in-memory SQLite database: nothing would be kept when the server stops. Give a file path.`)
+  if (isInMemoryPath(dbPath))
+    throw new Error(
+      `--db ${dbPath} is an in-memory SQLite database: nothing would be kept when the server stops. Give a file path.`,
+    )
 
   if (!values['no-build']) {
     buildIfNeeded(ROOT, (line) => console.error(line))
     ensureReportBuilt((line) => console.error(line), ROOT)
   }
   const services = await openServices({ dbPath, host: 'web', leaseSweepMs: 15_000, pdfPrinter: chromiumPrinter })
-  const web = createWebServer({ dispatch: services.dispatch, bus: services.bus, staticDir: join(ROOT, 'out', 'renderer') })
+  const web = createWebServer({
+    dispatch: services.dispatch,
+    bus: services.bus,
+    staticDir: join(ROOT, 'out', 'renderer'),
+  })
   const url = await web.listen(port)
   console.log(`NormLab web mode, archive ${dbPath}`)
   console.log(`Open ${url}`)

@@ -28,12 +28,13 @@ export interface Judge {
 export function leftBehind(run: Pick<Run, 'lease'>, judge: Judge): string | null {
   const lease = run.lease
   if (!lease) return 'no process was training it (it was left running by a crash or an older NormLab)'
-  if (lease.host === judge.host && !judge.alive(lease.pid)) return `its process (pid ${lease.pid}) ended without finishing it`
+  if (lease.host === judge.host && !judge.alive(lease.pid))
+    return `its process (pid ${lease.pid}) ended without finishing it`
   const quiet = judge.now - lease.heartbeatAt
-  if (quiet > LEASE_EXPIRES_MS) return `no heartbeat from its trainer (pid ${lease.pid} on ${lease.host}) for ${Math.round(quiet / 1000)} s`
+  if (quiet > LEASE_EXPIRES_MS)
+    return `no heartbeat from its trainer (pid ${lease.pid} on ${lease.host}) for ${Math.round(quiet / 1000)} s`
   return null
 }
-
 
 /** Judged now, on this host, against the processes alive here. */
 export const liveJudge = (): Judge => ({ now: Date.now(), host: hostname(), alive: processAlive })

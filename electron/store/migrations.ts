@@ -40,7 +40,8 @@ export function loadMigrations(dir: string): Migration[] {
     })
     .sort((a, b) => a.version - b.version)
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migrations must be numbered 0001, 0002, … without gaps; found ${label(m)} at position ${i + 1}`)
+    if (m.version !== i + 1)
+      throw new Error(`migrations must be numbered 0001, 0002, … without gaps; found ${label(m)} at position ${i + 1}`)
   })
   return migrations
 }
@@ -92,10 +93,14 @@ export async function verifyBeforeOpening(path: string, known: Migration[]): Pro
     try {
       applied = await readApplied(db)
     } catch (error) {
-      throw new ArchiveRefusedError(`${path} is not a NormLab archive (${(error as Error).message}). The file was not changed.`)
+      throw new ArchiveRefusedError(
+        `${path} is not a NormLab archive (${(error as Error).message}). The file was not changed.`,
+      )
     }
     if (applied === 'foreign') {
-      throw new ArchiveRefusedError(`${path} is an SQLite database but not a NormLab archive (it has no schema_migrations table). The file was not changed.`)
+      throw new ArchiveRefusedError(
+        `${path} is an SQLite database but not a NormLab archive (it has no schema_migrations table). The file was not changed.`,
+      )
     }
     checkPrefix(path, applied, known)
   } finally {

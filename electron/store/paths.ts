@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url'
 
 export const ARCHIVE_FILE = 'normlab.sqlite'
 
-export function userDataDir(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
+export function userDataDir(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+  home = homedir(),
+): string {
   if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'NormLab')
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'NormLab')
   return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'NormLab')

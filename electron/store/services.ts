@@ -1,7 +1,14 @@
 // Opens the archive and wires the contract's handlers to it: what every host (Electron main,
 // `npm run serve`, the CLI) starts from.
 import { clearLeftTempDirs } from './temp-folders'
-import { createApi, createDispatch, createEventBus, type Dispatch, type EventBus, type Handlers } from '../../shared/contract'
+import {
+  createApi,
+  createDispatch,
+  createEventBus,
+  type Dispatch,
+  type EventBus,
+  type Handlers,
+} from '../../shared/contract'
 import type { PdfPrinter } from '../report/generate'
 import { reportService } from '../report/service'
 import { APP_VERSION } from './app-version'
@@ -36,19 +43,31 @@ export interface ServiceOptions {
 }
 
 export async function openServices(options: ServiceOptions): Promise<Services> {
-  const archive = await Archive.open(options.dbPath, { migrations: options.migrationsDir ?? shippedMigrationsDir(), create: options.create ?? true })
+  const archive = await Archive.open(options.dbPath, {
+    migrations: options.migrationsDir ?? shippedMigrationsDir(),
+    create: options.create ?? true,
+  })
   // Any process that opens the archive ends runs whose trainer is gone; live ones keep running.
   await interruptLeftBehindRuns(archive)
   // And clears the temporary copies a killed process left behind.
   clearLeftTempDirs()
-  const sweeper = options.leaseSweepMs ? setInterval(() => void interruptLeftBehindRuns(archive).catch(() => undefined), options.leaseSweepMs) : null
+  const sweeper = options.leaseSweepMs
+    ? setInterval(() => void interruptLeftBehindRuns(archive).catch(() => undefined), options.leaseSweepMs)
+    : null
   sweeper?.unref()
   const bus = createEventBus()
   let dispatch: Dispatch | null = null
   const selfApi = () => createApi((name, payload) => dispatch!(name, payload))
   const madeBy = { electron: 'NormLab app', web: 'NormLab web mode', cli: 'NormLab CLI' }[options.host]
   const exportReport = reportService(archive, selfApi, { madeBy, printer: options.pdfPrinter ?? null })
-  const handlers = createHandlers({ archive, bus, host: options.host, appVersion: options.appVersion ?? APP_VERSION, exportReport, ...(options.reveal ? { reveal: options.reveal } : {}) })
+  const handlers = createHandlers({
+    archive,
+    bus,
+    host: options.host,
+    appVersion: options.appVersion ?? APP_VERSION,
+    exportReport,
+    ...(options.reveal ? { reveal: options.reveal } : {}),
+  })
   dispatch = createDispatch(handlers, options.onInternalError ?? ((e) => console.error('[normlab] internal error:', e)))
   return {
     archive,

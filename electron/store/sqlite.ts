@@ -43,7 +43,8 @@ export class SqliteDb {
   private static spend(sql: string, params: readonly Param[]): Error | null {
     const faults = SqliteDb.diskFaults
     if (!faults || !WRITE.test(sql)) return null
-    for (const p of params) faults.bytesLeft -= Buffer.isBuffer(p) ? p.length : typeof p === 'string' ? Buffer.byteLength(p) : 8
+    for (const p of params)
+      faults.bytesLeft -= Buffer.isBuffer(p) ? p.length : typeof p === 'string' ? Buffer.byteLength(p) : 8
     if (faults.bytesLeft >= 0) return null
     return Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' })
   }
@@ -149,7 +150,8 @@ export class SqliteDb {
 
   /** Runs `work` alone, inside one transaction: all of it is written or none of it. */
   transaction<T>(work: () => Promise<T>): Promise<T> {
-    if (this.readOnlyReason !== null) return Promise.reject(new ApiError('read_only', `${this.readOnlyReason}: nothing can be written to it`))
+    if (this.readOnlyReason !== null)
+      return Promise.reject(new ApiError('read_only', `${this.readOnlyReason}: nothing can be written to it`))
     return this.exclusive(async () => {
       await this.exec('BEGIN IMMEDIATE')
       try {

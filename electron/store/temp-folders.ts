@@ -40,7 +40,10 @@ export function clearLeftTempDirs(root = tmpdir(), now = Date.now()): string[] {
       } catch {
         pid = null
       }
-      const gone = pid === null || !Number.isInteger(pid) ? now - stat.mtimeMs > UNOWNED_AFTER_MS : pid !== process.pid && !processAlive(pid)
+      const gone =
+        pid === null || !Number.isInteger(pid)
+          ? now - stat.mtimeMs > UNOWNED_AFTER_MS
+          : pid !== process.pid && !processAlive(pid)
       if (gone) {
         rmSync(dir, { recursive: true, force: true })
         removed.push(dir)

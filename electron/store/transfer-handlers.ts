@@ -6,7 +6,14 @@ import { randomUUID } from 'node:crypto'
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { privateTempDir } from './temp-folders'
 import { join } from 'node:path'
-import { ApiError, IMPORT_CHUNK_BYTES, type EventBus, type Handlers, type RequestOf, type ResponseOf } from '../../shared/contract'
+import {
+  ApiError,
+  IMPORT_CHUNK_BYTES,
+  type EventBus,
+  type Handlers,
+  type RequestOf,
+  type ResponseOf,
+} from '../../shared/contract'
 import type { Archive, ImportResult } from './archive'
 import { ArchiveRefusedError } from './migrations'
 
@@ -37,7 +44,11 @@ interface Upload {
 /** An upload with no piece for this long is dropped (its folder removed). */
 const UPLOAD_IDLE_MS = 60 * 60 * 1000
 
-export function transferHandlers(archive: Archive, appVersion: string, bus: EventBus): Pick<Handlers, 'exportArchive' | 'importArchive' | 'beginImport' | 'importChunk' | 'finishImport'> {
+export function transferHandlers(
+  archive: Archive,
+  appVersion: string,
+  bus: EventBus,
+): Pick<Handlers, 'exportArchive' | 'importArchive' | 'beginImport' | 'importChunk' | 'finishImport'> {
   const uploads = new Map<string, Upload>()
   const drop = (id: string) => {
     const upload = uploads.get(id)
@@ -46,17 +57,25 @@ export function transferHandlers(archive: Archive, appVersion: string, bus: Even
   }
   const uploadOf = (id: string): Upload => {
     const upload = uploads.get(id)
-    if (!upload) throw new ApiError('not_found', 'this import is not under way (finished, dropped after an hour without a piece, or from before a restart): import the file again')
+    if (!upload)
+      throw new ApiError(
+        'not_found',
+        'this import is not under way (finished, dropped after an hour without a piece, or from before a restart): import the file again',
+      )
     return upload
   }
   /** Checks and merges a file in a temporary folder; a refused file is named by its own name. */
   const importPath = async (path: string, fileName: string, replaceNewer: boolean): Promise<ImportResult> => {
     let result: ImportResult
     try {
-      result = await archive.importFrom(path, { replaceNewer, onProgress: (done, total) => bus.emit('importProgress', { done, total }) })
+      result = await archive.importFrom(path, {
+        replaceNewer,
+        onProgress: (done, total) => bus.emit('importProgress', { done, total }),
+      })
     } catch (error) {
       // A refused file is the user's file, not a fault here: say so (422), naming their file, not this temporary copy.
-      if (error instanceof ArchiveRefusedError) throw new ApiError('refused_file', error.message.split(path).join(fileName))
+      if (error instanceof ArchiveRefusedError)
+        throw new ApiError('refused_file', error.message.split(path).join(fileName))
       throw error
     }
     const ids = [...result.added, ...result.replaced].map((r) => r.id)
@@ -78,8 +97,10 @@ export function transferHandlers(archive: Archive, appVersion: string, bus: Even
       const upload = uploadOf(req.uploadId)
       const bytes = Buffer.from(req.base64, 'base64')
       // In order, each piece once: a piece out of place would corrupt the file silently.
-      if (req.offset !== upload.received) throw new ApiError('invalid_request', `expected the piece at byte ${upload.received}, got one at ${req.offset}`)
-      if (upload.received + bytes.length > upload.bytes) throw new ApiError('invalid_request', `the pieces add up to more than the ${upload.bytes} bytes announced`)
+      if (req.offset !== upload.received)
+        throw new ApiError('invalid_request', `expected the piece at byte ${upload.received}, got one at ${req.offset}`)
+      if (upload.received + bytes.length > upload.bytes)
+        throw new ApiError('invalid_request', `the pieces add up to more than the ${upload.bytes} bytes announced`)
       const fd = openSync(upload.path, 'a')
       try {
         writeSync(fd, bytes)
@@ -93,7 +114,11 @@ export function transferHandlers(archive: Archive, appVersion: string, bus: Even
     finishImport: async (req) => {
       const upload = uploadOf(req.uploadId)
       try {
-        if (upload.received !== upload.bytes) throw new ApiError('invalid_request', `${upload.fileName}: ${upload.received} of ${upload.bytes} bytes arrived; nothing was imported`)
+        if (upload.received !== upload.bytes)
+          throw new ApiError(
+            'invalid_request',
+            `${upload.fileName}: ${upload.received} of ${upload.bytes} bytes arrived; nothing was imported`,
+          )
         return await importPath(upload.path, upload.fileName, req.replaceNewer)
       } finally {
         drop(req.uploadId)
@@ -102,10 +127,22 @@ export function transferHandlers(archive: Archive, appVersion: string, bus: Even
     exportArchive: (req: RequestOf<'exportArchive'>): Promise<ResponseOf<'exportArchive'>> =>
       inTempDir(async (dir) => {
         const path = join(dir, 'export.normlab')
-        const selection = req.all ? { all: true } : req.studyId !== undefined ? { studyIds: [req.studyId] } : { runIds: req.runIds ?? [] }
+        const selection = req.all
+          ? { all: true }
+          : req.studyId !== undefined
+            ? { studyIds: [req.studyId] }
+            : { runIds: req.runIds ?? [] }
         const { manifest, unreadable, damagedTables } = await archive.exportTo(path, selection, { appVersion })
         const bytes = readFileSync(path)
-        return { fileName: exportFileName(manifest.runs.length), base64: bytes.toString('base64'), bytes: statSync(path).size, runs: manifest.runs.length, studies: manifest.studies.length, unreadable, damagedTables }
+        return {
+          fileName: exportFileName(manifest.runs.length),
+          base64: bytes.toString('base64'),
+          bytes: statSync(path).size,
+          runs: manifest.runs.length,
+          studies: manifest.studies.length,
+          unreadable,
+          damagedTables,
+        }
       }),
 
     importArchive: (req: RequestOf<'importArchive'>): Promise<ResponseOf<'importArchive'>> =>

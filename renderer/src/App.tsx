@@ -25,7 +25,9 @@ const NAV: { route: Route; key: string }[] = [
 /** Keys typed into a field are the field's, never a shortcut. */
 const typing = (target: EventTarget | null) =>
   target instanceof HTMLElement &&
-  (target.isContentEditable || ['SELECT', 'TEXTAREA'].includes(target.tagName) || (target instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit', 'range'].includes(target.type)))
+  (target.isContentEditable ||
+    ['SELECT', 'TEXTAREA'].includes(target.tagName) ||
+    (target instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit', 'range'].includes(target.type)))
 
 /** The keyboard's shortcuts: what `?` lists. */
 export const SHORTCUTS = [
@@ -74,7 +76,8 @@ function useShortcuts(page: Route['page'], toggleHelp: () => void) {
         return focus(20)
       }
       if (e.key === 'c' && page === 'runs') return void press('compare-selected')
-      if (e.key === 'e') return void (press('compare-explore') || navigate({ page: 'explore', runId: null, withId: null }))
+      if (e.key === 'e')
+        return void (press('compare-explore') || navigate({ page: 'explore', runId: null, withId: null }))
       if (page === 'live' && e.code === 'Space' && !(e.target instanceof HTMLButtonElement)) {
         const state = controller.getState()
         if (!state.live) return
@@ -132,7 +135,13 @@ function Frame() {
         </div>
         <nav className="app-nav" aria-label="main">
           {NAV.map(({ route: r, key }, i) => (
-            <a key={r.page} href={hrefOf(r)} title={`${t(key)} (Alt+${i + 1})`} className={r.page === route.page ? 'nav-item active' : 'nav-item'} aria-current={r.page === route.page ? 'page' : undefined}>
+            <a
+              key={r.page}
+              href={hrefOf(r)}
+              title={`${t(key)} (Alt+${i + 1})`}
+              className={r.page === route.page ? 'nav-item active' : 'nav-item'}
+              aria-current={r.page === route.page ? 'page' : undefined}
+            >
               {t(key)}
               {r.page === 'live' && training && <span className="nav-pulse" aria-label={t('live.running')} />}
             </a>
@@ -145,10 +154,14 @@ function Frame() {
       </header>
       <main className="app-main">
         {route.page === 'runs' && <RunsPage />}
-        {route.page === 'new' && <NewExperimentPage key={route.preset ?? ''} initialPreset={route.preset ?? 'bnVsLn'} />}
+        {route.page === 'new' && (
+          <NewExperimentPage key={route.preset ?? ''} initialPreset={route.preset ?? 'bnVsLn'} />
+        )}
         {route.page === 'live' && <LivePage />}
         {route.page === 'compare' && <ComparePage key={route.runIds.join(',')} runIds={route.runIds} />}
-        {route.page === 'explore' && <ExplorePage key={`${route.runId}:${route.withId}`} runId={route.runId} withId={route.withId} />}
+        {route.page === 'explore' && (
+          <ExplorePage key={`${route.runId}:${route.withId}`} runId={route.runId} withId={route.withId} />
+        )}
         {route.page === 'settings' && <SettingsPage />}
       </main>
       <WriteBlockedDialog />

@@ -32,6 +32,15 @@ export const TrainingCheckpoint = z.strictObject({
     betaPowers: z.tuple([z.number(), z.number()]).nullable(),
   }),
   /** BN's population statistics per term: rows [T, C] and how often each step was updated. */
-  population: z.array(z.strictObject({ term: Term, mean: PackedMatrixSchema, variance: PackedMatrixSchema, seen: z.array(z.number().int().min(0)).max(100_000) })).max(8),
+  population: z
+    .array(
+      z.strictObject({
+        term: Term,
+        mean: PackedMatrixSchema,
+        variance: PackedMatrixSchema,
+        seen: z.array(z.number().int().min(0)).max(100_000),
+      }),
+    )
+    .max(8),
 })
 export type TrainingCheckpoint = z.infer<typeof TrainingCheckpoint>

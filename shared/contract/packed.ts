@@ -28,7 +28,9 @@ const PAIRS = (() => {
 const CHUNK = 8192
 /** TextDecoder where the platform has one (browsers, workers, Node): base64 is ASCII, so UTF-8 decodes it, the fastest label (latin1 measured 2× slower in Node). */
 const ascii = (() => {
-  const Decoder = (globalThis as unknown as { TextDecoder?: new (label: string) => { decode(bytes: Uint8Array): string } }).TextDecoder
+  const Decoder = (
+    globalThis as unknown as { TextDecoder?: new (label: string) => { decode(bytes: Uint8Array): string } }
+  ).TextDecoder
   return Decoder ? new Decoder('utf-8') : null
 })()
 
@@ -39,7 +41,9 @@ const ascii = (() => {
  * spent most of its time on once the kernels got fast.
  */
 let platformEncoder: ((bytes: Uint8Array) => string) | null =
-  typeof (Uint8Array.prototype as { toBase64?: unknown }).toBase64 === 'function' ? (bytes) => (bytes as unknown as { toBase64(): string }).toBase64() : null
+  typeof (Uint8Array.prototype as { toBase64?: unknown }).toBase64 === 'function'
+    ? (bytes) => (bytes as unknown as { toBase64(): string }).toBase64()
+    : null
 
 /** Sets the platform's base64 encoder (standard alphabet, padded); null: the JS loop. */
 export function useBase64Encoder(encoder: ((bytes: Uint8Array) => string) | null): void {
@@ -106,7 +110,8 @@ function toBase64(bytes: Uint8Array): string {
   }
   if (ascii) return ascii.decode(out)
   const parts: string[] = []
-  for (let c = 0; c < out.length; c += CHUNK) parts.push(String.fromCharCode.apply(null, out.subarray(c, c + CHUNK) as unknown as number[]))
+  for (let c = 0; c < out.length; c += CHUNK)
+    parts.push(String.fromCharCode.apply(null, out.subarray(c, c + CHUNK) as unknown as number[]))
   return parts.join('')
 }
 
@@ -116,7 +121,11 @@ export function fromBase64(text: string): Uint8Array {
   const bytes = new Uint8Array(Math.floor((clean.length * 3) / 4))
   let o = 0
   for (let i = 0; i < clean.length; i += 4) {
-    const n = (LOOKUP[clean.charCodeAt(i)]! << 18) | (LOOKUP[clean.charCodeAt(i + 1)]! << 12) | (LOOKUP[clean.charCodeAt(i + 2)]! << 6) | LOOKUP[clean.charCodeAt(i + 3)]!
+    const n =
+      (LOOKUP[clean.charCodeAt(i)]! << 18) |
+      (LOOKUP[clean.charCodeAt(i + 1)]! << 12) |
+      (LOOKUP[clean.charCodeAt(i + 2)]! << 6) |
+      LOOKUP[clean.charCodeAt(i + 3)]!
     bytes[o++] = n >> 16
     if (o < bytes.length) bytes[o++] = (n >> 8) & 255
     if (o < bytes.length) bytes[o++] = n & 255
@@ -150,7 +159,8 @@ export function unpackFloat32(m: PackedMatrix): Float32Array {
   const bytes = packedBytes(m)
   const n = m.rows * m.columns
   // Little-endian machines (every one NormLab runs on) take the bytes as they are: one copy.
-  if (littleEndian && bytes.byteLength >= n * 4) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n * 4))
+  if (littleEndian && bytes.byteLength >= n * 4)
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n * 4))
   const out = new Float32Array(n)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true)

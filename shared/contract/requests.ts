@@ -116,7 +116,9 @@ export const ImportSummary = z.strictObject({
   added: z.array(RunRef),
   skipped: z.array(RunRef),
   /** incoming_newer: taken with replaceNewer; here_newer: kept; still_training: the source's run has not ended. */
-  conflicts: z.array(RunRef.extend({ reason: z.enum(['incoming_newer', 'here_newer', 'still_training']), message: z.string() })),
+  conflicts: z.array(
+    RunRef.extend({ reason: z.enum(['incoming_newer', 'here_newer', 'still_training']), message: z.string() }),
+  ),
   replaced: z.array(RunRef),
   studiesAdded: z.array(RunRef),
   source: z.strictObject({ manifest: z.boolean(), schemaVersion: z.number().int(), runs: z.number().int() }),
@@ -125,7 +127,13 @@ export type ImportSummary = z.output<typeof ImportSummary>
 
 /** An effect over seeds: its mean and 95 % interval in the finding's unit, and how many seeds (or seed pairs). */
 /** An effect: its mean, its interval at `level` (0.95; wider for a study settled in rounds) and the number of seeds. */
-const EffectSummary = z.strictObject({ mean: z.number().nullable(), low: z.number().nullable(), high: z.number().nullable(), n: z.number().int().min(0), level: z.number().gt(0).lt(1) })
+const EffectSummary = z.strictObject({
+  mean: z.number().nullable(),
+  low: z.number().nullable(),
+  high: z.number().nullable(),
+  n: z.number().int().min(0),
+  level: z.number().gt(0).lt(1),
+})
 
 /** A finding as data (the CLI's --json, a report's response): shared/lab/findings/summary.ts makes it. */
 export const FindingSummary = z.strictObject({
@@ -229,7 +237,9 @@ export const contract = {
   /** Queued and interrupted runs (of one study, or all): what can go on, and from which step. */
   listResumable: {
     request: z.strictObject({ studyId: Id.optional() }),
-    response: z.array(z.strictObject({ runId: Id, studyId: Id.nullable(), status: z.enum(['queued', 'interrupted']), fromStep: Step })),
+    response: z.array(
+      z.strictObject({ runId: Id, studyId: Id.nullable(), status: z.enum(['queued', 'interrupted']), fromStep: Step }),
+    ),
   },
   /**
    * Starts a queued, interrupted or failed run again under the trainer's lease, from its last checkpoint
@@ -307,7 +317,12 @@ export const contract = {
   },
 
   appendPopulationStats: {
-    request: z.strictObject({ runId: Id, owner: OwnerId, step: Step, records: z.array(PopulationRecord).min(1).max(64) }),
+    request: z.strictObject({
+      runId: Id,
+      owner: OwnerId,
+      step: Step,
+      records: z.array(PopulationRecord).min(1).max(64),
+    }),
     response: Appended,
   },
   appendSnapshots: {
@@ -353,8 +368,15 @@ export const contract = {
   /** Chosen runs, a study or everything as one .normlab file (transfer.ts), for another machine's archive. */
   exportArchive: {
     request: z
-      .strictObject({ runIds: z.array(Id).min(1).max(100_000).optional(), studyId: Id.optional(), all: z.literal(true).optional() })
-      .refine((r) => [r.runIds, r.studyId, r.all].filter((v) => v !== undefined).length === 1, 'give exactly one of runIds, studyId or all'),
+      .strictObject({
+        runIds: z.array(Id).min(1).max(100_000).optional(),
+        studyId: Id.optional(),
+        all: z.literal(true).optional(),
+      })
+      .refine(
+        (r) => [r.runIds, r.studyId, r.all].filter((v) => v !== undefined).length === 1,
+        'give exactly one of runIds, studyId or all',
+      ),
     response: z.strictObject({
       fileName: z.string(),
       base64: z.string(),
@@ -384,11 +406,25 @@ export const contract = {
    * importArchive does. An upload left unfinished for an hour is dropped.
    */
   beginImport: {
-    request: z.strictObject({ fileName: z.string().min(1).max(255), bytes: z.number().int().min(1).max(2 ** 44) }),
+    request: z.strictObject({
+      fileName: z.string().min(1).max(255),
+      bytes: z
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 44),
+    }),
     response: z.strictObject({ uploadId: UploadId, chunkBytes: z.number().int().min(1) }),
   },
   importChunk: {
-    request: z.strictObject({ uploadId: UploadId, offset: z.number().int().min(0), base64: z.base64().min(4).max(Math.ceil(IMPORT_CHUNK_BYTES / 3) * 4) }),
+    request: z.strictObject({
+      uploadId: UploadId,
+      offset: z.number().int().min(0),
+      base64: z
+        .base64()
+        .min(4)
+        .max(Math.ceil(IMPORT_CHUNK_BYTES / 3) * 4),
+    }),
     response: z.strictObject({ received: z.number().int().min(0) }),
   },
   finishImport: {

@@ -22,13 +22,18 @@ export const Step = z.number().int().min(0).max(1e9)
 export const Layer = z.number().int().min(0).max(63)
 const Name = z.string().trim().min(1, 'must not be empty').max(200)
 const Tag = z.string().trim().min(1, 'a tag must not be empty').max(64)
-const Tags = z.array(Tag).max(64).transform((tags) => [...new Set(tags)])
+const Tags = z
+  .array(Tag)
+  .max(64)
+  .transform((tags) => [...new Set(tags)])
 const Notes = z.string().max(100_000)
 /** Why a run failed, diverged or was interrupted. */
 export const RunError = z.string().max(10_000)
 /** Epoch milliseconds. */
 const Time = z.number().int().min(0)
-const MetricName = z.string().regex(/^[A-Za-z][A-Za-z0-9_./-]{0,63}$/, 'a metric name is a letter then up to 63 of A-Z a-z 0-9 _ . / -')
+const MetricName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_./-]{0,63}$/, 'a metric name is a letter then up to 63 of A-Z a-z 0-9 _ . / -')
 /** A statistic of a time step with no valid samples has no value: null. */
 const MaybeNumber = z.number().nullable()
 
@@ -80,7 +85,10 @@ export const DeviceInfo = z.strictObject({
   backend: z.string().min(1).max(32),
   gpuRenderer: z.string().max(500).nullable().default(null),
   webglVersion: z.number().int().min(0).max(2).nullable().default(null),
-  floatPrecision: z.union([z.literal(16), z.literal(32)]).nullable().default(null),
+  floatPrecision: z
+    .union([z.literal(16), z.literal(32)])
+    .nullable()
+    .default(null),
   numerics: NumericsCheck.nullable().default(null),
   /** The operating system (and browser) the trainer ran in. */
   platform: z.string().max(500).nullable().default(null),
@@ -104,7 +112,9 @@ export const RunLease = z.strictObject({
 export type RunLease = z.infer<typeof RunLease>
 
 /** A run's or study's identity across archives (RFC 4122). */
-export const Uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lower-case UUID')
+export const Uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lower-case UUID')
 
 export const Run = z.strictObject({
   id: Id,
@@ -191,13 +201,18 @@ export const PackedMatrixSchema = z
   .strictObject({
     rows: z.number().int().min(0).max(100_000),
     columns: z.number().int().min(0).max(65_536),
-    base64: z.string().max(200_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+    base64: z
+      .string()
+      .max(200_000_000)
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
   })
   .superRefine((m, ctx) => {
-    if (Math.floor((m.base64.replace(/=+$/, '').length * 3) / 4) !== m.rows * m.columns * 4) return ctx.addIssue({ code: 'custom', message: 'must hold rows × columns float32 values' })
+    if (Math.floor((m.base64.replace(/=+$/, '').length * 3) / 4) !== m.rows * m.columns * 4)
+      return ctx.addIssue({ code: 'custom', message: 'must hold rows × columns float32 values' })
     // What the import check refuses, a write refuses: finite values, or NaN for "no value" (an
     // infinite one once stored made the run impossible to export).
-    if (unpackFloat32(m).some((v) => v === Infinity || v === -Infinity)) ctx.addIssue({ code: 'custom', message: 'holds an infinite value (only finite values, or NaN for "no value")' })
+    if (unpackFloat32(m).some((v) => v === Infinity || v === -Infinity))
+      ctx.addIssue({ code: 'custom', message: 'holds an infinite value (only finite values, or NaN for "no value")' })
   })
 
 const Matrix = z.union([NestedMatrix, PackedMatrixSchema])
@@ -243,13 +258,25 @@ export const TimestepRecord = z
     for (const key of ['featureMean', 'featureVar'] as const) {
       const v = r[key]
       if (v !== undefined && matrixShape(v).rows !== T) {
-        ctx.addIssue({ code: 'custom', path: [key], message: `has ${matrixShape(v).rows} time steps but count has ${T}` })
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `has ${matrixShape(v).rows} time steps but count has ${T}`,
+        })
       }
     }
     if ((r.featureMean === undefined) !== (r.featureVar === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['featureVar'], message: 'featureMean and featureVar come together' })
-    } else if (r.featureMean && r.featureVar && matrixShape(r.featureMean).columns !== matrixShape(r.featureVar).columns) {
-      ctx.addIssue({ code: 'custom', path: ['featureVar'], message: 'featureMean and featureVar must have the same features' })
+    } else if (
+      r.featureMean &&
+      r.featureVar &&
+      matrixShape(r.featureMean).columns !== matrixShape(r.featureVar).columns
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['featureVar'],
+        message: 'featureMean and featureVar must have the same features',
+      })
     }
   })
 export type TimestepRecord = z.infer<typeof TimestepRecord>
@@ -277,26 +304,43 @@ export type PopulationRecord = z.infer<typeof PopulationRecord>
  * `rowVar` are each (n, t)'s moments over all features in `groups` equal groups (NaN where padded).
  */
 const SnapshotFields = z.strictObject({
-    term: Term,
-    batch: z.number().int().min(1).max(4096),
-    timeSteps: z.number().int().min(1).max(2000),
-    totalFeatures: z.number().int().min(1).max(65_536),
-    groups: z.number().int().min(1).max(256),
-    lengths: z.array(z.number().int().min(0).max(2000)).min(1).max(4096),
-    values: PackedMatrixSchema,
-    rowMean: PackedMatrixSchema,
-    rowVar: PackedMatrixSchema,
-  })
+  term: Term,
+  batch: z.number().int().min(1).max(4096),
+  timeSteps: z.number().int().min(1).max(2000),
+  totalFeatures: z.number().int().min(1).max(65_536),
+  groups: z.number().int().min(1).max(256),
+  lengths: z.array(z.number().int().min(0).max(2000)).min(1).max(4096),
+  values: PackedMatrixSchema,
+  rowMean: PackedMatrixSchema,
+  rowVar: PackedMatrixSchema,
+})
 
 function checkSnapshot(r: z.infer<typeof SnapshotFields>, ctx: z.RefinementCtx): void {
-    const rows = r.batch * r.timeSteps
-    if (r.lengths.length !== r.batch) ctx.addIssue({ code: 'custom', path: ['lengths'], message: `has ${r.lengths.length} samples but batch is ${r.batch}` })
-    if (r.lengths.some((l) => l > r.timeSteps)) ctx.addIssue({ code: 'custom', path: ['lengths'], message: `a length is beyond ${r.timeSteps} time steps` })
-    if (r.values.rows !== rows || r.values.columns < 1 || r.values.columns > r.totalFeatures) ctx.addIssue({ code: 'custom', path: ['values'], message: `must be ${rows} rows of 1 to ${r.totalFeatures} features` })
-    if (r.totalFeatures % r.groups !== 0) ctx.addIssue({ code: 'custom', path: ['groups'], message: `${r.groups} groups do not divide ${r.totalFeatures} features` })
-    for (const key of ['rowMean', 'rowVar'] as const) {
-      if (r[key].rows !== rows || r[key].columns !== r.groups) ctx.addIssue({ code: 'custom', path: [key], message: `must be ${rows} rows of ${r.groups} groups` })
-    }
+  const rows = r.batch * r.timeSteps
+  if (r.lengths.length !== r.batch)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['lengths'],
+      message: `has ${r.lengths.length} samples but batch is ${r.batch}`,
+    })
+  if (r.lengths.some((l) => l > r.timeSteps))
+    ctx.addIssue({ code: 'custom', path: ['lengths'], message: `a length is beyond ${r.timeSteps} time steps` })
+  if (r.values.rows !== rows || r.values.columns < 1 || r.values.columns > r.totalFeatures)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['values'],
+      message: `must be ${rows} rows of 1 to ${r.totalFeatures} features`,
+    })
+  if (r.totalFeatures % r.groups !== 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['groups'],
+      message: `${r.groups} groups do not divide ${r.totalFeatures} features`,
+    })
+  for (const key of ['rowMean', 'rowVar'] as const) {
+    if (r[key].rows !== rows || r[key].columns !== r.groups)
+      ctx.addIssue({ code: 'custom', path: [key], message: `must be ${rows} rows of ${r.groups} groups` })
+  }
 }
 
 export const SnapshotRecord = SnapshotFields.superRefine(checkSnapshot)

@@ -2,7 +2,18 @@
 // CLI through the planner, createRun in IPC and web mode, imported archives), validated before
 // anything runs or is written. It sits in the contract, below the engine that trains by it.
 import { z } from 'zod'
-import { BATCHINGS, CELLS, cellTerms, COPY_MIN_LENGTH, gatesOf, normDefinition, NORMS, OPTIMIZERS, POLICIES, TASKS } from '../kinds'
+import {
+  BATCHINGS,
+  CELLS,
+  cellTerms,
+  COPY_MIN_LENGTH,
+  gatesOf,
+  normDefinition,
+  NORMS,
+  OPTIMIZERS,
+  POLICIES,
+  TASKS,
+} from '../kinds'
 
 /** Named points of a run at which the explorable's snapshots can be taken. */
 export const SNAPSHOT_POINTS = ['first', 'middle', 'last'] as const
@@ -10,17 +21,25 @@ export const SNAPSHOT_POINTS = ['first', 'middle', 'last'] as const
 /** How long training sequences are. Variable lengths are what make BN's late time steps see few samples. */
 export const LengthDistribution = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('fixed'), length: z.number().int().min(1).max(2000) }),
-  z.strictObject({ kind: z.literal('uniform'), min: z.number().int().min(1).max(2000), max: z.number().int().min(1).max(2000) }),
+  z.strictObject({
+    kind: z.literal('uniform'),
+    min: z.number().int().min(1).max(2000),
+    max: z.number().int().min(1).max(2000),
+  }),
   /** Mostly short, rarely long: P(length = min + k) falls geometrically with k. */
-  z.strictObject({ kind: z.literal('longtail'), min: z.number().int().min(1).max(2000), max: z.number().int().min(1).max(2000) }),
+  z.strictObject({
+    kind: z.literal('longtail'),
+    min: z.number().int().min(1).max(2000),
+    max: z.number().int().min(1).max(2000),
+  }),
 ])
 export type LengthDistribution = z.infer<typeof LengthDistribution>
 
-
-
 export const TrainConfig = z
   .strictObject({
-    task: z.enum(TASKS, { error: (issue) => (issue.input === undefined ? `required: one of ${TASKS.join(', ')}` : undefined) }),
+    task: z.enum(TASKS, {
+      error: (issue) => (issue.input === undefined ? `required: one of ${TASKS.join(', ')}` : undefined),
+    }),
     /** Training lengths (adding, copy). MNIST is always 28; words and user data have their own. */
     lengths: LengthDistribution.default({ kind: 'uniform', min: 10, max: 50 }),
     cell: z.enum(CELLS).default('lstm'),
@@ -51,7 +70,10 @@ export const TrainConfig = z
      * 'first', 'middle', 'last' or step numbers, each moved to the nearest recorded step. Off by
      * default (long sweeps); the presets turn it on.
      */
-    snapshots: z.array(z.union([z.enum(SNAPSHOT_POINTS), z.number().int().min(1).max(1_000_000)])).max(16).default([]),
+    snapshots: z
+      .array(z.union([z.enum(SNAPSHOT_POINTS), z.number().int().min(1).max(1_000_000)]))
+      .max(16)
+      .default([]),
     /** Evaluate on held-out data every k steps (0: only at the end). */
     evalEvery: z.number().int().min(0).default(100),
     evalSamples: z.number().int().min(1).max(100_000).default(256),
@@ -75,23 +97,51 @@ export const TrainConfig = z
       })
     }
     if (c.lengths.kind !== 'fixed' && c.lengths.min > c.lengths.max) {
-      ctx.addIssue({ code: 'custom', path: ['lengths', 'min'], message: `min (${c.lengths.min}) is above max (${c.lengths.max})`, params: { key: 'minAboveMax', values: { min: c.lengths.min, max: c.lengths.max } } })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lengths', 'min'],
+        message: `min (${c.lengths.min}) is above max (${c.lengths.max})`,
+        params: { key: 'minAboveMax', values: { min: c.lengths.min, max: c.lengths.max } },
+      })
     }
     const shortest = c.lengths.kind === 'fixed' ? c.lengths.length : c.lengths.min
     if (c.task === 'copy' && shortest < COPY_MIN_LENGTH) {
-      ctx.addIssue({ code: 'custom', path: ['lengths'], message: `copy memory needs sequences of at least ${COPY_MIN_LENGTH} steps`, params: { key: 'copyMinLength', values: { min: COPY_MIN_LENGTH } } })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lengths'],
+        message: `copy memory needs sequences of at least ${COPY_MIN_LENGTH} steps`,
+        params: { key: 'copyMinLength', values: { min: COPY_MIN_LENGTH } },
+      })
     }
-    if (c.task === 'adding' && shortest < 2) ctx.addIssue({ code: 'custom', path: ['lengths'], message: 'the adding problem needs at least 2 steps', params: { key: 'addingMinLength', values: {} } })
+    if (c.task === 'adding' && shortest < 2)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lengths'],
+        message: 'the adding problem needs at least 2 steps',
+        params: { key: 'addingMinLength', values: {} },
+      })
     if (c.snapshots.length > 0 && c.recordEvery === 0) {
-      ctx.addIssue({ code: 'custom', path: ['snapshots'], message: 'snapshots are taken at recorded steps: set recordEvery above 0', params: { key: 'snapshotsNeedRecording', values: {} } })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['snapshots'],
+        message: 'snapshots are taken at recorded steps: set recordEvery above 0',
+        params: { key: 'snapshotsNeedRecording', values: {} },
+      })
     }
-    if (c.task === 'user' && !c.dataFile) ctx.addIssue({ code: 'custom', path: ['dataFile'], message: 'the user task needs a data file (JSONL or CSV)', params: { key: 'needsDataFile', values: {} } })
+    if (c.task === 'user' && !c.dataFile)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dataFile'],
+        message: 'the user task needs a data file (JSONL or CSV)',
+        params: { key: 'needsDataFile', values: {} },
+      })
   })
 
 export type TrainConfig = z.output<typeof TrainConfig>
 
 /** Whether statistics are recorded at a training step (the first, then every recordEvery). */
-export const isRecordedStep = (config: Pick<TrainConfig, 'recordEvery'>, step: number): boolean => config.recordEvery > 0 && (step === 1 || step % config.recordEvery === 0)
+export const isRecordedStep = (config: Pick<TrainConfig, 'recordEvery'>, step: number): boolean =>
+  config.recordEvery > 0 && (step === 1 || step % config.recordEvery === 0)
 
 /** The recorded steps a run's snapshots are taken at: each requested point moved to the nearest recorded step (ties: the earlier), sorted, once each. */
 export function snapshotSteps(config: Pick<TrainConfig, 'snapshots' | 'steps' | 'recordEvery'>): number[] {
@@ -101,10 +151,20 @@ export function snapshotSteps(config: Pick<TrainConfig, 'snapshots' | 'steps' | 
   const nearest = (wanted: number): number => {
     // A step past the run's end means its last recorded step.
     const target = Math.min(wanted, last)
-    const candidates = [1, Math.floor(target / every) * every, Math.ceil(target / every) * every].filter((s) => s >= 1 && s <= last)
-    return candidates.reduce((best, s) => (Math.abs(s - target) < Math.abs(best - target) || (Math.abs(s - target) === Math.abs(best - target) && s < best) ? s : best), candidates[0]!)
+    const candidates = [1, Math.floor(target / every) * every, Math.ceil(target / every) * every].filter(
+      (s) => s >= 1 && s <= last,
+    )
+    return candidates.reduce(
+      (best, s) =>
+        Math.abs(s - target) < Math.abs(best - target) || (Math.abs(s - target) === Math.abs(best - target) && s < best)
+          ? s
+          : best,
+      candidates[0]!,
+    )
   }
-  const steps = config.snapshots.map((p) => (p === 'first' ? 1 : p === 'last' ? last : p === 'middle' ? nearest(Math.round(config.steps / 2)) : nearest(p)))
+  const steps = config.snapshots.map((p) =>
+    p === 'first' ? 1 : p === 'last' ? last : p === 'middle' ? nearest(Math.round(config.steps / 2)) : nearest(p),
+  )
   return [...new Set(steps)].sort((a, b) => a - b)
 }
 export type TrainConfigInput = z.input<typeof TrainConfig>
@@ -148,8 +208,11 @@ export function analysisSteps(recorded: readonly number[]): { first: number; lat
 export const FEATURE_ROWS: Record<'x' | 'h' | 'c', 'first' | 'late' | 'none'> = { x: 'first', h: 'late', c: 'none' }
 
 /** The steps at which a run keeps each term's per-feature matrices (FEATURE_ROWS of its planned recorded steps). */
-export function featureSteps(config: Pick<TrainConfig, 'recordEvery' | 'steps' | 'recordFeatures'>): Record<'x' | 'h' | 'c', ReadonlySet<number>> {
+export function featureSteps(
+  config: Pick<TrainConfig, 'recordEvery' | 'steps' | 'recordFeatures'>,
+): Record<'x' | 'h' | 'c', ReadonlySet<number>> {
   const picked = config.recordFeatures ? analysisSteps(recordedSteps(config)) : null
-  const of = (rows: 'first' | 'late' | 'none') => new Set(!picked || rows === 'none' ? [] : rows === 'first' ? [picked.first] : picked.late)
+  const of = (rows: 'first' | 'late' | 'none') =>
+    new Set(!picked || rows === 'none' ? [] : rows === 'first' ? [picked.first] : picked.late)
   return { x: of(FEATURE_ROWS.x), h: of(FEATURE_ROWS.h), c: of(FEATURE_ROWS.c) }
 }

@@ -10,10 +10,17 @@ export function createBatcher(task: Task, batchSize: number, batching: Batching,
   let queue: Sample[][] = []
   return () => {
     if (batching !== 'bucket') {
-      return collate(Array.from({ length: batchSize }, () => task.train(rng)), task.inputSize, task.targetKind, batching)
+      return collate(
+        Array.from({ length: batchSize }, () => task.train(rng)),
+        task.inputSize,
+        task.targetKind,
+        batching,
+      )
     }
     if (queue.length === 0) {
-      const pool = Array.from({ length: batchSize * BUCKET_POOL }, () => task.train(rng)).sort((a, b) => a.length - b.length)
+      const pool = Array.from({ length: batchSize * BUCKET_POOL }, () => task.train(rng)).sort(
+        (a, b) => a.length - b.length,
+      )
       for (let i = 0; i < pool.length; i += batchSize) queue.push(pool.slice(i, i + batchSize))
       queue = rng.shuffle(queue)
     }
@@ -24,6 +31,7 @@ export function createBatcher(task: Task, batchSize: number, batching: Batching,
 /** Splits samples into masked batches of at most `size`, for evaluation. */
 export function evalBatches(samples: readonly Sample[], size: number, task: Task): Batch[] {
   const out: Batch[] = []
-  for (let i = 0; i < samples.length; i += size) out.push(collate(samples.slice(i, i + size), task.inputSize, task.targetKind, 'mask'))
+  for (let i = 0; i < samples.length; i += size)
+    out.push(collate(samples.slice(i, i + size), task.inputSize, task.targetKind, 'mask'))
   return out
 }

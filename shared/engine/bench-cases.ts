@@ -17,7 +17,9 @@ export interface BenchCase {
  * These are also the norms the PyTorch anchors time (../shared/anchors/bench_torch.py).
  */
 export const BENCH_NORMS: readonly NormKind[] = NORM_DEFINITIONS.filter(
-  (d, i) => d.terms === 'none' || (d.terms === 'all' && NORM_DEFINITIONS.findIndex((e) => e.terms === 'all' && e.over === d.over) === i),
+  (d, i) =>
+    d.terms === 'none' ||
+    (d.terms === 'all' && NORM_DEFINITIONS.findIndex((e) => e.terms === 'all' && e.over === d.over) === i),
 ).map((d) => d.kind)
 const NORMS = BENCH_NORMS
 

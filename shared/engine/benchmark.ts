@@ -16,7 +16,14 @@ import { PROBE_CASE, PROBE_STEPS } from './backend-probe'
 export { BENCH_CASES, benchLabel, type BenchCase } from './bench-cases'
 
 function setup(c: BenchCase) {
-  const config = TrainConfig.parse({ task: 'adding', cell: c.cell, norm: c.norm, hidden: c.hidden, batchSize: c.batch, lengths: { kind: 'fixed', length: c.T } })
+  const config = TrainConfig.parse({
+    task: 'adding',
+    cell: c.cell,
+    norm: c.norm,
+    hidden: c.hidden,
+    batchSize: c.batch,
+    lengths: { kind: 'fixed', length: c.T },
+  })
   const task = addingTask(config.lengths, 0)
   const spec = modelSpecOf(config, task)
   const net = new RecurrentNet(spec, initParams(spec, 0, { bn: 0.1, norm: 1 }))
@@ -89,10 +96,18 @@ export async function profileTrainingStep(c: BenchCase, record: boolean): Promis
     entry.ms = entry.ms === null || ms === null ? null : entry.ms + ms
     byName.set(k.name, entry)
   }
-  const top = [...byName].map(([name, e]) => ({ name, count: e.count, ms: e.ms === null ? null : Math.round(e.ms * 100) / 100 })).sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0) || b.count - a.count)
+  const top = [...byName]
+    .map(([name, e]) => ({ name, count: e.count, ms: e.ms === null ? null : Math.round(e.ms * 100) / 100 }))
+    .sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0) || b.count - a.count)
   const counted = programs.stop()
   const recurrence = info.kernels.filter((k) => k.name.startsWith('NormLab') && k.name !== FUSED_ADAM).length
-  return { perTimeStep: info.kernels.filter((k) => k.name !== 'forward').length / c.T, programsPerTimeStep: counted === null ? null : counted / c.T, recurrencePerTimeStep: recurrence / c.T, counts: Object.fromEntries([...byName].map(([name, e]) => [name, e.count])), top: top.slice(0, 10) }
+  return {
+    perTimeStep: info.kernels.filter((k) => k.name !== 'forward').length / c.T,
+    programsPerTimeStep: counted === null ? null : counted / c.T,
+    recurrencePerTimeStep: recurrence / c.T,
+    counts: Object.fromEntries([...byName].map(([name, e]) => [name, e.count])),
+    top: top.slice(0, 10),
+  }
 }
 
 /** The method every shader program goes through on a GPU backend (packing and unpacking too). */
@@ -131,7 +146,12 @@ export async function kernelsPerTimeStep(c: BenchCase, record: boolean): Promise
  * of the scalars and, on a recording step, the statistics unpacked into the records it writes —
  * and times each. `recordAt(i)`: whether step i records.
  */
-async function timeSteps(c: BenchCase, count: number, now: () => number, recordAt: (i: number) => boolean): Promise<{ record: boolean; ms: number }[]> {
+async function timeSteps(
+  c: BenchCase,
+  count: number,
+  now: () => number,
+  recordAt: (i: number) => boolean,
+): Promise<{ record: boolean; ms: number }[]> {
   const { config, spec, net, optimizer, next } = setup(c)
   const times: { record: boolean; ms: number }[] = []
   for (let i = 0; i < count; i++) {
@@ -151,7 +171,12 @@ async function timeSteps(c: BenchCase, count: number, now: () => number, recordA
 const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 /** Median milliseconds per training step; recording per-timestep statistics every step or never. */
-export async function timeTrainingStep(c: BenchCase, record: boolean, steps: number, now: () => number): Promise<number> {
+export async function timeTrainingStep(
+  c: BenchCase,
+  record: boolean,
+  steps: number,
+  now: () => number,
+): Promise<number> {
   // The first two steps compile shaders and allocate: not timed.
   const times = await timeSteps(c, steps + 2, now, () => record)
   return median(times.slice(2).map((t) => t.ms))
@@ -164,10 +189,18 @@ export async function timeTrainingStep(c: BenchCase, record: boolean, steps: num
  * both steps of a pair alike; the difference of the two medians moved ±5 points of a 5 % target
  * from run to run, the paired median about half that.
  */
-export async function timeRecordingPair(c: BenchCase, steps: number, now: () => number): Promise<{ never: number; every: number; overhead: number }> {
+export async function timeRecordingPair(
+  c: BenchCase,
+  steps: number,
+  now: () => number,
+): Promise<{ never: number; every: number; overhead: number }> {
   const times = (await timeSteps(c, 2 * (steps + 2), now, (i) => i % 2 === 1)).slice(4)
   const pairs = Array.from({ length: times.length >> 1 }, (_, k) => times[2 * k + 1]!.ms - times[2 * k]!.ms)
-  return { never: median(times.filter((t) => !t.record).map((t) => t.ms)), every: median(times.filter((t) => t.record).map((t) => t.ms)), overhead: median(pairs) }
+  return {
+    never: median(times.filter((t) => !t.record).map((t) => t.ms)),
+    every: median(times.filter((t) => t.record).map((t) => t.ms)),
+    overhead: median(pairs),
+  }
 }
 
 /** Times the backend probe's model on the active backend (ms per step, the median of PROBE_STEPS; backend-probe.ts). */

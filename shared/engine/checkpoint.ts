@@ -32,14 +32,20 @@ export interface RunPosition {
 }
 
 /** Everything training reads, at the end of `position.step`. */
-export async function captureCheckpoint(net: RecurrentNet, optimizer: tf.Optimizer, kind: OptimizerKind, position: RunPosition): Promise<TrainingCheckpoint> {
+export async function captureCheckpoint(
+  net: RecurrentNet,
+  optimizer: tf.Optimizer,
+  kind: OptimizerKind,
+  position: RunPosition,
+): Promise<TrainingCheckpoint> {
   const names = Object.keys(net.vars)
   const params: TrainingCheckpoint['params'] = {}
   for (const name of names) params[name] = await pack(net.vars[name]!)
   // [iterations, then each slot kind for every variable in update order] (every tfjs optimizer's getWeights).
   const [iterations, ...slots] = await optimizer.getWeights()
   const perKind = slots.length / names.length
-  if (!Number.isInteger(perKind)) throw new Error(`the optimizer holds ${slots.length} slots for ${names.length} parameters`)
+  if (!Number.isInteger(perKind))
+    throw new Error(`the optimizer holds ${slots.length} slots for ${names.length} parameters`)
   const slotValues = await Promise.all(slots.map((s) => pack(s.tensor)))
   const steps = (await iterations!.tensor.data())[0]!
   iterations!.tensor.dispose() // a fresh scalar (saveIterations); the slots are the optimizer's own
@@ -52,10 +58,21 @@ export async function captureCheckpoint(net: RecurrentNet, optimizer: tf.Optimiz
     optimizer: {
       kind,
       iterations: steps,
-      slots: perKind === 0 ? [] : names.map((param, i) => ({ param, values: Array.from({ length: perKind }, (_, k) => slotValues[k * names.length + i]!) })),
+      slots:
+        perKind === 0
+          ? []
+          : names.map((param, i) => ({
+              param,
+              values: Array.from({ length: perKind }, (_, k) => slotValues[k * names.length + i]!),
+            })),
       betaPowers: powers ? [(await powers.accBeta1.data())[0]!, (await powers.accBeta2.data())[0]!] : null,
     },
-    population: population.map((p) => ({ term: p.term, mean: packFloat32(p.mean, p.seen.length, p.features), variance: packFloat32(p.variance, p.seen.length, p.features), seen: p.seen })),
+    population: population.map((p) => ({
+      term: p.term,
+      mean: packFloat32(p.mean, p.seen.length, p.features),
+      variance: packFloat32(p.variance, p.seen.length, p.features),
+      seen: p.seen,
+    })),
   }
 }
 
@@ -65,16 +82,26 @@ export function checkpointParams(checkpoint: TrainingCheckpoint): Record<string,
 }
 
 /** Puts the optimizer's state and BN's population statistics back into a net made from checkpointParams. */
-export async function restoreCheckpoint(net: RecurrentNet, optimizer: tf.Optimizer, kind: OptimizerKind, checkpoint: TrainingCheckpoint): Promise<void> {
+export async function restoreCheckpoint(
+  net: RecurrentNet,
+  optimizer: tf.Optimizer,
+  kind: OptimizerKind,
+  checkpoint: TrainingCheckpoint,
+): Promise<void> {
   const saved = checkpoint.optimizer
   if (saved.kind !== kind) throw new Error(`the checkpoint's optimizer is ${saved.kind}, the run's ${kind}`)
   const names = Object.keys(net.vars)
   const perKind = saved.slots[0]?.values.length ?? 0
-  if (saved.slots.length > 0 && saved.slots.map((s) => s.param).join() !== names.join()) throw new Error('the checkpoint holds optimizer slots for other parameters than this model has')
+  if (saved.slots.length > 0 && saved.slots.map((s) => s.param).join() !== names.join())
+    throw new Error('the checkpoint holds optimizer slots for other parameters than this model has')
   const weights: Named[] = [{ name: 'iter', tensor: tf.scalar(saved.iterations, 'int32') }]
   const suffix = ['m', 'v', 'g', 'x']
   for (let k = 0; k < perKind; k++)
-    for (const [i, name] of names.entries()) weights.push({ name: `${net.vars[name]!.name}/${suffix[k]}`, tensor: tf.tensor(unpackFloat32(saved.slots[i]!.values[k]!), net.vars[name]!.shape) })
+    for (const [i, name] of names.entries())
+      weights.push({
+        name: `${net.vars[name]!.name}/${suffix[k]}`,
+        tensor: tf.tensor(unpackFloat32(saved.slots[i]!.values[k]!), net.vars[name]!.shape),
+      })
   await optimizer.setWeights(weights)
   // The optimizer made variables of them (which hold their own reference).
   tf.dispose(weights.map((w) => w.tensor))
@@ -88,6 +115,12 @@ export async function restoreCheckpoint(net: RecurrentNet, optimizer: tf.Optimiz
   }
   restorePopulation(
     net.population,
-    checkpoint.population.map((p) => ({ term: p.term, features: p.mean.columns, mean: unpackFloat32(p.mean), variance: unpackFloat32(p.variance), seen: p.seen })),
+    checkpoint.population.map((p) => ({
+      term: p.term,
+      features: p.mean.columns,
+      mean: unpackFloat32(p.mean),
+      variance: unpackFloat32(p.variance),
+      seen: p.seen,
+    })),
   )
 }

@@ -23,7 +23,8 @@ export interface FusedAdamAttrs {
  * Whether an optimizer is the fused Adam. Not `instanceof`: tfjs's Optimizer answers instanceof
  * for any object with an optimizer's methods (Symbol.hasInstance), so every subclass claims every optimizer.
  */
-export const isFusedAdam = (o: tf.Optimizer): o is FusedAdamOptimizer => typeof (o as unknown as { applyScaledGradients?: unknown }).applyScaledGradients === 'function'
+export const isFusedAdam = (o: tf.Optimizer): o is FusedAdamOptimizer =>
+  typeof (o as unknown as { applyScaledGradients?: unknown }).applyScaledGradients === 'function'
 
 /** Whether the active backend runs Adam as one kernel a variable and output. */
 export const hasFusedAdam = (): boolean => tf.getKernel(FUSED_ADAM, tf.getBackend()) !== undefined
@@ -58,7 +59,14 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   applyScaledGradients(grads: tf.NamedTensorMap | Named[], scale: tf.Scalar | null): void {
     const named = Array.isArray(grads) ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor }))
     this.step++
-    const base = { lr: this.lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, correction1: 1 - this.beta1 ** this.step, correction2: 1 - this.beta2 ** this.step }
+    const base = {
+      lr: this.lr,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      correction1: 1 - this.beta1 ** this.step,
+      correction2: 1 - this.beta2 ** this.step,
+    }
     tf.tidy(() => {
       const s = scale ?? tf.scalar(1)
       for (const { name, tensor: g } of named) {
@@ -70,7 +78,8 @@ export class FusedAdamOptimizer extends tf.Optimizer {
           this.slots.set(name, slot)
         }
         const inputs = { value, g, m: slot.m, v: slot.v, scale: s }
-        const run = (output: 0 | 1 | 2) => tf.engine().runKernel(FUSED_ADAM, inputs as never, { ...base, output } as never) as Tensor
+        const run = (output: 0 | 1 | 2) =>
+          tf.engine().runKernel(FUSED_ADAM, inputs as never, { ...base, output } as never) as Tensor
         const [next, m, v] = [run(0), run(1), run(2)]
         slot.m.assign(m)
         slot.v.assign(v)
@@ -104,7 +113,10 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     const half = moments.length / 2
     for (let i = 0; i < half; i++) {
       const name = moments[i]!.name.replace(/\/m$/, '')
-      this.slots.set(name, { m: tf.variable(moments[i]!.tensor, false), v: tf.variable(moments[half + i]!.tensor, false) })
+      this.slots.set(name, {
+        m: tf.variable(moments[i]!.tensor, false),
+        v: tf.variable(moments[half + i]!.tensor, false),
+      })
     }
   }
 

@@ -18,7 +18,10 @@ type Nested = number | Nested[]
 const Nested: z.ZodType<Nested> = z.lazy(() => z.union([z.number(), z.array(Nested)]))
 const NumberList = z.array(z.number())
 const Lengths = z.array(z.number().int().min(0))
-const Meta = z.object({ eps: z.number().positive(), tolerance: z.object({ rtol: z.number().min(0), atol: z.number().min(0) }) })
+const Meta = z.object({
+  eps: z.number().positive(),
+  tolerance: z.object({ rtol: z.number().min(0), atol: z.number().min(0) }),
+})
 const Stats = z.object({ mean: Nested, var: Nested })
 type Tolerance = z.infer<typeof Meta>['tolerance']
 
@@ -86,7 +89,9 @@ const TrainCase = z.object({
   momentum: z.number().positive(),
   eval_policy: z.literal('last'),
   init_params: z.record(z.string(), Nested),
-  batches: z.array(z.object({ x: Nested, labels: z.array(z.number().int().min(0)), lengths: Lengths, loss: z.number() })).min(1),
+  batches: z
+    .array(z.object({ x: Nested, labels: z.array(z.number().int().min(0)), lengths: Lengths, loss: z.number() }))
+    .min(1),
   final_params: z.record(z.string(), Nested),
   running: z.record(z.enum(TERMS), z.object({ mean: Nested, var: Nested, seen: NumberList })),
   test: z.object({ x: Nested, lengths: Lengths, logits: Nested, h_last: Nested }),
@@ -100,9 +105,21 @@ export type GoldenCase = z.infer<typeof GoldenCaseSchema>
 
 const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v])
 
-function compare(name: string, actual: ArrayLike<number>, expected: Nested, tol: Tolerance, include?: (i: number) => boolean): Comparison {
+function compare(
+  name: string,
+  actual: ArrayLike<number>,
+  expected: Nested,
+  tol: Tolerance,
+  include?: (i: number) => boolean,
+): Comparison {
   const want = flat(expected)
-  if (actual.length !== want.length) return { name: `${name} (got ${actual.length} values, expected ${want.length})`, worstAbs: Infinity, worstRatio: Infinity, pass: false }
+  if (actual.length !== want.length)
+    return {
+      name: `${name} (got ${actual.length} values, expected ${want.length})`,
+      worstAbs: Infinity,
+      worstRatio: Infinity,
+      pass: false,
+    }
   let worstAbs = 0
   let worstRatio = 0
   for (let i = 0; i < want.length; i++) {
@@ -133,13 +150,15 @@ async function values(t: Tensor): Promise<Float32Array> {
 /** Batch-major [N, T, C] values as time-major rows [T·N, C] (row t·N + n), and back. */
 function timeMajor(values: number[], N: number, T: number, C: number): Float32Array {
   const out = new Float32Array(N * T * C)
-  for (let n = 0; n < N; n++) for (let t = 0; t < T; t++) out.set(values.slice((n * T + t) * C, (n * T + t + 1) * C), (t * N + n) * C)
+  for (let n = 0; n < N; n++)
+    for (let t = 0; t < T; t++) out.set(values.slice((n * T + t) * C, (n * T + t + 1) * C), (t * N + n) * C)
   return out
 }
 
 function batchMajorRows(rows: Float32Array, N: number, T: number, C: number): Float32Array {
   const out = new Float32Array(N * T * C)
-  for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) out.set(rows.subarray((t * N + n) * C, (t * N + n + 1) * C), (n * T + t) * C)
+  for (let t = 0; t < T; t++)
+    for (let n = 0; n < N; n++) out.set(rows.subarray((t * N + n) * C, (t * N + n + 1) * C), (n * T + t) * C)
   return out
 }
 
@@ -155,7 +174,8 @@ async function runNorm(c: NormCase): Promise<Comparison[]> {
   const total = counts.reduce((a, k) => a + k, 0)
   const X = tf.tensor2d(timeMajor(flat(c.x), N, T, C), [T * N, C])
   const mask = new Float32Array(T * N * C)
-  for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) if (t < lengths[n]!) mask.fill(1, (t * N + n) * C, (t * N + n + 1) * C)
+  for (let t = 0; t < T; t++)
+    for (let n = 0; n < N; n++) if (t < lengths[n]!) mask.fill(1, (t * N + n) * C, (t * N + n + 1) * C)
   const dyMasked = tf.mul(tf.tensor2d(timeMajor(flat(c.dy), N, T, C), [T * N, C]), tf.tensor2d(mask, [T * N, C]))
   const gamma = tf.tensor1d(c.gamma)
   const beta = tf.tensor1d(c.beta)
@@ -176,9 +196,16 @@ async function runNorm(c: NormCase): Promise<Comparison[]> {
   const def = normDefinition(c.norm)
   if (def.over === 'sample-sequence') {
     // Each sample's own statistics, as the kernels computed them: [N, C] and the steps behind each.
-    out.push(compare('mean', await values(kept.stats!.mean), c.mean!, tol), compare('var', await values(kept.stats!.variance), c.var!, tol), compare('count', lengths, c.count!, tol))
+    out.push(
+      compare('mean', await values(kept.stats!.mean), c.mean!, tol),
+      compare('var', await values(kept.stats!.variance), c.var!, tol),
+      compare('count', lengths, c.count!, tol),
+    )
   } else if (isBatchNorm(c.norm)) {
-    out.push(compare('mean', await values(kept.stats!.mean), c.mean!, tol), compare('var', await values(kept.stats!.variance), c.var!, tol))
+    out.push(
+      compare('mean', await values(kept.stats!.mean), c.mean!, tol),
+      compare('var', await values(kept.stats!.variance), c.var!, tol),
+    )
     out.push(compare('count', def.over === 'batch-sequence' ? [total] : counts, c.count!, tol))
   } else {
     // Per-sample norms keep no statistics: check the case's own per-(sample, step, group) moments
@@ -188,15 +215,32 @@ async function runNorm(c: NormCase): Promise<Comparison[]> {
     const m = tf.moments(x, -1)
     const meanSquare = tf.mean(tf.square(x), -1)
     const validGroups = validPositions(lengths, T, groups)
-    if (def.center) out.push(compare('mean', await values(m.mean), c.mean!, tol, validGroups), compare('var', await values(m.variance), c.var!, tol, validGroups))
+    if (def.center)
+      out.push(
+        compare('mean', await values(m.mean), c.mean!, tol, validGroups),
+        compare('var', await values(m.variance), c.var!, tol, validGroups),
+      )
     else out.push(compare('ms', await values(meanSquare), c.ms!, tol, validGroups))
     tf.dispose([x, m.mean, m.variance, meanSquare])
   }
-  tf.dispose([X, dyMasked, gamma, beta, value, ...grads, kept.y!, ...(kept.stats ? [kept.stats.mean, kept.stats.variance] : [])])
+  tf.dispose([
+    X,
+    dyMasked,
+    gamma,
+    beta,
+    value,
+    ...grads,
+    kept.y!,
+    ...(kept.stats ? [kept.stats.mean, kept.stats.variance] : []),
+  ])
   return out
 }
 
-function specOf(c: { cell: CellKind; norm: NormKind; D: number; H: number; K: number }, eps: number, groups: number | null): ModelSpec {
+function specOf(
+  c: { cell: CellKind; norm: NormKind; D: number; H: number; K: number },
+  eps: number,
+  groups: number | null,
+): ModelSpec {
   return { cell: c.cell, norm: c.norm, inputSize: c.D, hidden: c.H, outputs: c.K, groups: groups ?? 1, eps }
 }
 
@@ -227,7 +271,8 @@ async function runCell(c: CellCase): Promise<Comparison[]> {
     compare('h_last', await values(hLast!), c.h_last, tol),
     compare('count', countsPerStep(c.lengths, c.T), c.count, tol),
   ]
-  for (const name of names) out.push(compare(`grad ${name}`, await values(grads[net.vars[name]!.name]!), c.grads[name]!, tol))
+  for (const name of names)
+    out.push(compare(`grad ${name}`, await values(grads[net.vars[name]!.name]!), c.grads[name]!, tol))
   for (const [term, stats] of Object.entries(c.batch_stats ?? {})) {
     if (flat(stats.mean).length === 0) continue
     const mine = bnStats[term]
@@ -235,20 +280,44 @@ async function runCell(c: CellCase): Promise<Comparison[]> {
       out.push({ name: `batch_stats ${term} (not computed)`, worstAbs: Infinity, worstRatio: Infinity, pass: false })
       continue
     }
-    out.push(compare(`batch_stats ${term} mean`, await values(mine.mean), stats.mean, tol), compare(`batch_stats ${term} var`, await values(mine.variance), stats.var, tol))
+    out.push(
+      compare(`batch_stats ${term} mean`, await values(mine.mean), stats.mean, tol),
+      compare(`batch_stats ${term} var`, await values(mine.variance), stats.var, tol),
+    )
   }
   if (c.instance_stats) {
     // The case's own per-sample statistics of x·Wx against its inputs, so a misread case is caught.
     const stats = tf.tidy(() => {
-      const U = tf.reshape(tf.matMul(tf.reshape(tf.tensor3d(flat(c.x), [c.N, c.T, c.D]), [c.N * c.T, c.D]), tf.tensor2d(flat(c.params.Wx!), [c.D, flat(c.params.b!).length])), [c.N, c.T, -1])
-      const w = tf.tensor3d(Array.from({ length: c.N * c.T }, (_, i) => (i % c.T < c.lengths[Math.floor(i / c.T)]! ? 1 / c.lengths[Math.floor(i / c.T)]! : 0)), [c.N, c.T, 1])
+      const U = tf.reshape(
+        tf.matMul(
+          tf.reshape(tf.tensor3d(flat(c.x), [c.N, c.T, c.D]), [c.N * c.T, c.D]),
+          tf.tensor2d(flat(c.params.Wx!), [c.D, flat(c.params.b!).length]),
+        ),
+        [c.N, c.T, -1],
+      )
+      const w = tf.tensor3d(
+        Array.from({ length: c.N * c.T }, (_, i) =>
+          i % c.T < c.lengths[Math.floor(i / c.T)]! ? 1 / c.lengths[Math.floor(i / c.T)]! : 0,
+        ),
+        [c.N, c.T, 1],
+      )
       const mean = tf.sum(tf.mul(U, w), 1)
       return [mean, tf.sum(tf.mul(tf.square(tf.sub(U, tf.expandDims(mean, 1))), w), 1)]
     })
-    out.push(compare('instance_stats mean', await values(stats[0]!), c.instance_stats.mean, tol), compare('instance_stats var', await values(stats[1]!), c.instance_stats.var, tol))
+    out.push(
+      compare('instance_stats mean', await values(stats[0]!), c.instance_stats.mean, tol),
+      compare('instance_stats var', await values(stats[1]!), c.instance_stats.var, tol),
+    )
     tf.dispose(stats)
   }
-  tf.dispose([...x, loss, logits!, hLast!, ...Object.values(grads), ...Object.values(bnStats).flatMap((m) => [m.mean, m.variance])])
+  tf.dispose([
+    ...x,
+    loss,
+    logits!,
+    hLast!,
+    ...Object.values(grads),
+    ...Object.values(bnStats).flatMap((m) => [m.mean, m.variance]),
+  ])
   net.dispose()
   return out
 }
@@ -298,7 +367,15 @@ export async function runGoldenCase(name: string, c: GoldenCase): Promise<CaseRe
   try {
     comparisons = c.kind === 'norm' ? await runNorm(c) : c.kind === 'cell' ? await runCell(c) : await runTrain(c)
   } catch (error) {
-    return { name, kind: c.kind, pass: false, worstAbs: Infinity, worstRatio: Infinity, comparisons: [], error: (error as Error).message }
+    return {
+      name,
+      kind: c.kind,
+      pass: false,
+      worstAbs: Infinity,
+      worstRatio: Infinity,
+      comparisons: [],
+      error: (error as Error).message,
+    }
   }
   const worstAbs = Math.max(0, ...comparisons.map((x) => x.worstAbs))
   const worstRatio = Math.max(0, ...comparisons.map((x) => x.worstRatio))

@@ -13,7 +13,8 @@ export function initParams(spec: ModelSpec, seed: number, gammas: { bn: number; 
     const size = shape.reduce((a, b) => a * b, 1)
     const array = new Float32Array(size)
     if (name.startsWith('gamma_')) array.fill(isBatchNorm(spec.norm) ? gammas.bn : gammas.norm)
-    else if (!name.startsWith('beta_') && name !== 'by') for (let i = 0; i < size; i++) array[i] = rng.uniform(-bound, bound)
+    else if (!name.startsWith('beta_') && name !== 'by')
+      for (let i = 0; i < size; i++) array[i] = rng.uniform(-bound, bound)
     values[name] = array
   }
   return values

@@ -71,7 +71,12 @@ export function batchLayout(lengths: readonly number[], T: number): BatchLayout 
  * Evaluation: the population statistics of each batch-normalized term as the op reads them,
  * rows [R, 2C] (means, then variances) for the first R steps (the policy decides R and the rows).
  */
-function populationStats(spec: ModelSpec, population: Population, T: number, policy: Policy): Partial<Record<TermName, Tensor2D>> {
+function populationStats(
+  spec: ModelSpec,
+  population: Population,
+  T: number,
+  policy: Policy,
+): Partial<Record<TermName, Tensor2D>> {
   const out: Partial<Record<TermName, Tensor2D>> = {}
   for (const term of ['x', 'h', 'c'] as const) {
     const norm = termNorm(spec, term)
@@ -83,7 +88,13 @@ function populationStats(spec: ModelSpec, population: Population, T: number, pol
   return out
 }
 
-export function forward(spec: ModelSpec, params: Params, xs: readonly Tensor2D[], lengths: readonly number[], options: ForwardOptions): ForwardResult {
+export function forward(
+  spec: ModelSpec,
+  params: Params,
+  xs: readonly Tensor2D[],
+  lengths: readonly number[],
+  options: ForwardOptions,
+): ForwardResult {
   const T = xs.length
   const N = xs[0]?.shape[0] ?? 0
   if (T === 0) throw new Error('a batch needs at least one time step')
@@ -93,8 +104,34 @@ export function forward(spec: ModelSpec, params: Params, xs: readonly Tensor2D[]
   const record = options.record ?? false
   const sequenceOutput = options.sequenceOutput ?? false
   const out = usesRecurrenceOp()
-    ? recurrenceSequence(spec, params, xs, { N, T, lengths, counts }, { mode: options.mode, record, sequenceOutput, snapshot: options.snapshot ?? false, ...(options.mode === 'eval' ? { population: populationStats(spec, options.population, T, policy) } : {}) })
-    : referenceForward(spec, params, xs, batchLayout(lengths, T), { mode: options.mode, population: options.population, policy, record, sequenceOutput })
+    ? recurrenceSequence(
+        spec,
+        params,
+        xs,
+        { N, T, lengths, counts },
+        {
+          mode: options.mode,
+          record,
+          sequenceOutput,
+          snapshot: options.snapshot ?? false,
+          ...(options.mode === 'eval' ? { population: populationStats(spec, options.population, T, policy) } : {}),
+        },
+      )
+    : referenceForward(spec, params, xs, batchLayout(lengths, T), {
+        mode: options.mode,
+        population: options.population,
+        policy,
+        record,
+        sequenceOutput,
+      })
   const logits = tf.add(matMul(out.hLast, params.Wy as Tensor2D), params.by!) as Tensor2D
-  return { hLast: out.hLast, logits, hidden: out.hidden, counts, populationUpdates: out.populationUpdates, recorded: out.recorded, snapshot: 'snapshot' in out ? (out.snapshot as ForwardResult['snapshot']) : {} }
+  return {
+    hLast: out.hLast,
+    logits,
+    hidden: out.hidden,
+    counts,
+    populationUpdates: out.populationUpdates,
+    recorded: out.recorded,
+    snapshot: 'snapshot' in out ? (out.snapshot as ForwardResult['snapshot']) : {},
+  }
 }

@@ -41,37 +41,69 @@ export class RecurrentNet {
     const shapes = paramShapes(spec)
     const missing = Object.keys(shapes).filter((k) => !(k in values))
     if (missing.length > 0) throw new Error(`missing parameters: ${missing.join(', ')}`)
-    this.vars = Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, variableFrom(tf.tensor(values[name]!, shape), true)]))
+    this.vars = Object.fromEntries(
+      Object.entries(shapes).map(([name, shape]) => [name, variableFrom(tf.tensor(values[name]!, shape), true)]),
+    )
     this.population = new Population(momentum)
   }
 
   /** xs: one [N, D] tensor per time step (see stepInputs). */
-  forward(xs: readonly Tensor2D[], lengths: readonly number[], options: Omit<ForwardOptions, 'population'>): ForwardResult {
+  forward(
+    xs: readonly Tensor2D[],
+    lengths: readonly number[],
+    options: Omit<ForwardOptions, 'population'>,
+  ): ForwardResult {
     return forward(this.spec, this.vars, xs, lengths, { population: this.population, ...options })
   }
 
   /** One optimizer step on a batch; BN's population statistics move with it. */
-  trainStep(xs: readonly Tensor2D[], lengths: readonly number[], target: Target, optimizer: tf.Optimizer, options: StepOptions = {}): StepTensors {
+  trainStep(
+    xs: readonly Tensor2D[],
+    lengths: readonly number[],
+    target: Target,
+    optimizer: tf.Optimizer,
+    options: StepOptions = {},
+  ): StepTensors {
     const varList = Object.values(this.vars)
-    let kept: { accuracy: tf.Scalar; updates: ForwardResult['populationUpdates']; recorded: ForwardResult['recorded']; snapshot: ForwardResult['snapshot']; counts: number[] } | null = null
+    let kept: {
+      accuracy: tf.Scalar
+      updates: ForwardResult['populationUpdates']
+      recorded: ForwardResult['recorded']
+      snapshot: ForwardResult['snapshot']
+      counts: number[]
+    } | null = null
     const { value, grads } = tf.variableGrads(() => {
-      const out = this.forward(xs, lengths, { mode: 'train', record: options.record ?? false, snapshot: options.snapshot ?? false, sequenceOutput: target.kind === 'sequence' })
+      const out = this.forward(xs, lengths, {
+        mode: 'train',
+        record: options.record ?? false,
+        snapshot: options.snapshot ?? false,
+        sequenceOutput: target.kind === 'sequence',
+      })
       const { loss, accuracy } = lossOf(target, out.logits, out.hidden, this.vars.Wy!, this.vars.by!)
       // variableGrads disposes everything but the loss: keep what outlives the step.
       for (const m of [...out.populationUpdates.map((u) => u.moments), ...Object.values(out.recorded)]) {
         tf.keep(m.mean)
         tf.keep(m.variance)
       }
-      kept = { accuracy: tf.keep(accuracy as tf.Scalar), updates: out.populationUpdates, recorded: out.recorded, snapshot: out.snapshot, counts: out.counts }
+      kept = {
+        accuracy: tf.keep(accuracy as tf.Scalar),
+        updates: out.populationUpdates,
+        recorded: out.recorded,
+        snapshot: out.snapshot,
+        counts: out.counts,
+      }
       return loss as tf.Scalar
     }, varList)
     const k = kept!
     const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar)
     const clip = options.clipNorm ?? 0
     const scale = clip > 0 ? tf.tidy(() => tf.minimum(1, tf.div(clip, tf.add(gradNorm, 1e-6))) as tf.Scalar) : null
-    if (isFusedAdam(optimizer)) optimizer.applyScaledGradients(grads, scale) // the scale applied inside its kernels
+    if (isFusedAdam(optimizer))
+      optimizer.applyScaledGradients(grads, scale) // the scale applied inside its kernels
     else {
-      const applied = scale ? tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, scale)]))) : grads
+      const applied = scale
+        ? tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, scale)])))
+        : grads
       optimizer.applyGradients(applied as Record<string, tf.Tensor>)
       if (applied !== grads) tf.dispose(applied)
     }
@@ -86,7 +118,12 @@ export class RecurrentNet {
   }
 
   /** Loss and accuracy on a batch with population statistics (no gradient). */
-  evaluate(xs: readonly Tensor2D[], lengths: readonly number[], target: Target, policy: ForwardOptions['policy']): { loss: tf.Scalar; accuracy: tf.Scalar } {
+  evaluate(
+    xs: readonly Tensor2D[],
+    lengths: readonly number[],
+    target: Target,
+    policy: ForwardOptions['policy'],
+  ): { loss: tf.Scalar; accuracy: tf.Scalar } {
     return tf.tidy(() => {
       const out = this.forward(xs, lengths, { mode: 'eval', policy, sequenceOutput: target.kind === 'sequence' })
       const r = lossOf(target, out.logits, out.hidden, this.vars.Wy!, this.vars.by!)
@@ -107,5 +144,11 @@ export class RecurrentNet {
 }
 
 export function disposeStep(step: StepTensors): void {
-  tf.dispose([step.loss, step.accuracy, step.gradNorm, ...Object.values(step.recorded).flatMap((m) => [m.mean, m.variance]), ...Object.values(step.snapshot)])
+  tf.dispose([
+    step.loss,
+    step.accuracy,
+    step.gradNorm,
+    ...Object.values(step.recorded).flatMap((m) => [m.mean, m.variance]),
+    ...Object.values(step.snapshot),
+  ])
 }

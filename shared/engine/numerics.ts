@@ -13,7 +13,14 @@ import { describeFailure, type CaseResult } from './golden-result'
  * gradient, masking, the optimizer update, population statistics, evaluation past the trained
  * length). The full self-check runs every case.
  */
-export const GATE_CASES = ['cell-lstm-bn_step.json', 'cell-gru-ln.json', 'cell-rnn-gn.json', 'cell-lstm-bn_seq.json', 'cell-gru-none.json', 'train-lstm-bn_step.json'] as const
+export const GATE_CASES = [
+  'cell-lstm-bn_step.json',
+  'cell-gru-ln.json',
+  'cell-rnn-gn.json',
+  'cell-lstm-bn_seq.json',
+  'cell-gru-none.json',
+  'train-lstm-bn_step.json',
+] as const
 
 /** Every reference case that ships in shared/goldens/ (a unit test keeps this list equal to the folder). */
 export const REFERENCE_CASES = [
@@ -37,7 +44,13 @@ export interface NumericsEnvironment {
   tfjs: string
   backendVersion: string
   /** WebGL: the GPU and driver as the browser reports them (renderer, vendor, version, shading language). */
-  gpu: { renderer: string | null; vendor: string | null; version: string | null; shadingLanguage: string | null; float32: boolean | null } | null
+  gpu: {
+    renderer: string | null
+    vendor: string | null
+    version: string | null
+    shadingLanguage: string | null
+    float32: boolean | null
+  } | null
   appVersion: string
   /** A hash of the engine's own source and the reference cases (changes with any kernel edit, release or not). */
   engine: string
@@ -64,7 +77,11 @@ export interface CheckOptions {
 }
 
 /** Runs reference cases on the active tfjs backend and sums them up. */
-export async function checkNumerics(cases: readonly NamedCase[], context: Pick<NumericsSummary, 'backend' | 'gpuRenderer' | 'appVersion' | 'strict' | 'fingerprint'>, options: CheckOptions = {}): Promise<{ summary: NumericsSummary; results: CaseResult[] }> {
+export async function checkNumerics(
+  cases: readonly NamedCase[],
+  context: Pick<NumericsSummary, 'backend' | 'gpuRenderer' | 'appVersion' | 'strict' | 'fingerprint'>,
+  options: CheckOptions = {},
+): Promise<{ summary: NumericsSummary; results: CaseResult[] }> {
   const now = options.now ?? (() => Date.now())
   const started = now()
   const results: CaseResult[] = []

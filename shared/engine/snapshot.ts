@@ -12,13 +12,22 @@ import type { Tensor2D } from './core/tf'
 export const SNAPSHOT_VALUE_BUDGET = 1 << 16
 
 /** How many of C features a [N, T] batch keeps within the budget (at least one). */
-export const snapshotFeatures = (N: number, T: number, C: number): number => Math.max(1, Math.min(C, Math.floor(SNAPSHOT_VALUE_BUDGET / (N * T))))
+export const snapshotFeatures = (N: number, T: number, C: number): number =>
+  Math.max(1, Math.min(C, Math.floor(SNAPSHOT_VALUE_BUDGET / (N * T))))
 
 /**
  * One term's values [T·N, C] (row t·N + n) as a record. Padded cells (t ≥ lengths[n]) keep the
  * value the engine computed there (the mask says they are padding); their moments are NaN.
  */
-export function snapshotRecord(term: TermName, stacked: Float32Array, N: number, T: number, C: number, lengths: readonly number[], groups: number): SnapshotRecord {
+export function snapshotRecord(
+  term: TermName,
+  stacked: Float32Array,
+  N: number,
+  T: number,
+  C: number,
+  lengths: readonly number[],
+  groups: number,
+): SnapshotRecord {
   const F = snapshotFeatures(N, T, C)
   const values = new Float32Array(N * T * F)
   const rowMean = new Float32Array(N * T * groups)
@@ -30,7 +39,8 @@ export function snapshotRecord(term: TermName, stacked: Float32Array, N: number,
       const row = n * T + t
       values.set(stacked.subarray(from, from + F), row * F)
       // A value that overflowed is no value (NaN), as everywhere in the archive: an infinity would make the run's export refused on import.
-      for (let f = row * F; f < (row + 1) * F; f++) if (values[f] === Infinity || values[f] === -Infinity) values[f] = Number.NaN
+      for (let f = row * F; f < (row + 1) * F; f++)
+        if (values[f] === Infinity || values[f] === -Infinity) values[f] = Number.NaN
       for (let g = 0; g < groups; g++) {
         if (t >= lengths[n]!) {
           rowMean[row * groups + g] = Number.NaN
@@ -45,7 +55,8 @@ export function snapshotRecord(term: TermName, stacked: Float32Array, N: number,
         rowMean[row * groups + g] = mean
         rowVar[row * groups + g] = sq / size
         // Overflow (in the sum, or past float32's range) is no value, not an infinity.
-        if (!Number.isFinite(rowMean[row * groups + g]!) || !Number.isFinite(rowVar[row * groups + g]!)) rowMean[row * groups + g] = rowVar[row * groups + g] = Number.NaN
+        if (!Number.isFinite(rowMean[row * groups + g]!) || !Number.isFinite(rowVar[row * groups + g]!))
+          rowMean[row * groups + g] = rowVar[row * groups + g] = Number.NaN
       }
     }
   return {
@@ -62,10 +73,17 @@ export function snapshotRecord(term: TermName, stacked: Float32Array, N: number,
 }
 
 /** The groups a snapshot's row moments use: the norm's groups where it is grouped (GN), else one (LN, RMSNorm). */
-export const snapshotGroups = (spec: Pick<ModelSpec, 'norm' | 'groups'>, C: number): number => (normDefinition(spec.norm).grouped && C % spec.groups === 0 ? spec.groups : 1)
+export const snapshotGroups = (spec: Pick<ModelSpec, 'norm' | 'groups'>, C: number): number =>
+  normDefinition(spec.norm).grouped && C % spec.groups === 0 ? spec.groups : 1
 
 /** Reads a step's snapshot tensors back as records (one readback per term). */
-export async function readSnapshot(snapshot: Partial<Record<TermName, Tensor2D>>, spec: Pick<ModelSpec, 'norm' | 'groups'>, N: number, T: number, lengths: readonly number[]): Promise<SnapshotRecord[]> {
+export async function readSnapshot(
+  snapshot: Partial<Record<TermName, Tensor2D>>,
+  spec: Pick<ModelSpec, 'norm' | 'groups'>,
+  N: number,
+  T: number,
+  lengths: readonly number[],
+): Promise<SnapshotRecord[]> {
   const out: SnapshotRecord[] = []
   for (const [term, values] of Object.entries(snapshot) as [TermName, Tensor2D][]) {
     const C = values.shape[1]

@@ -86,7 +86,15 @@ export interface TrainResult {
 }
 
 export function modelSpecOf(config: TrainConfig, task: Task): ModelSpec {
-  return { cell: config.cell, norm: config.norm, inputSize: task.inputSize, hidden: config.hidden, outputs: task.outputs, groups: config.groups, eps: config.eps }
+  return {
+    cell: config.cell,
+    norm: config.norm,
+    inputSize: task.inputSize,
+    hidden: config.hidden,
+    outputs: task.outputs,
+    groups: config.groups,
+    eps: config.eps,
+  }
 }
 
 export function createOptimizer(config: TrainConfig): tf.Optimizer {
@@ -108,10 +116,19 @@ const EVAL_BATCH = 128
  * state and population statistics, and the data stream drawn up to the same batch, so the run goes
  * on exactly as if it had not stopped.
  */
-export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks = {}, resume: TrainingCheckpoint | null = null): Promise<TrainResult> {
+export async function train(
+  config: TrainConfig,
+  task: Task,
+  hooks: TrainerHooks = {},
+  resume: TrainingCheckpoint | null = null,
+): Promise<TrainResult> {
   const now = hooks.now ?? (() => Date.now())
   const spec = modelSpecOf(config, task)
-  const net = new RecurrentNet(spec, resume ? checkpointParams(resume) : initParams(spec, config.seed, { bn: config.bnGamma, norm: config.normGamma }), config.momentum)
+  const net = new RecurrentNet(
+    spec,
+    resume ? checkpointParams(resume) : initParams(spec, config.seed, { bn: config.bnGamma, norm: config.normGamma }),
+    config.momentum,
+  )
   const optimizer = createOptimizer(config)
   const nextBatch = createBatcher(task, config.batchSize, config.batching, Rng.derive(config.seed, 'data'))
   const heldOutSamples = task.heldOut(config.evalSamples)
@@ -126,14 +143,22 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
   const checkpoint = async (at: number) => {
     if (!hooks.onCheckpoint || kept === at) return
     kept = at
-    await hooks.onCheckpoint(await captureCheckpoint(net, optimizer, config.optimizer, { step: at, wallMs: now() - started, firstLoss, lastLoss }))
+    await hooks.onCheckpoint(
+      await captureCheckpoint(net, optimizer, config.optimizer, {
+        step: at,
+        wallMs: now() - started,
+        firstLoss,
+        lastLoss,
+      }),
+    )
   }
   const snapshotAt = new Set(snapshotSteps(config))
   // Per-feature matrices only at the steps the findings read them (the archive's largest rows).
   const featuresAt = featureSteps(config)
   try {
     if (resume) {
-      if (resume.step > config.steps) throw new Error(`the checkpoint is at step ${resume.step}, past this run's ${config.steps} steps`)
+      if (resume.step > config.steps)
+        throw new Error(`the checkpoint is at step ${resume.step}, past this run's ${config.steps} steps`)
       await restoreCheckpoint(net, optimizer, config.optimizer, resume)
       // The data stream's position: the batches already trained on, drawn again and dropped.
       for (let i = 0; i < resume.step; i++) nextBatch()
@@ -155,14 +180,28 @@ export async function train(config: TrainConfig, task: Task, hooks: TrainerHooks
       disposeStep(out)
       const [loss, accuracy, gradNorm] = scalars
       lastLoss = loss
-      await hooks.onStep?.({ step, loss, accuracy, gradNorm, lr: config.lr, wallMs: now() - started, stepMs: now() - stepStart, counts: out.counts })
+      await hooks.onStep?.({
+        step,
+        loss,
+        accuracy,
+        gradNorm,
+        lr: config.lr,
+        wallMs: now() - started,
+        stepMs: now() - stepStart,
+        counts: out.counts,
+      })
       firstLoss ??= loss
       const divergence = divergedBecause(loss, gradNorm, firstLoss, step)
       if (divergence) return { status: 'diverged', steps: step, error: divergence, finalLoss: loss }
       if (record) await hooks.onTimestepStats?.(stats.map((s) => ({ ...s, step })))
       if (snapshots.length > 0) await hooks.onSnapshots?.({ step, records: snapshots })
       if ((config.evalEvery > 0 && step % config.evalEvery === 0) || step === config.steps) {
-        await hooks.onEval?.({ step, ...(await evaluate(net, heldOut, 'last')), ...(trivial !== null ? { trivialLoss: trivial } : {}), wallMs: now() - started })
+        await hooks.onEval?.({
+          step,
+          ...(await evaluate(net, heldOut, 'last')),
+          ...(trivial !== null ? { trivialLoss: trivial } : {}),
+          wallMs: now() - started,
+        })
         await hooks.onPopulation?.(await populationReport(net, step))
         if (step < config.steps) await checkpoint(step)
       }
@@ -188,11 +227,19 @@ export function divergedBecause(loss: number, gradNorm: number, firstLoss: numbe
   if (!Number.isFinite(loss)) return `the loss became ${loss} at step ${step}`
   if (!Number.isFinite(gradNorm)) return `the gradient norm became ${gradNorm} at step ${step}`
   const bound = DIVERGENCE_FACTOR * Math.max(Math.abs(firstLoss), DIVERGENCE_FLOOR)
-  if (loss > bound) return `the loss reached ${loss.toPrecision(4)} at step ${step}, more than ${DIVERGENCE_FACTOR}× the first step's ${firstLoss.toPrecision(4)}`
+  if (loss > bound)
+    return `the loss reached ${loss.toPrecision(4)} at step ${step}, more than ${DIVERGENCE_FACTOR}× the first step's ${firstLoss.toPrecision(4)}`
   return null
 }
 
-export function runStep(net: RecurrentNet, optimizer: tf.Optimizer, batch: Batch, config: Pick<TrainConfig, 'clipNorm'>, record: boolean, snapshot = false): StepTensors {
+export function runStep(
+  net: RecurrentNet,
+  optimizer: tf.Optimizer,
+  batch: Batch,
+  config: Pick<TrainConfig, 'clipNorm'>,
+  record: boolean,
+  snapshot = false,
+): StepTensors {
   const xs = stepInputs(batch.x, batch.N, batch.T, batch.D)
   try {
     return net.trainStep(xs, batch.lengths, batch.target, optimizer, { clipNorm: config.clipNorm, record, snapshot })
@@ -205,13 +252,20 @@ export function runStep(net: RecurrentNet, optimizer: tf.Optimizer, batch: Batch
  * One readback for the whole step: scalars first, then each recorded term's mean and variance
  * rows. Steps with no valid sample have no statistics: null summaries, NaN in the matrices.
  */
-export async function readStep(out: StepTensors, spec: ModelSpec, features: boolean | ((term: TermName) => boolean)): Promise<{ scalars: [number, number, number]; stats: Omit<TimestepRecord, 'step'>[] }> {
+export async function readStep(
+  out: StepTensors,
+  spec: ModelSpec,
+  features: boolean | ((term: TermName) => boolean),
+): Promise<{ scalars: [number, number, number]; stats: Omit<TimestepRecord, 'step'>[] }> {
   const withFeatures = typeof features === 'function' ? features : () => features
   const terms = recordedTerms(spec).filter(({ term }) => out.recorded[term])
   const flat = tf.tidy(() =>
     tf.concat([
       tf.stack([out.loss, out.accuracy, out.gradNorm]),
-      ...terms.flatMap(({ term }) => [tf.reshape(out.recorded[term]!.mean, [-1]), tf.reshape(out.recorded[term]!.variance, [-1])]),
+      ...terms.flatMap(({ term }) => [
+        tf.reshape(out.recorded[term]!.mean, [-1]),
+        tf.reshape(out.recorded[term]!.variance, [-1]),
+      ]),
     ]),
   )
   // Reused by the next read: everything below is done with it before this function returns.
@@ -244,14 +298,20 @@ export async function readStep(out: StepTensors, spec: ModelSpec, features: bool
       ...(normCount ? { normCount } : {}),
       mean: summary(mean),
       var: summary(variance),
-      ...(withFeatures(term) ? { featureMean: packFloat32(mean, T, features), featureVar: packFloat32(variance, T, features) } : {}),
+      ...(withFeatures(term)
+        ? { featureMean: packFloat32(mean, T, features), featureVar: packFloat32(variance, T, features) }
+        : {}),
     }
   })
   return { scalars: [values[0]!, values[1]!, values[2]!], stats }
 }
 
 /** Mean loss and accuracy over batches, weighted by batch size. */
-export async function evaluate(net: RecurrentNet, batches: readonly Batch[], policy: Policy): Promise<{ loss: number; accuracy: number }> {
+export async function evaluate(
+  net: RecurrentNet,
+  batches: readonly Batch[],
+  policy: Policy,
+): Promise<{ loss: number; accuracy: number }> {
   let loss = 0
   let accuracy = 0
   let total = 0
@@ -273,16 +333,28 @@ async function populationReport(net: RecurrentNet, step: number): Promise<Popula
   const snapshot = await net.population.snapshot()
   return {
     step,
-    records: snapshot.map((s) => ({ layer: 0, term: s.term, mean: packFloat32(s.mean, s.seen.length, s.features), var: packFloat32(s.variance, s.seen.length, s.features), seen: s.seen })),
+    records: snapshot.map((s) => ({
+      layer: 0,
+      term: s.term,
+      mean: packFloat32(s.mean, s.seen.length, s.features),
+      var: packFloat32(s.variance, s.seen.length, s.features),
+      seen: s.seen,
+    })),
   }
 }
 
 /** Metric at T, 1.5T, 2T, 4T… for each BN policy past the trained length (generated tasks only). */
-export async function lengthEvaluation(net: RecurrentNet, task: Task, config: TrainConfig, step: number): Promise<EvaluationResult[]> {
+export async function lengthEvaluation(
+  net: RecurrentNet,
+  task: Task,
+  config: TrainConfig,
+  step: number,
+): Promise<EvaluationResult[]> {
   if (!task.atLength) return []
   const results: EvaluationResult[] = []
   // Policies matter only where population statistics are per time step.
-  const policies: (Policy | 'none')[] = normDefinition(config.norm).over === 'batch-step' ? config.evalPolicies : ['none']
+  const policies: (Policy | 'none')[] =
+    normDefinition(config.norm).over === 'batch-step' ? config.evalPolicies : ['none']
   for (const multiple of config.evalLengths) {
     const length = Math.max(1, Math.round(multiple * task.trainLength))
     const rng = Rng.derive(config.seed, `length-eval/${length}`)
@@ -291,7 +363,10 @@ export async function lengthEvaluation(net: RecurrentNet, task: Task, config: Tr
     for (const policy of policies) {
       try {
         const r = await evaluate(net, batches, policy === 'none' ? 'last' : policy)
-        results.push({ step, policy, length, metric: 'loss', value: r.loss }, { step, policy, length, metric: 'accuracy', value: r.accuracy })
+        results.push(
+          { step, policy, length, metric: 'loss', value: r.loss },
+          { step, policy, length, metric: 'accuracy', value: r.accuracy },
+        )
       } catch (error) {
         // The "error" policy refuses lengths past training: that refusal is the result.
         if (!(error instanceof PopulationError)) throw error

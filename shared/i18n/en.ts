@@ -11,7 +11,14 @@ export const en = {
     title: 'NormLab',
     tagline: 'Why BatchNorm struggles in RNNs, and why LayerNorm works',
   },
-  nav: { runs: 'Runs', newExperiment: 'New experiment', live: 'Training', compare: 'Compare', explore: 'Explore', settings: 'Settings' },
+  nav: {
+    runs: 'Runs',
+    newExperiment: 'New experiment',
+    live: 'Training',
+    compare: 'Compare',
+    explore: 'Explore',
+    settings: 'Settings',
+  },
   language: { label: 'Language', en: 'English', zh: '简体中文' },
   charts: { failed: 'This view could not be drawn: {{message}}' },
   writeBlocked: {
@@ -79,7 +86,8 @@ export const en = {
         claim: 'LN trains to a lower held-out loss than per-step BN here',
         measure:
           'The final held-out loss, per-step BN’s against LN’s, as a ratio, paired by seed, among completed runs alike but for the norm. Losses compare as ratios because they span decades. It counts from ×1.1.',
-        result: 'Per-step BN ends at ×{{ratio}} LN’s held-out loss, {{direction}} ({{uncertainty}}). The table shows all {{norms}} norms.',
+        result:
+          'Per-step BN ends at ×{{ratio}} LN’s held-out loss, {{direction}} ({{uncertainty}}). The table shows all {{norms}} norms.',
       },
     },
     notApplicable: 'Not applicable: {{reason}}.',
@@ -89,18 +97,24 @@ export const en = {
       noFeatures: 'the runs recorded no per-feature statistics (recording of features was off)',
       needBnLnEvaluated: 'it needs per-step BN and LN runs, alike otherwise, evaluated at several lengths',
       trainedLengthOnly: 'the runs were evaluated at their training length only',
-      noWellFedLength: 'no tested length ({{tested}}) was at most {{fed}}, the longest length at least half of every training batch reached, so BN’s statistics were starved at every tested length; test at length {{fed}} or shorter too',
+      noWellFedLength:
+        'no tested length ({{tested}}) was at most {{fed}}, the longest length at least half of every training batch reached, so BN’s statistics were starved at every tested length; test at length {{fed}} or shorter too',
       needBatchSizes: 'it needs per-step BN and LN (or GN) runs, alike otherwise, at two or more batch sizes',
-      unequalSamples: 'the runs saw different numbers of samples ({{seen}}), so a small batch would also mean less data, which hurts every norm; compare at equal samples seen',
+      unequalSamples:
+        'the runs saw different numbers of samples ({{seen}}), so a small batch would also mean less data, which hurts every norm; compare at equal samples seen',
       needMaskPad: 'it needs per-step BN runs with and without a mask, alike otherwise',
       noRuns: 'there are no runs',
       confounded: 'the per-step BN and LN runs differ in {{settings}} as well, which would confound the comparison',
       needBnLn: 'it needs per-step BN and LN runs, alike otherwise',
       noSharedSeeds: 'no seed was run in every compared setting',
-      fewBatches: 'fewer than two recorded batches late in training carry per-feature statistics, and drift is measured by crossing two different batches',
-      notLearned: 'the runs did not learn: their held-out loss ({{losses}}) is not below {{share}} % of the best constant prediction’s ({{trivial}}), and a loss at chance cannot show the change this claim is about',
-      noPaddedSteps: 'no time step of the first batch held padding (every sequence had the batch’s full length), so there was nothing to bias',
-      noTrivialLoss: 'the runs do not say what predicting a constant would score on their task (trained before NormLab recorded it), and skill is measured against it',
+      fewBatches:
+        'fewer than two recorded batches late in training carry per-feature statistics, and drift is measured by crossing two different batches',
+      notLearned:
+        'the runs did not learn: their held-out loss ({{losses}}) is not below {{share}} % of the best constant prediction’s ({{trivial}}), and a loss at chance cannot show the change this claim is about',
+      noPaddedSteps:
+        'no time step of the first batch held padding (every sequence had the batch’s full length), so there was nothing to bias',
+      noTrivialLoss:
+        'the runs do not say what predicting a constant would score on their task (trained before NormLab recorded it), and skill is measured against it',
     },
     directions: { more: 'more', less: 'less', higher: 'higher', lower: 'lower' },
     exclusions: {
@@ -193,10 +207,13 @@ export const en = {
     charts: 'Supporting charts',
     curves: 'Held-out loss during training',
     trainingCurves: 'Training loss during training (held-out loss was evaluated too rarely to draw a course)',
-    profiles: 'Statistics of the recurrent term per time step (last recorded step): mean ± std, valid samples (bars), values per normalizer statistic (dashed)',
+    profiles:
+      'Statistics of the recurrent term per time step (last recorded step): mean ± std, valid samples (bars), values per normalizer statistic (dashed)',
     heatmaps: 'Batch mean of the recurrent term: training step (up) × time step (across)',
-    explorable: 'Which values share a statistic: one batch of the recurrent term, before normalization (padding hatched)',
-    explorableCaption: '{{norm}}, training step {{step}}: the outlined values share the statistic of sample {{n}} at time step {{t}} ({{count}} values). Left: samples × time steps for feature 0; below: samples × features at time step {{t}}.',
+    explorable:
+      'Which values share a statistic: one batch of the recurrent term, before normalization (padding hatched)',
+    explorableCaption:
+      '{{norm}}, training step {{step}}: the outlined values share the statistic of sample {{n}} at time step {{t}} ({{count}} values). Left: samples × time steps for feature 0; below: samples × features at time step {{t}}.',
     population: 'BN’s population variance and updates per time step',
     lengths: 'Held-out loss against test length (per BN policy)',
     batchSweep: 'Final held-out loss against batch size (mean over seeds)',
@@ -213,7 +230,8 @@ export const en = {
     setting: 'setting',
     provenance: 'Provenance',
     data: 'Data',
-    dataIntro: 'The tidy data behind this report, in the same tables as NormLab’s full data export (CSV, one row per observation).',
+    dataIntro:
+      'The tidy data behind this report, in the same tables as NormLab’s full data export (CSV, one row per observation).',
     download: 'Download',
     dictionary: 'Data dictionary',
     appVersion: 'NormLab version',
@@ -222,7 +240,20 @@ export const en = {
     madeBy: 'made by',
     generatedAt: 'generated',
     archive: 'archive',
-    columns: { run: 'run', uuid: 'UUID', status: 'status', backend: 'backend', gpu: 'GPU', tfjs: 'tfjs', platform: 'platform', host: 'host', numerics: 'numerics check', started: 'started', ended: 'ended', seed: 'seed' },
+    columns: {
+      run: 'run',
+      uuid: 'UUID',
+      status: 'status',
+      backend: 'backend',
+      gpu: 'GPU',
+      tfjs: 'tfjs',
+      platform: 'platform',
+      host: 'host',
+      numerics: 'numerics check',
+      started: 'started',
+      ended: 'ended',
+      seed: 'seed',
+    },
     referenceCases: 'reference cases',
     worst: 'worst',
     strict: 'padding poisoned',
@@ -232,7 +263,11 @@ export const en = {
     runsTitle_other: '{{count}} runs',
   },
   groups: {
-    lengths: { fixed: 'length {{length}}', uniform: 'lengths {{min}}–{{max}}', longtail: 'long-tail lengths {{min}}–{{max}}' },
+    lengths: {
+      fixed: 'length {{length}}',
+      uniform: 'lengths {{min}}–{{max}}',
+      longtail: 'long-tail lengths {{min}}–{{max}}',
+    },
     snapshots: 'snapshots: {{points}}',
     noSnapshots: 'no snapshots',
     seeds_one: '{{count}} seed',
@@ -256,7 +291,8 @@ export const en = {
   common: { cancel: 'Cancel', save: 'Save', close: 'Close' },
   backend: {
     idle: 'Compute: starts when you design or train a study',
-    idleHint: 'The compute backend (WebGL, else WebAssembly) and its numerics check start on the New experiment and Settings pages, or when training starts; browsing the archive never waits for them.',
+    idleHint:
+      'The compute backend (WebGL, else WebAssembly) and its numerics check start on the New experiment and Settings pages, or when training starts; browsing the archive never waits for them.',
     initializing: 'Starting the compute backend…',
     startingOne: 'Starting {{backend}}…',
     probingOne: 'Timing {{backend}} on a few training steps, to train on the fastest…',
@@ -274,7 +310,13 @@ export const en = {
     fallback: 'Not used: {{reason}}. Training uses {{backend}} instead.',
     failed: 'No compute backend could start: {{reason}}',
   },
-  backendName: { auto: 'The fastest, measured', webgpu: 'WebGPU (GPU)', webgl: 'WebGL (GPU)', wasm: 'WebAssembly (CPU)', cpu: 'Plain JavaScript (CPU, slowest)' },
+  backendName: {
+    auto: 'The fastest, measured',
+    webgpu: 'WebGPU (GPU)',
+    webgl: 'WebGL (GPU)',
+    wasm: 'WebAssembly (CPU)',
+    cpu: 'Plain JavaScript (CPU, slowest)',
+  },
   runs: {
     actionError: 'That did not go through: {{message}}',
     title: 'Runs',
@@ -323,7 +365,8 @@ export const en = {
     tagsHint: 'comma-separated',
     delete: 'Delete',
     deleteTitle: 'Delete this run?',
-    deleteBody: '“{{name}}” and everything recorded for it (metrics, statistics, evaluations) will be removed from the archive. This cannot be undone.',
+    deleteBody:
+      '“{{name}}” and everything recorded for it (metrics, statistics, evaluations) will be removed from the archive. This cannot be undone.',
     metric: 'Metric',
     final: 'Final',
     best: 'Best',
@@ -332,7 +375,8 @@ export const en = {
   transfer: {
     export_one: 'Export {{count}} run',
     export_other: 'Export {{count}} runs',
-    exportHint: 'The selected runs (or every run shown) with everything they recorded, as one .normlab file another NormLab can import',
+    exportHint:
+      'The selected runs (or every run shown) with everything they recorded, as one .normlab file another NormLab can import',
     exporting: 'Exporting…',
     import: 'Import…',
     importHint: 'Merge a .normlab file or another archive into this one: runs already here are skipped',
@@ -372,7 +416,8 @@ export const en = {
   } satisfies Record<NormKind, string>,
   normHint: {
     none: 'No normalization: the baseline.',
-    bn_step: 'Batch statistics for each time step over the valid samples (Cooijmans et al.). Late steps of variable-length batches have few samples.',
+    bn_step:
+      'Batch statistics for each time step over the valid samples (Cooijmans et al.). Late steps of variable-length batches have few samples.',
     bn_seq: 'One set of batch statistics over every valid (sample, step) pair, input term only (Laurent et al.).',
     ln: 'Each sample normalized over its own features at each step (Ba et al.): independent of the batch and of length.',
     gn: 'Like LayerNorm within groups of features.',
@@ -383,7 +428,10 @@ export const en = {
     adding: { name: 'Adding problem', hint: 'Add the two marked numbers of a sequence (regression).' },
     copy: { name: 'Copy memory', hint: 'Remember 5 symbols across a delay and repeat them.' },
     mnist: { name: 'Row-wise MNIST', hint: 'Read a digit one row per step (T = 28) and name it.' },
-    words: { name: 'Which language?', hint: 'Read a word letter by letter and tell its language (6 languages, 3–13 letters).' },
+    words: {
+      name: 'Which language?',
+      hint: 'Read a word letter by letter and tell its language (6 languages, 3–13 letters).',
+    },
     user: { name: 'My data (JSONL or CSV)', hint: 'Your own sequences; the file is checked before anything runs.' },
   } satisfies Record<TaskKind, Named>,
   batching: {
@@ -422,8 +470,10 @@ export const en = {
     },
   },
   form: {
-    equalSamples: 'Same samples for every batch size (steps are for the largest; smaller batches train proportionally longer)',
-    equalSamplesHint: 'Without it a small batch also sees fewer samples, which hurts every norm alike and hides what batch size does to BN.',
+    equalSamples:
+      'Same samples for every batch size (steps are for the largest; smaller batches train proportionally longer)',
+    equalSamplesHint:
+      'Without it a small batch also sees fewer samples, which hurts every norm alike and hides what batch size does to BN.',
     data: 'Data',
     task: 'Task',
     dataFile: 'Data file',
@@ -444,7 +494,8 @@ export const en = {
     cells: 'Cells',
     cellsHint: 'Each one you tick is trained with every norm, batch size, batching and seed.',
     norms: 'Normalizers to compare',
-    normsHint: 'Each checked norm becomes its own run. Instance norm over time needs the whole sequence (non-causal), so it is not offered for recurrent terms.',
+    normsHint:
+      'Each checked norm becomes its own run. Instance norm over time needs the whole sequence (non-causal), so it is not offered for recurrent terms.',
     hidden: 'Hidden units',
     groups: 'GroupNorm groups',
     grid: 'Grid',
@@ -462,7 +513,8 @@ export const en = {
     recordEveryHint: 'Training steps between per-time-step statistics (0: never).',
     snapshots: 'Snapshots',
     snapshotsOn: 'keep one batch at the first, middle and last step',
-    snapshotsHint: 'For the explorable: the values each norm sees, with the padding mask (a few MB per run). Turn off for long sweeps.',
+    snapshotsHint:
+      'For the explorable: the values each norm sees, with the padding mask (a few MB per run). Turn off for long sweeps.',
     evalEvery: 'Evaluate every',
     evalEveryHint: 'Steps between held-out evaluations (0: only at the end).',
     evalLengths: 'Test lengths (× training length)',
@@ -471,8 +523,10 @@ export const en = {
     policiesHint: 'Each checked policy is evaluated on the longer test sequences.',
   },
   validation: {
-    bnBatchOfOne_one: 'BN with batch size 1: each statistic comes from one sample, so every normalized value becomes β. Fine as a demonstration, not as a baseline.',
-    bnBatchOfOne_other: 'BN with batch size 1 ({{count}} runs): each statistic comes from one sample, so every normalized value becomes β. Fine as a demonstration, not as a baseline.',
+    bnBatchOfOne_one:
+      'BN with batch size 1: each statistic comes from one sample, so every normalized value becomes β. Fine as a demonstration, not as a baseline.',
+    bnBatchOfOne_other:
+      'BN with batch size 1 ({{count}} runs): each statistic comes from one sample, so every normalized value becomes β. Fine as a demonstration, not as a baseline.',
     pickOne: 'pick at least one',
     tooManyRuns: '{{total}} combinations; at most {{max}} runs per experiment',
     notANumber: 'must be a number',
@@ -504,7 +558,8 @@ export const en = {
     atStep: '#{{run}} at step {{step}}',
     resumeStudy: 'Resume study',
     resumeRuns: 'Resume these runs',
-    explain: 'Each interrupted run goes on from its last checkpoint (kept at every evaluation, and at pause and stop) exactly as if it had never stopped; queued runs start from the beginning. Nothing is trained twice.',
+    explain:
+      'Each interrupted run goes on from its last checkpoint (kept at every evaluation, and at pause and stop) exactly as if it had never stopped; queued runs start from the beginning. Nothing is trained twice.',
   },
   live: {
     betweenRounds: 'Reading the findings of this round to decide whether to add seeds…',
@@ -515,7 +570,8 @@ export const en = {
     title: 'Training',
     running: 'training',
     idleTitle: 'Nothing is training',
-    idleBody: 'Start an experiment and watch it learn here: curves, and the statistics of every time step as they change.',
+    idleBody:
+      'Start an experiment and watch it learn here: curves, and the statistics of every time step as they change.',
     runProgress: 'Run progress',
     studyProgress: 'Study progress',
     progress: 'step {{step}} of {{total}} · {{rate}} steps/s · {{eta}} left',
@@ -529,7 +585,8 @@ export const en = {
     stop: 'Stop',
     openRun: 'Open in archive',
     profileTitle: 'Statistics per time step',
-    profileBody: 'The latest recorded batch mean (±1 std) of each term before normalization, with how many samples were valid at each step (bars) and how many values each normalizer statistic averaged (dashed). With BN that number falls with the valid count; with LN it stays the number of features.',
+    profileBody:
+      'The latest recorded batch mean (±1 std) of each term before normalization, with how many samples were valid at each step (bars) and how many values each normalizer statistic averaged (dashed). With BN that number falls with the valid count; with LN it stays the number of features.',
   },
   term: {
     x: 'Input term N_x(x·Wx) · step {{step}}',
@@ -548,15 +605,37 @@ export const en = {
     activation: 'activation',
     count: 'count',
   },
-  chart: { savePng: 'Save this chart as a PNG picture', saveSvg: 'Save this chart as an SVG vector picture (for a paper or a slide)', saveCsv: 'Save the data this chart plots as CSV (series, x, y)' },
-  metric: { accuracyRegression: 'accuracy (share within ±0.04 of the target)', loss: 'loss', evalLoss: 'held-out loss', accuracy: 'accuracy' },
-  metricName: { loss: 'loss', accuracy: 'accuracy', grad_norm: 'gradient norm', eval_loss: 'held-out loss', eval_accuracy: 'held-out accuracy' },
-  axis: { samples: 'samples seen (steps × batch size)', step: 'training step', wallTime: 'wall time', wallSeconds: 'seconds' },
+  chart: {
+    savePng: 'Save this chart as a PNG picture',
+    saveSvg: 'Save this chart as an SVG vector picture (for a paper or a slide)',
+    saveCsv: 'Save the data this chart plots as CSV (series, x, y)',
+  },
+  metric: {
+    accuracyRegression: 'accuracy (share within ±0.04 of the target)',
+    loss: 'loss',
+    evalLoss: 'held-out loss',
+    accuracy: 'accuracy',
+  },
+  metricName: {
+    loss: 'loss',
+    accuracy: 'accuracy',
+    grad_norm: 'gradient norm',
+    eval_loss: 'held-out loss',
+    eval_accuracy: 'held-out accuracy',
+  },
+  axis: {
+    samples: 'samples seen (steps × batch size)',
+    step: 'training step',
+    wallTime: 'wall time',
+    wallSeconds: 'seconds',
+  },
   gridField: { mean: 'batch mean', var: 'batch variance', count: 'valid samples', normCount: 'values per statistic' },
   compare: {
     parallel: 'Settings against the result',
-    parallelBody: 'Each run is one line through its settings (only those that differ) to its final {{metric}}: blue is low, vermillion high. Hover a line for its run.',
-    parallelLit: '{{lit}} of {{total}} runs lit: drag along an axis to keep the runs through a range, click it to clear.',
+    parallelBody:
+      'Each run is one line through its settings (only those that differ) to its final {{metric}}: blue is low, vermillion high. Hover a line for its run.',
+    parallelLit:
+      '{{lit}} of {{total}} runs lit: drag along an axis to keep the runs through a range, click it to clear.',
     parallelMissing: 'Not drawn (no value yet): {{runs}}.',
     explore: 'Explore a batch',
     title: 'Compare',
@@ -569,8 +648,10 @@ export const en = {
     xAxis: 'x axis',
     smoothing: 'Smoothing',
     runAgain: 'Run this study again',
-    runAgainBody_one: 'The same configuration ({{count}} run, same seed) becomes a new study and trains here: do the findings hold on this machine?',
-    runAgainBody_other: 'The same configurations ({{count}} runs, same seeds) become a new study and train here: do the findings hold on this machine?',
+    runAgainBody_one:
+      'The same configuration ({{count}} run, same seed) becomes a new study and trains here: do the findings hold on this machine?',
+    runAgainBody_other:
+      'The same configurations ({{count}} runs, same seeds) become a new study and train here: do the findings hold on this machine?',
     runAgainGo_one: 'Train {{count}} run',
     runAgainGo_other: 'Train {{count}} runs',
     againName: 'Again: {{title}}',
@@ -592,7 +673,8 @@ export const en = {
     noDiff: 'The configurations are the same.',
     field: 'Field',
     timesteps: 'Statistics per time step',
-    timestepsBody: 'Batch mean ±1 std of the chosen term at each time step, at one recorded training step; bars: valid samples per step; dashed: how many values each normalizer statistic averaged.',
+    timestepsBody:
+      'Batch mean ±1 std of the chosen term at each time step, at one recorded training step; bars: valid samples per step; dashed: how many values each normalizer statistic averaged.',
     term: 'Term',
     trainingStep: 'Training step',
     atTrainingStep: 'at training step {{step}}',
@@ -602,7 +684,8 @@ export const en = {
     heatmap: 'Training step × time step',
     heatmapBody: 'Each row one recorded training step (latest on top), each column one time step.',
     population: 'Population statistics',
-    populationBody: 'BN’s running mean and variance per time step (averaged over features) and how often each step was updated. Steps updated rarely have unreliable statistics; steps never updated have none.',
+    populationBody:
+      'BN’s running mean and variance per time step (averaged over features) and how often each step was updated. Steps updated rarely have unreliable statistics; steps never updated have none.',
     noPopulation: 'no population statistics',
     popMean: 'running mean',
     popVar: 'running variance',
@@ -641,7 +724,8 @@ export const en = {
     transportHttp: 'Web mode (HTTP on 127.0.0.1)',
     compute: 'Compute',
     preferredBackend: 'Preferred backend',
-    backendHint: 'The fastest: each backend that passes the numerics check is timed on a few training steps (once per machine and version) and the fastest trains. A backend you choose is used if it starts and passes, else the next, and NormLab says why.',
+    backendHint:
+      'The fastest: each backend that passes the numerics check is timed on a few training steps (once per machine and version) and the fastest trains. A backend you choose is used if it starts and passes, else the next, and NormLab says why.',
     probeTitle: 'Measured speed',
     probeBody: 'Milliseconds per training step of {{model}}, the median of {{steps}} steps, on this machine.',
     probeBackend: 'Backend',
@@ -654,17 +738,21 @@ export const en = {
   },
   explore: {
     title: 'Explore: which values share a statistic',
-    intro: 'One batch this run trained on, before normalization: samples down, time steps (or features) across, padding hatched. Pick a norm: the values that share one statistic with the selected cell are outlined. Hover, or move with the arrow keys, to see that statistic and the formula with the numbers.',
-    pickRun: 'Pick a run that kept snapshots (the presets do; the form’s “Snapshots” setting, or --snapshots in the CLI):',
+    intro:
+      'One batch this run trained on, before normalization: samples down, time steps (or features) across, padding hatched. Pick a norm: the values that share one statistic with the selected cell are outlined. Hover, or move with the arrow keys, to see that statistic and the formula with the numbers.',
+    pickRun:
+      'Pick a run that kept snapshots (the presets do; the form’s “Snapshots” setting, or --snapshots in the CLI):',
     loading: 'Loading the snapshot…',
     none: 'This run kept no snapshot. Train with snapshots on (the presets, the form’s “Snapshots”, or --snapshots first,middle,last) to explore its batches.',
     step: 'Training step',
     term: 'Term',
     termName: { x: 'input term x·Wx', h: 'recurrent term h·Wh', c: 'cell state c' },
     feature: 'Feature',
-    featuresStored: '({{stored}} of {{total}} features kept: a snapshot keeps at most 65,536 values per term, the first features in full)',
+    featuresStored:
+      '({{stored}} of {{total}} features kept: a snapshot keeps at most 65,536 values per term, the first features in full)',
     featuresAll: '(all {{total}} features)',
-    featuresStoredWhy: 'A snapshot keeps one batch’s values before normalization, at most 65,536 per term and step so the archive stays small: all its samples and steps, and as many features as fit, in order. Statistics over features (LN, GN, RMSNorm) are computed from every feature all the same: each row’s moments are stored whole.',
+    featuresStoredWhy:
+      'A snapshot keeps one batch’s values before normalization, at most 65,536 per term and step so the archive stays small: all its samples and steps, and as many features as fit, in order. Statistics over features (LN, GN, RMSNorm) are computed from every feature all the same: each row’s moments are stored whole.',
     pickNorm: 'Norm',
     beside: 'Beside it, the same batch in',
     nobody: 'no other run',
@@ -680,7 +768,8 @@ export const en = {
       'batch-step': 'Over the valid samples of one time step, per feature: a column.',
       'batch-sequence': 'Over every valid time step of every sample, per feature.',
       features: 'Over one sample’s features at one time step: a row (in groups for GroupNorm).',
-      'sample-sequence': 'Over one sample’s own valid time steps, per feature: a short sample’s statistics come from few steps.',
+      'sample-sequence':
+        'Over one sample’s own valid time steps, per feature: a short sample’s statistics come from few steps.',
     },
     padding: 'Padding: no value, and no statistic uses it.',
     cell: 'Cell',

@@ -7,7 +7,14 @@ export const zhCN = translationOf<typeof en>()({
     title: 'NormLab',
     tagline: '为什么批归一化在循环网络中失灵，而层归一化有效',
   },
-  nav: { runs: '运行记录', newExperiment: '新建实验', live: '训练中', compare: '对比', explore: '探索', settings: '设置' },
+  nav: {
+    runs: '运行记录',
+    newExperiment: '新建实验',
+    live: '训练中',
+    compare: '对比',
+    explore: '探索',
+    settings: '设置',
+  },
   language: { label: '语言', en: 'English', zh: '简体中文' },
   charts: { failed: '此视图无法绘制：{{message}}' },
   writeBlocked: {
@@ -40,12 +47,15 @@ export const zhCN = translationOf<typeof en>()({
         claim: '不同时间步的分布不同，这正是 BN 按时间步保存统计量的原因',
         measure:
           '对循环项 h·Wh 的每个特征：其批均值在各时间步之间的变化中，两个不同批次共同呈现的那部分，相对于步内方差的大小；先按特征分别计算再汇总，方向相反的漂移不会相互抵消。交叉两个独立抽取的批次，可以抵消每个批次在所有时间步上一同携带的偶然波动；时间步 0 不计入（按构造 h·Wh 在此为 0）。只统计至少一半样本有效的时间步，每个运行至少 {{pairs}} 对取自训练后半段的记录批次，以逐步 BN 运行为准。单位为步内标准差，达到 0.1 才算数。',
-        result: '在两个不同批次一致的范围内，h·Wh 的批均值在各时间步之间逐特征漂移 {{drift}} 个步内标准差（{{uncertainty}}）。在单个批次内它变化 {{raw}}，其中偶然波动占 {{floor}}。',
+        result:
+          '在两个不同批次一致的范围内，h·Wh 的批均值在各时间步之间逐特征漂移 {{drift}} 个步内标准差（{{uncertainty}}）。在单个批次内它变化 {{raw}}，其中偶然波动占 {{floor}}。',
       },
       lateSteps: {
         claim: '序列长度可变时，BN 靠后的时间步只有很少的有效样本；LN 的统计量从不会这样',
-        measure: '对每个使用掩码的 BN 运行，在每个记录的批次中（每个运行至少 {{batches}} 个）：少于 4 个有效样本的时间步所占比例，再对该运行的各批次取平均；第一个不超过 2 个样本的时间步（取中位批次的）；以及少样本时间步的总体方差相对样本充足时间步的倍数。比例达到 5% 才算数。',
-        result: 'BN：从时间步 {{firstFew}} 起，统计量只来自不超过 2 个样本；{{share}}% 的时间步少于 4 个样本（{{uncertainty}}）；这些时间步的滑动方差是样本充足时间步的 {{inflation}} 倍。LN 的统计量在每一步都平均 {{lnValues}} 个值。',
+        measure:
+          '对每个使用掩码的 BN 运行，在每个记录的批次中（每个运行至少 {{batches}} 个）：少于 4 个有效样本的时间步所占比例，再对该运行的各批次取平均；第一个不超过 2 个样本的时间步（取中位批次的）；以及少样本时间步的总体方差相对样本充足时间步的倍数。比例达到 5% 才算数。',
+        result:
+          'BN：从时间步 {{firstFew}} 起，统计量只来自不超过 2 个样本；{{share}}% 的时间步少于 4 个样本（{{uncertainty}}）；这些时间步的滑动方差是样本充足时间步的 {{inflation}} 倍。LN 的统计量在每一步都平均 {{lnValues}} 个值。',
       },
       longerTest: {
         claim: '对于比训练序列更长的测试序列，BN 的泛化比 LN 差',
@@ -56,18 +66,24 @@ export const zhCN = translationOf<typeof en>()({
       },
       smallBatch: {
         claim: 'BN 在小批量下变差；LN 和 GN 不会',
-        measure: '最终留出损失从批大小 {{large}} 到 {{small}} 的上升，BN 相对 {{other}}，以比值表示，在见到相同样本数（各 {{samples}} 个）的条件下按种子配对。最大批大小的运行必须学到了东西（损失不超过最佳常数预测损失的 80%）：每个变化都以它们为基准。达到 ×1.1 才算数。',
-        result: 'BN：批大小 {{large}} 时 {{bnLarge}} → 批大小 {{small}} 时 {{bnSmall}}（×{{bnRise}}）；{{other}}：{{otherLarge}} → {{otherSmall}}（×{{otherRise}}）。小批量对 BN 的损害比对 {{other}} {{direction}}：BN 的变化是 {{other}} 的 ×{{excess}}（{{uncertainty}}）。',
+        measure:
+          '最终留出损失从批大小 {{large}} 到 {{small}} 的上升，BN 相对 {{other}}，以比值表示，在见到相同样本数（各 {{samples}} 个）的条件下按种子配对。最大批大小的运行必须学到了东西（损失不超过最佳常数预测损失的 80%）：每个变化都以它们为基准。达到 ×1.1 才算数。',
+        result:
+          'BN：批大小 {{large}} 时 {{bnLarge}} → 批大小 {{small}} 时 {{bnSmall}}（×{{bnRise}}）；{{other}}：{{otherLarge}} → {{otherSmall}}（×{{otherRise}}）。小批量对 BN 的损害比对 {{other}} {{direction}}：BN 的变化是 {{other}} 的 ×{{excess}}（{{uncertainty}}）。',
       },
       padding: {
         claim: '不加掩码的填充会把 BN 的统计量拉向填充值；掩码可以纠正',
-        measure: '在训练第 {{step}} 步，同一种子的填充运行与掩码运行从相同的参数出发、看到相同的批次：在含有填充的时间步上，比较两者输入项 x·Wx 的 BN 批均值，逐特征计算，取均方根差，以步内标准差为单位。达到 0.1 才算数。',
-        result: '把填充当作数据，会把 BN 的批均值向填充值拉动 {{bias}} 个步内标准差（{{uncertainty}}）：它是掩码均值的 {{ratio}} 倍，而有效样本占比为 {{validShare}}。方差变化 {{varChange}}%（混入零值的算术预测为 {{varPredicted}}%）。留出损失：掩码 {{maskLoss}}，填充 {{padLoss}}（×{{lossRatio}}）；截断 {{truncateLoss}}，丢弃了 {{dropped}}% 的词元。',
+        measure:
+          '在训练第 {{step}} 步，同一种子的填充运行与掩码运行从相同的参数出发、看到相同的批次：在含有填充的时间步上，比较两者输入项 x·Wx 的 BN 批均值，逐特征计算，取均方根差，以步内标准差为单位。达到 0.1 才算数。',
+        result:
+          '把填充当作数据，会把 BN 的批均值向填充值拉动 {{bias}} 个步内标准差（{{uncertainty}}）：它是掩码均值的 {{ratio}} 倍，而有效样本占比为 {{validShare}}。方差变化 {{varChange}}%（混入零值的算术预测为 {{varPredicted}}%）。留出损失：掩码 {{maskLoss}}，填充 {{padLoss}}（×{{lossRatio}}）；截断 {{truncateLoss}}，丢弃了 {{dropped}}% 的词元。',
       },
       allNorms: {
         claim: '在这里，LN 训练出的留出损失低于逐步 BN',
-        measure: '最终留出损失，逐步 BN 相对 LN，以比值表示，按种子配对，只比较除归一化外设置相同、且已完成的运行。损失跨越多个数量级，因此用比值比较。达到 ×1.1 才算数。',
-        result: '逐步 BN 的最终留出损失是 LN 的 ×{{ratio}}，{{direction}}（{{uncertainty}}）。表中列出全部 {{norms}} 种归一化。',
+        measure:
+          '最终留出损失，逐步 BN 相对 LN，以比值表示，按种子配对，只比较除归一化外设置相同、且已完成的运行。损失跨越多个数量级，因此用比值比较。达到 ×1.1 才算数。',
+        result:
+          '逐步 BN 的最终留出损失是 LN 的 ×{{ratio}}，{{direction}}（{{uncertainty}}）。表中列出全部 {{norms}} 种归一化。',
       },
     },
     notApplicable: '不适用：{{reason}}。',
@@ -77,16 +93,19 @@ export const zhCN = translationOf<typeof en>()({
       noFeatures: '这些运行没有记录逐特征统计量（未开启特征记录）',
       needBnLnEvaluated: '需要除归一化外设置相同、并在多个长度上评估过的逐步 BN 和 LN 运行',
       trainedLengthOnly: '这些运行只在训练长度上评估过',
-      noWellFedLength: '没有哪个测试长度（{{tested}}）不超过 {{fed}}——每个训练批次至少一半样本都能达到的最长长度——因此 BN 的统计量在每个测试长度上都样本不足；请同时在 {{fed}} 或更短的长度上测试',
+      noWellFedLength:
+        '没有哪个测试长度（{{tested}}）不超过 {{fed}}——每个训练批次至少一半样本都能达到的最长长度——因此 BN 的统计量在每个测试长度上都样本不足；请同时在 {{fed}} 或更短的长度上测试',
       needBatchSizes: '需要除此之外设置相同、至少两种批大小的逐步 BN 与 LN（或 GN）运行',
-      unequalSamples: '这些运行见到的样本数不同（{{seen}}），小批量同时意味着更少的数据，会损害所有归一化；应在相同样本数下比较',
+      unequalSamples:
+        '这些运行见到的样本数不同（{{seen}}），小批量同时意味着更少的数据，会损害所有归一化；应在相同样本数下比较',
       needMaskPad: '需要除此之外设置相同、分别使用和不使用掩码的逐步 BN 运行',
       noRuns: '没有运行',
       confounded: '逐步 BN 与 LN 运行在 {{settings}} 上也不同，会混淆比较',
       needBnLn: '需要除归一化外设置相同的逐步 BN 和 LN 运行',
       noSharedSeeds: '没有哪个种子在所有被比较的设置中都运行过',
       fewBatches: '训练后期带逐特征统计量的记录批次少于两个，而漂移要交叉两个不同批次来测量',
-      notLearned: '这些运行没有学到东西：其留出损失（{{losses}}）没有低于最佳常数预测损失（{{trivial}}）的 {{share}}%，处于随机水平的损失无法体现这个论断所说的变化',
+      notLearned:
+        '这些运行没有学到东西：其留出损失（{{losses}}）没有低于最佳常数预测损失（{{trivial}}）的 {{share}}%，处于随机水平的损失无法体现这个论断所说的变化',
       noPaddedSteps: '第一个批次中没有含填充的时间步（每个序列都是批次的完整长度），因此没有可以被拉偏的东西',
       noTrivialLoss: '这些运行没有记录其任务上常数预测的得分（训练于 NormLab 开始记录之前），而本领要以它为基准衡量',
     },
@@ -173,16 +192,19 @@ export const zhCN = translationOf<typeof en>()({
     language: '报告语言',
     subtitle: 'NormLab 报告：为什么批归一化在循环网络中失灵，而层归一化有效',
     findings: '结论',
-    findingsIntro: '每个论断都由归档数据测得；只有当效应在各随机种子上的 95% 区间高于零并达到最小有意义效应时才算数。只有一个种子时最多为“仅供参考”。',
+    findingsIntro:
+      '每个论断都由归档数据测得；只有当效应在各随机种子上的 95% 区间高于零并达到最小有意义效应时才算数。只有一个种子时最多为“仅供参考”。',
     claim: '论断',
     verdict: '结论',
     measure: '测量方法',
     charts: '支持图表',
     curves: '训练过程中的留出损失',
     trainingCurves: '训练过程中的训练损失（留出损失评估次数太少，画不出变化过程）',
-    profiles: '循环项在各时间步的统计量（最后记录的训练步）：均值 ± 标准差、有效样本数（柱）、每个归一化统计量平均的值数（虚线）',
+    profiles:
+      '循环项在各时间步的统计量（最后记录的训练步）：均值 ± 标准差、有效样本数（柱）、每个归一化统计量平均的值数（虚线）',
     explorable: '哪些值共用一个统计量：循环项的一个批次（归一化之前，斜线为填充）',
-    explorableCaption: '{{norm}}，训练第 {{step}} 步：框出的值与样本 {{n}} 在时间步 {{t}} 共用同一统计量（{{count}} 个值）。上：特征 0 的样本 × 时间步；下：时间步 {{t}} 的样本 × 特征。',
+    explorableCaption:
+      '{{norm}}，训练第 {{step}} 步：框出的值与样本 {{n}} 在时间步 {{t}} 共用同一统计量（{{count}} 个值）。上：特征 0 的样本 × 时间步；下：时间步 {{t}} 的样本 × 特征。',
     heatmaps: '循环项的批均值：训练步（纵）× 时间步（横）',
     population: 'BN 在各时间步的总体方差与更新次数',
     lengths: '留出损失随测试长度的变化（按 BN 策略）',
@@ -209,7 +231,20 @@ export const zhCN = translationOf<typeof en>()({
     madeBy: '生成方式',
     generatedAt: '生成时间',
     archive: '归档',
-    columns: { run: '运行', uuid: 'UUID', status: '状态', backend: '后端', gpu: 'GPU', tfjs: 'tfjs', platform: '平台', host: '主机', numerics: '数值检查', started: '开始', ended: '结束', seed: '种子' },
+    columns: {
+      run: '运行',
+      uuid: 'UUID',
+      status: '状态',
+      backend: '后端',
+      gpu: 'GPU',
+      tfjs: 'tfjs',
+      platform: '平台',
+      host: '主机',
+      numerics: '数值检查',
+      started: '开始',
+      ended: '结束',
+      seed: '种子',
+    },
     referenceCases: '个参考用例',
     worst: '最大',
     strict: '填充区已写入 NaN',
@@ -243,7 +278,8 @@ export const zhCN = translationOf<typeof en>()({
   common: { cancel: '取消', save: '保存', close: '关闭' },
   backend: {
     idle: '计算后端：在设计或训练研究时启动',
-    idleHint: '计算后端（WebGL，否则 WebAssembly）及其数值检查会在“新建实验”和“设置”页面或开始训练时启动；浏览归档永远不必等待它们。',
+    idleHint:
+      '计算后端（WebGL，否则 WebAssembly）及其数值检查会在“新建实验”和“设置”页面或开始训练时启动；浏览归档永远不必等待它们。',
     initializing: '正在启动计算后端…',
     startingOne: '正在启动 {{backend}}…',
     probingOne: '正在用几个训练步为 {{backend}} 计时，以便在最快的后端上训练…',
@@ -261,7 +297,13 @@ export const zhCN = translationOf<typeof en>()({
     fallback: '未使用：{{reason}}。训练改用 {{backend}}。',
     failed: '没有可用的计算后端：{{reason}}',
   },
-  backendName: { auto: '最快的（实测）', webgpu: 'WebGPU（GPU）', webgl: 'WebGL（GPU）', wasm: 'WebAssembly（CPU）', cpu: '纯 JavaScript（CPU，最慢）' },
+  backendName: {
+    auto: '最快的（实测）',
+    webgpu: 'WebGPU（GPU）',
+    webgl: 'WebGL（GPU）',
+    wasm: 'WebAssembly（CPU）',
+    cpu: '纯 JavaScript（CPU，最慢）',
+  },
   runs: {
     actionError: '操作没有成功：{{message}}',
     title: '运行记录',
@@ -319,7 +361,8 @@ export const zhCN = translationOf<typeof en>()({
   transfer: {
     export_one: '导出 {{count}} 次运行',
     export_other: '导出 {{count}} 次运行',
-    exportHint: '把选中的运行（或当前显示的全部运行）连同其全部记录导出为一个 .normlab 文件，可在另一台机器的 NormLab 中导入',
+    exportHint:
+      '把选中的运行（或当前显示的全部运行）连同其全部记录导出为一个 .normlab 文件，可在另一台机器的 NormLab 中导入',
     exporting: '正在导出…',
     import: '导入…',
     importHint: '把 .normlab 文件或另一个存档合并进当前存档：已有的运行会被跳过',
@@ -431,7 +474,8 @@ export const zhCN = translationOf<typeof en>()({
     cells: '循环单元',
     cellsHint: '勾选的每种单元都会与每种归一化、批大小、批处理方式和随机种子组合训练。',
     norms: '要对比的归一化方法',
-    normsHint: '每个勾选的归一化方法都会成为一次单独的运行。沿时间的实例归一化需要完整序列（非因果），因此不用于循环项。',
+    normsHint:
+      '每个勾选的归一化方法都会成为一次单独的运行。沿时间的实例归一化需要完整序列（非因果），因此不用于循环项。',
     hidden: '隐藏单元数',
     groups: '组归一化的组数',
     grid: '参数网格',
@@ -458,8 +502,10 @@ export const zhCN = translationOf<typeof en>()({
     policiesHint: '每个勾选的策略都会在更长的测试序列上评估。',
   },
   validation: {
-    bnBatchOfOne_one: '批大小为 1 的 BN：每个统计量只来自一个样本，因此每个归一化后的值都变成 β。可用于演示，不宜作为基线。',
-    bnBatchOfOne_other: '批大小为 1 的 BN（{{count}} 次运行）：每个统计量只来自一个样本，因此每个归一化后的值都变成 β。可用于演示，不宜作为基线。',
+    bnBatchOfOne_one:
+      '批大小为 1 的 BN：每个统计量只来自一个样本，因此每个归一化后的值都变成 β。可用于演示，不宜作为基线。',
+    bnBatchOfOne_other:
+      '批大小为 1 的 BN（{{count}} 次运行）：每个统计量只来自一个样本，因此每个归一化后的值都变成 β。可用于演示，不宜作为基线。',
     pickOne: '至少选择一项',
     tooManyRuns: '共 {{total}} 种组合；每个实验最多 {{max}} 次运行',
     notANumber: '必须是数字',
@@ -491,7 +537,8 @@ export const zhCN = translationOf<typeof en>()({
     atStep: '#{{run}} 的第 {{step}} 步',
     resumeStudy: '继续这项研究',
     resumeRuns: '继续这些运行',
-    explain: '每个中断的运行都从它最后一个检查点（每次评估时保存，暂停和停止时也保存）继续，结果与从未停下完全相同；排队中的运行从头开始。不会重复训练任何内容。',
+    explain:
+      '每个中断的运行都从它最后一个检查点（每次评估时保存，暂停和停止时也保存）继续，结果与从未停下完全相同；排队中的运行从头开始。不会重复训练任何内容。',
   },
   live: {
     betweenRounds: '正在读取本轮的结论，以决定是否增加种子…',
@@ -516,7 +563,8 @@ export const zhCN = translationOf<typeof en>()({
     stop: '停止',
     openRun: '在存档中打开',
     profileTitle: '逐时间步统计量',
-    profileBody: '各项在归一化之前最近一次记录的批均值（±1 个标准差）；柱形表示每个时间步的有效样本数，虚线表示每个归一化统计量所平均的数值个数。对 BN 而言，这个数随有效样本数减少；对 LN 而言，它始终等于特征数。',
+    profileBody:
+      '各项在归一化之前最近一次记录的批均值（±1 个标准差）；柱形表示每个时间步的有效样本数，虚线表示每个归一化统计量所平均的数值个数。对 BN 而言，这个数随有效样本数减少；对 LN 而言，它始终等于特征数。',
   },
   term: {
     x: '输入项 N_x(x·Wx) · 第 {{step}} 步',
@@ -535,14 +583,30 @@ export const zhCN = translationOf<typeof en>()({
     activation: '激活值',
     count: '数量',
   },
-  chart: { savePng: '将此图保存为 PNG 图片', saveSvg: '将此图保存为 SVG 矢量图（用于论文或幻灯片）', saveCsv: '将此图所画的数据保存为 CSV（系列、x、y）' },
-  metric: { accuracyRegression: '准确率（与目标相差不超过 ±0.04 的比例）', loss: '损失', evalLoss: '留出集损失', accuracy: '准确率' },
-  metricName: { loss: '损失', accuracy: '准确率', grad_norm: '梯度范数', eval_loss: '留出集损失', eval_accuracy: '留出集准确率' },
+  chart: {
+    savePng: '将此图保存为 PNG 图片',
+    saveSvg: '将此图保存为 SVG 矢量图（用于论文或幻灯片）',
+    saveCsv: '将此图所画的数据保存为 CSV（系列、x、y）',
+  },
+  metric: {
+    accuracyRegression: '准确率（与目标相差不超过 ±0.04 的比例）',
+    loss: '损失',
+    evalLoss: '留出集损失',
+    accuracy: '准确率',
+  },
+  metricName: {
+    loss: '损失',
+    accuracy: '准确率',
+    grad_norm: '梯度范数',
+    eval_loss: '留出集损失',
+    eval_accuracy: '留出集准确率',
+  },
   axis: { samples: '已见样本数（步数 × 批大小）', step: '训练步', wallTime: '实际耗时', wallSeconds: '秒' },
   gridField: { mean: '批均值', var: '批方差', count: '有效样本', normCount: '每个统计量的数值个数' },
   compare: {
     parallel: '设置与结果',
-    parallelBody: '每个运行是一条线：穿过它的各项设置（只列出不同的），到达最终的{{metric}}：蓝色低，朱红色高。把鼠标移到线上可看到是哪个运行。',
+    parallelBody:
+      '每个运行是一条线：穿过它的各项设置（只列出不同的），到达最终的{{metric}}：蓝色低，朱红色高。把鼠标移到线上可看到是哪个运行。',
     parallelLit: '{{total}} 个运行中亮显 {{lit}} 个：沿某条轴拖动可只保留穿过该范围的运行，点击该轴即可清除。',
     parallelMissing: '未画出（还没有数值）：{{runs}}。',
     explore: '探索一个批次',
@@ -556,8 +620,10 @@ export const zhCN = translationOf<typeof en>()({
     xAxis: '横轴',
     smoothing: '平滑',
     runAgain: '再次运行这项研究',
-    runAgainBody_one: '相同的配置（{{count}} 次运行，相同的种子）会成为一项新研究并在这里训练：结论在这台机器上是否依然成立？',
-    runAgainBody_other: '相同的配置（{{count}} 次运行，相同的种子）会成为一项新研究并在这里训练：结论在这台机器上是否依然成立？',
+    runAgainBody_one:
+      '相同的配置（{{count}} 次运行，相同的种子）会成为一项新研究并在这里训练：结论在这台机器上是否依然成立？',
+    runAgainBody_other:
+      '相同的配置（{{count}} 次运行，相同的种子）会成为一项新研究并在这里训练：结论在这台机器上是否依然成立？',
     runAgainGo_one: '训练 {{count}} 次运行',
     runAgainGo_other: '训练 {{count}} 次运行',
     againName: '再次：{{title}}',
@@ -579,7 +645,8 @@ export const zhCN = translationOf<typeof en>()({
     noDiff: '这些配置完全相同。',
     field: '字段',
     timesteps: '逐时间步统计量',
-    timestepsBody: '在某个记录的训练步上，所选项在每个时间步的批均值 ±1 个标准差；柱形：每个时间步的有效样本；虚线：每个归一化统计量所平均的数值个数。',
+    timestepsBody:
+      '在某个记录的训练步上，所选项在每个时间步的批均值 ±1 个标准差；柱形：每个时间步的有效样本；虚线：每个归一化统计量所平均的数值个数。',
     term: '项',
     trainingStep: '训练步',
     atTrainingStep: '训练步 {{step}}',
@@ -589,7 +656,8 @@ export const zhCN = translationOf<typeof en>()({
     heatmap: '训练步 × 时间步',
     heatmapBody: '每一行是一个记录的训练步（最新的在上方），每一列是一个时间步。',
     population: '总体统计量',
-    populationBody: 'BN 在每个时间步的滑动均值和方差（对特征取平均），以及每个时间步被更新的次数。很少更新的时间步统计量不可靠；从未更新的时间步没有统计量。',
+    populationBody:
+      'BN 在每个时间步的滑动均值和方差（对特征取平均），以及每个时间步被更新的次数。很少更新的时间步统计量不可靠；从未更新的时间步没有统计量。',
     noPopulation: '没有总体统计量',
     popMean: '滑动均值',
     popVar: '滑动方差',
@@ -628,7 +696,8 @@ export const zhCN = translationOf<typeof en>()({
     transportHttp: 'Web 模式（127.0.0.1 上的 HTTP）',
     compute: '计算',
     preferredBackend: '首选后端',
-    backendHint: '最快的：每个通过数值检查的后端都会用几个训练步计时（每台机器、每个版本一次），在最快的后端上训练。若你指定了后端，它能启动并通过检查就用它，否则改用下一个，NormLab 会说明原因。',
+    backendHint:
+      '最快的：每个通过数值检查的后端都会用几个训练步计时（每台机器、每个版本一次），在最快的后端上训练。若你指定了后端，它能启动并通过检查就用它，否则改用下一个，NormLab 会说明原因。',
     probeTitle: '实测速度',
     probeBody: '在本机上训练 {{model}} 每一步的毫秒数（{{steps}} 步的中位数）。',
     probeBackend: '后端',
@@ -641,7 +710,8 @@ export const zhCN = translationOf<typeof en>()({
   },
   explore: {
     title: '探索：哪些值共用一个统计量',
-    intro: '这次运行训练时的一个批次（归一化之前）：纵向是样本，横向是时间步（或特征），斜线表示填充。选择一种归一化：与选中单元共用同一统计量的值会被框出。悬停或用方向键移动，可查看该统计量及代入数值的公式。',
+    intro:
+      '这次运行训练时的一个批次（归一化之前）：纵向是样本，横向是时间步（或特征），斜线表示填充。选择一种归一化：与选中单元共用同一统计量的值会被框出。悬停或用方向键移动，可查看该统计量及代入数值的公式。',
     pickRun: '选择一个保留了快照的运行（预设会保留；也可在表单中打开“快照”，或在命令行用 --snapshots）：',
     loading: '正在载入快照…',
     none: '这次运行没有保留快照。打开快照后训练（预设、表单中的“快照”，或 --snapshots first,middle,last）即可探索它的批次。',
@@ -649,9 +719,11 @@ export const zhCN = translationOf<typeof en>()({
     term: '项',
     termName: { x: '输入项 x·Wx', h: '循环项 h·Wh', c: '细胞状态 c' },
     feature: '特征',
-    featuresStored: '（保留了 {{total}} 个特征中的 {{stored}} 个：每个项的快照最多保存 65,536 个值，按顺序完整保留前面的特征）',
+    featuresStored:
+      '（保留了 {{total}} 个特征中的 {{stored}} 个：每个项的快照最多保存 65,536 个值，按顺序完整保留前面的特征）',
     featuresAll: '（全部 {{total}} 个特征）',
-    featuresStoredWhy: '快照保存一个批次在归一化之前的数值，每个项每一步最多 65,536 个值，以免档案过大：保留所有样本和时间步，以及按顺序能放下的特征。基于特征的统计量（LN、GN、RMSNorm）仍由全部特征计算：每一行的矩被完整保存。',
+    featuresStoredWhy:
+      '快照保存一个批次在归一化之前的数值，每个项每一步最多 65,536 个值，以免档案过大：保留所有样本和时间步，以及按顺序能放下的特征。基于特征的统计量（LN、GN、RMSNorm）仍由全部特征计算：每一行的矩被完整保存。',
     pickNorm: '归一化',
     beside: '旁边：同一批次在',
     nobody: '不对照其他运行',

@@ -5,8 +5,27 @@
 // formulas and statistics); their lists and facts here are read off those definitions.
 import { cellDefinition, type CellKind, type TermName } from './cells'
 
-export { CELL_DEFINITIONS, CELLS, TERMS, cellDefinition, type CellDefinition, type CellKind, type StateName, type TermName } from './cells'
-export { NORM_DEFINITIONS, NORMS, isBatchNorm, normCount, normDefinition, normalizedTerms, type NormDefinition, type NormKind, type StatisticDomain } from './norms'
+export {
+  CELL_DEFINITIONS,
+  CELLS,
+  TERMS,
+  cellDefinition,
+  type CellDefinition,
+  type CellKind,
+  type StateName,
+  type TermName,
+} from './cells'
+export {
+  NORM_DEFINITIONS,
+  NORMS,
+  isBatchNorm,
+  normCount,
+  normDefinition,
+  normalizedTerms,
+  type NormDefinition,
+  type NormKind,
+  type StatisticDomain,
+} from './norms'
 
 export const TASKS = ['adding', 'copy', 'mnist', 'words', 'user'] as const
 export type TaskKind = (typeof TASKS)[number]
@@ -22,7 +41,13 @@ export const COPY_MIN_LENGTH = 2 * COPY_K + 1
  * nearly balanced digits, ln 10. Tasks over a dataset record their own (the metric
  * `eval/trivial_loss`, from the held-out labels); null: nothing stated.
  */
-export const TRIVIAL_LOSS: Record<TaskKind, number | null> = { adding: 1 / 6, copy: Math.log(8), mnist: Math.log(10), words: null, user: null }
+export const TRIVIAL_LOSS: Record<TaskKind, number | null> = {
+  adding: 1 / 6,
+  copy: Math.log(8),
+  mnist: Math.log(10),
+  words: null,
+  user: null,
+}
 
 /** How variable-length sequences become a batch (engine/data/batch.ts). */
 export const BATCHINGS = ['mask', 'pad', 'truncate', 'bucket'] as const

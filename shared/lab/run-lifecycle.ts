@@ -81,22 +81,53 @@ export interface RunOutcome {
 
 export interface StudyMeta {
   /** No study: a single run (`lab train`). */
-  study: { name: string; description: string; /** A planned sweep's study, shared by its run archives. */ uuid?: string } | null
+  study: {
+    name: string
+    description: string
+    /** A planned sweep's study, shared by its run archives. */ uuid?: string
+  } | null
   tags?: string[]
 }
 
 /** Writes the study and its runs as queued; returns them in plan order. */
-export async function createStudyRuns(api: NormLabApi, planned: readonly PlannedRun[], meta: StudyMeta, userData?: string): Promise<{ study: Study | null; runs: QueuedRun[] }> {
+export async function createStudyRuns(
+  api: NormLabApi,
+  planned: readonly PlannedRun[],
+  meta: StudyMeta,
+  userData?: string,
+): Promise<{ study: Study | null; runs: QueuedRun[] }> {
   const study = meta.study ? await api.createStudy(meta.study) : null
-  return { study, runs: await addStudyRuns(api, planned, { studyId: study?.id ?? null, tags: meta.tags ?? [], ...(userData !== undefined ? { userData } : {}) }) }
+  return {
+    study,
+    runs: await addStudyRuns(api, planned, {
+      studyId: study?.id ?? null,
+      tags: meta.tags ?? [],
+      ...(userData !== undefined ? { userData } : {}),
+    }),
+  }
 }
 
 /** Writes runs as queued into a study that exists (or none); returns them in plan order. A settled study's later rounds add theirs this way. */
-export async function addStudyRuns(api: NormLabApi, planned: readonly PlannedRun[], into: { studyId: number | null; tags: string[]; userData?: string }): Promise<QueuedRun[]> {
+export async function addStudyRuns(
+  api: NormLabApi,
+  planned: readonly PlannedRun[],
+  into: { studyId: number | null; tags: string[]; userData?: string },
+): Promise<QueuedRun[]> {
   const runs: QueuedRun[] = []
   for (const p of planned) {
-    const run = await api.createRun({ name: p.name, config: p.config, studyId: into.studyId, status: 'queued', tags: into.tags })
-    runs.push({ runId: run.id, name: run.name, config: p.config, ...(into.userData !== undefined ? { userData: into.userData } : {}) })
+    const run = await api.createRun({
+      name: p.name,
+      config: p.config,
+      studyId: into.studyId,
+      status: 'queued',
+      tags: into.tags,
+    })
+    runs.push({
+      runId: run.id,
+      name: run.name,
+      config: p.config,
+      ...(into.userData !== undefined ? { userData: into.userData } : {}),
+    })
   }
   return runs
 }
@@ -106,21 +137,40 @@ export async function addStudyRuns(api: NormLabApi, planned: readonly PlannedRun
  * queue, renewing the run's lease while it trains. A run whose reports could not all be written
  * never ends "completed": it ends "failed", with how many writes were lost and why.
  */
-export async function runOne(api: NormLabApi, host: TrainingHost, run: QueuedRun, observer: RunObserver = {}): Promise<RunOutcome> {
+export async function runOne(
+  api: NormLabApi,
+  host: TrainingHost,
+  run: QueuedRun,
+  observer: RunObserver = {},
+): Promise<RunOutcome> {
   const device = host.device()
   let checkpoint: TrainingCheckpoint | null = null
   try {
-    if (run.resume) checkpoint = (await api.resumeRun({ id: run.runId, owner: host.owner, ...(device ? { device } : {}) })).checkpoint
-    else await api.updateRun({ id: run.runId, status: 'running', lease: { owner: host.owner }, ...(device ? { device } : {}) })
+    if (run.resume)
+      checkpoint = (await api.resumeRun({ id: run.runId, owner: host.owner, ...(device ? { device } : {}) })).checkpoint
+    else
+      await api.updateRun({
+        id: run.runId,
+        status: 'running',
+        lease: { owner: host.owner },
+        ...(device ? { device } : {}),
+      })
   } catch (error) {
     // Nothing trained: the run stays as it was ("queued", or "interrupted"), and says why it could not start.
-    throw new Error(`run ${run.runId} could not ${run.resume ? 'resume' : 'start'}, so nothing was trained and it stays ${run.resume ? 'as it was' : 'queued'}: ${(error as Error).message}`)
+    throw new Error(
+      `run ${run.runId} could not ${run.resume ? 'resume' : 'start'}, so nothing was trained and it stays ${run.resume ? 'as it was' : 'queued'}: ${(error as Error).message}`,
+    )
   }
-  const stopHeartbeat = every(HEARTBEAT_EVERY_MS, () => void api.heartbeatRuns({ owner: host.owner, runIds: [run.runId] }).catch(() => undefined))
+  const stopHeartbeat = every(
+    HEARTBEAT_EVERY_MS,
+    () => void api.heartbeatRuns({ owner: host.owner, runIds: [run.runId] }).catch(() => undefined),
+  )
   const queue = new WriteQueue({
     onBlocked: async (failure) => {
       host.pause?.()
-      const decision = observer.onWriteBlocked ? await observer.onWriteBlocked({ ...failure, runId: run.runId, runName: run.name }) : 'stop'
+      const decision = observer.onWriteBlocked
+        ? await observer.onWriteBlocked({ ...failure, runId: run.runId, runName: run.name })
+        : 'stop'
       if (decision === 'stop') host.stop()
       return decision
     },
@@ -162,14 +212,23 @@ export async function runOne(api: NormLabApi, host: TrainingHost, run: QueuedRun
   } finally {
     stopHeartbeat()
   }
-  const lost = queue.lost > 0 ? `${queue.lost} archive write${queue.lost === 1 ? '' : 's'} failed, so this run is incomplete: ${queue.lostReason!.message}` : null
+  const lost =
+    queue.lost > 0
+      ? `${queue.lost} archive write${queue.lost === 1 ? '' : 's'} failed, so this run is incomplete: ${queue.lostReason!.message}`
+      : null
   if (crash || lost || !result) {
     const message = [crash?.message || (crash ? String(crash) : null), lost].filter(Boolean).join('; ')
     await recordEnd(api, run.runId, host.owner, 'failed', message)
     return { runId: run.runId, status: 'failed', steps: result?.steps ?? 0, error: message, finalLoss: null }
   }
   await recordEnd(api, run.runId, host.owner, result.status, result.error)
-  return { runId: run.runId, status: result.status, steps: result.steps, error: result.error, finalLoss: result.finalLoss }
+  return {
+    runId: run.runId,
+    status: result.status,
+    steps: result.steps,
+    error: result.error,
+    finalLoss: result.finalLoss,
+  }
 }
 
 /** How often, and how far apart, a run's end is tried when the archive refuses it (a full disk may free a page). */
@@ -180,7 +239,13 @@ const END_ATTEMPTS = [0, 500, 2000]
  * process is about to end: whoever opens the archive next marks it "interrupted", with that reason.
  * The error says so, so the host exits non-zero instead of claiming an end it could not record.
  */
-async function recordEnd(api: NormLabApi, runId: number, owner: string, status: RunStatus, error: string | null): Promise<void> {
+async function recordEnd(
+  api: NormLabApi,
+  runId: number,
+  owner: string,
+  status: RunStatus,
+  error: string | null,
+): Promise<void> {
   let last: unknown
   for (const wait of END_ATTEMPTS) {
     if (wait > 0) await sleep(wait)
@@ -191,22 +256,42 @@ async function recordEnd(api: NormLabApi, runId: number, owner: string, status: 
       last = e
     }
   }
-  throw new Error(`run ${runId} ended ${status}${error ? ` (${error})` : ''}, but the archive refused to record it (${(last as Error).message}); it will read "interrupted" when the archive is next opened`)
+  throw new Error(
+    `run ${runId} ended ${status}${error ? ` (${error})` : ''}, but the archive refused to record it (${(last as Error).message}); it will read "interrupted" when the archive is next opened`,
+  )
 }
 
 /**
  * The runs of a study (or every study) that can go on, in their order: interrupted ones from their
  * last checkpoint, queued ones from the start. Runs on a user's data file take it from `userData`.
  */
-export async function resumableRuns(api: NormLabApi, studyId?: number, userData?: string): Promise<(QueuedRun & { studyId: number | null; status: 'queued' | 'interrupted'; fromStep: number })[]> {
+export async function resumableRuns(
+  api: NormLabApi,
+  studyId?: number,
+  userData?: string,
+): Promise<(QueuedRun & { studyId: number | null; status: 'queued' | 'interrupted'; fromStep: number })[]> {
   const resumable = await api.listResumable(studyId !== undefined ? { studyId } : {})
   const runs = new Map((await api.listRuns(studyId !== undefined ? { filter: { studyId } } : {})).map((r) => [r.id, r]))
   return resumable.flatMap((r) => {
     const run = runs.get(r.runId)
     if (!run) return []
     const config = TrainConfig.safeParse(run.config)
-    if (!config.success) throw new Error(`run ${run.id} (${run.name}) cannot resume: its configuration is not one this NormLab trains (${config.error.issues[0]?.message})`)
-    return [{ runId: run.id, name: run.name, config: config.data, resume: true, studyId: run.studyId, status: r.status, fromStep: r.fromStep, ...(userData !== undefined ? { userData } : {}) }]
+    if (!config.success)
+      throw new Error(
+        `run ${run.id} (${run.name}) cannot resume: its configuration is not one this NormLab trains (${config.error.issues[0]?.message})`,
+      )
+    return [
+      {
+        runId: run.id,
+        name: run.name,
+        config: config.data,
+        resume: true,
+        studyId: run.studyId,
+        status: r.status,
+        fromStep: r.fromStep,
+        ...(userData !== undefined ? { userData } : {}),
+      },
+    ]
   })
 }
 

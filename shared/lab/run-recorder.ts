@@ -42,11 +42,19 @@ export function stepMetrics(r: StepReport): MetricPoint[] {
     ['lr', r.lr],
     ['step_ms', r.stepMs],
   ]
-  return values.filter(([, v]) => Number.isFinite(v)).map(([name, value]) => ({ name, step: r.step, value, wallMs: r.wallMs }))
+  return values
+    .filter(([, v]) => Number.isFinite(v))
+    .map(([name, value]) => ({ name, step: r.step, value, wallMs: r.wallMs }))
 }
 
 /** `owner`: the lease the run is written under (the archive refuses writes from anyone else). */
-export function createRunRecorder(api: NormLabApi, runId: number, owner: string, queue: WriteQueue, options: RecorderOptions = {}): RunRecorder {
+export function createRunRecorder(
+  api: NormLabApi,
+  runId: number,
+  owner: string,
+  queue: WriteQueue,
+  options: RecorderOptions = {},
+): RunRecorder {
   const flushEveryMs = options.flushEveryMs ?? 1000
   const flushEveryPoints = options.flushEveryPoints ?? 500
   let buffer: MetricPoint[] = []
@@ -76,10 +84,16 @@ export function createRunRecorder(api: NormLabApi, runId: number, owner: string,
     },
     async onTimestepStats(records) {
       if (records.length === 0) return
-      await queue.push(`statistics at step ${records[0]!.step}`, async () => void (await api.appendTimestepStats({ runId, owner, records })))
+      await queue.push(
+        `statistics at step ${records[0]!.step}`,
+        async () => void (await api.appendTimestepStats({ runId, owner, records })),
+      )
     },
     async onEval(r) {
-      buffer.push({ name: 'eval/loss', step: r.step, value: r.loss, wallMs: r.wallMs }, { name: 'eval/accuracy', step: r.step, value: r.accuracy, wallMs: r.wallMs })
+      buffer.push(
+        { name: 'eval/loss', step: r.step, value: r.loss, wallMs: r.wallMs },
+        { name: 'eval/accuracy', step: r.step, value: r.accuracy, wallMs: r.wallMs },
+      )
       // The same every evaluation (one held-out set): written once, at the first.
       if (r.trivialLoss !== undefined && Number.isFinite(r.trivialLoss) && !trivialWritten) {
         trivialWritten = true
@@ -89,22 +103,38 @@ export function createRunRecorder(api: NormLabApi, runId: number, owner: string,
     },
     async onPopulation(r) {
       if (r.records.length === 0) return
-      await queue.push(`population statistics at step ${r.step}`, async () => void (await api.appendPopulationStats({ runId, owner, step: r.step, records: r.records })))
+      await queue.push(
+        `population statistics at step ${r.step}`,
+        async () => void (await api.appendPopulationStats({ runId, owner, step: r.step, records: r.records })),
+      )
     },
     async onSnapshots(r) {
       // One write a term: each record is ~350 KB of JSON, and the page sends a request in one
       // task (a step's three in one request took 70–135 ms of the page's main thread on a
       // loaded 2-core machine). Each term's snapshot is whole on its own; the explorable shows
       // the terms a step has.
-      await Promise.all(r.records.map((record) => queue.push(`snapshot of ${record.term} at step ${r.step}`, async () => void (await api.appendSnapshots({ runId, owner, step: r.step, records: [record] })))))
+      await Promise.all(
+        r.records.map((record) =>
+          queue.push(
+            `snapshot of ${record.term} at step ${r.step}`,
+            async () => void (await api.appendSnapshots({ runId, owner, step: r.step, records: [record] })),
+          ),
+        ),
+      )
     },
     async onCheckpoint(checkpoint) {
       await queueMetrics()
-      await queue.push(`checkpoint at step ${checkpoint.step}`, async () => void (await api.saveCheckpoint({ runId, owner, checkpoint })))
+      await queue.push(
+        `checkpoint at step ${checkpoint.step}`,
+        async () => void (await api.saveCheckpoint({ runId, owner, checkpoint })),
+      )
     },
     async onLengthEval(results) {
       if (results.length === 0) return
-      await queue.push(`length evaluations at step ${results[0]!.step}`, async () => void (await api.appendEvaluations({ runId, owner, results })))
+      await queue.push(
+        `length evaluations at step ${results[0]!.step}`,
+        async () => void (await api.appendEvaluations({ runId, owner, results })),
+      )
     },
   }
 }

@@ -4,7 +4,16 @@
 // so the form shows errors beside their fields and the CLI refuses with all of them.
 import { TrainConfig, type TrainConfigInput } from '../contract/train-config'
 import type { LengthDistribution } from '../engine/data/lengths'
-import { isBatchNorm, NORMS, type Batching, type CellKind, type NormKind, type OptimizerKind, type Policy, type TaskKind } from '../kinds'
+import {
+  isBatchNorm,
+  NORMS,
+  type Batching,
+  type CellKind,
+  type NormKind,
+  type OptimizerKind,
+  type Policy,
+  type TaskKind,
+} from '../kinds'
 import { runName } from './naming'
 
 /** The grid's dimensions, outermost first (seeds innermost: a study's runs read cell by cell). */
@@ -35,7 +44,8 @@ export interface StudyPlanInput {
 }
 
 /** A field of the plan that can carry an error: a grid axis or a shared setting ("lengths.min"). */
-export type PlanField = GridAxis | Exclude<keyof TrainConfigInput, AxisField> | 'lengths.min' | 'lengths.max' | 'lengths.length'
+export type PlanField =
+  GridAxis | Exclude<keyof TrainConfigInput, AxisField> | 'lengths.min' | 'lengths.max' | 'lengths.length'
 
 /** An error in English, with an i18n key and values when the UI can say it in another language. */
 export interface FieldError {
@@ -60,11 +70,18 @@ export const MAX_RUNS = 64
 /** At most this many in a plan for a cluster (`sweep --plan`): each run is its own job there. */
 export const MAX_PLANNED_RUNS = 100_000
 
-const FIELD_OF_CONFIG: Record<AxisField, GridAxis> = { cell: 'cells', norm: 'norms', batchSize: 'batchSizes', batching: 'batchings', seed: 'seeds' }
+const FIELD_OF_CONFIG: Record<AxisField, GridAxis> = {
+  cell: 'cells',
+  norm: 'norms',
+  batchSize: 'batchSizes',
+  batching: 'batchings',
+  seed: 'seeds',
+}
 
 function fieldOf(path: readonly PropertyKey[]): PlanField {
   const [head, second] = path.map(String)
-  if (head === 'lengths') return second === 'min' || second === 'max' || second === 'length' ? (`lengths.${second}` as PlanField) : 'lengths'
+  if (head === 'lengths')
+    return second === 'min' || second === 'max' || second === 'length' ? (`lengths.${second}` as PlanField) : 'lengths'
   return FIELD_OF_CONFIG[head as AxisField] ?? ((head ?? 'task') as PlanField)
 }
 
@@ -79,23 +96,39 @@ export function gridCombinations(grid: Grid): Pick<TrainConfig, 'cell' | 'norm' 
   for (const cell of grid.cells)
     for (const norm of grid.norms)
       for (const batchSize of grid.batchSizes)
-        for (const batching of grid.batchings) for (const seed of grid.seeds) out.push({ cell, norm, batchSize, batching, seed })
+        for (const batching of grid.batchings)
+          for (const seed of grid.seeds) out.push({ cell, norm, batchSize, batching, seed })
   return out
 }
 
 /** Every run of the study, validated; or every error, with its field and combination. Nothing partial. */
-export function planStudy(input: StudyPlanInput, maxRuns: number = MAX_RUNS): { runs: PlannedRun[]; errors: PlanError[] } {
+export function planStudy(
+  input: StudyPlanInput,
+  maxRuns: number = MAX_RUNS,
+): { runs: PlannedRun[]; errors: PlanError[] } {
   const errors: PlanError[] = []
-  for (const axis of GRID_AXES) if (input.grid[axis].length === 0) errors.push({ field: axis, combination: null, message: 'pick at least one', key: 'pickOne' })
+  for (const axis of GRID_AXES)
+    if (input.grid[axis].length === 0)
+      errors.push({ field: axis, combination: null, message: 'pick at least one', key: 'pickOne' })
   const total = GRID_AXES.reduce((n, axis) => n * input.grid[axis].length, 1)
-  if (total > maxRuns) errors.push({ field: 'norms', combination: null, message: `${total} combinations; at most ${maxRuns} runs per study${maxRuns === MAX_RUNS ? ' trained here (a cluster plan, --plan DIR, takes more)' : ''}`, key: 'tooManyRuns', values: { total, max: maxRuns } })
+  if (total > maxRuns)
+    errors.push({
+      field: 'norms',
+      combination: null,
+      message: `${total} combinations; at most ${maxRuns} runs per study${maxRuns === MAX_RUNS ? ' trained here (a cluster plan, --plan DIR, takes more)' : ''}`,
+      key: 'tooManyRuns',
+      values: { total, max: maxRuns },
+    })
   if (errors.length > 0) return { runs: [], errors }
 
   const runs: PlannedRun[] = []
   const largest = input.grid.batchSizes.reduce((m, b) => Math.max(m, b), 0)
   const steps = input.shared.steps ?? TrainConfig.parse({ task: 'adding' }).steps
   for (const combination of gridCombinations(input.grid)) {
-    const scaled = input.equalSamples && typeof combination.batchSize === 'number' ? { steps: Math.round((steps * largest) / combination.batchSize) } : {}
+    const scaled =
+      input.equalSamples && typeof combination.batchSize === 'number'
+        ? { steps: Math.round((steps * largest) / combination.batchSize) }
+        : {}
     const parsed = TrainConfig.safeParse({ ...input.shared, ...combination, ...scaled })
     if (parsed.success) {
       runs.push({ name: runName(parsed.data), config: parsed.data })
@@ -103,10 +136,17 @@ export function planStudy(input: StudyPlanInput, maxRuns: number = MAX_RUNS): { 
     }
     for (const issue of parsed.error.issues) {
       const params = (issue as { params?: { key?: string; values?: Record<string, unknown> } }).params
-      errors.push({ field: fieldOf(issue.path), combination: combinationLabel(combination), message: issue.message, ...(params?.key ? { key: params.key, values: params.values ?? {} } : {}) })
+      errors.push({
+        field: fieldOf(issue.path),
+        combination: combinationLabel(combination),
+        message: issue.message,
+        ...(params?.key ? { key: params.key, values: params.values ?? {} } : {}),
+      })
     }
   }
-  return errors.length > 0 ? { runs: [], errors: collapseShared(errors, runs.length + new Set(errors.map((e) => e.combination)).size) } : { runs, errors: [] }
+  return errors.length > 0
+    ? { runs: [], errors: collapseShared(errors, runs.length + new Set(errors.map((e) => e.combination)).size) }
+    : { runs, errors: [] }
 }
 
 /** An error every combination has (a shared setting is wrong) is said once, without a combination. */
@@ -174,7 +214,11 @@ export interface ExperimentDraft extends Grid {
 
 export function planInputOf(draft: ExperimentDraft, dataFile?: string): StudyPlanInput {
   const { cells, norms, batchSizes, batchings, seeds, equalSamples, ...shared } = draft
-  return { shared: { ...shared, ...(dataFile ? { dataFile } : {}) }, grid: { cells, norms, batchSizes, batchings, seeds }, equalSamples }
+  return {
+    shared: { ...shared, ...(dataFile ? { dataFile } : {}) },
+    grid: { cells, norms, batchSizes, batchings, seeds },
+    equalSamples,
+  }
 }
 
 export const PRESET_IDS = ['bnVsLn', 'batchSize', 'longerTest', 'padMaskTruncate', 'allNorms'] as const
@@ -208,12 +252,29 @@ export const DEFAULT_DRAFT: ExperimentDraft = {
 /** One-click studies; their titles and explanations live in the UI's string tables. */
 export const PRESETS: Record<PresetId, ExperimentDraft> = {
   // A long tail of lengths: late steps have few valid samples in every batch.
-  bnVsLn: { ...DEFAULT_DRAFT, lengths: { kind: 'longtail', min: 5, max: 60 }, norms: ['bn_step', 'ln'], batchSizes: [16] },
+  bnVsLn: {
+    ...DEFAULT_DRAFT,
+    lengths: { kind: 'longtail', min: 5, max: 60 },
+    norms: ['bn_step', 'ln'],
+    batchSizes: [16],
+  },
   // Equal samples seen: steps are for batch 64; batch 4 trains 16 times as many steps. 150 steps
   // at batch 64 learn the task (held-out loss 0.045 BN, 0.002 LN against the trivial 0.167); 60
   // did not, and a reference at chance cannot show what a smaller batch costs.
-  batchSize: { ...DEFAULT_DRAFT, lengths: { kind: 'uniform', min: 10, max: 30 }, norms: ['bn_step', 'ln', 'gn'], batchSizes: [4, 16, 64], equalSamples: true, steps: 150 },
+  batchSize: {
+    ...DEFAULT_DRAFT,
+    lengths: { kind: 'uniform', min: 10, max: 30 },
+    norms: ['bn_step', 'ln', 'gn'],
+    batchSizes: [4, 16, 64],
+    equalSamples: true,
+    steps: 150,
+  },
   longerTest: { ...DEFAULT_DRAFT, lengths: { kind: 'uniform', min: 10, max: 20 }, norms: ['bn_step', 'ln'] },
-  padMaskTruncate: { ...DEFAULT_DRAFT, lengths: { kind: 'longtail', min: 5, max: 50 }, norms: ['bn_step'], batchings: ['mask', 'pad', 'truncate'] },
+  padMaskTruncate: {
+    ...DEFAULT_DRAFT,
+    lengths: { kind: 'longtail', min: 5, max: 50 },
+    norms: ['bn_step'],
+    batchings: ['mask', 'pad', 'truncate'],
+  },
   allNorms: { ...DEFAULT_DRAFT, lengths: { kind: 'uniform', min: 10, max: 40 }, norms: [...NORMS] },
 }

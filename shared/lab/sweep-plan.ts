@@ -7,7 +7,11 @@ import { Uuid } from '../contract/schemas'
 import { TrainConfig } from '../contract/train-config'
 import type { PlannedRun } from './study-plan'
 
-export const StudyRef = z.strictObject({ uuid: Uuid, name: z.string().min(1).max(200), description: z.string().max(10_000) })
+export const StudyRef = z.strictObject({
+  uuid: Uuid,
+  name: z.string().min(1).max(200),
+  description: z.string().max(10_000),
+})
 export type StudyRef = z.output<typeof StudyRef>
 
 /** runs/NNN.json: one run of the sweep. */
@@ -43,7 +47,10 @@ export const ReportPlan = z.strictObject({
   format: z.literal('normlab-report-plan'),
   version: z.literal(1),
   study: z.string().min(1).max(200),
-  runs: z.array(z.strictObject({ name: z.string().min(1).max(200), config: TrainConfig })).min(1).max(256),
+  runs: z
+    .array(z.strictObject({ name: z.string().min(1).max(200), config: TrainConfig }))
+    .min(1)
+    .max(256),
 })
 export type ReportPlan = z.output<typeof ReportPlan>
 
@@ -65,10 +72,22 @@ export interface SweepPaths {
  * (`--array=1-N%K`).
  */
 export const SlurmOptions = z.strictObject({
-  time: z.string().regex(/^(\d+-)?\d{1,3}(:\d{2}){0,2}$/, 'a time limit as Slurm takes it: MINUTES, HH:MM:SS or DAYS-HH:MM:SS').optional(),
-  mem: z.string().regex(/^\d+[KMGT]?$/, 'memory as Slurm takes it, e.g. 4G or 4000M').optional(),
-  partition: z.string().regex(/^[A-Za-z0-9_.,-]{1,64}$/, 'a partition name (letters, digits, _ . , -)').optional(),
-  account: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'an account name (letters, digits, _ . -)').optional(),
+  time: z
+    .string()
+    .regex(/^(\d+-)?\d{1,3}(:\d{2}){0,2}$/, 'a time limit as Slurm takes it: MINUTES, HH:MM:SS or DAYS-HH:MM:SS')
+    .optional(),
+  mem: z
+    .string()
+    .regex(/^\d+[KMGT]?$/, 'memory as Slurm takes it, e.g. 4G or 4000M')
+    .optional(),
+  partition: z
+    .string()
+    .regex(/^[A-Za-z0-9_.,-]{1,64}$/, 'a partition name (letters, digits, _ . , -)')
+    .optional(),
+  account: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'an account name (letters, digits, _ . -)')
+    .optional(),
   cpusPerTask: z.number().int().min(1).max(1024).optional(),
   throttle: z.number().int().min(1).max(100_000).optional(),
   /** The site's MaxArraySize (Slurm's default 1001): array indices stay below it, so larger plans go in chunks. */
@@ -86,14 +105,35 @@ export interface PlanFile {
 const inDoubleQuotes = (text: string) => text.replace(/[\\"$`]/g, '\\$&')
 
 /** The files of a planned sweep, relative to its folder. */
-export function sweepPlanFiles(planned: readonly PlannedRun[], study: StudyRef, paths: SweepPaths, createdAt: number, slurm: SlurmOptions = {}): PlanFile[] {
+export function sweepPlanFiles(
+  planned: readonly PlannedRun[],
+  study: StudyRef,
+  paths: SweepPaths,
+  createdAt: number,
+  slurm: SlurmOptions = {},
+): PlanFile[] {
   const of = planned.length
   const files: PlanFile[] = planned.map((run, i) => {
-    const body: PlannedRunFile = { format: 'normlab-planned-run', version: 1, index: i + 1, of, study, name: run.name, config: run.config }
+    const body: PlannedRunFile = {
+      format: 'normlab-planned-run',
+      version: 1,
+      index: i + 1,
+      of,
+      study,
+      name: run.name,
+      config: run.config,
+    }
     return { path: `runs/${runNumber(i + 1, of)}.json`, text: `${JSON.stringify(body, null, 2)}\n` }
   })
   const chunk = arrayChunk(slurm)
-  const plan: SweepPlanFile = { format: 'normlab-sweep-plan', version: 1, createdAt, study, runs: planned.map((run, i) => ({ index: i + 1, name: run.name, file: files[i]!.path })), arrayLimit: chunk }
+  const plan: SweepPlanFile = {
+    format: 'normlab-sweep-plan',
+    version: 1,
+    createdAt,
+    study,
+    runs: planned.map((run, i) => ({ index: i + 1, name: run.name, file: files[i]!.path })),
+    arrayLimit: chunk,
+  }
   files.push({ path: 'plan.json', text: `${JSON.stringify(plan, null, 2)}\n` })
   files.push({ path: 'run.sh', text: runScript(of, study, paths, slurm), executable: true })
   files.push({ path: 'submit.sh', text: submitScript(of, paths, slurm), executable: true })
@@ -117,13 +157,16 @@ export function sbatchLines(indices: readonly number[], runScriptPath: string, s
     byOffset.set(offset, [...(byOffset.get(offset) ?? []), i - offset])
   }
   const throttle = slurm.throttle !== undefined ? `%${slurm.throttle}` : ''
-  return [...byOffset.entries()].map(([offset, local]) => `sbatch --array=${ranges(local)}${throttle} --export=ALL,NORMLAB_OFFSET=${offset} ${runScriptPath}`)
+  return [...byOffset.entries()].map(
+    ([offset, local]) =>
+      `sbatch --array=${ranges(local)}${throttle} --export=ALL,NORMLAB_OFFSET=${offset} ${runScriptPath}`,
+  )
 }
 
 /** 1,2,3,5,7,8 → "1-3,5,7-8": Slurm's array syntax. */
 export function ranges(sorted: readonly number[]): string {
   const parts: string[] = []
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++
     parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`)

@@ -6,13 +6,21 @@ describe('chart export', () => {
   it('writes every plotted point as series, x, y, with gaps empty and names quoted when needed', () => {
     const csv = seriesCsv(
       [
-        { label: 'BN per step · batch 16', points: [{ x: 1, y: 0.5 }, { x: 2, y: null }] },
+        {
+          label: 'BN per step · batch 16',
+          points: [
+            { x: 1, y: 0.5 },
+            { x: 2, y: null },
+          ],
+        },
         { label: 'LN, "mean"', points: [{ x: 1, y: 0.25 }] },
       ],
       'step',
       'loss',
     )
-    expect(csv).toBe('series,step,loss\r\nBN per step · batch 16,1,0.5\r\nBN per step · batch 16,2,\r\n"LN, ""mean""",1,0.25\r\n')
+    expect(csv).toBe(
+      'series,step,loss\r\nBN per step · batch 16,1,0.5\r\nBN per step · batch 16,2,\r\n"LN, ""mean""",1,0.25\r\n',
+    )
     expect(chartFileName('compare-loss', 'png')).toBe('compare-loss.png')
     expect(chartFileName('留出集 损失', 'csv')).toBe('留出集-损失.csv')
   })

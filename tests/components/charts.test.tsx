@@ -10,14 +10,20 @@ beforeAll(async () => {
   await i18next.changeLanguage('en')
   // jsdom has no 2D canvas: give the heatmap the two calls it draws with.
   vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(
-    () => ({ createImageData: (w: number, h: number) => ({ data: new Uint8ClampedArray(w * h * 4) }), putImageData: () => undefined }) as unknown as ReturnType<HTMLCanvasElement['getContext']>,
+    () =>
+      ({
+        createImageData: (w: number, h: number) => ({ data: new Uint8ClampedArray(w * h * 4) }),
+        putImageData: () => undefined,
+      }) as unknown as ReturnType<HTMLCanvasElement['getContext']>,
   )
 })
 afterEach(cleanup)
 
 describe('charts with large data', () => {
   it('a heatmap of 800 recorded steps × 300 time steps renders (its range is not spread into Math.min)', () => {
-    const values = Array.from({ length: 800 }, (_, r) => Array.from({ length: 300 }, (_, t) => (t === 7 ? null : Math.sin(r + t))))
+    const values = Array.from({ length: 800 }, (_, r) =>
+      Array.from({ length: 300 }, (_, t) => (t === 7 ? null : Math.sin(r + t))),
+    )
     values[3]![5] = -42
     render(<Heatmap steps={values.map((_, i) => i * 10)} values={values} timeSteps={300} label="big" testId="big" />)
     expect(screen.getByTestId('big').textContent).toContain('-42.0 … 1.00')

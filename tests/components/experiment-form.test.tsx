@@ -28,7 +28,8 @@ beforeAll(async () => {
 afterEach(cleanup)
 
 // One seed, so counts read as the grid's other axes multiply (the preset runs three).
-const renderForm = (patch: Partial<FormState> = {}) => render(<Harness initial={{ ...formFromDraft(PRESETS.bnVsLn), seeds: '1', ...patch }} />)
+const renderForm = (patch: Partial<FormState> = {}) =>
+  render(<Harness initial={{ ...formFromDraft(PRESETS.bnVsLn), seeds: '1', ...patch }} />)
 const field = (name: string) => screen.getByRole('textbox', { name })
 const runButton = () => screen.getByRole('button', { name: 'Run' }) as HTMLButtonElement
 
@@ -64,7 +65,9 @@ describe('experiment form validation', () => {
     renderForm()
     expect(screen.queryByTestId('warning-batchSizes')).toBeNull()
     fireEvent.change(field('Batch sizes'), { target: { value: '1, 8' } })
-    expect(screen.getByTestId('warning-batchSizes').textContent).toMatch(/^BN with batch size 1: each statistic comes from one sample, so every normalized value becomes β/)
+    expect(screen.getByTestId('warning-batchSizes').textContent).toMatch(
+      /^BN with batch size 1: each statistic comes from one sample, so every normalized value becomes β/,
+    )
     expect(runButton().disabled).toBe(false)
     expect(screen.getByTestId('count').textContent).toBe('4')
   })
@@ -88,10 +91,14 @@ describe('experiment form validation', () => {
 
   it('explains cross-field problems where they are: lengths, GroupNorm groups', () => {
     renderForm({ lengthKind: 'uniform', lengthMin: '30', lengthMax: '10' })
-    expect(screen.getByTestId('error-lengths.min').textContent).toBe('the shortest (30) is longer than the longest (10)')
+    expect(screen.getByTestId('error-lengths.min').textContent).toBe(
+      'the shortest (30) is longer than the longest (10)',
+    )
     cleanup()
     renderForm({ norms: ['gn'], hidden: '10', groups: '4' })
-    expect(screen.getByTestId('error-groups').textContent).toBe('GroupNorm needs 4 groups to divide the gate width 40 and the hidden size 10')
+    expect(screen.getByTestId('error-groups').textContent).toBe(
+      'GroupNorm needs 4 groups to divide the gate width 40 and the hidden size 10',
+    )
   })
 
   it('speaks Chinese when the interface does, zod messages included', () => {

@@ -38,13 +38,21 @@ describe('group series', () => {
   })
 
   it('each BN policy of a group has its own dash pattern (the length chart’s "average" and "last step" no longer share one)', () => {
-    const series = groupSeries([line(0, 'last', 1), line(0, 'global', 1), line(0, 'batch', 1), line(0, 'error', 1)], (l) => String(l.variant), false)
+    const series = groupSeries(
+      [line(0, 'last', 1), line(0, 'global', 1), line(0, 'batch', 1), line(0, 'error', 1)],
+      (l) => String(l.variant),
+      false,
+    )
     const dashes = series.map((s) => JSON.stringify(s.dash))
     expect(new Set(dashes).size).toBe(4)
     expect(series[0]!.dash).toEqual(VARIANT_DASHES[0])
     expect(series.map((s) => s.color)).toEqual(Array(4).fill(series[0]!.color))
     // A model without BN statistics has no policy: solid, whatever else is on the chart.
-    const mixed = groupSeries([line(0, 'last', 1), line(0, 'global', 1), line(1, 'none', 1)], (l) => String(l.variant), false)
+    const mixed = groupSeries(
+      [line(0, 'last', 1), line(0, 'global', 1), line(1, 'none', 1)],
+      (l) => String(l.variant),
+      false,
+    )
     expect(mixed.map((s) => s.dash)).toEqual([VARIANT_DASHES[0], VARIANT_DASHES[1], VARIANT_DASHES[0]])
   })
 

@@ -37,7 +37,9 @@ let RunsPage: RunsPageModule['RunsPage']
 beforeAll(async () => {
   const bridge = {
     listRuns: async () => [RUN],
-    summarizeRuns: async ({ metric }: { metric: string }) => [{ runId: 7, final: { step: 100, value: metric === 'loss' ? 0.123456 : 0.5 }, best: { step: 40, value: 0.1 } }],
+    summarizeRuns: async ({ metric }: { metric: string }) => [
+      { runId: 7, final: { step: 100, value: metric === 'loss' ? 0.123456 : 0.5 }, best: { step: 40, value: 0.1 } },
+    ],
     updateRun: async () => Promise.reject(new Error('the archive is read-only')),
     deleteRun: async () => Promise.reject(new Error('the archive is read-only')),
     onEvent: () => () => undefined,
@@ -59,7 +61,9 @@ describe('the Runs page', () => {
   it('shows a failed star instead of swallowing it', async () => {
     render(<RunsPage />)
     fireEvent.click(await screen.findByRole('button', { name: 'Star' }))
-    expect((await screen.findByTestId('action-error')).textContent).toBe('That did not go through: the archive is read-only')
+    expect((await screen.findByTestId('action-error')).textContent).toBe(
+      'That did not go through: the archive is read-only',
+    )
   })
 
   it('shows a failed delete', async () => {

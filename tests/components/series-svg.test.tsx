@@ -7,8 +7,26 @@ describe('a chart as SVG', () => {
   it('draws the series it shows, breaks lines at gaps, and labels a log axis in decades', () => {
     const svg = seriesSvg(
       [
-        { label: 'BN <per step>', points: [{ x: 1, y: 1 }, { x: 2, y: 0.1 }, { x: 3, y: null }, { x: 4, y: 0.01 }, { x: 5, y: 0.001 }], color: '#0072B2' },
-        { label: 'BN <per step> low', points: [{ x: 1, y: 0.5 }, { x: 5, y: 0.0005 }], color: '#ccc', faint: true },
+        {
+          label: 'BN <per step>',
+          points: [
+            { x: 1, y: 1 },
+            { x: 2, y: 0.1 },
+            { x: 3, y: null },
+            { x: 4, y: 0.01 },
+            { x: 5, y: 0.001 },
+          ],
+          color: '#0072B2',
+        },
+        {
+          label: 'BN <per step> low',
+          points: [
+            { x: 1, y: 0.5 },
+            { x: 5, y: 0.0005 },
+          ],
+          color: '#ccc',
+          faint: true,
+        },
         { label: 'LN', points: [{ x: 1, y: 0.2 }], color: '#D55E00', hidden: true },
       ],
       { xTitle: 'step', yTitle: 'loss', logY: true },

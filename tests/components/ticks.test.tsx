@@ -4,7 +4,17 @@ import { logTick } from '../../renderer/src/charts/ticks'
 
 describe('log ticks', () => {
   it('labels 1, 2 and 5 of each decade, plainly near 1 and as powers of ten beyond', () => {
-    expect([100, 0.00001, 0.001, 0.002, 0.05, 1, 2, 50, 10000].map(logTick)).toEqual(['100', '10⁻⁵', '0.001', '0.002', '0.05', '1', '2', '50', '10000'])
+    expect([100, 0.00001, 0.001, 0.002, 0.05, 1, 2, 50, 10000].map(logTick)).toEqual([
+      '100',
+      '10⁻⁵',
+      '0.001',
+      '0.002',
+      '0.05',
+      '1',
+      '2',
+      '50',
+      '10000',
+    ])
     expect([2e-6, 5e7, 1e6].map(logTick)).toEqual(['2·10⁻⁶', '5·10⁷', '10⁶'])
     // chart.js places ticks at 3, 4, 6… too: left unlabelled, so a decade reads 1 2 5 10.
     expect([3, 4, 0.03, 7e-5].map(logTick)).toEqual(['', '', '', ''])

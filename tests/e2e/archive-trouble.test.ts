@@ -51,13 +51,19 @@ describe('the archive under trouble, with the app training', () => {
     await holder.exec('COMMIT')
     await holder.close()
     await page.locator('[data-testid=live-idle][data-finished=true]').waitFor({ timeout: 240_000 })
-    const runs = await read<{ id: number; status: string; error: string | null }>(db, 'SELECT id, status, error FROM runs ORDER BY id')
+    const runs = await read<{ id: number; status: string; error: string | null }>(
+      db,
+      'SELECT id, status, error FROM runs ORDER BY id',
+    )
     expect(runs.map((r) => [r.status, r.error])).toEqual([
       ['completed', null],
       ['completed', null],
     ])
     for (const run of runs) {
-      const steps = await read<{ step: number }>(db, `SELECT step FROM metrics WHERE run_id = ${run.id} AND name = 'loss' ORDER BY step`)
+      const steps = await read<{ step: number }>(
+        db,
+        `SELECT step FROM metrics WHERE run_id = ${run.id} AND name = 'loss' ORDER BY step`,
+      )
       expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
     }
     await page.close()
@@ -72,7 +78,9 @@ describe('the archive under trouble, with the app training', () => {
     const dialog = page.getByTestId('write-blocked')
     await dialog.waitFor({ timeout: 60_000 })
     expect(await dialog.textContent()).toContain(db)
-    expect(await page.getByTestId('write-blocked-reason').textContent()).toMatch(/was deleted or moved while NormLab had it open/)
+    expect(await page.getByTestId('write-blocked-reason').textContent()).toMatch(
+      /was deleted or moved while NormLab had it open/,
+    )
     // Paused: no more steps while the question is open (after the live view's last update, ≤ 250 ms).
     await new Promise((r) => setTimeout(r, 1000))
     const progress = await page.getByTestId('live-progress').textContent()

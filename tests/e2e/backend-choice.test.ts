@@ -70,12 +70,21 @@ describe('choosing the backend by measuring it', () => {
   }, 320_000)
 
   it('remembers the timings: after a reload it times nothing and chooses the same', async () => {
-    const remembered = (await page.evaluate(`JSON.parse(localStorage.getItem('normlab.probe') ?? '{}')`)) as Record<string, { backend: string; msPerStep: number }>
-    expect(Object.values(remembered).map((p) => p.backend).sort()).toEqual(['wasm', 'webgl', 'webgpu'])
+    const remembered = (await page.evaluate(`JSON.parse(localStorage.getItem('normlab.probe') ?? '{}')`)) as Record<
+      string,
+      { backend: string; msPerStep: number }
+    >
+    expect(
+      Object.values(remembered)
+        .map((p) => p.backend)
+        .sort(),
+    ).toEqual(['wasm', 'webgl', 'webgpu'])
     const phases: string[] = []
     await page.exposeFunction('notePhase', (phase: string) => phases.push(phase))
     await page.reload()
-    await page.evaluate(`new MutationObserver(() => { const b = document.querySelector('[data-testid=env-badge][data-phase]'); if (b) globalThis.notePhase(b.getAttribute('data-phase')) }).observe(document.body, { subtree: true, childList: true, attributes: true })`)
+    await page.evaluate(
+      `new MutationObserver(() => { const b = document.querySelector('[data-testid=env-badge][data-phase]'); if (b) globalThis.notePhase(b.getAttribute('data-phase')) }).observe(document.body, { subtree: true, childList: true, attributes: true })`,
+    )
     await page.getByRole('link', { name: 'Settings' }).click()
     await page.locator('main [data-testid=env-badge][data-state=ready]').waitFor({ timeout: 120_000 })
     expect(phases).not.toContain('probing')

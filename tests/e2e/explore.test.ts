@@ -39,7 +39,10 @@ afterAll(async () => {
 
 async function grid(testId: string): Promise<{ highlighted: string[]; selected: string }> {
   const el = page.getByTestId(testId)
-  return { highlighted: ((await el.getAttribute('data-highlighted')) ?? '').split(',').filter(Boolean), selected: (await el.getAttribute('data-selected'))! }
+  return {
+    highlighted: ((await el.getAttribute('data-highlighted')) ?? '').split(',').filter(Boolean),
+    selected: (await el.getAttribute('data-selected'))!,
+  }
 }
 
 describe('the explorable', () => {
@@ -64,7 +67,8 @@ describe('the explorable', () => {
     const s = snapshot!
     // A late time step where some samples are already padding.
     const longest = Math.max(...s.lengths)
-    const t = s.lengths.filter((l) => l < longest).length > 0 ? Math.max(...s.lengths.filter((l) => l < longest)) : longest - 1
+    const t =
+      s.lengths.filter((l) => l < longest).length > 0 ? Math.max(...s.lengths.filter((l) => l < longest)) : longest - 1
     await page.goto(`${served.url.split('#')[0]}#/explore?run=1`)
     await page.getByTestId('grid-time').waitFor()
     await page.getByTestId('explore-step').selectOption('20')
@@ -83,19 +87,29 @@ describe('the explorable', () => {
     expect(validAtT.length).toBeLessThan(s.batch)
     // The count shown is the stored mask's, and μ, σ are the archive's batch statistics at that step.
     expect(Number(await page.getByTestId('stat-count').getAttribute('data-value'))).toBe(validAtT.length)
-    const answer = await callApi<{ rows: { step: number; count: number[]; featureMean: PackedMatrix; featureVar: PackedMatrix }[] }>(served, 'getTimestepRows', { runId: 1, term: 'h', steps: [20], featureSteps: [20] })
+    const answer = await callApi<{
+      rows: { step: number; count: number[]; featureMean: PackedMatrix; featureVar: PackedMatrix }[]
+    }>(served, 'getTimestepRows', { runId: 1, term: 'h', steps: [20], featureSteps: [20] })
     const recorded = answer.rows[0]!
     expect(recorded.count[t]).toBe(validAtT.length)
     const C = recorded.featureMean.columns
-    expect(Number(await page.getByTestId('stat-mean').getAttribute('data-value'))).toBeCloseTo(unpackFloat32(recorded.featureMean)[t * C]!, 4)
-    expect(Number(await page.getByTestId('stat-sigma').getAttribute('data-value'))).toBeCloseTo(Math.sqrt(unpackFloat32(recorded.featureVar)[t * C]!), 4)
+    expect(Number(await page.getByTestId('stat-mean').getAttribute('data-value'))).toBeCloseTo(
+      unpackFloat32(recorded.featureMean)[t * C]!,
+      4,
+    )
+    expect(Number(await page.getByTestId('stat-sigma').getAttribute('data-value'))).toBeCloseTo(
+      Math.sqrt(unpackFloat32(recorded.featureVar)[t * C]!),
+      4,
+    )
     expect(await page.getByTestId('stat-formula').textContent()).toMatch(/x̂ = \(x − μ\) \/ √\(σ² \+ ε\) = /)
     // Hovering another valid cell moves the statistic there.
     const cellPx = Number(await page.getByTestId('grid-time').getAttribute('data-cell'))
     const rowPx = Number(await page.getByTestId('grid-time').getAttribute('data-row'))
     await page.getByTestId('grid-time').hover({ position: { x: cellPx / 2, y: rowPx / 2 } })
     expect((await grid('grid-time')).selected).toBe('0:0')
-    expect(Number(await page.getByTestId('stat-count').getAttribute('data-value'))).toBe(s.lengths.filter((l) => l > 0).length)
+    expect(Number(await page.getByTestId('stat-count').getAttribute('data-value'))).toBe(
+      s.lengths.filter((l) => l > 0).length,
+    )
 
     // LN: the selected sample's features at that step, a row; in the time grid only its own cell.
     await page.getByTestId('explore-norm-ln').check()
@@ -159,11 +173,15 @@ describe('the explorable', () => {
     await page.setViewportSize({ width: 1000, height: 900 })
     // At once, before chart.js has followed the narrower window (it resizes a frame or more later:
     // the CI machine once caught the step chart's canvas still 1360 px wide after 200 ms)…
-    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number
+    const overflow = (await page.evaluate(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    )) as number
     expect(overflow).toBeLessThanOrEqual(0)
     // …and once it has: the chart is redrawn to the narrower width, not merely clipped.
     await expect
-      .poll(async () => (await page.getByTestId('step-chart').locator('canvas').boundingBox())!.width, { timeout: 5_000 })
+      .poll(async () => (await page.getByTestId('step-chart').locator('canvas').boundingBox())!.width, {
+        timeout: 5_000,
+      })
       .toBeLessThanOrEqual(1000)
     await page.setViewportSize({ width: 1400, height: 1000 })
   })

@@ -59,7 +59,9 @@ export function serve(args: string[]): Promise<Served> {
 
 /** Runs serve to completion (for start-up failures); returns its exit code and output. */
 export function serveExit(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/server/main.ts', ...args], { cwd: ROOT })
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/server/main.ts', ...args], {
+    cwd: ROOT,
+  })
   let output = ''
   child.stdout.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr.on('data', (d: Buffer) => (output += d.toString()))
@@ -72,14 +74,24 @@ export function serveExit(args: string[]): Promise<{ code: number | null; output
  * page has no setting yet, so a test can still change it.
  */
 export async function preferBackend(page: Page, backend: 'webgl' | 'webgpu' | 'wasm' | 'cpu'): Promise<void> {
-  await page.addInitScript(`if (!localStorage.getItem('normlab.settings')) localStorage.setItem('normlab.settings', JSON.stringify({ backend: '${backend}' }))`)
+  await page.addInitScript(
+    `if (!localStorage.getItem('normlab.settings')) localStorage.setItem('normlab.settings', JSON.stringify({ backend: '${backend}' }))`,
+  )
 }
 
 export async function launchChromium(): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...WEBGPU_FLAGS],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      ...WEBGPU_FLAGS,
+    ],
   })
   lowerGpuProcessPriority()
   return browser

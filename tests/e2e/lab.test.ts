@@ -85,7 +85,9 @@ describe('the lab in Chromium on WebGL', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'lab-live.png'), fullPage: true })
     expect(Number(await page.getByTestId('live-loss').getAttribute('data-series'))).toBe(2)
     // A study of two runs says how long the whole study has left, from the measured rate.
-    expect(await page.getByTestId('live-study-progress').textContent()).toMatch(/^run 0 of 2 done · about \d+(s|m \d\ds) left for the study$/)
+    expect(await page.getByTestId('live-study-progress').textContent()).toMatch(
+      /^run 0 of 2 done · about \d+(s|m \d\ds) left for the study$/,
+    )
     await page.getByTestId('live-idle').waitFor({ timeout: 360_000 })
     longTasks = (await page.evaluate('window.__longTasks')) as typeof longTasks
     // The finished study stays on the Training page, with the way on to comparing its runs.
@@ -97,10 +99,15 @@ describe('the lab in Chromium on WebGL', () => {
     const findings = page.locator('[data-testid=findings] article[data-verdict]')
     await findings.first().waitFor({ timeout: 30_000 })
     expect(await findings.count()).toBe(6)
-    expect(await page.locator('[data-finding=lateSteps] .finding-claim').textContent()).toMatch(/late time steps have few valid samples/)
+    expect(await page.locator('[data-finding=lateSteps] .finding-claim').textContent()).toMatch(
+      /late time steps have few valid samples/,
+    )
     await page.screenshot({ path: join(ARTIFACTS, 'lab-findings.png'), fullPage: true })
     // …and its report downloads as one HTML file, findings first.
-    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('export-html').first().click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 60_000 }),
+      page.getByTestId('export-html').first().click(),
+    ])
     expect(download.suggestedFilename()).toMatch(/^normlab-report-study-1\.html$/)
     const saved = join(ARTIFACTS, download.suggestedFilename())
     await download.saveAs(saved)
@@ -124,7 +131,9 @@ describe('the lab in Chromium on WebGL', () => {
   it('kept both runs in the archive file with their per-timestep statistics', async () => {
     const db = await SqliteDb.open(dbPath, { readonly: true })
     try {
-      const runs = await db.all<{ id: number; norm: string; status: string; backend: string }>('SELECT id, norm, status, backend FROM runs ORDER BY id')
+      const runs = await db.all<{ id: number; norm: string; status: string; backend: string }>(
+        'SELECT id, norm, status, backend FROM runs ORDER BY id',
+      )
       expect(runs.map((r) => [r.norm, r.status, r.backend])).toEqual([
         ['bn_step', 'completed', 'webgl'],
         ['ln', 'completed', 'webgl'],
@@ -132,12 +141,19 @@ describe('the lab in Chromium on WebGL', () => {
       for (const run of runs) {
         const stats = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM timestep_stats WHERE run_id = ?', [run.id])
         expect(stats!.n, `statistics of run ${run.id}`).toBe(3 * 5) // x, h, c at steps 1, 3, 6, 9, 12
-        const loss = await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM metrics WHERE run_id = ? AND name = 'loss'", [run.id])
+        const loss = await db.get<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM metrics WHERE run_id = ? AND name = 'loss'",
+          [run.id],
+        )
         expect(loss!.n).toBe(12)
-        const evaluations = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM evaluations WHERE run_id = ?', [run.id])
+        const evaluations = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM evaluations WHERE run_id = ?', [
+          run.id,
+        ])
         expect(evaluations!.n).toBeGreaterThan(0)
       }
-      const population = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM population_stats WHERE run_id = ?', [runs[0]!.id])
+      const population = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM population_stats WHERE run_id = ?', [
+        runs[0]!.id,
+      ])
       expect(population!.n).toBeGreaterThan(0)
     } finally {
       await db.close()

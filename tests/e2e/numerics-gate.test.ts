@@ -40,12 +40,19 @@ describe('the numerics gate', () => {
     expect(await badge.getAttribute('data-backend')).toBe('wasm')
     const reason = await page.locator('main [data-testid=backend-fallback]').textContent()
     expect(reason).toMatch(/webgl: numerics check failed, cell-\w+-\w+\.json: .+ is not finite/)
-    expect(await page.locator('main [data-testid=backend-fallback]').getByRole('link').getAttribute('href')).toBe('#/settings')
-    expect(await page.locator('main [data-testid=backend-numerics]').textContent()).toMatch(/6 of 6 reference cases pass/)
+    expect(await page.locator('main [data-testid=backend-fallback]').getByRole('link').getAttribute('href')).toBe(
+      '#/settings',
+    )
+    expect(await page.locator('main [data-testid=backend-numerics]').textContent()).toMatch(
+      /6 of 6 reference cases pass/,
+    )
     // The header's badge says so in short, linking to the reason.
     expect(await page.locator('header [data-testid=backend-fallback]').getAttribute('href')).toBe('#/settings')
     // A result computed under the test hook is never remembered as this GPU's.
-    const remembered = (await page.evaluate(`JSON.parse(localStorage.getItem('normlab.numerics') ?? '{}')`)) as Record<string, { backend: string }>
+    const remembered = (await page.evaluate(`JSON.parse(localStorage.getItem('normlab.numerics') ?? '{}')`)) as Record<
+      string,
+      { backend: string }
+    >
     expect(Object.values(remembered).map((s) => s.backend)).toEqual(['wasm'])
   })
 
@@ -60,12 +67,16 @@ describe('the numerics gate', () => {
     await page.getByTestId('live-idle').waitFor({ timeout: 180_000 })
     const db = await SqliteDb.open(dbPath, { readonly: true })
     try {
-      const runs = await db.all<{ status: string; backend: string; device_json: string }>('SELECT status, backend, device_json FROM runs ORDER BY id')
+      const runs = await db.all<{ status: string; backend: string; device_json: string }>(
+        'SELECT status, backend, device_json FROM runs ORDER BY id',
+      )
       expect(runs.map((r) => [r.status, r.backend])).toEqual([
         ['completed', 'wasm'],
         ['completed', 'wasm'],
       ])
-      const device = JSON.parse(runs[0]!.device_json) as { numerics: { backend: string; cases: number; passed: number; failure: string | null } }
+      const device = JSON.parse(runs[0]!.device_json) as {
+        numerics: { backend: string; cases: number; passed: number; failure: string | null }
+      }
       expect(device.numerics).toMatchObject({ backend: 'wasm', cases: 6, passed: 6, failure: null })
     } finally {
       await db.close()

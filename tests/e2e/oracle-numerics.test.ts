@@ -40,7 +40,13 @@ describe.each(['webgl', 'webgpu'])('the float64 oracle on %s', (backend) => {
     const off: string[] = []
     for (const file of files) {
       const raw = JSON.parse(gunzipSync(readFileSync(join(DIR, file))).toString('utf8')) as { meta: Meta }
-      const r = (await bench.page.evaluate(([b, n, d]) => (globalThis as unknown as { runOracleCase: (b: string, n: string, d: unknown) => Promise<unknown> }).runOracleCase(b, n, d), [backend, file, raw] as const)) as { error: string | null; ratios: Record<string, number> }
+      const r = (await bench.page.evaluate(
+        ([b, n, d]) =>
+          (
+            globalThis as unknown as { runOracleCase: (b: string, n: string, d: unknown) => Promise<unknown> }
+          ).runOracleCase(b, n, d),
+        [backend, file, raw] as const,
+      )) as { error: string | null; ratios: Record<string, number> }
       if (r.error) off.push(`${file}: ${r.error}`)
       expect(Object.keys(r.ratios).length, file).toBeGreaterThan(3)
       for (const [name, ratio] of Object.entries(r.ratios)) {

@@ -18,7 +18,6 @@ let browser: Browser
 let page: Page
 const pageErrors: string[] = []
 
-
 const PAGES: { name: string; hash: string; ready: string }[] = [
   { name: 'runs', hash: '#/runs', ready: '[data-testid=runs-table]' },
   { name: 'new', hash: '#/new', ready: '[data-testid=run-count]' },
@@ -29,7 +28,33 @@ const PAGES: { name: string; hash: string; ready: string }[] = [
 
 beforeAll(async () => {
   // A pad/mask study with two seeds: groups of two on every chart.
-  const trained = await cli(['sweep', '--task', 'adding', '--norm', 'bn_step,ln', '--batching', 'mask,pad', '--seed', '1,2', '--steps', '24', '--hidden', '8', '--batch', '8', '--lengths', 'longtail:4-16', '--record-every', '6', '--eval-every', '8', '--backend', 'wasm', '--db', dbPath])
+  const trained = await cli([
+    'sweep',
+    '--task',
+    'adding',
+    '--norm',
+    'bn_step,ln',
+    '--batching',
+    'mask,pad',
+    '--seed',
+    '1,2',
+    '--steps',
+    '24',
+    '--hidden',
+    '8',
+    '--batch',
+    '8',
+    '--lengths',
+    'longtail:4-16',
+    '--record-every',
+    '6',
+    '--eval-every',
+    '8',
+    '--backend',
+    'wasm',
+    '--db',
+    dbPath,
+  ])
   expect(trained.code, trained.err).toBe(0)
   served = await serve(['--port', '0', '--db', dbPath, '--no-build'])
   browser = await launchChromium()
@@ -92,7 +117,9 @@ describe('every page, as a newcomer sees it', () => {
     await page.setViewportSize({ width: 1400, height: 900 })
     await page.locator('header [data-testid=language-switch]').selectOption('en')
     await visit(page, '#/runs', '[data-testid=runs-table]')
-    const fits = await page.evaluate(`(() => { const t = document.querySelector('[data-testid=runs-table]'); return t.scrollWidth <= t.parentElement.clientWidth + 1 })()`)
+    const fits = await page.evaluate(
+      `(() => { const t = document.querySelector('[data-testid=runs-table]'); return t.scrollWidth <= t.parentElement.clientWidth + 1 })()`,
+    )
     expect(fits).toBe(true)
     // 8 runs: 4 settings × 2 seeds.
     expect(await page.getByTestId('group-row').count()).toBe(4)
@@ -112,25 +139,52 @@ describe('every page, as a newcomer sees it', () => {
     expect(await page.getByTestId('compare-curves').getAttribute('data-series')).toBe('12')
     await page.getByTestId('show-seeds').first().check()
     // The chart redraws in a task of its own: wait for it rather than read it at once.
-    await expect.poll(() => page.getByTestId('compare-curves').getAttribute('data-series'), { timeout: 10_000 }).toBe('20')
+    await expect
+      .poll(() => page.getByTestId('compare-curves').getAttribute('data-series'), { timeout: 10_000 })
+      .toBe('20')
     expect(await page.locator('[data-testid^=profile-group-]').count()).toBe(4)
     // Every chart can be kept: its data as CSV (what it plots, each seed's line too now) and its picture as PNG.
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-curves').getByTestId('save-csv').click()])
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('compare-curves').getByTestId('save-csv').click(),
+    ])
     expect(csv.suggestedFilename()).toBe('compare-curves.csv')
     const text = readFileSync((await csv.path())!, 'utf8')
     expect(text.split('\r\n')[0]).toMatch(/^series,/)
     // The first field of each row (quoted where a name holds a comma: "pad, no mask").
-    expect(new Set(text.split('\r\n').slice(1, -1).map((l) => /^("(?:[^"]|"")*"|[^,]*)/.exec(l)![1])).size).toBe(20)
-    const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-curves').getByTestId('save-png').click()])
+    expect(
+      new Set(
+        text
+          .split('\r\n')
+          .slice(1, -1)
+          .map((l) => /^("(?:[^"]|"")*"|[^,]*)/.exec(l)![1]),
+      ).size,
+    ).toBe(20)
+    const [png] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('compare-curves').getByTestId('save-png').click(),
+    ])
     expect(png.suggestedFilename()).toBe('compare-curves.png')
-    expect(readFileSync((await png.path())!).subarray(1, 4).toString()).toBe('PNG')
-    const [vectorCurves] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-curves').getByTestId('save-svg').click()])
-    expect((readFileSync((await vectorCurves.path())!, 'utf8').match(/<polyline /g) ?? []).length).toBeGreaterThanOrEqual(20)
+    expect(
+      readFileSync((await png.path())!)
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG')
+    const [vectorCurves] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('compare-curves').getByTestId('save-svg').click(),
+    ])
+    expect(
+      (readFileSync((await vectorCurves.path())!, 'utf8').match(/<polyline /g) ?? []).length,
+    ).toBeGreaterThanOrEqual(20)
     // Settings against the result: one line per run through the settings that differ (norm, batching, seed).
     const parallel = page.getByTestId('parallel').locator('svg')
     expect(await parallel.getAttribute('data-lines')).toBe('8')
     expect(await parallel.getAttribute('data-axes')).toBe('3')
-    const [svg] = await Promise.all([page.waitForEvent('download'), page.getByTestId('parallel').getByTestId('save-svg').click()])
+    const [svg] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('parallel').getByTestId('save-svg').click(),
+    ])
     expect(svg.suggestedFilename()).toBe('parallel-coordinates.svg')
     const vector = readFileSync((await svg.path())!, 'utf8')
     expect(vector).toMatch(/^<\?xml[^>]*>\n<svg /)
@@ -178,14 +232,18 @@ describe('every page, as a newcomer sees it', () => {
     await page.getByRole('textbox', { name: 'Seeds', exact: true }).fill('1, 2')
     expect(await page.getByTestId('settle').isChecked()).toBe(true)
     await page.getByTestId('settle-max-seeds').fill('3')
-    expect(await page.getByTestId('run-count').textContent()).toMatch(/4 runs first, then more seeds in rounds .* \(at most 6 runs\)/)
+    expect(await page.getByTestId('run-count').textContent()).toMatch(
+      /4 runs first, then more seeds in rounds .* \(at most 6 runs\)/,
+    )
     await page.getByTestId('run-experiment').click()
     await page.locator('[data-testid=settle-rounds]:not([data-stop=""])').waitFor({ timeout: 240_000 })
     const rounds = await page.locator('[data-testid^=settle-round-]').count()
     expect(rounds).toBeGreaterThanOrEqual(1)
     expect(rounds).toBeLessThanOrEqual(2)
     const status = await page.getByTestId('settle-status').textContent()
-    expect(status).toMatch(/settled: every claim|stopped at the most seeds planned \(3\)|stopped: these runs cannot answer/)
+    expect(status).toMatch(
+      /settled: every claim|stopped at the most seeds planned \(3\)|stopped: these runs cannot answer/,
+    )
     const studies = await callApi<Study[]>(served, 'listStudies', {})
     const settled = studies.find((st) => st.design !== null)
     expect(settled?.design).toMatchObject({ rule: 'pocock', looks: [2, 3] })
@@ -226,8 +284,17 @@ describe('every page, as a newcomer sees it', () => {
     await page.getByRole('textbox', { name: 'Seeds', exact: true }).fill('1')
     await page.getByTestId('run-experiment').click()
     await page.getByTestId('live-view').waitFor({ timeout: 30_000 })
-    const studyRuns = async () => (await callApi<Run[]>(served, 'listRuns', { filter: {} })).filter((r) => r.name.includes('adding') && r.config.steps === 400).sort((a, b) => a.id - b.id)
-    await expect.poll(async () => Number(/Step (\d+) of 400/i.exec((await page.getByTestId('live-progress').textContent()) ?? '')?.[1] ?? 0), { timeout: 60_000 }).toBeGreaterThanOrEqual(14)
+    const studyRuns = async () =>
+      (await callApi<Run[]>(served, 'listRuns', { filter: {} }))
+        .filter((r) => r.name.includes('adding') && r.config.steps === 400)
+        .sort((a, b) => a.id - b.id)
+    await expect
+      .poll(
+        async () =>
+          Number(/Step (\d+) of 400/i.exec((await page.getByTestId('live-progress').textContent()) ?? '')?.[1] ?? 0),
+        { timeout: 60_000 },
+      )
+      .toBeGreaterThanOrEqual(14)
     // Space pauses on the Training page (a keyboard shortcut), as the button does.
     await page.locator('main h1').click()
     await page.keyboard.press('Space')
@@ -248,7 +315,10 @@ describe('every page, as a newcomer sees it', () => {
       .poll(
         async () => {
           await page.reload()
-          return page.getByTestId('resume-offer').isVisible({ timeout: 3000 }).catch(() => false)
+          return page
+            .getByTestId('resume-offer')
+            .isVisible({ timeout: 3000 })
+            .catch(() => false)
         },
         { timeout: 120_000, interval: 5000 },
       )
@@ -262,7 +332,11 @@ describe('every page, as a newcomer sees it', () => {
     await page.locator('[data-testid=live-idle][data-finished=true]').waitFor({ timeout: 180_000 })
     const done = await studyRuns()
     expect(done.map((r) => r.status)).toEqual(['completed', 'completed'])
-    const metrics = await callApi<{ series: { name: string; runId: number; steps: number[] }[] }>(served, 'queryMetrics', { runIds: [first!.id], names: ['loss'] })
+    const metrics = await callApi<{ series: { name: string; runId: number; steps: number[] }[] }>(
+      served,
+      'queryMetrics',
+      { runIds: [first!.id], names: ['loss'] },
+    )
     expect(metrics.series[0]!.steps).toEqual(Array.from({ length: 400 }, (_, i) => i + 1))
     expect(await page.getByTestId('resume-offer').count()).toBe(0)
     // Alt+1 … Alt+6 reach the pages in the header's order; / searches the runs, c compares the
@@ -285,7 +359,39 @@ describe('every page, as a newcomer sees it', () => {
 
   it('twelve groups, in both languages: Runs with many groups and Compare with twelve fit, a screenshot each', async () => {
     // Every norm but InstanceNorm by two batchings, two seeds: 24 runs, 12 settings.
-    const trained = await cli(['sweep', '--task', 'adding', '--norm', 'none,bn_step,bn_seq,ln,gn,rms', '--batching', 'mask,pad', '--seed', '1,2', '--steps', '12', '--hidden', '8', '--batch', '8', '--lengths', 'longtail:4-16', '--record-every', '6', '--eval-every', '6', '--snapshots', 'none', '--study', 'twelve', '--jobs', '2', '--backend', 'wasm', '--db', dbPath])
+    const trained = await cli([
+      'sweep',
+      '--task',
+      'adding',
+      '--norm',
+      'none,bn_step,bn_seq,ln,gn,rms',
+      '--batching',
+      'mask,pad',
+      '--seed',
+      '1,2',
+      '--steps',
+      '12',
+      '--hidden',
+      '8',
+      '--batch',
+      '8',
+      '--lengths',
+      'longtail:4-16',
+      '--record-every',
+      '6',
+      '--eval-every',
+      '6',
+      '--snapshots',
+      'none',
+      '--study',
+      'twelve',
+      '--jobs',
+      '2',
+      '--backend',
+      'wasm',
+      '--db',
+      dbPath,
+    ])
     expect(trained.code, trained.err).toBe(0)
     const study = (await callApi<Study[]>(served, 'listStudies', {})).find((s) => s.name === 'twelve')!
     const ids = (await callApi<Run[]>(served, 'listRuns', { filter: { studyId: study.id } })).map((r) => r.id)
@@ -296,7 +402,9 @@ describe('every page, as a newcomer sees it', () => {
       await page.locator('header [data-testid=language-switch]').selectOption(language)
       const problems: string[] = []
       await visit(page, '#/runs', '[data-testid=runs-table]')
-      await expect.poll(async () => page.getByTestId('group-row').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(12)
+      await expect
+        .poll(async () => page.getByTestId('group-row').count(), { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(12)
       await page.screenshot({ path: join(ARTIFACTS, `pages-runs-many-groups-${language}.png`), fullPage: true })
       for (const p of (await page.evaluate(OVERFLOWS)) as string[]) problems.push(`runs: ${p}`)
       await visit(page, `#/compare?runs=${ids.join(',')}`, '[data-testid=findings] article[data-verdict]')

@@ -42,7 +42,33 @@ function readPgm(path: string): { width: number; height: number; pixels: Buffer 
 }
 
 beforeAll(async () => {
-  await cli('sweep', '--task', 'adding', '--norm', 'bn_step,ln', '--seed', '1,2', '--steps', '30', '--hidden', '16', '--batch', '16', '--lengths', 'longtail:5-30', '--record-every', '5', '--eval-every', '15', '--snapshots', 'last', '--backend', 'wasm', '--db', db)
+  await cli(
+    'sweep',
+    '--task',
+    'adding',
+    '--norm',
+    'bn_step,ln',
+    '--seed',
+    '1,2',
+    '--steps',
+    '30',
+    '--hidden',
+    '16',
+    '--batch',
+    '16',
+    '--lengths',
+    'longtail:5-30',
+    '--record-every',
+    '5',
+    '--eval-every',
+    '15',
+    '--snapshots',
+    'last',
+    '--backend',
+    'wasm',
+    '--db',
+    db,
+  )
   browser = await launchChromium()
 }, 240_000)
 
@@ -65,7 +91,10 @@ describe('a report of a trained study', () => {
     expect(body(out).some((l) => /effect .*\(95 % interval .* … .* over 2 seeds\); counts from/.test(l))).toBe(true)
     const text = readFileSync(html, 'utf8')
     // A shared report tells nobody where the archive lives or which machine made it, unless asked.
-    type Model = { provenance: { archivePath: string; platform: string }; runs: { host: string | null; platform: string | null }[] }
+    type Model = {
+      provenance: { archivePath: string; platform: string }
+      runs: { host: string | null; platform: string | null }[]
+    }
     const basic = reportModelOf(text) as Model
     expect(text).not.toContain(dirname(db))
     expect(basic.provenance.archivePath).toBe(basename(db))
@@ -82,27 +111,45 @@ describe('a report of a trained study', () => {
 
   it('has no external URL in any src, href or url(), and a CSP that allows no request', () => {
     const text = readFileSync(html, 'utf8')
-    const refs = [...text.matchAll(/\b(?:src|href)\s*=\s*["']([^"']*)["']|url\(\s*["']?([^"')]*)/g)].map((m) => m[1] ?? m[2]!)
+    const refs = [...text.matchAll(/\b(?:src|href)\s*=\s*["']([^"']*)["']|url\(\s*["']?([^"')]*)/g)].map(
+      (m) => m[1] ?? m[2]!,
+    )
     expect(refs.filter((r) => /^(https?:|\/\/|ftp:|ws)/i.test(r.trim()))).toEqual([])
-    expect(text).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; style-src 'unsafe-inline'; img-src data: blob:/)
+    expect(text).toMatch(
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; style-src 'unsafe-inline'; img-src data: blob:/,
+    )
     // The tidy data is inside the file.
-    expect(text).toMatch(/<script type="text\/csv" data-name="metrics\.csv">run_id,run_uuid,name,step,value,wall_ms\r\n/)
+    expect(text).toMatch(
+      /<script type="text\/csv" data-name="metrics\.csv">run_id,run_uuid,name,step,value,wall_ms\r\n/,
+    )
   })
 
   it('carries the tidy data byte for byte as `export-data` writes it for the same runs', async () => {
     const dir = tmp.file('tidy')
     await cli('export-data', '--study', '1', '--out', dir, '--db', db, '--snapshots')
     const text = readFileSync(html, 'utf8')
-    const attached = [...text.matchAll(/<script type="text\/csv" data-name="([^"]+)">([\s\S]*?)<\/script>/g)].map((m) => [m[1]!, m[2]!.replace(/<\\\//g, '</').replace(/<\\!--/g, '<!--')] as const)
-    expect(attached.map(([name]) => name)).toEqual(['runs.csv', 'metrics.csv', 'timestep_stats.csv', 'evaluations.csv', 'population.csv'])
+    const attached = [...text.matchAll(/<script type="text\/csv" data-name="([^"]+)">([\s\S]*?)<\/script>/g)].map(
+      (m) => [m[1]!, m[2]!.replace(/<\\\//g, '</').replace(/<\\!--/g, '<!--')] as const,
+    )
+    expect(attached.map(([name]) => name)).toEqual([
+      'runs.csv',
+      'metrics.csv',
+      'timestep_stats.csv',
+      'evaluations.csv',
+      'population.csv',
+    ])
     for (const [name, csv] of attached) expect(csv, name).toBe(readFileSync(`${dir}/${name}`, 'utf8'))
-    const dictionary = /<script type="text\/markdown" data-name="DATA_DICTIONARY\.md">([\s\S]*?)<\/script>/.exec(text)![1]!
+    const dictionary = /<script type="text\/markdown" data-name="DATA_DICTIONARY\.md">([\s\S]*?)<\/script>/.exec(
+      text,
+    )![1]!
     // The same dictionary, but for the explorable's snapshots.csv, which `export-data --snapshots`
     // writes and a report shows as pictures instead (its file stays small).
     const exported = readFileSync(`${dir}/DATA_DICTIONARY.md`, 'utf8')
     expect(exported.startsWith(dictionary)).toBe(true)
     expect(exported.slice(dictionary.length)).toMatch(/^\n## snapshots\.csv\n/)
-    expect(readFileSync(`${dir}/snapshots.csv`, 'utf8').split('\r\n')[0]).toBe('run_id,term,step,sample,time_step,feature,value,valid')
+    expect(readFileSync(`${dir}/snapshots.csv`, 'utf8').split('\r\n')[0]).toBe(
+      'run_id,term,step,sample,time_step,feature,value,valid',
+    )
   })
 
   it('opens offline in Chromium: no request leaves it, its script runs under its CSP and draws every chart', async () => {
@@ -142,7 +189,10 @@ describe('a report of a trained study', () => {
       return n / (c.width * c.height)
     })`)) as number[]
     // Line charts ink a few percent of their area (axes, lines, legend); heatmaps nearly all of it.
-    expect(inked.every((share) => share > 0.02), `inked share per canvas: ${inked.map((x) => x.toFixed(3)).join(', ')}`).toBe(true)
+    expect(
+      inked.every((share) => share > 0.02),
+      `inked share per canvas: ${inked.map((x) => x.toFixed(3)).join(', ')}`,
+    ).toBe(true)
     await inspect.close()
   })
 
@@ -159,7 +209,10 @@ describe('a report of a trained study', () => {
       return dark / pixels.length
     })
     // Every page has something on it, and the chart pages carry far more ink than text alone.
-    expect(ink.every((x) => x > 0.002), `ink per page: ${ink.join(', ')}`).toBe(true)
+    expect(
+      ink.every((x) => x > 0.002),
+      `ink per page: ${ink.join(', ')}`,
+    ).toBe(true)
     expect(Math.max(...ink)).toBeGreaterThan(0.05)
   })
 
@@ -173,23 +226,41 @@ describe('a report of a trained study', () => {
       .map((f) => {
         const { width, height, pixels } = readPgm(`${pages}/${f}`)
         let last = 0
-        for (let y = 0; y < Math.floor(height * 0.95); y++) for (let x = 0; x < width; x++) if (pixels[y * width + x]! < 200) last = y
+        for (let y = 0; y < Math.floor(height * 0.95); y++)
+          for (let x = 0; x < width; x++) if (pixels[y * width + x]! < 200) last = y
         return last / height
       })
-    expect(reach.slice(0, -1).every((r) => r >= 0.6), `lowest ink per page (share of its height): ${reach.map((r) => r.toFixed(2)).join(', ')}`).toBe(true)
+    expect(
+      reach.slice(0, -1).every((r) => r >= 0.6),
+      `lowest ink per page (share of its height): ${reach.map((r) => r.toFixed(2)).join(', ')}`,
+    ).toBe(true)
 
     // Each section and chart heading, found in the PDF's text in document order, starts above the
     // last 15 % of its page or has its content after it there: a heading is never left alone at a page's foot.
     const text = readFileSync(html, 'utf8')
-    const headings = [...text.matchAll(/<h[23][^>]*>([^<]+)<\/h[23]>/g)].map((m) => m[1]!.replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"').trim())
+    const headings = [...text.matchAll(/<h[23][^>]*>([^<]+)<\/h[23]>/g)].map((m) =>
+      m[1]!
+        .replace(/&amp;/g, '&')
+        .replace(/&#39;/g, "'")
+        .replace(/&quot;/g, '"')
+        .trim(),
+    )
     expect(headings.length).toBeGreaterThanOrEqual(8)
     const layout = execFileSync('pdftotext', ['-bbox-layout', pdf, '-'], { encoding: 'utf8' })
-    const lines = [...layout.matchAll(/<page width="[\d.]+" height="([\d.]+)">([\s\S]*?)<\/page>/g)].flatMap((page, index) =>
-      [...page[2]!.matchAll(/<line xMin="[\d.]+" yMin="([\d.]+)"[^>]*>([\s\S]*?)<\/line>/g)].map((line) => ({
-        page: index + 1,
-        top: Number(line[1]) / Number(page[1]),
-        text: [...line[2]!.matchAll(/<word[^>]*>([^<]*)<\/word>/g)].map((w) => w[1]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'")).join(' '),
-      })),
+    const lines = [...layout.matchAll(/<page width="[\d.]+" height="([\d.]+)">([\s\S]*?)<\/page>/g)].flatMap(
+      (page, index) =>
+        [...page[2]!.matchAll(/<line xMin="[\d.]+" yMin="([\d.]+)"[^>]*>([\s\S]*?)<\/line>/g)].map((line) => ({
+          page: index + 1,
+          top: Number(line[1]) / Number(page[1]),
+          text: [...line[2]!.matchAll(/<word[^>]*>([^<]*)<\/word>/g)]
+            .map((w) =>
+              w[1]!
+                .replace(/&amp;/g, '&')
+                .replace(/&quot;/g, '"')
+                .replace(/&#39;/g, "'"),
+            )
+            .join(' '),
+        })),
     )
     let from = 0
     const placed: string[] = []
@@ -200,7 +271,8 @@ describe('a report of a trained study', () => {
       placed.push(`${heading.slice(0, 30)}: page ${lines[at]!.page} at ${lines[at]!.top.toFixed(2)}`)
       // In the last 15 % of a page a heading is allowed only with its text after it on the same
       // page (a short table fits there; a chart, a canvas without text, never does).
-      if (lines[at]!.top >= 0.85) expect(lines[at + 1]?.page, `${placed.join('\n')}\n(nothing of it follows on that page)`).toBe(lines[at]!.page)
+      if (lines[at]!.top >= 0.85)
+        expect(lines[at + 1]?.page, `${placed.join('\n')}\n(nothing of it follows on that page)`).toBe(lines[at]!.page)
       from = at + 1
     }
 
@@ -209,15 +281,23 @@ describe('a report of a trained study', () => {
   })
 
   it('runs its study again from the report alone: `sweep --from-report` plans or trains the same runs, refuses to mix in flags', async () => {
-    const original = JSON.parse(await cli('runs', 'list', '--study', '1', '--json', '--db', db)) as { configHash: string; config: Record<string, unknown> }[]
+    const original = JSON.parse(await cli('runs', 'list', '--study', '1', '--json', '--db', db)) as {
+      configHash: string
+      config: Record<string, unknown>
+    }[]
     expect(original).toHaveLength(4)
     const hashes = (runs: { configHash: string }[]) => runs.map((r) => r.configHash).sort()
 
     const planDir = tmp.file('again-plan')
     await cli('sweep', '--from-report', html, '--plan', planDir)
-    const plan = JSON.parse(readFileSync(`${planDir}/plan.json`, 'utf8')) as { study: { name: string }; runs: { file: string }[] }
+    const plan = JSON.parse(readFileSync(`${planDir}/plan.json`, 'utf8')) as {
+      study: { name: string }
+      runs: { file: string }[]
+    }
     expect(plan.study.name).toMatch(/^Again: Sweep /)
-    const planned = plan.runs.map((r) => (JSON.parse(readFileSync(`${planDir}/${r.file}`, 'utf8')) as { config: Record<string, unknown> }).config)
+    const planned = plan.runs.map(
+      (r) => (JSON.parse(readFileSync(`${planDir}/${r.file}`, 'utf8')) as { config: Record<string, unknown> }).config,
+    )
     expect(planned.map((c) => canonicalJson(c)).sort()).toEqual(original.map((r) => canonicalJson(r.config)).sort())
 
     const againDb = tmp.file('again.sqlite')
@@ -237,9 +317,39 @@ describe('a report of a trained study', () => {
 
   it('fits its page: no table, chart or card wider than the page, printed, in either language, its configuration split across tables of at most 4 runs', async () => {
     // Nine runs: more than one configuration table, and a runs table of many rows.
-    await cli('sweep', '--task', 'adding', '--norm', 'bn_step,ln,gn', '--seed', '7,8,9', '--steps', '6', '--hidden', '8', '--batch', '8', '--lengths', 'longtail:5-20', '--record-every', '3', '--eval-every', '6', '--snapshots', 'none', '--study', 'wide', '--backend', 'wasm', '--db', db)
+    await cli(
+      'sweep',
+      '--task',
+      'adding',
+      '--norm',
+      'bn_step,ln,gn',
+      '--seed',
+      '7,8,9',
+      '--steps',
+      '6',
+      '--hidden',
+      '8',
+      '--batch',
+      '8',
+      '--lengths',
+      'longtail:5-20',
+      '--record-every',
+      '3',
+      '--eval-every',
+      '6',
+      '--snapshots',
+      'none',
+      '--study',
+      'wide',
+      '--backend',
+      'wasm',
+      '--db',
+      db,
+    )
     const studies = await tryCli('runs', 'list', '--json', '--db', db)
-    const studyId = (JSON.parse(studies.out) as { studyId: number; name: string }[]).map((r) => r.studyId).sort((a, b) => b - a)[0]!
+    const studyId = (JSON.parse(studies.out) as { studyId: number; name: string }[])
+      .map((r) => r.studyId)
+      .sort((a, b) => b - a)[0]!
     for (const language of ['en', 'zh-CN']) {
       const file = tmp.file(`wide-${language}.html`)
       await cli('report', '--study', String(studyId), '--out', file, '--lang', language, '--db', db)
@@ -264,17 +374,36 @@ describe('a report of a trained study', () => {
       // The printed PDF too: its pages as pictures (test-results/report-pdf-<language>-<page>.png),
       // and no word of any page beyond the page's printable box (its side margins, less a mm).
       const pdfFile = tmp.file(`wide-${language}.pdf`)
-      await cli('report', '--study', String(studyId), '--out', tmp.file(`wide-${language}-2.html`), '--pdf', pdfFile, '--lang', language, '--db', db)
+      await cli(
+        'report',
+        '--study',
+        String(studyId),
+        '--out',
+        tmp.file(`wide-${language}-2.html`),
+        '--pdf',
+        pdfFile,
+        '--lang',
+        language,
+        '--db',
+        db,
+      )
       execFileSync('pdftoppm', ['-r', '50', '-png', pdfFile, join(ARTIFACTS, `report-pdf-${language}`)])
       const layout = execFileSync('pdftotext', ['-bbox-layout', pdfFile, '-'], { encoding: 'utf8' })
       const pages = [...layout.matchAll(/<page width="([\d.]+)" height="([\d.]+)">([\s\S]*?)<\/page>/g)]
       expect(pages.length, language).toBeGreaterThanOrEqual(3)
       const margin = ((Math.min(parseFloat(PAGE_MARGIN.left), parseFloat(PAGE_MARGIN.right)) - 1) / 25.4) * 72 // mm to points
       const words = pages.flatMap((page, index) =>
-        [...page[3]!.matchAll(/<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)<\/word>/g)].map((w) => ({ page: index + 1, width: Number(page[1]), left: Number(w[1]), right: Number(w[2]), text: w[3]! })),
+        [...page[3]!.matchAll(/<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)<\/word>/g)].map(
+          (w) => ({ page: index + 1, width: Number(page[1]), left: Number(w[1]), right: Number(w[2]), text: w[3]! }),
+        ),
       )
       expect(words.length, language).toBeGreaterThan(500)
-      const outside = words.filter((w) => w.left < margin || w.right > w.width - margin).map((w) => `page ${w.page}: "${w.text}" at ${w.left.toFixed(0)}–${w.right.toFixed(0)} pt of ${w.width.toFixed(0)}`)
+      const outside = words
+        .filter((w) => w.left < margin || w.right > w.width - margin)
+        .map(
+          (w) =>
+            `page ${w.page}: "${w.text}" at ${w.left.toFixed(0)}–${w.right.toFixed(0)} pt of ${w.width.toFixed(0)}`,
+        )
       expect(outside, language).toEqual([])
     }
   }, 300_000)

@@ -20,7 +20,31 @@ let to: Served
 beforeAll(async () => {
   const err: string[] = []
   const code = await runCli(
-    ['sweep', '--task', 'adding', '--norm', 'bn_step,ln', '--steps', '8', '--hidden', '8', '--batch', '4', '--lengths', '5-9', '--record-every', '4', '--eval-every', '8', '--backend', 'wasm', '--study', 'From the laptop', '--db', laptop],
+    [
+      'sweep',
+      '--task',
+      'adding',
+      '--norm',
+      'bn_step,ln',
+      '--steps',
+      '8',
+      '--hidden',
+      '8',
+      '--batch',
+      '4',
+      '--lengths',
+      '5-9',
+      '--record-every',
+      '4',
+      '--eval-every',
+      '8',
+      '--backend',
+      'wasm',
+      '--study',
+      'From the laptop',
+      '--db',
+      laptop,
+    ],
     { out: () => undefined, err: (l) => err.push(l) },
   )
   expect(code, err.join('\n')).toBe(0)
@@ -43,7 +67,10 @@ describe('export from one archive’s page, import into another’s', () => {
     await page.getByRole('link', { name: /Runs/ }).first().click()
     await page.getByTestId('runs-table').waitFor()
     await expect.poll(() => page.getByTestId('export-archive').textContent()).toBe('Export 2 runs')
-    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('export-archive').click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 60_000 }),
+      page.getByTestId('export-archive').click(),
+    ])
     expect(download.suggestedFilename()).toMatch(/^normlab-\d{4}-\d{2}-\d{2}-2-runs\.normlab$/)
     const file = join(ARTIFACTS, download.suggestedFilename())
     await download.saveAs(file)
@@ -55,7 +82,9 @@ describe('export from one archive’s page, import into another’s', () => {
     await target.getByTestId('import-file').setInputFiles(file)
     const result = target.getByTestId('import-result')
     await result.waitFor({ timeout: 60_000 })
-    expect(await target.getByTestId('import-counts').textContent()).toBe('2 added, 0 already here, 0 replaced, 0 in conflict')
+    expect(await target.getByTestId('import-counts').textContent()).toBe(
+      '2 added, 0 already here, 0 replaced, 0 in conflict',
+    )
     expect(await result.textContent()).toContain('Studies added: From the laptop')
     await result.getByRole('button', { name: 'Close' }).click()
     // The table refreshes by itself with the imported runs.
@@ -64,12 +93,29 @@ describe('export from one archive’s page, import into another’s', () => {
     const imported = await callApi<Run[]>(to, 'listRuns', { filter: {} })
     const original = await callApi<Run[]>(from, 'listRuns', { filter: {} })
     expect(imported.map((r) => r.uuid).sort()).toEqual(original.map((r) => r.uuid).sort())
-    const series = async (served: Served, runs: Run[]) => (await callApi<{ series: { name: string; values: number[] }[] }>(served, 'queryMetrics', { runIds: runs.map((r) => r.id).sort((a, b) => a - b) })).series
-    expect(await series(to, [...imported].sort((a, b) => a.uuid.localeCompare(b.uuid)))).toEqual(await series(from, [...original].sort((a, b) => a.uuid.localeCompare(b.uuid))))
+    const series = async (served: Served, runs: Run[]) =>
+      (
+        await callApi<{ series: { name: string; values: number[] }[] }>(served, 'queryMetrics', {
+          runIds: runs.map((r) => r.id).sort((a, b) => a - b),
+        })
+      ).series
+    expect(
+      await series(
+        to,
+        [...imported].sort((a, b) => a.uuid.localeCompare(b.uuid)),
+      ),
+    ).toEqual(
+      await series(
+        from,
+        [...original].sort((a, b) => a.uuid.localeCompare(b.uuid)),
+      ),
+    )
 
     await target.getByTestId('import-file').setInputFiles(file)
     await result.waitFor()
-    expect(await target.getByTestId('import-counts').textContent()).toBe('0 added, 2 already here, 0 replaced, 0 in conflict')
+    expect(await target.getByTestId('import-counts').textContent()).toBe(
+      '0 added, 2 already here, 0 replaced, 0 in conflict',
+    )
     expect(await result.textContent()).toContain('Nothing new')
     await page.close()
     await target.close()
@@ -80,8 +126,16 @@ describe('export from one archive’s page, import into another’s', () => {
     await page.goto(to.url)
     await page.getByRole('link', { name: /Runs/ }).first().click()
     await page.getByTestId('runs-table').waitFor()
-    await page.getByTestId('import-file').setInputFiles({ name: 'notes.normlab', mimeType: 'application/octet-stream', buffer: Buffer.from('not an archive\n'.repeat(100)) })
-    await expect.poll(() => page.getByTestId('transfer-error').textContent(), { timeout: 30_000 }).toMatch(/Cannot import .*Nothing was written/)
+    await page
+      .getByTestId('import-file')
+      .setInputFiles({
+        name: 'notes.normlab',
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from('not an archive\n'.repeat(100)),
+      })
+    await expect
+      .poll(() => page.getByTestId('transfer-error').textContent(), { timeout: 30_000 })
+      .toMatch(/Cannot import .*Nothing was written/)
     expect(await callApi<Run[]>(to, 'listRuns', { filter: {} })).toHaveLength(2)
     await page.close()
   })
@@ -92,7 +146,10 @@ describe('export from one archive’s page, import into another’s', () => {
     await page.getByRole('link', { name: /Runs/ }).first().click()
     await page.getByTestId('runs-table').waitFor()
     const runs = await callApi<Run[]>(from, 'listRuns', { filter: {} })
-    const { series } = await callApi<{ series: { runId: number; values: number[] }[] }>(from, 'queryMetrics', { runIds: runs.map((r) => r.id), names: ['loss'] })
+    const { series } = await callApi<{ series: { runId: number; values: number[] }[] }>(from, 'queryMetrics', {
+      runIds: runs.map((r) => r.id),
+      names: ['loss'],
+    })
     const finals = new Map(series.map((s) => [s.runId, s.values[s.values.length - 1]!]))
     const bests = new Map(series.map((s) => [s.runId, Math.min(...s.values)]))
     await expect.poll(() => page.locator('[data-testid=final-value]').first().textContent()).not.toBe('–')
@@ -102,9 +159,10 @@ describe('export from one archive’s page, import into another’s', () => {
       expect(await row.getByTestId('best-value').textContent()).toBe(bests.get(run.id)!.toPrecision(4))
     }
     await page.getByRole('button', { name: /^Best\s*loss/ }).click()
-    const order = await page.locator('[data-testid=runs-table] tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-run-id'))))
+    const order = await page
+      .locator('[data-testid=runs-table] tbody tr')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-run-id'))))
     expect(order).toEqual([...runs].sort((a, b) => bests.get(a.id)! - bests.get(b.id)!).map((r) => r.id))
     await page.close()
   })
 })
-

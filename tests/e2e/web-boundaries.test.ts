@@ -41,35 +41,73 @@ const VALID: Record<RequestName, () => Record<string, unknown>> = {
   saveCheckpoint: () => ({
     runId: 4,
     owner: FUZZ_TRAINER,
-    checkpoint: { version: 1, step: 3, wallMs: 1, firstLoss: null, lastLoss: null, params: { b: ONE_BY_TWO }, optimizer: { kind: 'adam', iterations: 3, slots: [], betaPowers: null }, population: [] },
+    checkpoint: {
+      version: 1,
+      step: 3,
+      wallMs: 1,
+      firstLoss: null,
+      lastLoss: null,
+      params: { b: ONE_BY_TWO },
+      optimizer: { kind: 'adam', iterations: 3, slots: [], betaPowers: null },
+      population: [],
+    },
   }),
   listResumable: () => ({}),
   resumeRun: () => ({ id: 2, owner: 'abcdefgh12' }),
   summarizeRuns: () => ({ metric: 'loss' }),
   appendMetrics: () => ({ runId: 4, owner: FUZZ_TRAINER, points: [{ name: 'loss', step: 99, value: 0.5, wallMs: 1 }] }),
   queryMetrics: () => ({ runIds: [1] }),
-  appendTimestepStats: () => ({ runId: 4, owner: FUZZ_TRAINER, records: [{ step: 99, layer: 0, term: 'h', count: [2, 1], mean: [0, null], var: [1, null] }] }),
+  appendTimestepStats: () => ({
+    runId: 4,
+    owner: FUZZ_TRAINER,
+    records: [{ step: 99, layer: 0, term: 'h', count: [2, 1], mean: [0, null], var: [1, null] }],
+  }),
   listTimestepSeries: () => ({ runId: 1 }),
   listRecordedSteps: () => ({ runId: 1, term: 'h' }),
   getTimestepProfile: () => ({ runId: 1, term: 'h' }),
   getTimestepGrid: () => ({ runId: 1, term: 'h', field: 'mean' }),
   getTimestepRows: () => ({ runId: 1, term: 'h', steps: [1, 10] }),
-  appendPopulationStats: () => ({ runId: 4, owner: FUZZ_TRAINER, step: 99, records: [{ layer: 0, term: 'h', mean: [[0]], var: [[1]], seen: [1] }] }),
+  appendPopulationStats: () => ({
+    runId: 4,
+    owner: FUZZ_TRAINER,
+    step: 99,
+    records: [{ layer: 0, term: 'h', mean: [[0]], var: [[1]], seen: [1] }],
+  }),
   getPopulationStats: () => ({ runId: 1 }),
   appendSnapshots: () => ({
     owner: FUZZ_TRAINER,
     runId: 4,
     step: 99,
-    records: [{ term: 'h', batch: 1, timeSteps: 2, totalFeatures: 1, groups: 1, lengths: [1], values: ONE_BY_TWO, rowMean: ONE_BY_TWO, rowVar: ONE_BY_TWO }],
+    records: [
+      {
+        term: 'h',
+        batch: 1,
+        timeSteps: 2,
+        totalFeatures: 1,
+        groups: 1,
+        lengths: [1],
+        values: ONE_BY_TWO,
+        rowMean: ONE_BY_TWO,
+        rowVar: ONE_BY_TWO,
+      },
+    ],
   }),
   getSnapshot: () => ({ runId: 1 }),
   exportReport: () => ({ runIds: [1, 2] }),
   exportArchive: () => ({ runIds: [1] }),
   importArchive: () => ({ fileName: 'x.normlab', base64: Buffer.from('not an archive at all, no').toString('base64') }),
   beginImport: () => ({ fileName: 'x.normlab', bytes: 24 }),
-  importChunk: () => ({ uploadId: '0123456789abcdef0123456789abcdef', offset: 0, base64: Buffer.from('not an archive at all, n').toString('base64') }),
+  importChunk: () => ({
+    uploadId: '0123456789abcdef0123456789abcdef',
+    offset: 0,
+    base64: Buffer.from('not an archive at all, n').toString('base64'),
+  }),
   finishImport: () => ({ uploadId: '0123456789abcdef0123456789abcdef' }),
-  appendEvaluations: () => ({ runId: 4, owner: FUZZ_TRAINER, results: [{ step: 99, policy: 'last', length: 20, metric: 'loss', value: 0.3 }] }),
+  appendEvaluations: () => ({
+    runId: 4,
+    owner: FUZZ_TRAINER,
+    results: [{ step: 99, policy: 'last', length: 20, metric: 'loss', value: 0.3 }],
+  }),
   listEvaluations: () => ({ runIds: [1] }),
 }
 
@@ -77,7 +115,10 @@ beforeAll(async () => {
   services = await openServices({ dbPath: db, host: 'web', migrationsDir: MIGRATIONS })
   const api = createApi((name, payload) => services.dispatch(name, payload))
   await writeRuns(api, [
-    { config: { norm: 'bn_step' }, stats: [{ term: 'h', count: [4, 2], featureMean: [[0], [1]], featureVar: [[1], [1]] }] },
+    {
+      config: { norm: 'bn_step' },
+      stats: [{ term: 'h', count: [4, 2], featureMean: [[0], [1]], featureVar: [[1], [1]] }],
+    },
     { config: { norm: 'ln' }, loss: 0.2 },
     { config: { norm: 'gn' }, loss: 0.3 },
   ])
@@ -99,7 +140,20 @@ afterAll(async () => {
 
 const json = fc.oneof(
   fc.anything({ maxDepth: 2, maxKeys: 4 }),
-  fc.constantFrom(null, -1, 0, 1.5, 1e9, -0, 'x', '', [], {}, { __proto__: { polluted: true } }, Number.MAX_SAFE_INTEGER + 2),
+  fc.constantFrom(
+    null,
+    -1,
+    0,
+    1.5,
+    1e9,
+    -0,
+    'x',
+    '',
+    [],
+    {},
+    { __proto__: { polluted: true } },
+    Number.MAX_SAFE_INTEGER + 2,
+  ),
 )
 
 /** A mutation of the valid body: drop a key, set it to anything, or add one. */
@@ -109,7 +163,9 @@ function mutated(name: RequestName) {
   return fc.oneof(
     fc.constant(valid),
     json,
-    keys.length === 0 ? json : fc.constantFrom(...keys).map((k) => Object.fromEntries(Object.entries(valid).filter(([key]) => key !== k))),
+    keys.length === 0
+      ? json
+      : fc.constantFrom(...keys).map((k) => Object.fromEntries(Object.entries(valid).filter(([key]) => key !== k))),
     keys.length === 0 ? json : fc.tuple(fc.constantFrom(...keys), json).map(([k, v]) => ({ ...valid, [k]: v })),
     fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), json).map(([k, v]) => ({ ...valid, [k]: v })),
   )
@@ -126,7 +182,11 @@ describe('the web API under random requests', () => {
       fc.asyncProperty(
         fc.constantFrom(...requestNames).chain((name) => fc.tuple(fc.constant(name), mutated(name))),
         async ([name, body]) => {
-          const res = await fetch(`${base}/api/${name}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}` }, body: JSON.stringify(body) })
+          const res = await fetch(`${base}/api/${name}`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}` },
+            body: JSON.stringify(body),
+          })
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
           const envelope = (await res.json()) as { ok: boolean; error?: { code: string; message: string } }
           expect(res.status, `${name} ${JSON.stringify(body)}: ${JSON.stringify(envelope.error)}`).toBeLessThan(500)

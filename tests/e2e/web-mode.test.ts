@@ -46,7 +46,9 @@ describe('web mode in Chromium', () => {
     expect(await badge.textContent()).toMatch(/WebGL 2/)
     expect(await badge.textContent()).toMatch(/float32 textures/)
     // WebGL passed the numerics gate before it became the backend (a fresh profile: checked now).
-    expect(await page.locator('main [data-testid=backend-numerics]').textContent()).toMatch(/numerics checked: 6 of 6 reference cases pass/)
+    expect(await page.locator('main [data-testid=backend-numerics]').textContent()).toMatch(
+      /numerics checked: 6 of 6 reference cases pass/,
+    )
     await page.getByRole('link', { name: 'Runs', exact: true }).click()
   })
 
@@ -79,12 +81,19 @@ describe('web mode in Chromium', () => {
     await page.getByTestId('self-check').click()
     const summary = page.getByTestId('self-check-summary')
     await page.locator('[data-testid=self-check]:not([disabled])').waitFor({ timeout: 120_000 })
-    expect(await summary.textContent()).toBe(`${REFERENCE_CASES.length} of ${REFERENCE_CASES.length} cases pass on webgl.`)
+    expect(await summary.textContent()).toBe(
+      `${REFERENCE_CASES.length} of ${REFERENCE_CASES.length} cases pass on webgl.`,
+    )
     expect(await page.locator('[data-testid=self-check-table] tr[data-pass=false]').count()).toBe(0)
     await page.screenshot({ path: join(ARTIFACTS, 'web-mode-self-check.png'), fullPage: true })
     // The full check is remembered for this GPU and app version, strict on WebGL.
-    const remembered = (await page.evaluate(`JSON.parse(localStorage.getItem('normlab.numerics') ?? '{}')`)) as Record<string, { backend: string; cases: number; strict: boolean }>
-    expect(Object.values(remembered)).toEqual([expect.objectContaining({ backend: 'webgl', cases: REFERENCE_CASES.length, strict: true })])
+    const remembered = (await page.evaluate(`JSON.parse(localStorage.getItem('normlab.numerics') ?? '{}')`)) as Record<
+      string,
+      { backend: string; cases: number; strict: boolean }
+    >
+    expect(Object.values(remembered)).toEqual([
+      expect.objectContaining({ backend: 'webgl', cases: REFERENCE_CASES.length, strict: true }),
+    ])
     await page.getByRole('link', { name: 'Runs' }).click()
   })
 
@@ -92,17 +101,29 @@ describe('web mode in Chromium', () => {
     await page.getByRole('link', { name: 'Settings' }).click()
     await page.getByTestId('backend-select').selectOption('wasm')
     const badge = page.locator('[data-testid=env-badge][data-state=ready]').first()
-    await page.locator('[data-testid=env-badge][data-state=ready][data-backend=wasm]').first().waitFor({ timeout: 40_000 })
-    expect(await page.locator('main [data-testid=backend-numerics]').textContent()).toMatch(/6 of 6 reference cases pass/)
+    await page
+      .locator('[data-testid=env-badge][data-state=ready][data-backend=wasm]')
+      .first()
+      .waitFor({ timeout: 40_000 })
+    expect(await page.locator('main [data-testid=backend-numerics]').textContent()).toMatch(
+      /6 of 6 reference cases pass/,
+    )
     expect(await page.getByTestId('backend-fallback').count()).toBe(0)
     await page.getByTestId('backend-select').selectOption('webgl')
-    await page.locator('[data-testid=env-badge][data-state=ready][data-backend=webgl]').first().waitFor({ timeout: 60_000 })
+    await page
+      .locator('[data-testid=env-badge][data-state=ready][data-backend=webgl]')
+      .first()
+      .waitFor({ timeout: 60_000 })
     expect(await badge.getAttribute('data-backend')).toBe('webgl')
     await page.getByRole('link', { name: 'Runs', exact: true }).click()
   })
 
   it('refuses API requests without the token', async () => {
-    const res = await fetch(`${served.origin}/api/listRuns`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })
+    const res = await fetch(`${served.origin}/api/listRuns`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    })
     expect(res.status).toBe(401)
   })
 
@@ -130,7 +151,9 @@ describe('start-up refusals', () => {
     const archive = await Archive.open(newer, { migrations: MIGRATIONS })
     await archive.close()
     const db = await SqliteDb.open(newer)
-    await db.run("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (99, 'from_the_future', 'x', 0)")
+    await db.run(
+      "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (99, 'from_the_future', 'x', 0)",
+    )
     await db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     await db.close()
     const sha = () => createHash('sha256').update(readFileSync(newer)).digest('hex')

@@ -13,14 +13,23 @@ import type { Agreement } from '../support/agreement'
 type Checked = Agreement & { off: [string, number][] }
 
 interface PassResult {
-  summary: { cases: number; passed: number; worstRatio: number | null; failure: string | null; gpuRenderer: string | null }
+  summary: {
+    cases: number
+    passed: number
+    worstRatio: number | null
+    failure: string | null
+    gpuRenderer: string | null
+  }
   cases: { name: string; pass: boolean; failing: string[] }[]
 }
 
 let bench: BenchPage
 
 async function selfCheck(passes: SelfCheckPass[]): Promise<Record<string, PassResult>> {
-  return (await bench.page.evaluate(`globalThis.runSelfCheck('webgl', ${JSON.stringify(passes)})`)) as Record<string, PassResult>
+  return (await bench.page.evaluate(`globalThis.runSelfCheck('webgl', ${JSON.stringify(passes)})`)) as Record<
+    string,
+    PassResult
+  >
 }
 
 beforeAll(async () => {
@@ -41,7 +50,10 @@ describe('WebGL numerics against the PyTorch reference cases', () => {
       const r = result[pass]!
       expect(r.summary.gpuRenderer, 'runs on WebGL').toMatch(/\w/)
       expect(r.summary.cases).toBe(REFERENCE_CASES.length)
-      expect(r.cases.filter((c) => !c.pass), `${pass}: ${r.summary.failure}`).toEqual([])
+      expect(
+        r.cases.filter((c) => !c.pass),
+        `${pass}: ${r.summary.failure}`,
+      ).toEqual([])
     }
     // The training case drifted to 86× its tolerance with the padding bug; fixed it sits well inside.
     expect(result.strict!.summary.worstRatio).toBeLessThan(1)
@@ -74,7 +86,9 @@ describe('WebGL numerics against the PyTorch reference cases', () => {
 
   it("agrees as well with the loop's matMuls through tfjs's packed matMul (the path of large models on WebGL)", async () => {
     // Only the matMul differs from the test above: every cell with a batch norm and a per-sample one.
-    const results = (await bench.page.evaluate(`globalThis.runRecurrenceAgreement('webgl', 1, true, 8200, ['bn_step', 'ln'])`)) as Checked[]
+    const results = (await bench.page.evaluate(
+      `globalThis.runRecurrenceAgreement('webgl', 1, true, 8200, ['bn_step', 'ln'])`,
+    )) as Checked[]
     expect(results).toHaveLength(CELLS.length * 2)
     for (const r of results) {
       expect(r.op).toBe(true)

@@ -32,10 +32,15 @@ afterAll(async () => {
 
 describe('WebGPU numerics against the PyTorch reference cases', () => {
   it('passes every case through the WGSL kernels, with no invalid pipeline', async () => {
-    const result = (await bench.page.evaluate(`globalThis.runSelfCheck('webgpu', [{ name: 'plain', matMul: 'padding-safe', poison: false }])`)) as Record<string, PassResult>
+    const result = (await bench.page.evaluate(
+      `globalThis.runSelfCheck('webgpu', [{ name: 'plain', matMul: 'padding-safe', poison: false }])`,
+    )) as Record<string, PassResult>
     const r = result.plain!
     expect(r.summary.cases).toBe(REFERENCE_CASES.length)
-    expect(r.cases.filter((c) => !c.pass), `${r.summary.failure}`).toEqual([])
+    expect(
+      r.cases.filter((c) => !c.pass),
+      `${r.summary.failure}`,
+    ).toEqual([])
     expect(r.summary.worstRatio).toBeLessThan(1)
     expect(warnings).toEqual([])
   }, 300_000)
@@ -45,7 +50,9 @@ describe('WebGPU numerics against the PyTorch reference cases', () => {
     // shapes (kept to two norms, one per way the loop is laid out: SwiftShader compiles every
     // new shape's pipelines on the CPU).
     await bench.page.evaluate('globalThis.kernelCounts()')
-    const results = (await bench.page.evaluate(`globalThis.runRecurrenceAgreement('webgpu', 1, false, 7100, ['bn_step', 'gn'])`)) as Checked[]
+    const results = (await bench.page.evaluate(
+      `globalThis.runRecurrenceAgreement('webgpu', 1, false, 7100, ['bn_step', 'gn'])`,
+    )) as Checked[]
     const launched = (await bench.page.evaluate('globalThis.kernelCounts()')) as Record<string, number>
     expect(launched.NormLabSequenceBackward).toBeGreaterThan(0)
     expect(launched.NormLabCellForward).toBeUndefined() // every sequence through the one-dispatch loop
@@ -62,17 +69,25 @@ describe('WebGPU numerics against the PyTorch reference cases', () => {
 
   it('loops over the per-step kernels where one workgroup would hold too much (large BN models), agreeing as well', async () => {
     await bench.page.evaluate('globalThis.kernelCounts()')
-    const results = (await bench.page.evaluate(`globalThis.runRecurrenceAgreement('webgpu', 1, false, 7100, ['bn_step'], true)`)) as Checked[]
+    const results = (await bench.page.evaluate(
+      `globalThis.runRecurrenceAgreement('webgpu', 1, false, 7100, ['bn_step'], true)`,
+    )) as Checked[]
     const launched = (await bench.page.evaluate('globalThis.kernelCounts()')) as Record<string, number>
     expect(launched.NormLabSequenceForward).toBeUndefined()
     expect(launched.NormLabCellForward).toBeGreaterThan(0)
     expect(results).toHaveLength(CELLS.length)
-    for (const r of results) expect(r.off, `${r.case.cell} + ${r.case.norm} N${r.case.N} T${r.case.T} H${r.case.H}`).toEqual([])
+    for (const r of results)
+      expect(r.off, `${r.case.cell} + ${r.case.norm} N${r.case.N} T${r.case.T} H${r.case.H}`).toEqual([])
     expect(warnings).toEqual([])
   }, 300_000)
 
   it('runs Adam as one kernel a variable and output, as tfjs’s Adam computes it, leaving no tensor behind', async () => {
-    const r = (await bench.page.evaluate(`globalThis.checkFusedAdam('webgpu')`)) as { fused: boolean; worst: number; moved: number; leakedPerStep: number }
+    const r = (await bench.page.evaluate(`globalThis.checkFusedAdam('webgpu')`)) as {
+      fused: boolean
+      worst: number
+      moved: number
+      leakedPerStep: number
+    }
     expect(r.fused).toBe(true)
     expect(r.moved).toBeGreaterThan(0.01) // six steps of lr 0.01 moved the values: the comparison below is not of untouched ones
     expect(r.worst).toBeLessThan(1e-5)
@@ -81,11 +96,23 @@ describe('WebGPU numerics against the PyTorch reference cases', () => {
   }, 120_000)
 
   it('runs the time loop as one dispatch each way: a BN-LSTM training step', async () => {
-    const p = (await bench.page.evaluate(`globalThis.profileStep('webgpu', 'LSTM h64 T50 b32', 'bn_step')`)) as { T: number; counts: Record<string, number>; recurrencePerTimeStep: number; programsPerTimeStep: number }
-    console.log('dispatches per time step', p.programsPerTimeStep, 'recurrence kernels per time step', p.recurrencePerTimeStep, p.counts)
+    const p = (await bench.page.evaluate(`globalThis.profileStep('webgpu', 'LSTM h64 T50 b32', 'bn_step')`)) as {
+      T: number
+      counts: Record<string, number>
+      recurrencePerTimeStep: number
+      programsPerTimeStep: number
+    }
+    console.log(
+      'dispatches per time step',
+      p.programsPerTimeStep,
+      'recurrence kernels per time step',
+      p.recurrencePerTimeStep,
+      p.counts,
+    )
     expect(p.counts.NormLabSequenceForward).toBe(1)
     expect(p.counts.NormLabSequenceBackward).toBe(1)
-    for (const perStep of ['NormLabCellForward', 'NormLabCellBackward', 'NormLabStepMatMul']) expect(p.counts[perStep], perStep).toBeUndefined()
+    for (const perStep of ['NormLabCellForward', 'NormLabCellBackward', 'NormLabStepMatMul'])
+      expect(p.counts[perStep], perStep).toBeUndefined()
     // Adam: three kernels a variable (a BN-LSTM with its output layer has eleven), not fourteen.
     expect(p.counts.NormLabAdam).toBe(33)
     // Every dispatch of the step (the loss, the gradient's norm and the optimizer run once a step, whatever T is).

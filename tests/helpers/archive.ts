@@ -15,7 +15,9 @@ export async function readArchive<T>(db: string, sql: string): Promise<T[]> {
 export async function untilLossPoints(db: string, points: number, timeoutMs = 60_000): Promise<void> {
   const started = Date.now()
   for (;;) {
-    const [row] = await readArchive<{ n: number }>(db, "SELECT COUNT(*) AS n FROM metrics WHERE name = 'loss'").catch(() => [{ n: 0 }])
+    const [row] = await readArchive<{ n: number }>(db, "SELECT COUNT(*) AS n FROM metrics WHERE name = 'loss'").catch(
+      () => [{ n: 0 }],
+    )
     if (row!.n >= points) return
     if (Date.now() - started > timeoutMs) throw new Error(`no ${points} loss points after ${timeoutMs} ms`)
     await new Promise((r) => setTimeout(r, 100))

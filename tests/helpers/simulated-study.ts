@@ -69,14 +69,23 @@ export function runData(r: SimulatedRun): RunData {
     run,
     metrics: r.loss === undefined ? {} : { 'eval/loss': { steps: [20], values: [r.loss], wallMs: [0] } },
     terms: r.terms ?? {},
-    evaluations: (r.lengths ?? []).map((e) => ({ step: 20, policy: e.policy as 'last', length: e.length, metric: 'loss', value: e.value })),
+    evaluations: (r.lengths ?? []).map((e) => ({
+      step: 20,
+      policy: e.policy as 'last',
+      length: e.length,
+      metric: 'loss',
+      value: e.value,
+    })),
     population: null,
   }
 }
 
 /** Term rows of one recorded step per late row, with per-feature matrices [T × C]. */
-export function termRows(rows: { count: number[]; mean: Float32Array; var: Float32Array; columns: number }[]): TermRows {
-  const summary = (m: Float32Array, C: number, count: number[]) => count.map((n, t) => (n > 0 ? m.subarray(t * C, (t + 1) * C).reduce((a, b) => a + b, 0) / C : null))
+export function termRows(
+  rows: { count: number[]; mean: Float32Array; var: Float32Array; columns: number }[],
+): TermRows {
+  const summary = (m: Float32Array, C: number, count: number[]) =>
+    count.map((n, t) => (n > 0 ? m.subarray(t * C, (t + 1) * C).reduce((a, b) => a + b, 0) / C : null))
   return {
     steps: rows.map((_, i) => i + 1),
     count: rows.map((r) => r.count),
@@ -98,7 +107,15 @@ export function termRows(rows: { count: number[]; mean: Float32Array; var: Float
  */
 export function simulatedBatches(
   rng: Normal,
-  options: { batches: number; batchSize: number; T: number; C: number; rho: number; lengths: LengthDistribution; profile: (t: number, c: number) => number },
+  options: {
+    batches: number
+    batchSize: number
+    T: number
+    C: number
+    rho: number
+    lengths: LengthDistribution
+    profile: (t: number, c: number) => number
+  },
 ): { count: number[]; mean: Float32Array; var: Float32Array; columns: number }[] {
   const { batches, batchSize: N, T, C, rho, lengths, profile } = options
   const innovation = Math.sqrt(1 - rho * rho)

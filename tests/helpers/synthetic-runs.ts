@@ -30,7 +30,8 @@ export interface Synthetic {
 }
 
 /** One feature column per value: [T][C] from per-time-step rows of C values. */
-export const uniformFeatures = (T: number, C: number, value: (t: number, c: number) => number) => Array.from({ length: T }, (_, t) => Array.from({ length: C }, (_, c) => value(t, c)))
+export const uniformFeatures = (T: number, C: number, value: (t: number, c: number) => number) =>
+  Array.from({ length: T }, (_, t) => Array.from({ length: C }, (_, c) => value(t, c)))
 
 const average = (row: number[]) => row.reduce((a, b) => a + b, 0) / row.length
 
@@ -38,20 +39,33 @@ export async function writeRuns(api: NormLabApi, runs: Synthetic[], studyId: num
   const ids: number[] = []
   for (const r of runs) {
     const config = TrainConfig.parse({ task: 'adding', hidden: 4, steps: 20, ...r.config })
-    const run = await api.createRun({ name: `${config.norm} b${config.batchSize} s${config.seed} ${config.batching}`, config, studyId })
+    const run = await api.createRun({
+      name: `${config.norm} b${config.batchSize} s${config.seed} ${config.batching}`,
+      config,
+      studyId,
+    })
     ids.push(run.id)
     await leaseRun(api, run.id)
     const owner = TEST_OWNER
     const loss = r.loss ?? 1
-    await api.appendMetrics({ runId: run.id, owner,
+    await api.appendMetrics({
+      runId: run.id,
+      owner,
       points: [
-        ...Array.from({ length: 20 }, (_, i) => ({ name: 'loss', step: i + 1, value: loss * (2 - i / 19), wallMs: i * 10 })),
+        ...Array.from({ length: 20 }, (_, i) => ({
+          name: 'loss',
+          step: i + 1,
+          value: loss * (2 - i / 19),
+          wallMs: i * 10,
+        })),
         ...Array.from({ length: 20 }, (_, i) => ({ name: 'step_ms', step: i + 1, value: 10, wallMs: i * 10 })),
         { name: 'eval/loss', step: 20, value: loss, wallMs: 200 },
       ],
     })
     for (const s of r.stats ?? []) {
-      await api.appendTimestepStats({ runId: run.id, owner,
+      await api.appendTimestepStats({
+        runId: run.id,
+        owner,
         records: (s.steps ?? [1, 10, 20]).map((step) => ({
           step,
           layer: 0,
@@ -65,12 +79,41 @@ export async function writeRuns(api: NormLabApi, runs: Synthetic[], studyId: num
         })),
       })
     }
-    if (r.lengths) await api.appendEvaluations({ runId: run.id, owner, results: r.lengths.map((e) => ({ step: 20, policy: e.policy as 'last', length: e.length, metric: 'loss', value: e.value })) })
+    if (r.lengths)
+      await api.appendEvaluations({
+        runId: run.id,
+        owner,
+        results: r.lengths.map((e) => ({
+          step: 20,
+          policy: e.policy as 'last',
+          length: e.length,
+          metric: 'loss',
+          value: e.value,
+        })),
+      })
     if (r.population) {
       const T = r.population.var.length
-      await api.appendPopulationStats({ runId: run.id, owner, step: 20, records: [{ layer: 0, term: 'h', mean: r.population.var.map(() => [0, 0]), var: r.population.var.map((v) => [v, v]), seen: new Array<number>(T).fill(2) }] })
+      await api.appendPopulationStats({
+        runId: run.id,
+        owner,
+        step: 20,
+        records: [
+          {
+            layer: 0,
+            term: 'h',
+            mean: r.population.var.map(() => [0, 0]),
+            var: r.population.var.map((v) => [v, v]),
+            seen: new Array<number>(T).fill(2),
+          },
+        ],
+      })
     }
-    await api.updateRun({ id: run.id, owner, status: r.status ?? 'completed', ...(r.error !== undefined ? { error: r.error } : {}) })
+    await api.updateRun({
+      id: run.id,
+      owner,
+      status: r.status ?? 'completed',
+      ...(r.error !== undefined ? { error: r.error } : {}),
+    })
   }
   return ids
 }

@@ -14,4 +14,5 @@ export function tempDir(prefix = 'normlab-test-'): { dir: string; file(name: str
 }
 
 /** A valid run configuration (defaults filled, as every door stores it). */
-export const sampleConfig = (overrides: Record<string, unknown> = {}) => TrainConfig.parse({ task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 8, seed: 1, hidden: 32, ...overrides })
+export const sampleConfig = (overrides: Record<string, unknown> = {}) =>
+  TrainConfig.parse({ task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 8, seed: 1, hidden: 32, ...overrides })

@@ -46,10 +46,12 @@ export interface Agreement {
 export const GPU_AGREEMENT_TOLERANCE = 1e-4
 
 /** What a quantity may differ by: the float32 tolerance, or ten times the case's own sensitivity to rounding where that is larger. */
-export const allowed = (a: Agreement, name: string, tolerance = AGREEMENT_TOLERANCE): number => Math.max(tolerance, 10 * (a.sensitivity[name] ?? 0))
+export const allowed = (a: Agreement, name: string, tolerance = AGREEMENT_TOLERANCE): number =>
+  Math.max(tolerance, 10 * (a.sensitivity[name] ?? 0))
 
 /** The quantities off by more than they may be. */
-export const disagreements = (a: Agreement, tolerance = AGREEMENT_TOLERANCE): [string, number][] => Object.entries(a.worst).filter(([name, w]) => !(w <= allowed(a, name, tolerance)))
+export const disagreements = (a: Agreement, tolerance = AGREEMENT_TOLERANCE): [string, number][] =>
+  Object.entries(a.worst).filter(([name, w]) => !(w <= allowed(a, name, tolerance)))
 
 /** float32 in both paths, summed in other orders. */
 export const AGREEMENT_TOLERANCE = 5e-5
@@ -73,15 +75,36 @@ async function run(op: boolean, c: AgreementCase, perturb = 0): Promise<{ values
     const rng = new Rng(c.seed + 1)
     const { N, T, D, H } = c
     const jitter = new Rng(c.seed + 7)
-    const x = stepInputs(Float32Array.from({ length: N * T * D }, () => rng.uniform(-1, 1) * (1 + perturb * (jitter.next() < 0.5 ? -1 : 1))), N, T, D)
+    const x = stepInputs(
+      Float32Array.from(
+        { length: N * T * D },
+        () => rng.uniform(-1, 1) * (1 + perturb * (jitter.next() < 0.5 ? -1 : 1)),
+      ),
+      N,
+      T,
+      D,
+    )
     const named: Record<string, tf.Tensor> = {}
     const { value, grads } = tf.variableGrads(() => {
       const out = net.forward(x, c.lengths, { mode: 'train', record: true, sequenceOutput: c.sequence })
-      for (const [term, m] of Object.entries(out.recorded)) Object.assign(named, { [`recorded ${term} mean`]: tf.keep(m.mean), [`recorded ${term} var`]: tf.keep(m.variance) })
-      for (const u of out.populationUpdates) Object.assign(named, { [`population ${u.term} mean`]: tf.keep(u.moments.mean), [`population ${u.term} var`]: tf.keep(u.moments.variance) })
+      for (const [term, m] of Object.entries(out.recorded))
+        Object.assign(named, {
+          [`recorded ${term} mean`]: tf.keep(m.mean),
+          [`recorded ${term} var`]: tf.keep(m.variance),
+        })
+      for (const u of out.populationUpdates)
+        Object.assign(named, {
+          [`population ${u.term} mean`]: tf.keep(u.moments.mean),
+          [`population ${u.term} var`]: tf.keep(u.moments.variance),
+        })
       if (out.hidden) named.hidden = tf.keep(out.hidden)
-      const logits = c.sequence ? tf.add(tf.matMul(tf.reshape(out.hidden!, [N * T, H]), net.vars.Wy!), net.vars.by!) : out.logits
-      return crossEntropy(logits as tf.Tensor2D, Array.from({ length: c.sequence ? N * T : N }, (_, i) => i % 3)) as tf.Scalar
+      const logits = c.sequence
+        ? tf.add(tf.matMul(tf.reshape(out.hidden!, [N * T, H]), net.vars.Wy!), net.vars.by!)
+        : out.logits
+      return crossEntropy(
+        logits as tf.Tensor2D,
+        Array.from({ length: c.sequence ? N * T : N }, (_, i) => i % 3),
+      ) as tf.Scalar
     }, Object.values(net.vars))
     for (const [name, v] of Object.entries(net.vars)) named[`grad ${name}`] = grads[v.name]!
     named.loss = value
@@ -96,7 +119,9 @@ async function run(op: boolean, c: AgreementCase, perturb = 0): Promise<{ values
 }
 
 /** Evaluation of the same trained state by both paths: logits per policy on a longer batch (and the reference's on inputs moved by rounding). */
-async function evaluation(c: AgreementCase): Promise<Record<string, { op: number[]; reference: number[]; moved: number[] }>> {
+async function evaluation(
+  c: AgreementCase,
+): Promise<Record<string, { op: number[]; reference: number[]; moved: number[] }>> {
   const spec = specOf(c)
   const net = new RecurrentNet(spec, initParams(spec, c.seed, { bn: 0.5, norm: 1.2 }))
   const rng = new Rng(c.seed + 2)
@@ -106,16 +131,37 @@ async function evaluation(c: AgreementCase): Promise<Record<string, { op: number
   try {
     // One training step moves the population statistics (through the op; the statistics agree: see run()).
     setRecurrenceOp(true)
-    const train = stepInputs(Float32Array.from({ length: N * T * D }, () => rng.uniform(-1, 1)), N, T, D)
+    const train = stepInputs(
+      Float32Array.from({ length: N * T * D }, () => rng.uniform(-1, 1)),
+      N,
+      T,
+      D,
+    )
     const optimizer = tf.train.sgd(0.05)
-    const step = net.trainStep(train, c.lengths, { kind: 'class', labels: Array.from({ length: N }, (_, i) => i % 3) }, optimizer)
-    tf.dispose([step.loss, step.accuracy, step.gradNorm, ...Object.values(step.recorded).flatMap((m) => [m.mean, m.variance]), ...train])
+    const step = net.trainStep(
+      train,
+      c.lengths,
+      { kind: 'class', labels: Array.from({ length: N }, (_, i) => i % 3) },
+      optimizer,
+    )
+    tf.dispose([
+      step.loss,
+      step.accuracy,
+      step.gradNorm,
+      ...Object.values(step.recorded).flatMap((m) => [m.mean, m.variance]),
+      ...train,
+    ])
     optimizer.dispose()
     const longer = T + 3
     const values = Float32Array.from({ length: N * longer * D }, () => rng.uniform(-1, 1))
     const jitter = new Rng(c.seed + 8)
     const test = stepInputs(values, N, longer, D)
-    const moved = stepInputs(values.map((v) => v * (1 + ROUNDING * (jitter.next() < 0.5 ? -1 : 1))), N, longer, D)
+    const moved = stepInputs(
+      values.map((v) => v * (1 + ROUNDING * (jitter.next() < 0.5 ? -1 : 1))),
+      N,
+      longer,
+      D,
+    )
     const lengths = Array.from({ length: N }, (_, n) => (n === 0 ? longer : Math.max(1, longer - 1 - (n % longer))))
     const policies: Policy[] = normDefinition(c.norm).over === 'batch-step' ? ['last', 'global', 'batch'] : ['last']
     for (const policy of policies) {
@@ -126,7 +172,11 @@ async function evaluation(c: AgreementCase): Promise<Record<string, { op: number
         t.dispose()
         return v
       }
-      out[`eval logits (${policy})`] = { op: await logits(true), reference: await logits(false), moved: await logits(false, moved) }
+      out[`eval logits (${policy})`] = {
+        op: await logits(true),
+        reference: await logits(false),
+        moved: await logits(false, moved),
+      }
     }
     tf.dispose([...test, ...moved])
   } finally {
@@ -179,6 +229,7 @@ export function randomCase(seed: number, cell: CellKind, norm: NormKind): Agreem
 export function sampleCases(seed: number, perPair: number): AgreementCase[] {
   const out: AgreementCase[] = []
   let s = seed
-  for (const cell of CELLS) for (const norm of NORMS) for (let i = 0; i < perPair; i++) out.push(randomCase(s++, cell, norm))
+  for (const cell of CELLS)
+    for (const norm of NORMS) for (let i = 0; i < perPair; i++) out.push(randomCase(s++, cell, norm))
   return out
 }

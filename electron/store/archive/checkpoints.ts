@@ -42,7 +42,12 @@ export class CheckpointStore {
   /** Runs that can go on, with the step each resumes from (0: from the start). */
   resumable(req: RequestOf<'listResumable'>): Promise<ResponseOf<'listResumable'>> {
     return this.db.exclusive(async () => {
-      const rows = await this.db.all<{ id: number; study_id: number | null; status: 'queued' | 'interrupted'; step: number | null }>(
+      const rows = await this.db.all<{
+        id: number
+        study_id: number | null
+        status: 'queued' | 'interrupted'
+        step: number | null
+      }>(
         `SELECT r.id, r.study_id, r.status, c.step FROM runs r LEFT JOIN run_checkpoints c ON c.run_id = r.id
          WHERE r.status IN ('queued', 'interrupted') ${req.studyId !== undefined ? 'AND r.study_id = ?' : ''} ORDER BY r.id`,
         req.studyId !== undefined ? [req.studyId] : [],
@@ -61,11 +66,16 @@ export class CheckpointStore {
       const run = await this.runs.byIdInTransaction(req.id)
       if (!run) throw notFound(`run ${req.id}`)
       const gone = run.status === 'running' && leftBehind(run, liveJudge()) !== null
-      if (!RESUMABLE.has(run.status) && !gone) throw new ApiError('conflict', `run ${run.id} is ${run.status}: only a queued, interrupted or failed run resumes`)
+      if (!RESUMABLE.has(run.status) && !gone)
+        throw new ApiError(
+          'conflict',
+          `run ${run.id} is ${run.status}: only a queued, interrupted or failed run resumes`,
+        )
       const row = await this.db.get<{ state: string }>('SELECT state FROM run_checkpoints WHERE run_id = ?', [run.id])
       const checkpoint = row ? TrainingCheckpoint.parse(JSON.parse(row.state)) : null
       const from = checkpoint?.step ?? 0
-      for (const table of RECORDED) await this.db.run(`DELETE FROM ${table} WHERE run_id = ? AND step > ?`, [run.id, from])
+      for (const table of RECORDED)
+        await this.db.run(`DELETE FROM ${table} WHERE run_id = ? AND step > ?`, [run.id, from])
       await this.runs.takeLease(run.id, req.owner, req.device)
       return { run: (await this.runs.byIdInTransaction(run.id))!, checkpoint }
     })
@@ -73,6 +83,9 @@ export class CheckpointStore {
 
   /** A run that ended with nothing left to resume keeps no checkpoint. */
   async dropFinished(runId: number): Promise<void> {
-    await this.db.run("DELETE FROM run_checkpoints WHERE run_id = ? AND (SELECT status FROM runs WHERE id = ?) IN ('completed', 'diverged')", [runId, runId])
+    await this.db.run(
+      "DELETE FROM run_checkpoints WHERE run_id = ? AND (SELECT status FROM runs WHERE id = ?) IN ('completed', 'diverged')",
+      [runId, runId],
+    )
   }
 }

@@ -4,7 +4,10 @@ import type { SqliteDb } from '../sqlite'
 
 export async function requireRunIds(db: SqliteDb, ids: readonly number[]): Promise<void> {
   const unique = [...new Set(ids)]
-  const rows = await db.all<{ id: number }>(`SELECT id FROM runs WHERE id IN (${unique.map(() => '?').join(',')})`, unique)
+  const rows = await db.all<{ id: number }>(
+    `SELECT id FROM runs WHERE id IN (${unique.map(() => '?').join(',')})`,
+    unique,
+  )
   const found = new Set(rows.map((r) => r.id))
   const missing = unique.filter((id) => !found.has(id))
   if (missing.length > 0) throw notFound(`run ${missing.join(', ')}`)
@@ -20,8 +23,19 @@ export const TERM_ORDER = "CASE term WHEN 'x' THEN 0 WHEN 'h' THEN 1 ELSE 2 END"
  * trainer that lost its run cannot write into another.
  */
 export async function requireWriter(db: SqliteDb, runId: number, owner: string): Promise<void> {
-  const run = await db.get<{ status: string; lease_owner: string | null }>('SELECT status, lease_owner FROM runs WHERE id = ?', [runId])
+  const run = await db.get<{ status: string; lease_owner: string | null }>(
+    'SELECT status, lease_owner FROM runs WHERE id = ?',
+    [runId],
+  )
   if (!run) throw notFound(`run ${runId}`)
-  if (run.status !== 'running') throw new ApiError('conflict', `run ${runId} is ${run.status}: only a running run takes data, from the trainer that holds it (a finished run's record stays as it is)`)
-  if (run.lease_owner !== owner) throw new ApiError('conflict', `run ${runId} is trained by another process: only the trainer that holds its lease writes to it`)
+  if (run.status !== 'running')
+    throw new ApiError(
+      'conflict',
+      `run ${runId} is ${run.status}: only a running run takes data, from the trainer that holds it (a finished run's record stays as it is)`,
+    )
+  if (run.lease_owner !== owner)
+    throw new ApiError(
+      'conflict',
+      `run ${runId} is trained by another process: only the trainer that holds its lease writes to it`,
+    )
 }

@@ -9,7 +9,23 @@
 // to go into is not touched. Every table the migrations make has a row check here (a test holds
 // the list to the schema), so a new table cannot slip through unchecked.
 import { z } from 'zod'
-import { DeviceInfo, EvaluationResult, Id, Layer, MetricPoint, Name, Notes, RUN_STATUSES, RunError, Step, StudyDesign, Tag, Term, Time, Uuid } from '../../../shared/contract'
+import {
+  DeviceInfo,
+  EvaluationResult,
+  Id,
+  Layer,
+  MetricPoint,
+  Name,
+  Notes,
+  RUN_STATUSES,
+  RunError,
+  Step,
+  StudyDesign,
+  Tag,
+  Term,
+  Time,
+  Uuid,
+} from '../../../shared/contract'
 import { TrainConfig } from '../../../shared/contract/train-config'
 import { TrainingCheckpoint } from '../../../shared/contract/checkpoint'
 import { migrate, type Migration } from '../migrations'
@@ -17,7 +33,19 @@ import { SqliteDb, type Row } from '../sqlite'
 import { configHash } from './runs'
 
 /** The tables every archive has, each with the check of its rows (`tableChecks`). */
-export const CHECKED_TABLES = ['schema_migrations', 'studies', 'runs', 'run_tags', 'metrics', 'timestep_stats', 'timestep_features', 'population_stats', 'snapshots', 'evaluations', 'run_checkpoints'] as const
+export const CHECKED_TABLES = [
+  'schema_migrations',
+  'studies',
+  'runs',
+  'run_tags',
+  'metrics',
+  'timestep_stats',
+  'timestep_features',
+  'population_stats',
+  'snapshots',
+  'evaluations',
+  'run_checkpoints',
+] as const
 
 /** An export's manifest, as exportRuns writes it. */
 export const ManifestSchema = z.strictObject({
@@ -27,7 +55,14 @@ export const ManifestSchema = z.strictObject({
   schemaVersion: z.number().int().min(1),
   exportedAt: Time,
   studies: z.array(z.strictObject({ uuid: Uuid, name: z.string().max(200) })),
-  runs: z.array(z.strictObject({ uuid: Uuid, name: z.string().max(200), checksum: z.string().regex(/^[0-9a-f]{64}$/), rows: z.record(z.string(), z.number().int().min(0)) })),
+  runs: z.array(
+    z.strictObject({
+      uuid: Uuid,
+      name: z.string().max(200),
+      checksum: z.string().regex(/^[0-9a-f]{64}$/),
+      rows: z.record(z.string(), z.number().int().min(0)),
+    }),
+  ),
 })
 
 /** What a refused file is told: the first problems, each with where it was found. */
@@ -59,7 +94,11 @@ interface SchemaObject {
 
 /** SQLite's own objects (sqlite_sequence, sqlite_stat1, autoindexes) are not ours to judge. */
 const objectsOf = (rows: readonly SchemaObject[]) =>
-  new Map(rows.filter((r) => !r.name.startsWith('sqlite_')).map((r) => [`${r.type} ${r.name}`, `${r.tbl_name}\n${(r.sql ?? '').replace(/\s+/g, ' ').trim()}`]))
+  new Map(
+    rows
+      .filter((r) => !r.name.startsWith('sqlite_'))
+      .map((r) => [`${r.type} ${r.name}`, `${r.tbl_name}\n${(r.sql ?? '').replace(/\s+/g, ' ').trim()}`]),
+  )
 
 const MANIFEST_SQL = 'normlab_manifest\nCREATE TABLE normlab_manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL)'
 
@@ -126,8 +165,16 @@ function checkRun(row: Row): void {
     throw new Error('its configuration is not JSON')
   }
   const config = TrainConfig.parse(stored)
-  const copied = { task: config.task, cell: config.cell, norm: config.norm, batch_size: config.batchSize, seed: config.seed }
-  for (const [column, value] of Object.entries(copied)) if (row[column] !== value) throw new Error(`its ${column} (${String(row[column])}) is not its configuration's (${String(value)})`)
+  const copied = {
+    task: config.task,
+    cell: config.cell,
+    norm: config.norm,
+    batch_size: config.batchSize,
+    seed: config.seed,
+  }
+  for (const [column, value] of Object.entries(copied))
+    if (row[column] !== value)
+      throw new Error(`its ${column} (${String(row[column])}) is not its configuration's (${String(value)})`)
   if (row.config_hash !== configHash(stored)) throw new Error('its config_hash does not match its configuration')
   const device = row.device_json === null ? null : DeviceInfo.parse(JSON.parse(row.device_json as string))
   if ((device?.backend ?? null) !== row.backend) throw new Error('its backend is not its device’s')
@@ -139,19 +186,39 @@ type Check = (row: Row) => void
  * Row checks per table; `features` and shapes come from the parent row (joined in the query).
  * `ofRun` selects one run's rows of a table in schema `s` (a run being exported), null: none.
  */
-const tableChecks: Record<(typeof CHECKED_TABLES)[number], { sql: string; check: Check; ofRun: ((s: string) => string) | null }> = {
-  schema_migrations: { sql: 'SELECT * FROM schema_migrations', ofRun: null, check: (row) => z.strictObject({ version: z.number().int().min(1), name: z.string(), checksum: z.string(), applied_at: z.number() }).parse(row) },
+const tableChecks: Record<
+  (typeof CHECKED_TABLES)[number],
+  { sql: string; check: Check; ofRun: ((s: string) => string) | null }
+> = {
+  schema_migrations: {
+    sql: 'SELECT * FROM schema_migrations',
+    ofRun: null,
+    check: (row) =>
+      z
+        .strictObject({
+          version: z.number().int().min(1),
+          name: z.string(),
+          checksum: z.string(),
+          applied_at: z.number(),
+        })
+        .parse(row),
+  },
   studies: {
     sql: 'SELECT * FROM studies',
     ofRun: (s) => `SELECT * FROM ${s}.studies WHERE id = (SELECT study_id FROM ${s}.runs WHERE id = ?)`,
     check: (row) => {
       const { design_json, ...rest } = row as Row & { design_json?: unknown }
       z.strictObject({ id: Id, uuid: Uuid, name: Name, description: Notes, created_at: Time }).parse(rest)
-      if (design_json !== null && design_json !== undefined) StudyDesign.parse(JSON.parse(z.string().parse(design_json)))
+      if (design_json !== null && design_json !== undefined)
+        StudyDesign.parse(JSON.parse(z.string().parse(design_json)))
     },
   },
   runs: { sql: 'SELECT * FROM runs', ofRun: (s) => `SELECT * FROM ${s}.runs WHERE id = ?`, check: checkRun },
-  run_tags: { sql: 'SELECT * FROM run_tags', ofRun: (s) => `SELECT * FROM ${s}.run_tags WHERE run_id = ?`, check: (row) => z.strictObject({ run_id: Id, tag: Tag }).parse(row) },
+  run_tags: {
+    sql: 'SELECT * FROM run_tags',
+    ofRun: (s) => `SELECT * FROM ${s}.run_tags WHERE run_id = ?`,
+    check: (row) => z.strictObject({ run_id: Id, tag: Tag }).parse(row),
+  },
   metrics: {
     sql: 'SELECT run_id, name, step, value, wall_ms AS wallMs FROM metrics',
     ofRun: (s) => `SELECT run_id, name, step, value, wall_ms AS wallMs FROM ${s}.metrics WHERE run_id = ?`,
@@ -164,7 +231,21 @@ const tableChecks: Record<(typeof CHECKED_TABLES)[number], { sql: string; check:
     sql: 'SELECT * FROM timestep_stats',
     ofRun: (s) => `SELECT * FROM ${s}.timestep_stats WHERE run_id = ?`,
     check: (row) => {
-      const r = z.strictObject({ id: Id, run_id: Id, layer: Layer, term: Term, step: Step, time_steps: TimeSteps, features: Features, count: z.instanceof(Buffer), norm_count: z.instanceof(Buffer).nullable(), mean: z.instanceof(Buffer), var: z.instanceof(Buffer) }).parse(row)
+      const r = z
+        .strictObject({
+          id: Id,
+          run_id: Id,
+          layer: Layer,
+          term: Term,
+          step: Step,
+          time_steps: TimeSteps,
+          features: Features,
+          count: z.instanceof(Buffer),
+          norm_count: z.instanceof(Buffer).nullable(),
+          mean: z.instanceof(Buffer),
+          var: z.instanceof(Buffer),
+        })
+        .parse(row)
       counts(r.count, r.time_steps, 'count')
       if (r.norm_count) counts(r.norm_count, r.time_steps, 'norm_count')
       summaries(r.mean, r.time_steps, 'mean')
@@ -173,9 +254,18 @@ const tableChecks: Record<(typeof CHECKED_TABLES)[number], { sql: string; check:
   },
   timestep_features: {
     sql: 'SELECT f.stat_id, f.feature_mean, f.feature_var, s.time_steps, s.features FROM timestep_features f LEFT JOIN timestep_stats s ON s.id = f.stat_id',
-    ofRun: (s) => `SELECT f.stat_id, f.feature_mean, f.feature_var, t.time_steps, t.features FROM ${s}.timestep_features f JOIN ${s}.timestep_stats t ON t.id = f.stat_id WHERE t.run_id = ?`,
+    ofRun: (s) =>
+      `SELECT f.stat_id, f.feature_mean, f.feature_var, t.time_steps, t.features FROM ${s}.timestep_features f JOIN ${s}.timestep_stats t ON t.id = f.stat_id WHERE t.run_id = ?`,
     check: (row) => {
-      const r = z.strictObject({ stat_id: Id, feature_mean: z.instanceof(Buffer), feature_var: z.instanceof(Buffer), time_steps: TimeSteps, features: Features.min(1) }).parse(row)
+      const r = z
+        .strictObject({
+          stat_id: Id,
+          feature_mean: z.instanceof(Buffer),
+          feature_var: z.instanceof(Buffer),
+          time_steps: TimeSteps,
+          features: Features.min(1),
+        })
+        .parse(row)
       summaries(r.feature_mean, r.time_steps * r.features, 'feature_mean')
       summaries(r.feature_var, r.time_steps * r.features, 'feature_var')
     },
@@ -184,7 +274,20 @@ const tableChecks: Record<(typeof CHECKED_TABLES)[number], { sql: string; check:
     sql: 'SELECT * FROM population_stats',
     ofRun: (s) => `SELECT * FROM ${s}.population_stats WHERE run_id = ?`,
     check: (row) => {
-      const r = z.strictObject({ id: Id, run_id: Id, step: Step, layer: Layer, term: Term, time_steps: TimeSteps, features: Features, mean: z.instanceof(Buffer), var: z.instanceof(Buffer), seen: z.instanceof(Buffer) }).parse(row)
+      const r = z
+        .strictObject({
+          id: Id,
+          run_id: Id,
+          step: Step,
+          layer: Layer,
+          term: Term,
+          time_steps: TimeSteps,
+          features: Features,
+          mean: z.instanceof(Buffer),
+          var: z.instanceof(Buffer),
+          seen: z.instanceof(Buffer),
+        })
+        .parse(row)
       summaries(r.mean, r.time_steps * r.features, 'mean')
       summaries(r.var, r.time_steps * r.features, 'var')
       counts(r.seen, r.time_steps, 'seen')
@@ -193,14 +296,32 @@ const tableChecks: Record<(typeof CHECKED_TABLES)[number], { sql: string; check:
   snapshots: {
     // With the run's planned steps: a snapshot is taken at a recorded step of the run.
     sql: "SELECT s.*, json_extract(r.config_json, '$.steps') AS run_steps FROM snapshots s LEFT JOIN runs r ON r.id = s.run_id",
-    ofRun: (s) => `SELECT t.*, json_extract(r.config_json, '$.steps') AS run_steps FROM ${s}.snapshots t JOIN ${s}.runs r ON r.id = t.run_id WHERE t.run_id = ?`,
+    ofRun: (s) =>
+      `SELECT t.*, json_extract(r.config_json, '$.steps') AS run_steps FROM ${s}.snapshots t JOIN ${s}.runs r ON r.id = t.run_id WHERE t.run_id = ?`,
     check: (row) => {
       // The write limits (SnapshotRecord): what a write refuses, an import refuses.
       const r = z
-        .strictObject({ id: Id, run_id: Id, term: Term, step: Step, batch: z.number().int().min(1).max(4096), time_steps: z.number().int().min(1).max(2000), features: Features.min(1), total_features: Features.min(1), groups: z.number().int().min(1).max(256), lengths: z.instanceof(Buffer), vals: z.instanceof(Buffer), row_mean: z.instanceof(Buffer), row_var: z.instanceof(Buffer), run_steps: z.number().int().nullable() })
+        .strictObject({
+          id: Id,
+          run_id: Id,
+          term: Term,
+          step: Step,
+          batch: z.number().int().min(1).max(4096),
+          time_steps: z.number().int().min(1).max(2000),
+          features: Features.min(1),
+          total_features: Features.min(1),
+          groups: z.number().int().min(1).max(256),
+          lengths: z.instanceof(Buffer),
+          vals: z.instanceof(Buffer),
+          row_mean: z.instanceof(Buffer),
+          row_var: z.instanceof(Buffer),
+          run_steps: z.number().int().nullable(),
+        })
         .parse(row)
-      if (r.run_steps !== null && r.step > r.run_steps) throw new Error(`its step ${r.step} is past the run's ${r.run_steps} steps`)
-      if (r.features > r.total_features || r.total_features % r.groups !== 0) throw new Error(`${r.features} of ${r.total_features} features in ${r.groups} groups do not fit`)
+      if (r.run_steps !== null && r.step > r.run_steps)
+        throw new Error(`its step ${r.step} is past the run's ${r.run_steps} steps`)
+      if (r.features > r.total_features || r.total_features % r.groups !== 0)
+        throw new Error(`${r.features} of ${r.total_features} features in ${r.groups} groups do not fit`)
       const lengths = blob(r.lengths, r.batch, 'lengths')
       for (let n = 0; n < r.batch; n++) {
         const l = lengths.readInt32LE(n * 4)
@@ -214,9 +335,20 @@ const tableChecks: Record<(typeof CHECKED_TABLES)[number], { sql: string; check:
   run_checkpoints: {
     // With the run's status and planned steps: only a run that can resume has one, within its steps.
     sql: "SELECT c.*, r.status AS run_status, json_extract(r.config_json, '$.steps') AS run_steps FROM run_checkpoints c LEFT JOIN runs r ON r.id = c.run_id",
-    ofRun: (s) => `SELECT c.*, r.status AS run_status, json_extract(r.config_json, '$.steps') AS run_steps FROM ${s}.run_checkpoints c JOIN ${s}.runs r ON r.id = c.run_id WHERE c.run_id = ?`,
+    ofRun: (s) =>
+      `SELECT c.*, r.status AS run_status, json_extract(r.config_json, '$.steps') AS run_steps FROM ${s}.run_checkpoints c JOIN ${s}.runs r ON r.id = c.run_id WHERE c.run_id = ?`,
     check: (row) => {
-      const r = z.strictObject({ run_id: Id, step: Step, bytes: z.number().int().min(0), saved_at: Time, state: z.string().max(500_000_000), run_status: z.enum(RUN_STATUSES).nullable(), run_steps: z.number().int().nullable() }).parse(row)
+      const r = z
+        .strictObject({
+          run_id: Id,
+          step: Step,
+          bytes: z.number().int().min(0),
+          saved_at: Time,
+          state: z.string().max(500_000_000),
+          run_status: z.enum(RUN_STATUSES).nullable(),
+          run_steps: z.number().int().nullable(),
+        })
+        .parse(row)
       if (r.bytes !== r.state.length) throw new Error(`it says ${r.bytes} bytes but holds ${r.state.length}`)
       let state: unknown
       try {
@@ -226,7 +358,8 @@ const tableChecks: Record<(typeof CHECKED_TABLES)[number], { sql: string; check:
       }
       const checkpoint = TrainingCheckpoint.parse(state)
       if (checkpoint.step !== r.step) throw new Error(`its step ${r.step} is not its state's ${checkpoint.step}`)
-      if (r.run_steps !== null && r.step > r.run_steps) throw new Error(`its step ${r.step} is past the run's ${r.run_steps} steps`)
+      if (r.run_steps !== null && r.step > r.run_steps)
+        throw new Error(`its step ${r.step} is past the run's ${r.run_steps} steps`)
     },
   },
   evaluations: {
@@ -240,7 +373,8 @@ const tableChecks: Record<(typeof CHECKED_TABLES)[number], { sql: string; check:
 }
 
 function describe(error: unknown): string {
-  if (error instanceof z.ZodError) return error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')
+  if (error instanceof z.ZodError)
+    return error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')
   return (error as Error).message
 }
 

@@ -17,7 +17,14 @@ import { RunStore, StudyStore, type WriterProcess } from './runs'
 import { SnapshotStore } from './snapshots'
 import { exportTidyData, tidyCsvTables, tidyDictionary, type DataExportResult, type DataFormat } from './tidy-export'
 import { TimestepStore } from './timestep-stats'
-import { exportRuns, importRuns, type ExportResult, type ExportSelection, type ImportOptions, type ImportResult } from './transfer'
+import {
+  exportRuns,
+  importRuns,
+  type ExportResult,
+  type ExportSelection,
+  type ImportOptions,
+  type ImportResult,
+} from './transfer'
 
 export interface OpenOptions {
   /** Folder of NNNN_name.sql files, or the migrations themselves. */
@@ -28,7 +35,17 @@ export interface OpenOptions {
   writer?: WriterProcess
 }
 
-export type ArchiveTable = 'runs' | 'metrics' | 'timestep_stats' | 'timestep_features' | 'population_stats' | 'snapshots' | 'evaluations' | 'run_tags' | 'studies' | 'run_checkpoints'
+export type ArchiveTable =
+  | 'runs'
+  | 'metrics'
+  | 'timestep_stats'
+  | 'timestep_features'
+  | 'population_stats'
+  | 'snapshots'
+  | 'evaluations'
+  | 'run_tags'
+  | 'studies'
+  | 'run_checkpoints'
 
 export class Archive {
   readonly studies: StudyStore
@@ -60,8 +77,18 @@ export class Archive {
   }
 
   static async open(path: string, options: OpenOptions): Promise<Archive> {
-    const { db, schemaVersion, report } = await openDatabase(path, { migrations: options.migrations, create: options.create ?? true })
-    return new Archive(db, path, schemaVersion, report, options.writer ?? { host: hostname(), pid: process.pid }, options.migrations)
+    const { db, schemaVersion, report } = await openDatabase(path, {
+      migrations: options.migrations,
+      create: options.create ?? true,
+    })
+    return new Archive(
+      db,
+      path,
+      schemaVersion,
+      report,
+      options.writer ?? { host: hostname(), pid: process.pid },
+      options.migrations,
+    )
   }
 
   close(): Promise<void> {
@@ -70,17 +97,25 @@ export class Archive {
 
   /** Writes the chosen runs into a new export file (.normlab: an archive of the same schema with a manifest). */
   exportTo(target: string, selection: ExportSelection, info: { appVersion: string }): Promise<ExportResult> {
-    return exportRuns(this.path, this.migrations, selection, target, { ...info, sourceDamaged: this.report.readOnly !== null })
+    return exportRuns(this.path, this.migrations, selection, target, {
+      ...info,
+      sourceDamaged: this.report.readOnly !== null,
+    })
   }
 
   /** Merges an export or another archive into this one, in one transaction (transfer.ts). */
   importFrom(path: string, options: ImportOptions = {}): Promise<ImportResult> {
-    if (this.report.readOnly) return Promise.reject(new ApiError('read_only', `${this.report.readOnly}: nothing can be imported into it`))
+    if (this.report.readOnly)
+      return Promise.reject(new ApiError('read_only', `${this.report.readOnly}: nothing can be imported into it`))
     return importRuns(this.db, path, this.migrations, options)
   }
 
   /** Every recorded number of the given runs as tidy CSV or Parquet tables in a new folder (tidy-export.ts). */
-  exportData(dir: string, runs: readonly Run[], options: { format: DataFormat; features: boolean; snapshots?: boolean }): Promise<DataExportResult> {
+  exportData(
+    dir: string,
+    runs: readonly Run[],
+    options: { format: DataFormat; features: boolean; snapshots?: boolean },
+  ): Promise<DataExportResult> {
     return exportTidyData(this.db, runs, dir, options)
   }
 

@@ -27,10 +27,25 @@ export class MetricStore {
       await requireRunIds(this.db, req.runIds)
       const series: MetricSeries[] = []
       for (const runId of req.runIds) {
-        const names = req.names ?? (await this.db.all<{ name: string }>('SELECT DISTINCT name FROM metrics WHERE run_id = ? ORDER BY name', [runId])).map((r) => r.name)
+        const names =
+          req.names ??
+          (
+            await this.db.all<{ name: string }>('SELECT DISTINCT name FROM metrics WHERE run_id = ? ORDER BY name', [
+              runId,
+            ])
+          ).map((r) => r.name)
         for (const name of names) {
-          const rows = await this.db.all<{ step: number; value: number; wall_ms: number }>('SELECT step, value, wall_ms FROM metrics WHERE run_id = ? AND name = ? ORDER BY step', [runId, name])
-          series.push({ runId, name, steps: rows.map((r) => r.step), values: rows.map((r) => r.value), wallMs: rows.map((r) => r.wall_ms) })
+          const rows = await this.db.all<{ step: number; value: number; wall_ms: number }>(
+            'SELECT step, value, wall_ms FROM metrics WHERE run_id = ? AND name = ? ORDER BY step',
+            [runId, name],
+          )
+          series.push({
+            runId,
+            name,
+            steps: rows.map((r) => r.step),
+            values: rows.map((r) => r.value),
+            wallMs: rows.map((r) => r.wall_ms),
+          })
         }
       }
       return { series }
@@ -43,8 +58,14 @@ export class MetricStore {
     // SQLite's bare columns: with MAX(step) / MIN(value) the row's other columns come from that row.
     const best = higherIsBetter(req.metric) ? 'MAX' : 'MIN'
     return this.db.exclusive(async () => {
-      const finals = await this.db.all<{ run_id: number; step: number; value: number }>(`SELECT run_id, MAX(step) AS step, value FROM metrics WHERE name = ? AND run_id IN (${runs}) GROUP BY run_id`, [req.metric])
-      const bests = await this.db.all<{ run_id: number; step: number; value: number }>(`SELECT run_id, step, ${best}(value) AS value FROM metrics WHERE name = ? AND run_id IN (${runs}) GROUP BY run_id`, [req.metric])
+      const finals = await this.db.all<{ run_id: number; step: number; value: number }>(
+        `SELECT run_id, MAX(step) AS step, value FROM metrics WHERE name = ? AND run_id IN (${runs}) GROUP BY run_id`,
+        [req.metric],
+      )
+      const bests = await this.db.all<{ run_id: number; step: number; value: number }>(
+        `SELECT run_id, step, ${best}(value) AS value FROM metrics WHERE name = ? AND run_id IN (${runs}) GROUP BY run_id`,
+        [req.metric],
+      )
       const ids = req.runIds ?? (await this.db.all<{ id: number }>('SELECT id FROM runs ORDER BY id')).map((r) => r.id)
       const finalOf = new Map(finals.map((r) => [r.run_id, { step: r.step, value: r.value }]))
       const bestOf = new Map(bests.map((r) => [r.run_id, { step: r.step, value: r.value }]))

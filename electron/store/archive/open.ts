@@ -18,7 +18,8 @@ import { ArchiveRefusedError, loadMigrations, migrate, verifyBeforeOpening, type
 import { SqliteDb } from '../sqlite'
 
 /** WAL (readers never block the writer), foreign keys (deletes cascade), a wait on a busy file. */
-const PRAGMAS = 'PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;'
+const PRAGMAS =
+  'PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;'
 const SQLITE_HEADER = 'SQLite format 3\0'
 /** The integrity check stops after this long and reports that it could not finish. */
 export const INTEGRITY_CHECK_LIMIT_MS = 5000
@@ -76,10 +77,19 @@ async function quickCheck(db: SqliteDb, limitMs: number): Promise<IntegrityRepor
   try {
     const rows = await db.all<{ quick_check: string }>('PRAGMA quick_check(10)')
     const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok')
-    return { status: problems.length === 0 ? 'ok' : 'damaged', detail: problems.length === 0 ? null : problems.join('; '), ms: Date.now() - started }
+    return {
+      status: problems.length === 0 ? 'ok' : 'damaged',
+      detail: problems.length === 0 ? null : problems.join('; '),
+      ms: Date.now() - started,
+    }
   } catch (error) {
     const code = (error as { code?: string }).code
-    if (code === 'SQLITE_INTERRUPT') return { status: 'unchecked', detail: `the check did not finish within ${limitMs / 1000} s`, ms: Date.now() - started }
+    if (code === 'SQLITE_INTERRUPT')
+      return {
+        status: 'unchecked',
+        detail: `the check did not finish within ${limitMs / 1000} s`,
+        ms: Date.now() - started,
+      }
     return { status: 'damaged', detail: (error as Error).message, ms: Date.now() - started }
   } finally {
     clearTimeout(timer)
@@ -112,14 +122,20 @@ export async function openDatabase(path: string, options: OpenDatabaseOptions): 
   let tookOverEmpty = false
   if (!memory) {
     if (!existsSync(path)) {
-      if (!options.create) throw new ArchiveRefusedError(`There is no archive at ${path}. Check the path (--db), or train something to create one.`)
+      if (!options.create)
+        throw new ArchiveRefusedError(
+          `There is no archive at ${path}. Check the path (--db), or train something to create one.`,
+        )
       mkdirSync(dirname(path), { recursive: true })
       created = true
     } else if (statSync(path).size === 0) {
-      if (!options.create) throw new ArchiveRefusedError(`${path} is an empty file, not a NormLab archive. The file was not changed.`)
+      if (!options.create)
+        throw new ArchiveRefusedError(`${path} is an empty file, not a NormLab archive. The file was not changed.`)
       tookOverEmpty = true
     } else if (!hasSqliteHeader(path)) {
-      throw new ArchiveRefusedError(`${path} is not a NormLab archive (it is not an SQLite file). The file was not changed.`)
+      throw new ArchiveRefusedError(
+        `${path} is not a NormLab archive (it is not an SQLite file). The file was not changed.`,
+      )
     }
   }
   const sidecars = { '-wal': existsSync(`${path}-wal`), '-shm': existsSync(`${path}-shm`) }
@@ -133,7 +149,10 @@ export async function openDatabase(path: string, options: OpenDatabaseOptions): 
   let db = await SqliteDb.open(path)
   try {
     await db.exec(PRAGMAS)
-    const integrity = created || tookOverEmpty || memory ? { status: 'ok' as const, detail: null, ms: 0 } : await quickCheck(db, options.integrityLimitMs ?? INTEGRITY_CHECK_LIMIT_MS)
+    const integrity =
+      created || tookOverEmpty || memory
+        ? { status: 'ok' as const, detail: null, ms: 0 }
+        : await quickCheck(db, options.integrityLimitMs ?? INTEGRITY_CHECK_LIMIT_MS)
     let readOnly: string | null = null
     let schemaVersion: number
     if (integrity.status === 'damaged') {

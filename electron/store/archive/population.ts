@@ -1,6 +1,12 @@
 // Snapshots of BN's population (running) statistics: per (run, step, layer, term), mean and
 // variance as Float32 [T × C] BLOBs and how often each time step was updated as Int32 [T].
-import { matrixShape, type PopulationRecord, type RequestOf, type ResponseOf, type Term } from '../../../shared/contract'
+import {
+  matrixShape,
+  type PopulationRecord,
+  type RequestOf,
+  type ResponseOf,
+  type Term,
+} from '../../../shared/contract'
 import { int32Blob, matrixBlob, readInt32, readMatrix } from '../blobs'
 import { insertMany, type SqliteDb } from '../sqlite'
 import { requireRunIds, requireWriter, TERM_ORDER } from './guards'
@@ -11,7 +17,17 @@ export class PopulationStore {
   append(req: RequestOf<'appendPopulationStats'>): Promise<{ written: number }> {
     return this.db.transaction(async () => {
       await requireWriter(this.db, req.runId, req.owner)
-      const rows = req.records.map((r: PopulationRecord) => [req.runId, req.step, r.layer, r.term, r.seen.length, matrixShape(r.mean).columns, matrixBlob(r.mean), matrixBlob(r.var), int32Blob(r.seen)])
+      const rows = req.records.map((r: PopulationRecord) => [
+        req.runId,
+        req.step,
+        r.layer,
+        r.term,
+        r.seen.length,
+        matrixShape(r.mean).columns,
+        matrixBlob(r.mean),
+        matrixBlob(r.var),
+        int32Blob(r.seen),
+      ])
       const written = await insertMany(
         this.db,
         'INSERT INTO population_stats (run_id, step, layer, term, time_steps, features, mean, var, seen)',
@@ -33,13 +49,26 @@ export class PopulationStore {
         req.step === undefined ? [req.runId] : [req.runId, req.step],
       )
       if (!latest || latest.step === null) return null
-      const rows = await this.db.all<{ layer: number; term: Term; features: number; mean: Buffer; var: Buffer; seen: Buffer }>(
+      const rows = await this.db.all<{
+        layer: number
+        term: Term
+        features: number
+        mean: Buffer
+        var: Buffer
+        seen: Buffer
+      }>(
         `SELECT layer, term, features, mean, var, seen FROM population_stats WHERE run_id = ? AND step = ? ORDER BY layer, ${TERM_ORDER}`,
         [req.runId, latest.step],
       )
       return {
         step: latest.step,
-        records: rows.map((r) => ({ layer: r.layer, term: r.term, mean: readMatrix(r.mean, r.features), var: readMatrix(r.var, r.features), seen: readInt32(r.seen) })),
+        records: rows.map((r) => ({
+          layer: r.layer,
+          term: r.term,
+          mean: readMatrix(r.mean, r.features),
+          var: readMatrix(r.var, r.features),
+          seen: readInt32(r.seen),
+        })),
       }
     })
   }

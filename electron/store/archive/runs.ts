@@ -1,7 +1,16 @@
 // Studies and runs (with their tags): rows ↔ contract objects, and nothing else. Which runs are
 // interrupted, or may be deleted, is decided by the services that call this store.
 import { createHash, randomUUID } from 'node:crypto'
-import { ApiError, DeviceInfo, notFound, StudyDesign, type RequestOf, type Run, type RunStatus, type Study } from '../../../shared/contract'
+import {
+  ApiError,
+  DeviceInfo,
+  notFound,
+  StudyDesign,
+  type RequestOf,
+  type Run,
+  type RunStatus,
+  type Study,
+} from '../../../shared/contract'
 import { FINAL_STATUSES, RUN_TRANSITIONS } from '../../../shared/kinds'
 import { leftBehind, liveJudge } from '../lease-judge'
 import { canonicalJson } from '../../../shared/canonical-json'
@@ -61,7 +70,15 @@ function toRun(row: RunRow): Run {
     starred: row.starred === 1,
     error: row.error,
     host: row.host ?? null,
-    lease: row.lease_owner == null ? null : { owner: row.lease_owner, host: row.lease_host ?? '', pid: row.lease_pid ?? 0, heartbeatAt: row.lease_heartbeat ?? 0 },
+    lease:
+      row.lease_owner == null
+        ? null
+        : {
+            owner: row.lease_owner,
+            host: row.lease_host ?? '',
+            pid: row.lease_pid ?? 0,
+            heartbeatAt: row.lease_heartbeat ?? 0,
+          },
   }
 }
 
@@ -83,7 +100,15 @@ interface StudyRow {
 const STUDY_SELECT = 'SELECT s.*, (SELECT COUNT(*) FROM runs r WHERE r.study_id = s.id) AS run_count FROM studies s'
 
 function toStudy(row: StudyRow): Study {
-  return { id: row.id, uuid: row.uuid, name: row.name, description: row.description, createdAt: row.created_at, runCount: row.run_count, design: row.design_json === null ? null : StudyDesign.parse(JSON.parse(row.design_json)) }
+  return {
+    id: row.id,
+    uuid: row.uuid,
+    name: row.name,
+    description: row.description,
+    createdAt: row.created_at,
+    runCount: row.run_count,
+    design: row.design_json === null ? null : StudyDesign.parse(JSON.parse(row.design_json)),
+  }
 }
 
 /** A config's identity: the hash of its canonical JSON. */
@@ -109,22 +134,32 @@ export function authorizeUpdate(run: Run, req: RequestOf<'updateRun'>, judge = l
   const changesStatus = req.status !== undefined && req.status !== run.status
   const lifecycle = changesStatus || req.lease !== undefined || TRAINER_FIELDS.some((f) => req[f] !== undefined)
   if (!lifecycle) return
-  if (FINAL.has(run.status)) refuse(`it has ended (${run.status}), and its record stays as it is: only its name, tags, notes and star can change`)
-  if (changesStatus && !RUN_TRANSITIONS[run.status].includes(req.status!)) refuse(`a ${run.status} run cannot become ${req.status}`)
-  if (req.status === 'running' && req.lease === undefined && run.status !== 'running') refuse('a run starts under a lease: give lease.owner')
+  if (FINAL.has(run.status))
+    refuse(
+      `it has ended (${run.status}), and its record stays as it is: only its name, tags, notes and star can change`,
+    )
+  if (changesStatus && !RUN_TRANSITIONS[run.status].includes(req.status!))
+    refuse(`a ${run.status} run cannot become ${req.status}`)
+  if (req.status === 'running' && req.lease === undefined && run.status !== 'running')
+    refuse('a run starts under a lease: give lease.owner')
   const holder = run.lease?.owner ?? null
   const gone = run.status === 'running' && leftBehind(run, judge) !== null
   if (req.lease !== undefined) {
-    if (run.status === 'running' && holder !== req.lease.owner && !gone) refuse(`it is trained by another process (pid ${run.lease?.pid} on ${run.lease?.host}); its lease is taken only once that process is gone`)
+    if (run.status === 'running' && holder !== req.lease.owner && !gone)
+      refuse(
+        `it is trained by another process (pid ${run.lease?.pid} on ${run.lease?.host}); its lease is taken only once that process is gone`,
+      )
     if (req.status !== undefined && req.status !== 'running') refuse('a lease goes with status "running"')
     return
   }
   // Ending a running run, or setting its device or error: its trainer's word only.
-  if (run.status === 'running' && req.owner !== holder && !gone) refuse('only the trainer that holds its lease can end it or change its device or error (give owner)')
+  if (run.status === 'running' && req.owner !== holder && !gone)
+    refuse('only the trainer that holds its lease can end it or change its device or error (give owner)')
 }
 
 /** The id a new row of `table` takes: one past the largest ever inserted (migration 0006), so a deleted id is never given again. */
-export const NEXT_ID = (table: 'runs' | 'studies', schema = 'main') => `(SELECT max_id + 1 FROM ${schema}.id_high_water WHERE name = '${table}')`
+export const NEXT_ID = (table: 'runs' | 'studies', schema = 'main') =>
+  `(SELECT max_id + 1 FROM ${schema}.id_high_water WHERE name = '${table}')`
 
 export class StudyStore {
   constructor(private readonly db: SqliteDb) {}
@@ -136,19 +171,24 @@ export class StudyStore {
         const existing = await this.db.get<{ id: number }>('SELECT id FROM studies WHERE uuid = ?', [req.uuid])
         if (existing) return (await this.byId(existing.id))!
       }
-      const { lastID } = await this.db.run(`INSERT INTO studies (id, uuid, name, description, created_at, design_json) VALUES (${NEXT_ID('studies')}, ?, ?, ?, ?, ?)`, [
-        req.uuid ?? randomUUID(),
-        req.name,
-        req.description,
-        Date.now(),
-        req.design === null ? null : JSON.stringify(req.design),
-      ])
+      const { lastID } = await this.db.run(
+        `INSERT INTO studies (id, uuid, name, description, created_at, design_json) VALUES (${NEXT_ID('studies')}, ?, ?, ?, ?, ?)`,
+        [
+          req.uuid ?? randomUUID(),
+          req.name,
+          req.description,
+          Date.now(),
+          req.design === null ? null : JSON.stringify(req.design),
+        ],
+      )
       return (await this.byId(lastID))!
     })
   }
 
   list(): Promise<Study[]> {
-    return this.db.exclusive(async () => (await this.db.all<StudyRow>(`${STUDY_SELECT} ORDER BY s.id DESC`)).map(toStudy))
+    return this.db.exclusive(async () =>
+      (await this.db.all<StudyRow>(`${STUDY_SELECT} ORDER BY s.id DESC`)).map(toStudy),
+    )
   }
 
   /** Inside a unit of work. */
@@ -285,7 +325,10 @@ export class RunStore {
       const row = await this.db.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`, [id])
       const run = row && toRun(row)
       if (run && run.status === 'running' && leftBehind(run, liveJudge()) === null)
-        throw new ApiError('conflict', `run ${id} is being trained (pid ${run.lease?.pid} on ${run.lease?.host}): stop it first, then delete it`)
+        throw new ApiError(
+          'conflict',
+          `run ${id} is being trained (pid ${run.lease?.pid} on ${run.lease?.host}): stop it first, then delete it`,
+        )
       return { deleted: (await this.db.run('DELETE FROM runs WHERE id = ?', [id])).changes > 0 }
     })
   }
@@ -303,7 +346,12 @@ export class RunStore {
 
   /** Runs in the "running" status with their leases (for the services to judge). */
   running(): Promise<Pick<Run, 'id' | 'lease'>[]> {
-    return this.db.exclusive(async () => (await this.db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'running' ORDER BY id`)).map((r) => ({ id: r.id, lease: toRun(r).lease })))
+    return this.db.exclusive(async () =>
+      (await this.db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'running' ORDER BY id`)).map((r) => ({
+        id: r.id,
+        lease: toRun(r).lease,
+      })),
+    )
   }
 
   /** Ends the given runs as interrupted, with a reason; only those still running change. */
@@ -321,7 +369,12 @@ export class RunStore {
 
   private async writeTags(runId: number, tags: readonly string[]): Promise<void> {
     if (tags.length === 0) return
-    await insertMany(this.db, 'INSERT OR IGNORE INTO run_tags (run_id, tag)', 2, tags.map((t) => [runId, t]))
+    await insertMany(
+      this.db,
+      'INSERT OR IGNORE INTO run_tags (run_id, tag)',
+      2,
+      tags.map((t) => [runId, t]),
+    )
   }
 
   /** The run, read inside a unit of work that already holds the connection (a store's transaction). */
@@ -335,7 +388,16 @@ export class RunStore {
     await this.db.run(
       `UPDATE runs SET status = 'running', ended_at = NULL, error = NULL, started_at = COALESCE(started_at, ?), host = ?,
          lease_owner = ?, lease_host = ?, lease_pid = ?, lease_heartbeat = ? ${device ? ', backend = ?, device_json = ?' : ''} WHERE id = ?`,
-      [now, this.writer.host, owner, this.writer.host, this.writer.pid, now, ...(device ? [device.backend, JSON.stringify(device)] : []), id],
+      [
+        now,
+        this.writer.host,
+        owner,
+        this.writer.host,
+        this.writer.pid,
+        now,
+        ...(device ? [device.backend, JSON.stringify(device)] : []),
+        id,
+      ],
     )
   }
 

@@ -40,7 +40,8 @@ export function snapshotOfRow(r: SnapshotRow): SnapshotRecord & { step: number }
   }
 }
 
-export const SNAPSHOT_COLUMNS = 'step, term, batch, time_steps, features, total_features, groups, lengths, vals, row_mean, row_var'
+export const SNAPSHOT_COLUMNS =
+  'step, term, batch, time_steps, features, total_features, groups, lengths, vals, row_mean, row_var'
 
 export class SnapshotStore {
   constructor(private readonly db: SqliteDb) {}
@@ -49,9 +50,26 @@ export class SnapshotStore {
     return this.db.transaction(async () => {
       await requireWriter(this.db, req.runId, req.owner)
       // A snapshot is taken at a step of the run (the import check refuses one past it too).
-      const planned = await this.db.get<{ steps: number | null }>("SELECT json_extract(config_json, '$.steps') AS steps FROM runs WHERE id = ?", [req.runId])
-      if (planned?.steps !== null && planned?.steps !== undefined && req.step > planned.steps) throw new ApiError('invalid_request', `snapshot at step ${req.step} is past the run's ${planned.steps} steps`)
-      const rows = req.records.map((r) => [req.runId, r.term, req.step, r.batch, r.timeSteps, r.values.columns, r.totalFeatures, r.groups, int32Blob(r.lengths), matrixBlob(r.values), matrixBlob(r.rowMean), matrixBlob(r.rowVar)])
+      const planned = await this.db.get<{ steps: number | null }>(
+        "SELECT json_extract(config_json, '$.steps') AS steps FROM runs WHERE id = ?",
+        [req.runId],
+      )
+      if (planned?.steps !== null && planned?.steps !== undefined && req.step > planned.steps)
+        throw new ApiError('invalid_request', `snapshot at step ${req.step} is past the run's ${planned.steps} steps`)
+      const rows = req.records.map((r) => [
+        req.runId,
+        r.term,
+        req.step,
+        r.batch,
+        r.timeSteps,
+        r.values.columns,
+        r.totalFeatures,
+        r.groups,
+        int32Blob(r.lengths),
+        matrixBlob(r.values),
+        matrixBlob(r.rowMean),
+        matrixBlob(r.rowVar),
+      ])
       const written = await insertMany(
         this.db,
         'INSERT INTO snapshots (run_id, term, step, batch, time_steps, features, total_features, groups, lengths, vals, row_mean, row_var)',
@@ -69,11 +87,17 @@ export class SnapshotStore {
   get(req: RequestOf<'getSnapshot'>): Promise<ResponseOf<'getSnapshot'>> {
     return this.db.exclusive(async () => {
       await requireRunIds(this.db, [req.runId])
-      const available = await this.db.all<{ step: number; term: Term }>(`SELECT step, term FROM snapshots WHERE run_id = ? ORDER BY step, ${TERM_ORDER}`, [req.runId])
+      const available = await this.db.all<{ step: number; term: Term }>(
+        `SELECT step, term FROM snapshots WHERE run_id = ? ORDER BY step, ${TERM_ORDER}`,
+        [req.runId],
+      )
       const step = req.step ?? available[available.length - 1]?.step
       const pick = available.find((a) => a.step === step && (req.term === undefined || a.term === req.term))
       if (!pick) return { available, snapshot: null }
-      const row = await this.db.get<SnapshotRow>(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE run_id = ? AND step = ? AND term = ?`, [req.runId, pick.step, pick.term])
+      const row = await this.db.get<SnapshotRow>(
+        `SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE run_id = ? AND step = ? AND term = ?`,
+        [req.runId, pick.step, pick.term],
+      )
       return { available, snapshot: row ? snapshotOfRow(row) : null }
     })
   }

@@ -42,7 +42,9 @@ export function createHttpBridge(token: string | null, base = ''): NormLabBridge
     void (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
-          const res = await fetch(`${base}/api/events`, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' } })
+          const res = await fetch(`${base}/api/events`, {
+            headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
+          })
           if (res.ok && res.body) {
             attempt = 0
             const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()

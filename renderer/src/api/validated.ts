@@ -6,7 +6,17 @@
 import { ApiError, contract, type NormLabBridge, type RequestName } from '../../../shared/contract'
 
 /** The requests whose answers are drawn (metrics, statistics, population, evaluations) or listed. */
-export const CHECKED_RESPONSES = ['queryMetrics', 'summarizeRuns', 'getTimestepProfile', 'getTimestepGrid', 'getPopulationStats', 'listEvaluations', 'listRuns', 'getRun', 'listStudies'] as const satisfies readonly RequestName[]
+export const CHECKED_RESPONSES = [
+  'queryMetrics',
+  'summarizeRuns',
+  'getTimestepProfile',
+  'getTimestepGrid',
+  'getPopulationStats',
+  'listEvaluations',
+  'listRuns',
+  'getRun',
+  'listStudies',
+] as const satisfies readonly RequestName[]
 
 export function validatedBridge(bridge: NormLabBridge): NormLabBridge {
   const checked: Partial<Record<RequestName, (request: unknown) => Promise<unknown>>> = {}
@@ -16,7 +26,10 @@ export function validatedBridge(bridge: NormLabBridge): NormLabBridge {
       const parsed = contract[name].response.safeParse(await call(request))
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!
-        throw new ApiError('internal', `The answer to ${name} is not what the contract says (${issue.path.join('.') || 'value'}: ${issue.message}); nothing was drawn from it`)
+        throw new ApiError(
+          'internal',
+          `The answer to ${name} is not what the contract says (${issue.path.join('.') || 'value'}: ${issue.message}); nothing was drawn from it`,
+        )
       }
       return parsed.data
     }

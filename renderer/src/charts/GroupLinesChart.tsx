@@ -32,7 +32,12 @@ export const VARIANT_DASHES: readonly number[][] = [[], [6, 4], [2, 3], [10, 3, 
  * the geometric mean and its band, which stays above zero (an arithmetic band reaching zero would
  * make chart.js cut the axis a decade below its top).
  */
-export function groupSeries(lines: readonly GroupLine[], label: (line: GroupLine) => string, showSeeds: boolean, logY = false): Series[] {
+export function groupSeries(
+  lines: readonly GroupLine[],
+  label: (line: GroupLine) => string,
+  showSeeds: boolean,
+  logY = false,
+): Series[] {
   const out: Series[] = []
   // One dash per BN policy, the same in every group; lines without a policy are solid.
   const variants = [...new Set(lines.map((l) => l.variant).filter((v) => v !== null && v !== 'none'))]
@@ -43,16 +48,47 @@ export function groupSeries(lines: readonly GroupLine[], label: (line: GroupLine
     const points = logY ? line.logPoints : line.points
     const banded = points.some((p) => p.low !== null)
     if (banded) {
-      out.push({ label: `${label(line)} low`, points: points.map((p) => ({ x: p.x, y: p.low })), color: faint(color, 0.12), faint: true })
-      out.push({ label: `${label(line)} high`, points: points.map((p) => ({ x: p.x, y: p.high })), color: faint(color, 0.12), faint: true, fillToPrevious: true })
+      out.push({
+        label: `${label(line)} low`,
+        points: points.map((p) => ({ x: p.x, y: p.low })),
+        color: faint(color, 0.12),
+        faint: true,
+      })
+      out.push({
+        label: `${label(line)} high`,
+        points: points.map((p) => ({ x: p.x, y: p.high })),
+        color: faint(color, 0.12),
+        faint: true,
+        fillToPrevious: true,
+      })
     }
     out.push({ label: label(line), points: points.map((p) => ({ x: p.x, y: p.mean })), color, dash })
-    if (showSeeds) for (const seed of line.seeds) out.push({ label: `${label(line)} seed ${seed.seed}`, points: seed.points, color: faint(color, 0.55), faint: true, dashed: true })
+    if (showSeeds)
+      for (const seed of line.seeds)
+        out.push({
+          label: `${label(line)} seed ${seed.seed}`,
+          points: seed.points,
+          color: faint(color, 0.55),
+          faint: true,
+          dashed: true,
+        })
   }
   return out
 }
 
-export const GroupLinesChart = memo(function GroupLinesChart({ lines, xTitle, yTitle, logY = false, logX = false, showSeeds = false, height = 280, zoom = false, resetKey, testId, variantName = (v) => v }: GroupLinesChartProps) {
+export const GroupLinesChart = memo(function GroupLinesChart({
+  lines,
+  xTitle,
+  yTitle,
+  logY = false,
+  logX = false,
+  showSeeds = false,
+  height = 280,
+  zoom = false,
+  resetKey,
+  testId,
+  variantName = (v) => v,
+}: GroupLinesChartProps) {
   const { t, i18n } = useTranslation()
   const language = isLanguage(i18n.language) ? i18n.language : 'en'
   const series = useMemo(
@@ -69,8 +105,22 @@ export const GroupLinesChart = memo(function GroupLinesChart({ lines, xTitle, yT
     [lines, showSeeds, logY, language, t, variantName],
   )
   return (
-    <div data-testid={testId ? `${testId}-groups` : undefined} data-groups={lines.length} data-seeds={lines.reduce((n, l) => n + l.seeds.length, 0)}>
-      <LineChart series={series} xTitle={xTitle} yTitle={yTitle} logY={logY} logX={logX} height={height} zoom={zoom} resetKey={resetKey} {...(testId ? { testId } : {})} />
+    <div
+      data-testid={testId ? `${testId}-groups` : undefined}
+      data-groups={lines.length}
+      data-seeds={lines.reduce((n, l) => n + l.seeds.length, 0)}
+    >
+      <LineChart
+        series={series}
+        xTitle={xTitle}
+        yTitle={yTitle}
+        logY={logY}
+        logX={logX}
+        height={height}
+        zoom={zoom}
+        resetKey={resetKey}
+        {...(testId ? { testId } : {})}
+      />
     </div>
   )
 })

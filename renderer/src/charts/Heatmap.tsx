@@ -64,7 +64,11 @@ export function Heatmap({ steps, values, timeSteps, label, testId }: HeatmapProp
     const t = Math.floor(((e.clientX - rect.left) / rect.width) * timeSteps)
     const r = values.length - 1 - Math.floor(((e.clientY - rect.top) / rect.height) * values.length)
     const v = values[r]?.[t]
-    setHover(r >= 0 && t >= 0 && steps[r] !== undefined ? `step ${steps[r]}, t = ${t}: ${v === null || v === undefined ? '—' : v.toPrecision(4)}` : null)
+    setHover(
+      r >= 0 && t >= 0 && steps[r] !== undefined
+        ? `step ${steps[r]}, t = ${t}: ${v === null || v === undefined ? '—' : v.toPrecision(4)}`
+        : null,
+    )
   }
 
   return (

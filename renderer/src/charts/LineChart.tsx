@@ -56,7 +56,14 @@ function legendItems(c: Chart): LegendItem[] {
 
 /** Whether a series belongs to a line the user hid in the legend: the line itself, its band and its seeds (faint, named after it). */
 export const hiddenBy = (s: Pick<Series, 'label' | 'faint'>, hidden: ReadonlySet<string>) =>
-  hidden.has(s.label) || (s.faint === true && [...hidden].some((h) => s.label === `${h} low` || s.label === `${h} high` || (s.label.startsWith(`${h} seed `) && /^\d+$/.test(s.label.slice(h.length + 6)))))
+  hidden.has(s.label) ||
+  (s.faint === true &&
+    [...hidden].some(
+      (h) =>
+        s.label === `${h} low` ||
+        s.label === `${h} high` ||
+        (s.label.startsWith(`${h} seed `) && /^\d+$/.test(s.label.slice(h.length + 6))),
+    ))
 
 /** Puts the series into the chart and redraws it (no animation). */
 function fill(c: Chart, series: Series[], hidden: ReadonlySet<string> = new Set()): void {
@@ -71,7 +78,14 @@ function fill(c: Chart, series: Series[], hidden: ReadonlySet<string> = new Set(
       faint: s.faint ?? false,
     }
     // The legend draws each line as a short line in its own dash (a box cannot show a dash), each bar as a box.
-    if (s.kind === 'bar') return { ...base, type: 'bar', barPercentage: 1, categoryPercentage: 1, pointStyle: 'rect' } as unknown as ChartDataset<'line'>
+    if (s.kind === 'bar')
+      return {
+        ...base,
+        type: 'bar',
+        barPercentage: 1,
+        categoryPercentage: 1,
+        pointStyle: 'rect',
+      } as unknown as ChartDataset<'line'>
     return {
       ...base,
       type: 'line',
@@ -86,7 +100,19 @@ function fill(c: Chart, series: Series[], hidden: ReadonlySet<string> = new Set(
   c.update('none')
 }
 
-export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Title, logY = false, logX = false, logY2 = false, height = 260, zoom = true, testId, resetKey = 0 }: LineChartProps) {
+export const LineChart = memo(function LineChart({
+  series,
+  xTitle,
+  yTitle,
+  y2Title,
+  logY = false,
+  logX = false,
+  logY2 = false,
+  height = 260,
+  zoom = true,
+  testId,
+  resetKey = 0,
+}: LineChartProps) {
   const canvas = useRef<HTMLCanvasElement>(null)
   const { t } = useTranslation()
   const chart = useRef<Chart | null>(null)
@@ -107,12 +133,39 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
       animation: false,
       interaction: { mode: 'nearest', intersect: false },
       scales: {
-        x: { type: logX ? 'logarithmic' : 'linear', title: { display: true, text: xTitle, color: text }, ticks: { color: text, ...(logX ? { callback: (v) => logTick(Number(v)) } : {}) }, grid: { color: grid } },
-        y: { type: logY ? 'logarithmic' : 'linear', title: { display: true, text: yTitle, color: text }, ticks: { color: text, ...(logY ? { callback: (v) => logTick(Number(v)) } : {}) }, grid: { color: grid } },
+        x: {
+          type: logX ? 'logarithmic' : 'linear',
+          title: { display: true, text: xTitle, color: text },
+          ticks: { color: text, ...(logX ? { callback: (v) => logTick(Number(v)) } : {}) },
+          grid: { color: grid },
+        },
+        y: {
+          type: logY ? 'logarithmic' : 'linear',
+          title: { display: true, text: yTitle, color: text },
+          ticks: { color: text, ...(logY ? { callback: (v) => logTick(Number(v)) } : {}) },
+          grid: { color: grid },
+        },
         ...(y2Title
           ? logY2
-            ? { y2: { type: 'logarithmic' as const, position: 'right' as const, title: { display: true, text: y2Title, color: text }, ticks: { color: text, callback: (v: string | number) => logTick(Number(v)) }, grid: { drawOnChartArea: false } } }
-            : { y2: { type: 'linear' as const, position: 'right' as const, beginAtZero: true, title: { display: true, text: y2Title, color: text }, ticks: { color: text }, grid: { drawOnChartArea: false } } }
+            ? {
+                y2: {
+                  type: 'logarithmic' as const,
+                  position: 'right' as const,
+                  title: { display: true, text: y2Title, color: text },
+                  ticks: { color: text, callback: (v: string | number) => logTick(Number(v)) },
+                  grid: { drawOnChartArea: false },
+                },
+              }
+            : {
+                y2: {
+                  type: 'linear' as const,
+                  position: 'right' as const,
+                  beginAtZero: true,
+                  title: { display: true, text: y2Title, color: text },
+                  ticks: { color: text },
+                  grid: { drawOnChartArea: false },
+                },
+              }
           : {}),
       },
       plugins: {
@@ -127,10 +180,23 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
             fill(legend.chart as Chart, latest.current, hidden.current)
           },
           maxHeight: Math.round(height / 3),
-          labels: { color: text, boxWidth: 24, usePointStyle: true, pointStyleWidth: 24, generateLabels: legendItems, filter: (item, data) => !(data.datasets[item.datasetIndex!] as { faint?: boolean }).faint } },
+          labels: {
+            color: text,
+            boxWidth: 24,
+            usePointStyle: true,
+            pointStyleWidth: 24,
+            generateLabels: legendItems,
+            filter: (item, data) => !(data.datasets[item.datasetIndex!] as { faint?: boolean }).faint,
+          },
+        },
         tooltip: { enabled: true },
         // `false` switches the plugin off for this chart (no gesture handlers to set up).
-        zoom: zoom ? { zoom: { wheel: { enabled: true }, drag: { enabled: false }, mode: 'x' }, pan: { enabled: true, mode: 'x' } } : (false as never),
+        zoom: zoom
+          ? {
+              zoom: { wheel: { enabled: true }, drag: { enabled: false }, mode: 'x' },
+              pan: { enabled: true, mode: 'x' },
+            }
+          : (false as never),
       },
     }
     // Creating a chart lays it out and draws it, and filling it does both again: two tasks of their own.
@@ -172,18 +238,36 @@ export const LineChart = memo(function LineChart({ series, xTitle, yTitle, y2Tit
     <div className="chart" style={{ height }} data-testid={testId} data-series={series.length}>
       <canvas ref={canvas} />
       <div className="chart-tools">
-        <button type="button" data-testid="save-png" title={t('chart.savePng')} onClick={() => canvas.current && savePng(canvas.current, title)}>
+        <button
+          type="button"
+          data-testid="save-png"
+          title={t('chart.savePng')}
+          onClick={() => canvas.current && savePng(canvas.current, title)}
+        >
           PNG
         </button>
         <button
           type="button"
           data-testid="save-svg"
           title={t('chart.saveSvg')}
-          onClick={() => saveSvg(seriesSvg(latest.current.map((s) => ({ ...s, hidden: (s.hidden ?? false) || hiddenBy(s, hidden.current) })), { xTitle, yTitle, logX, logY }), title)}
+          onClick={() =>
+            saveSvg(
+              seriesSvg(
+                latest.current.map((s) => ({ ...s, hidden: (s.hidden ?? false) || hiddenBy(s, hidden.current) })),
+                { xTitle, yTitle, logX, logY },
+              ),
+              title,
+            )
+          }
         >
           SVG
         </button>
-        <button type="button" data-testid="save-csv" title={t('chart.saveCsv')} onClick={() => saveCsv(latest.current, xTitle, yTitle, title)}>
+        <button
+          type="button"
+          data-testid="save-csv"
+          title={t('chart.saveCsv')}
+          onClick={() => saveCsv(latest.current, xTitle, yTitle, title)}
+        >
           CSV
         </button>
       </div>

@@ -31,40 +31,114 @@ export function singleRunProfile(data: ProfileData, colorIndex: number): Profile
   }
 }
 
-export const GroupProfileChart = memo(function GroupProfileChart({ view, title, height = 220, showSeeds = false, testId }: { view: ProfileView; title: string; height?: number; showSeeds?: boolean; testId?: string }) {
+export const GroupProfileChart = memo(function GroupProfileChart({
+  view,
+  title,
+  height = 220,
+  showSeeds = false,
+  testId,
+}: {
+  view: ProfileView
+  title: string
+  height?: number
+  showSeeds?: boolean
+  testId?: string
+}) {
   const { t } = useTranslation()
   const series = useMemo<Series[]>(() => {
     const color = colorAt(view.group)
     const at = (values: (number | null)[]) => values.map((y, x) => ({ x, y }))
     const mean = view.mean.map((p) => p.mean)
-    const shifted = (sign: 1 | -1) => view.mean.map((p, t) => (p.mean === null || view.std[t] === null || view.std[t] === undefined ? null : p.mean + sign * view.std[t]!))
+    const shifted = (sign: 1 | -1) =>
+      view.mean.map((p, t) =>
+        p.mean === null || view.std[t] === null || view.std[t] === undefined ? null : p.mean + sign * view.std[t]!,
+      )
     const banded = view.mean.some((p) => p.low !== null)
     return [
       ...(banded
         ? [
-            { label: 'low', points: view.mean.map((p) => ({ x: p.x, y: p.low })), color: faint(color, 0.15), faint: true },
-            { label: 'high', points: view.mean.map((p) => ({ x: p.x, y: p.high })), color: faint(color, 0.15), faint: true, fillToPrevious: true },
+            {
+              label: 'low',
+              points: view.mean.map((p) => ({ x: p.x, y: p.low })),
+              color: faint(color, 0.15),
+              faint: true,
+            },
+            {
+              label: 'high',
+              points: view.mean.map((p) => ({ x: p.x, y: p.high })),
+              color: faint(color, 0.15),
+              faint: true,
+              fillToPrevious: true,
+            },
           ]
         : []),
       { label: t('profile.mean'), points: at(mean), color },
       { label: t('profile.meanStd'), points: at(shifted(-1)), color: faint(color, 0.6), dashed: true },
       { label: t('profile.meanPlusStd'), points: at(shifted(1)), color: faint(color, 0.6), dashed: true, faint: true },
-      { label: t('profile.validCount'), points: at(view.count), color: faint('#868e96', 0.45), axis: 'y2', kind: 'bar' },
-      ...(view.normCount ? [{ label: t('profile.normCount'), points: at(view.normCount), color: '#e67700', axis: 'y2' as const, dashed: true }] : []),
-      ...(showSeeds ? view.seeds.map((s) => ({ label: `seed ${s.seed}`, points: s.points, color: faint(color, 0.5), faint: true, dashed: true })) : []),
+      {
+        label: t('profile.validCount'),
+        points: at(view.count),
+        color: faint('#868e96', 0.45),
+        axis: 'y2',
+        kind: 'bar',
+      },
+      ...(view.normCount
+        ? [
+            {
+              label: t('profile.normCount'),
+              points: at(view.normCount),
+              color: '#e67700',
+              axis: 'y2' as const,
+              dashed: true,
+            },
+          ]
+        : []),
+      ...(showSeeds
+        ? view.seeds.map((s) => ({
+            label: `seed ${s.seed}`,
+            points: s.points,
+            color: faint(color, 0.5),
+            faint: true,
+            dashed: true,
+          }))
+        : []),
     ]
   }, [view, showSeeds, t])
   const counts = view.count.filter((c) => c > 0)
   return (
-    <div className="profile-chart" data-testid={testId} data-min-count={counts.length > 0 ? Math.min(...counts) : undefined} data-seeds={view.seeds.length}>
+    <div
+      className="profile-chart"
+      data-testid={testId}
+      data-min-count={counts.length > 0 ? Math.min(...counts) : undefined}
+      data-seeds={view.seeds.length}
+    >
       <h4>{title}</h4>
-      <LineChart series={series} xTitle={t('profile.timeStep')} yTitle={t('profile.activation')} y2Title={t('profile.count')} height={height} zoom={false} />
+      <LineChart
+        series={series}
+        xTitle={t('profile.timeStep')}
+        yTitle={t('profile.activation')}
+        y2Title={t('profile.count')}
+        height={height}
+        zoom={false}
+      />
     </div>
   )
 })
 
 /** A single run's profile (the live view). */
-export const ProfileChart = memo(function ProfileChart({ data, title, colorIndex = 0, height = 220, testId }: { data: ProfileData; title: string; colorIndex?: number; height?: number; testId?: string }) {
+export const ProfileChart = memo(function ProfileChart({
+  data,
+  title,
+  colorIndex = 0,
+  height = 220,
+  testId,
+}: {
+  data: ProfileData
+  title: string
+  colorIndex?: number
+  height?: number
+  testId?: string
+}) {
   const view = useMemo(() => singleRunProfile(data, colorIndex), [data, colorIndex])
   return <GroupProfileChart view={view} title={title} height={height} {...(testId ? { testId } : {})} />
 })

@@ -16,14 +16,24 @@ export function ScaleControls({ showSeeds, onShowSeeds }: { showSeeds: boolean; 
     <>
       <label>
         {t('compare.scale')}{' '}
-        <select value={scale} onChange={(e) => updateSettings({ scale: e.target.value as ScaleChoice })} data-testid="scale-select">
+        <select
+          value={scale}
+          onChange={(e) => updateSettings({ scale: e.target.value as ScaleChoice })}
+          data-testid="scale-select"
+        >
           <option value="auto">{t('compare.scaleAuto')}</option>
           <option value="log">{t('compare.scaleLog')}</option>
           <option value="linear">{t('compare.scaleLinear')}</option>
         </select>
       </label>
       <label>
-        <input type="checkbox" checked={showSeeds} onChange={(e) => onShowSeeds(e.target.checked)} data-testid="show-seeds" /> {t('groups.showSeeds')}
+        <input
+          type="checkbox"
+          checked={showSeeds}
+          onChange={(e) => onShowSeeds(e.target.checked)}
+          data-testid="show-seeds"
+        />{' '}
+        {t('groups.showSeeds')}
       </label>
     </>
   )

@@ -10,7 +10,13 @@ interface Series {
 }
 
 /** A file name from a chart's title: letters, digits and dashes. */
-export const chartFileName = (title: string, ext: string): string => `${title.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '').toLowerCase() || 'chart'}.${ext}`
+export const chartFileName = (title: string, ext: string): string =>
+  `${
+    title
+      .replace(/[^\p{L}\p{N}]+/gu, '-')
+      .replace(/^-|-$/g, '')
+      .toLowerCase() || 'chart'
+  }.${ext}`
 
 export function savePng(canvas: HTMLCanvasElement, title: string): void {
   downloadUrl(chartFileName(title, 'png'), canvas.toDataURL('image/png'))
@@ -18,7 +24,10 @@ export function savePng(canvas: HTMLCanvasElement, title: string): void {
 
 /** The plotted points as tidy CSV (the archive's own writer: RFC 4180, formula-safe), one row a point. */
 export function seriesCsv(series: readonly Series[], xTitle: string, yTitle: string): string {
-  return csv(['series', xTitle, yTitle], series.flatMap((s) => s.points.map((p) => [s.label, p.x, p.y])))
+  return csv(
+    ['series', xTitle, yTitle],
+    series.flatMap((s) => s.points.map((p) => [s.label, p.x, p.y])),
+  )
 }
 
 export function saveCsv(series: readonly Series[], xTitle: string, yTitle: string, title: string): void {
@@ -27,5 +36,8 @@ export function saveCsv(series: readonly Series[], xTitle: string, yTitle: strin
 
 /** The chart as a standalone SVG file (series-svg.ts draws it from the same series). */
 export function saveSvg(svg: string, title: string): void {
-  downloadBlob(chartFileName(title, 'svg'), new Blob([`<?xml version="1.0" encoding="UTF-8"?>\n${svg}`], { type: 'image/svg+xml' }))
+  downloadBlob(
+    chartFileName(title, 'svg'),
+    new Blob([`<?xml version="1.0" encoding="UTF-8"?>\n${svg}`], { type: 'image/svg+xml' }),
+  )
 }

@@ -4,5 +4,17 @@
  * ones): neighbours never share a hue family, so BN and LN are never two oranges.
  * tests/components/palette.test.tsx holds every pair apart.
  */
-export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#332288', '#999933', '#882255', '#000000', '#661100', '#AA4499']
-
+export const PALETTE = [
+  '#0072B2',
+  '#D55E00',
+  '#009E73',
+  '#CC79A7',
+  '#E69F00',
+  '#56B4E9',
+  '#332288',
+  '#999933',
+  '#882255',
+  '#000000',
+  '#661100',
+  '#AA4499',
+]

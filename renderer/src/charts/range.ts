@@ -2,7 +2,9 @@
 // RangeError (too many arguments), and a heatmap has rows × time steps of them.
 
 /** The smallest and largest finite value, or null when there is none. */
-export function finiteRange(rows: readonly (readonly (number | null | undefined)[])[]): { min: number; max: number } | null {
+export function finiteRange(
+  rows: readonly (readonly (number | null | undefined)[])[],
+): { min: number; max: number } | null {
   let min = Infinity
   let max = -Infinity
   for (const row of rows)

@@ -47,7 +47,8 @@ export function seriesSvg(series: readonly SvgSeries[], options: SvgOptions): st
   const pad = { left: 64, right: 16, top: 16, bottom: 48 }
   const shown = series.filter((s) => !s.hidden)
   /** A point the axes can show: a value, and above 0 on a log axis. */
-  const plotted = (p: { x: number; y: number | null }): p is { x: number; y: number } => p.y !== null && Number.isFinite(p.y) && (!options.logY || p.y > 0) && (!options.logX || p.x > 0)
+  const plotted = (p: { x: number; y: number | null }): p is { x: number; y: number } =>
+    p.y !== null && Number.isFinite(p.y) && (!options.logY || p.y > 0) && (!options.logX || p.x > 0)
   const pts = shown.flatMap((s) => s.points.filter(plotted))
   const legend = shown.filter((s) => !s.faint)
   const legendH = Math.ceil(legend.length / 3) * 16
@@ -59,17 +60,41 @@ export function seriesSvg(series: readonly SvgSeries[], options: SvgOptions): st
     const hi = Math.max(...vs)
     return log ? [lo, hi === lo ? lo * 10 : hi] : [lo, hi === lo ? lo + 1 : hi]
   }
-  const [x0, x1] = range(pts.map((p) => p.x), options.logX ?? false) as [number, number]
-  const [y0, y1] = range(pts.map((p) => p.y), options.logY ?? false) as [number, number]
+  const [x0, x1] = range(
+    pts.map((p) => p.x),
+    options.logX ?? false,
+  ) as [number, number]
+  const [y0, y1] = range(
+    pts.map((p) => p.y),
+    options.logY ?? false,
+  ) as [number, number]
   const f = (v: number, log: boolean) => (log ? Math.log10(v) : v)
-  const sx = (v: number) => pad.left + ((f(v, !!options.logX) - f(x0, !!options.logX)) / (f(x1, !!options.logX) - f(x0, !!options.logX))) * (W - pad.left - pad.right)
-  const sy = (v: number) => plotBottom - ((f(v, !!options.logY) - f(y0, !!options.logY)) / (f(y1, !!options.logY) - f(y0, !!options.logY))) * (plotBottom - top)
+  const sx = (v: number) =>
+    pad.left +
+    ((f(v, !!options.logX) - f(x0, !!options.logX)) / (f(x1, !!options.logX) - f(x0, !!options.logX))) *
+      (W - pad.left - pad.right)
+  const sy = (v: number) =>
+    plotBottom -
+    ((f(v, !!options.logY) - f(y0, !!options.logY)) / (f(y1, !!options.logY) - f(y0, !!options.logY))) *
+      (plotBottom - top)
   const parts: string[] = [`<rect width="${W}" height="${H}" fill="#fff"/>`]
-  for (const v of ticks(y0, y1, !!options.logY)) parts.push(`<line x1="${pad.left}" x2="${W - pad.right}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" stroke="#ddd"/><text x="${pad.left - 6}" y="${(sy(v) + 4).toFixed(1)}" font-size="11" text-anchor="end">${esc(label(v, !!options.logY))}</text>`)
-  for (const v of ticks(x0, x1, !!options.logX)) parts.push(`<text x="${sx(v).toFixed(1)}" y="${plotBottom + 16}" font-size="11" text-anchor="middle">${esc(label(v, !!options.logX))}</text>`)
-  parts.push(`<line x1="${pad.left}" x2="${W - pad.right}" y1="${plotBottom}" y2="${plotBottom}" stroke="#555"/><line x1="${pad.left}" x2="${pad.left}" y1="${top}" y2="${plotBottom}" stroke="#555"/>`)
-  parts.push(`<text x="${(pad.left + W - pad.right) / 2}" y="${H - 10}" font-size="12" text-anchor="middle">${esc(options.xTitle)}</text>`)
-  parts.push(`<text transform="translate(14 ${(top + plotBottom) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(options.yTitle)}</text>`)
+  for (const v of ticks(y0, y1, !!options.logY))
+    parts.push(
+      `<line x1="${pad.left}" x2="${W - pad.right}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" stroke="#ddd"/><text x="${pad.left - 6}" y="${(sy(v) + 4).toFixed(1)}" font-size="11" text-anchor="end">${esc(label(v, !!options.logY))}</text>`,
+    )
+  for (const v of ticks(x0, x1, !!options.logX))
+    parts.push(
+      `<text x="${sx(v).toFixed(1)}" y="${plotBottom + 16}" font-size="11" text-anchor="middle">${esc(label(v, !!options.logX))}</text>`,
+    )
+  parts.push(
+    `<line x1="${pad.left}" x2="${W - pad.right}" y1="${plotBottom}" y2="${plotBottom}" stroke="#555"/><line x1="${pad.left}" x2="${pad.left}" y1="${top}" y2="${plotBottom}" stroke="#555"/>`,
+  )
+  parts.push(
+    `<text x="${(pad.left + W - pad.right) / 2}" y="${H - 10}" font-size="12" text-anchor="middle">${esc(options.xTitle)}</text>`,
+  )
+  parts.push(
+    `<text transform="translate(14 ${(top + plotBottom) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(options.yTitle)}</text>`,
+  )
   for (const s of shown) {
     // A gap (null) breaks the line, as on the canvas.
     const runs: string[][] = [[]]
@@ -79,13 +104,17 @@ export function seriesSvg(series: readonly SvgSeries[], options: SvgOptions): st
     }
     const dash = s.dash ?? (s.dashed ? [5, 4] : [])
     for (const r of runs.filter((x) => x.length > 0))
-      parts.push(`<polyline fill="none" stroke="${esc(s.color)}" stroke-width="${s.faint ? 1 : 1.8}"${dash.length ? ` stroke-dasharray="${dash.join(' ')}"` : ''} points="${r.join(' ')}"><title>${esc(s.label)}</title></polyline>`)
+      parts.push(
+        `<polyline fill="none" stroke="${esc(s.color)}" stroke-width="${s.faint ? 1 : 1.8}"${dash.length ? ` stroke-dasharray="${dash.join(' ')}"` : ''} points="${r.join(' ')}"><title>${esc(s.label)}</title></polyline>`,
+      )
   }
   legend.forEach((s, i) => {
     const x = pad.left + (i % 3) * ((W - pad.left - pad.right) / 3)
     const y = pad.top + Math.floor(i / 3) * 16 + 8
     const dash = s.dash ?? (s.dashed ? [5, 4] : [])
-    parts.push(`<line x1="${x}" x2="${x + 20}" y1="${y}" y2="${y}" stroke="${esc(s.color)}" stroke-width="2"${dash.length ? ` stroke-dasharray="${dash.join(' ')}"` : ''}/><text x="${x + 24}" y="${y + 4}" font-size="11">${esc(s.label)}</text>`)
+    parts.push(
+      `<line x1="${x}" x2="${x + 20}" y1="${y}" y2="${y}" stroke="${esc(s.color)}" stroke-width="2"${dash.length ? ` stroke-dasharray="${dash.join(' ')}"` : ''}/><text x="${x + 24}" y="${y + 4}" font-size="11">${esc(s.label)}</text>`,
+    )
   })
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">${parts.join('')}</svg>`
 }

@@ -16,7 +16,21 @@ import {
 } from 'chart.js'
 import zoomPlugin from 'chartjs-plugin-zoom'
 
-Chart.register(LineController, LineElement, PointElement, BarController, BarElement, LinearScale, LogarithmicScale, CategoryScale, Decimation, Filler, Legend, Tooltip, zoomPlugin)
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  BarController,
+  BarElement,
+  LinearScale,
+  LogarithmicScale,
+  CategoryScale,
+  Decimation,
+  Filler,
+  Legend,
+  Tooltip,
+  zoomPlugin,
+)
 Chart.defaults.animation = false
 Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily
 

@@ -1,7 +1,19 @@
 // Tick labels a person reads on a log axis: 0.001, 0.01 … 100 as plain numbers, 10⁻⁵ or 2·10⁶
 // beyond, and only at 1, 2 and 5 of each decade (chart.js labels every tick it places, as
 // "100.000000 … 0.000010").
-const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' }
+const SUPERSCRIPT: Record<string, string> = {
+  '-': '⁻',
+  '0': '⁰',
+  '1': '¹',
+  '2': '²',
+  '3': '³',
+  '4': '⁴',
+  '5': '⁵',
+  '6': '⁶',
+  '7': '⁷',
+  '8': '⁸',
+  '9': '⁹',
+}
 
 const superscript = (n: number) => String(n).replace(/[-0-9]/g, (c) => SUPERSCRIPT[c]!)
 

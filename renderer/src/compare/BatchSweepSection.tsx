@@ -23,7 +23,15 @@ export function BatchSweepSection({ runs, series }: { runs: Run[]; series: Metri
       <div className="toolbar">
         <ScaleControls showSeeds={showSeeds} onShowSeeds={setShowSeeds} />
       </div>
-      <GroupLinesChart lines={view.lines} xTitle={t('runs.columns.batch')} yTitle={metricLabel} logY={logY} logX showSeeds={showSeeds} testId="compare-batch" />
+      <GroupLinesChart
+        lines={view.lines}
+        xTitle={t('runs.columns.batch')}
+        yTitle={metricLabel}
+        logY={logY}
+        logX
+        showSeeds={showSeeds}
+        testId="compare-batch"
+      />
     </section>
   )
 }

@@ -6,12 +6,21 @@ import { configTable } from '../../../shared/lab/views/config-table'
 export function ConfigDiff({ runs }: { runs: Run[] }) {
   const { t } = useTranslation()
   const [onlyDiff, setOnlyDiff] = useState(true)
-  const rows = useMemo(() => configTable(runs.map((r) => r.config)).filter((r) => !onlyDiff || r.differs), [runs, onlyDiff])
+  const rows = useMemo(
+    () => configTable(runs.map((r) => r.config)).filter((r) => !onlyDiff || r.differs),
+    [runs, onlyDiff],
+  )
   return (
     <section className="card">
       <h2>{t('compare.config')}</h2>
       <label>
-        <input type="checkbox" checked={onlyDiff} onChange={(e) => setOnlyDiff(e.target.checked)} data-testid="only-diff" /> {t('compare.onlyDiff')}
+        <input
+          type="checkbox"
+          checked={onlyDiff}
+          onChange={(e) => setOnlyDiff(e.target.checked)}
+          data-testid="only-diff"
+        />{' '}
+        {t('compare.onlyDiff')}
       </label>
       <div className="table-wrap">
         <table className="config-table" data-testid="config-table">

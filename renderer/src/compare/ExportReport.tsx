@@ -24,11 +24,21 @@ export function ExportReport({ runIds }: { runIds: number[] }) {
   }
   return (
     <div className="export-report" data-testid="export-report">
-      <select value={language} onChange={(e) => setLanguage(e.target.value as 'en' | 'zh-CN')} aria-label={t('report.language')}>
+      <select
+        value={language}
+        onChange={(e) => setLanguage(e.target.value as 'en' | 'zh-CN')}
+        aria-label={t('report.language')}
+      >
         <option value="en">English</option>
         <option value="zh-CN">简体中文</option>
       </select>
-      <button type="button" className="primary" disabled={busy !== null} onClick={() => void run('html')} data-testid="export-html">
+      <button
+        type="button"
+        className="primary"
+        disabled={busy !== null}
+        onClick={() => void run('html')}
+        data-testid="export-html"
+      >
         {busy === 'html' ? t('report.working') : t('report.html')}
       </button>
       <button type="button" disabled={busy !== null} onClick={() => void run('pdf')} data-testid="export-pdf">

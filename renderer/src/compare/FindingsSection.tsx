@@ -2,7 +2,14 @@
 // runs it used and those it could not (shared/lab/findings: the same code and the same data the
 // report and the CLI use).
 import { useTranslation } from 'react-i18next'
-import { columnName, computeFindingsYielding, describeFinding, gatherStudyData, showEffect, type Finding } from '../../../shared/lab/findings'
+import {
+  columnName,
+  computeFindingsYielding,
+  describeFinding,
+  gatherStudyData,
+  showEffect,
+  type Finding,
+} from '../../../shared/lab/findings'
 import type { Language } from '../../../shared/i18n'
 import { api } from '../api'
 import { useQuery } from '../data/use-query'
@@ -25,7 +32,13 @@ function FindingTable({ finding, language }: { finding: Finding; language: Langu
           {finding.table.rows.map((row, i) => (
             <tr key={i}>
               {row.map((v, j) => (
-                <td key={j}>{v === null ? '—' : typeof v === 'string' && v in VERDICT_KEYS ? t(`findings.verdict.${v}`) : String(v)}</td>
+                <td key={j}>
+                  {v === null
+                    ? '—'
+                    : typeof v === 'string' && v in VERDICT_KEYS
+                      ? t(`findings.verdict.${v}`)
+                      : String(v)}
+                </td>
               ))}
             </tr>
           ))}
@@ -43,10 +56,14 @@ const VERDICT_KEYS = { reproduced: 1, not_reproduced: 1, inconclusive: 1, indica
 export function FindingsSection({ runIds }: { runIds: number[] }) {
   const { t, i18n } = useTranslation()
   const language: Language = i18n.language === 'zh-CN' ? 'zh-CN' : 'en'
-  const query = useQuery(`findings|${runIds.join(',')}`, async () => computeFindingsYielding(await gatherStudyData(api, runIds), nextTask), {
-    enabled: runIds.length > 0,
-    refreshOn: (e) => e.change !== 'data' && e.runIds.some((id) => runIds.includes(id)),
-  })
+  const query = useQuery(
+    `findings|${runIds.join(',')}`,
+    async () => computeFindingsYielding(await gatherStudyData(api, runIds), nextTask),
+    {
+      enabled: runIds.length > 0,
+      refreshOn: (e) => e.change !== 'data' && e.runIds.some((id) => runIds.includes(id)),
+    },
+  )
   if (query.status === 'error') return <p className="error">{query.error}</p>
   if (!query.data) return <p className="muted">{t('findings.computing')}</p>
   return (
@@ -55,9 +72,17 @@ export function FindingsSection({ runIds }: { runIds: number[] }) {
       <p className="muted small">{t('findings.rule')}</p>
       {query.data.map((f) => {
         const words = describeFinding(f, language)
-        const effect = f.effect ? `${showEffect(f.effect.mean, f.unit)}${f.effect.low !== null ? ` [${showEffect(f.effect.low, f.unit)}, ${showEffect(f.effect.high, f.unit)}]` : ''}` : null
+        const effect = f.effect
+          ? `${showEffect(f.effect.mean, f.unit)}${f.effect.low !== null ? ` [${showEffect(f.effect.low, f.unit)}, ${showEffect(f.effect.high, f.unit)}]` : ''}`
+          : null
         return (
-          <article key={f.id} className={`finding verdict-${f.verdict}`} data-finding={f.id} data-verdict={f.verdict} data-effect={effect ?? undefined}>
+          <article
+            key={f.id}
+            className={`finding verdict-${f.verdict}`}
+            data-finding={f.id}
+            data-verdict={f.verdict}
+            data-effect={effect ?? undefined}
+          >
             <p className="finding-claim">{words.claim}</p>
             <p>
               <span className="verdict-badge">{words.verdict}</span> {words.result}
@@ -73,13 +98,21 @@ export function FindingsSection({ runIds }: { runIds: number[] }) {
               </details>
             )}
             {f.verdict !== 'not_applicable' && f.runIds.length > 0 && (
-              <a className="small" href={hrefOf({ page: 'explore', runId: f.runIds[0]!, withId: null })} data-testid={`explore-${f.id}`}>
+              <a
+                className="small"
+                href={hrefOf({ page: 'explore', runId: f.runIds[0]!, withId: null })}
+                data-testid={`explore-${f.id}`}
+              >
                 {t('findings.explore')}
               </a>
             )}
             {f.verdict === 'not_applicable' && words.notUsed && <p className="muted small">{words.notUsed}</p>}
             {f.verdict === 'not_applicable' && (
-              <a className="button" href={hrefOf({ page: 'new', preset: f.preset })} data-testid={`run-preset-${f.preset}`}>
+              <a
+                className="button"
+                href={hrefOf({ page: 'new', preset: f.preset })}
+                data-testid={`run-preset-${f.preset}`}
+              >
                 {t('findings.runPreset', { preset: t(`presets.${f.preset}.title`) })}
               </a>
             )}

@@ -15,7 +15,9 @@ export function HeatmapSection({ runs }: { runs: Run[] }) {
   const [field, setField] = useState<Field>('mean')
   const query = useQuery(`${runs.map((r) => r.id).join(',')}|${term}|${field}`, async () => {
     // A run without this term's statistics (no LSTM cell state, nothing recorded) has no grid.
-    const list = await Promise.all(runs.map((r) => api.getTimestepGrid({ runId: r.id, term, field, maxRows: 800 }).catch(() => null)))
+    const list = await Promise.all(
+      runs.map((r) => api.getTimestepGrid({ runId: r.id, term, field, maxRows: 800 }).catch(() => null)),
+    )
     return Object.fromEntries(runs.map((r, i) => [r.id, list[i] ?? null])) as Record<number, Grid | null>
   })
   const grids = query.data ?? {}
@@ -42,7 +44,13 @@ export function HeatmapSection({ runs }: { runs: Run[] }) {
           const g = grids[run.id]
           return g && g.steps.length > 0 ? (
             <ChartBoundary key={run.id} name={`heatmap-${run.id}`}>
-              <Heatmap steps={g.steps} values={g.values} timeSteps={g.timeSteps} label={`#${run.id} ${t(`norm.${run.norm}`)} · ${t('runs.columns.batch')} ${run.batchSize}`} testId={`heatmap-${run.id}`} />
+              <Heatmap
+                steps={g.steps}
+                values={g.values}
+                timeSteps={g.timeSteps}
+                label={`#${run.id} ${t(`norm.${run.norm}`)} · ${t('runs.columns.batch')} ${run.batchSize}`}
+                testId={`heatmap-${run.id}`}
+              />
             </ChartBoundary>
           ) : (
             <p key={run.id} className="muted">

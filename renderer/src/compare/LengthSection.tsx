@@ -13,7 +13,11 @@ export function LengthSection({ runs }: { runs: Run[] }) {
   const { t } = useTranslation()
   const [metric, setMetric] = useState<'loss' | 'accuracy'>('loss')
   const [showSeeds, setShowSeeds] = useState(false)
-  const query = useQuery(runs.map((r) => r.id).join(','), () => api.listEvaluations({ runIds: runs.map((r) => r.id) }), { enabled: runs.length > 0 })
+  const query = useQuery(
+    runs.map((r) => r.id).join(','),
+    () => api.listEvaluations({ runIds: runs.map((r) => r.id) }),
+    { enabled: runs.length > 0 },
+  )
   const view = useMemo(() => lengthsView(groupBySeed(runs), query.data ?? [], metric), [runs, query.data, metric])
   const logY = useLogScale(view.logByDefault)
   const policyName = useMemo(() => (policy: string) => t(`policy.${policy}.name`), [t])
@@ -24,13 +28,25 @@ export function LengthSection({ runs }: { runs: Run[] }) {
       <h2>{t('compare.lengths')}</h2>
       <p className="muted">{t('compare.lengthsBody')}</p>
       <div className="toolbar">
-        <select value={metric} onChange={(e) => setMetric(e.target.value as 'loss' | 'accuracy')} aria-label={t('compare.metric')}>
+        <select
+          value={metric}
+          onChange={(e) => setMetric(e.target.value as 'loss' | 'accuracy')}
+          aria-label={t('compare.metric')}
+        >
           <option value="loss">{t('metric.loss')}</option>
           <option value="accuracy">{t('metric.accuracy')}</option>
         </select>
         <ScaleControls showSeeds={showSeeds} onShowSeeds={setShowSeeds} />
       </div>
-      <GroupLinesChart lines={view.lines} xTitle={t('compare.evalLength')} yTitle={t(`metric.${metric}`)} logY={logY} showSeeds={showSeeds} variantName={policyName} testId="compare-lengths" />
+      <GroupLinesChart
+        lines={view.lines}
+        xTitle={t('compare.evalLength')}
+        yTitle={t(`metric.${metric}`)}
+        logY={logY}
+        showSeeds={showSeeds}
+        variantName={policyName}
+        testId="compare-lengths"
+      />
     </section>
   )
 }

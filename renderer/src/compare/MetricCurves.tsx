@@ -13,7 +13,8 @@ import { bestOf } from '../charts/range'
 import { ScaleControls, useLogScale } from '../charts/ScaleControls'
 import { colorAt } from '../charts/setup'
 
-const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toPrecision(4))
+const fmt = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toPrecision(4)
 const meanPlusMinus = (values: (number | null | undefined)[]) => {
   const { mean, sd, n } = meanSd(values)
   return n === 0 ? '—' : sd === null ? fmt(mean) : `${fmt(mean)} ± ${sd.toPrecision(2)}`
@@ -22,7 +23,10 @@ const meanPlusMinus = (values: (number | null | undefined)[]) => {
 export function MetricCurves({ runs, series }: { runs: Run[]; series: MetricSeries[] }) {
   const { t, i18n } = useTranslation()
   const language = isLanguage(i18n.language) ? i18n.language : 'en'
-  const names = useMemo(() => [...new Set(series.map((s) => s.name))].filter((n) => n !== 'lr' && n !== 'step_ms').sort(), [series])
+  const names = useMemo(
+    () => [...new Set(series.map((s) => s.name))].filter((n) => n !== 'lr' && n !== 'step_ms').sort(),
+    [series],
+  )
   const [chosenMetric, setMetric] = useState('loss')
   const metric = names.includes(chosenMetric) ? chosenMetric : (names[0] ?? 'loss')
   const [xMode, setXMode] = useState<CurvesX>('step')
@@ -32,7 +36,10 @@ export function MetricCurves({ runs, series }: { runs: Run[]; series: MetricSeri
   const [reset, setReset] = useState(0)
 
   const groups = useMemo(() => groupBySeed(runs), [runs])
-  const view = useMemo(() => curvesView(groups, series, { metric, x: xMode, smoothing: weight }), [groups, series, metric, xMode, weight])
+  const view = useMemo(
+    () => curvesView(groups, series, { metric, x: xMode, smoothing: weight }),
+    [groups, series, metric, xMode, weight],
+  )
   const logY = useLogScale(view.logByDefault)
 
   const seriesOf = (run: Run) => series.find((x) => x.runId === run.id && x.name === metric)
@@ -71,7 +78,14 @@ export function MetricCurves({ runs, series }: { runs: Run[]; series: MetricSeri
         </label>
         <label>
           {t('compare.smoothing')} {weight.toFixed(2)}{' '}
-          <input type="range" min={0} max={0.99} step={0.01} value={weight} onChange={(e) => setWeight(Number(e.target.value))} />
+          <input
+            type="range"
+            min={0}
+            max={0.99}
+            step={0.01}
+            value={weight}
+            onChange={(e) => setWeight(Number(e.target.value))}
+          />
         </label>
         <ScaleControls showSeeds={showSeeds} onShowSeeds={setShowSeeds} />
         <button type="button" onClick={() => setReset((r) => r + 1)}>
@@ -101,7 +115,14 @@ export function MetricCurves({ runs, series }: { runs: Run[]; series: MetricSeri
               <th>{t('compare.final')}</th>
               <th>{t('compare.best')}</th>
               <th>
-                {t('compare.atStep')} <input className="narrow" value={atStep} onChange={(e) => setAtStep(e.target.value)} inputMode="numeric" aria-label={t('compare.atStep')} />
+                {t('compare.atStep')}{' '}
+                <input
+                  className="narrow"
+                  value={atStep}
+                  onChange={(e) => setAtStep(e.target.value)}
+                  inputMode="numeric"
+                  aria-label={t('compare.atStep')}
+                />
               </th>
             </tr>
           </thead>
@@ -111,12 +132,15 @@ export function MetricCurves({ runs, series }: { runs: Run[]; series: MetricSeri
               return (
                 <tr key={g.key} data-testid="curve-group-row">
                   <td>
-                    <span className="swatch" style={{ background: colorAt(g.index) }} /> {setLabelText(g.label, language)}
+                    <span className="swatch" style={{ background: colorAt(g.index) }} />{' '}
+                    {setLabelText(g.label, language)}
                     <span className="muted small"> · #{g.runs.map((r) => r.id).join(', #')}</span>
                   </td>
                   <td className="num">{g.runs.length}</td>
                   <td className="num">{meanPlusMinus(of.map((s) => s?.values[s.values.length - 1]))}</td>
-                  <td className="num">{meanPlusMinus(of.map((s) => (s ? bestOf(s.values, !higherIsBetter(metric)) : null)))}</td>
+                  <td className="num">
+                    {meanPlusMinus(of.map((s) => (s ? bestOf(s.values, !higherIsBetter(metric)) : null)))}
+                  </td>
                   <td className="num">{meanPlusMinus(of.map(valueAt))}</td>
                 </tr>
               )

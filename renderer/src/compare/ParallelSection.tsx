@@ -38,7 +38,10 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
   const x = (i: number) => PAD.left + (i * (W - PAD.left - PAD.right)) / Math.max(1, axisCount - 1)
   const y = (p: number) => H - PAD.bottom - p * (H - PAD.top - PAD.bottom)
   const nameOf = (id: number) => runs.find((r) => r.id === id)?.name ?? `#${id}`
-  const within = (positions: number[]) => Object.entries(brushes).every(([axis, [lo, hi]]) => positions[Number(axis)]! >= lo - 1e-9 && positions[Number(axis)]! <= hi + 1e-9)
+  const within = (positions: number[]) =>
+    Object.entries(brushes).every(
+      ([axis, [lo, hi]]) => positions[Number(axis)]! >= lo - 1e-9 && positions[Number(axis)]! <= hi + 1e-9,
+    )
   const lit = view.lines.filter((l) => within(l.positions))
   /** The pointer's height on the chart as an axis position (0 bottom … 1 top). */
   const positionAt = (clientY: number) => {
@@ -46,7 +49,8 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
     const yInBox = ((clientY - box.top) / box.height) * H
     return Math.min(1, Math.max(0, (H - PAD.bottom - yInBox) / (H - PAD.top - PAD.bottom)))
   }
-  const clearBrush = (axis: number) => setBrushes((all) => Object.fromEntries(Object.entries(all).filter(([k]) => Number(k) !== axis)))
+  const clearBrush = (axis: number) =>
+    setBrushes((all) => Object.fromEntries(Object.entries(all).filter(([k]) => Number(k) !== axis)))
   const brushTo = (clientY: number) => {
     const d = drag.current
     if (!d) return
@@ -62,7 +66,13 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
       <h2>{t('compare.parallel')}</h2>
       <p className="muted">{t('compare.parallelBody', { metric: metricLabel })}</p>
       <div className="chart-tools-static">
-        <button type="button" data-testid="save-svg" onClick={() => svg.current && saveSvg(new XMLSerializer().serializeToString(svg.current), 'parallel-coordinates')}>
+        <button
+          type="button"
+          data-testid="save-svg"
+          onClick={() =>
+            svg.current && saveSvg(new XMLSerializer().serializeToString(svg.current), 'parallel-coordinates')
+          }
+        >
           SVG
         </button>
         <button
@@ -80,10 +90,29 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
           CSV
         </button>
       </div>
-      <svg ref={svg} xmlns="http://www.w3.org/2000/svg" viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={t('compare.parallel')} data-lines={view.lines.length} data-axes={view.axes.length} style={{ maxWidth: W }}>
+      <svg
+        ref={svg}
+        xmlns="http://www.w3.org/2000/svg"
+        viewBox={`0 0 ${W} ${H}`}
+        width="100%"
+        role="img"
+        aria-label={t('compare.parallel')}
+        data-lines={view.lines.length}
+        data-axes={view.axes.length}
+        style={{ maxWidth: W }}
+      >
         <rect x="0" y="0" width={W} height={H} fill="white" />
         {view.lines.map((l) => (
-          <polyline key={l.runId} fill="none" stroke={colorOf(l.positions[l.positions.length - 1]!)} strokeWidth="1.6" strokeOpacity={lit.includes(l) ? 0.85 : 0.08} data-lit={lit.includes(l)} points={l.positions.map((p, i) => `${x(i).toFixed(1)},${y(p).toFixed(1)}`).join(' ')} data-run-id={l.runId}>
+          <polyline
+            key={l.runId}
+            fill="none"
+            stroke={colorOf(l.positions[l.positions.length - 1]!)}
+            strokeWidth="1.6"
+            strokeOpacity={lit.includes(l) ? 0.85 : 0.08}
+            data-lit={lit.includes(l)}
+            points={l.positions.map((p, i) => `${x(i).toFixed(1)},${y(p).toFixed(1)}`).join(' ')}
+            data-run-id={l.runId}
+          >
             <title>{`#${l.runId} ${nameOf(l.runId)}: ${format(l.value)}`}</title>
           </polyline>
         ))}
@@ -91,7 +120,17 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
           const b = brushes[i]
           return (
             <g key={`brush-${i}`}>
-              {b && <rect x={x(i) - 7} width="14" y={y(b[1])} height={Math.max(2, y(b[0]) - y(b[1]))} fill="#0072B2" fillOpacity="0.18" stroke="#0072B2" />}
+              {b && (
+                <rect
+                  x={x(i) - 7}
+                  width="14"
+                  y={y(b[1])}
+                  height={Math.max(2, y(b[0]) - y(b[1]))}
+                  fill="#0072B2"
+                  fillOpacity="0.18"
+                  stroke="#0072B2"
+                />
+              )}
               {/* Drag along an axis to keep the lines through that range; a click clears it. */}
               <rect
                 x={x(i) - 12}
@@ -124,7 +163,13 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
               {fields[axis.key] ?? axis.key}
             </text>
             {axis.values.map((v, k) => (
-              <text key={v} x={x(i) + 4} y={y(axis.values.length === 1 ? 0.5 : k / (axis.values.length - 1)) - 3} fontSize="10" fill="#333">
+              <text
+                key={v}
+                x={x(i) + 4}
+                y={y(axis.values.length === 1 ? 0.5 : k / (axis.values.length - 1)) - 3}
+                fontSize="10"
+                fill="#333"
+              >
                 {settingValueText(axis.key, v, language) ?? v}
               </text>
             ))}
@@ -147,7 +192,11 @@ export function ParallelSection({ runs, series }: { runs: Run[]; series: MetricS
       <p className="muted small" data-testid="parallel-lit">
         {t('compare.parallelLit', { lit: lit.length, total: view.lines.length })}
       </p>
-      {view.missing.length > 0 && <p className="muted small">{t('compare.parallelMissing', { runs: view.missing.map((id) => `#${id}`).join(', ') })}</p>}
+      {view.missing.length > 0 && (
+        <p className="muted small">
+          {t('compare.parallelMissing', { runs: view.missing.map((id) => `#${id}`).join(', ') })}
+        </p>
+      )}
     </section>
   )
 }

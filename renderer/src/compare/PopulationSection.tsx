@@ -35,19 +35,47 @@ export function PopulationSection({ runs }: { runs: Run[] }) {
       <div className="grid-auto">
         {bnRuns.map((run, i) => {
           const snap = snapshots[run.id]
-          if (!snap) return <p key={run.id} className="muted">#{run.id}: {t('compare.noPopulation')}</p>
+          if (!snap)
+            return (
+              <p key={run.id} className="muted">
+                #{run.id}: {t('compare.noPopulation')}
+              </p>
+            )
           return snap.records.map((rec) => {
             const series: Series[] = [
-              { label: t('compare.popMean'), points: rec.mean.map((row, x) => ({ x, y: average(row) })), color: colorAt(i) },
-              { label: t('compare.popVar'), points: rec.var.map((row, x) => ({ x, y: average(row) })), color: colorAt(i + 3), dashed: true },
-              { label: t('compare.seen'), points: rec.seen.map((y, x) => ({ x, y })), color: faint('#868e96', 0.45), axis: 'y2', kind: 'bar' },
+              {
+                label: t('compare.popMean'),
+                points: rec.mean.map((row, x) => ({ x, y: average(row) })),
+                color: colorAt(i),
+              },
+              {
+                label: t('compare.popVar'),
+                points: rec.var.map((row, x) => ({ x, y: average(row) })),
+                color: colorAt(i + 3),
+                dashed: true,
+              },
+              {
+                label: t('compare.seen'),
+                points: rec.seen.map((y, x) => ({ x, y })),
+                color: faint('#868e96', 0.45),
+                axis: 'y2',
+                kind: 'bar',
+              },
             ]
             return (
               <div key={`${run.id}-${rec.term}`}>
                 <h4>
-                  #{run.id} {t(`norm.${run.norm}`)} · {t(`termName.${rec.term}`)} · {t('compare.stepShort', { step: snap.step })}
+                  #{run.id} {t(`norm.${run.norm}`)} · {t(`termName.${rec.term}`)} ·{' '}
+                  {t('compare.stepShort', { step: snap.step })}
                 </h4>
-                <LineChart series={series} xTitle={t('profile.timeStep')} yTitle={t('compare.popValue')} y2Title={t('compare.seen')} zoom={false} height={200} />
+                <LineChart
+                  series={series}
+                  xTitle={t('profile.timeStep')}
+                  yTitle={t('compare.popValue')}
+                  y2Title={t('compare.seen')}
+                  zoom={false}
+                  height={200}
+                />
               </div>
             )
           })

@@ -35,12 +35,21 @@ export function TimestepSection({ runs }: { runs: Run[] }) {
     `${ids}|${term}|${step}`,
     async () => {
       // A run with nothing recorded at or before this step has no profile to show.
-      const list = await Promise.all(runs.map((run) => api.getTimestepProfile({ runId: run.id, term, step }).catch(() => null)))
-      return list.flatMap((p, i): StepStats[] => (p ? [{ runId: runs[i]!.id, step: p.step, count: p.count, normCount: p.normCount, mean: p.mean, var: p.var }] : []))
+      const list = await Promise.all(
+        runs.map((run) => api.getTimestepProfile({ runId: run.id, term, step }).catch(() => null)),
+      )
+      return list.flatMap((p, i): StepStats[] =>
+        p
+          ? [{ runId: runs[i]!.id, step: p.step, count: p.count, normCount: p.normCount, mean: p.mean, var: p.var }]
+          : [],
+      )
     },
     { enabled: step !== undefined },
   )
-  const views = useMemo(() => groups.map((g) => ({ g, view: profiles.data ? profileView(g, profiles.data) : null })), [groups, profiles.data])
+  const views = useMemo(
+    () => groups.map((g) => ({ g, view: profiles.data ? profileView(g, profiles.data) : null })),
+    [groups, profiles.data],
+  )
 
   const hasCell = runs.some((r) => r.cell === 'lstm')
   return (
@@ -66,11 +75,20 @@ export function TimestepSection({ runs }: { runs: Run[] }) {
         {steps.length > 0 && (
           <label className="grow">
             {t('compare.atTrainingStep', { step: step ?? '—' })}{' '}
-            <input type="range" min={0} max={steps.length - 1} value={Math.max(0, index)} onChange={(e) => setChosen(Number(e.target.value))} aria-label={t('compare.trainingStep')} data-testid="step-slider" />
+            <input
+              type="range"
+              min={0}
+              max={steps.length - 1}
+              value={Math.max(0, index)}
+              onChange={(e) => setChosen(Number(e.target.value))}
+              aria-label={t('compare.trainingStep')}
+              data-testid="step-slider"
+            />
           </label>
         )}
         <label>
-          <input type="checkbox" checked={showSeeds} onChange={(e) => setShowSeeds(e.target.checked)} /> {t('groups.showSeeds')}
+          <input type="checkbox" checked={showSeeds} onChange={(e) => setShowSeeds(e.target.checked)} />{' '}
+          {t('groups.showSeeds')}
         </label>
       </div>
       {recorded.status === 'error' && <p className="error">{recorded.error}</p>}

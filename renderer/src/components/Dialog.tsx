@@ -1,7 +1,17 @@
 import { useEffect, useRef, type ReactNode } from 'react'
 
 /** A modal dialog (the native <dialog>): focus stays inside, Escape closes it. */
-export function Dialog({ title, children, onClose, testId }: { title: string; children: ReactNode; onClose: () => void; testId?: string }) {
+export function Dialog({
+  title,
+  children,
+  onClose,
+  testId,
+}: {
+  title: string
+  children: ReactNode
+  onClose: () => void
+  testId?: string
+}) {
   const ref = useRef<HTMLDialogElement>(null)
   useEffect(() => {
     const dialog = ref.current

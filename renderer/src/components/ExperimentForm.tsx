@@ -2,7 +2,19 @@
 // settings. Errors show beside their field as the user types; Run stays off until there are none.
 import type { ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
-import { BATCHINGS, CELLS, normDefinition, NORMS, OPTIMIZERS, POLICIES, TASKS, type Batching, type CellKind, type NormKind, type Policy } from '../../../shared/kinds'
+import {
+  BATCHINGS,
+  CELLS,
+  normDefinition,
+  NORMS,
+  OPTIMIZERS,
+  POLICIES,
+  TASKS,
+  type Batching,
+  type CellKind,
+  type NormKind,
+  type Policy,
+} from '../../../shared/kinds'
 import type { FieldError, PlanField } from '../../../shared/lab/study-plan'
 import type { FormErrors, FormState } from './experiment-form-state'
 
@@ -30,7 +42,19 @@ export function ErrorText({ error, testId }: { error: FieldError; testId?: strin
   )
 }
 
-function Field({ field, label, hint, error, children }: { field: PlanField; label: string; hint?: string; error?: FieldError; children: ReactNode }) {
+function Field({
+  field,
+  label,
+  hint,
+  error,
+  children,
+}: {
+  field: PlanField
+  label: string
+  hint?: string
+  error?: FieldError
+  children: ReactNode
+}) {
   return (
     <div className={error ? 'field has-error' : 'field'} data-field={field}>
       <span className="field-label">{label}</span>
@@ -47,7 +71,12 @@ export function ExperimentForm({ form, errors, warnings = {}, onChange, onFile, 
   const lengthsApply = form.task === 'adding' || form.task === 'copy'
 
   const text = (key: keyof FormState, label: string) => (
-    <input aria-label={label} value={form[key] as string} onChange={(e) => set(key, e.target.value as never)} inputMode="decimal" />
+    <input
+      aria-label={label}
+      value={form[key] as string}
+      onChange={(e) => set(key, e.target.value as never)}
+      inputMode="decimal"
+    />
   )
 
   return (
@@ -55,7 +84,11 @@ export function ExperimentForm({ form, errors, warnings = {}, onChange, onFile, 
       <fieldset>
         <legend>{t('form.data')}</legend>
         <Field field="task" error={errors['task']} label={t('form.task')} hint={t(`tasks.${form.task}.hint`)}>
-          <select aria-label={t('form.task')} value={form.task} onChange={(e) => set('task', e.target.value as FormState['task'])}>
+          <select
+            aria-label={t('form.task')}
+            value={form.task}
+            onChange={(e) => set('task', e.target.value as FormState['task'])}
+          >
             {TASKS.map((task) => (
               <option key={task} value={task}>
                 {t(`tasks.${task}.name`)}
@@ -65,34 +98,70 @@ export function ExperimentForm({ form, errors, warnings = {}, onChange, onFile, 
         </Field>
         {form.task === 'user' && (
           <Field field="dataFile" error={errors['dataFile']} label={t('form.dataFile')} hint={t('form.dataFileHint')}>
-            <input type="file" accept=".jsonl,.json,.csv,.txt" aria-label={t('form.dataFile')} onChange={(e) => onFile?.(e.target.files?.[0] ?? null)} />
+            <input
+              type="file"
+              accept=".jsonl,.json,.csv,.txt"
+              aria-label={t('form.dataFile')}
+              onChange={(e) => onFile?.(e.target.files?.[0] ?? null)}
+            />
             {fileName && <span className="muted">{fileName}</span>}
           </Field>
         )}
-        <Field field="lengths" error={errors['lengths']} label={t('form.lengths')} hint={lengthsApply ? t('form.lengthsHint') : t('form.lengthsFixedByTask')}>
+        <Field
+          field="lengths"
+          error={errors['lengths']}
+          label={t('form.lengths')}
+          hint={lengthsApply ? t('form.lengthsHint') : t('form.lengthsFixedByTask')}
+        >
           <div className="inline">
-            <select aria-label={t('form.lengthKind')} value={form.lengthKind} disabled={!lengthsApply} onChange={(e) => set('lengthKind', e.target.value as FormState['lengthKind'])}>
+            <select
+              aria-label={t('form.lengthKind')}
+              value={form.lengthKind}
+              disabled={!lengthsApply}
+              onChange={(e) => set('lengthKind', e.target.value as FormState['lengthKind'])}
+            >
               <option value="fixed">{t('form.lengthFixed')}</option>
               <option value="uniform">{t('form.lengthUniform')}</option>
               <option value="longtail">{t('form.lengthLongtail')}</option>
             </select>
             {form.lengthKind === 'fixed' ? (
-              <input aria-label={t('form.length')} value={form.lengthFixed} disabled={!lengthsApply} onChange={(e) => set('lengthFixed', e.target.value)} />
+              <input
+                aria-label={t('form.length')}
+                value={form.lengthFixed}
+                disabled={!lengthsApply}
+                onChange={(e) => set('lengthFixed', e.target.value)}
+              />
             ) : (
               <>
-                <input aria-label={t('form.lengthMin')} value={form.lengthMin} disabled={!lengthsApply} onChange={(e) => set('lengthMin', e.target.value)} />
+                <input
+                  aria-label={t('form.lengthMin')}
+                  value={form.lengthMin}
+                  disabled={!lengthsApply}
+                  onChange={(e) => set('lengthMin', e.target.value)}
+                />
                 <span>–</span>
-                <input aria-label={t('form.lengthMax')} value={form.lengthMax} disabled={!lengthsApply} onChange={(e) => set('lengthMax', e.target.value)} />
+                <input
+                  aria-label={t('form.lengthMax')}
+                  value={form.lengthMax}
+                  disabled={!lengthsApply}
+                  onChange={(e) => set('lengthMax', e.target.value)}
+                />
               </>
             )}
           </div>
-          {(['lengths.min', 'lengths.max', 'lengths.length'] as const).map((f) => errors[f] && <ErrorText key={f} error={errors[f]!} testId={`error-${f}`} />)}
+          {(['lengths.min', 'lengths.max', 'lengths.length'] as const).map(
+            (f) => errors[f] && <ErrorText key={f} error={errors[f]!} testId={`error-${f}`} />,
+          )}
         </Field>
         <Field field="batchings" error={errors['batchings']} label={t('form.batching')} hint={t('form.batchingHint')}>
           <div className="checks">
             {BATCHINGS.map((b: Batching) => (
               <label key={b} title={t(`batching.${b}.hint`)}>
-                <input type="checkbox" checked={form.batchings.includes(b)} onChange={() => set('batchings', toggle(form.batchings, b))} />
+                <input
+                  type="checkbox"
+                  checked={form.batchings.includes(b)}
+                  onChange={() => set('batchings', toggle(form.batchings, b))}
+                />
                 {t(`batching.${b}.name`)}
               </label>
             ))}
@@ -106,7 +175,12 @@ export function ExperimentForm({ form, errors, warnings = {}, onChange, onFile, 
           <div className="checks">
             {CELLS.map((c: CellKind) => (
               <label key={c}>
-                <input type="checkbox" data-testid={`cell-${c}`} checked={form.cells.includes(c)} onChange={() => set('cells', toggle(form.cells, c))} />
+                <input
+                  type="checkbox"
+                  data-testid={`cell-${c}`}
+                  checked={form.cells.includes(c)}
+                  onChange={() => set('cells', toggle(form.cells, c))}
+                />
                 {c.toUpperCase()}
               </label>
             ))}
@@ -116,7 +190,12 @@ export function ExperimentForm({ form, errors, warnings = {}, onChange, onFile, 
           <div className="checks">
             {NORMS.map((n: NormKind) => (
               <label key={n} title={t(`normHint.${n}`)}>
-                <input type="checkbox" data-testid={`norm-${n}`} checked={form.norms.includes(n)} onChange={() => set('norms', toggle(form.norms, n))} />
+                <input
+                  type="checkbox"
+                  data-testid={`norm-${n}`}
+                  checked={form.norms.includes(n)}
+                  onChange={() => set('norms', toggle(form.norms, n))}
+                />
                 {t(`norm.${n}`)}
               </label>
             ))}
@@ -137,11 +216,19 @@ export function ExperimentForm({ form, errors, warnings = {}, onChange, onFile, 
         <Field field="batchSizes" error={errors['batchSizes']} label={t('form.batchSizes')} hint={t('form.listHint')}>
           {text('batchSizes', t('form.batchSizes'))}
           <label className="inline-check" title={t('form.equalSamplesHint')}>
-            <input type="checkbox" data-testid="equal-samples" checked={form.equalSamples} onChange={(e) => set('equalSamples', e.target.checked)} /> {t('form.equalSamples')}
+            <input
+              type="checkbox"
+              data-testid="equal-samples"
+              checked={form.equalSamples}
+              onChange={(e) => set('equalSamples', e.target.checked)}
+            />{' '}
+            {t('form.equalSamples')}
           </label>
           {warnings.batchSizes && !errors.batchSizes && (
             <span className="field-warning" role="status" data-testid="warning-batchSizes">
-              {warnings.batchSizes.key ? t(`validation.${warnings.batchSizes.key}`, warnings.batchSizes.values ?? {}) : warnings.batchSizes.message}
+              {warnings.batchSizes.key
+                ? t(`validation.${warnings.batchSizes.key}`, warnings.batchSizes.values ?? {})
+                : warnings.batchSizes.message}
             </span>
           )}
         </Field>
@@ -156,7 +243,11 @@ export function ExperimentForm({ form, errors, warnings = {}, onChange, onFile, 
           {text('steps', t('form.steps'))}
         </Field>
         <Field field="optimizer" error={errors['optimizer']} label={t('form.optimizer')}>
-          <select aria-label={t('form.optimizer')} value={form.optimizer} onChange={(e) => set('optimizer', e.target.value as FormState['optimizer'])}>
+          <select
+            aria-label={t('form.optimizer')}
+            value={form.optimizer}
+            onChange={(e) => set('optimizer', e.target.value as FormState['optimizer'])}
+          >
             {OPTIMIZERS.map((o) => (
               <option key={o} value={o}>
                 {o}
@@ -174,25 +265,50 @@ export function ExperimentForm({ form, errors, warnings = {}, onChange, onFile, 
 
       <fieldset>
         <legend>{t('form.recording')}</legend>
-        <Field field="recordEvery" error={errors['recordEvery']} label={t('form.recordEvery')} hint={t('form.recordEveryHint')}>
+        <Field
+          field="recordEvery"
+          error={errors['recordEvery']}
+          label={t('form.recordEvery')}
+          hint={t('form.recordEveryHint')}
+        >
           {text('recordEvery', t('form.recordEvery'))}
         </Field>
         <Field field="snapshots" error={errors['snapshots']} label={t('form.snapshots')} hint={t('form.snapshotsHint')}>
           <label className="inline-check">
-            <input type="checkbox" data-testid="snapshots" checked={form.snapshots} onChange={(e) => set('snapshots', e.target.checked)} /> {t('form.snapshotsOn')}
+            <input
+              type="checkbox"
+              data-testid="snapshots"
+              checked={form.snapshots}
+              onChange={(e) => set('snapshots', e.target.checked)}
+            />{' '}
+            {t('form.snapshotsOn')}
           </label>
         </Field>
         <Field field="evalEvery" error={errors['evalEvery']} label={t('form.evalEvery')} hint={t('form.evalEveryHint')}>
           {text('evalEvery', t('form.evalEvery'))}
         </Field>
-        <Field field="evalLengths" error={errors['evalLengths']} label={t('form.evalLengths')} hint={t('form.evalLengthsHint')}>
+        <Field
+          field="evalLengths"
+          error={errors['evalLengths']}
+          label={t('form.evalLengths')}
+          hint={t('form.evalLengthsHint')}
+        >
           {text('evalLengths', t('form.evalLengths'))}
         </Field>
-        <Field field="evalPolicies" error={errors['evalPolicies']} label={t('form.policies')} hint={t('form.policiesHint')}>
+        <Field
+          field="evalPolicies"
+          error={errors['evalPolicies']}
+          label={t('form.policies')}
+          hint={t('form.policiesHint')}
+        >
           <div className="checks">
             {POLICIES.map((p: Policy) => (
               <label key={p} title={t(`policy.${p}.hint`)}>
-                <input type="checkbox" checked={form.evalPolicies.includes(p)} onChange={() => set('evalPolicies', toggle(form.evalPolicies, p))} />
+                <input
+                  type="checkbox"
+                  checked={form.evalPolicies.includes(p)}
+                  onChange={() => set('evalPolicies', toggle(form.evalPolicies, p))}
+                />
                 {t(`policy.${p}.name`)}
               </label>
             ))}

@@ -17,13 +17,22 @@ interface Offer {
 }
 
 async function loadOffers(): Promise<Offer[]> {
-  const [resumable, studies, running] = await Promise.all([api.listResumable({}), api.listStudies({}), api.listRuns({ filter: { status: 'running' } })])
+  const [resumable, studies, running] = await Promise.all([
+    api.listResumable({}),
+    api.listStudies({}),
+    api.listRuns({ filter: { status: 'running' } }),
+  ])
   // A study with a run still training (here, in another window, or the CLI) is not offered yet: its
   // trainer may go on with it; a trainer that is gone is judged so when its lease runs out.
   const busy = new Set(running.map((r) => r.studyId))
   const offers = new Map<number | null, Offer>()
   for (const r of resumable.filter((x) => !busy.has(x.studyId))) {
-    const offer = offers.get(r.studyId) ?? { studyId: r.studyId, name: studies.find((s) => s.id === r.studyId)?.name ?? null, queued: 0, interrupted: [] }
+    const offer = offers.get(r.studyId) ?? {
+      studyId: r.studyId,
+      name: studies.find((s) => s.id === r.studyId)?.name ?? null,
+      queued: 0,
+      interrupted: [],
+    }
     if (r.status === 'queued') offer.queued++
     else offer.interrupted.push({ runId: r.runId, fromStep: r.fromStep })
     offers.set(r.studyId, offer)
@@ -39,7 +48,10 @@ export function ResumeOffer() {
 
 function Offers({ controller }: { controller: TrainingController }) {
   const { t } = useTranslation()
-  const busy = useSyncExternalStore(controller.subscribe, () => controller.getState().live !== null || controller.getState().queue.length > 0)
+  const busy = useSyncExternalStore(
+    controller.subscribe,
+    () => controller.getState().live !== null || controller.getState().queue.length > 0,
+  )
   const offers = useQuery('resumable', loadOffers, { refreshOn: (event) => event.change !== 'data', enabled: !busy })
   if (busy || !offers.data || offers.data.length === 0) return null
   return (
@@ -53,12 +65,17 @@ function Offers({ controller }: { controller: TrainingController }) {
               <strong>{o.name ?? t('resume.noStudy')}</strong>{' '}
               <span>
                 {t('resume.counts', { queued: o.queued, interrupted: o.interrupted.length })}
-                {from.length > 0 && ` · ${t('resume.fromSteps', { steps: from.map((r) => t('resume.atStep', { run: r.runId, step: r.fromStep })).join(', ') })}`}
+                {from.length > 0 &&
+                  ` · ${t('resume.fromSteps', { steps: from.map((r) => t('resume.atStep', { run: r.runId, step: r.fromStep })).join(', ') })}`}
               </span>{' '}
-              <button type="button" className="primary" onClick={() => {
+              <button
+                type="button"
+                className="primary"
+                onClick={() => {
                   void controller.resumeStudy(o.studyId, o.name)
                   navigate({ page: 'live' })
-                }}>
+                }}
+              >
                 {o.studyId === null ? t('resume.resumeRuns') : t('resume.resumeStudy')}
               </button>
             </li>

@@ -13,7 +13,13 @@ export function SettleRounds({ settle }: { settle: SettleView }) {
   return (
     <div className="card settle-rounds" data-testid="settle-rounds" data-stop={stop ?? ''}>
       <h2>{t('settle.title')}</h2>
-      <p className="muted">{t('settle.hint', { looks: design.looks.join(' → '), level: levelPercent(settle.level), count: design.looks.length })}</p>
+      <p className="muted">
+        {t('settle.hint', {
+          looks: design.looks.join(' → '),
+          level: levelPercent(settle.level),
+          count: design.looks.length,
+        })}
+      </p>
       <table>
         <thead>
           <tr>

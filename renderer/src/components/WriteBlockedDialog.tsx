@@ -12,16 +12,33 @@ export function WriteBlockedDialog() {
   if (!blocked) return null
   return (
     <Dialog title={t('writeBlocked.title')} onClose={() => undefined} testId="write-blocked">
-      <p>{t('writeBlocked.body', { what: blocked.what, run: blocked.runId, name: blocked.runName, file: blocked.archivePath })}</p>
+      <p>
+        {t('writeBlocked.body', {
+          what: blocked.what,
+          run: blocked.runId,
+          name: blocked.runName,
+          file: blocked.archivePath,
+        })}
+      </p>
       <p className="error mono" data-testid="write-blocked-reason">
         {blocked.error.message}
       </p>
       <p className="muted">{t('writeBlocked.paused', { count: blocked.waiting })}</p>
       <div className="dialog-actions">
-        <button type="button" className="danger" data-testid="write-blocked-stop" onClick={() => controller.resolveBlocked('stop')}>
+        <button
+          type="button"
+          className="danger"
+          data-testid="write-blocked-stop"
+          onClick={() => controller.resolveBlocked('stop')}
+        >
           {t('writeBlocked.stop')}
         </button>
-        <button type="button" className="primary" data-testid="write-blocked-retry" onClick={() => controller.resolveBlocked('retry')}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="write-blocked-retry"
+          onClick={() => controller.resolveBlocked('retry')}
+        >
           {t('writeBlocked.retry')}
         </button>
       </div>

@@ -1,7 +1,25 @@
 // The form's own state (numbers as typed text) and its conversion to an experiment draft, with
 // an error per field for anything that is not a number or a list of numbers.
-import { BATCHINGS, type Batching, type CellKind, type NormKind, type OptimizerKind, type Policy, type TaskKind } from '../../../shared/kinds'
-import { errorsByField, planInputOf, planStudy, planWarnings, type ExperimentDraft, type FieldError, type PlanField, type PlannedRun, type StudyPlanInput } from '../../../shared/lab/study-plan'
+import {
+  BATCHINGS,
+  type Batching,
+  type CellKind,
+  type NormKind,
+  type OptimizerKind,
+  type Policy,
+  type TaskKind,
+} from '../../../shared/kinds'
+import {
+  errorsByField,
+  planInputOf,
+  planStudy,
+  planWarnings,
+  type ExperimentDraft,
+  type FieldError,
+  type PlanField,
+  type PlannedRun,
+  type StudyPlanInput,
+} from '../../../shared/lab/study-plan'
 
 export type FormErrors = Partial<Record<PlanField, FieldError>>
 
@@ -73,7 +91,10 @@ function numberList(text: string): number[] | null {
 }
 
 /** The study the form describes (shared/lab/study-plan.ts) and the first error of each field; `runs` is what Run would create. */
-export function validateForm(form: FormState, dataFile?: string): { runs: PlannedRun[]; input: StudyPlanInput | null; errors: FormErrors; warnings: FormErrors } {
+export function validateForm(
+  form: FormState,
+  dataFile?: string,
+): { runs: PlannedRun[]; input: StudyPlanInput | null; errors: FormErrors; warnings: FormErrors } {
   const errors: FormErrors = {}
   const num = (field: PlanField, text: string) => {
     const v = number(text)
@@ -113,5 +134,10 @@ export function validateForm(form: FormState, dataFile?: string): { runs: Planne
   if (Object.keys(errors).length > 0) return { runs: [], input: null, errors, warnings: {} }
   const input = planInputOf(draft, dataFile)
   const planned = planStudy(input)
-  return { runs: planned.runs, input: planned.errors.length > 0 ? null : input, errors: errorsByField(planned.errors), warnings: errorsByField(planWarnings(planned.runs)) }
+  return {
+    runs: planned.runs,
+    input: planned.errors.length > 0 ? null : input,
+    errors: errorsByField(planned.errors),
+    warnings: errorsByField(planWarnings(planned.runs)),
+  }
 }

@@ -5,7 +5,10 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import type { EventOf } from '../../../shared/contract'
 import { api } from '../api'
 
-export type QueryState<T> = { status: 'loading'; data: T | undefined; error: null } | { status: 'ready'; data: T; error: null } | { status: 'error'; data: T | undefined; error: string }
+export type QueryState<T> =
+  | { status: 'loading'; data: T | undefined; error: null }
+  | { status: 'ready'; data: T; error: null }
+  | { status: 'error'; data: T | undefined; error: string }
 
 export interface QueryOptions {
   /** Reload when a runsChanged event matches (the archive changed under the view). */
@@ -19,7 +22,11 @@ export interface QueryOptions {
  * previous data while a reload is under way, so views do not flash empty. An answer is shown only
  * if it belongs to the newest request: a slow answer to an older one is dropped.
  */
-export function useQuery<T>(key: string, load: () => Promise<T>, options: QueryOptions = {}): QueryState<T> & { reload(): void } {
+export function useQuery<T>(
+  key: string,
+  load: () => Promise<T>,
+  options: QueryOptions = {},
+): QueryState<T> & { reload(): void } {
   const enabled = options.enabled ?? true
   const [version, setVersion] = useState(0)
   const [answer, setAnswer] = useState<{ request: string; data?: T; error?: string } | null>(null)
@@ -65,7 +72,11 @@ export function useQuery<T>(key: string, load: () => Promise<T>, options: QueryO
 }
 
 /** Runs a write and reports its failure instead of dropping it (star, delete, rename…). */
-export function useAction(): { error: string | null; run(action: () => Promise<unknown>): Promise<void>; clear(): void } {
+export function useAction(): {
+  error: string | null
+  run(action: () => Promise<unknown>): Promise<void>
+  clear(): void
+} {
   const [error, setError] = useState<string | null>(null)
   return {
     error,

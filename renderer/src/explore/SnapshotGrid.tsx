@@ -4,7 +4,14 @@
 // one outlined, the others dimmed. Keyboard: the arrows move the selected cell.
 import { useEffect, useMemo, useRef } from 'react'
 import { useTranslation } from 'react-i18next'
-import { isValid, sharedCells, valueAt, type Cell, type Grid, type Snapshot } from '../../../shared/lab/views/explorable'
+import {
+  isValid,
+  sharedCells,
+  valueAt,
+  type Cell,
+  type Grid,
+  type Snapshot,
+} from '../../../shared/lab/views/explorable'
 import type { NormKind } from '../../../shared/kinds'
 
 interface Props {
@@ -34,7 +41,17 @@ function color(x: number, range: number): string {
   return v >= 0 ? `rgb(255,${a},${a})` : `rgb(${a},${a},255)`
 }
 
-export function SnapshotGrid({ snapshot: s, grid, norm, groups, selected, onSelect, width, height = 360, testId }: Props) {
+export function SnapshotGrid({
+  snapshot: s,
+  grid,
+  norm,
+  groups,
+  selected,
+  onSelect,
+  width,
+  height = 360,
+  testId,
+}: Props) {
   const { t } = useTranslation()
   const canvas = useRef<HTMLCanvasElement>(null)
   const columns = grid === 'time' ? s.T : s.F
@@ -53,7 +70,8 @@ export function SnapshotGrid({ snapshot: s, grid, norm, groups, selected, onSele
     el.height = s.N * rowH * ratio
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0)
     const shown: number[] = []
-    for (let n = 0; n < s.N; n++) for (let c = 0; c < columns; c++) if (isValid(s, n, at(n, c).t)) shown.push(valueAt(s, n, at(n, c).t, at(n, c).f))
+    for (let n = 0; n < s.N; n++)
+      for (let c = 0; c < columns; c++) if (isValid(s, n, at(n, c).t)) shown.push(valueAt(s, n, at(n, c).t, at(n, c).f))
     const range = rangeOf(shown)
     const lit = new Set(highlighted)
     const any = lit.size > 0
@@ -113,7 +131,12 @@ export function SnapshotGrid({ snapshot: s, grid, norm, groups, selected, onSele
     onSelect(at(n, c))
   }
   const key = (event: React.KeyboardEvent) => {
-    const move: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }
+    const move: Record<string, [number, number]> = {
+      ArrowUp: [-1, 0],
+      ArrowDown: [1, 0],
+      ArrowLeft: [0, -1],
+      ArrowRight: [0, 1],
+    }
     const d = move[event.key]
     if (!d) return
     event.preventDefault()
@@ -123,7 +146,11 @@ export function SnapshotGrid({ snapshot: s, grid, norm, groups, selected, onSele
   }
   return (
     <div className="snapshot-grid">
-      <div className="muted small">{grid === 'time' ? t('explore.timeGrid', { feature: selected.f }) : t('explore.featureGrid', { step: selected.t })}</div>
+      <div className="muted small">
+        {grid === 'time'
+          ? t('explore.timeGrid', { feature: selected.f })
+          : t('explore.featureGrid', { step: selected.t })}
+      </div>
       <canvas
         ref={canvas}
         data-testid={testId}
@@ -135,7 +162,11 @@ export function SnapshotGrid({ snapshot: s, grid, norm, groups, selected, onSele
         style={{ width: columns * cell, height: s.N * rowH }}
         tabIndex={0}
         role="grid"
-        aria-label={grid === 'time' ? t('explore.timeGrid', { feature: selected.f }) : t('explore.featureGrid', { step: selected.t })}
+        aria-label={
+          grid === 'time'
+            ? t('explore.timeGrid', { feature: selected.f })
+            : t('explore.featureGrid', { step: selected.t })
+        }
         onMouseMove={pick}
         onClick={pick}
         onKeyDown={key}

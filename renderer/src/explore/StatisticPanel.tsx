@@ -5,9 +5,28 @@ import { useTranslation } from 'react-i18next'
 import { populationUse, statisticAt, type Cell, type Snapshot } from '../../../shared/lab/views/explorable'
 import { isBatchNorm, normDefinition, type NormKind, type Policy } from '../../../shared/kinds'
 
-const fmt = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(4)) : '—')
+const fmt = (x: number) =>
+  Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(4)) : '—'
 
-export function StatisticPanel({ snapshot, norm, groups, cell, eps, trainedLength, policies, testId }: { snapshot: Snapshot; norm: NormKind; groups: number; cell: Cell; eps: number; trainedLength: number; policies: Policy[]; testId: string }) {
+export function StatisticPanel({
+  snapshot,
+  norm,
+  groups,
+  cell,
+  eps,
+  trainedLength,
+  policies,
+  testId,
+}: {
+  snapshot: Snapshot
+  norm: NormKind
+  groups: number
+  cell: Cell
+  eps: number
+  trainedLength: number
+  policies: Policy[]
+  testId: string
+}) {
   const { t } = useTranslation()
   const stat = statisticAt(snapshot, norm, groups, cell, eps)
   const def = normDefinition(norm)
@@ -23,18 +42,29 @@ export function StatisticPanel({ snapshot, norm, groups, cell, eps, trainedLengt
             <dt>{t('explore.cell')}</dt>
             <dd className="mono">{t('explore.cellAt', { n: cell.n, t: cell.t, f: cell.f })}</dd>
             <dt>x</dt>
-            <dd className="mono" data-testid={`${testId}-value`} data-value={stat.value}>{fmt(stat.value)}</dd>
+            <dd className="mono" data-testid={`${testId}-value`} data-value={stat.value}>
+              {fmt(stat.value)}
+            </dd>
             <dt>μ</dt>
-            <dd className="mono" data-testid={`${testId}-mean`} data-value={stat.mean}>{def.center ? fmt(stat.mean) : t('explore.notCentered')}</dd>
+            <dd className="mono" data-testid={`${testId}-mean`} data-value={stat.mean}>
+              {def.center ? fmt(stat.mean) : t('explore.notCentered')}
+            </dd>
             <dt>{def.center ? 'σ' : t('explore.rms')}</dt>
-            <dd className="mono" data-testid={`${testId}-sigma`} data-value={Math.sqrt(stat.variance)}>{fmt(Math.sqrt(stat.variance))}</dd>
+            <dd className="mono" data-testid={`${testId}-sigma`} data-value={Math.sqrt(stat.variance)}>
+              {fmt(Math.sqrt(stat.variance))}
+            </dd>
             <dt>{t('explore.count')}</dt>
-            <dd className="mono" data-testid={`${testId}-count`} data-value={stat.count}>{stat.count}</dd>
+            <dd className="mono" data-testid={`${testId}-count`} data-value={stat.count}>
+              {stat.count}
+            </dd>
             <dt>x̂</dt>
-            <dd className="mono" data-testid={`${testId}-xhat`}>{fmt(stat.xhat)}</dd>
+            <dd className="mono" data-testid={`${testId}-xhat`}>
+              {fmt(stat.xhat)}
+            </dd>
           </dl>
           <p className="formula mono" data-testid={`${testId}-formula`}>
-            x̂ = (x − μ) / √(σ² + ε) = ({fmt(stat.value)} − {fmt(stat.mean)}) / √({fmt(stat.variance)} + {eps}) = {fmt(stat.xhat)}
+            x̂ = (x − μ) / √(σ² + ε) = ({fmt(stat.value)} − {fmt(stat.mean)}) / √({fmt(stat.variance)} + {eps}) ={' '}
+            {fmt(stat.xhat)}
           </p>
           {stat.count === 1 && <p className="warn small">{t('explore.oneValue')}</p>}
         </>

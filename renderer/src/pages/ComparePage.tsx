@@ -28,7 +28,9 @@ export function ComparePage({ runIds }: { runIds: number[] }) {
   const query = useQuery(
     key,
     async () => {
-      const found = (await Promise.all(runIds.map((id) => api.getRun({ id }).catch(() => null)))).filter((r): r is Run => r !== null)
+      const found = (await Promise.all(runIds.map((id) => api.getRun({ id }).catch(() => null)))).filter(
+        (r): r is Run => r !== null,
+      )
       const metrics = found.length ? await api.queryMetrics({ runIds: found.map((r) => r.id) }) : { series: [] }
       return { runs: found, series: metrics.series }
     },
@@ -48,7 +50,12 @@ export function ComparePage({ runIds }: { runIds: number[] }) {
       </section>
     )
   }
-  if (query.status === 'error') return <p className="error" role="alert">{query.error}</p>
+  if (query.status === 'error')
+    return (
+      <p className="error" role="alert">
+        {query.error}
+      </p>
+    )
   if (!query.data) return <p className="muted">{t('runs.loading')}</p>
   const { runs, series } = query.data
   return (
@@ -62,7 +69,8 @@ export function ComparePage({ runIds }: { runIds: number[] }) {
             <strong>{setLabelText(g.label, language)}</strong> · {t('groups.seeds', { count: g.runs.length })}:{' '}
             {g.runs.map((run) => (
               <span key={run.id} className="group-run" title={run.error ?? run.name}>
-                #{run.id} <span className="muted">s{run.seed}</span> <span className={`status status-${run.status}`}>{t(`status.${run.status}`)}</span>
+                #{run.id} <span className="muted">s{run.seed}</span>{' '}
+                <span className={`status status-${run.status}`}>{t(`status.${run.status}`)}</span>
               </span>
             ))}
           </li>
@@ -73,7 +81,15 @@ export function ComparePage({ runIds }: { runIds: number[] }) {
         <ExportReport runIds={runs.map((r) => r.id)} />
         <RunAgain runs={runs} title={runs.length === 1 ? runs[0]!.name : t('compare.titleN', { count: runs.length })} />
         {runs.some((r) => ((r.config as { snapshots?: unknown[] }).snapshots ?? []).length > 0) && (
-          <a className="button" data-testid="compare-explore" href={hrefOf({ page: 'explore', runId: runs.find((r) => ((r.config as { snapshots?: unknown[] }).snapshots ?? []).length > 0)!.id, withId: null })}>
+          <a
+            className="button"
+            data-testid="compare-explore"
+            href={hrefOf({
+              page: 'explore',
+              runId: runs.find((r) => ((r.config as { snapshots?: unknown[] }).snapshots ?? []).length > 0)!.id,
+              withId: null,
+            })}
+          >
             {t('compare.explore')}
           </a>
         )}

@@ -14,7 +14,11 @@ import { SettleRounds } from '../components/SettleRounds'
 import { ResumeOffer } from '../components/ResumeOffer'
 
 const EMPTY_PROFILE = { count: [], normCount: null, mean: [], var: [] }
-const PHASE_TEXT = { starting: 'backend.startingOne', checking: 'backend.checkingOne', probing: 'backend.probingOne' } as const
+const PHASE_TEXT = {
+  starting: 'backend.startingOne',
+  checking: 'backend.checkingOne',
+  probing: 'backend.probingOne',
+} as const
 
 function duration(ms: number): string {
   if (!Number.isFinite(ms) || ms <= 0) return '—'
@@ -35,7 +39,19 @@ export function LivePage() {
       { label: t('metric.evalLoss'), points: live.evalLoss.map((p) => ({ x: p.step, y: p.value })), color: colorAt(1) },
     ]
   }, [live, t])
-  const accuracy = useMemo<Series[]>(() => (live ? [{ label: t('metric.accuracy'), points: live.accuracy.map((p) => ({ x: p.step, y: p.value })), color: colorAt(2) }] : []), [live, t])
+  const accuracy = useMemo<Series[]>(
+    () =>
+      live
+        ? [
+            {
+              label: t('metric.accuracy'),
+              points: live.accuracy.map((p) => ({ x: p.step, y: p.value })),
+              color: colorAt(2),
+            },
+          ]
+        : [],
+    [live, t],
+  )
 
   if (!live) {
     const finished = state.finished
@@ -77,14 +93,31 @@ export function LivePage() {
           <h2>{live.name}</h2>
           <progress max={1} value={fraction} aria-label={t('live.runProgress')} />
           <div className="muted" data-testid="live-progress">
-            {t('live.progress', { step: live.step, total: live.totalSteps, rate: live.stepsPerSecond.toFixed(1), eta: duration(live.etaMs) })}
+            {t('live.progress', {
+              step: live.step,
+              total: live.totalSteps,
+              rate: live.stepsPerSecond.toFixed(1),
+              eta: duration(live.etaMs),
+            })}
           </div>
           {state.backend.state === 'starting' && (
             // Before the first step: what the wait is for, so "0.0 steps/s" is not read as a hang.
             <div className="muted" data-testid="live-preparing" role="status">
-              <progress className="startup" max={1} value={startupFraction(state.backend)} aria-label={t('live.preparingProgress')} data-testid="live-preparing-progress" data-index={state.backend.index} data-of={state.backend.of} />
-              {state.backend.trying === null ? t('backend.initializing') : t(PHASE_TEXT[state.backend.phase], { backend: state.backend.trying })}
-              {state.backend.of > 1 && ` (${t('live.preparingStep', { index: state.backend.index + 1, of: state.backend.of })})`} {t('live.preparingHint')}
+              <progress
+                className="startup"
+                max={1}
+                value={startupFraction(state.backend)}
+                aria-label={t('live.preparingProgress')}
+                data-testid="live-preparing-progress"
+                data-index={state.backend.index}
+                data-of={state.backend.of}
+              />
+              {state.backend.trying === null
+                ? t('backend.initializing')
+                : t(PHASE_TEXT[state.backend.phase], { backend: state.backend.trying })}
+              {state.backend.of > 1 &&
+                ` (${t('live.preparingStep', { index: state.backend.index + 1, of: state.backend.of })})`}{' '}
+              {t('live.preparingHint')}
             </div>
           )}
           {state.batch.total > 1 && (
@@ -119,7 +152,13 @@ export function LivePage() {
       {state.settle && <SettleRounds settle={state.settle} />}
       <div className="grid-2">
         <LineChart series={curves} xTitle={t('axis.step')} yTitle={t('metric.loss')} testId="live-loss" zoom={false} />
-        <LineChart series={accuracy} xTitle={t('axis.step')} yTitle={live.task === 'adding' ? t('metric.accuracyRegression') : t('metric.accuracy')} testId="live-accuracy" zoom={false} />
+        <LineChart
+          series={accuracy}
+          xTitle={t('axis.step')}
+          yTitle={live.task === 'adding' ? t('metric.accuracyRegression') : t('metric.accuracy')}
+          testId="live-accuracy"
+          zoom={false}
+        />
       </div>
       <h2>{t('live.profileTitle')}</h2>
       <p className="muted">{t('live.profileBody')}</p>
@@ -127,7 +166,15 @@ export function LivePage() {
         {/* One slot per term of the cell, kept mounted across runs: charts redraw instead of being rebuilt. */}
         {cellTerms(live.cell).map((term, i) => {
           const record = live.profile.find((r) => r.term === term)
-          return <ProfileChart key={term} data={record ?? EMPTY_PROFILE} colorIndex={i} title={t(`term.${term}`, { step: record?.step ?? '—' })} testId={`live-profile-${term}`} />
+          return (
+            <ProfileChart
+              key={term}
+              data={record ?? EMPTY_PROFILE}
+              colorIndex={i}
+              title={t(`term.${term}`, { step: record?.step ?? '—' })}
+              testId={`live-profile-${term}`}
+            />
+          )
         })}
       </div>
     </section>

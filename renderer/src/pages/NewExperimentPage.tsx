@@ -37,7 +37,13 @@ export function NewExperimentPage({ initialPreset = 'bnVsLn' }: { initialPreset?
   const canSettle = firstSeeds >= 2
   const most = Number(maxSeeds)
   const mostValid = Number.isInteger(most) && most >= firstSeeds && most <= 1000
-  const design = useMemo(() => (canSettle && mostValid ? settleDesign(firstSeeds, { maxSeeds: most, claims: preset ? presetClaims(preset) : null }) : null), [canSettle, mostValid, firstSeeds, most, preset])
+  const design = useMemo(
+    () =>
+      canSettle && mostValid
+        ? settleDesign(firstSeeds, { maxSeeds: most, claims: preset ? presetClaims(preset) : null })
+        : null,
+    [canSettle, mostValid, firstSeeds, most, preset],
+  )
 
   const choose = (id: PresetId) => {
     setPreset(id)
@@ -49,13 +55,25 @@ export function NewExperimentPage({ initialPreset = 'bnVsLn' }: { initialPreset?
     setFailure(null)
     try {
       const userData = form.task === 'user' && file ? await file.text() : undefined
-      const name = studyName.trim() || (preset ? t(`presets.${preset}.title`) : t('newExperiment.defaultStudy', { date: new Date().toLocaleString() }))
+      const name =
+        studyName.trim() ||
+        (preset ? t(`presets.${preset}.title`) : t('newExperiment.defaultStudy', { date: new Date().toLocaleString() }))
       if (settle && design && input) {
-        void controller.settle(input, design, { name, description: preset ? t(`presets.${preset}.body`) : '', tags: preset ? [preset] : [] }, userData)
+        void controller.settle(
+          input,
+          design,
+          { name, description: preset ? t(`presets.${preset}.body`) : '', tags: preset ? [preset] : [] },
+          userData,
+        )
         navigate({ page: 'live' })
         return
       }
-      const created = await createStudyRuns(api, runs, { study: { name, description: preset ? t(`presets.${preset}.body`) : '' }, tags: preset ? [preset] : [] }, userData)
+      const created = await createStudyRuns(
+        api,
+        runs,
+        { study: { name, description: preset ? t(`presets.${preset}.body`) : '' }, tags: preset ? [preset] : [] },
+        userData,
+      )
       controller.enqueue(created.runs, created.study && { id: created.study.id, name: created.study.name })
       navigate({ page: 'live' })
     } catch (error) {
@@ -71,7 +89,14 @@ export function NewExperimentPage({ initialPreset = 'bnVsLn' }: { initialPreset?
       <p className="muted">{t('newExperiment.body')}</p>
       <div className="presets" role="list">
         {PRESET_IDS.map((id) => (
-          <button key={id} type="button" role="listitem" className={preset === id ? 'preset active' : 'preset'} data-testid={`preset-${id}`} onClick={() => choose(id)}>
+          <button
+            key={id}
+            type="button"
+            role="listitem"
+            className={preset === id ? 'preset active' : 'preset'}
+            data-testid={`preset-${id}`}
+            onClick={() => choose(id)}
+          >
             <strong>{t(`presets.${id}.title`)}</strong>
             <span>{t(`presets.${id}.body`)}</span>
           </button>
@@ -91,24 +116,66 @@ export function NewExperimentPage({ initialPreset = 'bnVsLn' }: { initialPreset?
       <div className="run-bar">
         <label className="field">
           <span className="field-label">{t('newExperiment.studyName')}</span>
-          <input value={studyName} placeholder={preset ? t(`presets.${preset}.title`) : ''} onChange={(e) => setStudyName(e.target.value)} aria-label={t('newExperiment.studyName')} />
+          <input
+            value={studyName}
+            placeholder={preset ? t(`presets.${preset}.title`) : ''}
+            onChange={(e) => setStudyName(e.target.value)}
+            aria-label={t('newExperiment.studyName')}
+          />
         </label>
-        <label className="check" title={design ? t('settle.hint', { looks: design.looks.join(' → '), level: levelPercent(pocockLevel(design.looks.length)), count: design.looks.length }) : t('newExperiment.settleNeedsSeeds')}>
-          <input type="checkbox" data-testid="settle" checked={settle && canSettle} disabled={!canSettle} onChange={(e) => setSettle(e.target.checked)} />
+        <label
+          className="check"
+          title={
+            design
+              ? t('settle.hint', {
+                  looks: design.looks.join(' → '),
+                  level: levelPercent(pocockLevel(design.looks.length)),
+                  count: design.looks.length,
+                })
+              : t('newExperiment.settleNeedsSeeds')
+          }
+        >
+          <input
+            type="checkbox"
+            data-testid="settle"
+            checked={settle && canSettle}
+            disabled={!canSettle}
+            onChange={(e) => setSettle(e.target.checked)}
+          />
           {t('settle.title')}
           {design && settle && <span className="muted"> ({design.looks.join(' → ')})</span>}
         </label>
         {settle && canSettle && (
           <label className="field settle-most">
             <span className="field-label">{t('settle.maxSeeds')}</span>
-            <input value={maxSeeds} inputMode="numeric" data-testid="settle-max-seeds" aria-label={t('settle.maxSeeds')} aria-invalid={!mostValid} onChange={(e) => setMaxSeeds(e.target.value)} />
+            <input
+              value={maxSeeds}
+              inputMode="numeric"
+              data-testid="settle-max-seeds"
+              aria-label={t('settle.maxSeeds')}
+              aria-invalid={!mostValid}
+              onChange={(e) => setMaxSeeds(e.target.value)}
+            />
             {!mostValid && <span className="error">{t('settle.maxSeedsInvalid', { first: firstSeeds })}</span>}
           </label>
         )}
         <span className="muted" data-testid="run-count">
-          {hasErrors ? t('newExperiment.fixErrors') : settle && design ? t('newExperiment.willSettle', { count: runs.length, most: (runs.length / firstSeeds) * design.looks[design.looks.length - 1]! }) : t('newExperiment.willCreate', { count: runs.length })}
+          {hasErrors
+            ? t('newExperiment.fixErrors')
+            : settle && design
+              ? t('newExperiment.willSettle', {
+                  count: runs.length,
+                  most: (runs.length / firstSeeds) * design.looks[design.looks.length - 1]!,
+                })
+              : t('newExperiment.willCreate', { count: runs.length })}
         </span>
-        <button type="button" className="primary" data-testid="run-experiment" disabled={hasErrors || busy || runs.length === 0 || (settle && canSettle && !mostValid)} onClick={() => void run()}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="run-experiment"
+          disabled={hasErrors || busy || runs.length === 0 || (settle && canSettle && !mostValid)}
+          onClick={() => void run()}
+        >
           {t('newExperiment.run')}
         </button>
       </div>

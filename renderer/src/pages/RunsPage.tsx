@@ -34,18 +34,29 @@ export function RunsPage() {
 
   const request = useMemo(() => filterRequest(filter), [filter])
   // Other windows, the CLI through this host, the training queue: refresh when runs change.
-  const query = useQuery(JSON.stringify(request), () => api.listRuns({ filter: request }), { refreshOn: (event) => event.change !== 'data' })
+  const query = useQuery(JSON.stringify(request), () => api.listRuns({ filter: request }), {
+    refreshOn: (event) => event.change !== 'data',
+  })
   const action = useAction()
   const all = query.data
 
   // Final and best values of the chosen metric; training runs' values move, so any change reloads them.
   const shownIds = useMemo(() => (all ?? []).map((r) => r.id), [all])
-  const summaries = useQuery(`${metric}|${shownIds.join(',')}`, () => api.summarizeRuns({ metric, runIds: shownIds }), { refreshOn: () => true, enabled: shownIds.length > 0 })
+  const summaries = useQuery(`${metric}|${shownIds.join(',')}`, () => api.summarizeRuns({ metric, runIds: shownIds }), {
+    refreshOn: () => true,
+    enabled: shownIds.length > 0,
+  })
   const summaryOf = useMemo(() => new Map((summaries.data ?? []).map((s) => [s.runId, s])), [summaries.data])
 
   const runs = useMemo(() => (all ? sortRuns(all, sort, summaryOf) : []), [all, sort, summaryOf])
   // Runs that differ only by seed as one row (n seeds, mean ± sd), in the order of their first run.
-  const groups = useMemo(() => (groupSeeds ? groupBySeed(runs) : runs.map((run, index): RunGroup => ({ key: `run-${run.id}`, label: {}, runs: [run], index }))), [runs, groupSeeds])
+  const groups = useMemo(
+    () =>
+      groupSeeds
+        ? groupBySeed(runs)
+        : runs.map((run, index): RunGroup => ({ key: `run-${run.id}`, label: {}, runs: [run], index })),
+    [runs, groupSeeds],
+  )
 
   return (
     <section className="page" aria-labelledby="runs-title">
@@ -54,12 +65,24 @@ export function RunsPage() {
         {all && <span className="muted">{t('runs.count', { count: all.length })}</span>}
         <div className="push-right" />
         <ArchiveTransfer runIds={selected.size > 0 ? [...selected] : shownIds} />
-        <button type="button" className="primary" data-testid="compare-selected" disabled={selected.size === 0} onClick={() => navigate({ page: 'compare', runIds: [...selected] })}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="compare-selected"
+          disabled={selected.size === 0}
+          onClick={() => navigate({ page: 'compare', runIds: [...selected] })}
+        >
           {t('runs.compareSelected', { count: selected.size })}
         </button>
       </div>
       <ResumeOffer />
-      <RunFilters filter={filter} onFilter={setFilter} studies={studies.data ?? []} metric={metric} onMetric={setMetric} />
+      <RunFilters
+        filter={filter}
+        onFilter={setFilter}
+        studies={studies.data ?? []}
+        metric={metric}
+        onMetric={setMetric}
+      />
       {query.status === 'loading' && !all && <p className="muted">{t('runs.loading')}</p>}
       {query.status === 'error' && (
         <p className="error" role="alert">

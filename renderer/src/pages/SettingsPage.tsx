@@ -76,21 +76,33 @@ export function SettingsPage() {
       {training.backend.state === 'ready' && training.backend.info.probes && (
         <>
           <h3>{t('settings.probeTitle')}</h3>
-          <p className="muted">{t('settings.probeBody', { model: `${benchLabel(PROBE_CASE)} ${PROBE_CASE.norm}`, steps: PROBE_STEPS })}</p>
+          <p className="muted">
+            {t('settings.probeBody', { model: `${benchLabel(PROBE_CASE)} ${PROBE_CASE.norm}`, steps: PROBE_STEPS })}
+          </p>
           <ProbeTable probes={training.backend.info.probes} used={training.backend.info.backend} />
         </>
       )}
 
       <h2>{t('selfCheck.title')}</h2>
       <p className="muted">{t('selfCheck.body')}</p>
-      <button type="button" className="primary" data-testid="self-check" disabled={check.running || training.backend.state !== 'ready' || training.live !== null} onClick={() => controller.runSelfCheck()}>
+      <button
+        type="button"
+        className="primary"
+        data-testid="self-check"
+        disabled={check.running || training.backend.state !== 'ready' || training.live !== null}
+        onClick={() => controller.runSelfCheck()}
+      >
         {check.running ? t('selfCheck.running') : t('selfCheck.run')}
       </button>
       {training.live !== null && <span className="muted"> {t('selfCheck.busy')}</span>}
       {check.results.length > 0 && (
         <>
           <p data-testid="self-check-summary" className={passed === check.results.length ? 'ok' : 'error'}>
-            {t('selfCheck.summary', { passed, total: check.results.length, backend: check.backend ?? (training.backend.state === 'ready' ? training.backend.info.backend : '') })}
+            {t('selfCheck.summary', {
+              passed,
+              total: check.results.length,
+              backend: check.backend ?? (training.backend.state === 'ready' ? training.backend.info.backend : ''),
+            })}
           </p>
           <table className="summary-table" data-testid="self-check-table">
             <thead>
@@ -121,7 +133,12 @@ export function SettingsPage() {
       <LanguageSwitch />
 
       <h2>{t('settings.theme')}</h2>
-      <select value={settings.theme} onChange={(e) => updateSettings({ theme: e.target.value as Theme })} aria-label={t('settings.theme')} data-testid="theme-select">
+      <select
+        value={settings.theme}
+        onChange={(e) => updateSettings({ theme: e.target.value as Theme })}
+        aria-label={t('settings.theme')}
+        data-testid="theme-select"
+      >
         {(['system', 'light', 'dark'] as const).map((theme) => (
           <option key={theme} value={theme}>
             {t(`theme.${theme}`)}

@@ -34,16 +34,56 @@ function Charts({ kind }: { kind: keyof Model['charts'] }) {
   const c = model.charts
   switch (kind) {
     case 'curves':
-      return c.curves && <GroupLinesChart lines={c.curves.lines} xTitle={s.step} yTitle={s.loss} logY={c.curves.logByDefault} height={300} testId="report-curves" />
+      return (
+        c.curves && (
+          <GroupLinesChart
+            lines={c.curves.lines}
+            xTitle={s.step}
+            yTitle={s.loss}
+            logY={c.curves.logByDefault}
+            height={300}
+            testId="report-curves"
+          />
+        )
+      )
     case 'lengths':
-      return c.lengths && <GroupLinesChart lines={c.lengths.lines} xTitle={s.length} yTitle={s.loss} logY={c.lengths.logByDefault} height={280} testId="report-lengths" variantName={(p) => w.policy[p as keyof typeof w.policy]?.name ?? p} />
+      return (
+        c.lengths && (
+          <GroupLinesChart
+            lines={c.lengths.lines}
+            xTitle={s.length}
+            yTitle={s.loss}
+            logY={c.lengths.logByDefault}
+            height={280}
+            testId="report-lengths"
+            variantName={(p) => w.policy[p as keyof typeof w.policy]?.name ?? p}
+          />
+        )
+      )
     case 'batchSweep':
-      return c.batchSweep && <GroupLinesChart lines={c.batchSweep.lines} xTitle={s.batchSize} yTitle={s.loss} logY={c.batchSweep.logByDefault} logX height={260} testId="report-batch" />
+      return (
+        c.batchSweep && (
+          <GroupLinesChart
+            lines={c.batchSweep.lines}
+            xTitle={s.batchSize}
+            yTitle={s.loss}
+            logY={c.batchSweep.logByDefault}
+            logX
+            height={260}
+            testId="report-batch"
+          />
+        )
+      )
     case 'profiles':
       return (
         <div className="report-grid">
           {c.profiles.map((p) => (
-            <GroupProfileChart key={p.group} view={p} title={`${setLabelText(p.label, model.language)} · ${fill(p.seeds.length === 1 ? w.groups.seeds_one : w.groups.seeds_other, { count: p.seeds.length })} · ${s.step} ${p.steps[0]}`} height={200} />
+            <GroupProfileChart
+              key={p.group}
+              view={p}
+              title={`${setLabelText(p.label, model.language)} · ${fill(p.seeds.length === 1 ? w.groups.seeds_one : w.groups.seeds_other, { count: p.seeds.length })} · ${s.step} ${p.steps[0]}`}
+              height={200}
+            />
           ))}
         </div>
       )
@@ -51,7 +91,13 @@ function Charts({ kind }: { kind: keyof Model['charts'] }) {
       return (
         <div className="report-grid">
           {c.heatmaps.map((h) => (
-            <Heatmap key={h.runId} steps={h.steps} values={h.values} timeSteps={h.values.reduce((m, r) => Math.max(m, r.length), 0)} label={h.label} />
+            <Heatmap
+              key={h.runId}
+              steps={h.steps}
+              values={h.values}
+              timeSteps={h.values.reduce((m, r) => Math.max(m, r.length), 0)}
+              label={h.label}
+            />
           ))}
         </div>
       )
@@ -64,9 +110,37 @@ function Charts({ kind }: { kind: keyof Model['charts'] }) {
             return (
               <div key={e.runId} data-testid="report-explorable" data-norm={e.norm}>
                 <h4>{e.label}</h4>
-                <SnapshotGrid snapshot={snapshot} grid="time" norm={e.norm} groups={e.groups} selected={e.cell} onSelect={() => {}} width={360} height={140} testId={`report-grid-time-${e.runId}`} />
-                <SnapshotGrid snapshot={snapshot} grid="features" norm={e.norm} groups={e.groups} selected={e.cell} onSelect={() => {}} width={360} height={140} testId={`report-grid-features-${e.runId}`} />
-                <p className="muted small">{fill(s.explorableCaption, { norm: w.norm[e.norm], step: snapshot.step, t: e.cell.t, n: e.cell.n, count: stat?.count ?? 0 })}</p>
+                <SnapshotGrid
+                  snapshot={snapshot}
+                  grid="time"
+                  norm={e.norm}
+                  groups={e.groups}
+                  selected={e.cell}
+                  onSelect={() => {}}
+                  width={360}
+                  height={140}
+                  testId={`report-grid-time-${e.runId}`}
+                />
+                <SnapshotGrid
+                  snapshot={snapshot}
+                  grid="features"
+                  norm={e.norm}
+                  groups={e.groups}
+                  selected={e.cell}
+                  onSelect={() => {}}
+                  width={360}
+                  height={140}
+                  testId={`report-grid-features-${e.runId}`}
+                />
+                <p className="muted small">
+                  {fill(s.explorableCaption, {
+                    norm: w.norm[e.norm],
+                    step: snapshot.step,
+                    t: e.cell.t,
+                    n: e.cell.n,
+                    count: stat?.count ?? 0,
+                  })}
+                </p>
               </div>
             )
           })}
@@ -81,7 +155,13 @@ function Charts({ kind }: { kind: keyof Model['charts'] }) {
               <LineChart
                 series={[
                   { label: s.variance, points: p.var.map((y, x) => ({ x, y })), color: colorOf.get(p.runId)! },
-                  { label: s.updates, points: p.seen.map((y, x) => ({ x, y })), color: faint('#868e96', 0.45), axis: 'y2', kind: 'bar' },
+                  {
+                    label: s.updates,
+                    points: p.seen.map((y, x) => ({ x, y })),
+                    color: faint('#868e96', 0.45),
+                    axis: 'y2',
+                    kind: 'bar',
+                  },
                 ]}
                 xTitle={s.timeStep}
                 yTitle={s.variance}

@@ -31,8 +31,12 @@ export function ArchiveTransfer({ runIds }: { runIds: number[] }) {
       downloadBase64(file.fileName, 'application/vnd.sqlite3', file.base64)
       // A damaged archive yields what it can: say which runs are not in the file, and why.
       const problems = [
-        ...(file.unreadable.length > 0 ? [t('transfer.unreadable', { runs: file.unreadable.map((u) => `#${u.id} (${u.reason})`).join('; ') })] : []),
-        ...(file.damagedTables.length > 0 ? [t('transfer.damagedTables', { tables: file.damagedTables.join(', ') })] : []),
+        ...(file.unreadable.length > 0
+          ? [t('transfer.unreadable', { runs: file.unreadable.map((u) => `#${u.id} (${u.reason})`).join('; ') })]
+          : []),
+        ...(file.damagedTables.length > 0
+          ? [t('transfer.damagedTables', { tables: file.damagedTables.join(', ') })]
+          : []),
       ]
       if (problems.length > 0) setError(problems.join(' '))
     } catch (e) {
@@ -70,25 +74,63 @@ export function ArchiveTransfer({ runIds }: { runIds: number[] }) {
   const newer = result?.summary.conflicts.filter((c) => c.reason === 'incoming_newer') ?? []
   return (
     <div className="archive-transfer">
-      <button type="button" disabled={busy !== null || runIds.length === 0} onClick={() => void exportRuns()} data-testid="export-archive" title={t('transfer.exportHint')}>
+      <button
+        type="button"
+        disabled={busy !== null || runIds.length === 0}
+        onClick={() => void exportRuns()}
+        data-testid="export-archive"
+        title={t('transfer.exportHint')}
+      >
         {busy === 'export' ? t('transfer.exporting') : t('transfer.export', { count: runIds.length })}
       </button>
-      <button type="button" disabled={busy !== null} onClick={() => input.current?.click()} data-testid="import-archive" title={t('transfer.importHint')}>
-        {busy === 'import' ? (sent ? t('transfer.uploading', sent) : progress ? t('transfer.importingProgress', progress) : t('transfer.importing')) : t('transfer.import')}
+      <button
+        type="button"
+        disabled={busy !== null}
+        onClick={() => input.current?.click()}
+        data-testid="import-archive"
+        title={t('transfer.importHint')}
+      >
+        {busy === 'import'
+          ? sent
+            ? t('transfer.uploading', sent)
+            : progress
+              ? t('transfer.importingProgress', progress)
+              : t('transfer.importing')
+          : t('transfer.import')}
       </button>
-      <input ref={input} type="file" accept=".normlab,.sqlite,.db" hidden onChange={(e) => void picked(e.target.files)} data-testid="import-file" />
+      <input
+        ref={input}
+        type="file"
+        accept=".normlab,.sqlite,.db"
+        hidden
+        onChange={(e) => void picked(e.target.files)}
+        data-testid="import-file"
+      />
       {error && (
         <span className="error" role="alert" data-testid="transfer-error">
           {error}
         </span>
       )}
       {result && (
-        <Dialog title={t('transfer.resultTitle', { file: result.file.name })} onClose={() => setResult(null)} testId="import-result">
+        <Dialog
+          title={t('transfer.resultTitle', { file: result.file.name })}
+          onClose={() => setResult(null)}
+          testId="import-result"
+        >
           <p data-testid="import-counts">
-            {t('transfer.counts', { added: result.summary.added.length, skipped: result.summary.skipped.length, replaced: result.summary.replaced.length, conflicts: result.summary.conflicts.length })}
+            {t('transfer.counts', {
+              added: result.summary.added.length,
+              skipped: result.summary.skipped.length,
+              replaced: result.summary.replaced.length,
+              conflicts: result.summary.conflicts.length,
+            })}
           </p>
-          {result.summary.added.length === 0 && result.summary.replaced.length === 0 && <p className="muted">{t('transfer.nothingNew')}</p>}
-          {result.summary.studiesAdded.length > 0 && <p>{t('transfer.studiesAdded', { names: result.summary.studiesAdded.map((s) => s.name).join(', ') })}</p>}
+          {result.summary.added.length === 0 && result.summary.replaced.length === 0 && (
+            <p className="muted">{t('transfer.nothingNew')}</p>
+          )}
+          {result.summary.studiesAdded.length > 0 && (
+            <p>{t('transfer.studiesAdded', { names: result.summary.studiesAdded.map((s) => s.name).join(', ') })}</p>
+          )}
           {result.summary.conflicts.length > 0 && (
             <ul className="conflicts">
               {result.summary.conflicts.map((c) => (
@@ -100,7 +142,11 @@ export function ArchiveTransfer({ runIds }: { runIds: number[] }) {
           )}
           <div className="dialog-actions">
             {newer.length > 0 && !result.replaced && (
-              <button type="button" onClick={() => void importFile(result.file, true)} data-testid="import-replace-newer">
+              <button
+                type="button"
+                onClick={() => void importFile(result.file, true)}
+                data-testid="import-replace-newer"
+              >
                 {t('transfer.takeNewer', { count: newer.length })}
               </button>
             )}

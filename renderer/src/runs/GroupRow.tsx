@@ -27,7 +27,16 @@ interface Props {
   language: Language
 }
 
-export function GroupRow({ group: g, expanded, onExpand, allSelected, onSelectAll, summaryOf, studyName, language }: Props) {
+export function GroupRow({
+  group: g,
+  expanded,
+  onExpand,
+  allSelected,
+  onSelectAll,
+  summaryOf,
+  studyName,
+  language,
+}: Props) {
   const { t } = useTranslation()
   const ids = g.runs.map((r) => r.id)
   const first = g.runs[0]!
@@ -36,15 +45,27 @@ export function GroupRow({ group: g, expanded, onExpand, allSelected, onSelectAl
   return (
     <tr className={`group-row${allSelected ? ' selected' : ''}`} data-testid="group-row" data-run-ids={ids.join(',')}>
       <td>
-        <input type="checkbox" aria-label={t('groups.row', { count: g.runs.length })} checked={allSelected} onChange={onSelectAll} />
+        <input
+          type="checkbox"
+          aria-label={t('groups.row', { count: g.runs.length })}
+          checked={allSelected}
+          onChange={onSelectAll}
+        />
       </td>
       <td className="num">
-        <button type="button" className="icon" aria-expanded={expanded} aria-label={expanded ? t('groups.collapse') : t('groups.expand')} onClick={onExpand}>
+        <button
+          type="button"
+          className="icon"
+          aria-expanded={expanded}
+          aria-label={expanded ? t('groups.collapse') : t('groups.expand')}
+          onClick={onExpand}
+        >
           {expanded ? '▾' : '▸'}
         </button>
       </td>
       <td className="name-cell">
-        <a href={hrefOf({ page: 'compare', runIds: ids })}>{setLabelText(g.label, language) || first.name}</a> <span className="muted small">{t('groups.seeds', { count: g.runs.length })}</span>
+        <a href={hrefOf({ page: 'compare', runIds: ids })}>{setLabelText(g.label, language) || first.name}</a>{' '}
+        <span className="muted small">{t('groups.seeds', { count: g.runs.length })}</span>
       </td>
       <StudyCell run={first} studyName={studyName} />
       <td>
@@ -56,7 +77,12 @@ export function GroupRow({ group: g, expanded, onExpand, allSelected, onSelectAl
       </td>
       <ModelCell run={first} />
       <SettingCells run={first} />
-      <td className="num">{g.runs.map((r) => r.seed).sort((a, b) => a - b).join(', ')}</td>
+      <td className="num">
+        {g.runs
+          .map((r) => r.seed)
+          .sort((a, b) => a - b)
+          .join(', ')}
+      </td>
       <td className="num" data-testid="group-final">
         {groupValue(summaries, 'final')}
       </td>

@@ -13,7 +13,15 @@ export function EditRun({ run, onClose }: { run: Run; onClose: () => void }) {
   const [error, setError] = useState<string | null>(null)
   const save = async () => {
     try {
-      await api.updateRun({ id: run.id, name, notes, tags: tags.split(/[,，]/).map((s) => s.trim()).filter(Boolean) })
+      await api.updateRun({
+        id: run.id,
+        name,
+        notes,
+        tags: tags
+          .split(/[,，]/)
+          .map((s) => s.trim())
+          .filter(Boolean),
+      })
       onClose()
     } catch (e) {
       setError((e as Error).message)

@@ -17,11 +17,23 @@ interface Props {
 export function RunFilters({ filter, onFilter, studies, metric, onMetric }: Props) {
   const { t } = useTranslation()
   const { groupSeeds } = useSettings()
-  const set = (key: keyof RunFilter) => (e: { target: { value: string } }) => onFilter((f) => ({ ...f, [key]: e.target.value }))
+  const set = (key: keyof RunFilter) => (e: { target: { value: string } }) =>
+    onFilter((f) => ({ ...f, [key]: e.target.value }))
   return (
     <div className="filters" role="search">
-      <input placeholder={t('runs.filter.text')} aria-label={t('runs.filter.text')} value={filter.text} onChange={set('text')} data-testid="filter-text" />
-      <select aria-label={t('runs.columns.study')} value={filter.study} onChange={set('study')} data-testid="filter-study">
+      <input
+        placeholder={t('runs.filter.text')}
+        aria-label={t('runs.filter.text')}
+        value={filter.text}
+        onChange={set('text')}
+        data-testid="filter-text"
+      />
+      <select
+        aria-label={t('runs.columns.study')}
+        value={filter.study}
+        onChange={set('study')}
+        data-testid="filter-study"
+      >
         <option value="">{t('runs.filter.anyStudy')}</option>
         {studies.map((st) => (
           <option key={st.id} value={st.id}>
@@ -53,7 +65,14 @@ export function RunFilters({ filter, onFilter, studies, metric, onMetric }: Prop
           </option>
         ))}
       </select>
-      <input placeholder={t('runs.columns.batch')} aria-label={t('runs.columns.batch')} value={filter.batchSize} onChange={set('batchSize')} inputMode="numeric" className="narrow" />
+      <input
+        placeholder={t('runs.columns.batch')}
+        aria-label={t('runs.columns.batch')}
+        value={filter.batchSize}
+        onChange={set('batchSize')}
+        inputMode="numeric"
+        className="narrow"
+      />
       <select aria-label={t('runs.columns.status')} value={filter.status} onChange={set('status')}>
         <option value="">{t('runs.filter.anyStatus')}</option>
         {RUN_STATUSES.map((s) => (
@@ -62,12 +81,24 @@ export function RunFilters({ filter, onFilter, studies, metric, onMetric }: Prop
           </option>
         ))}
       </select>
-      <input placeholder={t('runs.filter.tag')} aria-label={t('runs.filter.tag')} value={filter.tag} onChange={set('tag')} className="narrow" />
+      <input
+        placeholder={t('runs.filter.tag')}
+        aria-label={t('runs.filter.tag')}
+        value={filter.tag}
+        onChange={set('tag')}
+        className="narrow"
+      />
       <button type="button" onClick={() => onFilter(() => EMPTY_FILTER)}>
         {t('runs.filter.clear')}
       </button>
       <label>
-        <input type="checkbox" checked={groupSeeds} onChange={(e) => updateSettings({ groupSeeds: e.target.checked })} data-testid="group-seeds" /> {t('groups.grouped')}
+        <input
+          type="checkbox"
+          checked={groupSeeds}
+          onChange={(e) => updateSettings({ groupSeeds: e.target.checked })}
+          data-testid="group-seeds"
+        />{' '}
+        {t('groups.grouped')}
       </label>
       <label className="metric-pick">
         <span>{t('runs.metric')}</span>

@@ -27,14 +27,27 @@ interface Props {
 export function RunRow({ run, inGroup, selected, summary, studyName, actions }: Props) {
   const { t } = useTranslation()
   return (
-    <tr data-run-id={run.id} className={`${selected ? 'selected' : ''}${inGroup ? ' in-group' : ''}`.trim() || undefined}>
+    <tr
+      data-run-id={run.id}
+      className={`${selected ? 'selected' : ''}${inGroup ? ' in-group' : ''}`.trim() || undefined}
+    >
       <td>
-        <input type="checkbox" aria-label={t('runs.selectRun', { id: run.id })} checked={selected} onChange={() => actions.toggle(run.id)} />
+        <input
+          type="checkbox"
+          aria-label={t('runs.selectRun', { id: run.id })}
+          checked={selected}
+          onChange={() => actions.toggle(run.id)}
+        />
       </td>
       <td className="num">{run.id}</td>
       <td className="name-cell">
         <a href={hrefOf({ page: 'compare', runIds: [run.id] })}>{run.name}</a>
-        {run.notes && <span className="note-mark" title={run.notes}> ✎</span>}
+        {run.notes && (
+          <span className="note-mark" title={run.notes}>
+            {' '}
+            ✎
+          </span>
+        )}
         {run.tags.length > 0 && (
           <span className="tags">
             {run.tags.map((tag) => (
@@ -57,18 +70,34 @@ export function RunRow({ run, inGroup, selected, summary, studyName, actions }: 
       <td className="num" data-testid="final-value">
         {value(summary?.final)}
       </td>
-      <td className="num" data-testid="best-value" title={summary?.best ? `${t('runs.bestHint')}: ${summary.best.step}` : undefined}>
+      <td
+        className="num"
+        data-testid="best-value"
+        title={summary?.best ? `${t('runs.bestHint')}: ${summary.best.step}` : undefined}
+      >
         {value(summary?.best)}
       </td>
       <DateCell at={run.createdAt} />
       <td className="actions">
-        <button type="button" className="icon" aria-pressed={run.starred} aria-label={run.starred ? t('runs.unstar') : t('runs.star')} onClick={() => actions.star(run)}>
+        <button
+          type="button"
+          className="icon"
+          aria-pressed={run.starred}
+          aria-label={run.starred ? t('runs.unstar') : t('runs.star')}
+          onClick={() => actions.star(run)}
+        >
           {run.starred ? '★' : '☆'}
         </button>
         <button type="button" className="icon" aria-label={t('runs.edit')} onClick={() => actions.edit(run)}>
           ✎
         </button>
-        <button type="button" className="icon danger" aria-label={t('runs.delete')} data-testid={`delete-${run.id}`} onClick={() => actions.remove(run)}>
+        <button
+          type="button"
+          className="icon danger"
+          aria-label={t('runs.delete')}
+          data-testid={`delete-${run.id}`}
+          onClick={() => actions.remove(run)}
+        >
           <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
             <path d="M6 1h4l1 1h3v2H2V2h3l1-1zM3 5h10l-1 10H4L3 5zm3 2v6h1V7H6zm3 0v6h1V7H9z" fill="currentColor" />
           </svg>

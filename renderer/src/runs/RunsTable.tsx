@@ -24,11 +24,33 @@ interface Props {
   actions: Omit<RunRowActions, 'toggle'>
 }
 
-export function RunsTable({ groups, sort, onSort, metric, selected, onSelect, open, onOpen, summaryOf, studyName, language, actions }: Props) {
+export function RunsTable({
+  groups,
+  sort,
+  onSort,
+  metric,
+  selected,
+  onSelect,
+  open,
+  onOpen,
+  summaryOf,
+  studyName,
+  language,
+  actions,
+}: Props) {
   const { t } = useTranslation()
   const header = (key: SortKey, label: string, sub?: string) => (
     <th scope="col" aria-sort={sort.key === key ? (sort.down ? 'descending' : 'ascending') : 'none'}>
-      <button type="button" className="sort" onClick={() => onSort({ key, down: sort.key === key ? !sort.down : (key === 'final' || key === 'best') && higherIsBetter(metric) })}>
+      <button
+        type="button"
+        className="sort"
+        onClick={() =>
+          onSort({
+            key,
+            down: sort.key === key ? !sort.down : (key === 'final' || key === 'best') && higherIsBetter(metric),
+          })
+        }
+      >
         {label}
         {sort.key === key ? (sort.down ? ' ▼' : ' ▲') : ''}
         {sub && <span className="sub">{sub}</span>}
@@ -43,7 +65,17 @@ export function RunsTable({ groups, sort, onSort, metric, selected, onSelect, op
       return next
     })
   const rowActions: RunRowActions = { ...actions, toggle }
-  const runRow = (run: Run, inGroup: boolean) => <RunRow key={run.id} run={run} inGroup={inGroup} selected={selected.has(run.id)} summary={summaryOf.get(run.id)} studyName={studyName} actions={rowActions} />
+  const runRow = (run: Run, inGroup: boolean) => (
+    <RunRow
+      key={run.id}
+      run={run}
+      inGroup={inGroup}
+      selected={selected.has(run.id)}
+      summary={summaryOf.get(run.id)}
+      studyName={studyName}
+      actions={rowActions}
+    />
+  )
   return (
     <div className="table-wrap">
       <table className="runs-table" data-testid="runs-table">
@@ -78,9 +110,15 @@ export function RunsTable({ groups, sort, onSort, metric, selected, onSelect, op
                 <GroupRow
                   group={g}
                   expanded={expanded}
-                  onExpand={() => onOpen((o) => (o.has(g.key) ? new Set([...o].filter((k) => k !== g.key)) : new Set([...o, g.key])))}
+                  onExpand={() =>
+                    onOpen((o) => (o.has(g.key) ? new Set([...o].filter((k) => k !== g.key)) : new Set([...o, g.key])))
+                  }
                   allSelected={all}
-                  onSelectAll={() => onSelect((sel) => (all ? new Set([...sel].filter((id) => !ids.includes(id))) : new Set([...sel, ...ids])))}
+                  onSelectAll={() =>
+                    onSelect((sel) =>
+                      all ? new Set([...sel].filter((id) => !ids.includes(id))) : new Set([...sel, ...ids]),
+                    )
+                  }
                   summaryOf={summaryOf}
                   studyName={studyName}
                   language={language}

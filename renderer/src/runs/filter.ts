@@ -10,7 +10,16 @@ export interface RunFilter {
   tag: string
 }
 
-export const EMPTY_FILTER: RunFilter = { text: '', study: '', task: '', cell: '', norm: '', batchSize: '', status: '', tag: '' }
+export const EMPTY_FILTER: RunFilter = {
+  text: '',
+  study: '',
+  task: '',
+  cell: '',
+  norm: '',
+  batchSize: '',
+  status: '',
+  tag: '',
+}
 
 export const isEmptyFilter = (f: RunFilter): boolean => JSON.stringify(f) === JSON.stringify(EMPTY_FILTER)
 

@@ -10,7 +10,10 @@ export interface RunSort {
 
 /** The runs in the table's order; runs without a value go last whichever way the column sorts. */
 export function sortRuns(runs: readonly Run[], sort: RunSort, summaryOf: ReadonlyMap<number, RunMetricSummary>): Run[] {
-  const valueOf = (run: Run): string | number | boolean | null => (sort.key === 'final' || sort.key === 'best' ? (summaryOf.get(run.id)?.[sort.key]?.value ?? null) : (run[sort.key] ?? null))
+  const valueOf = (run: Run): string | number | boolean | null =>
+    sort.key === 'final' || sort.key === 'best'
+      ? (summaryOf.get(run.id)?.[sort.key]?.value ?? null)
+      : (run[sort.key] ?? null)
   return [...runs].sort((a, b) => {
     const x = valueOf(a)
     const y = valueOf(b)

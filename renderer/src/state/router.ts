@@ -31,7 +31,13 @@ export function parseRoute(hash: string): Route {
     }
     case 'compare': {
       const ids = new URLSearchParams(query).get('runs') ?? ''
-      return { page: 'compare', runIds: ids.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0) }
+      return {
+        page: 'compare',
+        runIds: ids
+          .split(',')
+          .map(Number)
+          .filter((n) => Number.isInteger(n) && n > 0),
+      }
     }
     default:
       return { page: 'runs' }
@@ -41,7 +47,8 @@ export function parseRoute(hash: string): Route {
 export function hrefOf(route: Route): string {
   if (route.page === 'compare') return `#/compare?runs=${route.runIds.join(',')}`
   if (route.page === 'new' && route.preset) return `#/new?preset=${route.preset}`
-  if (route.page === 'explore') return `#/explore${route.runId ? `?run=${route.runId}${route.withId ? `&with=${route.withId}` : ''}` : ''}`
+  if (route.page === 'explore')
+    return `#/explore${route.runId ? `?run=${route.runId}${route.withId ? `&with=${route.withId}` : ''}` : ''}`
   return `#/${route.page}`
 }
 

@@ -1,5 +1,13 @@
 // One training controller for the whole page, shared through React context.
-import { createContext, startTransition, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react'
+import {
+  createContext,
+  startTransition,
+  useContext,
+  useEffect,
+  useState,
+  useSyncExternalStore,
+  type ReactNode,
+} from 'react'
 import { api } from '../api'
 import { TrainingController, type TrainingState } from '../training/controller'
 import { getSettings } from './settings'

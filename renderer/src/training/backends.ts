@@ -12,7 +12,14 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
 import { asGoldenCase } from '../../../shared/engine/golden'
 import type { CaseResult } from '../../../shared/engine/golden-result'
-import { checkNumerics, GATE_CASES, numericsFingerprint, type NamedCase, type NumericsEnvironment, type NumericsSummary } from '../../../shared/engine/numerics'
+import {
+  checkNumerics,
+  GATE_CASES,
+  numericsFingerprint,
+  type NamedCase,
+  type NumericsEnvironment,
+  type NumericsSummary,
+} from '../../../shared/engine/numerics'
 import { tf } from '../../../shared/engine/core/tf'
 import { withTimeout } from '../../../shared/timers'
 import { registerWebglKernels } from '../../../shared/engine/recurrence/webgl/register'
@@ -68,7 +75,12 @@ export function gpuRenderer(): string | null {
 /** The engine's source and reference cases, hashed at build time (electron.vite.config.ts); "source" when run unbuilt. */
 declare const __NORMLAB_ENGINE__: string | undefined
 const ENGINE = typeof __NORMLAB_ENGINE__ === 'string' ? __NORMLAB_ENGINE__ : 'source'
-const BACKEND_VERSIONS: Record<BackendName, string> = { webgpu: version_webgpu, webgl: version_webgl, wasm: version_wasm, cpu: version_cpu }
+const BACKEND_VERSIONS: Record<BackendName, string> = {
+  webgpu: version_webgpu,
+  webgl: version_webgl,
+  wasm: version_wasm,
+  cpu: version_cpu,
+}
 
 /** Everything that can change a backend's numbers here: a remembered check holds only while this is unchanged. */
 export function backendFingerprint(backend: BackendName, appVersion: string): string {
@@ -127,7 +139,9 @@ export interface CheckRequest {
  * Runs reference cases on the active backend. On WebGL the padding of every packed texture is
  * poisoned with NaN while they run (strict), so a kernel that reads it fails here on any GPU.
  */
-export async function runNumericsCheck(request: CheckRequest): Promise<{ summary: NumericsSummary; results: CaseResult[] }> {
+export async function runNumericsCheck(
+  request: CheckRequest,
+): Promise<{ summary: NumericsSummary; results: CaseResult[] }> {
   const webgl = request.backend === 'webgl'
   const renderer = webgl ? gpuRenderer() : null
   const cases = await loadCases(request.full ? undefined : GATE_CASES)
@@ -136,7 +150,13 @@ export async function runNumericsCheck(request: CheckRequest): Promise<{ summary
   try {
     const { summary, results } = await checkNumerics(
       cases,
-      { backend: request.backend, gpuRenderer: renderer, appVersion: request.appVersion, strict: webgl, fingerprint: backendFingerprint(request.backend, request.appVersion) },
+      {
+        backend: request.backend,
+        gpuRenderer: renderer,
+        appVersion: request.appVersion,
+        strict: webgl,
+        fingerprint: backendFingerprint(request.backend, request.appVersion),
+      },
       { onCase: request.onCase, stopAtFailure: !request.full, now: () => performance.now() },
     )
     return { summary, results }

@@ -7,7 +7,16 @@ import type { DeviceInfoInput, RunStatus, TimestepRecord } from '../../../shared
 import type { CaseResult } from '../../../shared/engine/golden-result'
 import type { TrainResult } from '../../../shared/engine/trainer'
 import type { CellKind } from '../../../shared/kinds'
-import { resumableRuns, runOne, type BlockedWrite, type QueuedRun, type RunHooks, type RunObserver, type RunOutcome, type TrainingHost } from '../../../shared/lab/run-lifecycle'
+import {
+  resumableRuns,
+  runOne,
+  type BlockedWrite,
+  type QueuedRun,
+  type RunHooks,
+  type RunObserver,
+  type RunOutcome,
+  type TrainingHost,
+} from '../../../shared/lab/run-lifecycle'
 import { settleStudy, type SettleRound, type SettleStop } from '../../../shared/lab/settle/settle-study'
 import { judgingOf } from '../../../shared/lab/findings/method/sequential'
 import type { StudyDesign } from '../../../shared/contract/schemas'
@@ -183,7 +192,9 @@ export class TrainingController {
     this.update({
       queue: [...this.state.queue, ...runs],
       finished: idle ? null : this.state.finished,
-      batch: idle ? { done: 0, total: runs.length } : { ...this.state.batch, total: this.state.batch.total + runs.length },
+      batch: idle
+        ? { done: 0, total: runs.length }
+        : { ...this.state.batch, total: this.state.batch.total + runs.length },
     })
     this.ensureBackend()
     if (idle) void this.drain()
@@ -204,32 +215,56 @@ export class TrainingController {
    * created with its design, each round's runs are queued like any others, and after each round
    * the findings decide whether another follows. The rounds show on the Training page.
    */
-  async settle(input: StudyPlanInput, design: StudyDesign, study: { name: string; description: string; tags: string[] }, userData?: string): Promise<void> {
+  async settle(
+    input: StudyPlanInput,
+    design: StudyDesign,
+    study: { name: string; description: string; tags: string[] },
+    userData?: string,
+  ): Promise<void> {
     this.stopRequested = false
     const created = await this.api.createStudy({ name: study.name, description: study.description, design })
     const meta = { id: created.id, name: created.name }
     this.finished = { study: meta, runs: [] }
-    this.update({ settle: { studyId: created.id, design, level: judgingOf(design).level, rounds: [], stop: null }, finished: null })
+    this.update({
+      settle: { studyId: created.id, design, level: judgingOf(design).level, rounds: [], stop: null },
+      finished: null,
+    })
     let first = true
     try {
-      await settleStudy(this.api, input, design, { id: created.id, tags: study.tags, ...(userData !== undefined ? { userData } : {}) }, {
-        train: (runs) =>
-          new Promise<RunOutcome[]>((resolve) => {
-            this.drained.push(() => resolve(this.finished.runs.filter((r) => runs.some((q) => q.runId === r.runId)).map((r) => ({ runId: r.runId, status: r.status, steps: 0, error: r.error, finalLoss: null }))))
-            this.enqueue(runs, meta, !first)
-            first = false
-          }),
-        onRound: (round) => {
-          const settle = this.state.settle
-          if (settle?.studyId === created.id) this.update({ settle: { ...settle, rounds: [...settle.rounds, round], stop: round.stop } })
+      await settleStudy(
+        this.api,
+        input,
+        design,
+        { id: created.id, tags: study.tags, ...(userData !== undefined ? { userData } : {}) },
+        {
+          train: (runs) =>
+            new Promise<RunOutcome[]>((resolve) => {
+              this.drained.push(() =>
+                resolve(
+                  this.finished.runs
+                    .filter((r) => runs.some((q) => q.runId === r.runId))
+                    .map((r) => ({ runId: r.runId, status: r.status, steps: 0, error: r.error, finalLoss: null })),
+                ),
+              )
+              this.enqueue(runs, meta, !first)
+              first = false
+            }),
+          onRound: (round) => {
+            const settle = this.state.settle
+            if (settle?.studyId === created.id)
+              this.update({ settle: { ...settle, rounds: [...settle.rounds, round], stop: round.stop } })
+          },
+          interrupted: () => this.stopRequested,
+          now: () => Date.now(),
+          yieldTask: () => new Promise((resolve) => setTimeout(resolve, 0)),
         },
-        interrupted: () => this.stopRequested,
-        now: () => Date.now(),
-        yieldTask: () => new Promise((resolve) => setTimeout(resolve, 0)),
-      })
+      )
     } catch (error) {
       const settle = this.state.settle
-      this.update({ lastError: (error as Error).message, ...(settle?.studyId === created.id ? { settle: { ...settle, stop: 'failedRuns' as const } } : {}) })
+      this.update({
+        lastError: (error as Error).message,
+        ...(settle?.studyId === created.id ? { settle: { ...settle, stop: 'failedRuns' as const } } : {}),
+      })
     }
   }
 
@@ -239,10 +274,15 @@ export class TrainingController {
    * names): they are left as they are and the error says how to resume them.
    */
   async resumeStudy(studyId: number | null, name: string | null): Promise<void> {
-    const all = (await resumableRuns(this.api, studyId ?? undefined)).filter((r) => studyId !== null || r.studyId === null)
+    const all = (await resumableRuns(this.api, studyId ?? undefined)).filter(
+      (r) => studyId !== null || r.studyId === null,
+    )
     const onData = all.filter((r) => r.config.task === 'user' || r.config.dataFile !== undefined)
     const runs = all.filter((r) => !onData.includes(r))
-    if (onData.length > 0) this.update({ lastError: `${onData.length} run(s) train on a data file and were left as they are: resume them with npm run lab -- resume --run ID --data FILE` })
+    if (onData.length > 0)
+      this.update({
+        lastError: `${onData.length} run(s) train on a data file and were left as they are: resume them with npm run lab -- resume --run ID --data FILE`,
+      })
     if (runs.length === 0) return
     this.enqueue(runs, studyId !== null ? { id: studyId, name: name ?? `#${studyId}` } : null)
   }
@@ -254,8 +294,15 @@ export class TrainingController {
     this.update({ queue: [], paused: false })
     this.send({ type: 'stop' })
     for (const run of cancelled) {
-      this.finished.runs.push({ runId: run.runId, name: run.name, status: 'interrupted', error: 'stopped before it started' })
-      void this.api.updateRun({ id: run.runId, status: 'interrupted', error: 'stopped before it started' }).catch((e: unknown) => this.update({ lastError: (e as Error).message }))
+      this.finished.runs.push({
+        runId: run.runId,
+        name: run.name,
+        status: 'interrupted',
+        error: 'stopped before it started',
+      })
+      void this.api
+        .updateRun({ id: run.runId, status: 'interrupted', error: 'stopped before it started' })
+        .catch((e: unknown) => this.update({ lastError: (e as Error).message }))
     }
   }
 
@@ -281,7 +328,14 @@ export class TrainingController {
   private async init(): Promise<void> {
     const fault = numericsFault()
     const { appVersion } = await this.environment
-    this.send({ type: 'init', preferred: this.preferred, appVersion, checked: rememberedChecks(), probed: rememberedProbes(), ...(fault ? { numericsFault: fault } : {}) })
+    this.send({
+      type: 'init',
+      preferred: this.preferred,
+      appVersion,
+      checked: rememberedChecks(),
+      probed: rememberedProbes(),
+      ...(fault ? { numericsFault: fault } : {}),
+    })
   }
 
   private send(message: ToWorker): void {
@@ -313,7 +367,13 @@ export class TrainingController {
     train: (run, hooks, checkpoint) =>
       new Promise<TrainResult>((resolve, reject) => {
         this.active = { runId: run.runId, hooks, chain: Promise.resolve(), settle: { resolve, reject } }
-        this.send({ type: 'train', runId: run.runId, config: run.config, ...(run.userData ? { userData: run.userData } : {}), ...(checkpoint ? { checkpoint } : {}) })
+        this.send({
+          type: 'train',
+          runId: run.runId,
+          config: run.config,
+          ...(run.userData ? { userData: run.userData } : {}),
+          ...(checkpoint ? { checkpoint } : {}),
+        })
         if (checkpoint && this.live?.runId === run.runId) {
           this.live.step = checkpoint.step
           this.live.fromStep = checkpoint.step
@@ -360,7 +420,21 @@ export class TrainingController {
     try {
       for (let next = this.state.queue[0]; next; next = this.state.queue[0]) {
         this.update({ queue: this.state.queue.slice(1) })
-        this.live = { runId: next.runId, name: next.name, cell: next.config.cell, task: next.config.task, totalSteps: next.config.steps, step: 0, startedAt: performance.now(), stepsPerSecond: 0, etaMs: 0, loss: [], accuracy: [], evalLoss: [], profile: [] }
+        this.live = {
+          runId: next.runId,
+          name: next.name,
+          cell: next.config.cell,
+          task: next.config.task,
+          totalSteps: next.config.steps,
+          step: 0,
+          startedAt: performance.now(),
+          stepsPerSecond: 0,
+          etaMs: 0,
+          loss: [],
+          accuracy: [],
+          evalLoss: [],
+          profile: [],
+        }
         this.update({ live: this.live })
         // The run records the device it computes on: wait until the backend has started.
         await this.backendSettled
@@ -370,7 +444,12 @@ export class TrainingController {
           if (outcome.status === 'failed') this.update({ lastError: outcome.error })
         } catch (error) {
           // The archive refused the run's start or end: say so and go on with the next run.
-          this.finished.runs.push({ runId: next.runId, name: next.name, status: 'failed', error: (error as Error).message })
+          this.finished.runs.push({
+            runId: next.runId,
+            name: next.name,
+            status: 'failed',
+            error: (error as Error).message,
+          })
           this.update({ lastError: (error as Error).message })
         }
         this.active = null
@@ -412,7 +491,15 @@ export class TrainingController {
   private handle(message: FromWorker): void {
     switch (message.type) {
       case 'backendProgress':
-        return this.update({ backend: { state: 'starting', trying: message.backend, phase: message.phase, index: message.index, of: message.of } })
+        return this.update({
+          backend: {
+            state: 'starting',
+            trying: message.backend,
+            phase: message.phase,
+            index: message.index,
+            of: message.of,
+          },
+        })
       case 'backend':
         this.settleBackend()
         return this.update({ backend: { state: 'ready', info: message.info } })
@@ -426,11 +513,14 @@ export class TrainingController {
         const active = this.state.backend.state === 'ready' ? this.state.backend.info : null
         if (active?.backend !== message.summary.backend) return
         // A full self-check that failed on the backend in use: choose again, skipping it.
-        if (message.summary.failure !== null) return this.live === null ? this.setPreferredBackend(this.preferred) : undefined
+        if (message.summary.failure !== null)
+          return this.live === null ? this.setPreferredBackend(this.preferred) : undefined
         return this.update({ backend: { state: 'ready', info: { ...active, numerics: message.summary } } })
       }
       case 'selfCheckCase':
-        return this.update({ selfCheck: { ...this.state.selfCheck, results: [...this.state.selfCheck.results, message.result] } })
+        return this.update({
+          selfCheck: { ...this.state.selfCheck, results: [...this.state.selfCheck.results, message.result] },
+        })
       case 'selfCheckDone':
         return this.update({ selfCheck: { ...this.state.selfCheck, running: false, backend: message.backend } })
     }

@@ -17,7 +17,9 @@ export function fingerprintStore<T extends { fingerprint: string | null }>(key: 
     /** Keeps `item` under its fingerprint (replacing the one before); an item without one is not kept. */
     remember(item: T): void {
       if (item.fingerprint === null) return
-      const byFingerprint = Object.fromEntries(all().flatMap((x) => (x.fingerprint === null ? [] : [[x.fingerprint, x]])))
+      const byFingerprint = Object.fromEntries(
+        all().flatMap((x) => (x.fingerprint === null ? [] : [[x.fingerprint, x]])),
+      )
       byFingerprint[item.fingerprint] = item
       localStorage.setItem(key, JSON.stringify(byFingerprint))
     },

@@ -5,7 +5,13 @@ import type { TrainConfig } from '../../../shared/contract/train-config'
 import type { TrainingCheckpoint } from '../../../shared/contract/checkpoint'
 import type { BackendProbe } from '../../../shared/engine/backend-probe'
 import type { CaseResult } from '../../../shared/engine/golden-result'
-import type { EvalReport, PopulationReport, SnapshotReport, StepReport, TrainResult } from '../../../shared/engine/trainer'
+import type {
+  EvalReport,
+  PopulationReport,
+  SnapshotReport,
+  StepReport,
+  TrainResult,
+} from '../../../shared/engine/trainer'
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu'
 export const BACKENDS: BackendName[] = ['webgl', 'webgpu', 'wasm', 'cpu']
@@ -40,7 +46,8 @@ export interface StartupProgress {
 const PHASE_START: Record<BackendPhase, number> = { starting: 0, checking: 0.1, probing: 0.55 }
 
 /** The start-up's fraction done, 0–1. */
-export const startupFraction = (p: Pick<StartupProgress, 'phase' | 'index' | 'of'>): number => Math.min(1, (p.index + PHASE_START[p.phase]) / Math.max(1, p.of))
+export const startupFraction = (p: Pick<StartupProgress, 'phase' | 'index' | 'of'>): number =>
+  Math.min(1, (p.index + PHASE_START[p.phase]) / Math.max(1, p.of))
 
 export interface BackendInfo {
   backend: BackendName
@@ -72,7 +79,13 @@ export interface InitMessage {
 
 export type ToWorker =
   | InitMessage
-  | { type: 'train'; runId: number; config: TrainConfig; userData?: string; /** Resume from here (an interrupted run's last checkpoint). */ checkpoint?: TrainingCheckpoint }
+  | {
+      type: 'train'
+      runId: number
+      config: TrainConfig
+      userData?: string
+      /** Resume from here (an interrupted run's last checkpoint). */ checkpoint?: TrainingCheckpoint
+    }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }

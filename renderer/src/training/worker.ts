@@ -11,7 +11,15 @@ import type { TrainingCheckpoint } from '../../../shared/contract/checkpoint'
 import type { TrainConfig } from '../../../shared/contract/train-config'
 import { backendFingerprint, runNumericsCheck, startBackend, gpuRenderer } from './backends'
 import { rememberedCheckFor } from '../../../shared/engine/numerics'
-import { FALLBACK, PROBED, type BackendInfo, type BackendName, type FromWorker, type InitMessage, type ToWorker } from './protocol'
+import {
+  FALLBACK,
+  PROBED,
+  type BackendInfo,
+  type BackendName,
+  type FromWorker,
+  type InitMessage,
+  type ToWorker,
+} from './protocol'
 import { fastestBackend, type BackendProbe } from '../../../shared/engine/backend-probe'
 import { probeActiveBackend } from '../../../shared/engine/benchmark'
 
@@ -119,10 +127,22 @@ async function initFastest(message: InitMessage): Promise<void> {
     if (!probe) {
       postLatest({ type: 'backendProgress', backend: name, phase: 'probing', ...at })
       try {
-        probe = { backend: name, fingerprint, msPerStep: await probeActiveBackend(() => performance.now()), failure: null, probedAt: Date.now() }
+        probe = {
+          backend: name,
+          fingerprint,
+          msPerStep: await probeActiveBackend(() => performance.now()),
+          failure: null,
+          probedAt: Date.now(),
+        }
         post({ type: 'probe', probe })
       } catch (error) {
-        probe = { backend: name, fingerprint, msPerStep: null, failure: `${name}: ${(error as Error).message}`, probedAt: Date.now() }
+        probe = {
+          backend: name,
+          fingerprint,
+          msPerStep: null,
+          failure: `${name}: ${(error as Error).message}`,
+          probedAt: Date.now(),
+        }
       }
     }
     probes.push(probe)
@@ -171,7 +191,12 @@ let backendReady: Promise<void> = Promise.resolve()
 let resolveFirstInit: () => void = () => {}
 const firstInit: Promise<void> = new Promise<void>((resolve) => (resolveFirstInit = resolve))
 
-async function runTraining(runId: number, config: TrainConfig, userData?: string, checkpoint?: TrainingCheckpoint): Promise<void> {
+async function runTraining(
+  runId: number,
+  config: TrainConfig,
+  userData?: string,
+  checkpoint?: TrainingCheckpoint,
+): Promise<void> {
   // A pause holds across runs and start-up until Resume (resetting it here let the next run train
   // on after Pause); Stop ends it.
   stopped = false
@@ -179,20 +204,26 @@ async function runTraining(runId: number, config: TrainConfig, userData?: string
     await firstInit
     await backendReady
     const task = await taskFor(config, userData)
-    const result = await train(config, task, {
-      onStep: (report) => post({ type: 'step', runId, report }),
-      onTimestepStats: (records) => post({ type: 'stats', runId, records }),
-      onEval: (report) => post({ type: 'eval', runId, report }),
-      onPopulation: (report) => post({ type: 'population', runId, report }),
-      onSnapshots: (report) => post({ type: 'snapshots', runId, report }),
-      onLengthEval: (results) => post({ type: 'lengthEval', runId, results }),
-      onCheckpoint: (c) => post({ type: 'checkpoint', runId, checkpoint: c }),
-      // A pause or a stop keeps the state first: a closed window then loses nothing it trained.
-      checkpointNow: () => paused || stopped,
-      shouldStop: () => stopped,
-      whilePaused: () => (paused && !stopped ? new Promise<void>((resolve) => resumeWaiters.push(resolve)) : Promise.resolve()),
-      now: () => performance.now(),
-    }, checkpoint ?? null)
+    const result = await train(
+      config,
+      task,
+      {
+        onStep: (report) => post({ type: 'step', runId, report }),
+        onTimestepStats: (records) => post({ type: 'stats', runId, records }),
+        onEval: (report) => post({ type: 'eval', runId, report }),
+        onPopulation: (report) => post({ type: 'population', runId, report }),
+        onSnapshots: (report) => post({ type: 'snapshots', runId, report }),
+        onLengthEval: (results) => post({ type: 'lengthEval', runId, results }),
+        onCheckpoint: (c) => post({ type: 'checkpoint', runId, checkpoint: c }),
+        // A pause or a stop keeps the state first: a closed window then loses nothing it trained.
+        checkpointNow: () => paused || stopped,
+        shouldStop: () => stopped,
+        whilePaused: () =>
+          paused && !stopped ? new Promise<void>((resolve) => resumeWaiters.push(resolve)) : Promise.resolve(),
+        now: () => performance.now(),
+      },
+      checkpoint ?? null,
+    )
     post({ type: 'done', runId, result })
   } catch (error) {
     post({ type: 'failed', runId, error: (error as Error).message || String(error) })
@@ -204,10 +235,26 @@ async function selfCheck(): Promise<void> {
   await backendReady
   const backend = tf.getBackend() as BackendName
   try {
-    const { summary } = await runNumericsCheck({ backend, appVersion, full: true, onCase: (result) => post({ type: 'selfCheckCase', result }) })
+    const { summary } = await runNumericsCheck({
+      backend,
+      appVersion,
+      full: true,
+      onCase: (result) => post({ type: 'selfCheckCase', result }),
+    })
     post({ type: 'numerics', summary })
   } catch (error) {
-    post({ type: 'selfCheckCase', result: { name: 'self-check', kind: 'norm', pass: false, worstAbs: Infinity, worstRatio: Infinity, comparisons: [], error: (error as Error).message } })
+    post({
+      type: 'selfCheckCase',
+      result: {
+        name: 'self-check',
+        kind: 'norm',
+        pass: false,
+        worstAbs: Infinity,
+        worstRatio: Infinity,
+        comparisons: [],
+        error: (error as Error).message,
+      },
+    })
   }
   post({ type: 'selfCheckDone', backend })
 }

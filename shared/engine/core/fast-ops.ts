@@ -12,7 +12,10 @@ const useFastGradients = () => tf.getBackend() !== 'webgl'
 
 const plainMatMul = tf.customGrad(((a: Tensor2D, b: Tensor2D, save: Save) => {
   save([a, b])
-  const gradFunc: Grad = (dy, [sa, sb]) => [tf.matMul(dy as Tensor2D, tf.transpose(sb!) as Tensor2D), tf.matMul(tf.transpose(sa!) as Tensor2D, dy as Tensor2D)]
+  const gradFunc: Grad = (dy, [sa, sb]) => [
+    tf.matMul(dy as Tensor2D, tf.transpose(sb!) as Tensor2D),
+    tf.matMul(tf.transpose(sa!) as Tensor2D, dy as Tensor2D),
+  ]
   return { value: tf.matMul(a, b), gradFunc }
 }) as never) as unknown as (a: Tensor2D, b: Tensor2D) => Tensor2D
 

@@ -33,10 +33,16 @@ export function lossOf(target: Target, logits: Tensor2D, hidden: Tensor3D | null
       const stepLogits = tf.add(tf.matMul(tf.reshape(hidden, [N * T, H]), Wy), by)
       const labels = tf.tensor1d(target.labels.flat(), 'int32')
       const weights = tf.tensor1d(target.weights.flat())
-      const total = Math.max(1, target.weights.flat().reduce((a, w) => a + w, 0))
+      const total = Math.max(
+        1,
+        target.weights.flat().reduce((a, w) => a + w, 0),
+      )
       const nll = tf.neg(tf.sum(tf.mul(tf.oneHot(labels, K), tf.logSoftmax(stepLogits)), 1))
       const correct = tf.cast(tf.equal(tf.argMax(stepLogits, 1), labels), 'float32')
-      return { loss: tf.div(tf.sum(tf.mul(nll, weights)), total), accuracy: tf.div(tf.sum(tf.mul(correct, weights)), total) }
+      return {
+        loss: tf.div(tf.sum(tf.mul(nll, weights)), total),
+        accuracy: tf.div(tf.sum(tf.mul(correct, weights)), total),
+      }
     }
   }
 }

@@ -94,7 +94,8 @@ export class Population {
   rows(term: TermName, T: number, policy: Policy): Moments {
     const pop = this.terms.get(term)
     const last = this.lastSeen(term)
-    if (!pop || last < 0) throw new PopulationError(`BN has no population statistics for the ${term} term yet: train before evaluating`)
+    if (!pop || last < 0)
+      throw new PopulationError(`BN has no population statistics for the ${term} term yet: train before evaluating`)
     const past = Math.max(0, T - (last + 1))
     if (past > 0 && policy === 'error') {
       throw new PopulationError(
@@ -109,17 +110,25 @@ export class Population {
       const row =
         policy === 'last'
           ? tf.slice(v, [last, 0], [1, -1])
-          : tf.div(tf.sum(tf.mul(tf.slice(v, [0, 0], [last + 1, -1]), seenMask(pop.seen, last)), 0, true), pop.seen.slice(0, last + 1).filter((s) => s > 0).length)
+          : tf.div(
+              tf.sum(tf.mul(tf.slice(v, [0, 0], [last + 1, -1]), seenMask(pop.seen, last)), 0, true),
+              pop.seen.slice(0, last + 1).filter((s) => s > 0).length,
+            )
       return tf.concat([head(v), tf.tile(row, [past, 1])], 0) as Tensor2D
     }
     return { mean: tail(pop.mean), variance: tail(pop.variance) }
   }
 
   /** The running statistics read back, rows [T, C] flat, for the archive. */
-  async snapshot(): Promise<{ term: TermName; features: number; mean: Float32Array; variance: Float32Array; seen: number[] }[]> {
+  async snapshot(): Promise<
+    { term: TermName; features: number; mean: Float32Array; variance: Float32Array; seen: number[] }[]
+  > {
     const out = []
     for (const [term, pop] of this.terms) {
-      const [mean, variance] = (await Promise.all([pop.mean.data(), pop.variance.data()])) as [Float32Array, Float32Array]
+      const [mean, variance] = (await Promise.all([pop.mean.data(), pop.variance.data()])) as [
+        Float32Array,
+        Float32Array,
+      ]
       out.push({ term, features: pop.mean.shape[1]!, mean, variance, seen: [...pop.seen] })
     }
     return out
@@ -135,7 +144,10 @@ export class Population {
 }
 
 function seenMask(seen: readonly number[], last: number): tf.Tensor {
-  return tf.tensor2d(seen.slice(0, last + 1).map((s) => (s > 0 ? 1 : 0)), [last + 1, 1])
+  return tf.tensor2d(
+    seen.slice(0, last + 1).map((s) => (s > 0 ? 1 : 0)),
+    [last + 1, 1],
+  )
 }
 
 /** One term's running statistics as read back or restored: rows [T, C] flat and each step's update count. */

@@ -1,5 +1,13 @@
 // What a model is: the cell, its normalizer, sizes and normalizer settings. Pure data.
-import { cellTerms, gatesOf, normalizedTerms, termWidth, type CellKind, type NormKind, type TermName } from '../../kinds'
+import {
+  cellTerms,
+  gatesOf,
+  normalizedTerms,
+  termWidth,
+  type CellKind,
+  type NormKind,
+  type TermName,
+} from '../../kinds'
 
 export type { CellKind, NormKind, Policy, TermName } from '../../kinds'
 
@@ -16,7 +24,10 @@ export interface ModelSpec {
 
 /** The terms a model's normalizer has parameters for, with their widths. */
 export function normalizedTermWidths(spec: ModelSpec): { term: TermName; features: number }[] {
-  return normalizedTerms(spec.norm, spec.cell).map((term) => ({ term, features: termWidth(spec.cell, term, spec.hidden) }))
+  return normalizedTerms(spec.norm, spec.cell).map((term) => ({
+    term,
+    features: termWidth(spec.cell, term, spec.hidden),
+  }))
 }
 
 /** Terms whose activations are recorded per time step (every model, normalized or not). */

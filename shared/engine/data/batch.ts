@@ -44,7 +44,11 @@ export function collate(samples: readonly Sample[], D: number, kind: TargetKind,
   else if (kind === 'regression') target = { kind, values: samples.map((s) => s.label) }
   else {
     const pad = (values: number[]) => Array.from({ length: T }, (_, t) => values[t] ?? 0)
-    target = { kind, labels: samples.map((s) => pad(s.steps!.labels)), weights: samples.map((s) => pad(s.steps!.weights)) }
+    target = {
+      kind,
+      labels: samples.map((s) => pad(s.steps!.labels)),
+      weights: samples.map((s) => pad(s.steps!.weights)),
+    }
   }
   return { x, N, T, D, lengths, target }
 }

@@ -36,7 +36,8 @@ function vec(e: Expr): string {
 }
 
 /** A place's address: unit k of its block (keep: one plane of N·H per kept value). */
-const address = (p: Place) => (p.array === 'keep' ? `at(keep, ${p.block} * NH + k)` : `at(${p.array}, ${p.block === 0 ? '' : `${p.block} * H + `}k)`)
+const address = (p: Place) =>
+  p.array === 'keep' ? `at(keep, ${p.block} * NH + k)` : `at(${p.array}, ${p.block === 0 ? '' : `${p.block} * H + `}k)`
 
 function body(s: Stage): string[] {
   return [
@@ -50,26 +51,45 @@ function body(s: Stage): string[] {
 const SIGNATURES = {
   gates: 'H: i32, x: usize, u: usize, ph: usize, pc: usize, A: usize',
   state: 'H: i32, A: usize, y: usize, ph: usize, pc: usize, h: usize, c: usize',
-  beforeNorm: 'H: i32, A: usize, y: usize, ph: usize, pc: usize, dh: usize, cc: usize, inner: usize, keep: usize, NH: i32',
-  afterNorm: 'H: i32, A: usize, y: usize, ph: usize, pc: usize, dh: usize, cc: usize, dinner: usize, keep: usize, NH: i32, P: usize',
+  beforeNorm:
+    'H: i32, A: usize, y: usize, ph: usize, pc: usize, dh: usize, cc: usize, inner: usize, keep: usize, NH: i32',
+  afterNorm:
+    'H: i32, A: usize, y: usize, ph: usize, pc: usize, dh: usize, cc: usize, dinner: usize, keep: usize, NH: i32, P: usize',
 } as const
 type StageName = keyof typeof SIGNATURES
 
-const args = (stage: StageName) => SIGNATURES[stage].split(', ').map((p) => p.split(':')[0]).join(', ')
+const args = (stage: StageName) =>
+  SIGNATURES[stage]
+    .split(', ')
+    .map((p) => p.split(':')[0])
+    .join(', ')
 
 function fn(name: string, stage: StageName, s: Stage | null): string {
   if (!s) return [`function ${name}(${SIGNATURES[stage]}): void {`, '  // no inner term', '}'].join('\n')
-  return [`@inline function ${name}(${SIGNATURES[stage]}): void {`, '  for (let k = 0; k < H; k += 4) {', ...body(s).map((l) => `    ${l}`), '  }', '}'].join('\n')
+  return [
+    `@inline function ${name}(${SIGNATURES[stage]}): void {`,
+    '  for (let k = 0; k < H; k += 4) {',
+    ...body(s).map((l) => `    ${l}`),
+    '  }',
+    '}',
+  ].join('\n')
 }
 
 function cellSource(def: CellDefinition): string {
   const s = cellStages(def)
-  return [fn(`gates_${def.kind}`, 'gates', s.gates), fn(`state_${def.kind}`, 'state', s.state), fn(`beforeNorm_${def.kind}`, 'beforeNorm', s.beforeNorm), fn(`afterNorm_${def.kind}`, 'afterNorm', s.afterNorm)].join('\n\n')
+  return [
+    fn(`gates_${def.kind}`, 'gates', s.gates),
+    fn(`state_${def.kind}`, 'state', s.state),
+    fn(`beforeNorm_${def.kind}`, 'beforeNorm', s.beforeNorm),
+    fn(`afterNorm_${def.kind}`, 'afterNorm', s.afterNorm),
+  ].join('\n\n')
 }
 
 /** One exported function per stage that picks the cell by its index in CELL_DEFINITIONS (CELL_INDEX). */
 function dispatch(stage: StageName): string {
-  const cases = CELL_DEFINITIONS.map((def, i) => `  ${i === 0 ? '' : 'else '}if (cell == ${i}) ${stage}_${def.kind}(${args(stage)})`)
+  const cases = CELL_DEFINITIONS.map(
+    (def, i) => `  ${i === 0 ? '' : 'else '}if (cell == ${i}) ${stage}_${def.kind}(${args(stage)})`,
+  )
   return [`export function ${stage}Row(cell: i32, ${SIGNATURES[stage]}): void {`, ...cases, '}'].join('\n')
 }
 

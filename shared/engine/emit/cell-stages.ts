@@ -11,7 +11,8 @@ import { cellLayout, type CellLayout } from '../recurrence/kernels/layout'
  * h and carried c; dinner the inner term's gradient through its normalizer; inner the gradient
  * into y; keep what backward keeps per unit; P the packed step gradient.
  */
-export type ArrayName = 'x' | 'u' | 'A' | 'y' | 'ph' | 'pc' | 'h' | 'c' | 'dh' | 'cc' | 'dinner' | 'inner' | 'keep' | 'P'
+export type ArrayName =
+  'x' | 'u' | 'A' | 'y' | 'ph' | 'pc' | 'h' | 'c' | 'dh' | 'cc' | 'dinner' | 'inner' | 'keep' | 'P'
 
 /** Unit k of block `block` (in units of H) of an array's row; keep's blocks are its kept values. */
 export interface Place {
@@ -87,7 +88,8 @@ function backwardReader(def: CellDefinition, layout: CellLayout): Reader {
 export function cellStages(def: CellDefinition): CellStages {
   const layout = cellLayout(def)
   const activationBindings = Object.fromEntries(Object.entries(def.activations).map(([name, f]) => [`a.${name}`, f]))
-  const gateIndex = (prefix: string, name: string) => (name.startsWith(prefix) ? def.gates.indexOf(name.slice(prefix.length)) : -1)
+  const gateIndex = (prefix: string, name: string) =>
+    name.startsWith(prefix) ? def.gates.indexOf(name.slice(prefix.length)) : -1
   const gates = stage(
     activationBindings,
     layout.activations.map((name, i) => ({ to: at('A', i), value: `a.${name}` })),
@@ -99,16 +101,32 @@ export function cellStages(def: CellDefinition): CellStages {
       return name.startsWith('a.') ? null : common(def, layout)(name)
     },
   )
-  const state = stage({}, [{ to: at('h'), value: def.next.h }, ...(def.next.c !== undefined ? [{ to: at('c'), value: def.next.c }] : [])], common(def, layout))
+  const state = stage(
+    {},
+    [{ to: at('h'), value: def.next.h }, ...(def.next.c !== undefined ? [{ to: at('c'), value: def.next.c }] : [])],
+    common(def, layout),
+  )
   const read = backwardReader(def, layout)
   const beforeNorm = def.inner
-    ? stage(def.backward.beforeNorm ?? {}, [{ to: at('inner'), value: 'inner' }, ...layout.kept.map((name, j) => ({ to: at('keep', j), value: name }))], read)
+    ? stage(
+        def.backward.beforeNorm ?? {},
+        [{ to: at('inner'), value: 'inner' }, ...layout.kept.map((name, j) => ({ to: at('keep', j), value: name }))],
+        read,
+      )
     : null
   const afterNorm = stage(
     def.backward.afterNorm,
     [
-      ...def.gates.map((g, i) => ({ to: at('P', layout.dx.col + i), value: (def.backward.dx as Record<string, Operand>)[g]! })),
-      ...(layout.du !== layout.dx ? def.gates.map((g, i) => ({ to: at('P', layout.du.col + i), value: (def.backward.du as Record<string, Operand>)[g]! })) : []),
+      ...def.gates.map((g, i) => ({
+        to: at('P', layout.dx.col + i),
+        value: (def.backward.dx as Record<string, Operand>)[g]!,
+      })),
+      ...(layout.du !== layout.dx
+        ? def.gates.map((g, i) => ({
+            to: at('P', layout.du.col + i),
+            value: (def.backward.du as Record<string, Operand>)[g]!,
+          }))
+        : []),
       { to: at('P', layout.carry.h!.col), value: def.backward.carry.h },
       ...(layout.carry.c ? [{ to: at('P', layout.carry.c.col), value: def.backward.carry.c ?? 0 }] : []),
     ],

@@ -26,5 +26,12 @@ export function usesRecurrenceOp(): boolean {
   return enabled && tf.getKernel(KERNELS.cellBackward, tf.getBackend()) !== undefined
 }
 
-export { recurrenceSequence, setOneWorkgroupMax, setUnpackedMatMulMax, type PopulationUpdate, type SequenceOptions, type SequenceResult } from './op'
+export {
+  recurrenceSequence,
+  setOneWorkgroupMax,
+  setUnpackedMatMulMax,
+  type PopulationUpdate,
+  type SequenceOptions,
+  type SequenceResult,
+} from './op'
 export { isHostBackend } from './kernels/ops'

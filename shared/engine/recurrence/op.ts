@@ -40,10 +40,17 @@ export { setOneWorkgroupMax } from './sequence/forward-loop'
 
 type Save = (tensors: Tensor[]) => void
 
-export function recurrenceSequence(spec: ModelSpec, params: Params, xs: readonly Tensor2D[], batch: SequenceBatch, options: SequenceOptions): SequenceResult {
+export function recurrenceSequence(
+  spec: ModelSpec,
+  params: Params,
+  xs: readonly Tensor2D[],
+  batch: SequenceBatch,
+  options: SequenceOptions,
+): SequenceResult {
   const ctx = sequenceContext(spec, params, xs, batch, options)
   const side: SideOutputs = { recorded: {}, updates: [], snapshot: {} }
-  const pick = (values: readonly Tensor[]) => Object.fromEntries(ctx.names.map((name, i) => [name, values[i]!])) as Params
+  const pick = (values: readonly Tensor[]) =>
+    Object.fromEntries(ctx.names.map((name, i) => [name, values[i]!])) as Params
   if (!ctx.train) return outputs(ctx, forward(ctx, pick(ctx.names.map((name) => params[name]!)), null, side), side)
   const op = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as Save
@@ -62,7 +69,9 @@ function forward(ctx: SequenceContext, p: Params, save: Save | null, side: SideO
   const normInputs = normInputsOf(p)
   const { U, statsX, XZ } = inputTermForward(ctx, p, normInputs)
   const loop = forwardLoop(ctx, p, XZ, normInputs, save !== null)
-  const value = ctx.options.sequenceOutput ? (tf.transpose(tf.reshape(loop.hs(), [T, N, H]), [1, 0, 2]) as Tensor3D) : loop.h
+  const value = ctx.options.sequenceOutput
+    ? (tf.transpose(tf.reshape(loop.hs(), [T, N, H]), [1, 0, 2]) as Tensor3D)
+    : loop.h
   if (!save) return value
   const stacked = loop.stacked()
   sideOutputs(ctx, stacked, U, statsX, side)
@@ -79,7 +88,14 @@ function backward(ctx: SequenceContext, p: Params, dy: Tensor, saved: Tensor[]):
   const sums = columnSum(Pall)
   const piece = (col: number, width: number) => tf.slice(sums, [col * H], [width])
   const dX = piece(layout.dx.col, C)
-  const { dU, dGammaX } = inputTermBackward(ctx, normInputs, { Pall, U: s.U, statsX: s.statsX, wX: s.wX, toSample: s.toSample, toTime: s.toTime })
+  const { dU, dGammaX } = inputTermBackward(ctx, normInputs, {
+    Pall,
+    U: s.U,
+    statsX: s.statsX,
+    wX: s.wX,
+    toSample: s.toSample,
+    toTime: s.toTime,
+  })
   const grads: Record<string, Tensor> = {
     // No input norm: dU is P's input columns, read in place; no recurrent norm: dV is P's recurrent columns.
     Wx: dU ? columnProduct(s.X, dU) : columnProduct(s.X, Pall, layout.dx.col * H, C),
@@ -88,12 +104,24 @@ function backward(ctx: SequenceContext, p: Params, dy: Tensor, saved: Tensor[]):
   }
   if (p.gamma_x) Object.assign(grads, { gamma_x: dGammaX!, beta_x: dX })
   if (p.gamma_h) Object.assign(grads, { gamma_h: columnSum(dUvAll!), beta_h: piece(layout.du.col, C) })
-  if (innerTerm && p[`gamma_${innerTerm}`]) Object.assign(grads, { [`gamma_${innerTerm}`]: piece(layout.innerDyXhat!.col, H), [`beta_${innerTerm}`]: piece(layout.innerDy!.col, H) })
+  if (innerTerm && p[`gamma_${innerTerm}`])
+    Object.assign(grads, {
+      [`gamma_${innerTerm}`]: piece(layout.innerDyXhat!.col, H),
+      [`beta_${innerTerm}`]: piece(layout.innerDy!.col, H),
+    })
   return ctx.names.map((name) => grads[name]!)
 }
 
 function outputs(ctx: SequenceContext, value: Tensor, side: SideOutputs): SequenceResult {
   const { N, T, H } = ctx
-  const hLast = ctx.options.sequenceOutput ? (tf.reshape(tf.slice(value, [0, T - 1, 0], [N, 1, H]), [N, H]) as Tensor2D) : (value as Tensor2D)
-  return { hLast, hidden: ctx.options.sequenceOutput ? (value as Tensor3D) : null, recorded: side.recorded, populationUpdates: side.updates, snapshot: side.snapshot }
+  const hLast = ctx.options.sequenceOutput
+    ? (tf.reshape(tf.slice(value, [0, T - 1, 0], [N, 1, H]), [N, H]) as Tensor2D)
+    : (value as Tensor2D)
+  return {
+    hLast,
+    hidden: ctx.options.sequenceOutput ? (value as Tensor3D) : null,
+    recorded: side.recorded,
+    populationUpdates: side.updates,
+    snapshot: side.snapshot,
+  }
 }

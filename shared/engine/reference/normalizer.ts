@@ -61,8 +61,20 @@ export function normalizeWith(v: Tensor, m: Moments, p: Affine, eps: number): Te
 
 /** Stacks per-step rows [1, C] into [T, C], with zero rows at steps that have none. */
 export function stackRows(rows: readonly (Moments | undefined)[], T: number, features: number): Moments {
-  const filled = Array.from({ length: T }, (_, t) => rows[t] ?? { mean: tf.zeros([1, features]), variance: tf.zeros([1, features]) })
-  return { mean: tf.concat(filled.map((m) => m.mean), 0), variance: tf.concat(filled.map((m) => m.variance), 0) }
+  const filled = Array.from(
+    { length: T },
+    (_, t) => rows[t] ?? { mean: tf.zeros([1, features]), variance: tf.zeros([1, features]) },
+  )
+  return {
+    mean: tf.concat(
+      filled.map((m) => m.mean),
+      0,
+    ),
+    variance: tf.concat(
+      filled.map((m) => m.variance),
+      0,
+    ),
+  }
 }
 
 /** Each row of v over `groups` contiguous groups of its features. */
@@ -79,7 +91,12 @@ function featureNorm(v: Tensor2D, groups: number, center: boolean, p: Affine, ep
  * Starts a pass of `norm` over a batch. `inputs` are the input term's pre-activations x_t·Wx of
  * every time step (null where no sample is valid): sequence-wise statistics need all of them first.
  */
-export function beginNormPass(norm: NormKind, cell: CellKind, ctx: PassContext, inputs: readonly (Tensor2D | null)[]): NormPass {
+export function beginNormPass(
+  norm: NormKind,
+  cell: CellKind,
+  ctx: PassContext,
+  inputs: readonly (Tensor2D | null)[],
+): NormPass {
   const def = normDefinition(norm)
   const normalized = new Set(normalizedTerms(norm, cell))
   const { batch, eps } = ctx
@@ -90,7 +107,10 @@ export function beginNormPass(norm: NormKind, cell: CellKind, ctx: PassContext, 
       return { apply: (_term, v) => v, populationUpdates: () => [] }
     case 'features': {
       const groups = def.grouped ? ctx.groups : 1
-      return { apply: (term, v) => (identity(term) ? v : featureNorm(v, groups, def.center, ctx.affine(term), eps)), populationUpdates: () => [] }
+      return {
+        apply: (term, v) => (identity(term) ? v : featureNorm(v, groups, def.center, ctx.affine(term), eps)),
+        populationUpdates: () => [],
+      }
     }
     case 'batch-sequence': {
       const valid = inputs.map((v, t) => (v && batch.counts[t]! > 0 ? t : -1)).filter((t) => t >= 0)
@@ -99,23 +119,37 @@ export function beginNormPass(norm: NormKind, cell: CellKind, ctx: PassContext, 
       if (train) {
         const w = new Float32Array(valid.length * batch.N)
         valid.forEach((t, i) => batch.lengths.forEach((length, n) => (w[i * batch.N + n] = t < length ? 1 / total : 0)))
-        stats = weightedMoments(tf.concat(valid.map((t) => inputs[t]!), 0) as Tensor2D, tf.tensor2d(w, [1, w.length]), def.center)
+        stats = weightedMoments(
+          tf.concat(
+            valid.map((t) => inputs[t]!),
+            0,
+          ) as Tensor2D,
+          tf.tensor2d(w, [1, w.length]),
+          def.center,
+        )
       } else stats = ctx.population.rows('x', 1, 'last')
       return {
         apply: (term, v) => (identity(term) ? v : normalizeWith(v, stats, ctx.affine(term), eps)),
-        populationUpdates: () => (train && normalized.has('x') ? [{ term: 'x' as const, moments: stats, counts: [total] }] : []),
+        populationUpdates: () =>
+          train && normalized.has('x') ? [{ term: 'x' as const, moments: stats, counts: [total] }] : [],
       }
     }
     case 'sample-sequence': {
       // Per sample n and feature: over its valid steps t < lengths[n]; the same in training and
       // evaluation (no population), so no batch enters.
       const steps = inputs.map((v, t) => (v && batch.counts[t]! > 0 ? t : -1)).filter((t) => t >= 0)
-      const mask = tf.tensor3d(steps.flatMap((t) => batch.lengths.map((length) => (t < length ? 1 / length : 0))), [steps.length, batch.N, 1])
+      const mask = tf.tensor3d(
+        steps.flatMap((t) => batch.lengths.map((length) => (t < length ? 1 / length : 0))),
+        [steps.length, batch.N, 1],
+      )
       const stacked = tf.stack(steps.map((t) => inputs[t]!)) // [Tv, N, C]
       const mean = tf.sum(tf.mul(stacked, mask), 0) as Tensor2D
       const variance = tf.sum(tf.mul(tf.square(tf.sub(stacked, mean)), mask), 0) as Tensor2D
       const stats = { mean, variance }
-      return { apply: (term, v) => (identity(term) ? v : normalizeWith(v, stats, ctx.affine(term), eps)), populationUpdates: () => [] }
+      return {
+        apply: (term, v) => (identity(term) ? v : normalizeWith(v, stats, ctx.affine(term), eps)),
+        populationUpdates: () => [],
+      }
     }
     case 'batch-step': {
       /** Train: what each term normalized with at each step, for the population update. */
@@ -127,7 +161,10 @@ export function beginNormPass(norm: NormKind, cell: CellKind, ctx: PassContext, 
         if (!rows) {
           const m = ctx.population.rows(term, batch.T, ctx.policy)
           const steps = m.mean.shape[0]!
-          rows = { mean: tf.split(m.mean, steps, 0) as Tensor2D[], variance: tf.split(m.variance, steps, 0) as Tensor2D[] }
+          rows = {
+            mean: tf.split(m.mean, steps, 0) as Tensor2D[],
+            variance: tf.split(m.variance, steps, 0) as Tensor2D[],
+          }
           population.set(term, rows)
         }
         return rows
@@ -137,7 +174,8 @@ export function beginNormPass(norm: NormKind, cell: CellKind, ctx: PassContext, 
           if (identity(term)) return v
           if (!train) {
             const rows = populationRows(term)
-            if (t < rows.mean.length) return normalizeWith(v, { mean: rows.mean[t]!, variance: rows.variance[t]! }, ctx.affine(term), eps)
+            if (t < rows.mean.length)
+              return normalizeWith(v, { mean: rows.mean[t]!, variance: rows.variance[t]! }, ctx.affine(term), eps)
             // Past the trained length under the "batch" policy: the test batch's own statistics.
           }
           const moments = weightedMoments(v, batch.weights[t]!.row, def.center)
@@ -148,7 +186,12 @@ export function beginNormPass(norm: NormKind, cell: CellKind, ctx: PassContext, 
           }
           return normalizeWith(v, moments, ctx.affine(term), eps)
         },
-        populationUpdates: () => [...used].map(([term, { rows, features }]) => ({ term, moments: stackRows(rows, batch.T, features), counts: [...batch.counts] })),
+        populationUpdates: () =>
+          [...used].map(([term, { rows, features }]) => ({
+            term,
+            moments: stackRows(rows, batch.T, features),
+            counts: [...batch.counts],
+          })),
       }
     }
   }

@@ -38,7 +38,13 @@ function keepMasks(lengths: readonly number[], counts: readonly number[], H: num
   })
 }
 
-export function referenceForward(spec: ModelSpec, params: Record<string, Tensor>, xs: readonly Tensor2D[], batch: BatchLayout, options: ReferenceOptions): ReferenceResult {
+export function referenceForward(
+  spec: ModelSpec,
+  params: Record<string, Tensor>,
+  xs: readonly Tensor2D[],
+  batch: BatchLayout,
+  options: ReferenceOptions,
+): ReferenceResult {
   const { N, T, counts, weights } = batch
   const H = spec.hidden
   const def = cellDefinition(spec.cell)
@@ -49,7 +55,15 @@ export function referenceForward(spec: ModelSpec, params: Record<string, Tensor>
   const pass = beginNormPass(
     spec.norm,
     spec.cell,
-    { mode: options.mode, batch, affine: (term) => ({ gamma: params[`gamma_${term}`]!, beta: params[`beta_${term}`]! }), population: options.population, policy: options.policy, eps: spec.eps, groups: spec.groups },
+    {
+      mode: options.mode,
+      batch,
+      affine: (term) => ({ gamma: params[`gamma_${term}`]!, beta: params[`beta_${term}`]! }),
+      population: options.population,
+      policy: options.policy,
+      eps: spec.eps,
+      groups: spec.groups,
+    },
     inputs,
   )
   const recordedRows: Record<TermName, Moments[]> = { x: [], h: [], c: [] }
@@ -59,7 +73,10 @@ export function referenceForward(spec: ModelSpec, params: Record<string, Tensor>
     return pass.apply(term, v, t)
   }
 
-  let state: CellState = { h: tf.zeros([N, H]) as Tensor2D, c: def.state.includes('c') ? (tf.zeros([N, H]) as Tensor2D) : null }
+  let state: CellState = {
+    h: tf.zeros([N, H]) as Tensor2D,
+    c: def.state.includes('c') ? (tf.zeros([N, H]) as Tensor2D) : null,
+  }
   const hs: Tensor2D[] = []
   for (let t = 0; t < T; t++) {
     if (counts[t] === 0) {
@@ -73,12 +90,16 @@ export function referenceForward(spec: ModelSpec, params: Record<string, Tensor>
       normalizeInner: (c) => normalize(def.inner!.term, c, t),
     })
     const k = keep[t]
-    state = k ? { h: tf.where(k, next.h, state.h) as Tensor2D, c: next.c && (tf.where(k, next.c, state.c!) as Tensor2D) } : next
+    state = k
+      ? { h: tf.where(k, next.h, state.h) as Tensor2D, c: next.c && (tf.where(k, next.c, state.c!) as Tensor2D) }
+      : next
     if (options.sequenceOutput) hs.push(state.h)
   }
 
   const recorded: ReferenceResult['recorded'] = {}
-  if (options.record) for (const term of cellTerms(spec.cell)) recorded[term] = stackRows(recordedRows[term], T, termWidth(spec.cell, term, H))
+  if (options.record)
+    for (const term of cellTerms(spec.cell))
+      recorded[term] = stackRows(recordedRows[term], T, termWidth(spec.cell, term, H))
   return {
     hLast: state.h,
     hidden: options.sequenceOutput ? (tf.stack(hs, 1) as Tensor3D) : null,

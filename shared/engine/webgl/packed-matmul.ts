@@ -90,7 +90,10 @@ function batchMatMul(original: tf.KernelFunc, reshape: tf.KernelFunc) {
     const outerA = transposeA ? a.shape[aRank - 1]! : a.shape[aRank - 2]!
     const outerB = transposeB ? b.shape[bRank - 2]! : b.shape[bRank - 1]!
     if ((outerA === 1 || outerB === 1) && innerA > VECTOR_SHARED_DIM_THRESHOLD) return original(args) as tf.TensorInfo
-    if (innerA !== innerB) throw new Error(`matMul: inner shapes ${innerA} and ${innerB} of [${a.shape}] and [${b.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) must match`)
+    if (innerA !== innerB)
+      throw new Error(
+        `matMul: inner shapes ${innerA} and ${innerB} of [${a.shape}] and [${b.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) must match`,
+      )
     const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2))
     const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2))
     const outDims = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2))
@@ -99,9 +102,19 @@ function batchMatMul(original: tf.KernelFunc, reshape: tf.KernelFunc) {
     const webgl = backend as MathBackendWebGL
     const a3d = reshape({ inputs: { x: a }, backend, attrs: { shape: a3 } }) as tf.TensorInfo
     const b3d = reshape({ inputs: { x: b }, backend, attrs: { shape: b3 } }) as tf.TensorInfo
-    const program = new PaddingSafeMatMulProgram(a3, b3, [Math.max(batchA, batchB), outerA, outerB], transposeA, transposeB)
+    const program = new PaddingSafeMatMulProgram(
+      a3,
+      b3,
+      [Math.max(batchA, batchB), outerA, outerB],
+      transposeA,
+      transposeB,
+    )
     const out = webgl.runWebGLProgram(program, [a3d, b3d], tf.upcastType(a.dtype, b.dtype))
-    const result = reshape({ inputs: { x: out }, backend, attrs: { shape: [...outDims, outerA, outerB] } }) as tf.TensorInfo
+    const result = reshape({
+      inputs: { x: out },
+      backend,
+      attrs: { shape: [...outDims, outerA, outerB] },
+    }) as tf.TensorInfo
     for (const t of [a3d, b3d, out]) webgl.disposeIntermediateTensorInfo(t)
     return result
   }
@@ -123,7 +136,12 @@ export function installPaddingSafeMatMul(enabled = true): void {
   const reshape = tf.getKernel(tf.Reshape, 'webgl')!.kernelFunc
   tf.unregisterKernel(key, 'webgl')
   if (enabled) {
-    const config: tf.KernelConfig & { original: tf.KernelConfig } = { kernelName: key, backendName: 'webgl', kernelFunc: batchMatMul(original.kernelFunc, reshape), original }
+    const config: tf.KernelConfig & { original: tf.KernelConfig } = {
+      kernelName: key,
+      backendName: 'webgl',
+      kernelFunc: batchMatMul(original.kernelFunc, reshape),
+      original,
+    }
     tf.registerKernel(config)
   } else {
     tf.registerKernel(original)

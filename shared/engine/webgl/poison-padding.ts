@@ -62,7 +62,9 @@ export function poisonPackedPadding(backend: MathBackendWebGL): () => void {
     }
     if (code === null) return program
     // Same prototype and fields, another shader: tfjs caches compiled programs by their source.
-    return Object.assign(Object.create(Object.getPrototypeOf(program) as object) as GPGPUProgram, program, { userCode: code })
+    return Object.assign(Object.create(Object.getPrototypeOf(program) as object) as GPGPUProgram, program, {
+      userCode: code,
+    })
   }
   backend.runWebGLProgram = function (this: MathBackendWebGL, program, ...rest) {
     return original.call(this, poisoned(program), ...rest)

@@ -19,14 +19,24 @@ interface Adapter {
 }
 type Navigator = { gpu?: { requestAdapter(options: unknown): Promise<Adapter | null> } }
 
-const LIMITS = ['maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup', 'maxStorageBuffersPerShaderStage']
+const LIMITS = [
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxStorageBuffersPerShaderStage',
+]
 
 async function createBackend(): Promise<WebGPUBackend> {
   const gpu = (globalThis as { navigator?: Navigator }).navigator?.gpu
   if (!gpu) throw new Error('this browser has no WebGPU')
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' })
   if (!adapter) throw new Error('no WebGPU adapter')
-  const requiredLimits = Object.fromEntries(LIMITS.filter((name) => name in adapter.limits).map((name) => [name, adapter.limits[name]!]))
+  const requiredLimits = Object.fromEntries(
+    LIMITS.filter((name) => name in adapter.limits).map((name) => [name, adapter.limits[name]!]),
+  )
   const requiredFeatures = ['timestamp-query'].filter((name) => adapter.features.has(name))
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures })
   return new WebGPUBackend(device as never, adapter.info as never)

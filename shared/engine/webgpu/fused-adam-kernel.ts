@@ -54,14 +54,19 @@ export function registerFusedAdamWebgpu(): void {
       const ins = inputs as Record<string, tf.TensorInfo>
       const size = tf.util.sizeFromShape(ins.value!.shape)
       const program = new AdamProgram(size, a.output)
-      const flat = (backend as WebGPUBackend).runWebGPUProgram(program, [ins.value!, ins.g!, ins.m!, ins.v!, ins.scale!], 'float32', [
-        { type: 'float32', data: [a.lr] },
-        { type: 'float32', data: [a.beta1] },
-        { type: 'float32', data: [a.beta2] },
-        { type: 'float32', data: [a.epsilon] },
-        { type: 'float32', data: [a.correction1] },
-        { type: 'float32', data: [a.correction2] },
-      ])
+      const flat = (backend as WebGPUBackend).runWebGPUProgram(
+        program,
+        [ins.value!, ins.g!, ins.m!, ins.v!, ins.scale!],
+        'float32',
+        [
+          { type: 'float32', data: [a.lr] },
+          { type: 'float32', data: [a.beta1] },
+          { type: 'float32', data: [a.beta2] },
+          { type: 'float32', data: [a.epsilon] },
+          { type: 'float32', data: [a.correction1] },
+          { type: 'float32', data: [a.correction2] },
+        ],
+      )
       // The value's own shape: the same buffer, no copy.
       return { dataId: flat.dataId, shape: ins.value!.shape, dtype: 'float32' }
     },

@@ -52,6 +52,8 @@ export interface StateFormulas {
 }
 
 /** Keeps a definition's literal types (its kind, its gate names) while checking its shape. */
-export function defineCell<const K extends string, const G extends string>(def: CellDefinition<K, G>): CellDefinition<K, G> {
+export function defineCell<const K extends string, const G extends string>(
+  def: CellDefinition<K, G>,
+): CellDefinition<K, G> {
   return def
 }

@@ -11,7 +11,10 @@ export const CELL_DEFINITIONS = [rnn, lstm, gru] as const
 export type CellKind = (typeof CELL_DEFINITIONS)[number]['kind']
 export const CELLS = CELL_DEFINITIONS.map((d) => d.kind) as unknown as readonly [CellKind, ...CellKind[]]
 
-const BY_KIND = Object.fromEntries(CELL_DEFINITIONS.map((d) => [d.kind, d])) as unknown as Record<CellKind, CellDefinition<CellKind>>
+const BY_KIND = Object.fromEntries(CELL_DEFINITIONS.map((d) => [d.kind, d])) as unknown as Record<
+  CellKind,
+  CellDefinition<CellKind>
+>
 
 export function cellDefinition(kind: CellKind): CellDefinition<CellKind> {
   return BY_KIND[kind]

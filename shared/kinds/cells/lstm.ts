@@ -4,7 +4,12 @@
 import { add, dsigmoid, dtanh, mul, sigmoid, tanh } from '../formulas'
 import { defineCell } from './cell'
 
-const dz = { i: mul('dc', 'a.g', dsigmoid('a.i')), f: mul('dc', 'prev.c', dsigmoid('a.f')), g: mul('dc', 'a.i', dtanh('a.g')), o: mul('dh', 'th', dsigmoid('a.o')) }
+const dz = {
+  i: mul('dc', 'a.g', dsigmoid('a.i')),
+  f: mul('dc', 'prev.c', dsigmoid('a.f')),
+  g: mul('dc', 'a.i', dtanh('a.g')),
+  o: mul('dh', 'th', dsigmoid('a.o')),
+}
 
 export const lstm = defineCell({
   kind: 'lstm',

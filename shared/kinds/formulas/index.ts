@@ -16,7 +16,8 @@ export type Operand = Expr | string | number
 /** Named formulas in order: each may use the names before it. */
 export type Bindings = Readonly<Record<string, Operand>>
 
-export const expr = (x: Operand): Expr => (typeof x === 'string' ? { op: 'ref', name: x } : typeof x === 'number' ? { op: 'num', value: x } : x)
+export const expr = (x: Operand): Expr =>
+  typeof x === 'string' ? { op: 'ref', name: x } : typeof x === 'number' ? { op: 'num', value: x } : x
 
 const fold = (op: 'add' | 'mul', xs: Operand[]): Expr => xs.map(expr).reduce((a, b) => ({ op, a, b }))
 
@@ -62,7 +63,8 @@ export function sameExpr(a: Expr, b: Expr): boolean {
   if (a.op !== b.op) return false
   if (a.op === 'ref') return a.name === (b as typeof a).name
   if (a.op === 'num') return a.value === (b as typeof a).value
-  if (a.op === 'add' || a.op === 'sub' || a.op === 'mul') return sameExpr(a.a, (b as typeof a).a) && sameExpr(a.b, (b as typeof a).b)
+  if (a.op === 'add' || a.op === 'sub' || a.op === 'mul')
+    return sameExpr(a.a, (b as typeof a).a) && sameExpr(a.b, (b as typeof a).b)
   return sameExpr(a.a, (b as typeof a).a)
 }
 

@@ -2,4 +2,11 @@
 // every valid (sample, step) pair; the recurrent and cell terms are left alone.
 import { defineNorm } from './norm'
 
-export const bnSeq = defineNorm({ kind: 'bn_seq', over: 'batch-sequence', terms: 'input', center: true, grouped: false, source: 'Laurent et al. 2016, Batch Normalized Recurrent Neural Networks' })
+export const bnSeq = defineNorm({
+  kind: 'bn_seq',
+  over: 'batch-sequence',
+  terms: 'input',
+  center: true,
+  grouped: false,
+  source: 'Laurent et al. 2016, Batch Normalized Recurrent Neural Networks',
+})

@@ -2,4 +2,11 @@
 // features.
 import { defineNorm } from './norm'
 
-export const gn = defineNorm({ kind: 'gn', over: 'features', terms: 'all', center: true, grouped: true, source: 'Wu & He 2018, Group Normalization' })
+export const gn = defineNorm({
+  kind: 'gn',
+  over: 'features',
+  terms: 'all',
+  center: true,
+  grouped: true,
+  source: 'Wu & He 2018, Group Normalization',
+})

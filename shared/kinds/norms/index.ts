@@ -18,7 +18,10 @@ export const NORM_DEFINITIONS = [none, bnStep, bnSeq, ln, gn, rms, instanceNorm]
 export type NormKind = (typeof NORM_DEFINITIONS)[number]['kind']
 export const NORMS = NORM_DEFINITIONS.map((d) => d.kind) as unknown as readonly [NormKind, ...NormKind[]]
 
-const BY_KIND = Object.fromEntries(NORM_DEFINITIONS.map((d) => [d.kind, d])) as unknown as Record<NormKind, NormDefinition<NormKind>>
+const BY_KIND = Object.fromEntries(NORM_DEFINITIONS.map((d) => [d.kind, d])) as unknown as Record<
+  NormKind,
+  NormDefinition<NormKind>
+>
 
 export function normDefinition(kind: NormKind): NormDefinition<NormKind> {
   return BY_KIND[kind]
@@ -44,7 +47,14 @@ export function isBatchNorm(norm: NormKind): boolean {
  * in t, so that sample's length is one past the last step with the same count). null: the term is
  * not normalized.
  */
-export function normCount(norm: NormKind, cell: CellKind, term: TermName, features: number, counts: readonly number[], groups: number): number[] | null {
+export function normCount(
+  norm: NormKind,
+  cell: CellKind,
+  term: TermName,
+  features: number,
+  counts: readonly number[],
+  groups: number,
+): number[] | null {
   if (!normalizedTerms(norm, cell).includes(term)) return null
   const def = normDefinition(norm)
   const perValidStep = (value: number) => counts.map((n) => (n > 0 ? value : 0))

@@ -2,4 +2,11 @@
 // batch nor the length enters.
 import { defineNorm } from './norm'
 
-export const ln = defineNorm({ kind: 'ln', over: 'features', terms: 'all', center: true, grouped: false, source: 'Ba et al. 2016, Layer Normalization' })
+export const ln = defineNorm({
+  kind: 'ln',
+  over: 'features',
+  terms: 'all',
+  center: true,
+  grouped: false,
+  source: 'Ba et al. 2016, Layer Normalization',
+})

@@ -61,10 +61,16 @@ function structuredSetting(key: string, value: string, language: Language): stri
     return null
   }
   const g = words(language).groups
-  if (key === 'snapshots') return Array.isArray(parsed) ? (parsed.length === 0 ? g.noSnapshots : fill(g.snapshots, { points: parsed.join(', ') })) : null
+  if (key === 'snapshots')
+    return Array.isArray(parsed)
+      ? parsed.length === 0
+        ? g.noSnapshots
+        : fill(g.snapshots, { points: parsed.join(', ') })
+      : null
   const l = parsed as { kind?: string; length?: number; min?: number; max?: number }
   if (l.kind === 'fixed') return fill(g.lengths.fixed, { length: l.length ?? '' })
-  if (l.kind === 'uniform' || l.kind === 'longtail') return fill(g.lengths[l.kind], { min: l.min ?? '', max: l.max ?? '' })
+  if (l.kind === 'uniform' || l.kind === 'longtail')
+    return fill(g.lengths[l.kind], { min: l.min ?? '', max: l.max ?? '' })
   return null
 }
 
@@ -76,29 +82,62 @@ export function levelPercent(level: number): number {
 function interval(effect: Estimate | null, unit: EffectUnit, language: Language): string {
   const w = words(language).findings
   if (!effect || effect.n < 2 || effect.low === null) return w.oneSeed
-  return fill(w.interval, { level: levelPercent(effect.level), low: showEffect(effect.low, unit), high: showEffect(effect.high, unit), seeds: effect.n })
+  return fill(w.interval, {
+    level: levelPercent(effect.level),
+    low: showEffect(effect.low, unit),
+    high: showEffect(effect.high, unit),
+    seeds: effect.n,
+  })
 }
 
 export function describeFinding(finding: Finding, language: Language): FindingWords {
   const w = words(language)
   const texts = w.findings.claims[finding.id]
   const notUsed =
-    finding.excluded.length === 0 ? '' : fill(w.findings.notUsed, { runs: finding.excluded.map((e) => `#${e.runId} (${w.findings.exclusions[e.reason]})`).join(', ') })
+    finding.excluded.length === 0
+      ? ''
+      : fill(w.findings.notUsed, {
+          runs: finding.excluded.map((e) => `#${e.runId} (${w.findings.exclusions[e.reason]})`).join(', '),
+        })
   if (finding.reason || !finding.numbers) {
     const reason = fill(w.findings.reasons[finding.reason ?? 'noRuns'], finding.reasonValues)
-    const result = [fill(w.findings.notApplicable, { reason }), fill(w.findings.runThePreset, { preset: w.presets[finding.preset].title })].join(' ')
+    const result = [
+      fill(w.findings.notApplicable, { reason }),
+      fill(w.findings.runThePreset, { preset: w.presets[finding.preset].title }),
+    ].join(' ')
     return { claim: texts.claim, verdict: w.findings.verdict[finding.verdict], result, measure: '', notUsed }
   }
   // Words chosen by the sign of a number (more/less, higher/lower) are catalogue keys: said in the language.
   const directions = w.findings.directions as Record<string, string>
-  const numbers = Object.fromEntries(Object.entries(finding.numbers as Record<string, number | string | null>).map(([k, v]) => [k, typeof v === 'string' && k.endsWith('direction') && directions[v] ? directions[v] : v]))
+  const numbers = Object.fromEntries(
+    Object.entries(finding.numbers as Record<string, number | string | null>).map(([k, v]) => [
+      k,
+      typeof v === 'string' && k.endsWith('direction') && directions[v] ? directions[v] : v,
+    ]),
+  )
   const parts = [fill(texts.result, { ...numbers, uncertainty: interval(finding.effect, finding.unit, language) })]
-  if (finding.verdict === 'inconclusive') parts.push(finding.seedsToSettle === null ? fill(w.findings.settleBeyond, { seeds: MAX_SEEDS }) : fill(w.findings.settle, { seeds: finding.seedsToSettle }))
+  if (finding.verdict === 'inconclusive')
+    parts.push(
+      finding.seedsToSettle === null
+        ? fill(w.findings.settleBeyond, { seeds: MAX_SEEDS })
+        : fill(w.findings.settle, { seeds: finding.seedsToSettle }),
+    )
   if (finding.sets.length > 1) {
-    const list = finding.sets.map((s) => `${setLabelText(s.label, language)}: ${w.findings.verdict[s.verdict]}${s.effect ? ` (${showEffect(s.effect.mean, finding.unit)})` : ''}`).join('; ')
+    const list = finding.sets
+      .map(
+        (s) =>
+          `${setLabelText(s.label, language)}: ${w.findings.verdict[s.verdict]}${s.effect ? ` (${showEffect(s.effect.mean, finding.unit)})` : ''}`,
+      )
+      .join('; ')
     parts.push(fill(w.findings.sets, { count: finding.sets.length, list }))
   }
-  return { claim: texts.claim, verdict: w.findings.verdict[finding.verdict], result: parts.join(' '), measure: fill(texts.measure, numbers), notUsed }
+  return {
+    claim: texts.claim,
+    verdict: w.findings.verdict[finding.verdict],
+    result: parts.join(' '),
+    measure: fill(texts.measure, numbers),
+    notUsed,
+  }
 }
 
 /** A table's column key in words (keys outside the catalogue, e.g. "batch 4", stay as they are). */

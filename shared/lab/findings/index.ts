@@ -13,12 +13,21 @@ import { judgingOf } from './method/sequential'
 import type { Finding, FindingId } from './method/types'
 
 /** Every finding, in the order the app and reports show them. */
-export const FINDINGS: { [I in FindingId]: FindingDefinition<I> } = { perStepDrift, lateSteps, longerTest, smallBatch, padding, allNorms }
+export const FINDINGS: { [I in FindingId]: FindingDefinition<I> } = {
+  perStepDrift,
+  lateSteps,
+  longerTest,
+  smallBatch,
+  padding,
+  allNorms,
+}
 
 /** Every finding of the data, judged at the level its study's design asks for (95 %, or wider when seeds were added in rounds). */
 export function computeFindings(data: StudyData): Finding[] {
   const judging = judgingOf(data.design)
-  return (Object.values(FINDINGS) as FindingDefinition<FindingId>[]).map((f) => f.evaluate(data.runs, judging) as Finding)
+  return (Object.values(FINDINGS) as FindingDefinition<FindingId>[]).map(
+    (f) => f.evaluate(data.runs, judging) as Finding,
+  )
 }
 
 /** The same, one finding per task: a page computing them keeps its frames short. */
@@ -32,9 +41,33 @@ export async function computeFindingsYielding(data: StudyData, yieldTask: () => 
   return out
 }
 
-export { gatherStudyData, heldOutLoss, finalValue, type RunData, type StudyData, type TermRows } from './method/study-data'
-export { FINDING_IDS, MISSING_REASONS, EXCLUSION_REASONS, type Finding, type FindingId, type ChartKind, type MissingReason, type SetResult } from './method/types'
+export {
+  gatherStudyData,
+  heldOutLoss,
+  finalValue,
+  type RunData,
+  type StudyData,
+  type TermRows,
+} from './method/study-data'
+export {
+  FINDING_IDS,
+  MISSING_REASONS,
+  EXCLUSION_REASONS,
+  type Finding,
+  type FindingId,
+  type ChartKind,
+  type MissingReason,
+  type SetResult,
+} from './method/types'
 export { VERDICTS, type Verdict } from './method/verdict'
-export { describeFinding, showEffect, columnName, setLabelText, settingValueText, levelPercent, type FindingWords } from './describe'
+export {
+  describeFinding,
+  showEffect,
+  columnName,
+  setLabelText,
+  settingValueText,
+  levelPercent,
+  type FindingWords,
+} from './describe'
 export type { FindingDefinition } from './method/conclude'
 export { findingSummary } from './summary'

@@ -4,7 +4,8 @@ import type { FindingSummary } from '../../contract/requests'
 import type { Estimate } from './method/stats'
 import type { Finding } from './method/types'
 
-const effectOf = (e: Estimate | null) => (e ? { mean: Number.isFinite(e.mean) ? e.mean : null, low: e.low, high: e.high, n: e.n, level: e.level } : null)
+const effectOf = (e: Estimate | null) =>
+  e ? { mean: Number.isFinite(e.mean) ? e.mean : null, low: e.low, high: e.high, n: e.n, level: e.level } : null
 
 export function findingSummary(f: Finding): FindingSummary {
   return {
@@ -18,6 +19,12 @@ export function findingSummary(f: Finding): FindingSummary {
     seedsToSettle: f.seedsToSettle,
     runIds: f.runIds,
     excluded: f.excluded,
-    sets: f.sets.map((s) => ({ label: s.label, runIds: s.runIds, verdict: s.verdict, effect: effectOf(s.effect), reason: s.reason })),
+    sets: f.sets.map((s) => ({
+      label: s.label,
+      runIds: s.runIds,
+      verdict: s.verdict,
+      effect: effectOf(s.effect),
+      reason: s.reason,
+    })),
   }
 }

@@ -25,7 +25,8 @@ export function reportCsp(scriptHash: string): string {
   ].join('; ')
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 
 /** JSON or CSV inside a <script> element: nothing in it may close the element. */
 const escapeScriptText = (text: string) => text.replace(/<\//g, '<\\/').replace(/<!--/g, '<\\!--')
@@ -44,7 +45,11 @@ export function reportModelOf(html: string): unknown {
 
 const cell = (v: string | number | null) => (v === null ? '—' : escapeHtml(String(v)))
 
-function table(columns: readonly string[], rows: readonly (readonly (string | number | null)[])[], className = 'summary-table'): string {
+function table(
+  columns: readonly string[],
+  rows: readonly (readonly (string | number | null)[])[],
+  className = 'summary-table',
+): string {
   return `<table class="${className}"><thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((v) => `<td>${cell(v)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`
@@ -59,14 +64,20 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return out
 }
 
-const time = (ms: number | null, language: string) => (ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + (language === 'zh-CN' ? ' UTC' : ' UTC'))
+const time = (ms: number | null, language: string) =>
+  ms === null
+    ? '—'
+    : new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + (language === 'zh-CN' ? ' UTC' : ' UTC')
 
 export function reportHtml(model: ReportModel, assets: ReportAssets): string {
   const w = words(model.language)
   const s = w.report
-  const empty = (chart: ReportModel['charts'][keyof ReportModel['charts']]) => chart === null || (Array.isArray(chart) && chart.length === 0)
+  const empty = (chart: ReportModel['charts'][keyof ReportModel['charts']]) =>
+    chart === null || (Array.isArray(chart) && chart.length === 0)
   const chartBlock = (kind: keyof ReportModel['charts'], title: string) =>
-    empty(model.charts[kind]) ? '' : `<section class="card report-chart" data-chart="${kind}"><h3>${escapeHtml(title)}</h3><div class="chart-slot" data-chart-slot="${kind}"></div></section>`
+    empty(model.charts[kind])
+      ? ''
+      : `<section class="card report-chart" data-chart="${kind}"><h3>${escapeHtml(title)}</h3><div class="chart-slot" data-chart-slot="${kind}"></div></section>`
   const findings = model.findings
     .map(
       (f) => `<article class="card finding verdict-${f.verdict}" data-finding="${f.id}" data-verdict="${f.verdict}">
@@ -83,32 +94,76 @@ export function reportHtml(model: ReportModel, assets: ReportAssets): string {
   const runs = [
     table(
       [s.columns.run, s.columns.status, s.columns.seed, s.columns.started, s.columns.ended],
-      model.runs.map((r) => [`#${r.id} ${r.name}`, r.error ? `${r.status}: ${r.error}` : r.status, r.seed, time(r.startedAt, model.language), time(r.endedAt, model.language)]),
+      model.runs.map((r) => [
+        `#${r.id} ${r.name}`,
+        r.error ? `${r.status}: ${r.error}` : r.status,
+        r.seed,
+        time(r.startedAt, model.language),
+        time(r.endedAt, model.language),
+      ]),
       'summary-table runs-table',
     ),
     table(
-      [s.columns.run, s.columns.uuid, s.columns.backend, s.columns.gpu, s.columns.tfjs, s.columns.numerics, s.columns.host, s.columns.platform],
-      model.runs.map((r) => [`#${r.id}`, r.uuid, r.backend, r.gpuRenderer, r.tfjsVersion, r.numerics, r.host, r.platform]),
+      [
+        s.columns.run,
+        s.columns.uuid,
+        s.columns.backend,
+        s.columns.gpu,
+        s.columns.tfjs,
+        s.columns.numerics,
+        s.columns.host,
+        s.columns.platform,
+      ],
+      model.runs.map((r) => [
+        `#${r.id}`,
+        r.uuid,
+        r.backend,
+        r.gpuRenderer,
+        r.tfjsVersion,
+        r.numerics,
+        r.host,
+        r.platform,
+      ]),
       'summary-table runs-table devices-table',
     ),
   ].join('\n')
   // The configuration as settings × runs, the settings that differ first, at most CONFIG_COLUMNS
   // runs a table (the settings column repeated), so any number of runs fits the page.
   const settings = [...model.config.filter((c) => c.differs), ...model.config.filter((c) => !c.differs)]
-  const config = chunk(model.runs.map((r, i) => ({ r, i })), CONFIG_COLUMNS)
+  const config = chunk(
+    model.runs.map((r, i) => ({ r, i })),
+    CONFIG_COLUMNS,
+  )
     .map(
       (part) =>
         `<table class="config-table"><thead><tr><th>${escapeHtml(s.setting)}</th>${part.map(({ r }) => `<th>#${r.id}</th>`).join('')}</tr></thead><tbody>${settings
-          .map((c) => `<tr class="${c.differs ? 'differs' : ''}"><td class="mono">${escapeHtml(c.key)}</td>${part.map(({ i }) => `<td class="mono">${escapeHtml(c.values[i] ?? '')}</td>`).join('')}</tr>`)
+          .map(
+            (c) =>
+              `<tr class="${c.differs ? 'differs' : ''}"><td class="mono">${escapeHtml(c.key)}</td>${part.map(({ i }) => `<td class="mono">${escapeHtml(c.values[i] ?? '')}</td>`).join('')}</tr>`,
+          )
           .join('')}</tbody></table>`,
     )
     .join('\n')
   const p = model.provenance
   const provenance = table(
     [s.appVersion, s.commit, s.schemaVersion, s.madeBy, s.generatedAt, s.archive],
-    [[p.appVersion, p.commit, p.schemaVersion, `${p.madeBy} · ${p.platform}`, time(model.generatedAt, model.language), p.archivePath]],
+    [
+      [
+        p.appVersion,
+        p.commit,
+        p.schemaVersion,
+        `${p.madeBy} · ${p.platform}`,
+        time(model.generatedAt, model.language),
+        p.archivePath,
+      ],
+    ],
   )
-  const data = model.csv.map((c) => `<li><button type="button" data-download="${escapeHtml(c.name)}">${escapeHtml(s.download)} ${escapeHtml(c.name)}</button> <span class="muted">${c.text.split('\r\n').length - 2}</span></li>`).join('')
+  const data = model.csv
+    .map(
+      (c) =>
+        `<li><button type="button" data-download="${escapeHtml(c.name)}">${escapeHtml(s.download)} ${escapeHtml(c.name)}</button> <span class="muted">${c.text.split('\r\n').length - 2}</span></li>`,
+    )
+    .join('')
   return `<!doctype html>
 <html lang="${model.language}">
 <head>

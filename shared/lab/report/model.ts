@@ -4,9 +4,28 @@
 import { words, type Language } from '../../i18n'
 import type { MetricSeries, SnapshotRead } from '../../contract/schemas'
 import { isBatchNorm, normDefinition, type NormKind } from '../../kinds'
-import { columnName, describeFinding, heldOutLoss, showEffect, type ChartKind, type Finding, type RunData, type StudyData } from '../findings'
+import {
+  columnName,
+  describeFinding,
+  heldOutLoss,
+  showEffect,
+  type ChartKind,
+  type Finding,
+  type RunData,
+  type StudyData,
+} from '../findings'
 import { meanOfFinite } from '../findings/method/stats'
-import { batchSweepView, curvesView, groupBySeed, lengthsView, profileView, type BatchSweepView, type CurvesView, type LengthsView, type ProfileView } from '../views'
+import {
+  batchSweepView,
+  curvesView,
+  groupBySeed,
+  lengthsView,
+  profileView,
+  type BatchSweepView,
+  type CurvesView,
+  type LengthsView,
+  type ProfileView,
+} from '../views'
 import { configTable } from '../views/config-table'
 import { TrainConfig } from '../../contract/train-config'
 import type { ReportPlan } from '../sweep-plan'
@@ -111,7 +130,6 @@ export interface ReportModel {
 
 const average = meanOfFinite
 
-
 function runLabel(r: Pick<RunData, 'run'>): string {
   return `#${r.run.id} ${r.run.cell.toUpperCase()} ${r.run.norm} · b${r.run.batchSize}${(r.run.config as { batching?: string }).batching && (r.run.config as { batching?: string }).batching !== 'mask' ? ` · ${(r.run.config as { batching?: string }).batching}` : ''} · s${r.run.seed}`
 }
@@ -129,9 +147,21 @@ export const HEATMAP_ROWS = 200
 function charts(data: StudyData, heatmaps: readonly HeatmapGrid[]): Omit<ReportCharts, 'explorable'> {
   const runs = data.runs.map((r) => r.run)
   const groups = groupBySeed(runs)
-  const series: MetricSeries[] = data.runs.flatMap((r) => Object.entries(r.metrics).map(([name, s]) => ({ runId: r.run.id, name, steps: s.steps, values: s.values, wallMs: s.wallMs })))
+  const series: MetricSeries[] = data.runs.flatMap((r) =>
+    Object.entries(r.metrics).map(([name, s]) => ({
+      runId: r.run.id,
+      name,
+      steps: s.steps,
+      values: s.values,
+      wallMs: s.wallMs,
+    })),
+  )
   const evaluated = data.runs.every((r) => (r.metrics['eval/loss']?.steps.length ?? 0) >= CURVE_POINTS)
-  const curves = curvesView(groups, series, { metric: evaluated ? 'eval/loss' : 'loss', x: 'step', smoothing: evaluated ? 0 : 0.6 })
+  const curves = curvesView(groups, series, {
+    metric: evaluated ? 'eval/loss' : 'loss',
+    x: 'step',
+    smoothing: evaluated ? 0 : 0.6,
+  })
   const profiles = groups
     .map((g) =>
       profileView(
@@ -140,7 +170,16 @@ function charts(data: StudyData, heatmaps: readonly HeatmapGrid[]): Omit<ReportC
           const rows = r.terms.h
           if (!rows || rows.steps.length === 0) return []
           const last = rows.steps.length - 1
-          return [{ runId: r.run.id, step: rows.steps[last]!, count: rows.count[last]!, normCount: rows.normCount[last] ?? null, mean: rows.mean[last] ?? [], var: rows.var[last] ?? [] }]
+          return [
+            {
+              runId: r.run.id,
+              step: rows.steps[last]!,
+              count: rows.count[last]!,
+              normCount: rows.normCount[last] ?? null,
+              mean: rows.mean[last] ?? [],
+              var: rows.var[last] ?? [],
+            },
+          ]
         }),
       ),
     )
@@ -153,14 +192,25 @@ function charts(data: StudyData, heatmaps: readonly HeatmapGrid[]): Omit<ReportC
     lengths: null,
     batchSweep: batchSweepView(runs, (run) => heldOutLoss(data.runs.find((r) => r.run.id === run.id)!), 'eval/loss'),
   }
-  const lengths = lengthsView(groups, data.runs.flatMap((r) => r.evaluations.map((e) => ({ ...e, runId: r.run.id }))), 'loss')
+  const lengths = lengthsView(
+    groups,
+    data.runs.flatMap((r) => r.evaluations.map((e) => ({ ...e, runId: r.run.id }))),
+    'loss',
+  )
   if (lengths.lines.length > 0) out.lengths = lengths
   for (const r of data.runs) {
     const label = runLabel(r)
     const heatmap = heatmaps.find((h) => h.runId === r.run.id)
-    if (heatmap && heatmap.steps.length > 0) out.heatmaps.push({ runId: r.run.id, label, steps: heatmap.steps, values: heatmap.values })
+    if (heatmap && heatmap.steps.length > 0)
+      out.heatmaps.push({ runId: r.run.id, label, steps: heatmap.steps, values: heatmap.values })
     const pop = r.population?.records.find((p) => p.term === 'h') ?? r.population?.records[0]
-    if (pop) out.population.push({ runId: r.run.id, label: `${label} · ${pop.term}`, var: pop.var.map(average), seen: pop.seen })
+    if (pop)
+      out.population.push({
+        runId: r.run.id,
+        label: `${label} · ${pop.term}`,
+        var: pop.var.map(average),
+        seen: pop.seen,
+      })
   }
   return out
 }
@@ -184,20 +234,43 @@ export interface ReportMeta {
  * The explorable's pictures: a run with a batch norm and the same-seed, same-batching run with a
  * per-sample norm beside it (the same batch), at a late time step where some samples are padding.
  */
-function explorable(data: StudyData, snapshots: readonly { runId: number; snapshot: SnapshotRead }[]): ReportExplorable[] {
+function explorable(
+  data: StudyData,
+  snapshots: readonly { runId: number; snapshot: SnapshotRead }[],
+): ReportExplorable[] {
   const of = (id: number) => snapshots.find((s) => s.runId === id)?.snapshot
   const runs = data.runs.map((r) => r.run).filter((r) => of(r.id))
   const batching = (r: (typeof runs)[number]) => (r.config as { batching?: string }).batching
   const bn = runs.find((r) => isBatchNorm(r.norm as NormKind))
   if (!bn) return []
-  const partner = runs.find((r) => r.seed === bn.seed && batching(r) === batching(bn) && normDefinition(r.norm as NormKind).over === 'features' && of(r.id)!.step === of(bn.id)!.step)
+  const partner = runs.find(
+    (r) =>
+      r.seed === bn.seed &&
+      batching(r) === batching(bn) &&
+      normDefinition(r.norm as NormKind).over === 'features' &&
+      of(r.id)!.step === of(bn.id)!.step,
+  )
   const s = of(bn.id)!
   const counts = Array.from({ length: s.timeSteps }, (_, t) => s.lengths.filter((l) => l > t).length)
   const lastWhere = (ok: (c: number) => boolean) => counts.reduce((found, c, i) => (ok(c) ? i : found), -1)
   const late = lastWhere((c) => c > 0 && c < s.batch)
   const t = late >= 0 ? late : lastWhere((c) => c > 0)
-  const cell = { n: Math.max(0, s.lengths.findIndex((l) => l > t)), t: Math.max(0, t), f: 0 }
-  return [bn, ...(partner ? [partner] : [])].map((r) => ({ runId: r.id, label: `${runLabel({ run: r })} · ${r.norm}`, norm: r.norm as NormKind, groups: (r.config as { groups?: number }).groups ?? 1, snapshot: of(r.id)!, cell }))
+  const cell = {
+    n: Math.max(
+      0,
+      s.lengths.findIndex((l) => l > t),
+    ),
+    t: Math.max(0, t),
+    f: 0,
+  }
+  return [bn, ...(partner ? [partner] : [])].map((r) => ({
+    runId: r.id,
+    label: `${runLabel({ run: r })} · ${r.norm}`,
+    norm: r.norm as NormKind,
+    groups: (r.config as { groups?: number }).groups ?? 1,
+    snapshot: of(r.id)!,
+    cell,
+  }))
 }
 
 /** Every run whose configuration is valid today, to be run again (older archives may hold others). */
@@ -206,7 +279,9 @@ function planOf(data: StudyData, study: string): ReportPlan | null {
     const config = TrainConfig.safeParse(r.run.config)
     return config.success ? [{ name: r.run.name, config: config.data }] : []
   })
-  return runs.length === 0 ? null : { format: 'normlab-report-plan', version: 1, study: study.slice(0, 200) || 'NormLab study', runs }
+  return runs.length === 0
+    ? null
+    : { format: 'normlab-report-plan', version: 1, study: study.slice(0, 200) || 'NormLab study', runs }
 }
 
 /** An effect with its interval, as one line. */
@@ -214,10 +289,17 @@ function effectLine(f: Finding): string | null {
   const e = f.effect
   if (!e) return null
   const show = (v: number | null) => showEffect(v, f.unit)
-  return e.low === null ? `${show(e.mean)} (n = ${e.n})` : `${show(e.mean)} [${show(e.low)}, ${show(e.high)}] (n = ${e.n})`
+  return e.low === null
+    ? `${show(e.mean)} (n = ${e.n})`
+    : `${show(e.mean)} [${show(e.low)}, ${show(e.high)}] (n = ${e.n})`
 }
 
-export function buildReportModel(data: StudyData, findings: readonly Finding[], language: Language, meta: ReportMeta): ReportModel {
+export function buildReportModel(
+  data: StudyData,
+  findings: readonly Finding[],
+  language: Language,
+  meta: ReportMeta,
+): ReportModel {
   const w = words(language)
   const strings = w.report
   return {
@@ -260,7 +342,14 @@ export function buildReportModel(data: StudyData, findings: readonly Finding[], 
         notUsed: said.notUsed,
         effect: effectLine(f),
         runIds: f.runIds,
-        table: f.table ? { columns: f.table.columns.map((c) => columnName(c, language)), rows: f.table.rows.map((row) => row.map((v) => (typeof v === 'string' && v in verdicts ? verdicts[v]! : v))) } : null,
+        table: f.table
+          ? {
+              columns: f.table.columns.map((c) => columnName(c, language)),
+              rows: f.table.rows.map((row) =>
+                row.map((v) => (typeof v === 'string' && v in verdicts ? verdicts[v]! : v)),
+              ),
+            }
+          : null,
         charts: f.charts,
       }
     }),

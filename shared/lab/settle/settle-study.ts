@@ -9,7 +9,14 @@ import type { NormLabApi } from '../../contract'
 import type { StudyDesign } from '../../contract/schemas'
 import type { FindingId, Verdict } from '../../kinds'
 import { computeFindings, computeFindingsYielding, FINDINGS, gatherStudyData, type Finding } from '../findings'
-import { DEFAULT_MAX_SEEDS, nextRoundSeeds, settleDecision, settleLooks, settleState, type SettleStop } from '../findings/method/sequential'
+import {
+  DEFAULT_MAX_SEEDS,
+  nextRoundSeeds,
+  settleDecision,
+  settleLooks,
+  settleState,
+  type SettleStop,
+} from '../findings/method/sequential'
 import { addStudyRuns, type QueuedRun, type RunOutcome } from '../run-lifecycle'
 import { planStudy, type PlannedRun, type PresetId, type StudyPlanInput } from '../study-plan'
 
@@ -17,7 +24,9 @@ export { settleLooks, DEFAULT_MAX_SEEDS, type SettleStop }
 
 /** The claims a preset's study exists for (each finding names the preset that answers it). */
 export function presetClaims(preset: PresetId): FindingId[] {
-  return (Object.values(FINDINGS) as { id: FindingId; preset: PresetId }[]).filter((f) => f.preset === preset).map((f) => f.id)
+  return (Object.values(FINDINGS) as { id: FindingId; preset: PresetId }[])
+    .filter((f) => f.preset === preset)
+    .map((f) => f.id)
 }
 
 export interface SettleOptions {
@@ -31,7 +40,12 @@ export interface SettleOptions {
 
 /** The design of a settled study whose first round has `firstSeeds` seeds. */
 export function settleDesign(firstSeeds: number, options: SettleOptions = {}): StudyDesign {
-  return { rule: 'pocock', looks: settleLooks(firstSeeds, options.maxSeeds ?? Math.max(DEFAULT_MAX_SEEDS, firstSeeds)), claims: options.claims ?? null, budgetMinutes: options.budgetMinutes ?? null }
+  return {
+    rule: 'pocock',
+    looks: settleLooks(firstSeeds, options.maxSeeds ?? Math.max(DEFAULT_MAX_SEEDS, firstSeeds)),
+    claims: options.claims ?? null,
+    budgetMinutes: options.budgetMinutes ?? null,
+  }
 }
 
 /** One round: the seeds after it, each settled claim's verdict, and what happens next. */
@@ -75,14 +89,26 @@ export function roundRuns(input: StudyPlanInput, seeds: number[]): PlannedRun[] 
 }
 
 /** Trains rounds until the design says stop; returns every round and the findings of the last. */
-export async function settleStudy(api: NormLabApi, input: StudyPlanInput, design: StudyDesign, study: SettledStudy, host: SettleHost): Promise<{ rounds: SettleRound[]; findings: Finding[] }> {
+export async function settleStudy(
+  api: NormLabApi,
+  input: StudyPlanInput,
+  design: StudyDesign,
+  study: SettledStudy,
+  host: SettleHost,
+): Promise<{ rounds: SettleRound[]; findings: Finding[] }> {
   const started = host.now()
   const rounds: SettleRound[] = []
   let seeds = [...input.grid.seeds]
   let add = seeds
   let findings: Finding[] = []
   for (let round = 1; ; round++) {
-    const outcomes = await host.train(await addStudyRuns(api, roundRuns(input, add), { studyId: study.id, tags: study.tags, ...(study.userData !== undefined ? { userData: study.userData } : {}) }))
+    const outcomes = await host.train(
+      await addStudyRuns(api, roundRuns(input, add), {
+        studyId: study.id,
+        tags: study.tags,
+        ...(study.userData !== undefined ? { userData: study.userData } : {}),
+      }),
+    )
     const ids = (await api.listRuns({ filter: { studyId: study.id } })).map((r) => r.id).sort((a, b) => a - b)
     const data = { ...(await gatherStudyData(api, ids)), design }
     findings = host.yieldTask ? await computeFindingsYielding(data, host.yieldTask) : computeFindings(data)

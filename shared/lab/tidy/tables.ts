@@ -11,7 +11,31 @@ export interface TidyTable {
 }
 
 export const TABLE_COLUMNS = {
-  runs: ['run_id', 'run_uuid', 'study_id', 'name', 'status', 'task', 'cell', 'norm', 'batch_size', 'batching', 'seed', 'steps', 'hidden', 'lr', 'optimizer', 'backend', 'gpu_renderer', 'host', 'created_at', 'started_at', 'ended_at', 'error', 'config_json'],
+  runs: [
+    'run_id',
+    'run_uuid',
+    'study_id',
+    'name',
+    'status',
+    'task',
+    'cell',
+    'norm',
+    'batch_size',
+    'batching',
+    'seed',
+    'steps',
+    'hidden',
+    'lr',
+    'optimizer',
+    'backend',
+    'gpu_renderer',
+    'host',
+    'created_at',
+    'started_at',
+    'ended_at',
+    'error',
+    'config_json',
+  ],
   metrics: ['run_id', 'run_uuid', 'name', 'step', 'value', 'wall_ms'],
   timestep_stats: ['run_id', 'run_uuid', 'layer', 'term', 'step', 'time_step', 'count', 'norm_count', 'mean', 'var'],
   evaluations: ['run_id', 'run_uuid', 'step', 'policy', 'length', 'metric', 'value'],
@@ -63,7 +87,8 @@ export const DATA_DICTIONARY: Record<TableName, { about: string; columns: Record
     },
   },
   timestep_stats: {
-    about: 'One row per run, term, recorded training step and time step: the batch statistics of the pre-normalization activation over the valid samples.',
+    about:
+      'One row per run, term, recorded training step and time step: the batch statistics of the pre-normalization activation over the valid samples.',
     columns: {
       run_id: 'see runs',
       run_uuid: 'see runs',
@@ -72,7 +97,8 @@ export const DATA_DICTIONARY: Record<TableName, { about: string; columns: Record
       step: 'training step it was recorded at',
       time_step: 'position in the sequence (0: first)',
       count: 'valid samples at this time step',
-      norm_count: 'how many values each of the normalizer’s statistics averages (BN per step: the valid samples; LN: the features); empty: not normalized',
+      norm_count:
+        'how many values each of the normalizer’s statistics averages (BN per step: the valid samples; LN: the features); empty: not normalized',
       mean: 'batch mean, averaged over features (empty: no valid sample)',
       var: 'batch variance (biased), averaged over features',
     },
@@ -90,7 +116,8 @@ export const DATA_DICTIONARY: Record<TableName, { about: string; columns: Record
     },
   },
   population: {
-    about: 'One row per run, snapshot step, term and time step: BN’s population (running) statistics, averaged over features.',
+    about:
+      'One row per run, snapshot step, term and time step: BN’s population (running) statistics, averaged over features.',
     columns: {
       run_id: 'see runs',
       run_uuid: 'see runs',
@@ -104,7 +131,8 @@ export const DATA_DICTIONARY: Record<TableName, { about: string; columns: Record
     },
   },
   snapshots: {
-    about: 'One row per run, term, snapshot step, sample, time step and stored feature: the pre-normalization value one training batch had there (the explorable). A snapshot step is a recorded step: its batch statistics are the timestep_stats rows with the same run, term and step.',
+    about:
+      'One row per run, term, snapshot step, sample, time step and stored feature: the pre-normalization value one training batch had there (the explorable). A snapshot step is a recorded step: its batch statistics are the timestep_stats rows with the same run, term and step.',
     columns: {
       run_id: 'see runs',
       term: 'x, h or c',
@@ -120,15 +148,45 @@ export const DATA_DICTIONARY: Record<TableName, { about: string; columns: Record
 
 export function runRow(run: Run): Cell[] {
   const c = run.config as Record<string, unknown>
-  return [run.id, run.uuid, run.studyId, run.name, run.status, run.task, run.cell, run.norm, run.batchSize, c.batching as string, run.seed, c.steps as number, c.hidden as number, c.lr as number, c.optimizer as string, run.device?.backend, run.device?.gpuRenderer, run.host, run.createdAt, run.startedAt, run.endedAt, run.error, JSON.stringify(run.config)]
+  return [
+    run.id,
+    run.uuid,
+    run.studyId,
+    run.name,
+    run.status,
+    run.task,
+    run.cell,
+    run.norm,
+    run.batchSize,
+    c.batching as string,
+    run.seed,
+    c.steps as number,
+    c.hidden as number,
+    c.lr as number,
+    c.optimizer as string,
+    run.device?.backend,
+    run.device?.gpuRenderer,
+    run.host,
+    run.createdAt,
+    run.startedAt,
+    run.endedAt,
+    run.error,
+    JSON.stringify(run.config),
+  ]
 }
 
 /** The data dictionary as Markdown. */
 export function dataDictionary(tables: readonly TableName[] = Object.keys(TABLE_COLUMNS) as TableName[]): string {
-  const parts = ['# NormLab data dictionary', '', 'Every table is CSV (RFC 4180, UTF-8). Empty fields are missing values. Times are epoch milliseconds.', '']
+  const parts = [
+    '# NormLab data dictionary',
+    '',
+    'Every table is CSV (RFC 4180, UTF-8). Empty fields are missing values. Times are epoch milliseconds.',
+    '',
+  ]
   for (const name of tables) {
     parts.push(`## ${name}.csv`, '', DATA_DICTIONARY[name].about, '', '| column | meaning |', '| --- | --- |')
-    for (const column of TABLE_COLUMNS[name]) parts.push(`| ${column} | ${DATA_DICTIONARY[name].columns[column] ?? ''} |`)
+    for (const column of TABLE_COLUMNS[name])
+      parts.push(`| ${column} | ${DATA_DICTIONARY[name].columns[column] ?? ''} |`)
     parts.push('')
   }
   return parts.join('\n')

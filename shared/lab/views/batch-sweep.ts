@@ -11,7 +11,11 @@ export interface BatchSweepView {
 }
 
 /** `finalOf` gives a run's final metric (null: none); null when the runs have one batch size only. */
-export function batchSweepView(runs: readonly Run[], finalOf: (run: Run) => number | null, metric: string): BatchSweepView | null {
+export function batchSweepView(
+  runs: readonly Run[],
+  finalOf: (run: Run) => number | null,
+  metric: string,
+): BatchSweepView | null {
   if (new Set(runs.map((r) => r.batchSize)).size < 2) return null
   // Runs of one line differ in seed, batch size and steps (scaled by equal-samples studies) only.
   const lines: GroupLine[] = groupBySeed(runs, ['batchSize', 'steps']).map((g) => {
@@ -20,7 +24,14 @@ export function batchSweepView(runs: readonly Run[], finalOf: (run: Run) => numb
       const own = members.filter((r) => r.seed === seed).sort((a, b) => a.batchSize - b.batchSize)
       return { runId: own[0]!.id, seed, points: own.map((r) => ({ x: r.batchSize, y: finalOf(r) })) }
     })
-    return { group: g.index, label: g.label, variant: null, runIds: members.map((r) => r.id), ...bands(seeds.map((s) => ({ x: s.points.map((p) => p.x), y: s.points.map((p) => p.y) }))), seeds }
+    return {
+      group: g.index,
+      label: g.label,
+      variant: null,
+      runIds: members.map((r) => r.id),
+      ...bands(seeds.map((s) => ({ x: s.points.map((p) => p.x), y: s.points.map((p) => p.y) }))),
+      seeds,
+    }
   })
   return { metric, lines, logByDefault: spansDecades(lines.flatMap((l) => l.points.map((p) => p.mean))) }
 }

@@ -5,7 +5,8 @@
 export function flattenConfig(value: unknown, prefix = ''): Record<string, string> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return { [prefix]: JSON.stringify(value) }
   const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) Object.assign(out, flattenConfig(v, prefix ? `${prefix}.${k}` : k))
+  for (const [k, v] of Object.entries(value as Record<string, unknown>))
+    Object.assign(out, flattenConfig(v, prefix ? `${prefix}.${k}` : k))
   return out
 }
 

@@ -22,7 +22,11 @@ export interface CurvesOptions {
   smoothing: number
 }
 
-export function curvesView(groups: readonly RunGroup[], series: readonly MetricSeries[], options: CurvesOptions): CurvesView {
+export function curvesView(
+  groups: readonly RunGroup[],
+  series: readonly MetricSeries[],
+  options: CurvesOptions,
+): CurvesView {
   const lines: GroupLine[] = []
   for (const g of groups) {
     const seeds = g.runs
@@ -51,8 +55,20 @@ export function curvesView(groups: readonly RunGroup[], series: readonly MetricS
       runIds: seeds.map(({ run }) => run.id),
       points,
       logPoints,
-      seeds: seeds.map(({ run, s }, i) => ({ runId: run.id, seed: run.seed, points: s.steps.map((step, k) => ({ x: options.x === 'wall' ? s.wallMs[k]! / 1000 : options.x === 'samples' ? step * batch : step, y: smoothed[i]![k]! })) })),
+      seeds: seeds.map(({ run, s }, i) => ({
+        runId: run.id,
+        seed: run.seed,
+        points: s.steps.map((step, k) => ({
+          x: options.x === 'wall' ? s.wallMs[k]! / 1000 : options.x === 'samples' ? step * batch : step,
+          y: smoothed[i]![k]!,
+        })),
+      })),
     })
   }
-  return { metric: options.metric, x: options.x, lines, logByDefault: spansDecades(lines.flatMap((l) => l.points.map((p) => p.mean))) }
+  return {
+    metric: options.metric,
+    x: options.x,
+    lines,
+    logByDefault: spansDecades(lines.flatMap((l) => l.points.map((p) => p.mean))),
+  }
 }

@@ -63,7 +63,14 @@ const groupOf = (C: number, groups: number, f: number) => Math.floor(f / (C / gr
  * features at one step, GN the features of one group, InstanceNorm one sample's valid steps of
  * the feature (a row segment of the time grid).
  */
-export function shares(s: Snapshot, norm: NormKind, groups: number, at: Cell, grid: Grid, other: { n: number; t: number; f: number }): boolean {
+export function shares(
+  s: Snapshot,
+  norm: NormKind,
+  groups: number,
+  at: Cell,
+  grid: Grid,
+  other: { n: number; t: number; f: number },
+): boolean {
   const def = normDefinition(norm)
   if (!isValid(s, other.n, other.t)) return false
   switch (def.over) {
@@ -108,7 +115,11 @@ export interface Statistic {
 }
 
 /** Moments of every valid value of feature f over the cells `take` picks (population variance, as BN's). */
-function columnMoments(s: Snapshot, f: number, take: (n: number, t: number) => boolean): { mean: number; variance: number; count: number } {
+function columnMoments(
+  s: Snapshot,
+  f: number,
+  take: (n: number, t: number) => boolean,
+): { mean: number; variance: number; count: number } {
   let sum = 0
   let count = 0
   for (let n = 0; n < s.N; n++)
@@ -120,7 +131,8 @@ function columnMoments(s: Snapshot, f: number, take: (n: number, t: number) => b
   if (count === 0) return { mean: Number.NaN, variance: Number.NaN, count: 0 }
   const mean = sum / count
   let sq = 0
-  for (let n = 0; n < s.N; n++) for (let t = 0; t < s.T; t++) if (isValid(s, n, t) && take(n, t)) sq += (valueAt(s, n, t, f) - mean) ** 2
+  for (let n = 0; n < s.N; n++)
+    for (let t = 0; t < s.T; t++) if (isValid(s, n, t) && take(n, t)) sq += (valueAt(s, n, t, f) - mean) ** 2
   return { mean, variance: sq / count, count }
 }
 
@@ -128,7 +140,13 @@ function columnMoments(s: Snapshot, f: number, take: (n: number, t: number) => b
  * Moments over one (n, t) row's features in `groups` groups from the stored group moments: equal
  * groups combine exactly (the mean of means; the mean of variances plus the variance of means).
  */
-function rowMoments(s: Snapshot, n: number, t: number, groups: number, group: number): { mean: number; variance: number; count: number } | null {
+function rowMoments(
+  s: Snapshot,
+  n: number,
+  t: number,
+  groups: number,
+  group: number,
+): { mean: number; variance: number; count: number } | null {
   const base = (n * s.T + t) * s.G
   if (groups === s.G) return { mean: s.rowMean[base + group]!, variance: s.rowVar[base + group]!, count: s.C / groups }
   if (groups !== 1) return null
@@ -169,7 +187,14 @@ export function statisticAt(s: Snapshot, norm: NormKind, groups: number, at: Cel
 }
 
 /** At every time step: how many values the statistic of the cell in row n, feature f comes from, and its σ (the explorable's "step through time"). */
-export function perStep(s: Snapshot, norm: NormKind, groups: number, n: number, f: number, eps: number): { t: number; count: number; sigma: number | null }[] {
+export function perStep(
+  s: Snapshot,
+  norm: NormKind,
+  groups: number,
+  n: number,
+  f: number,
+  eps: number,
+): { t: number; count: number; sigma: number | null }[] {
   return Array.from({ length: s.T }, (_, t) => {
     // The cell whose statistic is drawn: this sample where it is valid, else the first sample still
     // valid at t — the batch's statistic goes on while any sample is valid (LN's count stays the
@@ -188,7 +213,11 @@ export const trainedLength = (config: Pick<TrainConfig, 'lengths'>): number => m
  * step's within the trained length; past it the last trained step's, the average over trained
  * steps, the test batch's own statistics, or none (the policy refuses).
  */
-export function populationUse(t: number, trainedLength: number, policy: Policy): { kind: 'own' | 'last' | 'global' | 'batch' | 'none'; step: number | null } {
+export function populationUse(
+  t: number,
+  trainedLength: number,
+  policy: Policy,
+): { kind: 'own' | 'last' | 'global' | 'batch' | 'none'; step: number | null } {
   if (t < trainedLength) return { kind: 'own', step: t }
   switch (policy) {
     case 'last':

@@ -31,12 +31,23 @@ export function groupBySeed(runs: readonly Run[], varying: readonly string[] = [
   const byKey = new Map<string, Run[]>()
   for (const run of runs) byKey.set(settingsOf(run, ignored), [...(byKey.get(settingsOf(run, ignored)) ?? []), run])
   const configs = [...byKey.values()].map((g) => g[0]!.config as Record<string, unknown>)
-  const keys = [...new Set(configs.flatMap((c) => Object.keys(c)))].filter((k) => !ignored.includes(k) && new Set(configs.map((c) => canonicalJson(c[k]))).size > 1).sort()
+  const keys = [...new Set(configs.flatMap((c) => Object.keys(c)))]
+    .filter((k) => !ignored.includes(k) && new Set(configs.map((c) => canonicalJson(c[k]))).size > 1)
+    .sort()
   // Name the norm first: it is what a reader looks for.
-  const labelKeys = keys.includes('norm') ? ['norm', ...keys.filter((k) => k !== 'norm')] : keys.length === 0 ? ['norm'] : keys
+  const labelKeys = keys.includes('norm')
+    ? ['norm', ...keys.filter((k) => k !== 'norm')]
+    : keys.length === 0
+      ? ['norm']
+      : keys
   return [...byKey.entries()].map(([key, group], index) => {
     const c = group[0]!.config as Record<string, unknown>
-    const label = Object.fromEntries(labelKeys.map((k) => [k, typeof c[k] === 'number' || typeof c[k] === 'string' ? (c[k] as MessageValue) : canonicalJson(c[k])]))
+    const label = Object.fromEntries(
+      labelKeys.map((k) => [
+        k,
+        typeof c[k] === 'number' || typeof c[k] === 'string' ? (c[k] as MessageValue) : canonicalJson(c[k]),
+      ]),
+    )
     return { key, label, runs: group, index }
   })
 }
@@ -65,15 +76,19 @@ export interface SeedLine {
  * a log axis shows, and how the findings compare losses (as ratios). Values ≤ 0 have no logarithm
  * and are left out of a 'log' band.
  */
-export function meanBand(per: readonly { x: readonly number[]; y: readonly (number | null)[] }[], scale: 'linear' | 'log' = 'linear'): BandPoint[] {
+export function meanBand(
+  per: readonly { x: readonly number[]; y: readonly (number | null)[] }[],
+  scale: 'linear' | 'log' = 'linear',
+): BandPoint[] {
   const at = new Map<number, number[]>()
-  for (const line of per) line.x.forEach((x, i) => {
-    const y = line.y[i]
-    if (y === null || y === undefined || !Number.isFinite(y) || (scale === 'log' && y <= 0)) return
-    const values = at.get(x) ?? []
-    values.push(scale === 'log' ? Math.log(y) : y)
-    at.set(x, values)
-  })
+  for (const line of per)
+    line.x.forEach((x, i) => {
+      const y = line.y[i]
+      if (y === null || y === undefined || !Number.isFinite(y) || (scale === 'log' && y <= 0)) return
+      const values = at.get(x) ?? []
+      values.push(scale === 'log' ? Math.log(y) : y)
+      at.set(x, values)
+    })
   const back = scale === 'log' ? (v: number | null) => (v === null ? null : Math.exp(v)) : (v: number | null) => v
   return [...at.entries()]
     .sort(([a], [b]) => a - b)
@@ -84,7 +99,10 @@ export function meanBand(per: readonly { x: readonly number[]; y: readonly (numb
 }
 
 /** Both bands of a group's line: arithmetic (linear axis) and geometric (log axis). */
-export function bands(per: readonly { x: readonly number[]; y: readonly (number | null)[] }[]): { points: BandPoint[]; logPoints: BandPoint[] } {
+export function bands(per: readonly { x: readonly number[]; y: readonly (number | null)[] }[]): {
+  points: BandPoint[]
+  logPoints: BandPoint[]
+} {
   return { points: meanBand(per), logPoints: meanBand(per, 'log') }
 }
 
@@ -104,7 +122,11 @@ export interface GroupLine {
 }
 
 /** The mean and sample sd of finite values, or nulls (a grouped row's "mean ± sd"). */
-export function meanSd(values: readonly (number | null | undefined)[]): { mean: number | null; sd: number | null; n: number } {
+export function meanSd(values: readonly (number | null | undefined)[]): {
+  mean: number | null
+  sd: number | null
+  n: number
+} {
   const e = estimate(values.filter((v): v is number => v !== null && v !== undefined && Number.isFinite(v)))
   return { mean: e.n > 0 ? e.mean : null, sd: e.sd, n: e.n }
 }

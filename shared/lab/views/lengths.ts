@@ -10,7 +10,11 @@ export interface LengthsView {
 }
 
 /** `evaluations` with their run ids; each run's last evaluation step is the one drawn. */
-export function lengthsView(groups: readonly RunGroup[], evaluations: readonly (EvaluationResult & { runId: number })[], metric: string): LengthsView {
+export function lengthsView(
+  groups: readonly RunGroup[],
+  evaluations: readonly (EvaluationResult & { runId: number })[],
+  metric: string,
+): LengthsView {
   const lines: GroupLine[] = []
   for (const g of groups) {
     const mine = evaluations.filter((e) => e.metric === metric && g.runs.some((r) => r.id === e.runId))

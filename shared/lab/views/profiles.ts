@@ -48,8 +48,18 @@ export function profileView(group: RunGroup, stats: readonly StepStats[]): Profi
     steps: mine.map((s) => s.step),
     mean: meanBand(mine.map((s) => ({ x: times, y: times.map((t) => s.mean[t] ?? null) }))),
     std: times.map((t) => average(stds, t)),
-    count: times.map((t) => average(mine.map((s) => s.count), t) ?? 0),
+    count: times.map(
+      (t) =>
+        average(
+          mine.map((s) => s.count),
+          t,
+        ) ?? 0,
+    ),
     normCount: norms.length > 0 ? times.map((t) => average(norms, t) ?? 0) : null,
-    seeds: mine.map((s) => ({ runId: s.runId, seed: group.runs.find((r) => r.id === s.runId)!.seed, points: times.map((t) => ({ x: t, y: s.mean[t] ?? null })) })),
+    seeds: mine.map((s) => ({
+      runId: s.runId,
+      seed: group.runs.find((r) => r.id === s.runId)!.seed,
+      points: times.map((t) => ({ x: t, y: s.mean[t] ?? null })),
+    })),
   }
 }

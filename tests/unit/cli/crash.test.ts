@@ -12,10 +12,37 @@ import { ROOT, tempDir } from '../../helpers/temp'
 const tmp = tempDir('normlab-crash-')
 afterAll(() => tmp.cleanup())
 
-const TRAIN = ['train', '--task', 'adding', '--norm', 'bn_step', '--hidden', '8', '--batch', '8', '--lengths', '4-12', '--steps', '100000', '--record-every', '1', '--eval-every', '0', '--backend', 'wasm']
+const TRAIN = [
+  'train',
+  '--task',
+  'adding',
+  '--norm',
+  'bn_step',
+  '--hidden',
+  '8',
+  '--batch',
+  '8',
+  '--lengths',
+  '4-12',
+  '--steps',
+  '100000',
+  '--record-every',
+  '1',
+  '--eval-every',
+  '0',
+  '--backend',
+  'wasm',
+]
 
-function startTraining(db: string, extra: string[] = []): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/cli/main.ts', ...TRAIN, ...extra, '--db', db], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+function startTraining(
+  db: string,
+  extra: string[] = [],
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/cli/main.ts', ...TRAIN, ...extra, '--db', db],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
   let output = ''
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
@@ -33,11 +60,20 @@ interface Kept {
 
 async function kept(db: string): Promise<Kept> {
   const [run] = await read<{ status: string; error: string | null }>(db, 'SELECT status, error FROM runs WHERE id = 1')
-  const loss = await read<{ step: number; wall_ms: number }>(db, "SELECT step, wall_ms FROM metrics WHERE run_id = 1 AND name = 'loss' ORDER BY step")
+  const loss = await read<{ step: number; wall_ms: number }>(
+    db,
+    "SELECT step, wall_ms FROM metrics WHERE run_id = 1 AND name = 'loss' ORDER BY step",
+  )
   const [stats] = await read<{ last: number }>(db, 'SELECT MAX(step) AS last FROM timestep_stats WHERE run_id = 1')
   const first = loss[0]!
   const last = loss[loss.length - 1]!
-  return { status: run!.status, error: run!.error, lossSteps: loss.map((r) => r.step), lastStatsStep: stats!.last, stepsPerSecond: (last.step - first.step) / Math.max(1e-3, (last.wall_ms - first.wall_ms) / 1000) }
+  return {
+    status: run!.status,
+    error: run!.error,
+    lossSteps: loss.map((r) => r.step),
+    lastStatsStep: stats!.last,
+    stepsPerSecond: (last.step - first.step) / Math.max(1e-3, (last.wall_ms - first.wall_ms) / 1000),
+  }
 }
 
 /** Any process opening the archive next: the CLI's `runs list`. */
@@ -53,52 +89,73 @@ beforeAll(async () => {
 }, 120_000)
 
 describe('a training process that is killed', () => {
-  it.each([3, 12, 30])('kill -9 after %i loss points: the run is readable, "interrupted" on the next open by any process, at most ~1 s of steps missing', async (points) => {
-    const db = tmp.file(`kill-${points}.sqlite`)
-    const { child, exited } = startTraining(db)
-    await untilLossPoints(db, points)
-    child.kill('SIGKILL')
-    await exited
-    await openedByAnotherProcess(db)
-    const run = await kept(db)
-    expect(run.status).toBe('interrupted')
-    expect(run.error).toMatch(/its process \(pid \d+\) ended without finishing it/)
-    // Loss points from step 1 on, with no hole.
-    expect(run.lossSteps).toEqual(run.lossSteps.map((_, i) => i + 1))
-    // Statistics are written each step; loss points at least once a second: what the kill took is
-    // the steps of about one second.
-    const missing = run.lastStatsStep - run.lossSteps[run.lossSteps.length - 1]!
-    expect(missing).toBeLessThanOrEqual(Math.ceil(run.stepsPerSecond * 1.5) + 1)
-  }, 90_000)
+  it.each([3, 12, 30])(
+    'kill -9 after %i loss points: the run is readable, "interrupted" on the next open by any process, at most ~1 s of steps missing',
+    async (points) => {
+      const db = tmp.file(`kill-${points}.sqlite`)
+      const { child, exited } = startTraining(db)
+      await untilLossPoints(db, points)
+      child.kill('SIGKILL')
+      await exited
+      await openedByAnotherProcess(db)
+      const run = await kept(db)
+      expect(run.status).toBe('interrupted')
+      expect(run.error).toMatch(/its process \(pid \d+\) ended without finishing it/)
+      // Loss points from step 1 on, with no hole.
+      expect(run.lossSteps).toEqual(run.lossSteps.map((_, i) => i + 1))
+      // Statistics are written each step; loss points at least once a second: what the kill took is
+      // the steps of about one second.
+      const missing = run.lastStatsStep - run.lossSteps[run.lossSteps.length - 1]!
+      expect(missing).toBeLessThanOrEqual(Math.ceil(run.stepsPerSecond * 1.5) + 1)
+    },
+    90_000,
+  )
 
   it.each([
     ['SIGTERM', 143],
     ['SIGHUP', 129],
     ['SIGINT', 130],
     ['SIGUSR1', 138],
-  ] as const)('%s ends the run "interrupted" after writing everything it reported and a checkpoint, exit code %i (128 + the signal)', async (signal, code) => {
-    const db = tmp.file(`${signal}.sqlite`)
-    const { child, output, exited } = startTraining(db)
-    await untilLossPoints(db, 5)
-    child.kill(signal)
-    expect(await exited).toBe(code)
-    expect(output()).toMatch(new RegExp(`${signal}: stopping after this step`))
-    expect(output()).toMatch(/Run 1 interrupted after (\d+) steps/)
-    const steps = Number(/Run 1 interrupted after (\d+) steps/.exec(output())![1])
-    const run = await kept(db)
-    expect(run.status).toBe('interrupted')
-    expect(run.lossSteps).toEqual(Array.from({ length: steps }, (_, i) => i + 1))
-    expect(run.lastStatsStep).toBe(steps)
-    // Its state at the last step it trained, to resume from.
-    const [checkpoint] = await read<{ step: number }>(db, 'SELECT step FROM run_checkpoints WHERE run_id = 1')
-    expect(checkpoint?.step).toBe(steps)
-  }, 90_000)
+  ] as const)(
+    '%s ends the run "interrupted" after writing everything it reported and a checkpoint, exit code %i (128 + the signal)',
+    async (signal, code) => {
+      const db = tmp.file(`${signal}.sqlite`)
+      const { child, output, exited } = startTraining(db)
+      await untilLossPoints(db, 5)
+      child.kill(signal)
+      expect(await exited).toBe(code)
+      expect(output()).toMatch(new RegExp(`${signal}: stopping after this step`))
+      expect(output()).toMatch(/Run 1 interrupted after (\d+) steps/)
+      const steps = Number(/Run 1 interrupted after (\d+) steps/.exec(output())![1])
+      const run = await kept(db)
+      expect(run.status).toBe('interrupted')
+      expect(run.lossSteps).toEqual(Array.from({ length: steps }, (_, i) => i + 1))
+      expect(run.lastStatsStep).toBe(steps)
+      // Its state at the last step it trained, to resume from.
+      const [checkpoint] = await read<{ step: number }>(db, 'SELECT step FROM run_checkpoints WHERE run_id = 1')
+      expect(checkpoint?.step).toBe(steps)
+    },
+    90_000,
+  )
 })
 
 describe('a sweep that is stopped', () => {
   it('SIGTERM ends the sweep with exit code 143, its current run "interrupted" and the rest never started', async () => {
     const db = tmp.file('sweep-term.sqlite')
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/cli/main.ts', 'sweep', ...TRAIN.slice(1), '--seed', '1,2', '--db', db], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'scripts/run-bundled.mjs'),
+        'electron/cli/main.ts',
+        'sweep',
+        ...TRAIN.slice(1),
+        '--seed',
+        '1,2',
+        '--db',
+        db,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let output = ''
     child.stdout.on('data', (d: Buffer) => (output += d.toString()))
     const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))

@@ -23,7 +23,15 @@ beforeEach(async () => {
   studyId = (await api.createStudy({ name: 'BN vs LN' })).id
   const bn = [0.9, 0.05, 3.0]
   const ln = [0.02, 0.003, 0.05]
-  await writeRuns(api, [...bn.map((loss, i) => ({ config: { norm: 'bn_step', seed: i + 1 }, loss })), ...ln.map((loss, i) => ({ config: { norm: 'ln', seed: i + 1 }, loss })), { config: { norm: 'ln', seed: 9 }, loss: 0.01 }], studyId)
+  await writeRuns(
+    api,
+    [
+      ...bn.map((loss, i) => ({ config: { norm: 'bn_step', seed: i + 1 }, loss })),
+      ...ln.map((loss, i) => ({ config: { norm: 'ln', seed: i + 1 }, loss })),
+      { config: { norm: 'ln', seed: 9 }, loss: 0.01 },
+    ],
+    studyId,
+  )
   await services.close()
 })
 afterEach(() => tmp.cleanup())
@@ -34,13 +42,39 @@ describe('npm run lab -- findings', () => {
   it('prints every finding as JSON: ids, untranslated verdicts, reasons, effects, runs and sets', async () => {
     const { code, out } = await cli('findings', '--study', String(studyId), '--json', '--db', db)
     expect(code).toBe(0)
-    const { findings } = JSON.parse(out) as { findings: { id: string; verdict: string; reason: string | null; effect: { mean: number; low: number; high: number; n: number } | null; runIds: number[]; excluded: unknown[]; sets: { runIds: number[]; verdict: string }[] }[] }
-    expect(findings.map((f) => f.id)).toEqual(['perStepDrift', 'lateSteps', 'longerTest', 'smallBatch', 'padding', 'allNorms'])
+    const { findings } = JSON.parse(out) as {
+      findings: {
+        id: string
+        verdict: string
+        reason: string | null
+        effect: { mean: number; low: number; high: number; n: number } | null
+        runIds: number[]
+        excluded: unknown[]
+        sets: { runIds: number[]; verdict: string }[]
+      }[]
+    }
+    expect(findings.map((f) => f.id)).toEqual([
+      'perStepDrift',
+      'lateSteps',
+      'longerTest',
+      'smallBatch',
+      'padding',
+      'allNorms',
+    ])
     const all = findings.find((f) => f.id === 'allNorms')!
-    expect(all).toMatchObject({ verdict: 'reproduced', reason: null, effect: { n: 3 }, sets: [{ verdict: 'reproduced' }] })
+    expect(all).toMatchObject({
+      verdict: 'reproduced',
+      reason: null,
+      effect: { n: 3 },
+      sets: [{ verdict: 'reproduced' }],
+    })
     expect(all.effect!.low).toBeGreaterThan(0)
     expect(all.excluded).toEqual([{ runId: 7, reason: 'unpairedSeed' }])
-    expect(findings.find((f) => f.id === 'padding')).toMatchObject({ verdict: 'not_applicable', reason: 'needMaskPad', effect: null })
+    expect(findings.find((f) => f.id === 'padding')).toMatchObject({
+      verdict: 'not_applicable',
+      reason: 'needMaskPad',
+      effect: null,
+    })
   })
 
   it('computes the same JSON as the page does through web mode', async () => {
@@ -67,7 +101,10 @@ describe('npm run lab -- findings', () => {
       const { code, out } = await cli('findings', '--runs', '1,2,3,4,5,6', '--lang', lang, '--db', db)
       expect(code).toBe(0)
       for (const line of out.split('\n')) expect(displayWidth(line)).toBeLessThanOrEqual(100)
-      if (lang === 'en') expect(out).toMatch(/reproduced\s+LN trains to a lower held-out loss[^\n]*\n\s+effect ×3\d\.\d+ \(95 % interval ×\d+\.?\d* … ×\d+\.?\d* over 3 seeds\); counts from ×1\.1\./)
+      if (lang === 'en')
+        expect(out).toMatch(
+          /reproduced\s+LN trains to a lower held-out loss[^\n]*\n\s+effect ×3\d\.\d+ \(95 % interval ×\d+\.?\d* … ×\d+\.?\d* over 3 seeds\); counts from ×1\.1\./,
+        )
       else {
         expect(out).toMatch(/复现\s+在这里，LN 训练出的留出损失低于逐步 BN/)
         // Every word in the chosen language: the effect line too (it was English: "effect … 95 % interval").
@@ -84,7 +121,13 @@ describe('npm run lab -- findings', () => {
   })
 
   it('refuses to run without a study or runs, and names what is wrong', async () => {
-    expect(await cli('findings', '--db', db)).toMatchObject({ code: 2, err: expect.stringMatching(/give either --study N or --runs 1,2,3/) })
-    expect(await cli('findings', '--study', '99', '--db', db)).toMatchObject({ code: 2, err: expect.stringMatching(/study 99 has no runs/) })
+    expect(await cli('findings', '--db', db)).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/give either --study N or --runs 1,2,3/),
+    })
+    expect(await cli('findings', '--study', '99', '--db', db)).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/study 99 has no runs/),
+    })
   })
 })

@@ -17,7 +17,18 @@ let tmp: ReturnType<typeof tempDir>
 beforeEach(() => (tmp = tempDir()))
 afterEach(() => tmp.cleanup())
 
-const COMMANDS = ['train', 'sweep', 'findings', 'report', 'export', 'import', 'export-data', 'golden', 'runs list', 'runs show']
+const COMMANDS = [
+  'train',
+  'sweep',
+  'findings',
+  'report',
+  'export',
+  'import',
+  'export-data',
+  'golden',
+  'runs list',
+  'runs show',
+]
 
 describe('the CLI for a newcomer', () => {
   it('lists every command in lines of at most 100 columns, and explains each with help <command>', async () => {
@@ -36,27 +47,56 @@ describe('the CLI for a newcomer', () => {
   it('help <command> says what every flag means and which values it takes', async () => {
     const sweep = (await cli(['help', 'sweep'])).out
     const flat = sweep.replace(/\n {24}/g, ' ')
-    expect(flat).toMatch(new RegExp(`^ {2}--norm N +the normalizer \\(sweep: a comma list\\); one of ${NORMS.join(', ')}; default bn_step$`, 'm'))
+    expect(flat).toMatch(
+      new RegExp(
+        `^ {2}--norm N +the normalizer \\(sweep: a comma list\\); one of ${NORMS.join(', ')}; default bn_step$`,
+        'm',
+      ),
+    )
     expect(flat).toMatch(/^ {2}--preset ID +one of the app's presets, its settings and grid: bnVsLn, batchSize,/m)
-    expect(flat).toMatch(/^ {2}--batching M +variable lengths in a batch \(sweep: a comma list\); one of mask, pad, truncate, bucket; default mask$/m)
+    expect(flat).toMatch(
+      /^ {2}--batching M +variable lengths in a batch \(sweep: a comma list\); one of mask, pad, truncate, bucket; default mask$/m,
+    )
     // Types, bounds and defaults come from where they are decided: the schema the validation uses
     // and the app's defaults (the New experiment form's), not from words typed beside them.
-    expect(flat).toMatch(new RegExp(`^ {2}--hidden H +hidden units; a whole number from 1 to 1024; default ${DEFAULT_DRAFT.hidden}$`, 'm'))
-    expect(flat).toMatch(new RegExp(`^ {2}--steps S +training steps; a whole number from 1 to 1000000; default ${DEFAULT_DRAFT.steps}$`, 'm'))
+    expect(flat).toMatch(
+      new RegExp(`^ {2}--hidden H +hidden units; a whole number from 1 to 1024; default ${DEFAULT_DRAFT.hidden}$`, 'm'),
+    )
+    expect(flat).toMatch(
+      new RegExp(
+        `^ {2}--steps S +training steps; a whole number from 1 to 1000000; default ${DEFAULT_DRAFT.steps}$`,
+        'm',
+      ),
+    )
     expect(flat).toMatch(/^ {2}--lr R +learning rate; a number above 0, at most 10; default 0.005$/m)
     expect(flat).toMatch(/^ {2}--lengths L +.*; default 10-40$/m)
-    expect(flat).toMatch(/^ {2}--batch B +batch size \(sweep: a comma list\); a whole number from 1 to 4096; default 32$/m)
-    for (const field of ['hidden', 'batchSize', 'lr', 'steps', 'clipNorm', 'recordEvery', 'evalEvery', 'groups', 'seed']) expect(allowedValues(field), field).toMatch(/^a (whole )?number/)
+    expect(flat).toMatch(
+      /^ {2}--batch B +batch size \(sweep: a comma list\); a whole number from 1 to 4096; default 32$/m,
+    )
+    for (const field of [
+      'hidden',
+      'batchSize',
+      'lr',
+      'steps',
+      'clipNorm',
+      'recordEvery',
+      'evalEvery',
+      'groups',
+      'seed',
+    ])
+      expect(allowedValues(field), field).toMatch(/^a (whole )?number/)
     expect(allowedValues('optimizer')).toBe(`one of ${OPTIMIZERS.join(', ')}`)
     // And they are what happens: a run left to the defaults trains with exactly these.
-    for (const flag of ['hidden', 'steps', 'lr', 'clip-norm', 'record-every', 'eval-every', 'groups', 'optimizer']) expect(appDefault(flag), flag).toBe(String(DEFAULT_DRAFT[FIELD_OF_FLAG[flag] as keyof typeof DEFAULT_DRAFT]))
+    for (const flag of ['hidden', 'steps', 'lr', 'clip-norm', 'record-every', 'eval-every', 'groups', 'optimizer'])
+      expect(appDefault(flag), flag).toBe(String(DEFAULT_DRAFT[FIELD_OF_FLAG[flag] as keyof typeof DEFAULT_DRAFT]))
     expect(appDefault('norm')).toBe(TrainConfig.parse({ task: 'adding' }).norm)
     expect(appDefault('batch')).toBe(String(TrainConfig.parse({ task: 'adding' }).batchSize))
     // Every flag of every command has its line of meaning (none left as a bare VALUE).
     for (const name of [...COMMANDS, 'resume', 'plan status', 'plan resubmit']) {
       const out = (await cli(['help', ...name.split(' ')])).out
       const options = out.slice(out.indexOf('Options:'))
-      for (const line of options.split('\n').slice(1)) expect(line, `${name}: ${line}`).not.toMatch(/VALUE|^ {2}--\S+( \S+)?$/)
+      for (const line of options.split('\n').slice(1))
+        expect(line, `${name}: ${line}`).not.toMatch(/VALUE|^ {2}--\S+( \S+)?$/)
     }
   })
 
@@ -81,7 +121,9 @@ describe('the CLI for a newcomer', () => {
     expect(result.code).toBe(2)
     expect(result.err).toMatch(/^ {2}--task: required: one of adding, copy, mnist, words, user$/m)
     // A sweep names the presets too: the app's studies need no --task.
-    expect((await cli(['sweep', '--norm', 'ln', '--db', tmp.file('b.sqlite')])).err).toMatch(/--task: required: one of adding, copy, mnist, words, user \(or --preset ID: bnVsLn, .*, the app's studies\)/)
+    expect((await cli(['sweep', '--norm', 'ln', '--db', tmp.file('b.sqlite')])).err).toMatch(
+      /--task: required: one of adding, copy, mnist, words, user \(or --preset ID: bnVsLn, .*, the app's studies\)/,
+    )
   })
 
   it('lists the runs of one study with runs list --study N, with their study and batching', async () => {

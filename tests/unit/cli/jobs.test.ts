@@ -10,17 +10,49 @@ import { tempDir } from '../../helpers/temp'
 const tmp = tempDir('normlab-jobs-')
 afterAll(() => tmp.cleanup())
 
-const SWEEP = ['sweep', '--task', 'adding', '--norm', 'bn_step,ln', '--seed', '1,2', '--hidden', '8', '--batch', '8', '--lengths', '4-12', '--steps', '20', '--record-every', '5', '--eval-every', '10', '--snapshots', 'last', '--backend', 'wasm']
+const SWEEP = [
+  'sweep',
+  '--task',
+  'adding',
+  '--norm',
+  'bn_step,ln',
+  '--seed',
+  '1,2',
+  '--hidden',
+  '8',
+  '--batch',
+  '8',
+  '--lengths',
+  '4-12',
+  '--steps',
+  '20',
+  '--record-every',
+  '5',
+  '--eval-every',
+  '10',
+  '--snapshots',
+  'last',
+  '--backend',
+  'wasm',
+]
 
 /** Each run's record by name, wall times left out. */
 async function records(db: string) {
   const byName = async (sql: string) => read(db, sql)
   return {
     runs: await byName('SELECT name, status, error FROM runs ORDER BY name'),
-    metrics: await byName("SELECT r.name, m.name AS metric, m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE m.name != 'step_ms' ORDER BY r.name, m.name, m.step"),
-    stats: await byName('SELECT r.name, s.term, s.step, s.count, s.mean, s.var FROM timestep_stats s JOIN runs r ON r.id = s.run_id ORDER BY r.name, s.term, s.step'),
-    evaluations: await byName('SELECT r.name, e.step, e.policy, e.length, e.metric, e.value FROM evaluations e JOIN runs r ON r.id = e.run_id ORDER BY r.name, e.step, e.policy, e.length, e.metric'),
-    snapshots: await byName('SELECT r.name, s.term, s.step, s.vals FROM snapshots s JOIN runs r ON r.id = s.run_id ORDER BY r.name, s.term, s.step'),
+    metrics: await byName(
+      "SELECT r.name, m.name AS metric, m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE m.name != 'step_ms' ORDER BY r.name, m.name, m.step",
+    ),
+    stats: await byName(
+      'SELECT r.name, s.term, s.step, s.count, s.mean, s.var FROM timestep_stats s JOIN runs r ON r.id = s.run_id ORDER BY r.name, s.term, s.step',
+    ),
+    evaluations: await byName(
+      'SELECT r.name, e.step, e.policy, e.length, e.metric, e.value FROM evaluations e JOIN runs r ON r.id = e.run_id ORDER BY r.name, e.step, e.policy, e.length, e.metric',
+    ),
+    snapshots: await byName(
+      'SELECT r.name, s.term, s.step, s.vals FROM snapshots s JOIN runs r ON r.id = s.run_id ORDER BY r.name, s.term, s.step',
+    ),
   }
 }
 

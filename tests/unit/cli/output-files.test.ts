@@ -14,7 +14,27 @@ const db = tmp.file('A.sqlite')
 const digest = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
 
 beforeAll(async () => {
-  const made = await cli(['sweep', '--task', 'adding', '--norm', 'bn_step,ln', '--hidden', '8', '--steps', '8', '--lengths', '4-8', '--seed', '1,2', '--snapshots', 'none', '--backend', 'wasm', '--db', db])
+  const made = await cli([
+    'sweep',
+    '--task',
+    'adding',
+    '--norm',
+    'bn_step,ln',
+    '--hidden',
+    '8',
+    '--steps',
+    '8',
+    '--lengths',
+    '4-8',
+    '--seed',
+    '1,2',
+    '--snapshots',
+    'none',
+    '--backend',
+    'wasm',
+    '--db',
+    db,
+  ])
   expect(made.code, made.err).toBe(0)
 }, 120_000)
 
@@ -31,7 +51,9 @@ describe('outputs the user names', () => {
     ]) {
       const result = await cli(['report', '--study', '1', ...args, '--db', db])
       expect(result.code, args.join(' ')).toBe(2)
-      expect(result.err).toMatch(/is the archive this command reads.*never written over, --force or not \(nothing was written\)/)
+      expect(result.err).toMatch(
+        /is the archive this command reads.*never written over, --force or not \(nothing was written\)/,
+      )
     }
     expect(digest(db)).toBe(before)
     expect((await cli(['runs', 'list', '--db', db])).code).toBe(0)
@@ -59,7 +81,17 @@ describe('outputs the user names', () => {
     expect(result.code).toBe(2)
     expect(result.err).toMatch(/--plan \/proc\/self\/x cannot be made here/)
     expect(Date.now() - started).toBeLessThan(10_000)
-    const missing = await cli(['sweep', '--task', 'adding', '--norm', 'ln', '--seed', '1', '--plan', tmp.file('not/there/plan')])
+    const missing = await cli([
+      'sweep',
+      '--task',
+      'adding',
+      '--norm',
+      'ln',
+      '--seed',
+      '1',
+      '--plan',
+      tmp.file('not/there/plan'),
+    ])
     expect(missing.code).toBe(2)
     expect(missing.err).toMatch(/the folder .*not\/there does not exist/)
   })
@@ -76,7 +108,9 @@ describe('outputs the user names', () => {
   })
 
   it('a run named twice is one run; a run that is not there is a usage error in every command', async () => {
-    const json = JSON.parse((await cli(['findings', '--runs', '1,1,1', '--json', '--db', db])).out) as { findings: { runIds: number[] }[] }
+    const json = JSON.parse((await cli(['findings', '--runs', '1,1,1', '--json', '--db', db])).out) as {
+      findings: { runIds: number[] }[]
+    }
     expect(json.findings.every((f) => f.runIds.every((id) => id === 1))).toBe(true)
     const text = await cli(['findings', '--runs', '1,1,1', '--db', db])
     expect(text.out).toMatch(/^Findings of the runs given \(1\):/m)
@@ -100,18 +134,37 @@ describe('outputs the user names', () => {
 describe('shared files are data, not instructions', () => {
   const report = (plan: unknown) => {
     const path = tmp.file(`shared-${Math.random().toString(36).slice(2)}.html`)
-    writeFileSync(path, `<!doctype html><script type="application/json" id="normlab-report">${JSON.stringify({ plan })}</script>`)
+    writeFileSync(
+      path,
+      `<!doctype html><script type="application/json" id="normlab-report">${JSON.stringify({ plan })}</script>`,
+    )
     return path
   }
-  const config = (over: Record<string, unknown> = {}) => ({ task: 'adding', cell: 'lstm', norm: 'ln', batchSize: 4, seed: 1, hidden: 8, steps: 4, ...over })
+  const config = (over: Record<string, unknown> = {}) => ({
+    task: 'adding',
+    cell: 'lstm',
+    norm: 'ln',
+    batchSize: 4,
+    seed: 1,
+    hidden: 8,
+    steps: 4,
+    ...over,
+  })
 
   it('a report whose plan names a local data file never makes the CLI read it; the recipient gives their own copy', async () => {
     const secret = tmp.file('secret.txt')
     writeFileSync(secret, 'TOP-SECRET-LINE-1\nTOP-SECRET-LINE-2\n')
-    const crafted = report({ format: 'normlab-report-plan', version: 1, study: 's', runs: [{ name: 'r', config: config({ task: 'user', dataFile: secret }) }] })
+    const crafted = report({
+      format: 'normlab-report-plan',
+      version: 1,
+      study: 's',
+      runs: [{ name: 'r', config: config({ task: 'user', dataFile: secret }) }],
+    })
     const refused = await cli(['sweep', '--from-report', crafted, '--db', tmp.file('never.sqlite')])
     expect(refused.code).toBe(2)
-    expect(refused.err).toMatch(/trained on a data file \(secret\.txt\); a shared file never makes NormLab read a path it names: give your own copy with --data FILE/)
+    expect(refused.err).toMatch(
+      /trained on a data file \(secret\.txt\); a shared file never makes NormLab read a path it names: give your own copy with --data FILE/,
+    )
     expect(refused.err + refused.out).not.toMatch(/TOP-SECRET/)
     expect(existsSync(tmp.file('never.sqlite'))).toBe(false)
     // With the recipient's own copy, the plan is theirs to run (planned here, not trained).
@@ -124,7 +177,12 @@ describe('shared files are data, not instructions', () => {
   })
 
   it('errors name the field and its problem, never the file’s content', async () => {
-    const bad = report({ format: 'normlab-report-plan', version: 1, study: 's', runs: [{ name: 'r', config: config({ hidden: -5 }) }] })
+    const bad = report({
+      format: 'normlab-report-plan',
+      version: 1,
+      study: 's',
+      runs: [{ name: 'r', config: config({ hidden: -5 }) }],
+    })
     const result = await cli(['sweep', '--from-report', bad, '--db', tmp.file('never2.sqlite')])
     expect(result.code).toBe(2)
     expect(result.err).toMatch(/its study plan is not valid; nothing was written:\n\s+plan\.runs\.0\.config\.hidden: /)
@@ -132,7 +190,9 @@ describe('shared files are data, not instructions', () => {
     writeFileSync(passwd, 'root:x:0:0:root:/root:/bin/bash\n')
     const notPlan = await cli(['train', '--from-plan', passwd, '--db', tmp.file('never3.sqlite')])
     expect(notPlan.code).toBe(2)
-    expect(notPlan.err).toMatch(/is not a run of a NormLab sweep plan; nothing was written:\n\s+\(file\): it is not JSON/)
+    expect(notPlan.err).toMatch(
+      /is not a run of a NormLab sweep plan; nothing was written:\n\s+\(file\): it is not JSON/,
+    )
     expect(notPlan.err).not.toMatch(/root:x/)
   })
 })
@@ -147,9 +207,14 @@ describe('a reader that stops reading', () => {
     copyFileSync(db, damaged)
     const pages = Math.floor(stat(damaged).size / 4096)
     const fd = openSync(damaged, 'r+')
-    for (const page of [Math.floor(pages / 2), Math.floor(pages / 2) + 1]) writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, page * 4096)
+    for (const page of [Math.floor(pages / 2), Math.floor(pages / 2) + 1])
+      writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, page * 4096)
     closeSync(fd)
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/cli/main.ts', 'runs', 'list', '--db', damaged], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/cli/main.ts', 'runs', 'list', '--db', damaged],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     // The reader goes away before the command writes a line.
     child.stdout.destroy()
     child.stderr.destroy()

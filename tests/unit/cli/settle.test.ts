@@ -16,7 +16,26 @@ beforeEach(() => {
 })
 afterEach(() => tmp.cleanup())
 
-const TINY = ['--task', 'adding', '--norm', 'bn_step,ln', '--hidden', '8', '--steps', '24', '--lengths', '5-10', '--record-every', '4', '--eval-every', '12', '--snapshots', 'none', '--backend', 'wasm']
+const TINY = [
+  '--task',
+  'adding',
+  '--norm',
+  'bn_step,ln',
+  '--hidden',
+  '8',
+  '--steps',
+  '24',
+  '--lengths',
+  '5-10',
+  '--record-every',
+  '4',
+  '--eval-every',
+  '12',
+  '--snapshots',
+  'none',
+  '--backend',
+  'wasm',
+]
 
 describe('npm run lab -- sweep --settle', () => {
   it('trains rounds of seeds (2 → 3), prints each round and why it stopped, and stores the design with the study', async () => {
@@ -42,7 +61,9 @@ describe('npm run lab -- sweep --settle', () => {
       await services.close()
     }
     // Read later, the study is judged as the rounds judged it: at the design's level, not at 95 %.
-    const findings = JSON.parse((await cli(['findings', '--study', '1', '--json', '--db', db])).out) as { findings: { effect: { level: number } | null }[] }
+    const findings = JSON.parse((await cli(['findings', '--study', '1', '--json', '--db', db])).out) as {
+      findings: { effect: { level: number } | null }[]
+    }
     const levels = findings.findings.flatMap((f) => (f.effect ? [f.effect.level] : []))
     expect(levels.length).toBeGreaterThan(0)
     for (const level of levels) expect(level).toBeCloseTo(pocockLevel(2), 10)

@@ -18,7 +18,10 @@ const cli = runCapture
 async function withApi<T>(fn: (api: NormLabApi, services: Services) => Promise<T>): Promise<T> {
   const services = await openServices({ dbPath: db, host: 'cli', migrationsDir: MIGRATIONS })
   try {
-    return await fn(createApi((name, payload) => services.dispatch(name, payload)), services)
+    return await fn(
+      createApi((name, payload) => services.dispatch(name, payload)),
+      services,
+    )
   } finally {
     await services.close()
   }
@@ -43,15 +46,47 @@ describe('npm run lab -- train / sweep', () => {
   })
 
   it('warns before training BN on batches of one sample', async () => {
-    const result = await cli(['train', '--task', 'adding', '--norm', 'bn_step', '--batch', '1', '--steps', '2', ...SMALL, db])
+    const result = await cli([
+      'train',
+      '--task',
+      'adding',
+      '--norm',
+      'bn_step',
+      '--batch',
+      '1',
+      '--steps',
+      '2',
+      ...SMALL,
+      db,
+    ])
     expect(result.code).toBe(0)
-    expect(result.err).toMatch(/Warning: BN with batch size 1 \(1 run\): each statistic comes from one sample, so every normalized value becomes β/)
+    expect(result.err).toMatch(
+      /Warning: BN with batch size 1 \(1 run\): each statistic comes from one sample, so every normalized value becomes β/,
+    )
   })
 
   it('ends a run whose loss explodes as "diverged" with the step and the reason, exit code 3', async () => {
     // The reproduction from the report: it ended "completed, loss 1.057e+4", exit 0.
-    const result = await cli(['train', '--task', 'adding', '--lr', '10', '--clip-norm', '0', '--steps', '30', '--record-every', '0', '--backend', 'wasm', '--db', db])
-    expect(result.out).toMatch(/Run 1 diverged after \d+ steps, loss .* \(the loss (reached .* at step \d+, more than 1000× the first step's|became (NaN|Infinity) at step \d+)/)
+    const result = await cli([
+      'train',
+      '--task',
+      'adding',
+      '--lr',
+      '10',
+      '--clip-norm',
+      '0',
+      '--steps',
+      '30',
+      '--record-every',
+      '0',
+      '--backend',
+      'wasm',
+      '--db',
+      db,
+    ])
+    expect(result.out).toMatch(
+      /Run 1 diverged after \d+ steps, loss .* \(the loss (reached .* at step \d+, more than 1000× the first step's|became (NaN|Infinity) at step \d+)/,
+    )
     await withApi(async (api) => expect((await api.getRun({ id: 1 })).status).toBe('diverged'))
     expect(result.code).toBe(3)
   })
@@ -75,7 +110,23 @@ describe('npm run lab -- train / sweep', () => {
     const bad = await cli(['train', '--task', 'adding', '--snapshots', 'first,end', '--steps', '8', ...SMALL, db])
     expect(bad.code).toBe(2)
     expect(bad.err).toMatch(/--snapshots "first,end": each entry is first, middle, last or a step number/)
-    const noRecording = await cli(['train', '--task', 'adding', '--snapshots', 'last', '--steps', '8', '--hidden', '8', '--record-every', '0', '--backend', 'wasm', '--db', db])
+    const noRecording = await cli([
+      'train',
+      '--task',
+      'adding',
+      '--snapshots',
+      'last',
+      '--steps',
+      '8',
+      '--hidden',
+      '8',
+      '--record-every',
+      '0',
+      '--backend',
+      'wasm',
+      '--db',
+      db,
+    ])
     expect(noRecording.code).toBe(2)
     expect(noRecording.err).toMatch(/snapshots are taken at recorded steps/)
     const ok = await cli(['train', '--task', 'adding', '--snapshots', 'first,last', '--steps', '8', ...SMALL, db])
@@ -93,12 +144,28 @@ describe('npm run lab -- train / sweep', () => {
     writeFileSync(file, '{"x": [[1]], "label": 0}\n{"x": [[1]], "label": "one"}\n')
     const result = await cli(['train', '--task', 'user', '--data', file, ...SMALL, db])
     expect(result.code).toBe(2)
-    expect(result.err).toMatch(/line 2, label: must be a finite number within ±3\.4e38 \(float32, what training computes in\), got "one"/)
+    expect(result.err).toMatch(
+      /line 2, label: must be a finite number within ±3\.4e38 \(float32, what training computes in\), got "one"/,
+    )
     await withApi(async (_api, services) => expect(await services.archive.countRows('runs')).toBe(0))
   })
 
   it('sweeps norms × batch sizes into one study whose statistics, counts, population statistics and length evaluations are queryable', async () => {
-    const result = await cli(['sweep', '--task', 'adding', '--norm', 'bn_step,ln', '--batch', '2,8', '--steps', '12', '--lengths', '3-12', ...SMALL, db])
+    const result = await cli([
+      'sweep',
+      '--task',
+      'adding',
+      '--norm',
+      'bn_step,ln',
+      '--batch',
+      '2,8',
+      '--steps',
+      '12',
+      '--lengths',
+      '3-12',
+      ...SMALL,
+      db,
+    ])
     expect(result.err).toBe(`Created the archive ${db}`)
     expect(result.code).toBe(0)
     expect(result.out).toMatch(/Study 1 done: 4 completed/)
@@ -112,7 +179,13 @@ describe('npm run lab -- train / sweep', () => {
       for (const run of runs) {
         expect(run.status).toBe('completed')
         expect(run.device?.backend).toBe('wasm')
-        expect(run.device?.numerics).toMatchObject({ backend: 'wasm', cases: 6, passed: 6, failure: null, strict: false })
+        expect(run.device?.numerics).toMatchObject({
+          backend: 'wasm',
+          cases: 6,
+          passed: 6,
+          failure: null,
+          strict: false,
+        })
         const series = await api.listTimestepSeries({ runId: run.id })
         expect(series.map((s) => s.term)).toEqual(['x', 'h', 'c'])
         const profile = await api.getTimestepProfile({ runId: run.id, term: 'h' })
@@ -137,7 +210,9 @@ describe('npm run lab -- train / sweep', () => {
           }
         } else {
           expect(policies).toEqual(['none'])
-          const normCounts = (await api.getTimestepGrid({ runId: run.id, term: 'h', field: 'normCount' })).values.flat().filter((v) => v !== null && v > 0)
+          const normCounts = (await api.getTimestepGrid({ runId: run.id, term: 'h', field: 'normCount' })).values
+            .flat()
+            .filter((v) => v !== null && v > 0)
           expect(new Set(normCounts)).toEqual(new Set([32]))
         }
       }
@@ -146,7 +221,24 @@ describe('npm run lab -- train / sweep', () => {
 
   it('Ctrl-C marks the run interrupted and keeps what was written', async () => {
     let checks = 0
-    const result = await cli(['train', '--task', 'adding', '--steps', '500', '--record-every', '1', '--hidden', '8', '--backend', 'wasm', '--db', db], () => ++checks > 5) // five steps run, the sixth check stops
+    const result = await cli(
+      [
+        'train',
+        '--task',
+        'adding',
+        '--steps',
+        '500',
+        '--record-every',
+        '1',
+        '--hidden',
+        '8',
+        '--backend',
+        'wasm',
+        '--db',
+        db,
+      ],
+      () => ++checks > 5,
+    ) // five steps run, the sixth check stops
     expect(result.code).toBe(0)
     expect(result.out).toMatch(/Run 1 interrupted after 5 steps/)
     await withApi(async (api) => {

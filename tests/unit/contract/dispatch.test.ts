@@ -43,7 +43,11 @@ describe('the contract', () => {
 
   it('validates every response the handlers give against its schema', async () => {
     const run = await trainedRun()
-    await services.dispatch('appendTimestepStats', { runId: run.id, owner: TEST_OWNER, records: [{ step: 0, layer: 0, term: 'x', count: [2, 1], mean: [0.5, 1], var: [0.25, 0] }] })
+    await services.dispatch('appendTimestepStats', {
+      runId: run.id,
+      owner: TEST_OWNER,
+      records: [{ step: 0, layer: 0, term: 'x', count: [2, 1], mean: [0.5, 1], var: [0.25, 0] }],
+    })
     const requests: Record<string, unknown> = {
       getEnvironment: {},
       revealArchive: {},
@@ -60,7 +64,8 @@ describe('the contract', () => {
     for (const [name, payload] of Object.entries(requests)) {
       const envelope = await services.dispatch(name, payload)
       expect(envelope.ok, name).toBe(true)
-      if (envelope.ok) expect(() => contract[name as keyof typeof contract].response.parse(envelope.value), name).not.toThrow()
+      if (envelope.ok)
+        expect(() => contract[name as keyof typeof contract].response.parse(envelope.value), name).not.toThrow()
     }
   })
 })
@@ -73,7 +78,10 @@ describe('validation at the boundary', () => {
 
   it('names every bad field of a request and writes nothing', async () => {
     const error = expectError(
-      await services.dispatch('createRun', { name: '  ', config: { task: 'adding', cell: 'transformer', norm: 'ln', batchSize: 0, seed: -1 } }),
+      await services.dispatch('createRun', {
+        name: '  ',
+        config: { task: 'adding', cell: 'transformer', norm: 'ln', batchSize: 0, seed: -1 },
+      }),
       'invalid_request',
     )
     expect(error.issues!.map((i) => i.path).sort()).toEqual(['config.batchSize', 'config.cell', 'config.seed', 'name'])
@@ -92,7 +100,10 @@ describe('validation at the boundary', () => {
       { name: 'loss', step: 0, value: 1, wallMs: 0 },
       { name: 'loss', step: -3, value: 1, wallMs: 0 },
     ]
-    const error = expectError(await services.dispatch('appendMetrics', { runId: run.id, owner: TEST_OWNER, points }), 'invalid_request')
+    const error = expectError(
+      await services.dispatch('appendMetrics', { runId: run.id, owner: TEST_OWNER, points }),
+      'invalid_request',
+    )
     expect(error.issues![0]!.path).toBe('points.1.step')
     expect(await services.archive.countRows('metrics')).toBe(0)
   })
@@ -100,7 +111,11 @@ describe('validation at the boundary', () => {
   it('refuses per-timestep records whose arrays disagree in length', async () => {
     const run = await trainedRun()
     const error = expectError(
-      await services.dispatch('appendTimestepStats', { runId: run.id, owner: TEST_OWNER, records: [{ step: 0, layer: 0, term: 'h', count: [3, 2, 1], mean: [0, 0], var: [1, 1, 1] }] }),
+      await services.dispatch('appendTimestepStats', {
+        runId: run.id,
+        owner: TEST_OWNER,
+        records: [{ step: 0, layer: 0, term: 'h', count: [3, 2, 1], mean: [0, 0], var: [1, 1, 1] }],
+      }),
       'invalid_request',
     )
     expect(error.message).toMatch(/records\.0\.mean: has 2 time steps but count has 3/)
@@ -119,7 +134,12 @@ describe('validation at the boundary', () => {
 
   it('turns an unexpected failure into an internal error naming the request, and reports it', async () => {
     const reported: unknown[] = []
-    const closed = await openServices({ dbPath: tmp.file('b.sqlite'), host: 'cli', migrationsDir: MIGRATIONS, onInternalError: (e) => reported.push(e) })
+    const closed = await openServices({
+      dbPath: tmp.file('b.sqlite'),
+      host: 'cli',
+      migrationsDir: MIGRATIONS,
+      onInternalError: (e) => reported.push(e),
+    })
     await closed.close()
     const error = expectError(await closed.dispatch('listRuns', {}), 'internal')
     expect(error.message).toMatch(/^listRuns failed: .*Database is closed/)

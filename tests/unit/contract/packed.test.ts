@@ -20,7 +20,9 @@ describe('packed matrices', () => {
     const floats = Float32Array.from({ length: 3001 }, (_, i) => Math.sin(i) * 1e3)
     const loop = packFloat32(floats.slice(), 1, floats.length).base64
     let calls = 0
-    useBase64Encoder((bytes) => (calls++, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')))
+    useBase64Encoder(
+      (bytes) => (calls++, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')),
+    )
     try {
       expect(packFloat32(floats.slice(), 1, floats.length).base64).toBe(loop)
       expect(calls).toBe(1)
@@ -32,6 +34,8 @@ describe('packed matrices', () => {
   it('round-trip Float32 values, NaN ("no value") included', () => {
     const values = Float32Array.from([1.5, -0, Number.NaN, 3.4e38, -1e-40, 0.1])
     const back = unpackFloat32(packFloat32(values.slice(), 2, 3))
-    expect([...back].map((v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual([...values].map((v) => (Number.isNaN(v) ? 'NaN' : v)))
+    expect([...back].map((v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual(
+      [...values].map((v) => (Number.isNaN(v) ? 'NaN' : v)),
+    )
   })
 })

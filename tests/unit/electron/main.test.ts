@@ -59,7 +59,10 @@ describe('IPC registration', () => {
     expect(await listRuns({ senderFrame: null }, {})).toMatchObject({ ok: false })
     expect(dispatch).not.toHaveBeenCalled()
 
-    expect(await listRuns({ senderFrame: frame('file:///app/out/renderer/index.html') }, { filter: {} })).toEqual({ ok: true, value: [] })
+    expect(await listRuns({ senderFrame: frame('file:///app/out/renderer/index.html') }, { filter: {} })).toEqual({
+      ok: true,
+      value: [],
+    })
     expect(dispatch).toHaveBeenCalledWith('listRuns', { filter: {} })
   })
 })
@@ -81,7 +84,13 @@ describe('the app:// protocol', () => {
     expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin')
     expect(await page.text()).toMatch(/NormLab/)
     expect(serve(new Request('app://normlab/assets/worker-1.js')).headers.get('content-type')).toMatch(/javascript/)
-    for (const url of ['app://normlab/../secret.txt', 'app://normlab/%2e%2e/secret.txt', 'app://normlab/nope.js', 'app://elsewhere/index.html']) expect(serve(new Request(url)).status, url).toBe(404)
+    for (const url of [
+      'app://normlab/../secret.txt',
+      'app://normlab/%2e%2e/secret.txt',
+      'app://normlab/nope.js',
+      'app://elsewhere/index.html',
+    ])
+      expect(serve(new Request(url)).status, url).toBe(404)
     expect(serve(new Request('app://normlab/%E0%A4%A')).status).toBe(400)
     tmp.cleanup()
   })
@@ -105,27 +114,54 @@ describe('main process start-up', () => {
     await vi.waitFor(() => expect(FakeBrowserWindow.instances).toHaveLength(1), { timeout: 5000 })
 
     const window = FakeBrowserWindow.instances[0]!
-    expect(window.options.webPreferences).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true })
+    expect(window.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      nodeIntegration: false,
+      sandbox: true,
+    })
     expect(String((window.options.webPreferences as { preload: string }).preload)).toMatch(/preload[\\/]index\.cjs$/)
     // The page comes from the app's own protocol, never file:// (checklist item 18).
     expect(window.loaded).toEqual({ url: 'app://normlab/index.html' })
-    expect(electron.module.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })])
+    expect(electron.module.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([
+      expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }),
+    ])
     expect(electron.protocolHandlers.has('app')).toBe(true)
     expect(electron.module.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled()
     expect(electron.module.session.defaultSession.setPermissionCheckHandler).toHaveBeenCalled()
 
     // A real request through the registered handler reaches the real SQLite archive.
     const page = frame('app://normlab/index.html')
-    expect(await electron.handlers.get(channelOf('listRuns'))!({ senderFrame: frame('file:///app/out/renderer/index.html') }, {})).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
+    expect(
+      await electron.handlers.get(channelOf('listRuns'))!(
+        { senderFrame: frame('file:///app/out/renderer/index.html') },
+        {},
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
     const createRun = electron.handlers.get(channelOf('createRun'))!
-    const created = (await createRun({ senderFrame: page }, { name: 'via ipc', config: { task: 'adding', cell: 'lstm', norm: 'ln', batchSize: 4, seed: 0 } })) as Envelope<{ id: number }>
+    const created = (await createRun(
+      { senderFrame: page },
+      { name: 'via ipc', config: { task: 'adding', cell: 'lstm', norm: 'ln', batchSize: 4, seed: 0 } },
+    )) as Envelope<{ id: number }>
     expect(created.ok).toBe(true)
-    const env = (await electron.handlers.get(channelOf('getEnvironment'))!({ senderFrame: page }, {})) as Envelope<{ archivePath: string; host: string; appVersion: string }>
-    expect(env).toEqual({ ok: true, value: expect.objectContaining({ archivePath: dbPath, host: 'electron', appVersion: '9.9.9-test' }) })
+    const env = (await electron.handlers.get(channelOf('getEnvironment'))!({ senderFrame: page }, {})) as Envelope<{
+      archivePath: string
+      host: string
+      appVersion: string
+    }>
+    expect(env).toEqual({
+      ok: true,
+      value: expect.objectContaining({ archivePath: dbPath, host: 'electron', appVersion: '9.9.9-test' }),
+    })
     // Only the Electron host can show the archive in the file manager.
-    expect(await electron.handlers.get(channelOf('revealArchive'))!({ senderFrame: page }, {})).toEqual({ ok: true, value: { revealed: true } })
+    expect(await electron.handlers.get(channelOf('revealArchive'))!({ senderFrame: page }, {})).toEqual({
+      ok: true,
+      value: { revealed: true },
+    })
     expect(electron.module.shell.showItemInFolder).toHaveBeenCalledWith(dbPath)
     // Writes are pushed to the window on the event channel.
-    expect(window.webContents.sent).toContainEqual([eventChannelOf('runsChanged'), expect.objectContaining({ change: 'created' })])
+    expect(window.webContents.sent).toContainEqual([
+      eventChannelOf('runsChanged'),
+      expect.objectContaining({ change: 'created' }),
+    ])
   })
 })

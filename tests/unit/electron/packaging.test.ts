@@ -34,9 +34,14 @@ describe('packaging', () => {
   })
 
   it('`npm start` without Electron’s binary explains what is missing and offers the browser, without a stack trace', () => {
-    const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'start.mjs')], { env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: join(ROOT, 'no-such-electron') }, encoding: 'utf8' })
+    const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'start.mjs')], {
+      env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: join(ROOT, 'no-such-electron') },
+      encoding: 'utf8',
+    })
     expect(result.status).toBe(1)
-    expect(result.stderr).toMatch(/^NormLab cannot open its window: ELECTRON_OVERRIDE_DIST_PATH names .*no-such-electron/)
+    expect(result.stderr).toMatch(
+      /^NormLab cannot open its window: ELECTRON_OVERRIDE_DIST_PATH names .*no-such-electron/,
+    )
     expect(result.stderr).toMatch(/npm run serve/)
     expect(result.stderr).not.toMatch(/\n\s+at /)
   })

@@ -32,7 +32,10 @@ describe('preload bridge', () => {
   it('forwards event payloads only, never the IPC event, and unsubscribes', () => {
     const listener = vi.fn()
     const off = bridge.onEvent('runsChanged', listener)
-    const [channel, forward] = electron.module.ipcRenderer.on.mock.calls.at(-1) as [string, (e: unknown, p: unknown) => void]
+    const [channel, forward] = electron.module.ipcRenderer.on.mock.calls.at(-1) as [
+      string,
+      (e: unknown, p: unknown) => void,
+    ]
     expect(channel).toBe(eventChannelOf('runsChanged'))
     forward({ sender: 'secret' }, { runIds: [1], change: 'created' })
     expect(listener).toHaveBeenCalledWith({ runIds: [1], change: 'created' })

@@ -4,7 +4,13 @@ import { fastestBackend, type BackendProbe } from '../../../shared/engine/backen
 import { probeActiveBackend } from '../../../shared/engine/benchmark'
 import { tf } from '../../../shared/engine/core/tf'
 
-const probe = (backend: string, msPerStep: number | null, failure: string | null = null): BackendProbe => ({ backend, fingerprint: 'f', msPerStep, failure, probedAt: 0 })
+const probe = (backend: string, msPerStep: number | null, failure: string | null = null): BackendProbe => ({
+  backend,
+  fingerprint: 'f',
+  msPerStep,
+  failure,
+  probedAt: 0,
+})
 
 describe('the backend probe', () => {
   it('picks the fastest backend, not the first: a slow GPU backend loses to a fast CPU one', () => {
@@ -13,7 +19,13 @@ describe('the backend probe', () => {
   })
 
   it('never picks a backend that failed its numerics gate or could not start, however fast', () => {
-    expect(fastestBackend([probe('webgpu', 1, 'numerics check failed'), probe('webgl', null, 'did not start'), probe('wasm', 70)])).toBe('wasm')
+    expect(
+      fastestBackend([
+        probe('webgpu', 1, 'numerics check failed'),
+        probe('webgl', null, 'did not start'),
+        probe('wasm', 70),
+      ]),
+    ).toBe('wasm')
     expect(fastestBackend([probe('webgl', 5, 'numerics check failed')])).toBeNull()
     expect(fastestBackend([probe('webgl', Number.NaN)])).toBeNull()
   })

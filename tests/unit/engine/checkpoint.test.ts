@@ -11,7 +11,18 @@ import { tf } from '../../../shared/engine/core/tf'
 import { train, type TrainerHooks } from '../../../shared/engine/trainer'
 
 const config = (over: Record<string, unknown>) =>
-  TrainConfig.parse({ task: 'adding', steps: 14, batchSize: 6, hidden: 8, lengths: { kind: 'longtail', min: 2, max: 12 }, recordEvery: 2, evalEvery: 4, evalSamples: 12, evalLengths: [1, 2], ...over })
+  TrainConfig.parse({
+    task: 'adding',
+    steps: 14,
+    batchSize: 6,
+    hidden: 8,
+    lengths: { kind: 'longtail', min: 2, max: 12 },
+    recordEvery: 2,
+    evalEvery: 4,
+    evalSamples: 12,
+    evalLengths: [1, 2],
+    ...over,
+  })
 
 const taskOf = (c: TrainConfig) => (c.task === 'copy' ? copyTask(c.lengths, c.seed) : addingTask(c.lengths, c.seed))
 
@@ -31,7 +42,8 @@ function recording(): { log: unknown[]; hooks: TrainerHooks; checkpoints: Traini
 }
 
 /** The reports from step `from` on. */
-const after = (log: unknown[], from: number) => log.slice(log.findIndex((e) => (e as [string, number])[0] === 'step' && (e as [string, number])[1] === from))
+const after = (log: unknown[], from: number) =>
+  log.slice(log.findIndex((e) => (e as [string, number])[0] === 'step' && (e as [string, number])[1] === from))
 
 describe.each(['cpu', 'wasm'] as const)('resuming from a checkpoint on %s', (backend) => {
   const cases: [string, Record<string, unknown>, number][] = [
@@ -39,7 +51,11 @@ describe.each(['cpu', 'wasm'] as const)('resuming from a checkpoint on %s', (bac
     ['BN-LSTM, Adam, stopped between evaluations', { norm: 'bn_step' }, 5],
     ['LN-GRU, RMSprop', { cell: 'gru', norm: 'ln', optimizer: 'rmsprop' }, 6],
     ['sequence-wise BN RNN, SGD, bucketed', { cell: 'rnn', norm: 'bn_seq', optimizer: 'sgd', batching: 'bucket' }, 7],
-    ['copy task, GN-LSTM, clipped', { task: 'copy', norm: 'gn', groups: 2, clipNorm: 0.5, lengths: { kind: 'uniform', min: 11, max: 16 } }, 3],
+    [
+      'copy task, GN-LSTM, clipped',
+      { task: 'copy', norm: 'gn', groups: 2, clipNorm: 0.5, lengths: { kind: 'uniform', min: 11, max: 16 } },
+      3,
+    ],
   ]
   it.each(cases)('%s: identical to the run that never stopped', async (_name, over, stopAfter) => {
     await useNodeBackend(backend)
@@ -49,7 +65,11 @@ describe.each(['cpu', 'wasm'] as const)('resuming from a checkpoint on %s', (bac
 
     const first = recording()
     let trained = 0
-    const stopped = await train(c, taskOf(c), { ...first.hooks, onStep: (r) => void (trained = r.step), shouldStop: () => trained >= stopAfter })
+    const stopped = await train(c, taskOf(c), {
+      ...first.hooks,
+      onStep: (r) => void (trained = r.step),
+      shouldStop: () => trained >= stopAfter,
+    })
     expect(stopped).toMatchObject({ status: 'interrupted', steps: stopAfter })
     const last = first.checkpoints.at(-1)!
     expect(last.step).toBe(stopAfter)
@@ -67,7 +87,11 @@ describe.each(['cpu', 'wasm'] as const)('resuming from a checkpoint on %s', (bac
     const c = config({ steps: 6, evalEvery: 0 })
     const run = recording()
     let step = 0
-    await train(c, taskOf(c), { ...run.hooks, onStep: (r) => void (step = r.step), checkpointNow: () => step === 3 || step === 4 })
+    await train(c, taskOf(c), {
+      ...run.hooks,
+      onStep: (r) => void (step = r.step),
+      checkpointNow: () => step === 3 || step === 4,
+    })
     expect(run.checkpoints.map((k) => k.step)).toEqual([3, 4])
   })
 })

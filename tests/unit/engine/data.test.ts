@@ -63,7 +63,13 @@ describe('user data', () => {
   })
 
   it('names the line and field of every problem', () => {
-    const text = ['{"x": [[1, 2]], "label": 0}', '{"x": [[1, "a"]], "label": 1}', 'not json', '{"x": [[1, 2, 3]], "label": 1}', '{"x": [[1, 2]], "label": 1.5, "colour": "red"}'].join('\n')
+    const text = [
+      '{"x": [[1, 2]], "label": 0}',
+      '{"x": [[1, "a"]], "label": 1}',
+      'not json',
+      '{"x": [[1, 2, 3]], "label": 1}',
+      '{"x": [[1, 2]], "label": 1.5, "colour": "red"}',
+    ].join('\n')
     const error = (() => {
       try {
         parseJsonl(text)
@@ -98,8 +104,16 @@ describe('user data', () => {
     expect(bad.problems).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ line: 3, field: 'step', message: expect.stringMatching(/must be 1/) }),
-        expect.objectContaining({ line: 3, field: 'a', message: 'must be a finite number within ±3.4e38 (float32, what training computes in), got "x"' }),
-        expect.objectContaining({ line: 4, field: 'label', message: expect.stringMatching(/changes within sequence "s1"/) }),
+        expect.objectContaining({
+          line: 3,
+          field: 'a',
+          message: 'must be a finite number within ±3.4e38 (float32, what training computes in), got "x"',
+        }),
+        expect.objectContaining({
+          line: 4,
+          field: 'label',
+          message: expect.stringMatching(/changes within sequence "s1"/),
+        }),
         expect.objectContaining({ line: 5, field: '(row)' }),
       ]),
     )
@@ -116,21 +130,42 @@ describe('values training cannot represent', () => {
       }
     })()!
     expect(error).toBeInstanceOf(UserDataError)
-    expect(error.problems).toEqual([expect.objectContaining({ line: 3, field: 'a', message: expect.stringMatching(/within ±3\.4e38 \(float32.*got "1e39"/) })])
+    expect(error.problems).toEqual([
+      expect.objectContaining({
+        line: 3,
+        field: 'a',
+        message: expect.stringMatching(/within ±3\.4e38 \(float32.*got "1e39"/),
+      }),
+    ])
     expect(() => parseCsv('sequence,step,target,a\ns1,0,-3e38,1\n')).not.toThrow()
   })
 })
 
 describe('training configuration', () => {
   it('fills defaults (BN gamma 0.1, LN gamma 1, eps 1e-5, momentum 0.1)', () => {
-    expect(TrainConfig.parse({ task: 'adding' })).toMatchObject({ bnGamma: 0.1, normGamma: 1, eps: 1e-5, momentum: 0.1, norm: 'bn_step', cell: 'lstm', batching: 'mask' })
+    expect(TrainConfig.parse({ task: 'adding' })).toMatchObject({
+      bnGamma: 0.1,
+      normGamma: 1,
+      eps: 1e-5,
+      momentum: 0.1,
+      norm: 'bn_step',
+      cell: 'lstm',
+      batching: 'mask',
+    })
   })
 
   it('refuses impossible combinations with the field named', () => {
-    const issues = (v: unknown) => (TrainConfig.safeParse(v).error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`)
-    expect(issues({ task: 'adding', norm: 'gn', hidden: 10, groups: 4 })).toEqual(['groups: GroupNorm needs 4 groups to divide the gate width 40 and the hidden size 10'])
-    expect(issues({ task: 'copy', lengths: { kind: 'fixed', length: 5 } })).toEqual(['lengths: copy memory needs sequences of at least 11 steps'])
-    expect(issues({ task: 'adding', lengths: { kind: 'uniform', min: 9, max: 3 } })).toEqual(['lengths.min: min (9) is above max (3)'])
+    const issues = (v: unknown) =>
+      (TrainConfig.safeParse(v).error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`)
+    expect(issues({ task: 'adding', norm: 'gn', hidden: 10, groups: 4 })).toEqual([
+      'groups: GroupNorm needs 4 groups to divide the gate width 40 and the hidden size 10',
+    ])
+    expect(issues({ task: 'copy', lengths: { kind: 'fixed', length: 5 } })).toEqual([
+      'lengths: copy memory needs sequences of at least 11 steps',
+    ])
+    expect(issues({ task: 'adding', lengths: { kind: 'uniform', min: 9, max: 3 } })).toEqual([
+      'lengths.min: min (9) is above max (3)',
+    ])
     expect(issues({ task: 'user' })).toEqual(['dataFile: the user task needs a data file (JSONL or CSV)'])
     expect(issues({ task: 'adding', batchSize: 0, colour: 1 }).length).toBe(2)
   })

@@ -35,7 +35,14 @@ describe('layouts, read off the definitions', () => {
   it('names every block of the packed step gradient; an LSTM shares dx and du, a GRU does not', () => {
     const lstm = cellLayout(cellDefinition('lstm'))
     expect(lstm.du).toBe(lstm.dx)
-    expect([lstm.dx.col, lstm.carry.h!.col, lstm.carry.c!.col, lstm.innerDy!.col, lstm.innerDyXhat!.col, lstm.width]).toEqual([0, 4, 5, 6, 7, 8])
+    expect([
+      lstm.dx.col,
+      lstm.carry.h!.col,
+      lstm.carry.c!.col,
+      lstm.innerDy!.col,
+      lstm.innerDyXhat!.col,
+      lstm.width,
+    ]).toEqual([0, 4, 5, 6, 7, 8])
     expect(lstm.activations).toEqual(['i', 'f', 'g', 'o', 'c'])
     expect(lstm.kept).toEqual(['th'])
     const gru = cellLayout(cellDefinition('gru'))
@@ -49,7 +56,11 @@ describe('layouts, read off the definitions', () => {
 })
 
 /** A cell's formulas on numbers: activations, the new state, the backward, with the inner term's normalizer the identity. */
-function numericCell(kind: 'rnn' | 'lstm' | 'gru', inputs: Record<string, number>, upstream: { dh: number; dc: number }) {
+function numericCell(
+  kind: 'rnn' | 'lstm' | 'gru',
+  inputs: Record<string, number>,
+  upstream: { dh: number; dc: number },
+) {
   const def = cellDefinition(kind)
   const env = new Map(Object.entries(inputs))
   const read = (name: string) => {
@@ -86,7 +97,10 @@ describe('backward formulas are the derivatives of the forward ones', () => {
     const up = { dh: 0.9, dc: -0.6 }
     const at = numericCell(kind, inputs, up)
     const h = 1e-6
-    const numeric = (name: string) => (numericCell(kind, { ...inputs, [name]: inputs[name]! + h }, up).loss - numericCell(kind, { ...inputs, [name]: inputs[name]! - h }, up).loss) / (2 * h)
+    const numeric = (name: string) =>
+      (numericCell(kind, { ...inputs, [name]: inputs[name]! + h }, up).loss -
+        numericCell(kind, { ...inputs, [name]: inputs[name]! - h }, up).loss) /
+      (2 * h)
     def.gates.forEach((g, i) => {
       expect(at.dx[i], `d/dx.${g}`).toBeCloseTo(numeric(`x.${g}`), 6)
       expect(at.du[i], `d/du.${g}`).toBeCloseTo(numeric(`u.${g}`), 6)
@@ -106,9 +120,16 @@ describe('the emitters write what the formulas say', () => {
       const all = { ...def.activations, ...(def.backward.beforeNorm ?? {}), ...def.backward.afterNorm }
       for (const [name, f] of Object.entries(all)) {
         const e = expr(f)
-        const source = emit(e, { ref: (n) => `env[${JSON.stringify(n)}]`, num: String, call: (fn, a) => (fn === 'tanh' ? `Math.tanh(${a})` : `(1 / (1 + Math.exp(-(${a}))))`) })
+        const source = emit(e, {
+          ref: (n) => `env[${JSON.stringify(n)}]`,
+          num: String,
+          call: (fn, a) => (fn === 'tanh' ? `Math.tanh(${a})` : `(1 / (1 + Math.exp(-(${a}))))`),
+        })
         const js = new Function('env', `return ${source}`) as (env: Record<string, number>) => number
-        expect(js(new Proxy(env, { get: (_t, n: string) => valueOf(n) })), `${def.kind} ${name}`).toBeCloseTo(evaluate(e, valueOf), 12)
+        expect(js(new Proxy(env, { get: (_t, n: string) => valueOf(n) })), `${def.kind} ${name}`).toBeCloseTo(
+          evaluate(e, valueOf),
+          12,
+        )
       }
     }
   })

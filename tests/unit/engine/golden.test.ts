@@ -10,7 +10,9 @@ import { ROOT } from '../../helpers/temp'
 
 // The project's own copy: a clone of the project alone must pass.
 const DIR = join(ROOT, 'shared', 'goldens')
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
 
 describe('the reference cases', () => {
   it('are the ones the app ships and checks (REFERENCE_CASES lists the folder)', () => {
@@ -25,7 +27,9 @@ describe.each(['cpu', 'wasm'])('PyTorch reference cases on the %s backend', (bac
     await useNodeBackend(backend)
     expect(tf.getBackend()).toBe(backend)
     const result = await runGoldenCase(file, asGoldenCase(file, JSON.parse(readFileSync(join(DIR, file), 'utf8'))))
-    const failed = result.comparisons.filter((c) => !c.pass).map((c) => `${c.name}: worst |a-b| ${c.worstAbs.toExponential(2)} (${c.worstRatio.toFixed(2)}× tolerance)`)
+    const failed = result.comparisons
+      .filter((c) => !c.pass)
+      .map((c) => `${c.name}: worst |a-b| ${c.worstAbs.toExponential(2)} (${c.worstRatio.toFixed(2)}× tolerance)`)
     expect(result.error).toBeUndefined()
     expect(failed).toEqual([])
     expect(result.pass).toBe(true)

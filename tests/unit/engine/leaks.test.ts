@@ -10,14 +10,31 @@ import { RecurrentNet, disposeStep } from '../../../shared/engine/network'
 import { Rng } from '../../../shared/engine/core/rng'
 import { CELLS, NORMS } from '../../../shared/kinds'
 import { tf } from '../../../shared/engine/core/tf'
-import { createOptimizer, evaluate, lengthEvaluation, modelSpecOf, runStep, train } from '../../../shared/engine/trainer'
+import {
+  createOptimizer,
+  evaluate,
+  lengthEvaluation,
+  modelSpecOf,
+  runStep,
+  train,
+} from '../../../shared/engine/trainer'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
 })
 
 const config = (over: Record<string, unknown>) =>
-  TrainConfig.parse({ task: 'adding', steps: 4, batchSize: 6, hidden: 8, groups: 2, lengths: { kind: 'uniform', min: 2, max: 9 }, evalSamples: 12, evalLengths: [1, 2], ...over })
+  TrainConfig.parse({
+    task: 'adding',
+    steps: 4,
+    batchSize: 6,
+    hidden: 8,
+    groups: 2,
+    lengths: { kind: 'uniform', min: 2, max: 9 },
+    evalSamples: 12,
+    evalLengths: [1, 2],
+    ...over,
+  })
 
 async function countAfter(calls: number, fn: () => Promise<void> | void): Promise<number[]> {
   const counts: number[] = []
@@ -68,7 +85,10 @@ describe('no tensor leaks', () => {
 
   it('a whole training run leaves nothing behind', async () => {
     const before = tf.memory().numTensors
-    await train(config({ norm: 'bn_step', recordEvery: 1, evalEvery: 2 }), addingTask({ kind: 'uniform', min: 2, max: 9 }, 1))
+    await train(
+      config({ norm: 'bn_step', recordEvery: 1, evalEvery: 2 }),
+      addingTask({ kind: 'uniform', min: 2, max: 9 }, 1),
+    )
     expect(tf.memory().numTensors).toBe(before)
   })
 })

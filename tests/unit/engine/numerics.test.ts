@@ -8,20 +8,29 @@ import { checkNumerics, numericsFingerprint, rememberedCheckFor, GATE_CASES } fr
 import { poisonedUserCode } from '../../../shared/engine/webgl/poison-padding'
 import { ROOT } from '../../helpers/temp'
 
-const load = (name: string) => ({ name, data: asGoldenCase(name, JSON.parse(readFileSync(join(ROOT, 'shared', 'goldens', name), 'utf8'))) })
+const load = (name: string) => ({
+  name,
+  data: asGoldenCase(name, JSON.parse(readFileSync(join(ROOT, 'shared', 'goldens', name), 'utf8'))),
+})
 const context = { backend: 'wasm', gpuRenderer: null, appVersion: 'test', strict: false, fingerprint: 'test' }
 
 describe('the numerics gate', () => {
   it('covers every cell, every norm and the training case', () => {
     const names = GATE_CASES.join(' ')
-    for (const word of ['rnn', 'lstm', 'gru', 'bn_step', 'bn_seq', 'ln', 'gn', 'none', 'train']) expect(names).toContain(word)
+    for (const word of ['rnn', 'lstm', 'gru', 'bn_step', 'bn_seq', 'ln', 'gn', 'none', 'train'])
+      expect(names).toContain(word)
   })
 
   it('passes on wasm and sums the check up', async () => {
     await useNodeBackend('wasm')
     const { summary, results } = await checkNumerics(GATE_CASES.map(load), context)
     expect(results.map((r) => r.pass)).toEqual(GATE_CASES.map(() => true))
-    expect(summary).toMatchObject({ backend: 'wasm', cases: GATE_CASES.length, passed: GATE_CASES.length, failure: null })
+    expect(summary).toMatchObject({
+      backend: 'wasm',
+      cases: GATE_CASES.length,
+      passed: GATE_CASES.length,
+      failure: null,
+    })
     expect(summary.worstRatio).toBeGreaterThan(0)
     expect(summary.worstRatio).toBeLessThan(1)
   })
@@ -37,7 +46,9 @@ describe('the numerics gate', () => {
     const { summary, results } = await checkNumerics([bad, good], context, { stopAtFailure: true })
     expect(results).toHaveLength(1)
     expect(summary.passed).toBe(0)
-    expect(summary.failure).toMatch(/^cell-lstm-ln\.json: grad Wy is off by (9\d|10\d)\.?\d*× its tolerance \(\|Δ\| = [\d.]+e-\d\)$/)
+    expect(summary.failure).toMatch(
+      /^cell-lstm-ln\.json: grad Wy is off by (9\d|10\d)\.?\d*× its tolerance \(\|Δ\| = [\d.]+e-\d\)$/,
+    )
   })
 
   it('says "not finite" for NaN and infinite values', () => {
@@ -74,16 +85,43 @@ describe('padding poison (WebGL test mode)', () => {
       backend: 'webgl',
       tfjs: '4.22.0',
       backendVersion: '4.22.0',
-      gpu: { renderer: 'ANGLE (NVIDIA H200)', vendor: 'Google Inc. (NVIDIA)', version: 'WebGL 2.0', shadingLanguage: 'WebGL GLSL ES 3.00', float32: true },
+      gpu: {
+        renderer: 'ANGLE (NVIDIA H200)',
+        vendor: 'Google Inc. (NVIDIA)',
+        version: 'WebGL 2.0',
+        shadingLanguage: 'WebGL GLSL ES 3.00',
+        float32: true,
+      },
       appVersion: '0.1.0',
       engine: 'abc',
       agent: 'Chrome/156',
     }
-    const remembered = { ...context, backend: 'webgl', gpuRenderer: env.gpu.renderer, appVersion: env.appVersion, cases: 6, passed: 6, worstRatio: 0.5, failure: null, checkedAt: 0, ms: 1, fingerprint: numericsFingerprint(env) }
+    const remembered = {
+      ...context,
+      backend: 'webgl',
+      gpuRenderer: env.gpu.renderer,
+      appVersion: env.appVersion,
+      cases: 6,
+      passed: 6,
+      worstRatio: 0.5,
+      failure: null,
+      checkedAt: 0,
+      ms: 1,
+      fingerprint: numericsFingerprint(env),
+    }
     expect(rememberedCheckFor([remembered], numericsFingerprint(env))).toBe(remembered)
     // The same renderer string and app version, but a tfjs update, a driver update, an engine edit, another browser: check again.
-    for (const changed of [{ tfjs: '4.23.0' }, { backendVersion: '4.23.0' }, { gpu: { ...env.gpu, version: 'WebGL 2.0 (driver 560.1)' } }, { engine: 'abd' }, { agent: 'Chrome/157' }]) {
-      expect(rememberedCheckFor([remembered], numericsFingerprint({ ...env, ...changed })), JSON.stringify(changed)).toBeUndefined()
+    for (const changed of [
+      { tfjs: '4.23.0' },
+      { backendVersion: '4.23.0' },
+      { gpu: { ...env.gpu, version: 'WebGL 2.0 (driver 560.1)' } },
+      { engine: 'abd' },
+      { agent: 'Chrome/157' },
+    ]) {
+      expect(
+        rememberedCheckFor([remembered], numericsFingerprint({ ...env, ...changed })),
+        JSON.stringify(changed),
+      ).toBeUndefined()
     }
     // Checks remembered before fingerprints existed are never reused.
     expect(rememberedCheckFor([{ ...remembered, fingerprint: null }], numericsFingerprint(env))).toBeUndefined()

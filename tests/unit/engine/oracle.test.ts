@@ -19,8 +19,16 @@ import { tf } from '../../../shared/engine/core/tf'
 import { ROOT } from '../../helpers/temp'
 
 const DIR = join(ROOT, 'tests', 'oracle', 'cases')
-const shapes = readdirSync(DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
-const files = shapes.flatMap((shape) => readdirSync(join(DIR, shape)).filter((f) => f.endsWith('.json.gz')).sort().map((f) => `${shape}/${f}`))
+const shapes = readdirSync(DIR, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort()
+const files = shapes.flatMap((shape) =>
+  readdirSync(join(DIR, shape))
+    .filter((f) => f.endsWith('.json.gz'))
+    .sort()
+    .map((f) => `${shape}/${f}`),
+)
 
 interface OracleMeta {
   float32: Record<string, number>
@@ -33,7 +41,8 @@ function load(file: string) {
 }
 
 /** An output's bar: the tolerance, or 4× what float32 permits on it where that is more. */
-const bar = (meta: OracleMeta, output: string): number => Math.max(1, 4 * Math.min(meta.float32[output] ?? 0, meta.conditioning))
+const bar = (meta: OracleMeta, output: string): number =>
+  Math.max(1, 4 * Math.min(meta.float32[output] ?? 0, meta.conditioning))
 
 describe('the float64 oracle cases', () => {
   it('cover the shapes and the few-sample regime, up to batch 16 × 32 steps × 32 hidden', () => {
@@ -42,17 +51,30 @@ describe('the float64 oracle cases', () => {
     expect(largest).toBeDefined()
     // Every cell with a norm at the largest shape; what was never well-conditioned there is named.
     const atLargest = files.filter((f) => f.startsWith(largest + '/'))
-    const dropped = readFileSync(join(DIR, 'dropped.txt'), 'utf8').split('\n').filter((l) => l.startsWith(largest))
+    const dropped = readFileSync(join(DIR, 'dropped.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith(largest))
     expect(atLargest.length + dropped.length).toBe(21)
     // BN per time step in every cell at some shape, BN-LSTM at 24 steps or more.
-    for (const cell of ['rnn', 'lstm', 'gru']) expect(files.some((f) => f.endsWith(`cell-${cell}-bn_step.json.gz`)), cell).toBe(true)
-    expect(files.some((f) => /-t(2[4-9]|3[0-2])-/.test(f) && f.endsWith('cell-lstm-bn_step.json.gz')), 'BN-LSTM at 24 steps or more').toBe(true)
+    for (const cell of ['rnn', 'lstm', 'gru'])
+      expect(
+        files.some((f) => f.endsWith(`cell-${cell}-bn_step.json.gz`)),
+        cell,
+      ).toBe(true)
+    expect(
+      files.some((f) => /-t(2[4-9]|3[0-2])-/.test(f) && f.endsWith('cell-lstm-bn_step.json.gz')),
+      'BN-LSTM at 24 steps or more',
+    ).toBe(true)
     expect(files.length).toBeGreaterThanOrEqual(50)
     for (const f of files) {
       const { meta, golden } = load(f)
       expect(meta.conditioning, f).toBeLessThan(1)
       expect(Object.keys(meta.float32).length, f).toBeGreaterThan(3)
-      if (golden.kind !== 'train') expect(golden.lengths.filter((l) => l > Math.floor(golden.T / 2)), `${f}: two samples at the late steps`).toHaveLength(2)
+      if (golden.kind !== 'train')
+        expect(
+          golden.lengths.filter((l) => l > Math.floor(golden.T / 2)),
+          `${f}: two samples at the late steps`,
+        ).toHaveLength(2)
     }
   })
 })
@@ -66,7 +88,10 @@ describe.each(['cpu', 'wasm'])('the float64 oracle on the %s backend', (backend)
     expect(result.error).toBeUndefined()
     const off = result.comparisons
       .filter((c) => !(c.worstRatio <= bar(meta, c.name)))
-      .map((c) => `${c.name}: ${c.worstRatio.toFixed(2)}× tolerance (bar ${bar(meta, c.name).toFixed(2)}×: PyTorch float32 ${(meta.float32[c.name] ?? 0).toFixed(2)}×, conditioning ${meta.conditioning.toFixed(2)}×)`)
+      .map(
+        (c) =>
+          `${c.name}: ${c.worstRatio.toFixed(2)}× tolerance (bar ${bar(meta, c.name).toFixed(2)}×: PyTorch float32 ${(meta.float32[c.name] ?? 0).toFixed(2)}×, conditioning ${meta.conditioning.toFixed(2)}×)`,
+      )
     expect(off).toEqual([])
   })
 })

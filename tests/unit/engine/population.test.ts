@@ -13,7 +13,11 @@ async function updated(centered: boolean) {
   const moments = { mean: tf.tensor2d([[1], [1], [0]]), variance: tf.tensor2d([[2], [2], [0]]) }
   pop.update('x', moments, [3, 1, 0], centered)
   const term = pop.terms.get('x')!
-  const out = { mean: Array.from(await term.mean.data()), variance: Array.from(await term.variance.data()), seen: term.seen }
+  const out = {
+    mean: Array.from(await term.mean.data()),
+    variance: Array.from(await term.variance.data()),
+    seen: term.seen,
+  }
   tf.dispose([moments.mean, moments.variance])
   pop.dispose()
   return out

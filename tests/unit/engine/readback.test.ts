@@ -30,7 +30,14 @@ describe('readFloatsOnce', () => {
 
   it('wasm: a recording step’s records are the recorded tensors’ values', async () => {
     await useNodeBackend('wasm')
-    const config = TrainConfig.parse({ task: 'adding', cell: 'lstm', norm: 'ln', hidden: 8, batchSize: 4, lengths: { kind: 'fixed', length: 6 } })
+    const config = TrainConfig.parse({
+      task: 'adding',
+      cell: 'lstm',
+      norm: 'ln',
+      hidden: 8,
+      batchSize: 4,
+      lengths: { kind: 'fixed', length: 6 },
+    })
     const task = addingTask(config.lengths, 0)
     const spec = modelSpecOf(config, task)
     const net = new RecurrentNet(spec, initParams(spec, 0, { bn: 0.1, norm: 1 }))

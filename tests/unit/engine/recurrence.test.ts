@@ -27,8 +27,18 @@ describe.each(['cpu', 'wasm'])('the recurrence op on %s agrees with the step-by-
             const a = await agreement(c)
             expect(a.op).toBe(true)
             const terms = cellTerms(cell)
-            const expected = ['loss', 'grad Wx', 'grad Wh', 'grad b', 'grad Wy', 'grad by', 'eval logits (last)', ...terms.flatMap((t) => [`recorded ${t} mean`, `recorded ${t} var`])]
-            if (normDefinition(norm).over === 'batch-step') expected.push(...terms.map((t) => `population ${t} mean`), 'eval logits (batch)', 'eval logits (global)')
+            const expected = [
+              'loss',
+              'grad Wx',
+              'grad Wh',
+              'grad b',
+              'grad Wy',
+              'grad by',
+              'eval logits (last)',
+              ...terms.flatMap((t) => [`recorded ${t} mean`, `recorded ${t} var`]),
+            ]
+            if (normDefinition(norm).over === 'batch-step')
+              expected.push(...terms.map((t) => `population ${t} mean`), 'eval logits (batch)', 'eval logits (global)')
             if (isBatchNorm(norm)) expected.push('population x mean')
             expected.push(...normalizedTerms(norm, cell).map((t) => `grad gamma_${t}`))
             for (const name of expected) expect(Object.keys(a.worst), name).toContain(name)
@@ -41,16 +51,20 @@ describe.each(['cpu', 'wasm'])('the recurrence op on %s agrees with the step-by-
 })
 
 describe('kernels per time step of a training step (tf.profile, wasm)', () => {
-  it.each(CELLS)('%s h64 T50 b32: at most 24 with BN or LN, 16 without a norm; under a fifth of the step-by-step model', async (cell) => {
-    await useNodeBackend('wasm')
-    for (const norm of ['none', 'bn_step', 'ln'] as const) {
-      const c = BENCH_CASES.find((b) => b.cell === cell && b.hidden === 64 && b.norm === norm)!
-      const op = await kernelsPerTimeStep(c, false)
-      const before = await withRecurrenceOp(false, () => kernelsPerTimeStep(c, false))
-      expect(op, norm).toBeLessThanOrEqual(norm === 'none' ? 16 : 24)
-      expect(before / op, norm).toBeGreaterThan(cell === 'rnn' ? 3 : 5)
-    }
-  }, 120_000)
+  it.each(CELLS)(
+    '%s h64 T50 b32: at most 24 with BN or LN, 16 without a norm; under a fifth of the step-by-step model',
+    async (cell) => {
+      await useNodeBackend('wasm')
+      for (const norm of ['none', 'bn_step', 'ln'] as const) {
+        const c = BENCH_CASES.find((b) => b.cell === cell && b.hidden === 64 && b.norm === norm)!
+        const op = await kernelsPerTimeStep(c, false)
+        const before = await withRecurrenceOp(false, () => kernelsPerTimeStep(c, false))
+        expect(op, norm).toBeLessThanOrEqual(norm === 'none' ? 16 : 24)
+        expect(before / op, norm).toBeGreaterThan(cell === 'rnn' ? 3 : 5)
+      }
+    },
+    120_000,
+  )
 })
 
 describe.each(['cpu', 'wasm'])('the column product kernel on %s', (backend) => {

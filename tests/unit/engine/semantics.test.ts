@@ -17,25 +17,60 @@ beforeAll(async () => {
   await tf.setBackend('cpu')
 })
 
-const spec = (norm: ModelSpec['norm'], cell: ModelSpec['cell'] = 'lstm'): ModelSpec => ({ cell, norm, inputSize: 2, hidden: 4, outputs: 1, groups: 2, eps: 1e-5 })
+const spec = (norm: ModelSpec['norm'], cell: ModelSpec['cell'] = 'lstm'): ModelSpec => ({
+  cell,
+  norm,
+  inputSize: 2,
+  hidden: 4,
+  outputs: 1,
+  groups: 2,
+  eps: 1e-5,
+})
 
 describe('InstanceNorm over time', () => {
   const run = (X: number[][], lengths: number[], T: number) => {
     const N = lengths.length
     const counts = countsPerStep(lengths, T)
-    const r = normalizeSequence('in', 1, 1e-5, tf.tensor2d(X), { N, T, lengths, counts }, tf.tensor1d([1, 1]), tf.tensor1d([0, 0]))
+    const r = normalizeSequence(
+      'in',
+      1,
+      1e-5,
+      tf.tensor2d(X),
+      { N, T, lengths, counts },
+      tf.tensor1d([1, 1]),
+      tf.tensor1d([0, 0]),
+    )
     return r.y.arraySync() as number[][]
   }
   it("a sample's output depends on its own valid steps only: not on another sample, nor on the batch", () => {
     // Two samples, three steps (rows t·N + n); sample 1 is two steps long.
-    const X = [[1, 2], [5, 0], [3, 6], [7, 2], [8, 1], [99, -99]]
+    const X = [
+      [1, 2],
+      [5, 0],
+      [3, 6],
+      [7, 2],
+      [8, 1],
+      [99, -99],
+    ]
     const both = run(X, [3, 2], 3)
-    const alone = run([[1, 2], [3, 6], [8, 1]], [3], 3)
+    const alone = run(
+      [
+        [1, 2],
+        [3, 6],
+        [8, 1],
+      ],
+      [3],
+      3,
+    )
     for (let t = 0; t < 3; t++) both[t * 2]!.forEach((v, c) => expect(v).toBeCloseTo(alone[t]![c]!, 5))
     // Sample 1 over its two steps: ±1 (two values, centered and scaled), whatever its padding holds.
     expect(both[1]![0]).toBeCloseTo(-1, 3)
     expect(both[3]![0]).toBeCloseTo(1, 3)
-    const otherPadding = run(X.map((row, i) => (i === 5 ? [0, 0] : row)), [3, 2], 3)
+    const otherPadding = run(
+      X.map((row, i) => (i === 5 ? [0, 0] : row)),
+      [3, 2],
+      3,
+    )
     for (const i of [0, 1, 2, 3, 4]) otherPadding[i]!.forEach((v, c) => expect(v).toBeCloseTo(both[i]![c]!, 6))
   })
 })
@@ -44,7 +79,14 @@ describe('masking', () => {
   it('a step with one valid sample has variance 0 and outputs beta, with finite gradients', () => {
     // Three samples, one step; only the second is valid (lengths 0 are never trained, so step 1 of [1, 2, 1] instead).
     const batch = { N: 3, T: 2, lengths: [1, 2, 1], counts: [3, 1] }
-    const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [3, -1], [5, 7], [9, 9]]) // rows t·N + n
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [3, -1],
+      [5, 7],
+      [9, 9],
+    ]) // rows t·N + n
     const gamma = tf.tensor1d([0.1, 0.1])
     const beta = tf.tensor1d([0.25, -0.5])
     const r = normalizeSequence('bn_step', 1, 1e-5, x, batch, gamma, beta)
@@ -52,7 +94,9 @@ describe('masking', () => {
     expect(Array.from(r.stats!.mean.dataSync()).slice(2)).toEqual([5, 7])
     expect(Array.from(r.y.dataSync()).slice(8, 10)).toEqual([0.25, -0.5])
     const mask = tf.tensor2d([[1], [1], [1], [0], [1], [0]])
-    const g = tf.grad((xv: tf.Tensor) => tf.sum(tf.mul(normalizeSequence('bn_step', 1, 1e-5, xv as tf.Tensor2D, batch, gamma, beta).y, mask)))(x)
+    const g = tf.grad((xv: tf.Tensor) =>
+      tf.sum(tf.mul(normalizeSequence('bn_step', 1, 1e-5, xv as tf.Tensor2D, batch, gamma, beta).y, mask)),
+    )(x)
     expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true)
   })
 
@@ -83,11 +127,19 @@ describe('population statistics policies', () => {
     const net = new RecurrentNet(s, initParams(s, 3, { bn: 0.1, norm: 1 }))
     const optimizer = tf.train.sgd(0.1)
     const x = stepInputs(tf.randomUniform([4, 5, 2], 0, 1, 'float32', 1).dataSync(), 4, 5, 2)
-    tf.dispose(Object.values(net.trainStep(x, [5, 4, 3, 2], { kind: 'regression', values: [1, 1, 1, 1] }, optimizer)).filter((v) => v instanceof tf.Tensor))
+    tf.dispose(
+      Object.values(net.trainStep(x, [5, 4, 3, 2], { kind: 'regression', values: [1, 1, 1, 1] }, optimizer)).filter(
+        (v) => v instanceof tf.Tensor,
+      ),
+    )
     const longer = stepInputs(tf.randomUniform([2, 9, 2], 0, 1, 'float32', 2).dataSync(), 2, 9, 2)
     expect(() => net.forward(longer, [9, 9], { mode: 'eval', policy: 'error' })).toThrow(PopulationError)
-    expect(() => net.forward(longer, [9, 9], { mode: 'eval', policy: 'error' })).toThrow(/time steps 0–4 only, but this sequence has 9 steps/)
-    const outputs = (['last', 'global', 'batch'] as const).map((policy) => net.forward(longer, [9, 9], { mode: 'eval', policy }).hLast.arraySync().flat())
+    expect(() => net.forward(longer, [9, 9], { mode: 'eval', policy: 'error' })).toThrow(
+      /time steps 0–4 only, but this sequence has 9 steps/,
+    )
+    const outputs = (['last', 'global', 'batch'] as const).map((policy) =>
+      net.forward(longer, [9, 9], { mode: 'eval', policy }).hLast.arraySync().flat(),
+    )
     for (const o of outputs) expect(o.every(Number.isFinite)).toBe(true)
     expect(outputs[0]).not.toEqual(outputs[2]) // the policies really differ past the trained length
     expect(net.population.lastSeen('x')).toBe(4)
@@ -98,12 +150,26 @@ describe('population statistics policies', () => {
 })
 
 const quick = (over: Record<string, unknown>) =>
-  TrainConfig.parse({ task: 'adding', steps: 6, batchSize: 8, hidden: 8, lengths: { kind: 'uniform', min: 3, max: 16 }, recordEvery: 1, evalEvery: 0, evalSamples: 16, evalLengths: [1, 2], ...over })
+  TrainConfig.parse({
+    task: 'adding',
+    steps: 6,
+    batchSize: 8,
+    hidden: 8,
+    lengths: { kind: 'uniform', min: 3, max: 16 },
+    recordEvery: 1,
+    evalEvery: 0,
+    evalSamples: 16,
+    evalLengths: [1, 2],
+    ...over,
+  })
 
 async function collect(c: TrainConfig) {
   const steps: StepReport[] = []
   const stats: TimestepRecord[][] = []
-  const result = await train(c, addingTask(c.lengths, c.seed), { onStep: (s) => void steps.push(s), onTimestepStats: (r) => void stats.push(r) })
+  const result = await train(c, addingTask(c.lengths, c.seed), {
+    onStep: (s) => void steps.push(s),
+    onTimestepStats: (r) => void stats.push(r),
+  })
   return { result, steps, stats }
 }
 
@@ -117,7 +183,9 @@ describe('training', () => {
   })
 
   it('with variable lengths, BN statistics at late steps come from ever fewer samples, down to one', async () => {
-    const { stats } = await collect(quick({ norm: 'bn_step', batchSize: 16, lengths: { kind: 'longtail', min: 2, max: 30 } }))
+    const { stats } = await collect(
+      quick({ norm: 'bn_step', batchSize: 16, lengths: { kind: 'longtail', min: 2, max: 30 } }),
+    )
     const withOne = stats.flat().filter((r) => r.count.includes(1))
     expect(withOne.length).toBeGreaterThan(0)
     for (const r of withOne) {
@@ -129,7 +197,9 @@ describe('training', () => {
   })
 
   it("LN's statistics average the same number of values at every step, whatever the batch", async () => {
-    const { stats } = await collect(quick({ norm: 'ln', batchSize: 16, lengths: { kind: 'longtail', min: 2, max: 30 } }))
+    const { stats } = await collect(
+      quick({ norm: 'ln', batchSize: 16, lengths: { kind: 'longtail', min: 2, max: 30 } }),
+    )
     for (const r of stats.flat()) {
       const features = r.term === 'c' ? 8 : 32
       r.count.forEach((n, t) => expect(r.normCount![t]).toBe(n > 0 ? features : 0))
@@ -137,7 +207,9 @@ describe('training', () => {
   })
 
   it("InstanceNorm's input-term statistic at each step comes from the shortest valid sample's own steps", async () => {
-    const { stats } = await collect(quick({ norm: 'in', batchSize: 16, lengths: { kind: 'longtail', min: 2, max: 30 } }))
+    const { stats } = await collect(
+      quick({ norm: 'in', batchSize: 16, lengths: { kind: 'longtail', min: 2, max: 30 } }),
+    )
     for (const r of stats.flat().filter((x) => x.term === 'x')) {
       r.count.forEach((n, t) => {
         if (n === 0) return expect(r.normCount![t]).toBe(0)
@@ -148,7 +220,12 @@ describe('training', () => {
       })
     }
     // The recurrent term is not normalized by it.
-    expect(stats.flat().filter((x) => x.term === 'h').every((r) => r.normCount === undefined || r.normCount === null)).toBe(true)
+    expect(
+      stats
+        .flat()
+        .filter((x) => x.term === 'h')
+        .every((r) => r.normCount === undefined || r.normCount === null),
+    ).toBe(true)
   })
 
   it('pads without a mask on request (zeros enter the statistics), or truncates to the shortest', async () => {
@@ -156,7 +233,9 @@ describe('training', () => {
     expect(pad.stats.flat().every((r) => r.count.every((n) => n === 8))).toBe(true)
     const truncate = await collect(quick({ batching: 'truncate' }))
     expect(truncate.stats.flat().every((r) => r.count.every((n) => n === 8))).toBe(true)
-    expect(Math.max(...truncate.stats.flat().map((r) => r.count.length))).toBeLessThan(Math.max(...pad.stats.flat().map((r) => r.count.length)))
+    expect(Math.max(...truncate.stats.flat().map((r) => r.count.length))).toBeLessThan(
+      Math.max(...pad.stats.flat().map((r) => r.count.length)),
+    )
   })
 
   it('stops as "diverged" when the loss stops being finite or explodes, keeping what it reported', async () => {

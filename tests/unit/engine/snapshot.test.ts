@@ -16,7 +16,18 @@ beforeAll(async () => {
 })
 
 const config = (over: Record<string, unknown>) =>
-  TrainConfig.parse({ task: 'adding', steps: 20, batchSize: 6, hidden: 4, lengths: { kind: 'longtail', min: 2, max: 12 }, recordEvery: 5, evalEvery: 0, evalSamples: 8, evalLengths: [1], ...over })
+  TrainConfig.parse({
+    task: 'adding',
+    steps: 20,
+    batchSize: 6,
+    hidden: 4,
+    lengths: { kind: 'longtail', min: 2, max: 12 },
+    recordEvery: 5,
+    evalEvery: 0,
+    evalSamples: 8,
+    evalLengths: [1],
+    ...over,
+  })
 
 describe('snapshot steps', () => {
   it('moves each point to the nearest recorded step: first, middle, last, and numbers', () => {
@@ -66,7 +77,9 @@ describe('a snapshot record', () => {
   it('stores an overflowed value as no value (NaN), never an infinity an import would refuse', () => {
     const stacked = new Float32Array([1, Infinity, 3e38, 3e38])
     const r = snapshotRecord('x', stacked, 1, 2, 2, [2], 1)
-    expect(Array.from(unpackFloat32(r.values))).toEqual([1, Number.NaN, 3e38 as number, 3e38 as number].map((v) => Math.fround(v)))
+    expect(Array.from(unpackFloat32(r.values))).toEqual(
+      [1, Number.NaN, 3e38 as number, 3e38 as number].map((v) => Math.fround(v)),
+    )
     const mean = unpackFloat32(r.rowMean)
     expect(Number.isNaN(mean[0])).toBe(true)
     // 3e38 and 3e38: finite values whose variance is 0 and whose mean fits.
@@ -79,7 +92,10 @@ describe('training with snapshots', () => {
     const c = config({ norm: 'bn_step', snapshots: ['first', 'last'] })
     const snapshots: SnapshotReport[] = []
     const stats: TimestepRecord[][] = []
-    const result = await train(c, addingTask(c.lengths, c.seed), { onSnapshots: (r) => void snapshots.push(r), onTimestepStats: (r) => void stats.push(r) })
+    const result = await train(c, addingTask(c.lengths, c.seed), {
+      onSnapshots: (r) => void snapshots.push(r),
+      onTimestepStats: (r) => void stats.push(r),
+    })
     expect(result.status).toBe('completed')
     expect(snapshots.map((s) => s.step)).toEqual([1, 20])
     for (const snap of snapshots) {
@@ -97,7 +113,10 @@ describe('training with snapshots', () => {
         for (let t = 0; t < r.timeSteps; t++) {
           const valid = r.lengths.map((l, n) => (l > t ? n : -1)).filter((n) => n >= 0)
           if (valid.length === 0) continue
-          const means = Array.from({ length: F }, (_, f) => valid.reduce((a, n) => a + values[(n * r.timeSteps + t) * F + f]!, 0) / valid.length)
+          const means = Array.from(
+            { length: F },
+            (_, f) => valid.reduce((a, n) => a + values[(n * r.timeSteps + t) * F + f]!, 0) / valid.length,
+          )
           if (featureMean) means.forEach((m, f) => expect(m).toBeCloseTo(featureMean[t * r.totalFeatures + f]!, 4))
           expect(means.reduce((a, m) => a + m, 0) / F).toBeCloseTo(rec.mean[t]!, 4)
         }
@@ -105,7 +124,9 @@ describe('training with snapshots', () => {
     }
     // Per-feature matrices exactly where the findings read them: x at the first step, h late, c never.
     const kept = featureSteps(c)
-    for (const records of stats) for (const r of records) expect(r.featureMean !== undefined, `${r.term} at ${r.step}`).toBe(kept[r.term].has(r.step))
+    for (const records of stats)
+      for (const r of records)
+        expect(r.featureMean !== undefined, `${r.term} at ${r.step}`).toBe(kept[r.term].has(r.step))
     expect(kept.x).toEqual(new Set([1]))
     expect([...kept.h]).toEqual(recordedSteps(c).slice(Math.floor(recordedSteps(c).length / 2)))
     expect(tf.memory().numTensors).toBeLessThan(100)

@@ -28,7 +28,9 @@ const WebAssembly = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly
 describe('generated wasm kernels', () => {
   it('the AssemblyScript of every cell and the compiled module on disk are what `npm run generate` writes', async () => {
     expect(readFileSync(join(ROOT, WASM_CELL_ROWS), 'utf8'), 'run `npm run generate`').toBe(generateWasmCellRows())
-    expect(readFileSync(join(ROOT, WASM_KERNELS), 'utf8'), 'run `npm run generate`').toBe(wasmKernelsModule(await compileWasmKernels(ROOT)))
+    expect(readFileSync(join(ROOT, WASM_KERNELS), 'utf8'), 'run `npm run generate`').toBe(
+      wasmKernelsModule(await compileWasmKernels(ROOT)),
+    )
   }, 60_000)
 
   it('imports only the backend memory and writes nothing into it on instantiation (no data segments)', () => {
@@ -36,7 +38,7 @@ describe('generated wasm kernels', () => {
     const module = new WebAssembly.Module(bytes)
     expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }])
     const sections: number[] = []
-    for (let i = 8; i < bytes.length; ) {
+    for (let i = 8; i < bytes.length;) {
       const id = bytes[i++]!
       let size = 0
       for (let shift = 0; ; shift += 7) {
@@ -58,7 +60,8 @@ describe('fast exp, sigmoid and tanh', () => {
   const xs = Float32Array.from({ length: n }, (_, i) => -40 + (80 * i) / (n - 1))
   beforeAll(() => {
     const memory = new WebAssembly.Memory({ initial: 64 })
-    k = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(WASM_KERNELS_BASE64)), { env: { memory } }).exports as unknown as WasmKernelExports
+    k = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(WASM_KERNELS_BASE64)), { env: { memory } })
+      .exports as unknown as WasmKernelExports
     heap = new Float32Array(memory.buffer)
   })
   const run = (f: 'exp4Into' | 'sigmoid4Into' | 'tanh4Into', input: Float32Array) => {
@@ -100,14 +103,19 @@ describe('fast exp, sigmoid and tanh', () => {
     const small = Float32Array.from({ length: 20_001 }, (_, i) => (i - 10_000) * 6.25e-5 * (i % 7 === 0 ? 1e-3 : 1))
     const t = run('tanh4Into', small)
     let worst = 0
-    for (let i = 0; i < small.length; i++) if (small[i] !== 0) worst = Math.max(worst, Math.abs(t[i]! - Math.tanh(small[i]!)) / Math.abs(Math.tanh(small[i]!)))
+    for (let i = 0; i < small.length; i++)
+      if (small[i] !== 0)
+        worst = Math.max(worst, Math.abs(t[i]! - Math.tanh(small[i]!)) / Math.abs(Math.tanh(small[i]!)))
     expect(worst).toBeLessThan(3e-7)
   })
 
   it('a partial last vector (1–3 values) is computed and nothing past it is written', () => {
     for (const len of [1, 2, 3, 5, 7]) {
       heap.fill(123, 0, 64)
-      heap.set(Float32Array.from({ length: len }, (_, i) => i / 4), 0)
+      heap.set(
+        Float32Array.from({ length: len }, (_, i) => i / 4),
+        0,
+      )
       k.tanh4Into(0, 32 * 4, len)
       for (let i = 0; i < len; i++) expect(Math.abs(heap[32 + i]! - Math.tanh(i / 4))).toBeLessThan(3e-7)
       expect(heap[32 + len]).toBe(123)
@@ -120,7 +128,13 @@ describe('the wasm backend', () => {
     await useNodeBackend('wasm')
     const N = 3
     const H = 5
-    const [h] = tf.tidy(() => cellForwardOp({ xz: tf.zeros([N, H]), v: tf.ones([N, H]), hPrev: tf.zeros([N, H]), keep: tf.ones([N, 1]) }, {}, { cell: 'rnn', stage: 'step', norm: { stats: 'none', center: true, groups: 1, eps: 1e-5 }, rowOffset: 0 }).map((t) => tf.keep(t)))
+    const [h] = tf.tidy(() =>
+      cellForwardOp(
+        { xz: tf.zeros([N, H]), v: tf.ones([N, H]), hPrev: tf.zeros([N, H]), keep: tf.ones([N, 1]) },
+        {},
+        { cell: 'rnn', stage: 'step', norm: { stats: 'none', center: true, groups: 1, eps: 1e-5 }, rowOffset: 0 },
+      ).map((t) => tf.keep(t)),
+    )
     const inst = wasmKernelsOf(tf.backend())
     // The kernel ran on the backend's memory: the output lies where tfjs keeps it.
     const values = await h!.data()
@@ -131,7 +145,12 @@ describe('the wasm backend', () => {
 
   it.each(['wasm', 'cpu'])('%s: the column blocks kernel copies what tf.slice does, and only that', async (backend) => {
     await useNodeBackend(backend)
-    for (const [R, C, col0, widths] of [[50, 512, 0, [256, 256]], [7, 13, 3, [5, 1, 4]], [1, 9, 8, [1]], [32, 320, 64, [64]]] as [number, number, number, number[]][]) {
+    for (const [R, C, col0, widths] of [
+      [50, 512, 0, [256, 256]],
+      [7, 13, 3, [5, 1, 4]],
+      [1, 9, 8, [1]],
+      [32, 320, 64, [64]],
+    ] as [number, number, number, number[]][]) {
       const x = tf.randomNormal([R, C], 0, 1, 'float32', R * C) as tf.Tensor2D
       const before = tf.memory().numTensors
       const parts = columnsOp(x, col0, widths)
@@ -140,7 +159,9 @@ describe('the wasm backend', () => {
       let col = col0
       for (const [i, part] of parts.entries()) {
         expect(part.shape).toEqual([R, widths[i]])
-        expect(Array.from(await part.data())).toEqual(tf.tidy(() => Array.from(tf.slice(x, [0, col], [R, widths[i]!]).dataSync())))
+        expect(Array.from(await part.data())).toEqual(
+          tf.tidy(() => Array.from(tf.slice(x, [0, col], [R, widths[i]!]).dataSync())),
+        )
         col += widths[i]!
       }
       tf.dispose([x, ...parts])

@@ -15,10 +15,18 @@ import { Normal, runData, simulatedBatches, termRows } from '../../helpers/simul
 type Simulate = (rng: Normal, seeds: number, effect: number) => RunData[]
 
 /** Rate of "reproduced" over `studies` simulated studies. */
-function reproducedRate(id: FindingId, simulate: Simulate, seeds: number, effect: number, studies: number, seed: number): number {
+function reproducedRate(
+  id: FindingId,
+  simulate: Simulate,
+  seeds: number,
+  effect: number,
+  studies: number,
+  seed: number,
+): number {
   const rng = new Normal(seed)
   let hits = 0
-  for (let i = 0; i < studies; i++) if (FINDINGS[id].evaluate(simulate(rng, seeds, effect)).verdict === 'reproduced') hits++
+  for (let i = 0; i < studies; i++)
+    if (FINDINGS[id].evaluate(simulate(rng, seeds, effect)).verdict === 'reproduced') hits++
   return hits / studies
 }
 
@@ -42,7 +50,11 @@ const smallBatch: Simulate = (rng, n, effect) =>
   seedsOf(n).flatMap((seed) => {
     // Learned at the largest batch (the trivial loss of the adding task is 1/6).
     const level = rng.next(Math.log(0.02), 0.5)
-    const at = (norm: string, batchSize: number, rise: number) => runData({ config: { norm, seed, batchSize, steps: 640 / batchSize }, loss: Math.exp(level + rise + rng.next(0, LOSS_SD / 2)) })
+    const at = (norm: string, batchSize: number, rise: number) =>
+      runData({
+        config: { norm, seed, batchSize, steps: 640 / batchSize },
+        loss: Math.exp(level + rise + rng.next(0, LOSS_SD / 2)),
+      })
     return [at('bn_step', 4, 0.4 + effect), at('bn_step', 64, 0), at('ln', 4, 0.4), at('ln', 64, 0)]
   })
 
@@ -60,7 +72,13 @@ const longerTest: Simulate = (rng, n, effect) =>
       const kept = keep + rng.next(0, KEPT_SD)
       const longer = trivial / Math.exp(kept * Math.log(trivial / base))
       const policy = norm === 'ln' ? 'none' : 'last'
-      return runData({ config: { norm, seed, lengths: { kind: 'uniform', min: 10, max: 20 } }, lengths: [{ policy, length: 10, value: base }, { policy, length: 40, value: longer }] })
+      return runData({
+        config: { norm, seed, lengths: { kind: 'uniform', min: 10, max: 20 } },
+        lengths: [
+          { policy, length: 10, value: base },
+          { policy, length: 40, value: longer },
+        ],
+      })
     }
     return [curve('bn_step', 0.5 - effect), curve('ln', 0.5)]
   })
@@ -89,14 +107,21 @@ const perStepDrift: Simulate = (rng, n, effect) =>
     const phase = Array.from({ length: C }, () => rng.uniform() * 2 * Math.PI)
     // √2 · sin has a variance of 1 over the steps: the drift is `effect` standard deviations.
     const profile = (t: number, c: number) => level[c]! + effect * Math.SQRT2 * Math.sin(0.6 * t + phase[c]!)
-    const run = () => runData({ config: { norm: 'bn_step', seed, batchSize: 8, lengths }, terms: { h: termRows(simulatedBatches(rng, { batches: 6, batchSize: 8, T: 20, C, rho: 0.9, lengths, profile })) } })
+    const run = () =>
+      runData({
+        config: { norm: 'bn_step', seed, batchSize: 8, lengths },
+        terms: {
+          h: termRows(simulatedBatches(rng, { batches: 6, batchSize: 8, T: 20, C, rho: 0.9, lengths, profile })),
+        },
+      })
     return seed === 1 ? [run(), run()] : [run()]
   })
 
 /** lateSteps: the valid counts of every recorded batch (31) of 16 sequences; effect 0: fixed lengths, else a long tail. */
 const lateSteps: Simulate = (rng, n, effect) =>
   seedsOf(n).map((seed) => {
-    const lengths = effect === 0 ? ({ kind: 'fixed', length: 30 } as const) : ({ kind: 'longtail', min: 5, max: 30 } as const)
+    const lengths =
+      effect === 0 ? ({ kind: 'fixed', length: 30 } as const) : ({ kind: 'longtail', min: 5, max: 30 } as const)
     const rows = Array.from({ length: 31 }, () => {
       const drawn = Array.from({ length: 16 }, () => rng.length(lengths))
       const T = Math.max(...drawn)
@@ -132,10 +157,15 @@ const padding: Simulate = (rng, n, effect) => {
         pm[i] = share * m[i]! + rng.next(0, 1e-6)
         pv[i] = share * (v[i]! + m[i]! ** 2) - share ** 2 * m[i]! ** 2
       }
-    const rows = (mean: Float32Array, variance: Float32Array, counts: number[]) => ({ x: termRows([{ count: counts, mean, var: variance, columns: C }]) })
+    const rows = (mean: Float32Array, variance: Float32Array, counts: number[]) => ({
+      x: termRows([{ count: counts, mean, var: variance, columns: C }]),
+    })
     return [
       runData({ config: { norm: 'bn_step', batching: 'mask', seed, batchSize: N }, terms: rows(m, v, count) }),
-      runData({ config: { norm: 'bn_step', batching: 'pad', seed, batchSize: N }, terms: rows(pm, pv, new Array<number>(T).fill(N)) }),
+      runData({
+        config: { norm: 'bn_step', batching: 'pad', seed, batchSize: N },
+        terms: rows(pm, pv, new Array<number>(T).fill(N)),
+      }),
     ]
   })
 }
@@ -162,7 +192,9 @@ describe('the findings are calibrated', () => {
     it(`${id}: no effect (A/A) is called "reproduced" in at most 5 % of studies; a clear one in at least 95 %`, () => {
       const nulls = [3, 5].map((n, k) => reproducedRate(id, simulate, n, 0, STUDIES, 11 + k))
       const found = reproducedRate(id, simulate, 3, clear, STUDIES / 2, 99)
-      report.push(`${id}: false "reproduced" ${nulls.map((r) => `${(r * 100).toFixed(1)} %`).join(' (3 seeds), ')} (5 seeds); clear effect found ${(found * 100).toFixed(1)} % (3 seeds)`)
+      report.push(
+        `${id}: false "reproduced" ${nulls.map((r) => `${(r * 100).toFixed(1)} %`).join(' (3 seeds), ')} (5 seeds); clear effect found ${(found * 100).toFixed(1)} % (3 seeds)`,
+      )
       for (const rate of nulls) expect(rate).toBeLessThanOrEqual(0.05)
       expect(found).toBeGreaterThanOrEqual(0.95)
     })
@@ -178,10 +210,17 @@ describe('the findings are calibrated', () => {
         const studies = 1500
         const predicted = power('reproduced', delta, pairSd, n, minEffect)
         const observed = reproducedRate(id, simulate, n, delta, studies, 1000 + n)
-        const shown = unit === 'logRatio' ? `×${Math.exp(delta).toFixed(2)} at sd ${pairSd.toFixed(2)} (log)` : `${(delta * 100).toFixed(0)} points at sd ${(pairSd * 100).toFixed(0)}`
-        report.push(`${id}: effect ${shown}, ${n} seeds: predicted ${(predicted * 100).toFixed(1)} %, found ${(observed * 100).toFixed(1)} %`)
+        const shown =
+          unit === 'logRatio'
+            ? `×${Math.exp(delta).toFixed(2)} at sd ${pairSd.toFixed(2)} (log)`
+            : `${(delta * 100).toFixed(0)} points at sd ${(pairSd * 100).toFixed(0)}`
+        report.push(
+          `${id}: effect ${shown}, ${n} seeds: predicted ${(predicted * 100).toFixed(1)} %, found ${(observed * 100).toFixed(1)} %`,
+        )
         // Four binomial standard errors of the simulation.
-        expect(Math.abs(observed - predicted)).toBeLessThanOrEqual(4 * Math.sqrt((predicted * (1 - predicted)) / studies) + 0.005)
+        expect(Math.abs(observed - predicted)).toBeLessThanOrEqual(
+          4 * Math.sqrt((predicted * (1 - predicted)) / studies) + 0.005,
+        )
       }
       expect(power('reproduced', delta, pairSd, target, minEffect)).toBeGreaterThanOrEqual(0.8)
     })
@@ -190,7 +229,14 @@ describe('the findings are calibrated', () => {
   // ---- settling in rounds -------------------------------------------------------------------
 
   /** A study settled in rounds: every seed drawn up front, looked at after each round with the design's level; the verdict it stops at. */
-  function settledVerdicts(id: FindingId, simulate: Simulate, effect: number, studies: number, seed: number, judging: Judging): { rates: Record<string, number>; meanSeeds: number } {
+  function settledVerdicts(
+    id: FindingId,
+    simulate: Simulate,
+    effect: number,
+    studies: number,
+    seed: number,
+    judging: Judging,
+  ): { rates: Record<string, number>; meanSeeds: number } {
     const rng = new Normal(seed)
     const counts: Record<string, number> = { reproduced: 0, not_reproduced: 0, inconclusive: 0 }
     let seeds = 0
@@ -199,7 +245,10 @@ describe('the findings are calibrated', () => {
       let verdict = 'inconclusive'
       let used = LOOKS[LOOKS.length - 1]!
       for (const n of LOOKS) {
-        const v = FINDINGS[id].evaluate(runs.filter((r) => r.run.seed <= n), judging).verdict
+        const v = FINDINGS[id].evaluate(
+          runs.filter((r) => r.run.seed <= n),
+          judging,
+        ).verdict
         if (v === 'reproduced' || v === 'not_reproduced') {
           verdict = v
           used = n
@@ -209,11 +258,17 @@ describe('the findings are calibrated', () => {
       counts[verdict]!++
       seeds += used
     }
-    return { rates: Object.fromEntries(Object.entries(counts).map(([k, c]) => [k, c / studies])), meanSeeds: seeds / studies }
+    return {
+      rates: Object.fromEntries(Object.entries(counts).map(([k, c]) => [k, c / studies])),
+      meanSeeds: seeds / studies,
+    }
   }
   const LOOKS = settleDesign(3).looks
   const SEQUENTIAL = judgingOf(settleDesign(3))
-  const SETTLED: { id: FindingId; simulate: Simulate; studies: number }[] = [...LOSS_FINDINGS.map((f) => ({ ...f, studies: 1000 })), { id: 'perStepDrift', simulate: perStepDrift, studies: 200 }]
+  const SETTLED: { id: FindingId; simulate: Simulate; studies: number }[] = [
+    ...LOSS_FINDINGS.map((f) => ({ ...f, studies: 1000 })),
+    { id: 'perStepDrift', simulate: perStepDrift, studies: 200 },
+  ]
 
   for (const { id, simulate, studies } of SETTLED) {
     it(`${id}: settled in rounds (${LOOKS.join(' → ')} seeds), a null is "reproduced" in at most 5 % of studies, looking after every round`, () => {
@@ -228,7 +283,9 @@ describe('the findings are calibrated', () => {
   for (const { id, simulate } of LOSS_FINDINGS) {
     it(`${id}: settled in rounds, an effect exactly at the threshold is "not reproduced" in at most 5 % of studies`, () => {
       const atThreshold = settledVerdicts(id, simulate, FINDINGS[id].minEffect, 1000, 700, SEQUENTIAL)
-      report.push(`${id}, settled in rounds, effect at the threshold: false "not reproduced" ${(atThreshold.rates.not_reproduced! * 100).toFixed(1)} %`)
+      report.push(
+        `${id}, settled in rounds, effect at the threshold: false "not reproduced" ${(atThreshold.rates.not_reproduced! * 100).toFixed(1)} %`,
+      )
       expect(atThreshold.rates.not_reproduced!).toBeLessThanOrEqual(0.05)
     })
   }
@@ -239,9 +296,12 @@ describe('the findings are calibrated', () => {
       const predicted = power('reproduced', delta, pairSd, n, MIN_LOSS_RATIO, SEQUENTIAL.level)
       const rng = new Normal(2000 + n)
       let hits = 0
-      for (let i = 0; i < 1500; i++) if (FINDINGS.allNorms.evaluate(allNorms(rng, n, delta), SEQUENTIAL).verdict === 'reproduced') hits++
+      for (let i = 0; i < 1500; i++)
+        if (FINDINGS.allNorms.evaluate(allNorms(rng, n, delta), SEQUENTIAL).verdict === 'reproduced') hits++
       const observed = hits / 1500
-      report.push(`allNorms at ${(SEQUENTIAL.level * 100).toFixed(1)} % intervals, ${n} seeds: predicted ${(predicted * 100).toFixed(1)} %, found ${(observed * 100).toFixed(1)} %`)
+      report.push(
+        `allNorms at ${(SEQUENTIAL.level * 100).toFixed(1)} % intervals, ${n} seeds: predicted ${(predicted * 100).toFixed(1)} %, found ${(observed * 100).toFixed(1)} %`,
+      )
       expect(Math.abs(observed - predicted)).toBeLessThanOrEqual(0.05)
     }
   })
@@ -267,11 +327,17 @@ describe('the findings are calibrated', () => {
       let seeds = 0
       for (let i = 0; i < studies; i++) {
         const values = Array.from({ length: LOOKS[LOOKS.length - 1]! }, () => rng.next(mean, sd))
-        const at = LOOKS.find((n) => ['reproduced', 'not_reproduced'].includes(judge(estimate(values.slice(0, n), SEQUENTIAL.level), FINDINGS[id].minEffect)))
+        const at = LOOKS.find((n) =>
+          ['reproduced', 'not_reproduced'].includes(
+            judge(estimate(values.slice(0, n), SEQUENTIAL.level), FINDINGS[id].minEffect),
+          ),
+        )
         if (at !== undefined) decided++
         seeds += at ?? LOOKS[LOOKS.length - 1]!
       }
-      report.push(`${preset} (${id}, per seed ${mean} ± ${sd}): decided within ${LOOKS[LOOKS.length - 1]} seeds in ${((decided / studies) * 100).toFixed(1)} % of settled studies, ${(seeds / studies).toFixed(1)} seeds on average`)
+      report.push(
+        `${preset} (${id}, per seed ${mean} ± ${sd}): decided within ${LOOKS[LOOKS.length - 1]} seeds in ${((decided / studies) * 100).toFixed(1)} % of settled studies, ${(seeds / studies).toFixed(1)} seeds on average`,
+      )
       expect(decided / studies).toBeGreaterThanOrEqual(0.8)
     })
   }

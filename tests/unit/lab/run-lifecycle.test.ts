@@ -21,15 +21,37 @@ afterEach(async () => {
   tmp.cleanup()
 })
 
-const plan = () => planStudy({ shared: { task: 'adding', steps: 3 }, grid: { cells: ['lstm'], norms: ['ln'], batchSizes: [4], batchings: ['mask'], seeds: [1] } }).runs
+const plan = () =>
+  planStudy({
+    shared: { task: 'adding', steps: 3 },
+    grid: { cells: ['lstm'], norms: ['ln'], batchSizes: [4], batchings: ['mask'], seeds: [1] },
+  }).runs
 
 /** A host that reports a scripted run: three steps and one evaluation. */
 const scripted = (result: TrainResult, failAt?: string): TrainingHost => ({
   owner: 'test-owner-1',
   stop: () => undefined,
-  device: () => ({ backend: 'test', gpuRenderer: null, webglVersion: null, floatPrecision: 32, numerics: null, platform: null, tfjsVersion: null }),
+  device: () => ({
+    backend: 'test',
+    gpuRenderer: null,
+    webglVersion: null,
+    floatPrecision: 32,
+    numerics: null,
+    platform: null,
+    tfjsVersion: null,
+  }),
   async train(_run, hooks) {
-    for (let step = 1; step <= 3; step++) await hooks.onStep({ step, loss: 1 / step, accuracy: 0.5, gradNorm: 1, lr: 0.01, wallMs: 100 * step, stepMs: 10, counts: [4] })
+    for (let step = 1; step <= 3; step++)
+      await hooks.onStep({
+        step,
+        loss: 1 / step,
+        accuracy: 0.5,
+        gradNorm: 1,
+        lr: 0.01,
+        wallMs: 100 * step,
+        stepMs: 10,
+        counts: [4],
+      })
     await hooks.onEval({ step: 3, loss: 0.3, accuracy: 0.6, wallMs: 350 })
     if (failAt) throw new Error(failAt)
     return result
@@ -41,7 +63,11 @@ describe('the run lifecycle', () => {
     const { study, runs } = await createStudyRuns(api, plan(), { study: { name: 'S', description: 'd' }, tags: ['t'] })
     expect((await api.listStudies({})).find((s) => s.id === study!.id)?.runCount).toBe(1)
     expect((await api.getRun({ id: runs[0]!.runId })).status).toBe('queued')
-    const outcome = await runOne(api, scripted({ status: 'completed', steps: 3, error: null, finalLoss: 1 / 3 }), runs[0]!)
+    const outcome = await runOne(
+      api,
+      scripted({ status: 'completed', steps: 3, error: null, finalLoss: 1 / 3 }),
+      runs[0]!,
+    )
     expect(outcome).toMatchObject({ status: 'completed', steps: 3 })
     const run = await api.getRun({ id: runs[0]!.runId })
     expect(run).toMatchObject({ status: 'completed', device: { backend: 'test' }, tags: ['t'] })
@@ -53,7 +79,11 @@ describe('the run lifecycle', () => {
 
   it('a host that throws ends the run "failed" with the reason, keeping what was written', async () => {
     const { runs } = await createStudyRuns(api, plan(), { study: null })
-    const outcome = await runOne(api, scripted({ status: 'completed', steps: 3, error: null, finalLoss: 0 }, 'the worker crashed'), runs[0]!)
+    const outcome = await runOne(
+      api,
+      scripted({ status: 'completed', steps: 3, error: null, finalLoss: 0 }, 'the worker crashed'),
+      runs[0]!,
+    )
     expect(outcome).toMatchObject({ status: 'failed', error: 'the worker crashed' })
     const run = await api.getRun({ id: runs[0]!.runId })
     expect(run).toMatchObject({ status: 'failed', error: 'the worker crashed' })
@@ -64,7 +94,11 @@ describe('the run lifecycle', () => {
     const { runs } = await createStudyRuns(api, plan(), { study: null })
     // The archive refuses the metrics (a write that fails), then works again for the status.
     const failing: NormLabApi = { ...api, appendMetrics: () => Promise.reject(new Error('database is locked')) }
-    const outcome = await runOne(failing, scripted({ status: 'completed', steps: 3, error: null, finalLoss: 0 }), runs[0]!)
+    const outcome = await runOne(
+      failing,
+      scripted({ status: 'completed', steps: 3, error: null, finalLoss: 0 }),
+      runs[0]!,
+    )
     expect(outcome.status).toBe('failed')
     const run = await api.getRun({ id: runs[0]!.runId })
     expect(run.status).toBe('failed')

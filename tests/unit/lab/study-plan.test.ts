@@ -60,7 +60,11 @@ describe('one study planner for the app and the CLI', () => {
     expect(fromCli).toHaveLength(2 * 2 * 2 * 2 * 2)
     expect(fromCli).toEqual(fromForm.runs)
     // Every dimension the form offers is a grid axis on both sides, cell outermost, seed innermost.
-    expect(fromCli.slice(0, 3).map((r) => [r.config.cell, r.config.norm, r.config.batchSize, r.config.batching, r.config.seed])).toEqual([
+    expect(
+      fromCli
+        .slice(0, 3)
+        .map((r) => [r.config.cell, r.config.norm, r.config.batchSize, r.config.batching, r.config.seed]),
+    ).toEqual([
       ['lstm', 'bn_step', 2, 'mask', 1],
       ['lstm', 'bn_step', 2, 'mask', 2],
       ['lstm', 'bn_step', 2, 'pad', 1],
@@ -69,7 +73,10 @@ describe('one study planner for the app and the CLI', () => {
   })
 
   it('validates every combination before anything is written, naming the combination and field', () => {
-    const { runs, errors } = planStudy({ shared: { task: 'adding', hidden: 10, groups: 4 }, grid: { cells: ['lstm', 'gru'], norms: ['ln', 'gn'], batchSizes: [8], batchings: ['mask'], seeds: [1] } })
+    const { runs, errors } = planStudy({
+      shared: { task: 'adding', hidden: 10, groups: 4 },
+      grid: { cells: ['lstm', 'gru'], norms: ['ln', 'gn'], batchSizes: [8], batchings: ['mask'], seeds: [1] },
+    })
     expect(runs).toEqual([])
     // GN with 4 groups cannot split hidden 10: both cells' GN combinations are refused, LN's are fine.
     expect(errors.map((e) => [e.field, e.combination])).toEqual([
@@ -80,10 +87,16 @@ describe('one study planner for the app and the CLI', () => {
   })
 
   it('refuses an empty axis and more than MAX_RUNS runs', () => {
-    const empty = planStudy({ shared: { task: 'adding' }, grid: { cells: [], norms: ['ln'], batchSizes: [8], batchings: ['mask'], seeds: [1] } })
+    const empty = planStudy({
+      shared: { task: 'adding' },
+      grid: { cells: [], norms: ['ln'], batchSizes: [8], batchings: ['mask'], seeds: [1] },
+    })
     expect(empty.errors).toMatchObject([{ field: 'cells', key: 'pickOne' }])
     const seeds = Array.from({ length: MAX_RUNS + 1 }, (_, i) => i)
-    const many = planStudy({ shared: { task: 'adding' }, grid: { cells: ['lstm'], norms: ['ln'], batchSizes: [8], batchings: ['mask'], seeds } })
+    const many = planStudy({
+      shared: { task: 'adding' },
+      grid: { cells: ['lstm'], norms: ['ln'], batchSizes: [8], batchings: ['mask'], seeds },
+    })
     expect(many.errors).toMatchObject([{ key: 'tooManyRuns', values: { total: MAX_RUNS + 1, max: MAX_RUNS } }])
   })
 })

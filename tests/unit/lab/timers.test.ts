@@ -6,7 +6,9 @@ describe('withTimeout (a backend that never starts falls back instead of hanging
     expect(await withTimeout(Promise.resolve('started'), 1000, () => 'late')).toBe('started')
     const never = new Promise<string>(() => undefined)
     const started = Date.now()
-    expect(await withTimeout(never, 50, () => 'wasm did not start within 0.05 s')).toBe('wasm did not start within 0.05 s')
+    expect(await withTimeout(never, 50, () => 'wasm did not start within 0.05 s')).toBe(
+      'wasm did not start within 0.05 s',
+    )
     expect(Date.now() - started).toBeLessThan(1000)
   })
 })

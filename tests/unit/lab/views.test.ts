@@ -5,7 +5,16 @@
 import { describe, expect, it } from 'vitest'
 import type { EvaluationResult, MetricSeries, Run } from '../../../shared/contract'
 import { t95 } from '../../../shared/lab/findings/method/stats'
-import { batchSweepView, curvesView, groupBySeed, lengthsView, meanBand, meanSd, profileView, spansDecades } from '../../../shared/lab/views'
+import {
+  batchSweepView,
+  curvesView,
+  groupBySeed,
+  lengthsView,
+  meanBand,
+  meanSd,
+  profileView,
+  spansDecades,
+} from '../../../shared/lab/views'
 
 let nextId = 1
 function run(config: Record<string, unknown>): Run {
@@ -39,9 +48,18 @@ function run(config: Record<string, unknown>): Run {
 
 describe('groups of seeds', () => {
   it('runs alike but for the seed are one group, labelled by the settings that differ between groups', () => {
-    const runs = [run({ norm: 'bn_step', batching: 'pad', seed: 1 }), run({ norm: 'ln', batching: 'pad', seed: 1 }), run({ norm: 'bn_step', batching: 'pad', seed: 2 }), run({ norm: 'bn_step', batching: 'mask', seed: 1 })]
+    const runs = [
+      run({ norm: 'bn_step', batching: 'pad', seed: 1 }),
+      run({ norm: 'ln', batching: 'pad', seed: 1 }),
+      run({ norm: 'bn_step', batching: 'pad', seed: 2 }),
+      run({ norm: 'bn_step', batching: 'mask', seed: 1 }),
+    ]
     const groups = groupBySeed(runs)
-    expect(groups.map((g) => g.runs.map((r) => r.id))).toEqual([[runs[0]!.id, runs[2]!.id], [runs[1]!.id], [runs[3]!.id]])
+    expect(groups.map((g) => g.runs.map((r) => r.id))).toEqual([
+      [runs[0]!.id, runs[2]!.id],
+      [runs[1]!.id],
+      [runs[3]!.id],
+    ])
     expect(groups.map((g) => g.index)).toEqual([0, 1, 2])
     // The norm first, then the other settings that differ; never the seed.
     expect(Object.keys(groups[0]!.label)).toEqual(['norm', 'batching'])
@@ -50,7 +68,14 @@ describe('groups of seeds', () => {
 
   it('names the norm when nothing but the seed differs, and leaves out settings a chart puts on its x axis', () => {
     expect(groupBySeed([run({ seed: 1 }), run({ seed: 2 })]).map((g) => g.label)).toEqual([{ norm: 'ln' }])
-    const swept = groupBySeed([run({ batchSize: 2, steps: 400 }), run({ batchSize: 8, steps: 100 }), run({ batchSize: 2, steps: 400, norm: 'bn_step' })], ['batchSize', 'steps'])
+    const swept = groupBySeed(
+      [
+        run({ batchSize: 2, steps: 400 }),
+        run({ batchSize: 8, steps: 100 }),
+        run({ batchSize: 2, steps: 400, norm: 'bn_step' }),
+      ],
+      ['batchSize', 'steps'],
+    )
     expect(swept.map((g) => g.runs.length)).toEqual([2, 1])
   })
 
@@ -70,7 +95,11 @@ describe('groups of seeds', () => {
   })
 
   it('on a log scale the band is of logarithms: the geometric mean, an interval above zero even where the arithmetic one is not', () => {
-    const per = [{ x: [0], y: [0.001] }, { x: [0], y: [0.01] }, { x: [0], y: [0.1] }]
+    const per = [
+      { x: [0], y: [0.001] },
+      { x: [0], y: [0.01] },
+      { x: [0], y: [0.1] },
+    ]
     const [arithmetic] = meanBand(per)
     expect(arithmetic!.low!).toBeLessThan(0)
     const [geometric] = meanBand(per, 'log')
@@ -79,7 +108,15 @@ describe('groups of seeds', () => {
     expect(Math.log(geometric!.high! / 0.01)).toBeCloseTo(half, 10)
     expect(Math.log(0.01 / geometric!.low!)).toBeCloseTo(half, 10)
     // No logarithm for values ≤ 0: left out.
-    expect(meanBand([{ x: [0], y: [0] }, { x: [0], y: [2] }], 'log')[0]).toEqual({ x: 0, mean: 2, low: null, high: null, n: 1 })
+    expect(
+      meanBand(
+        [
+          { x: [0], y: [0] },
+          { x: [0], y: [2] },
+        ],
+        'log',
+      )[0],
+    ).toEqual({ x: 0, mean: 2, low: null, high: null, n: 1 })
   })
 
   it('a grouped row reads mean ± sample sd, none for one value and nothing for none', () => {
@@ -90,17 +127,37 @@ describe('groups of seeds', () => {
 })
 
 describe('charts that read at a glance', () => {
-  const series = (runId: number, values: number[]): MetricSeries => ({ runId, name: 'loss', steps: values.map((_, i) => i * 10), values, wallMs: values.map((_, i) => i * 100) })
+  const series = (runId: number, values: number[]): MetricSeries => ({
+    runId,
+    name: 'loss',
+    steps: values.map((_, i) => i * 10),
+    values,
+    wallMs: values.map((_, i) => i * 100),
+  })
 
   it('loss curves of LN near zero beside BN start on a log scale; curves within a decade do not', () => {
-    const runs = [run({ norm: 'bn_step', seed: 1 }), run({ norm: 'bn_step', seed: 2 }), run({ norm: 'ln', seed: 1 }), run({ norm: 'ln', seed: 2 })]
-    const data = [series(runs[0]!.id, [1, 0.9, 0.8]), series(runs[1]!.id, [1.1, 0.95, 0.85]), series(runs[2]!.id, [0.9, 0.05, 0.004]), series(runs[3]!.id, [1, 0.06, 0.006])]
+    const runs = [
+      run({ norm: 'bn_step', seed: 1 }),
+      run({ norm: 'bn_step', seed: 2 }),
+      run({ norm: 'ln', seed: 1 }),
+      run({ norm: 'ln', seed: 2 }),
+    ]
+    const data = [
+      series(runs[0]!.id, [1, 0.9, 0.8]),
+      series(runs[1]!.id, [1.1, 0.95, 0.85]),
+      series(runs[2]!.id, [0.9, 0.05, 0.004]),
+      series(runs[3]!.id, [1, 0.06, 0.006]),
+    ]
     const view = curvesView(groupBySeed(runs), data, { metric: 'loss', x: 'step', smoothing: 0 })
     expect(view.lines).toHaveLength(2)
     expect(view.lines[1]!.points.map((p) => p.mean)).toEqual([0.95, 0.055, 0.005])
     expect(view.lines[1]!.seeds.map((s) => s.seed)).toEqual([1, 2])
     expect(view.logByDefault).toBe(true)
-    const flat = curvesView(groupBySeed(runs.slice(0, 2)), data.slice(0, 2), { metric: 'loss', x: 'step', smoothing: 0 })
+    const flat = curvesView(groupBySeed(runs.slice(0, 2)), data.slice(0, 2), {
+      metric: 'loss',
+      x: 'step',
+      smoothing: 0,
+    })
     expect(flat.logByDefault).toBe(false)
     expect(spansDecades([0.5, -3, 0, null, 4.9])).toBe(false)
     expect(spansDecades([0.5, 5.1])).toBe(true)
@@ -133,7 +190,14 @@ describe('charts that read at a glance', () => {
       for (const policy of ['last', 'global'] as const)
         for (const length of [10, 20]) {
           evals.push({ runId: r.id, step: 50, policy, length, metric: 'loss', value: 9 })
-          evals.push({ runId: r.id, step: 100, policy, length, metric: 'loss', value: (policy === 'last' ? 1 : 2) * length * r.seed })
+          evals.push({
+            runId: r.id,
+            step: 100,
+            policy,
+            length,
+            metric: 'loss',
+            value: (policy === 'last' ? 1 : 2) * length * r.seed,
+          })
         }
     const view = lengthsView(groupBySeed(runs), evals, 'loss')
     expect(view.lines.map((l) => l.variant)).toEqual(['last', 'global'])
@@ -148,7 +212,9 @@ describe('charts that read at a glance', () => {
   })
 
   it('a batch sweep draws one line per setting over batch sizes, null when there is one batch size', () => {
-    const runs = [2, 8, 64].flatMap((batchSize) => [1, 2].map((seed) => run({ norm: 'bn_step', batchSize, steps: 6400 / batchSize, seed })))
+    const runs = [2, 8, 64].flatMap((batchSize) =>
+      [1, 2].map((seed) => run({ norm: 'bn_step', batchSize, steps: 6400 / batchSize, seed })),
+    )
     const finals = new Map(runs.map((r) => [r.id, r.batchSize === 2 ? 3 : 1 + r.seed / 10]))
     const view = batchSweepView(runs, (r) => finals.get(r.id) ?? null, 'loss')!
     expect(view.lines).toHaveLength(1)
@@ -157,7 +223,13 @@ describe('charts that read at a glance', () => {
       [8, 1.15, 2],
       [64, 1.15, 2],
     ])
-    expect(batchSweepView(runs.filter((r) => r.batchSize === 8), () => 1, 'loss')).toBeNull()
+    expect(
+      batchSweepView(
+        runs.filter((r) => r.batchSize === 8),
+        () => 1,
+        'loss',
+      ),
+    ).toBeNull()
   })
 
   it('a profile averages the within-step sd and counts over seeds, and bands the batch mean', () => {

@@ -9,7 +9,11 @@ describe('the write queue', () => {
   it('writes in order and retries a transient failure (a lock) until it goes away, losing nothing', async () => {
     const written: number[] = []
     let lockedFor = 3
-    const queue = new WriteQueue({ onBlocked: () => Promise.reject(new Error('never asked')), backoffMs: [1, 1, 1, 1], sleep: noSleep })
+    const queue = new WriteQueue({
+      onBlocked: () => Promise.reject(new Error('never asked')),
+      backoffMs: [1, 1, 1, 1],
+      sleep: noSleep,
+    })
     for (let i = 1; i <= 4; i++)
       void queue.push(`write ${i}`, async () => {
         if (i === 2 && lockedFor-- > 0) throw busy()

@@ -58,34 +58,67 @@ describe('web mode server', () => {
   })
 
   it('refuses malformed bodies, other methods and other content types', async () => {
-    const bad = await fetch(`${base}/api/listRuns`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}` }, body: '{nope' })
+    const bad = await fetch(`${base}/api/listRuns`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}` },
+      body: '{nope',
+    })
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/not valid JSON/)
-    expect((await fetch(`${base}/api/listRuns`, { headers: { Authorization: `Bearer ${web.token}` } })).status).toBe(405)
-    const form = await fetch(`${base}/api/listRuns`, { method: 'POST', headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${web.token}` }, body: '{}' })
+    expect((await fetch(`${base}/api/listRuns`, { headers: { Authorization: `Bearer ${web.token}` } })).status).toBe(
+      405,
+    )
+    const form = await fetch(`${base}/api/listRuns`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${web.token}` },
+      body: '{}',
+    })
     expect(form.status).toBe(415)
   })
 
   it('answers 400 to a malformed percent-encoding, on pages and API alike', async () => {
     const port = new URL(base).port
     for (const path of ['/%E0%A4%A', '/api/%E0%A4%A']) {
-      const status = await new Promise<number>((resolve) => request({ host: '127.0.0.1', port, path, method: path.startsWith('/api') ? 'POST' : 'GET' }, (res) => resolve(res.statusCode ?? 0)).end())
+      const status = await new Promise<number>((resolve) =>
+        request({ host: '127.0.0.1', port, path, method: path.startsWith('/api') ? 'POST' : 'GET' }, (res) =>
+          resolve(res.statusCode ?? 0),
+        ).end(),
+      )
       expect(status, path).toBe(400)
     }
   })
 
   it('answers 413 with a body to an oversized request instead of resetting the connection, and stays up', async () => {
     const huge = 'x'.repeat(70 * 1024 * 1024)
-    const res = await fetch(`${base}/api/appendMetrics`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}` }, body: huge })
+    const res = await fetch(`${base}/api/appendMetrics`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}` },
+      body: huge,
+    })
     expect(res.status).toBe(413)
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/larger than the limit of 67108864 bytes/)
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+      /larger than the limit of 67108864 bytes/,
+    )
     // Without a length up front (chunked), the limit is found while reading.
     const port = new URL(base).port
     const chunked = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/api/appendMetrics', method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}`, 'Transfer-Encoding': 'chunked' } }, (r) => {
-        r.resume()
-        resolve(r.statusCode ?? 0)
-      })
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/appendMetrics',
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            Authorization: `Bearer ${web.token}`,
+            'Transfer-Encoding': 'chunked',
+          },
+        },
+        (r) => {
+          r.resume()
+          resolve(r.statusCode ?? 0)
+        },
+      )
       req.on('error', reject)
       for (let i = 0; i < 70; i++) req.write('x'.repeat(1024 * 1024))
       req.end()
@@ -102,7 +135,9 @@ describe('web mode server', () => {
       socket.on('error', reject)
       socket.pause()
       socket.on('connect', async () => {
-        socket.write(`POST /api/importArchive HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${web.token}\r\nTransfer-Encoding: chunked\r\n\r\n`)
+        socket.write(
+          `POST /api/importArchive HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${web.token}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+        )
         const chunk = Buffer.alloc(64 * 1024, 0x61)
         for (let i = 0; i < 70 * 16; i++) {
           socket.write(`${chunk.length.toString(16)}\r\n`)
@@ -125,7 +160,10 @@ describe('web mode server', () => {
   })
 
   it('answers a refused import with 422 and the name of the user’s file, not a temporary path', async () => {
-    const res = await post('importArchive', { fileName: 'results.normlab', base64: Buffer.from('SQLite format 3\0'.padEnd(4096, 'x')).toString('base64') })
+    const res = await post('importArchive', {
+      fileName: 'results.normlab',
+      base64: Buffer.from('SQLite format 3\0'.padEnd(4096, 'x')).toString('base64'),
+    })
     expect(res.status).toBe(422)
     const { error } = (await res.json()) as { error: { code: string; message: string } }
     expect(error.code).toBe('refused_file')
@@ -134,7 +172,14 @@ describe('web mode server', () => {
   })
 
   it('stores through createRun only what the CLI and the form accept: the same configuration schema at every door', async () => {
-    const bad = [{ hidden: 100_000 }, { steps: 1e9 }, { task: 'nope' }, { hidden: 1.5 }, { extra: 1 }, { norm: 'gn', hidden: 10, groups: 4 }]
+    const bad = [
+      { hidden: 100_000 },
+      { steps: 1e9 },
+      { task: 'nope' },
+      { hidden: 1.5 },
+      { extra: 1 },
+      { norm: 'gn', hidden: 10, groups: 4 },
+    ]
     for (const patch of bad) {
       const res = await post('createRun', { name: 'r', config: { ...sampleConfig(), ...patch } })
       expect(res.status, JSON.stringify(patch)).toBe(400)
@@ -144,9 +189,21 @@ describe('web mode server', () => {
   })
 
   it('accepts exactly application/json (optionally with a UTF-8 charset) as the content type', async () => {
-    const send = (type: string) => fetch(`${base}/api/listRuns`, { method: 'POST', headers: { 'Content-Type': type, Authorization: `Bearer ${web.token}` }, body: '{}' })
-    for (const ok of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8']) expect((await send(ok)).status, ok).toBe(200)
-    for (const bad of ['application/jsonfoo', 'application/json-patch+json', 'application/json; charset=latin1', 'text/json']) expect((await send(bad)).status, bad).toBe(415)
+    const send = (type: string) =>
+      fetch(`${base}/api/listRuns`, {
+        method: 'POST',
+        headers: { 'Content-Type': type, Authorization: `Bearer ${web.token}` },
+        body: '{}',
+      })
+    for (const ok of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8'])
+      expect((await send(ok)).status, ok).toBe(200)
+    for (const bad of [
+      'application/jsonfoo',
+      'application/json-patch+json',
+      'application/json; charset=latin1',
+      'text/json',
+    ])
+      expect((await send(bad)).status, bad).toBe(415)
   })
 
   it('sends cross-origin isolation and CSP headers on pages and API', async () => {
@@ -169,18 +226,34 @@ describe('web mode server', () => {
   })
 
   it('refuses a request a page elsewhere sends (its Origin is not ours), even with the token', async () => {
-    const headers = (origin: string) => ({ 'Content-Type': 'application/json', Authorization: `Bearer ${web.token}`, Origin: origin })
-    const foreign = await fetch(`${base}/api/listRuns`, { method: 'POST', headers: headers('http://evil.example'), body: '{}' })
+    const headers = (origin: string) => ({
+      'Content-Type': 'application/json',
+      Authorization: `Bearer ${web.token}`,
+      Origin: origin,
+    })
+    const foreign = await fetch(`${base}/api/listRuns`, {
+      method: 'POST',
+      headers: headers('http://evil.example'),
+      body: '{}',
+    })
     expect(foreign.status).toBe(403)
-    expect(((await foreign.json()) as { error: { message: string } }).error.message).toMatch(/Requests from http:\/\/evil\.example are refused/)
-    const own = await fetch(`${base}/api/listRuns`, { method: 'POST', headers: headers(new URL(base).origin), body: '{}' })
+    expect(((await foreign.json()) as { error: { message: string } }).error.message).toMatch(
+      /Requests from http:\/\/evil\.example are refused/,
+    )
+    const own = await fetch(`${base}/api/listRuns`, {
+      method: 'POST',
+      headers: headers(new URL(base).origin),
+      body: '{}',
+    })
     expect(own.status).toBe(200)
   })
 
   it('refuses a request whose Host is not our own (DNS rebinding)', async () => {
     const port = new URL(base).port
     const status = await new Promise<number>((resolve) => {
-      request({ host: '127.0.0.1', port, path: '/', headers: { Host: `evil.example:${port}` } }, (res) => resolve(res.statusCode ?? 0)).end()
+      request({ host: '127.0.0.1', port, path: '/', headers: { Host: `evil.example:${port}` } }, (res) =>
+        resolve(res.statusCode ?? 0),
+      ).end()
     })
     expect(status).toBe(421)
   })
@@ -190,7 +263,10 @@ describe('web mode server', () => {
     // The token in the query string, as the event stream used to take it: refused.
     expect((await fetch(`${base}/api/events?token=${web.token}`)).status).toBe(401)
     const controller = new AbortController()
-    const res = await fetch(`${base}/api/events`, { headers: { Authorization: `Bearer ${web.token}` }, signal: controller.signal })
+    const res = await fetch(`${base}/api/events`, {
+      headers: { Authorization: `Bearer ${web.token}` },
+      signal: controller.signal,
+    })
     expect(res.headers.get('content-type')).toBe('text/event-stream')
     const reader = res.body!.getReader()
     await reader.read() // the ": connected" comment

@@ -1,7 +1,17 @@
 // The archive file, handled carefully: refused files are left alone with nothing beside them, a
 // damaged file is noticed on open and never written into, and a file deleted or replaced while open
 // stops every request instead of answering from a ghost.
-import { existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs'
+import {
+  existsSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Archive, ArchiveRefusedError, openServices } from '../../../electron/store'
 import { TEST_OWNER } from '../../helpers/writer'
@@ -14,7 +24,15 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup())
 
 const newRun = async (archive: Archive) => {
-  const run = await archive.runs.create({ name: 'r', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
+  const run = await archive.runs.create({
+    name: 'r',
+    config: sampleConfig(),
+    studyId: null,
+    status: 'queued',
+    tags: [],
+    notes: '',
+    device: null,
+  })
   return archive.runs.update({ id: run.id, status: 'running', lease: { owner: TEST_OWNER } })
 }
 
@@ -23,7 +41,12 @@ async function filledArchive(path: string): Promise<number> {
   const archive = await Archive.open(path, { migrations: MIGRATIONS })
   const run = await newRun(archive)
   for (let batch = 0; batch < 20; batch++) {
-    const points = Array.from({ length: 1000 }, (_, i) => ({ name: 'loss', step: batch * 1000 + i, value: Math.sin(i), wallMs: i }))
+    const points = Array.from({ length: 1000 }, (_, i) => ({
+      name: 'loss',
+      step: batch * 1000 + i,
+      value: Math.sin(i),
+      wallMs: i,
+    }))
     await archive.metrics.append({ runId: run.id, owner: TEST_OWNER, points })
   }
   await archive.close()
@@ -36,7 +59,9 @@ describe('opening the archive file', () => {
     writeFileSync(path, Buffer.alloc(8192, 7))
     const before = readFileSync(path)
     await expect(Archive.open(path, { migrations: MIGRATIONS })).rejects.toThrow(ArchiveRefusedError)
-    await expect(Archive.open(path, { migrations: MIGRATIONS })).rejects.toThrow(/is not a NormLab archive \(it is not an SQLite file\)/)
+    await expect(Archive.open(path, { migrations: MIGRATIONS })).rejects.toThrow(
+      /is not a NormLab archive \(it is not an SQLite file\)/,
+    )
     expect(readFileSync(path).equals(before)).toBe(true)
     expect(existsSync(`${path}-wal`)).toBe(false)
     expect(existsSync(`${path}-shm`)).toBe(false)
@@ -46,10 +71,14 @@ describe('opening the archive file', () => {
     const path = tmp.file('other.sqlite')
     const { SqliteDb } = await import('../../../electron/store/sqlite')
     const db = await SqliteDb.open(path)
-    await db.exec('PRAGMA journal_mode = WAL; CREATE TABLE something_else (x INTEGER); INSERT INTO something_else VALUES (1)')
+    await db.exec(
+      'PRAGMA journal_mode = WAL; CREATE TABLE something_else (x INTEGER); INSERT INTO something_else VALUES (1)',
+    )
     await db.close()
     expect(existsSync(`${path}-wal`)).toBe(false)
-    await expect(Archive.open(path, { migrations: MIGRATIONS })).rejects.toThrow(/SQLite database but not a NormLab archive/)
+    await expect(Archive.open(path, { migrations: MIGRATIONS })).rejects.toThrow(
+      /SQLite database but not a NormLab archive/,
+    )
     expect(existsSync(`${path}-wal`)).toBe(false)
     expect(existsSync(`${path}-shm`)).toBe(false)
   })
@@ -60,7 +89,8 @@ describe('opening the archive file', () => {
     const pages = statSync(path).size / 4096
     expect(pages).toBeGreaterThan(20)
     const fd = openSync(path, 'r+')
-    for (const page of [Math.floor(pages / 2), Math.floor(pages / 2) + 1]) writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, page * 4096)
+    for (const page of [Math.floor(pages / 2), Math.floor(pages / 2) + 1])
+      writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, page * 4096)
     closeSync(fd)
     const damaged = readFileSync(path)
 
@@ -69,7 +99,11 @@ describe('opening the archive file', () => {
     expect(services.archive.report.readOnly).toMatch(/is damaged .*; it is open read-only/)
     // Reads that do not touch the damage still work; every write is refused with the reason.
     expect((await services.archive.runs.get(runId)).name).toBe('r')
-    const refused = await services.dispatch('appendMetrics', { runId, owner: TEST_OWNER, points: [{ name: 'loss', step: 1e6, value: 1, wallMs: 0 }] })
+    const refused = await services.dispatch('appendMetrics', {
+      runId,
+      owner: TEST_OWNER,
+      points: [{ name: 'loss', step: 1e6, value: 1, wallMs: 0 }],
+    })
     expect(refused).toMatchObject({ ok: false, error: { code: 'read_only' } })
     expect((refused as { error: { message: string } }).error.message).toMatch(/damaged.*nothing can be written/)
     await services.close()
@@ -99,7 +133,9 @@ describe('the archive file while it is open', () => {
     ] as const) {
       const answer = await services.dispatch(name, payload)
       expect(answer, name).toMatchObject({ ok: false, error: { code: 'archive_gone' } })
-      expect((answer as { error: { message: string } }).error.message).toContain(`The archive file ${path} was deleted or moved while NormLab had it open`)
+      expect((answer as { error: { message: string } }).error.message).toContain(
+        `The archive file ${path} was deleted or moved while NormLab had it open`,
+      )
     }
     await services.close()
   })
@@ -110,7 +146,10 @@ describe('the archive file while it is open', () => {
     const other = tmp.file('other.sqlite')
     await (await Archive.open(other, { migrations: MIGRATIONS })).close()
     renameSync(other, path)
-    expect(await services.dispatch('listRuns', {})).toMatchObject({ ok: false, error: { code: 'archive_gone', message: expect.stringMatching(/replaced by another file/) } })
+    expect(await services.dispatch('listRuns', {})).toMatchObject({
+      ok: false,
+      error: { code: 'archive_gone', message: expect.stringMatching(/replaced by another file/) },
+    })
     await services.close()
   })
 })

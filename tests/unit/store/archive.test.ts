@@ -18,7 +18,16 @@ afterEach(async () => {
 })
 
 const createRun = (name = 'run', overrides: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
-  archive.runs.create({ name, config: sampleConfig(overrides), studyId: null, status: 'queued', tags: [], notes: '', device: null, ...extra })
+  archive.runs.create({
+    name,
+    config: sampleConfig(overrides),
+    studyId: null,
+    status: 'queued',
+    tags: [],
+    notes: '',
+    device: null,
+    ...extra,
+  })
 /** A run being trained under TEST_OWNER's lease: the only kind that takes data. */
 const dataRun = async (name = 'run', overrides: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => {
   const run = await createRun(name, overrides, extra)
@@ -28,7 +37,17 @@ const dataRun = async (name = 'run', overrides: Record<string, unknown> = {}, ex
 describe('runs', () => {
   it('creates a run with its filter fields, config hash and tags, and reads it back', async () => {
     const run = await createRun('BN LSTM', {}, { tags: ['demo', 'bn', 'demo'], notes: 'first' })
-    expect(run).toMatchObject({ name: 'BN LSTM', status: 'queued', task: 'adding', cell: 'lstm', norm: 'bn_step', batchSize: 8, seed: 1, notes: 'first', starred: false })
+    expect(run).toMatchObject({
+      name: 'BN LSTM',
+      status: 'queued',
+      task: 'adding',
+      cell: 'lstm',
+      norm: 'bn_step',
+      batchSize: 8,
+      seed: 1,
+      notes: 'first',
+      starred: false,
+    })
     expect(run.tags).toEqual(['bn', 'demo'])
     expect(run.config).toEqual(sampleConfig())
     expect(run.configHash).toMatch(/^[0-9a-f]{16}$/)
@@ -38,8 +57,18 @@ describe('runs', () => {
   it('gives equal configs the same hash whatever their key order, and different configs different hashes', async () => {
     const a = await createRun('a', { hidden: 32, seed: 1 })
     // The same settings with their keys in reverse order.
-    const reversed = Object.fromEntries(Object.entries(sampleConfig({ hidden: 32, seed: 1 })).reverse()) as ReturnType<typeof sampleConfig>
-    const b = await archive.runs.create({ name: 'b', config: reversed, studyId: null, status: 'queued', tags: [], notes: '', device: null })
+    const reversed = Object.fromEntries(Object.entries(sampleConfig({ hidden: 32, seed: 1 })).reverse()) as ReturnType<
+      typeof sampleConfig
+    >
+    const b = await archive.runs.create({
+      name: 'b',
+      config: reversed,
+      studyId: null,
+      status: 'queued',
+      tags: [],
+      notes: '',
+      device: null,
+    })
     const c = await createRun('c', { hidden: 64 })
     expect(a.configHash).toBe(b.configHash)
     expect(c.configHash).not.toBe(a.configHash)
@@ -48,11 +77,37 @@ describe('runs', () => {
   it('stamps start and end times as the status moves, and stores device info', async () => {
     const run = await createRun()
     expect(run.startedAt).toBeNull()
-    const running = await archive.runs.update({ id: run.id, status: 'running', lease: { owner: TEST_OWNER }, device: { backend: 'webgl', gpuRenderer: 'SwiftShader', webglVersion: 2, floatPrecision: 32, numerics: null, platform: null, tfjsVersion: null } })
+    const running = await archive.runs.update({
+      id: run.id,
+      status: 'running',
+      lease: { owner: TEST_OWNER },
+      device: {
+        backend: 'webgl',
+        gpuRenderer: 'SwiftShader',
+        webglVersion: 2,
+        floatPrecision: 32,
+        numerics: null,
+        platform: null,
+        tfjsVersion: null,
+      },
+    })
     expect(running.startedAt).not.toBeNull()
     expect(running.endedAt).toBeNull()
-    expect(running.device).toEqual({ backend: 'webgl', gpuRenderer: 'SwiftShader', webglVersion: 2, floatPrecision: 32, numerics: null, platform: null, tfjsVersion: null })
-    const done = await archive.runs.update({ id: run.id, owner: TEST_OWNER, status: 'diverged', error: 'loss became NaN at step 12' })
+    expect(running.device).toEqual({
+      backend: 'webgl',
+      gpuRenderer: 'SwiftShader',
+      webglVersion: 2,
+      floatPrecision: 32,
+      numerics: null,
+      platform: null,
+      tfjsVersion: null,
+    })
+    const done = await archive.runs.update({
+      id: run.id,
+      owner: TEST_OWNER,
+      status: 'diverged',
+      error: 'loss became NaN at step 12',
+    })
     expect(done.status).toBe('diverged')
     expect(done.endedAt).not.toBeNull()
     expect(done.error).toBe('loss became NaN at step 12')
@@ -92,17 +147,37 @@ describe('runs', () => {
     const doomed = await dataRun('doomed', {}, { tags: ['t'] })
     const kept = await dataRun('kept')
     for (const run of [doomed, kept]) {
-      await archive.metrics.append({ owner: TEST_OWNER, runId: run.id, points: [{ name: 'loss', step: 0, value: 1, wallMs: 0 }] })
+      await archive.metrics.append({
+        owner: TEST_OWNER,
+        runId: run.id,
+        points: [{ name: 'loss', step: 0, value: 1, wallMs: 0 }],
+      })
       await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: [record(0, 'x', 3, 2)] })
-      await archive.population.append({ owner: TEST_OWNER, runId: run.id, step: 0, records: [{ layer: 0, term: 'x', mean: [[0, 0]], var: [[1, 1]], seen: [1] }] })
-      await archive.evaluations.append({ owner: TEST_OWNER, runId: run.id, results: [{ step: 0, policy: 'last', length: 10, metric: 'loss', value: 1 }] })
+      await archive.population.append({
+        owner: TEST_OWNER,
+        runId: run.id,
+        step: 0,
+        records: [{ layer: 0, term: 'x', mean: [[0, 0]], var: [[1, 1]], seen: [1] }],
+      })
+      await archive.evaluations.append({
+        owner: TEST_OWNER,
+        runId: run.id,
+        results: [{ step: 0, policy: 'last', length: 10, metric: 'loss', value: 1 }],
+      })
     }
     // A run being trained is not deleted under its trainer: it ends first.
     await expect(archive.runs.delete(doomed.id)).rejects.toThrow(/is being trained .* stop it first/)
     await archive.runs.update({ id: doomed.id, owner: TEST_OWNER, status: 'interrupted' })
     expect(await archive.runs.delete(doomed.id)).toEqual({ deleted: true })
     expect(await archive.runs.delete(doomed.id)).toEqual({ deleted: false })
-    for (const table of ['runs', 'metrics', 'timestep_stats', 'timestep_features', 'population_stats', 'evaluations'] as const) {
+    for (const table of [
+      'runs',
+      'metrics',
+      'timestep_stats',
+      'timestep_features',
+      'population_stats',
+      'evaluations',
+    ] as const) {
       expect(await archive.countRows(table), table).toBe(1)
     }
     expect(await archive.countRows('run_tags')).toBe(0)
@@ -113,11 +188,26 @@ describe('metrics', () => {
   it('appends a large batch and queries several runs by name, in step order', async () => {
     const a = await dataRun('a')
     const b = await dataRun('b')
-    const points = Array.from({ length: 2500 }, (_, i) => ({ name: 'loss', step: 2499 - i, value: 1 / (1 + i), wallMs: i * 10 }))
+    const points = Array.from({ length: 2500 }, (_, i) => ({
+      name: 'loss',
+      step: 2499 - i,
+      value: 1 / (1 + i),
+      wallMs: i * 10,
+    }))
     expect(await archive.metrics.append({ owner: TEST_OWNER, runId: a.id, points })).toEqual({ written: 2500 })
-    await archive.metrics.append({ owner: TEST_OWNER, runId: b.id, points: [{ name: 'loss', step: 0, value: 3, wallMs: 0 }, { name: 'accuracy', step: 0, value: 0.5, wallMs: 0 }] })
+    await archive.metrics.append({
+      owner: TEST_OWNER,
+      runId: b.id,
+      points: [
+        { name: 'loss', step: 0, value: 3, wallMs: 0 },
+        { name: 'accuracy', step: 0, value: 0.5, wallMs: 0 },
+      ],
+    })
     const { series } = await archive.metrics.query({ runIds: [a.id, b.id], names: ['loss'] })
-    expect(series.map((s) => [s.runId, s.name, s.steps.length])).toEqual([[a.id, 'loss', 2500], [b.id, 'loss', 1]])
+    expect(series.map((s) => [s.runId, s.name, s.steps.length])).toEqual([
+      [a.id, 'loss', 2500],
+      [b.id, 'loss', 1],
+    ])
     expect(series[0]!.steps.slice(0, 3)).toEqual([0, 1, 2])
     expect(series[0]!.values[0]).toBeCloseTo(1 / 2500)
     const all = await archive.metrics.query({ runIds: [b.id] })
@@ -126,14 +216,25 @@ describe('metrics', () => {
 
   it('writes a batch in one transaction: a row that fails in the middle leaves nothing behind', async () => {
     const run = await dataRun()
-    const points: { name: string; step: number; value: number | null; wallMs: number }[] = Array.from({ length: 1500 }, (_, i) => ({ name: 'loss', step: i, value: i, wallMs: 0 }))
+    const points: { name: string; step: number; value: number | null; wallMs: number }[] = Array.from(
+      { length: 1500 },
+      (_, i) => ({ name: 'loss', step: i, value: i, wallMs: 0 }),
+    )
     points.push({ name: 'loss', step: 1500, value: null, wallMs: 0 }) // NOT NULL fails in the second statement
-    await expect(archive.metrics.append({ runId: run.id, owner: TEST_OWNER, points } as never)).rejects.toThrow(/NOT NULL/)
+    await expect(archive.metrics.append({ runId: run.id, owner: TEST_OWNER, points } as never)).rejects.toThrow(
+      /NOT NULL/,
+    )
     expect(await archive.countRows('metrics')).toBe(0)
   })
 
   it('refuses metrics for a run that does not exist', async () => {
-    await expect(archive.metrics.append({ owner: TEST_OWNER, runId: 42, points: [{ name: 'loss', step: 0, value: 1, wallMs: 0 }] })).rejects.toThrow('run 42 does not exist')
+    await expect(
+      archive.metrics.append({
+        owner: TEST_OWNER,
+        runId: 42,
+        points: [{ name: 'loss', step: 0, value: 1, wallMs: 0 }],
+      }),
+    ).rejects.toThrow('run 42 does not exist')
     await expect(archive.metrics.query({ runIds: [42] })).rejects.toThrow('run 42 does not exist')
   })
 })
@@ -166,16 +267,26 @@ describe('per-timestep statistics', () => {
 
   it('finds the recorded step at or before the asked one, and says clearly when there is none', async () => {
     const run = await dataRun()
-    await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: [record(0, 'x', 5, 2), record(50, 'x', 5, 2), record(100, 'x', 5, 2)] })
+    await archive.timesteps.append({
+      owner: TEST_OWNER,
+      runId: run.id,
+      records: [record(0, 'x', 5, 2), record(50, 'x', 5, 2), record(100, 'x', 5, 2)],
+    })
     expect((await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'x', step: 75 })).step).toBe(50)
     expect((await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'x' })).step).toBe(100)
-    await expect(archive.timesteps.profile({ runId: run.id, layer: 0, term: 'c' })).rejects.toThrow(/per-timestep statistics of run \d+, layer 0, term c/)
+    await expect(archive.timesteps.profile({ runId: run.id, layer: 0, term: 'c' })).rejects.toThrow(
+      /per-timestep statistics of run \d+, layer 0, term c/,
+    )
   })
 
   it('re-recording a step replaces it instead of duplicating it', async () => {
     const run = await dataRun()
     await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: [record(5, 'x', 4, 2)] })
-    await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: [{ ...record(5, 'x', 4, 2), count: [1, 1, 1, 1] }] })
+    await archive.timesteps.append({
+      owner: TEST_OWNER,
+      runId: run.id,
+      records: [{ ...record(5, 'x', 4, 2), count: [1, 1, 1, 1] }],
+    })
     expect(await archive.countRows('timestep_stats')).toBe(1)
     expect(await archive.countRows('timestep_features')).toBe(1)
     expect((await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'x' })).count).toEqual([1, 1, 1, 1])
@@ -184,7 +295,11 @@ describe('per-timestep statistics', () => {
   it('builds a step × time-step grid, decimated to maxRows, with the first and last step kept', async () => {
     const run = await dataRun()
     const records = Array.from({ length: 300 }, (_, i) => record(i * 10, 'x', 6, 0))
-    await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: records.map(({ featureMean: _m, featureVar: _v, ...rest }) => rest) })
+    await archive.timesteps.append({
+      owner: TEST_OWNER,
+      runId: run.id,
+      records: records.map(({ featureMean: _m, featureVar: _v, ...rest }) => rest),
+    })
     const grid = await archive.timesteps.grid({ runId: run.id, layer: 0, term: 'x', field: 'count', maxRows: 100 })
     expect(grid.totalSteps).toBe(300)
     expect(grid.steps).toHaveLength(100)
@@ -199,7 +314,11 @@ describe('per-timestep statistics', () => {
 
   it('lists the recorded series of a run', async () => {
     const run = await dataRun()
-    await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: [record(0, 'h', 5, 3), record(0, 'x', 5, 3), record(10, 'x', 5, 3), record(0, 'c', 5, 2)] })
+    await archive.timesteps.append({
+      owner: TEST_OWNER,
+      runId: run.id,
+      records: [record(0, 'h', 5, 3), record(0, 'x', 5, 3), record(10, 'x', 5, 3), record(0, 'c', 5, 2)],
+    })
     expect(await archive.timesteps.listSeries(run.id)).toEqual([
       { layer: 0, term: 'x', timeSteps: 5, features: 3, recordedSteps: 2, firstStep: 0, lastStep: 10 },
       { layer: 0, term: 'h', timeSteps: 5, features: 3, recordedSteps: 1, firstStep: 0, lastStep: 0 },
@@ -217,7 +336,19 @@ describe('population statistics and evaluations', () => {
     const run = await dataRun()
     expect(await archive.population.get({ runId: run.id })).toBeNull()
     const snap = (k: number) => [
-      { layer: 0, term: 'x' as const, mean: [[k, k], [k, k]], var: [[1, 1], [1, 1]], seen: [k, k - 1] },
+      {
+        layer: 0,
+        term: 'x' as const,
+        mean: [
+          [k, k],
+          [k, k],
+        ],
+        var: [
+          [1, 1],
+          [1, 1],
+        ],
+        seen: [k, k - 1],
+      },
       { layer: 0, term: 'c' as const, mean: [[k], [k]], var: [[2], [2]], seen: [k, 0] },
     ]
     await archive.population.append({ owner: TEST_OWNER, runId: run.id, step: 10, records: snap(10) })
@@ -242,7 +373,11 @@ describe('population statistics and evaluations', () => {
         { step: 100, policy: 'batch', length: 200, metric: 'mse', value: 0.4 },
       ],
     })
-    await archive.evaluations.append({ owner: TEST_OWNER, runId: b.id, results: [{ step: 100, policy: 'none', length: 200, metric: 'mse', value: 0.2 }] })
+    await archive.evaluations.append({
+      owner: TEST_OWNER,
+      runId: b.id,
+      results: [{ step: 100, policy: 'none', length: 200, metric: 'mse', value: 0.2 }],
+    })
     const rows = await archive.evaluations.list({ runIds: [a.id, b.id] })
     expect(rows).toHaveLength(4)
     expect(rows.find((r) => r.runId === a.id && r.policy === 'batch')).toMatchObject({ length: 200, value: 0.4 })
@@ -253,9 +388,28 @@ describe('run leases: who trains a running run', () => {
   it('opening an archive leaves other processes’ live runs running and ends only the left-behind ones', async () => {
     const path = tmp.file('shared.sqlite')
     const first = await Archive.open(path, { migrations: MIGRATIONS })
-    const create = async (name: string) => (await first.runs.create({ name, config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })).id
+    const create = async (name: string) =>
+      (
+        await first.runs.create({
+          name,
+          config: sampleConfig(),
+          studyId: null,
+          status: 'queued',
+          tags: [],
+          notes: '',
+          device: null,
+        })
+      ).id
     const live = await create('live, heartbeating')
-    const crashed = await first.runs.create({ name: 'crashed (no lease)', config: sampleConfig(), studyId: null, status: 'running', tags: [], notes: '', device: null })
+    const crashed = await first.runs.create({
+      name: 'crashed (no lease)',
+      config: sampleConfig(),
+      studyId: null,
+      status: 'running',
+      tags: [],
+      notes: '',
+      device: null,
+    })
     const done = await create('done')
     await first.runs.update({ id: live, status: 'running', lease: { owner: 'cli-process-1' } })
     await first.runs.update({ id: done, status: 'running', lease: { owner: 'cli-process-2' } })
@@ -284,14 +438,26 @@ describe('run leases: who trains a running run', () => {
     expect(leftBehind({ lease }, alive)).toBeNull()
     expect(leftBehind({ lease }, { ...alive, alive: (pid) => pid !== 42 })).toMatch(/its process \(pid 42\) ended/)
     expect(leftBehind({ lease: { ...lease, host: 'elsewhere' } }, { ...alive, alive: () => false })).toBeNull() // another host's pid says nothing here
-    expect(leftBehind({ lease: { ...lease, heartbeatAt: now - LEASE_EXPIRES_MS - 1 } }, alive)).toMatch(/no heartbeat from its trainer \(pid 42 on here\) for 3\d s/)
+    expect(leftBehind({ lease: { ...lease, heartbeatAt: now - LEASE_EXPIRES_MS - 1 } }, alive)).toMatch(
+      /no heartbeat from its trainer \(pid 42 on here\) for 3\d s/,
+    )
     expect(leftBehind({ lease: null }, alive)).toMatch(/no process/)
     expect(processAlive(process.pid)).toBe(true)
   })
 
   it('a finished run gives its lease up', async () => {
-    const run = await archive.runs.create({ name: 'r', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
-    expect((await archive.runs.update({ id: run.id, status: 'running', lease: { owner: 'page-abcdefgh' } })).lease?.owner).toBe('page-abcdefgh')
+    const run = await archive.runs.create({
+      name: 'r',
+      config: sampleConfig(),
+      studyId: null,
+      status: 'queued',
+      tags: [],
+      notes: '',
+      device: null,
+    })
+    expect(
+      (await archive.runs.update({ id: run.id, status: 'running', lease: { owner: 'page-abcdefgh' } })).lease?.owner,
+    ).toBe('page-abcdefgh')
     expect((await archive.runs.update({ id: run.id, owner: 'page-abcdefgh', status: 'completed' })).lease).toBeNull()
   })
 })
@@ -309,10 +475,47 @@ describe('packed matrices', () => {
     const { packMatrix } = await import('../../../shared/contract')
     const run = await dataRun()
     const nested = record(7, 'h', 4, 3)
-    await archive.timesteps.append({ owner: TEST_OWNER, runId: run.id, records: [{ ...nested, featureMean: packMatrix(nested.featureMean), featureVar: packMatrix(nested.featureVar) }] })
+    await archive.timesteps.append({
+      owner: TEST_OWNER,
+      runId: run.id,
+      records: [{ ...nested, featureMean: packMatrix(nested.featureMean), featureVar: packMatrix(nested.featureVar) }],
+    })
     const profile = await archive.timesteps.profile({ runId: run.id, layer: 0, term: 'h' })
-    expect(profile.featureMean!.map((row) => row.map((v) => (v === null ? null : Math.round(v * 1000) / 1000)))).toEqual(nested.featureMean.map((row) => row.map((v) => (v === null ? null : Math.round(v * 1000) / 1000))))
-    await archive.population.append({ owner: TEST_OWNER, runId: run.id, step: 7, records: [{ layer: 0, term: 'h', mean: packMatrix([[1, 2], [3, 4]]), var: packMatrix([[5, 6], [7, 8]]), seen: [7, 2] }] })
-    expect((await archive.population.get({ runId: run.id }))!.records[0]).toEqual({ layer: 0, term: 'h', mean: [[1, 2], [3, 4]], var: [[5, 6], [7, 8]], seen: [7, 2] })
+    expect(
+      profile.featureMean!.map((row) => row.map((v) => (v === null ? null : Math.round(v * 1000) / 1000))),
+    ).toEqual(nested.featureMean.map((row) => row.map((v) => (v === null ? null : Math.round(v * 1000) / 1000))))
+    await archive.population.append({
+      owner: TEST_OWNER,
+      runId: run.id,
+      step: 7,
+      records: [
+        {
+          layer: 0,
+          term: 'h',
+          mean: packMatrix([
+            [1, 2],
+            [3, 4],
+          ]),
+          var: packMatrix([
+            [5, 6],
+            [7, 8],
+          ]),
+          seen: [7, 2],
+        },
+      ],
+    })
+    expect((await archive.population.get({ runId: run.id }))!.records[0]).toEqual({
+      layer: 0,
+      term: 'h',
+      mean: [
+        [1, 2],
+        [3, 4],
+      ],
+      var: [
+        [5, 6],
+        [7, 8],
+      ],
+      seen: [7, 2],
+    })
   })
 })

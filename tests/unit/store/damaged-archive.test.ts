@@ -20,10 +20,22 @@ beforeAll(async () => {
   const api = createApi((name, payload) => services.dispatch(name, payload))
   await writeRuns(api, [{ config: { norm: 'bn_step', seed: 1 } }])
   // The second run's many metric rows, written at once, fill a long stretch of pages of their own.
-  const big = await api.createRun({ name: 'big', config: { task: 'adding', norm: 'ln', seed: 1, hidden: 4, steps: 20 } })
+  const big = await api.createRun({
+    name: 'big',
+    config: { task: 'adding', norm: 'ln', seed: 1, hidden: 4, steps: 20 },
+  })
   await leaseRun(api, big.id)
   for (let start = 100; start < 60_000; start += 20_000) {
-    await api.appendMetrics({ runId: big.id, owner: TEST_OWNER, points: Array.from({ length: 20_000 }, (_, i) => ({ name: 'grad_norm', step: start + i, value: i / 7, wallMs: i })) })
+    await api.appendMetrics({
+      runId: big.id,
+      owner: TEST_OWNER,
+      points: Array.from({ length: 20_000 }, (_, i) => ({
+        name: 'grad_norm',
+        step: start + i,
+        value: i / 7,
+        wallMs: i,
+      })),
+    })
   }
   await api.updateRun({ id: big.id, owner: TEST_OWNER, status: 'completed' })
   await writeRuns(api, [{ config: { norm: 'gn', seed: 1 } }])
@@ -51,7 +63,9 @@ describe('an archive with damaged pages', () => {
     const out = tmp.file('rescued.normlab')
     const exported = await cli(['export', '--db', db, '--out', out])
     expect(exported.out).toMatch(/Wrote .*rescued\.normlab: 3 runs/)
-    expect(exported.err).toMatch(/The archive is damaged in metrics: what could be read was exported, but rows on the damaged pages are not in the file\./)
+    expect(exported.err).toMatch(
+      /The archive is damaged in metrics: what could be read was exported, but rows on the damaged pages are not in the file\./,
+    )
     expect(exported.err).not.toMatch(/rescued\.normlab is damaged/)
     // An incomplete rescue is not a success.
     expect(exported.code).toBe(1)
@@ -64,10 +78,14 @@ describe('an archive with damaged pages', () => {
   it('names the damaged archive, writes no file and leaves nothing beside it, when not one run can be read', async () => {
     const broken = tmp.file('runs-damaged.sqlite')
     const services = await openServices({ dbPath: broken, host: 'cli', migrationsDir: MIGRATIONS })
-    await writeRuns(createApi((name, payload) => services.dispatch(name, payload)), [{ config: { norm: 'ln', seed: 1 } }])
+    await writeRuns(
+      createApi((name, payload) => services.dispatch(name, payload)),
+      [{ config: { norm: 'ln', seed: 1 } }],
+    )
     await services.close()
     const file = await SqliteDb.open(broken, { create: false })
-    const root = (await file.get<{ rootpage: number }>("SELECT rootpage FROM sqlite_master WHERE name = 'runs'"))!.rootpage
+    const root = (await file.get<{ rootpage: number }>("SELECT rootpage FROM sqlite_master WHERE name = 'runs'"))!
+      .rootpage
     await file.close()
     const fd = openSync(broken, 'r+')
     writeSync(fd, Buffer.alloc(80, 0xff), 0, 80, (root - 1) * 4096 + 8)
@@ -77,6 +95,8 @@ describe('an archive with damaged pages', () => {
     expect(exported.code).toBe(1)
     expect(exported.err).toMatch(/runs-damaged\.sqlite/)
     expect(exported.err).not.toMatch(/nothing\.normlab is damaged/)
-    expect(readdirSync(tmp.dir).filter((f) => f.startsWith('nothing.normlab') || f.startsWith('runs-damaged.sqlite-'))).toEqual([])
+    expect(
+      readdirSync(tmp.dir).filter((f) => f.startsWith('nothing.normlab') || f.startsWith('runs-damaged.sqlite-')),
+    ).toEqual([])
   })
 })

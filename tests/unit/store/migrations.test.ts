@@ -27,7 +27,11 @@ async function query<T>(path: string, sql: string): Promise<T[]> {
 function migrationsWith(extra: Record<string, string>): string {
   const dir = tmp.file('migrations')
   mkdirSync(dir)
-  for (const m of loadMigrations(MIGRATIONS)) copyFileSync(join(MIGRATIONS, `${String(m.version).padStart(4, '0')}_${m.name}.sql`), join(dir, `${String(m.version).padStart(4, '0')}_${m.name}.sql`))
+  for (const m of loadMigrations(MIGRATIONS))
+    copyFileSync(
+      join(MIGRATIONS, `${String(m.version).padStart(4, '0')}_${m.name}.sql`),
+      join(dir, `${String(m.version).padStart(4, '0')}_${m.name}.sql`),
+    )
   for (const [name, sql] of Object.entries(extra)) writeFileSync(join(dir, name), sql)
   return dir
 }
@@ -43,7 +47,10 @@ describe('migrations', () => {
     const archive = await Archive.open(path, { migrations: MIGRATIONS })
     expect(archive.schemaVersion).toBe(SHIPPED.length)
     await archive.close()
-    const applied = await query<{ version: number; name: string; checksum: string }>(path, 'SELECT version, name, checksum FROM schema_migrations ORDER BY version')
+    const applied = await query<{ version: number; name: string; checksum: string }>(
+      path,
+      'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
+    )
     expect(applied).toEqual(SHIPPED.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })))
     await (await Archive.open(path, { migrations: MIGRATIONS })).close()
     expect(await query(path, 'SELECT version FROM schema_migrations')).toHaveLength(SHIPPED.length)
@@ -64,7 +71,14 @@ describe('migrations', () => {
     const now = await Archive.open(path, { migrations: MIGRATIONS })
     expect(now.schemaVersion).toBe(SHIPPED.length)
     const [run] = await now.runs.list({ filter: {} })
-    expect(run).toMatchObject({ name: 'from v1', tags: ['old'], notes: 'kept', lease: null, host: null, createdAt: 1000 })
+    expect(run).toMatchObject({
+      name: 'from v1',
+      tags: ['old'],
+      notes: 'kept',
+      lease: null,
+      host: null,
+      createdAt: 1000,
+    })
     expect(run!.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     const [study] = await now.studies.list()
     expect(study!.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
@@ -74,20 +88,34 @@ describe('migrations', () => {
   it('applies a pending migration to an existing archive and keeps its data', async () => {
     const path = tmp.file('b.sqlite')
     const v1 = await Archive.open(path, { migrations: MIGRATIONS })
-    await v1.runs.create({ name: 'kept', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
+    await v1.runs.create({
+      name: 'kept',
+      config: sampleConfig(),
+      studyId: null,
+      status: 'queued',
+      tags: [],
+      notes: '',
+      device: null,
+    })
     await v1.close()
-    const dir = migrationsWith({ [`${NEXT}_run_colour.sql`]: "ALTER TABLE runs ADD COLUMN colour TEXT NOT NULL DEFAULT '';" })
+    const dir = migrationsWith({
+      [`${NEXT}_run_colour.sql`]: "ALTER TABLE runs ADD COLUMN colour TEXT NOT NULL DEFAULT '';",
+    })
     const v2 = await Archive.open(path, { migrations: dir })
     expect(v2.schemaVersion).toBe(SHIPPED.length + 1)
     expect((await v2.runs.list({ filter: {} }))[0]!.name).toBe('kept')
     await v2.close()
-    expect(await query<{ name: string }>(path, "SELECT name FROM pragma_table_info('runs') WHERE name = 'colour'")).toHaveLength(1)
+    expect(
+      await query<{ name: string }>(path, "SELECT name FROM pragma_table_info('runs') WHERE name = 'colour'"),
+    ).toHaveLength(1)
   })
 
   it('rolls a failing migration back whole and does not record it', async () => {
     const path = tmp.file('c.sqlite')
     await (await Archive.open(path, { migrations: MIGRATIONS })).close()
-    const dir = migrationsWith({ [`${NEXT}_broken.sql`]: 'CREATE TABLE half_done (id INTEGER); INSERT INTO no_such_table VALUES (1);' })
+    const dir = migrationsWith({
+      [`${NEXT}_broken.sql`]: 'CREATE TABLE half_done (id INTEGER); INSERT INTO no_such_table VALUES (1);',
+    })
     await expect(Archive.open(path, { migrations: dir })).rejects.toThrow(/no_such_table/)
     expect(await query(path, "SELECT name FROM sqlite_master WHERE name = 'half_done'")).toEqual([])
     expect(await query(path, 'SELECT version FROM schema_migrations')).toHaveLength(SHIPPED.length)
@@ -100,7 +128,9 @@ describe('migrations', () => {
     const before = sha(path)
     const error = await Archive.open(path, { migrations: MIGRATIONS }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ArchiveRefusedError)
-    expect((error as Error).message).toContain(`made by a newer version of NormLab: it has migration ${NEXT}_future, but this version knows only up to ${NEWEST}`)
+    expect((error as Error).message).toContain(
+      `made by a newer version of NormLab: it has migration ${NEXT}_future, but this version knows only up to ${NEWEST}`,
+    )
     expect((error as Error).message).toMatch(/not changed/)
     expect(sha(path)).toBe(before)
   })
@@ -110,7 +140,9 @@ describe('migrations', () => {
     await (await Archive.open(path, { migrations: MIGRATIONS })).close()
     const known = loadMigrations(MIGRATIONS).map((m) => ({ ...m, checksum: 'different' }))
     const before = sha(path)
-    await expect(Archive.open(path, { migrations: known })).rejects.toThrow(/has migration 0001_init applied, which differs/)
+    await expect(Archive.open(path, { migrations: known })).rejects.toThrow(
+      /has migration 0001_init applied, which differs/,
+    )
     expect(sha(path)).toBe(before)
   })
 
@@ -126,7 +158,9 @@ describe('migrations', () => {
     await db.exec('CREATE TABLE something_else (x INTEGER)')
     await db.close()
     const beforeOther = sha(other)
-    await expect(Archive.open(other, { migrations: MIGRATIONS })).rejects.toThrow(/SQLite database but not a NormLab archive/)
+    await expect(Archive.open(other, { migrations: MIGRATIONS })).rejects.toThrow(
+      /SQLite database but not a NormLab archive/,
+    )
     expect(sha(other)).toBe(beforeOther)
   })
 

@@ -8,7 +8,9 @@ describe('archive location', () => {
     expect(userDataDir('linux', {}, '/home/ada')).toBe('/home/ada/.config/NormLab')
     expect(userDataDir('linux', { XDG_CONFIG_HOME: '/cfg' }, '/home/ada')).toBe('/cfg/NormLab')
     expect(userDataDir('darwin', {}, '/Users/ada')).toBe('/Users/ada/Library/Application Support/NormLab')
-    expect(userDataDir('win32', { APPDATA: 'C:\\Users\\ada\\AppData\\Roaming' }, 'C:\\Users\\ada')).toBe(join('C:\\Users\\ada\\AppData\\Roaming', 'NormLab'))
+    expect(userDataDir('win32', { APPDATA: 'C:\\Users\\ada\\AppData\\Roaming' }, 'C:\\Users\\ada')).toBe(
+      join('C:\\Users\\ada\\AppData\\Roaming', 'NormLab'),
+    )
   })
 
   it('finds the shipped migrations from the source tree', () => {

@@ -22,7 +22,16 @@ beforeAll(async () => {
   const run = await sourceApi.createRun({ name: 'long', config: sampleConfig({ steps: 400_000 }) })
   await leaseRun(sourceApi, run.id)
   for (let start = 1; start < 400_000; start += 20_000)
-    await sourceApi.appendMetrics({ runId: run.id, owner: TEST_OWNER, points: Array.from({ length: 20_000 }, (_, i) => ({ name: 'loss', step: start + i, value: 1 / (start + i), wallMs: start + i })) })
+    await sourceApi.appendMetrics({
+      runId: run.id,
+      owner: TEST_OWNER,
+      points: Array.from({ length: 20_000 }, (_, i) => ({
+        name: 'loss',
+        step: start + i,
+        value: 1 / (start + i),
+        wallMs: start + i,
+      })),
+    })
   await sourceApi.updateRun({ id: run.id, owner: TEST_OWNER, status: 'completed' })
   await services.close()
   const exported = await cli(['export', '--db', source, '--out', tmp.file('long.normlab')])
@@ -44,7 +53,8 @@ describe('a streamed import', () => {
     expect(file.length).toBeGreaterThan(IMPORT_CHUNK_BYTES)
     const { uploadId, chunkBytes } = await api.beginImport({ fileName: 'long.normlab', bytes: file.length })
     expect(chunkBytes).toBe(IMPORT_CHUNK_BYTES)
-    for (let offset = 0; offset < file.length; offset += chunkBytes) await api.importChunk({ uploadId, offset, base64: piece(offset) })
+    for (let offset = 0; offset < file.length; offset += chunkBytes)
+      await api.importChunk({ uploadId, offset, base64: piece(offset) })
     const summary = await api.finishImport({ uploadId })
     expect(summary.added).toHaveLength(1)
     const [run] = await api.listRuns({})
@@ -56,11 +66,17 @@ describe('a streamed import', () => {
 
   it('refuses a piece out of place, more than announced, and a file cut short, importing nothing', async () => {
     const { uploadId } = await api.beginImport({ fileName: 'long.normlab', bytes: file.length })
-    await expect(api.importChunk({ uploadId, offset: IMPORT_CHUNK_BYTES, base64: piece(IMPORT_CHUNK_BYTES) })).rejects.toThrow(/expected the piece at byte 0/)
+    await expect(
+      api.importChunk({ uploadId, offset: IMPORT_CHUNK_BYTES, base64: piece(IMPORT_CHUNK_BYTES) }),
+    ).rejects.toThrow(/expected the piece at byte 0/)
     await api.importChunk({ uploadId, offset: 0, base64: piece(0) })
-    await expect(api.finishImport({ uploadId })).rejects.toThrow(new RegExp(`long.normlab: ${IMPORT_CHUNK_BYTES} of ${file.length} bytes arrived; nothing was imported`))
+    await expect(api.finishImport({ uploadId })).rejects.toThrow(
+      new RegExp(`long.normlab: ${IMPORT_CHUNK_BYTES} of ${file.length} bytes arrived; nothing was imported`),
+    )
     const small = await api.beginImport({ fileName: 'small.normlab', bytes: 10 })
-    await expect(api.importChunk({ uploadId: small.uploadId, offset: 0, base64: piece(0) })).rejects.toThrow(/more than the 10 bytes announced/)
+    await expect(api.importChunk({ uploadId: small.uploadId, offset: 0, base64: piece(0) })).rejects.toThrow(
+      /more than the 10 bytes announced/,
+    )
     expect(await api.listRuns({})).toHaveLength(1)
   })
 })

@@ -17,13 +17,43 @@ let tmp: ReturnType<typeof tempDir>
 
 const cli = runCapture
 
-const TRAIN = ['--task', 'adding', '--hidden', '8', '--lengths', '5-9', '--batch', '4', '--steps', '6', '--record-every', '2', '--eval-every', '3', '--snapshots', 'first,last', '--backend', 'wasm']
+const TRAIN = [
+  '--task',
+  'adding',
+  '--hidden',
+  '8',
+  '--lengths',
+  '5-9',
+  '--batch',
+  '4',
+  '--steps',
+  '6',
+  '--record-every',
+  '2',
+  '--eval-every',
+  '3',
+  '--snapshots',
+  'first,last',
+  '--backend',
+  'wasm',
+]
 const open = (path: string) => Archive.open(path, { migrations: MIGRATIONS })
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
 
 /** Trains a two-run study (BN per step and LN) into `path`, then tags, notes and stars a run. */
 async function trainedArchive(path: string, seed: number): Promise<void> {
-  const result = await cli(['sweep', ...TRAIN, '--norm', 'bn_step,ln', '--seed', String(seed), '--study', `seed ${seed}`, '--db', path])
+  const result = await cli([
+    'sweep',
+    ...TRAIN,
+    '--norm',
+    'bn_step,ln',
+    '--seed',
+    String(seed),
+    '--study',
+    `seed ${seed}`,
+    '--db',
+    path,
+  ])
   expect(result.code, result.err).toBe(0)
   const archive = await open(path)
   const [first] = await archive.runs.list({ filter: {} })
@@ -44,8 +74,12 @@ async function contentOf(path: string): Promise<Record<string, unknown[]>> {
                 r.created_at, r.started_at, r.ended_at, r.notes, r.starred, r.error, r.host
          FROM runs r LEFT JOIN studies s ON s.id = r.study_id ORDER BY r.uuid`,
       ),
-      run_tags: await q(`SELECT ${runKey}, t.tag FROM run_tags t JOIN runs r ON r.id = t.run_id ORDER BY r.uuid, t.tag`),
-      metrics: await q(`SELECT ${runKey}, m.name, m.step, m.value, m.wall_ms FROM metrics m JOIN runs r ON r.id = m.run_id ORDER BY r.uuid, m.name, m.step`),
+      run_tags: await q(
+        `SELECT ${runKey}, t.tag FROM run_tags t JOIN runs r ON r.id = t.run_id ORDER BY r.uuid, t.tag`,
+      ),
+      metrics: await q(
+        `SELECT ${runKey}, m.name, m.step, m.value, m.wall_ms FROM metrics m JOIN runs r ON r.id = m.run_id ORDER BY r.uuid, m.name, m.step`,
+      ),
       timestep_stats: await q(
         `SELECT ${runKey}, t.layer, t.term, t.step, t.time_steps, t.features, t.count, t.norm_count, t.mean, t.var FROM timestep_stats t JOIN runs r ON r.id = t.run_id ORDER BY r.uuid, t.layer, t.term, t.step`,
       ),
@@ -58,7 +92,9 @@ async function contentOf(path: string): Promise<Record<string, unknown[]>> {
       snapshots: await q(
         `SELECT ${runKey}, s.term, s.step, s.batch, s.time_steps, s.features, s.total_features, s.groups, s.lengths, s.vals, s.row_mean, s.row_var FROM snapshots s JOIN runs r ON r.id = s.run_id ORDER BY r.uuid, s.term, s.step`,
       ),
-      evaluations: await q(`SELECT ${runKey}, e.step, e.policy, e.length, e.metric, e.value FROM evaluations e JOIN runs r ON r.id = e.run_id ORDER BY r.uuid, e.step, e.policy, e.length, e.metric`),
+      evaluations: await q(
+        `SELECT ${runKey}, e.step, e.policy, e.length, e.metric, e.value FROM evaluations e JOIN runs r ON r.id = e.run_id ORDER BY r.uuid, e.step, e.policy, e.length, e.metric`,
+      ),
     }
   } finally {
     await db.close()
@@ -95,7 +131,9 @@ describe('export and import', () => {
     expect(before.timestep_features!.length).toBeGreaterThan(0)
     expect(before.population_stats!.length).toBeGreaterThan(0)
     // Snapshots at the first and last recorded step (1 and 6), every term of the LSTM (x, h, c), both runs.
-    expect(before.snapshots!.map((s) => `${(s as { term: string }).term}@${(s as { step: number }).step}`).sort()).toEqual(['c@1', 'c@1', 'c@6', 'c@6', 'h@1', 'h@1', 'h@6', 'h@6', 'x@1', 'x@1', 'x@6', 'x@6'])
+    expect(
+      before.snapshots!.map((s) => `${(s as { term: string }).term}@${(s as { step: number }).step}`).sort(),
+    ).toEqual(['c@1', 'c@1', 'c@6', 'c@6', 'h@1', 'h@1', 'h@6', 'h@6', 'x@1', 'x@1', 'x@6', 'x@6'])
     expect(before.evaluations!.length).toBeGreaterThan(0)
     expect(before.run_tags!.length).toBe(2)
     expect(Buffer.isBuffer((after.timestep_stats![0] as { mean: unknown }).mean)).toBe(true)
@@ -114,13 +152,19 @@ describe('export and import', () => {
     const { manifest } = await archive.exportTo(file, { runIds: [runs[0]!.id] }, { appVersion: '9.9.9' })
     await archive.close()
     const db = await SqliteDb.open(file, { create: false })
-    const stored = JSON.parse((await db.get<{ value: string }>("SELECT value FROM normlab_manifest WHERE key = 'manifest'"))!.value)
+    const stored = JSON.parse(
+      (await db.get<{ value: string }>("SELECT value FROM normlab_manifest WHERE key = 'manifest'"))!.value,
+    )
     const journal = (await db.get<{ journal_mode: string }>('PRAGMA journal_mode'))!.journal_mode
     await db.close()
     expect(stored).toEqual(manifest)
     expect(journal).toBe('delete')
     expect(readdirSync(tmp.dir).filter((f) => f.startsWith('manifest.normlab'))).toEqual(['manifest.normlab'])
-    expect(manifest).toMatchObject({ format: 'normlab-export', appVersion: '9.9.9', schemaVersion: loadMigrations(MIGRATIONS).length })
+    expect(manifest).toMatchObject({
+      format: 'normlab-export',
+      appVersion: '9.9.9',
+      schemaVersion: loadMigrations(MIGRATIONS).length,
+    })
     expect(manifest.runs).toHaveLength(1)
     expect(manifest.runs[0]).toMatchObject({ uuid: runs[0]!.uuid, checksum: expect.stringMatching(/^[0-9a-f]{64}$/) })
     expect(manifest.runs[0]!.rows.metrics).toBeGreaterThan(0)
@@ -171,7 +215,9 @@ describe('export and import', () => {
     const newer = tmp.file('newer.normlab')
     copyFileSync(good, newer)
     const n = await SqliteDb.open(newer, { create: false })
-    await n.run("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (99, 'from_the_future', 'x', 0)")
+    await n.run(
+      "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (99, 'from_the_future', 'x', 0)",
+    )
     await n.close()
     const foreign = tmp.file('notes.normlab')
     writeFileSync(foreign, 'not an archive\n'.repeat(200))
@@ -203,8 +249,13 @@ describe('export and import', () => {
     await archive.close()
     const db = await SqliteDb.open(old, { create: false })
     const config = sampleConfig({ norm: 'ln' })
-    await db.run(`INSERT INTO runs (name, status, config_json, config_hash, task, cell, norm, batch_size, seed, created_at) VALUES ('from 2025', 'completed', ?, ?, 'adding', 'lstm', 'ln', 8, 1, 1700000000000)`, [JSON.stringify(config), configHash(config)])
-    await db.run(`INSERT INTO metrics (run_id, name, step, value, wall_ms) VALUES (1, 'loss', 1, 0.5, 10), (1, 'loss', 2, 0.25, 20)`)
+    await db.run(
+      `INSERT INTO runs (name, status, config_json, config_hash, task, cell, norm, batch_size, seed, created_at) VALUES ('from 2025', 'completed', ?, ?, 'adding', 'lstm', 'ln', 8, 1, 1700000000000)`,
+      [JSON.stringify(config), configHash(config)],
+    )
+    await db.run(
+      `INSERT INTO metrics (run_id, name, step, value, wall_ms) VALUES (1, 'loss', 1, 0.5, 10), (1, 'loss', 2, 0.25, 20)`,
+    )
     await db.close()
     const hash = sha(old)
 
@@ -215,7 +266,11 @@ describe('export and import', () => {
     expect(sha(old)).toBe(hash)
     const upgraded = await open(target)
     const [run] = await upgraded.runs.list({ filter: {} })
-    expect(run).toMatchObject({ name: 'from 2025', createdAt: 1700000000000, uuid: expect.stringMatching(/^[0-9a-f-]{36}$/) })
+    expect(run).toMatchObject({
+      name: 'from 2025',
+      createdAt: 1700000000000,
+      uuid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    })
     expect(await upgraded.countRows('metrics')).toBe(2)
     await upgraded.close()
   })
@@ -231,7 +286,9 @@ describe('export and import', () => {
     const [run] = await archive.runs.list({ filter: {} })
     await archive.close()
     const raw = await SqliteDb.open(laptop)
-    await raw.run("INSERT INTO metrics (run_id, name, step, value, wall_ms) VALUES (?, 'loss', 1000, 0.01, 99999)", [run!.id])
+    await raw.run("INSERT INTO metrics (run_id, name, step, value, wall_ms) VALUES (?, 'loss', 1000, 0.01, 99999)", [
+      run!.id,
+    ])
     await raw.run('UPDATE runs SET ended_at = ended_at + 5 WHERE id = ?', [run!.id])
     await raw.close()
 
@@ -251,9 +308,21 @@ describe('export and import', () => {
   it('refuses to export a run that is still training, or runs that do not exist', async () => {
     const busy = tmp.file('busy.sqlite')
     const archive = await open(busy)
-    const run = await archive.runs.create({ name: 'live', config: sampleConfig(), studyId: null, status: 'running', tags: [], notes: '', device: null })
-    await expect(archive.exportTo(tmp.file('busy.normlab'), { runIds: [run.id] }, { appVersion: 'x' })).rejects.toThrow(/still training/)
-    await expect(archive.exportTo(tmp.file('busy2.normlab'), { runIds: [77] }, { appVersion: 'x' })).rejects.toThrow(/run 77 is not in the archive/)
+    const run = await archive.runs.create({
+      name: 'live',
+      config: sampleConfig(),
+      studyId: null,
+      status: 'running',
+      tags: [],
+      notes: '',
+      device: null,
+    })
+    await expect(archive.exportTo(tmp.file('busy.normlab'), { runIds: [run.id] }, { appVersion: 'x' })).rejects.toThrow(
+      /still training/,
+    )
+    await expect(archive.exportTo(tmp.file('busy2.normlab'), { runIds: [77] }, { appVersion: 'x' })).rejects.toThrow(
+      /run 77 is not in the archive/,
+    )
     await archive.close()
     expect(readdirSync(tmp.dir).filter((f) => f.startsWith('busy') && f.includes('normlab'))).toEqual([])
   })
@@ -271,7 +340,9 @@ describe('tidy data at full fidelity', () => {
       'runs.csv': await n('SELECT COUNT(*) AS n FROM runs'),
       'metrics.csv': await n('SELECT COUNT(*) AS n FROM metrics'),
       'timestep_stats.csv': await n('SELECT SUM(time_steps) AS n FROM timestep_stats'),
-      'timestep_features.csv': await n('SELECT SUM(s.time_steps * s.features) AS n FROM timestep_stats s JOIN timestep_features f ON f.stat_id = s.id'),
+      'timestep_features.csv': await n(
+        'SELECT SUM(s.time_steps * s.features) AS n FROM timestep_stats s JOIN timestep_features f ON f.stat_id = s.id',
+      ),
       'evaluations.csv': await n('SELECT COUNT(*) AS n FROM evaluations'),
       'population.csv': await n('SELECT SUM(time_steps) AS n FROM population_stats'),
       'population_features.csv': await n('SELECT SUM(time_steps * features) AS n FROM population_stats'),
@@ -302,7 +373,14 @@ describe('tidy data at full fidelity', () => {
     const rows = await parquetReadObjects({ file: await asyncBufferFromFile(join(pq, 'timestep_stats.parquet')) })
     expect(rows).toHaveLength(expected['timestep_stats.csv'])
     const csvFirst = readFileSync(join(dir, 'timestep_stats.csv'), 'utf8').split('\r\n')[1]!.split(',')
-    expect(rows[0]).toMatchObject({ run_id: Number(csvFirst[0]), run_uuid: csvFirst[1], term: csvFirst[3], time_step: Number(csvFirst[5]), count: Number(csvFirst[6]), mean: Number(csvFirst[8]) })
+    expect(rows[0]).toMatchObject({
+      run_id: Number(csvFirst[0]),
+      run_uuid: csvFirst[1],
+      term: csvFirst[3],
+      time_step: Number(csvFirst[5]),
+      count: Number(csvFirst[6]),
+      mean: Number(csvFirst[8]),
+    })
 
     // A folder with something in it is never written into.
     const again = await cli(['export-data', '--db', source, '--out', dir])
@@ -314,9 +392,25 @@ describe('tidy data at full fidelity', () => {
 describe('final and best values for the Runs table', () => {
   it('gives the last step’s value and the lowest loss (highest accuracy) with its step', async () => {
     const archive = await open(tmp.file('summary.sqlite'))
-    const created = await archive.runs.create({ name: 's', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
+    const created = await archive.runs.create({
+      name: 's',
+      config: sampleConfig(),
+      studyId: null,
+      status: 'queued',
+      tags: [],
+      notes: '',
+      device: null,
+    })
     const run = await archive.runs.update({ id: created.id, status: 'running', lease: { owner: TEST_OWNER } })
-    const empty = await archive.runs.create({ name: 'e', config: sampleConfig(), studyId: null, status: 'queued', tags: [], notes: '', device: null })
+    const empty = await archive.runs.create({
+      name: 'e',
+      config: sampleConfig(),
+      studyId: null,
+      status: 'queued',
+      tags: [],
+      notes: '',
+      device: null,
+    })
     await archive.metrics.append({
       runId: run.id,
       owner: TEST_OWNER,

@@ -17,5 +17,11 @@ export function mnistTask(digits: readonly ArrayLike<number>[], seed: number, he
     const x = Float32Array.from({ length: SIZE * SIZE }, (_, i) => digits[digit]![offset + i]!)
     return { x, length: SIZE, label: digit }
   }
-  return datasetTask(images, seed, heldOutFraction, toSample, { name: 'mnist', inputSize: SIZE, outputs: 10, targetKind: 'class', trainLength: SIZE })
+  return datasetTask(images, seed, heldOutFraction, toSample, {
+    name: 'mnist',
+    inputSize: SIZE,
+    outputs: 10,
+    targetKind: 'class',
+    trainLength: SIZE,
+  })
 }

@@ -58,9 +58,15 @@ function finish(raws: Raw[], problems: Problems): UserData {
   if (first) {
     const D = first.rows[0]?.length ?? 0
     for (const r of raws) {
-      if (r.kind !== first.kind) problems.add(r.line, r.kind === 'class' ? 'label' : 'target', `every sequence must use the same kind of answer as line ${first.line} (${first.kind === 'class' ? 'label' : 'target'})`)
+      if (r.kind !== first.kind)
+        problems.add(
+          r.line,
+          r.kind === 'class' ? 'label' : 'target',
+          `every sequence must use the same kind of answer as line ${first.line} (${first.kind === 'class' ? 'label' : 'target'})`,
+        )
       r.rows.forEach((row, t) => {
-        if (row.length !== D) problems.add(r.line, `x[${t}]`, `has ${row.length} features, but line ${first.line} has ${D}`)
+        if (row.length !== D)
+          problems.add(r.line, `x[${t}]`, `has ${row.length} features, but line ${first.line} has ${D}`)
       })
     }
   }
@@ -69,14 +75,18 @@ function finish(raws: Raw[], problems: Problems): UserData {
   const D = first!.rows[0]!.length
   const samples = raws.map((r) => ({ x: Float32Array.from(r.rows.flat()), length: r.rows.length, label: r.value }))
   const outputs = kind === 'class' ? raws.reduce((max, r) => Math.max(max, r.value), 0) + 1 : 1
-  if (kind === 'class' && outputs < 2) throw new UserDataError([{ line: first!.line, field: 'label', message: 'a classification needs at least two classes (labels 0 and 1)' }])
+  if (kind === 'class' && outputs < 2)
+    throw new UserDataError([
+      { line: first!.line, field: 'label', message: 'a classification needs at least two classes (labels 0 and 1)' },
+    ])
   return { samples, inputSize: D, outputs, targetKind: kind }
 }
 
 /** The largest float32: training computes in float32, so a larger value would become Infinity there. */
 const FLOAT32_MAX = 3.4028234663852886e38
 /** A number the model can read: finite in float32, not only in JavaScript's float64 (1e39 passed, then trained to NaN). */
-const representable = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX
+const representable = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX
 const FINITE = 'must be a finite number within ±3.4e38 (float32, what training computes in)'
 
 function checkAnswer(value: unknown, field: 'label' | 'target', line: number, problems: Problems): number | null {
@@ -104,19 +114,23 @@ export function parseJsonl(text: string): UserData {
       problems.add(line, '(line)', `is not valid JSON: ${(error as Error).message}`)
       return
     }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) return problems.add(line, '(line)', 'must be a JSON object with "x" and "label" or "target"')
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      return problems.add(line, '(line)', 'must be a JSON object with "x" and "label" or "target"')
     const o = value as Record<string, unknown>
     const extra = Object.keys(o).filter((k) => k !== 'x' && k !== 'label' && k !== 'target')
     if (extra.length > 0) problems.add(line, extra[0]!, 'is not a known field (use x, and label or target)')
-    if (('label' in o) === ('target' in o)) return problems.add(line, 'label', 'give exactly one of "label" (a class) or "target" (a number)')
+    if ('label' in o === 'target' in o)
+      return problems.add(line, 'label', 'give exactly one of "label" (a class) or "target" (a number)')
     const field = 'label' in o ? 'label' : 'target'
     const answer = checkAnswer(o[field], field, line, problems)
-    if (!Array.isArray(o.x) || o.x.length === 0) return problems.add(line, 'x', 'must be a non-empty array of time steps')
+    if (!Array.isArray(o.x) || o.x.length === 0)
+      return problems.add(line, 'x', 'must be a non-empty array of time steps')
     if (o.x.length > 10_000) return problems.add(line, 'x', `has ${o.x.length} steps; the limit is 10000`)
     const rows: number[][] = []
     for (const [t, step] of o.x.entries()) {
       const row = Array.isArray(step) ? step : typeof step === 'number' ? [step] : null
-      if (!row || row.length === 0) return problems.add(line, `x[${t}]`, 'must be an array of numbers (the features of one step)')
+      if (!row || row.length === 0)
+        return problems.add(line, `x[${t}]`, 'must be an array of numbers (the features of one step)')
       const bad = row.findIndex((v) => !representable(v))
       if (bad >= 0) return problems.add(line, `x[${t}][${bad}]`, `${FINITE}, got ${JSON.stringify(row[bad])}`)
       rows.push(row as number[])
@@ -130,8 +144,20 @@ export function parseCsv(text: string): UserData {
   const problems = new Problems()
   const lines = text.split(/\r?\n/)
   const header = (lines[0] ?? '').split(',').map((h) => h.trim())
-  if (header[0] !== 'sequence' || header[1] !== 'step' || (header[2] !== 'label' && header[2] !== 'target') || header.length < 4) {
-    throw new UserDataError([{ line: 1, field: '(header)', message: 'must be "sequence,step,label,<feature>…" or "sequence,step,target,<feature>…" with at least one feature column' }])
+  if (
+    header[0] !== 'sequence' ||
+    header[1] !== 'step' ||
+    (header[2] !== 'label' && header[2] !== 'target') ||
+    header.length < 4
+  ) {
+    throw new UserDataError([
+      {
+        line: 1,
+        field: '(header)',
+        message:
+          'must be "sequence,step,label,<feature>…" or "sequence,step,target,<feature>…" with at least one feature column',
+      },
+    ])
   }
   const kind = header[2] === 'label' ? 'class' : 'regression'
   const raws: Raw[] = []
@@ -149,7 +175,12 @@ export function parseCsv(text: string): UserData {
     const [id, stepText, answerText, ...features] = cells as [string, string, string, ...string[]]
     if (id === '') problems.add(line, 'sequence', 'must not be empty')
     const step = Number(stepText)
-    const answer = checkAnswer(answerText === '' ? NaN : Number(answerText), header[2] as 'label' | 'target', line, problems)
+    const answer = checkAnswer(
+      answerText === '' ? NaN : Number(answerText),
+      header[2] as 'label' | 'target',
+      line,
+      problems,
+    )
     const row = features.map((f, j) => {
       const v = f === '' ? NaN : Number(f)
       if (!representable(v)) problems.add(line, header[j + 3]!, `${FINITE}, got "${f}"`)
@@ -163,12 +194,25 @@ export function parseCsv(text: string): UserData {
     } else if (answer !== null && answer !== current.value) {
       problems.add(line, header[2]!, `changes within sequence "${id}" (was ${current.value} on line ${current.line})`)
     }
-    if (step !== current.rows.length) problems.add(line, 'step', `must be ${current.rows.length} (steps count 0, 1, 2, … within a sequence), got "${stepText}"`)
+    if (step !== current.rows.length)
+      problems.add(
+        line,
+        'step',
+        `must be ${current.rows.length} (steps count 0, 1, 2, … within a sequence), got "${stepText}"`,
+      )
     current.rows.push(row)
   }
-  return finish(raws.map(({ line, rows, value, kind }) => ({ line, rows, value, kind })), problems)
+  return finish(
+    raws.map(({ line, rows, value, kind }) => ({ line, rows, value, kind })),
+    problems,
+  )
 }
 
 export function userTask(data: UserData, seed: number, heldOutFraction = 0.2): Task {
-  return datasetTask(data.samples, seed, heldOutFraction, (sample) => sample, { name: 'user', inputSize: data.inputSize, outputs: data.outputs, targetKind: data.targetKind })
+  return datasetTask(data.samples, seed, heldOutFraction, (sample) => sample, {
+    name: 'user',
+    inputSize: data.inputSize,
+    outputs: data.outputs,
+    targetKind: data.targetKind,
+  })
 }

@@ -20,7 +20,18 @@ export function encodeWord(word: string): Float32Array {
 }
 
 export function wordsTask(seed: number, heldOutFraction = 0.2): Task {
-  const words = LANGUAGES.flatMap((language, label) => WORD_LISTS[language]!.split(/\s+/).map((word) => ({ word, label })))
-  const toSample = ({ word, label }: { word: string; label: number }): Sample => ({ x: encodeWord(word), length: [...word].length, label })
-  return datasetTask(words, seed, heldOutFraction, toSample, { name: 'words', inputSize: ALPHABET.length, outputs: LANGUAGES.length, targetKind: 'class' })
+  const words = LANGUAGES.flatMap((language, label) =>
+    WORD_LISTS[language]!.split(/\s+/).map((word) => ({ word, label })),
+  )
+  const toSample = ({ word, label }: { word: string; label: number }): Sample => ({
+    x: encodeWord(word),
+    length: [...word].length,
+    label,
+  })
+  return datasetTask(words, seed, heldOutFraction, toSample, {
+    name: 'words',
+    inputSize: ALPHABET.length,
+    outputs: LANGUAGES.length,
+    targetKind: 'class',
+  })
 }

@@ -28,12 +28,18 @@ const blockElement = (L: ShaderLang, H: number) => `${L.int('n', 'rc.x')}
       ${L.int('k', `rc.y - q * ${H}`)}`
 
 /** One branch per block of `width` columns: `if (q == i) { … }`. */
-const branches = (blocks: { q: number; body: string }[]) => blocks.map((b) => `if (q == ${b.q}) { ${b.body} return; }`).join('\n      ')
+const branches = (blocks: { q: number; body: string }[]) =>
+  blocks.map((b) => `if (q == ${b.q}) { ${b.body} return; }`).join('\n      ')
 
-const activationBindings = (def: CellDefinition) => Object.fromEntries(Object.entries(def.activations).map(([name, x]) => [`a.${name}`, x]))
+const activationBindings = (def: CellDefinition) =>
+  Object.fromEntries(Object.entries(def.activations).map(([name, x]) => [`a.${name}`, x]))
 
 /** What forward formulas read: the gate terms at sample n of step rowOffset, the previous state. */
-function forwardReader(def: CellDefinition, H: number, aRead: ((name: string) => string) | null): (name: string) => string {
+function forwardReader(
+  def: CellDefinition,
+  H: number,
+  aRead: ((name: string) => string) | null,
+): (name: string) => string {
   return (name) => {
     const [space, key] = name.split('.') as [string, string | undefined]
     const gate = key === undefined ? -1 : def.gates.indexOf(key as never)
@@ -49,7 +55,11 @@ function forwardReader(def: CellDefinition, H: number, aRead: ((name: string) =>
 
 /** The recurrent term N_h(v) at (n, c) of C columns, normalized with n (row statistics: `rs`, computed first). */
 function recurrentTerm(L: ShaderLang, n: NormAttrs, C: number): string {
-  return L.fn('recurrentAt', ['n', 'c'], `return ${n.stats === 'none' ? 'getV(n, c)' : `getGammaBeta(0, c) * ${xhatOf(L, n, C, 'getV(n, c)', 'n', 'c')} + getGammaBeta(1, c)`};`)
+  return L.fn(
+    'recurrentAt',
+    ['n', 'c'],
+    `return ${n.stats === 'none' ? 'getV(n, c)' : `getGammaBeta(0, c) * ${xhatOf(L, n, C, 'getV(n, c)', 'n', 'c')} + getGammaBeta(1, c)`};`,
+  )
 }
 
 /** The inner term's x̂ and y at A's row `row`, row-stats row `rr`, unit k. */
@@ -73,47 +83,70 @@ export function cellForwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: Re
   const names = (list: string[]) => list.filter((x) => inputs[x] !== undefined)
   const readA = (key: string) => `getA(n, ${layout.activations.indexOf(key) * H} + k)`
   if (a.stage === 'state') {
-    if (n.stats === 'row') temp.push((inputs.rs = gpu.run(rowStatsProgram(L, N, layout.innerColumn! * H, H, n), [ins.A!], NO_STEP)))
+    if (n.stats === 'row')
+      temp.push((inputs.rs = gpu.run(rowStatsProgram(L, N, layout.innerColumn! * H, H, n), [ins.A!], NO_STEP)))
     const list = names(['A', 'hPrev', 'cPrev', 'keep', ...normInputs(n.stats)])
     const read = forwardReader(def, H, readA)
     const stateProgram = (s: 'h' | 'c'): ProgramSpec =>
-      program(list, [N, H], `
+      program(
+        list,
+        [N, H],
+        `
     ${L.helpers}
     ${innerTerm(L, cell, n, H)}
     ${L.main(`
       ${L.int('n', 'rc.x')}
       ${L.int('k', 'rc.y')}
       if (getKeep(rowOffset + n, 0) <= 0.0) { setOutput(get${s === 'h' ? 'HPrev' : 'CPrev'}(n, k)); return; }
-      ${output(L, {}, def.next[s]!, read)}`)}`)
-    return runReleasing(gpu, def.state.map((s) => stateProgram(s)), inputs, step, temp)
+      ${output(L, {}, def.next[s]!, read)}`)}`,
+      )
+    return runReleasing(
+      gpu,
+      def.state.map((s) => stateProgram(s)),
+      inputs,
+      step,
+      temp,
+    )
   }
   const C = layout.G * H
   if (n.stats === 'row') temp.push((inputs.rs = gpu.run(rowStatsProgram(L, N, 0, C, n), [ins.v!], NO_STEP)))
   const list = names(['xz', 'v', 'hPrev', 'cPrev', 'keep', ...normInputs(n.stats)])
   const header = `${L.helpers}\n    ${recurrentTerm(L, n, C)}`
   const bindings = activationBindings(def)
-  const activations = program(list, [N, cell.aWidth * H], `
+  const activations = program(
+    list,
+    [N, cell.aWidth * H],
+    `
     ${header}
     ${L.main(`
       ${blockElement(L, H)}
       ${branches(layout.activations.map((name, i) => ({ q: i, body: output(L, bindings, `a.${name}`, forwardReader(def, H, null)) })))}
-      setOutput(0.0);`)}`)
+      setOutput(0.0);`)}`,
+  )
   if (a.stage === 'gates') return runReleasing(gpu, [activations], inputs, step, temp)
   // 'step': A (unless the new h is the activation itself), then h from A or from the formulas directly.
   const keepA = !layout.stateIsActivation
   const outs: Info[] = []
   if (keepA) {
-    const A = gpu.run(activations, list.map((x) => inputs[x]!), step)
+    const A = gpu.run(
+      activations,
+      list.map((x) => inputs[x]!),
+      step,
+    )
     outs.push(A)
     inputs.A = A
   }
-  const h = program(keepA ? [...list, 'A'] : list, [N, H], `
+  const h = program(
+    keepA ? [...list, 'A'] : list,
+    [N, H],
+    `
     ${header}
     ${L.main(`
       ${L.int('n', 'rc.x')}
       ${L.int('k', 'rc.y')}
       if (getKeep(rowOffset + n, 0) <= 0.0) { setOutput(getHPrev(n, k)); return; }
-      ${keepA ? output(L, {}, def.next.h, forwardReader(def, H, readA)) : output(L, bindings, def.next.h, forwardReader(def, H, null))}`)}`)
+      ${keepA ? output(L, {}, def.next.h, forwardReader(def, H, readA)) : output(L, bindings, def.next.h, forwardReader(def, H, null))}`)}`,
+  )
   return [...outs, ...runReleasing(gpu, [h], inputs, step, temp)]
 }
 
@@ -129,10 +162,13 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
   const inputs: Record<string, Info> = { ...ins }
   const temp: Info[] = []
   const inner = def.inner !== undefined
-  if (inner && n.stats === 'row') temp.push((inputs.rs = gpu.run(rowStatsProgram(L, N, layout.innerColumn! * H, H, n), [ins.A!], step)))
+  if (inner && n.stats === 'row')
+    temp.push((inputs.rs = gpu.run(rowStatsProgram(L, N, layout.innerColumn! * H, H, n), [ins.A!], step)))
   // No w (valid / count): per-step batch statistics' count is summed from keep by the reduction
   // below, which keeps the program within WebGPU's bindings (at most 8–10 buffers a shader).
-  const base = ['dhRec', 'prev', 'dhOut', 'A', 'hPrev', 'cPrev', 'keep', ...(inner ? normInputs(n.stats) : [])].filter((x) => inputs[x] !== undefined)
+  const base = ['dhRec', 'prev', 'dhOut', 'A', 'hPrev', 'cPrev', 'keep', ...(inner ? normInputs(n.stats) : [])].filter(
+    (x) => inputs[x] !== undefined,
+  )
   const carryH = layout.carry.h!.col
   const carryC = layout.carry.c?.col ?? -1
   const read = (name: string): string => {
@@ -170,7 +206,10 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
       const size = H / G
       const reduce =
         n.stats === 'batch'
-          ? program(base, [1, 2 * H + 1], `
+          ? program(
+              base,
+              [1, 2 * H + 1],
+              `
           ${shared}
           ${L.main(`
             ${L.int('k', L.sel(`rc.y < ${H}`, 'rc.y', `rc.y - ${H}`))}
@@ -184,8 +223,12 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
               ${L.float('d', 'getGammaBeta(0, k) * innerAt(n, k)')}
               s += ${L.sel(`rc.y < ${H}`, 'd', 'd * cellXhat(rowOffset + n, n, k)')};
             }
-            setOutput(s);`)}`)
-          : program(base, [N, 2 * G], `
+            setOutput(s);`)}`,
+            )
+          : program(
+              base,
+              [N, 2 * G],
+              `
           ${shared}
           ${L.main(`
             ${L.int('n', 'rc.x')}
@@ -196,8 +239,15 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
               ${L.float('d', 'getGammaBeta(0, k) * innerAt(n, k)')}
               s += ${L.sel(`rc.y < ${G}`, 'd', 'd * cellXhat(rowOffset + n, n, k)')};
             }
-            setOutput(s / ${f(size)});`)}`)
-      temp.push((inputs.sums = gpu.run(reduce, base.map((x) => inputs[x]!), step)))
+            setOutput(s / ${f(size)});`)}`,
+            )
+      temp.push(
+        (inputs.sums = gpu.run(
+          reduce,
+          base.map((x) => inputs[x]!),
+          step,
+        )),
+      )
       base.push('sums')
       dcNew =
         n.stats === 'batch'
@@ -208,16 +258,34 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
   }
   const after = { ...before, ...def.backward.afterNorm }
   const blocks: { q: number; body: string }[] = []
-  def.gates.forEach((g, i) => blocks.push({ q: layout.dx.col + i, body: output(L, after, (def.backward.dx as Record<string, Operand>)[g]!, read) }))
-  if (layout.du !== layout.dx) def.gates.forEach((g, i) => blocks.push({ q: layout.du.col + i, body: output(L, after, (def.backward.du as Record<string, Operand>)[g]!, read) }))
+  def.gates.forEach((g, i) =>
+    blocks.push({
+      q: layout.dx.col + i,
+      body: output(L, after, (def.backward.dx as Record<string, Operand>)[g]!, read),
+    }),
+  )
+  if (layout.du !== layout.dx)
+    def.gates.forEach((g, i) =>
+      blocks.push({
+        q: layout.du.col + i,
+        body: output(L, after, (def.backward.du as Record<string, Operand>)[g]!, read),
+      }),
+    )
   blocks.push({ q: carryH, body: output(L, after, def.backward.carry.h, read) })
   if (layout.carry.c) blocks.push({ q: layout.carry.c.col, body: output(L, after, def.backward.carry.c ?? 0, read) })
   if (inner) {
     blocks.push({ q: layout.innerDy!.col, body: 'setOutput(innerAt(n, k));' })
     blocks.push({ q: layout.innerDyXhat!.col, body: 'setOutput(innerAt(n, k) * cellXhat(row, n, k));' })
   }
-  const masked = L.sel(`q == ${carryH}`, 'dhAt(n, k)', carryC >= 0 ? L.sel(`q == ${carryC}`, read('carry.c'), '0.0') : '0.0')
-  const p = program(base, [N, P * H], `
+  const masked = L.sel(
+    `q == ${carryH}`,
+    'dhAt(n, k)',
+    carryC >= 0 ? L.sel(`q == ${carryC}`, read('carry.c'), '0.0') : '0.0',
+  )
+  const p = program(
+    base,
+    [N, P * H],
+    `
     ${shared}
     ${dinner}
     ${L.main(`
@@ -228,6 +296,7 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
         return;
       }
       ${branches(blocks)}
-      setOutput(0.0);`)}`)
+      setOutput(0.0);`)}`,
+  )
   return runReleasing(gpu, [p], inputs, step, temp)[0]!
 }

@@ -24,7 +24,9 @@ export function stackKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): Info
       const C = group[0]!.shape[1]!
       const offsets = group.reduce<number[]>((acc, t) => [...acc, acc[acc.length - 1]! + t.shape[0]!], [0])
       const names = group.map((_, j) => `x${j}`)
-      const pick = group.map((_, j) => `if (rc.x < ${offsets[j + 1]}) { setOutput(getX${j}(rc.x - ${offsets[j]}, rc.y)); return; }`).join('\n      ')
+      const pick = group
+        .map((_, j) => `if (rc.x < ${offsets[j + 1]}) { setOutput(getX${j}(rc.x - ${offsets[j]}, rc.y)); return; }`)
+        .join('\n      ')
       const out = gpu.run(program(names, [offsets[offsets.length - 1]!, C], L.main(pick)), group, NO_STEP)
       temp.push(out)
       next.push(out)
@@ -48,7 +50,10 @@ export function stepMatMulKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs):
   const aAt = (k: string) => `getA(rc.x, ${col0} + ${k})`
   // Four partial sums: independent chains the GPU can overlap.
   const K4 = K - (K % 4)
-  const p = program(['a', 'b'], [R, M], L.main(`
+  const p = program(
+    ['a', 'b'],
+    [R, M],
+    L.main(`
       ${L.float('s0', '0.0')} ${L.float('s1', '0.0')} ${L.float('s2', '0.0')} ${L.float('s3', '0.0')}
       ${L.loop('k', 0, K4, 4)} {
         s0 += ${aAt('k')} * ${bAt('k')};
@@ -58,6 +63,7 @@ export function stepMatMulKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs):
       }
       ${L.float('r', 's0 + s1 + s2 + s3')}
       ${L.loop('k', K4, K)} { r += ${aAt('k')} * ${bAt('k')}; }
-      setOutput(r);`))
+      setOutput(r);`),
+  )
   return gpu.run(p, [ins.a!, ins.b!], NO_STEP)
 }

@@ -12,7 +12,10 @@ import { NO_STEP, program, runReleasing, type Attrs, type Gpu, type Info, type P
 export function rowStatsProgram(L: ShaderLang, R: number, col0: number, C: number, n: NormAttrs): ProgramSpec {
   const groups = n.groups || 1
   const size = C / groups
-  return program(['v'], [R, 2 * groups], L.main(`
+  return program(
+    ['v'],
+    [R, 2 * groups],
+    L.main(`
       ${L.int('r', 'rowOffset + rc.x')}
       ${L.int('g', L.sel(`rc.y < ${groups}`, 'rc.y', `rc.y - ${groups}`))}
       ${L.int('base', `${col0} + g * ${size}`)}
@@ -21,13 +24,15 @@ export function rowStatsProgram(L: ShaderLang, R: number, col0: number, C: numbe
       if (rc.y < ${groups}) { setOutput(m); return; }
       ${L.float('q', '0.0')}
       ${L.loop('k', 0, size)} { ${L.float('d', 'getV(r, base + k) - m')} q += d * d; }
-      setOutput(${L.rsqrt(`q / ${f(size)} + ${f(n.eps)}`)});`))
+      setOutput(${L.rsqrt(`q / ${f(size)} + ${f(n.eps)}`)});`),
+  )
 }
 
 /** x̂ of value `x` at (row-stats row `rr`, column `c`) of C columns; batch `stats` rows via statsRow + seg. */
 export function xhatOf(L: ShaderLang, n: NormAttrs, C: number, x: string, rr: string, c: string, seg = '0'): string {
   const groups = n.groups || 1
-  if (n.stats === 'batch') return `((${x} - ${n.center ? `getStats(statsRow + ${seg}, ${c})` : '0.0'}) * ${invOf(L, n, C, rr, c, seg)})`
+  if (n.stats === 'batch')
+    return `((${x} - ${n.center ? `getStats(statsRow + ${seg}, ${c})` : '0.0'}) * ${invOf(L, n, C, rr, c, seg)})`
   if (n.stats === 'row') return `((${x} - getRs(${rr}, (${c}) / ${C / groups})) * ${invOf(L, n, C, rr, c, seg)})`
   return `(${x})`
 }
@@ -45,7 +50,11 @@ export function invOf(L: ShaderLang, n: NormAttrs, C: number, rr: string, c: str
  * `rs`, computed first).
  */
 export function normInputs(stats: StatsSource): string[] {
-  return [...(stats !== 'none' ? ['gammaBeta'] : []), ...(stats === 'batch' ? ['stats'] : []), ...(stats === 'row' ? ['rs'] : [])]
+  return [
+    ...(stats !== 'none' ? ['gammaBeta'] : []),
+    ...(stats === 'batch' ? ['stats'] : []),
+    ...(stats === 'row' ? ['rs'] : []),
+  ]
 }
 
 const normAttrsOf = (a: Attrs): NormAttrs => a as unknown as NormAttrs
@@ -58,7 +67,10 @@ export function momentsKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): In
   const W = a.width as number
   const col0 = a.col0 as number
   const rows = R / S
-  const p = program(['v', 'w'], [S, 2 * W], L.main(`
+  const p = program(
+    ['v', 'w'],
+    [S, 2 * W],
+    L.main(`
       ${L.int('j', 'rc.y')}
       ${L.int('col', `${col0} + ${L.sel(`j < ${W}`, 'j', `j - ${W}`)}`)}
       ${L.int('first', `rc.x * ${rows}`)}
@@ -67,7 +79,8 @@ export function momentsKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): In
       if (j < ${W}) { setOutput(mean); return; }
       ${L.float('q', '0.0')}
       ${L.loop('r', 0, rows)} { ${L.float('d', 'getV(first + r, col) - mean')} q += getW(rowOffset + first + r, 0) * d * d; }
-      setOutput(q);`))
+      setOutput(q);`),
+  )
   return gpu.run(p, [ins.v!, ins.w!], { rowOffset: a.wOffset as number, statsRow: 0 })
 }
 
@@ -80,10 +93,17 @@ export function normApplyKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): 
   const inputs: Record<string, Info> = { ...ins }
   if (n.stats === 'row') temp.push((inputs.rs = gpu.run(rowStatsProgram(L, R, 0, C, n), [ins.u!], NO_STEP)))
   const seg = `(rc.x / ${n.rowsPerSegment || 1})`
-  const y = n.stats === 'none' ? 'x' : `getGammaBeta(0, rc.y) * ${xhatOf(L, n, C, 'x', 'rc.x', 'rc.y', seg)} + getGammaBeta(1, rc.y)`
-  const p = program(names, [R, C], L.main(`
+  const y =
+    n.stats === 'none'
+      ? 'x'
+      : `getGammaBeta(0, rc.y) * ${xhatOf(L, n, C, 'x', 'rc.x', 'rc.y', seg)} + getGammaBeta(1, rc.y)`
+  const p = program(
+    names,
+    [R, C],
+    L.main(`
       ${L.float('x', 'getU(rc.x, rc.y)')}
-      setOutput(${y}${ins.bias ? ' + getBias(rc.y)' : ''});`))
+      setOutput(${y}${ins.bias ? ' + getBias(rc.y)' : ''});`),
+  )
   return runReleasing(gpu, [p], inputs, stepOf(a), temp)[0]!
 }
 
@@ -107,7 +127,10 @@ export function normGradKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): I
   let du: string
   if (n.stats === 'batch') {
     // Column sums of γ·dy and γ·dy·x̂ over each segment's rows: [S, 2C].
-    const reduce = program(['dy', 'u', 'gammaBeta', 'stats'], [R / rps, 2 * C], L.main(`
+    const reduce = program(
+      ['dy', 'u', 'gammaBeta', 'stats'],
+      [R / rps, 2 * C],
+      L.main(`
         ${L.int('c', L.sel(`rc.y < ${C}`, 'rc.y', `rc.y - ${C}`))}
         ${L.float('s', '0.0')}
         ${L.loop('k', 0, rps)} {
@@ -115,7 +138,8 @@ export function normGradKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): I
           ${L.float('dxhat', `getGammaBeta(0, c) * ${dyAt('r', 'c')}`)}
           s += ${L.sel(`rc.y < ${C}`, 'dxhat', `dxhat * ${xhatOf(L, n, C, 'getU(rowOffset + r, c)', '', 'c', 'rc.x')}`)};
         }
-        setOutput(s);`))
+        setOutput(s);`),
+    )
     temp.push((inputs.sums = gpu.run(reduce, [ins.dy!, ins.u!, ins.gammaBeta!, ins.stats!], step)))
     const m1 = n.center ? `getSums(rc.x / ${rps}, rc.y)` : '0.0'
     du = `${invOf(L, n, C, '', 'rc.y', `(rc.x / ${rps})`)} * (getGammaBeta(0, rc.y) * ${dyAt('rc.x', 'rc.y')} - getW(rowOffset + rc.x, 0) * (${m1} + xhat * getSums(rc.x / ${rps}, ${C} + rc.y)))`
@@ -123,7 +147,10 @@ export function normGradKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): I
     temp.push((inputs.rs = gpu.run(rowStatsProgram(L, R, 0, C, n), [ins.u!], step)))
     const size = C / G
     // Per row and group: mean of γ·dy and of γ·dy·x̂: [R, 2G].
-    const reduce = program(['dy', 'u', 'gammaBeta', 'rs'], [R, 2 * G], L.main(`
+    const reduce = program(
+      ['dy', 'u', 'gammaBeta', 'rs'],
+      [R, 2 * G],
+      L.main(`
         ${L.int('g', L.sel(`rc.y < ${G}`, 'rc.y', `rc.y - ${G}`))}
         ${L.float('s', '0.0')}
         ${L.loop('k', 0, size)} {
@@ -131,7 +158,8 @@ export function normGradKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): I
           ${L.float('dxhat', `getGammaBeta(0, c) * ${dyAt('rc.x', 'c')}`)}
           s += ${L.sel(`rc.y < ${G}`, 'dxhat', `dxhat * ${xhatOf(L, n, C, 'getU(rowOffset + rc.x, c)', 'rc.x', 'c')}`)};
         }
-        setOutput(s / ${f(size)});`))
+        setOutput(s / ${f(size)});`),
+    )
     temp.push((inputs.sums = gpu.run(reduce, [ins.dy!, ins.u!, ins.gammaBeta!, inputs.rs!], step)))
     const m1 = n.center ? `getSums(rc.x, rc.y / ${size})` : '0.0'
     du = `${invOf(L, n, C, 'rc.x', 'rc.y')} * (getGammaBeta(0, rc.y) * ${dyAt('rc.x', 'rc.y')} - ${m1} - xhat * getSums(rc.x, ${G} + rc.y / ${size}))`

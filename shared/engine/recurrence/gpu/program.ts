@@ -39,8 +39,20 @@ export const program = (names: string[], shape: number[], code: string): Program
  * Runs a kernel's programs on the named inputs (one program an output), then frees what the
  * kernel computed first for them (row statistics, sums): `temp`.
  */
-export function runReleasing(gpu: Gpu, programs: ProgramSpec[], inputs: Record<string, Info>, step: Step, temp: Info[]): Info[] {
-  const out = programs.map((p) => gpu.run(p, p.names.map((n) => inputs[n]!), step))
+export function runReleasing(
+  gpu: Gpu,
+  programs: ProgramSpec[],
+  inputs: Record<string, Info>,
+  step: Step,
+  temp: Info[],
+): Info[] {
+  const out = programs.map((p) =>
+    gpu.run(
+      p,
+      p.names.map((n) => inputs[n]!),
+      step,
+    ),
+  )
   for (const t of temp) gpu.dispose(t)
   return out
 }

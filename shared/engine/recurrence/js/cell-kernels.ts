@@ -39,7 +39,15 @@ export interface ForwardArrays {
 }
 
 /** 'gates': A from the gate terms, the recurrent term normalized with `n` (its stats row already chosen). */
-export function forwardGates(cell: Cell, N: number, H: number, rowOffset: number, t: ForwardArrays, n: NormArgs, A: Float32Array): void {
+export function forwardGates(
+  cell: Cell,
+  N: number,
+  H: number,
+  rowOffset: number,
+  t: ForwardArrays,
+  n: NormArgs,
+  A: Float32Array,
+): void {
   const C = cell.layout.G * H
   const cols = new Columns(C)
   if (n.mode === 'batch') cols.fromStats(n.stats!, n.statsRow, n)
@@ -51,7 +59,16 @@ export function forwardGates(cell: Cell, N: number, H: number, rowOffset: number
 }
 
 /** 'state': the new state of each valid sample from A, the inner term normalized with `n`; padded samples keep theirs. */
-export function forwardState(cell: Cell, N: number, H: number, rowOffset: number, t: ForwardArrays, n: NormArgs, h: Float32Array, c: Float32Array | null): void {
+export function forwardState(
+  cell: Cell,
+  N: number,
+  H: number,
+  rowOffset: number,
+  t: ForwardArrays,
+  n: NormArgs,
+  h: Float32Array,
+  c: Float32Array | null,
+): void {
   const A = t.A!
   const stride = cell.aWidth * H
   const col0 = cell.layout.innerColumn! * H
@@ -70,7 +87,16 @@ export function forwardState(cell: Cell, N: number, H: number, rowOffset: number
 }
 
 /** 'step' (cells without an inner term): gates and state at once; A kept for backward unless the new h is the activation itself. */
-export function forwardStep(cell: Cell, N: number, H: number, rowOffset: number, t: ForwardArrays, n: NormArgs, A: Float32Array | null, h: Float32Array): void {
+export function forwardStep(
+  cell: Cell,
+  N: number,
+  H: number,
+  rowOffset: number,
+  t: ForwardArrays,
+  n: NormArgs,
+  A: Float32Array | null,
+  h: Float32Array,
+): void {
   const C = cell.layout.G * H
   const cols = new Columns(C)
   if (n.mode === 'batch') cols.fromStats(n.stats!, n.statsRow, n)
@@ -91,7 +117,19 @@ export function forwardStep(cell: Cell, N: number, H: number, rowOffset: number,
  * The inner term of sample row `r` normalized into y (and x̂, 1/σ when asked), from A's column
  * block at col0. batch: `cols` hold the statistics already; none: y = x̂ = the term.
  */
-function innerNormalized(A: Float32Array, stride: number, col0: number, r: number, H: number, n: NormArgs, cols: Columns, y: Float64Array, xhat: Float64Array | null, inv: Float64Array | null, o = 0): void {
+function innerNormalized(
+  A: Float32Array,
+  stride: number,
+  col0: number,
+  r: number,
+  H: number,
+  n: NormArgs,
+  cols: Columns,
+  y: Float64Array,
+  xhat: Float64Array | null,
+  inv: Float64Array | null,
+  o = 0,
+): void {
   const base = r * stride + col0
   if (n.mode === 'none') {
     for (let k = 0; k < H; k++) {
@@ -121,7 +159,15 @@ export interface BackwardArrays {
 }
 
 /** Backward through one step t (stacked inputs read from rowOffset = t·N; the inner term's stats row is n.statsRow). out P [N, width·H]. */
-export function backward(cell: Cell, N: number, H: number, rowOffset: number, t: BackwardArrays, n: NormArgs, P: Float32Array): void {
+export function backward(
+  cell: Cell,
+  N: number,
+  H: number,
+  rowOffset: number,
+  t: BackwardArrays,
+  n: NormArgs,
+  P: Float32Array,
+): void {
   const { layout } = cell
   const width = layout.width * H
   const NH = N * H
@@ -132,7 +178,8 @@ export function backward(cell: Cell, N: number, H: number, rowOffset: number, t:
   for (let s = 0; s < N; s++) {
     const row = rowOffset + s
     for (let k = 0; k < H; k++) {
-      dh[s * H + k] = t.dhRec[s * H + k]! + (t.prev ? t.prev[s * width + carryH + k]! : 0) + (t.dhOut ? t.dhOut[row * H + k]! : 0)
+      dh[s * H + k] =
+        t.dhRec[s * H + k]! + (t.prev ? t.prev[s * width + carryH + k]! : 0) + (t.dhOut ? t.dhOut[row * H + k]! : 0)
       if (cc) cc[s * H + k] = t.prev ? t.prev[s * width + carryC + k]! : 0
     }
   }
@@ -155,7 +202,20 @@ export function backward(cell: Cell, N: number, H: number, rowOffset: number, t:
     for (let s = 0; s < N; s++) {
       if (!valid(s)) continue
       innerNormalized(t.A, stride, col0, rowOffset + s, H, n, cols, y, xhat, inv, s * H)
-      cell.rows.beforeNorm(H, t.A, (rowOffset + s) * stride, y, s * H, t.hPrev, t.cPrev, (rowOffset + s) * H, dh, cc, inner, keep)
+      cell.rows.beforeNorm(
+        H,
+        t.A,
+        (rowOffset + s) * stride,
+        y,
+        s * H,
+        t.hPrev,
+        t.cPrev,
+        (rowOffset + s) * H,
+        dh,
+        cc,
+        inner,
+        keep,
+      )
     }
     dinner = innerBackward(n, N, H, rowOffset, valid, t.w, inner, xhat, inv, cols)
   }
@@ -183,7 +243,18 @@ export function backward(cell: Cell, N: number, H: number, rowOffset: number, t:
 }
 
 /** The inner term's normalizer backward over the step's samples: the gradient into the term from the gradient into y. */
-function innerBackward(n: NormArgs, N: number, H: number, rowOffset: number, valid: (s: number) => boolean, w: Float32Array | null, dy: Float64Array, xhat: Float64Array, inv: Float64Array, cols: Columns): Float64Array {
+function innerBackward(
+  n: NormArgs,
+  N: number,
+  H: number,
+  rowOffset: number,
+  valid: (s: number) => boolean,
+  w: Float32Array | null,
+  dy: Float64Array,
+  xhat: Float64Array,
+  inv: Float64Array,
+  cols: Columns,
+): Float64Array {
   if (n.mode === 'none') return dy
   const out = new Float64Array(N * H)
   const gamma = n.gamma!

@@ -17,7 +17,10 @@ export interface NormArgs extends Required<Omit<NormAttrs, 'stats'>> {
   beta: Float32Array | null
 }
 
-export function normArgs(attrs: NormAttrs, inputs: { stats?: Float32Array; gamma?: Float32Array; beta?: Float32Array }): NormArgs {
+export function normArgs(
+  attrs: NormAttrs,
+  inputs: { stats?: Float32Array; gamma?: Float32Array; beta?: Float32Array },
+): NormArgs {
   return {
     mode: attrs.stats,
     stats: inputs.stats ?? null,
@@ -110,7 +113,18 @@ export class Columns {
  * Weighted column moments of v [R, stride] over columns [col0, col0 + W), per segment of R / S
  * rows. out: [S, 2W], means then variances (center false: zeros, then mean squares).
  */
-export function moments(v: Float32Array, stride: number, w: Float32Array, wOffset: number, R: number, S: number, col0: number, W: number, center: boolean, out: Float32Array): void {
+export function moments(
+  v: Float32Array,
+  stride: number,
+  w: Float32Array,
+  wOffset: number,
+  R: number,
+  S: number,
+  col0: number,
+  W: number,
+  center: boolean,
+  out: Float32Array,
+): void {
   const rows = R / S
   const mean = new Float64Array(W)
   const q = new Float64Array(W)
@@ -141,7 +155,14 @@ export function moments(v: Float32Array, stride: number, w: Float32Array, wOffse
 }
 
 /** y = γ·x̂ + β + bias over u [R, C] (no statistics: u + bias). */
-export function normApply(u: Float32Array, R: number, C: number, n: NormArgs, bias: Float32Array | null, out: Float32Array): void {
+export function normApply(
+  u: Float32Array,
+  R: number,
+  C: number,
+  n: NormArgs,
+  bias: Float32Array | null,
+  out: Float32Array,
+): void {
   const cols = new Columns(C)
   for (let r = 0; r < R; r++) {
     const base = r * C
@@ -153,12 +174,21 @@ export function normApply(u: Float32Array, R: number, C: number, n: NormArgs, bi
     else if (r % n.rowsPerSegment === 0) cols.fromStats(n.stats!, n.statsRow + r / n.rowsPerSegment, n)
     const gamma = n.gamma!
     const beta = n.beta!
-    for (let c = 0; c < C; c++) out[base + c] = gamma[c]! * (u[base + c]! - cols.mean[c]!) * cols.inv[c]! + beta[c]! + (bias ? bias[c]! : 0)
+    for (let c = 0; c < C; c++)
+      out[base + c] = gamma[c]! * (u[base + c]! - cols.mean[c]!) * cols.inv[c]! + beta[c]! + (bias ? bias[c]! : 0)
   }
 }
 
 /** One row of a term normalized into `out` (f64, from `o`): row `row` of v [·, C] (batch: `cols` hold the statistics already). */
-export function normalizedRow(v: Float32Array, row: number, C: number, n: NormArgs, cols: Columns, out: Float64Array, o: number): void {
+export function normalizedRow(
+  v: Float32Array,
+  row: number,
+  C: number,
+  n: NormArgs,
+  cols: Columns,
+  out: Float64Array,
+  o: number,
+): void {
   const vb = row * C
   if (n.mode === 'none') {
     for (let c = 0; c < C; c++) out[o + c] = v[vb + c]!
@@ -174,7 +204,19 @@ export function normalizedRow(v: Float32Array, row: number, C: number, n: NormAr
  * batch: the sums run over each segment's rows, weighted by w (padded rows weigh 0);
  * row: over the row's group.
  */
-export function normGrad(dy: Float32Array, dyStride: number, dyCol0: number, u: Float32Array, uRow0: number, R: number, C: number, n: NormArgs, w: Float32Array | null, du: Float32Array, dyXhat: Float32Array): void {
+export function normGrad(
+  dy: Float32Array,
+  dyStride: number,
+  dyCol0: number,
+  u: Float32Array,
+  uRow0: number,
+  R: number,
+  C: number,
+  n: NormArgs,
+  w: Float32Array | null,
+  du: Float32Array,
+  dyXhat: Float32Array,
+): void {
   if (n.mode === 'none') {
     for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) du[r * C + c] = dy[r * dyStride + dyCol0 + c]!
     return
@@ -236,7 +278,15 @@ export function normGrad(dy: Float32Array, dyStride: number, dyCol0: number, u: 
  * Row statistics' backward over C values at offset o of the buffers, group by group:
  * du = r·(γdy − m₁ − x̂·m₂) with the group's means m₁ (0 without centering) and m₂.
  */
-export function rowGrad(n: NormArgs, C: number, xhat: Float64Array, dy: Float64Array, inv: Float64Array, o: number, du: Float64Array): void {
+export function rowGrad(
+  n: NormArgs,
+  C: number,
+  xhat: Float64Array,
+  dy: Float64Array,
+  inv: Float64Array,
+  o: number,
+  du: Float64Array,
+): void {
   const gamma = n.gamma!
   const size = C / n.groups
   for (let g = 0; g < n.groups; g++) {
@@ -249,6 +299,7 @@ export function rowGrad(n: NormArgs, C: number, xhat: Float64Array, dy: Float64A
     }
     m1 = n.center ? m1 / size : 0
     m2 /= size
-    for (let c = g * size; c < (g + 1) * size; c++) du[o + c] = inv[o + c]! * (gamma[c]! * dy[o + c]! - m1 - xhat[o + c]! * m2)
+    for (let c = g * size; c < (g + 1) * size; c++)
+      du[o + c] = inv[o + c]! * (gamma[c]! * dy[o + c]! - m1 - xhat[o + c]! * m2)
   }
 }

@@ -18,7 +18,10 @@ interface Memory {
   done(outputs: Out[]): Info[]
 }
 
-type CpuLike = { data: { get(id: object): { values?: unknown } }; makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): Info }
+type CpuLike = {
+  data: { get(id: object): { values?: unknown } }
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): Info
+}
 
 function memoryOf(backend: unknown): Memory {
   const cpu = backend as CpuLike
@@ -40,7 +43,11 @@ type Compute = (ins: Ins, attrs: Record<string, unknown>, mem: Memory) => Out[]
 const opt = (mem: Memory, t: Info | undefined) => (t ? mem.input(t) : null)
 
 function normOf(ins: Ins, attrs: NormAttrs, mem: Memory): NormArgs {
-  return normArgs(attrs, { ...(ins.stats ? { stats: mem.input(ins.stats) } : {}), ...(ins.gamma ? { gamma: mem.input(ins.gamma) } : {}), ...(ins.beta ? { beta: mem.input(ins.beta) } : {}) })
+  return normArgs(attrs, {
+    ...(ins.stats ? { stats: mem.input(ins.stats) } : {}),
+    ...(ins.gamma ? { gamma: mem.input(ins.gamma) } : {}),
+    ...(ins.beta ? { beta: mem.input(ins.beta) } : {}),
+  })
 }
 
 const COMPUTE: Record<string, Compute> = {
@@ -48,7 +55,18 @@ const COMPUTE: Record<string, Compute> = {
     const [R, stride] = ins.v!.shape as [number, number]
     const W = a.width as number
     const out = mem.output([a.segments as number, 2 * W])
-    moments(mem.input(ins.v!), stride, mem.input(ins.w!), a.wOffset as number, R, a.segments as number, a.col0 as number, W, a.center as boolean, view(mem, out))
+    moments(
+      mem.input(ins.v!),
+      stride,
+      mem.input(ins.w!),
+      a.wOffset as number,
+      R,
+      a.segments as number,
+      a.col0 as number,
+      W,
+      a.center as boolean,
+      view(mem, out),
+    )
     return [out]
   },
   [KERNELS.normApply]: (ins, a, mem) => {
@@ -62,7 +80,19 @@ const COMPUTE: Record<string, Compute> = {
     const C = ins.u!.shape[1]!
     const du = mem.output([R, C])
     const dyXhat = mem.output([R, C])
-    normGrad(mem.input(ins.dy!), ins.dy!.shape[1]!, a.dyCol0 as number, mem.input(ins.u!), a.rowOffset as number, R, C, normOf(ins, a as unknown as NormAttrs, mem), opt(mem, ins.w), view(mem, du), view(mem, dyXhat))
+    normGrad(
+      mem.input(ins.dy!),
+      ins.dy!.shape[1]!,
+      a.dyCol0 as number,
+      mem.input(ins.u!),
+      a.rowOffset as number,
+      R,
+      C,
+      normOf(ins, a as unknown as NormAttrs, mem),
+      opt(mem, ins.w),
+      view(mem, du),
+      view(mem, dyXhat),
+    )
     return [du, dyXhat]
   },
   [KERNELS.cellForward]: (ins, attrs, mem) => {
@@ -76,7 +106,14 @@ const COMPUTE: Record<string, Compute> = {
     const h = a.stage === 'gates' ? null : mem.output([N, H])
     const c = a.stage === 'state' && cell.hasC ? mem.output([N, H]) : null
     for (const o of [h, c]) if (o) outs.push(o)
-    const t = { xz: opt(mem, ins.xz), v: opt(mem, ins.v), A: opt(mem, ins.A), hPrev: mem.input(ins.hPrev!), cPrev: opt(mem, ins.cPrev), keep: opt(mem, ins.keep) }
+    const t = {
+      xz: opt(mem, ins.xz),
+      v: opt(mem, ins.v),
+      A: opt(mem, ins.A),
+      hPrev: mem.input(ins.hPrev!),
+      cPrev: opt(mem, ins.cPrev),
+      keep: opt(mem, ins.keep),
+    }
     const n = normOf(ins, a.norm, mem)
     if (a.stage === 'gates') forwardGates(cell, N, H, a.rowOffset, t, n, view(mem, A!))
     else if (a.stage === 'state') forwardState(cell, N, H, a.rowOffset, t, n, view(mem, h!), c ? view(mem, c) : null)
@@ -88,7 +125,16 @@ const COMPUTE: Record<string, Compute> = {
     const cell = cellOf(a.cell as CellKind)
     const [N, H] = ins.dhRec!.shape as [number, number]
     const out = mem.output([N, cell.layout.width * H])
-    const t = { dhRec: mem.input(ins.dhRec!), prev: opt(mem, ins.prev), dhOut: opt(mem, ins.dhOut), A: mem.input(ins.A!), hPrev: mem.input(ins.hPrev!), cPrev: opt(mem, ins.cPrev), keep: mem.input(ins.keep!), w: opt(mem, ins.w) }
+    const t = {
+      dhRec: mem.input(ins.dhRec!),
+      prev: opt(mem, ins.prev),
+      dhOut: opt(mem, ins.dhOut),
+      A: mem.input(ins.A!),
+      hPrev: mem.input(ins.hPrev!),
+      cPrev: opt(mem, ins.cPrev),
+      keep: mem.input(ins.keep!),
+      w: opt(mem, ins.w),
+    }
     backward(cell, N, H, a.rowOffset, t, normOf(ins, a.norm, mem), view(mem, out))
     return [out]
   },
@@ -127,7 +173,16 @@ const COMPUTE: Record<string, Compute> = {
  * sums). out [M, W]. For narrow a only (the input width, the bias): a matMul library packs all
  * of b first, which for [1, 6400]·[6400, 1024] costs ~100× the arithmetic.
  */
-export function columnProduct(a: Float32Array | null, M: number, b: Float32Array, R: number, stride: number, col0: number, W: number, out: Float32Array): void {
+export function columnProduct(
+  a: Float32Array | null,
+  M: number,
+  b: Float32Array,
+  R: number,
+  stride: number,
+  col0: number,
+  W: number,
+  out: Float32Array,
+): void {
   const acc = new Float64Array(M * W)
   for (let r = 0; r < R; r++) {
     const bb = r * stride + col0

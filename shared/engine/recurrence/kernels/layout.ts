@@ -32,7 +32,8 @@ export interface CellLayout {
   width: number
 }
 
-const sameFormulas = (a: Record<string, unknown>, b: Record<string, unknown>, keys: readonly string[]) => keys.every((k) => sameExpr(expr(a[k] as Expr), expr(b[k] as Expr)))
+const sameFormulas = (a: Record<string, unknown>, b: Record<string, unknown>, keys: readonly string[]) =>
+  keys.every((k) => sameExpr(expr(a[k] as Expr), expr(b[k] as Expr)))
 
 export function cellLayout(def: CellDefinition): CellLayout {
   const G = def.gates.length
@@ -50,7 +51,12 @@ export function cellLayout(def: CellDefinition): CellLayout {
   const innerDyXhat = def.inner ? block(1) : null
   const next = expr(def.next.h)
   const before = def.backward.beforeNorm ?? {}
-  const after = [...Object.values(def.backward.afterNorm), ...Object.values(def.backward.dx), ...Object.values(def.backward.du), ...Object.values(def.backward.carry)].map((x) => expr(x as Expr))
+  const after = [
+    ...Object.values(def.backward.afterNorm),
+    ...Object.values(def.backward.dx),
+    ...Object.values(def.backward.du),
+    ...Object.values(def.backward.carry),
+  ].map((x) => expr(x as Expr))
   // What the part after the norm reads of the part before it: kept per unit rather than computed twice.
   const afterBindings = needed(def.backward.afterNorm, after).map((name) => expr(def.backward.afterNorm[name]!))
   const reads = new Set([...after, ...afterBindings].flatMap((e) => [...refsOf(e)]))
@@ -59,7 +65,8 @@ export function cellLayout(def: CellDefinition): CellLayout {
     G,
     activations,
     innerColumn: def.inner ? activations.indexOf(def.inner.activation) : null,
-    stateIsActivation: activations.length === 1 && def.state.length === 1 && next.op === 'ref' && next.name === `a.${activations[0]}`,
+    stateIsActivation:
+      activations.length === 1 && def.state.length === 1 && next.op === 'ref' && next.name === `a.${activations[0]}`,
     kept,
     dx,
     du,

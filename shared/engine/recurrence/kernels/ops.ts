@@ -6,7 +6,10 @@ import { KERNELS, type CellBackwardAttrs, type CellForwardAttrs, type NormAttrs 
 type Inputs = Record<string, Tensor | undefined>
 
 function run(name: string, inputs: Inputs, attrs: object): Tensor | Tensor[] {
-  const present = Object.fromEntries(Object.entries(inputs).filter(([, t]) => t !== undefined)) as Record<string, Tensor>
+  const present = Object.fromEntries(Object.entries(inputs).filter(([, t]) => t !== undefined)) as Record<
+    string,
+    Tensor
+  >
   return tf.engine().runKernel(name, present, attrs as never) as Tensor | Tensor[]
 }
 
@@ -23,7 +26,11 @@ export interface NormInputs {
  * Weighted column moments of v's columns [col0, col0 + width) per segment: [S, 2·width], means
  * then variances (center false: zeros, then mean squares).
  */
-export function momentsOp(v: Tensor2D, w: Tensor2D, attrs: { segments: number; col0: number; width: number; wOffset: number; center: boolean }): Tensor2D {
+export function momentsOp(
+  v: Tensor2D,
+  w: Tensor2D,
+  attrs: { segments: number; col0: number; width: number; wOffset: number; center: boolean },
+): Tensor2D {
   return run(KERNELS.moments, { v, w }, attrs) as Tensor2D
 }
 
@@ -36,7 +43,12 @@ export function normApplyOp(u: Tensor2D, p: NormInputs & { bias?: Tensor }, attr
  * The normalizer's backward: [du, dy·x̂] for dy's rows. dy is columns [dyCol0, dyCol0 + C) of a
  * wider matrix; u and w are read from row `rowOffset` (stacked over time).
  */
-export function normGradOp(dy: Tensor2D, u: Tensor2D, p: NormInputs & { w?: Tensor2D }, attrs: NormAttrs & { dyCol0: number; rowOffset: number }): [Tensor2D, Tensor2D] {
+export function normGradOp(
+  dy: Tensor2D,
+  u: Tensor2D,
+  p: NormInputs & { w?: Tensor2D },
+  attrs: NormAttrs & { dyCol0: number; rowOffset: number },
+): [Tensor2D, Tensor2D] {
   return run(KERNELS.normGrad, { dy, u, ...p }, attrs) as [Tensor2D, Tensor2D]
 }
 
@@ -54,7 +66,11 @@ export function stackOp(parts: readonly Tensor2D[]): Tensor2D {
  * unpacked program: tfjs's packed matMul would pack its inputs and the recurrence programs unpack its
  * output, up to four dispatches a step for one. cpu and wasm use the backend's matMul.
  */
-export function stepMatMulOp(a: Tensor2D, b: Tensor2D, attrs: { col0: number; width: number; transposeB: boolean }): Tensor2D {
+export function stepMatMulOp(
+  a: Tensor2D,
+  b: Tensor2D,
+  attrs: { col0: number; width: number; transposeB: boolean },
+): Tensor2D {
   return run(KERNELS.stepMatMul, { a, b }, attrs) as Tensor2D
 }
 
@@ -81,7 +97,11 @@ export function columnsOp(x: Tensor2D, col0: number, widths: readonly number[]):
  * (this step's h·Wh), hPrev, cPrev, keep (stacked validity), A (the 'state' stage's input), and
  * the inline normalizer's γ, β, stats.
  */
-export function cellForwardOp(t: { xz?: Tensor2D; v?: Tensor2D; A?: Tensor2D; hPrev: Tensor2D; cPrev?: Tensor2D; keep?: Tensor2D }, p: NormInputs, attrs: CellForwardAttrs): Tensor2D[] {
+export function cellForwardOp(
+  t: { xz?: Tensor2D; v?: Tensor2D; A?: Tensor2D; hPrev: Tensor2D; cPrev?: Tensor2D; keep?: Tensor2D },
+  p: NormInputs,
+  attrs: CellForwardAttrs,
+): Tensor2D[] {
   const out = run(KERNELS.cellForward, { ...t, ...p }, attrs)
   return Array.isArray(out) ? (out as Tensor2D[]) : [out as Tensor2D]
 }
@@ -92,7 +112,16 @@ export function cellForwardOp(t: { xz?: Tensor2D; v?: Tensor2D; A?: Tensor2D; hP
  * blocks); dhOut the per-step outputs' gradient; A, hPrev, cPrev, keep, w stacked over time.
  */
 export function cellBackwardOp(
-  t: { dhRec: Tensor2D; prev?: Tensor2D; dhOut?: Tensor2D; A: Tensor2D; hPrev: Tensor2D; cPrev?: Tensor2D; keep: Tensor2D; w?: Tensor2D },
+  t: {
+    dhRec: Tensor2D
+    prev?: Tensor2D
+    dhOut?: Tensor2D
+    A: Tensor2D
+    hPrev: Tensor2D
+    cPrev?: Tensor2D
+    keep: Tensor2D
+    w?: Tensor2D
+  },
   p: NormInputs,
   attrs: CellBackwardAttrs,
 ): Tensor2D {
@@ -104,12 +133,18 @@ export function cellBackwardOp(
  * tensor (webgpu/sequence.ts forwardLayout). Inputs xz [T·N, C], keep [T·N, 1], Wh [H, C], the
  * packed γ/β of the recurrent and inner terms, and at evaluation their population rows.
  */
-export function sequenceForwardOp(t: { xz: Tensor2D; keep: Tensor2D; Wh: Tensor2D; gbH?: Tensor; gbC?: Tensor; popH?: Tensor2D; popC?: Tensor2D }, attrs: object): Tensor {
+export function sequenceForwardOp(
+  t: { xz: Tensor2D; keep: Tensor2D; Wh: Tensor2D; gbH?: Tensor; gbC?: Tensor; popH?: Tensor2D; popC?: Tensor2D },
+  attrs: object,
+): Tensor {
   return run(KERNELS.sequenceForward, t, attrs) as Tensor
 }
 
 /** The whole backward time loop as one kernel (WebGPU): one flat output (webgpu/sequence.ts backwardLayout). */
-export function sequenceBackwardOp(t: { fwd: Tensor; keep: Tensor2D; Wh: Tensor2D; dy: Tensor2D; gbH?: Tensor; gbC?: Tensor }, attrs: object): Tensor {
+export function sequenceBackwardOp(
+  t: { fwd: Tensor; keep: Tensor2D; Wh: Tensor2D; dy: Tensor2D; gbH?: Tensor; gbC?: Tensor },
+  attrs: object,
+): Tensor {
   return run(KERNELS.sequenceBackward, t, attrs) as Tensor
 }
 

@@ -7,7 +7,11 @@ import { KERNELS } from './names'
 const MULTI_OUTPUT = new Set<string>([KERNELS.normGrad, KERNELS.cellForward, KERNELS.columns])
 
 /** One kernel's outputs, in order, from its inputs, attributes and the backend it runs on. */
-export type KernelCompute = (inputs: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>, backend: unknown) => tf.TensorInfo[]
+export type KernelCompute = (
+  inputs: Record<string, tf.TensorInfo>,
+  attrs: Record<string, unknown>,
+  backend: unknown,
+) => tf.TensorInfo[]
 
 /** Registers each kernel for the backend, unless one is registered already. */
 export function registerKernelSet(backendName: string, kernels: Record<string, KernelCompute>): void {

@@ -17,25 +17,61 @@ export interface LoopGradients {
 }
 
 /** The backward time loop: dy is the gradient of the last h, or of every step's h ([N, T, H]) for per-step outputs. */
-export function backwardLoop(ctx: SequenceContext, p: Params, dy: Tensor, s: Saved, normInputs: NormInputsOf): LoopGradients {
-  const dhOut = ctx.options.sequenceOutput ? (tf.reshape(tf.transpose(dy, [1, 0, 2]), [ctx.T * ctx.N, ctx.H]) as Tensor2D) : undefined
-  return oneDispatchLoop(ctx) ? oneDispatchBackward(ctx, p, dy, dhOut, s, normInputs) : backwardByStep(ctx, p, dy, dhOut, s, normInputs)
+export function backwardLoop(
+  ctx: SequenceContext,
+  p: Params,
+  dy: Tensor,
+  s: Saved,
+  normInputs: NormInputsOf,
+): LoopGradients {
+  const dhOut = ctx.options.sequenceOutput
+    ? (tf.reshape(tf.transpose(dy, [1, 0, 2]), [ctx.T * ctx.N, ctx.H]) as Tensor2D)
+    : undefined
+  return oneDispatchLoop(ctx)
+    ? oneDispatchBackward(ctx, p, dy, dhOut, s, normInputs)
+    : backwardByStep(ctx, p, dy, dhOut, s, normInputs)
 }
 
-function oneDispatchBackward(ctx: SequenceContext, p: Params, dy: Tensor, dhOut: Tensor2D | undefined, s: Saved, normInputs: NormInputsOf): LoopGradients {
+function oneDispatchBackward(
+  ctx: SequenceContext,
+  p: Params,
+  dy: Tensor,
+  dhOut: Tensor2D | undefined,
+  s: Saved,
+  normInputs: NormInputsOf,
+): LoopGradients {
   const { N, T, H, C, innerTerm, layout } = ctx
   const attrs = sequenceAttrs(ctx)
   const flat = sequenceBackwardOp(
-    { fwd: s.flat, keep: s.keep, Wh: p.Wh as Tensor2D, dy: dhOut ?? (dy as Tensor2D), gbH: normInputs('h').gammaBeta, gbC: innerTerm ? normInputs(innerTerm).gammaBeta : undefined },
+    {
+      fwd: s.flat,
+      keep: s.keep,
+      Wh: p.Wh as Tensor2D,
+      dy: dhOut ?? (dy as Tensor2D),
+      gbH: normInputs('h').gammaBeta,
+      gbC: innerTerm ? normInputs(innerTerm).gammaBeta : undefined,
+    },
     { ...attrs, T, sequenceOutput: ctx.options.sequenceOutput },
   )
   const L = backwardLayout(attrs, T, N, H)
-  const section = (at: number, cols: number) => tf.reshape(tf.slice(flat, [at], [T * N * cols]), [T * N, cols]) as Tensor2D
-  return { Pall: section(L.P, layout.width * H), dVall: L.dV >= 0 ? section(L.dV, C) : undefined, dUvAll: L.dyXhat >= 0 ? section(L.dyXhat, C) : undefined }
+  const section = (at: number, cols: number) =>
+    tf.reshape(tf.slice(flat, [at], [T * N * cols]), [T * N, cols]) as Tensor2D
+  return {
+    Pall: section(L.P, layout.width * H),
+    dVall: L.dV >= 0 ? section(L.dV, C) : undefined,
+    dUvAll: L.dyXhat >= 0 ? section(L.dyXhat, C) : undefined,
+  }
 }
 
 /** Step by step: the cell's backward, the recurrent norm's backward and dV·Whᵀ, each a kernel a step. */
-function backwardByStep(ctx: SequenceContext, p: Params, dy: Tensor, dhOut: Tensor2D | undefined, s: Saved, normInputs: NormInputsOf): LoopGradients {
+function backwardByStep(
+  ctx: SequenceContext,
+  p: Params,
+  dy: Tensor,
+  dhOut: Tensor2D | undefined,
+  s: Saved,
+  normInputs: NormInputsOf,
+): LoopGradients {
   const { N, T, H, C, def, layout, innerTerm, norms, counts } = ctx
   const P = layout.width * H
   const hNorm = norms.h.attrs
@@ -55,12 +91,26 @@ function backwardByStep(ctx: SequenceContext, p: Params, dy: Tensor, dhOut: Tens
       continue
     }
     const Pt = cellBackwardOp(
-      { dhRec, ...(prev ? { prev } : {}), ...(dhOut ? { dhOut } : {}), A: s.Aall, hPrev: s.Hprev, ...(def.state.includes('c') ? { cPrev: s.Cprev! } : {}), keep: s.keep, ...(innerNorm.stats === 'batch' ? { w: s.wStep } : {}) },
+      {
+        dhRec,
+        ...(prev ? { prev } : {}),
+        ...(dhOut ? { dhOut } : {}),
+        A: s.Aall,
+        hPrev: s.Hprev,
+        ...(def.state.includes('c') ? { cPrev: s.Cprev! } : {}),
+        keep: s.keep,
+        ...(innerNorm.stats === 'batch' ? { w: s.wStep } : {}),
+      },
       innerTerm ? { ...normInputs(innerTerm), ...(innerNorm.stats === 'batch' ? { stats: s.statsCall! } : {}) } : {},
       { cell: def.kind as never, norm: atStep(ctx, innerNorm, t), rowOffset: t * N },
     )
     if (hNorm.stats !== 'none') {
-      const [du, dyXhat] = normGradOp(Pt, s.Vall, { ...normInputs('h'), ...(hNorm.stats === 'batch' ? { stats: s.statsHall!, w: s.wStep } : {}) }, { ...hNorm, rowsPerSegment: N, dyCol0: layout.du.col * H, rowOffset: t * N, statsRow: t })
+      const [du, dyXhat] = normGradOp(
+        Pt,
+        s.Vall,
+        { ...normInputs('h'), ...(hNorm.stats === 'batch' ? { stats: s.statsHall!, w: s.wStep } : {}) },
+        { ...hNorm, rowsPerSegment: N, dyCol0: layout.du.col * H, rowOffset: t * N, statsRow: t },
+      )
       dV[t] = du
       dUv.push(dyXhat)
       dhRec = Wh.backward(du)
@@ -68,5 +118,9 @@ function backwardByStep(ctx: SequenceContext, p: Params, dy: Tensor, dhOut: Tens
     Ps[t] = Pt
     prev = Pt
   }
-  return { Pall: stackOp(Ps), dVall: hNorm.stats !== 'none' ? stackOp(dV) : undefined, dUvAll: hNorm.stats !== 'none' ? stackOp(dUv) : undefined }
+  return {
+    Pall: stackOp(Ps),
+    dVall: hNorm.stats !== 'none' ? stackOp(dV) : undefined,
+    dUvAll: hNorm.stats !== 'none' ? stackOp(dUv) : undefined,
+  }
 }

@@ -60,10 +60,21 @@ function stackedWeights(batch: SequenceBatch) {
       wStep[t * N + n] = 1 / counts[t]!
       wSeq[t * N + n] = 1 / total
     }
-  return { keep: tf.tensor2d(keep, [T * N, 1]), wStep: tf.tensor2d(wStep, [T * N, 1]), wSeq: tf.tensor2d(wSeq, [T * N, 1]), total }
+  return {
+    keep: tf.tensor2d(keep, [T * N, 1]),
+    wStep: tf.tensor2d(wStep, [T * N, 1]),
+    wSeq: tf.tensor2d(wSeq, [T * N, 1]),
+    total,
+  }
 }
 
-export function sequenceContext(spec: ModelSpec, params: Params, xs: readonly Tensor2D[], batch: SequenceBatch, options: SequenceOptions): SequenceContext {
+export function sequenceContext(
+  spec: ModelSpec,
+  params: Params,
+  xs: readonly Tensor2D[],
+  batch: SequenceBatch,
+  options: SequenceOptions,
+): SequenceContext {
   const { N, T, counts } = batch
   const def = cellDefinition(spec.cell)
   const layout = cellLayout(def)
@@ -93,7 +104,12 @@ export function sequenceContext(spec: ModelSpec, params: Params, xs: readonly Te
     bySample,
     wX: bySample ? bySample.weights : norms.x.segments === 'sequence' ? wSeq : wStep,
     X: stackOp(xs),
-    names: ['Wx', 'Wh', 'b', ...terms.flatMap((term) => (params[`gamma_${term}`] ? [`gamma_${term}`, `beta_${term}`] : []))],
+    names: [
+      'Wx',
+      'Wh',
+      'b',
+      ...terms.flatMap((term) => (params[`gamma_${term}`] ? [`gamma_${term}`, `beta_${term}`] : [])),
+    ],
   }
 }
 
@@ -101,10 +117,20 @@ export function sequenceContext(spec: ModelSpec, params: Params, xs: readonly Te
 export const perStepBatch = (ctx: SequenceContext, term: TermName): boolean => ctx.norms[term].segments === 'step'
 
 /** A term's normalizer inside a step's kernel: batch statistics from row `statsRow` of its stats input. */
-export const atStep = (ctx: SequenceContext, attrs: NormAttrs, statsRow: number): NormAttrs => ({ ...attrs, rowsPerSegment: ctx.N, statsRow: attrs.stats === 'batch' ? statsRow : 0 })
+export const atStep = (ctx: SequenceContext, attrs: NormAttrs, statsRow: number): NormAttrs => ({
+  ...attrs,
+  rowsPerSegment: ctx.N,
+  statsRow: attrs.stats === 'batch' ? statsRow : 0,
+})
 
 /** Evaluation: the population rows of a term (undefined in training or for a norm without). */
-export const populationOf = (ctx: SequenceContext, term: TermName): Tensor2D | undefined => ctx.options.population?.[term]
+export const populationOf = (ctx: SequenceContext, term: TermName): Tensor2D | undefined =>
+  ctx.options.population?.[term]
 
 /** The identity normalizer, for a cell without an inner term. */
-export const identityNorm = (ctx: SequenceContext): NormAttrs => ({ stats: 'none', center: true, groups: 1, eps: ctx.spec.eps })
+export const identityNorm = (ctx: SequenceContext): NormAttrs => ({
+  stats: 'none',
+  center: true,
+  groups: 1,
+  eps: ctx.spec.eps,
+})

@@ -62,15 +62,29 @@ export function sequenceAttrs(ctx: SequenceContext): SequenceAttrs {
  * whole batch in one workgroup and the loop's matMuls exceed ONE_WORKGROUP_MAX multiply-adds (a
  * dispatch that long could trip a desktop's GPU watchdog); those models loop over per-step kernels.
  */
-export const oneDispatchLoop = (ctx: SequenceContext): boolean => hasSequenceKernels() && (!sequenceAttrs(ctx).wholeBatch || ctx.N * ctx.C * ctx.H * ctx.T <= oneWorkgroupMax)
+export const oneDispatchLoop = (ctx: SequenceContext): boolean =>
+  hasSequenceKernels() && (!sequenceAttrs(ctx).wholeBatch || ctx.N * ctx.C * ctx.H * ctx.T <= oneWorkgroupMax)
 
 /** The forward time loop, by step or as one dispatch. */
-export function forwardLoop(ctx: SequenceContext, p: Params, XZ: Tensor2D, normInputs: NormInputsOf, needsBackward: boolean): LoopResult {
-  return oneDispatchLoop(ctx) ? oneDispatchForward(ctx, p, XZ, normInputs) : forwardByStep(ctx, p, XZ, normInputs, needsBackward)
+export function forwardLoop(
+  ctx: SequenceContext,
+  p: Params,
+  XZ: Tensor2D,
+  normInputs: NormInputsOf,
+  needsBackward: boolean,
+): LoopResult {
+  return oneDispatchLoop(ctx)
+    ? oneDispatchForward(ctx, p, XZ, normInputs)
+    : forwardByStep(ctx, p, XZ, normInputs, needsBackward)
 }
 
 /** A per-step term's statistics at step t: the batch's (training, or past the population's rows at evaluation) or the population's row t. */
-function stepStats(ctx: SequenceContext, term: TermName, t: number, fromBatch: () => Tensor2D): { stats?: Tensor2D; row: number } {
+function stepStats(
+  ctx: SequenceContext,
+  term: TermName,
+  t: number,
+  fromBatch: () => Tensor2D,
+): { stats?: Tensor2D; row: number } {
   if (ctx.norms[term].attrs.stats !== 'batch') return { row: 0 }
   const population = populationOf(ctx, term)
   if (!ctx.train && population && t < population.shape[0]!) return { stats: population, row: t }
@@ -78,25 +92,63 @@ function stepStats(ctx: SequenceContext, term: TermName, t: number, fromBatch: (
 }
 
 /** One time step with a valid sample: V = h·Wh, the cell's forward (two kernels with an inner term, its statistics between). */
-function stepForward(ctx: SequenceContext, t: number, XZ: Tensor2D, V: Tensor2D, state: { hPrev: Tensor2D; cPrev?: Tensor2D }, normInputs: NormInputsOf): { step: StepTensors; h: Tensor2D; c?: Tensor2D } {
+function stepForward(
+  ctx: SequenceContext,
+  t: number,
+  XZ: Tensor2D,
+  V: Tensor2D,
+  state: { hPrev: Tensor2D; cPrev?: Tensor2D },
+  normInputs: NormInputsOf,
+): { step: StepTensors; h: Tensor2D; c?: Tensor2D } {
   const { N, H, def, layout, norms, innerTerm, wStep, keep, train } = ctx
   const cell = def.kind as never
-  const sh = stepStats(ctx, 'h', t, () => momentsOp(V, wStep, { segments: 1, col0: 0, width: ctx.C, wOffset: t * N, center: norms.h.attrs.center }))
+  const sh = stepStats(ctx, 'h', t, () =>
+    momentsOp(V, wStep, { segments: 1, col0: 0, width: ctx.C, wOffset: t * N, center: norms.h.attrs.center }),
+  )
   const step: StepTensors = { ...state, V, ...(sh.stats && train ? { statsH: sh.stats } : {}) }
   if (innerTerm) {
-    const [A] = cellForwardOp({ xz: XZ, v: V, ...state }, normInputs('h', sh.stats), { cell, stage: 'gates', norm: atStep(ctx, norms.h.attrs, sh.row), rowOffset: t * N })
-    const sc = stepStats(ctx, innerTerm, t, () => momentsOp(A!, wStep, { segments: 1, col0: layout.innerColumn! * H, width: H, wOffset: t * N, center: norms[innerTerm].attrs.center }))
-    const next = cellForwardOp({ A, ...state, keep }, normInputs(innerTerm, sc.stats), { cell, stage: 'state', norm: atStep(ctx, norms[innerTerm].attrs, sc.row), rowOffset: t * N })
+    const [A] = cellForwardOp({ xz: XZ, v: V, ...state }, normInputs('h', sh.stats), {
+      cell,
+      stage: 'gates',
+      norm: atStep(ctx, norms.h.attrs, sh.row),
+      rowOffset: t * N,
+    })
+    const sc = stepStats(ctx, innerTerm, t, () =>
+      momentsOp(A!, wStep, {
+        segments: 1,
+        col0: layout.innerColumn! * H,
+        width: H,
+        wOffset: t * N,
+        center: norms[innerTerm].attrs.center,
+      }),
+    )
+    const next = cellForwardOp({ A, ...state, keep }, normInputs(innerTerm, sc.stats), {
+      cell,
+      stage: 'state',
+      norm: atStep(ctx, norms[innerTerm].attrs, sc.row),
+      rowOffset: t * N,
+    })
     Object.assign(step, { A, ...(sc.stats && train ? { statsC: sc.stats } : {}) })
     return { step, h: next[0]!, c: next[1] }
   }
-  const out = cellForwardOp({ xz: XZ, v: V, ...state, keep }, normInputs('h', sh.stats), { cell, stage: 'step', norm: atStep(ctx, norms.h.attrs, sh.row), rowOffset: t * N })
+  const out = cellForwardOp({ xz: XZ, v: V, ...state, keep }, normInputs('h', sh.stats), {
+    cell,
+    stage: 'step',
+    norm: atStep(ctx, norms.h.attrs, sh.row),
+    rowOffset: t * N,
+  })
   if (!layout.stateIsActivation) step.A = out[0]
   return { step, h: out[out.length - 1]! }
 }
 
 /** The loop step by step: a few kernels a time step. */
-function forwardByStep(ctx: SequenceContext, p: Params, XZ: Tensor2D, normInputs: NormInputsOf, needsBackward: boolean): LoopResult {
+function forwardByStep(
+  ctx: SequenceContext,
+  p: Params,
+  XZ: Tensor2D,
+  normInputs: NormInputsOf,
+  needsBackward: boolean,
+): LoopResult {
   const { N, H, C, T, def, layout, innerTerm, counts, aWidth } = ctx
   const Wh = recurrentMatMul(p.Wh as Tensor2D, N, needsBackward)
   let h = tf.zeros([N, H]) as Tensor2D
@@ -108,7 +160,12 @@ function forwardByStep(ctx: SequenceContext, p: Params, XZ: Tensor2D, normInputs
   for (let t = 0; t < T; t++) {
     if (counts[t] === 0) {
       // No valid sample: the state passes through (backward fills the step with zeros).
-      steps.push({ hPrev: h, ...(c ? { cPrev: c } : {}), V: zeros(C), ...(layout.stateIsActivation ? {} : { A: zeros(aWidth) }) })
+      steps.push({
+        hPrev: h,
+        ...(c ? { cPrev: c } : {}),
+        V: zeros(C),
+        ...(layout.stateIsActivation ? {} : { A: zeros(aWidth) }),
+      })
       hs.push(h)
       continue
     }
@@ -119,18 +176,46 @@ function forwardByStep(ctx: SequenceContext, p: Params, XZ: Tensor2D, normInputs
     hs.push(h)
   }
   // Few tensors to save: every step's stacked over time.
-  const stack = (pick: (s: StepTensors) => Tensor2D | undefined, fill: () => Tensor2D) => stackOp(steps.map((s) => pick(s) ?? fill()))
+  const stack = (pick: (s: StepTensors) => Tensor2D | undefined, fill: () => Tensor2D) =>
+    stackOp(steps.map((s) => pick(s) ?? fill()))
   return {
     h,
     hs: () => stackOp(hs),
     stacked: () => ({
-      Hprev: stack((s) => s.hPrev, () => zeros(H)),
-      Vall: stack((s) => s.V, () => zeros(C)),
+      Hprev: stack(
+        (s) => s.hPrev,
+        () => zeros(H),
+      ),
+      Vall: stack(
+        (s) => s.V,
+        () => zeros(C),
+      ),
       // What the cell's backward reads as its activations: A, or its outputs where the new h is the activation.
-      Aall: layout.stateIsActivation ? stackOp(hs) : stack((s) => s.A, () => zeros(aWidth)),
-      Cprev: c ? stack((s) => s.cPrev, () => zeros(H)) : undefined,
-      statsHall: perStepBatch(ctx, 'h') ? stack((s) => s.statsH, () => zeroStats(C)) : undefined,
-      statsCall: innerTerm && perStepBatch(ctx, innerTerm) ? stack((s) => s.statsC, () => zeroStats(H)) : undefined,
+      Aall: layout.stateIsActivation
+        ? stackOp(hs)
+        : stack(
+            (s) => s.A,
+            () => zeros(aWidth),
+          ),
+      Cprev: c
+        ? stack(
+            (s) => s.cPrev,
+            () => zeros(H),
+          )
+        : undefined,
+      statsHall: perStepBatch(ctx, 'h')
+        ? stack(
+            (s) => s.statsH,
+            () => zeroStats(C),
+          )
+        : undefined,
+      statsCall:
+        innerTerm && perStepBatch(ctx, innerTerm)
+          ? stack(
+              (s) => s.statsC,
+              () => zeroStats(H),
+            )
+          : undefined,
     }),
   }
 }
@@ -142,11 +227,20 @@ function oneDispatchForward(ctx: SequenceContext, p: Params, XZ: Tensor2D, normI
   const pop = (term: TermName) => (!train && norms[term].attrs.stats === 'batch' ? populationOf(ctx, term) : undefined)
   const popC = innerTerm ? pop(innerTerm) : undefined
   const flat = sequenceForwardOp(
-    { xz: XZ, keep: ctx.keep, Wh: p.Wh as Tensor2D, gbH: normInputs('h').gammaBeta, gbC: innerTerm ? normInputs(innerTerm).gammaBeta : undefined, popH: pop('h'), popC },
+    {
+      xz: XZ,
+      keep: ctx.keep,
+      Wh: p.Wh as Tensor2D,
+      gbH: normInputs('h').gammaBeta,
+      gbC: innerTerm ? normInputs(innerTerm).gammaBeta : undefined,
+      popH: pop('h'),
+      popC,
+    },
     { ...attrs, T, popRowsH: pop('h')?.shape[0] ?? 0, popRowsC: popC?.shape[0] ?? 0 },
   )
   const L = forwardLayout(attrs, T, N, H)
-  const section = (at: number, rows: number, cols: number) => tf.reshape(tf.slice(flat, [at], [rows * cols]), [rows, cols]) as Tensor2D
+  const section = (at: number, rows: number, cols: number) =>
+    tf.reshape(tf.slice(flat, [at], [rows * cols]), [rows, cols]) as Tensor2D
   return {
     h: section(L.h + T * N * H, N, H),
     hs: () => section(L.h + N * H, T * N, H),

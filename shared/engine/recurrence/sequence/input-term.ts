@@ -23,7 +23,10 @@ export function inputTermForward(ctx: SequenceContext, p: Params, normInputs: No
     // Each sample's own statistics, in training and evaluation alike (no population).
     const Us = tf.gather(U, bySample.toSample) as Tensor2D
     const statsX = momentsOp(Us, wX, { segments: N, col0: 0, width: C, wOffset: 0, center: x.center })
-    const XZ = tf.gather(normApplyOp(Us, { ...normInputs('x', statsX), bias: p.b }, { ...x, rowsPerSegment: T, statsRow: 0 }), bySample.toTime) as Tensor2D
+    const XZ = tf.gather(
+      normApplyOp(Us, { ...normInputs('x', statsX), bias: p.b }, { ...x, rowsPerSegment: T, statsRow: 0 }),
+      bySample.toTime,
+    ) as Tensor2D
     return { U, statsX, XZ }
   }
   let statsX: Tensor2D | undefined
@@ -33,9 +36,20 @@ export function inputTermForward(ctx: SequenceContext, p: Params, normInputs: No
     const rows = ctx.options.population?.x
     // Evaluation: the population's rows, and past them (policy "batch") the batch's own.
     if (ctx.train || !rows) statsX = fromBatch()
-    else statsX = rows.shape[0]! >= segments ? rows : (tf.concat([rows, tf.slice(fromBatch(), [rows.shape[0]!, 0], [segments - rows.shape[0]!, 2 * C])], 0) as Tensor2D)
+    else
+      statsX =
+        rows.shape[0]! >= segments
+          ? rows
+          : (tf.concat(
+              [rows, tf.slice(fromBatch(), [rows.shape[0]!, 0], [segments - rows.shape[0]!, 2 * C])],
+              0,
+            ) as Tensor2D)
   }
-  const XZ = normApplyOp(U, { ...normInputs('x', statsX), bias: p.b }, { ...x, rowsPerSegment: norms.x.segments === 'sequence' ? T * N : N, statsRow: 0 })
+  const XZ = normApplyOp(
+    U,
+    { ...normInputs('x', statsX), bias: p.b },
+    { ...x, rowsPerSegment: norms.x.segments === 'sequence' ? T * N : N, statsRow: 0 },
+  )
   return { U, statsX, XZ }
 }
 
@@ -43,18 +57,32 @@ export function inputTermForward(ctx: SequenceContext, p: Params, normInputs: No
  * The input term's normalizer backward over every step, from the packed step gradients Pall
  * (columns dyCol0…): dU and dγ_x; none without an input norm (dU is then P's input columns).
  */
-export function inputTermBackward(ctx: SequenceContext, normInputs: NormInputsOf, saved: { Pall: Tensor2D; U: Tensor2D; statsX: Tensor2D; wX: Tensor2D; toSample?: Tensor; toTime?: Tensor }): { dU?: Tensor2D; dGammaX?: Tensor } {
+export function inputTermBackward(
+  ctx: SequenceContext,
+  normInputs: NormInputsOf,
+  saved: { Pall: Tensor2D; U: Tensor2D; statsX: Tensor2D; wX: Tensor2D; toSample?: Tensor; toTime?: Tensor },
+): { dU?: Tensor2D; dGammaX?: Tensor } {
   const { N, T, H, layout, norms } = ctx
   const x = norms.x.attrs
   const dyCol0 = layout.dx.col * H
   if (ctx.bySample) {
     // On the sample-major rows, as forward normalized them; the input gradient goes back to time-major.
     const toSample = saved.toSample as Tensor1D
-    const [du, dyXhat] = normGradOp(tf.gather(saved.Pall, toSample) as Tensor2D, tf.gather(saved.U, toSample) as Tensor2D, { ...normInputs('x'), stats: saved.statsX, w: saved.wX }, { ...x, rowsPerSegment: T, dyCol0, rowOffset: 0, statsRow: 0 })
+    const [du, dyXhat] = normGradOp(
+      tf.gather(saved.Pall, toSample) as Tensor2D,
+      tf.gather(saved.U, toSample) as Tensor2D,
+      { ...normInputs('x'), stats: saved.statsX, w: saved.wX },
+      { ...x, rowsPerSegment: T, dyCol0, rowOffset: 0, statsRow: 0 },
+    )
     return { dU: tf.gather(du, saved.toTime as Tensor1D) as Tensor2D, dGammaX: columnSum(dyXhat) }
   }
   if (x.stats === 'none') return {}
   const rowsPerSegment = norms.x.segments === 'sequence' ? T * N : N
-  const [du, dyXhat] = normGradOp(saved.Pall, saved.U, { ...normInputs('x'), ...(x.stats === 'batch' ? { stats: saved.statsX, w: saved.wX } : {}) }, { ...x, rowsPerSegment, dyCol0, rowOffset: 0, statsRow: 0 })
+  const [du, dyXhat] = normGradOp(
+    saved.Pall,
+    saved.U,
+    { ...normInputs('x'), ...(x.stats === 'batch' ? { stats: saved.statsX, w: saved.wX } : {}) },
+    { ...x, rowsPerSegment, dyCol0, rowOffset: 0, statsRow: 0 },
+  )
   return { dU: du, dGammaX: columnSum(dyXhat) }
 }

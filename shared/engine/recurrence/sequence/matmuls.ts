@@ -26,7 +26,9 @@ export function columnProduct(a: Tensor2D | undefined, b: Tensor2D, col0 = 0, wi
   if (isHostBackend() && (!a || a.shape[1] <= NARROW)) return columnProductOp(a, b, col0, width)
   const cols = columns(b, col0, width)
   if (!a) return tf.matMul(tf.ones([1, b.shape[0]]), cols) as Tensor2D
-  return isHostBackend() ? (tf.matMul(tf.transpose(a) as Tensor2D, cols) as Tensor2D) : (tf.matMul(a, cols, true, false) as Tensor2D)
+  return isHostBackend()
+    ? (tf.matMul(tf.transpose(a) as Tensor2D, cols) as Tensor2D)
+    : (tf.matMul(a, cols, true, false) as Tensor2D)
 }
 
 /** The sum of each column of x's columns [col0, col0 + width) as [width]. */
@@ -70,7 +72,10 @@ export function recurrentMatMul(Wh: Tensor2D, N: number, needsBackward: boolean)
   if (isHostBackend()) {
     // cpu and wasm: Whᵀ once (wasm's transposed matMul is ~10× slower than transpose + matMul).
     const WhT = needsBackward ? (tf.transpose(Wh) as Tensor2D) : Wh
-    return { forward: (h) => tf.matMul(h, Wh) as Tensor2D, backward: (a, col0 = 0, width = a.shape[1]) => tf.matMul(columns(a, col0, width), WhT) as Tensor2D }
+    return {
+      forward: (h) => tf.matMul(h, Wh) as Tensor2D,
+      backward: (a, col0 = 0, width = a.shape[1]) => tf.matMul(columns(a, col0, width), WhT) as Tensor2D,
+    }
   }
   if (N * H * C <= unpackedMatMulMax) {
     const unpacked = stackOp([Wh]) // the optimizer leaves Wh packed: unpacked once, not at every step
@@ -79,7 +84,10 @@ export function recurrentMatMul(Wh: Tensor2D, N: number, needsBackward: boolean)
       backward: (a, col0 = 0, width = a.shape[1]) => stepMatMulOp(a, unpacked, { col0, width, transposeB: true }),
     }
   }
-  return { forward: (h) => tf.matMul(h, Wh) as Tensor2D, backward: (a, col0 = 0, width = a.shape[1]) => tf.matMul(columns(a, col0, width), Wh, false, true) as Tensor2D }
+  return {
+    forward: (h) => tf.matMul(h, Wh) as Tensor2D,
+    backward: (a, col0 = 0, width = a.shape[1]) => tf.matMul(columns(a, col0, width), Wh, false, true) as Tensor2D,
+  }
 }
 
 /**
@@ -94,7 +102,8 @@ export function loopParams(p: Params): (term: TermName) => NormInputs {
   for (const term of ['x', 'h', 'c'] as const) {
     const gamma = p[`gamma_${term}`]
     const beta = p[`beta_${term}`]
-    if (gamma && beta) packed[term] = stackOp([tf.reshape(gamma, [1, -1]) as Tensor2D, tf.reshape(beta, [1, -1]) as Tensor2D])
+    if (gamma && beta)
+      packed[term] = stackOp([tf.reshape(gamma, [1, -1]) as Tensor2D, tf.reshape(beta, [1, -1]) as Tensor2D])
   }
   return (term) => (packed[term] ? { gammaBeta: packed[term] } : {})
 }

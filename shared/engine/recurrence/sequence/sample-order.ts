@@ -24,7 +24,11 @@ export function sampleOrder(N: number, T: number, lengths: readonly number[]): S
       toTime[t * N + n] = n * T + t
       if (t < lengths[n]!) weights[n * T + t] = 1 / lengths[n]!
     }
-  return { toSample: tf.tensor1d(toSample, 'int32'), toTime: tf.tensor1d(toTime, 'int32'), weights: tf.tensor2d(weights, [T * N, 1]) }
+  return {
+    toSample: tf.tensor1d(toSample, 'int32'),
+    toTime: tf.tensor1d(toTime, 'int32'),
+    weights: tf.tensor2d(weights, [T * N, 1]),
+  }
 }
 
 /**
@@ -35,7 +39,10 @@ export function sampleOrder(N: number, T: number, lengths: readonly number[]): S
 export function reorder(x: Tensor2D, indices: Tensor1D, inverse: Tensor1D): Tensor2D {
   const op = tf.customGrad(((v: Tensor2D, save: (t: tf.Tensor[]) => void) => {
     save([inverse])
-    return { value: tf.gather(v, indices) as Tensor2D, gradFunc: (dy: Tensor2D, [back]: tf.Tensor[]) => tf.gather(dy, back as Tensor1D) }
+    return {
+      value: tf.gather(v, indices) as Tensor2D,
+      gradFunc: (dy: Tensor2D, [back]: tf.Tensor[]) => tf.gather(dy, back as Tensor1D),
+    }
   }) as never) as unknown as (v: Tensor2D) => Tensor2D
   return op(x)
 }

@@ -16,13 +16,33 @@ export interface Saved extends Stacked {
   toTime?: Tensor
 }
 
-const ORDER = ['X', 'keep', 'wStep', 'wX', 'U', 'statsX', 'Hprev', 'Cprev', 'Vall', 'Aall', 'statsHall', 'statsCall', 'flat'] as const
+const ORDER = [
+  'X',
+  'keep',
+  'wStep',
+  'wX',
+  'U',
+  'statsX',
+  'Hprev',
+  'Cprev',
+  'Vall',
+  'Aall',
+  'statsHall',
+  'statsCall',
+  'flat',
+] as const
 
 /** The list to save: absent tensors as one small placeholder (customGrad saves tensors only). */
-export function toSave(ctx: SequenceContext, s: Omit<Saved, 'flat' | 'statsX' | 'toSample' | 'toTime'> & { statsX?: Tensor2D; flat?: Tensor }): Tensor[] {
+export function toSave(
+  ctx: SequenceContext,
+  s: Omit<Saved, 'flat' | 'statsX' | 'toSample' | 'toTime'> & { statsX?: Tensor2D; flat?: Tensor },
+): Tensor[] {
   const dummy = tf.zeros([1, 2]) as Tensor2D
   const named = s as unknown as Record<string, Tensor | undefined>
-  return [...ORDER.map((name) => named[name] ?? dummy), ...(ctx.bySample ? [ctx.bySample.toSample, ctx.bySample.toTime] : [])]
+  return [
+    ...ORDER.map((name) => named[name] ?? dummy),
+    ...(ctx.bySample ? [ctx.bySample.toSample, ctx.bySample.toTime] : []),
+  ]
 }
 
 /** The saved list back by name. */

@@ -12,14 +12,27 @@ export interface TermNorm {
 }
 
 // A sample's own steps are a segment of the sample-major stack (sample-order.ts): the kernels' segmented statistics.
-const SOURCE: Record<StatisticDomain, StatsSource> = { none: 'none', 'batch-step': 'batch', 'batch-sequence': 'batch', 'sample-sequence': 'batch', features: 'row' }
-const SEGMENTS: Record<StatisticDomain, TermNorm['segments']> = { none: null, 'batch-step': 'step', 'batch-sequence': 'sequence', 'sample-sequence': 'sample', features: null }
+const SOURCE: Record<StatisticDomain, StatsSource> = {
+  none: 'none',
+  'batch-step': 'batch',
+  'batch-sequence': 'batch',
+  'sample-sequence': 'batch',
+  features: 'row',
+}
+const SEGMENTS: Record<StatisticDomain, TermNorm['segments']> = {
+  none: null,
+  'batch-step': 'step',
+  'batch-sequence': 'sequence',
+  'sample-sequence': 'sample',
+  features: null,
+}
 
 export function termNorm(spec: ModelSpec, term: TermName): TermNorm {
   const def = normDefinition(spec.norm)
   const identity: TermNorm = { attrs: { stats: 'none', center: true, groups: 1, eps: spec.eps }, segments: null }
   if (!normalizedTerms(spec.norm, spec.cell).includes(term)) return identity
-  if ((def.over === 'batch-sequence' || def.over === 'sample-sequence') && term !== 'x') throw new Error(`${spec.norm}: statistics over the whole sequence exist before the loop only for the input term`)
+  if ((def.over === 'batch-sequence' || def.over === 'sample-sequence') && term !== 'x')
+    throw new Error(`${spec.norm}: statistics over the whole sequence exist before the loop only for the input term`)
   const stats = SOURCE[def.over]
   return {
     attrs: { stats, center: def.center, groups: def.grouped ? spec.groups : 1, eps: spec.eps },

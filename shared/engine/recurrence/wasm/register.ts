@@ -26,20 +26,100 @@ const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 
 /** What the kernels use of tfjs-backend-wasm (BackendWasm and its Emscripten module). */
 interface WasmBackendLike {
-  wasm: { asm?: { memory?: WasmMemory }; wasmMemory?: WasmMemory; _malloc(bytes: number): number; _free(ptr: number): void }
+  wasm: {
+    asm?: { memory?: WasmMemory }
+    wasmMemory?: WasmMemory
+    _malloc(bytes: number): number
+    _free(ptr: number): void
+  }
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined }
   makeOutput(shape: number[], dtype: 'float32'): Info
 }
 
 /** The module's exports (wasm/assembly/index.ts); pointers are byte offsets into the backend's memory. */
 export interface WasmKernelExports {
-  setNorm(mode: number, center: number, groups: number, eps: number, rowsPerSegment: number, statsRow: number, stats: number, gamma: number, beta: number): void
-  moments(v: number, stride: number, w: number, wOffset: number, R: number, S: number, col0: number, W: number, center: number, out: number): void
+  setNorm(
+    mode: number,
+    center: number,
+    groups: number,
+    eps: number,
+    rowsPerSegment: number,
+    statsRow: number,
+    stats: number,
+    gamma: number,
+    beta: number,
+  ): void
+  moments(
+    v: number,
+    stride: number,
+    w: number,
+    wOffset: number,
+    R: number,
+    S: number,
+    col0: number,
+    W: number,
+    center: number,
+    out: number,
+  ): void
   normApply(u: number, R: number, C: number, bias: number, out: number, scratch: number): void
-  normGrad(dy: number, dyStride: number, dyCol0: number, u: number, uRow0: number, R: number, C: number, w: number, du: number, dyXhat: number, scratch: number): void
+  normGrad(
+    dy: number,
+    dyStride: number,
+    dyCol0: number,
+    u: number,
+    uRow0: number,
+    R: number,
+    C: number,
+    w: number,
+    du: number,
+    dyXhat: number,
+    scratch: number,
+  ): void
   columnProduct(a: number, M: number, b: number, R: number, stride: number, col0: number, W: number, out: number): void
-  cellForward(cell: number, stage: number, N: number, H: number, rowOffset: number, G: number, aWidth: number, innerCol: number, xz: number, v: number, A: number, hPrev: number, cPrev: number, keep: number, outA: number, outH: number, outC: number, scratch: number): void
-  cellBackward(cell: number, N: number, H: number, rowOffset: number, aWidth: number, innerCol: number, width: number, carryH: number, carryC: number, innerDy: number, innerDyXhat: number, K: number, dhRec: number, prev: number, dhOut: number, A: number, hPrev: number, cPrev: number, keep: number, w: number, P: number, scratch: number): void
+  cellForward(
+    cell: number,
+    stage: number,
+    N: number,
+    H: number,
+    rowOffset: number,
+    G: number,
+    aWidth: number,
+    innerCol: number,
+    xz: number,
+    v: number,
+    A: number,
+    hPrev: number,
+    cPrev: number,
+    keep: number,
+    outA: number,
+    outH: number,
+    outC: number,
+    scratch: number,
+  ): void
+  cellBackward(
+    cell: number,
+    N: number,
+    H: number,
+    rowOffset: number,
+    aWidth: number,
+    innerCol: number,
+    width: number,
+    carryH: number,
+    carryC: number,
+    innerDy: number,
+    innerDyXhat: number,
+    K: number,
+    dhRec: number,
+    prev: number,
+    dhOut: number,
+    A: number,
+    hPrev: number,
+    cPrev: number,
+    keep: number,
+    w: number,
+    P: number,
+    scratch: number,
+  ): void
   exp4Into(from: number, to: number, n: number): void
   sigmoid4Into(from: number, to: number, n: number): void
   tanh4Into(from: number, to: number, n: number): void
@@ -70,7 +150,9 @@ function memoryOf(b: WasmBackendLike): WasmMemory {
   if (!memory) throw new Error('the wasm backend exposes no memory: the recurrence kernels cannot run on it')
   const Shared = (globalThis as unknown as { SharedArrayBuffer?: new () => unknown }).SharedArrayBuffer
   if (Shared && memory.buffer instanceof Shared)
-    throw new Error("the wasm backend runs threaded (shared memory); the recurrence kernels need its single-threaded build: tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false) before it starts")
+    throw new Error(
+      "the wasm backend runs threaded (shared memory); the recurrence kernels need its single-threaded build: tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false) before it starts",
+    )
   return memory
 }
 
@@ -108,7 +190,18 @@ export function wasmKernelsOf(backend: unknown): Instance {
       backend: b,
       ptr,
       output: (shape) => b.makeOutput(shape, 'float32'),
-      setNorm: (n, ins) => k.setNorm(MODE[n.stats], n.center ? 1 : 0, n.groups || 1, n.eps, n.rowsPerSegment || 1, n.statsRow || 0, ptr(ins.stats), ptr(ins.gamma), ptr(ins.beta)),
+      setNorm: (n, ins) =>
+        k.setNorm(
+          MODE[n.stats],
+          n.center ? 1 : 0,
+          n.groups || 1,
+          n.eps,
+          n.rowsPerSegment || 1,
+          n.statsRow || 0,
+          ptr(ins.stats),
+          ptr(ins.gamma),
+          ptr(ins.beta),
+        ),
       scratch: (floats) => {
         const bytes = Math.max(16, floats * 4)
         if (arena.bytes < bytes) {
@@ -136,7 +229,18 @@ const COMPUTE: Record<string, Compute> = {
     const W = a.width as number
     const S = a.segments as number
     const out = output([S, 2 * W])
-    inst.k.moments(ptr(ins.v), stride, ptr(ins.w), a.wOffset as number, R, S, a.col0 as number, W, a.center ? 1 : 0, ptr(out))
+    inst.k.moments(
+      ptr(ins.v),
+      stride,
+      ptr(ins.w),
+      a.wOffset as number,
+      R,
+      S,
+      a.col0 as number,
+      W,
+      a.center ? 1 : 0,
+      ptr(out),
+    )
     return [out]
   },
   [KERNELS.normApply]: (ins, a, inst) => {
@@ -156,7 +260,19 @@ const COMPUTE: Record<string, Compute> = {
     const dyXhat = output([R, C])
     const s = inst.scratch(C)
     setNorm(a as unknown as NormAttrs, ins)
-    inst.k.normGrad(ptr(ins.dy), ins.dy!.shape[1]!, a.dyCol0 as number, ptr(ins.u), a.rowOffset as number, R, C, ptr(ins.w), ptr(du), ptr(dyXhat), s)
+    inst.k.normGrad(
+      ptr(ins.dy),
+      ins.dy!.shape[1]!,
+      a.dyCol0 as number,
+      ptr(ins.u),
+      a.rowOffset as number,
+      R,
+      C,
+      ptr(ins.w),
+      ptr(du),
+      ptr(dyXhat),
+      s,
+    )
     return [du, dyXhat]
   },
   [KERNELS.cellForward]: (ins, attrs, inst) => {
@@ -170,7 +286,26 @@ const COMPUTE: Record<string, Compute> = {
     const c = a.stage === 'state' && cell.hasC ? output([N, H]) : undefined
     const s = inst.scratch(3 * cell.layout.G * H + (cell.aWidth + 1) * H)
     setNorm(a.norm, ins)
-    inst.k.cellForward(CELL_INDEX.get(a.cell)!, STAGE[a.stage], N, H, a.rowOffset, cell.layout.G, cell.aWidth, cell.layout.innerColumn ?? -1, ptr(ins.xz), ptr(ins.v), ptr(ins.A), ptr(ins.hPrev), ptr(ins.cPrev), ptr(ins.keep), ptr(A), ptr(h), ptr(c), s)
+    inst.k.cellForward(
+      CELL_INDEX.get(a.cell)!,
+      STAGE[a.stage],
+      N,
+      H,
+      a.rowOffset,
+      cell.layout.G,
+      cell.aWidth,
+      cell.layout.innerColumn ?? -1,
+      ptr(ins.xz),
+      ptr(ins.v),
+      ptr(ins.A),
+      ptr(ins.hPrev),
+      ptr(ins.cPrev),
+      ptr(ins.keep),
+      ptr(A),
+      ptr(h),
+      ptr(c),
+      s,
+    )
     return [A, h, c].filter((o): o is Info => o !== undefined)
   },
   [KERNELS.cellBackward]: (ins, attrs, inst) => {
@@ -184,8 +319,28 @@ const COMPUTE: Record<string, Compute> = {
     const s = inst.scratch((7 + K) * N * H + 2 * H)
     setNorm(a.norm, ins)
     inst.k.cellBackward(
-      CELL_INDEX.get(a.cell)!, N, H, a.rowOffset, cell.aWidth, layout.innerColumn ?? -1, layout.width, layout.carry.h!.col, layout.carry.c?.col ?? -1, layout.innerDy?.col ?? -1, layout.innerDyXhat?.col ?? -1, K,
-      ptr(ins.dhRec), ptr(ins.prev), ptr(ins.dhOut), ptr(ins.A), ptr(ins.hPrev), ptr(ins.cPrev), ptr(ins.keep), ptr(ins.w), ptr(P), s,
+      CELL_INDEX.get(a.cell)!,
+      N,
+      H,
+      a.rowOffset,
+      cell.aWidth,
+      layout.innerColumn ?? -1,
+      layout.width,
+      layout.carry.h!.col,
+      layout.carry.c?.col ?? -1,
+      layout.innerDy?.col ?? -1,
+      layout.innerDyXhat?.col ?? -1,
+      K,
+      ptr(ins.dhRec),
+      ptr(ins.prev),
+      ptr(ins.dhOut),
+      ptr(ins.A),
+      ptr(ins.hPrev),
+      ptr(ins.cPrev),
+      ptr(ins.keep),
+      ptr(ins.w),
+      ptr(P),
+      s,
     )
     return [P]
   },
@@ -237,5 +392,13 @@ let registered = false
 export function registerWasmKernels(): void {
   if (registered) return
   registered = true
-  registerKernelSet('wasm', Object.fromEntries(Object.entries(COMPUTE).map(([name, compute]) => [name, (inputs, attrs, backend) => compute(inputs as Ins, attrs, wasmKernelsOf(backend))])) as Record<string, KernelCompute>)
+  registerKernelSet(
+    'wasm',
+    Object.fromEntries(
+      Object.entries(COMPUTE).map(([name, compute]) => [
+        name,
+        (inputs, attrs, backend) => compute(inputs as Ins, attrs, wasmKernelsOf(backend)),
+      ]),
+    ) as Record<string, KernelCompute>,
+  )
 }

@@ -28,7 +28,8 @@ class Program implements GPGPUProgram {
 const webglGpu = (backend: MathBackendWebGL): Gpu => ({
   lang: GLSL,
   maxInputs: 16, // WebGL2 guarantees 16 texture units per fragment shader
-  run: (spec, inputs, step) => backend.runWebGLProgram(new Program(spec), inputs, 'float32', [[step.rowOffset], [step.statsRow]]),
+  run: (spec, inputs, step) =>
+    backend.runWebGLProgram(new Program(spec), inputs, 'float32', [[step.rowOffset], [step.statsRow]]),
   dispose: (t) => backend.disposeIntermediateTensorInfo(t),
 })
 

@@ -18,7 +18,15 @@
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu'
 import { emit, expr, needed, type Bindings, type Operand } from '../../../kinds/formulas'
 import { cellShape, type CellShape } from '../kernels/layout'
-import { backwardLayout, forwardLayout, type BackwardLayout, type ForwardLayout, type SequenceAttrs, type SequenceBackwardAttrs, type SequenceForwardAttrs } from '../kernels/sequence-layout'
+import {
+  backwardLayout,
+  forwardLayout,
+  type BackwardLayout,
+  type ForwardLayout,
+  type SequenceAttrs,
+  type SequenceBackwardAttrs,
+  type SequenceForwardAttrs,
+} from '../kernels/sequence-layout'
 import type { NormAttrs } from '../kernels/names'
 import { f, WGSL } from '../gpu/lang'
 
@@ -70,7 +78,8 @@ function formula(bindings: Bindings, value: Operand, read: (name: string) => str
 }
 
 /** One branch per block of H columns of a row: `if (q == i) { … }`. */
-const branches = (blocks: { q: number; body: string }[]) => blocks.map((b) => `if (q == ${b.q}) { ${b.body} }`).join(' else ')
+const branches = (blocks: { q: number; body: string }[]) =>
+  blocks.map((b) => `if (q == ${b.q}) { ${b.body} }`).join(' else ')
 
 /**
  * The normalizer of a term of `C` columns inside the loop, as WGSL functions of (t, n, c):
@@ -78,7 +87,15 @@ const branches = (blocks: { q: number; body: string }[]) => blocks.map((b) => `i
  * evaluation, of the population input `pop<p>` for steps before `popRows<p>`); row statistics
  * live in workgroup memory `<p>Rs` [samples, 2G] for the step being computed.
  */
-function normFunctions(p: 'H' | 'C', n: NormAttrs, C: number, statsAt: number, samples: number, from: 'result' | 'fwd', withPopulation = false): string {
+function normFunctions(
+  p: 'H' | 'C',
+  n: NormAttrs,
+  C: number,
+  statsAt: number,
+  samples: number,
+  from: 'result' | 'fwd',
+  withPopulation = false,
+): string {
   const G = n.groups || 1
   const size = C / G
   const eps = f(n.eps)
@@ -102,7 +119,14 @@ function normFunctions(p: 'H' | 'C', n: NormAttrs, C: number, statsAt: number, s
  * each column's weighted moments over the valid samples, into the output at `statsAt` (unless
  * population rows cover t); row — each of my samples' groups' mean and 1/σ, into `<p>Rs`.
  */
-function statsPhase(p: 'H' | 'C', n: NormAttrs, C: number, value: (n: string, c: string) => string, statsAt: string, samples: number): string {
+function statsPhase(
+  p: 'H' | 'C',
+  n: NormAttrs,
+  C: number,
+  value: (n: string, c: string) => string,
+  statsAt: string,
+  samples: number,
+): string {
   if (n.stats === 'batch')
     return `
     if (t >= uniforms.popRows${p}) {
@@ -154,14 +178,23 @@ function common(N: number, H: number, C: number, samples: number, threads: numbe
   fn tanhOf(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }`
 }
 
-function forwardSource(cell: CellShape, a: SequenceForwardAttrs, N: number, H: number, L: ForwardLayout, samples: number, threads: number): string {
+function forwardSource(
+  cell: CellShape,
+  a: SequenceForwardAttrs,
+  N: number,
+  H: number,
+  L: ForwardLayout,
+  samples: number,
+  threads: number,
+): string {
   const { def, layout } = cell
   const C = layout.G * H
   const AW = cell.aWidth * H
   const inner = def.inner !== undefined
   const hN = a.hNorm
   const cN = a.innerNorm
-  const row = (base: number, width: number, t: string, n: string, j: string) => `result[${base} + (${t} * N + ${n}) * ${width} + ${j}]`
+  const row = (base: number, width: number, t: string, n: string, j: string) =>
+    `result[${base} + (${t} * N + ${n}) * ${width} + ${j}]`
   const aRead = (j: string) => (L.A >= 0 ? row(L.A, AW, 't', 'n', j) : row(L.h, H, '(t + 1)', 'n', j))
   const read = (name: string): string => {
     const [space, key] = name.split('.') as [string, string | undefined]
@@ -176,8 +209,14 @@ function forwardSource(cell: CellShape, a: SequenceForwardAttrs, N: number, H: n
   }
   const activations = Object.fromEntries(Object.entries(def.activations).map(([name, x]) => [`a.${name}`, x]))
   const vAt = (n: string, c: string) => row(L.V, C, 't', n, c)
-  const innerAt = (n: string, k: string) => `result[${L.A} + (t * N + ${n}) * ${AW} + ${layout.innerColumn! * H} + ${k}]`
-  const gates = L.A >= 0 ? branches(layout.activations.map((name, i) => ({ q: i, body: formula(activations, `a.${name}`, read, 'value') }))) : ''
+  const innerAt = (n: string, k: string) =>
+    `result[${L.A} + (t * N + ${n}) * ${AW} + ${layout.innerColumn! * H} + ${k}]`
+  const gates =
+    L.A >= 0
+      ? branches(
+          layout.activations.map((name, i) => ({ q: i, body: formula(activations, `a.${name}`, read, 'value') })),
+        )
+      : ''
   // The new state: from A where it is kept, else (the new h is the activation) from the activations' formulas.
   const state = (s: 'h' | 'c') => formula(L.A >= 0 ? {} : activations, def.next[s]!, read, 'value')
   return `
@@ -244,7 +283,16 @@ function forwardSource(cell: CellShape, a: SequenceForwardAttrs, N: number, H: n
   }`
 }
 
-function backwardSource(cell: CellShape, a: SequenceBackwardAttrs, N: number, H: number, F: ForwardLayout, B: BackwardLayout, samples: number, threads: number): string {
+function backwardSource(
+  cell: CellShape,
+  a: SequenceBackwardAttrs,
+  N: number,
+  H: number,
+  F: ForwardLayout,
+  B: BackwardLayout,
+  samples: number,
+  threads: number,
+): string {
   const { def, layout } = cell
   const C = layout.G * H
   const AW = cell.aWidth * H
@@ -252,7 +300,8 @@ function backwardSource(cell: CellShape, a: SequenceBackwardAttrs, N: number, H:
   const inner = def.inner !== undefined
   const hN = a.hNorm
   const cN = a.innerNorm
-  const fwd = (base: number, width: number, t: string, n: string, j: string) => `fwd[${base} + (${t} * N + ${n}) * ${width} + ${j}]`
+  const fwd = (base: number, width: number, t: string, n: string, j: string) =>
+    `fwd[${base} + (${t} * N + ${n}) * ${width} + ${j}]`
   const P = (t: string, n: string, j: string) => `result[${B.P} + (${t} * N + ${n}) * ${PW} + ${j}]`
   const carryH = layout.carry.h!.col * H
   const carryC = layout.carry.c ? layout.carry.c.col * H : -1
@@ -273,10 +322,22 @@ function backwardSource(cell: CellShape, a: SequenceBackwardAttrs, N: number, H:
   const before = def.backward.beforeNorm ?? {}
   const after = { ...before, ...def.backward.afterNorm }
   const blocks: { q: number; body: string }[] = []
-  def.gates.forEach((g, i) => blocks.push({ q: layout.dx.col + i, body: formula(after, (def.backward.dx as Record<string, Operand>)[g]!, read, 'value') }))
-  if (layout.du !== layout.dx) def.gates.forEach((g, i) => blocks.push({ q: layout.du.col + i, body: formula(after, (def.backward.du as Record<string, Operand>)[g]!, read, 'value') }))
+  def.gates.forEach((g, i) =>
+    blocks.push({
+      q: layout.dx.col + i,
+      body: formula(after, (def.backward.dx as Record<string, Operand>)[g]!, read, 'value'),
+    }),
+  )
+  if (layout.du !== layout.dx)
+    def.gates.forEach((g, i) =>
+      blocks.push({
+        q: layout.du.col + i,
+        body: formula(after, (def.backward.du as Record<string, Operand>)[g]!, read, 'value'),
+      }),
+    )
   blocks.push({ q: layout.carry.h!.col, body: formula(after, def.backward.carry.h, read, 'value') })
-  if (layout.carry.c) blocks.push({ q: layout.carry.c.col, body: formula(after, def.backward.carry.c ?? 0, read, 'value') })
+  if (layout.carry.c)
+    blocks.push({ q: layout.carry.c.col, body: formula(after, def.backward.carry.c ?? 0, read, 'value') })
   if (inner) {
     blocks.push({ q: layout.innerDy!.col, body: 'value = innerAt(t, n, k);' })
     blocks.push({ q: layout.innerDyXhat!.col, body: 'value = innerAt(t, n, k) * cellXhat(t, n, k);' })
@@ -347,7 +408,10 @@ function backwardSource(cell: CellShape, a: SequenceBackwardAttrs, N: number, H:
   }
   const dhSlot = (t: string, n: string, k: string) => `result[${B.dh} + ((${t}) % 2) * ${N * H} + ${n} * H + ${k}]`
   // The gradient into the recurrent matMul's output at step t: du where the term is normalized, else P's du columns.
-  const duRead = hN.stats === 'none' ? (n: string, c: string) => dy(n, c) : (n: string, c: string) => `result[${B.dV} + (t * N + ${n}) * C + ${c}]`
+  const duRead =
+    hN.stats === 'none'
+      ? (n: string, c: string) => dy(n, c)
+      : (n: string, c: string) => `result[${B.dV} + (t * N + ${n}) * C + ${c}]`
   return `
   ${common(N, H, C, samples, threads)}
   ${normFunctions('H', hN, C, F.statsH, samples, 'fwd')}
@@ -436,7 +500,13 @@ function backwardSource(cell: CellShape, a: SequenceBackwardAttrs, N: number, H:
 const samplesPerGroup = (a: SequenceAttrs, N: number) => (a.wholeBatch ? N : 1)
 
 /** Forward over the whole sequence: one dispatch. Inputs xz [T·N, C], keep [T·N, 1], Wh [H, C], gbH/gbC [2, ·], popH/popC (evaluation). */
-export function sequenceForward(backend: WebGPUBackend, ins: Record<string, Info | undefined>, a: SequenceForwardAttrs, N: number, H: number): Info {
+export function sequenceForward(
+  backend: WebGPUBackend,
+  ins: Record<string, Info | undefined>,
+  a: SequenceForwardAttrs,
+  N: number,
+  H: number,
+): Info {
   const cell = cellShape(a.cell as never)
   const C = cell.layout.G * H
   const L = forwardLayout(a, a.T, N, H)
@@ -444,7 +514,13 @@ export function sequenceForward(backend: WebGPUBackend, ins: Record<string, Info
   const threads = workgroupSize(samples, Math.max(C, cell.aWidth * H))
   const names = ['xz', 'keep', 'Wh', ...(['gbH', 'popH', 'gbC', 'popC'] as const).filter((x) => ins[x])]
   // Offsets depend on T: compiled in with T, so one pipeline per sequence length (as sizes are everywhere).
-  const program = new SequenceProgram(names, L.size, N / samples, threads, forwardSource(cell, a, N, H, L, samples, threads))
+  const program = new SequenceProgram(
+    names,
+    L.size,
+    N / samples,
+    threads,
+    forwardSource(cell, a, N, H, L, samples, threads),
+  )
   return backend.runWebGPUProgram(program, names.map((x) => ins[x]!) as never, 'float32', [
     { type: 'int32', data: [a.T] },
     { type: 'int32', data: [a.popRowsH] },
@@ -453,7 +529,13 @@ export function sequenceForward(backend: WebGPUBackend, ins: Record<string, Info
 }
 
 /** Backward over the whole sequence: one dispatch. Inputs fwd (the forward's output), keep, Wh, dy, gbH/gbC. */
-export function sequenceBackward(backend: WebGPUBackend, ins: Record<string, Info | undefined>, a: SequenceBackwardAttrs, N: number, H: number): Info {
+export function sequenceBackward(
+  backend: WebGPUBackend,
+  ins: Record<string, Info | undefined>,
+  a: SequenceBackwardAttrs,
+  N: number,
+  H: number,
+): Info {
   const cell = cellShape(a.cell as never)
   const C = cell.layout.G * H
   const F = forwardLayout(a, a.T, N, H)
@@ -461,7 +543,13 @@ export function sequenceBackward(backend: WebGPUBackend, ins: Record<string, Inf
   const samples = samplesPerGroup(a, N)
   const threads = workgroupSize(samples, Math.max(C, cell.layout.width * H))
   const names = ['fwd', 'keep', 'Wh', 'dy', ...(['gbH', 'gbC'] as const).filter((x) => ins[x])]
-  const program = new SequenceProgram(names, B.size, N / samples, threads, backwardSource(cell, a, N, H, F, B, samples, threads))
+  const program = new SequenceProgram(
+    names,
+    B.size,
+    N / samples,
+    threads,
+    backwardSource(cell, a, N, H, F, B, samples, threads),
+  )
   return backend.runWebGPUProgram(program, names.map((x) => ins[x]!) as never, 'float32', [
     { type: 'int32', data: [a.T] },
     { type: 'int32', data: [0] },

@@ -5,9 +5,28 @@
 // difference of losses would let one seed's large loss decide). Beside it, a table of every norm:
 // final and best held-out loss (geometric means over seeds), milliseconds per step, divergences.
 // Counts from a ratio of 1.1.
-import { conclude, FIXED_SAMPLE, MIN_LOSS_RATIO, notApplicable, ratio, round, type JudgedSet, type Judging } from '../method/conclude'
+import {
+  conclude,
+  FIXED_SAMPLE,
+  MIN_LOSS_RATIO,
+  notApplicable,
+  ratio,
+  round,
+  type JudgedSet,
+  type Judging,
+} from '../method/conclude'
 import type { FindingDefinition, FindingInfo } from '../method/conclude'
-import { bySeed, comparisonSets, confounds, ids, labelText, lossReason, pairedBySeed, screen, setLabels } from '../method/sets'
+import {
+  bySeed,
+  comparisonSets,
+  confounds,
+  ids,
+  labelText,
+  lossReason,
+  pairedBySeed,
+  screen,
+  setLabels,
+} from '../method/sets'
 import { geometricMean, median } from '../method/stats'
 import { heldOutLoss, logHeldOutLoss, type RunData } from '../method/study-data'
 import type { Exclusion, FindingOf, FindingTable } from '../method/types'
@@ -40,31 +59,71 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
   const table = normsTable(runs)
   const candidates = runs.filter((r) => r.run.norm === 'bn_step' || r.run.norm === 'ln')
   const { used, excluded } = screen(candidates, lossReason)
-  const groups = comparisonSets(used, ['norm']).filter((g) => g.some((r) => r.run.norm === 'bn_step') && g.some((r) => r.run.norm === 'ln'))
+  const groups = comparisonSets(used, ['norm']).filter(
+    (g) => g.some((r) => r.run.norm === 'bn_step') && g.some((r) => r.run.norm === 'ln'),
+  )
   if (groups.length === 0) {
     // What is missing first: without both norms among the usable runs there is nothing to confound.
     const both = used.some((r) => r.run.norm === 'bn_step') && used.some((r) => r.run.norm === 'ln')
     const conf = both ? confounds(used, ['norm']) : []
-    return { ...notApplicable(INFO, conf.length > 0 ? 'confounded' : 'needBnLn', conf.length > 0 ? { settings: conf.join(', ') } : {}), table, runIds: ids(runs), excluded }
+    return {
+      ...notApplicable(
+        INFO,
+        conf.length > 0 ? 'confounded' : 'needBnLn',
+        conf.length > 0 ? { settings: conf.join(', ') } : {},
+      ),
+      table,
+      runIds: ids(runs),
+      excluded,
+    }
   }
   const labels = setLabels(groups)
   const lonely: Exclusion[] = []
   const sets: JudgedSet[] = groups.map((g, i) => {
-    const paired = pairedBySeed(bySeed(g.filter((r) => r.run.norm === 'bn_step'), logHeldOutLoss), bySeed(g.filter((r) => r.run.norm === 'ln'), logHeldOutLoss))
-    for (const r of g) if (paired.unpaired.includes(r.run.seed)) lonely.push({ runId: r.run.id, reason: 'unpairedSeed' })
+    const paired = pairedBySeed(
+      bySeed(
+        g.filter((r) => r.run.norm === 'bn_step'),
+        logHeldOutLoss,
+      ),
+      bySeed(
+        g.filter((r) => r.run.norm === 'ln'),
+        logHeldOutLoss,
+      ),
+    )
+    for (const r of g)
+      if (paired.unpaired.includes(r.run.seed)) lonely.push({ runId: r.run.id, reason: 'unpairedSeed' })
     return { label: labels[i]!, runIds: ids(g), values: paired.values, seeds: paired.seeds }
   })
   const norms = new Set(runs.map((r) => r.run.norm)).size
-  return conclude(INFO, {
-    sets,
-    numbers: (effect) => ({ ratio: ratio(effect.mean), direction: effect.mean >= 0 ? 'higher' : 'lower', norms }),
-    table: (judged) =>
-      judged.length < 2
-        ? table
-        : { columns: [...table.columns, 'set', 'bnOverLn', 'verdict'], rows: [...table.rows.map((r) => [...r, null, null, null]), ...judged.map((s) => ['BN / LN', null, null, null, null, labelText(s.label), ratio(s.effect?.mean), s.verdict])] },
-    runIds: ids(groups.flat()),
-    excluded: [...excluded, ...lonely],
-  }, judging)
+  return conclude(
+    INFO,
+    {
+      sets,
+      numbers: (effect) => ({ ratio: ratio(effect.mean), direction: effect.mean >= 0 ? 'higher' : 'lower', norms }),
+      table: (judged) =>
+        judged.length < 2
+          ? table
+          : {
+              columns: [...table.columns, 'set', 'bnOverLn', 'verdict'],
+              rows: [
+                ...table.rows.map((r) => [...r, null, null, null]),
+                ...judged.map((s) => [
+                  'BN / LN',
+                  null,
+                  null,
+                  null,
+                  null,
+                  labelText(s.label),
+                  ratio(s.effect?.mean),
+                  s.verdict,
+                ]),
+              ],
+            },
+      runIds: ids(groups.flat()),
+      excluded: [...excluded, ...lonely],
+    },
+    judging,
+  )
 }
 
 const INFO: FindingInfo<'allNorms'> = {

@@ -9,7 +9,15 @@
 // against well-fed ones (the inflation few-sample, unbiased updates cause); and how many values
 // LN's statistics average (its features, the same at every step). Counts from a 5 % share.
 import { mean } from '../method/stats'
-import { conclude, FIXED_SAMPLE, notApplicable, round, seedValues, type JudgedSet, type Judging } from '../method/conclude'
+import {
+  conclude,
+  FIXED_SAMPLE,
+  notApplicable,
+  round,
+  seedValues,
+  type JudgedSet,
+  type Judging,
+} from '../method/conclude'
 import type { FindingDefinition, FindingInfo } from '../method/conclude'
 import { bySeed, comparisonSets, ids, labelText, screen, setLabels } from '../method/sets'
 import { configOf, type RunData, type TermRows } from '../method/study-data'
@@ -34,7 +42,10 @@ function averageCounts(rows: TermRows): number[] {
 function batchShare(count: readonly number[]): { share: number; firstFew: number | null } | null {
   const valid = count.map((c, t) => (c > 0 ? t : -1)).filter((t) => t >= 0)
   if (valid.length === 0) return null
-  return { share: valid.filter((t) => count[t]! < FEW).length / valid.length, firstFew: valid.find((t) => count[t]! <= 2) ?? null }
+  return {
+    share: valid.filter((t) => count[t]! < FEW).length / valid.length,
+    firstFew: valid.find((t) => count[t]! <= 2) ?? null,
+  }
 }
 
 export function lateStepNumbers(run: RunData): LateStepNumbers | null {
@@ -46,7 +57,8 @@ export function lateStepNumbers(run: RunData): LateStepNumbers | null {
   const valid = counts.map((c, t) => (c > 0 ? t : -1)).filter((t) => t >= 0)
   const firsts = batches.map((b) => b.firstFew).filter((t): t is number => t !== null)
   // Most batches reach ≤ 2 samples somewhere: the median batch's first such step; null when most never do.
-  const firstFew = firsts.length * 2 > batches.length ? [...firsts].sort((a, b) => a - b)[(firsts.length - 1) >> 1]! : null
+  const firstFew =
+    firsts.length * 2 > batches.length ? [...firsts].sort((a, b) => a - b)[(firsts.length - 1) >> 1]! : null
   const few = valid.filter((t) => counts[t]! < FEW)
   const many = valid.filter((t) => counts[t]! >= run.run.batchSize / 2)
   let inflation: number | null = null
@@ -74,37 +86,58 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
   if (used.length === 0) return { ...notApplicable(INFO, 'noBnStats'), excluded }
   const groups = comparisonSets(used, [])
   const labels = setLabels(groups)
-  const sets: JudgedSet[] = groups.map((g, i) => ({ label: labels[i]!, runIds: ids(g), ...seedValues(bySeed(g, (r) => numbers.get(r)!.shareBelow4)) }))
+  const sets: JudgedSet[] = groups.map((g, i) => ({
+    label: labels[i]!,
+    runIds: ids(g),
+    ...seedValues(bySeed(g, (r) => numbers.get(r)!.shareBelow4)),
+  }))
   const firstFew = used.map((r) => numbers.get(r)!.firstFew).filter((v): v is number => v !== null)
   const inflation = used.map((r) => numbers.get(r)!.inflation).filter((v): v is number => v !== null)
   // LN's statistics: every feature at every step.
   const ln = runs.filter((r) => r.run.norm === 'ln' && r.terms.h)
   const lnCounts = ln.flatMap((r) => r.terms.h!.normCount.flatMap((row) => (row ?? []).filter((v) => v > 0)))
   const batches = Math.min(...used.map((r) => (r.terms.h ?? r.terms.x)!.count.length))
-  return conclude(INFO, {
-    sets,
-    numbers: (effect) => ({
-      firstFew: firstFew.length > 0 ? Math.min(...firstFew) : null,
-      batches,
-      share: round(effect.mean * 100, 3),
-      inflation: inflation.length > 0 ? round(mean(inflation), 3) : null,
-      lnValues: lnCounts.length === 0 ? null : Math.min(...lnCounts) === Math.max(...lnCounts) ? String(lnCounts[0]) : `${Math.min(...lnCounts)}–${Math.max(...lnCounts)}`,
-    }),
-    table: () => ({
-      columns: ['run', 'set', 'seed', 'firstFew', 'shareBelow4', 'inflation'],
-      rows: used.map((r) => {
-        const n = numbers.get(r)!
-        return [r.run.id, labelText(labels[groups.findIndex((g) => g.includes(r))]!), r.run.seed, n.firstFew, round(n.shareBelow4, 3), round(n.inflation, 3)]
+  return conclude(
+    INFO,
+    {
+      sets,
+      numbers: (effect) => ({
+        firstFew: firstFew.length > 0 ? Math.min(...firstFew) : null,
+        batches,
+        share: round(effect.mean * 100, 3),
+        inflation: inflation.length > 0 ? round(mean(inflation), 3) : null,
+        lnValues:
+          lnCounts.length === 0
+            ? null
+            : Math.min(...lnCounts) === Math.max(...lnCounts)
+              ? String(lnCounts[0])
+              : `${Math.min(...lnCounts)}–${Math.max(...lnCounts)}`,
       }),
-    }),
-    runIds: ids([...used, ...ln]),
-    excluded,
-  }, judging)
+      table: () => ({
+        columns: ['run', 'set', 'seed', 'firstFew', 'shareBelow4', 'inflation'],
+        rows: used.map((r) => {
+          const n = numbers.get(r)!
+          return [
+            r.run.id,
+            labelText(labels[groups.findIndex((g) => g.includes(r))]!),
+            r.run.seed,
+            n.firstFew,
+            round(n.shareBelow4, 3),
+            round(n.inflation, 3),
+          ]
+        }),
+      }),
+      runIds: ids([...used, ...ln]),
+      excluded,
+    },
+    judging,
+  )
 }
 
 const INFO: FindingInfo<'lateSteps'> = {
   id: 'lateSteps',
-  formula: 'share = mean over recorded batches b of #{t : count_bt < 4} / #{t : count_bt > 0}, per run; per seed the mean of its runs',
+  formula:
+    'share = mean over recorded batches b of #{t : count_bt < 4} / #{t : count_bt > 0}, per run; per seed the mean of its runs',
   unit: 'share',
   minEffect: MIN,
   preset: 'bnVsLn',

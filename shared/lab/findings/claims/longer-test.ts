@@ -19,7 +19,16 @@
 // per-step BN's "last" policy (Cooijmans et al.); every policy is in the table.
 import { POLICIES, type Policy } from '../../../kinds'
 import { wellFedLength, maxLength } from '../../../engine/data/lengths'
-import { conclude, FIXED_SAMPLE, judgeSet, notApplicable, rangeText, round, type JudgedSet, type Judging } from '../method/conclude'
+import {
+  conclude,
+  FIXED_SAMPLE,
+  judgeSet,
+  notApplicable,
+  rangeText,
+  round,
+  type JudgedSet,
+  type Judging,
+} from '../method/conclude'
 import type { FindingDefinition, FindingInfo } from '../method/conclude'
 import { bySeed, comparisonSets, ids, lossReason, pairedBySeed, screen, setLabels } from '../method/sets'
 import { geometricMean, mean } from '../method/stats'
@@ -32,7 +41,9 @@ const MIN = 0.1
 /** The held-out loss at a length under a policy, at the run's last evaluation of it. */
 export function lengthLoss(run: RunData, policy: string, length: number): number | null {
   let best: { step: number; value: number } | null = null
-  for (const e of run.evaluations) if (e.metric === 'loss' && e.policy === policy && e.length === length && (!best || e.step > best.step)) best = { step: e.step, value: e.value }
+  for (const e of run.evaluations)
+    if (e.metric === 'loss' && e.policy === policy && e.length === length && (!best || e.step > best.step))
+      best = { step: e.step, value: e.value }
   return best?.value ?? null
 }
 
@@ -42,7 +53,10 @@ export function skillKept(trivial: number, base: number, longer: number): number
   return Math.min(1, Math.max(0, Math.log(trivial / longer) / skill))
 }
 
-const lengthsOf = (runs: readonly RunData[]) => [...new Set(runs.flatMap((r) => r.evaluations.filter((e) => e.metric === 'loss').map((e) => e.length)))].sort((a, b) => a - b)
+const lengthsOf = (runs: readonly RunData[]) =>
+  [...new Set(runs.flatMap((r) => r.evaluations.filter((e) => e.metric === 'loss').map((e) => e.length)))].sort(
+    (a, b) => a - b,
+  )
 const policyOf = (run: RunData, policy: string) => (run.run.norm === 'ln' ? 'none' : policy)
 
 interface Plan {
@@ -60,12 +74,16 @@ function planOf(group: readonly RunData[], atChance: Set<RunData>): Plan {
   const fed = wellFedLength(config.lengths)
   const baseline = [...lengths].reverse().find((L) => L <= fed) ?? null
   const longer = lengths.filter((L) => L > maxLength(config.lengths))
-  if (baseline !== null) for (const r of group) if (!beatsChance(r, lengthLoss(r, policyOf(r, HEADLINE), baseline))) atChance.add(r)
+  if (baseline !== null)
+    for (const r of group) if (!beatsChance(r, lengthLoss(r, policyOf(r, HEADLINE), baseline))) atChance.add(r)
   const kept = (policy: string) => (r: RunData) => {
     const trivial = trivialLossOf(r)
     const base = baseline === null ? null : lengthLoss(r, policyOf(r, policy), baseline)
     if (trivial === null || base === null || atChance.has(r) || !(base > 0) || base >= trivial) return null
-    const shares = longer.map((L) => lengthLoss(r, policyOf(r, policy), L)).filter((v): v is number => v !== null && v > 0).map((v) => skillKept(trivial, base, v))
+    const shares = longer
+      .map((L) => lengthLoss(r, policyOf(r, policy), L))
+      .filter((v): v is number => v !== null && v > 0)
+      .map((v) => skillKept(trivial, base, v))
     return shares.length === longer.length && shares.length > 0 ? mean(shares) : null
   }
   return { baseline, longer, kept }
@@ -73,9 +91,23 @@ function planOf(group: readonly RunData[], atChance: Set<RunData>): Plan {
 
 function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): FindingOf<'longerTest'> {
   const candidates = runs.filter((r) => r.run.norm === 'bn_step' || r.run.norm === 'ln')
-  const { used, excluded } = screen(candidates, (r) => lossReason(r) ?? (lengthsOf([r]).length === 0 ? 'noEvaluations' : trivialLossOf(r) === null ? 'noTrivialLoss' : null))
-  const groups = comparisonSets(used, ['norm']).filter((g) => g.some((r) => r.run.norm === 'bn_step') && g.some((r) => r.run.norm === 'ln'))
-  if (groups.length === 0) return { ...notApplicable(INFO, excluded.some((e) => e.reason === 'noTrivialLoss') ? 'noTrivialLoss' : 'needBnLnEvaluated'), excluded }
+  const { used, excluded } = screen(
+    candidates,
+    (r) =>
+      lossReason(r) ??
+      (lengthsOf([r]).length === 0 ? 'noEvaluations' : trivialLossOf(r) === null ? 'noTrivialLoss' : null),
+  )
+  const groups = comparisonSets(used, ['norm']).filter(
+    (g) => g.some((r) => r.run.norm === 'bn_step') && g.some((r) => r.run.norm === 'ln'),
+  )
+  if (groups.length === 0)
+    return {
+      ...notApplicable(
+        INFO,
+        excluded.some((e) => e.reason === 'noTrivialLoss') ? 'noTrivialLoss' : 'needBnLnEvaluated',
+      ),
+      excluded,
+    }
   const labels = setLabels(groups)
   const lonely: Exclusion[] = []
   const atChance = new Set<RunData>()
@@ -83,7 +115,16 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
   /** Per seed: LN's share kept minus BN's under a policy. */
   const excess = (i: number, policy: string) => {
     const g = groups[i]!
-    return pairedBySeed(bySeed(g.filter((r) => r.run.norm === 'ln'), plans[i]!.kept('none')), bySeed(g.filter((r) => r.run.norm === 'bn_step'), plans[i]!.kept(policy)))
+    return pairedBySeed(
+      bySeed(
+        g.filter((r) => r.run.norm === 'ln'),
+        plans[i]!.kept('none'),
+      ),
+      bySeed(
+        g.filter((r) => r.run.norm === 'bn_step'),
+        plans[i]!.kept(policy),
+      ),
+    )
   }
   const sets: JudgedSet[] = groups.map((g, i) => {
     const plan = plans[i]!
@@ -95,19 +136,35 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
       if (atChance.has(r)) lonely.push({ runId: r.run.id, reason: 'atChance' })
       else if (paired.unpaired.includes(r.run.seed)) lonely.push({ runId: r.run.id, reason: 'unpairedSeed' })
     }
-    return { ...base, values: paired.values, seeds: paired.seeds, ...(paired.values.length === 0 && g.some((r) => atChance.has(r)) ? { reason: 'notLearned' as const } : {}) }
+    return {
+      ...base,
+      values: paired.values,
+      seeds: paired.seeds,
+      ...(paired.values.length === 0 && g.some((r) => atChance.has(r)) ? { reason: 'notLearned' as const } : {}),
+    }
   })
   const inSets = groups.flat()
   const planOfRun = (r: RunData) => plans[groups.findIndex((g) => g.includes(r))]!
   const all = (norm: string) => inSets.filter((r) => r.run.norm === norm && !atChance.has(r))
-  const baseLoss = (norm: string, policy: string) => round(geometricMean(all(norm).map((r) => lengthLoss(r, policyOf(r, policy), planOfRun(r).baseline ?? -1)).filter((v): v is number => v !== null)))
+  const baseLoss = (norm: string, policy: string) =>
+    round(
+      geometricMean(
+        all(norm)
+          .map((r) => lengthLoss(r, policyOf(r, policy), planOfRun(r).baseline ?? -1))
+          .filter((v): v is number => v !== null),
+      ),
+    )
   const keptOf = (norm: string, policy: string) => {
-    const values = all(norm).map((r) => planOfRun(r).kept(policy)(r)).filter((v): v is number => v !== null)
+    const values = all(norm)
+      .map((r) => planOfRun(r).kept(policy)(r))
+      .filter((v): v is number => v !== null)
     return values.length > 0 ? round(mean(values) * 100, 3) : null
   }
   const policies = POLICIES.filter((p) => all('bn_step').some((r) => r.evaluations.some((e) => e.policy === p)))
   const fedLengths = [...new Set(groups.map((g) => wellFedLength(configOf(g[0]!).lengths)))]
-  const chanceLosses = [...atChance].map((r) => lengthLoss(r, policyOf(r, HEADLINE), planOfRun(r).baseline ?? -1)).filter((v): v is number => v !== null)
+  const chanceLosses = [...atChance]
+    .map((r) => lengthLoss(r, policyOf(r, HEADLINE), planOfRun(r).baseline ?? -1))
+    .filter((v): v is number => v !== null)
   const trivials = inSets.map(trivialLossOf).filter((v): v is number => v !== null)
   const notLearned = sets.some((s) => s.reason === 'notLearned')
   const trainedOnly = sets.every((s) => s.reason === 'trainedLengthOnly')
@@ -117,7 +174,11 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
       sets,
       reason: notLearned ? 'notLearned' : trainedOnly ? 'trainedLengthOnly' : 'noWellFedLength',
       reasonValues: notLearned
-        ? { losses: rangeText(chanceLosses), trivial: rangeText(trivials), share: String(Math.round(LEARNED_SHARE * 100)) }
+        ? {
+            losses: rangeText(chanceLosses),
+            trivial: rangeText(trivials),
+            share: String(Math.round(LEARNED_SHARE * 100)),
+          }
         : { tested: lengthsOf(inSets).join(', '), fed: fedLengths.join(', ') },
       numbers: (effect) => ({
         policy: HEADLINE,
@@ -136,11 +197,24 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
         rows: [
           ['LN', baseLoss('ln', 'none'), keptOf('ln', 'none'), null, null, null],
           ...policies.map((policy) => {
-            const pairs = groups.map((_, i) => (plans[i]!.baseline === null ? { seeds: [], values: [] } : excess(i, policy)))
-            const judged = judgeSet({ label: {}, runIds: [], values: pairs.flatMap((p) => p.values), seeds: pairs.flatMap((p) => p.seeds) }, MIN, judging)
+            const pairs = groups.map((_, i) =>
+              plans[i]!.baseline === null ? { seeds: [], values: [] } : excess(i, policy),
+            )
+            const judged = judgeSet(
+              { label: {}, runIds: [], values: pairs.flatMap((p) => p.values), seeds: pairs.flatMap((p) => p.seeds) },
+              MIN,
+              judging,
+            )
             const e = judged.effect
             const pct = (v: number | null | undefined) => (v === null || v === undefined ? null : round(v * 100, 3))
-            return [`BN · ${policy}`, baseLoss('bn_step', policy), keptOf('bn_step', policy), pct(e?.mean), e && e.low !== null ? `${pct(e.low)} … ${pct(e.high)}` : null, judged.verdict]
+            return [
+              `BN · ${policy}`,
+              baseLoss('bn_step', policy),
+              keptOf('bn_step', policy),
+              pct(e?.mean),
+              e && e.low !== null ? `${pct(e.low)} … ${pct(e.high)}` : null,
+              judged.verdict,
+            ]
           }),
         ],
       }),
@@ -153,7 +227,8 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
 
 const INFO: FindingInfo<'longerTest'> = {
   id: 'longerTest',
-  formula: 'kept(L) = clip(log(T/loss(L)) / log(T/loss(base)), 0, 1), T the trivial loss; per run the mean over tested L > longest training length; effect = kept_LN − kept_BN per seed; base = longest tested length with P(train length ≥ L) ≥ ½',
+  formula:
+    'kept(L) = clip(log(T/loss(L)) / log(T/loss(base)), 0, 1), T the trivial loss; per run the mean over tested L > longest training length; effect = kept_LN − kept_BN per seed; base = longest tested length with P(train length ≥ L) ≥ ½',
   unit: 'share',
   minEffect: MIN,
   preset: 'longerTest',

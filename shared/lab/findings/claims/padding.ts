@@ -66,7 +66,13 @@ export function paddingBias(pad: RunData, mask: RunData): PadNumbers | null {
     shares.push(share)
   })
   if (!(vm > 0) || shares.length === 0) return null
-  return { bias: Math.sqrt(dm2 / vm), ratio: ratios.length > 0 ? mean(ratios) : null, validShare: mean(shares), varChange: vp / vm - 1, varPredicted: vPred / vm - 1 }
+  return {
+    bias: Math.sqrt(dm2 / vm),
+    ratio: ratios.length > 0 ? mean(ratios) : null,
+    validShare: mean(shares),
+    varChange: vp / vm - 1,
+    varPredicted: vPred / vm - 1,
+  }
 }
 
 /** Whether a masked run's first recorded batch has a time step holding padding (2 ≤ valid < batch): else there is nothing to bias. */
@@ -88,7 +94,9 @@ function unusedReason(run: RunData, partners: readonly RunData[]): ExclusionReas
 
 function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): FindingOf<'padding'> {
   const bn = runs.filter((r) => r.run.norm === 'bn_step')
-  const groups = comparisonSets(bn, ['batching']).filter((g) => g.some((r) => configOf(r).batching === 'mask') && g.some((r) => configOf(r).batching === 'pad'))
+  const groups = comparisonSets(bn, ['batching']).filter(
+    (g) => g.some((r) => configOf(r).batching === 'mask') && g.some((r) => configOf(r).batching === 'pad'),
+  )
   if (groups.length === 0) return notApplicable(INFO, 'needMaskPad')
   const labels = setLabels(groups)
   const excluded: Exclusion[] = []
@@ -99,7 +107,10 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
     const mine: typeof pairs = []
     for (const pad of pads)
       for (const mask of masks.filter((r) => r.run.seed === pad.run.seed)) {
-        const sameStep = pad.terms.x && mask.terms.x && pad.terms.x.steps[pad.terms.x.firstRow] === mask.terms.x.steps[mask.terms.x.firstRow]
+        const sameStep =
+          pad.terms.x &&
+          mask.terms.x &&
+          pad.terms.x.steps[pad.terms.x.firstRow] === mask.terms.x.steps[mask.terms.x.firstRow]
         const numbers = sameStep ? paddingBias(pad, mask) : null
         if (numbers) mine.push({ pad, mask, numbers })
       }
@@ -114,14 +125,30 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
     const perSeed = new Map<number, number[]>()
     for (const p of mine) perSeed.set(p.pad.run.seed, [...(perSeed.get(p.pad.run.seed) ?? []), p.numbers.bias])
     const seeds = [...perSeed.keys()].sort((a, b) => a - b)
-    const missing = masks.length > 0 && masks.every((m) => m.terms.x && !hasPaddedSteps(m)) ? 'noPaddedSteps' : 'noFeatures'
-    return { label: labels[i]!, runIds: ids([...used]), seeds, values: seeds.map((s) => mean(perSeed.get(s)!)), ...(mine.length === 0 ? { reason: missing } : {}) }
+    const missing =
+      masks.length > 0 && masks.every((m) => m.terms.x && !hasPaddedSteps(m)) ? 'noPaddedSteps' : 'noFeatures'
+    return {
+      label: labels[i]!,
+      runIds: ids([...used]),
+      seeds,
+      values: seeds.map((s) => mean(perSeed.get(s)!)),
+      ...(mine.length === 0 ? { reason: missing } : {}),
+    }
   })
   const inSets = groups.flat()
   const of = (b: string) => inSets.filter((r) => configOf(r).batching === b)
   // Held-out loss, padded against masked, per seed (completed runs only).
   const finished = screen(inSets, lossReason)
-  const lossPairs = pairedBySeed(bySeed(finished.used.filter((r) => configOf(r).batching === 'pad'), logHeldOutLoss), bySeed(finished.used.filter((r) => configOf(r).batching === 'mask'), logHeldOutLoss))
+  const lossPairs = pairedBySeed(
+    bySeed(
+      finished.used.filter((r) => configOf(r).batching === 'pad'),
+      logHeldOutLoss,
+    ),
+    bySeed(
+      finished.used.filter((r) => configOf(r).batching === 'mask'),
+      logHeldOutLoss,
+    ),
+  )
   const lossRatio = estimate(lossPairs.values)
   // Truncation: the share of valid tokens the truncated batches dropped (same seed: same batches).
   const dropped = of('truncate')
@@ -141,30 +168,44 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
       return shares.length > 0 ? mean(shares) : null
     })
     .filter((v): v is number => v !== null)
-  const lossOf = (b: string) => round(geometricMean(finished.used.filter((r) => configOf(r).batching === b).map(heldOutLoss).filter((v): v is number => v !== null)))
+  const lossOf = (b: string) =>
+    round(
+      geometricMean(
+        finished.used
+          .filter((r) => configOf(r).batching === b)
+          .map(heldOutLoss)
+          .filter((v): v is number => v !== null),
+      ),
+    )
   const firstStep = pairs[0]?.pad.terms.x?.steps[pairs[0].pad.terms.x.firstRow] ?? null
-  return conclude(INFO, {
-    sets,
-    numbers: (effect) => ({
-      step: firstStep,
-      bias: round(effect.mean, 3),
-      ratio: round(mean(pairs.map((p) => p.numbers.ratio).filter((v): v is number => v !== null)), 3),
-      validShare: round(mean(pairs.map((p) => p.numbers.validShare)), 3),
-      varChange: round(mean(pairs.map((p) => p.numbers.varChange)) * 100, 3),
-      varPredicted: round(mean(pairs.map((p) => p.numbers.varPredicted)) * 100, 3),
-      maskLoss: lossOf('mask'),
-      padLoss: lossOf('pad'),
-      lossRatio: lossRatio.n > 0 ? ratio(lossRatio.mean) : null,
-      truncateLoss: of('truncate').length > 0 ? lossOf('truncate') : null,
-      dropped: dropped.length > 0 ? round(mean(dropped) * 100, 3) : null,
-    }),
-    table: () => ({
-      columns: ['batching', 'heldOutLoss', 'runs'],
-      rows: ['mask', 'pad', 'truncate', 'bucket'].filter((b) => of(b).length > 0).map((b) => [b, lossOf(b), of(b).length]),
-    }),
-    runIds: ids(inSets.filter((r) => !excluded.some((e) => e.runId === r.run.id))),
-    excluded,
-  }, judging)
+  return conclude(
+    INFO,
+    {
+      sets,
+      numbers: (effect) => ({
+        step: firstStep,
+        bias: round(effect.mean, 3),
+        ratio: round(mean(pairs.map((p) => p.numbers.ratio).filter((v): v is number => v !== null)), 3),
+        validShare: round(mean(pairs.map((p) => p.numbers.validShare)), 3),
+        varChange: round(mean(pairs.map((p) => p.numbers.varChange)) * 100, 3),
+        varPredicted: round(mean(pairs.map((p) => p.numbers.varPredicted)) * 100, 3),
+        maskLoss: lossOf('mask'),
+        padLoss: lossOf('pad'),
+        lossRatio: lossRatio.n > 0 ? ratio(lossRatio.mean) : null,
+        truncateLoss: of('truncate').length > 0 ? lossOf('truncate') : null,
+        dropped: dropped.length > 0 ? round(mean(dropped) * 100, 3) : null,
+      }),
+      table: () => ({
+        columns: ['batching', 'heldOutLoss', 'runs'],
+        rows: ['mask', 'pad', 'truncate', 'bucket']
+          .filter((b) => of(b).length > 0)
+          .map((b) => [b, lossOf(b), of(b).length]),
+      }),
+      runIds: ids(inSets.filter((r) => !excluded.some((e) => e.runId === r.run.id))),
+      excluded,
+    },
+    judging,
+  )
 }
 
 const INFO: FindingInfo<'padding'> = {

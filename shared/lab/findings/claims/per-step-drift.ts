@@ -18,7 +18,15 @@
 //   `floor`: the part of it that is chance, √(raw² − D²).
 // Counts from 0.1 within-step standard deviations.
 import type { TermName } from '../../../kinds'
-import { conclude, FIXED_SAMPLE, notApplicable, round, seedValues, type JudgedSet, type Judging } from '../method/conclude'
+import {
+  conclude,
+  FIXED_SAMPLE,
+  notApplicable,
+  round,
+  seedValues,
+  type JudgedSet,
+  type Judging,
+} from '../method/conclude'
 import type { FindingDefinition, FindingInfo } from '../method/conclude'
 import { bySeed, comparisonSets, ids, labelText, screen, setLabels } from '../method/sets'
 import { mean, signedRoot } from '../method/stats'
@@ -108,7 +116,12 @@ export function featureDrift(rows: TermRows, batchSize: number, term: TermName =
   if (crosses.length === 0) return null
   const corrected = mean(crosses)
   const rawSquared = mean(raws)
-  return { corrected, raw: Math.sqrt(rawSquared), floor: Math.sqrt(Math.max(0, rawSquared - corrected)), pairs: crosses.length }
+  return {
+    corrected,
+    raw: Math.sqrt(rawSquared),
+    floor: Math.sqrt(Math.max(0, rawSquared - corrected)),
+    pairs: crosses.length,
+  }
 }
 
 function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): FindingOf<'perStepDrift'> {
@@ -124,7 +137,11 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
     return rows.lateRows.some((i) => rows.features[i]) ? 'fewBatches' : 'noFeatures'
   })
   if (used.length === 0) {
-    const reason = excluded.some((e) => e.reason === 'fewBatches') ? 'fewBatches' : withStats.some((r) => r.terms[TERM]) ? 'noFeatures' : 'noStats'
+    const reason = excluded.some((e) => e.reason === 'fewBatches')
+      ? 'fewBatches'
+      : withStats.some((r) => r.terms[TERM])
+        ? 'noFeatures'
+        : 'noStats'
     return { ...notApplicable(INFO, reason), excluded }
   }
   const groups = comparisonSets(used, [])
@@ -150,7 +167,15 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
         columns: ['norm', 'set', 'drift', 'raw', 'floor', 'seeds', 'verdict'],
         rows: groups.map((runs, i) => {
           const s = judgedSets[i]!
-          return [runs[0]!.run.norm, labelText(labels[i]!), round(s.effect?.mean, 3), round(mean(runs.map((r) => drifts.get(r)!.raw)), 3), round(mean(runs.map((r) => drifts.get(r)!.floor)), 3), s.effect?.n ?? 0, s.verdict]
+          return [
+            runs[0]!.run.norm,
+            labelText(labels[i]!),
+            round(s.effect?.mean, 3),
+            round(mean(runs.map((r) => drifts.get(r)!.raw)), 3),
+            round(mean(runs.map((r) => drifts.get(r)!.floor)), 3),
+            s.effect?.n ?? 0,
+            s.verdict,
+          ]
         }),
       }),
       runIds: ids(used),
@@ -162,7 +187,8 @@ function evaluate(runs: readonly RunData[], judging: Judging = FIXED_SAMPLE): Fi
 
 const INFO: FindingInfo<'perStepDrift'> = {
   id: 'perStepDrift',
-  formula: 'D² = mean over batch pairs k≠l of Σ_f Σ_t d^k_tf d^l_tf / (|t|−1) / Σ_f V_f, d = m − mean_t m, over well-fed t ≥ 1 (n_t ≥ N/2; step 0 is constant); effect = sign(D²)·√|D²| per seed',
+  formula:
+    'D² = mean over batch pairs k≠l of Σ_f Σ_t d^k_tf d^l_tf / (|t|−1) / Σ_f V_f, d = m − mean_t m, over well-fed t ≥ 1 (n_t ≥ N/2; step 0 is constant); effect = sign(D²)·√|D²| per seed',
   unit: 'sd',
   minEffect: MIN,
   preset: 'bnVsLn',

@@ -5,7 +5,17 @@
 import type { MessageValue } from '../../../i18n/placeholders'
 import type { PresetId } from '../../study-plan'
 import { estimate, seedsToSettle } from './stats'
-import type { ChartKind, EffectUnit, Exclusion, FindingId, FindingOf, FindingTable, MissingReason, NumbersOf, SetResult } from './types'
+import type {
+  ChartKind,
+  EffectUnit,
+  Exclusion,
+  FindingId,
+  FindingOf,
+  FindingTable,
+  MissingReason,
+  NumbersOf,
+  SetResult,
+} from './types'
 import type { RunData } from './study-data'
 import { judge } from './verdict'
 
@@ -59,7 +69,14 @@ export interface Conclusion<I extends FindingId> {
 }
 
 export function judgeSet(set: JudgedSet, minEffect: number, judging: Judging = FIXED_SAMPLE): SetResult {
-  if (set.reason || set.values.length === 0) return { label: set.label, runIds: set.runIds, verdict: 'not_applicable', effect: null, reason: set.reason ?? 'noSharedSeeds' }
+  if (set.reason || set.values.length === 0)
+    return {
+      label: set.label,
+      runIds: set.runIds,
+      verdict: 'not_applicable',
+      effect: null,
+      reason: set.reason ?? 'noSharedSeeds',
+    }
   const effect = estimate(set.values, judging.level)
   return { label: set.label, runIds: set.runIds, verdict: judge(effect, minEffect), effect, reason: null }
 }
@@ -77,14 +94,21 @@ export function seedValues(values: ReadonlyMap<number, number>): Pick<JudgedSet,
  */
 export function poolBySeed(sets: readonly JudgedSet[]): number[] {
   const bySeed = new Map<number, number[]>()
-  for (const set of sets) set.values.forEach((v, i) => bySeed.set(set.seeds[i]!, [...(bySeed.get(set.seeds[i]!) ?? []), v]))
-  return [...bySeed.keys()].sort((a, b) => a - b).map((seed) => {
-    const vs = bySeed.get(seed)!
-    return vs.reduce((a, b) => a + b, 0) / vs.length
-  })
+  for (const set of sets)
+    set.values.forEach((v, i) => bySeed.set(set.seeds[i]!, [...(bySeed.get(set.seeds[i]!) ?? []), v]))
+  return [...bySeed.keys()]
+    .sort((a, b) => a - b)
+    .map((seed) => {
+      const vs = bySeed.get(seed)!
+      return vs.reduce((a, b) => a + b, 0) / vs.length
+    })
 }
 
-export function conclude<I extends FindingId>(info: FindingInfo<I>, c: Conclusion<I>, judging: Judging = FIXED_SAMPLE): FindingOf<I> {
+export function conclude<I extends FindingId>(
+  info: FindingInfo<I>,
+  c: Conclusion<I>,
+  judging: Judging = FIXED_SAMPLE,
+): FindingOf<I> {
   const { id, minEffect, unit, preset, charts } = info
   const sets = c.sets.map((s) => judgeSet(s, minEffect, judging))
   const table = c.table ? c.table(sets) : null
@@ -115,16 +139,38 @@ export function conclude<I extends FindingId>(info: FindingInfo<I>, c: Conclusio
 }
 
 /** The finding when the runs cannot answer it: why, and (through `preset`) which study would. */
-export function notApplicable<I extends FindingId>(info: FindingInfo<I>, reason: MissingReason, reasonValues: Record<string, string> = {}): FindingOf<I> {
+export function notApplicable<I extends FindingId>(
+  info: FindingInfo<I>,
+  reason: MissingReason,
+  reasonValues: Record<string, string> = {},
+): FindingOf<I> {
   const { id, unit, charts, preset } = info
-  return { id, verdict: 'not_applicable', reason, reasonValues, effect: null, minEffect: null, unit, seedsToSettle: null, numbers: null, sets: [], runIds: [], excluded: [], table: null, charts, preset }
+  return {
+    id,
+    verdict: 'not_applicable',
+    reason,
+    reasonValues,
+    effect: null,
+    minEffect: null,
+    unit,
+    seedsToSettle: null,
+    numbers: null,
+    sets: [],
+    runIds: [],
+    excluded: [],
+    table: null,
+    charts,
+    preset,
+  }
 }
 
 /** Rounds for display: null for missing or non-finite values. */
-export const round = (x: number | null | undefined, digits = 4): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toPrecision(digits)))
+export const round = (x: number | null | undefined, digits = 4): number | null =>
+  x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toPrecision(digits))
 
 /** A log ratio shown as a ratio (×). */
-export const ratio = (logValue: number | null | undefined, digits = 3): number | null => (logValue === null || logValue === undefined || !Number.isFinite(logValue) ? null : round(Math.exp(logValue), digits))
+export const ratio = (logValue: number | null | undefined, digits = 3): number | null =>
+  logValue === null || logValue === undefined || !Number.isFinite(logValue) ? null : round(Math.exp(logValue), digits)
 
 /** The smallest loss ratio that matters: 10 %. */
 export const MIN_LOSS_RATIO = Math.log(1.1)

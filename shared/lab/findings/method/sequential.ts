@@ -39,11 +39,13 @@ export const DEFAULT_MAX_SEEDS = 12
  */
 export function settleLooks(first: number, maxSeeds: number = DEFAULT_MAX_SEEDS): number[] {
   if (!Number.isInteger(first) || first < 2) throw new Error('a settled study starts with at least 2 seeds')
-  if (!Number.isInteger(maxSeeds) || maxSeeds < first) throw new Error(`--max-seeds must be at least the first round's ${first} seeds`)
+  if (!Number.isInteger(maxSeeds) || maxSeeds < first)
+    throw new Error(`--max-seeds must be at least the first round's ${first} seeds`)
   let looks = [first, ...ROUNDS.filter((n) => n > first && n < maxSeeds)]
   if (looks[looks.length - 1] !== maxSeeds) looks.push(maxSeeds)
   // Too many looks: keep the first and the last, and evenly spaced ones between.
-  if (looks.length > MAX_LOOKS) looks = Array.from({ length: MAX_LOOKS }, (_, i) => looks[Math.round((i * (looks.length - 1)) / (MAX_LOOKS - 1))]!)
+  if (looks.length > MAX_LOOKS)
+    looks = Array.from({ length: MAX_LOOKS }, (_, i) => looks[Math.round((i * (looks.length - 1)) / (MAX_LOOKS - 1))]!)
   return looks
 }
 
@@ -71,7 +73,13 @@ export function settleState(design: StudyDesign, verdicts: ReadonlyMap<FindingId
  * Whether to stop after the look at `seeds` seeds, and why; null: add the next round. `nextRoundMs`
  * is the estimated time of the next round (from the runs so far), `elapsedMs` the time so far.
  */
-export function settleDecision(design: StudyDesign, state: SettleState, seeds: number, elapsedMs: number, nextRoundMs: number): SettleStop | null {
+export function settleDecision(
+  design: StudyDesign,
+  state: SettleState,
+  seeds: number,
+  elapsedMs: number,
+  nextRoundMs: number,
+): SettleStop | null {
   const targets = design.claims?.length ?? state.undecided.length + state.unanswerable.length
   if (state.unanswerable.length === targets && targets > 0) return 'nothingToSettle'
   if (state.undecided.length === 0) return 'settled'

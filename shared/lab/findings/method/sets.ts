@@ -48,8 +48,17 @@ export function confounds(runs: readonly RunData[], varying: readonly string[]):
 /** What tells each set from the others: the settings whose values differ between sets (empty for a lone set). */
 export function setLabels(sets: readonly (readonly RunData[])[]): Record<string, MessageValue>[] {
   const configs = sets.map((s) => s[0]!.run.config as Record<string, unknown>)
-  const keys = [...new Set(configs.flatMap((c) => Object.keys(c)))].filter((k) => k !== 'seed' && new Set(configs.map((c) => canonical(c[k]))).size > 1).sort()
-  return configs.map((c) => Object.fromEntries(keys.map((k) => [k, typeof c[k] === 'number' || typeof c[k] === 'string' ? (c[k] as MessageValue) : canonical(c[k])])))
+  const keys = [...new Set(configs.flatMap((c) => Object.keys(c)))]
+    .filter((k) => k !== 'seed' && new Set(configs.map((c) => canonical(c[k]))).size > 1)
+    .sort()
+  return configs.map((c) =>
+    Object.fromEntries(
+      keys.map((k) => [
+        k,
+        typeof c[k] === 'number' || typeof c[k] === 'string' ? (c[k] as MessageValue) : canonical(c[k]),
+      ]),
+    ),
+  )
 }
 
 /** A set's label as one line ("batchSize 4 · norm ln"); empty for a lone set. */
@@ -72,14 +81,20 @@ export function bySeed(runs: readonly RunData[], value: (run: RunData) => number
 }
 
 /** Per seed a − b over the seeds both sides have, in seed order; the seeds only one side has are returned too. */
-export function pairedBySeed(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): { seeds: number[]; values: number[]; unpaired: number[] } {
+export function pairedBySeed(
+  a: ReadonlyMap<number, number>,
+  b: ReadonlyMap<number, number>,
+): { seeds: number[]; values: number[]; unpaired: number[] } {
   const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y)
   const unpaired = [...new Set([...a.keys(), ...b.keys()])].filter((s) => !(a.has(s) && b.has(s)))
   return { seeds, values: seeds.map((s) => a.get(s)! - b.get(s)!), unpaired }
 }
 
 /** Splits runs into those a finding can use and those it names with a reason (first reason that applies). */
-export function screen(runs: readonly RunData[], reasonOf: (run: RunData) => ExclusionReason | null): { used: RunData[]; excluded: Exclusion[] } {
+export function screen(
+  runs: readonly RunData[],
+  reasonOf: (run: RunData) => ExclusionReason | null,
+): { used: RunData[]; excluded: Exclusion[] } {
   const used: RunData[] = []
   const excluded: Exclusion[] = []
   for (const run of runs) {

@@ -18,7 +18,10 @@ export interface Estimate {
 }
 
 /** Two-sided 95 % quantiles of Student's t, for 1 to 30 degrees of freedom. */
-const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042]
+const T95 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+]
 const Z975 = 1.959964
 
 /** The 97.5 % quantile of Student's t (the half-width factor of a 95 % interval). */
@@ -27,7 +30,12 @@ export function t95(degreesOfFreedom: number): number {
   // Cornish–Fisher expansion in 1/ν: within 1e-4 of the exact quantile from 30 degrees of freedom on.
   const v = degreesOfFreedom
   const z = Z975
-  return z + (z ** 3 + z) / (4 * v) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * v ** 2) + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * v ** 3)
+  return (
+    z +
+    (z ** 3 + z) / (4 * v) +
+    (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * v ** 2) +
+    (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * v ** 3)
+  )
 }
 
 export function mean(values: readonly number[]): number {
@@ -55,7 +63,15 @@ export function estimate(values: readonly number[], level = 0.95): Estimate {
   const m = mean(finite)
   const sd = sampleSd(finite)
   const half = sd === null ? null : (tFactor(level, n - 1) * sd) / Math.sqrt(n)
-  return { values: finite, n, mean: m, sd, low: half === null ? null : m - half, high: half === null ? null : m + half, level }
+  return {
+    values: finite,
+    n,
+    mean: m,
+    sd,
+    low: half === null ? null : m - half,
+    high: half === null ? null : m + half,
+    level,
+  }
 }
 
 // ---- Student's t at any level ------------------------------------------------------------------
@@ -151,13 +167,17 @@ export function signedRoot(x: number): number {
 export function normalCdf(x: number): number {
   const z = Math.abs(x) / Math.SQRT2
   const t = 1 / (1 + 0.3275911 * z)
-  const erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-z * z)
+  const erfc =
+    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-z * z)
   return x >= 0 ? 1 - erfc / 2 : erfc / 2
 }
 
 function logGamma(x: number): number {
   // Lanczos (g = 7, n = 9): ~15 digits for x > 0.
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7]
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ]
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x)
   x -= 1
   let a = c[0]!
@@ -204,17 +224,29 @@ export type Direction = 'reproduced' | 'not_reproduced'
  * and the mean at least minEffect; "not reproduced" needs the interval's high end below minEffect.
  * Exact for normal values: integrated over the distribution of the sample sd.
  */
-export function power(direction: Direction, delta: number, sigma: number, n: number, minEffect: number, level = 0.95): number {
+export function power(
+  direction: Direction,
+  delta: number,
+  sigma: number,
+  n: number,
+  minEffect: number,
+  level = 0.95,
+): number {
   if (n < 2) return 0
   const se = sigma / Math.sqrt(n)
   const t = tFactor(level, n - 1)
-  if (sigma === 0) return direction === 'reproduced' ? (delta > 0 && delta >= minEffect ? 1 : 0) : delta < minEffect ? 1 : 0
+  if (sigma === 0)
+    return direction === 'reproduced' ? (delta > 0 && delta >= minEffect ? 1 : 0) : delta < minEffect ? 1 : 0
   const nodes = sampleSdNodes(n)
   let p = 0
   for (let i = 0; i < nodes.s.length; i++) {
     const half = (t * sigma * nodes.s[i]!) / Math.sqrt(n)
     // mean ~ N(δ, σ²/n), independent of s.
-    p += nodes.w[i]! * (direction === 'reproduced' ? 1 - normalCdf((Math.max(half, minEffect) - delta) / se) : normalCdf((minEffect - half - delta) / se))
+    p +=
+      nodes.w[i]! *
+      (direction === 'reproduced'
+        ? 1 - normalCdf((Math.max(half, minEffect) - delta) / se)
+        : normalCdf((minEffect - half - delta) / se))
   }
   return p
 }

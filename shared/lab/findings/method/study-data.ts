@@ -80,9 +80,15 @@ async function termRows(api: NormLabApi, runId: number, term: TermName): Promise
   const { steps: recorded } = await api.listRecordedSteps({ runId, term })
   const picked = analysisSteps(recorded)
   if (!picked) return null
-  const withFeatures = new Set(FEATURE_ROWS[term] === 'first' ? [picked.first] : FEATURE_ROWS[term] === 'late' ? picked.late : [])
+  const withFeatures = new Set(
+    FEATURE_ROWS[term] === 'first' ? [picked.first] : FEATURE_ROWS[term] === 'late' ? picked.late : [],
+  )
   const rows = []
-  for (const steps of chunks(recorded, ROWS_PER_REQUEST)) rows.push(...(await api.getTimestepRows({ runId, term, steps, featureSteps: steps.filter((s) => withFeatures.has(s)) })).rows)
+  for (const steps of chunks(recorded, ROWS_PER_REQUEST))
+    rows.push(
+      ...(await api.getTimestepRows({ runId, term, steps, featureSteps: steps.filter((s) => withFeatures.has(s)) }))
+        .rows,
+    )
   const rowOf = new Map(rows.map((r, i) => [r.step, i]))
   return {
     steps: rows.map((r) => r.step),
@@ -90,7 +96,11 @@ async function termRows(api: NormLabApi, runId: number, term: TermName): Promise
     normCount: rows.map((r) => r.normCount),
     mean: rows.map((r) => r.mean),
     var: rows.map((r) => r.var),
-    features: rows.map((r) => (r.featureMean && r.featureVar ? { columns: r.featureMean.columns, mean: unpackFloat32(r.featureMean), var: unpackFloat32(r.featureVar) } : null)),
+    features: rows.map((r) =>
+      r.featureMean && r.featureVar
+        ? { columns: r.featureMean.columns, mean: unpackFloat32(r.featureMean), var: unpackFloat32(r.featureVar) }
+        : null,
+    ),
     firstRow: rowOf.get(picked.first) ?? 0,
     lateRows: picked.late.map((s) => rowOf.get(s)).filter((i): i is number => i !== undefined),
   }
@@ -99,12 +109,15 @@ async function termRows(api: NormLabApi, runId: number, term: TermName): Promise
 export async function gatherStudyData(api: NormLabApi, runIds: readonly number[]): Promise<StudyData> {
   const runs = await Promise.all(runIds.map((id) => api.getRun({ id })))
   const ids = runs.map((r) => r.id)
-  const series = (await Promise.all(chunks(ids).map((part) => api.queryMetrics({ runIds: part })))).flatMap((r) => r.series)
+  const series = (await Promise.all(chunks(ids).map((part) => api.queryMetrics({ runIds: part })))).flatMap(
+    (r) => r.series,
+  )
   const evaluations = (await Promise.all(chunks(ids).map((part) => api.listEvaluations({ runIds: part })))).flat()
   const data: RunData[] = []
   for (const run of runs) {
     const metrics: Record<string, Series> = {}
-    for (const s of series.filter((x) => x.runId === run.id)) metrics[s.name] = { steps: s.steps, values: s.values, wallMs: s.wallMs }
+    for (const s of series.filter((x) => x.runId === run.id))
+      metrics[s.name] = { steps: s.steps, values: s.values, wallMs: s.wallMs }
     const recorded = new Set((await api.listTimestepSeries({ runId: run.id })).map((s) => s.term))
     const terms: RunData['terms'] = {}
     for (const term of cellTerms(run.cell)) {
@@ -113,7 +126,13 @@ export async function gatherStudyData(api: NormLabApi, runIds: readonly number[]
       if (rows) terms[term] = rows
     }
     const population = await api.getPopulationStats({ runId: run.id })
-    data.push({ run, metrics, terms, evaluations: evaluations.filter((e) => e.runId === run.id).map(({ runId: _r, ...e }) => e), population })
+    data.push({
+      run,
+      metrics,
+      terms,
+      evaluations: evaluations.filter((e) => e.runId === run.id).map(({ runId: _r, ...e }) => e),
+      population,
+    })
   }
   return { runs: data, design: await designOf(api, runs) }
 }

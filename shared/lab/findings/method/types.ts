@@ -41,7 +41,21 @@ export const MISSING_REASONS = [
 export type MissingReason = (typeof MISSING_REASONS)[number]
 
 /** Why a run the finding could have used was not. */
-export const EXCLUSION_REASONS = ['padCountsAsData', 'truncated', 'noStats', 'noFeatures', 'notCompleted', 'diverged', 'unpairedSeed', 'noEvaluations', 'firstStepDiffers', 'fewBatches', 'atChance', 'noPaddedSteps', 'noTrivialLoss'] as const
+export const EXCLUSION_REASONS = [
+  'padCountsAsData',
+  'truncated',
+  'noStats',
+  'noFeatures',
+  'notCompleted',
+  'diverged',
+  'unpairedSeed',
+  'noEvaluations',
+  'firstStepDiffers',
+  'fewBatches',
+  'atChance',
+  'noPaddedSteps',
+  'noTrivialLoss',
+] as const
 export type ExclusionReason = (typeof EXCLUSION_REASONS)[number]
 
 export interface Exclusion {
