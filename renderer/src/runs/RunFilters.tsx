@@ -19,6 +19,17 @@ export function RunFilters({ filter, onFilter, studies, metric, onMetric }: Prop
   const { groupSeeds } = useSettings()
   const set = (key: keyof RunFilter) => (e: { target: { value: string } }) =>
     onFilter((f) => ({ ...f, [key]: e.target.value }))
+  /** A filter picked from a list, "any" first: each option its value and what it says. */
+  const choice = (key: keyof RunFilter, label: string, any: string, options: [string, string][], testId?: string) => (
+    <select aria-label={t(label)} value={filter[key]} onChange={set(key)} data-testid={testId}>
+      <option value="">{t(any)}</option>
+      {options.map(([value, text]) => (
+        <option key={value} value={value}>
+          {text}
+        </option>
+      ))}
+    </select>
+  )
   return (
     <div className="filters" role="search">
       <input
@@ -28,43 +39,32 @@ export function RunFilters({ filter, onFilter, studies, metric, onMetric }: Prop
         onChange={set('text')}
         data-testid="filter-text"
       />
-      <select
-        aria-label={t('runs.columns.study')}
-        value={filter.study}
-        onChange={set('study')}
-        data-testid="filter-study"
-      >
-        <option value="">{t('runs.filter.anyStudy')}</option>
-        {studies.map((st) => (
-          <option key={st.id} value={st.id}>
-            #{st.id} {st.name}
-          </option>
-        ))}
-      </select>
-      <select aria-label={t('runs.columns.task')} value={filter.task} onChange={set('task')}>
-        <option value="">{t('runs.filter.anyTask')}</option>
-        {TASKS.map((task) => (
-          <option key={task} value={task}>
-            {t(`tasks.${task}.name`)}
-          </option>
-        ))}
-      </select>
-      <select aria-label={t('runs.columns.cell')} value={filter.cell} onChange={set('cell')}>
-        <option value="">{t('runs.filter.anyCell')}</option>
-        {CELLS.map((c) => (
-          <option key={c} value={c}>
-            {c.toUpperCase()}
-          </option>
-        ))}
-      </select>
-      <select aria-label={t('runs.columns.norm')} value={filter.norm} onChange={set('norm')} data-testid="filter-norm">
-        <option value="">{t('runs.filter.anyNorm')}</option>
-        {NORMS.map((n) => (
-          <option key={n} value={n}>
-            {t(`norm.${n}`)}
-          </option>
-        ))}
-      </select>
+      {choice(
+        'study',
+        'runs.columns.study',
+        'runs.filter.anyStudy',
+        studies.map((st) => [String(st.id), `#${st.id} ${st.name}`]),
+        'filter-study',
+      )}
+      {choice(
+        'task',
+        'runs.columns.task',
+        'runs.filter.anyTask',
+        TASKS.map((task) => [task, t(`tasks.${task}.name`)]),
+      )}
+      {choice(
+        'cell',
+        'runs.columns.cell',
+        'runs.filter.anyCell',
+        CELLS.map((c) => [c, c.toUpperCase()]),
+      )}
+      {choice(
+        'norm',
+        'runs.columns.norm',
+        'runs.filter.anyNorm',
+        NORMS.map((n) => [n, t(`norm.${n}`)]),
+        'filter-norm',
+      )}
       <input
         placeholder={t('runs.columns.batch')}
         aria-label={t('runs.columns.batch')}
@@ -73,14 +73,12 @@ export function RunFilters({ filter, onFilter, studies, metric, onMetric }: Prop
         inputMode="numeric"
         className="narrow"
       />
-      <select aria-label={t('runs.columns.status')} value={filter.status} onChange={set('status')}>
-        <option value="">{t('runs.filter.anyStatus')}</option>
-        {RUN_STATUSES.map((s) => (
-          <option key={s} value={s}>
-            {t(`status.${s}`)}
-          </option>
-        ))}
-      </select>
+      {choice(
+        'status',
+        'runs.columns.status',
+        'runs.filter.anyStatus',
+        RUN_STATUSES.map((st) => [st, t(`status.${st}`)]),
+      )}
       <input
         placeholder={t('runs.filter.tag')}
         aria-label={t('runs.filter.tag')}
