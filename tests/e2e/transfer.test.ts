@@ -126,13 +126,11 @@ describe('export from one archive’s page, import into another’s', () => {
     await page.goto(to.url)
     await page.getByRole('link', { name: /Runs/ }).first().click()
     await page.getByTestId('runs-table').waitFor()
-    await page
-      .getByTestId('import-file')
-      .setInputFiles({
-        name: 'notes.normlab',
-        mimeType: 'application/octet-stream',
-        buffer: Buffer.from('not an archive\n'.repeat(100)),
-      })
+    await page.getByTestId('import-file').setInputFiles({
+      name: 'notes.normlab',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('not an archive\n'.repeat(100)),
+    })
     await expect
       .poll(() => page.getByTestId('transfer-error').textContent(), { timeout: 30_000 })
       .toMatch(/Cannot import .*Nothing was written/)
