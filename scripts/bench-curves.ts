@@ -117,18 +117,20 @@ function svg(points: Point[]): string {
     grid.push(
       `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(10 ** e)}" y2="${Y(10 ** e)}" stroke="#ddd"/><text x="${m.l - 6}" y="${Y(10 ** e) + 4}" text-anchor="end">10${sup(e)}</text>`,
     )
-  // Lines of equal throughput: 1, 10 and 100 GFLOP/s.
+  // Lines of equal throughput: 1, 10 and 100 GFLOP/s, each labelled where it leaves the plot.
   for (const rate of [1, 10, 100]) {
     const a = 10 ** x0
-    const b = 10 ** x1
+    const b = Math.min(10 ** x1, (rate * 10 ** y1) / 1000)
     grid.push(
-      `<line x1="${X(a)}" y1="${Y((a / rate) * 1000)}" x2="${X(b)}" y2="${Y((b / rate) * 1000)}" stroke="#999" stroke-dasharray="4 4"/><text x="${X(b) + 4}" y="${Y((b / rate) * 1000)}" fill="#666">${rate} GFLOP/s</text>`,
+      `<line x1="${X(a)}" y1="${Y((a / rate) * 1000)}" x2="${X(b)}" y2="${Y((b / rate) * 1000)}" stroke="#999" stroke-dasharray="4 4"/><text x="${X(b) + 4}" y="${Y((b / rate) * 1000) + 12}" fill="#666">${rate} GFLOP/s</text>`,
     )
   }
-  const legend = Object.entries(colour).map(
-    ([who, c], i) =>
-      `<circle cx="${W - m.r + 24}" cy="${m.t + 150 + i * 18}" r="4" fill="${c}"/><text x="${W - m.r + 34}" y="${m.t + 154 + i * 18}">${who}</text>`,
-  )
+  const legend = Object.entries(colour)
+    .filter(([who]) => points.some((p) => p.who === who))
+    .map(
+      ([who, c], i) =>
+        `<circle cx="${W - m.r + 24}" cy="${m.t + 150 + i * 18}" r="4" fill="${c}"/><text x="${W - m.r + 34}" y="${m.t + 154 + i * 18}">${who}</text>`,
+    )
   legend.push(`<text x="${W - m.r + 20}" y="${m.t + 220}">● no norm  □ BN per step  △ LN</text>`)
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${Hh}" font-family="sans-serif" font-size="11" style="background:#fff">
 <defs><clipPath id="plot"><rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${Hh - m.t - m.b}"/></clipPath></defs>
