@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { useNodeBackend } from '../electron/cli/node-backend'
 import { timeTrainingStep, type BenchCase } from '../shared/engine/benchmark'
 import { BENCH_NORMS } from '../shared/engine/bench-cases'
+import { superscript } from '../renderer/src/charts/ticks'
 
 const ROOT = process.cwd()
 const args = process.argv.slice(2)
@@ -111,11 +112,11 @@ function svg(points: Point[]): string {
   const grid: string[] = []
   for (let e = x0; e <= x1; e++)
     grid.push(
-      `<line x1="${X(10 ** e)}" x2="${X(10 ** e)}" y1="${m.t}" y2="${Hh - m.b}" stroke="#ddd"/><text x="${X(10 ** e)}" y="${Hh - m.b + 16}" text-anchor="middle">10${sup(e)}</text>`,
+      `<line x1="${X(10 ** e)}" x2="${X(10 ** e)}" y1="${m.t}" y2="${Hh - m.b}" stroke="#ddd"/><text x="${X(10 ** e)}" y="${Hh - m.b + 16}" text-anchor="middle">10${superscript(e)}</text>`,
     )
   for (let e = y0; e <= y1; e++)
     grid.push(
-      `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(10 ** e)}" y2="${Y(10 ** e)}" stroke="#ddd"/><text x="${m.l - 6}" y="${Y(10 ** e) + 4}" text-anchor="end">10${sup(e)}</text>`,
+      `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(10 ** e)}" y2="${Y(10 ** e)}" stroke="#ddd"/><text x="${m.l - 6}" y="${Y(10 ** e) + 4}" text-anchor="end">10${superscript(e)}</text>`,
     )
   // Lines of equal throughput: 1, 10 and 100 GFLOP/s, each labelled where it leaves the plot.
   for (const rate of [1, 10, 100]) {
@@ -141,26 +142,6 @@ ${grid.join('\n')}
 ${legend.join('\n')}
 </svg>
 `
-}
-
-function sup(e: number): string {
-  const digits: Record<string, string> = {
-    '-': '⁻',
-    '0': '⁰',
-    '1': '¹',
-    '2': '²',
-    '3': '³',
-    '4': '⁴',
-    '5': '⁵',
-    '6': '⁶',
-    '7': '⁷',
-    '8': '⁸',
-    '9': '⁹',
-  }
-  return String(e)
-    .split('')
-    .map((ch) => digits[ch])
-    .join('')
 }
 
 async function main(): Promise<void> {

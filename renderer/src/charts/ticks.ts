@@ -15,7 +15,7 @@ const SUPERSCRIPT: Record<string, string> = {
   '9': '⁹',
 }
 
-const superscript = (n: number) => String(n).replace(/[-0-9]/g, (c) => SUPERSCRIPT[c]!)
+export const superscript = (n: number) => String(n).replace(/[-0-9]/g, (c) => SUPERSCRIPT[c]!)
 
 export function logTick(value: number): string {
   if (!(value > 0) || !Number.isFinite(value)) return ''
