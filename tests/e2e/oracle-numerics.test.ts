@@ -5,24 +5,11 @@
 // max(tolerance, 4× what float32 permits by the larger of the two measures — PyTorch float32's own
 // error on it, the case's conditioning). The cpu and wasm backends, which accumulate the batch
 // norm's backward in float64, are held to the smaller (tests/unit/engine/oracle.test.ts).
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openBenchPage, type BenchPage } from '../../scripts/bench-page-host'
-import { ROOT } from '../helpers/temp'
+import { oracleFiles, readOracleCase } from '../support/oracle-cases'
 
-const DIR = join(ROOT, 'tests', 'oracle', 'cases')
-const files = readdirSync(DIR, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((d) => readdirSync(join(DIR, d.name)).map((f) => `${d.name}/${f}`))
-  .filter((f) => /-(bn_step|bn_seq|in)\.json\.gz$/.test(f))
-  .sort()
-
-interface Meta {
-  float32: Record<string, number>
-  conditioning: number
-}
+const files = oracleFiles().filter((f) => /-(bn_step|bn_seq|in)\.json\.gz$/.test(f))
 
 let bench: BenchPage
 
@@ -39,7 +26,7 @@ describe.each(['webgl', 'webgpu'])('the float64 oracle on %s', (backend) => {
     expect(files.length).toBeGreaterThanOrEqual(25)
     const off: string[] = []
     for (const file of files) {
-      const raw = JSON.parse(gunzipSync(readFileSync(join(DIR, file))).toString('utf8')) as { meta: Meta }
+      const raw = readOracleCase(file)
       const r = (await bench.page.evaluate(
         ([b, n, d]) =>
           (

@@ -352,7 +352,8 @@ describe('a report of a trained study', () => {
       .sort((a, b) => b - a)[0]!
     for (const language of ['en', 'zh-CN']) {
       const file = tmp.file(`wide-${language}.html`)
-      await cli('report', '--study', String(studyId), '--out', file, '--lang', language, '--db', db)
+      const pdfFile = tmp.file(`wide-${language}.pdf`)
+      await cli('report', '--study', String(studyId), '--out', file, '--pdf', pdfFile, '--lang', language, '--db', db)
       expect((readFileSync(file, 'utf8').match(/<table class="config-table">/g) ?? []).length).toBe(3)
       const context = await browser.newContext({ offline: true, viewport: { width: 760, height: 1000 } })
       const page = await context.newPage()
@@ -373,20 +374,6 @@ describe('a report of a trained study', () => {
       await context.close()
       // The printed PDF too: its pages as pictures (test-results/report-pdf-<language>-<page>.png),
       // and no word of any page beyond the page's printable box (its side margins, less a mm).
-      const pdfFile = tmp.file(`wide-${language}.pdf`)
-      await cli(
-        'report',
-        '--study',
-        String(studyId),
-        '--out',
-        tmp.file(`wide-${language}-2.html`),
-        '--pdf',
-        pdfFile,
-        '--lang',
-        language,
-        '--db',
-        db,
-      )
       execFileSync('pdftoppm', ['-r', '50', '-png', pdfFile, join(ARTIFACTS, `report-pdf-${language}`)])
       const layout = execFileSync('pdftotext', ['-bbox-layout', pdfFile, '-'], { encoding: 'utf8' })
       const pages = [...layout.matchAll(/<page width="([\d.]+)" height="([\d.]+)">([\s\S]*?)<\/page>/g)]

@@ -9,34 +9,19 @@
 // input gradient over two samples: 3.3× the tolerance where rounding the inputs moves it by 0.6×).
 // The golden cases (golden.test.ts) are small; these are where BN's backward cancels to a small
 // fraction of its terms and float32 statistics or a tanh exact only absolutely showed.
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { useNodeBackend } from '../../../electron/cli/node-backend'
 import { asGoldenCase, runGoldenCase } from '../../../shared/engine/golden'
 import { tf } from '../../../shared/engine/core/tf'
-import { ROOT } from '../../helpers/temp'
+import { ORACLE_DIR, oracleFiles, oracleShapes, readOracleCase, type OracleMeta } from '../../support/oracle-cases'
 
-const DIR = join(ROOT, 'tests', 'oracle', 'cases')
-const shapes = readdirSync(DIR, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
-  .sort()
-const files = shapes.flatMap((shape) =>
-  readdirSync(join(DIR, shape))
-    .filter((f) => f.endsWith('.json.gz'))
-    .sort()
-    .map((f) => `${shape}/${f}`),
-)
-
-interface OracleMeta {
-  float32: Record<string, number>
-  conditioning: number
-}
+const shapes = oracleShapes()
+const files = oracleFiles()
 
 function load(file: string) {
-  const raw = JSON.parse(gunzipSync(readFileSync(join(DIR, file))).toString('utf8')) as { meta: OracleMeta }
+  const raw = readOracleCase(file)
   return { meta: raw.meta, golden: asGoldenCase(file, raw) }
 }
 
@@ -51,7 +36,7 @@ describe('the float64 oracle cases', () => {
     expect(largest).toBeDefined()
     // Every cell with a norm at the largest shape; what was never well-conditioned there is named.
     const atLargest = files.filter((f) => f.startsWith(largest + '/'))
-    const dropped = readFileSync(join(DIR, 'dropped.txt'), 'utf8')
+    const dropped = readFileSync(join(ORACLE_DIR, 'dropped.txt'), 'utf8')
       .split('\n')
       .filter((l) => l.startsWith(largest))
     expect(atLargest.length + dropped.length).toBe(21)

@@ -4,7 +4,7 @@
 // gradient over every step.
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../../core/tf'
 import { momentsOp, normApplyOp, normGradOp } from '../kernels/ops'
-import type { Params, SequenceContext } from './context'
+import { populationOf, type Params, type SequenceContext } from './context'
 import { columnSum, type NormInputsOf } from './matmuls'
 
 export interface InputTerm {
@@ -33,7 +33,7 @@ export function inputTermForward(ctx: SequenceContext, p: Params, normInputs: No
   if (x.stats === 'batch') {
     const segments = norms.x.segments === 'sequence' ? 1 : T
     const fromBatch = () => momentsOp(U, wX, { segments, col0: 0, width: C, wOffset: 0, center: x.center })
-    const rows = ctx.options.population?.x
+    const rows = populationOf(ctx, 'x')
     // Evaluation: the population's rows, and past them (policy "batch") the batch's own.
     if (ctx.train || !rows) statsX = fromBatch()
     else

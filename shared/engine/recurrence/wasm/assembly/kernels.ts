@@ -4,7 +4,7 @@
 // row-major float32; "stacked" tensors hold every time step (row t·N + n); a pointer of 0 is an
 // absent input. `scratch` is memory the caller sized for the kernel (register.ts).
 import { add, at, copy, hsum, ld, mul, sp, st, sub, zero } from './lanes'
-import { BATCH, NONE, ROW, center, colsFromStats, eps, gamma, groupInv, groupMean, groupStats, groups, mode, normalizedRow, rowGrad, rowsPerSegment, stats, statsRow } from './norm'
+import { BATCH, NONE, ROW, center, colsFromStats, eps, gamma, groupInv, groupMean, groupStats, groups, mode, normalizedRow, rowGrad, rowsPerSegment, statsRow } from './norm'
 import { afterNormRow, beforeNormRow, gatesRow, stateRow } from './cells.generated'
 
 export { setNorm } from './norm'
