@@ -6,7 +6,8 @@ import asc from 'assemblyscript/asc'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateWasmCellRows } from '../shared/engine/emit/assemblyscript'
-import { WASM_ASSEMBLY_DIR, WASM_CELL_ROWS } from './generated-files'
+import { generateNormFunctionsWasm } from '../shared/engine/emit/normalization'
+import { WASM_ASSEMBLY_DIR, WASM_CELL_ROWS, WASM_NORM_FUNCTIONS } from './generated-files'
 
 /** The module's source files by name: the skeleton as on disk, the cells' rows as generated now. */
 function sources(root: string): Record<string, string> {
@@ -14,6 +15,7 @@ function sources(root: string): Record<string, string> {
   const files: Record<string, string> = {}
   for (const name of readdirSync(dir)) if (name.endsWith('.ts')) files[name] = readFileSync(join(dir, name), 'utf8')
   files[WASM_CELL_ROWS.split('/').pop()!] = generateWasmCellRows()
+  files[WASM_NORM_FUNCTIONS.split('/').pop()!] = generateNormFunctionsWasm()
   return files
 }
 

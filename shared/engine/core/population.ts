@@ -2,8 +2,12 @@
 // momentum 0.1, start at mean 0 / var 1; the mean of step t moves when t had at least one valid
 // sample, the variance (unbiased, n/(n-1)) only when it had at least two. A norm that does not
 // center keeps a mean square instead of a variance: no mean was estimated from the same samples,
-// so it is unbiased as it is and one sample is enough. Kept as tensors so
+// so it is unbiased as it is and one sample is enough. The update is the normalization's
+// formulas (popMean, popVariance, unbias in shared/kinds/norms/normalization.ts). Kept as tensors so
 // training never waits on a readback; `seen[t]` counts the updates of step t on the CPU side.
+import { evaluate } from '../../kinds/formulas'
+import { normFormulas } from '../../kinds/norms/normalization'
+import { evaluateTf } from './formula-ops'
 import type { Moments } from './moments'
 import type { Policy, TermName } from './spec'
 import { tf, variableFrom, type Tensor2D } from './tf'
@@ -64,14 +68,27 @@ export class Population {
     const meanRate = pad(counts.map((n) => (n >= 1 ? this.momentum : 0)))
     const least = centered ? 2 : 1
     const varRate = pad(counts.map((n) => (n >= least ? this.momentum : 0)))
-    const unbias = pad(counts.map((n) => (n < least ? 0 : centered ? n / (n - 1) : 1)))
+    const f = normFormulas(centered)
+    const unbias = pad(counts.map((n) => (n < least ? 0 : evaluate(f.unbias, () => n))))
     tf.tidy(() => {
       const padRows = (t: tf.Tensor) => (total > steps ? tf.concat([t, tf.zeros([total - steps, features])], 0) : t)
       const column = (v: number[]) => tf.tensor2d(v, [total, 1])
-      const bMean = padRows(batch.mean)
-      const bVar = tf.mul(padRows(batch.variance), column(unbias))
-      pop.mean.assign(tf.add(pop.mean, tf.mul(column(meanRate), tf.sub(bMean, pop.mean))))
-      pop.variance.assign(tf.add(pop.variance, tf.mul(column(varRate), tf.sub(bVar, pop.variance))))
+      const values = (env: Record<string, tf.Tensor>) => (name: string) => env[name]!
+      const mean = evaluateTf(
+        f.popMean,
+        values({ 'pop.mean': pop.mean, rate: column(meanRate), mean: padRows(batch.mean) }),
+      )
+      const variance = evaluateTf(
+        f.popVariance,
+        values({
+          'pop.variance': pop.variance,
+          rate: column(varRate),
+          unbias: column(unbias),
+          variance: padRows(batch.variance),
+        }),
+      )
+      pop.mean.assign(mean)
+      pop.variance.assign(variance)
     })
     counts.forEach((n, t) => {
       if (n >= 1) pop.seen[t]!++

@@ -26,12 +26,17 @@ function vec(e: Expr): string {
     case 'sub':
     case 'mul':
       return `${e.op}(${vec(e.a)}, ${vec(e.b)})`
+    case 'div':
+      return `f32x4.div(${vec(e.a)}, ${vec(e.b)})`
     case 'neg':
     case 'square':
       return `${e.op}(${vec(e.a)})`
     case 'sigmoid':
     case 'tanh':
+    case 'rsqrt':
       return `${e.op}4(${vec(e.a)})`
+    case 'sum':
+      throw new Error("a cell's formulas have no sums over a statistic")
   }
 }
 

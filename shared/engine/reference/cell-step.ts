@@ -1,8 +1,8 @@
 // One time step of a cell in the step-by-step reference model: its formulas evaluated as tfjs
-// ops on the whole batch (emit/tf.ts). Masking is the model's (step-model.ts).
+// ops on the whole batch (core/formula-ops.ts). Masking is the model's (step-model.ts).
 import type { CellDefinition } from '../../kinds'
 import { expr } from '../../kinds/formulas'
-import { bindTf, evaluateTf } from '../emit/tf'
+import { bindTf, evaluateTf } from '../core/formula-ops'
 import { tf, type Tensor, type Tensor2D } from '../core/tf'
 
 export interface CellState {

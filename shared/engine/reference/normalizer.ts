@@ -1,15 +1,18 @@
 // The step-by-step reference's normalizer, for every norm, read off its definition
-// (shared/kinds/norms) and written with plain tfjs ops — tfjs differentiates it, so the hand-
-// written backward of the kernels is checked against an independent gradient:
+// (shared/kinds/norms): the normalization's forward formulas (normalization.ts) evaluated as tfjs
+// ops, each sum over the norm's domain a tfjs reduction — tfjs differentiates them, so the
+// backward formulas the kernels run are checked against an independent gradient:
 //   batch-step      each step's valid samples, weighted w = mask / count; population rows per step
 //   batch-sequence  every valid (sample, step) of the input term at once; one population row
 //   features        each sample's own features, in groups
 //   sample-sequence each sample's own valid steps of the input term, per feature (InstanceNorm)
-// x̂ = (x − μ)/√(σ² + ε) (μ = 0 for a norm that does not center: σ² is then the mean square),
-// y = γ·x̂ + β. At evaluation, batch norms use population statistics; past the trained length the
+// (μ = 0 for a norm that does not center: σ² is then the mean square). At evaluation, batch norms use population statistics; past the trained length the
 // policy decides (core/population.ts): "batch" falls back to the test batch's own statistics.
 import { normalizedTerms, normDefinition, type CellKind, type NormKind, type Policy, type TermName } from '../../kinds'
+import { normFormulas } from '../../kinds/norms/normalization'
+import type { Expr } from '../../kinds/formulas'
 import type { Affine, Moments, RowWeights } from '../core/moments'
+import { evaluateTf } from '../core/formula-ops'
 import type { Population } from '../core/population'
 import { tf, type Tensor, type Tensor2D } from '../core/tf'
 
@@ -47,16 +50,67 @@ export interface NormPass {
   populationUpdates(): PopulationUpdate[]
 }
 
-/** Weighted moments over the rows of v [R, C] (w sums to 1 over the valid rows); uncentered: mean 0, the mean square. */
-export function weightedMoments(v: Tensor2D, w: Tensor2D, center = true): Moments {
-  const mean = center ? tf.matMul(w, v) : tf.zeros([1, v.shape[1]])
-  const variance = tf.matMul(w, tf.square(tf.sub(v, mean)) as Tensor2D)
-  return { mean, variance }
+/** Formulas evaluated in order over named tensors (each may read the ones before it). */
+function evaluateAll(
+  formulas: readonly (readonly [string, Expr])[],
+  known: Record<string, Tensor>,
+  sumOver?: (t: Tensor) => Tensor,
+): Record<string, Tensor> {
+  const env: Record<string, Tensor> = { ...known }
+  const look = (name: string) => {
+    const t = env[name]
+    if (!t) throw new Error(`the normalization formulas read "${name}", which the reference does not have`)
+    return t
+  }
+  for (const [name, e] of formulas) env[name] = evaluateTf(e, look, sumOver)
+  return env
 }
 
-/** (v − mean)·γ/√(var + eps) + β. */
-export function normalizeWith(v: Tensor, m: Moments, p: Affine, eps: number): Tensor {
-  return tf.add(tf.mul(tf.sub(v, m.mean), tf.mul(p.gamma, tf.rsqrt(tf.add(m.variance, eps)))), p.beta)
+/**
+ * A statistic's mean and variance over the values x with weights w (Σ w = 1 over the valid
+ * values), `sumOver` summing over the domain's axes (kept, for broadcasting). Uncentered: the
+ * mean is 0 (zeros of the variance's shape) and the variance the mean square.
+ */
+export function statisticsOver(x: Tensor, w: Tensor, center: boolean, sumOver: (t: Tensor) => Tensor): Moments {
+  const f = normFormulas(center)
+  const env = evaluateAll(
+    [
+      ['mean', f.mean],
+      ['variance', f.variance],
+    ],
+    { x, w },
+    sumOver,
+  )
+  const variance = env.variance!
+  return { mean: center ? env.mean! : tf.zerosLike(variance), variance }
+}
+
+/** Weighted moments over the rows of v [R, C] (w [1, R] sums to 1 over the valid rows). */
+export function weightedMoments(v: Tensor2D, w: Tensor2D, center = true): Moments {
+  return statisticsOver(v, tf.transpose(w), center, (t) => tf.sum(t, 0, true))
+}
+
+/** x̂ (the formulas' 1/√(σ² + ε) and (x − μ)·r) of values v with statistics m. */
+function xhatOf(v: Tensor, m: Moments, eps: number, center: boolean): Tensor {
+  const f = normFormulas(center)
+  const known = { x: v, mean: m.mean, variance: m.variance, eps: tf.scalar(eps) }
+  return evaluateAll(
+    [
+      ['inv', f.inv],
+      ['xhat', f.xhat],
+    ],
+    known,
+  ).xhat!
+}
+
+/** y = γ·x̂ + β by the formula. */
+function affineOf(xhat: Tensor, p: Affine): Tensor {
+  return evaluateAll([['y', normFormulas(true).y]], { xhat, gamma: p.gamma, beta: p.beta }).y!
+}
+
+/** v normalized with statistics m (a norm that does not center: m's mean is not read). */
+export function normalizeWith(v: Tensor, m: Moments, p: Affine, eps: number, center: boolean): Tensor {
+  return affineOf(xhatOf(v, m, eps, center), p)
 }
 
 /** Stacks per-step rows [1, C] into [T, C], with zero rows at steps that have none. */
@@ -82,9 +136,9 @@ function featureNorm(v: Tensor2D, groups: number, center: boolean, p: Affine, ep
   const [R, C] = v.shape
   if (C % groups !== 0) throw new Error(`GroupNorm needs the features (${C}) to divide into ${groups} groups`)
   const g = groups === 1 ? v : tf.reshape(v, [R * groups, C / groups])
-  const centered = center ? tf.sub(g, tf.mean(g, -1, true)) : g
-  const xhat = tf.mul(centered, tf.rsqrt(tf.add(tf.mean(tf.square(centered), -1, true), eps)))
-  return tf.add(tf.mul(groups === 1 ? xhat : tf.reshape(xhat, [R, C]), p.gamma), p.beta)
+  const stats = statisticsOver(g, tf.scalar(groups / C), center, (t) => tf.sum(t, -1, true))
+  const xhat = xhatOf(g, stats, eps, center)
+  return affineOf(groups === 1 ? xhat : tf.reshape(xhat, [R, C]), p)
 }
 
 /**
@@ -129,7 +183,7 @@ export function beginNormPass(
         )
       } else stats = ctx.population.rows('x', 1, 'last')
       return {
-        apply: (term, v) => (identity(term) ? v : normalizeWith(v, stats, ctx.affine(term), eps)),
+        apply: (term, v) => (identity(term) ? v : normalizeWith(v, stats, ctx.affine(term), eps, def.center)),
         populationUpdates: () =>
           train && normalized.has('x') ? [{ term: 'x' as const, moments: stats, counts: [total] }] : [],
       }
@@ -143,11 +197,10 @@ export function beginNormPass(
         [steps.length, batch.N, 1],
       )
       const stacked = tf.stack(steps.map((t) => inputs[t]!)) // [Tv, N, C]
-      const mean = tf.sum(tf.mul(stacked, mask), 0) as Tensor2D
-      const variance = tf.sum(tf.mul(tf.square(tf.sub(stacked, mean)), mask), 0) as Tensor2D
-      const stats = { mean, variance }
+      const over = statisticsOver(stacked, mask, def.center, (t) => tf.sum(t, 0, true))
+      const stats = { mean: tf.squeeze(over.mean, [0]), variance: tf.squeeze(over.variance, [0]) }
       return {
-        apply: (term, v) => (identity(term) ? v : normalizeWith(v, stats, ctx.affine(term), eps)),
+        apply: (term, v) => (identity(term) ? v : normalizeWith(v, stats, ctx.affine(term), eps, def.center)),
         populationUpdates: () => [],
       }
     }
@@ -175,7 +228,13 @@ export function beginNormPass(
           if (!train) {
             const rows = populationRows(term)
             if (t < rows.mean.length)
-              return normalizeWith(v, { mean: rows.mean[t]!, variance: rows.variance[t]! }, ctx.affine(term), eps)
+              return normalizeWith(
+                v,
+                { mean: rows.mean[t]!, variance: rows.variance[t]! },
+                ctx.affine(term),
+                eps,
+                def.center,
+              )
             // Past the trained length under the "batch" policy: the test batch's own statistics.
           }
           const moments = weightedMoments(v, batch.weights[t]!.row, def.center)
@@ -184,7 +243,7 @@ export function beginNormPass(
             entry.rows[t] = moments
             used.set(term, entry)
           }
-          return normalizeWith(v, moments, ctx.affine(term), eps)
+          return normalizeWith(v, moments, ctx.affine(term), eps, def.center)
         },
         populationUpdates: () =>
           [...used].map(([term, { rows, features }]) => ({

@@ -9,13 +9,19 @@ import { CELL_DEFINITIONS, cellDefinition, NORM_DEFINITIONS } from '../../../sha
 import { emit, evaluate, expr, type Operand } from '../../../shared/kinds/formulas'
 import { generateCellRows } from '../../../shared/engine/emit/js'
 import { cellLayout } from '../../../shared/engine/recurrence/kernels/layout'
-import { GENERATED_CELL_ROWS } from '../../../scripts/generated-files'
+import { GENERATED_CELL_ROWS, GENERATED_NORM_FUNCTIONS } from '../../../scripts/generated-files'
+import { generateNormFunctionsJs } from '../../../shared/engine/emit/normalization'
 import { ROOT } from '../../helpers/temp'
 import { BENCH_CASES, BENCH_NORMS } from '../../../shared/engine/bench-cases'
 
 describe('generated code', () => {
   it('the JavaScript of every cell on disk is what `npm run generate` writes from the definitions', () => {
     expect(readFileSync(join(ROOT, GENERATED_CELL_ROWS), 'utf8'), 'run `npm run generate`').toBe(generateCellRows())
+  })
+  it("the JavaScript of the normalization's formulas on disk is what `npm run generate` writes", () => {
+    expect(readFileSync(join(ROOT, GENERATED_NORM_FUNCTIONS), 'utf8'), 'run `npm run generate`').toBe(
+      generateNormFunctionsJs(),
+    )
   })
 })
 

@@ -13,7 +13,8 @@ import '../../../shared/engine/recurrence'
 import { cellForwardOp, columnsOp } from '../../../shared/engine/recurrence/kernels/ops'
 import { tf } from '../../../shared/engine/core/tf'
 import { compileWasmKernels, wasmKernelsModule } from '../../../scripts/wasm-kernels'
-import { WASM_CELL_ROWS, WASM_KERNELS } from '../../../scripts/generated-files'
+import { WASM_CELL_ROWS, WASM_KERNELS, WASM_NORM_FUNCTIONS } from '../../../scripts/generated-files'
+import { generateNormFunctionsWasm } from '../../../shared/engine/emit/normalization'
 import { useNodeBackend } from '../../../electron/cli/node-backend'
 import { ROOT } from '../../helpers/temp'
 
@@ -28,6 +29,9 @@ const WebAssembly = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly
 describe('generated wasm kernels', () => {
   it('the AssemblyScript of every cell and the compiled module on disk are what `npm run generate` writes', async () => {
     expect(readFileSync(join(ROOT, WASM_CELL_ROWS), 'utf8'), 'run `npm run generate`').toBe(generateWasmCellRows())
+    expect(readFileSync(join(ROOT, WASM_NORM_FUNCTIONS), 'utf8'), 'run `npm run generate`').toBe(
+      generateNormFunctionsWasm(),
+    )
     expect(readFileSync(join(ROOT, WASM_KERNELS), 'utf8'), 'run `npm run generate`').toBe(
       wasmKernelsModule(await compileWasmKernels(ROOT)),
     )

@@ -1,12 +1,14 @@
-// Normalizing on plain Float32Arrays: what the cpu and wasm backends run for every norm. One
-// formula set serves them all (shared/kinds/norms): statistics from a stats input (batch norms:
-// weighted over the valid samples, w = mask / count, or population statistics at evaluation) or
-// from each row's own features in groups (LN, GN, RMSNorm), centered or not, and
-//   x̂ = (x − μ)·r,  r = (σ² + ε)^-½,  y = γ·x̂ + β
-//   backward: du = r·(γdy − m₁ − x̂·m₂), m₁ = E[γdy] (0 without centering), m₂ = E[γdy·x̂]
-// where E averages over the statistic's values. Matrices are row-major; "stacked" tensors hold
-// every time step (row t·N + n). Accumulation in float64, no allocation inside loops.
+// Normalizing on plain Float32Arrays: the cpu backend's loops over each norm's statistic domain —
+// a stats input (batch norms: weighted over the valid samples, w = mask / count, or population
+// statistics at evaluation) or each row's own features in groups (LN, GN, RMSNorm). The
+// arithmetic is the normalization's formulas (shared/kinds/norms/normalization.ts), generated into
+// normalization.generated.ts (F.*): these loops only say which values each sum runs over and
+// where each value goes. A norm that does not center passes the definition's UNCENTERED values.
+// Matrices are row-major; "stacked" tensors hold every time step (row t·N + n). Accumulation in
+// float64, no allocation inside loops.
+import { UNCENTERED } from '../../../kinds/norms/normalization'
 import type { NormAttrs } from '../kernels/names'
+import * as F from './normalization.generated'
 
 export interface NormArgs extends Required<Omit<NormAttrs, 'stats'>> {
   /** Where the statistics come from (NormAttrs.stats). */
@@ -47,8 +49,8 @@ export class Columns {
   fromStats(stats: Float32Array, row: number, n: NormArgs): this {
     const base = row * 2 * this.C
     for (let c = 0; c < this.C; c++) {
-      this.mean[c] = n.center ? stats[base + c]! : 0
-      this.inv[c] = 1 / Math.sqrt(stats[base + this.C + c]! + n.eps)
+      this.mean[c] = n.center ? stats[base + c]! : UNCENTERED.mean
+      this.inv[c] = F.inv(stats[base + this.C + c]!, n.eps)
     }
     return this
   }
@@ -65,41 +67,34 @@ export class Columns {
     let total = 0
     for (let r = row0; r < row0 + rows; r++) total += w[r]!
     if (total === 0) total = 1
-    this.mean.fill(0)
-    this.inv.fill(0)
+    this.mean.fill(UNCENTERED.mean)
+    this.inv.fill(0) // the variance's sum first
     for (let r = row0; r < row0 + rows; r++) {
       const wr = w[r]! / total
       if (wr === 0 || !n.center) continue
-      for (let c = 0; c < this.C; c++) this.mean[c] = this.mean[c]! + wr * u[r * this.C + c]!
+      for (let c = 0; c < this.C; c++) this.mean[c] = this.mean[c]! + F.meanTerm(wr, u[r * this.C + c]!)
     }
     for (let r = row0; r < row0 + rows; r++) {
       const wr = w[r]! / total
       if (wr === 0) continue
-      for (let c = 0; c < this.C; c++) {
-        const d = u[r * this.C + c]! - this.mean[c]!
-        this.inv[c] = this.inv[c]! + wr * d * d
-      }
+      for (let c = 0; c < this.C; c++)
+        this.inv[c] = this.inv[c]! + F.varianceTerm(wr, u[r * this.C + c]!, this.mean[c]!)
     }
-    for (let c = 0; c < this.C; c++) this.inv[c] = 1 / Math.sqrt(this.inv[c]! + n.eps)
+    for (let c = 0; c < this.C; c++) this.inv[c] = F.inv(this.inv[c]!, n.eps)
     return total
   }
 
   /** row statistics: row r's own over its C features from col0 of a [·, stride] matrix, per group. */
   fromRow(v: Float32Array, stride: number, col0: number, r: number, n: NormArgs): this {
     const size = this.C / n.groups
+    const w = 1 / size
     for (let g = 0; g < n.groups; g++) {
       const base = r * stride + col0 + g * size
-      let m = 0
-      if (n.center) {
-        for (let c = 0; c < size; c++) m += v[base + c]!
-        m /= size
-      }
+      let m: number = UNCENTERED.mean
+      if (n.center) for (let c = 0; c < size; c++) m += F.meanTerm(w, v[base + c]!)
       let q = 0
-      for (let c = 0; c < size; c++) {
-        const d = v[base + c]! - m
-        q += d * d
-      }
-      const inv = 1 / Math.sqrt(q / size + n.eps)
+      for (let c = 0; c < size; c++) q += F.varianceTerm(w, v[base + c]!, m)
+      const inv = F.inv(q, n.eps)
       for (let c = g * size; c < (g + 1) * size; c++) {
         this.mean[c] = m
         this.inv[c] = inv
@@ -136,16 +131,13 @@ export function moments(
         const wr = w[wOffset + r]!
         if (wr === 0) continue
         const base = r * stride + col0
-        for (let c = 0; c < W; c++) mean[c] = mean[c]! + wr * v[base + c]!
+        for (let c = 0; c < W; c++) mean[c] = mean[c]! + F.meanTerm(wr, v[base + c]!)
       }
     for (let r = s * rows; r < (s + 1) * rows; r++) {
       const wr = w[wOffset + r]!
       if (wr === 0) continue
       const base = r * stride + col0
-      for (let c = 0; c < W; c++) {
-        const d = v[base + c]! - mean[c]!
-        q[c] = q[c]! + wr * d * d
-      }
+      for (let c = 0; c < W; c++) q[c] = q[c]! + F.varianceTerm(wr, v[base + c]!, mean[c]!)
     }
     for (let c = 0; c < W; c++) {
       out[s * 2 * W + c] = mean[c]!
@@ -175,7 +167,8 @@ export function normApply(
     const gamma = n.gamma!
     const beta = n.beta!
     for (let c = 0; c < C; c++)
-      out[base + c] = gamma[c]! * (u[base + c]! - cols.mean[c]!) * cols.inv[c]! + beta[c]! + (bias ? bias[c]! : 0)
+      out[base + c] =
+        F.y(gamma[c]!, F.xhat(u[base + c]!, cols.mean[c]!, cols.inv[c]!), beta[c]!) + (bias ? bias[c]! : 0)
   }
 }
 
@@ -195,7 +188,8 @@ export function normalizedRow(
     return
   }
   if (n.mode === 'row') cols.fromRow(v, C, 0, row, n)
-  for (let c = 0; c < C; c++) out[o + c] = n.gamma![c]! * (v[vb + c]! - cols.mean[c]!) * cols.inv[c]! + n.beta![c]!
+  for (let c = 0; c < C; c++)
+    out[o + c] = F.y(n.gamma![c]!, F.xhat(v[vb + c]!, cols.mean[c]!, cols.inv[c]!), n.beta![c]!)
 }
 
 /**
@@ -234,22 +228,21 @@ export function normGrad(
         const ub = (uRow0 + r) * C
         const db = r * dyStride + dyCol0
         for (let c = 0; c < C; c++) {
-          const xhat = (u[ub + c]! - cols.mean[c]!) * cols.inv[c]!
-          const g = dy[db + c]!
-          const dxhat = gamma[c]! * g
-          s1[c] = s1[c]! + dxhat
-          s2[c] = s2[c]! + dxhat * xhat
-          dyXhat[r * C + c] = g * xhat
+          const xhat = F.xhat(u[ub + c]!, cols.mean[c]!, cols.inv[c]!)
+          const g = F.g(gamma[c]!, dy[db + c]!)
+          s1[c] = s1[c]! + F.s1Term(g)
+          s2[c] = s2[c]! + F.s2Term(g, xhat)
+          dyXhat[r * C + c] = F.dgamma(dy[db + c]!, xhat)
         }
       }
-      if (!n.center) s1.fill(0)
+      if (!n.center) s1.fill(UNCENTERED.s1)
       for (let r = r0; r < r0 + n.rowsPerSegment; r++) {
         const wr = w![uRow0 + r]! / total
         const ub = (uRow0 + r) * C
         const db = r * dyStride + dyCol0
         for (let c = 0; c < C; c++) {
-          const xhat = (u[ub + c]! - cols.mean[c]!) * cols.inv[c]!
-          du[r * C + c] = cols.inv[c]! * (gamma[c]! * dy[db + c]! - wr * (s1[c]! + xhat * s2[c]!))
+          const xhat = F.xhat(u[ub + c]!, cols.mean[c]!, cols.inv[c]!)
+          du[r * C + c] = F.du(cols.inv[c]!, F.g(gamma[c]!, dy[db + c]!), wr, s1[c]!, xhat, s2[c]!)
         }
       }
     }
@@ -263,21 +256,18 @@ export function normGrad(
     const ub = (uRow0 + r) * C
     const db = r * dyStride + dyCol0
     for (let c = 0; c < C; c++) {
-      xhat[c] = (u[ub + c]! - cols.mean[c]!) * cols.inv[c]!
+      xhat[c] = F.xhat(u[ub + c]!, cols.mean[c]!, cols.inv[c]!)
       g[c] = dy[db + c]!
     }
     rowGrad(n, C, xhat, g, cols.inv, 0, out)
     for (let c = 0; c < C; c++) {
       du[r * C + c] = out[c]!
-      dyXhat[r * C + c] = g[c]! * xhat[c]!
+      dyXhat[r * C + c] = F.dgamma(g[c]!, xhat[c]!)
     }
   }
 }
 
-/**
- * Row statistics' backward over C values at offset o of the buffers, group by group:
- * du = r·(γdy − m₁ − x̂·m₂) with the group's means m₁ (0 without centering) and m₂.
- */
+/** Row statistics' backward over C values at offset o of the buffers, group by group (each value's weight 1/size). */
 export function rowGrad(
   n: NormArgs,
   C: number,
@@ -289,17 +279,17 @@ export function rowGrad(
 ): void {
   const gamma = n.gamma!
   const size = C / n.groups
+  const w = 1 / size
   for (let g = 0; g < n.groups; g++) {
-    let m1 = 0
-    let m2 = 0
+    let s1 = 0
+    let s2 = 0
     for (let c = g * size; c < (g + 1) * size; c++) {
-      const dxhat = gamma[c]! * dy[o + c]!
-      m1 += dxhat
-      m2 += dxhat * xhat[o + c]!
+      const gc = F.g(gamma[c]!, dy[o + c]!)
+      s1 += F.s1Term(gc)
+      s2 += F.s2Term(gc, xhat[o + c]!)
     }
-    m1 = n.center ? m1 / size : 0
-    m2 /= size
+    if (!n.center) s1 = UNCENTERED.s1
     for (let c = g * size; c < (g + 1) * size; c++)
-      du[o + c] = inv[o + c]! * (gamma[c]! * dy[o + c]! - m1 - xhat[o + c]! * m2)
+      du[o + c] = F.du(inv[o + c]!, F.g(gamma[c]!, dy[o + c]!), w, s1, xhat[o + c]!, s2)
   }
 }

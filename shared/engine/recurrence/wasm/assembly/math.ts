@@ -44,3 +44,8 @@ import { add, mul, sp, sub } from './lanes'
   const near = add(mul(mul(p, z), x), x)
   return v128.bitselect(near, far, f32x4.lt(a, sp(0.625)))
 }
+
+/** 1/√x, exactly rounded sqrt and division (it feeds every normalization and its backward). */
+@inline export function rsqrt4(x: v128): v128 {
+  return f32x4.div(sp(1.0), f32x4.sqrt(x))
+}
