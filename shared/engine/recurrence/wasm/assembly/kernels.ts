@@ -1,11 +1,13 @@
 // The recurrence's kernels on the wasm backend, over its own memory: the same loops as the
 // JavaScript kernels (js/normalization.ts, js/cell-kernels.ts), four lanes at a time, with the
-// per-unit arithmetic of every cell generated from its formulas (cells.generated.ts). Matrices are
+// per-unit arithmetic of every cell and of the normalization generated from their formulas
+// (cells.generated.ts, normalization.generated.ts). Matrices are
 // row-major float32; "stacked" tensors hold every time step (row t·N + n); a pointer of 0 is an
 // absent input. `scratch` is memory the caller sized for the kernel (register.ts).
 import { add, at, copy, hsum, ld, mul, sp, st, sub, zero } from './lanes'
 import { BATCH, NONE, ROW, center, colsFromStats, eps, gamma, groupInv, groupMean, groupStats, groups, mode, normalizedRow, rowGrad, rowsPerSegment, statsRow } from './norm'
 import { afterNormRow, beforeNormRow, gatesRow, stateRow } from './cells.generated'
+import { dgamma2, dgamma4, du2, du4, g2, g4, inv2, meanTerm2, meanTerm4, s1Term2, s1Term4, s2Term2, s2Term4, varianceTerm2, varianceTerm4, xhat2, xhat4 } from './normalization.generated'
 
 export { setNorm } from './norm'
 
@@ -27,14 +29,13 @@ export function moments(v: usize, stride: i32, w: usize, wOffset: i32, R: i32, S
         for (let r = s * rows; r < (s + 1) * rows; r++) {
           const wr = load<f32>(at(w, wOffset + r))
           if (wr == 0) continue
-          mean = add(mean, mul(sp(wr), ld(at(v, r * stride + col0 + c), m)))
+          mean = add(mean, meanTerm4(sp(wr), ld(at(v, r * stride + col0 + c), m)))
         }
       let q = sp(0)
       for (let r = s * rows; r < (s + 1) * rows; r++) {
         const wr = load<f32>(at(w, wOffset + r))
         if (wr == 0) continue
-        const d = sub(ld(at(v, r * stride + col0 + c), m), mean)
-        q = add(q, mul(sp(wr), mul(d, d)))
+        q = add(q, varianceTerm4(sp(wr), ld(at(v, r * stride + col0 + c), m), mean))
       }
       st(at(o, c), mean, m)
       st(at(o, W + c), q, m)
@@ -51,10 +52,10 @@ function momentsOf16(v: usize, stride: i32, w: usize, wOffset: i32, r0: i32, r1:
       if (wr == 0) continue
       const x = sp(wr)
       const p = at(v, r * stride + col)
-      m0 = add(m0, mul(x, v128.load(p)))
-      m1 = add(m1, mul(x, v128.load(p, 16)))
-      m2 = add(m2, mul(x, v128.load(p, 32)))
-      m3 = add(m3, mul(x, v128.load(p, 48)))
+      m0 = add(m0, meanTerm4(x, v128.load(p)))
+      m1 = add(m1, meanTerm4(x, v128.load(p, 16)))
+      m2 = add(m2, meanTerm4(x, v128.load(p, 32)))
+      m3 = add(m3, meanTerm4(x, v128.load(p, 48)))
     }
   let q0 = sp(0), q1 = sp(0), q2 = sp(0), q3 = sp(0)
   for (let r = r0; r < r1; r++) {
@@ -62,14 +63,10 @@ function momentsOf16(v: usize, stride: i32, w: usize, wOffset: i32, r0: i32, r1:
     if (wr == 0) continue
     const x = sp(wr)
     const p = at(v, r * stride + col)
-    const d0 = sub(v128.load(p), m0)
-    const d1 = sub(v128.load(p, 16), m1)
-    const d2 = sub(v128.load(p, 32), m2)
-    const d3 = sub(v128.load(p, 48), m3)
-    q0 = add(q0, mul(x, mul(d0, d0)))
-    q1 = add(q1, mul(x, mul(d1, d1)))
-    q2 = add(q2, mul(x, mul(d2, d2)))
-    q3 = add(q3, mul(x, mul(d3, d3)))
+    q0 = add(q0, varianceTerm4(x, v128.load(p), m0))
+    q1 = add(q1, varianceTerm4(x, v128.load(p, 16), m1))
+    q2 = add(q2, varianceTerm4(x, v128.load(p, 32), m2))
+    q3 = add(q3, varianceTerm4(x, v128.load(p, 48), m3))
   }
   v128.store(outMean, m0)
   v128.store(outMean, m1, 16)
@@ -109,6 +106,7 @@ export function normGrad(dy: usize, dyStride: i32, dyCol0: i32, u: usize, uRow0:
     // Group by group with the group's mean and 1/σ as scalars: x̂ kept for the second pass only.
     const xhat = scratch
     const size = C / groups
+    const w = sp(<f32>1.0 / <f32>size) // each value's weight in its group's statistics
     for (let r = 0; r < R; r++) {
       const ub = at(u, (uRow0 + r) * C)
       const db = at(dy, r * dyStride + dyCol0)
@@ -122,20 +120,19 @@ export function normGrad(dy: usize, dyStride: i32, dyCol0: i32, u: usize, uRow0:
         let s2 = sp(0)
         for (let c = g0; c < end; c += 4) {
           const m = end - c
-          const x = mul(sub(ld(at(ub, c), m), mv), iv)
+          const x = xhat4(ld(at(ub, c), m), mv, iv)
           const d = ld(at(db, c), m)
-          const gd = mul(ld(at(gamma, c), m), d)
-          s1 = add(s1, gd)
-          s2 = add(s2, mul(gd, x))
+          const gd = g4(ld(at(gamma, c), m), d)
+          s1 = add(s1, s1Term4(gd))
+          s2 = add(s2, s2Term4(gd, x))
           st(at(xhat, c), x, m)
-          st(at(dyXhat, r * C + c), mul(d, x), m)
+          st(at(dyXhat, r * C + c), dgamma4(d, x), m)
         }
-        const m1 = sp(center ? hsum(s1) / <f32>size : 0)
-        const m2 = sp(hsum(s2) / <f32>size)
+        const S1 = sp(center ? hsum(s1) : 0)
+        const S2 = sp(hsum(s2))
         for (let c = g0; c < end; c += 4) {
           const m = end - c
-          const gd = mul(ld(at(gamma, c), m), ld(at(db, c), m))
-          st(at(du, r * C + c), mul(iv, sub(sub(gd, m1), mul(ld(at(xhat, c), m), m2))), m)
+          st(at(du, r * C + c), du4(iv, g4(ld(at(gamma, c), m), ld(at(db, c), m)), w, S1, ld(at(xhat, c), m), S2), m)
         }
       }
     }
@@ -177,38 +174,35 @@ function batchGrad4(dy: usize, dyStride: i32, dyCol: i32, u: usize, row0: i32, r
       const wr = <f64>load<f32>(at(w, row0 + r)) / total
       if (wr == 0) continue
       const x = ld(at(u, (row0 + r) * C + c), m)
-      meanLo = f64x2.add(meanLo, f64x2.mul(f64x2.splat(wr), lo(x)))
-      meanHi = f64x2.add(meanHi, f64x2.mul(f64x2.splat(wr), hi(x)))
+      meanLo = f64x2.add(meanLo, meanTerm2(f64x2.splat(wr), lo(x)))
+      meanHi = f64x2.add(meanHi, meanTerm2(f64x2.splat(wr), hi(x)))
     }
   let qLo = f64x2.splat(0), qHi = f64x2.splat(0)
   for (let r = 0; r < rows; r++) {
     const wr = <f64>load<f32>(at(w, row0 + r)) / total
     if (wr == 0) continue
     const x = ld(at(u, (row0 + r) * C + c), m)
-    const dLo = f64x2.sub(lo(x), meanLo)
-    const dHi = f64x2.sub(hi(x), meanHi)
-    qLo = f64x2.add(qLo, f64x2.mul(f64x2.splat(wr), f64x2.mul(dLo, dLo)))
-    qHi = f64x2.add(qHi, f64x2.mul(f64x2.splat(wr), f64x2.mul(dHi, dHi)))
+    qLo = f64x2.add(qLo, varianceTerm2(f64x2.splat(wr), lo(x), meanLo))
+    qHi = f64x2.add(qHi, varianceTerm2(f64x2.splat(wr), hi(x), meanHi))
   }
   const e = f64x2.splat(<f64>eps)
-  const one = f64x2.splat(1)
-  const invLo = f64x2.div(one, f64x2.sqrt(f64x2.add(qLo, e)))
-  const invHi = f64x2.div(one, f64x2.sqrt(f64x2.add(qHi, e)))
+  const invLo = inv2(qLo, e)
+  const invHi = inv2(qHi, e)
   const g = ld(at(gamma, c), m)
   const gLo = lo(g), gHi = hi(g)
   let s1Lo = f64x2.splat(0), s1Hi = f64x2.splat(0), s2Lo = f64x2.splat(0), s2Hi = f64x2.splat(0)
   for (let r = 0; r < rows; r++) {
     const x = ld(at(u, (row0 + r) * C + c), m)
-    const xLo = f64x2.mul(f64x2.sub(lo(x), meanLo), invLo)
-    const xHi = f64x2.mul(f64x2.sub(hi(x), meanHi), invHi)
+    const xLo = xhat2(lo(x), meanLo, invLo)
+    const xHi = xhat2(hi(x), meanHi, invHi)
     const d = ld(at(dy, r * dyStride + dyCol), m)
     const dLo = lo(d), dHi = hi(d)
-    const gdLo = f64x2.mul(gLo, dLo), gdHi = f64x2.mul(gHi, dHi)
-    s1Lo = f64x2.add(s1Lo, gdLo)
-    s1Hi = f64x2.add(s1Hi, gdHi)
-    s2Lo = f64x2.add(s2Lo, f64x2.mul(gdLo, xLo))
-    s2Hi = f64x2.add(s2Hi, f64x2.mul(gdHi, xHi))
-    st(at(dyXhat, r * C), pair(f64x2.mul(dLo, xLo), f64x2.mul(dHi, xHi)), m)
+    const gdLo = g2(gLo, dLo), gdHi = g2(gHi, dHi)
+    s1Lo = f64x2.add(s1Lo, s1Term2(gdLo))
+    s1Hi = f64x2.add(s1Hi, s1Term2(gdHi))
+    s2Lo = f64x2.add(s2Lo, s2Term2(gdLo, xLo))
+    s2Hi = f64x2.add(s2Hi, s2Term2(gdHi, xHi))
+    st(at(dyXhat, r * C), pair(dgamma2(dLo, xLo), dgamma2(dHi, xHi)), m)
   }
   if (!center) {
     s1Lo = f64x2.splat(0)
@@ -217,11 +211,11 @@ function batchGrad4(dy: usize, dyStride: i32, dyCol: i32, u: usize, row0: i32, r
   for (let r = 0; r < rows; r++) {
     const wr = f64x2.splat(<f64>load<f32>(at(w, row0 + r)) / total)
     const x = ld(at(u, (row0 + r) * C + c), m)
-    const xLo = f64x2.mul(f64x2.sub(lo(x), meanLo), invLo)
-    const xHi = f64x2.mul(f64x2.sub(hi(x), meanHi), invHi)
+    const xLo = xhat2(lo(x), meanLo, invLo)
+    const xHi = xhat2(hi(x), meanHi, invHi)
     const d = ld(at(dy, r * dyStride + dyCol), m)
-    const duLo = f64x2.mul(invLo, f64x2.sub(f64x2.mul(gLo, lo(d)), f64x2.mul(wr, f64x2.add(s1Lo, f64x2.mul(xLo, s2Lo)))))
-    const duHi = f64x2.mul(invHi, f64x2.sub(f64x2.mul(gHi, hi(d)), f64x2.mul(wr, f64x2.add(s1Hi, f64x2.mul(xHi, s2Hi)))))
+    const duLo = du2(invLo, g2(gLo, lo(d)), wr, s1Lo, xLo, s2Lo)
+    const duHi = du2(invHi, g2(gHi, hi(d)), wr, s1Hi, xHi, s2Hi)
     st(at(du, r * C), pair(duLo, duHi), m)
   }
 }
@@ -346,7 +340,7 @@ export function cellBackward(cell: i32, N: i32, H: i32, rowOffset: i32, aWidth: 
         const m = H - k
         const d = ld(at(inner, s * H + k), m)
         st(at(po, innerDy * H + k), d, m)
-        st(at(po, innerDyXhat * H + k), mul(d, ld(at(xhat, s * H + k), m)), m)
+        st(at(po, innerDyXhat * H + k), dgamma4(d, ld(at(xhat, s * H + k), m)), m)
       }
     }
   }
@@ -365,15 +359,15 @@ function innerBackward(N: i32, H: i32, rowOffset: i32, keep: usize, w: usize, dy
     let s1 = sp(0)
     let s2 = sp(0)
     for (let s = 0; s < N; s++) {
-      const d = mul(g, ld(at(dy, s * H + k), m))
-      s1 = add(s1, d)
-      s2 = add(s2, mul(d, ld(at(xhat, s * H + k), m)))
+      const d = g4(g, ld(at(dy, s * H + k), m))
+      s1 = add(s1, s1Term4(d))
+      s2 = add(s2, s2Term4(d, ld(at(xhat, s * H + k), m)))
     }
     if (!center) s1 = sp(0)
     const r = ld(at(colInv, k), m)
     for (let s = 0; s < N; s++) {
       const wr = sp(load<f32>(at(w, rowOffset + s)))
-      st(at(out, s * H + k), mul(r, sub(mul(g, ld(at(dy, s * H + k), m)), mul(wr, add(s1, mul(ld(at(xhat, s * H + k), m), s2))))), m)
+      st(at(out, s * H + k), du4(r, g4(g, ld(at(dy, s * H + k), m)), wr, s1, ld(at(xhat, s * H + k), m), s2), m)
     }
   }
   return out

@@ -1,9 +1,12 @@
 // The normalizer a kernel applies, set once per kernel call by setNorm (the same NormArgs the
-// JavaScript kernels take, js/normalization.ts), and its per-column statistics ("columns"):
-//   x̂ = (x − μ)·r,  r = (σ² + ε)^-½,  y = γ·x̂ + β
+// JavaScript kernels take, js/normalization.ts), and its per-column statistics ("columns"). The
+// arithmetic is the normalization's formulas (shared/kinds/norms/normalization.ts) generated into
+// normalization.generated.ts; these loops say which values each sum runs over. A norm that does
+// not center passes the definition's UNCENTERED values (mean 0, s1 0).
 // mode: 0 none (the identity), 1 row (each row's own statistics over its features in groups),
 // 2 batch (a stats input [S, 2C] of means then variances).
-import { at, hsum, lanes, ld, mul, sp, st, sub, add } from './lanes'
+import { add, at, hsum, lanes, ld, sp, st } from './lanes'
+import { du4, g4, inv4, meanTerm4, s1Term4, s2Term4, varianceTerm4, xhat4, y4 } from './normalization.generated'
 
 export const NONE = 0
 export const ROW = 1
@@ -37,7 +40,7 @@ export function colsFromStats(mean: usize, inv: usize, C: i32, row: i32): void {
   for (let c = 0; c < C; c += 4) {
     const m = C - c
     st(at(mean, c), center ? ld(at(base, c), m) : sp(0), m)
-    st(at(inv, c), f32x4.div(sp(1.0), f32x4.sqrt(add(ld(at(base, C + c), m), sp(eps)))), m)
+    st(at(inv, c), inv4(ld(at(base, C + c), m), sp(eps)), m)
   }
 }
 
@@ -45,20 +48,19 @@ export function colsFromStats(mean: usize, inv: usize, C: i32, row: i32): void {
 export let groupMean: f32 = 0
 export let groupInv: f32 = 0
 export function groupStats(p: usize, size: i32): void {
+  // Each value weighs 1/size; a partial vector's empty lanes weigh 0.
+  const w = sp(<f32>1.0 / <f32>size)
   let mean: f32 = 0
   if (center) {
     let s = sp(0)
-    for (let c = 0; c < size; c += 4) s = add(s, ld(at(p, c), size - c))
-    mean = hsum(s) / <f32>size
+    for (let c = 0; c < size; c += 4) s = add(s, meanTerm4(v128.and(w, lanes(size - c)), ld(at(p, c), size - c)))
+    mean = hsum(s)
   }
   let q = sp(0)
   const mv = sp(mean)
-  for (let c = 0; c < size; c += 4) {
-    const d = v128.and(sub(ld(at(p, c), size - c), mv), lanes(size - c))
-    q = add(q, mul(d, d))
-  }
+  for (let c = 0; c < size; c += 4) q = add(q, varianceTerm4(v128.and(w, lanes(size - c)), ld(at(p, c), size - c), mv))
   groupMean = mean
-  groupInv = <f32>1.0 / Mathf.sqrt(hsum(q) / <f32>size + eps)
+  groupInv = f32x4.extract_lane(inv4(sp(hsum(q)), sp(eps)), 0)
 }
 
 /**
@@ -86,8 +88,8 @@ export function normalizedRow(p: usize, C: i32, mean: usize, inv: usize, out: us
       const r = sp(groupInv)
       for (let c = g0; c < g0 + size; c += 4) {
         const m = g0 + size - c
-        const x = mul(sub(ld(at(p, c), m), mv), r)
-        st(at(out, c), add(mul(ld(at(gamma, c), m), x), ld(at(beta, c), m)), m)
+        const x = xhat4(ld(at(p, c), m), mv, r)
+        st(at(out, c), y4(ld(at(gamma, c), m), x, ld(at(beta, c), m)), m)
         if (xhat) st(at(xhat, c), x, m)
         if (invOut) st(at(invOut, c), r, m)
       }
@@ -97,35 +99,33 @@ export function normalizedRow(p: usize, C: i32, mean: usize, inv: usize, out: us
   for (let c = 0; c < C; c += 4) {
     const m = C - c
     const r = ld(at(inv, c), m)
-    const x = mul(sub(ld(at(p, c), m), ld(at(mean, c), m)), r)
-    st(at(out, c), add(mul(ld(at(gamma, c), m), x), ld(at(beta, c), m)), m)
+    const x = xhat4(ld(at(p, c), m), ld(at(mean, c), m), r)
+    st(at(out, c), y4(ld(at(gamma, c), m), x, ld(at(beta, c), m)), m)
     if (xhat) st(at(xhat, c), x, m)
     if (invOut) st(at(invOut, c), r, m)
   }
 }
 
-/**
- * Row statistics' backward over C values, group by group: du = r·(γdy − m₁ − x̂·m₂) with the
- * group's means m₁ = E[γdy] (0 without centering) and m₂ = E[γdy·x̂].
- */
+/** Row statistics' backward over C values, group by group (each value's weight 1/size). */
 export function rowGrad(C: i32, xhat: usize, dy: usize, inv: usize, du: usize): void {
   const size = C / groups
+  const w = sp(<f32>1.0 / <f32>size)
   for (let g = 0; g < groups; g++) {
     const end = (g + 1) * size
     let s1 = sp(0)
     let s2 = sp(0)
     for (let c = g * size; c < end; c += 4) {
       const m = end - c
-      const d = mul(ld(at(gamma, c), m), ld(at(dy, c), m))
-      s1 = add(s1, d)
-      s2 = add(s2, mul(d, ld(at(xhat, c), m)))
+      const d = g4(ld(at(gamma, c), m), ld(at(dy, c), m))
+      s1 = add(s1, s1Term4(d))
+      s2 = add(s2, s2Term4(d, ld(at(xhat, c), m)))
     }
-    const m1 = sp(center ? hsum(s1) / <f32>size : 0)
-    const m2 = sp(hsum(s2) / <f32>size)
+    const S1 = sp(center ? hsum(s1) : 0)
+    const S2 = sp(hsum(s2))
     for (let c = g * size; c < end; c += 4) {
       const m = end - c
-      const d = mul(ld(at(gamma, c), m), ld(at(dy, c), m))
-      st(at(du, c), mul(ld(at(inv, c), m), sub(sub(d, m1), mul(ld(at(xhat, c), m), m2))), m)
+      const d = g4(ld(at(gamma, c), m), ld(at(dy, c), m))
+      st(at(du, c), du4(ld(at(inv, c), m), d, w, S1, ld(at(xhat, c), m), S2), m)
     }
   }
 }
