@@ -3,6 +3,7 @@
 // step-by-step reference (reference/). Formulas: the cell and norm definitions in shared/kinds,
 // docs/engine.md. Each time step's input arrives as its own [N, D] tensor (see stepInputs):
 // slicing a [N, T, D] tensor per step costs time proportional to the whole tensor on wasm.
+import { valueWeight } from '../kinds/norms/normalization'
 import type { TermName } from '../kinds'
 import { matMul } from './core/fast-ops'
 import { countsPerStep, rowWeights, stepWeights, type Moments } from './core/moments'
@@ -62,7 +63,7 @@ export function batchLayout(lengths: readonly number[], T: number): BatchLayout 
   const N = lengths.length
   const counts = countsPerStep(lengths, T)
   // All-valid steps share one weight tensor.
-  const full = rowWeights(new Float32Array(N).fill(1 / N))
+  const full = rowWeights(new Float32Array(N).fill(valueWeight(N)))
   const weights = counts.map((c, t) => (c === 0 ? null : c === N ? full : rowWeights(stepWeights(lengths, t, c))))
   return { N, T, lengths, counts, weights }
 }

@@ -7,6 +7,7 @@ import type { SnapshotRecord } from '../contract/schemas'
 import { normDefinition } from '../kinds'
 import type { ModelSpec, TermName } from './core/spec'
 import type { Tensor2D } from './core/tf'
+import * as norm from './recurrence/js/normalization.generated'
 
 /** Values kept per snapshot (one term at one step): 256 KB, so a run's 3 steps × 3 terms stay under ~3 MB. */
 export const SNAPSHOT_VALUE_BUDGET = 1 << 16
@@ -47,13 +48,14 @@ export function snapshotRecord(
           rowVar[row * groups + g] = Number.NaN
           continue
         }
-        let sum = 0
-        for (let c = g * size; c < (g + 1) * size; c++) sum += stacked[from + c]!
-        const mean = sum / size
+        // The normalization's own statistics (every feature of the group counts: m = 1, n = size).
+        let sx = 0
+        for (let c = g * size; c < (g + 1) * size; c++) sx += norm.sxTerm(1, stacked[from + c]!)
+        const mean = norm.mean(sx, size)
         let sq = 0
-        for (let c = g * size; c < (g + 1) * size; c++) sq += (stacked[from + c]! - mean) ** 2
+        for (let c = g * size; c < (g + 1) * size; c++) sq += norm.sqTerm(1, stacked[from + c]!, mean)
         rowMean[row * groups + g] = mean
-        rowVar[row * groups + g] = sq / size
+        rowVar[row * groups + g] = norm.variance(sq, size)
         // Overflow (in the sum, or past float32's range) is no value, not an infinity.
         if (!Number.isFinite(rowMean[row * groups + g]!) || !Number.isFinite(rowVar[row * groups + g]!))
           rowMean[row * groups + g] = rowVar[row * groups + g] = Number.NaN

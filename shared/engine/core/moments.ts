@@ -1,5 +1,6 @@
 // What every normalizer works with: γ/β, statistics as [1, C] rows, and the weights that make a
 // batch statistic an average over the valid samples only (w = mask / count).
+import { valueWeight } from '../../kinds/norms/normalization'
 import { tf, type Tensor, type Tensor2D } from './tf'
 
 export interface Affine {
@@ -33,6 +34,6 @@ export function countsPerStep(lengths: readonly number[], T: number): number[] {
 /** Weights w[n] = [t < lengths[n]] / count for one step (all zero when no sample is valid). */
 export function stepWeights(lengths: readonly number[], t: number, count: number): Float32Array {
   const w = new Float32Array(lengths.length)
-  if (count > 0) lengths.forEach((length, n) => (w[n] = t < length ? 1 / count : 0))
+  if (count > 0) lengths.forEach((length, n) => (w[n] = t < length ? valueWeight(count) : 0))
   return w
 }

@@ -2,6 +2,7 @@
 // kernels (moments, apply, backward): how the PyTorch reference cases for normalizers run, so
 // they check the kernels training uses. The input is stacked over time ([T·N, C], row t·N + n);
 // the norm acts as it does on a cell's input term.
+import { valueWeight } from '../../kinds/norms/normalization'
 import { normDefinition, type NormKind } from '../../kinds'
 import type { Moments } from '../core/moments'
 import { tf, type Tensor, type Tensor2D } from '../core/tf'
@@ -47,7 +48,8 @@ export function normalizeSequence(
   const total = counts.reduce((a, b) => a + b, 0)
   const w = new Float32Array(T * N)
   for (let t = 0; t < T; t++)
-    for (let n = 0; n < N; n++) if (t < lengths[n]!) w[t * N + n] = segments === 'sequence' ? 1 / total : 1 / counts[t]!
+    for (let n = 0; n < N; n++)
+      if (t < lengths[n]!) w[t * N + n] = valueWeight(segments === 'sequence' ? total : counts[t]!)
   const W = tf.tensor2d(w, [T * N, 1])
   return segments === 'sequence'
     ? normalizeRows(attrs, X, W, 1, T * N, gamma, beta)

@@ -67,27 +67,24 @@ function evaluateAll(
 }
 
 /**
- * A statistic's mean and variance over the values x with weights w (Σ w = 1 over the valid
- * values), `sumOver` summing over the domain's axes (kept, for broadcasting). Uncentered: the
- * mean is 0 (zeros of the variance's shape) and the variance the mean square.
+ * A statistic's mean and variance over the values x with mask (or weights) m, `sumOver` summing
+ * over the domain's axes (kept, for broadcasting). Uncentered: the mean is 0 (zeros of the
+ * variance's shape) and the variance the mean square.
  */
-export function statisticsOver(x: Tensor, w: Tensor, center: boolean, sumOver: (t: Tensor) => Tensor): Moments {
+export function statisticsOver(x: Tensor, m: Tensor, center: boolean, sumOver: (t: Tensor) => Tensor): Moments {
   const f = normFormulas(center)
   const env = evaluateAll(
-    [
-      ['mean', f.mean],
-      ['variance', f.variance],
-    ],
-    { x, w },
+    (['n', 'sx', 'mean', 'sq', 'variance'] as const).map((name) => [name, f[name]] as const),
+    { x, m },
     sumOver,
   )
   const variance = env.variance!
   return { mean: center ? env.mean! : tf.zerosLike(variance), variance }
 }
 
-/** Weighted moments over the rows of v [R, C] (w [1, R] sums to 1 over the valid rows). */
-export function weightedMoments(v: Tensor2D, w: Tensor2D, center = true): Moments {
-  return statisticsOver(v, tf.transpose(w), center, (t) => tf.sum(t, 0, true))
+/** Moments over the rows of v [R, C] under m [1, R] (a mask, or weights mask/count). */
+export function weightedMoments(v: Tensor2D, m: Tensor2D, center = true): Moments {
+  return statisticsOver(v, tf.transpose(m), center, (t) => tf.sum(t, 0, true))
 }
 
 /** x̂ (the formulas' 1/√(σ² + ε) and (x − μ)·r) of values v with statistics m. */
@@ -136,7 +133,7 @@ function featureNorm(v: Tensor2D, groups: number, center: boolean, p: Affine, ep
   const [R, C] = v.shape
   if (C % groups !== 0) throw new Error(`GroupNorm needs the features (${C}) to divide into ${groups} groups`)
   const g = groups === 1 ? v : tf.reshape(v, [R * groups, C / groups])
-  const stats = statisticsOver(g, tf.scalar(groups / C), center, (t) => tf.sum(t, -1, true))
+  const stats = statisticsOver(g, tf.onesLike(g), center, (t) => tf.sum(t, -1, true))
   const xhat = xhatOf(g, stats, eps, center)
   return affineOf(groups === 1 ? xhat : tf.reshape(xhat, [R, C]), p)
 }
@@ -171,14 +168,15 @@ export function beginNormPass(
       const total = valid.reduce((a, t) => a + batch.counts[t]!, 0)
       let stats: Moments
       if (train) {
-        const w = new Float32Array(valid.length * batch.N)
-        valid.forEach((t, i) => batch.lengths.forEach((length, n) => (w[i * batch.N + n] = t < length ? 1 / total : 0)))
+        // m: 1 at every valid (sample, step); the statistics divide by n = Σm.
+        const m = new Float32Array(valid.length * batch.N)
+        valid.forEach((t, i) => batch.lengths.forEach((length, n) => (m[i * batch.N + n] = t < length ? 1 : 0)))
         stats = weightedMoments(
           tf.concat(
             valid.map((t) => inputs[t]!),
             0,
           ) as Tensor2D,
-          tf.tensor2d(w, [1, w.length]),
+          tf.tensor2d(m, [1, m.length]),
           def.center,
         )
       } else stats = ctx.population.rows('x', 1, 'last')
@@ -192,8 +190,9 @@ export function beginNormPass(
       // Per sample n and feature: over its valid steps t < lengths[n]; the same in training and
       // evaluation (no population), so no batch enters.
       const steps = inputs.map((v, t) => (v && batch.counts[t]! > 0 ? t : -1)).filter((t) => t >= 0)
+      // m: 1 at a sample's valid step; the statistics divide by n = Σm, its length.
       const mask = tf.tensor3d(
-        steps.flatMap((t) => batch.lengths.map((length) => (t < length ? 1 / length : 0))),
+        steps.flatMap((t) => batch.lengths.map((length) => (t < length ? 1 : 0))),
         [steps.length, batch.N, 1],
       )
       const stacked = tf.stack(steps.map((t) => inputs[t]!)) // [Tv, N, C]

@@ -22,20 +22,25 @@ import {
 } from '../formulas'
 
 /**
- * One statistic's values x, each with a weight w: 1/size over a group of a sample's features
- * (LN, RMSNorm, GN), mask/count over a batch column (BN), mask/length over a sample's steps (IN):
- * Σ w = 1 over the valid values, 0 for padding. `sum` runs over every value the statistic
- * normalizes (padding included: its weight keeps it out of the statistics; its dy is 0).
- * Other names: eps; gamma, beta of x's feature; dy the gradient into y; n the values behind a
- * batch statistic; rate the population's momentum where the statistic moved (0 where not);
- * pop.mean, pop.variance the running statistics.
+ * One statistic's values x, each with a mask m: 1 for a value that counts (a feature of a group,
+ * a valid sample, a valid step), 0 for padding — or a weight the caller already normalized. `sum`
+ * runs over every value the statistic normalizes (padding included: m keeps it out of the
+ * statistics; its dy is 0). The statistics divide once by n = Σm (float32 keeps Σx/3 closer than
+ * Σ(x/3): the weights' rounding is not multiplied into every term), and each value's weight in
+ * them is w = m/n. Other names: eps; gamma, beta of x's feature; dy the gradient into y; rate the
+ * population's momentum where the statistic moved (0 where not); pop.mean, pop.variance the
+ * running statistics.
  */
 const CENTERED = {
-  mean: sum(mul('w', 'x')),
-  variance: sum(mul('w', square(sub('x', 'mean')))),
+  n: sum('m'),
+  sx: sum(mul('m', 'x')),
+  mean: div('sx', 'n'),
+  sq: sum(mul('m', square(sub('x', 'mean')))),
+  variance: div('sq', 'n'),
   inv: rsqrt(add('variance', 'eps')),
   xhat: mul(sub('x', 'mean'), 'inv'),
   y: add(mul('gamma', 'xhat'), 'beta'),
+  w: div('m', 'n'),
   g: mul('gamma', 'dy'),
   s1: sum('g'),
   s2: sum(mul('g', 'xhat')),
@@ -57,7 +62,7 @@ export type NormFormulas = { readonly [K in NormFormulaName]: Expr }
  * Without centering (RMSNorm) the mean is 0 — the "variance" the mean square, m₁ = Σg gone from
  * the backward, and no Bessel correction (no mean was estimated from the same values).
  */
-export const UNCENTERED = { mean: 0, s1: 0, unbias: 1 } as const satisfies Readonly<Record<string, Operand>>
+export const UNCENTERED = { sx: 0, mean: 0, s1: 0, unbias: 1 } as const satisfies Readonly<Record<string, Operand>>
 
 function build(center: boolean): NormFormulas {
   const out = {} as Record<NormFormulaName, Expr>
@@ -88,14 +93,29 @@ export const isSum = (e: Expr): boolean => e.op === 'sum'
 /** One statistic's values, for evaluating the formulas over them. */
 export interface StatisticValues {
   x: readonly number[]
-  w: readonly number[]
+  m: readonly number[]
   gamma: readonly number[]
   beta: readonly number[]
   dy: readonly number[]
   eps: number
 }
 
-const FORWARD_AND_BACKWARD = ['mean', 'variance', 'inv', 'xhat', 'y', 'g', 's1', 's2', 'du', 'dgamma'] as const
+const FORWARD_AND_BACKWARD = [
+  'n',
+  'sx',
+  'mean',
+  'sq',
+  'variance',
+  'inv',
+  'xhat',
+  'y',
+  'w',
+  'g',
+  's1',
+  's2',
+  'du',
+  'dgamma',
+] as const
 
 /**
  * The formulas' meaning over one statistic's values, in float64: each sum over the values, each
@@ -108,7 +128,7 @@ export function evaluateOverValues(
 ): Record<(typeof FORWARD_AND_BACKWARD)[number], number | number[]> {
   const f = normFormulas(center)
   const out: Record<string, number | number[]> = {}
-  const perValue: Record<string, readonly number[]> = { x: v.x, w: v.w, gamma: v.gamma, beta: v.beta, dy: v.dy }
+  const perValue: Record<string, readonly number[]> = { x: v.x, m: v.m, gamma: v.gamma, beta: v.beta, dy: v.dy }
   const at = (i: number) => (name: string) => {
     if (name === 'eps') return v.eps
     const known = out[name] ?? perValue[name]
@@ -123,4 +143,11 @@ export function evaluateOverValues(
     else out[name] = v.x.map((_, i) => evaluate(e, at(i)))
   }
   return out as Record<(typeof FORWARD_AND_BACKWARD)[number], number | number[]>
+}
+
+const WEIGHT = normFormulas(true).w
+
+/** A valid value's weight w = m/n in a statistic over n of them (m = 1): the weights the kernels take. */
+export function valueWeight(n: number): number {
+  return evaluate(WEIGHT, (name) => (name === 'm' ? 1 : n))
 }

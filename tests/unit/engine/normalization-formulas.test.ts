@@ -1,6 +1,6 @@
 // The normalization written once (shared/kinds/norms/normalization.ts): its formulas say what
 // every backend's normalization computes, so they are checked against what they claim to be —
-// the statistics a weighted mean and variance, the backward the forward's gradient (finite
+// the statistics a masked mean and variance, the backward the forward's gradient (finite
 // differences, centered or not, padding of weight 0 included), the population PyTorch's update.
 import { describe, expect, it } from 'vitest'
 import { evaluateOverValues, normFormulas, termOf } from '../../../shared/kinds/norms/normalization'
@@ -10,11 +10,9 @@ function draw(seed: number, K: number, padded: number) {
   let s = seed
   const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1
   const x = Array.from({ length: K }, () => 2 * rand() + 0.5)
-  const raw = x.map((_, i): number => (i < K - padded ? 1 : 0))
-  const total = raw.reduce((a, b) => a + b, 0)
   return {
     x,
-    w: raw.map((m) => m / total),
+    m: x.map((_, i): number => (i < K - padded ? 1 : 0)),
     gamma: x.map(() => 1 + 0.5 * rand()),
     beta: x.map(() => 0.3 * rand()),
     dy: x.map((_, i) => (i < K - padded ? rand() : 0)),
@@ -29,7 +27,7 @@ const loss = (center: boolean, v: ReturnType<typeof draw>) => {
 
 describe('the normalization formulas', () => {
   for (const center of [true, false])
-    it(`${center ? 'centered' : 'uncentered (RMSNorm)'}: the statistics are the weighted mean and ${center ? 'variance' : 'mean square'}, y = γ·x̂ + β`, () => {
+    it(`${center ? 'centered' : 'uncentered (RMSNorm)'}: the statistics are the masked mean and ${center ? 'variance' : 'mean square'}, y = γ·x̂ + β`, () => {
       const v = draw(7, 6, 2)
       const r = evaluateOverValues(center, v)
       const valid = v.x.slice(0, 4)
@@ -103,7 +101,7 @@ describe('the normalization formulas', () => {
     const f = normFormulas(false)
     for (const name of ['xhat', 'du', 'popMean'] as const) expect(refsOf(f[name]).has('s1')).toBe(false)
     expect(refsOf(f.xhat).has('mean')).toBe(false)
-    expect(refsOf(termOf(f.variance)).has('mean')).toBe(false)
+    expect(refsOf(termOf(f.sq)).has('mean')).toBe(false)
     const js = { ref: (n: string) => n, num: String, call: (fn: string, a: string) => `${fn}(${a})` }
     expect(emit(f.xhat, js)).toBe('(x * inv)')
     expect(emit(normFormulas(true).xhat, js)).toBe('((x - mean) * inv)')

@@ -6,7 +6,7 @@ import { emit, expr, needed, type Bindings, type Operand } from '../../../kinds/
 import { cellShape, type CellShape } from '../kernels/layout'
 import type { CellBackwardAttrs, CellForwardAttrs, NormAttrs } from '../kernels/names'
 import { f, type ShaderLang } from './lang'
-import { invOf, normInputs, rowStatsProgram, xhatOf } from './normalization'
+import { invOf, normInputs, normSource, rowStatsProgram, xhatOf } from './normalization'
 import { NO_STEP, program, runReleasing, type Gpu, type Info, type ProgramSpec, type Step } from './program'
 
 const local = (name: string) => `v_${name.replace(/\./g, '_')}`
@@ -58,7 +58,7 @@ function recurrentTerm(L: ShaderLang, n: NormAttrs, C: number): string {
   return L.fn(
     'recurrentAt',
     ['n', 'c'],
-    `return ${n.stats === 'none' ? 'getV(n, c)' : `getGammaBeta(0, c) * ${xhatOf(L, n, C, 'getV(n, c)', 'n', 'c')} + getGammaBeta(1, c)`};`,
+    `return ${n.stats === 'none' ? 'getV(n, c)' : normSource(L, 'y', { gamma: 'getGammaBeta(0, c)', xhat: xhatOf(L, n, C, 'getV(n, c)', 'n', 'c'), beta: 'getGammaBeta(1, c)' })};`,
   )
 }
 
@@ -67,7 +67,7 @@ function innerTerm(L: ShaderLang, cell: CellShape, n: NormAttrs, H: number): str
   const x = `getA(row, ${cell.layout.innerColumn! * H} + k)`
   return `
     ${L.fn('cellXhat', ['row', 'rr', 'k'], `return ${xhatOf(L, n, H, x, 'rr', 'k')};`)}
-    ${L.fn('cellY', ['row', 'rr', 'k'], n.stats === 'none' ? 'return cellXhat(row, rr, k);' : 'return getGammaBeta(0, k) * cellXhat(row, rr, k) + getGammaBeta(1, k);')}`
+    ${L.fn('cellY', ['row', 'rr', 'k'], n.stats === 'none' ? 'return cellXhat(row, rr, k);' : `return ${normSource(L, 'y', { gamma: 'getGammaBeta(0, k)', xhat: 'cellXhat(row, rr, k)', beta: 'getGammaBeta(1, k)' })};`)}`
 }
 
 export function cellForwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: Record<string, unknown>): Info[] {
@@ -204,6 +204,13 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
     if (n.stats !== 'none') {
       const G = n.groups || 1
       const size = H / G
+      const gInner = normSource(L, 'g', { gamma: 'getGammaBeta(0, k)', dy: 'innerAt(n, k)' })
+      const sumsInner = (split: number) =>
+        L.sel(
+          `rc.y < ${split}`,
+          normSource(L, 's1', { g: 'd' }),
+          normSource(L, 's2', { g: 'd', xhat: 'cellXhat(rowOffset + n, n, k)' }),
+        )
       const reduce =
         n.stats === 'batch'
           ? program(
@@ -215,13 +222,13 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
             ${L.int('k', L.sel(`rc.y < ${H}`, 'rc.y', `rc.y - ${H}`))}
             ${L.float('s', '0.0')}
             if (rc.y == ${2 * H}) {
-              ${L.loop('n', 0, N)} { s += getKeep(rowOffset + n, 0); }
+              ${L.loop('n', 0, N)} { s += ${normSource(L, 'n', { m: 'getKeep(rowOffset + n, 0)' })}; }
               setOutput(s);
               return;
             }
             ${L.loop('n', 0, N)} {
-              ${L.float('d', 'getGammaBeta(0, k) * innerAt(n, k)')}
-              s += ${L.sel(`rc.y < ${H}`, 'd', 'd * cellXhat(rowOffset + n, n, k)')};
+              ${L.float('d', gInner)}
+              s += ${sumsInner(H)};
             }
             setOutput(s);`)}`,
             )
@@ -236,10 +243,10 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
             ${L.float('s', '0.0')}
             ${L.loop('j', 0, size)} {
               ${L.int('k', `g * ${size} + j`)}
-              ${L.float('d', 'getGammaBeta(0, k) * innerAt(n, k)')}
-              s += ${L.sel(`rc.y < ${G}`, 'd', 'd * cellXhat(rowOffset + n, n, k)')};
+              ${L.float('d', gInner)}
+              s += ${sumsInner(G)};
             }
-            setOutput(s / ${f(size)});`)}`,
+            setOutput(s);`)}`,
             )
       temp.push(
         (inputs.sums = gpu.run(
@@ -251,8 +258,32 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
       base.push('sums')
       dcNew =
         n.stats === 'batch'
-          ? `${invOf(L, n, H, '', 'k')} * (getGammaBeta(0, k) * innerAt(n, k) - getKeep(rowOffset + n, 0) / getSums(0, ${2 * H}) * (${n.center ? 'getSums(0, k)' : '0.0'} + cellXhat(rowOffset + n, n, k) * getSums(0, ${H} + k)))`
-          : `${invOf(L, n, H, 'n', 'k')} * (getGammaBeta(0, k) * innerAt(n, k) - ${n.center ? `getSums(n, k / ${size})` : '0.0'} - cellXhat(rowOffset + n, n, k) * getSums(n, ${G} + k / ${size}))`
+          ? normSource(
+              L,
+              'du',
+              {
+                inv: invOf(L, n, H, '', 'k'),
+                g: gInner,
+                w: normSource(L, 'w', { m: 'getKeep(rowOffset + n, 0)', n: `getSums(0, ${2 * H})` }),
+                s1: 'getSums(0, k)',
+                xhat: 'cellXhat(rowOffset + n, n, k)',
+                s2: `getSums(0, ${H} + k)`,
+              },
+              n.center,
+            )
+          : normSource(
+              L,
+              'du',
+              {
+                inv: invOf(L, n, H, 'n', 'k'),
+                g: gInner,
+                w: normSource(L, 'w', { m: '1.0', n: f(size) }),
+                s1: `getSums(n, k / ${size})`,
+                xhat: 'cellXhat(rowOffset + n, n, k)',
+                s2: `getSums(n, ${G} + k / ${size})`,
+              },
+              n.center,
+            )
     }
     dinner = L.fn('dinnerAt', ['n', 'k'], `return ${dcNew};`)
   }

@@ -1,9 +1,30 @@
 // Normalizing on a GPU: the statistics (a stats input, or each row's own in groups, centered or
-// not), x̂ and 1/σ as shader source, and the three normalizing kernels. The same formulas as
-// js/normalization.ts, for every norm.
+// not), x̂ and 1/σ as shader source, and the three normalizing kernels. The arithmetic is the
+// normalization's formulas (shared/kinds/norms/normalization.ts) spelled in the shader language
+// at load time (normSource); these programs say which values each sum runs over.
+import { normCall } from '../../emit/normalization'
+import type { NormFormulaName } from '../../../kinds/norms/normalization'
 import type { NormAttrs, StatsSource } from '../kernels/names'
 import { f, type ShaderLang } from './lang'
 import { NO_STEP, program, runReleasing, type Attrs, type Gpu, type Info, type ProgramSpec, type Step } from './program'
+
+/** A normalization formula as shader source, its names bound to shader expressions (center: the norm's). */
+export function normSource(
+  L: ShaderLang,
+  name: NormFormulaName,
+  args: Readonly<Record<string, string>>,
+  center = true,
+): string {
+  return normCall(
+    name,
+    args,
+    L.formulas((ref) => ref),
+    center,
+  )
+}
+
+/** A value's weight in a group of `size` values' statistics (every feature counts: m = 1, n = size). */
+const weightOf = (L: ShaderLang, size: number) => normSource(L, 'w', { m: '1.0', n: f(size) })
 
 /**
  * Per-row statistics of columns [col0, col0 + C) of v in `groups` groups: [R, 2G] (mean — 0 for
@@ -19,28 +40,31 @@ export function rowStatsProgram(L: ShaderLang, R: number, col0: number, C: numbe
       ${L.int('r', 'rowOffset + rc.x')}
       ${L.int('g', L.sel(`rc.y < ${groups}`, 'rc.y', `rc.y - ${groups}`))}
       ${L.int('base', `${col0} + g * ${size}`)}
-      ${L.float('m', '0.0')}
-      ${n.center ? `${L.loop('k', 0, size)} { m += getV(r, base + k); }\n      m /= ${f(size)};` : ''}
+      ${L.float('sx', '0.0')}
+      ${n.center ? `${L.loop('k', 0, size)} { sx += ${normSource(L, 'sx', { m: '1.0', x: 'getV(r, base + k)' })}; }` : ''}
+      ${L.float('m', normSource(L, 'mean', { sx: 'sx', n: f(size) }, n.center))}
       if (rc.y < ${groups}) { setOutput(m); return; }
       ${L.float('q', '0.0')}
-      ${L.loop('k', 0, size)} { ${L.float('d', 'getV(r, base + k) - m')} q += d * d; }
-      setOutput(${L.rsqrt(`q / ${f(size)} + ${f(n.eps)}`)});`),
+      ${L.loop('k', 0, size)} { q += ${normSource(L, 'sq', { m: '1.0', x: 'getV(r, base + k)', mean: 'm' }, n.center)}; }
+      setOutput(${normSource(L, 'inv', { variance: normSource(L, 'variance', { sq: 'q', n: f(size) }), eps: f(n.eps) })});`),
   )
 }
 
 /** x̂ of value `x` at (row-stats row `rr`, column `c`) of C columns; batch `stats` rows via statsRow + seg. */
 export function xhatOf(L: ShaderLang, n: NormAttrs, C: number, x: string, rr: string, c: string, seg = '0'): string {
   const groups = n.groups || 1
-  if (n.stats === 'batch')
-    return `((${x} - ${n.center ? `getStats(statsRow + ${seg}, ${c})` : '0.0'}) * ${invOf(L, n, C, rr, c, seg)})`
-  if (n.stats === 'row') return `((${x} - getRs(${rr}, (${c}) / ${C / groups})) * ${invOf(L, n, C, rr, c, seg)})`
+  const inv = invOf(L, n, C, rr, c, seg)
+  if (n.stats === 'batch') return normSource(L, 'xhat', { x, mean: `getStats(statsRow + ${seg}, ${c})`, inv }, n.center)
+  if (n.stats === 'row')
+    return normSource(L, 'xhat', { x, mean: `getRs(${rr}, (${c}) / ${C / groups})`, inv }, n.center)
   return `(${x})`
 }
 
 /** 1/√(var + eps) at (row-stats row `rr`, column `c`). */
 export function invOf(L: ShaderLang, n: NormAttrs, C: number, rr: string, c: string, seg = '0'): string {
   const groups = n.groups || 1
-  if (n.stats === 'batch') return L.rsqrt(`getStats(statsRow + ${seg}, ${C} + ${c}) + ${f(n.eps)}`)
+  if (n.stats === 'batch')
+    return normSource(L, 'inv', { variance: `getStats(statsRow + ${seg}, ${C} + ${c})`, eps: f(n.eps) })
   return `getRs(${rr}, ${groups} + (${c}) / ${C / groups})`
 }
 
@@ -74,12 +98,16 @@ export function momentsKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): In
       ${L.int('j', 'rc.y')}
       ${L.int('col', `${col0} + ${L.sel(`j < ${W}`, 'j', `j - ${W}`)}`)}
       ${L.int('first', `rc.x * ${rows}`)}
-      ${L.float('mean', '0.0')}
-      ${a.center ? `${L.loop('r', 0, rows)} { mean += getW(rowOffset + first + r, 0) * getV(first + r, col); }` : ''}
+      ${L.float('n', '0.0')}
+      ${L.loop('r', 0, rows)} { n += ${normSource(L, 'n', { m: 'getW(rowOffset + first + r, 0)' })}; }
+      n = ${L.sel('n == 0.0', '1.0', 'n')};
+      ${L.float('sx', '0.0')}
+      ${a.center ? `${L.loop('r', 0, rows)} { sx += ${normSource(L, 'sx', { m: 'getW(rowOffset + first + r, 0)', x: 'getV(first + r, col)' })}; }` : ''}
+      ${L.float('mean', normSource(L, 'mean', { sx: 'sx', n: 'n' }, a.center as boolean))}
       if (j < ${W}) { setOutput(mean); return; }
       ${L.float('q', '0.0')}
-      ${L.loop('r', 0, rows)} { ${L.float('d', 'getV(first + r, col) - mean')} q += getW(rowOffset + first + r, 0) * d * d; }
-      setOutput(q);`),
+      ${L.loop('r', 0, rows)} { q += ${normSource(L, 'sq', { m: 'getW(rowOffset + first + r, 0)', x: 'getV(first + r, col)', mean: 'mean' }, a.center as boolean)}; }
+      setOutput(${normSource(L, 'variance', { sq: 'q', n: 'n' })});`),
   )
   return gpu.run(p, [ins.v!, ins.w!], { rowOffset: a.wOffset as number, statsRow: 0 })
 }
@@ -96,7 +124,11 @@ export function normApplyKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): 
   const y =
     n.stats === 'none'
       ? 'x'
-      : `getGammaBeta(0, rc.y) * ${xhatOf(L, n, C, 'x', 'rc.x', 'rc.y', seg)} + getGammaBeta(1, rc.y)`
+      : normSource(L, 'y', {
+          gamma: 'getGammaBeta(0, rc.y)',
+          xhat: xhatOf(L, n, C, 'x', 'rc.x', 'rc.y', seg),
+          beta: 'getGammaBeta(1, rc.y)',
+        })
   const p = program(
     names,
     [R, C],
@@ -119,6 +151,13 @@ export function normGradKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): I
   const inputs: Record<string, Info> = { ...ins }
   const temp: Info[] = []
   const dyAt = (r: string, c: string) => `getDy(${r}, ${dyCol0} + ${c})`
+  const gOf = (r: string, c: string) => normSource(L, 'g', { gamma: `getGammaBeta(0, ${c})`, dy: dyAt(r, c) })
+  const sumsOf = (xhat: string) =>
+    L.sel(
+      `rc.y < ${n.stats === 'batch' ? C : G}`,
+      normSource(L, 's1', { g: 'dxhat' }),
+      normSource(L, 's2', { g: 'dxhat', xhat }),
+    )
   if (n.stats === 'none') {
     const copy = program(['dy'], [R, C], L.main(`setOutput(${dyAt('rc.x', 'rc.y')});`))
     const zero = program(['dy'], [R, C], L.main(`setOutput(0.0);`))
@@ -126,27 +165,44 @@ export function normGradKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): I
   }
   let du: string
   if (n.stats === 'batch') {
-    // Column sums of γ·dy and γ·dy·x̂ over each segment's rows: [S, 2C].
+    // Column sums s1, s2 over each segment's rows, and the weights' sum n last: [S, 2C + 1].
     const reduce = program(
-      ['dy', 'u', 'gammaBeta', 'stats'],
-      [R / rps, 2 * C],
+      ['dy', 'u', 'gammaBeta', 'stats', 'w'],
+      [R / rps, 2 * C + 1],
       L.main(`
+        if (rc.y == ${2 * C}) {
+          ${L.float('n', '0.0')}
+          ${L.loop('k', 0, rps)} { n += ${normSource(L, 'n', { m: `getW(rowOffset + rc.x * ${rps} + k, 0)` })}; }
+          setOutput(${L.sel('n == 0.0', '1.0', 'n')});
+          return;
+        }
         ${L.int('c', L.sel(`rc.y < ${C}`, 'rc.y', `rc.y - ${C}`))}
         ${L.float('s', '0.0')}
         ${L.loop('k', 0, rps)} {
           ${L.int('r', `rc.x * ${rps} + k`)}
-          ${L.float('dxhat', `getGammaBeta(0, c) * ${dyAt('r', 'c')}`)}
-          s += ${L.sel(`rc.y < ${C}`, 'dxhat', `dxhat * ${xhatOf(L, n, C, 'getU(rowOffset + r, c)', '', 'c', 'rc.x')}`)};
+          ${L.float('dxhat', gOf('r', 'c'))}
+          s += ${sumsOf(xhatOf(L, n, C, 'getU(rowOffset + r, c)', '', 'c', 'rc.x'))};
         }
         setOutput(s);`),
     )
-    temp.push((inputs.sums = gpu.run(reduce, [ins.dy!, ins.u!, ins.gammaBeta!, ins.stats!], step)))
-    const m1 = n.center ? `getSums(rc.x / ${rps}, rc.y)` : '0.0'
-    du = `${invOf(L, n, C, '', 'rc.y', `(rc.x / ${rps})`)} * (getGammaBeta(0, rc.y) * ${dyAt('rc.x', 'rc.y')} - getW(rowOffset + rc.x, 0) * (${m1} + xhat * getSums(rc.x / ${rps}, ${C} + rc.y)))`
+    temp.push((inputs.sums = gpu.run(reduce, [ins.dy!, ins.u!, ins.gammaBeta!, ins.stats!, ins.w!], step)))
+    du = normSource(
+      L,
+      'du',
+      {
+        inv: invOf(L, n, C, '', 'rc.y', `(rc.x / ${rps})`),
+        g: gOf('rc.x', 'rc.y'),
+        w: normSource(L, 'w', { m: 'getW(rowOffset + rc.x, 0)', n: `getSums(rc.x / ${rps}, ${2 * C})` }),
+        s1: `getSums(rc.x / ${rps}, rc.y)`,
+        xhat: 'xhat',
+        s2: `getSums(rc.x / ${rps}, ${C} + rc.y)`,
+      },
+      n.center,
+    )
   } else {
     temp.push((inputs.rs = gpu.run(rowStatsProgram(L, R, 0, C, n), [ins.u!], step)))
     const size = C / G
-    // Per row and group: mean of γ·dy and of γ·dy·x̂: [R, 2G].
+    // Per row and group: the sums s1, s2 over the group's values: [R, 2G].
     const reduce = program(
       ['dy', 'u', 'gammaBeta', 'rs'],
       [R, 2 * G],
@@ -155,19 +211,34 @@ export function normGradKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): I
         ${L.float('s', '0.0')}
         ${L.loop('k', 0, size)} {
           ${L.int('c', `g * ${size} + k`)}
-          ${L.float('dxhat', `getGammaBeta(0, c) * ${dyAt('rc.x', 'c')}`)}
-          s += ${L.sel(`rc.y < ${G}`, 'dxhat', `dxhat * ${xhatOf(L, n, C, 'getU(rowOffset + rc.x, c)', 'rc.x', 'c')}`)};
+          ${L.float('dxhat', gOf('rc.x', 'c'))}
+          s += ${sumsOf(xhatOf(L, n, C, 'getU(rowOffset + rc.x, c)', 'rc.x', 'c'))};
         }
-        setOutput(s / ${f(size)});`),
+        setOutput(s);`),
     )
     temp.push((inputs.sums = gpu.run(reduce, [ins.dy!, ins.u!, ins.gammaBeta!, inputs.rs!], step)))
-    const m1 = n.center ? `getSums(rc.x, rc.y / ${size})` : '0.0'
-    du = `${invOf(L, n, C, 'rc.x', 'rc.y')} * (getGammaBeta(0, rc.y) * ${dyAt('rc.x', 'rc.y')} - ${m1} - xhat * getSums(rc.x, ${G} + rc.y / ${size}))`
+    du = normSource(
+      L,
+      'du',
+      {
+        inv: invOf(L, n, C, 'rc.x', 'rc.y'),
+        g: gOf('rc.x', 'rc.y'),
+        w: weightOf(L, size),
+        s1: `getSums(rc.x, rc.y / ${size})`,
+        xhat: 'xhat',
+        s2: `getSums(rc.x, ${G} + rc.y / ${size})`,
+      },
+      n.center,
+    )
   }
   const seg = `(rc.x / ${rps})`
   const xhat = xhatOf(L, n, C, 'getU(rowOffset + rc.x, rc.y)', 'rc.x', 'rc.y', n.stats === 'batch' ? seg : '0')
   const common = ['dy', 'u', 'gammaBeta', ...(n.stats === 'batch' ? ['stats', 'w'] : ['rs']), 'sums']
   const duProgram = program(common, [R, C], L.main(`${L.float('xhat', xhat)} setOutput(${du});`))
-  const dyXhatProgram = program(common, [R, C], L.main(`setOutput(${dyAt('rc.x', 'rc.y')} * ${xhat});`))
+  const dyXhatProgram = program(
+    common,
+    [R, C],
+    L.main(`setOutput(${normSource(L, 'dgamma', { dy: dyAt('rc.x', 'rc.y'), xhat })});`),
+  )
   return runReleasing(gpu, [duProgram, dyXhatProgram], inputs, step, temp)
 }

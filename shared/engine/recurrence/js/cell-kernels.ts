@@ -7,7 +7,9 @@ import type { CellKind } from '../../../kinds'
 import { cellShape, type CellShape } from '../kernels/layout'
 import type { CellRows } from './cell-rows'
 import { CELL_ROWS } from './cells.generated'
+import { UNCENTERED } from '../../../kinds/norms/normalization'
 import { Columns, normalizedRow, rowGrad, type NormArgs } from './normalization'
+import * as F from './normalization.generated'
 
 /** A cell's shape (kernels/layout.ts) with its generated JavaScript rows. */
 interface Cell extends CellShape {
@@ -140,8 +142,8 @@ function innerNormalized(
   }
   if (n.mode === 'row') cols.fromRow(A, stride, col0, r, n)
   for (let k = 0; k < H; k++) {
-    const x = (A[base + k]! - cols.mean[k]!) * cols.inv[k]!
-    y[o + k] = n.gamma![k]! * x + n.beta![k]!
+    const x = F.xhat(A[base + k]!, cols.mean[k]!, cols.inv[k]!)
+    y[o + k] = F.y(n.gamma![k]!, x, n.beta![k]!)
     if (xhat) xhat[o + k] = x
     if (inv) inv[o + k] = cols.inv[k]!
   }
@@ -262,18 +264,21 @@ function innerBackward(
     for (let s = 0; s < N; s++) if (valid(s)) rowGrad(n, H, xhat, dy, inv, s * H, out)
     return out
   }
+  // The weights arrive normalized (mask/count): n = Σm undoes their rounding.
+  let total = 0
+  for (let s = 0; s < N; s++) total += F.nTerm(w![rowOffset + s]!)
   for (let k = 0; k < H; k++) {
     let s1 = 0
     let s2 = 0
     for (let s = 0; s < N; s++) {
-      const d = gamma[k]! * dy[s * H + k]!
-      s1 += d
-      s2 += d * xhat[s * H + k]!
+      const d = F.g(gamma[k]!, dy[s * H + k]!)
+      s1 += F.s1Term(d)
+      s2 += F.s2Term(d, xhat[s * H + k]!)
     }
-    if (!n.center) s1 = 0
+    if (!n.center) s1 = UNCENTERED.s1
     for (let s = 0; s < N; s++) {
       const j = s * H + k
-      out[j] = cols.inv[k]! * (gamma[k]! * dy[j]! - w![rowOffset + s]! * (s1 + xhat[j]! * s2))
+      out[j] = F.du(cols.inv[k]!, F.g(gamma[k]!, dy[j]!), F.w(w![rowOffset + s]!, total || 1), s1, xhat[j]!, s2)
     }
   }
   return out

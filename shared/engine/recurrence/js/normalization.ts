@@ -57,44 +57,40 @@ export class Columns {
 
   /**
    * batch, for a backward: the segment's statistics again, in float64 from u's `rows` rows from
-   * row0 and their weights (normalized to sum 1: float32's 1/3 is not a third). At few valid
+   * row0 and their weights as the mask m, divided by their sum n (float32's 1/3 is not a third). At few valid
    * samples the backward's r·(γdy − m₁ − x̂·m₂) cancels to a small fraction of its terms (two
    * samples: a factor ε/(σ² + ε)), so the float32-rounded mean and variance the forward kept would
    * be most of its error. Returns the weights' sum, 1 for a segment with none (a step no sample
    * reaches: its statistics are 0, as the forward's).
    */
   fromSegment(u: Float32Array, row0: number, rows: number, w: Float32Array, n: NormArgs): number {
-    let total = 0
-    for (let r = row0; r < row0 + rows; r++) total += w[r]!
-    if (total === 0) total = 1
-    this.mean.fill(UNCENTERED.mean)
-    this.inv.fill(0) // the variance's sum first
+    const total = countOf(w, row0, rows)
+    this.mean.fill(0) // the sums first
+    this.inv.fill(0)
     for (let r = row0; r < row0 + rows; r++) {
-      const wr = w[r]! / total
-      if (wr === 0 || !n.center) continue
-      for (let c = 0; c < this.C; c++) this.mean[c] = this.mean[c]! + F.meanTerm(wr, u[r * this.C + c]!)
+      if (w[r] === 0 || !n.center) continue
+      for (let c = 0; c < this.C; c++) this.mean[c] = this.mean[c]! + F.sxTerm(w[r]!, u[r * this.C + c]!)
     }
+    for (let c = 0; c < this.C; c++) this.mean[c] = n.center ? F.mean(this.mean[c]!, total) : UNCENTERED.mean
     for (let r = row0; r < row0 + rows; r++) {
-      const wr = w[r]! / total
-      if (wr === 0) continue
-      for (let c = 0; c < this.C; c++)
-        this.inv[c] = this.inv[c]! + F.varianceTerm(wr, u[r * this.C + c]!, this.mean[c]!)
+      if (w[r] === 0) continue
+      for (let c = 0; c < this.C; c++) this.inv[c] = this.inv[c]! + F.sqTerm(w[r]!, u[r * this.C + c]!, this.mean[c]!)
     }
-    for (let c = 0; c < this.C; c++) this.inv[c] = F.inv(this.inv[c]!, n.eps)
+    for (let c = 0; c < this.C; c++) this.inv[c] = F.inv(F.variance(this.inv[c]!, total), n.eps)
     return total
   }
 
   /** row statistics: row r's own over its C features from col0 of a [·, stride] matrix, per group. */
   fromRow(v: Float32Array, stride: number, col0: number, r: number, n: NormArgs): this {
-    const size = this.C / n.groups
-    const w = 1 / size
+    const size = this.C / n.groups // every feature counts: m = 1, n = size
     for (let g = 0; g < n.groups; g++) {
       const base = r * stride + col0 + g * size
-      let m: number = UNCENTERED.mean
-      if (n.center) for (let c = 0; c < size; c++) m += F.meanTerm(w, v[base + c]!)
+      let sx = 0
+      if (n.center) for (let c = 0; c < size; c++) sx += F.sxTerm(1, v[base + c]!)
+      const m = n.center ? F.mean(sx, size) : UNCENTERED.mean
       let q = 0
-      for (let c = 0; c < size; c++) q += F.varianceTerm(w, v[base + c]!, m)
-      const inv = F.inv(q, n.eps)
+      for (let c = 0; c < size; c++) q += F.sqTerm(1, v[base + c]!, m)
+      const inv = F.inv(F.variance(q, size), n.eps)
       for (let c = g * size; c < (g + 1) * size; c++) {
         this.mean[c] = m
         this.inv[c] = inv
@@ -124,6 +120,7 @@ export function moments(
   const mean = new Float64Array(W)
   const q = new Float64Array(W)
   for (let s = 0; s < S; s++) {
+    const total = countOf(w, wOffset + s * rows, rows)
     mean.fill(0)
     q.fill(0)
     if (center)
@@ -131,19 +128,31 @@ export function moments(
         const wr = w[wOffset + r]!
         if (wr === 0) continue
         const base = r * stride + col0
-        for (let c = 0; c < W; c++) mean[c] = mean[c]! + F.meanTerm(wr, v[base + c]!)
+        for (let c = 0; c < W; c++) mean[c] = mean[c]! + F.sxTerm(wr, v[base + c]!)
       }
+    for (let c = 0; c < W; c++) mean[c] = center ? F.mean(mean[c]!, total) : UNCENTERED.mean
     for (let r = s * rows; r < (s + 1) * rows; r++) {
       const wr = w[wOffset + r]!
       if (wr === 0) continue
       const base = r * stride + col0
-      for (let c = 0; c < W; c++) q[c] = q[c]! + F.varianceTerm(wr, v[base + c]!, mean[c]!)
+      for (let c = 0; c < W; c++) q[c] = q[c]! + F.sqTerm(wr, v[base + c]!, mean[c]!)
     }
     for (let c = 0; c < W; c++) {
       out[s * 2 * W + c] = mean[c]!
-      out[s * 2 * W + W + c] = q[c]!
+      out[s * 2 * W + W + c] = F.variance(q[c]!, total)
     }
   }
+}
+
+/**
+ * n = Σm over `rows` weights from row0: the count the statistics divide by (the weights arrive
+ * normalized, w = mask/count, so ≈ 1; dividing by their own sum undoes their rounding). 1 for a
+ * segment no sample reaches: its statistics are then 0.
+ */
+function countOf(w: Float32Array, row0: number, rows: number): number {
+  let total = 0
+  for (let r = row0; r < row0 + rows; r++) total += F.nTerm(w[r]!)
+  return total === 0 ? 1 : total
 }
 
 /** y = γ·x̂ + β + bias over u [R, C] (no statistics: u + bias). */
@@ -237,7 +246,7 @@ export function normGrad(
       }
       if (!n.center) s1.fill(UNCENTERED.s1)
       for (let r = r0; r < r0 + n.rowsPerSegment; r++) {
-        const wr = w![uRow0 + r]! / total
+        const wr = F.w(w![uRow0 + r]!, total)
         const ub = (uRow0 + r) * C
         const db = r * dyStride + dyCol0
         for (let c = 0; c < C; c++) {
@@ -279,7 +288,7 @@ export function rowGrad(
 ): void {
   const gamma = n.gamma!
   const size = C / n.groups
-  const w = 1 / size
+  const w = F.w(1, size)
   for (let g = 0; g < n.groups; g++) {
     let s1 = 0
     let s2 = 0

@@ -2,6 +2,7 @@
 // term's normalizer, the batch's masks stacked over time — the one owner of masking: which rows
 // are valid (keep), and the weights every batch statistic uses (w = valid / count) — and, at
 // evaluation, the population rows.
+import { valueWeight } from '../../../kinds/norms/normalization'
 import { cellDefinition, type CellDefinition, type CellKind, type TermName } from '../../../kinds'
 import type { ModelSpec } from '../../core/spec'
 import { tf, type Tensor, type Tensor2D } from '../../core/tf'
@@ -57,8 +58,8 @@ function stackedWeights(batch: SequenceBatch) {
     for (let n = 0; n < N; n++) {
       if (t >= lengths[n]!) continue
       keep[t * N + n] = 1
-      wStep[t * N + n] = 1 / counts[t]!
-      wSeq[t * N + n] = 1 / total
+      wStep[t * N + n] = valueWeight(counts[t]!)
+      wSeq[t * N + n] = valueWeight(total)
     }
   return {
     keep: tf.tensor2d(keep, [T * N, 1]),

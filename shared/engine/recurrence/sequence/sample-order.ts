@@ -3,6 +3,7 @@
 // sample-major (row n·T + t) they are T contiguous rows, a segment — and the normalizing kernels
 // every backend already has for segmented batch statistics (moments, apply, backward) compute
 // InstanceNorm exactly, weighted 1/length over the sample's valid steps, 0 on its padding.
+import { valueWeight } from '../../../kinds/norms/normalization'
 import { tf, type Tensor1D, type Tensor2D } from '../../core/tf'
 
 export interface SampleOrder {
@@ -22,7 +23,7 @@ export function sampleOrder(N: number, T: number, lengths: readonly number[]): S
     for (let t = 0; t < T; t++) {
       toSample[n * T + t] = t * N + n
       toTime[t * N + n] = n * T + t
-      if (t < lengths[n]!) weights[n * T + t] = 1 / lengths[n]!
+      if (t < lengths[n]!) weights[n * T + t] = valueWeight(lengths[n]!)
     }
   return {
     toSample: tf.tensor1d(toSample, 'int32'),

@@ -29,6 +29,12 @@ import {
 } from '../kernels/sequence-layout'
 import type { NormAttrs } from '../kernels/names'
 import { f, WGSL } from '../gpu/lang'
+import { normSource } from '../gpu/normalization'
+import type { NormFormulaName } from '../../../kinds/norms/normalization'
+
+/** A normalization formula in WGSL, its names bound to WGSL expressions. */
+const norm = (name: NormFormulaName, args: Readonly<Record<string, string>>, center = true) =>
+  normSource(WGSL, name, args, center)
 
 type Info = { dataId: object; shape: number[]; dtype: string }
 
@@ -106,12 +112,12 @@ function normFunctions(
     ${withPopulation ? `if (t < uniforms.popRows${p}) { return pop${p}[t * ${2 * C} + j]; }` : ''}
     return ${from}[${statsAt} + t * ${2 * C} + j];
   }
-  fn ${p}Inv(t: i32, n: i32, c: i32) -> f32 { return inverseSqrt(${p}Stat(t, ${C} + c) + ${eps}); }
-  fn ${p}Xhat(x: f32, t: i32, n: i32, c: i32) -> f32 { return (x - ${n.center ? `${p}Stat(t, c)` : '0.0'}) * ${p}Inv(t, n, c); }`
+  fn ${p}Inv(t: i32, n: i32, c: i32) -> f32 { return ${norm('inv', { variance: `${p}Stat(t, ${C} + c)`, eps })}; }
+  fn ${p}Xhat(x: f32, t: i32, n: i32, c: i32) -> f32 { return ${norm('xhat', { x: 'x', mean: `${p}Stat(t, c)`, inv: `${p}Inv(t, n, c)` }, n.center)}; }`
   return `
   var<workgroup> ${p}Rs: array<f32, ${samples * 2 * G}>;
   fn ${p}Inv(t: i32, n: i32, c: i32) -> f32 { return ${p}Rs[(n - n0) * ${2 * G} + ${G} + c / ${size}]; }
-  fn ${p}Xhat(x: f32, t: i32, n: i32, c: i32) -> f32 { return (x - ${p}Rs[(n - n0) * ${2 * G} + c / ${size}]) * ${p}Inv(t, n, c); }`
+  fn ${p}Xhat(x: f32, t: i32, n: i32, c: i32) -> f32 { return ${norm('xhat', { x: 'x', mean: `${p}Rs[(n - n0) * ${2 * G} + c / ${size}]`, inv: `${p}Inv(t, n, c)` }, n.center)}; }`
 }
 
 /**
@@ -135,9 +141,11 @@ function statsPhase(
         var mean = 0.0;
         var q = 0.0;
         if (count > 0.0) {
-          ${n.center ? `for (var m = 0; m < N; m++) { mean += keepAt(t, m) * ${value('m', 'c')}; } mean /= count;` : ''}
-          for (var m = 0; m < N; m++) { let d = ${value('m', 'c')} - mean; q += keepAt(t, m) * d * d; }
-          q /= count;
+          var sx = 0.0;
+          ${n.center ? `for (var m = 0; m < N; m++) { sx += ${norm('sx', { m: 'keepAt(t, m)', x: value('m', 'c') })}; }` : ''}
+          mean = ${norm('mean', { sx: 'sx', n: 'count' }, n.center)};
+          for (var m = 0; m < N; m++) { q += ${norm('sq', { m: 'keepAt(t, m)', x: value('m', 'c'), mean: 'mean' }, n.center)}; }
+          q = ${norm('variance', { sq: 'q', n: 'count' })};
         }
         result[${statsAt} + t * ${2 * C} + c] = mean;
         result[${statsAt} + t * ${2 * C} + ${C} + c] = q;
@@ -150,12 +158,13 @@ function statsPhase(
     for (var e = tid; e < ${samples * G}; e += WG) {
       let n = n0 + e / ${G};
       let g = e % ${G};
-      var mean = 0.0;
-      ${n.center ? `for (var j = 0; j < ${size}; j++) { mean += ${value('n', `g * ${size} + j`)}; } mean /= ${f(size)};` : ''}
+      var sx = 0.0;
+      ${n.center ? `for (var j = 0; j < ${size}; j++) { sx += ${norm('sx', { m: '1.0', x: value('n', `g * ${size} + j`) })}; }` : ''}
+      let mean = ${norm('mean', { sx: 'sx', n: f(size) }, n.center)};
       var q = 0.0;
-      for (var j = 0; j < ${size}; j++) { let d = ${value('n', `g * ${size} + j`)} - mean; q += d * d; }
+      for (var j = 0; j < ${size}; j++) { q += ${norm('sq', { m: '1.0', x: value('n', `g * ${size} + j`), mean: 'mean' }, n.center)}; }
       ${p}Rs[(n - n0) * ${2 * G} + g] = mean;
-      ${p}Rs[(n - n0) * ${2 * G} + ${G} + g] = inverseSqrt(q / ${f(size)} + ${f(n.eps)});
+      ${p}Rs[(n - n0) * ${2 * G} + ${G} + g] = ${norm('inv', { variance: norm('variance', { sq: 'q', n: f(size) }), eps: f(n.eps) })};
     }`
   }
   return ''
@@ -224,10 +233,10 @@ function forwardSource(
   ${normFunctions('H', hN, C, L.statsH, samples, 'result', a.popRowsH > 0)}
   fn recurrentAt(t: i32, n: i32, c: i32) -> f32 {
     let v = ${vAt('n', 'c')};
-    return ${hN.stats === 'none' ? 'v' : 'gbH[c] * HXhat(v, t, n, c) + gbH[C + c]'};
+    return ${hN.stats === 'none' ? 'v' : norm('y', { gamma: 'gbH[c]', xhat: 'HXhat(v, t, n, c)', beta: 'gbH[C + c]' })};
   }
   ${inner ? normFunctions('C', cN, H, L.statsC, samples, 'result', a.popRowsC > 0) : ''}
-  ${inner ? `fn cellY(t: i32, n: i32, k: i32) -> f32 { let x = CXhat(${innerAt('n', 'k')}, t, n, k); return ${cN.stats === 'none' ? 'x' : 'gbC[k] * x + gbC[H + k]'}; }` : ''}
+  ${inner ? `fn cellY(t: i32, n: i32, k: i32) -> f32 { let x = CXhat(${innerAt('n', 'k')}, t, n, k); return ${cN.stats === 'none' ? 'x' : norm('y', { gamma: 'gbC[k]', xhat: 'x', beta: 'gbC[H + k]' })}; }` : ''}
   fn main(index: i32) {
     tid = i32(localIndex);
     n0 = i32(workgroupId.x) * S;
@@ -340,13 +349,18 @@ function backwardSource(
     blocks.push({ q: layout.carry.c.col, body: formula(after, def.backward.carry.c ?? 0, read, 'value') })
   if (inner) {
     blocks.push({ q: layout.innerDy!.col, body: 'value = innerAt(t, n, k);' })
-    blocks.push({ q: layout.innerDyXhat!.col, body: 'value = innerAt(t, n, k) * cellXhat(t, n, k);' })
+    blocks.push({
+      q: layout.innerDyXhat!.col,
+      body: `value = ${norm('dgamma', { dy: 'innerAt(t, n, k)', xhat: 'cellXhat(t, n, k)' })};`,
+    })
   }
   const innerValue = (n: string, k: string) => fwd(F.A, AW, 't', n, `${layout.innerColumn! * H} + ${k}`)
   // The inner term's gradient through its normalizer: sums over the batch (into the output's
   // scratch) or over each sample's groups (workgroup memory), then dinner from them.
   const G = cN.groups || 1
   const size = H / G
+  const gC = norm('g', { gamma: 'gbC[k]', dy: 'innerAt(t, n, k)' })
+  const sumsC = `let d = ${gC}; s1 += ${norm('s1', { g: 'd' })}; s2 += ${norm('s2', { g: 'd', xhat: 'cellXhat(t, n, k)' })};`
   let innerSums = ''
   let dinner = 'innerAt(t, n, k)'
   if (inner && cN.stats === 'batch') {
@@ -354,12 +368,23 @@ function backwardSource(
       for (var k = tid; k < H; k += WG) {
         var s1 = 0.0;
         var s2 = 0.0;
-        for (var n = 0; n < N; n++) { let d = gbC[k] * innerAt(t, n, k); s1 += d; s2 += d * cellXhat(t, n, k); }
+        for (var n = 0; n < N; n++) { ${sumsC} }
         result[${B.sums} + k] = s1;
         result[${B.sums} + H + k] = s2;
       }
       sync();`
-    dinner = `CInv(t, n, k) * (gbC[k] * innerAt(t, n, k) - keepAt(t, n) / countAt(t) * (${cN.center ? `result[${B.sums} + k]` : '0.0'} + cellXhat(t, n, k) * result[${B.sums} + H + k]))`
+    dinner = norm(
+      'du',
+      {
+        inv: 'CInv(t, n, k)',
+        g: gC,
+        w: norm('w', { m: 'keepAt(t, n)', n: 'countAt(t)' }),
+        s1: `result[${B.sums} + k]`,
+        xhat: 'cellXhat(t, n, k)',
+        s2: `result[${B.sums} + H + k]`,
+      },
+      cN.center,
+    )
   } else if (inner && cN.stats === 'row') {
     innerSums = `
       for (var e = tid; e < S * ${G}; e += WG) {
@@ -367,18 +392,31 @@ function backwardSource(
         let g = e % ${G};
         var s1 = 0.0;
         var s2 = 0.0;
-        for (var j = 0; j < ${size}; j++) { let k = g * ${size} + j; let d = gbC[k] * innerAt(t, n, k); s1 += d; s2 += d * cellXhat(t, n, k); }
-        CSums[(n - n0) * ${2 * G} + g] = s1 / ${f(size)};
-        CSums[(n - n0) * ${2 * G} + ${G} + g] = s2 / ${f(size)};
+        for (var j = 0; j < ${size}; j++) { let k = g * ${size} + j; ${sumsC} }
+        CSums[(n - n0) * ${2 * G} + g] = s1;
+        CSums[(n - n0) * ${2 * G} + ${G} + g] = s2;
       }
       sync();`
-    dinner = `CInv(t, n, k) * (gbC[k] * innerAt(t, n, k) - ${cN.center ? `CSums[(n - n0) * ${2 * G} + k / ${size}]` : '0.0'} - cellXhat(t, n, k) * CSums[(n - n0) * ${2 * G} + ${G} + k / ${size}])`
+    dinner = norm(
+      'du',
+      {
+        inv: 'CInv(t, n, k)',
+        g: gC,
+        w: norm('w', { m: '1.0', n: f(size) }),
+        s1: `CSums[(n - n0) * ${2 * G} + k / ${size}]`,
+        xhat: 'cellXhat(t, n, k)',
+        s2: `CSums[(n - n0) * ${2 * G} + ${G} + k / ${size}]`,
+      },
+      cN.center,
+    )
   }
   // The recurrent term's norm backward: dy is P's du columns.
   const dy = (n: string, c: string) => P('t', n, `${layout.du.col * H} + ${c}`)
   const vAt = (n: string, c: string) => fwd(F.V, C, 't', n, c)
   const GH = hN.groups || 1
   const sizeH = C / GH
+  const gH = norm('g', { gamma: 'gbH[c]', dy: dy('n', 'c') })
+  const sumsH = `let d = ${gH}; s1 += ${norm('s1', { g: 'd' })}; s2 += ${norm('s2', { g: 'd', xhat: `HXhat(${vAt('n', 'c')}, t, n, c)` })};`
   let hSums = ''
   let du = dy('n', 'c')
   if (hN.stats === 'batch') {
@@ -386,12 +424,23 @@ function backwardSource(
       for (var c = tid; c < C; c += WG) {
         var s1 = 0.0;
         var s2 = 0.0;
-        for (var n = 0; n < N; n++) { let d = gbH[c] * ${dy('n', 'c')}; s1 += d; s2 += d * HXhat(${vAt('n', 'c')}, t, n, c); }
+        for (var n = 0; n < N; n++) { ${sumsH} }
         result[${B.sums} + ${2 * H} + c] = s1;
         result[${B.sums} + ${2 * H} + C + c] = s2;
       }
       sync();`
-    du = `HInv(t, n, c) * (gbH[c] * ${dy('n', 'c')} - w * (${hN.center ? `result[${B.sums} + ${2 * H} + c]` : '0.0'} + xhat * result[${B.sums} + ${2 * H} + C + c]))`
+    du = norm(
+      'du',
+      {
+        inv: 'HInv(t, n, c)',
+        g: gH,
+        w: 'w',
+        s1: `result[${B.sums} + ${2 * H} + c]`,
+        xhat: 'xhat',
+        s2: `result[${B.sums} + ${2 * H} + C + c]`,
+      },
+      hN.center,
+    )
   } else if (hN.stats === 'row') {
     hSums = `
       for (var e = tid; e < S * ${GH}; e += WG) {
@@ -399,12 +448,23 @@ function backwardSource(
         let g = e % ${GH};
         var s1 = 0.0;
         var s2 = 0.0;
-        for (var j = 0; j < ${sizeH}; j++) { let c = g * ${sizeH} + j; let d = gbH[c] * ${dy('n', 'c')}; s1 += d; s2 += d * HXhat(${vAt('n', 'c')}, t, n, c); }
-        HSums[(n - n0) * ${2 * GH} + g] = s1 / ${f(sizeH)};
-        HSums[(n - n0) * ${2 * GH} + ${GH} + g] = s2 / ${f(sizeH)};
+        for (var j = 0; j < ${sizeH}; j++) { let c = g * ${sizeH} + j; ${sumsH} }
+        HSums[(n - n0) * ${2 * GH} + g] = s1;
+        HSums[(n - n0) * ${2 * GH} + ${GH} + g] = s2;
       }
       sync();`
-    du = `HInv(t, n, c) * (gbH[c] * ${dy('n', 'c')} - ${hN.center ? `HSums[(n - n0) * ${2 * GH} + c / ${sizeH}]` : '0.0'} - xhat * HSums[(n - n0) * ${2 * GH} + ${GH} + c / ${sizeH}])`
+    du = norm(
+      'du',
+      {
+        inv: 'HInv(t, n, c)',
+        g: gH,
+        w: norm('w', { m: '1.0', n: f(sizeH) }),
+        s1: `HSums[(n - n0) * ${2 * GH} + c / ${sizeH}]`,
+        xhat: 'xhat',
+        s2: `HSums[(n - n0) * ${2 * GH} + ${GH} + c / ${sizeH}]`,
+      },
+      hN.center,
+    )
   }
   const dhSlot = (t: string, n: string, k: string) => `result[${B.dh} + ((${t}) % 2) * ${N * H} + ${n} * H + ${k}]`
   // The gradient into the recurrent matMul's output at step t: du where the term is normalized, else P's du columns.
@@ -419,7 +479,7 @@ function backwardSource(
   ${inner ? normFunctions('C', cN, H, F.statsC, samples, 'fwd') : ''}
   ${inner && cN.stats === 'row' ? `var<workgroup> CSums: array<f32, ${samples * 2 * G}>;` : ''}
   ${inner ? `fn cellXhat(t: i32, n: i32, k: i32) -> f32 { return CXhat(${innerValue('n', 'k')}, t, n, k); }` : ''}
-  ${inner ? `fn cellY(t: i32, n: i32, k: i32) -> f32 { return ${cN.stats === 'none' ? 'cellXhat(t, n, k)' : 'gbC[k] * cellXhat(t, n, k) + gbC[H + k]'}; }` : ''}
+  ${inner ? `fn cellY(t: i32, n: i32, k: i32) -> f32 { return ${cN.stats === 'none' ? 'cellXhat(t, n, k)' : norm('y', { gamma: 'gbC[k]', xhat: 'cellXhat(t, n, k)', beta: 'gbC[H + k]' })}; }` : ''}
   fn dhAt(t: i32, n: i32, k: i32) -> f32 {
     var s = ${dhSlot('t', 'n', 'k')};
     if (t < uniforms.T - 1) { s += ${P('(t + 1)', 'n', `${carryH} + k`)}; }
@@ -474,10 +534,10 @@ function backwardSource(
         let n = n0 + e / C;
         let c = e % C;
         let count = countAt(t);
-        let w = select(0.0, keepAt(t, n) / count, keepAt(t, n) > 0.0);
+        let w = select(0.0, ${norm('w', { m: 'keepAt(t, n)', n: 'count' })}, keepAt(t, n) > 0.0);
         let xhat = HXhat(${vAt('n', 'c')}, t, n, c);
         result[${B.dV} + (t * N + n) * C + c] = ${du};
-        result[${B.dyXhat} + (t * N + n) * C + c] = ${dy('n', 'c')} * xhat;
+        result[${B.dyXhat} + (t * N + n) * C + c] = ${norm('dgamma', { dy: dy('n', 'c'), xhat: 'xhat' })};
       }
       sync();`
           : ''

@@ -7,7 +7,7 @@
 import { add, at, copy, hsum, ld, mul, sp, st, sub, zero } from './lanes'
 import { BATCH, NONE, ROW, center, colsFromStats, eps, gamma, groupInv, groupMean, groupStats, groups, mode, normalizedRow, rowGrad, rowsPerSegment, statsRow } from './norm'
 import { afterNormRow, beforeNormRow, gatesRow, stateRow } from './cells.generated'
-import { dgamma2, dgamma4, du2, du4, g2, g4, inv2, meanTerm2, meanTerm4, s1Term2, s1Term4, s2Term2, s2Term4, varianceTerm2, varianceTerm4, xhat2, xhat4 } from './normalization.generated'
+import { dgamma2, dgamma4, du2, du4, g2, g4, inv2, mean2, mean4, nTerm4, s1Term2, s1Term4, s2Term2, s2Term4, sqTerm2, sqTerm4, sxTerm2, sxTerm4, variance2, variance4, w2, w4, xhat2, xhat4 } from './normalization.generated'
 
 export { setNorm } from './norm'
 
@@ -19,9 +19,10 @@ export function moments(v: usize, stride: i32, w: usize, wOffset: i32, R: i32, S
   const rows = R / S
   for (let s = 0; s < S; s++) {
     const o = at(out, s * 2 * W)
+    const n = countOf(w, wOffset + s * rows, rows)
     let c = 0
     // Sixteen columns at a time: four independent sums per pass, not one chain of dependent adds.
-    for (; c + 16 <= W; c += 16) momentsOf16(v, stride, w, wOffset, s * rows, (s + 1) * rows, col0 + c, centered, at(o, c), at(o, W + c))
+    for (; c + 16 <= W; c += 16) momentsOf16(v, stride, w, wOffset, s * rows, (s + 1) * rows, col0 + c, centered, n, at(o, c), at(o, W + c))
     for (; c < W; c += 4) {
       const m = W - c
       let mean = sp(0)
@@ -29,22 +30,35 @@ export function moments(v: usize, stride: i32, w: usize, wOffset: i32, R: i32, S
         for (let r = s * rows; r < (s + 1) * rows; r++) {
           const wr = load<f32>(at(w, wOffset + r))
           if (wr == 0) continue
-          mean = add(mean, meanTerm4(sp(wr), ld(at(v, r * stride + col0 + c), m)))
+          mean = add(mean, sxTerm4(sp(wr), ld(at(v, r * stride + col0 + c), m)))
         }
+      if (centered) mean = mean4(mean, n)
       let q = sp(0)
       for (let r = s * rows; r < (s + 1) * rows; r++) {
         const wr = load<f32>(at(w, wOffset + r))
         if (wr == 0) continue
-        q = add(q, varianceTerm4(sp(wr), ld(at(v, r * stride + col0 + c), m), mean))
+        q = add(q, sqTerm4(sp(wr), ld(at(v, r * stride + col0 + c), m), mean))
       }
       st(at(o, c), mean, m)
-      st(at(o, W + c), q, m)
+      st(at(o, W + c), variance4(q, n), m)
     }
   }
 }
 
-/** moments' sixteen columns from col of rows [r0, r1): means at outMean, variances at outVar. */
-function momentsOf16(v: usize, stride: i32, w: usize, wOffset: i32, r0: i32, r1: i32, col: i32, centered: i32, outMean: usize, outVar: usize): void {
+/**
+ * n = Σm over `rows` weights from row0, splat: the count the statistics divide by (the weights
+ * arrive normalized, mask/count, so ≈ 1; dividing by their own sum undoes their rounding). 1 for
+ * a segment no sample reaches: its statistics are then 0.
+ */
+function countOf(w: usize, row0: i32, rows: i32): v128 {
+  let n = sp(0)
+  for (let r = row0; r < row0 + rows; r++) n = add(n, nTerm4(sp(load<f32>(at(w, r)))))
+  const total = f32x4.extract_lane(n, 0)
+  return sp(total == 0 ? 1 : total)
+}
+
+/** moments' sixteen columns from col of rows [r0, r1): means at outMean, variances at outVar; n the weights' sum. */
+function momentsOf16(v: usize, stride: i32, w: usize, wOffset: i32, r0: i32, r1: i32, col: i32, centered: i32, n: v128, outMean: usize, outVar: usize): void {
   let m0 = sp(0), m1 = sp(0), m2 = sp(0), m3 = sp(0)
   if (centered)
     for (let r = r0; r < r1; r++) {
@@ -52,30 +66,36 @@ function momentsOf16(v: usize, stride: i32, w: usize, wOffset: i32, r0: i32, r1:
       if (wr == 0) continue
       const x = sp(wr)
       const p = at(v, r * stride + col)
-      m0 = add(m0, meanTerm4(x, v128.load(p)))
-      m1 = add(m1, meanTerm4(x, v128.load(p, 16)))
-      m2 = add(m2, meanTerm4(x, v128.load(p, 32)))
-      m3 = add(m3, meanTerm4(x, v128.load(p, 48)))
+      m0 = add(m0, sxTerm4(x, v128.load(p)))
+      m1 = add(m1, sxTerm4(x, v128.load(p, 16)))
+      m2 = add(m2, sxTerm4(x, v128.load(p, 32)))
+      m3 = add(m3, sxTerm4(x, v128.load(p, 48)))
     }
+  if (centered) {
+    m0 = mean4(m0, n)
+    m1 = mean4(m1, n)
+    m2 = mean4(m2, n)
+    m3 = mean4(m3, n)
+  }
   let q0 = sp(0), q1 = sp(0), q2 = sp(0), q3 = sp(0)
   for (let r = r0; r < r1; r++) {
     const wr = load<f32>(at(w, wOffset + r))
     if (wr == 0) continue
     const x = sp(wr)
     const p = at(v, r * stride + col)
-    q0 = add(q0, varianceTerm4(x, v128.load(p), m0))
-    q1 = add(q1, varianceTerm4(x, v128.load(p, 16), m1))
-    q2 = add(q2, varianceTerm4(x, v128.load(p, 32), m2))
-    q3 = add(q3, varianceTerm4(x, v128.load(p, 48), m3))
+    q0 = add(q0, sqTerm4(x, v128.load(p), m0))
+    q1 = add(q1, sqTerm4(x, v128.load(p, 16), m1))
+    q2 = add(q2, sqTerm4(x, v128.load(p, 32), m2))
+    q3 = add(q3, sqTerm4(x, v128.load(p, 48), m3))
   }
   v128.store(outMean, m0)
   v128.store(outMean, m1, 16)
   v128.store(outMean, m2, 32)
   v128.store(outMean, m3, 48)
-  v128.store(outVar, q0)
-  v128.store(outVar, q1, 16)
-  v128.store(outVar, q2, 32)
-  v128.store(outVar, q3, 48)
+  v128.store(outVar, variance4(q0, n))
+  v128.store(outVar, variance4(q1, n), 16)
+  v128.store(outVar, variance4(q2, n), 32)
+  v128.store(outVar, variance4(q3, n), 48)
 }
 
 /** y = γ·x̂ + β + bias over u [R, C] (no statistics: u + bias). scratch: 2C. */
@@ -106,7 +126,7 @@ export function normGrad(dy: usize, dyStride: i32, dyCol0: i32, u: usize, uRow0:
     // Group by group with the group's mean and 1/σ as scalars: x̂ kept for the second pass only.
     const xhat = scratch
     const size = C / groups
-    const w = sp(<f32>1.0 / <f32>size) // each value's weight in its group's statistics
+    const w = w4(sp(1.0), sp(<f32>size)) // each value's weight in its group's statistics (m = 1, n = size)
     for (let r = 0; r < R; r++) {
       const ub = at(u, (uRow0 + r) * C)
       const db = at(dy, r * dyStride + dyCol0)
@@ -160,8 +180,8 @@ export function normGrad(dy: usize, dyStride: i32, dyCol0: i32, u: usize, uRow0:
 
 /**
  * A batch norm's backward at four columns (c) of one segment of `rows` rows from row0, in
- * float64: the segment's mean and variance again from u and the weights (normalized to sum 1:
- * float32's 1/3 is not a third), then du = r·(γdy − w·(m₁ + x̂·m₂)). At few valid samples that
+ * float64: the segment's mean and variance again from u and the weights as the mask m, divided
+ * by their sum n (float32's 1/3 is not a third), then du = r·(γdy − w·(m₁ + x̂·m₂)). At few valid samples that
  * difference cancels to a small fraction of its terms (two samples: a factor ε/(σ² + ε)), so the
  * float32 statistics and sums the forward kept would be most of a float32 engine's error
  * (js/normalization.ts does the same in JavaScript).
@@ -171,23 +191,28 @@ function batchGrad4(dy: usize, dyStride: i32, dyCol: i32, u: usize, row0: i32, r
   let meanLo = f64x2.splat(0), meanHi = f64x2.splat(0)
   if (center)
     for (let r = 0; r < rows; r++) {
-      const wr = <f64>load<f32>(at(w, row0 + r)) / total
+      const wr = <f64>load<f32>(at(w, row0 + r))
       if (wr == 0) continue
       const x = ld(at(u, (row0 + r) * C + c), m)
-      meanLo = f64x2.add(meanLo, meanTerm2(f64x2.splat(wr), lo(x)))
-      meanHi = f64x2.add(meanHi, meanTerm2(f64x2.splat(wr), hi(x)))
+      meanLo = f64x2.add(meanLo, sxTerm2(f64x2.splat(wr), lo(x)))
+      meanHi = f64x2.add(meanHi, sxTerm2(f64x2.splat(wr), hi(x)))
     }
+  const n = f64x2.splat(total)
+  if (center) {
+    meanLo = mean2(meanLo, n)
+    meanHi = mean2(meanHi, n)
+  }
   let qLo = f64x2.splat(0), qHi = f64x2.splat(0)
   for (let r = 0; r < rows; r++) {
-    const wr = <f64>load<f32>(at(w, row0 + r)) / total
+    const wr = <f64>load<f32>(at(w, row0 + r))
     if (wr == 0) continue
     const x = ld(at(u, (row0 + r) * C + c), m)
-    qLo = f64x2.add(qLo, varianceTerm2(f64x2.splat(wr), lo(x), meanLo))
-    qHi = f64x2.add(qHi, varianceTerm2(f64x2.splat(wr), hi(x), meanHi))
+    qLo = f64x2.add(qLo, sqTerm2(f64x2.splat(wr), lo(x), meanLo))
+    qHi = f64x2.add(qHi, sqTerm2(f64x2.splat(wr), hi(x), meanHi))
   }
   const e = f64x2.splat(<f64>eps)
-  const invLo = inv2(qLo, e)
-  const invHi = inv2(qHi, e)
+  const invLo = inv2(variance2(qLo, n), e)
+  const invHi = inv2(variance2(qHi, n), e)
   const g = ld(at(gamma, c), m)
   const gLo = lo(g), gHi = hi(g)
   let s1Lo = f64x2.splat(0), s1Hi = f64x2.splat(0), s2Lo = f64x2.splat(0), s2Hi = f64x2.splat(0)
@@ -209,7 +234,7 @@ function batchGrad4(dy: usize, dyStride: i32, dyCol: i32, u: usize, row0: i32, r
     s1Hi = f64x2.splat(0)
   }
   for (let r = 0; r < rows; r++) {
-    const wr = f64x2.splat(<f64>load<f32>(at(w, row0 + r)) / total)
+    const wr = w2(f64x2.splat(<f64>load<f32>(at(w, row0 + r))), n)
     const x = ld(at(u, (row0 + r) * C + c), m)
     const xLo = xhat2(lo(x), meanLo, invLo)
     const xHi = xhat2(hi(x), meanHi, invHi)
@@ -353,6 +378,7 @@ function innerBackward(N: i32, H: i32, rowOffset: i32, keep: usize, w: usize, dy
     for (let s = 0; s < N; s++) if (load<f32>(at(keep, rowOffset + s)) > 0) rowGrad(H, at(xhat, s * H), at(dy, s * H), at(inv, s * H), at(out, s * H))
     return out
   }
+  const n = countOf(w, rowOffset, N)
   for (let k = 0; k < H; k += 4) {
     const m = H - k
     const g = ld(at(gamma, k), m)
@@ -366,7 +392,7 @@ function innerBackward(N: i32, H: i32, rowOffset: i32, keep: usize, w: usize, dy
     if (!center) s1 = sp(0)
     const r = ld(at(colInv, k), m)
     for (let s = 0; s < N; s++) {
-      const wr = sp(load<f32>(at(w, rowOffset + s)))
+      const wr = w4(sp(load<f32>(at(w, rowOffset + s))), n)
       st(at(out, s * H + k), du4(r, g4(g, ld(at(dy, s * H + k), m)), wr, s1, ld(at(xhat, s * H + k), m), s2), m)
     }
   }

@@ -6,7 +6,7 @@
 // mode: 0 none (the identity), 1 row (each row's own statistics over its features in groups),
 // 2 batch (a stats input [S, 2C] of means then variances).
 import { add, at, hsum, lanes, ld, sp, st } from './lanes'
-import { du4, g4, inv4, meanTerm4, s1Term4, s2Term4, varianceTerm4, xhat4, y4 } from './normalization.generated'
+import { du4, g4, inv4, mean4, s1Term4, s2Term4, sqTerm4, sxTerm4, variance4, w4, xhat4, y4 } from './normalization.generated'
 
 export const NONE = 0
 export const ROW = 1
@@ -48,19 +48,19 @@ export function colsFromStats(mean: usize, inv: usize, C: i32, row: i32): void {
 export let groupMean: f32 = 0
 export let groupInv: f32 = 0
 export function groupStats(p: usize, size: i32): void {
-  // Each value weighs 1/size; a partial vector's empty lanes weigh 0.
-  const w = sp(<f32>1.0 / <f32>size)
-  let mean: f32 = 0
+  // Every feature counts (m = 1, n = size); a partial vector's empty lanes have m = 0.
+  const one = sp(1.0)
+  const n = sp(<f32>size)
+  let mean = sp(0)
   if (center) {
     let s = sp(0)
-    for (let c = 0; c < size; c += 4) s = add(s, meanTerm4(v128.and(w, lanes(size - c)), ld(at(p, c), size - c)))
-    mean = hsum(s)
+    for (let c = 0; c < size; c += 4) s = add(s, sxTerm4(v128.and(one, lanes(size - c)), ld(at(p, c), size - c)))
+    mean = mean4(sp(hsum(s)), n)
   }
   let q = sp(0)
-  const mv = sp(mean)
-  for (let c = 0; c < size; c += 4) q = add(q, varianceTerm4(v128.and(w, lanes(size - c)), ld(at(p, c), size - c), mv))
-  groupMean = mean
-  groupInv = f32x4.extract_lane(inv4(sp(hsum(q)), sp(eps)), 0)
+  for (let c = 0; c < size; c += 4) q = add(q, sqTerm4(v128.and(one, lanes(size - c)), ld(at(p, c), size - c), mean))
+  groupMean = f32x4.extract_lane(mean, 0)
+  groupInv = f32x4.extract_lane(inv4(variance4(sp(hsum(q)), n), sp(eps)), 0)
 }
 
 /**
@@ -109,7 +109,7 @@ export function normalizedRow(p: usize, C: i32, mean: usize, inv: usize, out: us
 /** Row statistics' backward over C values, group by group (each value's weight 1/size). */
 export function rowGrad(C: i32, xhat: usize, dy: usize, inv: usize, du: usize): void {
   const size = C / groups
-  const w = sp(<f32>1.0 / <f32>size)
+  const w = w4(sp(1.0), sp(<f32>size))
   for (let g = 0; g < groups; g++) {
     const end = (g + 1) * size
     let s1 = sp(0)

@@ -5,18 +5,39 @@
 import { add, mul, neg, sp, sub } from './lanes'
 import { rsqrt4 } from './math'
 
-@inline export function meanTerm4(w: v128, x: v128): v128 {
-  return mul(w, x)
+@inline export function nTerm4(m: v128): v128 {
+  return m
 }
-@inline export function meanTerm2(w: v128, x: v128): v128 {
-  return f64x2.mul(w, x)
+@inline export function nTerm2(m: v128): v128 {
+  return m
 }
 
-@inline export function varianceTerm4(w: v128, x: v128, mean: v128): v128 {
-  return mul(w, mul(sub(x, mean), sub(x, mean)))
+@inline export function sxTerm4(m: v128, x: v128): v128 {
+  return mul(m, x)
 }
-@inline export function varianceTerm2(w: v128, x: v128, mean: v128): v128 {
-  return f64x2.mul(w, f64x2.mul(f64x2.sub(x, mean), f64x2.sub(x, mean)))
+@inline export function sxTerm2(m: v128, x: v128): v128 {
+  return f64x2.mul(m, x)
+}
+
+@inline export function mean4(sx: v128, n: v128): v128 {
+  return f32x4.div(sx, n)
+}
+@inline export function mean2(sx: v128, n: v128): v128 {
+  return f64x2.div(sx, n)
+}
+
+@inline export function sqTerm4(m: v128, x: v128, mean: v128): v128 {
+  return mul(m, mul(sub(x, mean), sub(x, mean)))
+}
+@inline export function sqTerm2(m: v128, x: v128, mean: v128): v128 {
+  return f64x2.mul(m, f64x2.mul(f64x2.sub(x, mean), f64x2.sub(x, mean)))
+}
+
+@inline export function variance4(sq: v128, n: v128): v128 {
+  return f32x4.div(sq, n)
+}
+@inline export function variance2(sq: v128, n: v128): v128 {
+  return f64x2.div(sq, n)
 }
 
 @inline export function inv4(variance: v128, eps: v128): v128 {
@@ -38,6 +59,13 @@ import { rsqrt4 } from './math'
 }
 @inline export function y2(gamma: v128, xhat: v128, beta: v128): v128 {
   return f64x2.add(f64x2.mul(gamma, xhat), beta)
+}
+
+@inline export function w4(m: v128, n: v128): v128 {
+  return f32x4.div(m, n)
+}
+@inline export function w2(m: v128, n: v128): v128 {
+  return f64x2.div(m, n)
 }
 
 @inline export function g4(gamma: v128, dy: v128): v128 {
