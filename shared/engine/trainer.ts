@@ -123,17 +123,7 @@ export async function train(
   resume: TrainingCheckpoint | null = null,
 ): Promise<TrainResult> {
   const now = hooks.now ?? (() => Date.now())
-  const spec = modelSpecOf(config, task)
-  const net = new RecurrentNet(
-    spec,
-    resume ? checkpointParams(resume) : initParams(spec, config.seed, { bn: config.bnGamma, norm: config.normGamma }),
-    config.momentum,
-  )
-  const optimizer = createOptimizer(config)
-  const nextBatch = createBatcher(task, config.batchSize, config.batching, Rng.derive(config.seed, 'data'))
-  const heldOutSamples = task.heldOut(config.evalSamples)
-  const heldOut = evalBatches(heldOutSamples, EVAL_BATCH, task)
-  const trivial = trivialLoss(heldOutSamples, task.targetKind)
+  const { spec, net, optimizer, nextBatch, heldOut, trivial } = setUp(config, task, resume)
   const started = now() - (resume?.wallMs ?? 0)
   let lastLoss: number | null = resume?.lastLoss ?? null
   let firstLoss: number | null = resume?.firstLoss ?? null
@@ -173,11 +163,13 @@ export async function train(
       const record = config.recordEvery > 0 && (step === 1 || step % config.recordEvery === 0)
       const stepStart = now()
       const batch = nextBatch()
-      const snapshot = record && snapshotAt.has(step)
-      const out = runStep(net, optimizer, batch, config, record, snapshot)
-      const { scalars, stats } = await readStep(out, spec, (term) => record && featuresAt[term].has(step))
-      const snapshots = snapshot ? await readSnapshot(out.snapshot, spec, batch.N, batch.T, batch.lengths) : []
-      disposeStep(out)
+      const { scalars, stats, snapshots, counts } = await trainingStep(
+        { net, optimizer, config, spec },
+        batch,
+        record,
+        record && snapshotAt.has(step),
+        (term) => record && featuresAt[term].has(step),
+      )
       const [loss, accuracy, gradNorm] = scalars
       lastLoss = loss
       await hooks.onStep?.({
@@ -188,7 +180,7 @@ export async function train(
         lr: config.lr,
         wallMs: now() - started,
         stepMs: now() - stepStart,
-        counts: out.counts,
+        counts,
       })
       firstLoss ??= loss
       const divergence = divergedBecause(loss, gradNorm, firstLoss, step)
@@ -196,13 +188,7 @@ export async function train(
       if (record) await hooks.onTimestepStats?.(stats.map((s) => ({ ...s, step })))
       if (snapshots.length > 0) await hooks.onSnapshots?.({ step, records: snapshots })
       if ((config.evalEvery > 0 && step % config.evalEvery === 0) || step === config.steps) {
-        await hooks.onEval?.({
-          step,
-          ...(await evaluate(net, heldOut, 'last')),
-          ...(trivial !== null ? { trivialLoss: trivial } : {}),
-          wallMs: now() - started,
-        })
-        await hooks.onPopulation?.(await populationReport(net, step))
+        await reportEvaluation(net, hooks, step, heldOut, trivial, now() - started)
         if (step < config.steps) await checkpoint(step)
       }
     }
@@ -212,6 +198,58 @@ export async function train(
     optimizer.dispose()
     net.dispose()
   }
+}
+
+/** A run's model (fresh, or a checkpoint's parameters), optimizer, data stream and held-out set. */
+function setUp(config: TrainConfig, task: Task, resume: TrainingCheckpoint | null) {
+  const spec = modelSpecOf(config, task)
+  const net = new RecurrentNet(
+    spec,
+    resume ? checkpointParams(resume) : initParams(spec, config.seed, { bn: config.bnGamma, norm: config.normGamma }),
+    config.momentum,
+  )
+  const heldOutSamples = task.heldOut(config.evalSamples)
+  return {
+    spec,
+    net,
+    optimizer: createOptimizer(config),
+    nextBatch: createBatcher(task, config.batchSize, config.batching, Rng.derive(config.seed, 'data')),
+    heldOut: evalBatches(heldOutSamples, EVAL_BATCH, task),
+    trivial: trivialLoss(heldOutSamples, task.targetKind),
+  }
+}
+
+/** One training step on a batch, read back: its scalars, recorded statistics and snapshots (tensors disposed). */
+async function trainingStep(
+  m: { net: RecurrentNet; optimizer: tf.Optimizer; config: TrainConfig; spec: ModelSpec },
+  batch: Batch,
+  record: boolean,
+  snapshot: boolean,
+  features: (term: TermName) => boolean,
+) {
+  const out = runStep(m.net, m.optimizer, batch, m.config, record, snapshot)
+  const { scalars, stats } = await readStep(out, m.spec, features)
+  const snapshots = snapshot ? await readSnapshot(out.snapshot, m.spec, batch.N, batch.T, batch.lengths) : []
+  disposeStep(out)
+  return { scalars, stats, snapshots, counts: out.counts }
+}
+
+/** At an evaluation step: the held-out loss and accuracy, then the population statistics. */
+async function reportEvaluation(
+  net: RecurrentNet,
+  hooks: TrainerHooks,
+  step: number,
+  heldOut: ReturnType<typeof evalBatches>,
+  trivial: number | null,
+  wallMs: number,
+): Promise<void> {
+  await hooks.onEval?.({
+    step,
+    ...(await evaluate(net, heldOut, 'last')),
+    ...(trivial !== null ? { trivialLoss: trivial } : {}),
+    wallMs,
+  })
+  await hooks.onPopulation?.(await populationReport(net, step))
 }
 
 /** A loss this many times the first step's counts as diverged: training has blown up, not learned. */

@@ -8,7 +8,15 @@
 //   sample-sequence each sample's own valid steps of the input term, per feature (InstanceNorm)
 // (μ = 0 for a norm that does not center: σ² is then the mean square). At evaluation, batch norms use population statistics; past the trained length the
 // policy decides (core/population.ts): "batch" falls back to the test batch's own statistics.
-import { normalizedTerms, normDefinition, type CellKind, type NormKind, type Policy, type TermName } from '../../kinds'
+import {
+  normalizedTerms,
+  normDefinition,
+  type CellKind,
+  type NormDefinition,
+  type NormKind,
+  type Policy,
+  type TermName,
+} from '../../kinds'
 import { normFormulas } from '../../kinds/norms/normalization'
 import type { Expr } from '../../kinds/formulas'
 import type { Affine, Moments, RowWeights } from '../core/moments'
@@ -138,6 +146,109 @@ function featureNorm(v: Tensor2D, groups: number, center: boolean, p: Affine, ep
   return affineOf(groups === 1 ? xhat : tf.reshape(xhat, [R, C]), p)
 }
 
+/** What every domain's pass reads: the norm, which terms it normalizes, the context. */
+interface PassParts {
+  def: NormDefinition<NormKind>
+  normalized: ReadonlySet<TermName>
+  ctx: PassContext
+  train: boolean
+  /** v normalized with statistics m and the term's γ, β. */
+  normalize(term: TermName, v: Tensor, m: Moments): Tensor
+}
+
+/** Valid steps of the batch that have an input (sequence-wise statistics need all of them). */
+const validSteps = (inputs: readonly (Tensor2D | null)[], counts: readonly number[]) =>
+  inputs.map((v, t) => (v && counts[t]! > 0 ? t : -1)).filter((t) => t >= 0)
+
+/** One set of statistics over every valid (sample, step) of the input term; one population row. */
+function batchSequencePass(p: PassParts, inputs: readonly (Tensor2D | null)[]): NormPass {
+  const { batch } = p.ctx
+  const valid = validSteps(inputs, batch.counts)
+  const total = valid.reduce((a, t) => a + batch.counts[t]!, 0)
+  let stats: Moments
+  if (p.train) {
+    // m: 1 at every valid (sample, step); the statistics divide by n = Σm.
+    const m = new Float32Array(valid.length * batch.N)
+    valid.forEach((t, i) => batch.lengths.forEach((length, n) => (m[i * batch.N + n] = t < length ? 1 : 0)))
+    const stacked = tf.concat(
+      valid.map((t) => inputs[t]!),
+      0,
+    ) as Tensor2D
+    stats = weightedMoments(stacked, tf.tensor2d(m, [1, m.length]), p.def.center)
+  } else stats = p.ctx.population.rows('x', 1, 'last')
+  return {
+    apply: (term, v) => (p.normalized.has(term) ? p.normalize(term, v, stats) : v),
+    populationUpdates: () =>
+      p.train && p.normalized.has('x') ? [{ term: 'x' as const, moments: stats, counts: [total] }] : [],
+  }
+}
+
+/**
+ * Per sample and feature over its valid steps t < lengths[n]; the same in training and evaluation
+ * (no population), so no batch enters.
+ */
+function sampleSequencePass(p: PassParts, inputs: readonly (Tensor2D | null)[]): NormPass {
+  const { batch } = p.ctx
+  const steps = validSteps(inputs, batch.counts)
+  // m: 1 at a sample's valid step; the statistics divide by n = Σm, its length.
+  const mask = tf.tensor3d(
+    steps.flatMap((t) => batch.lengths.map((length) => (t < length ? 1 : 0))),
+    [steps.length, batch.N, 1],
+  )
+  const stacked = tf.stack(steps.map((t) => inputs[t]!)) // [Tv, N, C]
+  const over = statisticsOver(stacked, mask, p.def.center, (t) => tf.sum(t, 0, true))
+  const stats = { mean: tf.squeeze(over.mean, [0]), variance: tf.squeeze(over.variance, [0]) }
+  return {
+    apply: (term, v) => (p.normalized.has(term) ? p.normalize(term, v, stats) : v),
+    populationUpdates: () => [],
+  }
+}
+
+/** Each step's valid samples; population rows per step at evaluation (the policy past training). */
+function batchStepPass(p: PassParts): NormPass {
+  const { batch } = p.ctx
+  /** Train: what each term normalized with at each step, for the population update. */
+  const used = new Map<TermName, { rows: Moments[]; features: number }>()
+  /** Eval: population rows per term and step (the policy fills steps past training). */
+  const population = new Map<TermName, { mean: Tensor2D[]; variance: Tensor2D[] }>()
+  const populationRows = (term: TermName) => {
+    let rows = population.get(term)
+    if (!rows) {
+      const m = p.ctx.population.rows(term, batch.T, p.ctx.policy)
+      const steps = m.mean.shape[0]!
+      rows = {
+        mean: tf.split(m.mean, steps, 0) as Tensor2D[],
+        variance: tf.split(m.variance, steps, 0) as Tensor2D[],
+      }
+      population.set(term, rows)
+    }
+    return rows
+  }
+  return {
+    apply(term, v, t) {
+      if (!p.normalized.has(term)) return v
+      if (!p.train) {
+        const rows = populationRows(term)
+        if (t < rows.mean.length) return p.normalize(term, v, { mean: rows.mean[t]!, variance: rows.variance[t]! })
+        // Past the trained length under the "batch" policy: the test batch's own statistics.
+      }
+      const moments = weightedMoments(v, batch.weights[t]!.row, p.def.center)
+      if (p.train) {
+        const entry = used.get(term) ?? { rows: [], features: v.shape[1] }
+        entry.rows[t] = moments
+        used.set(term, entry)
+      }
+      return p.normalize(term, v, moments)
+    },
+    populationUpdates: () =>
+      [...used].map(([term, { rows, features }]) => ({
+        term,
+        moments: stackRows(rows, batch.T, features),
+        counts: [...batch.counts],
+      })),
+  }
+}
+
 /**
  * Starts a pass of `norm` over a batch. `inputs` are the input term's pre-activations x_t·Wx of
  * every time step (null where no sample is valid): sequence-wise statistics need all of them first.
@@ -149,108 +260,29 @@ export function beginNormPass(
   inputs: readonly (Tensor2D | null)[],
 ): NormPass {
   const def = normDefinition(norm)
-  const normalized = new Set(normalizedTerms(norm, cell))
-  const { batch, eps } = ctx
-  const train = ctx.mode === 'train'
-  const identity = (term: TermName) => !normalized.has(term)
+  const parts: PassParts = {
+    def,
+    normalized: new Set(normalizedTerms(norm, cell)),
+    ctx,
+    train: ctx.mode === 'train',
+    normalize: (term, v, m) => normalizeWith(v, m, ctx.affine(term), ctx.eps, def.center),
+  }
   switch (def.over) {
     case 'none':
       return { apply: (_term, v) => v, populationUpdates: () => [] }
     case 'features': {
       const groups = def.grouped ? ctx.groups : 1
       return {
-        apply: (term, v) => (identity(term) ? v : featureNorm(v, groups, def.center, ctx.affine(term), eps)),
+        apply: (term, v) =>
+          parts.normalized.has(term) ? featureNorm(v, groups, def.center, ctx.affine(term), ctx.eps) : v,
         populationUpdates: () => [],
       }
     }
-    case 'batch-sequence': {
-      const valid = inputs.map((v, t) => (v && batch.counts[t]! > 0 ? t : -1)).filter((t) => t >= 0)
-      const total = valid.reduce((a, t) => a + batch.counts[t]!, 0)
-      let stats: Moments
-      if (train) {
-        // m: 1 at every valid (sample, step); the statistics divide by n = Σm.
-        const m = new Float32Array(valid.length * batch.N)
-        valid.forEach((t, i) => batch.lengths.forEach((length, n) => (m[i * batch.N + n] = t < length ? 1 : 0)))
-        stats = weightedMoments(
-          tf.concat(
-            valid.map((t) => inputs[t]!),
-            0,
-          ) as Tensor2D,
-          tf.tensor2d(m, [1, m.length]),
-          def.center,
-        )
-      } else stats = ctx.population.rows('x', 1, 'last')
-      return {
-        apply: (term, v) => (identity(term) ? v : normalizeWith(v, stats, ctx.affine(term), eps, def.center)),
-        populationUpdates: () =>
-          train && normalized.has('x') ? [{ term: 'x' as const, moments: stats, counts: [total] }] : [],
-      }
-    }
-    case 'sample-sequence': {
-      // Per sample n and feature: over its valid steps t < lengths[n]; the same in training and
-      // evaluation (no population), so no batch enters.
-      const steps = inputs.map((v, t) => (v && batch.counts[t]! > 0 ? t : -1)).filter((t) => t >= 0)
-      // m: 1 at a sample's valid step; the statistics divide by n = Σm, its length.
-      const mask = tf.tensor3d(
-        steps.flatMap((t) => batch.lengths.map((length) => (t < length ? 1 : 0))),
-        [steps.length, batch.N, 1],
-      )
-      const stacked = tf.stack(steps.map((t) => inputs[t]!)) // [Tv, N, C]
-      const over = statisticsOver(stacked, mask, def.center, (t) => tf.sum(t, 0, true))
-      const stats = { mean: tf.squeeze(over.mean, [0]), variance: tf.squeeze(over.variance, [0]) }
-      return {
-        apply: (term, v) => (identity(term) ? v : normalizeWith(v, stats, ctx.affine(term), eps, def.center)),
-        populationUpdates: () => [],
-      }
-    }
-    case 'batch-step': {
-      /** Train: what each term normalized with at each step, for the population update. */
-      const used = new Map<TermName, { rows: Moments[]; features: number }>()
-      /** Eval: population rows per term and step (the policy fills steps past training). */
-      const population = new Map<TermName, { mean: Tensor2D[]; variance: Tensor2D[] }>()
-      const populationRows = (term: TermName) => {
-        let rows = population.get(term)
-        if (!rows) {
-          const m = ctx.population.rows(term, batch.T, ctx.policy)
-          const steps = m.mean.shape[0]!
-          rows = {
-            mean: tf.split(m.mean, steps, 0) as Tensor2D[],
-            variance: tf.split(m.variance, steps, 0) as Tensor2D[],
-          }
-          population.set(term, rows)
-        }
-        return rows
-      }
-      return {
-        apply(term, v, t) {
-          if (identity(term)) return v
-          if (!train) {
-            const rows = populationRows(term)
-            if (t < rows.mean.length)
-              return normalizeWith(
-                v,
-                { mean: rows.mean[t]!, variance: rows.variance[t]! },
-                ctx.affine(term),
-                eps,
-                def.center,
-              )
-            // Past the trained length under the "batch" policy: the test batch's own statistics.
-          }
-          const moments = weightedMoments(v, batch.weights[t]!.row, def.center)
-          if (train) {
-            const entry = used.get(term) ?? { rows: [], features: v.shape[1] }
-            entry.rows[t] = moments
-            used.set(term, entry)
-          }
-          return normalizeWith(v, moments, ctx.affine(term), eps, def.center)
-        },
-        populationUpdates: () =>
-          [...used].map(([term, { rows, features }]) => ({
-            term,
-            moments: stackRows(rows, batch.T, features),
-            counts: [...batch.counts],
-          })),
-      }
-    }
+    case 'batch-sequence':
+      return batchSequencePass(parts, inputs)
+    case 'sample-sequence':
+      return sampleSequencePass(parts, inputs)
+    case 'batch-step':
+      return batchStepPass(parts)
   }
 }

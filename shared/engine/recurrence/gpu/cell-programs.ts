@@ -150,13 +150,128 @@ export function cellForwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: Re
   return [...outs, ...runReleasing(gpu, [h], inputs, step, temp)]
 }
 
+/** Where a backward formula's name lives at (row, n, k) in the backward's programs. */
+function backwardReader(cell: CellShape, H: number, hasPrev: boolean): (name: string) => string {
+  const { def, layout } = cell
+  const carryC = layout.carry.c?.col ?? -1
+  return (name) => {
+    const [space, key] = name.split('.') as [string, string | undefined]
+    if (name === 'dh') return 'dhAt(n, k)'
+    if (name === 'carry.c') return hasPrev && carryC >= 0 ? `getPrev(n, ${carryC * H} + k)` : '0.0'
+    if (space === 'a') return `getA(row, ${layout.activations.indexOf(key!) * H} + k)`
+    if (name === 'prev.h') return 'getHPrev(row, k)'
+    if (name === 'prev.c') return 'getCPrev(row, k)'
+    if (name === 'y') return 'cellY(row, n, k)'
+    if (name === 'dinner') return 'dinnerAt(n, k)'
+    throw new Error(`${def.kind}: a backward formula reads "${name}", which the step does not have`)
+  }
+}
+
+/** The packed step gradient's blocks of H columns, each from the cell's backward formulas. */
+function backwardBlocks(L: ShaderLang, cell: CellShape, read: (name: string) => string): { q: number; body: string }[] {
+  const { def, layout } = cell
+  const after = { ...(def.backward.beforeNorm ?? {}), ...def.backward.afterNorm }
+  const blocks: { q: number; body: string }[] = []
+  const gates = (col: number, formulas: Record<string, Operand>) =>
+    def.gates.forEach((g, i) => blocks.push({ q: col + i, body: output(L, after, formulas[g]!, read) }))
+  gates(layout.dx.col, def.backward.dx as Record<string, Operand>)
+  if (layout.du !== layout.dx) gates(layout.du.col, def.backward.du as Record<string, Operand>)
+  blocks.push({ q: layout.carry.h!.col, body: output(L, after, def.backward.carry.h, read) })
+  if (layout.carry.c) blocks.push({ q: layout.carry.c.col, body: output(L, after, def.backward.carry.c ?? 0, read) })
+  if (def.inner !== undefined) {
+    blocks.push({ q: layout.innerDy!.col, body: 'setOutput(innerAt(n, k));' })
+    blocks.push({
+      q: layout.innerDyXhat!.col,
+      body: `setOutput(${normSource(L, 'dgamma', { dy: 'innerAt(n, k)', xhat: 'cellXhat(row, n, k)' })});`,
+    })
+  }
+  return blocks
+}
+
+/**
+ * The inner term's gradient through its normalizer, dinnerAt(n, k): first the sums over the batch
+ * (one row, and the valid samples' count last) or over each sample's groups, run now into
+ * inputs.sums; then du from them.
+ */
+function innerNormBackward(
+  gpu: Gpu,
+  n: NormAttrs,
+  N: number,
+  H: number,
+  base: string[],
+  shared: string,
+  inputs: Record<string, Info>,
+  temp: Info[],
+  step: Step,
+): string {
+  const L = gpu.lang
+  if (n.stats === 'none') return L.fn('dinnerAt', ['n', 'k'], 'return innerAt(n, k);')
+  const G = n.groups || 1
+  const size = H / G
+  const g = normSource(L, 'g', { gamma: 'getGammaBeta(0, k)', dy: 'innerAt(n, k)' })
+  const sums = (split: number) =>
+    L.sel(
+      `rc.y < ${split}`,
+      normSource(L, 's1', { g: 'd' }),
+      normSource(L, 's2', { g: 'd', xhat: 'cellXhat(rowOffset + n, n, k)' }),
+    )
+  const batch = n.stats === 'batch'
+  const reduce = program(
+    base,
+    batch ? [1, 2 * H + 1] : [N, 2 * G],
+    `
+          ${shared}
+          ${L.main(
+            batch
+              ? `
+            ${L.int('k', L.sel(`rc.y < ${H}`, 'rc.y', `rc.y - ${H}`))}
+            ${L.float('s', '0.0')}
+            if (rc.y == ${2 * H}) {
+              ${L.loop('n', 0, N)} { s += ${normSource(L, 'n', { m: 'getKeep(rowOffset + n, 0)' })}; }
+              setOutput(s);
+              return;
+            }
+            ${L.loop('n', 0, N)} { ${L.float('d', g)} s += ${sums(H)}; }
+            setOutput(s);`
+              : `
+            ${L.int('n', 'rc.x')}
+            ${L.int('g', L.sel(`rc.y < ${G}`, 'rc.y', `rc.y - ${G}`))}
+            ${L.float('s', '0.0')}
+            ${L.loop('j', 0, size)} { ${L.int('k', `g * ${size} + j`)} ${L.float('d', g)} s += ${sums(G)}; }
+            setOutput(s);`,
+          )}`,
+  )
+  temp.push(
+    (inputs.sums = gpu.run(
+      reduce,
+      base.map((x) => inputs[x]!),
+      step,
+    )),
+  )
+  base.push('sums')
+  const du = batch
+    ? {
+        inv: invOf(L, n, H, '', 'k'),
+        w: normSource(L, 'w', { m: 'getKeep(rowOffset + n, 0)', n: `getSums(0, ${2 * H})` }),
+        s1: 'getSums(0, k)',
+        s2: `getSums(0, ${H} + k)`,
+      }
+    : {
+        inv: invOf(L, n, H, 'n', 'k'),
+        w: normSource(L, 'w', { m: '1.0', n: f(size) }),
+        s1: `getSums(n, k / ${size})`,
+        s2: `getSums(n, ${G} + k / ${size})`,
+      }
+  const value = normSource(L, 'du', { ...du, g, xhat: 'cellXhat(rowOffset + n, n, k)' }, n.center)
+  return L.fn('dinnerAt', ['n', 'k'], `return ${value};`)
+}
+
 export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: Record<string, unknown>): Info {
   const L = gpu.lang
   const a = attrs as unknown as CellBackwardAttrs
   const cell = cellShape(a.cell)
   const { def, layout } = cell
   const [N, H] = ins.dhRec!.shape as [number, number]
-  const P = layout.width
   const n = a.norm
   const step: Step = { rowOffset: a.rowOffset, statsRow: n.statsRow || 0 }
   const inputs: Record<string, Info> = { ...ins }
@@ -171,18 +286,7 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
   )
   const carryH = layout.carry.h!.col
   const carryC = layout.carry.c?.col ?? -1
-  const read = (name: string): string => {
-    const [space, key] = name.split('.') as [string, string | undefined]
-    if (name === 'dh') return 'dhAt(n, k)'
-    if (name === 'carry.c') return ins.prev && carryC >= 0 ? `getPrev(n, ${carryC * H} + k)` : '0.0'
-    if (space === 'a') return `getA(row, ${layout.activations.indexOf(key!) * H} + k)`
-    if (name === 'prev.h') return 'getHPrev(row, k)'
-    if (name === 'prev.c') return 'getCPrev(row, k)'
-    if (name === 'y') return 'cellY(row, n, k)'
-    if (name === 'dinner') return 'dinnerAt(n, k)'
-    throw new Error(`${def.kind}: a backward formula reads "${name}", which the step does not have`)
-  }
-  const before = def.backward.beforeNorm ?? {}
+  const read = backwardReader(cell, H, ins.prev !== undefined)
   const shared = `
     ${L.helpers}
     ${inner ? innerTerm(L, cell, n, H) : ''}
@@ -194,120 +298,11 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
             ['n', 'k'],
             `${L.int('row', 'rowOffset + n')}
       if (getKeep(row, 0) <= 0.0) { return 0.0; }
-      ${output(L, before, 'inner', read).replace(/setOutput\((.*)\);$/, 'return $1;')}`,
+      ${output(L, def.backward.beforeNorm ?? {}, 'inner', read).replace(/setOutput\((.*)\);$/, 'return $1;')}`,
           )
         : ''
     }`
-  let dinner = ''
-  if (inner) {
-    let dcNew = 'innerAt(n, k)'
-    if (n.stats !== 'none') {
-      const G = n.groups || 1
-      const size = H / G
-      const gInner = normSource(L, 'g', { gamma: 'getGammaBeta(0, k)', dy: 'innerAt(n, k)' })
-      const sumsInner = (split: number) =>
-        L.sel(
-          `rc.y < ${split}`,
-          normSource(L, 's1', { g: 'd' }),
-          normSource(L, 's2', { g: 'd', xhat: 'cellXhat(rowOffset + n, n, k)' }),
-        )
-      const reduce =
-        n.stats === 'batch'
-          ? program(
-              base,
-              [1, 2 * H + 1],
-              `
-          ${shared}
-          ${L.main(`
-            ${L.int('k', L.sel(`rc.y < ${H}`, 'rc.y', `rc.y - ${H}`))}
-            ${L.float('s', '0.0')}
-            if (rc.y == ${2 * H}) {
-              ${L.loop('n', 0, N)} { s += ${normSource(L, 'n', { m: 'getKeep(rowOffset + n, 0)' })}; }
-              setOutput(s);
-              return;
-            }
-            ${L.loop('n', 0, N)} {
-              ${L.float('d', gInner)}
-              s += ${sumsInner(H)};
-            }
-            setOutput(s);`)}`,
-            )
-          : program(
-              base,
-              [N, 2 * G],
-              `
-          ${shared}
-          ${L.main(`
-            ${L.int('n', 'rc.x')}
-            ${L.int('g', L.sel(`rc.y < ${G}`, 'rc.y', `rc.y - ${G}`))}
-            ${L.float('s', '0.0')}
-            ${L.loop('j', 0, size)} {
-              ${L.int('k', `g * ${size} + j`)}
-              ${L.float('d', gInner)}
-              s += ${sumsInner(G)};
-            }
-            setOutput(s);`)}`,
-            )
-      temp.push(
-        (inputs.sums = gpu.run(
-          reduce,
-          base.map((x) => inputs[x]!),
-          step,
-        )),
-      )
-      base.push('sums')
-      dcNew =
-        n.stats === 'batch'
-          ? normSource(
-              L,
-              'du',
-              {
-                inv: invOf(L, n, H, '', 'k'),
-                g: gInner,
-                w: normSource(L, 'w', { m: 'getKeep(rowOffset + n, 0)', n: `getSums(0, ${2 * H})` }),
-                s1: 'getSums(0, k)',
-                xhat: 'cellXhat(rowOffset + n, n, k)',
-                s2: `getSums(0, ${H} + k)`,
-              },
-              n.center,
-            )
-          : normSource(
-              L,
-              'du',
-              {
-                inv: invOf(L, n, H, 'n', 'k'),
-                g: gInner,
-                w: normSource(L, 'w', { m: '1.0', n: f(size) }),
-                s1: `getSums(n, k / ${size})`,
-                xhat: 'cellXhat(rowOffset + n, n, k)',
-                s2: `getSums(n, ${G} + k / ${size})`,
-              },
-              n.center,
-            )
-    }
-    dinner = L.fn('dinnerAt', ['n', 'k'], `return ${dcNew};`)
-  }
-  const after = { ...before, ...def.backward.afterNorm }
-  const blocks: { q: number; body: string }[] = []
-  def.gates.forEach((g, i) =>
-    blocks.push({
-      q: layout.dx.col + i,
-      body: output(L, after, (def.backward.dx as Record<string, Operand>)[g]!, read),
-    }),
-  )
-  if (layout.du !== layout.dx)
-    def.gates.forEach((g, i) =>
-      blocks.push({
-        q: layout.du.col + i,
-        body: output(L, after, (def.backward.du as Record<string, Operand>)[g]!, read),
-      }),
-    )
-  blocks.push({ q: carryH, body: output(L, after, def.backward.carry.h, read) })
-  if (layout.carry.c) blocks.push({ q: layout.carry.c.col, body: output(L, after, def.backward.carry.c ?? 0, read) })
-  if (inner) {
-    blocks.push({ q: layout.innerDy!.col, body: 'setOutput(innerAt(n, k));' })
-    blocks.push({ q: layout.innerDyXhat!.col, body: 'setOutput(innerAt(n, k) * cellXhat(row, n, k));' })
-  }
+  const dinner = inner ? innerNormBackward(gpu, n, N, H, base, shared, inputs, temp, step) : ''
   const masked = L.sel(
     `q == ${carryH}`,
     'dhAt(n, k)',
@@ -315,7 +310,7 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
   )
   const p = program(
     base,
-    [N, P * H],
+    [N, layout.width * H],
     `
     ${shared}
     ${dinner}
@@ -326,7 +321,7 @@ export function cellBackwardKernel(gpu: Gpu, ins: Record<string, Info>, attrs: R
         setOutput(${masked});
         return;
       }
-      ${branches(blocks)}
+      ${branches(backwardBlocks(L, cell, read))}
       setOutput(0.0);`)}`,
   )
   return runReleasing(gpu, [p], inputs, step, temp)[0]!

@@ -139,37 +139,28 @@ export function normApplyKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): 
   return runReleasing(gpu, [p], inputs, stepOf(a), temp)[0]!
 }
 
-export function normGradKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): Info[] {
-  const L = gpu.lang
-  const R = ins.dy!.shape[0]!
-  const C = ins.u!.shape[1]!
-  const n = normAttrsOf(a)
-  const G = n.groups || 1
-  const dyCol0 = a.dyCol0 as number
-  const step = stepOf(a)
-  const rps = n.rowsPerSegment || 1
-  const inputs: Record<string, Info> = { ...ins }
-  const temp: Info[] = []
-  const dyAt = (r: string, c: string) => `getDy(${r}, ${dyCol0} + ${c})`
-  const gOf = (r: string, c: string) => normSource(L, 'g', { gamma: `getGammaBeta(0, ${c})`, dy: dyAt(r, c) })
-  const sumsOf = (xhat: string) =>
-    L.sel(
-      `rc.y < ${n.stats === 'batch' ? C : G}`,
-      normSource(L, 's1', { g: 'dxhat' }),
-      normSource(L, 's2', { g: 'dxhat', xhat }),
-    )
-  if (n.stats === 'none') {
-    const copy = program(['dy'], [R, C], L.main(`setOutput(${dyAt('rc.x', 'rc.y')});`))
-    const zero = program(['dy'], [R, C], L.main(`setOutput(0.0);`))
-    return [gpu.run(copy, [ins.dy!], step), gpu.run(zero, [ins.dy!], step)]
-  }
-  let du: string
-  if (n.stats === 'batch') {
-    // Column sums s1, s2 over each segment's rows, and the weights' sum n last: [S, 2C + 1].
-    const reduce = program(
-      ['dy', 'u', 'gammaBeta', 'stats', 'w'],
-      [R / rps, 2 * C + 1],
-      L.main(`
+/** What the backward's programs share: the shapes, the step, and how they read dy and g = γ·dy. */
+interface GradParts {
+  L: ShaderLang
+  n: NormAttrs
+  R: number
+  C: number
+  G: number
+  rps: number
+  step: Step
+  dyAt(r: string, c: string): string
+  gOf(r: string, c: string): string
+  /** s1's term for rc.y below `split`, s2's above (dxhat: g at the value). */
+  sumsOf(split: number, xhat: string): string
+}
+
+/** batch: the column sums s1, s2 over each segment's rows and the weights' sum n last ([S, 2C + 1]), run now; du from them. */
+function batchGradSums(gpu: Gpu, p: GradParts, ins: Record<string, Info>, temp: Info[]): string {
+  const { L, n, C, rps } = p
+  const reduce = program(
+    ['dy', 'u', 'gammaBeta', 'stats', 'w'],
+    [p.R / rps, 2 * C + 1],
+    L.main(`
         if (rc.y == ${2 * C}) {
           ${L.float('n', '0.0')}
           ${L.loop('k', 0, rps)} { n += ${normSource(L, 'n', { m: `getW(rowOffset + rc.x * ${rps} + k, 0)` })}; }
@@ -180,57 +171,92 @@ export function normGradKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): I
         ${L.float('s', '0.0')}
         ${L.loop('k', 0, rps)} {
           ${L.int('r', `rc.x * ${rps} + k`)}
-          ${L.float('dxhat', gOf('r', 'c'))}
-          s += ${sumsOf(xhatOf(L, n, C, 'getU(rowOffset + r, c)', '', 'c', 'rc.x'))};
+          ${L.float('dxhat', p.gOf('r', 'c'))}
+          s += ${p.sumsOf(C, xhatOf(L, n, C, 'getU(rowOffset + r, c)', '', 'c', 'rc.x'))};
         }
         setOutput(s);`),
-    )
-    temp.push((inputs.sums = gpu.run(reduce, [ins.dy!, ins.u!, ins.gammaBeta!, ins.stats!, ins.w!], step)))
-    du = normSource(
-      L,
-      'du',
-      {
-        inv: invOf(L, n, C, '', 'rc.y', `(rc.x / ${rps})`),
-        g: gOf('rc.x', 'rc.y'),
-        w: normSource(L, 'w', { m: 'getW(rowOffset + rc.x, 0)', n: `getSums(rc.x / ${rps}, ${2 * C})` }),
-        s1: `getSums(rc.x / ${rps}, rc.y)`,
-        xhat: 'xhat',
-        s2: `getSums(rc.x / ${rps}, ${C} + rc.y)`,
-      },
-      n.center,
-    )
-  } else {
-    temp.push((inputs.rs = gpu.run(rowStatsProgram(L, R, 0, C, n), [ins.u!], step)))
-    const size = C / G
-    // Per row and group: the sums s1, s2 over the group's values: [R, 2G].
-    const reduce = program(
-      ['dy', 'u', 'gammaBeta', 'rs'],
-      [R, 2 * G],
-      L.main(`
+  )
+  temp.push((ins.sums = gpu.run(reduce, [ins.dy!, ins.u!, ins.gammaBeta!, ins.stats!, ins.w!], p.step)))
+  const seg = `rc.x / ${rps}`
+  return normSource(
+    L,
+    'du',
+    {
+      inv: invOf(L, n, C, '', 'rc.y', `(${seg})`),
+      g: p.gOf('rc.x', 'rc.y'),
+      w: normSource(L, 'w', { m: 'getW(rowOffset + rc.x, 0)', n: `getSums(${seg}, ${2 * C})` }),
+      s1: `getSums(${seg}, rc.y)`,
+      xhat: 'xhat',
+      s2: `getSums(${seg}, ${C} + rc.y)`,
+    },
+    n.center,
+  )
+}
+
+/** row: each row's statistics (rs) and its groups' sums s1, s2 ([R, 2G]), run now; du from them. */
+function rowGradSums(gpu: Gpu, p: GradParts, ins: Record<string, Info>, temp: Info[]): string {
+  const { L, n, C, G } = p
+  temp.push((ins.rs = gpu.run(rowStatsProgram(L, p.R, 0, C, n), [ins.u!], p.step)))
+  const size = C / G
+  const reduce = program(
+    ['dy', 'u', 'gammaBeta', 'rs'],
+    [p.R, 2 * G],
+    L.main(`
         ${L.int('g', L.sel(`rc.y < ${G}`, 'rc.y', `rc.y - ${G}`))}
         ${L.float('s', '0.0')}
         ${L.loop('k', 0, size)} {
           ${L.int('c', `g * ${size} + k`)}
-          ${L.float('dxhat', gOf('rc.x', 'c'))}
-          s += ${sumsOf(xhatOf(L, n, C, 'getU(rowOffset + rc.x, c)', 'rc.x', 'c'))};
+          ${L.float('dxhat', p.gOf('rc.x', 'c'))}
+          s += ${p.sumsOf(G, xhatOf(L, n, C, 'getU(rowOffset + rc.x, c)', 'rc.x', 'c'))};
         }
         setOutput(s);`),
-    )
-    temp.push((inputs.sums = gpu.run(reduce, [ins.dy!, ins.u!, ins.gammaBeta!, inputs.rs!], step)))
-    du = normSource(
-      L,
-      'du',
-      {
-        inv: invOf(L, n, C, 'rc.x', 'rc.y'),
-        g: gOf('rc.x', 'rc.y'),
-        w: weightOf(L, size),
-        s1: `getSums(rc.x, rc.y / ${size})`,
-        xhat: 'xhat',
-        s2: `getSums(rc.x, ${G} + rc.y / ${size})`,
-      },
-      n.center,
-    )
+  )
+  temp.push((ins.sums = gpu.run(reduce, [ins.dy!, ins.u!, ins.gammaBeta!, ins.rs!], p.step)))
+  return normSource(
+    L,
+    'du',
+    {
+      inv: invOf(L, n, C, 'rc.x', 'rc.y'),
+      g: p.gOf('rc.x', 'rc.y'),
+      w: weightOf(L, size),
+      s1: `getSums(rc.x, rc.y / ${size})`,
+      xhat: 'xhat',
+      s2: `getSums(rc.x, ${G} + rc.y / ${size})`,
+    },
+    n.center,
+  )
+}
+
+export function normGradKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): Info[] {
+  const L = gpu.lang
+  const R = ins.dy!.shape[0]!
+  const C = ins.u!.shape[1]!
+  const n = normAttrsOf(a)
+  const dyCol0 = a.dyCol0 as number
+  const step = stepOf(a)
+  const rps = n.rowsPerSegment || 1
+  const dyAt = (r: string, c: string) => `getDy(${r}, ${dyCol0} + ${c})`
+  if (n.stats === 'none') {
+    const copy = program(['dy'], [R, C], L.main(`setOutput(${dyAt('rc.x', 'rc.y')});`))
+    const zero = program(['dy'], [R, C], L.main(`setOutput(0.0);`))
+    return [gpu.run(copy, [ins.dy!], step), gpu.run(zero, [ins.dy!], step)]
   }
+  const parts: GradParts = {
+    L,
+    n,
+    R,
+    C,
+    G: n.groups || 1,
+    rps,
+    step,
+    dyAt,
+    gOf: (r, c) => normSource(L, 'g', { gamma: `getGammaBeta(0, ${c})`, dy: dyAt(r, c) }),
+    sumsOf: (split, xhat) =>
+      L.sel(`rc.y < ${split}`, normSource(L, 's1', { g: 'dxhat' }), normSource(L, 's2', { g: 'dxhat', xhat })),
+  }
+  const inputs: Record<string, Info> = { ...ins }
+  const temp: Info[] = []
+  const du = n.stats === 'batch' ? batchGradSums(gpu, parts, inputs, temp) : rowGradSums(gpu, parts, inputs, temp)
   const seg = `(rc.x / ${rps})`
   const xhat = xhatOf(L, n, C, 'getU(rowOffset + rc.x, rc.y)', 'rc.x', 'rc.y', n.stats === 'batch' ? seg : '0')
   const common = ['dy', 'u', 'gammaBeta', ...(n.stats === 'batch' ? ['stats', 'w'] : ['rs']), 'sums']

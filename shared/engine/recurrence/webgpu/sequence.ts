@@ -202,22 +202,9 @@ function forwardSource(
   const inner = def.inner !== undefined
   const hN = a.hNorm
   const cN = a.innerNorm
-  const row = (base: number, width: number, t: string, n: string, j: string) =>
-    `result[${base} + (${t} * N + ${n}) * ${width} + ${j}]`
-  const aRead = (j: string) => (L.A >= 0 ? row(L.A, AW, 't', 'n', j) : row(L.h, H, '(t + 1)', 'n', j))
-  const read = (name: string): string => {
-    const [space, key] = name.split('.') as [string, string | undefined]
-    const gate = key === undefined ? -1 : def.gates.indexOf(key as never)
-    if (space === 'x' && gate >= 0) return `xz[(t * N + n) * C + ${gate * H} + k]`
-    if (space === 'u' && gate >= 0) return `recurrentAt(t, n, ${gate * H} + k)`
-    if (name === 'prev.h') return row(L.h, H, 't', 'n', 'k')
-    if (name === 'prev.c') return row(L.c, H, 't', 'n', 'k')
-    if (name === 'y') return 'cellY(t, n, k)'
-    if (space === 'a') return aRead(`${layout.activations.indexOf(key!) * H} + k`)
-    throw new Error(`${def.kind}: a forward formula reads "${name}", which the step does not have`)
-  }
+  const read = forwardReader(cell, H, L)
   const activations = Object.fromEntries(Object.entries(def.activations).map(([name, x]) => [`a.${name}`, x]))
-  const vAt = (n: string, c: string) => row(L.V, C, 't', n, c)
+  const vAt = (n: string, c: string) => resultRow(L.V, C, 't', n, c)
   const innerAt = (n: string, k: string) =>
     `result[${L.A} + (t * N + ${n}) * ${AW} + ${layout.innerColumn! * H} + ${k}]`
   const gates =
@@ -241,8 +228,8 @@ function forwardSource(
     tid = i32(localIndex);
     n0 = i32(workgroupId.x) * S;
     for (var e = tid; e < S * H; e += WG) {
-      ${row(L.h, H, '0', 'n0', 'e')} = 0.0;
-      ${L.c >= 0 ? `${row(L.c, H, '0', 'n0', 'e')} = 0.0;` : ''}
+      ${resultRow(L.h, H, '0', 'n0', 'e')} = 0.0;
+      ${L.c >= 0 ? `${resultRow(L.c, H, '0', 'n0', 'e')} = 0.0;` : ''}
     }
     sync();
     for (var t = 0; t < uniforms.T; t++) {
@@ -251,48 +238,102 @@ function forwardSource(
         let n = n0 + e / C;
         let c = e % C;
         var s = 0.0;
-        if (live) { for (var k = 0; k < H; k++) { s += ${row(L.h, H, 't', 'n', 'k')} * Wh[k * C + c]; } }
+        if (live) { for (var k = 0; k < H; k++) { s += ${resultRow(L.h, H, 't', 'n', 'k')} * Wh[k * C + c]; } }
         ${vAt('n', 'c')} = s;
       }
       sync();
       ${statsPhase('H', hN, C, vAt, `${L.statsH}`, samples)}
       sync();
-      ${
-        L.A >= 0
-          ? `for (var e = tid; e < S * ${AW}; e += WG) {
+      ${L.A >= 0 ? activationsPhase(AW, L, gates) : ''}
+      ${inner ? `${statsPhase('C', cN, H, innerAt, `${L.statsC}`, samples)}\n      sync();` : ''}
+      ${statePhase(H, L, state)}
+    }
+  }`
+}
+
+/** The forward's output row j of a stacked tensor at (t, n). */
+const resultRow = (base: number, width: number, t: string, n: string, j: string) =>
+  `result[${base} + (${t} * N + ${n}) * ${width} + ${j}]`
+
+/** Where a forward formula's name lives at (t, n, k). */
+function forwardReader(cell: CellShape, H: number, L: ForwardLayout): (name: string) => string {
+  const { def, layout } = cell
+  const AW = cell.aWidth * H
+  const aRead = (j: string) => (L.A >= 0 ? resultRow(L.A, AW, 't', 'n', j) : resultRow(L.h, H, '(t + 1)', 'n', j))
+  return (name) => {
+    const [space, key] = name.split('.') as [string, string | undefined]
+    const gate = key === undefined ? -1 : def.gates.indexOf(key as never)
+    if (space === 'x' && gate >= 0) return `xz[(t * N + n) * C + ${gate * H} + k]`
+    if (space === 'u' && gate >= 0) return `recurrentAt(t, n, ${gate * H} + k)`
+    if (name === 'prev.h') return resultRow(L.h, H, 't', 'n', 'k')
+    if (name === 'prev.c') return resultRow(L.c, H, 't', 'n', 'k')
+    if (name === 'y') return 'cellY(t, n, k)'
+    if (space === 'a') return aRead(`${layout.activations.indexOf(key!) * H} + k`)
+    throw new Error(`${def.kind}: a forward formula reads "${name}", which the step does not have`)
+  }
+}
+
+/** Phase: the activations A of my samples at step t (kept for the backward). */
+function activationsPhase(AW: number, L: ForwardLayout, gates: string): string {
+  return `for (var e = tid; e < S * ${AW}; e += WG) {
         let n = n0 + e / ${AW};
         let j = e % ${AW};
         let q = j / H;
         let k = j % H;
         var value = 0.0;
         if (live) { ${gates} }
-        ${row(L.A, AW, 't', 'n', 'j')} = value;
+        ${resultRow(L.A, AW, 't', 'n', 'j')} = value;
       }
       sync();`
-          : ''
-      }
-      ${inner ? `${statsPhase('C', cN, H, innerAt, `${L.statsC}`, samples)}\n      sync();` : ''}
-      for (var e = tid; e < S * H; e += WG) {
+}
+
+/** Phase: the new state h (and c) of my samples; a padded sample carries its state on. */
+function statePhase(H: number, L: ForwardLayout, state: (s: 'h' | 'c') => string): string {
+  return `for (var e = tid; e < S * H; e += WG) {
         let n = n0 + e / H;
         let k = e % H;
         let valid = keepAt(t, n) > 0.0;
-        var value = ${row(L.h, H, 't', 'n', 'k')};
+        var value = ${resultRow(L.h, H, 't', 'n', 'k')};
         if (valid) ${state('h')}
-        ${row(L.h, H, '(t + 1)', 'n', 'k')} = value;
+        ${resultRow(L.h, H, '(t + 1)', 'n', 'k')} = value;
         ${
           L.c >= 0
-            ? `value = ${row(L.c, H, 't', 'n', 'k')};
+            ? `value = ${resultRow(L.c, H, 't', 'n', 'k')};
         if (valid) ${state('c')}
-        ${row(L.c, H, '(t + 1)', 'n', 'k')} = value;`
+        ${resultRow(L.c, H, '(t + 1)', 'n', 'k')} = value;`
             : ''
         }
       }
-      sync();
-    }
-  }`
+      sync();`
 }
 
-function backwardSource(
+/** What the backward's phases share: sizes, layouts, and where each value lives. */
+interface BackwardParts {
+  cell: CellShape
+  a: SequenceBackwardAttrs
+  N: number
+  H: number
+  C: number
+  F: ForwardLayout
+  B: BackwardLayout
+  samples: number
+  /** The packed step gradient's width. */
+  PW: number
+  fwd(base: number, width: number, t: string, n: string, j: string): string
+  P(t: string, n: string, j: string): string
+  /** Where a backward formula's name lives at (t, n, k). */
+  read(name: string): string
+  /** The inner term's value at (t, n, k) as the forward computed it. */
+  innerValue(n: string, k: string): string
+  /** The recurrent term's value v = h·Wh at (t, n, c). */
+  vAt(n: string, c: string): string
+  /** The gradient into the recurrent term's normalizer output: P's du columns. */
+  dy(n: string, c: string): string
+  /** The gradient into h at step t (two slots, alternating). */
+  dhSlot(t: string, n: string, k: string): string
+}
+
+function backwardParts(
   cell: CellShape,
   a: SequenceBackwardAttrs,
   N: number,
@@ -300,20 +341,14 @@ function backwardSource(
   F: ForwardLayout,
   B: BackwardLayout,
   samples: number,
-  threads: number,
-): string {
+): BackwardParts {
   const { def, layout } = cell
   const C = layout.G * H
   const AW = cell.aWidth * H
   const PW = layout.width * H
-  const inner = def.inner !== undefined
-  const hN = a.hNorm
-  const cN = a.innerNorm
   const fwd = (base: number, width: number, t: string, n: string, j: string) =>
     `fwd[${base} + (${t} * N + ${n}) * ${width} + ${j}]`
   const P = (t: string, n: string, j: string) => `result[${B.P} + (${t} * N + ${n}) * ${PW} + ${j}]`
-  const carryH = layout.carry.h!.col * H
-  const carryC = layout.carry.c ? layout.carry.c.col * H : -1
   const read = (name: string): string => {
     const [space, key] = name.split('.') as [string, string | undefined]
     if (name === 'dh') return 'dhAt(t, n, k)'
@@ -328,230 +363,268 @@ function backwardSource(
     if (name === 'dinner') return 'dinnerAt(t, n, k)'
     throw new Error(`${def.kind}: a backward formula reads "${name}", which the step does not have`)
   }
-  const before = def.backward.beforeNorm ?? {}
-  const after = { ...before, ...def.backward.afterNorm }
+  return {
+    cell,
+    a,
+    N,
+    H,
+    C,
+    F,
+    B,
+    samples,
+    PW,
+    fwd,
+    P,
+    read,
+    innerValue: (n, k) => fwd(F.A, AW, 't', n, `${layout.innerColumn! * H} + ${k}`),
+    vAt: (n, c) => fwd(F.V, C, 't', n, c),
+    dy: (n, c) => P('t', n, `${layout.du.col * H} + ${c}`),
+    dhSlot: (t, n, k) => `result[${B.dh} + ((${t}) % 2) * ${N * H} + ${n} * H + ${k}]`,
+  }
+}
+
+/** The packed step gradient P's blocks of H columns, each from the cell's backward formulas. */
+function packedBlocks(b: BackwardParts): { q: number; body: string }[] {
+  const { def, layout } = b.cell
+  const after = { ...(def.backward.beforeNorm ?? {}), ...def.backward.afterNorm }
   const blocks: { q: number; body: string }[] = []
-  def.gates.forEach((g, i) =>
-    blocks.push({
-      q: layout.dx.col + i,
-      body: formula(after, (def.backward.dx as Record<string, Operand>)[g]!, read, 'value'),
-    }),
-  )
-  if (layout.du !== layout.dx)
-    def.gates.forEach((g, i) =>
-      blocks.push({
-        q: layout.du.col + i,
-        body: formula(after, (def.backward.du as Record<string, Operand>)[g]!, read, 'value'),
-      }),
-    )
-  blocks.push({ q: layout.carry.h!.col, body: formula(after, def.backward.carry.h, read, 'value') })
+  const gates = (col: number, formulas: Record<string, Operand>) =>
+    def.gates.forEach((g, i) => blocks.push({ q: col + i, body: formula(after, formulas[g]!, b.read, 'value') }))
+  gates(layout.dx.col, def.backward.dx as Record<string, Operand>)
+  if (layout.du !== layout.dx) gates(layout.du.col, def.backward.du as Record<string, Operand>)
+  blocks.push({ q: layout.carry.h!.col, body: formula(after, def.backward.carry.h, b.read, 'value') })
   if (layout.carry.c)
-    blocks.push({ q: layout.carry.c.col, body: formula(after, def.backward.carry.c ?? 0, read, 'value') })
-  if (inner) {
+    blocks.push({ q: layout.carry.c.col, body: formula(after, def.backward.carry.c ?? 0, b.read, 'value') })
+  if (def.inner !== undefined) {
     blocks.push({ q: layout.innerDy!.col, body: 'value = innerAt(t, n, k);' })
     blocks.push({
       q: layout.innerDyXhat!.col,
       body: `value = ${norm('dgamma', { dy: 'innerAt(t, n, k)', xhat: 'cellXhat(t, n, k)' })};`,
     })
   }
-  const innerValue = (n: string, k: string) => fwd(F.A, AW, 't', n, `${layout.innerColumn! * H} + ${k}`)
-  // The inner term's gradient through its normalizer: sums over the batch (into the output's
-  // scratch) or over each sample's groups (workgroup memory), then dinner from them.
-  const G = cN.groups || 1
-  const size = H / G
-  const gC = norm('g', { gamma: 'gbC[k]', dy: 'innerAt(t, n, k)' })
-  const sumsC = `let d = ${gC}; s1 += ${norm('s1', { g: 'd' })}; s2 += ${norm('s2', { g: 'd', xhat: 'cellXhat(t, n, k)' })};`
-  let innerSums = ''
-  let dinner = 'innerAt(t, n, k)'
-  if (inner && cN.stats === 'batch') {
-    innerSums = `
-      for (var k = tid; k < H; k += WG) {
+  return blocks
+}
+
+/** One term's normalizer backward inside the loop: where its column variable is `col` over `width` columns. */
+interface TermBackwardSpec {
+  p: 'H' | 'C'
+  n: NormAttrs
+  width: number
+  col: 'k' | 'c'
+  /** γ of column col. */
+  gamma: string
+  /** The gradient into the normalizer's output at (t, n, col). */
+  dy: string
+  /** x̂ at (t, n, col), in the sums' loop. */
+  xhat: string
+  /** x̂ and the value's weight w as the du statement names them. */
+  xhatInDu: string
+  w: string
+  /** Where the batch sums go in the output (s1 then s2, `width` each). */
+  sumsAt: string
+  samples: number
+}
+
+/**
+ * The sums phase (batch: each column over the step's samples, into the output; row: each of my
+ * samples' groups, into workgroup memory `<p>Sums`) and the du expression from them — both from
+ * the normalization's formulas.
+ */
+function termNormBackward(o: TermBackwardSpec): { sums: string; du: string; shared: string } {
+  const { p, n, width, col } = o
+  if (n.stats === 'none') return { sums: '', du: o.dy, shared: '' }
+  const g = norm('g', { gamma: o.gamma, dy: o.dy })
+  const add = `let d = ${g}; s1 += ${norm('s1', { g: 'd' })}; s2 += ${norm('s2', { g: 'd', xhat: o.xhat })};`
+  const du = (w: string, s1: string, s2: string) =>
+    norm('du', { inv: `${p}Inv(t, n, ${col})`, g, w, s1, xhat: o.xhatInDu, s2 }, n.center)
+  if (n.stats === 'batch')
+    return {
+      shared: '',
+      sums: `
+      for (var ${col} = tid; ${col} < ${width}; ${col} += WG) {
         var s1 = 0.0;
         var s2 = 0.0;
-        for (var n = 0; n < N; n++) { ${sumsC} }
-        result[${B.sums} + k] = s1;
-        result[${B.sums} + H + k] = s2;
+        for (var n = 0; n < N; n++) { ${add} }
+        result[${o.sumsAt} + ${col}] = s1;
+        result[${o.sumsAt} + ${width} + ${col}] = s2;
       }
-      sync();`
-    dinner = norm(
-      'du',
-      {
-        inv: 'CInv(t, n, k)',
-        g: gC,
-        w: norm('w', { m: 'keepAt(t, n)', n: 'countAt(t)' }),
-        s1: `result[${B.sums} + k]`,
-        xhat: 'cellXhat(t, n, k)',
-        s2: `result[${B.sums} + H + k]`,
-      },
-      cN.center,
-    )
-  } else if (inner && cN.stats === 'row') {
-    innerSums = `
+      sync();`,
+      du: du(o.w, `result[${o.sumsAt} + ${col}]`, `result[${o.sumsAt} + ${width} + ${col}]`),
+    }
+  const G = n.groups || 1
+  const size = width / G
+  const at = (j: string) => `${p}Sums[(n - n0) * ${2 * G} + ${j}]`
+  return {
+    shared: `var<workgroup> ${p}Sums: array<f32, ${o.samples * 2 * G}>;`,
+    sums: `
       for (var e = tid; e < S * ${G}; e += WG) {
         let n = n0 + e / ${G};
         let g = e % ${G};
         var s1 = 0.0;
         var s2 = 0.0;
-        for (var j = 0; j < ${size}; j++) { let k = g * ${size} + j; ${sumsC} }
-        CSums[(n - n0) * ${2 * G} + g] = s1;
-        CSums[(n - n0) * ${2 * G} + ${G} + g] = s2;
+        for (var j = 0; j < ${size}; j++) { let ${col} = g * ${size} + j; ${add} }
+        ${at('g')} = s1;
+        ${at(`${G} + g`)} = s2;
       }
-      sync();`
-    dinner = norm(
-      'du',
-      {
-        inv: 'CInv(t, n, k)',
-        g: gC,
-        w: norm('w', { m: '1.0', n: f(size) }),
-        s1: `CSums[(n - n0) * ${2 * G} + k / ${size}]`,
-        xhat: 'cellXhat(t, n, k)',
-        s2: `CSums[(n - n0) * ${2 * G} + ${G} + k / ${size}]`,
-      },
-      cN.center,
-    )
+      sync();`,
+    du: du(norm('w', { m: '1.0', n: f(size) }), at(`${col} / ${size}`), at(`${G} + ${col} / ${size}`)),
   }
-  // The recurrent term's norm backward: dy is P's du columns.
-  const dy = (n: string, c: string) => P('t', n, `${layout.du.col * H} + ${c}`)
-  const vAt = (n: string, c: string) => fwd(F.V, C, 't', n, c)
-  const GH = hN.groups || 1
-  const sizeH = C / GH
-  const gH = norm('g', { gamma: 'gbH[c]', dy: dy('n', 'c') })
-  const sumsH = `let d = ${gH}; s1 += ${norm('s1', { g: 'd' })}; s2 += ${norm('s2', { g: 'd', xhat: `HXhat(${vAt('n', 'c')}, t, n, c)` })};`
-  let hSums = ''
-  let du = dy('n', 'c')
-  if (hN.stats === 'batch') {
-    hSums = `
-      for (var c = tid; c < C; c += WG) {
-        var s1 = 0.0;
-        var s2 = 0.0;
-        for (var n = 0; n < N; n++) { ${sumsH} }
-        result[${B.sums} + ${2 * H} + c] = s1;
-        result[${B.sums} + ${2 * H} + C + c] = s2;
-      }
-      sync();`
-    du = norm(
-      'du',
-      {
-        inv: 'HInv(t, n, c)',
-        g: gH,
-        w: 'w',
-        s1: `result[${B.sums} + ${2 * H} + c]`,
-        xhat: 'xhat',
-        s2: `result[${B.sums} + ${2 * H} + C + c]`,
-      },
-      hN.center,
-    )
-  } else if (hN.stats === 'row') {
-    hSums = `
-      for (var e = tid; e < S * ${GH}; e += WG) {
-        let n = n0 + e / ${GH};
-        let g = e % ${GH};
-        var s1 = 0.0;
-        var s2 = 0.0;
-        for (var j = 0; j < ${sizeH}; j++) { let c = g * ${sizeH} + j; ${sumsH} }
-        HSums[(n - n0) * ${2 * GH} + g] = s1;
-        HSums[(n - n0) * ${2 * GH} + ${GH} + g] = s2;
-      }
-      sync();`
-    du = norm(
-      'du',
-      {
-        inv: 'HInv(t, n, c)',
-        g: gH,
-        w: norm('w', { m: '1.0', n: f(sizeH) }),
-        s1: `HSums[(n - n0) * ${2 * GH} + c / ${sizeH}]`,
-        xhat: 'xhat',
-        s2: `HSums[(n - n0) * ${2 * GH} + ${GH} + c / ${sizeH}]`,
-      },
-      hN.center,
-    )
-  }
-  const dhSlot = (t: string, n: string, k: string) => `result[${B.dh} + ((${t}) % 2) * ${N * H} + ${n} * H + ${k}]`
-  // The gradient into the recurrent matMul's output at step t: du where the term is normalized, else P's du columns.
-  const duRead =
-    hN.stats === 'none'
-      ? (n: string, c: string) => dy(n, c)
-      : (n: string, c: string) => `result[${B.dV} + (t * N + ${n}) * C + ${c}]`
+}
+
+/** The WGSL functions the backward's phases call: dh, the carried c, the inner term's gradient before and after its norm. */
+function backwardFunctions(b: BackwardParts, dinner: string): string {
+  const { def, layout } = b.cell
+  const carryH = layout.carry.h!.col * b.H
+  const carryC = layout.carry.c ? layout.carry.c.col * b.H : -1
+  const cN = b.a.innerNorm
   return `
-  ${common(N, H, C, samples, threads)}
-  ${normFunctions('H', hN, C, F.statsH, samples, 'fwd')}
-  ${hN.stats === 'row' ? `var<workgroup> HSums: array<f32, ${samples * 2 * GH}>;` : ''}
-  ${inner ? normFunctions('C', cN, H, F.statsC, samples, 'fwd') : ''}
-  ${inner && cN.stats === 'row' ? `var<workgroup> CSums: array<f32, ${samples * 2 * G}>;` : ''}
-  ${inner ? `fn cellXhat(t: i32, n: i32, k: i32) -> f32 { return CXhat(${innerValue('n', 'k')}, t, n, k); }` : ''}
-  ${inner ? `fn cellY(t: i32, n: i32, k: i32) -> f32 { return ${cN.stats === 'none' ? 'cellXhat(t, n, k)' : norm('y', { gamma: 'gbC[k]', xhat: 'cellXhat(t, n, k)', beta: 'gbC[H + k]' })}; }` : ''}
+  ${def.inner !== undefined ? `fn cellXhat(t: i32, n: i32, k: i32) -> f32 { return CXhat(${b.innerValue('n', 'k')}, t, n, k); }` : ''}
+  ${def.inner !== undefined ? `fn cellY(t: i32, n: i32, k: i32) -> f32 { return ${cN.stats === 'none' ? 'cellXhat(t, n, k)' : norm('y', { gamma: 'gbC[k]', xhat: 'cellXhat(t, n, k)', beta: 'gbC[H + k]' })}; }` : ''}
   fn dhAt(t: i32, n: i32, k: i32) -> f32 {
-    var s = ${dhSlot('t', 'n', 'k')};
-    if (t < uniforms.T - 1) { s += ${P('(t + 1)', 'n', `${carryH} + k`)}; }
-    ${a.sequenceOutput ? 's += dy[(t * N + n) * H + k];' : ''}
+    var s = ${b.dhSlot('t', 'n', 'k')};
+    if (t < uniforms.T - 1) { s += ${b.P('(t + 1)', 'n', `${carryH} + k`)}; }
+    ${b.a.sequenceOutput ? 's += dy[(t * N + n) * H + k];' : ''}
     return s;
   }
   fn carryCAt(t: i32, n: i32, k: i32) -> f32 {
-    ${carryC >= 0 ? `if (t < uniforms.T - 1) { return ${P('(t + 1)', 'n', `${carryC} + k`)}; }` : ''}
+    ${carryC >= 0 ? `if (t < uniforms.T - 1) { return ${b.P('(t + 1)', 'n', `${carryC} + k`)}; }` : ''}
     return 0.0;
   }
   ${
-    inner
+    def.inner !== undefined
       ? `fn innerAt(t: i32, n: i32, k: i32) -> f32 {
     if (keepAt(t, n) <= 0.0) { return 0.0; }
     var value = 0.0;
-    ${formula(before, 'inner', read, 'value')}
+    ${formula(def.backward.beforeNorm ?? {}, 'inner', b.read, 'value')}
     return value;
   }
   fn dinnerAt(t: i32, n: i32, k: i32) -> f32 { return ${dinner}; }`
       : ''
-  }
-  fn main(index: i32) {
-    tid = i32(localIndex);
-    n0 = i32(workgroupId.x) * S;
-    for (var e = tid; e < S * H; e += WG) {
-      let n = n0 + e / H;
-      let k = e % H;
-      ${dhSlot('uniforms.T - 1', 'n', 'k')} = ${a.sequenceOutput ? '0.0' : 'dy[n * H + k]'};
-    }
-    sync();
-    for (var t = uniforms.T - 1; t >= 0; t--) {
-      ${inner && cN.stats === 'row' ? statsPhase('C', cN, H, innerValue, '', samples) + '\n      sync();' : ''}
-      ${hN.stats === 'row' ? statsPhase('H', hN, C, vAt, '', samples) + '\n      sync();' : ''}
-      ${innerSums}
-      for (var e = tid; e < S * ${PW}; e += WG) {
-        let n = n0 + e / ${PW};
-        let j = e % ${PW};
+  }`
+}
+
+/** Phase: P, the packed step gradient, for my samples at step t (padded samples pass dh and the carried c on). */
+function packedPhase(b: BackwardParts): string {
+  const { layout } = b.cell
+  return `
+      for (var e = tid; e < S * ${b.PW}; e += WG) {
+        let n = n0 + e / ${b.PW};
+        let j = e % ${b.PW};
         let q = j / H;
         let k = j % H;
         var value = 0.0;
         if (keepAt(t, n) <= 0.0) {
           if (q == ${layout.carry.h!.col}) { value = dhAt(t, n, k); }
-          ${carryC >= 0 ? `if (q == ${layout.carry.c!.col}) { value = carryCAt(t, n, k); }` : ''}
-        } else { ${branches(blocks)} }
-        ${P('t', 'n', 'j')} = value;
+          ${layout.carry.c ? `if (q == ${layout.carry.c.col}) { value = carryCAt(t, n, k); }` : ''}
+        } else { ${branches(packedBlocks(b))} }
+        ${b.P('t', 'n', 'j')} = value;
       }
-      sync();
-      ${
-        hN.stats !== 'none'
-          ? `${hSums}
+      sync();`
+}
+
+/** Phase: the recurrent term's norm backward, dV and dy·x̂ at step t. */
+function recurrentNormPhase(b: BackwardParts, h: { sums: string; du: string }): string {
+  if (b.a.hNorm.stats === 'none') return ''
+  return `${h.sums}
       for (var e = tid; e < S * C; e += WG) {
         let n = n0 + e / C;
         let c = e % C;
         let count = countAt(t);
         let w = select(0.0, ${norm('w', { m: 'keepAt(t, n)', n: 'count' })}, keepAt(t, n) > 0.0);
-        let xhat = HXhat(${vAt('n', 'c')}, t, n, c);
-        result[${B.dV} + (t * N + n) * C + c] = ${du};
-        result[${B.dyXhat} + (t * N + n) * C + c] = ${norm('dgamma', { dy: dy('n', 'c'), xhat: 'xhat' })};
+        let xhat = HXhat(${b.vAt('n', 'c')}, t, n, c);
+        result[${b.B.dV} + (t * N + n) * C + c] = ${h.du};
+        result[${b.B.dyXhat} + (t * N + n) * C + c] = ${norm('dgamma', { dy: b.dy('n', 'c'), xhat: 'xhat' })};
       }
       sync();`
-          : ''
-      }
+}
+
+/** Phase: the gradient into h at step t − 1, dV·Whᵀ (dV: du where the term is normalized, else P's du columns). */
+function recurrentMatMulPhase(b: BackwardParts): string {
+  const duRead =
+    b.a.hNorm.stats === 'none'
+      ? (n: string, c: string) => b.dy(n, c)
+      : (n: string, c: string) => `result[${b.B.dV} + (t * N + ${n}) * C + ${c}]`
+  return `
       if (t > 0) {
         for (var e = tid; e < S * H; e += WG) {
           let n = n0 + e / H;
           let k = e % H;
           var s = 0.0;
           for (var c = 0; c < C; c++) { s += ${duRead('n', 'c')} * Wh[k * C + c]; }
-          ${dhSlot('t - 1', 'n', 'k')} = s;
+          ${b.dhSlot('t - 1', 'n', 'k')} = s;
         }
       }
-      sync();
+      sync();`
+}
+
+function backwardSource(
+  cell: CellShape,
+  a: SequenceBackwardAttrs,
+  N: number,
+  H: number,
+  F: ForwardLayout,
+  B: BackwardLayout,
+  samples: number,
+  threads: number,
+): string {
+  const b = backwardParts(cell, a, N, H, F, B, samples)
+  const { C } = b
+  const inner = cell.def.inner !== undefined
+  const hN = a.hNorm
+  const cN = a.innerNorm
+  // The inner term's gradient through its normalizer, then the recurrent term's: sums over the
+  // batch (into the output's scratch) or over each sample's groups (workgroup memory), then du.
+  const c = inner
+    ? termNormBackward({
+        p: 'C',
+        n: cN,
+        width: H,
+        col: 'k',
+        gamma: 'gbC[k]',
+        dy: 'innerAt(t, n, k)',
+        xhat: 'cellXhat(t, n, k)',
+        xhatInDu: 'cellXhat(t, n, k)',
+        w: norm('w', { m: 'keepAt(t, n)', n: 'countAt(t)' }),
+        sumsAt: `${B.sums}`,
+        samples,
+      })
+    : { sums: '', du: 'innerAt(t, n, k)', shared: '' }
+  const h = termNormBackward({
+    p: 'H',
+    n: hN,
+    width: C,
+    col: 'c',
+    gamma: 'gbH[c]',
+    dy: b.dy('n', 'c'),
+    xhat: `HXhat(${b.vAt('n', 'c')}, t, n, c)`,
+    xhatInDu: 'xhat',
+    w: 'w',
+    sumsAt: `${B.sums} + ${2 * H}`,
+    samples,
+  })
+  return `
+  ${common(N, H, C, samples, threads)}
+  ${normFunctions('H', hN, C, F.statsH, samples, 'fwd')}
+  ${h.shared}
+  ${inner ? normFunctions('C', cN, H, F.statsC, samples, 'fwd') : ''}
+  ${c.shared}
+  ${backwardFunctions(b, c.du)}
+  fn main(index: i32) {
+    tid = i32(localIndex);
+    n0 = i32(workgroupId.x) * S;
+    for (var e = tid; e < S * H; e += WG) {
+      let n = n0 + e / H;
+      let k = e % H;
+      ${b.dhSlot('uniforms.T - 1', 'n', 'k')} = ${a.sequenceOutput ? '0.0' : 'dy[n * H + k]'};
+    }
+    sync();
+    for (var t = uniforms.T - 1; t >= 0; t--) {
+      ${inner && cN.stats === 'row' ? statsPhase('C', cN, H, b.innerValue, '', samples) + '\n      sync();' : ''}
+      ${hN.stats === 'row' ? statsPhase('H', hN, C, b.vAt, '', samples) + '\n      sync();' : ''}
+      ${c.sums}
+      ${packedPhase(b)}
+      ${recurrentNormPhase(b, h)}
+      ${recurrentMatMulPhase(b)}
     }
   }`
 }
