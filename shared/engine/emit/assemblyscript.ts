@@ -4,7 +4,7 @@
 // `npm run generate` (scripts/build-wasm-kernels.ts). What each stage reads and writes is
 // cell-stages.ts's, as for the JavaScript (emit/js.ts); this file spells it as pointer arithmetic
 // and vector operations. A row's last 1–3 units are a partial vector (lanes.ts).
-import { expr, type Expr } from '../../kinds/formulas'
+import { expr, type Dialect, type Expr } from '../../kinds/formulas'
 import { CELL_DEFINITIONS, type CellDefinition } from '../../kinds/cells'
 import { cellStages, type Place, type Stage } from './cell-stages'
 
@@ -15,30 +15,50 @@ const float = (v: number) => {
   return /[.e]/.test(s) ? s : `${s}.0`
 }
 
-/** An expression over v128 values (every operator a lanes.ts or math.ts function: no precedence to get wrong). */
-function vec(e: Expr): string {
+/** How a lane type spells each operator (every one a call: no precedence to get wrong). */
+export interface LaneOps {
+  add: string
+  sub: string
+  mul: string
+  div: string
+  neg: string
+  /** x² as one call where the lane type has one (else x·x). */
+  square?: string
+}
+
+/** Four float32 lanes: lanes.ts's and math.ts's functions. */
+export const OPS32: LaneOps = { add: 'add', sub: 'sub', mul: 'mul', div: 'f32x4.div', neg: 'neg', square: 'square' }
+
+/** An expression over v128 lanes: names and numbers as the dialect spells them, operators as `ops` does. */
+export function lanesOf(e: Expr, d: Dialect, ops: LaneOps): string {
   switch (e.op) {
     case 'ref':
-      return local(e.name)
+      return d.ref(e.name)
     case 'num':
-      return `sp(${float(e.value)})`
+      return d.num(e.value)
     case 'add':
     case 'sub':
     case 'mul':
-      return `${e.op}(${vec(e.a)}, ${vec(e.b)})`
     case 'div':
-      return `f32x4.div(${vec(e.a)}, ${vec(e.b)})`
+      return `${ops[e.op]}(${lanesOf(e.a, d, ops)}, ${lanesOf(e.b, d, ops)})`
+    case 'square': {
+      const a = lanesOf(e.a, d, ops)
+      return ops.square ? `${ops.square}(${a})` : `${ops.mul}(${a}, ${a})`
+    }
     case 'neg':
-    case 'square':
-      return `${e.op}(${vec(e.a)})`
+      return `${ops.neg}(${lanesOf(e.a, d, ops)})`
     case 'sigmoid':
     case 'tanh':
     case 'rsqrt':
-      return `${e.op}4(${vec(e.a)})`
+      return d.call(e.op, lanesOf(e.a, d, ops))
     case 'sum':
-      throw new Error("a cell's formulas have no sums over a statistic")
+      throw new Error('a sum over a statistic is a loop: emit its term')
   }
 }
+
+/** A cell's expression over four float32 lanes (sigmoid and tanh the fast math.ts versions). */
+const vec = (e: Expr): string =>
+  lanesOf(e, { ref: local, num: (v) => `sp(${float(v)})`, call: (fn, arg) => `${fn}4(${arg})` }, OPS32)
 
 /** A place's address: unit k of its block (keep: one plane of N·H per kept value). */
 const address = (p: Place) =>
