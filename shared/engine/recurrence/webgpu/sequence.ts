@@ -557,18 +557,8 @@ function recurrentMatMulPhase(b: BackwardParts): string {
       sync();`
 }
 
-function backwardSource(
-  cell: CellShape,
-  a: SequenceBackwardAttrs,
-  N: number,
-  H: number,
-  F: ForwardLayout,
-  B: BackwardLayout,
-  samples: number,
-  threads: number,
-): string {
-  const b = backwardParts(cell, a, N, H, F, B, samples)
-  const { C } = b
+function backwardSource(b: BackwardParts, threads: number): string {
+  const { cell, a, N, H, C, F, B, samples } = b
   const inner = cell.def.inner !== undefined
   const hN = a.hNorm
   const cN = a.innerNorm
@@ -681,7 +671,7 @@ export function sequenceBackward(
     B.size,
     N / samples,
     threads,
-    backwardSource(cell, a, N, H, F, B, samples, threads),
+    backwardSource(backwardParts(cell, a, N, H, F, B, samples), threads),
   )
   return backend.runWebGPUProgram(program, names.map((x) => ins[x]!) as never, 'float32', [
     { type: 'int32', data: [a.T] },
