@@ -3,8 +3,10 @@
 // {8, 32, 128}, with no norm, per-step BN and LN, and PyTorch on the same CPU right after (the
 // anchors' eager per-step loop with the same norm, and nn.LSTM), printed as JSON lines and drawn
 // as a log–log picture (ms per step against the step's multiply-add work) into docs/cost-curves.svg.
-// `--quick`: H ∈ {32, 64}, T ∈ {25, 50}, batch 32 only. `--no-torch`: NormLab alone. `--from FILE`:
-// draw the picture again from a run's printed lines (no timing). Not a test.
+// `--quick`: H ∈ {32, 64}, T ∈ {25, 50}, batch 32 only. `--no-torch`: NormLab alone; `--torch-only`:
+// PyTorch alone. `--max-gflop G`: only the shapes of at most G GFLOP a step (PyTorch's eager loop
+// takes minutes a shape at the largest). `--from FILE`: draw the picture again from printed lines
+// (no timing; PyTorch's lines appended to NormLab's draw both). Not a test.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -20,6 +22,7 @@ const HS = quick ? [32, 64] : [32, 64, 128, 256]
 const TS = quick ? [25, 50] : [25, 50, 100, 200]
 const BATCHES = quick ? [32] : [8, 32, 128]
 const D = 2 // the adding problem's inputs
+const MAX_GFLOP = args.includes('--max-gflop') ? Number(args[args.indexOf('--max-gflop') + 1]) : Infinity
 
 /** FLOPs of one LSTM training step: the gate matMuls forward (2·T·B·(D + H)·4H) and twice that backward. */
 const flopsOf = (H: number, T: number, B: number) => 3 * 2 * T * B * (D + H) * 4 * H
@@ -37,30 +40,33 @@ interface Point {
   ms: number
 }
 
+/** The grid's shapes [H, T, batch], those over --max-gflop left out. */
+const shapes = (): [number, number, number][] =>
+  HS.flatMap((H) => TS.flatMap((T) => BATCHES.map((b): [number, number, number] => [H, T, b]))).filter(
+    ([H, T, b]) => flopsOf(H, T, b) / 1e9 <= MAX_GFLOP,
+  )
+
 async function normlab(): Promise<Point[]> {
   await useNodeBackend('wasm')
   const out: Point[] = []
-  for (const H of HS)
-    for (const T of TS)
-      for (const batch of BATCHES)
-        for (const norm of BENCH_NORMS) {
-          const c: BenchCase = { cell: 'lstm', hidden: H, T, batch, norm }
-          const flops = flopsOf(H, T, batch)
-          const ms = await timeTrainingStep(c, false, stepsFor(flops), () => performance.now())
-          const p = { who: 'normlab-wasm', norm, H, T, batch, gflop: flops / 1e9, ms }
-          out.push(p)
-          console.log(JSON.stringify({ ...p, gflopPerS: Math.round((flops / 1e6 / ms) * 10) / 10 }))
-        }
+  for (const [H, T, batch] of shapes())
+    for (const norm of BENCH_NORMS) {
+      const c: BenchCase = { cell: 'lstm', hidden: H, T, batch, norm }
+      const flops = flopsOf(H, T, batch)
+      const ms = await timeTrainingStep(c, false, stepsFor(flops), () => performance.now())
+      const p = { who: 'normlab-wasm', norm, H, T, batch, gflop: flops / 1e9, ms }
+      out.push(p)
+      console.log(JSON.stringify({ ...p, gflopPerS: Math.round((flops / 1e6 / ms) * 10) / 10 }))
+    }
   return out
 }
 
 function pytorch(): Point[] {
   const anchor = join(ROOT, '..', 'shared', 'anchors', 'bench_torch.py')
   if (!existsSync(anchor)) return (process.stderr.write(`pytorch skipped: no ${anchor}\n`), [])
-  const shapes = HS.flatMap((H) => TS.flatMap((T) => BATCHES.map((b) => `${H},${T},${b},${D}`)))
   const run = spawnSync(
     '/usr/bin/python3',
-    [join(ROOT, 'scripts', 'bench_torch_shapes.py'), anchor, '2', '3', ...shapes],
+    [join(ROOT, 'scripts', 'bench_torch_shapes.py'), anchor, '2', '3', ...shapes().map((s) => `${s.join(',')},${D}`)],
     { encoding: 'utf8', maxBuffer: 1 << 26 },
   )
   if (run.status !== 0) return (process.stderr.write(`pytorch skipped: ${run.stderr.slice(-400)}\n`), [])
@@ -130,9 +136,10 @@ function svg(points: Point[]): string {
     .filter(([who]) => points.some((p) => p.who === who))
     .map(
       ([who, c], i) =>
-        `<circle cx="${W - m.r + 24}" cy="${m.t + 150 + i * 18}" r="4" fill="${c}"/><text x="${W - m.r + 34}" y="${m.t + 154 + i * 18}">${who}</text>`,
+        `<circle cx="${W - m.r + 24}" cy="${m.t + 230 + i * 18}" r="4" fill="${c}"/><text x="${W - m.r + 34}" y="${m.t + 234 + i * 18}">${who}</text>`,
     )
-  legend.push(`<text x="${W - m.r + 20}" y="${m.t + 220}">● no norm  □ BN per step  △ LN</text>`)
+  // Below the throughput lines' labels (they leave the plot on its right edge, higher up).
+  legend.push(`<text x="${W - m.r + 20}" y="${m.t + 300}">● no norm  □ BN per step  △ LN</text>`)
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${Hh}" font-family="sans-serif" font-size="11" style="background:#fff">
 <defs><clipPath id="plot"><rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${Hh - m.t - m.b}"/></clipPath></defs>
 ${grid.join('\n')}
@@ -151,7 +158,9 @@ async function main(): Promise<void> {
         .split('\n')
         .filter((l) => l.startsWith('{"who"'))
         .map((l) => JSON.parse(l) as Point)
-    : await normlab()
+    : args.includes('--torch-only')
+      ? []
+      : await normlab()
   if (!from && !args.includes('--no-torch')) points.push(...pytorch())
   const file = join(ROOT, 'docs', quick ? 'cost-curves-quick.svg' : 'cost-curves.svg')
   writeFileSync(file, svg(points))
