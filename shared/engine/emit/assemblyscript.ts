@@ -10,7 +10,8 @@ import { cellStages, type Place, type Stage } from './cell-stages'
 
 const local = (name: string) => `v_${name.replace(/\./g, '_')}`
 
-const float = (v: number) => {
+/** A number as an AssemblyScript float literal. */
+export const float = (v: number): string => {
   const s = String(Object.is(v, -0) ? 0 : v)
   return /[.e]/.test(s) ? s : `${s}.0`
 }
@@ -56,9 +57,15 @@ export function lanesOf(e: Expr, d: Dialect, ops: LaneOps): string {
   }
 }
 
-/** A cell's expression over four float32 lanes (sigmoid and tanh the fast math.ts versions). */
-const vec = (e: Expr): string =>
-  lanesOf(e, { ref: local, num: (v) => `sp(${float(v)})`, call: (fn, arg) => `${fn}4(${arg})` }, OPS32)
+/** Four float32 lanes with names spelled by `ref`: numbers splat, functions math.ts's (sigmoid4, tanh4, rsqrt4). */
+export const f32x4Dialect = (ref: (name: string) => string): Dialect => ({
+  ref,
+  num: (v) => `sp(${float(v)})`,
+  call: (fn, arg) => `${fn}4(${arg})`,
+})
+
+/** A cell's expression over four float32 lanes. */
+const vec = (e: Expr): string => lanesOf(e, f32x4Dialect(local), OPS32)
 
 /** A place's address: unit k of its block (keep: one plane of N·H per kept value). */
 const address = (p: Place) =>

@@ -6,7 +6,7 @@
 // at load time (gpu/normalization.ts) through the same `normCall`.
 import { bare, emit, refsOf, type Dialect, type Expr } from '../../kinds/formulas'
 import { normFormulas, termOf, isSum, type NormFormulaName } from '../../kinds/norms/normalization'
-import { lanesOf, OPS32, type LaneOps } from './assemblyscript'
+import { f32x4Dialect, float, lanesOf, OPS32, type LaneOps } from './assemblyscript'
 
 /** Each formula's parameters, in call order. */
 export const NORM_SIGNATURES: Readonly<Record<NormFormulaName, readonly string[]>> = {
@@ -87,17 +87,8 @@ export function generateNormFunctionsJs(): string {
   ].join('\n')
 }
 
-const float = (v: number) => {
-  const s = String(v)
-  return /[.e]/.test(s) ? s : `${s}.0`
-}
-
 /** AssemblyScript over float32×4 lanes (lanes.ts's operators). */
-const F32X4: Dialect = {
-  ref: param,
-  num: (v) => `sp(${float(v)})`,
-  call: (fn, arg) => `${fn}4(${arg})`,
-}
+const F32X4 = f32x4Dialect(param)
 
 /** AssemblyScript over float64×2 lanes (the batch norm's float64 backward). */
 const F64X2: Dialect = {

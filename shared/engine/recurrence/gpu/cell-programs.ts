@@ -5,8 +5,8 @@ import type { CellDefinition } from '../../../kinds'
 import { emit, expr, needed, type Bindings, type Operand } from '../../../kinds/formulas'
 import { cellShape, type CellShape } from '../kernels/layout'
 import type { CellBackwardAttrs, CellForwardAttrs, NormAttrs } from '../kernels/names'
-import { f, type ShaderLang } from './lang'
-import { invOf, normInputs, normSource, rowStatsProgram, xhatOf } from './normalization'
+import type { ShaderLang } from './lang'
+import { invOf, normInputs, normSource, rowStatsProgram, sumTerm, weightOf, xhatOf } from './normalization'
 import { NO_STEP, program, runReleasing, type Gpu, type Info, type ProgramSpec, type Step } from './program'
 
 const local = (name: string) => `v_${name.replace(/\./g, '_')}`
@@ -209,12 +209,7 @@ function innerNormBackward(
   const G = n.groups || 1
   const size = H / G
   const g = normSource(L, 'g', { gamma: 'getGammaBeta(0, k)', dy: 'innerAt(n, k)' })
-  const sums = (split: number) =>
-    L.sel(
-      `rc.y < ${split}`,
-      normSource(L, 's1', { g: 'd' }),
-      normSource(L, 's2', { g: 'd', xhat: 'cellXhat(rowOffset + n, n, k)' }),
-    )
+  const sums = (split: number) => sumTerm(L, split, 'd', 'cellXhat(rowOffset + n, n, k)')
   const batch = n.stats === 'batch'
   const reduce = program(
     base,
@@ -258,7 +253,7 @@ function innerNormBackward(
       }
     : {
         inv: invOf(L, n, H, 'n', 'k'),
-        w: normSource(L, 'w', { m: '1.0', n: f(size) }),
+        w: weightOf(L, size),
         s1: `getSums(n, k / ${size})`,
         s2: `getSums(n, ${G} + k / ${size})`,
       }

@@ -24,7 +24,11 @@ export function normSource(
 }
 
 /** A value's weight in a group of `size` values' statistics (every feature counts: m = 1, n = size). */
-const weightOf = (L: ShaderLang, size: number) => normSource(L, 'w', { m: '1.0', n: f(size) })
+export const weightOf = (L: ShaderLang, size: number): string => normSource(L, 'w', { m: '1.0', n: f(size) })
+
+/** One output of a sums program: s1's term (g at the value) for rc.y below `split`, s2's above. */
+export const sumTerm = (L: ShaderLang, split: number, g: string, xhat: string): string =>
+  L.sel(`rc.y < ${split}`, normSource(L, 's1', { g }), normSource(L, 's2', { g, xhat }))
 
 /**
  * Per-row statistics of columns [col0, col0 + C) of v in `groups` groups: [R, 2G] (mean — 0 for
@@ -251,8 +255,7 @@ export function normGradKernel(gpu: Gpu, ins: Record<string, Info>, a: Attrs): I
     step,
     dyAt,
     gOf: (r, c) => normSource(L, 'g', { gamma: `getGammaBeta(0, ${c})`, dy: dyAt(r, c) }),
-    sumsOf: (split, xhat) =>
-      L.sel(`rc.y < ${split}`, normSource(L, 's1', { g: 'dxhat' }), normSource(L, 's2', { g: 'dxhat', xhat })),
+    sumsOf: (split, xhat) => sumTerm(L, split, 'dxhat', xhat),
   }
   const inputs: Record<string, Info> = { ...ins }
   const temp: Info[] = []

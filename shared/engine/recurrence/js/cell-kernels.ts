@@ -8,7 +8,7 @@ import { cellShape, type CellShape } from '../kernels/layout'
 import type { CellRows } from './cell-rows'
 import { CELL_ROWS } from './cells.generated'
 import { UNCENTERED } from '../../../kinds/norms/normalization'
-import { Columns, normalizedRow, rowGrad, type NormArgs } from './normalization'
+import { Columns, countOf, normalizedRow, rowGrad, type NormArgs } from './normalization'
 import * as F from './normalization.generated'
 
 /** A cell's shape (kernels/layout.ts) with its generated JavaScript rows. */
@@ -264,9 +264,7 @@ function innerBackward(
     for (let s = 0; s < N; s++) if (valid(s)) rowGrad(n, H, xhat, dy, inv, s * H, out)
     return out
   }
-  // The weights arrive normalized (mask/count): n = Σm undoes their rounding.
-  let total = 0
-  for (let s = 0; s < N; s++) total += F.nTerm(w![rowOffset + s]!)
+  const total = countOf(w!, rowOffset, N)
   for (let k = 0; k < H; k++) {
     let s1 = 0
     let s2 = 0
@@ -278,7 +276,7 @@ function innerBackward(
     if (!n.center) s1 = UNCENTERED.s1
     for (let s = 0; s < N; s++) {
       const j = s * H + k
-      out[j] = F.du(cols.inv[k]!, F.g(gamma[k]!, dy[j]!), F.w(w![rowOffset + s]!, total || 1), s1, xhat[j]!, s2)
+      out[j] = F.du(cols.inv[k]!, F.g(gamma[k]!, dy[j]!), F.w(w![rowOffset + s]!, total), s1, xhat[j]!, s2)
     }
   }
   return out

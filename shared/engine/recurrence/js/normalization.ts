@@ -149,7 +149,7 @@ export function moments(
  * normalized, w = mask/count, so ≈ 1; dividing by their own sum undoes their rounding). 1 for a
  * segment no sample reaches: its statistics are then 0.
  */
-function countOf(w: Float32Array, row0: number, rows: number): number {
+export function countOf(w: Float32Array, row0: number, rows: number): number {
   let total = 0
   for (let r = row0; r < row0 + rows; r++) total += F.nTerm(w[r]!)
   return total === 0 ? 1 : total

@@ -29,7 +29,7 @@ import {
 } from '../kernels/sequence-layout'
 import type { NormAttrs } from '../kernels/names'
 import { f, WGSL } from '../gpu/lang'
-import { normSource } from '../gpu/normalization'
+import { normSource, weightOf } from '../gpu/normalization'
 import type { NormFormulaName } from '../../../kinds/norms/normalization'
 
 /** A normalization formula in WGSL, its names bound to WGSL expressions. */
@@ -467,7 +467,7 @@ function termNormBackward(o: TermBackwardSpec): { sums: string; du: string; shar
         ${at(`${G} + g`)} = s2;
       }
       sync();`,
-    du: du(norm('w', { m: '1.0', n: f(size) }), at(`${col} / ${size}`), at(`${G} + ${col} / ${size}`)),
+    du: du(weightOf(WGSL, size), at(`${col} / ${size}`), at(`${G} + ${col} / ${size}`)),
   }
 }
 
