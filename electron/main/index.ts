@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { eventChannelOf } from '../../shared/contract'
 import { CONTENT_SECURITY_POLICY } from '../../shared/security/csp'
 import { defaultArchivePath, openServices, type Services } from '../store'
-import { registerIpc, trustedSender } from './ipc'
+import { registerArchivePorts, registerIpc, trustedSender } from './ipc'
 import { electronPrinter } from './pdf'
 import { APP_ORIGIN, APP_SCHEME, APP_URL, appProtocolHandler, registerAppScheme } from './protocol'
 import { createMainWindow, lockDownContents } from './window'
@@ -51,6 +51,7 @@ async function start(): Promise<void> {
 
   const allowed = [`${APP_ORIGIN}/`, ...(devServerUrl ? [devServerUrl] : [])]
   registerIpc(ipcMain, services.dispatch, trustedSender(allowed))
+  registerArchivePorts(ipcMain, services.dispatch, trustedSender(allowed))
   services.bus.subscribe((name, payload) => {
     for (const window of BrowserWindow.getAllWindows()) window.webContents.send(eventChannelOf(name), payload)
   })

@@ -572,6 +572,7 @@ export const en = {
     idleTitle: 'Nothing is training',
     idleBody:
       'Start an experiment and watch it learn here: curves, and the statistics of every time step as they change.',
+    alongside: 'Training alongside',
     runProgress: 'Run progress',
     studyProgress: 'Study progress',
     progress: 'step {{step}} of {{total}} · {{rate}} steps/s · {{eta}} left',
@@ -726,6 +727,11 @@ export const en = {
     preferredBackend: 'Preferred backend',
     backendHint:
       'The fastest: each backend that passes the numerics check is timed on a few training steps (once per machine and version) and the fastest trains. A backend you choose is used if it starts and passes, else the next, and NormLab says why.',
+    parallelRuns: 'Runs at once',
+    parallelAuto_one: 'One per core ({{count}} here)',
+    parallelAuto_other: 'One per core ({{count}} here)',
+    parallelHint:
+      'Where training computes on the CPU (WebAssembly), a study’s runs train this many at a time, each in a worker of its own; every run is the run it would be alone. On a GPU one run trains at a time.',
     probeTitle: 'Measured speed',
     probeBody: 'Milliseconds per training step of {{model}}, the median of {{steps}} steps, on this machine.',
     probeBackend: 'Backend',

@@ -550,6 +550,7 @@ export const zhCN = translationOf<typeof en>()({
     running: '正在训练',
     idleTitle: '当前没有训练任务',
     idleBody: '开始一个实验，就能在这里看到它的学习过程：曲线，以及每个时间步统计量的变化。',
+    alongside: '同时在训练',
     runProgress: '本次运行进度',
     studyProgress: '研究进度',
     progress: '第 {{step}} / {{total}} 步 · 每秒 {{rate}} 步 · 剩余 {{eta}}',
@@ -698,6 +699,11 @@ export const zhCN = translationOf<typeof en>()({
     preferredBackend: '首选后端',
     backendHint:
       '最快的：每个通过数值检查的后端都会用几个训练步计时（每台机器、每个版本一次），在最快的后端上训练。若你指定了后端，它能启动并通过检查就用它，否则改用下一个，NormLab 会说明原因。',
+    parallelRuns: '同时训练的运行数',
+    parallelAuto_one: '每个核心一个（本机 {{count}} 个）',
+    parallelAuto_other: '每个核心一个（本机 {{count}} 个）',
+    parallelHint:
+      '在 CPU 上（WebAssembly）训练时，一个研究的运行会同时训练这么多个，每个在自己的 worker 中；每次运行的结果与单独训练时完全相同。在 GPU 上一次只训练一个。',
     probeTitle: '实测速度',
     probeBody: '在本机上训练 {{model}} 每一步的毫秒数（{{steps}} 步的中位数）。',
     probeBackend: '后端',

@@ -73,9 +73,18 @@ export function serveExit(args: string[]): Promise<{ code: number | null; output
  * default, which times every backend first (backend-choice.test.ts tests that). Only where the
  * page has no setting yet, so a test can still change it.
  */
-export async function preferBackend(page: Page, backend: 'webgl' | 'webgpu' | 'wasm' | 'cpu'): Promise<void> {
+/**
+ * The backend a page trains on, and how many runs at once (1 unless asked: the tests that follow
+ * a study run by run, its pause, its resume, read one run at a time).
+ */
+export async function preferBackend(
+  page: Page,
+  backend: 'webgl' | 'webgpu' | 'wasm' | 'cpu',
+  parallelRuns: number | 'auto' = 1,
+): Promise<void> {
+  const settings = JSON.stringify({ backend, parallelRuns })
   await page.addInitScript(
-    `if (!localStorage.getItem('normlab.settings')) localStorage.setItem('normlab.settings', JSON.stringify({ backend: '${backend}' }))`,
+    `if (!localStorage.getItem('normlab.settings')) localStorage.setItem('normlab.settings', '${settings}')`,
   )
 }
 

@@ -28,6 +28,22 @@ const OBSERVE_LONG_TASKS = `
   }).observe({ type: 'long-animation-frame' })
 `
 
+/**
+ * Runs in the page before its scripts: every request the page's own thread sends (a worker has
+ * its own fetch, so what it sends is not here).
+ */
+const LOG_PAGE_REQUESTS = `
+  window.__pageRequests = []
+  const pageFetch = window.fetch.bind(window)
+  window.fetch = (input, init) => {
+    window.__pageRequests.push(String(input instanceof Request ? input.url : input))
+    return pageFetch(input, init)
+  }
+`
+
+/** What a run's training writes: its start, records, lease, checkpoints and end. */
+const TRAINING_WRITES = /\/api\/(append\w+|saveCheckpoint|heartbeatRuns|resumeRun|updateRun)$/
+
 /** The page's own measures of its training-driven work (controller.ts, charts/schedule.ts), slowest first. */
 const SLOWEST_MEASURES = `performance.getEntriesByType('measure').filter((e) => e.name.startsWith('normlab:'))
   .map((e) => [e.name.slice(8), Math.round(e.duration)]).sort((a, b) => b[1] - a[1]).slice(0, 12)`
@@ -47,6 +63,7 @@ beforeAll(async () => {
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
   await preferBackend(page, 'webgl')
+  await page.addInitScript(LOG_PAGE_REQUESTS)
   page.on('pageerror', (e) => pageErrors.push(e.message))
   await page.goto(served.url)
   await page.getByTestId('runs-empty').waitFor()
@@ -116,6 +133,20 @@ describe('the lab in Chromium on WebGL', () => {
     expect(report).toContain('data-finding="lateSteps"')
     blockingFrames = (await page.evaluate('window.__blockingFrames')) as unknown[]
     console.log('slowest main-thread work (ms)', JSON.stringify(await page.evaluate(SLOWEST_MEASURES)))
+    const longest = longTasks.reduce((most, t) => Math.max(most, t.duration), 0)
+    console.log(
+      longest > 0
+        ? `the main thread's longest task while the study trained: ${Math.round(longest)} ms (${longTasks.length} over 50 ms)`
+        : "the main thread's longest task while the study trained: under 50 ms (no long task)",
+    )
+  })
+
+  it('wrote every record from the worker: the page itself sent none of the runs’ writes', async () => {
+    const sent = (await page.evaluate('window.__pageRequests')) as string[]
+    // The page did talk to the archive (it created the study and its runs, and reads its views)…
+    expect(sent.some((url) => url.endsWith('/api/createRun'))).toBe(true)
+    // …but every metric, statistic, checkpoint, lease renewal and run status came from the worker.
+    expect(sent.filter((url) => TRAINING_WRITES.test(url))).toEqual([])
   })
 
   it('never blocked the page while training: no main-thread task over 100 ms', () => {

@@ -130,6 +130,8 @@ describe('web mode in Chromium', () => {
   it('switches the language to 简体中文 and keeps it after a reload', async () => {
     await page.locator('header [data-testid=language-switch]').selectOption('zh-CN')
     await page.getByRole('link', { name: '运行记录' }).waitFor()
+    // The navigation and the table re-render in separate commits: wait for the table's header too.
+    await page.getByRole('columnheader', { name: '批大小' }).waitFor()
     expect(await page.getByRole('columnheader', { name: '批大小' }).count()).toBe(1)
     expect(await page.getByRole('columnheader', { name: '归一化' }).count()).toBe(1)
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN')

@@ -81,10 +81,16 @@ export function LivePage() {
   }
 
   const fraction = live.step / Math.max(1, live.totalSteps)
-  // The study's time left, from this run's measured rate: its own steps left and every queued run's.
-  const queuedSteps = state.queue.reduce((sum, run) => sum + run.config.steps, 0)
-  const studyLeftMs = live.stepsPerSecond > 0 ? live.etaMs + (queuedSteps / live.stepsPerSecond) * 1000 : null
-  const batchFraction = (state.batch.done + fraction) / Math.max(1, state.batch.total)
+  // The study's time left, from the measured rates of the runs training now (side by side, they
+  // add up): their own steps left and every queued run's.
+  const training = [live, ...state.alongside]
+  const rate = training.reduce((sum, run) => sum + run.stepsPerSecond, 0)
+  const stepsLeft =
+    training.reduce((sum, run) => sum + run.totalSteps - run.step, 0) +
+    state.queue.reduce((sum, run) => sum + run.config.steps, 0)
+  const studyLeftMs = rate > 0 ? Math.max(...training.map((r) => r.etaMs), (stepsLeft / rate) * 1000) : null
+  const trainingFraction = training.reduce((sum, run) => sum + run.step / Math.max(1, run.totalSteps), 0)
+  const batchFraction = (state.batch.done + trainingFraction) / Math.max(1, state.batch.total)
   return (
     <section className="page" data-testid="live-view" data-run-id={live.runId}>
       <h1>{t('live.title')}</h1>
@@ -118,6 +124,24 @@ export function LivePage() {
               {state.backend.of > 1 &&
                 ` (${t('live.preparingStep', { index: state.backend.index + 1, of: state.backend.of })})`}{' '}
               {t('live.preparingHint')}
+            </div>
+          )}
+          {state.alongside.length > 0 && (
+            <div className="muted" data-testid="live-alongside">
+              {t('live.alongside')}
+              <ul>
+                {state.alongside.map((run) => (
+                  <li key={run.runId} data-run-id={run.runId}>
+                    {run.name} <progress max={1} value={run.step / Math.max(1, run.totalSteps)} aria-label={run.name} />{' '}
+                    {t('live.progress', {
+                      step: run.step,
+                      total: run.totalSteps,
+                      rate: run.stepsPerSecond.toFixed(1),
+                      eta: duration(run.etaMs),
+                    })}
+                  </li>
+                ))}
+              </ul>
             </div>
           )}
           {state.batch.total > 1 && (

@@ -5,7 +5,14 @@ import { describeFailure } from '../../../shared/engine/golden-result'
 import { api, transport } from '../api'
 import { EnvBadge } from '../components/EnvBadge'
 import { LanguageSwitch } from '../components/LanguageSwitch'
-import { updateSettings, useSettings, type Theme } from '../state/settings'
+import {
+  PARALLEL_CHOICES,
+  runsAtOnce,
+  updateSettings,
+  useSettings,
+  type ParallelRuns,
+  type Theme,
+} from '../state/settings'
 import { useTraining, useTrainingController } from '../state/training'
 import { PROBE_CASE, PROBE_STEPS } from '../../../shared/engine/backend-probe'
 import { benchLabel } from '../../../shared/engine/bench-cases'
@@ -72,6 +79,24 @@ export function SettingsPage() {
           ))}
         </select>
         <span className="field-hint">{t('settings.backendHint')}</span>
+      </label>
+      <label className="field">
+        <span className="field-label">{t('settings.parallelRuns')}</span>
+        <select
+          value={String(settings.parallelRuns)}
+          data-testid="parallel-select"
+          onChange={(e) => {
+            const value = e.target.value
+            updateSettings({ parallelRuns: value === 'auto' ? 'auto' : (Number(value) as ParallelRuns) })
+          }}
+        >
+          {PARALLEL_CHOICES.map((c) => (
+            <option key={c} value={String(c)}>
+              {c === 'auto' ? t('settings.parallelAuto', { count: runsAtOnce('auto') }) : String(c)}
+            </option>
+          ))}
+        </select>
+        <span className="field-hint">{t('settings.parallelHint')}</span>
       </label>
       {training.backend.state === 'ready' && training.backend.info.probes && (
         <>

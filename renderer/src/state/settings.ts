@@ -14,9 +14,21 @@ export interface Settings {
   scale: ScaleChoice
   /** Draw runs that differ only by seed as one group (mean and 95 % band). */
   groupSeeds: boolean
+  /** How many runs of a study train at once where the backend computes on the CPU; auto: one per core. */
+  parallelRuns: ParallelRuns
 }
 
-const DEFAULTS: Settings = { backend: 'auto', theme: 'system', scale: 'auto', groupSeeds: true }
+export const PARALLEL_CHOICES = ['auto', 1, 2, 4, 8] as const
+export type ParallelRuns = (typeof PARALLEL_CHOICES)[number]
+/** The most runs side by side auto chooses: each is a worker with its own memory. */
+const MOST_AUTO_RUNS = 8
+
+/** Runs at once for a choice on this machine (auto: its logical cores, at most MOST_AUTO_RUNS). */
+export function runsAtOnce(choice: ParallelRuns, cores = navigator.hardwareConcurrency || 1): number {
+  return choice === 'auto' ? Math.max(1, Math.min(cores, MOST_AUTO_RUNS)) : choice
+}
+
+const DEFAULTS: Settings = { backend: 'auto', theme: 'system', scale: 'auto', groupSeeds: true, parallelRuns: 'auto' }
 
 const KEY = 'normlab.settings'
 const listeners = new Set<() => void>()
@@ -29,6 +41,7 @@ function read(): Settings {
       theme: value.theme === 'light' || value.theme === 'dark' ? value.theme : 'system',
       scale: value.scale === 'log' || value.scale === 'linear' ? value.scale : 'auto',
       groupSeeds: value.groupSeeds !== false,
+      parallelRuns: PARALLEL_CHOICES.find((c) => c === value.parallelRuns) ?? 'auto',
     }
   } catch {
     return DEFAULTS

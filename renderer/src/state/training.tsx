@@ -8,14 +8,19 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from 'react'
-import { api } from '../api'
+import { api, archiveRouteForWorker } from '../api'
 import { TrainingController, type TrainingState } from '../training/controller'
-import { getSettings } from './settings'
+import { getSettings, runsAtOnce } from './settings'
 
 const Context = createContext<TrainingController | null>(null)
 
 export function TrainingProvider({ children }: { children: ReactNode }) {
-  const [controller] = useState(() => new TrainingController(api, getSettings().backend))
+  const [controller] = useState(
+    () =>
+      new TrainingController(api, getSettings().backend, archiveRouteForWorker, () =>
+        runsAtOnce(getSettings().parallelRuns),
+      ),
+  )
   useEffect(() => () => controller.dispose(), [controller])
   return <Context.Provider value={controller}>{children}</Context.Provider>
 }

@@ -1,22 +1,16 @@
-// The page's adapter over the lab's run lifecycle (shared/lab/run-lifecycle.ts): one Web Worker
-// is the training host, a queue of runs trains one after another, and the live state React reads
-// changes at most a few times a second, so charts never stall the page. Reports from the worker
-// reach the lifecycle's hooks in order, each in a task of its own.
+// The page's side of training: a queue of runs, Web Workers that train them through the lab's
+// run lifecycle (shared/lab/run-lifecycle.ts) and write their records to the archive themselves,
+// and the live state React reads, changed at most a few times a second, so charts never stall the
+// page. The page observes: it hears each step, the statistics' summaries, the evaluations, a
+// write that keeps failing (the user decides) and how each run ended. One worker chooses and gates
+// the backend; where that backend computes on the CPU, spare workers (one per core the user
+// allows) train further runs of the queue side by side, each run the run it would be alone.
 import type { NormLabApi } from '../../../shared/contract'
-import type { DeviceInfoInput, RunStatus, TimestepRecord } from '../../../shared/contract/schemas'
+import type { DeviceInfoInput, RunStatus } from '../../../shared/contract/schemas'
 import type { CaseResult } from '../../../shared/engine/golden-result'
-import type { TrainResult } from '../../../shared/engine/trainer'
+import type { StepReport } from '../../../shared/engine/trainer'
 import type { CellKind } from '../../../shared/kinds'
-import {
-  resumableRuns,
-  runOne,
-  type BlockedWrite,
-  type QueuedRun,
-  type RunHooks,
-  type RunObserver,
-  type RunOutcome,
-  type TrainingHost,
-} from '../../../shared/lab/run-lifecycle'
+import { resumableRuns, type BlockedWrite, type QueuedRun, type RunOutcome } from '../../../shared/lab/run-lifecycle'
 import { settleStudy, type SettleRound, type SettleStop } from '../../../shared/lab/settle/settle-study'
 import { judgingOf } from '../../../shared/lab/findings/method/sequential'
 import type { StudyDesign } from '../../../shared/contract/schemas'
@@ -24,7 +18,16 @@ import type { StudyPlanInput } from '../../../shared/lab/study-plan'
 import type { FailureDecision } from '../../../shared/lab/write-queue'
 import { numericsFault, rememberCheck, rememberedChecks } from './numerics-cache'
 import { rememberedProbes, rememberProbe } from './probe-cache'
-import type { BackendChoice, BackendInfo, BackendName, BackendPhase, FromWorker, ToWorker } from './protocol'
+import type {
+  BackendChoice,
+  BackendInfo,
+  BackendName,
+  BackendPhase,
+  ProfileSummary,
+  RunMessage,
+  ToWorker,
+} from './protocol'
+import { TrainingWorker, type ArchiveRouteFactory, type WorkerMessage } from './training-worker'
 
 export type { QueuedRun }
 
@@ -46,7 +49,7 @@ export interface LiveRun {
   accuracy: { step: number; value: number }[]
   evalLoss: { step: number; value: number }[]
   /** The latest recorded per-timestep statistics, per term (summaries; the live view needs no per-feature vectors). */
-  profile: Omit<TimestepRecord, 'featureMean' | 'featureVar'>[]
+  profile: ProfileSummary[]
 }
 
 /** A study (or batch of runs) that finished training: what the Training page shows afterwards. */
@@ -62,7 +65,10 @@ export interface TrainingState {
     | { state: 'starting'; trying: BackendName | null; phase: BackendPhase; index: number; of: number }
     | { state: 'ready'; info: BackendInfo }
     | { state: 'failed'; reason: string }
+  /** The run shown in full: the earliest started of those training. */
   live: LiveRun | null
+  /** Runs training side by side with it (spare workers), their progress. */
+  alongside: LiveRun[]
   queue: QueuedRun[]
   /** Runs of the current batch of work: done so far and in all. */
   batch: { done: number; total: number }
@@ -92,21 +98,27 @@ type Listener = () => void
 /** How often the visible state may change while training (ms). */
 const PUBLISH_EVERY_MS = 250
 
-/** The run the worker is training, and where its reports go. */
-interface ActiveRun {
-  runId: number
-  hooks: RunHooks
-  /** Reports reach the hooks one after another, each in its own task. */
-  chain: Promise<void>
-  settle: { resolve(result: TrainResult): void; reject(error: Error): void }
+/** Backends that compute on the CPU: there each worker is a core, and runs side by side pay. */
+const CPU_BACKENDS: readonly BackendName[] = ['wasm', 'cpu']
+
+/** A spare worker, and whether it started on the backend the first one chose. */
+interface Spare {
+  worker: TrainingWorker
+  ready: Promise<boolean>
+}
+
+/** A write that keeps failing, and the worker whose run waits for the user's answer. */
+interface BlockedAsk {
+  worker: TrainingWorker
+  blocked: BlockedWrite
 }
 
 export class TrainingController {
-  private worker: Worker
   private listeners = new Set<Listener>()
   private state: TrainingState = {
     backend: { state: 'idle' },
     live: null,
+    alongside: [],
     queue: [],
     batch: { done: 0, total: 0 },
     finished: null,
@@ -120,13 +132,16 @@ export class TrainingController {
   private drained: (() => void)[] = []
   /** Set by stop(): a settled study adds no further round. */
   private stopRequested = false
-  private decide: ((decision: FailureDecision) => void) | null = null
-  private active: ActiveRun | null = null
+  private readonly primary: TrainingWorker
+  private spares: Spare[] = []
+  /** Writes that keep failing, oldest first: the page asks about one at a time. */
+  private asks: BlockedAsk[] = []
   private draining = false
   private finished: FinishedBatch = { study: null, runs: [] }
   private dirty = false
   private publishTimer: ReturnType<typeof setTimeout> | null = null
-  private live: LiveRun | null = null
+  /** The runs training now, in the order they started. */
+  private lives = new Map<number, LiveRun>()
   private preferred: BackendChoice
   /** The app's version (gate results hold for one version) and the archive's path, from the archive host. */
   private readonly environment: Promise<{ appVersion: string; archivePath: string }>
@@ -139,11 +154,14 @@ export class TrainingController {
   constructor(
     private readonly api: NormLabApi,
     preferred: BackendChoice,
-    createWorker: () => Worker = () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }),
+    private readonly archiveRoute: ArchiveRouteFactory,
+    /** How many runs may train at once (the user's setting), read when a queue starts. */
+    private readonly jobs: () => number = () => 1,
+    private readonly createWorker: () => Worker = () =>
+      new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }),
   ) {
     this.preferred = preferred
-    this.worker = createWorker()
-    this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data)
+    this.primary = new TrainingWorker(createWorker(), archiveRoute, (message) => this.handle(message))
     this.environment = api.getEnvironment({}).then(
       (env) => ({ appVersion: env.appVersion, archivePath: env.archivePath }),
       () => ({ appVersion: 'unknown', archivePath: 'the archive' }),
@@ -178,6 +196,8 @@ export class TrainingController {
 
   setPreferredBackend(preferred: BackendChoice): void {
     this.preferred = preferred
+    // Spares run the backend chosen before: they go (one training a run ends it first).
+    this.closeSpares()
     if (this.state.backend.state !== 'idle') this.startBackend()
   }
 
@@ -201,12 +221,12 @@ export class TrainingController {
   }
 
   pause(): void {
-    this.send({ type: 'pause' })
+    this.sendAll({ type: 'pause' })
     this.update({ paused: true })
   }
 
   resume(): void {
-    this.send({ type: 'resume' })
+    this.sendAll({ type: 'resume' })
     this.update({ paused: false })
   }
 
@@ -291,8 +311,10 @@ export class TrainingController {
   stop(): void {
     this.stopRequested = true
     const cancelled = this.state.queue
-    this.update({ queue: [], paused: false })
-    this.send({ type: 'stop' })
+    // A write the user was asked about ends with the run (the worker answers it "stop").
+    this.asks = []
+    this.update({ queue: [], paused: false, blocked: null })
+    this.sendAll({ type: 'stop' })
     for (const run of cancelled) {
       this.finished.runs.push({
         runId: run.runId,
@@ -308,10 +330,10 @@ export class TrainingController {
 
   /** The user's answer to a blocked write: try the writes again, or stop training (the run ends "failed"). */
   resolveBlocked(decision: FailureDecision): void {
-    const decide = this.decide
-    this.decide = null
-    this.update({ blocked: null })
-    decide?.(decision)
+    const [answered, ...waiting] = this.asks
+    this.asks = waiting
+    answered?.worker.send({ type: 'writeDecision', decision })
+    void this.showAsk()
   }
 
   runSelfCheck(): void {
@@ -321,7 +343,8 @@ export class TrainingController {
   }
 
   dispose(): void {
-    this.worker.terminate()
+    this.primary.terminate()
+    this.closeSpares()
     this.listeners.clear()
   }
 
@@ -339,156 +362,167 @@ export class TrainingController {
   }
 
   private send(message: ToWorker): void {
-    this.worker.postMessage(message)
+    this.primary.send(message)
   }
 
-  /** The worker as the lifecycle's training host. */
-  private readonly host: TrainingHost = {
-    owner: this.owner,
-    pause: () => this.send({ type: 'pause' }),
-    resume: () => {
-      if (!this.state.paused) this.send({ type: 'resume' })
-    },
-    stop: () => this.send({ type: 'stop' }),
-    device: (): DeviceInfoInput | null => {
-      const backend = this.state.backend.state === 'ready' ? this.state.backend.info : null
-      return backend
-        ? {
-            backend: backend.backend,
-            gpuRenderer: backend.gpuRenderer,
-            webglVersion: backend.webglVersion,
-            floatPrecision: backend.float32 === false ? 16 : 32,
-            numerics: backend.numerics,
-            platform: navigator.userAgent,
-            tfjsVersion: backend.tfjsVersion,
-          }
-        : null
-    },
-    train: (run, hooks, checkpoint) =>
-      new Promise<TrainResult>((resolve, reject) => {
-        this.active = { runId: run.runId, hooks, chain: Promise.resolve(), settle: { resolve, reject } }
-        this.send({
-          type: 'train',
-          runId: run.runId,
-          config: run.config,
-          ...(run.userData ? { userData: run.userData } : {}),
-          ...(checkpoint ? { checkpoint } : {}),
-        })
-        if (checkpoint && this.live?.runId === run.runId) {
-          this.live.step = checkpoint.step
-          this.live.fromStep = checkpoint.step
-          this.live.fromWallMs = checkpoint.wallMs
-          this.publishSoon()
+  /** Pause, resume and stop reach every worker: runs side by side pause and stop together. */
+  private sendAll(message: ToWorker): void {
+    for (const worker of [this.primary, ...this.spares.map((s) => s.worker)]) worker.send(message)
+  }
+
+  /** What the run computes on, as its device info records it: the backend the worker reported ready. */
+  private device(): DeviceInfoInput | null {
+    const backend = this.state.backend.state === 'ready' ? this.state.backend.info : null
+    return backend
+      ? {
+          backend: backend.backend,
+          gpuRenderer: backend.gpuRenderer,
+          webglVersion: backend.webglVersion,
+          floatPrecision: backend.float32 === false ? 16 : 32,
+          numerics: backend.numerics,
+          platform: navigator.userAgent,
+          tfjsVersion: backend.tfjsVersion,
         }
-      }),
+      : null
   }
 
-  /** What the live view shows of the run in training. */
-  private readonly observer: RunObserver = {
-    onStep: (r) => {
-      const live = this.live
-      if (!live) return
-      live.step = r.step
-      if (Number.isFinite(r.loss)) live.loss.push({ step: r.step, value: r.loss })
-      live.accuracy.push({ step: r.step, value: r.accuracy })
-      // A resumed run's rate counts only the steps trained since it went on.
-      live.stepsPerSecond = (r.step - (live.fromStep ?? 0)) / Math.max((r.wallMs - (live.fromWallMs ?? 0)) / 1000, 1e-3)
-      live.etaMs = ((live.totalSteps - r.step) / Math.max(live.stepsPerSecond, 1e-9)) * 1000
-      this.publishSoon()
-    },
-    onTimestepStats: (records) => {
-      if (!this.live) return
-      this.live.profile = records.map(({ featureMean: _m, featureVar: _v, ...summary }) => summary)
-      this.publishSoon()
-    },
-    onEval: (r) => {
-      this.live?.evalLoss.push({ step: r.step, value: r.loss })
-      this.publishSoon()
-    },
-    onWriteBlocked: async (blocked) => {
-      const { archivePath } = await this.environment
-      return new Promise<FailureDecision>((resolve) => {
-        this.decide = resolve
-        this.update({ blocked: { ...blocked, archivePath } })
-      })
-    },
-    onWriteUnblocked: () => this.update({ blocked: null }),
+  /** The live view follows each run's steps. */
+  private onStep(live: LiveRun, r: StepReport): void {
+    live.step = r.step
+    if (Number.isFinite(r.loss)) live.loss.push({ step: r.step, value: r.loss })
+    live.accuracy.push({ step: r.step, value: r.accuracy })
+    // A resumed run's rate counts only the steps trained since it went on.
+    live.stepsPerSecond = (r.step - (live.fromStep ?? 0)) / Math.max((r.wallMs - (live.fromWallMs ?? 0)) / 1000, 1e-3)
+    live.etaMs = ((live.totalSteps - r.step) / Math.max(live.stepsPerSecond, 1e-9)) * 1000
+    this.publishSoon()
+  }
+
+  /** The oldest write that keeps failing, shown to the user (its run holds: the engine awaits it). */
+  private async showAsk(): Promise<void> {
+    const ask = this.asks[0]
+    if (!ask) return this.update({ blocked: null })
+    const { archivePath } = await this.environment
+    if (this.asks[0] === ask) this.update({ blocked: { ...ask.blocked, archivePath } })
+  }
+
+  /**
+   * Spare workers for runs side by side, started on the backend the first worker chose, where it
+   * computes on the CPU; each is gated by the check the first one remembered, so none waits long.
+   */
+  private spareWorkers(): Spare[] {
+    const info = this.state.backend.state === 'ready' ? this.state.backend.info : null
+    if (!info || !CPU_BACKENDS.includes(info.backend)) return []
+    const wanted = Math.max(0, this.jobs() - 1)
+    while (this.spares.length < wanted) this.spares.push(this.startSpare(info.backend))
+    return this.spares.slice(0, wanted)
+  }
+
+  private startSpare(backend: BackendName): Spare {
+    let settle: (ok: boolean) => void = () => {}
+    const ready = new Promise<boolean>((resolve) => (settle = resolve))
+    const worker = new TrainingWorker(this.createWorker(), this.archiveRoute, (message) => {
+      // A spare that ends on another backend (its gate failed there) trains nothing.
+      if (message.type === 'backend') settle(message.info.backend === backend)
+      else if (message.type === 'backendFailed') settle(false)
+    })
+    void this.environment.then(({ appVersion }) =>
+      worker.send({
+        type: 'init',
+        preferred: backend,
+        appVersion,
+        checked: rememberedChecks(),
+        probed: rememberedProbes(),
+      }),
+    )
+    if (this.state.paused) worker.send({ type: 'pause' })
+    return { worker, ready }
+  }
+
+  private closeSpares(): void {
+    const spares = this.spares
+    this.spares = []
+    for (const spare of spares) if (spare.worker.runId === null) spare.worker.terminate()
+  }
+
+  /** The next queued run, now shown as training. */
+  private takeNext(): QueuedRun | undefined {
+    const [next, ...rest] = this.state.queue
+    if (!next) return undefined
+    this.lives.set(next.runId, {
+      runId: next.runId,
+      name: next.name,
+      cell: next.config.cell,
+      task: next.config.task,
+      totalSteps: next.config.steps,
+      step: 0,
+      startedAt: performance.now(),
+      stepsPerSecond: 0,
+      etaMs: 0,
+      loss: [],
+      accuracy: [],
+      evalLoss: [],
+      profile: [],
+    })
+    this.update({ queue: rest, ...this.liveView() })
+    return next
+  }
+
+  /** Trains queued runs on one worker until the queue is empty (or, for a spare, the spare is closed). */
+  private async trainFrom(worker: TrainingWorker): Promise<void> {
+    const mine = () => worker === this.primary || this.spares.some((s) => s.worker === worker)
+    for (let next = mine() ? this.takeNext() : undefined; next; next = mine() ? this.takeNext() : undefined) {
+      // The run records the device it computes on: wait until the backend has started.
+      await this.backendSettled
+      try {
+        const outcome = await worker.train(next, { owner: this.owner, device: this.device() }, (message) =>
+          this.onRunMessage(worker, message),
+        )
+        this.finished.runs.push({ runId: next.runId, name: next.name, status: outcome.status, error: outcome.error })
+        if (outcome.status === 'failed') this.update({ lastError: outcome.error })
+      } catch (error) {
+        // The archive refused the run's start or end: say so and go on with the next run.
+        this.finished.runs.push({
+          runId: next.runId,
+          name: next.name,
+          status: 'failed',
+          error: (error as Error).message,
+        })
+        this.update({ lastError: (error as Error).message })
+      }
+      this.asks = this.asks.filter((a) => a.blocked.runId !== next.runId)
+      this.lives.delete(next.runId)
+      // The pause (if any) holds into the next run: the worker keeps it too.
+      this.update({ batch: { ...this.state.batch, done: this.state.batch.done + 1 }, ...this.liveView() })
+    }
+    if (!mine()) worker.terminate()
   }
 
   private async drain(): Promise<void> {
     this.draining = true
     try {
-      for (let next = this.state.queue[0]; next; next = this.state.queue[0]) {
-        this.update({ queue: this.state.queue.slice(1) })
-        this.live = {
-          runId: next.runId,
-          name: next.name,
-          cell: next.config.cell,
-          task: next.config.task,
-          totalSteps: next.config.steps,
-          step: 0,
-          startedAt: performance.now(),
-          stepsPerSecond: 0,
-          etaMs: 0,
-          loss: [],
-          accuracy: [],
-          evalLoss: [],
-          profile: [],
-        }
-        this.update({ live: this.live })
-        // The run records the device it computes on: wait until the backend has started.
-        await this.backendSettled
-        try {
-          const outcome = await runOne(this.api, this.host, next, this.observer)
-          this.finished.runs.push({ runId: next.runId, name: next.name, status: outcome.status, error: outcome.error })
-          if (outcome.status === 'failed') this.update({ lastError: outcome.error })
-        } catch (error) {
-          // The archive refused the run's start or end: say so and go on with the next run.
-          this.finished.runs.push({
-            runId: next.runId,
-            name: next.name,
-            status: 'failed',
-            error: (error as Error).message,
-          })
-          this.update({ lastError: (error as Error).message })
-        }
-        this.active = null
-        // The pause (if any) holds into the next run: the worker keeps it too.
-        this.update({ batch: { ...this.state.batch, done: this.state.batch.done + 1 } })
-      }
+      await this.backendSettled
+      const spares = this.state.queue.length > 1 ? this.spareWorkers() : []
+      await Promise.all([
+        this.trainFrom(this.primary),
+        ...spares.map(async (spare) => {
+          if (await spare.ready) return this.trainFrom(spare.worker)
+          this.spares = this.spares.filter((s) => s !== spare)
+          spare.worker.terminate()
+        }),
+      ])
     } finally {
       this.draining = false
-      this.live = null
-      this.update({ live: null, finished: { ...this.finished, runs: [...this.finished.runs] } })
+      this.lives.clear()
+      const runs = [...this.finished.runs].sort((a, b) => a.runId - b.runId)
+      this.update({ ...this.liveView(), finished: { ...this.finished, runs } })
       const waiting = this.drained
       this.drained = []
       for (const resolve of waiting) resolve()
     }
   }
 
-  private receive(message: FromWorker): void {
-    const start = performance.now()
-    this.handle(message)
-    performance.measure(`normlab:message-${message.type}`, { start, end: performance.now() })
-  }
-
-  /** Queues a report for the lifecycle's hooks: in order, each in a task of its own, its synchronous part measured. */
-  private report(label: string, call: (hooks: RunHooks) => Promise<void>): void {
-    const active = this.active
-    if (!active) return
-    active.chain = active.chain
-      .then(() => new Promise((resolve) => setTimeout(resolve, 0)))
-      .then(() => {
-        const start = performance.now()
-        const pending = call(active.hooks)
-        performance.measure(`normlab:${label}`, { start, end: performance.now() })
-        return pending
-      })
-      // The lifecycle remembers a failed write and ends the run "failed"; keep the order going.
-      .catch((error: unknown) => this.update({ lastError: (error as Error).message }))
-  }
-
-  private handle(message: FromWorker): void {
+  /** What the first worker says of its backend and the self-check. */
+  private handle(message: WorkerMessage): void {
     switch (message.type) {
       case 'backendProgress':
         return this.update({
@@ -514,7 +548,7 @@ export class TrainingController {
         if (active?.backend !== message.summary.backend) return
         // A full self-check that failed on the backend in use: choose again, skipping it.
         if (message.summary.failure !== null)
-          return this.live === null ? this.setPreferredBackend(this.preferred) : undefined
+          return this.lives.size === 0 ? this.setPreferredBackend(this.preferred) : undefined
         return this.update({ backend: { state: 'ready', info: { ...active, numerics: message.summary } } })
       }
       case 'selfCheckCase':
@@ -524,30 +558,36 @@ export class TrainingController {
       case 'selfCheckDone':
         return this.update({ selfCheck: { ...this.state.selfCheck, running: false, backend: message.backend } })
     }
-    const active = this.active
-    if (!active || message.runId !== active.runId) return
+  }
+
+  /** What a worker says of the run it trains (its end settles the worker's train()). */
+  private onRunMessage(worker: TrainingWorker, message: RunMessage): void {
+    const live = this.lives.get(message.runId)
     switch (message.type) {
+      case 'resumed':
+        if (live) Object.assign(live, { step: message.step, fromStep: message.step, fromWallMs: message.wallMs })
+        return this.publishSoon()
       case 'step':
-        return this.report('write-step', (h) => h.onStep(message.report))
+        return live ? this.onStep(live, message.report) : undefined
       case 'stats':
-        return this.report('write-stats', (h) => h.onTimestepStats(message.records))
+        if (live) live.profile = message.profile
+        return this.publishSoon()
       case 'eval':
-        return this.report('write-eval', (h) => h.onEval(message.report))
-      case 'population':
-        return this.report('write-population', (h) => h.onPopulation(message.report))
-      case 'snapshots':
-        return this.report('write-snapshots', (h) => h.onSnapshots(message.report))
-      case 'lengthEval':
-        return this.report('write-evaluations', (h) => h.onLengthEval(message.results))
-      case 'checkpoint':
-        return this.report('write-checkpoint', (h) => h.onCheckpoint(message.checkpoint))
-      case 'done':
-        void active.chain.then(() => active.settle.resolve(message.result))
-        return
-      case 'failed':
-        void active.chain.then(() => active.settle.reject(new Error(message.error)))
-        return
+        live?.evalLoss.push({ step: message.report.step, value: message.report.loss })
+        return this.publishSoon()
+      case 'writeBlocked':
+        this.asks.push({ worker, blocked: message.blocked })
+        return void this.showAsk()
+      case 'writeUnblocked':
+        this.asks = this.asks.filter((a) => a.blocked.runId !== message.runId)
+        return void this.showAsk()
     }
+  }
+
+  /** The runs training now as the page shows them: the first in full, the others' progress beside it. */
+  private liveView(): Pick<TrainingState, 'live' | 'alongside'> {
+    const [first, ...rest] = [...this.lives.values()]
+    return { live: first ? { ...first } : null, alongside: rest.map((r) => ({ ...r })) }
   }
 
   /** Coalesces live updates: React sees a new state at most every PUBLISH_EVERY_MS. */
@@ -556,10 +596,10 @@ export class TrainingController {
     if (this.publishTimer !== null) return
     this.publishTimer = setTimeout(() => {
       this.publishTimer = null
-      if (!this.dirty || !this.live) return
+      if (!this.dirty || this.lives.size === 0) return
       this.dirty = false
       const start = performance.now()
-      this.update({ live: { ...this.live } })
+      this.update(this.liveView())
       // React renders the update in a microtask queued before this one: the measure covers it.
       queueMicrotask(() => performance.measure('normlab:publish', { start, end: performance.now() }))
     }, PUBLISH_EVERY_MS)

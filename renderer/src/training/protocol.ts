@@ -1,17 +1,14 @@
-// Messages between the page and the training worker. Reports travel in the archive's record
-// shapes (shared/contract/schemas.ts), per-feature matrices already packed by the engine.
-import type { EvaluationResult, NumericsCheck, TimestepRecord } from '../../../shared/contract/schemas'
-import type { TrainConfig } from '../../../shared/contract/train-config'
-import type { TrainingCheckpoint } from '../../../shared/contract/checkpoint'
+// Messages between the page and the training worker. The worker trains a run through the lab's
+// lifecycle and writes its records to the archive itself (ArchiveRoute); the page hears what its
+// live view shows (steps, statistics' summaries, evaluations), a write that keeps failing, and
+// how the run ended.
+import type { ArchiveRoute } from '../api/archive-route'
+import type { DeviceInfoInput, NumericsCheck, TimestepRecord } from '../../../shared/contract/schemas'
 import type { BackendProbe } from '../../../shared/engine/backend-probe'
 import type { CaseResult } from '../../../shared/engine/golden-result'
-import type {
-  EvalReport,
-  PopulationReport,
-  SnapshotReport,
-  StepReport,
-  TrainResult,
-} from '../../../shared/engine/trainer'
+import type { EvalReport, StepReport } from '../../../shared/engine/trainer'
+import type { BlockedWrite, QueuedRun, RunOutcome } from '../../../shared/lab/run-lifecycle'
+import type { FailureDecision } from '../../../shared/lab/write-queue'
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu'
 export const BACKENDS: BackendName[] = ['webgl', 'webgpu', 'wasm', 'cpu']
@@ -77,15 +74,20 @@ export interface InitMessage {
   numericsFault?: BackendName
 }
 
+/** A recorded profile as the live view draws it: summaries, without the per-feature vectors. */
+export type ProfileSummary = Omit<TimestepRecord, 'featureMean' | 'featureVar'>
+
 export type ToWorker =
   | InitMessage
+  | { type: 'archive'; route: ArchiveRoute }
   | {
-      type: 'train'
-      runId: number
-      config: TrainConfig
-      userData?: string
-      /** Resume from here (an interrupted run's last checkpoint). */ checkpoint?: TrainingCheckpoint
+      type: 'run'
+      run: QueuedRun
+      /** The page's id in the run's lease, and what the run computes on (its device info). */
+      owner: string
+      device: DeviceInfoInput | null
     }
+  | { type: 'writeDecision'; decision: FailureDecision }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -97,14 +99,21 @@ export type FromWorker =
   | { type: 'numerics'; summary: NumericsCheck }
   | { type: 'probe'; probe: BackendProbe }
   | { type: 'backendFailed'; reason: string }
-  | { type: 'step'; runId: number; report: StepReport }
-  | { type: 'stats'; runId: number; records: TimestepRecord[] }
-  | { type: 'eval'; runId: number; report: EvalReport }
-  | { type: 'population'; runId: number; report: PopulationReport }
-  | { type: 'snapshots'; runId: number; report: SnapshotReport }
-  | { type: 'lengthEval'; runId: number; results: EvaluationResult[] }
-  | { type: 'checkpoint'; runId: number; checkpoint: TrainingCheckpoint }
-  | { type: 'done'; runId: number; result: TrainResult }
-  | { type: 'failed'; runId: number; error: string }
   | { type: 'selfCheckCase'; result: CaseResult }
   | { type: 'selfCheckDone'; backend: BackendName }
+  | RunMessage
+
+/** What the worker says of the run it trains. */
+export type RunMessage =
+  /** A resumed run goes on from its checkpoint's step and wall time. */
+  | { type: 'resumed'; runId: number; step: number; wallMs: number }
+  | { type: 'step'; runId: number; report: StepReport }
+  | { type: 'stats'; runId: number; profile: ProfileSummary[] }
+  | { type: 'eval'; runId: number; report: EvalReport }
+  /** A write still fails after its retries: training holds until the page answers writeDecision. */
+  | { type: 'writeBlocked'; runId: number; blocked: BlockedWrite }
+  | { type: 'writeUnblocked'; runId: number }
+  /** The run ended, as recorded in the archive. */
+  | { type: 'outcome'; runId: number; outcome: RunOutcome }
+  /** The archive refused the run's start or end (runOne's error): nothing more was recorded. */
+  | { type: 'runError'; runId: number; error: string }

@@ -1,7 +1,9 @@
 /// <reference lib="webworker" />
 // The training worker: tfjs on the fastest backend that passes the numerics gate, measured (or
-// the one the user chose, else the next), each gated on its numerics (backends.ts). Trains one run at a time and posts every report to the page, which
-// writes it to the archive. Never touches the DOM.
+// the one the user chose, else the next), each gated on its numerics (backends.ts). Trains one
+// run at a time through the lab's run lifecycle (shared/lab/run-lifecycle.ts), writing its records
+// to the archive itself (a port to Electron's main process, or the HTTP API); the page only hears
+// what its live view shows and how the run ended. Never touches the DOM.
 import type { Task } from '../../../shared/engine/data/task'
 import { createTask } from '../../../shared/engine/data/tasks'
 import type { NumericsSummary } from '../../../shared/engine/numerics'
@@ -9,6 +11,17 @@ import { tf } from '../../../shared/engine/core/tf'
 import { train } from '../../../shared/engine/trainer'
 import type { TrainingCheckpoint } from '../../../shared/contract/checkpoint'
 import type { TrainConfig } from '../../../shared/contract/train-config'
+import type { NormLabApi } from '../../../shared/contract'
+import type { DeviceInfoInput } from '../../../shared/contract/schemas'
+import {
+  runOne,
+  type QueuedRun,
+  type RunHooks,
+  type RunObserver,
+  type TrainingHost,
+} from '../../../shared/lab/run-lifecycle'
+import type { FailureDecision } from '../../../shared/lab/write-queue'
+import { openArchive } from '../api/archive-route'
 import { backendFingerprint, runNumericsCheck, startBackend, gpuRenderer } from './backends'
 import { rememberedCheckFor } from '../../../shared/engine/numerics'
 import {
@@ -184,6 +197,10 @@ function taskFor(config: TrainConfig, userData?: string): Promise<Task> {
 let paused = false
 let stopped = false
 let resumeWaiters: (() => void)[] = []
+/** The page's answer to a write that keeps failing, while one is asked. */
+let decide: ((decision: FailureDecision) => void) | null = null
+/** Where records go: set by the page's `archive` message before the first run. */
+let archive: NormLabApi | null = null
 
 /** Settles when the backend chosen by `init` is ready (or none could start): training waits for it. */
 let backendReady: Promise<void> = Promise.resolve()
@@ -191,42 +208,66 @@ let backendReady: Promise<void> = Promise.resolve()
 let resolveFirstInit: () => void = () => {}
 const firstInit: Promise<void> = new Promise<void>((resolve) => (resolveFirstInit = resolve))
 
-async function runTraining(
-  runId: number,
-  config: TrainConfig,
-  userData?: string,
-  checkpoint?: TrainingCheckpoint,
-): Promise<void> {
+/** Trains a run on the chosen backend; the lifecycle's hooks record each report, and the engine awaits them. */
+async function trainRun(run: QueuedRun, hooks: RunHooks, checkpoint: TrainingCheckpoint | null) {
+  await firstInit
+  await backendReady
+  if (checkpoint) post({ type: 'resumed', runId: run.runId, step: checkpoint.step, wallMs: checkpoint.wallMs })
+  const task = await taskFor(run.config, run.userData)
+  return train(
+    run.config,
+    task,
+    {
+      ...hooks,
+      // A pause or a stop keeps the state first: a closed window then loses nothing it trained.
+      checkpointNow: () => paused || stopped,
+      shouldStop: () => stopped,
+      whilePaused: () =>
+        paused && !stopped ? new Promise<void>((resolve) => resumeWaiters.push(resolve)) : Promise.resolve(),
+      now: () => performance.now(),
+    },
+    checkpoint,
+  )
+}
+
+/** What the page's live view hears of a run, and its question when a write keeps failing. */
+function pageObserver(runId: number): RunObserver {
+  return {
+    onStep: (report) => post({ type: 'step', runId, report }),
+    onTimestepStats: (records) =>
+      post({
+        type: 'stats',
+        runId,
+        profile: records.map(({ featureMean: _m, featureVar: _v, ...summary }) => summary),
+      }),
+    onEval: (report) => post({ type: 'eval', runId, report }),
+    onWriteBlocked: (blocked) =>
+      new Promise<FailureDecision>((resolve) => {
+        decide = resolve
+        post({ type: 'writeBlocked', runId, blocked })
+      }),
+    onWriteUnblocked: () => post({ type: 'writeUnblocked', runId }),
+  }
+}
+
+async function runQueued(run: QueuedRun, owner: string, device: DeviceInfoInput | null): Promise<void> {
   // A pause holds across runs and start-up until Resume (resetting it here let the next run train
-  // on after Pause); Stop ends it.
+  // on after Pause); Stop ends the run it is sent in.
   stopped = false
+  const host: TrainingHost = {
+    owner,
+    device: () => device,
+    // The engine awaits every hook, so a blocked write holds training by itself.
+    stop: () => {
+      stopped = true
+    },
+    train: trainRun,
+  }
   try {
-    await firstInit
-    await backendReady
-    const task = await taskFor(config, userData)
-    const result = await train(
-      config,
-      task,
-      {
-        onStep: (report) => post({ type: 'step', runId, report }),
-        onTimestepStats: (records) => post({ type: 'stats', runId, records }),
-        onEval: (report) => post({ type: 'eval', runId, report }),
-        onPopulation: (report) => post({ type: 'population', runId, report }),
-        onSnapshots: (report) => post({ type: 'snapshots', runId, report }),
-        onLengthEval: (results) => post({ type: 'lengthEval', runId, results }),
-        onCheckpoint: (c) => post({ type: 'checkpoint', runId, checkpoint: c }),
-        // A pause or a stop keeps the state first: a closed window then loses nothing it trained.
-        checkpointNow: () => paused || stopped,
-        shouldStop: () => stopped,
-        whilePaused: () =>
-          paused && !stopped ? new Promise<void>((resolve) => resumeWaiters.push(resolve)) : Promise.resolve(),
-        now: () => performance.now(),
-      },
-      checkpoint ?? null,
-    )
-    post({ type: 'done', runId, result })
+    if (!archive) throw new Error('the training worker was given no way to the archive')
+    post({ type: 'outcome', runId: run.runId, outcome: await runOne(archive, host, run, pageObserver(run.runId)) })
   } catch (error) {
-    post({ type: 'failed', runId, error: (error as Error).message || String(error) })
+    post({ type: 'runError', runId: run.runId, error: (error as Error).message || String(error) })
   }
 }
 
@@ -274,8 +315,15 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       resolveFirstInit()
       break
     }
-    case 'train':
-      void runTraining(message.runId, message.config, message.userData, message.checkpoint)
+    case 'archive':
+      archive = openArchive(message.route)
+      break
+    case 'run':
+      void runQueued(message.run, message.owner, message.device)
+      break
+    case 'writeDecision':
+      decide?.(message.decision)
+      decide = null
       break
     case 'pause':
       paused = true
@@ -288,6 +336,9 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       stopped = true
       paused = false
       wake()
+      // A write the page was asked about ends with the run.
+      decide?.('stop')
+      decide = null
       break
     case 'selfCheck':
       void selfCheck()

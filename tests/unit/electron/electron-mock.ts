@@ -54,14 +54,40 @@ export class FakeBrowserWindow {
   }
 }
 
+/** Electron's MessagePortMain as main sees a port the page handed over: what it posts, whether it started or closed. */
+export class FakeMainPort {
+  private listeners: ((event: { data: unknown }) => void)[] = []
+  posted: unknown[] = []
+  started = false
+  closed = false
+  on(_event: 'message', listener: (event: { data: unknown }) => void) {
+    this.listeners.push(listener)
+    return this
+  }
+  postMessage(message: unknown) {
+    this.posted.push(message)
+  }
+  start() {
+    this.started = true
+  }
+  close() {
+    this.closed = true
+  }
+  deliver(data: unknown) {
+    for (const listener of this.listeners) listener({ data })
+  }
+}
+
 export function createElectronMock() {
   const handlers = new Map<string, Listener>()
+  const listeners = new Map<string, Listener>()
   const appListeners = new Map<string, Listener>()
   const protocolHandlers = new Map<string, Listener>()
   let resolveReady: () => void = () => {}
   const ready = new Promise<void>((resolve) => (resolveReady = resolve))
   return {
     handlers,
+    listeners,
     appListeners,
     protocolHandlers,
     fireReady: () => resolveReady(),
@@ -79,6 +105,8 @@ export function createElectronMock() {
       ipcMain: {
         handle: (channel: string, listener: Listener) => handlers.set(channel, listener),
         removeHandler: (channel: string) => handlers.delete(channel),
+        on: (channel: string, listener: Listener) => listeners.set(channel, listener),
+        removeListener: (channel: string) => listeners.delete(channel),
       },
       session: {
         defaultSession: {
@@ -92,7 +120,7 @@ export function createElectronMock() {
         handle: vi.fn((scheme: string, handler: Listener) => protocolHandlers.set(scheme, handler)),
       },
       contextBridge: { exposeInMainWorld: vi.fn() },
-      ipcRenderer: { invoke: vi.fn(), on: vi.fn(), removeListener: vi.fn() },
+      ipcRenderer: { invoke: vi.fn(), on: vi.fn(), removeListener: vi.fn(), postMessage: vi.fn() },
     },
   }
 }

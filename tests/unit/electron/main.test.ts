@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { channelOf, eventChannelOf, requestNames, type Envelope } from '../../../shared/contract'
+import { ARCHIVE_PORT_CHANNEL, channelOf, eventChannelOf, requestNames, type Envelope } from '../../../shared/contract'
 import { tempDir } from '../../helpers/temp'
-import { createElectronMock, FakeBrowserWindow, FakeWebContents } from './electron-mock'
+import { createElectronMock, FakeBrowserWindow, FakeMainPort, FakeWebContents } from './electron-mock'
 
 const electron = createElectronMock()
 vi.mock('electron', () => electron.module)
@@ -158,6 +158,25 @@ describe('main process start-up', () => {
       value: { revealed: true },
     })
     expect(electron.module.shell.showItemInFolder).toHaveBeenCalledWith(dbPath)
+    // The training worker's port: served on the same archive when the page hands it over…
+    const givePort = electron.listeners.get(ARCHIVE_PORT_CHANNEL)!
+    const port = new FakeMainPort()
+    givePort({ senderFrame: page, ports: [port] })
+    expect(port.started).toBe(true)
+    port.deliver({ id: 1, name: 'listRuns', payload: {} })
+    await vi.waitFor(() => expect(port.posted).toHaveLength(1))
+    expect(port.posted[0]).toEqual({
+      id: 1,
+      envelope: { ok: true, value: [expect.objectContaining({ name: 'via ipc' })] },
+    })
+    // …and closed unanswered when it comes from anywhere else, as are extra ports.
+    const foreign = new FakeMainPort()
+    givePort({ senderFrame: frame('https://evil.example/'), ports: [foreign] })
+    foreign.deliver({ id: 1, name: 'listRuns', payload: {} })
+    expect(foreign).toMatchObject({ started: false, closed: true, posted: [] })
+    const extra = new FakeMainPort()
+    givePort({ senderFrame: page, ports: [new FakeMainPort(), extra] })
+    expect(extra.closed).toBe(true)
     // Writes are pushed to the window on the event channel.
     expect(window.webContents.sent).toContainEqual([
       eventChannelOf('runsChanged'),

@@ -1,9 +1,22 @@
 import { describe, expect, it, vi } from 'vitest'
-import { ApiError, channelOf, eventChannelOf, requestNames, type NormLabBridge } from '../../../shared/contract'
+import {
+  ApiError,
+  ARCHIVE_PORT_CHANNEL,
+  ARCHIVE_PORT_MESSAGE,
+  channelOf,
+  eventChannelOf,
+  requestNames,
+  type NormLabBridge,
+} from '../../../shared/contract'
 import { createElectronMock } from './electron-mock'
 
 const electron = createElectronMock()
 vi.mock('electron', () => electron.module)
+// The page's window, where the preload listens for the worker's port (Node has no window).
+const windowListeners: ((event: { source: unknown; data: unknown; ports: unknown[] }) => void)[] = []
+Object.assign(globalThis, {
+  addEventListener: (_type: string, listener: (typeof windowListeners)[number]) => windowListeners.push(listener),
+})
 await import('../../../electron/preload/index')
 
 const [[key, bridge]] = electron.module.contextBridge.exposeInMainWorld.mock.calls as [[string, NormLabBridge]]
@@ -42,5 +55,17 @@ describe('preload bridge', () => {
     off()
     expect(electron.module.ipcRenderer.removeListener).toHaveBeenCalledWith(channel, forward)
     expect(() => bridge.onEvent('nope' as never, listener)).toThrow('Unknown event "nope"')
+  })
+
+  it('passes a port the page posts for its worker on to the main process, and nothing from another frame', () => {
+    const postMessage = electron.module.ipcRenderer.postMessage
+    const port = { name: 'port' }
+    const post = (source: unknown, data: unknown) =>
+      windowListeners.forEach((listener) => listener({ source, data, ports: [port] }))
+    post({ frame: 'child' }, { type: ARCHIVE_PORT_MESSAGE })
+    post(globalThis, { type: 'something else' })
+    expect(postMessage).not.toHaveBeenCalled()
+    post(globalThis, { type: ARCHIVE_PORT_MESSAGE })
+    expect(postMessage).toHaveBeenCalledExactlyOnceWith(ARCHIVE_PORT_CHANNEL, null, [port])
   })
 })

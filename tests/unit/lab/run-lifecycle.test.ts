@@ -1,7 +1,8 @@
 // The lifecycle and recorder every host shares, against a real archive through the contract.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openServices, type Services } from '../../../electron/store'
-import { createApi, type NormLabApi } from '../../../shared/contract'
+import { createApi, createPortApi, servePort, type NormLabApi, type PortEnd } from '../../../shared/contract'
+import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import type { TrainResult } from '../../../shared/engine/trainer'
 import { createStudyRuns, runOne, type TrainingHost } from '../../../shared/lab/run-lifecycle'
 import { planStudy } from '../../../shared/lab/study-plan'
@@ -103,5 +104,33 @@ describe('the run lifecycle', () => {
     const run = await api.getRun({ id: runs[0]!.runId })
     expect(run.status).toBe('failed')
     expect(run.error).toMatch(/archive write(s)? failed, so this run is incomplete: database is locked/)
+  })
+
+  it('records a run over a message port as it does in-process (the app’s worker in Electron writes this way)', async () => {
+    const channel = new MessageChannel()
+    const end = (port: MessagePort): PortEnd => ({
+      post: (message) => port.postMessage(message),
+      listen: (receive) => port.on('message', receive),
+    })
+    servePort(end(channel.port1), services.dispatch)
+    const overPort = createPortApi(end(channel.port2))
+    try {
+      const { runs } = await createStudyRuns(overPort, plan(), { study: { name: 'P', description: '' } })
+      const outcome = await runOne(
+        overPort,
+        scripted({ status: 'completed', steps: 3, error: null, finalLoss: 1 / 3 }),
+        runs[0]!,
+      )
+      expect(outcome).toMatchObject({ status: 'completed', steps: 3 })
+      // Read back in-process: the records are in the archive, not just answered.
+      const run = await api.getRun({ id: runs[0]!.runId })
+      expect(run).toMatchObject({ status: 'completed', device: { backend: 'test' } })
+      const { series } = await api.queryMetrics({ runIds: [run.id], names: ['loss', 'eval/loss'] })
+      expect(series.map((s) => s.steps)).toEqual([[1, 2, 3], [3]])
+      // An error travels back as the archive's own error, code and all.
+      await expect(overPort.getRun({ id: 9999 })).rejects.toMatchObject({ code: 'not_found' })
+    } finally {
+      channel.port1.close()
+    }
   })
 })
