@@ -5,7 +5,8 @@
 // as a log–log picture (ms per step against the step's multiply-add work) into docs/cost-curves.svg.
 // `--quick`: H ∈ {32, 64}, T ∈ {25, 50}, batch 32 only. `--no-torch`: NormLab alone; `--torch-only`:
 // PyTorch alone. `--max-gflop G`: only the shapes of at most G GFLOP a step (PyTorch's eager loop
-// takes minutes a shape at the largest). `--from FILE`: draw the picture again from printed lines
+// takes minutes a shape at the largest); `--min-gflop G`: only those over G (the rest of a grid measured
+// in two sittings). `--from FILE`: draw the picture again from printed lines
 // (no timing; PyTorch's lines appended to NormLab's draw both). Not a test.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -23,6 +24,7 @@ const TS = quick ? [25, 50] : [25, 50, 100, 200]
 const BATCHES = quick ? [32] : [8, 32, 128]
 const D = 2 // the adding problem's inputs
 const MAX_GFLOP = args.includes('--max-gflop') ? Number(args[args.indexOf('--max-gflop') + 1]) : Infinity
+const MIN_GFLOP = args.includes('--min-gflop') ? Number(args[args.indexOf('--min-gflop') + 1]) : 0
 
 /** FLOPs of one LSTM training step: the gate matMuls forward (2·T·B·(D + H)·4H) and twice that backward. */
 const flopsOf = (H: number, T: number, B: number) => 3 * 2 * T * B * (D + H) * 4 * H
@@ -40,10 +42,10 @@ interface Point {
   ms: number
 }
 
-/** The grid's shapes [H, T, batch], those over --max-gflop left out. */
+/** The grid's shapes [H, T, batch], those over --max-gflop or not over --min-gflop left out. */
 const shapes = (): [number, number, number][] =>
   HS.flatMap((H) => TS.flatMap((T) => BATCHES.map((b): [number, number, number] => [H, T, b]))).filter(
-    ([H, T, b]) => flopsOf(H, T, b) / 1e9 <= MAX_GFLOP,
+    ([H, T, b]) => flopsOf(H, T, b) / 1e9 <= MAX_GFLOP && flopsOf(H, T, b) / 1e9 > MIN_GFLOP,
   )
 
 async function normlab(): Promise<Point[]> {

@@ -1,6 +1,8 @@
-// `sweep --jobs N`: a study's runs train N at a time in N processes of their own, each given its
-// share of the runs in turn (`lab resume --runs …`: one run after another, single-threaded, on
-// the same archive; one start-up and numerics gate per process, not per run). A run trained this way is the run
+// `sweep --jobs N`: a study's runs train N at a time in N processes of their own, each given
+// every run (`lab resume --runs … --claim`: one run after another, single-threaded, on the same
+// archive; one start-up and numerics gate per process, not per run) and taking the next that no
+// process has started — the archive's lease decides, atomically — so a process whose runs were
+// quick takes more, and none idles while another still has a queue. A run trained this way is the run
 // trained alone — the same process, the same code, the same numbers — and every write goes through
 // the archive's own locking, as when the app and the CLI share an archive. Stopping stops every
 // child (each keeps a checkpoint and ends "interrupted"); runs not started stay resumable.
@@ -42,20 +44,21 @@ export async function trainInProcesses(
       await sleep(100)
     }
   })()
-  const started: number[] = []
-  // Round-robin shares: run i goes to process i mod N, so similar runs spread evenly.
   const jobs = Math.min(options.jobs, runs.length)
-  const shares = Array.from({ length: jobs }, (_, k) => runs.filter((_, i) => i % jobs === k))
+  // Each process goes through the runs from its own place (job k from run k), so the first runs
+  // are not fought over; the lease still decides every one.
+  const orderFor = (job: number) => [...runs.slice(job - 1), ...runs.slice(0, job - 1)]
   const worker = async (job: number) => {
-    const share = shares[job - 1]!
-    if (stopping || share.length === 0) return
-    started.push(...share.map((r) => r.runId))
+    if (stopping) return
     const args = [
       join(LAB_HOME, 'scripts/run-bundled.mjs'),
       'electron/cli/main.ts',
       'resume',
       '--runs',
-      share.map((r) => r.runId).join(','),
+      orderFor(job)
+        .map((r) => r.runId)
+        .join(','),
+      '--claim',
       '--db',
       options.dbPath,
       '--backend',
@@ -89,18 +92,16 @@ export async function trainInProcesses(
   await watch
   const outcomes: RunOutcome[] = []
   for (const run of runs) {
-    if (!started.includes(run.runId)) {
-      await api.updateRun({ id: run.runId, status: 'interrupted', error: 'stopped before it started' })
-      outcomes.push({
-        runId: run.runId,
-        status: 'interrupted',
-        steps: 0,
-        error: 'stopped before it started',
-        finalLoss: null,
-      })
+    const r = await api.getRun({ id: run.runId })
+    if (r.status === 'queued') {
+      // No process started it: the user stopped the study, or every process ended before its turn.
+      const error = ctx.interrupted()
+        ? 'stopped before it started'
+        : 'no process trained it (each ended before its turn)'
+      await api.updateRun({ id: run.runId, status: 'interrupted', error })
+      outcomes.push({ runId: run.runId, status: 'interrupted', steps: 0, error, finalLoss: null })
       continue
     }
-    const r = await api.getRun({ id: run.runId })
     outcomes.push({
       runId: r.id,
       status: r.status,

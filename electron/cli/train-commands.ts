@@ -23,6 +23,7 @@ import {
   type RunOutcome,
   type StudyMeta,
   type TrainingHost,
+  takenElsewhere,
 } from '../../shared/lab/run-lifecycle'
 import { sleep } from '../../shared/timers'
 import {
@@ -371,7 +372,11 @@ function jobsOf(value: unknown): number {
   return jobs
 }
 
-/** Trains queued runs one after another; runs not started when the user stops end "interrupted". */
+/**
+ * Trains queued runs one after another; runs not started when the user stops end "interrupted".
+ * `claim`: the runs are shared with other processes (sweep --jobs gives each every run): one
+ * another process started first is skipped, not an error, and not stopped here.
+ */
 async function trainQueued(
   ctx: CommandContext,
   api: NormLabApi,
@@ -380,6 +385,7 @@ async function trainQueued(
   runs: readonly QueuedRun[],
   archivePath: string,
   prefix: string,
+  claim = false,
 ): Promise<RunOutcome[]> {
   let index = 0
   const host = nodeHost(ctx, gated, tasks, () =>
@@ -389,6 +395,8 @@ async function trainQueued(
   for (const [i, run] of runs.entries()) {
     index = i
     if (i > 0 && ctx.interrupted()) {
+      // The process that shares them marks what none started.
+      if (claim) break
       await api.updateRun({ id: run.runId, status: 'interrupted', error: 'stopped before it started' })
       outcomes.push({
         runId: run.runId,
@@ -399,7 +407,11 @@ async function trainQueued(
       })
       continue
     }
-    outcomes.push(await trainOne(ctx, api, host, run, archivePath))
+    try {
+      outcomes.push(await trainOne(ctx, api, host, run, archivePath))
+    } catch (error) {
+      if (!(claim && takenElsewhere(error))) throw error
+    }
   }
   return outcomes
 }
@@ -485,8 +497,11 @@ async function trainOne(
   run: QueuedRun,
   archivePath: string,
 ): Promise<RunOutcome> {
-  ctx.io.out(`Run ${run.runId}: ${run.name}`)
-  const outcome = await runOne(api, host, run, cliObserver(ctx, archivePath))
+  const outcome = await runOne(api, host, run, {
+    ...cliObserver(ctx, archivePath),
+    // Said once the run is this process's (under sweep --jobs another may have started it first).
+    onStart: () => ctx.io.out(`Run ${run.runId}: ${run.name}`),
+  })
   ctx.io.out(
     `Run ${run.runId} ${outcome.status} after ${outcome.steps} steps${outcome.finalLoss === null ? '' : `, loss ${outcome.finalLoss.toPrecision(4)}`}${outcome.error ? ` (${outcome.error})` : ''}`,
   )
@@ -744,7 +759,7 @@ export const sweepCommand: Command = {
 
 /** `resume --study N | --run N`: the queued and interrupted runs go on, each from its last checkpoint. */
 export const resumeCommand: Command = {
-  usage: 'resume (--study N | --run N | --runs 1,2,3 | --all) [--data FILE] [--backend wasm|cpu] [--db PATH]',
+  usage: 'resume (--study N | --run N | --runs 1,2,3 | --all) [--claim] [--data FILE] [--backend wasm|cpu] [--db PATH]',
   summary: 'go on with a study’s (or a run’s) queued and interrupted runs, each from its last checkpoint',
   options: {
     ...DB_OPTION,
@@ -752,6 +767,8 @@ export const resumeCommand: Command = {
     run: { type: 'string' },
     runs: { type: 'string' },
     all: { type: 'boolean' },
+    /** Runs shared with other processes (sweep --jobs): each takes the next one no process has started. */
+    claim: { type: 'boolean' },
     data: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
   },
@@ -770,7 +787,11 @@ export const resumeCommand: Command = {
     // --run N is --runs N; --runs keeps the order given (sweep --jobs hands each process its share this way).
     const ids =
       runId !== undefined ? [runId] : ctx.values.runs !== undefined ? runIdsFlag(ctx.values.runs as string) : null
-    if (ids) {
+    const claim = ctx.values.claim === true
+    if (ids && claim) {
+      // Shared runs: those another process has started or finished already are simply not this one's.
+      runs = ids.flatMap((id) => runs.filter((r) => r.runId === id))
+    } else if (ids) {
       const cannot = ids.find((id) => !runs.some((r) => r.runId === id))
       if (cannot !== undefined)
         throw new UsageError(
@@ -806,6 +827,7 @@ export const resumeCommand: Command = {
       configs,
       services.archive.path,
       '',
+      claim,
     )
     ctx.io.out(`Done: ${outcomeCounts(outcomes)}`)
     if (exitCodeOf(outcomes) !== 0) throw new ExitWith(exitCodeOf(outcomes))

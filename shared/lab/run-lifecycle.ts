@@ -60,6 +60,8 @@ export interface BlockedWrite extends WriteFailure {
 
 /** What the user sees of a run while it trains (the live view, a progress bar), and who decides when writes fail. */
 export interface RunObserver {
+  /** The run started (or resumed) under the host's lease: the archive has it "running". */
+  onStart?(): void
   onStep?(report: StepReport): void
   onTimestepStats?(records: TimestepRecord[]): void
   onEval?(report: EvalReport): void
@@ -159,8 +161,10 @@ export async function runOne(
     // Nothing trained: the run stays as it was ("queued", or "interrupted"), and says why it could not start.
     throw new Error(
       `run ${run.runId} could not ${run.resume ? 'resume' : 'start'}, so nothing was trained and it stays ${run.resume ? 'as it was' : 'queued'}: ${(error as Error).message}`,
+      { cause: error },
     )
   }
+  observer.onStart?.()
   const stopHeartbeat = every(
     HEARTBEAT_EVERY_MS,
     () => void api.heartbeatRuns({ owner: host.owner, runIds: [run.runId] }).catch(() => undefined),
@@ -229,6 +233,15 @@ export async function runOne(
     error: result.error,
     finalLoss: result.finalLoss,
   }
+}
+
+/**
+ * The archive refused a run's start because it is not this host's to train: another process
+ * started it (or it ended meanwhile). Hosts that share a study's runs (sweep --jobs) skip it.
+ */
+export function takenElsewhere(error: unknown): boolean {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined
+  return cause?.code === 'conflict'
 }
 
 /** How often, and how far apart, a run's end is tried when the archive refuses it (a full disk may free a page). */

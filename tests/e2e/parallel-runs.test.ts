@@ -64,6 +64,15 @@ async function recorded(runId: number) {
   }
 }
 
+/** Settings → Runs at once, as the page keeps it; the page reloads to read it. */
+async function runsAtOnce(n: number): Promise<void> {
+  await page.evaluate(`(() => {
+    const settings = JSON.parse(localStorage.getItem('normlab.settings') ?? '{}')
+    localStorage.setItem('normlab.settings', JSON.stringify({ ...settings, parallelRuns: ${n} }))
+  })()`)
+  await page.reload()
+}
+
 const runsOf = (studyId: number) =>
   readArchive<{ id: number; status: string; error: string | null }>(
     db,
@@ -81,11 +90,7 @@ describe('runs side by side on WebAssembly', () => {
 
   it('each run is the run trained alone: every metric, statistic and evaluation identical, bit for bit', async () => {
     // The same study again, one run at a time.
-    await page.evaluate(() => {
-      const settings = JSON.parse(localStorage.getItem('normlab.settings') ?? '{}') as Record<string, unknown>
-      localStorage.setItem('normlab.settings', JSON.stringify({ ...settings, parallelRuns: 1 }))
-    })
-    await page.reload()
+    await runsAtOnce(1)
     await startStudy(120)
     await page.locator('[data-testid=live-idle][data-finished=true]').waitFor({ timeout: 180_000 })
     const [together, alone] = [await runsOf(1), await runsOf(2)]
@@ -100,11 +105,7 @@ describe('runs side by side on WebAssembly', () => {
   }, 240_000)
 
   it('a stop mid-study stops both runs: each ends "interrupted" with every step it trained, nothing lost', async () => {
-    await page.evaluate(() => {
-      const settings = JSON.parse(localStorage.getItem('normlab.settings') ?? '{}') as Record<string, unknown>
-      localStorage.setItem('normlab.settings', JSON.stringify({ ...settings, parallelRuns: 2 }))
-    })
-    await page.reload()
+    await runsAtOnce(2)
     await startStudy(2000)
     await page.locator('[data-testid=live-alongside] li').waitFor({ timeout: 60_000 })
     // Both have trained a while.

@@ -66,6 +66,10 @@ describe('sweep --jobs', () => {
     expect(result.out).toMatch(/Training 4 runs 2 at a time, each in a process of its own/)
     expect(result.out).toMatch(/^\[job 1\] Run \d+: /m)
     expect(result.out).toMatch(/^\[job 2\] Run \d+: /m)
+    // Every process is given every run and takes the next one no process has started: each run
+    // is started exactly once, by one of them.
+    const started = [...result.out.matchAll(/^\[job \d\] Run (\d+): /gm)].map((m) => Number(m[1]))
+    expect(started.sort()).toEqual([1, 2, 3, 4])
     expect(result.out).toMatch(/Study 1 done: 4 completed/)
     expect(await read(parallel, 'SELECT COUNT(*) AS n FROM studies')).toEqual([{ n: 1 }])
     expect(await records(parallel)).toEqual(await records(alone))
