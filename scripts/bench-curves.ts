@@ -66,29 +66,33 @@ async function normlab(): Promise<Point[]> {
 function pytorch(): Point[] {
   const anchor = join(ROOT, '..', 'shared', 'anchors', 'bench_torch.py')
   if (!existsSync(anchor)) return (process.stderr.write(`pytorch skipped: no ${anchor}\n`), [])
-  const run = spawnSync(
-    '/usr/bin/python3',
-    [join(ROOT, 'scripts', 'bench_torch_shapes.py'), anchor, '2', '3', ...shapes().map((s) => `${s.join(',')},${D}`)],
-    { encoding: 'utf8', maxBuffer: 1 << 26 },
-  )
-  if (run.status !== 0) return (process.stderr.write(`pytorch skipped: ${run.stderr.slice(-400)}\n`), [])
-  return run.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { norm: string; H: number; T: number; N: number; ms_per_step_median: number })
-    .map((r) => {
-      const p = {
-        who: r.norm === 'cudnn' ? 'torch-nn.LSTM' : 'torch-eager',
-        norm: r.norm === 'cudnn' ? 'none' : r.norm,
-        H: r.H,
-        T: r.T,
-        batch: r.N,
-        gflop: flopsOf(r.H, r.T, r.N) / 1e9,
-        ms: r.ms_per_step_median,
-      }
-      console.log(JSON.stringify({ ...p, gflopPerS: Math.round((flopsOf(r.H, r.T, r.N) / 1e6 / p.ms) * 10) / 10 }))
-      return p
-    })
+  // One process a shape, its lines printed as it ends: at the largest shapes PyTorch's eager loop
+  // takes minutes each, and a run cut short keeps every shape it finished.
+  return shapes().flatMap((shape) => {
+    const run = spawnSync(
+      '/usr/bin/python3',
+      [join(ROOT, 'scripts', 'bench_torch_shapes.py'), anchor, '2', '3', `${shape.join(',')},${D}`],
+      { encoding: 'utf8', maxBuffer: 1 << 26 },
+    )
+    if (run.status !== 0) return (process.stderr.write(`pytorch skipped ${shape}: ${run.stderr.slice(-400)}\n`), [])
+    return run.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { norm: string; H: number; T: number; N: number; ms_per_step_median: number })
+      .map((r) => {
+        const p = {
+          who: r.norm === 'cudnn' ? 'torch-nn.LSTM' : 'torch-eager',
+          norm: r.norm === 'cudnn' ? 'none' : r.norm,
+          H: r.H,
+          T: r.T,
+          batch: r.N,
+          gflop: flopsOf(r.H, r.T, r.N) / 1e9,
+          ms: r.ms_per_step_median,
+        }
+        console.log(JSON.stringify({ ...p, gflopPerS: Math.round((flopsOf(r.H, r.T, r.N) / 1e6 / p.ms) * 10) / 10 }))
+        return p
+      })
+  })
 }
 
 /** ms per step against GFLOP per step, log–log: one colour per engine, one mark per norm. */

@@ -52,7 +52,10 @@ export const FLAG_HELP: Record<string, { value?: string; means: string }> = {
   },
   'from-report': { value: 'R.html', means: 'train the runs a report was made of again' },
   'from-plan': { value: 'FILE', means: 'train one run of a cluster plan (resumes it if the task ran before)' },
-  jobs: { value: 'N', means: 'train N runs at once, each in a process of its own (auto: one per core; default 1)' },
+  jobs: {
+    value: 'N',
+    means: 'train N runs at once, each in a process of its own (auto, the default: one per core; 1: one after another)',
+  },
   backend: { value: 'B', means: 'wasm (fast on this CPU) or cpu; checked against PyTorch references first' },
   run: { value: 'N', means: 'a run id' },
   runs: { value: 'IDS', means: 'run ids, comma separated (1,2,3)' },

@@ -361,9 +361,9 @@ async function trainPlanned(
   return { studyId: created.study?.id ?? null, outcomes }
 }
 
-/** `--jobs N`: how many runs train at once (1: one after another, in this process). */
+/** `--jobs N`: how many runs train at once (1: one after another, in this process; default: one per core). */
 function jobsOf(value: unknown): number {
-  if (value === undefined) return 1
+  if (value === undefined) return availableParallelism()
   const jobs = value === 'auto' ? availableParallelism() : Number(value)
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256)
     throw new UsageError(

@@ -3,7 +3,7 @@
 // statistic and evaluation bit for bit), and a stop mid-study loses nothing either run wrote.
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readArchive } from '../helpers/archive'
+import { firstSteps, keptSteps, readArchive } from '../helpers/archive'
 import { tempDir } from '../helpers/temp'
 import { launchChromium, preferBackend, serve, type Served } from './harness'
 
@@ -126,19 +126,10 @@ describe('runs side by side on WebAssembly', () => {
     const runs = await runsOf(3)
     expect(runs.map((r) => r.status)).toEqual(['interrupted', 'interrupted'])
     for (const run of runs) {
-      const steps = (
-        await readArchive<{ step: number }>(
-          db,
-          `SELECT step FROM metrics WHERE run_id = ${run.id} AND name = 'loss' ORDER BY step`,
-        )
-      ).map((r) => r.step)
       // Every step from the first to the last, no gap; and a checkpoint at the last, to resume from.
-      expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1))
-      const [checkpoint] = await readArchive<{ step: number }>(
-        db,
-        `SELECT MAX(step) AS step FROM run_checkpoints WHERE run_id = ${run.id}`,
-      )
-      expect(checkpoint!.step).toBe(steps.at(-1))
+      const { steps, checkpoint } = await keptSteps(db, run.id)
+      expect(steps).toEqual(firstSteps(steps.length))
+      expect(checkpoint).toBe(steps.at(-1))
     }
   }, 240_000)
 

@@ -23,3 +23,24 @@ export async function untilLossPoints(db: string, points: number, timeoutMs = 60
     await new Promise((r) => setTimeout(r, 100))
   }
 }
+
+/**
+ * What a stopped run kept: its loss steps (1…k, no gap, or none when it never started) and the
+ * step of its checkpoint (k: its state at the last step it trained, to resume from; null if none).
+ */
+export async function keptSteps(db: string, runId: number): Promise<{ steps: number[]; checkpoint: number | null }> {
+  const steps = (
+    await readArchive<{ step: number }>(
+      db,
+      `SELECT step FROM metrics WHERE run_id = ${runId} AND name = 'loss' ORDER BY step`,
+    )
+  ).map((r) => r.step)
+  const [checkpoint] = await readArchive<{ step: number }>(
+    db,
+    `SELECT step FROM run_checkpoints WHERE run_id = ${runId}`,
+  )
+  return { steps, checkpoint: checkpoint?.step ?? null }
+}
+
+/** 1…n: the steps of a run that lost none. */
+export const firstSteps = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1)

@@ -8,8 +8,6 @@
 import type { NormLabApi } from '../../../shared/contract'
 import type { DeviceInfoInput, RunStatus } from '../../../shared/contract/schemas'
 import type { CaseResult } from '../../../shared/engine/golden-result'
-import type { StepReport } from '../../../shared/engine/trainer'
-import type { CellKind } from '../../../shared/kinds'
 import { resumableRuns, type BlockedWrite, type QueuedRun, type RunOutcome } from '../../../shared/lab/run-lifecycle'
 import { settleStudy, type SettleRound, type SettleStop } from '../../../shared/lab/settle/settle-study'
 import { judgingOf } from '../../../shared/lab/findings/method/sequential'
@@ -18,39 +16,11 @@ import type { StudyPlanInput } from '../../../shared/lab/study-plan'
 import type { FailureDecision } from '../../../shared/lab/write-queue'
 import { numericsFault, rememberCheck, rememberedChecks } from './numerics-cache'
 import { rememberedProbes, rememberProbe } from './probe-cache'
-import type {
-  BackendChoice,
-  BackendInfo,
-  BackendName,
-  BackendPhase,
-  ProfileSummary,
-  RunMessage,
-  ToWorker,
-} from './protocol'
+import type { BackendChoice, BackendInfo, BackendName, BackendPhase, RunMessage, ToWorker } from './protocol'
+import { LiveRuns, type LiveRun, type LiveView } from './live-runs'
 import { TrainingWorker, type ArchiveRouteFactory, type WorkerMessage } from './training-worker'
 
-export type { QueuedRun }
-
-export interface LiveRun {
-  runId: number
-  name: string
-  cell: CellKind
-  /** What it learns: a regression task's "accuracy" is the share of predictions within ±0.04. */
-  task: string
-  totalSteps: number
-  step: number
-  startedAt: number
-  stepsPerSecond: number
-  etaMs: number
-  /** A resumed run: the step and wall time it went on from (its rate counts the steps since). */
-  fromStep?: number
-  fromWallMs?: number
-  loss: { step: number; value: number }[]
-  accuracy: { step: number; value: number }[]
-  evalLoss: { step: number; value: number }[]
-  /** The latest recorded per-timestep statistics, per term (summaries; the live view needs no per-feature vectors). */
-  profile: ProfileSummary[]
-}
+export type { QueuedRun, LiveRun }
 
 /** A study (or batch of runs) that finished training: what the Training page shows afterwards. */
 export interface FinishedBatch {
@@ -134,6 +104,8 @@ export class TrainingController {
   private stopRequested = false
   private readonly primary: TrainingWorker
   private spares: Spare[] = []
+  /** Spares closed while training a run (the backend changed): they finish it, hear pause and stop, then go. */
+  private retiring = new Set<TrainingWorker>()
   /** Writes that keep failing, oldest first: the page asks about one at a time. */
   private asks: BlockedAsk[] = []
   private draining = false
@@ -141,7 +113,7 @@ export class TrainingController {
   private dirty = false
   private publishTimer: ReturnType<typeof setTimeout> | null = null
   /** The runs training now, in the order they started. */
-  private lives = new Map<number, LiveRun>()
+  private readonly lives = new LiveRuns()
   private preferred: BackendChoice
   /** The app's version (gate results hold for one version) and the archive's path, from the archive host. */
   private readonly environment: Promise<{ appVersion: string; archivePath: string }>
@@ -345,6 +317,7 @@ export class TrainingController {
   dispose(): void {
     this.primary.terminate()
     this.closeSpares()
+    for (const worker of this.retiring) worker.terminate()
     this.listeners.clear()
   }
 
@@ -367,7 +340,7 @@ export class TrainingController {
 
   /** Pause, resume and stop reach every worker: runs side by side pause and stop together. */
   private sendAll(message: ToWorker): void {
-    for (const worker of [this.primary, ...this.spares.map((s) => s.worker)]) worker.send(message)
+    for (const worker of [this.primary, ...this.spares.map((s) => s.worker), ...this.retiring]) worker.send(message)
   }
 
   /** What the run computes on, as its device info records it: the backend the worker reported ready. */
@@ -384,17 +357,6 @@ export class TrainingController {
           tfjsVersion: backend.tfjsVersion,
         }
       : null
-  }
-
-  /** The live view follows each run's steps. */
-  private onStep(live: LiveRun, r: StepReport): void {
-    live.step = r.step
-    if (Number.isFinite(r.loss)) live.loss.push({ step: r.step, value: r.loss })
-    live.accuracy.push({ step: r.step, value: r.accuracy })
-    // A resumed run's rate counts only the steps trained since it went on.
-    live.stepsPerSecond = (r.step - (live.fromStep ?? 0)) / Math.max((r.wallMs - (live.fromWallMs ?? 0)) / 1000, 1e-3)
-    live.etaMs = ((live.totalSteps - r.step) / Math.max(live.stepsPerSecond, 1e-9)) * 1000
-    this.publishSoon()
   }
 
   /** The oldest write that keeps failing, shown to the user (its run holds: the engine awaits it). */
@@ -441,28 +403,16 @@ export class TrainingController {
   private closeSpares(): void {
     const spares = this.spares
     this.spares = []
-    for (const spare of spares) if (spare.worker.runId === null) spare.worker.terminate()
+    for (const { worker } of spares)
+      if (worker.runId === null) worker.terminate()
+      else this.retiring.add(worker)
   }
 
   /** The next queued run, now shown as training. */
   private takeNext(): QueuedRun | undefined {
     const [next, ...rest] = this.state.queue
     if (!next) return undefined
-    this.lives.set(next.runId, {
-      runId: next.runId,
-      name: next.name,
-      cell: next.config.cell,
-      task: next.config.task,
-      totalSteps: next.config.steps,
-      step: 0,
-      startedAt: performance.now(),
-      stepsPerSecond: 0,
-      etaMs: 0,
-      loss: [],
-      accuracy: [],
-      evalLoss: [],
-      profile: [],
-    })
+    this.lives.start(next, performance.now())
     this.update({ queue: rest, ...this.liveView() })
     return next
   }
@@ -489,21 +439,30 @@ export class TrainingController {
         })
         this.update({ lastError: (error as Error).message })
       }
-      this.asks = this.asks.filter((a) => a.blocked.runId !== next.runId)
-      this.lives.delete(next.runId)
+      if (this.asks.some((a) => a.blocked.runId === next.runId)) {
+        this.asks = this.asks.filter((a) => a.blocked.runId !== next.runId)
+        void this.showAsk()
+      }
+      this.lives.end(next.runId)
       // The pause (if any) holds into the next run: the worker keeps it too.
       this.update({ batch: { ...this.state.batch, done: this.state.batch.done + 1 }, ...this.liveView() })
     }
-    if (!mine()) worker.terminate()
+    if (!mine()) {
+      worker.terminate()
+      this.retiring.delete(worker)
+    }
   }
 
   private async drain(): Promise<void> {
     this.draining = true
     try {
+      // The first run shows at once (the live view says what the backend's start-up is doing);
+      // spares start once the backend is known, for the runs still queued.
+      const primary = this.trainFrom(this.primary)
       await this.backendSettled
-      const spares = this.state.queue.length > 1 ? this.spareWorkers() : []
+      const spares = this.state.queue.length > 0 ? this.spareWorkers() : []
       await Promise.all([
-        this.trainFrom(this.primary),
+        primary,
         ...spares.map(async (spare) => {
           if (await spare.ready) return this.trainFrom(spare.worker)
           this.spares = this.spares.filter((s) => s !== spare)
@@ -562,32 +521,20 @@ export class TrainingController {
 
   /** What a worker says of the run it trains (its end settles the worker's train()). */
   private onRunMessage(worker: TrainingWorker, message: RunMessage): void {
-    const live = this.lives.get(message.runId)
-    switch (message.type) {
-      case 'resumed':
-        if (live) Object.assign(live, { step: message.step, fromStep: message.step, fromWallMs: message.wallMs })
-        return this.publishSoon()
-      case 'step':
-        return live ? this.onStep(live, message.report) : undefined
-      case 'stats':
-        if (live) live.profile = message.profile
-        return this.publishSoon()
-      case 'eval':
-        live?.evalLoss.push({ step: message.report.step, value: message.report.loss })
-        return this.publishSoon()
-      case 'writeBlocked':
-        this.asks.push({ worker, blocked: message.blocked })
-        return void this.showAsk()
-      case 'writeUnblocked':
-        this.asks = this.asks.filter((a) => a.blocked.runId !== message.runId)
-        return void this.showAsk()
+    if (message.type === 'writeBlocked') {
+      this.asks.push({ worker, blocked: message.blocked })
+      return void this.showAsk()
     }
+    if (message.type === 'writeUnblocked') {
+      this.asks = this.asks.filter((a) => a.blocked.runId !== message.runId)
+      return void this.showAsk()
+    }
+    if (this.lives.apply(message)) this.publishSoon()
   }
 
-  /** The runs training now as the page shows them: the first in full, the others' progress beside it. */
-  private liveView(): Pick<TrainingState, 'live' | 'alongside'> {
-    const [first, ...rest] = [...this.lives.values()]
-    return { live: first ? { ...first } : null, alongside: rest.map((r) => ({ ...r })) }
+  /** The runs training now as the page shows them. */
+  private liveView(): LiveView {
+    return this.lives.view()
   }
 
   /** Coalesces live updates: React sees a new state at most every PUBLISH_EVERY_MS. */

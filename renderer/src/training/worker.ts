@@ -1,27 +1,14 @@
 /// <reference lib="webworker" />
 // The training worker: tfjs on the fastest backend that passes the numerics gate, measured (or
 // the one the user chose, else the next), each gated on its numerics (backends.ts). Trains one
-// run at a time through the lab's run lifecycle (shared/lab/run-lifecycle.ts), writing its records
-// to the archive itself (a port to Electron's main process, or the HTTP API); the page only hears
-// what its live view shows and how the run ended. Never touches the DOM.
+// run at a time (worker-runs.ts: the lab's run lifecycle, its records written to the archive from
+// here); the page only hears what its live view shows and how the run ended. Never touches the DOM.
 import type { Task } from '../../../shared/engine/data/task'
 import { createTask } from '../../../shared/engine/data/tasks'
 import type { NumericsSummary } from '../../../shared/engine/numerics'
 import { tf } from '../../../shared/engine/core/tf'
-import { train } from '../../../shared/engine/trainer'
-import type { TrainingCheckpoint } from '../../../shared/contract/checkpoint'
 import type { TrainConfig } from '../../../shared/contract/train-config'
-import type { NormLabApi } from '../../../shared/contract'
-import type { DeviceInfoInput } from '../../../shared/contract/schemas'
-import {
-  runOne,
-  type QueuedRun,
-  type RunHooks,
-  type RunObserver,
-  type TrainingHost,
-} from '../../../shared/lab/run-lifecycle'
-import type { FailureDecision } from '../../../shared/lab/write-queue'
-import { openArchive } from '../api/archive-route'
+import { createRunner } from './worker-runs'
 import { backendFingerprint, runNumericsCheck, startBackend, gpuRenderer } from './backends'
 import { rememberedCheckFor } from '../../../shared/engine/numerics'
 import {
@@ -194,82 +181,20 @@ function taskFor(config: TrainConfig, userData?: string): Promise<Task> {
   })
 }
 
-let paused = false
-let stopped = false
-let resumeWaiters: (() => void)[] = []
-/** The page's answer to a write that keeps failing, while one is asked. */
-let decide: ((decision: FailureDecision) => void) | null = null
-/** Where records go: set by the page's `archive` message before the first run. */
-let archive: NormLabApi | null = null
-
 /** Settles when the backend chosen by `init` is ready (or none could start): training waits for it. */
 let backendReady: Promise<void> = Promise.resolve()
 /** Nothing trains before the first choice is made. */
 let resolveFirstInit: () => void = () => {}
 const firstInit: Promise<void> = new Promise<void>((resolve) => (resolveFirstInit = resolve))
 
-/** Trains a run on the chosen backend; the lifecycle's hooks record each report, and the engine awaits them. */
-async function trainRun(run: QueuedRun, hooks: RunHooks, checkpoint: TrainingCheckpoint | null) {
-  await firstInit
-  await backendReady
-  if (checkpoint) post({ type: 'resumed', runId: run.runId, step: checkpoint.step, wallMs: checkpoint.wallMs })
-  const task = await taskFor(run.config, run.userData)
-  return train(
-    run.config,
-    task,
-    {
-      ...hooks,
-      // A pause or a stop keeps the state first: a closed window then loses nothing it trained.
-      checkpointNow: () => paused || stopped,
-      shouldStop: () => stopped,
-      whilePaused: () =>
-        paused && !stopped ? new Promise<void>((resolve) => resumeWaiters.push(resolve)) : Promise.resolve(),
-      now: () => performance.now(),
-    },
-    checkpoint,
-  )
-}
-
-/** What the page's live view hears of a run, and its question when a write keeps failing. */
-function pageObserver(runId: number): RunObserver {
-  return {
-    onStep: (report) => post({ type: 'step', runId, report }),
-    onTimestepStats: (records) =>
-      post({
-        type: 'stats',
-        runId,
-        profile: records.map(({ featureMean: _m, featureVar: _v, ...summary }) => summary),
-      }),
-    onEval: (report) => post({ type: 'eval', runId, report }),
-    onWriteBlocked: (blocked) =>
-      new Promise<FailureDecision>((resolve) => {
-        decide = resolve
-        post({ type: 'writeBlocked', runId, blocked })
-      }),
-    onWriteUnblocked: () => post({ type: 'writeUnblocked', runId }),
-  }
-}
-
-async function runQueued(run: QueuedRun, owner: string, device: DeviceInfoInput | null): Promise<void> {
-  // A pause holds across runs and start-up until Resume (resetting it here let the next run train
-  // on after Pause); Stop ends the run it is sent in.
-  stopped = false
-  const host: TrainingHost = {
-    owner,
-    device: () => device,
-    // The engine awaits every hook, so a blocked write holds training by itself.
-    stop: () => {
-      stopped = true
-    },
-    train: trainRun,
-  }
-  try {
-    if (!archive) throw new Error('the training worker was given no way to the archive')
-    post({ type: 'outcome', runId: run.runId, outcome: await runOne(archive, host, run, pageObserver(run.runId)) })
-  } catch (error) {
-    post({ type: 'runError', runId: run.runId, error: (error as Error).message || String(error) })
-  }
-}
+const runner = createRunner({
+  post,
+  backendReady: async () => {
+    await firstInit
+    await backendReady
+  },
+  taskFor,
+})
 
 /** The full self-check on the backend in use, once the latest choice has settled: every reference case, results as they come. */
 async function selfCheck(): Promise<void> {
@@ -300,11 +225,6 @@ async function selfCheck(): Promise<void> {
   post({ type: 'selfCheckDone', backend })
 }
 
-const wake = () => {
-  for (const resolve of resumeWaiters) resolve()
-  resumeWaiters = []
-}
-
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data
   switch (message.type) {
@@ -316,30 +236,17 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       break
     }
     case 'archive':
-      archive = openArchive(message.route)
-      break
+      return runner.openArchive(message.route)
     case 'run':
-      void runQueued(message.run, message.owner, message.device)
-      break
+      return void runner.run(message.run, message.owner, message.device)
     case 'writeDecision':
-      decide?.(message.decision)
-      decide = null
-      break
+      return runner.answer(message.decision)
     case 'pause':
-      paused = true
-      break
+      return runner.pause()
     case 'resume':
-      paused = false
-      wake()
-      break
+      return runner.resume()
     case 'stop':
-      stopped = true
-      paused = false
-      wake()
-      // A write the page was asked about ends with the run.
-      decide?.('stop')
-      decide = null
-      break
+      return runner.stop()
     case 'selfCheck':
       void selfCheck()
       break

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SqliteDb } from '../../../electron/store/sqlite'
-import { readArchive as read, untilLossPoints } from '../../helpers/archive'
+import { firstSteps, keptSteps, readArchive as read, untilLossPoints } from '../../helpers/archive'
 import { runCli } from '../../../electron/cli/run-cli'
 import { ROOT, tempDir } from '../../helpers/temp'
 
@@ -139,25 +139,22 @@ describe('a training process that is killed', () => {
   )
 })
 
+/** `lab sweep` of TRAIN's run in a process of its own, with these flags. */
+function startSweep(db: string, flags: string[]): ChildProcess {
+  return spawn(
+    process.execPath,
+    [join(ROOT, 'scripts/run-bundled.mjs'), 'electron/cli/main.ts', 'sweep', ...TRAIN.slice(1), ...flags, '--db', db],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+}
+
 describe('a sweep that is stopped', () => {
   it('SIGTERM ends the sweep with exit code 143, its current run "interrupted" and the rest never started', async () => {
     const db = tmp.file('sweep-term.sqlite')
-    const child = spawn(
-      process.execPath,
-      [
-        join(ROOT, 'scripts/run-bundled.mjs'),
-        'electron/cli/main.ts',
-        'sweep',
-        ...TRAIN.slice(1),
-        '--seed',
-        '1,2',
-        '--db',
-        db,
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    )
+    // One after another in this process: the signal reaches the run that trains.
+    const child = startSweep(db, ['--seed', '1,2', '--jobs', '1'])
     let output = ''
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()))
     const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
     await untilLossPoints(db, 3)
     child.kill('SIGTERM')
@@ -166,6 +163,41 @@ describe('a sweep that is stopped', () => {
     expect(runs.map((r) => r.status)).toEqual(['interrupted', 'interrupted'])
     // The summary counts every run, the one that never started too (it said "1 interrupted").
     expect(output).toMatch(/^Study \d+ done: 2 interrupted$/m)
+  }, 90_000)
+
+  it('SIGTERM to sweep --jobs 2: both processes stop, each run they trained keeps every step and a checkpoint, the rest never started', async () => {
+    const db = tmp.file('jobs-term.sqlite')
+    const child = startSweep(db, ['--seed', '1,2,3,4', '--jobs', '2'])
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
+    // Both processes have trained a few steps of their first run.
+    const trainingBoth = async () =>
+      (
+        await read<{ n: number }>(
+          db,
+          "SELECT COUNT(DISTINCT run_id) AS n FROM metrics WHERE name = 'loss' AND step >= 3",
+        ).catch(() => [{ n: 0 }])
+      )[0]!.n
+    for (let waited = 0; (await trainingBoth()) < 2; waited += 100) {
+      if (waited > 60_000) throw new Error('the two processes never both trained')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    child.kill('SIGTERM')
+    expect(await exited).toBe(143)
+    const runs = await read<{ id: number; status: string; error: string | null }>(
+      db,
+      'SELECT id, status, error FROM runs ORDER BY id',
+    )
+    expect(runs.map((r) => r.status)).toEqual(['interrupted', 'interrupted', 'interrupted', 'interrupted'])
+    for (const run of runs) {
+      const { steps, checkpoint } = await keptSteps(db, run.id)
+      if (steps.length === 0) {
+        expect(run.error).toBe('stopped before it started')
+        continue
+      }
+      // Every step it trained, no gap, and its state at the last one to resume from.
+      expect(steps).toEqual(firstSteps(steps.length))
+      expect(checkpoint).toBe(steps.at(-1))
+    }
   }, 90_000)
 })
 

@@ -110,7 +110,7 @@ describe('lab resume', () => {
 
   it('a study stopped midway: its interrupted run and the runs that never started go on, and it says which', async () => {
     const db = tmp.file('study.sqlite')
-    const stopped = await cli(['sweep', ...RUN, '--seed', '1,2,3', '--db', db], stopAfter(7))
+    const stopped = await cli(['sweep', ...RUN, '--seed', '1,2,3', '--jobs', '1', '--db', db], stopAfter(7))
     expect(stopped.code).toBe(0)
     expect((await read<{ status: string }>(db, 'SELECT status FROM runs ORDER BY id')).map((r) => r.status)).toEqual([
       'interrupted',
@@ -136,7 +136,7 @@ describe('lab resume', () => {
 
   it('the same sweep given again goes on with the study it left unfinished, instead of training every run twice', async () => {
     const db = tmp.file('again.sqlite')
-    await cli(['sweep', ...RUN, '--seed', '1,2', '--db', db], stopAfter(5))
+    await cli(['sweep', ...RUN, '--seed', '1,2', '--jobs', '1', '--db', db], stopAfter(5))
     const again = await cli(['sweep', ...RUN, '--seed', '1,2', '--db', db])
     expect(again.code).toBe(0)
     expect(again.out).toMatch(
